@@ -1,0 +1,72 @@
+// qbench/runtime/runner.h — running a model: the Runner interface and its ONNX Runtime implementation.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qbench/core/tensor.h"
+#include "qbench/model/model.h"
+
+namespace qbench {
+
+/// How an ONNX Runtime session is built.
+struct SessionConfig {
+  int intra_op_threads = 0;        ///< 0 = ORT's default (one per physical core)
+  int inter_op_threads = 0;        ///< 0 = ORT's default
+  std::string graph_optimization = "all";  ///< one of: disable, basic, extended, all
+  std::string execution_provider = "cpu";  ///< see AvailableExecutionProviders()
+  bool allow_spinning = true;      ///< intra-op spin-wait; turn off when sessions are interleaved
+  std::string optimized_model_path;  ///< when set, ORT writes the graph it optimised here
+};
+
+/// The graph-optimization names accepted by SessionConfig (and `--graph-optimization`).
+const std::vector<std::string>& GraphOptimizationLevels();
+
+/// Execution providers this build of ONNX Runtime offers, in qbench's lower-case short names
+/// ("cpu", "cuda", "tensorrt", "openvino", "xnnpack", ...).
+std::vector<std::string> AvailableExecutionProviders();
+
+/// Version string of the loaded ONNX Runtime library, e.g. "1.30.0".
+std::string OrtVersion();
+
+/// Runs a model on host tensors. Implementations: OrtRunner (real) and fakes in tests.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual const std::vector<TensorInfo>& inputs() const = 0;
+  virtual const std::vector<TensorInfo>& outputs() const = 0;
+  /// Runs once. `feeds` are in inputs() order; returns every output in outputs() order.
+  /// Throws Error(kInvalidArgument) for a wrong feed count/dtype and Error(kRuntime) when the engine fails.
+  virtual std::vector<HostTensor> Run(const std::vector<HostTensor>& feeds) = 0;
+};
+
+/// An ONNX Runtime inference session.
+class OrtRunner : public Runner {
+ public:
+  /// Creates a session from model bytes (so an in-memory edit needs no temporary file).
+  /// `name` is used in messages. Throws Error(kInvalidArgument) for an unknown provider or
+  /// optimization level (listing the choices), Error(kRuntime) when ORT refuses the model.
+  static std::unique_ptr<OrtRunner> Create(const Model& model, const SessionConfig& config);
+  ~OrtRunner() override;
+
+  const std::vector<TensorInfo>& inputs() const override;
+  const std::vector<TensorInfo>& outputs() const override;
+  std::vector<HostTensor> Run(const std::vector<HostTensor>& feeds) override;
+
+  /// Binds feeds once (no copy: the tensors must outlive the binding) so that RunBound() measures
+  /// only the engine. Output buffers are allocated by ORT on each run, as in a plain Session::Run.
+  void Bind(const std::vector<HostTensor>& feeds);
+  /// Runs with the bound feeds and discards the outputs. Throws Error(kRuntime).
+  void RunBound();
+
+  /// Wall time spent creating the session, in milliseconds.
+  double session_create_ms() const;
+
+ private:
+  struct Impl;
+  explicit OrtRunner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qbench

@@ -1,0 +1,104 @@
+#include "qbench/core/fs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "qbench/core/error.h"
+
+namespace qbench {
+namespace {
+struct stat StatOrThrow(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      throw Error(ErrorCode::kNotFound, "file not found: '" + path + "'");
+    throw Error(ErrorCode::kIo, "cannot stat '" + path + "': " + std::strerror(errno));
+  }
+  return st;
+}
+}  // namespace
+
+std::string ReadFileBytes(const std::string& path) {
+  struct stat st = StatOrThrow(path);
+  if (S_ISDIR(st.st_mode))
+    throw Error(ErrorCode::kInvalidInput, "'" + path + "' is a directory, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, "cannot open '" + path + "': " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(ErrorCode::kIo, "cannot read '" + path + "'");
+  return ss.str();
+}
+
+std::string DirName(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+void WriteFileAtomic(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw Error(ErrorCode::kIo, "cannot write '" + path + "': " + std::strerror(errno) +
+                                    " (does the folder '" + DirName(path) + "' exist and is it writable?)");
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(ErrorCode::kIo, "cannot write '" + path + "': " + std::strerror(e));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorCode::kIo, "cannot write '" + path + "': " + std::strerror(e));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorCode::kIo, "cannot rename onto '" + path + "': " + std::strerror(e));
+  }
+}
+
+void AppendLineDurable(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(ErrorCode::kIo, "cannot append to '" + path + "': " + std::strerror(errno));
+  std::string data = line + "\n";
+  ssize_t n = ::write(fd, data.data(), data.size());
+  int e = errno;
+  ::fsync(fd);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(data.size()))
+    throw Error(ErrorCode::kIo, "cannot append to '" + path + "': " + std::strerror(e));
+}
+
+std::uint64_t FileSizeBytes(const std::string& path) {
+  return static_cast<std::uint64_t>(StatOrThrow(path).st_size);
+}
+
+std::uint64_t DiskUsageBytes(const std::string& path) {
+  return static_cast<std::uint64_t>(StatOrThrow(path).st_blocks) * 512u;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+}  // namespace qbench

@@ -1,0 +1,3 @@
+list(APPEND QBENCH_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/model.cc
+)

@@ -1,0 +1,3 @@
+set(QBENCH_CLI_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/main.cc
+)
