@@ -1,3 +1,0 @@
-list(APPEND QBENCH_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/ort_runner.cc
-)
