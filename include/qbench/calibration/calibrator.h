@@ -1,0 +1,90 @@
+// qbench/calibration/calibrator.h — activation-range calibration for static quantization.
+// CONTRACT between calibration (implements it) and quantization (uses it). Extend, don't break.
+// Lifecycle as in ONNX Runtime's calibrate.py: Collect() many times, then ComputeRanges().
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qbench/core/log.h"
+#include "qbench/core/tensor.h"
+#include "qbench/eval/dataset.h"
+#include "qbench/model/model.h"
+
+namespace qbench {
+
+enum class CalibrationMethod { kMinMax, kPercentile, kEntropy, kMse };
+
+/// Row of the method table: CLI name ("minmax", "percentile", "entropy", "mse") and description.
+struct CalibrationMethodInfo {
+  CalibrationMethod method;
+  const char* name;
+  const char* description;
+};
+const std::vector<CalibrationMethodInfo>& CalibrationMethods();
+/// Throws Error(kInvalidArgument): "unknown calibration method 'kl'; expected one of: minmax, percentile, entropy, mse".
+CalibrationMethod ParseCalibrationMethod(const std::string& name);
+
+/// The range chosen for one activation tensor (float, before quantization; min <= 0 <= max not
+/// guaranteed — the quantizer widens to include 0).
+struct TensorRange {
+  float min = 0;
+  float max = 0;
+};
+using CalibrationTable = std::map<std::string, TensorRange>;
+
+struct CalibrationOptions {
+  CalibrationMethod method = CalibrationMethod::kPercentile;
+  double percentile = 99.999;   ///< for kPercentile, in percent
+  int num_bins = 2048;          ///< histogram bins (Percentile, Entropy, MSE)
+  int num_quantized_bins = 128; ///< Entropy: target bins (as TensorRT / ORT: 128 for uint8)
+};
+
+/// Streaming range collector for many tensors. Keeps only running min/max and fixed-bin
+/// histograms, never the activations. One subclass per method (MakeCalibrator).
+class Calibrator {
+ public:
+  virtual ~Calibrator() = default;
+  /// Adds one batch of values of tensor `name` (float32, any shape, n values).
+  virtual void Collect(const std::string& name, const float* values, std::size_t n) = 0;
+  /// The range per collected tensor.
+  virtual CalibrationTable ComputeRanges() const = 0;
+};
+std::unique_ptr<Calibrator> MakeCalibrator(const CalibrationOptions& options);
+
+/// Supplies calibration feeds (model inputs in Model::Inputs() order), one batch per call,
+/// like ORT's CalibrationDataReader. Returns false when exhausted.
+class CalibrationDataReader {
+ public:
+  virtual ~CalibrationDataReader() = default;
+  virtual bool Next(std::vector<HostTensor>* feeds) = 0;
+  virtual std::string Describe() const = 0;
+};
+
+/// Where calibration data comes from: `path` empty → seeded random input (a warning says random
+/// data gives unrepresentative ranges); an image folder / labels CSV (preprocessed as `preprocess`);
+/// a .npy file or a folder of .npy files (each one model input, with or without batch dim).
+struct CalibrationDataSpec {
+  std::string path;
+  PreprocessOptions preprocess;
+  std::size_t size = 100;      ///< number of samples to use (--calibration-size)
+  std::size_t batch_size = 1;  ///< samples per Run (fixed-batch models force 1)
+  std::uint64_t seed = 0;
+};
+/// Throws Error(kNotFound)/Error(kInvalidInput) naming the path; Error(kInvalidArgument) when the
+/// data does not match the model's input (naming input and shapes).
+std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& model, const CalibrationDataSpec& spec,
+                                                                 WarningList* warnings);
+
+/// Runs `model` (fp32) with every tensor in `tensor_names` added as an extra graph output, feeds
+/// each batch from `reader`, and collects ranges with the chosen method. Memory stays bounded:
+/// each batch's activations are dropped after Collect(). `progress` (may be null) is called with
+/// the number of batches done. Throws Error(kRuntime) when ORT fails, naming the batch.
+CalibrationTable CalibrateModel(const Model& model, const std::vector<std::string>& tensor_names,
+                                CalibrationDataReader& reader, const CalibrationOptions& options,
+                                int intra_op_threads = 0);
+
+}  // namespace qbench
