@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "qbench/core/tensor.h"
 #include "qbench/eval/dataset.h"
 #include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
 
 namespace qbench {
 
@@ -27,6 +30,8 @@ struct CalibrationMethodInfo {
 const std::vector<CalibrationMethodInfo>& CalibrationMethods();
 /// Throws Error(kInvalidArgument): "unknown calibration method 'kl'; expected one of: minmax, percentile, entropy, mse".
 CalibrationMethod ParseCalibrationMethod(const std::string& name);
+/// The CLI name of a method ("minmax", ...); "unknown" for a value outside the table.
+const char* CalibrationMethodName(CalibrationMethod method);
 
 /// The range chosen for one activation tensor (float, before quantization; min <= 0 <= max not
 /// guaranteed — the quantizer widens to include 0).
@@ -73,18 +78,28 @@ struct CalibrationDataSpec {
   std::size_t size = 100;      ///< number of samples to use (--calibration-size)
   std::size_t batch_size = 1;  ///< samples per Run (fixed-batch models force 1)
   std::uint64_t seed = 0;
+  /// Random input only: values for dynamic non-batch dims (--dim/--shape), as ResolveInputShapes.
+  ShapeOverrides shape_overrides;
 };
 /// Throws Error(kNotFound)/Error(kInvalidInput) naming the path; Error(kInvalidArgument) when the
 /// data does not match the model's input (naming input and shapes).
 std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& model, const CalibrationDataSpec& spec,
                                                                  WarningList* warnings);
 
+/// Called after each calibration batch with the number of batches and samples done so far.
+using CalibrationProgress = std::function<void(std::size_t batches_done, std::size_t samples_done)>;
+
 /// Runs `model` (fp32) with every tensor in `tensor_names` added as an extra graph output, feeds
 /// each batch from `reader`, and collects ranges with the chosen method. Memory stays bounded:
-/// each batch's activations are dropped after Collect(). `progress` (may be null) is called with
-/// the number of batches done. Throws Error(kRuntime) when ORT fails, naming the batch.
+/// each batch's activations are dropped after Collect(). The session runs with graph optimization
+/// disabled, so every intermediate tensor of the file exists. A name that is a graph input is
+/// collected from the feeds, an initializer from its values. Progress goes to stderr (LogInfo every
+/// 10 batches and at the end); `progress` (may be empty) is called after every batch.
+/// Throws Error(kNotFound) for a name no node produces (naming it), Error(kInvalidArgument) for a
+/// tensor that is not float32/float16 (naming it and its dtype) or a reader that yields no batch,
+/// Error(kRuntime) when ORT fails, naming the batch.
 CalibrationTable CalibrateModel(const Model& model, const std::vector<std::string>& tensor_names,
                                 CalibrationDataReader& reader, const CalibrationOptions& options,
-                                int intra_op_threads = 0);
+                                int intra_op_threads = 0, const CalibrationProgress& progress = {});
 
 }  // namespace qbench

@@ -22,6 +22,9 @@ struct PreprocessOptions {
   std::string layout = "NCHW";       ///< "NCHW" or "NHWC"
   std::string channel_order = "RGB"; ///< "RGB" or "BGR"
   int channels = 3;                  ///< 3 (grayscale images are replicated) or 1
+  int pad = 0;                       ///< zero pixels added on every side after the crop (fashion-mnist: 2)
+  int resize_width = 0;              ///< exact resize (pixels) instead of shorter-side; 0 = unset
+  int resize_height = 0;             ///< set both or neither
   /// Builds options from a preset name: "imagenet", "fashion-mnist" (28×28 → pad 2 → 32×32,
   /// (p/255 − 0.2860)/0.3530, 3 identical channels). Throws Error(kInvalidArgument) listing presets.
   static PreprocessOptions FromPreset(const std::string& name);
@@ -33,7 +36,23 @@ struct DatasetSpec {
   std::string format = "auto"; ///< auto, labels-csv, image-folder, class-folders, npy, fashion-mnist
   PreprocessOptions preprocess;
   std::size_t limit = 0;       ///< use at most this many samples (0 = all)
+  /// class-folders only: maps folder names (ImageNet wnids) to class indices instead of the sorted
+  /// order. A text file with one wnid per line (line i = class i), or a CSV with a header holding
+  /// `wnid` and `class_index` columns (e.g. imagenet-sample/labels.csv).
+  std::string class_map;
+  /// npy only: a labels file (.npy integer [N], or raw uint8 [N] `.u8`); default: `labels.npy`
+  /// in an npy folder, `<stem>.labels.npy` beside an npy file, when present.
+  std::string labels;
+  int raw_width = 28;          ///< fashion-mnist/raw-u8: image width, pixels
+  int raw_height = 28;         ///< fashion-mnist/raw-u8: image height, pixels
 };
+
+/// The `format` names OpenDataset accepts ("auto" first).
+const std::vector<std::string>& DatasetFormats();
+
+/// The format OpenDataset will use for `path` with format "auto" (see OpenDataset for the rules),
+/// e.g. to pick a default preprocessing preset. Throws as OpenDataset.
+std::string DetectDatasetFormat(const std::string& path);
 
 /// One preprocessed example, without the batch dimension (e.g. float32 [3,224,224]).
 struct Sample {
@@ -54,7 +73,21 @@ class Dataset {
   virtual std::string Describe() const = 0;
 };
 
-/// Opens a dataset. Throws Error(kNotFound) for a missing path, Error(kInvalidInput) for an
+/// Opens a dataset. Formats:
+///  - labels-csv: `path` is a CSV (or a folder holding labels.csv) with a header naming a `file`
+///    column and a `class_index` (or `label`) column; files are relative to the CSV's folder.
+///  - image-folder: every image file (jpg/jpeg/png/bmp/gif/tga/ppm/pgm, any case) in `path`, sorted
+///    by name, unlabelled.
+///  - class-folders: `path/<class>/<image>`; class index = rank of the folder name in sorted order,
+///    or `class_map`'s index.
+///  - fashion-mnist (alias raw-u8): raw uint8 [N,H,W] (`path` = the .u8 file, or a folder with
+///    exactly one `*.u8` image file); labels from `<stem>.labels.u8` (uint8 [N]) when present.
+///  - npy: a .npy file [N,...] (sample i = slice i) or a folder of .npy files (one sample each;
+///    a leading dimension of 1 is dropped); fed as stored, no preprocessing (float64 → float32).
+/// "auto" picks by what `path` is: *.csv → labels-csv, *.u8 → fashion-mnist, *.npy → npy; a folder
+/// with labels.csv → labels-csv, with *.u8 → fashion-mnist, with *.npy → npy, with sub-folders of
+/// images → class-folders, with images → image-folder.
+/// Throws Error(kNotFound) for a missing path, Error(kInvalidInput) for an
 /// unreadable labels file (naming the line), Error(kInvalidArgument) for an unknown format.
 std::unique_ptr<Dataset> OpenDataset(const DatasetSpec& spec);
 

@@ -1,0 +1,2 @@
+add_executable(zoo_generate_bench ${CMAKE_CURRENT_LIST_DIR}/zoo_generate_bench.cc)
+target_link_libraries(zoo_generate_bench PRIVATE qbench_zoo)

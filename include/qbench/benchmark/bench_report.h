@@ -1,0 +1,78 @@
+// qbench/benchmark/bench_report.h — the results of `qbench bench` and their formats: a readable table,
+// JSON, CSV and Markdown, all from one schema (one list of columns), each file written atomically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/environment.h"
+#include "qbench/benchmark/statistics.h"
+#include "qbench/core/log.h"
+#include "qbench/model/model.h"
+
+namespace qbench {
+
+/// One (model, batch) point of a run: measured, or skipped with the reason.
+struct BenchPoint {
+  std::string model;                  ///< display name (ModelDisplayName)
+  std::string model_spec;             ///< as given: a path or zoo:NAME
+  std::int64_t batch_size = 1;        ///< dim 0 actually fed (never a label for another batch)
+  std::vector<TensorInfo> inputs;     ///< concrete shapes fed; empty when skipped before resolving
+  std::vector<std::string> input_distributions;  ///< GeneratedInput::distribution, same order as inputs
+  bool measured = false;
+  std::string skip_reason;            ///< one line naming the input/node/flag when !measured
+  Measurement measurement;            ///< valid when measured
+  bool has_speedup = false;           ///< a candidate of an interleaved comparison with a measured baseline
+  std::string speedup_baseline;       ///< display name of the baseline (the first model)
+  SpeedupEstimate speedup;            ///< median(baseline)/median(this) with its CI
+};
+
+/// A whole `qbench bench` run.
+struct BenchReport {
+  EnvironmentInfo environment;
+  BenchmarkConfig config;
+  std::uint64_t input_seed = 0;
+  bool interleaved = false;           ///< several models timed A B A B …
+  std::vector<BenchPoint> points;
+  std::vector<Warning> warnings;
+};
+
+/// Column keys shared by the table, CSV and Markdown (snake_case, unit suffixes): model, batch, inputs,
+/// status, n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, min_ms, max_ms,
+/// p90_ms, p99_ms, cv, outliers, throughput_samples_per_s, session_create_ms, first_run_ms,
+/// peak_rss_bytes, rss_growth_bytes, speedup_vs_first, speedup_ci_low, speedup_ci_high, note.
+const std::vector<std::string>& BenchColumns();
+
+/// The row of `point` under BenchColumns(), as text: `full_precision` writes numbers with 9 significant
+/// digits (CSV), otherwise rounded for reading (ms with 3 decimals, CV in %, ratios with 3 decimals).
+/// A skipped point has status "skipped", empty numbers and the reason in `note`.
+std::vector<std::string> BenchRow(const BenchPoint& point, bool full_precision);
+
+/// A readable, aligned table of the main columns, then the speedups with their CIs, for stdout.
+std::string FormatBenchTable(const BenchReport& report);
+
+/// JSON (schema "qbench.bench/1"): {"schema", "environment", "settings", "results": [{model, batch,
+/// inputs, status, statistics, latency_ms: every sample, warmup_latency_ms, memory, speedup_vs_first}],
+/// "warnings": [{code, message}]}. NaN is written as null.
+std::string BenchReportJson(const BenchReport& report);
+
+/// CSV (RFC 4180 quoting), header = BenchColumns(), one row per point.
+std::string BenchReportCsv(const BenchReport& report);
+
+/// Markdown: environment summary, the table under BenchColumns(), and the warnings.
+std::string BenchReportMarkdown(const BenchReport& report);
+
+/// Where to write; an empty path is skipped.
+struct BenchOutputs {
+  std::string json_path;
+  std::string csv_path;
+  std::string md_path;
+};
+
+/// Writes every requested format, each with WriteFileAtomic (a reader sees the old or the whole new
+/// file). Throws Error(kIo) naming the path.
+void WriteBenchReports(const BenchReport& report, const BenchOutputs& outputs);
+
+}  // namespace qbench

@@ -1,0 +1,60 @@
+// qbench/benchmark/environment.h — what the numbers were measured on, and the warnings that say when
+// they should not be trusted (debug build, noisy timings, frequency scaling, too few samples).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/core/log.h"
+
+namespace qbench {
+
+/// A snapshot of the machine, the engine and the build.
+struct EnvironmentInfo {
+  std::string cpu_model;                 ///< "model name" (x86) or "CPU part"/"Hardware" (arm) of /proc/cpuinfo
+  std::string architecture;              ///< uname machine: "x86_64", "aarch64", ...
+  /// ISA features that matter for int8 and fp32 kernels, each with whether the CPU has it:
+  /// x86: avx2, fma, avx512f, avx512bw, avx512_vnni, avx512_bf16, avx_vnni, amx_tile, amx_int8, amx_bf16;
+  /// arm: asimd (NEON), asimddp (dot product), i8mm, sve. From the flags/Features line of /proc/cpuinfo.
+  std::vector<std::pair<std::string, bool>> isa_flags;
+  int logical_cores = 0;                 ///< std::thread::hardware_concurrency()
+  std::string cpufreq_governor;          ///< cpu0's scaling_governor; "" when /sys does not expose it
+  std::string ort_version;               ///< OrtVersion()
+  std::string execution_provider;        ///< as given in SessionConfig ("cpu", ...)
+  int intra_op_threads = 0;              ///< 0 = ORT's default
+  int inter_op_threads = 0;
+  std::string graph_optimization;        ///< disable, basic, extended, all
+  bool allow_spinning = true;            ///< intra-op spin-wait on (off when models are interleaved)
+  std::string qbench_version;            ///< QbenchVersion()
+  std::string git_commit;                ///< QbenchGitCommit()
+  std::string build_type;                ///< QbenchBuildType()
+  std::string hostname;
+  std::string os;                        ///< "Linux 6.1.0-18-amd64" (uname sysname + release)
+  std::string date_utc;                  ///< ISO 8601, e.g. "2025-01-31T12:00:00Z"
+};
+
+/// Reads the environment now. The session fields (provider, threads, optimization, spinning) are
+/// copied from the arguments. Never throws: unreadable items stay empty.
+EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int intra_op_threads,
+                                   int inter_op_threads, const std::string& graph_optimization,
+                                   bool allow_spinning);
+
+/// Fills env->cpu_model and env->isa_flags from the text of /proc/cpuinfo (x86 "model name" and "flags";
+/// arm "Features", with "Hardware" or "CPU part" as the model when there is no "model name").
+/// `architecture` (uname machine) picks the list of ISA features. Used by CaptureEnvironment.
+void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architecture, EnvironmentInfo* env);
+
+/// Adds the warnings about the environment to `warnings`: "debug_build" when the build type is not an
+/// optimized one (Release, RelWithDebInfo, MinSizeRel), "frequency_scaling" when the governor is known
+/// and not "performance".
+void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings);
+
+/// Adds the warnings about one measurement, `label` naming it (e.g. "squeezenet1.1 batch 8"):
+/// "few_samples_p99" when n < 100 (p99 then lies between the two largest samples), "high_cv" when the
+/// CV is still above `cv_threshold` at the end, plus the measurement's own warnings.
+void AddMeasurementWarnings(const Measurement& m, const std::string& label, double cv_threshold,
+                            WarningList* warnings);
+
+}  // namespace qbench

@@ -1,0 +1,67 @@
+// qbench/eval/metrics.h — accuracy and fidelity metrics: top-k with Wilson intervals, top-1
+// agreement, KL divergence of softmax outputs, SQNR and cosine similarity.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace qbench {
+
+/// A two-sided confidence interval for a proportion, as fractions in [0, 1].
+struct Interval {
+  double lo = 0.0;
+  double hi = 1.0;
+};
+
+/// z of the two-sided 95 % normal interval (Φ⁻¹(0.975)).
+constexpr double kZ95 = 1.959963984540054;
+
+/// Wilson score interval for `successes` out of `n` trials (E. B. Wilson, "Probable inference,
+/// the law of succession, and statistical inference", J. Amer. Statist. Assoc. 22 (1927) 209–212):
+///   centre = (p̂ + z²/2n) / (1 + z²/n),  half = z/(1 + z²/n) · sqrt(p̂(1−p̂)/n + z²/4n²).
+/// Unlike the normal (Wald) interval it stays inside [0,1] and is not empty at p̂ = 0 or 1.
+/// n = 0 → [0, 1] (nothing is known). Throws Error(kInvalidArgument) when successes > n.
+Interval WilsonInterval(std::size_t successes, std::size_t n, double z = kZ95);
+
+/// Indices of the k largest scores, largest first; equal scores rank by lower index (a stable
+/// order). k is clamped to n. NaN scores rank last.
+std::vector<int> TopK(const float* scores, std::size_t n, int k);
+
+/// Index of the largest score (the first one on ties); -1 when n == 0.
+int ArgMax(const float* scores, std::size_t n);
+
+/// log(softmax(logits)) computed stably: x_i − max − log Σ exp(x_j − max), in double.
+std::vector<double> LogSoftmax(const float* logits, std::size_t n);
+
+/// KL(P‖Q) in nats between P = softmax(reference_logits) and Q = softmax(logits):
+/// Σ P_i (log P_i − log Q_i), from LogSoftmax so large logits do not overflow. >= 0.
+double KlDivergence(const float* reference_logits, const float* logits, std::size_t n);
+
+/// Signal-to-quantization-noise ratio in dB: 10·log10(Σ ref² / Σ (x − ref)²).
+/// +infinity when x == ref exactly; -infinity when ref is all zero and x is not; NaN when n == 0.
+double SqnrDb(const float* reference, const float* x, std::size_t n);
+
+/// Cosine similarity Σ a·b / (‖a‖‖b‖) in [−1, 1]; 1 when both are all zero, 0 when only one is.
+double CosineSimilarity(const float* a, const float* b, std::size_t n);
+
+/// Streams SQNR and cosine over many samples of one output: SQNR from the summed energies
+/// Σref² / Σ(x−ref)² over all samples (not a mean of per-sample dB), cosine as the mean of the
+/// per-sample cosines.
+class FidelityAccumulator {
+ public:
+  /// Adds one sample's reference and candidate values (n each).
+  void Add(const float* reference, const float* x, std::size_t n);
+  std::size_t count() const { return count_; }
+  /// As SqnrDb over everything added; NaN before the first Add.
+  double sqnr_db() const;
+  /// Mean per-sample cosine similarity; NaN before the first Add.
+  double mean_cosine() const;
+
+ private:
+  double signal_energy_ = 0.0;
+  double noise_energy_ = 0.0;
+  double cosine_sum_ = 0.0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace qbench

@@ -1,0 +1,90 @@
+// qbench/lab/config.h — what a lab measures: models, variants, sweep axes, timing and data settings;
+// defaults, the TOML config file, and the variant table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/lab/sweep.h"
+
+namespace qbench {
+
+/// One row of the lab's variant table: the name used in --variants / results, and what it means.
+/// `quantization_mode` is "" for the fp32 baseline, else the quantizer's mode ("dynamic", "static").
+struct LabVariantInfo {
+  const char* name;
+  const char* quantization_mode;
+  bool per_channel;      ///< static only: Conv weights per output channel (axis 0)
+  const char* description;
+};
+
+/// The variants a lab can measure: fp32 (baseline, the model as given), dynamic (int8 weights,
+/// activations quantized at run time), static (int8 QDQ, per-channel Conv weights, calibrated
+/// activations), static-per-tensor (the same with one scale per weight tensor).
+const std::vector<LabVariantInfo>& LabVariants();
+
+/// Looks a variant up by name. Throws Error(kInvalidArgument) listing the names when unknown.
+const LabVariantInfo& FindLabVariant(const std::string& name);
+
+/// Everything a lab run needs. Defaults are the classic lab (DefaultLabConfig()).
+struct LabConfig {
+  /// Model specs: ONNX paths or "zoo:NAME". Default: the four zoo models of the classic lab.
+  std::vector<std::string> models = {"zoo:mobilenet_v2", "zoo:mobilenet_v3_small", "zoo:resnet18", "zoo:squeezenet1_1"};
+  /// Variant names (LabVariants()); the first is the baseline every other is compared with.
+  std::vector<std::string> variants = {"fp32", "dynamic", "static"};
+  SweepAxis batches{"batch", {1, 2, 4, 8, 16}};
+  /// Spatial size (H = W) of image inputs, pixels. A model whose file fixes H/W accepts only its own.
+  SweepAxis input_sizes{"input-size", {224}};
+  /// Intra-op threads per session. Default: the CPUs this process may use (DefaultThreadCount()).
+  SweepAxis threads{"threads", {}};
+  int repetitions = 10;  ///< timed runs per point (k)
+  int warmup_runs = 3;   ///< untimed runs before timing, per point
+  /// Evaluation set (labels CSV, image folder, …; see eval/dataset.h); "" = no accuracy measured.
+  std::string eval_data;
+  std::size_t eval_limit = 0;              ///< at most this many evaluation samples (0 = all)
+  std::string preprocess = "imagenet";     ///< preprocessing preset for eval and calibration images
+  /// Calibration data for static variants; "" = seeded random input (with a warning).
+  std::string calibration_data;
+  std::size_t calibration_size = 16;       ///< calibration samples (kept small so the lab stays fast)
+  std::string calibration_method;          ///< "" = the quantizer's default
+  std::string output_dir = "qbench-lab";
+  bool dry_run = false;
+  bool resume = false;
+  bool roofline = true;                    ///< measure (or load cached) roofline peaks and profile ops
+  std::string roofline_cache;              ///< "" = DefaultRooflineCachePath()
+  std::uint64_t seed = 0;                  ///< zoo weights, random inputs and random calibration data
+};
+
+/// The intra-op thread count used when none is given: the CPUs in this process's affinity mask
+/// (at least 1).
+std::int64_t DefaultThreadCount();
+
+/// A LabConfig with every default filled in (threads = DefaultThreadCount()).
+LabConfig DefaultLabConfig();
+
+/// Overrides fields of `config` with the keys present in a TOML file. Keys (all optional; a list
+/// key takes a TOML array or, for axes, a string in ParseSweepAxis syntax):
+///   models = ["zoo:resnet18", "model.onnx"]   variants = ["fp32", "static"]
+///   batch = "1-16*2" | [1, 2, 4]              input_size = [224]          threads = [1, 2]
+///   repetitions = 10   warmup_runs = 3        output = "qbench-lab"
+///   eval_data = "..."  eval_limit = 50        preprocess = "imagenet"
+///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
+///   roofline = true    roofline_cache = "..." seed = 0
+/// Relative paths in the file are taken relative to the working directory (as flags are).
+/// Throws Error(kNotFound) for a missing file, Error(kInvalidInput) naming the file, line and column
+/// for a TOML syntax error, Error(kInvalidArgument) naming the file and key for an unknown key, a
+/// wrong type or an invalid value (an unknown variant, a bad axis, repetitions < 1, ...).
+void ApplyLabConfigFile(const std::string& path, LabConfig* config);
+
+/// Checks a complete config: at least one model and variant, known variant names, no duplicates,
+/// repetitions >= 1, warmup_runs >= 0, calibration_size >= 1, a non-empty output folder.
+/// Throws Error(kInvalidArgument) naming the setting and the fix.
+void ValidateLabConfig(const LabConfig& config);
+
+/// The config as JSON (written into results.json so a study says how it was made).
+nlohmann::json LabConfigToJson(const LabConfig& config);
+
+}  // namespace qbench

@@ -1,0 +1,145 @@
+// qbench/lab/lab.h — running a lab: the plan (and its estimated duration), the measuring backend
+// interface, and RunLab, which walks the sweep, records every point as it is measured, survives
+// failing points, stops cleanly when asked, and resumes from results.jsonl.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qbench/core/log.h"
+#include "qbench/lab/config.h"
+#include "qbench/lab/results.h"
+#include "qbench/lab/sweep.h"
+
+namespace qbench {
+
+/// A model of the lab: its spec as given and its display name (unique within the lab).
+struct LabModel {
+  std::string spec;
+  std::string name;
+};
+
+/// Display names for the specs: ModelDisplayName, with "_2", "_3" appended to repeats.
+std::vector<LabModel> LabModels(const std::vector<std::string>& specs);
+
+/// What one model variant will be measured with (input to LabBackend::PrepareModel).
+struct ModelJob {
+  LabModel model;
+  std::vector<std::string> variants;     ///< lab order; the first is the baseline
+  std::string models_dir;                ///< where to write quantized (and zoo fp32) files
+  /// Records from an earlier run (--resume) keyed by variant: an ok record whose file exists lets the
+  /// backend load that file instead of quantizing again.
+  std::map<std::string, ModelRecord> previous;
+};
+
+/// The measuring side of a lab. OrtLabBackend (ort_backend.h) measures with ONNX Runtime; tests
+/// use fakes. Methods may throw qbench::Error: RunLab records the error against the points or
+/// records concerned and goes on.
+class LabBackend {
+ public:
+  virtual ~LabBackend() = default;
+
+  /// MACs of one sample (batch 1) of `spec` at spatial size `input_size`, for the plan and the ETA.
+  /// Should be cheap (no session). May throw; the plan then uses a default cost.
+  virtual std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) = 0;
+
+  /// Peak rates for the duration estimate: cached roofline peaks, or a quick (< 1 s) calibration.
+  virtual RooflinePeaks EstimatePeaks(std::int64_t threads) = 0;
+
+  /// The roofline peaks for `threads` (measured once per machine and cached). May be !ok.
+  virtual RooflinePeaks RooflineFor(std::int64_t threads) = 0;
+
+  /// Loads the model, writes each variant's file into job.models_dir (quantizing as needed), and
+  /// returns one record per variant, in job.variants order; a variant that cannot be made has
+  /// ok = false and its error. The model stays loaded until ReleaseModel.
+  virtual std::vector<ModelRecord> PrepareModel(const ModelJob& job) = 0;
+
+  /// Times `group`'s variants interleaved on identical inputs and returns one result per name in
+  /// `record`, in that order. The group's first variant (the baseline) is timed along whenever another
+  /// variant is, so each result has its speedup against it, but only the variants in `record` are
+  /// returned. A variant that fails is returned with ok = false and its error.
+  virtual std::vector<PointResult> MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) = 0;
+
+  /// Per-op-type time and work of each variant in `variants` at one point (ONNX Runtime's profiler).
+  virtual std::vector<OpProfileRecord> ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) = 0;
+
+  /// Accuracy of each variant in `variants` on the evaluation set (agreement against the baseline,
+  /// which is evaluated too when needed). One record per name in `variants`.
+  virtual std::vector<AccuracyRecord> Evaluate(const std::string& model, const std::vector<std::string>& variants) = 0;
+
+  /// Frees the sessions and models of `model`.
+  virtual void ReleaseModel(const std::string& model) = 0;
+
+  /// The environment block for results.json (from the benchmark module's CaptureEnvironment).
+  virtual nlohmann::json Environment() = 0;
+};
+
+/// The plan of a lab and its estimated duration.
+struct LabPlan {
+  std::vector<LabModel> models;
+  std::vector<SweepGroup> groups;       ///< in measuring order
+  std::int64_t points = 0;
+  std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
+  std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds
+  std::map<std::string, double> model_setup_seconds;      ///< model → quantize + calibrate + eval + profile
+  double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
+  double total_seconds = 0;
+  std::string basis;                                      ///< what the estimate rests on
+};
+
+/// Relative speed assumed for each variant in estimates (fraction of the fp32 peak MAC rate reached
+/// by a whole CNN), documented guesses from MEASUREMENT.md's measurements on a Zen 5 CPU:
+/// fp32 0.30 of the fp32 peak; static int8 0.60 of the fp32 peak; dynamic int8 0.05 (ORT's
+/// ConvInteger path is ~7x slower than fp32).
+double VariantSpeedFactor(const std::string& variant);
+
+/// Estimated seconds to measure one group: for each variant, (warm-up + repetitions) runs of
+/// batch × macs_per_sample MACs at VariantSpeedFactor × fp32_macs_per_s, plus 2 ms per run of fixed
+/// overhead; plus 50 ms per variant for session creation. Pure.
+double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
+                            int warmup_runs, int repetitions);
+
+/// Builds the plan of `config` and estimates its duration with `backend` (ModelMacs, EstimatePeaks).
+/// With `previous` (--resume), points already measured cost nothing. Throws Error(kInvalidArgument)
+/// for a bad config.
+LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous = nullptr);
+
+/// The plan as text for `qbench lab --dry-run` (stdout): models × variants × axes, the point count,
+/// the estimate per model and in total, and its basis.
+std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config);
+
+/// Progress of a running lab (for a progress bar; the library never prints).
+struct LabProgress {
+  std::int64_t done = 0;       ///< points finished in this run (measured or failed)
+  std::int64_t total = 0;      ///< points to measure in this run (already measured ones excluded)
+  std::int64_t failed = 0;
+  double elapsed_s = 0;
+  double eta_s = -1;           ///< -1 until something is measured; scaled from the plan's estimates
+  std::string current;         ///< what is being done, e.g. "resnet18: quantizing static"
+};
+
+struct LabRunOptions {
+  std::function<void(const LabProgress&)> on_progress;  ///< may be empty
+  /// Polled between points; when it returns true, RunLab stops after the current point, writes what
+  /// it has and returns with study.interrupted = true.
+  std::function<bool()> should_stop;
+  WarningList* warnings = nullptr;  ///< the lab's warnings are added here too (may be null)
+};
+
+/// Runs the lab: creates config.output_dir (and models/ inside), appends every record to
+/// results.jsonl as soon as it exists, and returns the whole study (earlier records included when
+/// resuming). Without config.resume an existing results.jsonl is moved to results.jsonl.previous and
+/// the lab starts afresh; with it, points, model records, accuracies and profiles already in
+/// results.jsonl are not measured again. Failing points are recorded with their error and the lab
+/// goes on. Writes no other output file (see report/study_outputs.h).
+/// Throws Error(kInvalidArgument) for a bad config, Error(kIo) when the output folder cannot be made
+/// or written.
+LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOptions& options = {});
+
+/// Path of results.jsonl inside an output folder.
+std::string ResultsJsonlPath(const std::string& output_dir);
+
+}  // namespace qbench

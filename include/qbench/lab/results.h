@@ -1,0 +1,182 @@
+// qbench/lab/results.h — the records a lab produces (one JSON object per line in results.jsonl) and
+// the whole study they make up.
+//
+// results.jsonl holds one line per record, each with "record": "model" | "point" | "accuracy" |
+// "op_profile". Lines are appended and flushed as soon as a record exists (AppendLineDurable), so a
+// crash or Ctrl-C keeps every finished record. Keys are snake_case with unit suffixes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/lab/sweep.h"
+
+namespace qbench {
+
+/// Latency statistics of one point, in milliseconds per run (one run = one batch), copied from the
+/// benchmark module's statistics of all timed samples. `ci95_*` is the 95 % confidence interval of
+/// the median as the benchmark module computes it (`ci_method` names the method).
+struct LatencySummary {
+  std::int64_t n = 0;
+  double mean_ms = 0, std_ms = 0, median_ms = 0, min_ms = 0, max_ms = 0, p90_ms = 0;
+  double ci95_low_ms = 0, ci95_high_ms = 0;
+  double cv = 0;  ///< std / mean (fraction)
+  std::string ci_method;
+};
+
+/// One measured (or failed) point of the sweep.
+struct PointResult {
+  SweepPoint point;
+  std::string model_spec;      ///< "zoo:resnet18" or a path
+  bool ok = false;
+  std::string error;           ///< why the point failed (ok == false)
+  LatencySummary latency;
+  std::vector<double> samples_ms;          ///< every timed run, in order
+  double throughput_samples_per_s = 0;     ///< batch × 1000 / mean_ms
+  double session_create_ms = 0;            ///< creating the session this point ran in
+  double first_run_ms = 0;                 ///< the first (cold) run, excluded from the statistics
+  std::int64_t peak_rss_bytes = 0;         ///< process peak resident set size after the point (VmHWM)
+  std::int64_t macs = 0;                   ///< multiply-accumulates of one run (whole batch); 0 = unknown
+  double achieved_macs_per_s = 0;          ///< macs / median latency
+  /// Comparison with the lab's baseline variant timed interleaved with this one on identical inputs:
+  /// speedup = baseline latency / this latency (> 1 = faster) with its 95 % confidence interval.
+  bool has_speedup = false;
+  std::string baseline_variant;
+  double speedup = 0, speedup_ci95_low = 0, speedup_ci95_high = 0;
+  std::string timing = "interleaved";      ///< "interleaved" (ABAB… with the others of its group) or "alone"
+  double finished_at_unix_s = 0;
+};
+
+/// Count of nodes of one op type in a quantized model: quantized (run in int8) or kept in float.
+struct OpCoverage {
+  std::int64_t quantized = 0;
+  std::int64_t kept_float = 0;
+};
+
+/// What one model variant is: its file, size and what was quantized (from the quantizer's coverage
+/// report). For fp32 only the size fields are meaningful.
+struct ModelRecord {
+  std::string model;            ///< display name
+  std::string model_spec;
+  std::string variant;
+  bool ok = false;
+  std::string error;
+  std::string file;             ///< the ONNX file measured (in the output folder for zoo/quantized models)
+  std::int64_t file_size_bytes = 0;
+  std::int64_t params = 0;
+  std::int64_t macs_per_sample = 0;        ///< at the lab's first input size, batch 1
+  std::map<std::string, std::int64_t> weight_bytes_by_dtype;  ///< "float32" → bytes, "int8" → bytes, …
+  int original_bits = 32;                  ///< bit width of the original weights
+  std::string weight_precision = "fp32";   ///< "fp32" or "int8"
+  std::string activation_precision = "fp32";  ///< "fp32", "int8 (dynamic)", "uint8 (static)", …
+  std::map<std::string, OpCoverage> op_coverage;  ///< per op type; empty for fp32
+  double int8_mac_share = -1;              ///< share of MACs in int8 after ORT's optimisation (0–1); -1 unknown
+  double quantize_ms = 0;                  ///< wall time to quantize (calibration included)
+  std::string calibration;                 ///< what calibrated a static variant ("random, 16 samples", a path)
+  nlohmann::json coverage_report;          ///< the quantizer's coverage report, verbatim (null for fp32)
+  std::vector<std::string> warnings;
+};
+
+/// Accuracy of one variant on the evaluation set (fractions 0–1; intervals are 95 % Wilson).
+struct AccuracyRecord {
+  std::string model, variant;
+  bool ok = false;
+  std::string error;
+  std::string dataset;          ///< description of the evaluation data
+  std::int64_t samples = 0;
+  double top1 = 0, top1_ci95_low = 0, top1_ci95_high = 0;
+  double top5 = 0;
+  double top1_agreement = -1;   ///< share of samples whose top-1 equals the baseline's; -1 = not measured
+};
+
+/// Time and work per op type of one variant, from ONNX Runtime's per-node profile at one batch size.
+struct OpTypeProfile {
+  std::string op_type;          ///< as ORT ran it (QLinearConv, ConvInteger, Conv, …)
+  std::int64_t nodes = 0;
+  double time_ms = 0;           ///< per run, summed over the op type's nodes
+  std::int64_t macs = 0;        ///< per run
+  std::int64_t bytes = 0;       ///< weights + activations read and written per run (see roofline.h)
+};
+struct OpProfileRecord {
+  std::string model, variant;
+  std::int64_t batch = 1, input_size = 0, threads = 1;
+  bool ok = false;
+  std::string error;
+  double total_ms = 0;          ///< sum of all nodes' time per run
+  std::vector<OpTypeProfile> op_types;  ///< sorted by time, largest first
+};
+
+/// Peak rates of this machine, measured once and cached (roofline.h).
+struct RooflinePeaks {
+  bool ok = false;
+  std::string error;
+  std::string cpu_model, ort_version;
+  std::int64_t threads = 1;
+  double fp32_macs_per_s = 0;   ///< fp32 MatMul on large square matrices
+  double int8_macs_per_s = 0;   ///< int8 MatMulInteger (uint8 × int8) on the same shapes
+  double bytes_per_s = 0;       ///< memory bandwidth: a large elementwise Add (read 2, write 1)
+  std::string method;           ///< how each number was measured
+  bool from_cache = false;
+  double measured_at_unix_s = 0;
+};
+
+/// A whole lab: the config, environment, every record, and how it went.
+struct LabStudy {
+  nlohmann::json config;        ///< LabConfigToJson
+  nlohmann::json environment;   ///< the benchmark module's environment block
+  std::vector<ModelRecord> models;
+  std::vector<PointResult> points;
+  std::vector<AccuracyRecord> accuracy;
+  std::vector<OpProfileRecord> op_profiles;
+  std::vector<RooflinePeaks> roofline;  ///< one per thread count
+  std::vector<std::string> warnings;
+  double started_at_unix_s = 0;
+  double duration_s = 0;        ///< wall time of this run (resumed runs: this run only)
+  double total_duration_s = 0;  ///< including earlier interrupted runs of the same study
+  bool interrupted = false;     ///< stopped by Ctrl-C before every point was measured
+  std::int64_t planned_points = 0;
+
+  std::int64_t FailedPoints() const;
+  /// The point record with this key, or nullptr.
+  const PointResult* FindPoint(const std::string& key) const;
+  const ModelRecord* FindModel(const std::string& model, const std::string& variant) const;
+  const AccuracyRecord* FindAccuracy(const std::string& model, const std::string& variant) const;
+};
+
+nlohmann::json ToJson(const LatencySummary& s);
+nlohmann::json ToJson(const PointResult& r);      ///< with "record": "point"
+nlohmann::json ToJson(const ModelRecord& r);      ///< with "record": "model"
+nlohmann::json ToJson(const AccuracyRecord& r);   ///< with "record": "accuracy"
+nlohmann::json ToJson(const OpProfileRecord& r);  ///< with "record": "op_profile"
+nlohmann::json ToJson(const RooflinePeaks& r);
+/// The whole study: {"qbench_lab_version":1, "config", "environment", "duration_s", …, "models":[…],
+/// "points":[…], "accuracy":[…], "op_profiles":[…], "roofline":[…], "warnings":[…]}.
+nlohmann::json ToJson(const LabStudy& s);
+
+/// Parsers (missing keys keep defaults). Throw Error(kInvalidInput) naming the key for a wrong type.
+PointResult PointResultFromJson(const nlohmann::json& j);
+ModelRecord ModelRecordFromJson(const nlohmann::json& j);
+AccuracyRecord AccuracyRecordFromJson(const nlohmann::json& j);
+OpProfileRecord OpProfileRecordFromJson(const nlohmann::json& j);
+RooflinePeaks RooflinePeaksFromJson(const nlohmann::json& j);
+LabStudy LabStudyFromJson(const nlohmann::json& j);
+
+/// Records read back from a results.jsonl file.
+struct JsonlRecords {
+  std::vector<ModelRecord> models;
+  std::vector<PointResult> points;
+  std::vector<AccuracyRecord> accuracy;
+  std::vector<OpProfileRecord> op_profiles;
+  double previous_duration_s = 0;  ///< sum of "run_end" markers' duration_s (earlier runs' wall time)
+  std::int64_t skipped_lines = 0;  ///< unparsable lines (a line cut by a crash) ignored
+};
+/// Reads results.jsonl. A missing file gives no records. A line that is not valid JSON (e.g. cut
+/// by a crash mid-write) is skipped and counted; a later record with the same key replaces an
+/// earlier one. Throws Error(kIo) when the file exists but cannot be read.
+JsonlRecords ReadResultsJsonl(const std::string& path);
+
+}  // namespace qbench

@@ -1,0 +1,50 @@
+// qbench/lab/roofline.h — this machine's peak fp32 and int8 matrix-multiply rates and its memory
+// bandwidth, measured with ONNX Runtime once per (CPU, ORT version, thread count) and cached.
+//
+// Method (written into RooflinePeaks::method):
+//  - fp32 peak: MatMul of two float32 [N,N] matrices (N = 1024; B an initializer), 1 073 741 824 MACs
+//    per run; rate = MACs / median run time.
+//  - int8 peak: MatMulInteger of uint8 A [N,N] by int8 B [N,N] (B an initializer, zero points 0),
+//    int32 output — the u8·s8 kernel ORT's QLinearConv/QGemm/MatMulInteger paths use (VNNI where the
+//    CPU has it); same MAC count.
+//  - bandwidth: Add of two float32 vectors of 16 Mi elements (64 MiB each, far beyond the caches);
+//    bytes per run = 2 reads + 1 write = 192 MiB; rate = bytes / median run time. Write-allocate
+//    traffic is not counted, so this is a lower bound of the hardware bandwidth, but it is the rate
+//    an elementwise ONNX Runtime kernel actually gets, which is what a memory-bound op sees.
+// Each is timed with the benchmark module (RunBenchmark: 3 warm-up runs, 10 timed runs, median),
+// inputs bound once, intra-op threads as requested.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "qbench/core/log.h"
+#include "qbench/lab/results.h"
+
+namespace qbench {
+
+/// ~/.cache/qbench/roofline.json ($XDG_CACHE_HOME/qbench/roofline.json when set; "" when neither
+/// HOME nor XDG_CACHE_HOME is set).
+std::string DefaultRooflineCachePath();
+
+/// The cache key: "<cpu model>|ort <version>|threads <n>".
+std::string RooflineCacheKey(const std::string& cpu_model, const std::string& ort_version, std::int64_t threads);
+
+/// Measures the three peaks now (a few seconds). `matrix_size` N and `vector_elements` default to
+/// the values above (tests pass smaller ones). Never throws: a failure gives ok = false and error.
+RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
+
+/// The cached peaks for this machine (CPU model from /proc/cpuinfo, ORT version, `threads`) from
+/// `cache_path`, or nullptr-like {ok = false} when absent. Never throws.
+RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads);
+
+/// Cached peaks when present (from_cache = true), else MeasureRooflinePeaks and store them in the
+/// cache file (created with its folder; other keys kept; written atomically). A cache that cannot be
+/// written adds a warning ("roofline_cache") and the measured peaks are still returned.
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings);
+
+/// A quick (< 0.5 s) machine-speed estimate for `qbench lab --dry-run` when no cache exists: an fp32
+/// MatMul of 256×256 matrices; only fp32_macs_per_s is set. Never throws.
+RooflinePeaks QuickSpeedEstimate(std::int64_t threads);
+
+}  // namespace qbench

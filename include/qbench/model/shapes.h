@@ -1,0 +1,72 @@
+// qbench/model/shapes.h — concrete input shapes from the model and the user's flags
+// (--shape, --dim, --batch), and rewriting a model whose file fixes the batch dimension.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qbench/model/model.h"
+
+namespace qbench {
+
+/// What the user said about input shapes. Filled by ParseShapeFlag / ParseDimFlag / ParseBatchFlag
+/// (or directly in code), consumed by ResolveInputShapes and InspectModel.
+struct ShapeOverrides {
+  /// --shape NAME=1x3x224x224: the full shape of one graph input (every dim > 0).
+  std::map<std::string, std::vector<std::int64_t>> input_shapes;
+  /// --dim seq=128: a value for every dynamic dimension whose symbolic name (dim_param) is `seq`,
+  /// in whichever input it appears (value > 0).
+  std::map<std::string, std::int64_t> dim_values;
+  /// --batch N: dim 0 of every input of rank >= 1. 0 = unset (then a dynamic dim 0 defaults to 1).
+  std::int64_t batch = 0;
+};
+
+/// Parses one --shape flag "NAME=D0xD1x...", e.g. "data=1x3x224x224" (a scalar input: "NAME=").
+/// Each Di is an integer > 0. The input name may itself contain '=' characters: the last '=' splits.
+/// Throws Error(kInvalidArgument) quoting the flag and the expected form when it is malformed,
+/// a dim is not a positive integer, or the same NAME is given twice.
+void ParseShapeFlag(const std::string& flag, ShapeOverrides* overrides);
+
+/// Parses one --dim flag "NAME=VALUE" (VALUE an integer > 0) for a symbolic dimension name.
+/// Throws Error(kInvalidArgument) quoting the flag and the expected form.
+void ParseDimFlag(const std::string& flag, ShapeOverrides* overrides);
+
+/// Parses a --batch value (text, as typed). Throws Error(kInvalidArgument) unless it is an integer > 0.
+void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides);
+
+/// "data float32 [1,3,224,224]" or "input_ids int64 [batch,seq]": a graph input or output with its
+/// dtype and its shape, dynamic dims by symbolic name ("?" when unnamed, "[?]" rank unknown).
+std::string DescribeTensor(const TensorInfo& info);
+
+/// Concrete shapes (every dim > 0) for every graph input of `model`, in Model::Inputs() order.
+/// Rules, per input and per dimension i:
+///  - `--shape NAME=...` gives the whole shape. Its rank must equal the file's rank; fixed dims
+///    other than dim 0 must match the file (dim 0 may differ: see WithBatchSize).
+///  - otherwise a fixed dim keeps its value, except dim 0 when `batch` is set (it becomes `batch`);
+///  - a dynamic dim 0 is `batch` when set, else `dim_values[name]` when given, else 1
+///    (the default: a symbolic dim 0 is taken to be the batch and defaults to batch 1);
+///  - any other dynamic dim takes `dim_values[its symbolic name]`; with none it is an error.
+/// Throws Error(kInvalidArgument) for: an unknown input name in input_shapes (listing the model's
+/// inputs), an unused name in dim_values (listing the symbolic dims), batch < 0, a --shape and
+/// --batch that disagree on dim 0, a rank or fixed-dim mismatch, an input without any shape in the
+/// file and no --shape, and a remaining dynamic dim (naming the input, dim index, symbolic name and
+/// the flag that sets it).
+std::vector<TensorInfo> ResolveInputShapes(const Model& model, const ShapeOverrides& overrides);
+
+/// Returns a copy of `model` that ONNX Runtime accepts at batch `batch`, for models whose file fixes
+/// dim 0 of the inputs (the shared SqueezeNet 1.1: input `data` [1,3,224,224]).
+/// What it does: every graph input whose dim 0 is fixed to B0 != batch gets dim 0 = batch; every graph
+/// output whose dim 0 is fixed to B0 gets dim 0 = batch; intermediate value_info (stale shapes) is
+/// dropped. Inputs with a dynamic dim 0 are left alone; batch == B0 returns an unchanged copy.
+/// Refuses (Error(kUnsupported), naming the input and the node) when the graph hard-codes the batch:
+///  - a Reshape fed (through any chain of nodes) by a rewritten input whose shape is a constant
+///    (initializer, Constant node, or a Concat of those) with element 0 == B0 (e.g. [1,-1]): at batch N it would run but
+///    silently fold the batch into the features;
+///  - ONNX shape inference of the rewritten graph (onnx::shape_inference::InferShapes, with data
+///    propagation) gives a graph output a fixed dim 0 other than `batch`.
+/// Throws Error(kInvalidArgument) when batch <= 0 and Error(kUnsupported) when inputs disagree on B0.
+Model WithBatchSize(const Model& model, std::int64_t batch);
+
+}  // namespace qbench

@@ -1,0 +1,185 @@
+// qbench/quantization/quantizer.h — fp32 → int8 ONNX quantization: the scheme table, options, the
+// pipeline (checks, model hygiene, calibration, rewrite) and the coverage report.
+//
+// Schemes (one row each in QuantizationSchemes(); the CLI's --mode choices, validation and help
+// come from that table only):
+//  - dynamic: weights int8 offline, activations quantized at run time (DynamicQuantizeLinear):
+//    MatMul/Gemm → MatMulInteger, Conv → ConvInteger, LSTM → com.microsoft.DynamicQuantizeLSTM,
+//    as ONNX Runtime's onnxruntime/python/tools/quantization/operators/{matmul,conv,lstm}.py.
+//  - static: QDQ format (QuantizeLinear/DequantizeLinear pairs, int8 weight initializers, int32
+//    biases) that ONNX Runtime's CPU provider fuses into QLinearConv, QGemm, QLinearAdd, ...
+//    following ORT's qdq_quantizer.py and the recipe in MEASUREMENT.md; needs calibration ranges.
+// Adding a scheme (fp16, weight-only int4) = one SchemeInfo row + one QuantizationScheme class.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/log.h"
+#include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
+
+namespace qbench {
+
+/// Per-tensor vs per-channel weights. kDefault: the scheme's default (static: per-channel for
+/// Conv/ConvTranspose, per-tensor for Gemm/MatMul, the fully fused recipe; dynamic: per-tensor).
+/// kPerChannel: every weight per output channel. kPerTensor: every weight per tensor.
+enum class WeightGranularity { kDefault, kPerChannel, kPerTensor };
+
+/// What to quantize and how. Plain data; validated by QuantizeModel (Error(kInvalidArgument)).
+struct QuantizeOptions {
+  std::string scheme = "static";        ///< a SchemeInfo::name ("dynamic", "static")
+  WeightGranularity granularity = WeightGranularity::kDefault;
+  DType activation_type = DType::kUint8;  ///< static: kUint8 (asymmetric, default) or kInt8
+  /// Nodes kept in fp32: "op:Gemm" (op type), "re:^fc" (ECMAScript regex searched in the node
+  /// name), anything else = an exact node name.
+  std::vector<std::string> exclude;
+  /// Static only. false (default): Mul nodes fed by a HardSigmoid (hardswish x·HardSigmoid(x),
+  /// squeeze-excitation gates) and the HardSigmoid stay fp32 outside QDQ, because ORT has no int8
+  /// HardSigmoid and wrapping them costs Q/DQ round trips (MobileNetV3, MEASUREMENT.md).
+  /// true: the naive recipe (such Mul nodes quantized like any Mul), for comparison.
+  bool quantize_hardsigmoid_mul = false;
+  /// Static only: Concat inputs produced only for that Concat take the Concat output's scale and
+  /// zero point, so ORT's QLinearConcat copies instead of requantizing (TFLite's rule).
+  bool share_concat_scales = true;
+  CalibrationOptions calibration;       ///< method, percentile, bins (static)
+  int intra_op_threads = 0;             ///< ORT threads for calibration / coverage sessions (0 = default)
+};
+
+/// What happened to one node of the (prepared) input graph.
+struct NodeDecision {
+  std::string name;       ///< node name ("#index" when unnamed)
+  std::string op_type;
+  bool quantized = false;
+  std::string how;        ///< when quantized: "QDQ s8 per-channel axis 0", "ConvInteger u8 per-tensor", "folded into conv1"
+  std::string reason;     ///< when kept float: why (exclusion, no int8 kernel, not a weight, ...)
+};
+
+/// Per op type counts, from the decisions.
+struct OpTypeCoverage {
+  std::string op_type;
+  int quantized = 0;
+  int kept_float = 0;
+  std::vector<std::string> reasons;  ///< distinct reasons for the float ones
+};
+
+/// What ONNX Runtime actually runs: the graph it optimized (SessionConfig::optimized_model_path).
+/// MAC rules as in qbench/model/inspect.h: Conv-like elements(Y)·elements(W)/C_out, ConvTranspose
+/// elements(X)·elements(W)/C_in, MatMul/Gemm M·N·K, LSTM/GRU seq·batch·dirs·G·H·(I+H).
+struct RuntimeCoverage {
+  bool analyzed = false;
+  std::string note;                   ///< why it was not analyzed, or caveats
+  std::string graph_optimization;     ///< the ORT level the graph was optimized at
+  std::map<std::string, int> op_histogram;  ///< optimized graph: "QLinearConv" / "com.microsoft.QGemm" → count
+  std::int64_t int8_macs = 0;         ///< MACs of integer kernels (QLinearConv, ConvInteger, MatMulInteger, QGemm, ...)
+  std::int64_t float_macs = 0;        ///< MACs of float Conv/ConvTranspose/Gemm/MatMul/FusedConv/LSTM/...
+  int unknown_mac_nodes = 0;          ///< MAC-bearing nodes whose shapes were unknown (not counted)
+  double int8_mac_share = 0.0;        ///< int8_macs / (int8_macs + float_macs), 0 when both are 0
+  std::vector<std::string> float_mac_nodes;  ///< "name (op): N MACs" for each float MAC-bearing node
+};
+
+/// The coverage report `qbench quantize` prints and saves (--report FILE.json).
+struct QuantizeReport {
+  std::string scheme;
+  std::string weights;            ///< e.g. "s8 symmetric; Conv per-channel, Gemm/MatMul per-tensor"
+  std::string activations;        ///< e.g. "u8 asymmetric per-tensor (calibrated: minmax)"
+  std::vector<std::string> hygiene;  ///< model hygiene actions before quantizing
+  std::vector<NodeDecision> nodes;
+  std::vector<OpTypeCoverage> by_op_type;  ///< derived from nodes
+  int calibrated_tensors = 0;
+  std::string calibration;        ///< method and data description ("" for dynamic)
+  int bias_scale_adjustments = 0;  ///< weight channels whose scale was enlarged for an int32 bias
+  std::vector<std::string> notes;  ///< things the user should know (HardSigmoid chains, dynamic conv speed)
+  std::uint64_t size_before_bytes = 0;  ///< serialized fp32 model
+  std::uint64_t size_after_bytes = 0;   ///< serialized quantized model
+  RuntimeCoverage runtime;
+  std::vector<Warning> warnings;
+};
+
+/// A quantization scheme: one implementation per SchemeInfo row.
+class QuantizationScheme {
+ public:
+  virtual ~QuantizationScheme() = default;
+  /// Activation tensors (names in `prepared`) whose ranges Quantize needs; empty when the scheme
+  /// needs no calibration.
+  virtual std::vector<std::string> TensorsToCalibrate(const Model& prepared, const QuantizeOptions& options) const = 0;
+  /// Rewrites `prepared` (after PrepareModelForQuantization) into the quantized model and fills
+  /// report->nodes, notes and bias_scale_adjustments. `ranges` holds the calibrated ranges.
+  virtual Model Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
+                         QuantizeReport* report) const = 0;
+};
+
+/// One row of the scheme table.
+struct SchemeInfo {
+  const char* name;               ///< CLI name (--mode)
+  const char* description;        ///< one line for --help
+  bool needs_calibration;
+  std::int64_t min_opset;         ///< supported ai.onnx opset range, inclusive
+  std::int64_t max_opset;
+  std::vector<DType> activation_types;  ///< accepted --activation-type values (first = default)
+  std::function<std::unique_ptr<QuantizationScheme>()> factory;
+};
+
+/// The table: every scheme qbench knows, in --help order.
+const std::vector<SchemeInfo>& QuantizationSchemes();
+/// "dynamic, static".
+std::string QuantizationSchemeNames();
+/// The row named `name`. Throws Error(kInvalidArgument): "unknown quantization mode 'x'; expected one of: dynamic, static".
+const SchemeInfo& FindQuantizationScheme(const std::string& name);
+
+/// "u8" → kUint8, "s8" → kInt8 (also "uint8"/"int8"). Throws Error(kInvalidArgument) listing the choices.
+DType ParseActivationType(const std::string& text);
+
+/// Refuses models the quantizer cannot handle: an ai.onnx opset outside [min_opset, max_opset] of
+/// `scheme` (Error(kUnsupported) naming the opset, the supported range and `onnx.version_converter`
+/// as the fix) and models that are already quantized (Error(kInvalidInput) naming the first
+/// QuantizeLinear/DequantizeLinear/QLinear*/ConvInteger/MatMulInteger/... node).
+void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
+
+/// Model hygiene before quantizing, on a copy (the input is never modified). In order:
+/// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); nodes sorted topologically;
+/// Constant nodes → initializers; Cast of a float16/float64 initializer → float32 initializer;
+/// Identity of an initializer → consumers read the initializer; Gemm alpha/beta folded into
+/// constant B/C; unused initializers dropped. Appends one line per kind of action to `actions`.
+Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
+
+/// The result of QuantizeModel: the quantized model (Model::path = "") and its report.
+struct QuantizeResult {
+  Model model;
+  QuantizeReport report;
+};
+
+/// The whole pipeline: validates options against the scheme table, CheckQuantizable, hygiene,
+/// calibration (static: CalibrateModel over `reader`, which must then be non-null), rewrite,
+/// removal of graph inputs backed by initializers that were quantized, and the size figures.
+/// Does not run the runtime coverage (see AnalyzeRuntimeCoverage). Warnings go to `warnings` and
+/// into the report. Throws Error(kInvalidArgument) for bad options (an unknown scheme, an invalid
+/// --exclude regex, an activation type the scheme does not support, static without data),
+/// CheckQuantizable's errors, and Error(kRuntime) when calibration fails.
+QuantizeResult QuantizeModel(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
+                             WarningList* warnings);
+
+/// Same with ranges already known (tests, or a saved calibration): no ORT session is created.
+QuantizeResult QuantizeModelWithRanges(const Model& model, const QuantizeOptions& options, const CalibrationTable& ranges,
+                                       WarningList* warnings);
+
+/// Lets ORT optimize `quantized` (CPU provider, level `graph_optimization`, default "extended":
+/// every int8 fusion, without the NCHWc layout rewrite of "all" that renames tensors), reads back the
+/// optimized graph, and counts integer vs float MACs there. Shapes come from ONNX shape inference
+/// of `quantized` at the input shapes ResolveInputShapes(quantized, shapes) gives (dynamic dims → 1).
+/// Never throws for an analysis problem: returns analyzed = false with `note` saying why.
+RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverrides& shapes = {},
+                                       const std::string& graph_optimization = "extended", int intra_op_threads = 1);
+
+/// The coverage table as text (per op type: quantized / kept float / reasons; the int8 MAC share
+/// after ORT; sizes). For the CLI's stdout.
+std::string FormatQuantizeReport(const QuantizeReport& report);
+/// The report as JSON text (snake_case keys, sizes in bytes, MACs as integers).
+std::string QuantizeReportToJson(const QuantizeReport& report);
+
+}  // namespace qbench

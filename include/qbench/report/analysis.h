@@ -1,0 +1,77 @@
+// qbench/report/analysis.h — numbers derived from a lab study for its report and plots: speedups by
+// sweep point, size ratios, rank correlation, the roofline view, and plain-language observations
+// generated from the measurements.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qbench/lab/results.h"
+
+namespace qbench {
+
+/// The baseline variant of a study: config.variants[0] ("fp32" by default); "" when unknown.
+std::string BaselineVariant(const LabStudy& study);
+
+/// Variants of the study in config order; model display names in config order (as measured).
+std::vector<std::string> StudyVariants(const LabStudy& study);
+std::vector<std::string> StudyModels(const LabStudy& study);
+
+/// Spearman's rank correlation ρ of paired samples: Pearson's correlation of the ranks, ties given
+/// their average rank (Spearman 1904; as scipy.stats.spearmanr). NaN when n < 3, the sizes differ, or
+/// either sample is constant.
+double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<double>& y);
+
+/// file size of (model, variant) / file size of (model, baseline); NaN when either is missing.
+double SizeRatio(const LabStudy& study, const std::string& model, const std::string& variant);
+
+/// The measured (ok) point of (model, variant) at the smallest batch, first input size and first
+/// thread count of the study, or nullptr.
+const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant);
+
+/// Roofline numbers of one model variant or one op type of it.
+struct RooflineRow {
+  std::string model, variant;
+  std::string op_type;            ///< "" for the whole model
+  std::int64_t macs = 0;          ///< per run
+  std::int64_t bytes = 0;         ///< per run (profiled op types only; 0 for the whole-model row)
+  double time_ms = 0;             ///< per run
+  double achieved_macs_per_s = 0;
+  double peak_macs_per_s = 0;     ///< int8 peak for an integer op / quantized variant, else fp32 peak
+  double share_of_peak = 0;       ///< achieved / peak (0–1)
+  double intensity_macs_per_byte = 0;  ///< macs / bytes; 0 when bytes unknown
+  double ridge_macs_per_byte = 0;      ///< peak / bandwidth: below it an op is memory-bound
+  double attainable_macs_per_s = 0;    ///< min(peak, bandwidth × intensity)
+  bool memory_bound = false;      ///< intensity < ridge
+};
+
+/// One row per profiled (model, variant): MACs and time of the whole run at the profiled point
+/// (time = the timed median latency of that point when measured, else the profile's total).
+std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study);
+
+/// One row per op type with MACs > 0 of each profile, largest time first within a profile.
+/// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul) are compared with the int8 peak.
+std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study);
+
+/// Observations in plain language, each generated from the study's numbers (no fixed claims):
+/// size change per variant and why a model did not shrink; which variants were slower or not
+/// significantly faster than the baseline and the op types that explain it (from the quantizer's
+/// coverage and the per-op profile); whether latency tracked file size and MACs across models
+/// (Spearman ρ); how the speedup changed with batch and input size and where int8 stopped paying
+/// off; why a smaller model is not proportionally faster (roofline: memory-bound op types); failed
+/// points; with accuracy, the variant with the best trade-off per model. Each is one Markdown bullet
+/// text (no leading "- ").
+std::vector<std::string> GenerateObservations(const LabStudy& study);
+
+/// "1.23 ms", "12.3 ms", "123 ms" (three significant digits, at least two decimals below 10 ms):
+/// the formatting report.md uses for latencies, so tests can compare the report with results.json.
+std::string FormatMs(double ms);
+/// "2.70x" — speedups and ratios, two decimals.
+std::string FormatRatio(double r);
+/// "44.7 MB" (decimal megabytes, three significant digits; kB below 1 MB).
+std::string FormatBytes(double bytes);
+/// "1.81 G" MACs, "35.2 GMAC/s" style: value / 1e9 with three significant digits.
+std::string FormatGiga(double v);
+
+}  // namespace qbench

@@ -1,0 +1,32 @@
+// qbench/report/plots.h — the lab's plots as PNG files, drawn with PLplot's cairo driver ("pngcairo").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "qbench/lab/results.h"
+
+namespace qbench {
+
+/// One plot file written into the output folder.
+struct PlotFile {
+  std::string path;       ///< relative to the output folder, e.g. "plots/latency_resnet18.png"
+  std::string title;      ///< what it shows (used as the image's alt text in report.md)
+};
+
+/// Draws every plot the study has data for, into `output_dir`/plots/ (created):
+///  - latency_<model>.png: median latency vs batch size, one line per variant, error bars = the 95 %
+///    confidence interval of the median (first input size and thread count);
+///  - size.png: file size per model and variant (grouped bars, MB);
+///  - latency_vs_size.png: median latency at the smallest batch vs file size, every model variant (log-log);
+///  - speedup.png: speedup vs the baseline over the batch sizes, one line per model × variant (and
+///    thread count when several were swept), with the 1.0x line;
+///  - accuracy_vs_latency.png: top-1 vs latency, when accuracy was measured;
+///  - roofline.png: achieved MAC/s vs arithmetic intensity per profiled op type, under the fp32 and
+///    int8 roofs, when roofline peaks and profiles exist.
+/// Plots without data are skipped. PLplot is not thread-safe: do not call concurrently.
+/// Throws Error(kIo) when the folder cannot be created, Error(kRuntime) when PLplot cannot open the
+/// pngcairo device.
+std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir);
+
+}  // namespace qbench

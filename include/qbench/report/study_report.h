@@ -1,0 +1,39 @@
+// qbench/report/study_report.h — a lab study's output files: results.json, results.csv, report.md
+// and the plots, all written atomically into the output folder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "qbench/lab/results.h"
+#include "qbench/report/plots.h"
+
+namespace qbench {
+
+/// Column keys of results.csv (snake_case, unit suffixes), one row per point: model, variant, batch,
+/// input_size, threads, status, n, mean_ms, std_ms, median_ms, ci95_low_ms, ci95_high_ms, min_ms,
+/// max_ms, p90_ms, cv, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
+/// macs, achieved_macs_per_s, speedup, speedup_ci95_low, speedup_ci95_high, file_size_bytes, top1,
+/// error.
+const std::vector<std::string>& StudyCsvColumns();
+
+/// results.csv text: header StudyCsvColumns(), RFC 4180 quoting, numbers in the shortest form that
+/// reads back to the same double; empty cells for unknown values (failed points, no accuracy).
+std::string StudyCsv(const LabStudy& study);
+
+/// report.md text: what was measured and on what, how long it took, the observations
+/// (GenerateObservations), the models table (bits, precision, what was quantized, int8 share of
+/// MACs, size before/after), per-model latency tables (mean ± std, median with its 95 % CI,
+/// throughput, speedup with its CI, session creation, peak RSS), accuracy, the roofline tables,
+/// the plots (`plots`, relative paths), failed points, warnings and the method notes. Latencies
+/// use FormatMs, ratios FormatRatio, sizes FormatBytes (analysis.h), so a test can find the JSON's
+/// numbers in it.
+std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& plots);
+
+/// Writes results.json (ToJson(study), 2-space indent), results.csv, the plots (unless
+/// `with_plots` is false) and report.md into `output_dir`, each atomically. Returns the paths written.
+/// A plotting failure does not stop the others: it becomes a warning in the report.
+/// Throws Error(kIo) naming the path when a file cannot be written.
+std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots = true);
+
+}  // namespace qbench

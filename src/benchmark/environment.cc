@@ -1,0 +1,141 @@
+// Environment snapshot (CPU, ISA, engine, build) and the warnings about it.
+#include "qbench/benchmark/environment.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "qbench/core/build_info.h"
+#include "qbench/runtime/runner.h"
+
+namespace qbench {
+namespace {
+
+std::string Trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return "";
+  return Trim(line);
+}
+
+std::string Percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %%", fraction * 100);
+  return buf;
+}
+
+}  // namespace
+
+void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architecture, EnvironmentInfo* env) {
+  // The first processor block is enough: qbench assumes every core has the same ISA (true of big.LITTLE
+  // arm parts too); the model name is the first core's.
+  std::set<std::string> flags;
+  std::istringstream in(cpuinfo_text);
+  std::string line, arm_part, hardware, model;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = Trim(line.substr(0, colon)), value = Trim(line.substr(colon + 1));
+    if (key == "model name" && model.empty()) model = value;
+    if (key == "CPU part" && arm_part.empty()) arm_part = value;
+    if (key == "Hardware" && hardware.empty()) hardware = value;
+    if ((key == "flags" || key == "Features") && flags.empty()) {
+      std::istringstream words(value);
+      std::string w;
+      while (words >> w) flags.insert(w);
+    }
+  }
+  env->cpu_model = !model.empty() ? model : !hardware.empty() ? hardware : arm_part.empty() ? "" : "CPU part " + arm_part;
+  const bool arm = architecture.rfind("aarch64", 0) == 0 || architecture.rfind("arm", 0) == 0;
+  static const char* kX86[] = {"avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16",
+                               "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"};
+  static const char* kArm[] = {"asimd", "asimddp", "i8mm", "sve"};
+  env->isa_flags.clear();
+  if (arm) {
+    for (const char* f : kArm) env->isa_flags.emplace_back(f, flags.count(f) > 0);
+  } else {
+    for (const char* f : kX86) env->isa_flags.emplace_back(f, flags.count(f) > 0);
+  }
+}
+
+EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int intra_op_threads,
+                                   int inter_op_threads, const std::string& graph_optimization,
+                                   bool allow_spinning) {
+  EnvironmentInfo env;
+  struct utsname uts {};
+  if (::uname(&uts) == 0) {
+    env.architecture = uts.machine;
+    env.os = std::string(uts.sysname) + " " + uts.release;
+  }
+  {
+    std::ifstream in("/proc/cpuinfo");
+    std::stringstream text;
+    text << in.rdbuf();
+    ParseCpuInfo(text.str(), env.architecture, &env);
+  }
+  env.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
+  env.cpufreq_governor = ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  env.ort_version = OrtVersion();
+  env.execution_provider = execution_provider;
+  env.intra_op_threads = intra_op_threads;
+  env.inter_op_threads = inter_op_threads;
+  env.graph_optimization = graph_optimization;
+  env.allow_spinning = allow_spinning;
+  env.qbench_version = QbenchVersion();
+  env.git_commit = QbenchGitCommit();
+  env.build_type = QbenchBuildType();
+  char host[256] = {0};
+  if (::gethostname(host, sizeof host - 1) == 0) env.hostname = host;
+  const std::time_t now = std::time(nullptr);
+  std::tm tm {};
+  if (::gmtime_r(&now, &tm)) {
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    env.date_utc = buf;
+  }
+  return env;
+}
+
+void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings) {
+  if (env.build_type != "Release" && env.build_type != "RelWithDebInfo" && env.build_type != "MinSizeRel")
+    warnings->Add("debug_build", "qbench was built as '" + env.build_type +
+                                     "'; its own overhead may show in the timings. Rebuild with "
+                                     "-DCMAKE_BUILD_TYPE=Release (ONNX Runtime itself is a release build)");
+  if (!env.cpufreq_governor.empty() && env.cpufreq_governor != "performance")
+    warnings->Add("frequency_scaling", "CPU frequency governor is '" + env.cpufreq_governor +
+                                           "', so clock speed varies with load; for stable timings set it to "
+                                           "'performance' (cpupower frequency-set -g performance)");
+}
+
+void AddMeasurementWarnings(const Measurement& m, const std::string& label, double cv_threshold,
+                            WarningList* warnings) {
+  for (const auto& w : m.warnings) warnings->Add(w.code, label + ": " + w.message);
+  // The loop's own high_cv only fires at the cap; a run that never extended (cv_threshold 0) can
+  // still end noisy.
+  const double cv = m.statistics.cv;
+  bool has_high_cv = false;
+  for (const auto& w : m.warnings) has_high_cv |= w.code == "high_cv";
+  if (!has_high_cv && std::isfinite(cv) && cv > (cv_threshold > 0 ? cv_threshold : 0.05))
+    warnings->Add("high_cv", label + ": CV " + Percent(cv) + " is high: close other programs, pin the process "
+                                     "(taskset), or time longer (--repetitions, --min-time); compare medians");
+  if (m.statistics.n < 100)
+    warnings->Add("few_samples_p99", label + ": only " + std::to_string(m.statistics.n) +
+                                         " samples, so p99 is interpolated between the two slowest runs (it is "
+                                         "not a tail estimate); use --repetitions 100 or more for p99");
+}
+
+}  // namespace qbench

@@ -1,0 +1,203 @@
+#include "qbench/lab/config.h"
+
+#include <sched.h>
+
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+
+namespace qbench {
+
+const std::vector<LabVariantInfo>& LabVariants() {
+  static const std::vector<LabVariantInfo> k = {
+      {"fp32", "", false, "the model as given (fp32 baseline)"},
+      {"dynamic", "dynamic", false, "dynamic int8: int8 weights, activations quantized at run time"},
+      {"static", "static", true, "static int8 (QDQ): per-channel int8 weights, calibrated uint8 activations"},
+      {"static-per-tensor", "static", false, "static int8 (QDQ) with one scale per weight tensor"},
+  };
+  return k;
+}
+
+const LabVariantInfo& FindLabVariant(const std::string& name) {
+  std::string names;
+  for (const auto& v : LabVariants()) {
+    if (name == v.name) return v;
+    names += (names.empty() ? "" : ", ") + std::string(v.name);
+  }
+  throw Error(ErrorCode::kInvalidArgument, "unknown variant '" + name + "'; expected one of: " + names);
+}
+
+std::int64_t DefaultThreadCount() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return 1;
+}
+
+LabConfig DefaultLabConfig() {
+  LabConfig c;
+  c.threads.values = {DefaultThreadCount()};
+  return c;
+}
+
+namespace {
+
+std::string Where(const std::string& path, const std::string& key) { return "config file '" + path + "', key '" + key + "'"; }
+
+std::vector<std::string> StringList(const toml::node& node, const std::string& path, const std::string& key) {
+  std::vector<std::string> out;
+  if (const auto* s = node.as_string()) {
+    std::stringstream ss(s->get());
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) out.push_back(item);
+    return out;
+  }
+  const auto* arr = node.as_array();
+  if (!arr) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected an array of strings");
+  for (const auto& el : *arr) {
+    const auto* s = el.as_string();
+    if (!s) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": every element must be a string");
+    out.push_back(s->get());
+  }
+  return out;
+}
+
+SweepAxis Axis(const toml::node& node, const std::string& path, const std::string& key, const std::string& axis_name) {
+  if (const auto* s = node.as_string()) return ParseSweepAxis(axis_name, s->get());
+  if (const auto* i = node.as_integer()) return ParseSweepAxis(axis_name, std::to_string(i->get()));
+  const auto* arr = node.as_array();
+  if (!arr) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected a list like [1, 2, 4] or a string like \"1-16*2\"");
+  std::string text;
+  for (const auto& el : *arr) {
+    std::string item;
+    if (const auto* i = el.as_integer()) item = std::to_string(i->get());
+    else if (const auto* s = el.as_string()) item = s->get();
+    else throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": elements must be integers or range strings");
+    text += (text.empty() ? "" : ",") + item;
+  }
+  return ParseSweepAxis(axis_name, text);
+}
+
+std::int64_t Int(const toml::node& node, const std::string& path, const std::string& key) {
+  const auto* i = node.as_integer();
+  if (!i) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected an integer");
+  return i->get();
+}
+
+std::string Str(const toml::node& node, const std::string& path, const std::string& key) {
+  const auto* s = node.as_string();
+  if (!s) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected a string");
+  return s->get();
+}
+
+bool Bool(const toml::node& node, const std::string& path, const std::string& key) {
+  const auto* b = node.as_boolean();
+  if (!b) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected true or false");
+  return b->get();
+}
+
+}  // namespace
+
+void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
+  const std::string text = ReadFileBytes(path);  // kNotFound / kInvalidInput for a directory
+  toml::table table;
+  try {
+    table = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw Error(ErrorCode::kInvalidInput, "config file '" + path + "' is not valid TOML (line " + std::to_string(b.line) +
+                                              ", column " + std::to_string(b.column) + "): " + std::string(e.description()));
+  }
+  static const std::set<std::string> kKnown = {
+      "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
+      "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
+      "roofline_cache", "seed"};
+  for (const auto& [k, node] : table) {
+    const std::string key(k.str());
+    if (!kKnown.count(key)) {
+      std::string known;
+      for (const auto& n : kKnown) known += (known.empty() ? "" : ", ") + n;
+      throw Error(ErrorCode::kInvalidArgument, "config file '" + path + "': unknown key '" + key + "'; known keys: " + known);
+    }
+    try {
+      if (key == "models") config->models = StringList(node, path, key);
+      else if (key == "variants") config->variants = StringList(node, path, key);
+      else if (key == "batch") config->batches = Axis(node, path, key, "batch");
+      else if (key == "input_size") config->input_sizes = Axis(node, path, key, "input-size");
+      else if (key == "threads") config->threads = Axis(node, path, key, "threads");
+      else if (key == "repetitions") config->repetitions = static_cast<int>(Int(node, path, key));
+      else if (key == "warmup_runs") config->warmup_runs = static_cast<int>(Int(node, path, key));
+      else if (key == "output") config->output_dir = Str(node, path, key);
+      else if (key == "eval_data") config->eval_data = Str(node, path, key);
+      else if (key == "eval_limit") {
+        const auto v = Int(node, path, key);
+        if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
+        config->eval_limit = static_cast<std::size_t>(v);
+      } else if (key == "preprocess") config->preprocess = Str(node, path, key);
+      else if (key == "calibration_data") config->calibration_data = Str(node, path, key);
+      else if (key == "calibration_size") {
+        const auto v = Int(node, path, key);
+        if (v < 1) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 1");
+        config->calibration_size = static_cast<std::size_t>(v);
+      } else if (key == "calibration_method") config->calibration_method = Str(node, path, key);
+      else if (key == "roofline") config->roofline = Bool(node, path, key);
+      else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
+      else if (key == "seed") config->seed = static_cast<std::uint64_t>(Int(node, path, key));
+    } catch (const Error& e) {
+      if (std::string(e.what()).find("config file") != std::string::npos) throw;
+      throw Error(e.code(), Where(path, key) + ": " + e.what());
+    }
+  }
+  for (const auto& v : config->variants) {
+    try {
+      FindLabVariant(v);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kInvalidArgument, Where(path, "variants") + ": " + e.what());
+    }
+  }
+}
+
+void ValidateLabConfig(const LabConfig& c) {
+  auto fail = [](const std::string& m) { throw Error(ErrorCode::kInvalidArgument, m); };
+  if (c.models.empty()) fail("no models to measure; give --models zoo:resnet18,model.onnx (or `models` in the config file)");
+  if (c.variants.empty()) fail("no variants to measure; give --variants fp32,static");
+  std::set<std::string> seen;
+  for (const auto& v : c.variants) {
+    FindLabVariant(v);
+    if (!seen.insert(v).second) fail("variant '" + v + "' is listed twice in --variants");
+  }
+  if (c.repetitions < 1) fail("--repetitions must be >= 1, got " + std::to_string(c.repetitions));
+  if (c.warmup_runs < 0) fail("--warmup-runs must be >= 0, got " + std::to_string(c.warmup_runs));
+  if (c.calibration_size < 1) fail("--calibration-size must be >= 1");
+  if (c.output_dir.empty()) fail("--output must name a folder");
+  if (c.batches.values.empty() || c.input_sizes.values.empty() || c.threads.values.empty())
+    fail("every sweep axis (--batch, --input-size, --threads) needs at least one value");
+}
+
+nlohmann::json LabConfigToJson(const LabConfig& c) {
+  return nlohmann::json{{"models", c.models},
+                        {"variants", c.variants},
+                        {"batch", c.batches.values},
+                        {"input_size", c.input_sizes.values},
+                        {"threads", c.threads.values},
+                        {"repetitions", c.repetitions},
+                        {"warmup_runs", c.warmup_runs},
+                        {"eval_data", c.eval_data},
+                        {"eval_limit", c.eval_limit},
+                        {"preprocess", c.preprocess},
+                        {"calibration_data", c.calibration_data},
+                        {"calibration_size", c.calibration_size},
+                        {"calibration_method", c.calibration_method},
+                        {"output", c.output_dir},
+                        {"roofline", c.roofline},
+                        {"seed", c.seed}};
+}
+
+}  // namespace qbench

@@ -1,0 +1,454 @@
+#include "qbench/lab/lab.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench {
+namespace fs = std::filesystem;
+
+namespace {
+
+double NowUnixS() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string MacsKey(const std::string& model, std::int64_t input_size) { return model + "|s" + std::to_string(input_size); }
+
+std::string ProfileKey(const std::string& model, const std::string& variant, std::int64_t batch, std::int64_t input_size,
+                       std::int64_t threads) {
+  return model + "|" + variant + "|b" + std::to_string(batch) + "|s" + std::to_string(input_size) + "|t" +
+         std::to_string(threads);
+}
+
+// The group whose points are profiled and whose batch the roofline view uses: batch 1 when swept
+// (else the smallest), the first input size, the first thread count.
+SweepGroup ProfileGroup(const LabConfig& config, const std::string& model) {
+  SweepGroup g;
+  g.model = model;
+  g.batch = *std::min_element(config.batches.values.begin(), config.batches.values.end());
+  g.input_size = config.input_sizes.values.front();
+  g.threads = config.threads.values.front();
+  g.variants = config.variants;
+  return g;
+}
+
+std::string FormatDuration(double s) {
+  if (s < 60) return fmt::format("{:.0f} s", s);
+  if (s < 3600) return fmt::format("{:.0f} min {:02.0f} s", std::floor(s / 60), std::fmod(s, 60));
+  return fmt::format("{:.0f} h {:02.0f} min", std::floor(s / 3600), std::fmod(s / 60, 60));
+}
+
+}  // namespace
+
+std::string ResultsJsonlPath(const std::string& output_dir) { return output_dir + "/results.jsonl"; }
+
+std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
+  std::vector<LabModel> out;
+  std::map<std::string, int> seen;
+  for (const auto& spec : specs) {
+    std::string name = ModelDisplayName(spec);
+    const int n = ++seen[name];
+    if (n > 1) name += "_" + std::to_string(n);
+    out.push_back(LabModel{spec, name});
+  }
+  return out;
+}
+
+double VariantSpeedFactor(const std::string& variant) {
+  const auto& info = FindLabVariant(variant);
+  const std::string mode = info.quantization_mode;
+  if (mode.empty()) return 0.30;
+  if (mode == "dynamic") return 0.05;
+  return 0.60;
+}
+
+double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
+                            int warmup_runs, int repetitions) {
+  constexpr double kRunOverheadS = 0.002, kSessionS = 0.05;
+  double total = 0;
+  const double macs = static_cast<double>(std::max<std::int64_t>(macs_per_sample, 0)) * static_cast<double>(group.batch);
+  for (const auto& v : group.variants) {
+    const double rate = std::max(1e6, VariantSpeedFactor(v) * fp32_macs_per_s);
+    total += (warmup_runs + repetitions) * (macs / rate + kRunOverheadS) + kSessionS;
+  }
+  return total;
+}
+
+LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous) {
+  ValidateLabConfig(config);
+  LabPlan plan;
+  plan.models = LabModels(config.models);
+  std::vector<std::string> names;
+  for (const auto& m : plan.models) names.push_back(m.name);
+  plan.groups = ExpandSweep(names, config.variants, config.threads, config.input_sizes, config.batches);
+  std::set<std::string> done;
+  std::set<std::string> done_models, done_accuracy, done_profiles;
+  if (previous) {
+    for (const auto& p : previous->points) done.insert(p.point.Key());
+    for (const auto& m : previous->models) done_models.insert(m.model + "|" + m.variant);
+    for (const auto& a : previous->accuracy) done_accuracy.insert(a.model + "|" + a.variant);
+    for (const auto& o : previous->op_profiles) done_profiles.insert(o.model + "|" + o.variant);
+  }
+  std::map<std::int64_t, RooflinePeaks> peaks;
+  for (auto t : config.threads.values) peaks[t] = backend.EstimatePeaks(t);
+  const RooflinePeaks& first_peaks = peaks.begin()->second;
+  plan.basis = first_peaks.ok ? first_peaks.method : "a default rate of 20 GMAC/s (no machine-speed estimate: " + first_peaks.error + ")";
+  for (const auto& m : plan.models)
+    for (auto s : config.input_sizes.values) {
+      std::int64_t macs = 0;
+      try {
+        macs = backend.ModelMacs(m.spec, s);
+      } catch (const std::exception&) {
+        macs = 0;
+      }
+      plan.macs_per_sample[MacsKey(m.name, s)] = macs;
+    }
+  auto rate_for = [&](std::int64_t threads) {
+    const auto& p = peaks[threads];
+    return p.ok && p.fp32_macs_per_s > 0 ? p.fp32_macs_per_s : 20e9;
+  };
+  for (const auto& g : plan.groups) {
+    SweepGroup todo = g;
+    todo.variants.clear();
+    for (const auto& p : g.Points())
+      if (!done.count(p.Key())) todo.variants.push_back(p.variant);
+    plan.points += static_cast<std::int64_t>(todo.variants.size());
+    if (!todo.variants.empty() && std::find(todo.variants.begin(), todo.variants.end(), g.variants.front()) == todo.variants.end())
+      todo.variants.insert(todo.variants.begin(), g.variants.front());  // the baseline is timed along
+    const std::int64_t macs = plan.macs_per_sample[MacsKey(g.model, g.input_size)];
+    plan.group_seconds[g.GroupKey()] =
+        todo.variants.empty() ? 0 : EstimateGroupSeconds(todo, macs, rate_for(g.threads), config.warmup_runs, config.repetitions);
+  }
+  // Per-model setup: zoo build + quantization (+ calibration runs) + profile + evaluation.
+  const double rate = rate_for(config.threads.values.front());
+  const double eval_samples = config.eval_data.empty() ? 0 : (config.eval_limit ? static_cast<double>(config.eval_limit) : 200.0);
+  for (const auto& m : plan.models) {
+    const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, config.input_sizes.values.front())]);
+    double s = 0;
+    bool any_model_todo = false;
+    for (const auto& v : config.variants) {
+      const std::string key = m.name + "|" + v;
+      const std::string mode = FindLabVariant(v).quantization_mode;
+      if (!done_models.count(key)) {
+        any_model_todo = true;
+        s += 0.5;  // build/quantize/write
+        if (mode == "static") s += static_cast<double>(config.calibration_size) * macs / (0.3 * rate) + 1.0;
+      }
+      if (config.roofline && !done_profiles.count(key)) s += 25 * macs / (VariantSpeedFactor(v) * rate) + 0.2;
+      if (eval_samples > 0 && !done_accuracy.count(key)) s += eval_samples * (macs / (VariantSpeedFactor(v) * rate) + 0.01);
+    }
+    if (any_model_todo) s += 1.0;  // loading / generating the model
+    plan.model_setup_seconds[m.name] = s;
+  }
+  for (const auto& [t, p] : peaks)
+    if (config.roofline && !p.from_cache) plan.roofline_seconds += 8.0;
+  plan.total_seconds = plan.roofline_seconds;
+  for (const auto& [k, s] : plan.group_seconds) plan.total_seconds += s;
+  for (const auto& [k, s] : plan.model_setup_seconds) plan.total_seconds += s;
+  return plan;
+}
+
+std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
+  std::string out;
+  out += fmt::format("qbench lab plan: {} model(s) x {} variant(s) x batch [{}] x input size [{}] x threads [{}]\n",
+                     plan.models.size(), config.variants.size(), SweepAxisToString(config.batches),
+                     SweepAxisToString(config.input_sizes), SweepAxisToString(config.threads));
+  out += fmt::format("  = {} point(s) to measure in {} interleaved group(s); k = {} repetitions after {} warm-up run(s)\n",
+                     plan.points, plan.groups.size(), config.repetitions, config.warmup_runs);
+  out += "  variants: ";
+  for (std::size_t i = 0; i < config.variants.size(); ++i)
+    out += (i ? ", " : "") + config.variants[i] + (i == 0 ? " (baseline)" : "");
+  out += "\n  output: " + config.output_dir + "/ (results.jsonl, results.json, results.csv, report.md, plots/*.png)\n";
+  out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) + "\n";
+  out += "  calibration: " +
+         (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
+         fmt::format(", {} sample(s)\n", config.calibration_size);
+  out += "\n  model                        MACs/sample   points   est. time\n";
+  for (const auto& m : plan.models) {
+    double s = plan.model_setup_seconds.count(m.name) ? plan.model_setup_seconds.at(m.name) : 0;
+    std::int64_t pts = 0;
+    for (const auto& g : plan.groups)
+      if (g.model == m.name) {
+        s += plan.group_seconds.count(g.GroupKey()) ? plan.group_seconds.at(g.GroupKey()) : 0;
+        pts += static_cast<std::int64_t>(g.variants.size());
+      }
+    const std::int64_t macs = plan.macs_per_sample.count(MacsKey(m.name, config.input_sizes.values.front()))
+                                  ? plan.macs_per_sample.at(MacsKey(m.name, config.input_sizes.values.front()))
+                                  : 0;
+    out += fmt::format("  {:<28} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")",
+                       macs > 0 ? fmt::format("{:.3f} G", macs / 1e9) : std::string("?"), pts, FormatDuration(s));
+  }
+  if (plan.roofline_seconds > 0) out += fmt::format("  {:<28} {:>11}   {:>6}   {:>9}\n", "roofline peaks (once, cached)", "", "", FormatDuration(plan.roofline_seconds));
+  out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);
+  return out;
+}
+
+namespace {
+
+// Appends one record to results.jsonl, durably.
+void Append(const std::string& path, const nlohmann::json& j) { AppendLineDurable(path, j.dump()); }
+
+}  // namespace
+
+LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOptions& options) {
+  ValidateLabConfig(config);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  LabStudy study;
+  study.started_at_unix_s = NowUnixS();
+  study.config = LabConfigToJson(config);
+
+  std::error_code ec;
+  const std::string models_dir = config.output_dir + "/models";
+  fs::create_directories(models_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
+  const std::string jsonl = ResultsJsonlPath(config.output_dir);
+  JsonlRecords prev;
+  if (config.resume) {
+    prev = ReadResultsJsonl(jsonl);
+  } else if (fs::exists(jsonl)) {
+    fs::rename(jsonl, jsonl + ".previous", ec);
+    if (ec) throw Error(ErrorCode::kIo, "cannot move the old '" + jsonl + "' aside: " + ec.message());
+  }
+  if (prev.skipped_lines > 0 && options.warnings)
+    options.warnings->Add("jsonl_skipped_lines", fmt::format("{} unreadable line(s) in {} were ignored (a run cut mid-write?); "
+                                                             "their points are measured again", prev.skipped_lines, jsonl));
+
+  LabProgress progress;
+  auto report = [&](const std::string& current) {
+    progress.current = current;
+    progress.elapsed_s = elapsed();
+    if (options.on_progress) options.on_progress(progress);
+  };
+  auto stop = [&] { return options.should_stop && options.should_stop(); };
+
+  report("planning");
+  const LabPlan plan = PlanLab(config, backend, config.resume ? &prev : nullptr);
+  study.planned_points = static_cast<std::int64_t>(FlattenSweep(plan.groups).size());
+  progress.total = plan.points;
+  double estimate_done = 0;
+  const double estimate_total = std::max(plan.total_seconds, 1e-9);
+  auto advance = [&](double estimated_seconds) {
+    estimate_done += estimated_seconds;
+    const double t = elapsed();
+    if (estimate_done > 0 && t > 0) progress.eta_s = std::max(0.0, (estimate_total - estimate_done) * t / estimate_done);
+  };
+
+  study.environment = backend.Environment();
+
+  // Index what exists already.
+  std::map<std::string, PointResult> points;
+  std::map<std::string, ModelRecord> models;
+  std::map<std::string, AccuracyRecord> accuracy;
+  std::map<std::string, OpProfileRecord> profiles;
+  for (const auto& p : prev.points) points[p.point.Key()] = p;
+  for (const auto& m : prev.models) models[m.model + "|" + m.variant] = m;
+  for (const auto& a : prev.accuracy) accuracy[a.model + "|" + a.variant] = a;
+  for (const auto& o : prev.op_profiles) profiles[ProfileKey(o.model, o.variant, o.batch, o.input_size, o.threads)] = o;
+
+  if (config.roofline) {
+    for (auto t : config.threads.values) {
+      if (stop()) break;
+      report(fmt::format("measuring roofline peaks ({} thread(s))", t));
+      study.roofline.push_back(backend.RooflineFor(t));
+    }
+    advance(plan.roofline_seconds);
+  }
+
+  for (const auto& model : plan.models) {
+    if (stop()) break;
+    std::vector<const SweepGroup*> groups;
+    for (const auto& g : plan.groups)
+      if (g.model == model.name) groups.push_back(&g);
+    const SweepGroup profile_group = ProfileGroup(config, model.name);
+    bool need = false;
+    for (const auto* g : groups)
+      for (const auto& p : g->Points()) need = need || !points.count(p.Key());
+    for (const auto& v : config.variants) {
+      need = need || !models.count(model.name + "|" + v);
+      need = need || (!config.eval_data.empty() && !accuracy.count(model.name + "|" + v));
+      need = need || (config.roofline &&
+                      !profiles.count(ProfileKey(model.name, v, profile_group.batch, profile_group.input_size, profile_group.threads)));
+    }
+    if (!need) continue;
+
+    // 1. Files: load, quantize, write, measure sizes.
+    report(model.name + ": loading and quantizing");
+    ModelJob job;
+    job.model = model;
+    job.variants = config.variants;
+    job.models_dir = models_dir;
+    for (const auto& v : config.variants) {
+      auto it = models.find(model.name + "|" + v);
+      if (it != models.end()) job.previous[v] = it->second;
+    }
+    std::vector<ModelRecord> records;
+    try {
+      records = backend.PrepareModel(job);
+    } catch (const std::exception& e) {
+      records.clear();
+      for (const auto& v : config.variants) {
+        ModelRecord r;
+        r.model = model.name;
+        r.model_spec = model.spec;
+        r.variant = v;
+        r.error = e.what();
+        records.push_back(r);
+      }
+    }
+    std::map<std::string, ModelRecord> by_variant;
+    for (auto& r : records) {
+      const std::string key = model.name + "|" + r.variant;
+      auto it = models.find(key);
+      const bool reused = it != models.end() && it->second.ok && r.ok && it->second.file == r.file;
+      if (!reused) Append(jsonl, ToJson(r));
+      models[key] = r;
+      by_variant[r.variant] = r;
+    }
+    advance(plan.model_setup_seconds.count(model.name) ? 0.5 * plan.model_setup_seconds.at(model.name) : 0);
+
+    // 2. Latency over the sweep, variants interleaved per group.
+    for (const auto* g : groups) {
+      if (stop()) break;
+      std::vector<std::string> to_measure;
+      for (const auto& p : g->Points()) {
+        if (points.count(p.Key())) continue;
+        auto rec = by_variant.find(p.variant);
+        if (rec == by_variant.end() || !rec->second.ok) {
+          PointResult failed;
+          failed.point = p;
+          failed.model_spec = model.spec;
+          failed.error = "the " + p.variant + " variant could not be made: " +
+                         (rec == by_variant.end() ? std::string("no record") : rec->second.error);
+          failed.finished_at_unix_s = NowUnixS();
+          Append(jsonl, ToJson(failed));
+          points[p.Key()] = failed;
+          ++progress.done;
+          ++progress.failed;
+          continue;
+        }
+        to_measure.push_back(p.variant);
+      }
+      if (to_measure.empty()) continue;
+      std::string what;
+      for (const auto& v : to_measure) what += (what.empty() ? "" : ", ") + v;
+      report(fmt::format("{} batch {} size {} threads {}: timing {}", model.name, g->batch, g->input_size, g->threads, what));
+      std::vector<PointResult> results;
+      try {
+        results = backend.MeasureGroup(*g, to_measure);
+      } catch (const std::exception& e) {
+        results.clear();
+        for (const auto& v : to_measure) {
+          PointResult r;
+          r.point = SweepPoint{g->model, v, g->batch, g->input_size, g->threads};
+          r.error = e.what();
+          results.push_back(r);
+        }
+      }
+      for (auto& r : results) {
+        r.model_spec = model.spec;
+        r.finished_at_unix_s = NowUnixS();
+        Append(jsonl, ToJson(r));
+        points[r.point.Key()] = r;
+        ++progress.done;
+        if (!r.ok) ++progress.failed;
+      }
+      advance(plan.group_seconds.count(g->GroupKey()) ? plan.group_seconds.at(g->GroupKey()) : 0);
+      report(fmt::format("{} batch {} size {} threads {}: done", model.name, g->batch, g->input_size, g->threads));
+    }
+
+    // 3. Per-op profile (roofline view) and accuracy.
+    if (config.roofline && !stop()) {
+      std::vector<std::string> todo;
+      for (const auto& v : config.variants)
+        if (by_variant.count(v) && by_variant[v].ok &&
+            !profiles.count(ProfileKey(model.name, v, profile_group.batch, profile_group.input_size, profile_group.threads)))
+          todo.push_back(v);
+      if (!todo.empty()) {
+        report(model.name + ": profiling ops");
+        std::vector<OpProfileRecord> recs;
+        try {
+          recs = backend.ProfileOps(profile_group, todo);
+        } catch (const std::exception& e) {
+          for (const auto& v : todo) {
+            OpProfileRecord r;
+            r.model = model.name;
+            r.variant = v;
+            r.batch = profile_group.batch;
+            r.input_size = profile_group.input_size;
+            r.threads = profile_group.threads;
+            r.error = e.what();
+            recs.push_back(r);
+          }
+        }
+        for (const auto& r : recs) {
+          Append(jsonl, ToJson(r));
+          profiles[ProfileKey(r.model, r.variant, r.batch, r.input_size, r.threads)] = r;
+        }
+      }
+    }
+    if (!config.eval_data.empty() && !stop()) {
+      std::vector<std::string> todo;
+      for (const auto& v : config.variants)
+        if (!accuracy.count(model.name + "|" + v)) todo.push_back(v);
+      if (!todo.empty()) {
+        report(model.name + ": evaluating accuracy");
+        std::vector<AccuracyRecord> recs;
+        try {
+          recs = backend.Evaluate(model.name, todo);
+        } catch (const std::exception& e) {
+          for (const auto& v : todo) {
+            AccuracyRecord r;
+            r.model = model.name;
+            r.variant = v;
+            r.error = e.what();
+            recs.push_back(r);
+          }
+        }
+        for (const auto& r : recs) {
+          Append(jsonl, ToJson(r));
+          accuracy[r.model + "|" + r.variant] = r;
+        }
+      }
+    }
+    advance(plan.model_setup_seconds.count(model.name) ? 0.5 * plan.model_setup_seconds.at(model.name) : 0);
+    backend.ReleaseModel(model.name);
+  }
+
+  study.interrupted = stop();
+  study.duration_s = elapsed();
+  study.total_duration_s = prev.previous_duration_s + study.duration_s;
+  Append(jsonl, nlohmann::json{{"record", "run_end"}, {"duration_s", study.duration_s}, {"interrupted", study.interrupted},
+                               {"finished_at_unix_s", NowUnixS()}});
+
+  // The study in sweep order (records of models or points no longer in the config are dropped).
+  for (const auto& model : plan.models)
+    for (const auto& v : config.variants) {
+      auto m = models.find(model.name + "|" + v);
+      if (m != models.end()) study.models.push_back(m->second);
+      auto a = accuracy.find(model.name + "|" + v);
+      if (a != accuracy.end()) study.accuracy.push_back(a->second);
+    }
+  for (const auto& p : FlattenSweep(plan.groups)) {
+    auto it = points.find(p.Key());
+    if (it != points.end()) study.points.push_back(it->second);
+  }
+  for (const auto& [k, o] : profiles) study.op_profiles.push_back(o);
+  if (options.warnings)
+    for (const auto& w : options.warnings->items()) study.warnings.push_back(w.code + ": " + w.message);
+  report(study.interrupted ? "interrupted" : "done");
+  return study;
+}
+
+}  // namespace qbench

@@ -1,0 +1,174 @@
+#include "qbench/lab/roofline.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/environment.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/runtime/runner.h"
+
+namespace qbench {
+namespace {
+
+HostTensor Filled(DType dtype, std::vector<std::int64_t> shape, std::uint32_t seed) {
+  HostTensor t = HostTensor::Zeros(dtype, std::move(shape));
+  std::mt19937 gen(seed);
+  const std::int64_t n = t.num_elements();
+  if (dtype == DType::kFloat32) {
+    std::uniform_real_distribution<float> d(-1.f, 1.f);
+    for (std::int64_t i = 0; i < n; ++i) t.data<float>()[i] = d(gen);
+  } else if (dtype == DType::kUint8) {
+    for (std::int64_t i = 0; i < n; ++i) t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(gen() & 0xff);
+  } else if (dtype == DType::kInt8) {
+    for (std::int64_t i = 0; i < n; ++i) t.data<std::int8_t>()[i] = static_cast<std::int8_t>(static_cast<int>(gen() % 255) - 127);
+  }
+  return t;
+}
+
+// Median run time (ms) of `model` on `feeds` with the benchmark module.
+double TimeModel(const Model& model, std::vector<HostTensor> feeds, std::int64_t threads, int warmup, int reps) {
+  SessionConfig sc;
+  sc.intra_op_threads = static_cast<int>(threads);
+  sc.allow_spinning = true;
+  auto runner = OrtRunner::Create(model, sc);
+  OrtBenchTarget target(*runner, std::move(feeds));
+  BenchmarkConfig bc;
+  bc.warmup_runs = warmup;
+  bc.repetitions = reps;
+  bc.max_repetitions = reps;
+  bc.cv_threshold = 0;
+  return RunBenchmark(target, bc).statistics.median_ms;
+}
+
+Model MatMulModel(int n, bool int8) {
+  GraphBuilder g(int8 ? "roofline_int8_matmul" : "roofline_fp32_matmul", 13);
+  if (int8) {
+    g.AddInput("A", DType::kUint8, {n, n});
+    g.AddTensorInitializer("B", Filled(DType::kInt8, {n, n}, 2));
+    g.AddNode("MatMulInteger", "mm", {"A", "B"}, {"Y"});
+    g.AddOutput("Y", DType::kInt32, {n, n});
+  } else {
+    g.AddInput("A", DType::kFloat32, {n, n});
+    g.AddTensorInitializer("B", Filled(DType::kFloat32, {n, n}, 2));
+    g.AddNode("MatMul", "mm", {"A", "B"}, {"Y"});
+    g.AddOutput("Y", DType::kFloat32, {n, n});
+  }
+  return g.Build();
+}
+
+std::string CpuModel() {
+  return CaptureEnvironment("cpu", 0, 0, "all", true).cpu_model;
+}
+
+double NowUnixS() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string DefaultRooflineCachePath() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/qbench/roofline.json";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/qbench/roofline.json";
+  return "";
+}
+
+std::string RooflineCacheKey(const std::string& cpu_model, const std::string& ort_version, std::int64_t threads) {
+  return cpu_model + "|ort " + ort_version + "|threads " + std::to_string(threads);
+}
+
+RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int n, std::int64_t vector_elements) {
+  RooflinePeaks p;
+  p.threads = threads;
+  p.cpu_model = CpuModel();
+  p.ort_version = OrtVersion();
+  p.measured_at_unix_s = NowUnixS();
+  try {
+    const double macs = static_cast<double>(n) * n * n;
+    const double fp32_ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 3, 10);
+    const double int8_ms = TimeModel(MatMulModel(n, true), {Filled(DType::kUint8, {n, n}, 1)}, threads, 3, 10);
+    GraphBuilder g("roofline_bandwidth_add", 13);
+    g.AddInput("A", DType::kFloat32, {vector_elements});
+    g.AddInput("B", DType::kFloat32, {vector_elements});
+    g.AddNode("Add", "add", {"A", "B"}, {"Y"});
+    g.AddOutput("Y", DType::kFloat32, {vector_elements});
+    const double add_ms = TimeModel(g.Build(), {Filled(DType::kFloat32, {vector_elements}, 3), Filled(DType::kFloat32, {vector_elements}, 4)},
+                                    threads, 3, 10);
+    p.fp32_macs_per_s = macs / (fp32_ms / 1000.0);
+    p.int8_macs_per_s = macs / (int8_ms / 1000.0);
+    p.bytes_per_s = 3.0 * 4.0 * static_cast<double>(vector_elements) / (add_ms / 1000.0);
+    p.method = fmt::format(
+        "ONNX Runtime {}, {} thread(s), median of 10 runs after 3 warm-ups: fp32 = MatMul float32 [{n},{n}]x[{n},{n}] "
+        "({:.2f} ms); int8 = MatMulInteger uint8 x int8 [{n},{n}]x[{n},{n}] ({:.2f} ms); bandwidth = Add of two float32 "
+        "vectors of {} elements, 3 x {:.0f} MiB moved per run ({:.2f} ms)",
+        p.ort_version, threads, fp32_ms, int8_ms, vector_elements, 4.0 * static_cast<double>(vector_elements) / (1 << 20),
+        add_ms, fmt::arg("n", n));
+    p.ok = true;
+  } catch (const std::exception& e) {
+    p.error = e.what();
+  }
+  return p;
+}
+
+RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads) {
+  RooflinePeaks none;
+  none.threads = threads;
+  if (cache_path.empty()) return none;
+  try {
+    const auto j = nlohmann::json::parse(ReadFileBytes(cache_path));
+    const std::string key = RooflineCacheKey(CpuModel(), OrtVersion(), threads);
+    if (!j.is_object() || !j.contains(key)) return none;
+    RooflinePeaks p = RooflinePeaksFromJson(j[key]);
+    p.from_cache = true;
+    return p.ok ? p : none;
+  } catch (const std::exception&) {
+    return none;
+  }
+}
+
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings) {
+  RooflinePeaks cached = ReadCachedRoofline(cache_path, threads);
+  if (cached.ok) return cached;
+  RooflinePeaks p = MeasureRooflinePeaks(threads);
+  if (!p.ok || cache_path.empty()) return p;
+  try {
+    nlohmann::json j = nlohmann::json::object();
+    try {
+      j = nlohmann::json::parse(ReadFileBytes(cache_path));
+      if (!j.is_object()) j = nlohmann::json::object();
+    } catch (const std::exception&) {
+    }
+    j[RooflineCacheKey(p.cpu_model, p.ort_version, threads)] = ToJson(p);
+    std::error_code ec;
+    std::filesystem::create_directories(DirName(cache_path), ec);
+    WriteFileAtomic(cache_path, j.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    if (warnings) warnings->Add("roofline_cache", std::string("cannot write the roofline cache: ") + e.what() +
+                                                      "; peaks are measured again next time (set --roofline-cache)");
+  }
+  return p;
+}
+
+RooflinePeaks QuickSpeedEstimate(std::int64_t threads) {
+  RooflinePeaks p;
+  p.threads = threads;
+  try {
+    const int n = 256;
+    const double ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 2, 5);
+    p.fp32_macs_per_s = static_cast<double>(n) * n * n / (ms / 1000.0);
+    p.method = fmt::format("a quick calibration: fp32 MatMul 256x256x256 ran at {:.1f} GMAC/s here", p.fp32_macs_per_s / 1e9);
+    p.ok = true;
+  } catch (const std::exception& e) {
+    p.error = e.what();
+  }
+  return p;
+}
+
+}  // namespace qbench

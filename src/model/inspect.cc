@@ -1,0 +1,480 @@
+#include "qbench/model/inspect.h"
+
+#include <onnx/defs/schema.h>
+
+#include <climits>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "model/guarded_inference.h"
+#include "model/shapes_internal.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+
+namespace qbench {
+namespace {
+
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 50;  // beyond any real tensor; guards overflow
+
+// Product of `dims` when every dim is >= 0 and the product stays <= kMaxElements; else -1.
+std::int64_t SafeProduct(const std::vector<std::int64_t>& dims, size_t from = 0) {
+  std::int64_t n = 1;
+  for (size_t i = from; i < dims.size(); ++i) {
+    if (dims[i] < 0) return -1;
+    if (dims[i] != 0 && n > kMaxElements / dims[i]) return -1;
+    n *= dims[i];
+  }
+  return n;
+}
+
+// a·b (both >= 0) or -1 on overflow past INT64_MAX / 2.
+std::int64_t SafeMul(std::int64_t a, std::int64_t b) {
+  if (a < 0 || b < 0) return -1;
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r) || r > INT64_MAX / 2) return -1;
+  return r;
+}
+
+std::string OpKey(const onnx::NodeProto& n) {
+  if (n.domain().empty() || n.domain() == "ai.onnx") return n.op_type();
+  return n.domain() + "." + n.op_type();
+}
+
+std::string NodeName(const onnx::NodeProto& n, int index) {
+  return n.name().empty() ? "#" + std::to_string(index) : n.name();
+}
+
+std::int64_t AttrInt(const onnx::NodeProto& n, const std::string& name, std::int64_t def) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::INT) return a.i();
+  return def;
+}
+
+// A constant tensor: an initializer or the value of a Constant node.
+struct ConstInfo {
+  DType dtype = DType::kUndefined;
+  std::int64_t elements = 0;
+};
+
+bool CountsAsParameter(DType t) {
+  return t != DType::kInt64 && t != DType::kBool && t != DType::kString && t != DType::kUndefined;
+}
+
+// Number of values in the typed field a tensor without raw_data uses; -1 for dtypes not checked.
+std::int64_t TypedCount(const onnx::TensorProto& t) {
+  switch (ToDType(t.data_type())) {
+    case DType::kFloat32: return t.float_data_size();
+    case DType::kFloat64: return t.double_data_size();
+    case DType::kInt64: return t.int64_data_size();
+    case DType::kUint64: case DType::kUint32: return t.uint64_data_size();
+    case DType::kString: return t.string_data_size();
+    case DType::kInt32: case DType::kInt16: case DType::kInt8: case DType::kUint16: case DType::kUint8:
+    case DType::kBool: case DType::kFloat16: case DType::kBFloat16: return t.int32_data_size();
+    default: return -1;
+  }
+}
+
+// Checks what shape inference and the size arithmetic rely on; throws Error(kInvalidInput).
+void ValidateGraph(const onnx::GraphProto& g, const std::string& label) {
+  std::unordered_set<std::string> provided;
+  for (const auto& t : g.initializer()) {
+    std::vector<std::int64_t> dims(t.dims().begin(), t.dims().end());
+    const std::int64_t n = SafeProduct(dims);
+    if (n < 0)
+      throw Error(ErrorCode::kInvalidInput, label + ": initializer '" + t.name() + "' has invalid dims [" +
+                                                ShapeToString(dims) + "] (negative or too large)");
+    const size_t esize = DTypeSize(ToDType(t.data_type()));
+    const std::int64_t typed = TypedCount(t);
+    if (!t.has_raw_data() && t.data_location() != onnx::TensorProto::EXTERNAL && typed >= 0 && typed != n)
+      throw Error(ErrorCode::kInvalidInput, label + ": initializer '" + t.name() + "' holds " + std::to_string(typed) +
+                                                " values but its dims [" + ShapeToString(dims) + "] need " +
+                                                std::to_string(n));
+    if (t.has_raw_data() && t.data_location() != onnx::TensorProto::EXTERNAL && esize > 0 &&
+        t.raw_data().size() != static_cast<size_t>(n) * esize)
+      throw Error(ErrorCode::kInvalidInput, label + ": initializer '" + t.name() + "' holds " +
+                                                std::to_string(t.raw_data().size()) + " bytes but its dims [" +
+                                                ShapeToString(dims) + "] of " + DTypeName(ToDType(t.data_type())) +
+                                                " need " + std::to_string(n * static_cast<std::int64_t>(esize)));
+    provided.insert(t.name());
+  }
+  for (const auto& v : g.input()) provided.insert(v.name());
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    if (n.op_type().empty())
+      throw Error(ErrorCode::kInvalidInput, label + ": node " + NodeName(n, i) + " has no op_type");
+    for (const auto& o : n.output()) provided.insert(o);
+    for (const auto& a : n.attribute()) {
+      if (!a.has_t()) continue;
+      std::vector<std::int64_t> dims(a.t().dims().begin(), a.t().dims().end());
+      if (SafeProduct(dims) < 0)
+        throw Error(ErrorCode::kInvalidInput, label + ": node " + NodeName(n, i) + " attribute '" + a.name() +
+                                                  "' holds a tensor with invalid dims [" + ShapeToString(dims) + "]");
+    }
+  }
+  for (int i = 0; i < g.node_size(); ++i)
+    for (const auto& in : g.node(i).input())
+      if (!in.empty() && !provided.count(in))
+        throw Error(ErrorCode::kInvalidInput, label + ": node " + NodeName(g.node(i), i) + " (" + g.node(i).op_type() +
+                                                  ") reads '" + in + "', which no node, initializer or graph input provides");
+}
+
+// Which inputs of an op hold weights/biases (ModelSummary::params). Add is handled separately.
+std::vector<int> WeightInputs(const std::string& key) {
+  static const std::map<std::string, std::vector<int>> kTable = {
+      {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"Gemm", {0, 1, 2}}, {"MatMul", {0, 1}},
+      {"LSTM", {1, 2, 3}}, {"GRU", {1, 2, 3}}, {"RNN", {1, 2, 3}}, {"BatchNormalization", {1, 2}},
+      {"InstanceNormalization", {1, 2}}, {"LayerNormalization", {1, 2}}, {"PRelu", {1}}, {"Gather", {0}},
+      {"QLinearConv", {3, 8}}, {"ConvInteger", {1}}, {"MatMulInteger", {0, 1}}, {"QLinearMatMul", {0, 3}},
+      {"com.microsoft.QGemm", {0, 3, 6}}, {"com.microsoft.DynamicQuantizeMatMul", {1, 4}},
+      {"com.microsoft.MatMulIntegerToFloat", {0, 1, 6}},
+  };
+  auto it = kTable.find(key);
+  return it == kTable.end() ? std::vector<int>{} : it->second;
+}
+
+bool ProducesLinearOutput(const std::string& key) {
+  return key == "MatMul" || key == "Gemm" || key == "Conv" || key == "MatMulInteger" || key == "QLinearMatMul" ||
+         key == "com.microsoft.DynamicQuantizeMatMul" || key == "com.microsoft.MatMulIntegerToFloat";
+}
+
+class Analyzer {
+ public:
+  explicit Analyzer(const onnx::GraphProto& g) : g_(g) {
+    for (const auto& t : g.initializer()) {
+      ConstInfo c;
+      c.dtype = ToDType(t.data_type());
+      c.elements = SafeProduct({t.dims().begin(), t.dims().end()});
+      consts_[t.name()] = c;
+    }
+    for (int i = 0; i < g.node_size(); ++i) {
+      const auto& n = g.node(i);
+      for (const auto& o : n.output()) producer_[o] = i;
+      if (n.op_type() != "Constant" || n.output_size() < 1 || !(n.domain().empty() || n.domain() == "ai.onnx")) continue;
+      ConstInfo c;
+      bool known = true;
+      for (const auto& a : n.attribute()) {
+        if (a.name() == "value" && a.has_t()) {
+          c.dtype = ToDType(a.t().data_type());
+          c.elements = SafeProduct({a.t().dims().begin(), a.t().dims().end()});
+        } else if (a.name() == "value_float") {
+          c = {DType::kFloat32, 1};
+        } else if (a.name() == "value_floats") {
+          c = {DType::kFloat32, a.floats_size()};
+        } else if (a.name() == "value_int") {
+          c = {DType::kInt64, 1};
+        } else if (a.name() == "value_ints") {
+          c = {DType::kInt64, a.ints_size()};
+        } else if (a.name() == "sparse_value" || a.name() == "value_string" || a.name() == "value_strings") {
+          known = false;
+        }
+      }
+      if (known && c.dtype != DType::kUndefined) consts_[n.output(0)] = c;
+    }
+  }
+
+  const std::unordered_map<std::string, ConstInfo>& consts() const { return consts_; }
+  int Producer(const std::string& name) const {
+    auto it = producer_.find(name);
+    return it == producer_.end() ? -1 : it->second;
+  }
+
+  // The constant tensor a value comes from, through Identity/Cast/DequantizeLinear/Transpose/Reshape.
+  std::string ConstSource(const std::string& name, int depth = 0) const {
+    if (name.empty() || depth > 16) return "";
+    auto c = consts_.find(name);
+    if (c != consts_.end()) return name;
+    const int p = Producer(name);
+    if (p < 0) return "";
+    const auto& n = g_.node(p);
+    static const std::set<std::string> kPassThrough = {"Identity", "Cast", "DequantizeLinear", "Transpose", "Reshape"};
+    if (!kPassThrough.count(n.op_type()) || n.input_size() < 1) return "";
+    return ConstSource(n.input(0), depth + 1);
+  }
+
+ private:
+  const onnx::GraphProto& g_;
+  std::unordered_map<std::string, ConstInfo> consts_;
+  std::unordered_map<std::string, int> producer_;
+};
+
+// name → inferred shape (-1 for unknown dims); absent when even the rank is unknown.
+using ShapeMap = std::unordered_map<std::string, std::vector<std::int64_t>>;
+
+void AddShape(const onnx::ValueInfoProto& v, ShapeMap* shapes) {
+  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+  std::vector<std::int64_t> dims;
+  for (const auto& d : v.type().tensor_type().shape().dim())
+    dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+  (*shapes)[v.name()] = dims;
+}
+
+// Shape of `name` with every dim known, or nullptr.
+const std::vector<std::int64_t>* Known(const ShapeMap& shapes, const onnx::NodeProto& n, int input) {
+  if (input >= n.input_size() || n.input(input).empty()) return nullptr;
+  auto it = shapes.find(n.input(input));
+  if (it == shapes.end() || SafeProduct(it->second) < 0) return nullptr;
+  return &it->second;
+}
+
+const std::vector<std::int64_t>* KnownOutput(const ShapeMap& shapes, const onnx::NodeProto& n) {
+  if (n.output_size() < 1) return nullptr;
+  auto it = shapes.find(n.output(0));
+  if (it == shapes.end() || SafeProduct(it->second) < 0) return nullptr;
+  return &it->second;
+}
+
+// numpy matmul: A [..., M, K] · B [..., K, N]; -1 when unknown or inconsistent.
+std::int64_t MatMulMacs(const std::vector<std::int64_t>* a_in, const std::vector<std::int64_t>* b_in) {
+  if (!a_in || !b_in || a_in->empty() || b_in->empty()) return -1;
+  std::vector<std::int64_t> a = *a_in, b = *b_in;
+  if (a.size() == 1) a.insert(a.begin(), 1);
+  if (b.size() == 1) b.push_back(1);
+  const std::int64_t m = a[a.size() - 2], k = a.back(), k2 = b[b.size() - 2], n = b.back();
+  if (k != k2) return -1;
+  std::int64_t batch = 1;
+  const size_t ra = a.size() - 2, rb = b.size() - 2, r = std::max(ra, rb);
+  for (size_t i = 0; i < r; ++i) {
+    const std::int64_t da = i < r - ra ? 1 : a[i - (r - ra)], db = i < r - rb ? 1 : b[i - (r - rb)];
+    if (da != db && da != 1 && db != 1) return -1;
+    batch = SafeMul(batch, std::max(da, db));
+  }
+  return SafeMul(SafeMul(SafeMul(batch, m), n), k);
+}
+
+// MACs of one node; has_formula says whether the op has one. -1 = unknown shapes.
+std::int64_t NodeMacs(const onnx::NodeProto& n, const std::string& key, const ShapeMap& s, bool* has_formula) {
+  *has_formula = true;
+  auto conv = [&](int w_index) -> std::int64_t {
+    const auto* y = KnownOutput(s, n);
+    const auto* w = Known(s, n, w_index);
+    if (!y || !w || w->size() < 2 || (*w)[0] <= 0) return -1;
+    return SafeMul(SafeProduct(*y), SafeProduct(*w, 1));
+  };
+  auto gemm = [&](int a_index, int b_index) -> std::int64_t {
+    const auto* a = Known(s, n, a_index);
+    const auto* b = Known(s, n, b_index);
+    if (!a || !b || a->size() != 2 || b->size() != 2) return -1;
+    const bool ta = AttrInt(n, "transA", 0) != 0, tb = AttrInt(n, "transB", 0) != 0;
+    const std::int64_t m = ta ? (*a)[1] : (*a)[0], k = ta ? (*a)[0] : (*a)[1], nn = tb ? (*b)[0] : (*b)[1];
+    return SafeMul(SafeMul(m, nn), k);
+  };
+  if (key == "Conv" || key == "ConvInteger") return conv(1);
+  if (key == "QLinearConv") return conv(3);
+  if (key == "ConvTranspose") {
+    const auto* x = Known(s, n, 0);
+    const auto* w = Known(s, n, 1);
+    if (!x || !w || w->size() < 2 || (*w)[0] <= 0) return -1;
+    return SafeMul(SafeProduct(*x), SafeProduct(*w, 1));
+  }
+  if (key == "Gemm") return gemm(0, 1);
+  if (key == "com.microsoft.QGemm") return gemm(0, 3);
+  if (key == "MatMul" || key == "MatMulInteger" || key == "com.microsoft.DynamicQuantizeMatMul" ||
+      key == "com.microsoft.MatMulIntegerToFloat")
+    return MatMulMacs(Known(s, n, 0), Known(s, n, 1));
+  if (key == "QLinearMatMul") return MatMulMacs(Known(s, n, 0), Known(s, n, 3));
+  if (key == "LSTM" || key == "GRU" || key == "RNN") {
+    const auto* x = Known(s, n, 0);
+    const auto* w = Known(s, n, 1);
+    const auto* r = Known(s, n, 2);
+    if (!x || !w || !r || x->size() != 3) return -1;
+    const std::int64_t steps = SafeMul((*x)[0], (*x)[1]);  // seq·batch in either layout
+    const std::int64_t per_step = SafeProduct(*w) + SafeProduct(*r);
+    return SafeMul(steps, per_step);
+  }
+  *has_formula = false;
+  return 0;
+}
+
+void AddFileSizes(const Model& model, ModelSummary* s) {
+  if (model.path.empty()) return;
+  s->file_size_bytes = FileSizeBytes(model.path);
+  s->disk_usage_bytes = DiskUsageBytes(model.path);
+  std::set<std::string> files;
+  for (const auto& t : model.proto.graph().initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    for (const auto& kv : t.external_data())
+      if (kv.key() == "location") files.insert(kv.value());
+  }
+  for (const auto& loc : files) {
+    if (loc.empty() || loc[0] == '/' || loc.find("..") != std::string::npos)
+      throw Error(ErrorCode::kInvalidInput, "'" + model.path + "': invalid external-data location '" + loc + "'");
+    const std::string file = DirName(model.path) + "/" + loc;
+    s->file_size_bytes += FileSizeBytes(file);
+    s->disk_usage_bytes += DiskUsageBytes(file);
+    s->external_data_files.push_back(file);
+  }
+}
+
+}  // namespace
+
+ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
+  const auto& g = model.proto.graph();
+  const std::string label = model.path.empty() ? "model '" + g.name() + "'" : "'" + model.path + "'";
+  ValidateGraph(g, label);
+
+  ModelSummary s;
+  s.path = model.path;
+  s.graph_name = g.name();
+  s.ir_version = model.proto.ir_version();
+  s.opset = model.OpsetVersion();
+  for (const auto& o : model.proto.opset_import()) s.opset_imports[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
+  s.producer_name = model.proto.producer_name();
+  s.producer_version = model.proto.producer_version();
+  s.inputs = model.Inputs();
+  s.outputs = model.Outputs();
+  s.node_count = g.node_size();
+  s.initializer_count = g.initializer_size();
+  s.serialized_size_bytes = model.proto.ByteSizeLong();
+  AddFileSizes(model, &s);
+
+  Analyzer an(g);
+  for (const auto& kv : an.consts()) {
+    const std::int64_t bytes = SafeMul(kv.second.elements, static_cast<std::int64_t>(DTypeSize(kv.second.dtype)));
+    if (bytes > 0) s.weight_bytes_by_dtype[DTypeName(kv.second.dtype)] += bytes;
+    if (bytes > 0) s.weight_bytes += bytes;
+  }
+
+  // Parameters and the op histogram.
+  std::set<std::string> counted;
+  std::vector<std::vector<std::string>> node_weights(g.node_size());
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    const std::string key = OpKey(n);
+    s.op_histogram[key]++;
+    if (key == "Constant") s.constant_node_count++;
+    std::vector<int> idx = WeightInputs(key);
+    if (key == "Add" && n.input_size() == 2) {  // bias of MatMul + Add
+      for (int k = 0; k < 2; ++k) {
+        const int p = an.Producer(n.input(1 - k));
+        if (p >= 0 && ProducesLinearOutput(OpKey(g.node(p)))) idx.push_back(k);
+      }
+    }
+    for (int k : idx) {
+      if (k >= n.input_size()) continue;
+      const std::string src = an.ConstSource(n.input(k));
+      if (src.empty()) continue;
+      const ConstInfo& c = an.consts().at(src);
+      if (!CountsAsParameter(c.dtype) || c.elements < 0) continue;
+      if (key == "Gather" && c.dtype != DType::kFloat32 && c.dtype != DType::kFloat16 && c.dtype != DType::kBFloat16 &&
+          c.dtype != DType::kFloat64 && c.dtype != DType::kInt8 && c.dtype != DType::kUint8)
+        continue;
+      node_weights[i].push_back(src);
+      if (counted.insert(src).second) {
+        s.params += c.elements;
+        s.params_by_dtype[DTypeName(c.dtype)] += c.elements;
+      }
+    }
+  }
+
+  // Input shapes: concrete where known; a fixed dim 0 changed by --batch/--shape goes through
+  // WithBatchSize so that a hard-coded batch is refused rather than mis-counted.
+  std::vector<std::string> unresolved;
+  s.resolved_inputs = internal::ResolveInputShapesImpl(model, overrides, &unresolved);
+  for (const auto& u : unresolved)
+    s.warnings.push_back({"unresolved_input_dims", u + "; MACs that depend on it are reported unknown"});
+  onnx::ModelProto work = model.proto;
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    const auto& file = s.inputs[i];
+    const auto& res = s.resolved_inputs[i];
+    if (file.has_shape && !file.shape.empty() && file.shape[0] >= 0 && res.has_shape && !res.shape.empty() &&
+        res.shape[0] > 0 && res.shape[0] != file.shape[0]) {
+      work = WithBatchSize(model, res.shape[0]).proto;
+      break;
+    }
+  }
+  auto* wg = work.mutable_graph();
+  wg->clear_value_info();
+  for (auto& o : *wg->mutable_output())
+    if (o.type().has_tensor_type()) o.mutable_type()->mutable_tensor_type()->clear_shape();
+  for (auto& in : *wg->mutable_input()) {
+    for (const auto& r : s.resolved_inputs) {
+      if (r.name != in.name() || !in.type().has_tensor_type()) continue;
+      auto* tt = in.mutable_type()->mutable_tensor_type();
+      if (!r.has_shape) {
+        tt->clear_shape();
+        continue;
+      }
+      auto* shape = tt->mutable_shape();
+      shape->clear_dim();
+      for (size_t d = 0; d < r.shape.size(); ++d) {
+        auto* dim = shape->add_dim();
+        if (r.shape[d] >= 0)
+          dim->set_dim_value(r.shape[d]);
+        else if (d < r.dim_names.size() && !r.dim_names[d].empty())
+          dim->set_dim_param(r.dim_names[d]);
+      }
+    }
+  }
+
+  // Ops ONNX does not know have no shape inference: their outputs (and what follows) stay unknown.
+  std::set<std::string> unknown_ops;
+  for (const auto& n : g.node()) {
+    const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    auto it = s.opset_imports.find(domain);
+    const int version = it == s.opset_imports.end() ? INT_MAX : static_cast<int>(std::min<std::int64_t>(it->second, INT_MAX));
+    if (!onnx::OpSchemaRegistry::Schema(n.op_type(), version, domain)) unknown_ops.insert(OpKey(n));
+  }
+  if (!unknown_ops.empty()) {
+    std::string list;
+    for (const auto& u : unknown_ops) list += (list.empty() ? "" : ", ") + u;
+    s.warnings.push_back({"unknown_ops", "op types unknown to ONNX " + list +
+                                             ": no shape inference for them, so MACs after them may be unknown"});
+  }
+
+  ShapeMap shapes;
+  std::string failure;
+  if (!internal::InferShapesIsolated(work, &failure))
+    s.warnings.push_back({"shape_inference_failed", "ONNX shape inference failed on this graph (" + failure +
+                                                        "); MACs of nodes whose shapes stay unknown are reported unknown"});
+  for (const auto& v : work.graph().input()) AddShape(v, &shapes);
+  for (const auto& v : work.graph().value_info()) AddShape(v, &shapes);
+  for (const auto& v : work.graph().output()) AddShape(v, &shapes);
+  for (const auto& t : g.initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && n.output_size() > 0)
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t()) shapes[n.output(0)] = {a.t().dims().begin(), a.t().dims().end()};
+  for (const auto& o : s.outputs) {
+    TensorInfo t = o;
+    auto it = shapes.find(o.name);
+    t.has_shape = it != shapes.end();
+    t.shape = t.has_shape ? it->second : std::vector<std::int64_t>{};
+    t.dim_names.assign(t.shape.size(), "");
+    s.inferred_outputs.push_back(t);
+  }
+
+  // Per-node MACs and params.
+  std::string first_unknown;
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    NodeCost c;
+    c.name = NodeName(n, i);
+    c.op_type = OpKey(n);
+    c.macs = NodeMacs(n, c.op_type, shapes, &c.has_mac_formula);
+    for (const auto& w : node_weights[i]) c.params += an.consts().at(w).elements;
+    if (n.output_size() > 0) {
+      auto it = shapes.find(n.output(0));
+      if (it != shapes.end()) c.output_shape = it->second;
+    }
+    if (c.has_mac_formula) {
+      s.macs_by_op_type[c.op_type] += std::max<std::int64_t>(c.macs, 0);
+      if (c.macs < 0) {
+        c.note = "input/output shapes unknown after shape inference";
+        s.macs_complete = false;
+        s.macs_unknown_nodes++;
+        if (first_unknown.empty()) first_unknown = c.name + " (" + c.op_type + ")";
+      } else {
+        s.macs = s.macs > INT64_MAX / 2 - c.macs ? INT64_MAX / 2 : s.macs + c.macs;
+      }
+    }
+    s.nodes.push_back(std::move(c));
+  }
+  if (!s.macs_complete)
+    s.warnings.push_back({"macs_unknown", std::to_string(s.macs_unknown_nodes) + " node(s) with a MAC formula have "
+                                              "unknown shapes (first: " + first_unknown + "); total MACs " +
+                                              "count only the others. Give input shapes with --shape/--dim"});
+  return s;
+}
+
+}  // namespace qbench

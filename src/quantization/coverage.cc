@@ -1,0 +1,295 @@
+// Runtime coverage: what ONNX Runtime actually runs in int8 after its graph optimizations, and
+// the coverage report as text and JSON.
+#include <onnx/shape_inference/implementation.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "qbench/core/error.h"
+#include "qbench/quantization/quantizer.h"
+#include "qbench/runtime/runner.h"
+
+namespace qbench {
+namespace {
+
+using Shape = std::vector<std::int64_t>;
+
+std::int64_t Elements(const Shape& s) {
+  std::int64_t n = 1;
+  for (auto d : s) {
+    if (d < 0) return -1;
+    n *= d;
+  }
+  return n;
+}
+
+// Shapes of every tensor of `model` at the given concrete input shapes (ONNX shape inference).
+std::map<std::string, Shape> InferAllShapes(const Model& model, const std::vector<TensorInfo>& inputs) {
+  onnx::ModelProto copy = model.proto;
+  auto* g = copy.mutable_graph();
+  for (auto& vi : *g->mutable_input()) {
+    for (const auto& info : inputs) {
+      if (info.name != vi.name()) continue;
+      auto* shape = vi.mutable_type()->mutable_tensor_type()->mutable_shape();
+      shape->clear_dim();
+      for (auto d : info.shape) shape->add_dim()->set_dim_value(d);
+    }
+  }
+  for (auto& vo : *g->mutable_output())
+    if (vo.type().has_tensor_type()) vo.mutable_type()->mutable_tensor_type()->clear_shape();
+  try {
+    onnx::ShapeInferenceOptions options(false, 0, true);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (...) {
+  }
+  std::map<std::string, Shape> shapes;
+  auto add = [&](const onnx::ValueInfoProto& v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+    Shape s;
+    for (const auto& d : v.type().tensor_type().shape().dim()) s.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    shapes[v.name()] = s;
+  };
+  for (const auto& v : copy.graph().input()) add(v);
+  for (const auto& v : copy.graph().value_info()) add(v);
+  for (const auto& v : copy.graph().output()) add(v);
+  for (const auto& t : copy.graph().initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
+  return shapes;
+}
+
+enum class MacKind { kNone, kConv, kConvTranspose, kMatMul, kGemm, kRecurrent };
+
+struct MacOp {
+  MacKind kind;
+  bool integer;
+  int x, w;  // input indices of the activation and the weight
+};
+
+// MAC-bearing op types that ORT's optimized CPU graphs contain (ONNX and com.microsoft domains).
+MacOp Lookup(const std::string& op) {
+  static const std::map<std::string, MacOp> k = {
+      {"Conv", {MacKind::kConv, false, 0, 1}},
+      {"FusedConv", {MacKind::kConv, false, 0, 1}},
+      {"QLinearConv", {MacKind::kConv, true, 0, 3}},
+      {"NhwcQLinearConv", {MacKind::kConv, true, 0, 3}},
+      {"ConvInteger", {MacKind::kConv, true, 0, 1}},
+      {"ConvTranspose", {MacKind::kConvTranspose, false, 0, 1}},
+      {"QLinearConvTranspose", {MacKind::kConvTranspose, true, 0, 3}},
+      {"MatMul", {MacKind::kMatMul, false, 0, 1}},
+      {"FusedMatMul", {MacKind::kMatMul, false, 0, 1}},
+      {"MatMulInteger", {MacKind::kMatMul, true, 0, 1}},
+      {"QLinearMatMul", {MacKind::kMatMul, true, 0, 3}},
+      {"DynamicQuantizeMatMul", {MacKind::kMatMul, true, 0, 1}},
+      {"MatMulIntegerToFloat", {MacKind::kMatMul, true, 0, 1}},
+      {"Gemm", {MacKind::kGemm, false, 0, 1}},
+      {"FusedGemm", {MacKind::kGemm, false, 0, 1}},
+      {"QGemm", {MacKind::kGemm, true, 0, 3}},
+      {"LSTM", {MacKind::kRecurrent, false, 0, 1}},
+      {"GRU", {MacKind::kRecurrent, false, 0, 1}},
+      {"RNN", {MacKind::kRecurrent, false, 0, 1}},
+      {"DynamicQuantizeLSTM", {MacKind::kRecurrent, true, 0, 1}},
+  };
+  auto it = k.find(op);
+  return it == k.end() ? MacOp{MacKind::kNone, false, 0, 0} : it->second;
+}
+
+// MACs of one optimized-graph node (rules of qbench/model/inspect.h); -1 when shapes are unknown.
+std::int64_t NodeMacs(const onnx::NodeProto& n, const MacOp& m, const std::map<std::string, Shape>& shapes) {
+  auto shape_of = [&](int index) -> Shape {
+    if (index >= n.input_size()) return {};
+    auto it = shapes.find(n.input(index));
+    return it == shapes.end() ? Shape{} : it->second;
+  };
+  auto out = [&]() -> Shape {
+    auto it = shapes.find(n.output(0));
+    return it == shapes.end() ? Shape{} : it->second;
+  };
+  const Shape w = shape_of(m.w), x = shape_of(m.x), y = out();
+  switch (m.kind) {
+    case MacKind::kConv: {
+      if (w.empty() || y.empty() || w[0] <= 0 || Elements(y) < 0) return -1;
+      return Elements(y) * (Elements(w) / w[0]);
+    }
+    case MacKind::kConvTranspose: {
+      if (w.empty() || x.empty() || w[0] <= 0 || Elements(x) < 0) return -1;
+      return Elements(x) * (Elements(w) / w[0]);
+    }
+    case MacKind::kMatMul: {
+      if (y.empty() || Elements(y) < 0) return -1;
+      std::int64_t k = -1;
+      if (w.size() >= 2) k = w[w.size() - 2];
+      else if (!x.empty()) k = x.back();
+      return k < 0 ? -1 : Elements(y) * k;
+    }
+    case MacKind::kGemm: {
+      if (y.empty() || w.size() != 2 || Elements(y) < 0) return -1;
+      bool trans_b = false;
+      for (const auto& a : n.attribute())
+        if (a.name() == "transB") trans_b = a.i() != 0;
+      return Elements(y) * (trans_b ? w[1] : w[0]);
+    }
+    case MacKind::kRecurrent: {  // seq · batch · (elements(W) + elements(R)) = seq·batch·dirs·G·H·(I+H)
+      const Shape r = shape_of(2);
+      if (x.size() != 3 || Elements(x) < 0 || Elements(w) < 0 || Elements(r) < 0 || w.empty()) return -1;
+      return x[0] * x[1] * (Elements(w) + Elements(r));
+    }
+    case MacKind::kNone: break;
+  }
+  return 0;
+}
+
+std::string TempModelPath() {
+  static std::atomic<int> counter{0};
+  return (std::filesystem::temp_directory_path() /
+          ("qbench_optimized_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".onnx")).string();
+}
+
+std::string HumanBytes(std::uint64_t b) {
+  char buf[32];
+  if (b >= 1000000) std::snprintf(buf, sizeof buf, "%.2f MB", b / 1e6);
+  else if (b >= 1000) std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
+  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+  return buf;
+}
+
+std::string HumanMacs(std::int64_t m) {
+  char buf[32];
+  if (m >= 1000000000) std::snprintf(buf, sizeof buf, "%.2f G", m / 1e9);
+  else if (m >= 1000000) std::snprintf(buf, sizeof buf, "%.2f M", m / 1e6);
+  else if (m >= 1000) std::snprintf(buf, sizeof buf, "%.1f k", m / 1e3);
+  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(m));
+  return buf;
+}
+
+}  // namespace
+
+RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverrides& overrides,
+                                       const std::string& graph_optimization, int intra_op_threads) {
+  RuntimeCoverage cov;
+  cov.graph_optimization = graph_optimization;
+  const std::string tmp = TempModelPath();
+  try {
+    std::vector<TensorInfo> inputs;
+    try {
+      inputs = ResolveInputShapes(quantized, overrides);
+    } catch (const Error& e) {
+      cov.note = std::string("input shapes unknown (") + e.what() + "); MACs not counted";
+    }
+    const auto shapes = InferAllShapes(quantized, inputs);
+    SessionConfig config;
+    config.graph_optimization = graph_optimization;
+    config.intra_op_threads = intra_op_threads;
+    config.optimized_model_path = tmp;
+    { auto runner = OrtRunner::Create(quantized, config); }
+    const Model opt = LoadModel(tmp);
+    std::filesystem::remove(tmp);
+    for (const auto& n : opt.proto.graph().node()) {
+      const bool ms = n.domain() == "com.microsoft" || n.domain() == "com.microsoft.nchwc";
+      cov.op_histogram[(n.domain().empty() || n.domain() == "ai.onnx") ? n.op_type() : n.domain() + "." + n.op_type()]++;
+      const MacOp m = (n.domain().empty() || n.domain() == "ai.onnx" || ms) ? Lookup(n.op_type()) : MacOp{MacKind::kNone, false, 0, 0};
+      if (m.kind == MacKind::kNone) continue;
+      const std::int64_t macs = NodeMacs(n, m, shapes);
+      if (macs < 0) {
+        ++cov.unknown_mac_nodes;
+        continue;
+      }
+      if (m.integer) {
+        cov.int8_macs += macs;
+      } else {
+        cov.float_macs += macs;
+        cov.float_mac_nodes.push_back((n.name().empty() ? n.output(0) : n.name()) + " (" + n.op_type() + "): " +
+                                      std::to_string(macs) + " MACs");
+      }
+    }
+    const std::int64_t total = cov.int8_macs + cov.float_macs;
+    cov.int8_mac_share = total > 0 ? static_cast<double>(cov.int8_macs) / static_cast<double>(total) : 0.0;
+    cov.analyzed = true;
+    if (cov.unknown_mac_nodes > 0)
+      cov.note += (cov.note.empty() ? "" : "; ") + std::to_string(cov.unknown_mac_nodes) +
+                  " MAC-bearing node(s) with unknown shapes were not counted";
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    cov.analyzed = false;
+    cov.note = std::string("ORT graph analysis failed: ") + e.what();
+  }
+  return cov;
+}
+
+std::string FormatQuantizeReport(const QuantizeReport& r) {
+  std::string s;
+  char line[512];
+  s += "scheme: " + r.scheme + "\nweights: " + r.weights + "\nactivations: " + r.activations + "\n";
+  for (const auto& h : r.hygiene) s += "model hygiene: " + h + "\n";
+  s += "\n";
+  std::snprintf(line, sizeof line, "%-22s %9s %6s  %s\n", "op type", "quantized", "float", "why kept float");
+  s += line;
+  for (const auto& c : r.by_op_type) {
+    std::string why;
+    for (size_t i = 0; i < c.reasons.size(); ++i) why += (i ? "; " : "") + c.reasons[i];
+    std::snprintf(line, sizeof line, "%-22s %9d %6d  ", c.op_type.c_str(), c.quantized, c.kept_float);
+    s += line + why + "\n";
+  }
+  s += "\n";
+  if (r.runtime.analyzed) {
+    std::snprintf(line, sizeof line, "int8 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs)\n",
+                  r.runtime.graph_optimization.c_str(), 100.0 * r.runtime.int8_mac_share, HumanMacs(r.runtime.int8_macs).c_str(),
+                  HumanMacs(r.runtime.int8_macs + r.runtime.float_macs).c_str());
+    s += line;
+    std::string ops;
+    for (const auto& [op, n] : r.runtime.op_histogram) ops += (ops.empty() ? "" : ", ") + op + " " + std::to_string(n);
+    s += "ORT optimized graph: " + ops + "\n";
+    const size_t shown = std::min<size_t>(r.runtime.float_mac_nodes.size(), 10);
+    for (size_t i = 0; i < shown; ++i) s += "  float MACs: " + r.runtime.float_mac_nodes[i] + "\n";
+    if (r.runtime.float_mac_nodes.size() > shown)
+      s += "  ... and " + std::to_string(r.runtime.float_mac_nodes.size() - shown) + " more float MAC nodes\n";
+  }
+  if (!r.runtime.note.empty()) s += "runtime coverage: " + r.runtime.note + "\n";
+  if (r.bias_scale_adjustments > 0)
+    s += "bias: " + std::to_string(r.bias_scale_adjustments) + " weight channel scale(s) enlarged so int32 biases fit\n";
+  for (const auto& n : r.notes) s += "note: " + n + "\n";
+  const double ratio = r.size_before_bytes ? static_cast<double>(r.size_after_bytes) / r.size_before_bytes : 0.0;
+  std::snprintf(line, sizeof line, "size: %s -> %s (%.3fx)\n", HumanBytes(r.size_before_bytes).c_str(),
+                HumanBytes(r.size_after_bytes).c_str(), ratio);
+  s += line;
+  return s;
+}
+
+std::string QuantizeReportToJson(const QuantizeReport& r) {
+  nlohmann::json j;
+  j["scheme"] = r.scheme;
+  j["weights"] = r.weights;
+  j["activations"] = r.activations;
+  j["hygiene"] = r.hygiene;
+  j["calibration"] = r.calibration;
+  j["calibrated_tensors"] = r.calibrated_tensors;
+  j["bias_scale_adjustments"] = r.bias_scale_adjustments;
+  j["size_before_bytes"] = r.size_before_bytes;
+  j["size_after_bytes"] = r.size_after_bytes;
+  j["size_ratio"] = r.size_before_bytes ? static_cast<double>(r.size_after_bytes) / r.size_before_bytes : 0.0;
+  j["notes"] = r.notes;
+  auto& ops = j["by_op_type"] = nlohmann::json::array();
+  for (const auto& c : r.by_op_type)
+    ops.push_back({{"op_type", c.op_type}, {"quantized", c.quantized}, {"kept_float", c.kept_float}, {"reasons", c.reasons}});
+  auto& nodes = j["nodes"] = nlohmann::json::array();
+  for (const auto& d : r.nodes) {
+    nlohmann::json n = {{"name", d.name}, {"op_type", d.op_type}, {"quantized", d.quantized}};
+    if (d.quantized) n["how"] = d.how;
+    else n["reason"] = d.reason;
+    nodes.push_back(n);
+  }
+  const RuntimeCoverage& rt = r.runtime;
+  j["runtime"] = {{"analyzed", rt.analyzed},        {"note", rt.note},
+                  {"graph_optimization", rt.graph_optimization}, {"op_histogram", rt.op_histogram},
+                  {"int8_macs", rt.int8_macs},      {"float_macs", rt.float_macs},
+                  {"unknown_mac_nodes", rt.unknown_mac_nodes}, {"int8_mac_share", rt.int8_mac_share},
+                  {"float_mac_nodes", rt.float_mac_nodes}};
+  auto& warnings = j["warnings"] = nlohmann::json::array();
+  for (const auto& w : r.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
+  return j.dump(2);
+}
+
+}  // namespace qbench

@@ -1,0 +1,265 @@
+#include "quantization/graph_util.h"
+
+#include <cmath>
+#include <cstring>
+#include <deque>
+
+#include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
+
+namespace qbench::quant_internal {
+namespace {
+
+const onnx::AttributeProto* FindAttr(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+onnx::AttributeProto* MutableAttr(onnx::NodeProto* node, const std::string& name) {
+  for (auto& a : *node->mutable_attribute())
+    if (a.name() == name) return &a;
+  auto* a = node->add_attribute();
+  a->set_name(name);
+  return a;
+}
+
+}  // namespace
+
+std::int64_t AttrInt(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->i() : fallback;
+}
+
+float AttrFloat(const onnx::NodeProto& node, const std::string& name, float fallback) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->f() : fallback;
+}
+
+std::vector<std::int64_t> AttrInts(const onnx::NodeProto& node, const std::string& name) {
+  const auto* a = FindAttr(node, name);
+  if (!a) return {};
+  return std::vector<std::int64_t>(a->ints().begin(), a->ints().end());
+}
+
+bool HasAttr(const onnx::NodeProto& node, const std::string& name) { return FindAttr(node, name) != nullptr; }
+
+void SetAttrInt(onnx::NodeProto* node, const std::string& name, std::int64_t value) {
+  auto* a = MutableAttr(node, name);
+  a->Clear();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(value);
+}
+
+void SetAttrFloat(onnx::NodeProto* node, const std::string& name, float value) {
+  auto* a = MutableAttr(node, name);
+  a->Clear();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(value);
+}
+
+void RemoveAttr(onnx::NodeProto* node, const std::string& name) {
+  auto* attrs = node->mutable_attribute();
+  for (int i = 0; i < attrs->size(); ++i) {
+    if (attrs->Get(i).name() == name) {
+      attrs->DeleteSubrange(i, 1);
+      return;
+    }
+  }
+}
+
+std::string NodeLabel(const onnx::NodeProto& node, int index) {
+  return (node.name().empty() ? "#" + std::to_string(index) : "'" + node.name() + "'") + " (" + node.op_type() + ")";
+}
+
+GraphIndex::GraphIndex(const onnx::GraphProto& g) : graph(g) {
+  for (int i = 0; i < g.initializer_size(); ++i) initializer[g.initializer(i).name()] = i;
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& o : g.node(i).output())
+      if (!o.empty()) producer[o] = i;
+    for (const auto& in : g.node(i).input())
+      if (!in.empty()) consumers[in].push_back(i);
+  }
+  for (const auto& v : g.input()) graph_inputs.insert(v.name());
+  for (const auto& v : g.output()) graph_outputs.insert(v.name());
+}
+
+const onnx::TensorProto* GraphIndex::Initializer(const std::string& name) const {
+  auto it = initializer.find(name);
+  return it == initializer.end() ? nullptr : &graph.initializer(it->second);
+}
+
+int GraphIndex::UseCount(const std::string& name) const {
+  auto it = consumers.find(name);
+  int n = it == consumers.end() ? 0 : static_cast<int>(it->second.size());
+  return n + (graph_outputs.count(name) ? 1 : 0);
+}
+
+NameScope::NameScope(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) used_.insert(t.name());
+  for (const auto& v : g.input()) used_.insert(v.name());
+  for (const auto& v : g.output()) used_.insert(v.name());
+  for (const auto& n : g.node()) {
+    used_.insert(n.name());
+    for (const auto& s : n.input()) used_.insert(s);
+    for (const auto& s : n.output()) used_.insert(s);
+  }
+}
+
+std::string NameScope::Unique(const std::string& base) {
+  std::string name = base;
+  for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+  used_.insert(name);
+  return name;
+}
+
+void SetInitializer(onnx::GraphProto* graph, const std::string& name, const HostTensor& tensor) {
+  for (auto& t : *graph->mutable_initializer()) {
+    if (t.name() == name) {
+      FillTensorProto(name, tensor, &t);
+      return;
+    }
+  }
+  FillTensorProto(name, tensor, graph->add_initializer());
+}
+
+void SetScalarInitializer(onnx::GraphProto* graph, const std::string& name, float value) {
+  HostTensor t = HostTensor::Zeros(DType::kFloat32, {});
+  t.data<float>()[0] = value;
+  SetInitializer(graph, name, t);
+}
+
+void SetScalarInitializer(onnx::GraphProto* graph, const std::string& name, DType dtype, std::int32_t value) {
+  SetVectorInitializer(graph, name, dtype, {value}, {});
+}
+
+void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, const std::vector<float>& values,
+                          const std::vector<std::int64_t>& shape) {
+  HostTensor t = HostTensor::Zeros(DType::kFloat32, shape);
+  if (static_cast<std::int64_t>(values.size()) != t.num_elements())
+    throw Error(ErrorCode::kInvalidArgument, "initializer '" + name + "': value count does not match its shape");
+  std::memcpy(t.bytes.data(), values.data(), values.size() * sizeof(float));
+  SetInitializer(graph, name, t);
+}
+
+void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, DType dtype,
+                          const std::vector<std::int32_t>& values, const std::vector<std::int64_t>& shape) {
+  HostTensor t = HostTensor::Zeros(dtype, shape);
+  if (static_cast<std::int64_t>(values.size()) != t.num_elements())
+    throw Error(ErrorCode::kInvalidArgument, "initializer '" + name + "': value count does not match its shape");
+  for (size_t i = 0; i < values.size(); ++i) {
+    switch (dtype) {
+      case DType::kInt8: t.data<std::int8_t>()[i] = static_cast<std::int8_t>(values[i]); break;
+      case DType::kUint8: t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(values[i]); break;
+      case DType::kInt32: t.data<std::int32_t>()[i] = values[i]; break;
+      default: throw Error(ErrorCode::kInvalidArgument, "initializer '" + name + "': unsupported dtype " + DTypeName(dtype));
+    }
+  }
+  SetInitializer(graph, name, t);
+}
+
+std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph) {
+  std::set<std::string> used;
+  for (const auto& n : graph->node())
+    for (const auto& in : n.input()) used.insert(in);
+  for (const auto& o : graph->output()) used.insert(o.name());
+  std::vector<std::string> removed;
+  auto* inits = graph->mutable_initializer();
+  for (int i = inits->size() - 1; i >= 0; --i) {
+    if (!used.count(inits->Get(i).name())) {
+      removed.push_back(inits->Get(i).name());
+      inits->DeleteSubrange(i, 1);
+    }
+  }
+  const std::set<std::string> removed_set(removed.begin(), removed.end());
+  auto* inputs = graph->mutable_input();
+  for (int i = inputs->size() - 1; i >= 0; --i)
+    if (removed_set.count(inputs->Get(i).name())) inputs->DeleteSubrange(i, 1);
+  return removed;
+}
+
+void TopologicalSort(onnx::GraphProto* graph) {
+  std::set<std::string> available;
+  for (const auto& t : graph->initializer()) available.insert(t.name());
+  for (const auto& v : graph->input()) available.insert(v.name());
+  available.insert("");
+  const int n = graph->node_size();
+  std::vector<bool> placed(static_cast<size_t>(n), false);
+  std::vector<int> order;
+  order.reserve(static_cast<size_t>(n));
+  // Repeated stable passes: O(n^2) worst case, linear for graphs that are already sorted.
+  bool progress = true;
+  while (static_cast<int>(order.size()) < n && progress) {
+    progress = false;
+    for (int i = 0; i < n; ++i) {
+      if (placed[static_cast<size_t>(i)]) continue;
+      const auto& node = graph->node(i);
+      bool ready = true;
+      for (const auto& in : node.input())
+        if (!available.count(in)) { ready = false; break; }
+      if (!ready) continue;
+      placed[static_cast<size_t>(i)] = true;
+      order.push_back(i);
+      for (const auto& o : node.output()) available.insert(o);
+      progress = true;
+    }
+  }
+  if (static_cast<int>(order.size()) < n) {
+    for (int i = 0; i < n; ++i) {
+      if (placed[static_cast<size_t>(i)]) continue;
+      for (const auto& in : graph->node(i).input())
+        if (!available.count(in))
+          throw Error(ErrorCode::kInvalidInput, "node " + NodeLabel(graph->node(i), i) + " reads tensor '" + in +
+                                                    "' that no node, initializer or graph input provides (or the graph has a cycle)");
+    }
+  }
+  bool sorted = true;
+  for (int i = 0; i < n; ++i) sorted = sorted && order[static_cast<size_t>(i)] == i;
+  if (sorted) return;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int i : order) *nodes.Add() = graph->node(i);
+  graph->mutable_node()->Swap(&nodes);
+}
+
+onnx::NodeProto MakeNode(const std::string& op_type, const std::string& name, const std::vector<std::string>& inputs,
+                         const std::vector<std::string>& outputs, const std::string& domain) {
+  onnx::NodeProto node;
+  node.set_op_type(op_type);
+  node.set_name(name);
+  if (!domain.empty()) node.set_domain(domain);
+  for (const auto& i : inputs) node.add_input(i);
+  for (const auto& o : outputs) node.add_output(o);
+  return node;
+}
+
+float HalfToFloat(std::uint16_t h) {
+  const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+  float v;
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);  // zero or subnormal
+  else if (exp == 31)
+    v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
+  return sign ? -v : v;
+}
+
+HostTensor FloatTensorOf(const onnx::TensorProto& proto) {
+  HostTensor t = TensorFromProto(proto);
+  if (t.dtype == DType::kFloat32) return t;
+  HostTensor out = HostTensor::Zeros(DType::kFloat32, t.shape);
+  const auto n = static_cast<size_t>(t.num_elements());
+  if (t.dtype == DType::kFloat16) {
+    for (size_t i = 0; i < n; ++i) out.data<float>()[i] = HalfToFloat(t.data<std::uint16_t>()[i]);
+  } else if (t.dtype == DType::kFloat64) {
+    for (size_t i = 0; i < n; ++i) out.data<float>()[i] = static_cast<float>(t.data<double>()[i]);
+  } else {
+    throw Error(ErrorCode::kUnsupported, "initializer '" + proto.name() + "' is " + DTypeName(t.dtype) +
+                                             ", expected a floating-point tensor");
+  }
+  return out;
+}
+
+}  // namespace qbench::quant_internal

@@ -1,0 +1,85 @@
+// src/quantization/graph_util.h — internal helpers to read and rewrite an onnx::GraphProto.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "qbench/core/tensor.h"
+
+namespace qbench::quant_internal {
+
+/// Attribute readers; return `fallback` when the attribute is absent.
+std::int64_t AttrInt(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback);
+float AttrFloat(const onnx::NodeProto& node, const std::string& name, float fallback);
+std::vector<std::int64_t> AttrInts(const onnx::NodeProto& node, const std::string& name);
+bool HasAttr(const onnx::NodeProto& node, const std::string& name);
+/// Sets (adds or replaces) an INT / FLOAT attribute; RemoveAttr drops one.
+void SetAttrInt(onnx::NodeProto* node, const std::string& name, std::int64_t value);
+void SetAttrFloat(onnx::NodeProto* node, const std::string& name, float value);
+void RemoveAttr(onnx::NodeProto* node, const std::string& name);
+
+/// "conv1 (Conv)" or "#12 (Conv)" for an unnamed node: how messages name a node.
+std::string NodeLabel(const onnx::NodeProto& node, int index);
+
+/// Read-only index of a graph: who produces and who consumes each tensor.
+struct GraphIndex {
+  explicit GraphIndex(const onnx::GraphProto& graph);
+  const onnx::GraphProto& graph;
+  std::map<std::string, int> initializer;          ///< name → index in graph.initializer()
+  std::map<std::string, int> producer;             ///< tensor → node index
+  std::map<std::string, std::vector<int>> consumers;  ///< tensor → node indices (a node once per input use)
+  std::set<std::string> graph_inputs, graph_outputs;
+
+  bool IsInitializer(const std::string& name) const { return initializer.count(name) > 0; }
+  const onnx::TensorProto* Initializer(const std::string& name) const;
+  /// Number of node inputs that read `name` (+1 when it is a graph output).
+  int UseCount(const std::string& name) const;
+};
+
+/// Generates names that do not collide with any tensor or node name already in the graph.
+class NameScope {
+ public:
+  explicit NameScope(const onnx::GraphProto& graph);
+  /// `base` itself when unused, else base_1, base_2, ...; the name is then reserved.
+  std::string Unique(const std::string& base);
+
+ private:
+  std::set<std::string> used_;
+};
+
+/// Appends (or replaces, when one of that name exists) an initializer built from `tensor`.
+void SetInitializer(onnx::GraphProto* graph, const std::string& name, const HostTensor& tensor);
+/// Scalar initializers (shape []).
+void SetScalarInitializer(onnx::GraphProto* graph, const std::string& name, float value);
+void SetScalarInitializer(onnx::GraphProto* graph, const std::string& name, DType dtype, std::int32_t value);
+/// 1-D initializers.
+void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, const std::vector<float>& values,
+                          const std::vector<std::int64_t>& shape);
+void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, DType dtype,
+                          const std::vector<std::int32_t>& values, const std::vector<std::int64_t>& shape);
+
+/// Removes initializers that no node input and no graph output reads, and graph inputs backed by
+/// an initializer that is gone. Returns the removed initializer names.
+std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph);
+
+/// Sorts graph.node() topologically (stable: keeps the file order where it is already valid).
+/// Throws Error(kInvalidInput) naming a node when the graph has a cycle or reads a tensor nothing
+/// provides.
+void TopologicalSort(onnx::GraphProto* graph);
+
+/// Copies a node with a new name/op/domain and the same attributes.
+onnx::NodeProto MakeNode(const std::string& op_type, const std::string& name, const std::vector<std::string>& inputs,
+                         const std::vector<std::string>& outputs, const std::string& domain = "");
+
+/// Float32 values of an initializer (float32/float16/float64 converted). Throws Error(kUnsupported).
+HostTensor FloatTensorOf(const onnx::TensorProto& proto);
+
+/// float16 bits → float32 (IEEE 754 binary16, subnormals included).
+float HalfToFloat(std::uint16_t h);
+
+}  // namespace qbench::quant_internal

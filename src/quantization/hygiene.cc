@@ -1,0 +1,154 @@
+// Model hygiene before quantizing (PrepareModelForQuantization): the fixes real exports need
+// (MEASUREMENT.md "Model hygiene"; ../shared/cases c04, c06, c13).
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantizer.h"
+#include "quantization/graph_util.h"
+
+namespace qbench {
+namespace {
+
+using quant_internal::AttrFloat;
+using quant_internal::FloatTensorOf;
+using quant_internal::GraphIndex;
+using quant_internal::NameScope;
+
+// Tensor held by a Constant node, or false when the attribute kind is not a plain tensor/number.
+bool ConstantValue(const onnx::NodeProto& node, onnx::TensorProto* out) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == "value" && a.has_t()) {
+      *out = a.t();
+      return true;
+    }
+    HostTensor t;
+    if (a.name() == "value_float") {
+      t = HostTensor::Zeros(DType::kFloat32, {});
+      t.data<float>()[0] = a.f();
+    } else if (a.name() == "value_floats") {
+      t = HostTensor::Zeros(DType::kFloat32, {a.floats_size()});
+      std::memcpy(t.bytes.data(), a.floats().data(), t.bytes.size());
+    } else if (a.name() == "value_int") {
+      t = HostTensor::Zeros(DType::kInt64, {});
+      t.data<std::int64_t>()[0] = a.i();
+    } else if (a.name() == "value_ints") {
+      t = HostTensor::Zeros(DType::kInt64, {a.ints_size()});
+      std::memcpy(t.bytes.data(), a.ints().data(), t.bytes.size());
+    } else {
+      continue;
+    }
+    FillTensorProto("", t, out);
+    return true;
+  }
+  return false;
+}
+
+void ReplaceInput(onnx::GraphProto* g, const std::string& from, const std::string& to) {
+  for (auto& n : *g->mutable_node())
+    for (auto& in : *n.mutable_input())
+      if (in == from) in = to;
+}
+
+// Scales a float initializer by `factor` into `name` (a new initializer, or in place).
+void ScaledInitializer(onnx::GraphProto* g, const onnx::TensorProto& src, float factor, const std::string& name) {
+  HostTensor t = FloatTensorOf(src);
+  for (std::int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] *= factor;
+  quant_internal::SetInitializer(g, name, t);
+}
+
+std::string Plural(int n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+
+}  // namespace
+
+Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions) {
+  Model m = model;
+  std::vector<std::string> done;
+  if (HasExternalData(m)) {
+    InlineExternalData(m);
+    if (m.proto.ByteSizeLong() > 0x7fffffffULL)
+      throw Error(ErrorCode::kUnsupported, "model '" + model.path + "' holds more than 2 GiB of weights in external data; "
+                                           "qbench writes quantized models as one file, which protobuf limits to 2 GiB");
+    done.push_back("inlined external data (the quantized model is written as a single file)");
+  }
+  onnx::GraphProto* g = m.proto.mutable_graph();
+  quant_internal::TopologicalSort(g);
+
+  // Constant nodes → initializers (weights, biases, Clip bounds, Reshape shapes).
+  int constants = 0;
+  for (int i = g->node_size() - 1; i >= 0; --i) {
+    const auto& node = g->node(i);
+    if (node.op_type() != "Constant" || !(node.domain().empty() || node.domain() == "ai.onnx") || node.output_size() != 1)
+      continue;
+    onnx::TensorProto t;
+    if (!ConstantValue(node, &t)) continue;
+    t.set_name(node.output(0));
+    *g->add_initializer() = t;
+    g->mutable_node()->DeleteSubrange(i, 1);
+    ++constants;
+  }
+  if (constants) done.push_back("folded " + Plural(constants, "Constant node") + " into initializers");
+
+  // Cast(float16/float64 initializer → float32) → float32 initializer; Identity(initializer) → the initializer.
+  int casts = 0, identities = 0;
+  for (int i = g->node_size() - 1; i >= 0; --i) {
+    const onnx::NodeProto node = g->node(i);
+    if (node.input_size() < 1 || node.output_size() != 1 || !node.domain().empty()) continue;
+    GraphIndex idx(*g);
+    const onnx::TensorProto* src = idx.Initializer(node.input(0));
+    if (!src) continue;
+    const bool is_output = idx.graph_outputs.count(node.output(0)) > 0;
+    if (node.op_type() == "Cast" && quant_internal::AttrInt(node, "to", 0) == static_cast<int>(DType::kFloat32) &&
+        (src->data_type() == static_cast<int>(DType::kFloat16) || src->data_type() == static_cast<int>(DType::kFloat64) ||
+         src->data_type() == static_cast<int>(DType::kFloat32))) {
+      HostTensor t = FloatTensorOf(*src);
+      quant_internal::SetInitializer(g, node.output(0), t);
+      g->mutable_node()->DeleteSubrange(i, 1);
+      ++casts;
+    } else if (node.op_type() == "Identity" && !is_output) {
+      ReplaceInput(g, node.output(0), node.input(0));
+      g->mutable_node()->DeleteSubrange(i, 1);
+      ++identities;
+    }
+  }
+  if (casts) done.push_back("folded " + Plural(casts, "Cast of a constant") + " into float32 initializers");
+  if (identities) done.push_back("bypassed " + Plural(identities, "Identity node") + " on initializers");
+
+  // Gemm: alpha folded into a constant B, beta into a constant C, so integer kernels see Y = A·B + C.
+  int gemm_folds = 0;
+  NameScope names(*g);
+  for (int i = 0; i < g->node_size(); ++i) {
+    onnx::NodeProto* node = g->mutable_node(i);
+    if (node->op_type() != "Gemm" || !node->domain().empty()) continue;
+    GraphIndex idx(*g);
+    const float alpha = AttrFloat(*node, "alpha", 1.0f), beta = AttrFloat(*node, "beta", 1.0f);
+    if (alpha != 1.0f && node->input_size() >= 2 && idx.Initializer(node->input(1))) {
+      const std::string name = names.Unique(node->input(1) + "_alpha");
+      ScaledInitializer(g, *idx.Initializer(node->input(1)), alpha, name);
+      node->set_input(1, name);
+      quant_internal::RemoveAttr(node, "alpha");
+      ++gemm_folds;
+    }
+    GraphIndex idx2(*g);
+    if (beta != 1.0f && node->input_size() >= 3 && !node->input(2).empty() && idx2.Initializer(node->input(2))) {
+      const std::string name = names.Unique(node->input(2) + "_beta");
+      ScaledInitializer(g, *idx2.Initializer(node->input(2)), beta, name);
+      node->set_input(2, name);
+      quant_internal::RemoveAttr(node, "beta");
+      ++gemm_folds;
+    } else if (beta != 1.0f && (node->input_size() < 3 || node->input(2).empty())) {
+      quant_internal::RemoveAttr(node, "beta");  // beta without C has no effect
+    }
+  }
+  if (gemm_folds) done.push_back("folded " + Plural(gemm_folds, "Gemm alpha/beta factor") + " into constant B/C");
+
+  const auto removed = quant_internal::RemoveUnusedInitializers(g);
+  if (!removed.empty()) done.push_back("dropped " + Plural(static_cast<int>(removed.size()), "unused initializer"));
+  m.path = model.path;
+  if (actions) actions->insert(actions->end(), done.begin(), done.end());
+  return m;
+}
+
+}  // namespace qbench

@@ -1,0 +1,188 @@
+// The scheme table and the quantization pipeline (checks → hygiene → calibration → rewrite).
+#include "qbench/quantization/quantizer.h"
+
+#include <set>
+
+#include "qbench/core/error.h"
+#include "quantization/graph_util.h"
+#include "quantization/scheme_util.h"
+
+namespace qbench {
+namespace {
+
+// Op types whose presence means the model is already quantized.
+const std::set<std::string>& QuantizedOpTypes() {
+  static const std::set<std::string> k = {
+      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger",
+      "QLinearConv", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearConcat", "QLinearGlobalAveragePool",
+      "QLinearAveragePool", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConvTranspose",
+      "QGemm", "QAttention", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "DynamicQuantizeLSTM", "MatMulNBits",
+      "MatMulBnb4", "QOrderedMatMul", "DequantizeBFP", "QuantizeBFP"};
+  return k;
+}
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+  return s;
+}
+
+void ValidateOptions(const QuantizeOptions& options, const SchemeInfo& scheme) {
+  bool ok = false;
+  std::vector<std::string> accepted;
+  for (DType t : scheme.activation_types) {
+    ok = ok || t == options.activation_type;
+    accepted.push_back(quant_internal::ShortTypeName(t));
+  }
+  if (!ok)
+    throw Error(ErrorCode::kInvalidArgument, "--activation-type " + quant_internal::ShortTypeName(options.activation_type) +
+                                                 " is not supported by --mode " + scheme.name + "; expected one of: " +
+                                                 Join(accepted, ", "));
+  quant_internal::ExcludeMatcher check(options.exclude);  // throws on a bad pattern
+  (void)check;
+}
+
+std::string DescribeWeights(const QuantizeOptions& o, const SchemeInfo& s) {
+  const bool dynamic = std::string(s.name) == "dynamic";
+  switch (o.granularity) {
+    case WeightGranularity::kPerChannel:
+      return "s8 symmetric per output channel (Conv axis 0, ConvTranspose axis 1, Gemm/MatMul per column)";
+    case WeightGranularity::kPerTensor:
+      return dynamic ? "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)" : "s8 symmetric per-tensor";
+    case WeightGranularity::kDefault:
+      break;
+  }
+  return dynamic ? "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)"
+                 : "s8 symmetric; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
+}
+
+void Summarize(QuantizeReport* r) {
+  std::map<std::string, OpTypeCoverage> by;
+  std::vector<std::string> order;
+  for (const auto& d : r->nodes) {
+    auto it = by.find(d.op_type);
+    if (it == by.end()) {
+      order.push_back(d.op_type);
+      it = by.emplace(d.op_type, OpTypeCoverage{d.op_type, 0, 0, {}}).first;
+    }
+    if (d.quantized) {
+      ++it->second.quantized;
+    } else {
+      ++it->second.kept_float;
+      auto& rs = it->second.reasons;
+      if (std::find(rs.begin(), rs.end(), d.reason) == rs.end()) rs.push_back(d.reason);
+    }
+  }
+  r->by_op_type.clear();
+  for (const auto& op : order) r->by_op_type.push_back(by[op]);
+}
+
+QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
+                   const CalibrationTable* given, WarningList* warnings) {
+  const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
+  ValidateOptions(options, scheme);
+  CheckQuantizable(model, scheme);
+  QuantizeResult result;
+  QuantizeReport& report = result.report;
+  report.scheme = scheme.name;
+  report.weights = DescribeWeights(options, scheme);
+  report.size_before_bytes = model.proto.ByteSizeLong();
+  const Model prepared = PrepareModelForQuantization(model, &report.hygiene);
+  const auto impl = scheme.factory();
+
+  CalibrationTable ranges;
+  if (scheme.needs_calibration) {
+    const auto tensors = impl->TensorsToCalibrate(prepared, options);
+    report.calibrated_tensors = static_cast<int>(tensors.size());
+    const std::string method = [&] {
+      for (const auto& m : CalibrationMethods())
+        if (m.method == options.calibration.method) return std::string(m.name);
+      return std::string("?");
+    }();
+    if (given) {
+      ranges = *given;
+      report.calibration = method + " (ranges given)";
+    } else {
+      if (!reader)
+        throw Error(ErrorCode::kInvalidArgument, std::string("--mode ") + scheme.name +
+                                                     " needs calibration data (--calibration-data PATH, or none for seeded random input)");
+      report.calibration = method + " over " + reader->Describe();
+      if (!tensors.empty()) ranges = CalibrateModel(prepared, tensors, *reader, options.calibration, options.intra_op_threads);
+    }
+    report.activations = quant_internal::ShortTypeName(options.activation_type) + " asymmetric per-tensor, calibrated (" +
+                         report.calibration + ")";
+  } else {
+    report.activations = "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";
+  }
+  result.model = impl->Quantize(prepared, options, ranges, &report);
+  quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
+  result.model.path = model.path;
+  report.size_after_bytes = result.model.proto.ByteSizeLong();
+  Summarize(&report);
+  if (warnings)
+    for (const auto& w : report.warnings) warnings->Add(w.code, w.message);
+  return result;
+}
+
+}  // namespace
+
+const std::vector<SchemeInfo>& QuantizationSchemes() {
+  static const std::vector<SchemeInfo> k = {
+      {"dynamic",
+       "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
+       "about 4x smaller, slower than fp32 for conv nets in ORT",
+       false, 11, 21, {DType::kUint8}, quant_internal::MakeDynamicScheme},
+      {"static",
+       "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
+       "the fast path for CNNs",
+       true, 13, 21, {DType::kUint8, DType::kInt8}, quant_internal::MakeStaticQdqScheme},
+  };
+  return k;
+}
+
+std::string QuantizationSchemeNames() {
+  std::vector<std::string> names;
+  for (const auto& s : QuantizationSchemes()) names.push_back(s.name);
+  return Join(names, ", ");
+}
+
+const SchemeInfo& FindQuantizationScheme(const std::string& name) {
+  for (const auto& s : QuantizationSchemes())
+    if (name == s.name) return s;
+  throw Error(ErrorCode::kInvalidArgument, "unknown quantization mode '" + name + "'; expected one of: " + QuantizationSchemeNames());
+}
+
+DType ParseActivationType(const std::string& text) {
+  if (text == "u8" || text == "uint8") return DType::kUint8;
+  if (text == "s8" || text == "int8") return DType::kInt8;
+  throw Error(ErrorCode::kInvalidArgument, "unknown activation type '" + text + "'; expected one of: u8, s8");
+}
+
+void CheckQuantizable(const Model& model, const SchemeInfo& scheme) {
+  const std::string name = model.path.empty() ? "<in-memory model>" : "'" + model.path + "'";
+  const std::int64_t opset = model.OpsetVersion();
+  if (opset < scheme.min_opset || opset > scheme.max_opset)
+    throw Error(ErrorCode::kUnsupported, "model " + name + " uses ai.onnx opset " + std::to_string(opset) + "; --mode " +
+                                             scheme.name + " supports opsets " + std::to_string(scheme.min_opset) + " to " +
+                                             std::to_string(scheme.max_opset) +
+                                             " (convert it first, e.g. with onnx.version_converter.convert_version(model, 13))");
+  const auto& g = model.proto.graph();
+  for (int i = 0; i < g.node_size(); ++i) {
+    if (QuantizedOpTypes().count(g.node(i).op_type()))
+      throw Error(ErrorCode::kInvalidInput, "model " + name + " is already quantized: node " +
+                                                quant_internal::NodeLabel(g.node(i), i) +
+                                                "; quantize the fp32 original instead");
+  }
+}
+
+QuantizeResult QuantizeModel(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
+                             WarningList* warnings) {
+  return Run(model, options, reader, nullptr, warnings);
+}
+
+QuantizeResult QuantizeModelWithRanges(const Model& model, const QuantizeOptions& options, const CalibrationTable& ranges,
+                                       WarningList* warnings) {
+  return Run(model, options, nullptr, &ranges, warnings);
+}
+
+}  // namespace qbench

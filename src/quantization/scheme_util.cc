@@ -1,0 +1,125 @@
+#include "quantization/scheme_util.h"
+
+#include <onnx/shape_inference/implementation.h>
+
+#include "qbench/core/error.h"
+#include "quantization/graph_util.h"
+
+namespace qbench::quant_internal {
+
+ExcludeMatcher::ExcludeMatcher(const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns) {
+    if (p.empty() || p == "op:" || p == "re:")
+      throw Error(ErrorCode::kInvalidArgument, "--exclude '" + p + "' is empty; use a node name, op:TYPE or re:REGEX");
+    Rule r;
+    r.text = p;
+    if (p.rfind("op:", 0) == 0) {
+      r.kind = Rule::Kind::kOpType;
+      r.value = p.substr(3);
+    } else if (p.rfind("re:", 0) == 0) {
+      r.kind = Rule::Kind::kRegex;
+      r.value = p.substr(3);
+      try {
+        r.regex = std::regex(r.value, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        throw Error(ErrorCode::kInvalidArgument, "--exclude '" + p + "': invalid regular expression (" + e.what() + ")");
+      }
+    } else {
+      r.kind = Rule::Kind::kName;
+      r.value = p;
+    }
+    rules_.push_back(std::move(r));
+  }
+  used_.assign(rules_.size(), false);
+}
+
+std::string ExcludeMatcher::Match(const onnx::NodeProto& node) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const Rule& r = rules_[i];
+    bool hit = false;
+    switch (r.kind) {
+      case Rule::Kind::kOpType: hit = node.op_type() == r.value; break;
+      case Rule::Kind::kRegex: hit = std::regex_search(node.name(), r.regex); break;
+      case Rule::Kind::kName: hit = node.name() == r.value; break;
+    }
+    if (hit) {
+      used_[i] = true;
+      return r.text;
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> ExcludeMatcher::Unused() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rules_.size(); ++i)
+    if (!used_[i]) out.push_back(rules_[i].text);
+  return out;
+}
+
+std::map<std::string, int> InferElemTypes(const Model& model) {
+  std::map<std::string, int> types;
+  onnx::ModelProto copy = model.proto;
+  // Initializer data is not needed for types; drop the bytes so inference stays cheap.
+  for (auto& t : *copy.mutable_graph()->mutable_initializer()) {
+    types[t.name()] = t.data_type();
+  }
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (...) {
+    // Partial information is fine: tensors without a known type are never quantized.
+  }
+  auto add = [&](const onnx::ValueInfoProto& v) {
+    if (v.type().has_tensor_type() && v.type().tensor_type().elem_type() != 0)
+      types[v.name()] = v.type().tensor_type().elem_type();
+  };
+  for (const auto& v : copy.graph().input()) add(v);
+  for (const auto& v : copy.graph().output()) add(v);
+  for (const auto& v : copy.graph().value_info()) add(v);
+  return types;
+}
+
+bool IsDefaultDomain(const onnx::NodeProto& node) { return node.domain().empty() || node.domain() == "ai.onnx"; }
+
+std::string DisplayName(const onnx::NodeProto& node, int index) {
+  return node.name().empty() ? "#" + std::to_string(index) : node.name();
+}
+
+void EnsureMsDomain(onnx::ModelProto* model) {
+  for (const auto& o : model->opset_import())
+    if (o.domain() == "com.microsoft") return;
+  auto* o = model->add_opset_import();
+  o->set_domain("com.microsoft");
+  o->set_version(1);
+}
+
+HostTensor Transpose2D(const HostTensor& t) {
+  if (t.shape.size() != 2 || t.dtype != DType::kFloat32)
+    throw Error(ErrorCode::kInvalidArgument, "Transpose2D expects a float32 matrix, got " + ShapeToString(t.shape));
+  const std::int64_t r = t.shape[0], c = t.shape[1];
+  HostTensor out = HostTensor::Zeros(DType::kFloat32, {c, r});
+  for (std::int64_t i = 0; i < r; ++i)
+    for (std::int64_t j = 0; j < c; ++j) out.data<float>()[j * r + i] = t.data<float>()[i * c + j];
+  return out;
+}
+
+StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& data_name, const std::string& scale_name,
+                                  const std::string& zp_name, const HostTensor& quantized, const WeightQuantParams& params,
+                                  const std::vector<std::int64_t>& scale_shape) {
+  SetInitializer(graph, data_name, quantized);
+  SetVectorInitializer(graph, scale_name, params.scales, scale_shape);
+  SetVectorInitializer(graph, zp_name, params.dtype, params.zero_points, scale_shape);
+  return {data_name, scale_name, zp_name};
+}
+
+std::string ShortTypeName(DType t) {
+  switch (t) {
+    case DType::kInt8: return "s8";
+    case DType::kUint8: return "u8";
+    case DType::kInt32: return "s32";
+    default: return DTypeName(t);
+  }
+}
+
+}  // namespace qbench::quant_internal

@@ -1,0 +1,72 @@
+// src/quantization/scheme_util.h — pieces shared by the scheme implementations.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "qbench/model/model.h"
+#include "qbench/quantization/quant_math.h"
+#include "qbench/quantization/quantizer.h"
+
+namespace qbench::quant_internal {
+
+/// The implementations behind the scheme table.
+std::unique_ptr<QuantizationScheme> MakeDynamicScheme();
+std::unique_ptr<QuantizationScheme> MakeStaticQdqScheme();
+
+/// --exclude patterns: "op:TYPE", "re:REGEX" (searched in the node name), or an exact node name.
+class ExcludeMatcher {
+ public:
+  /// Throws Error(kInvalidArgument) for an empty pattern or an invalid regular expression.
+  explicit ExcludeMatcher(const std::vector<std::string>& patterns);
+  /// The first pattern matching `node` ("" when none) — recorded as used.
+  std::string Match(const onnx::NodeProto& node) const;
+  /// Patterns that matched no node so far.
+  std::vector<std::string> Unused() const;
+
+ private:
+  struct Rule {
+    std::string text;
+    enum class Kind { kOpType, kRegex, kName } kind;
+    std::string value;
+    std::regex regex;
+  };
+  std::vector<Rule> rules_;
+  mutable std::vector<bool> used_;
+};
+
+/// Element type (ONNX code) of every tensor: graph inputs/outputs, initializers, and what ONNX
+/// shape inference derives for node outputs (failures are tolerated: unknown names are absent).
+std::map<std::string, int> InferElemTypes(const Model& model);
+
+/// True for the default ONNX domain ("" or "ai.onnx").
+bool IsDefaultDomain(const onnx::NodeProto& node);
+
+/// Node name for reports: the name, or "#<index>" when empty.
+std::string DisplayName(const onnx::NodeProto& node, int index);
+
+/// Adds the com.microsoft opset import (version 1) when absent.
+void EnsureMsDomain(onnx::ModelProto* model);
+
+/// Transposes a 2-D float32 tensor [R, C] → [C, R].
+HostTensor Transpose2D(const HostTensor& t);
+
+/// Float weights and a quantized copy with its parameters, stored as initializers:
+/// `<base>_quantized` (int8/uint8), `<base>_scale` (float32), `<base>_zero_point` (same dtype as
+/// the data). `scale_shape` is the shape of scale/zero_point ({} for a scalar).
+struct StoredWeight {
+  std::string data, scale, zero_point;
+};
+StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& data_name, const std::string& scale_name,
+                                  const std::string& zp_name, const HostTensor& quantized, const WeightQuantParams& params,
+                                  const std::vector<std::int64_t>& scale_shape);
+
+/// "s8" / "u8" for reports.
+std::string ShortTypeName(DType t);
+
+}  // namespace qbench::quant_internal

@@ -1,0 +1,266 @@
+// The static QDQ scheme: rewrites the planned graph with QuantizeLinear/DequantizeLinear pairs,
+// int8 weights and int32 biases, as ONNX Runtime's qdq_quantizer.py does and in the form its CPU
+// provider fuses (QLinearConv, QGemm, QLinearMatMul, QLinearAdd/Mul/Concat/GlobalAveragePool).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "qbench/core/error.h"
+#include "qbench/quantization/quant_math.h"
+#include "quantization/graph_util.h"
+#include "quantization/scheme_util.h"
+#include "quantization/static_plan.h"
+
+namespace qbench::quant_internal {
+namespace {
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+class StaticQdqScheme : public QuantizationScheme {
+ public:
+  std::vector<std::string> TensorsToCalibrate(const Model& prepared, const QuantizeOptions& options) const override {
+    const StaticPlan plan = BuildStaticPlan(prepared, options, nullptr);
+    const GraphIndex idx(prepared.proto.graph());
+    std::vector<std::string> names;
+    for (const auto& t : plan.act_tensors) {
+      auto s = plan.share.find(t);
+      const bool passthrough_copy = s != plan.share.end() && !plan.clamp.count(t) && idx.producer.count(t) &&
+                                    plan.nodes[static_cast<size_t>(idx.producer.at(t))].role == StaticRole::kPassthrough;
+      if (!passthrough_copy) names.push_back(t);
+    }
+    return names;
+  }
+
+  Model Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
+                 QuantizeReport* report) const override;
+};
+
+// The rewrite of one model; members hold the state shared by the emit helpers.
+class QdqWriter {
+ public:
+  QdqWriter(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges, QuantizeReport* report)
+      : in_(prepared), options_(options), ranges_(ranges), report_(report), idx_(prepared.proto.graph()),
+        names_(prepared.proto.graph()) {}
+
+  Model Run();
+
+ private:
+  const QuantParams& ParamsOf(const std::string& t, int depth = 0);
+  void EmitQdq(const std::string& t, onnx::NodeProto* producer);
+  std::string EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how);
+  std::string EmitConstInput(const std::string& name);
+
+  const Model& in_;
+  const QuantizeOptions& options_;
+  const CalibrationTable& ranges_;
+  QuantizeReport* report_;
+  GraphIndex idx_;
+  NameScope names_;
+  StaticPlan plan_;
+  onnx::GraphProto* g_ = nullptr;                 // the output graph (initializers added here)
+  std::vector<onnx::NodeProto> nodes_;            // the output node list
+  std::map<std::string, QuantParams> params_;
+  std::map<std::string, std::string> dq_name_;    // activation tensor → its DequantizeLinear output
+  std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
+};
+
+const QuantParams& QdqWriter::ParamsOf(const std::string& t, int depth) {
+  if (auto it = params_.find(t); it != params_.end()) return it->second;
+  if (depth > 64) throw Error(ErrorCode::kRuntime, "scale sharing loop at tensor '" + t + "'");
+  auto clamp = plan_.clamp.find(t);
+  if (auto s = plan_.share.find(t); s != plan_.share.end()) {
+    const QuantParams& shared = ParamsOf(s->second, depth + 1);
+    const QuantRange r = QuantRangeFor(options_.activation_type, false);
+    const double lo = (r.qmin - shared.zero_point) * double(shared.scale), hi = (r.qmax - shared.zero_point) * double(shared.scale);
+    // Sharing must not widen a folded Relu/Clip: keep it only when the shared range fits the bounds.
+    const bool fits = clamp == plan_.clamp.end() ||
+                      (lo >= clamp->second.first - 1e-6 * std::fabs(lo) && hi <= clamp->second.second + 1e-6 * std::fabs(hi));
+    const bool is_passthrough = !ranges_.count(t);
+    if (fits || is_passthrough) return params_[t] = shared;
+  }
+  auto r = ranges_.find(t);
+  if (r == ranges_.end())
+    throw Error(ErrorCode::kInvalidArgument, "the calibration table has no range for tensor '" + t +
+                                                 "', which the static scheme quantizes; calibrate the same prepared model");
+  double lo = r->second.min, hi = r->second.max;
+  if (clamp != plan_.clamp.end()) {
+    lo = std::max(lo, clamp->second.first);
+    hi = std::min(hi, clamp->second.second);
+    if (lo > hi) lo = hi = std::clamp(0.0, clamp->second.first, clamp->second.second);
+  }
+  return params_[t] = ComputeQuantParams(static_cast<float>(lo), static_cast<float>(hi), options_.activation_type, false);
+}
+
+// Q→DQ after `t`. A graph output keeps its name on the DQ output (the producer writes t_prequant).
+void QdqWriter::EmitQdq(const std::string& t, onnx::NodeProto* producer) {
+  const QuantParams& p = ParamsOf(t);
+  const std::string scale = names_.Unique(t + "_scale"), zp = names_.Unique(t + "_zero_point");
+  SetScalarInitializer(g_, scale, p.scale);
+  SetScalarInitializer(g_, zp, options_.activation_type, p.zero_point);
+  std::string source = t, dq_out;
+  if (idx_.graph_outputs.count(t)) {
+    source = names_.Unique(t + "_prequant");
+    if (producer)
+      for (auto& o : *producer->mutable_output())
+        if (o == t) o = source;
+    dq_out = t;
+  } else {
+    dq_out = names_.Unique(t + "_dequantized");
+  }
+  const std::string q_out = names_.Unique(t + "_quantized");
+  nodes_.push_back(MakeNode("QuantizeLinear", names_.Unique(t + "_QuantizeLinear"), {source, scale, zp}, {q_out}));
+  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(t + "_DequantizeLinear"), {q_out, scale, zp}, {dq_out}));
+  dq_name_[t] = dq_out;
+}
+
+// Constant input of Add/Mul/Concat: activation type, per tensor, range from its values.
+std::string QdqWriter::EmitConstInput(const std::string& name) {
+  const HostTensor v = FloatTensorOf(*idx_.Initializer(name));
+  const WeightQuantParams wp = ComputeWeightQuantParams(v, -1, options_.activation_type, false, name);
+  const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(name + "_quantized"), names_.Unique(name + "_scale"),
+                                              names_.Unique(name + "_zero_point"), QuantizeWeight(v, wp), wp, {});
+  const std::string out = names_.Unique(name + "_dequantized");
+  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(name + "_DequantizeLinear"), {s.data, s.scale, s.zero_point}, {out}));
+  return out;
+}
+
+// Weight (s8 symmetric) and bias (s32, scale = x_scale·w_scale) of a Conv/ConvTranspose/Gemm/MatMul.
+std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how) {
+  const std::string& w_name = node.input(p.weight_input);
+  HostTensor w = FloatTensorOf(*idx_.Initializer(w_name));
+  WeightQuantParams wp = ComputeWeightQuantParams(w, p.weight_axis, DType::kInt8, true, w_name);
+  bias_out_.clear();
+  QuantizedBias qb;
+  if (p.bias_input >= 0) {
+    const std::string& b_name = node.input(p.bias_input);
+    HostTensor b = FloatTensorOf(*idx_.Initializer(b_name));
+    std::vector<float> bias(b.data<float>(), b.data<float>() + b.num_elements());
+    const float x_scale = ParamsOf(node.input(p.act_inputs[0])).scale;
+    const int adjusted = AdjustWeightScalesForInt32Bias(bias, x_scale, &wp);
+    report_->bias_scale_adjustments += adjusted;
+    if (adjusted > 0)
+      report_->notes.push_back("'" + node.name() + "': " + std::to_string(adjusted) + " weight channel scale(s) enlarged so the "
+                               "int32 bias fits (near-zero or all-zero channel with a bias; ORT PR #22020)");
+    qb = QuantizeBias(bias, x_scale, wp.scales);
+    const std::int64_t nb = static_cast<std::int64_t>(bias.size());
+    const std::string bq = names_.Unique(b_name + "_quantized"), bs = names_.Unique(b_name + "_scale"),
+                      bz = names_.Unique(b_name + "_zero_point");
+    SetInitializer(g_, bq, qb.data);
+    const std::vector<std::int64_t> sshape = qb.scales.size() > 1 ? std::vector<std::int64_t>{nb} : std::vector<std::int64_t>{};
+    SetVectorInitializer(g_, bs, qb.scales, sshape);
+    SetVectorInitializer(g_, bz, DType::kInt32, std::vector<std::int32_t>(qb.scales.size(), 0), sshape);
+    bias_out_ = names_.Unique(b_name + "_dequantized");
+    onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(b_name + "_DequantizeLinear"), {bq, bs, bz}, {bias_out_});
+    if (qb.scales.size() > 1) SetAttrInt(&dq, "axis", 0);
+    nodes_.push_back(dq);
+  }
+  const HostTensor q = QuantizeWeight(w, wp);
+  const std::int64_t channels = static_cast<std::int64_t>(wp.scales.size());
+  const std::vector<std::int64_t> sshape = p.weight_axis >= 0 ? std::vector<std::int64_t>{channels} : std::vector<std::int64_t>{};
+  const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(w_name + "_quantized"), names_.Unique(w_name + "_scale"),
+                                              names_.Unique(w_name + "_zero_point"), q, wp, sshape);
+  const std::string out = names_.Unique(w_name + "_dequantized");
+  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(w_name + "_DequantizeLinear"), {s.data, s.scale, s.zero_point}, {out});
+  if (p.weight_axis >= 0) SetAttrInt(&dq, "axis", p.weight_axis);
+  nodes_.push_back(dq);
+  *how = "QDQ: weight s8 " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +
+                                                       std::to_string(channels) + " scales)"
+                                                 : std::string("per-tensor")) +
+         (p.bias_input >= 0 ? ", bias s32" : "") + ", activations " + ShortTypeName(options_.activation_type);
+  return out;
+}
+
+Model QdqWriter::Run() {
+  std::vector<std::string> unused;
+  plan_ = BuildStaticPlan(in_, options_, &unused);
+  for (const auto& u : unused) report_->warnings.push_back({"exclude_unused", "--exclude '" + u + "' matched no node"});
+  Model out = in_;
+  g_ = out.proto.mutable_graph();
+  const onnx::GraphProto& src = in_.proto.graph();
+
+  for (const auto& v : src.input())
+    if (plan_.act_set.count(v.name())) EmitQdq(v.name(), nullptr);
+
+  for (int i = 0; i < src.node_size(); ++i) {
+    const StaticNodePlan& p = plan_.nodes[static_cast<size_t>(i)];
+    const onnx::NodeProto& orig = src.node(i);
+    NodeDecision d{DisplayName(orig, i), orig.op_type(), p.quantized, "", p.reason};
+    if (p.folded) {
+      const auto& prod = src.node(p.folded_into);
+      const auto& c = plan_.clamp.at(orig.output(0));
+      d.how = "folded into the output range of '" + DisplayName(prod, p.folded_into) + "' (bounds [" + Fmt(c.first) + ", " +
+              Fmt(c.second) + "])";
+      report_->nodes.push_back(d);
+      continue;
+    }
+    onnx::NodeProto node = orig;
+    for (auto& o : *node.mutable_output()) {
+      std::string t = o;
+      for (auto it = plan_.output_rename.find(t); it != plan_.output_rename.end(); it = plan_.output_rename.find(t)) t = it->second;
+      o = t;
+    }
+    if (p.quantized) {
+      // Activation inputs first so the bias can use the input scale.
+      for (int k = 0; k < node.input_size(); ++k) {
+        const std::string in = node.input(k);
+        if (k == p.weight_input || k == p.bias_input) continue;
+        if (std::find(p.const_inputs.begin(), p.const_inputs.end(), k) != p.const_inputs.end()) {
+          node.set_input(k, EmitConstInput(in));
+        }
+      }
+      std::string how = "QDQ: activations " + ShortTypeName(options_.activation_type);
+      if (p.weight_input >= 0) {
+        node.set_input(p.weight_input, EmitWeight(orig, p, &how));
+        if (p.bias_input >= 0) node.set_input(p.bias_input, bias_out_);
+      }
+      if (p.role == StaticRole::kPassthrough) how = "int8 pass-through (reuses its input's scale/zero point)";
+      if (p.role == StaticRole::kConcat && options_.share_concat_scales) how += ", inputs share the output scale where they can";
+      d.how = how;
+    }
+    for (int k = 0; k < node.input_size(); ++k)
+      if (auto it = dq_name_.find(node.input(k)); it != dq_name_.end()) node.set_input(k, it->second);
+    nodes_.push_back(node);
+    const size_t pos = nodes_.size() - 1;
+    for (int k = 0; k < node.output_size(); ++k) {
+      const std::string t = node.output(k);
+      if (plan_.act_set.count(t)) {
+        onnx::NodeProto* producer = &nodes_[pos];
+        EmitQdq(t, producer);
+      }
+    }
+    report_->nodes.push_back(d);
+  }
+  g_->clear_node();
+  for (auto& n : nodes_) *g_->add_node() = std::move(n);
+  g_->clear_value_info();  // shapes of renamed tensors would be stale; ORT re-infers them
+  RemoveUnusedInitializers(g_);
+
+  if (plan_.hardsigmoid_nodes > 0) {
+    report_->notes.push_back(
+        std::to_string(plan_.hardsigmoid_nodes) + " HardSigmoid node(s) run in fp32: ORT has no int8 HardSigmoid. " +
+        (options_.quantize_hardsigmoid_mul
+             ? std::string("The naive recipe wraps them and their Mul in Q/DQ pairs; on MobileNetV3 this int8 model is "
+                           "slower than fp32 (MEASUREMENT.md): measure with `qbench bench`.")
+             : std::to_string(plan_.hardsigmoid_muls_kept_float) +
+                   " Mul(s) fed by them are kept fp32 too (one DQ before and one Q after each hardswish/gate instead of "
+                   "Q/DQ round trips); int8 may still be slower than fp32 on such models: measure with `qbench bench`."));
+  }
+  return out;
+}
+
+Model StaticQdqScheme::Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
+                                QuantizeReport* report) const {
+  QdqWriter writer(prepared, options, ranges, report);
+  return writer.Run();
+}
+
+}  // namespace
+
+std::unique_ptr<QuantizationScheme> MakeStaticQdqScheme() { return std::make_unique<StaticQdqScheme>(); }
+
+}  // namespace qbench::quant_internal

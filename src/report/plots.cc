@@ -1,0 +1,499 @@
+#include "qbench/report/plots.h"
+
+#include <plplot/plplot.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/log.h"
+#include "qbench/report/analysis.h"
+
+namespace qbench {
+namespace {
+
+// A colour-blind-friendly palette (Okabe & Ito 2008), cmap0 indices 2.. ; 0 = white, 1 = black.
+constexpr int kPalette[][3] = {{0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167}, {230, 159, 0},
+                               {86, 180, 233}, {120, 120, 120}, {240, 228, 66}, {150, 60, 30}, {60, 60, 160}};
+constexpr int kNumColors = sizeof(kPalette) / sizeof(kPalette[0]);
+const char* const kSymbols[] = {"●", "■", "▲", "◆", "▼", "★", "⬟", "✚"};
+constexpr int kNumSymbols = sizeof(kSymbols) / sizeof(kSymbols[0]);
+
+int Color(int i) { return 2 + (i % kNumColors); }
+const char* Symbol(int i) { return kSymbols[i % kNumSymbols]; }
+
+int ExitHandler(const char* message) {
+  Log(LogLevel::kWarning, std::string("PLplot: ") + (message ? message : "error"));
+  return 0;  // do not exit the process
+}
+
+// One PNG page: opens the pngcairo device on construction, closes it on destruction.
+class Page {
+ public:
+  Page(const std::string& path, int width, int height) {
+    plsexit(ExitHandler);
+    plsdev("pngcairo");
+    plsfnam(path.c_str());
+    plsetopt("geometry", fmt::format("{}x{}", width, height).c_str());
+    plscolbg(255, 255, 255);
+    plscmap0n(16);
+    plscol0(0, 255, 255, 255);
+    plscol0(1, 0, 0, 0);
+    for (int i = 0; i < kNumColors; ++i) plscol0(2 + i, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
+    plscol0(15, 200, 200, 200);
+    plinit();
+    pladv(0);
+    plschr(0, 1.0);
+  }
+  ~Page() { plend(); }
+  Page(const Page&) = delete;
+  Page& operator=(const Page&) = delete;
+};
+
+struct Range {
+  double lo = 1e300, hi = -1e300;
+  void Add(double v) {
+    if (!std::isfinite(v)) return;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  bool valid() const { return lo <= hi; }
+  // Pads the range (in the plotted coordinate) by `frac` of its span on each side.
+  Range Padded(double frac) const {
+    Range r = *this;
+    double span = hi - lo;
+    if (span <= 0) span = std::max(std::abs(hi), 1.0) * 0.5;
+    r.lo -= span * frac;
+    r.hi += span * frac;
+    return r;
+  }
+};
+
+double L10(double v) { return std::log10(std::max(v, 1e-30)); }
+
+struct LegendItem {
+  std::string text;
+  int color = 1;
+  const char* symbol = "●";
+  bool line = true;
+};
+
+// A legend outside the viewport, on the right.
+void DrawLegend(const std::vector<LegendItem>& items) {
+  if (items.empty()) return;
+  const int n = static_cast<int>(items.size());
+  std::vector<PLINT> opt(n), text_colors(n, 1), line_colors(n), line_styles(n, 1), symbol_colors(n), symbol_numbers(n, 1);
+  std::vector<PLFLT> line_widths(n, 2.0), symbol_scales(n, 1.0);
+  std::vector<const char*> text(n), symbols(n);
+  for (int i = 0; i < n; ++i) {
+    opt[i] = PL_LEGEND_SYMBOL | (items[i].line ? PL_LEGEND_LINE : 0);
+    line_colors[i] = items[i].color;
+    symbol_colors[i] = items[i].color;
+    text[i] = items[i].text.c_str();
+    symbols[i] = items[i].symbol;
+  }
+  PLFLT w = 0, h = 0;
+  plschr(0, 0.7);
+  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
+           0.02, 0.0, 0.06, 0, 1, 1, 0, 0, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
+           nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(), symbol_colors.data(),
+           symbol_scales.data(), symbol_numbers.data(), symbols.data());
+  plschr(0, 0.8);
+}
+
+// Labels for a log10 axis spanning [lo, hi] (world coordinates are log10 values): 1-2-5 steps per
+// decade, thinned to at most ~8 labels.
+std::vector<std::pair<double, std::string>> LogTicks(double lo, double hi) {
+  std::vector<std::pair<double, std::string>> all;
+  for (int e = static_cast<int>(std::floor(lo)) - 1; e <= static_cast<int>(std::ceil(hi)) + 1; ++e)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double v = m * std::pow(10.0, e), l = std::log10(v);
+      if (l < lo || l > hi) continue;
+      std::string label = v >= 1 ? fmt::format("{:.0f}", v) : fmt::format("{:.{}f}", v, std::max(0, -e));
+      all.emplace_back(l, label);
+    }
+  if (all.size() <= 8) return all;
+  std::vector<std::pair<double, std::string>> decades;
+  for (const auto& t : all)
+    if (t.second.find_first_not_of("0.") != std::string::npos && t.second[t.second.find_first_not_of("0.")] == '1') decades.push_back(t);
+  return decades;
+}
+
+// Axes box with a light grid. log_x / log_y: the world coordinates are log10 values and the labels
+// show the values. `x_ticks`: custom labels at the given world x positions instead of numeric ones.
+void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
+              const std::string& title, std::vector<std::pair<double, std::string>> x_ticks = {}) {
+  plschr(0, 0.8);
+  plvpor(0.10, 0.74, 0.13, 0.88);
+  plwind(x.lo, x.hi, y.lo, y.hi);
+  if (log_x && x_ticks.empty()) x_ticks = LogTicks(x.lo, x.hi);
+  const auto y_ticks = log_y ? LogTicks(y.lo, y.hi) : std::vector<std::pair<double, std::string>>{};
+  // Grid lines.
+  plcol0(15);
+  plwidth(0.5);
+  if (x_ticks.empty()) plbox("g", 0, 0, "", 0, 0);
+  for (const auto& t : x_ticks) pljoin(t.first, y.lo, t.first, y.hi);
+  if (!log_y) plbox("", 0, 0, "g", 0, 0);
+  for (const auto& t : y_ticks) pljoin(x.lo, t.first, x.hi, t.first);
+  plcol0(1);
+  plwidth(1.0);
+  plbox(x_ticks.empty() ? "bcnst" : "bc", 0, 0, log_y ? "bc" : "bcnstv", 0, 0);
+  const double xtick = (y.hi - y.lo) * 0.015, ytick = (x.hi - x.lo) * 0.01;
+  for (const auto& [pos, label] : x_ticks) {
+    plmtex("b", 1.6, (pos - x.lo) / (x.hi - x.lo), 0.5, label.c_str());
+    pljoin(pos, y.lo, pos, y.lo + xtick);
+  }
+  for (const auto& [pos, label] : y_ticks) {
+    plmtex("lv", 0.8, (pos - y.lo) / (y.hi - y.lo), 1.0, label.c_str());
+    pljoin(x.lo, pos, x.lo + ytick, pos);
+  }
+  plschr(0, 0.9);
+  plmtex("b", 3.4, 0.5, 0.5, xlabel.c_str());
+  plmtex("l", 4.2, 0.5, 0.5, ylabel.c_str());
+  plschr(0, 1.0);
+  plmtex("t", 1.8, 0.5, 0.5, title.c_str());
+  plschr(0, 0.8);
+}
+
+void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line = true) {
+  if (x.empty()) return;
+  plcol0(color);
+  if (line && x.size() > 1) {
+    plwidth(2.0);
+    plline(static_cast<PLINT>(x.size()), x.data(), y.data());
+    plwidth(1.0);
+  }
+  plstring(static_cast<PLINT>(x.size()), x.data(), y.data(), symbol);
+}
+
+std::string SafeName(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+  return out;
+}
+
+std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t def) {
+  if (config.is_object() && config.contains(key) && config[key].is_array() && !config[key].empty()) return config[key][0].get<std::int64_t>();
+  return def;
+}
+
+// Median latency vs batch per variant for one model.
+bool LatencyPlot(const LabStudy& study, const std::string& model, const std::string& path, std::string* title) {
+  const auto variants = StudyVariants(study);
+  const std::int64_t size0 = FirstOf(study.config, "input_size", 0), threads0 = FirstOf(study.config, "threads", 1);
+  struct S {
+    std::vector<double> x, y, lo, hi;
+  };
+  std::map<std::string, S> series;
+  std::set<std::int64_t> batches;
+  Range xr, yr;
+  for (const auto& p : study.points) {
+    if (!p.ok || p.point.model != model || p.point.input_size != size0 || p.point.threads != threads0) continue;
+    auto& s = series[p.point.variant];
+    s.x.push_back(std::log2(static_cast<double>(p.point.batch)));
+    s.y.push_back(L10(p.latency.median_ms));
+    s.lo.push_back(L10(p.latency.ci95_low_ms));
+    s.hi.push_back(L10(p.latency.ci95_high_ms));
+    batches.insert(p.point.batch);
+    xr.Add(s.x.back());
+    yr.Add(s.lo.back());
+    yr.Add(s.hi.back());
+  }
+  if (series.empty()) return false;
+  *title = fmt::format("{}: median latency vs batch size ({}px input, {} thread(s))", model, size0, threads0);
+  Page page(path, 1100, 650);
+  std::vector<std::pair<double, std::string>> ticks;
+  for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
+  DrawAxes(xr.Padded(0.06), yr.Padded(0.08), false, true, "batch size (samples per run)",
+           "latency per run (ms, log scale; bars: 95 % CI of the median)", *title, ticks);
+  std::vector<LegendItem> legend;
+  int i = 0;
+  for (const auto& v : variants) {
+    auto it = series.find(v);
+    if (it == series.end()) {
+      ++i;
+      continue;
+    }
+    auto& s = it->second;
+    std::vector<std::size_t> idx(s.x.size());
+    for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = k;
+    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return s.x[a] < s.x[b]; });
+    std::vector<double> x, y, lo, hi;
+    for (auto k : idx) {
+      x.push_back(s.x[k]);
+      y.push_back(s.y[k]);
+      lo.push_back(s.lo[k]);
+      hi.push_back(s.hi[k]);
+    }
+    plcol0(Color(i));
+    plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
+    Polyline(x, y, Color(i), Symbol(i));
+    legend.push_back({v, Color(i), Symbol(i), true});
+    ++i;
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+bool SizePlot(const LabStudy& study, const std::string& path, std::string* title) {
+  const auto models = StudyModels(study);
+  const auto variants = StudyVariants(study);
+  double ymax = 0;
+  for (const auto& m : study.models)
+    if (m.ok) ymax = std::max(ymax, m.file_size_bytes / 1e6);
+  if (ymax <= 0) return false;
+  *title = "model file size before and after quantization";
+  Page page(path, 1100, 650);
+  Range xr{0, static_cast<double>(models.size())}, yr{0, ymax * 1.15};
+  std::vector<std::pair<double, std::string>> ticks;
+  for (std::size_t i = 0; i < models.size(); ++i) ticks.emplace_back(i + 0.5, models[i]);
+  DrawAxes(xr, yr, false, false, "model", "file size (MB = 10⁶ bytes)", *title, ticks);
+  const double group_w = 0.8, bar_w = group_w / std::max<std::size_t>(variants.size(), 1);
+  std::vector<LegendItem> legend;
+  plschr(0, 0.7);
+  for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+    for (std::size_t mi = 0; mi < models.size(); ++mi) {
+      const auto* rec = study.FindModel(models[mi], variants[vi]);
+      if (!rec || !rec->ok) continue;
+      const double x0 = mi + 0.1 + vi * bar_w, x1 = x0 + bar_w * 0.92, h = rec->file_size_bytes / 1e6;
+      PLFLT xs[4] = {x0, x0, x1, x1}, ys[4] = {0, h, h, 0};
+      plcol0(Color(static_cast<int>(vi)));
+      plfill(4, xs, ys);
+      plcol0(1);
+      plline(4, xs, ys);
+      plptex((x0 + x1) / 2, h + ymax * 0.03, 1, 0, 0.5, fmt::format("{:.1f}", h).c_str());
+    }
+    legend.push_back({variants[vi], Color(static_cast<int>(vi)), "■", false});
+  }
+  plschr(0, 0.8);
+  DrawLegend(legend);
+  return true;
+}
+
+bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::string* title) {
+  const auto models = StudyModels(study);
+  const auto variants = StudyVariants(study);
+  Range xr, yr;
+  struct Pt {
+    double x, y;
+    std::string label;
+  };
+  std::map<std::string, std::vector<Pt>> by_variant;
+  std::int64_t batch = 0;
+  for (const auto& m : models)
+    for (const auto& v : variants) {
+      const auto* rec = study.FindModel(m, v);
+      const auto* p = ReferencePoint(study, m, v);
+      if (!rec || !rec->ok || !p || rec->file_size_bytes <= 0) continue;
+      batch = p->point.batch;
+      by_variant[v].push_back({L10(rec->file_size_bytes / 1e6), L10(p->latency.median_ms), m});
+      xr.Add(by_variant[v].back().x);
+      yr.Add(by_variant[v].back().y);
+    }
+  if (by_variant.empty()) return false;
+  *title = fmt::format("latency vs model size, every model and variant (batch {})", batch);
+  Page page(path, 1100, 650);
+  DrawAxes(xr.Padded(0.12), yr.Padded(0.12), true, true, "file size (MB, log scale)", "median latency (ms, log scale)", *title);
+  std::vector<LegendItem> legend;
+  for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+    auto it = by_variant.find(variants[vi]);
+    if (it == by_variant.end()) continue;
+    std::vector<double> x, y;
+    for (const auto& p : it->second) {
+      x.push_back(p.x);
+      y.push_back(p.y);
+    }
+    Polyline(x, y, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
+    plschr(0, 0.7);
+    plcol0(1);
+    for (const auto& p : it->second) plptex(p.x, p.y + (yr.hi - yr.lo + 0.1) * 0.03, 1, 0, 0.5, p.label.c_str());
+    plschr(0, 0.8);
+    legend.push_back({variants[vi], Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+bool SpeedupPlot(const LabStudy& study, const std::string& path, std::string* title) {
+  const std::string base = BaselineVariant(study);
+  const std::int64_t size0 = FirstOf(study.config, "input_size", 0);
+  std::map<std::string, std::vector<const PointResult*>> series;
+  std::set<std::int64_t> batches, threads;
+  for (const auto& p : study.points)
+    if (p.ok && p.has_speedup && p.point.variant != base && p.point.input_size == size0) threads.insert(p.point.threads);
+  Range xr, yr;
+  yr.Add(1.0);
+  for (const auto& p : study.points) {
+    if (!p.ok || !p.has_speedup || p.point.variant == base || p.point.input_size != size0) continue;
+    std::string key = p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "");
+    series[key].push_back(&p);
+    batches.insert(p.point.batch);
+    xr.Add(std::log2(static_cast<double>(p.point.batch)));
+    yr.Add(p.speedup);
+  }
+  if (series.empty()) return false;
+  *title = fmt::format("speedup vs {} over batch size ({}px input; > 1 = faster)", base, size0);
+  Page page(path, 1100, 650);
+  std::vector<std::pair<double, std::string>> ticks;
+  for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
+  Range x = xr.Padded(0.06), y = yr.Padded(0.08);
+  y.lo = std::max(0.0, y.lo);
+  DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (median {} / median variant)", base, base),
+           *title, ticks);
+  plcol0(1);
+  pllsty(2);
+  pljoin(x.lo, 1.0, x.hi, 1.0);
+  pllsty(1);
+  std::vector<LegendItem> legend;
+  int i = 0;
+  for (auto& [key, pts] : series) {
+    std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
+    std::vector<double> xs, ys;
+    for (auto* p : pts) {
+      xs.push_back(std::log2(static_cast<double>(p->point.batch)));
+      ys.push_back(p->speedup);
+    }
+    Polyline(xs, ys, Color(i), Symbol(i));
+    legend.push_back({key, Color(i), Symbol(i), true});
+    ++i;
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* title) {
+  const auto variants = StudyVariants(study);
+  std::map<std::string, std::vector<std::pair<double, double>>> by_variant;
+  std::map<std::string, std::vector<std::string>> labels;
+  Range xr, yr;
+  for (const auto& a : study.accuracy) {
+    if (!a.ok) continue;
+    const auto* p = ReferencePoint(study, a.model, a.variant);
+    if (!p) continue;
+    by_variant[a.variant].push_back({L10(p->latency.median_ms), 100 * a.top1});
+    labels[a.variant].push_back(a.model);
+    xr.Add(by_variant[a.variant].back().first);
+    yr.Add(100 * a.top1);
+  }
+  if (by_variant.empty()) return false;
+  *title = "accuracy vs latency (top-1 on the evaluation set; latency at the smallest batch)";
+  Page page(path, 1100, 650);
+  Range y = yr.Padded(0.15);
+  DrawAxes(xr.Padded(0.12), y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%)", *title);
+  std::vector<LegendItem> legend;
+  for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+    auto it = by_variant.find(variants[vi]);
+    if (it == by_variant.end()) continue;
+    std::vector<double> x, yy;
+    for (const auto& [a, b] : it->second) {
+      x.push_back(a);
+      yy.push_back(b);
+    }
+    Polyline(x, yy, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
+    plschr(0, 0.7);
+    plcol0(1);
+    for (std::size_t k = 0; k < x.size(); ++k) plptex(x[k], yy[k] + (y.hi - y.lo) * 0.03, 1, 0, 0.5, labels[variants[vi]][k].c_str());
+    plschr(0, 0.8);
+    legend.push_back({variants[vi], Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+bool RooflinePlot(const LabStudy& study, const std::string& path, std::string* title) {
+  const RooflinePeaks* peaks = nullptr;
+  for (const auto& r : study.roofline)
+    if (r.ok && r.bytes_per_s > 0) {
+      peaks = &r;
+      break;
+    }
+  const auto rows = OpTypeRooflineRows(study);
+  if (!peaks || rows.empty()) return false;
+  Range xr, yr;
+  for (const auto& r : rows) {
+    if (r.intensity_macs_per_byte <= 0 || r.achieved_macs_per_s <= 0) continue;
+    xr.Add(L10(r.intensity_macs_per_byte));
+    yr.Add(L10(r.achieved_macs_per_s / 1e9));
+  }
+  if (!xr.valid()) return false;
+  yr.Add(L10(std::max(peaks->fp32_macs_per_s, peaks->int8_macs_per_s) / 1e9));
+  xr.Add(L10(peaks->int8_macs_per_s / peaks->bytes_per_s));
+  *title = fmt::format("roofline: achieved MAC rate per op type ({} thread(s))", peaks->threads);
+  Page page(path, 1100, 700);
+  Range x = xr.Padded(0.08), y = yr.Padded(0.08);
+  DrawAxes(x, y, true, true, "arithmetic intensity (MACs per byte moved, log scale)", "achieved GMAC/s (log scale)", *title);
+  // Roofs: min(peak, bandwidth × intensity).
+  std::vector<LegendItem> legend;
+  const std::pair<const char*, double> roofs[] = {{"fp32 roof", peaks->fp32_macs_per_s}, {"int8 roof", peaks->int8_macs_per_s}};
+  int style = 2;
+  for (const auto& [name, peak] : roofs) {
+    if (peak <= 0) continue;
+    std::vector<double> rx, ry;
+    for (int k = 0; k <= 100; ++k) {
+      const double li = x.lo + (x.hi - x.lo) * k / 100.0;
+      rx.push_back(li);
+      ry.push_back(L10(std::min(peak, peaks->bytes_per_s * std::pow(10.0, li)) / 1e9));
+    }
+    plcol0(1);
+    pllsty(style);
+    plwidth(1.5);
+    plline(static_cast<PLINT>(rx.size()), rx.data(), ry.data());
+    pllsty(1);
+    plwidth(1.0);
+    plschr(0, 0.75);
+    plptex(x.lo + (x.hi - x.lo) * 0.98, L10(peak / 1e9) + (y.hi - y.lo) * 0.02, 1, 0, 1.0,
+           fmt::format("{} {:.0f} GMAC/s", name, peak / 1e9).c_str());
+    plschr(0, 0.8);
+    style += 2;
+  }
+  std::map<std::string, int> color_of;
+  for (const auto& r : rows) {
+    if (r.intensity_macs_per_byte <= 0 || r.achieved_macs_per_s <= 0) continue;
+    const std::string key = r.model + " " + r.variant;
+    if (!color_of.count(key)) {
+      const int i = static_cast<int>(color_of.size());
+      color_of[key] = i;
+      legend.push_back({key, Color(i), Symbol(i), false});
+    }
+    const int i = color_of[key];
+    const double px = L10(r.intensity_macs_per_byte), py = L10(r.achieved_macs_per_s / 1e9);
+    plcol0(Color(i));
+    plstring(1, &px, &py, Symbol(i));
+    plschr(0, 0.55);
+    plptex(px, py - (y.hi - y.lo) * 0.025, 1, 0, 0.5, r.op_type.c_str());
+    plschr(0, 0.8);
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+}  // namespace
+
+std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(output_dir + "/plots", ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create '" + output_dir + "/plots': " + ec.message());
+  std::vector<PlotFile> out;
+  auto add = [&](const std::string& rel, const std::function<bool(const std::string&, std::string*)>& draw) {
+    std::string title;
+    const std::string full = output_dir + "/" + rel;
+    if (draw(full, &title) && std::filesystem::exists(full)) out.push_back(PlotFile{rel, title});
+  };
+  for (const auto& m : StudyModels(study))
+    add("plots/latency_" + SafeName(m) + ".png", [&](const std::string& p, std::string* t) { return LatencyPlot(study, m, p, t); });
+  add("plots/size.png", [&](const std::string& p, std::string* t) { return SizePlot(study, p, t); });
+  add("plots/latency_vs_size.png", [&](const std::string& p, std::string* t) { return LatencyVsSizePlot(study, p, t); });
+  add("plots/speedup.png", [&](const std::string& p, std::string* t) { return SpeedupPlot(study, p, t); });
+  add("plots/accuracy_vs_latency.png", [&](const std::string& p, std::string* t) { return AccuracyPlot(study, p, t); });
+  add("plots/roofline.png", [&](const std::string& p, std::string* t) { return RooflinePlot(study, p, t); });
+  return out;
+}
+
+}  // namespace qbench

@@ -1,0 +1,306 @@
+#include "qbench/report/study_report.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/report/analysis.h"
+
+namespace qbench {
+namespace {
+
+std::string Num(double v) {
+  if (!std::isfinite(v)) return "";
+  return fmt::format("{}", v);
+}
+
+std::string CsvQuote(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Duration(double s) {
+  if (s < 60) return fmt::format("{:.1f} s", s);
+  return fmt::format("{} min {:02.0f} s", static_cast<long long>(s / 60), std::fmod(s, 60.0));
+}
+
+std::string EnvString(const nlohmann::json& env, const char* key) {
+  if (env.is_object() && env.contains(key) && env[key].is_string()) return env[key].get<std::string>();
+  if (env.is_object() && env.contains(key) && env[key].is_number()) return env[key].dump();
+  return "";
+}
+
+std::string MdEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.1f} %", 100 * f) : "n/a"; }
+
+}  // namespace
+
+const std::vector<std::string>& StudyCsvColumns() {
+  static const std::vector<std::string> k = {
+      "model", "variant", "batch", "input_size", "threads", "status", "n", "mean_ms", "std_ms", "median_ms", "ci95_low_ms",
+      "ci95_high_ms", "min_ms", "max_ms", "p90_ms", "cv", "throughput_samples_per_s", "session_create_ms", "first_run_ms",
+      "peak_rss_bytes", "macs", "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high", "file_size_bytes",
+      "top1", "error"};
+  return k;
+}
+
+std::string StudyCsv(const LabStudy& study) {
+  std::string out;
+  const auto& cols = StudyCsvColumns();
+  for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i];
+  out += "\n";
+  for (const auto& p : study.points) {
+    const auto* rec = study.FindModel(p.point.model, p.point.variant);
+    const auto* acc = study.FindAccuracy(p.point.model, p.point.variant);
+    std::vector<std::string> row = {CsvQuote(p.point.model), CsvQuote(p.point.variant), std::to_string(p.point.batch),
+                                    std::to_string(p.point.input_size), std::to_string(p.point.threads), p.ok ? "ok" : "failed"};
+    if (p.ok) {
+      const auto& l = p.latency;
+      for (double v : {static_cast<double>(l.n), l.mean_ms, l.std_ms, l.median_ms, l.ci95_low_ms, l.ci95_high_ms, l.min_ms,
+                       l.max_ms, l.p90_ms, l.cv, p.throughput_samples_per_s, p.session_create_ms, p.first_run_ms,
+                       static_cast<double>(p.peak_rss_bytes), static_cast<double>(p.macs), p.achieved_macs_per_s})
+        row.push_back(Num(v));
+      if (p.has_speedup) {
+        row.push_back(Num(p.speedup));
+        row.push_back(Num(p.speedup_ci95_low));
+        row.push_back(Num(p.speedup_ci95_high));
+      } else {
+        row.insert(row.end(), 3, "");
+      }
+    } else {
+      row.insert(row.end(), 19, "");
+    }
+    row.push_back(rec && rec->ok ? std::to_string(rec->file_size_bytes) : "");
+    row.push_back(acc && acc->ok ? Num(acc->top1) : "");
+    row.push_back(CsvQuote(p.error));
+    for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + row[i];
+    out += "\n";
+  }
+  return out;
+}
+
+std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& plots) {
+  std::string md;
+  const std::string base = BaselineVariant(study);
+  const auto models = StudyModels(study);
+  const auto variants = StudyVariants(study);
+  const auto& env = study.environment;
+  const auto& cfg = study.config;
+
+  md += "# qbench lab report\n\n";
+  std::string isa;
+  if (env.is_object() && env.contains("isa_flags") && env["isa_flags"].is_object())
+    for (const auto& [k, v] : env["isa_flags"].items())
+      if (v.is_boolean() && v.get<bool>()) isa += (isa.empty() ? "" : ", ") + k;
+  md += fmt::format("Measured on **{}** ({} logical cores{}), ONNX Runtime {} ({} provider), qbench {} ({}, {} build), {}.\n\n",
+                    EnvString(env, "cpu_model").empty() ? "an unknown CPU" : EnvString(env, "cpu_model"),
+                    EnvString(env, "logical_cores"), isa.empty() ? "" : "; " + isa, EnvString(env, "ort_version"),
+                    EnvString(env, "execution_provider"), EnvString(env, "qbench_version"), EnvString(env, "git_commit"),
+                    EnvString(env, "build_type"), EnvString(env, "date_utc"));
+  const std::int64_t measured = static_cast<std::int64_t>(study.points.size());
+  md += fmt::format("**The study took {}**", Duration(study.duration_s));
+  if (study.total_duration_s > study.duration_s + 0.05)
+    md += fmt::format(" in this run ({} in total, earlier interrupted runs included)", Duration(study.total_duration_s));
+  md += fmt::format(": {} of {} planned point(s) recorded, {} failed.", measured, study.planned_points, study.FailedPoints());
+  if (study.interrupted) md += " **The run was interrupted (Ctrl-C): these results are partial; `qbench lab --resume` measures the rest.**";
+  md += "\n\n";
+  auto list = [&](const char* key) {
+    std::string s;
+    if (cfg.is_object() && cfg.contains(key) && cfg[key].is_array())
+      for (const auto& v : cfg[key]) s += (s.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+    return s;
+  };
+  md += fmt::format("Sweep: models {}; variants {} (baseline: {}); batch {}; input size {} px; threads {}. "
+                    "Each point: {} warm-up run(s), then k = {} timed runs; the variants of a point are timed interleaved "
+                    "(one run of each in turn) on identical inputs.\n\n",
+                    list("models"), list("variants"), base, list("batch"), list("input_size"), list("threads"),
+                    cfg.value("warmup_runs", 0), cfg.value("repetitions", 0));
+
+  // Observations.
+  md += "## Observations\n\n";
+  const auto obs = GenerateObservations(study);
+  if (obs.empty()) md += "Not enough measurements for observations.\n";
+  for (const auto& o : obs) md += "- " + o + "\n";
+  md += "\n";
+
+  // Models table.
+  md += "## Models\n\n";
+  md += "| model | variant | original bits | weights | activations | quantized op types (quantized / kept float) | int8 share of MACs | "
+        "file size | size vs " + base + " | quantize time | status |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& r : study.models) {
+    std::string ops;
+    for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, r.variant, r.original_bits,
+                      r.weight_precision, r.activation_precision, ops.empty() ? "—" : ops, Pct(r.int8_mac_share),
+                      r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
+                      r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
+                      r.quantize_ms > 0 ? fmt::format("{:.1f} s", r.quantize_ms / 1000) : "—",
+                      r.ok ? "ok" : "failed: " + MdEscape(r.error));
+  }
+  md += "\n";
+  std::set<std::string> calib;
+  for (const auto& r : study.models)
+    if (!r.calibration.empty()) calib.insert(r.calibration);
+  for (const auto& c : calib) md += "Calibration: " + c + ".\n";
+  if (!calib.empty()) md += "\n";
+
+  // Latency tables.
+  md += "## Latency\n\n";
+  md += "Per run (one batch). mean ± std over the timed runs; median with its 95 % confidence interval (order statistics, "
+        "distribution-free); speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired "
+        "bootstrap 95 % CI. Peak RSS is process-wide.\n\n";
+  for (const auto& m : models) {
+    md += "### " + m + "\n\n";
+    md += "| variant | batch | input | threads | mean ± std | median [95 % CI] | throughput | speedup vs " + base +
+          " [95 % CI] | session create | peak RSS |\n";
+    md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& p : study.points) {
+      if (p.point.model != m) continue;
+      if (!p.ok) {
+        md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", p.point.variant, p.point.batch, p.point.input_size,
+                          p.point.threads, MdEscape(p.error.substr(0, 200)));
+        continue;
+      }
+      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} [{}, {}] | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", p.point.variant,
+                        p.point.batch, p.point.input_size, p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
+                        FormatMs(p.latency.median_ms), FormatMs(p.latency.ci95_low_ms), FormatMs(p.latency.ci95_high_ms),
+                        p.throughput_samples_per_s,
+                        p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
+                                                    FormatRatio(p.speedup_ci95_high))
+                                      : (p.point.variant == base ? "(baseline)" : "—"),
+                        FormatMs(p.session_create_ms), p.peak_rss_bytes / (1024.0 * 1024.0));
+    }
+    md += "\n";
+  }
+
+  // Accuracy.
+  if (!study.accuracy.empty()) {
+    md += "## Accuracy\n\n";
+    md += "| model | variant | samples | top-1 [95 % Wilson CI] | top-5 | top-1 agreement with " + base + " | speedup at the smallest batch |\n";
+    md += "| --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& a : study.accuracy) {
+      if (!a.ok) {
+        md += fmt::format("| {} | {} | failed: {} | | | | |\n", a.model, a.variant, MdEscape(a.error));
+        continue;
+      }
+      const auto* p = ReferencePoint(study, a.model, a.variant);
+      md += fmt::format("| {} | {} | {} | {:.1f} % [{:.1f}, {:.1f}] | {:.1f} % | {} | {} |\n", a.model, a.variant, a.samples, 100 * a.top1,
+                        100 * a.top1_ci95_low, 100 * a.top1_ci95_high, 100 * a.top5,
+                        a.top1_agreement >= 0 ? fmt::format("{:.1f} %", 100 * a.top1_agreement) : "—",
+                        p && p->has_speedup ? FormatRatio(p->speedup) : "—");
+    }
+    std::string ds;
+    for (const auto& a : study.accuracy)
+      if (a.ok && !a.dataset.empty()) ds = a.dataset;
+    if (!ds.empty()) md += "\nEvaluation data: " + ds + ".\n";
+    md += "\n";
+  }
+
+  // Roofline.
+  const auto model_rows = ModelRooflineRows(study);
+  if (!study.roofline.empty()) {
+    md += "## Roofline: why a smaller model is not proportionally faster\n\n";
+    md += "| threads | fp32 peak | int8 peak | memory bandwidth | ridge fp32 / int8 | source |\n| --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& r : study.roofline) {
+      if (!r.ok) {
+        md += fmt::format("| {} | failed: {} | | | | |\n", r.threads, MdEscape(r.error));
+        continue;
+      }
+      md += fmt::format("| {} | {}MAC/s | {}MAC/s | {:.1f} GB/s | {:.1f} / {:.1f} MAC/B | {} |\n", r.threads, FormatGiga(r.fp32_macs_per_s),
+                        FormatGiga(r.int8_macs_per_s), r.bytes_per_s / 1e9, r.fp32_macs_per_s / std::max(r.bytes_per_s, 1.0),
+                        r.int8_macs_per_s / std::max(r.bytes_per_s, 1.0), r.from_cache ? "cache" : "measured now");
+    }
+    if (!study.roofline.empty() && study.roofline.front().ok) md += "\nMethod: " + study.roofline.front().method + "\n";
+    md += "\n";
+    if (!model_rows.empty()) {
+      md += "Whole models at the profiled point (batch " +
+            (study.op_profiles.empty() ? std::string("?") : std::to_string(study.op_profiles.front().batch)) + "):\n\n";
+      md += "| model | variant | MACs | median latency | achieved MAC/s | share of peak | intensity (MAC/B) |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+      for (const auto& r : model_rows)
+        md += fmt::format("| {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} |\n", r.model, r.variant, FormatGiga(static_cast<double>(r.macs)),
+                          FormatMs(r.time_ms), FormatGiga(r.achieved_macs_per_s), 100 * r.share_of_peak, r.intensity_macs_per_byte);
+      md += "\n";
+    }
+    const auto op_rows = OpTypeRooflineRows(study);
+    if (!op_rows.empty()) {
+      md += "Per op type (ONNX Runtime's profiler; op types as ORT ran them after fusion; MAC-free ops omitted):\n\n";
+      md += "| model | variant | op type | time/run | MACs | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+      for (const auto& r : op_rows)
+        md += fmt::format("| {} | {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} | {} |\n", r.model, r.variant, r.op_type, FormatMs(r.time_ms),
+                          FormatGiga(static_cast<double>(r.macs)), FormatGiga(r.achieved_macs_per_s), 100 * r.share_of_peak,
+                          r.intensity_macs_per_byte, r.ridge_macs_per_byte > 0 ? (r.memory_bound ? "memory" : "compute") : "?");
+      md += "\n";
+    }
+    md += "Arithmetic intensity = MACs / bytes moved, where bytes = the node's input activations + weights + outputs as ONNX "
+          "Runtime's profiler reports them (activation_size + parameter_size + output_size), each counted once per run: caches "
+          "are ignored, so this is the compulsory traffic, a lower bound. An op type below the ridge point (peak / bandwidth) "
+          "cannot reach the peak MAC rate whatever its precision.\n\n";
+  }
+
+  // Plots.
+  if (!plots.empty()) {
+    md += "## Plots\n\n";
+    for (const auto& p : plots) md += fmt::format("![{}]({})\n\n", p.title, p.path);
+  }
+
+  // Failures and warnings.
+  if (study.FailedPoints() > 0) {
+    md += "## Failed points\n\n| point | error |\n| --- | --- |\n";
+    for (const auto& p : study.points)
+      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MdEscape(p.error));
+    md += "\n";
+  }
+  if (!study.warnings.empty()) {
+    md += "## Warnings\n\n";
+    for (const auto& w : study.warnings) md += "- " + MdEscape(w) + "\n";
+    md += "\n";
+  }
+  md += "## Method\n\n"
+        "- Latency: ONNX Runtime CPU sessions with inputs bound once; only `Run` is timed. Interleaved timing keeps machine "
+        "drift out of the ratios but lets the models evict each other from the caches, so the speedups are the conservative "
+        "figure. Sessions are created without spin-waiting so an idle one does not steal a core.\n"
+        "- Inputs: seeded random data (normal(0,1) for float inputs), the same bytes for every variant of a point.\n"
+        "- MACs: multiply-accumulates of Conv/Gemm/MatMul from ONNX shape inference (see `qbench inspect`).\n"
+        "- Raw data: `results.jsonl` (one record per line, written as measured), `results.json`, `results.csv`.\n";
+  return md;
+}
+
+std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots) {
+  std::vector<std::string> written;
+  LabStudy s = study;
+  std::vector<PlotFile> plots;
+  if (with_plots) {
+    try {
+      plots = WriteStudyPlots(s, output_dir);
+      for (const auto& p : plots) written.push_back(output_dir + "/" + p.path);
+    } catch (const std::exception& e) {
+      s.warnings.push_back(std::string("plots_failed: ") + e.what());
+    }
+  }
+  WriteFileAtomic(output_dir + "/results.json", ToJson(s).dump(2) + "\n");
+  written.push_back(output_dir + "/results.json");
+  WriteFileAtomic(output_dir + "/results.csv", StudyCsv(s));
+  written.push_back(output_dir + "/results.csv");
+  WriteFileAtomic(output_dir + "/report.md", StudyMarkdown(s, plots));
+  written.push_back(output_dir + "/report.md");
+  return written;
+}
+
+}  // namespace qbench

@@ -1,0 +1,290 @@
+// Seeded random benchmark inputs, with integer ranges derived from how the graph consumes each input.
+#include "qbench/runtime/inputs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
+
+namespace qbench {
+namespace {
+
+// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): fully specified, so the same seed gives the same data
+// on every platform and standard library (std::normal_distribution is implementation-defined).
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t Next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  // Uniform in [0, span) (span >= 1) by Lemire's multiply-shift.
+  std::uint64_t Below(std::uint64_t span) {
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(Next()) * span) >> 64);
+  }
+};
+
+std::uint64_t Fnv1a(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+bool IsInteger(DType t) {
+  switch (t) {
+    case DType::kUint8: case DType::kInt8: case DType::kUint16: case DType::kInt16: case DType::kInt32:
+    case DType::kInt64: case DType::kUint32: case DType::kUint64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// [min, max] representable by an integer dtype, clipped to int64.
+std::pair<std::int64_t, std::int64_t> DTypeLimits(DType t) {
+  switch (t) {
+    case DType::kUint8: return {0, 255};
+    case DType::kInt8: return {-128, 127};
+    case DType::kUint16: return {0, 65535};
+    case DType::kInt16: return {-32768, 32767};
+    case DType::kInt32: return {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
+    case DType::kUint32: return {0, std::numeric_limits<std::uint32_t>::max()};
+    case DType::kUint64: return {0, std::numeric_limits<std::int64_t>::max()};
+    default: return {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  }
+}
+
+std::int64_t IntAttr(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return a.i();
+  return fallback;
+}
+
+std::string NodeLabel(const onnx::NodeProto& node) {
+  return node.op_type() + " '" + (node.name().empty() ? node.output_size() ? node.output(0) : "?" : node.name()) + "'";
+}
+
+// Constant tensors of the main graph: initializers and Constant nodes' `value`.
+std::map<std::string, const onnx::TensorProto*> ConstantTensors(const onnx::GraphProto& g) {
+  std::map<std::string, const onnx::TensorProto*> out;
+  for (const auto& t : g.initializer()) out[t.name()] = &t;
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1)
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t()) out[n.output(0)] = &a.t();
+  return out;
+}
+
+// Ops whose output holds (a rearrangement or subset of) the values of the tracked input, so an index
+// range carries through; the integer is the input index that carries the values (-1: any input).
+const std::map<std::string, int>& PassThroughOps() {
+  static const std::map<std::string, int> k = {
+      {"Cast", 0},     {"Identity", 0}, {"Reshape", 0}, {"Flatten", 0}, {"Squeeze", 0}, {"Unsqueeze", 0},
+      {"Expand", 0},   {"Tile", 0},     {"Transpose", 0}, {"Slice", 0},  {"Concat", -1}};
+  return k;
+}
+
+}  // namespace
+
+IntegerRange InferIntegerRange(const Model& model, const std::string& input_name) {
+  const auto inputs = model.Inputs();
+  const auto it = std::find_if(inputs.begin(), inputs.end(), [&](const TensorInfo& t) { return t.name == input_name; });
+  if (it == inputs.end()) {
+    std::string names;
+    for (const auto& t : inputs) names += (names.empty() ? "" : ", ") + t.name;
+    throw Error(ErrorCode::kNotFound, "'" + input_name + "' is not an input of the model; its inputs: " + names);
+  }
+  const auto& g = model.proto.graph();
+  const auto constants = ConstantTensors(g);
+  std::multimap<std::string, std::pair<const onnx::NodeProto*, int>> consumers;
+  for (const auto& n : g.node())
+    for (int i = 0; i < n.input_size(); ++i) consumers.emplace(n.input(i), std::make_pair(&n, i));
+
+  IntegerRange range;
+  bool derived = false;
+  auto intersect = [&](std::int64_t rows, const std::string& source) {
+    if (rows < 1) return;
+    if (!derived) {
+      range = {0, rows - 1, source};
+      derived = true;
+    } else {
+      range.high = std::min(range.high, rows - 1);
+      range.source += "; " + source;
+    }
+  };
+  std::set<std::string> seen = {input_name};
+  std::deque<std::string> queue = {input_name};
+  while (!queue.empty()) {
+    const std::string tensor = queue.front();
+    queue.pop_front();
+    auto [b, e] = consumers.equal_range(tensor);
+    for (auto c = b; c != e; ++c) {
+      const onnx::NodeProto& node = *c->second.first;
+      const int slot = c->second.second;
+      const std::string& op = node.op_type();
+      if ((op == "Gather" || op == "GatherElements") && slot == 1) {
+        const auto data = constants.find(node.input(0));
+        if (data == constants.end()) continue;
+        const auto& dims = data->second->dims();
+        std::int64_t axis = IntAttr(node, "axis", 0);
+        if (axis < 0) axis += dims.size();
+        if (axis < 0 || axis >= dims.size()) continue;
+        intersect(dims[static_cast<int>(axis)], NodeLabel(node) + " indices over " + std::to_string(dims[static_cast<int>(axis)]) +
+                                                    " entries of '" + node.input(0) + "'");
+      } else if (op == "OneHot" && slot == 0 && node.input_size() > 1) {
+        const auto depth = constants.find(node.input(1));
+        if (depth == constants.end()) continue;
+        try {
+          const auto v = TensorFromProto(*depth->second).ToFloatVector();
+          if (v.size() == 1) intersect(static_cast<std::int64_t>(v[0]), NodeLabel(node) + " depth " + std::to_string(static_cast<std::int64_t>(v[0])));
+        } catch (const Error&) {
+        }
+      } else {
+        const auto pass = PassThroughOps().find(op);
+        if (pass == PassThroughOps().end() || (pass->second >= 0 && pass->second != slot)) continue;
+        if (node.output_size() > 0 && seen.insert(node.output(0)).second) queue.push_back(node.output(0));
+      }
+    }
+  }
+  if (!derived) range = {0, 99, "default"};
+  const auto limits = DTypeLimits(it->dtype);
+  range.low = std::max(range.low, limits.first);
+  range.high = std::min(range.high, limits.second);
+  return range;
+}
+
+namespace {
+
+// float → IEEE half, round to nearest even (handles subnormals, overflow to inf).
+std::uint16_t FloatToHalf(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const std::uint32_t sign = (x >> 16) & 0x8000u;
+  const std::int32_t exp = static_cast<std::int32_t>((x >> 23) & 0xff) - 127 + 15;
+  std::uint32_t mant = x & 0x7fffffu;
+  if (exp >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);
+  if (exp <= 0) {
+    if (exp < -10) return static_cast<std::uint16_t>(sign);
+    mant |= 0x800000u;
+    const int shift = 14 - exp;
+    std::uint32_t h = mant >> shift;
+    const std::uint32_t rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) ++h;
+    return static_cast<std::uint16_t>(sign | h);
+  }
+  std::uint32_t h = (static_cast<std::uint32_t>(exp) << 10) | (mant >> 13);
+  const std::uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;  // may carry into the exponent: still correct
+  return static_cast<std::uint16_t>(sign | h);
+}
+
+std::uint16_t FloatToBFloat16(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  x += 0x7fffu + ((x >> 16) & 1);  // round to nearest even (finite inputs only: ours are)
+  return static_cast<std::uint16_t>(x >> 16);
+}
+
+template <typename T>
+void FillInts(HostTensor& t, SplitMix64& rng, const IntegerRange& r) {
+  const std::uint64_t span = static_cast<std::uint64_t>(r.high) - static_cast<std::uint64_t>(r.low) + 1;
+  T* p = t.data<T>();
+  for (std::int64_t i = 0; i < t.num_elements(); ++i)
+    p[i] = static_cast<T>(r.low + static_cast<std::int64_t>(span == 0 ? rng.Next() : rng.Below(span)));
+}
+
+}  // namespace
+
+std::vector<GeneratedInput> GenerateInputs(const Model& model, const std::vector<TensorInfo>& inputs,
+                                           const InputOptions& options) {
+  const auto graph_inputs = model.Inputs();
+  std::vector<GeneratedInput> out;
+  for (const TensorInfo& info : inputs) {
+    const auto gi = std::find_if(graph_inputs.begin(), graph_inputs.end(),
+                                 [&](const TensorInfo& t) { return t.name == info.name; });
+    if (gi == graph_inputs.end()) {
+      std::string names;
+      for (const auto& t : graph_inputs) names += (names.empty() ? "" : ", ") + t.name;
+      throw Error(ErrorCode::kNotFound, "cannot generate data for '" + info.name +
+                                            "': not an input to feed (initializers are never fed); inputs: " + names);
+    }
+    for (size_t d = 0; d < info.shape.size(); ++d)
+      if (info.shape[d] < 1)
+        throw Error(ErrorCode::kInvalidArgument, "input '" + info.name + "' has dimension " + std::to_string(d) + " = " +
+                                                     std::to_string(info.shape[d]) +
+                                                     "; give a concrete shape (--shape, --dim or --batch)");
+    GeneratedInput g;
+    g.info = info;
+    const DType dtype = info.dtype;
+    if (dtype == DType::kString || dtype == DType::kUndefined || DTypeSize(dtype) == 0)
+      throw Error(ErrorCode::kUnsupported, "input '" + info.name + "' has dtype " + DTypeName(dtype) +
+                                               ", for which qbench cannot generate random data");
+    g.tensor = HostTensor::Zeros(dtype, info.shape);
+    SplitMix64 rng{options.seed ^ Fnv1a(info.name)};
+    HostTensor& t = g.tensor;
+    const std::int64_t count = t.num_elements();
+    if (dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 || dtype == DType::kBFloat16) {
+      g.distribution = "normal(0,1)";
+      for (std::int64_t i = 0; i < count; i += 2) {
+        // Box–Muller: two independent N(0,1) from two uniforms; 1 - Unit() is in (0, 1], so log is finite.
+        const double radius = std::sqrt(-2.0 * std::log(1.0 - rng.Unit()));
+        const double angle = 2 * M_PI * rng.Unit();
+        const double pair[2] = {radius * std::cos(angle), radius * std::sin(angle)};
+        for (int k = 0; k < 2 && i + k < count; ++k) {
+          const double v = pair[k];
+          switch (dtype) {
+            case DType::kFloat32: t.data<float>()[i + k] = static_cast<float>(v); break;
+            case DType::kFloat64: t.data<double>()[i + k] = v; break;
+            case DType::kFloat16: t.data<std::uint16_t>()[i + k] = FloatToHalf(static_cast<float>(v)); break;
+            default: t.data<std::uint16_t>()[i + k] = FloatToBFloat16(static_cast<float>(v)); break;
+          }
+        }
+      }
+    } else if (dtype == DType::kBool) {
+      g.distribution = "bernoulli(0.5)";
+      for (std::int64_t i = 0; i < count; ++i) t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(rng.Next() >> 63);
+    } else if (IsInteger(dtype)) {
+      const IntegerRange r = InferIntegerRange(model, info.name);
+      g.distribution = "uniform integers [" + std::to_string(r.low) + ", " + std::to_string(r.high) + "] (" +
+                       (r.source == "default" ? std::string("default range") : "from " + r.source) + ")";
+      switch (dtype) {
+        case DType::kUint8: FillInts<std::uint8_t>(t, rng, r); break;
+        case DType::kInt8: FillInts<std::int8_t>(t, rng, r); break;
+        case DType::kUint16: FillInts<std::uint16_t>(t, rng, r); break;
+        case DType::kInt16: FillInts<std::int16_t>(t, rng, r); break;
+        case DType::kInt32: FillInts<std::int32_t>(t, rng, r); break;
+        case DType::kUint32: FillInts<std::uint32_t>(t, rng, r); break;
+        case DType::kUint64: FillInts<std::uint64_t>(t, rng, r); break;
+        default: FillInts<std::int64_t>(t, rng, r); break;
+      }
+    } else {
+      throw Error(ErrorCode::kUnsupported, "input '" + info.name + "' has dtype " + DTypeName(dtype) +
+                                               ", for which qbench cannot generate random data");
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::vector<HostTensor> FeedsInOrder(const std::vector<GeneratedInput>& generated,
+                                     const std::vector<TensorInfo>& runner_inputs) {
+  std::vector<HostTensor> feeds;
+  for (const auto& ri : runner_inputs) {
+    const auto it = std::find_if(generated.begin(), generated.end(),
+                                 [&](const GeneratedInput& g) { return g.info.name == ri.name; });
+    if (it == generated.end())
+      throw Error(ErrorCode::kNotFound, "no data generated for session input '" + ri.name + "'");
+    feeds.push_back(it->tensor);
+  }
+  return feeds;
+}
+
+}  // namespace qbench

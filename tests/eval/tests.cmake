@@ -1,0 +1,10 @@
+qbench_add_test(eval_test LIBS qbench_eval SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/image_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/dataset_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/evaluator_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sensitivity_test.cc
+)
+qbench_add_test(eval_cli_test NEEDS_CLI LIBS qbench_eval SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/eval_cli_test.cc
+)

@@ -1,0 +1,171 @@
+// tests/lab/fake_backend.h — a deterministic LabBackend for testing RunLab and the reports without
+// ONNX Runtime: latencies follow a formula, failures are injected, every call is recorded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "qbench/core/error.h"
+#include "qbench/lab/lab.h"
+
+namespace qbench::testing {
+
+class FakeLabBackend : public LabBackend {
+ public:
+  /// Latency of one run in ms: base_ms[model] × batch × factor[variant]. Defaults: 1 ms, factor 1.
+  std::map<std::string, double> base_ms;
+  std::map<std::string, double> factor = {{"fp32", 1.0}, {"dynamic", 2.0}, {"static", 0.5}};
+  /// Points (Key()) that fail with this message.
+  std::map<std::string, std::string> fail_points;
+  /// Models whose PrepareModel throws.
+  std::set<std::string> fail_models;
+  /// Called after each MeasureGroup (e.g. to request a stop).
+  std::function<void(const SweepGroup&)> after_group;
+
+  // Recorded calls.
+  std::vector<std::string> measured;     ///< point keys returned by MeasureGroup, in order
+  std::vector<std::string> prepared;     ///< model names
+  std::vector<std::string> evaluated;    ///< "model|variant"
+  std::vector<std::string> profiled;     ///< "model|variant"
+  int roofline_calls = 0;
+
+  std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) override {
+    return 1000000 * input_size + static_cast<std::int64_t>(spec.size());
+  }
+  RooflinePeaks EstimatePeaks(std::int64_t threads) override {
+    RooflinePeaks p = RooflineFor(threads);
+    --roofline_calls;
+    return p;
+  }
+  RooflinePeaks RooflineFor(std::int64_t threads) override {
+    ++roofline_calls;
+    RooflinePeaks p;
+    p.ok = true;
+    p.threads = threads;
+    p.fp32_macs_per_s = 100e9;
+    p.int8_macs_per_s = 400e9;
+    p.bytes_per_s = 20e9;
+    p.method = "fake peaks";
+    p.from_cache = true;
+    return p;
+  }
+  std::vector<ModelRecord> PrepareModel(const ModelJob& job) override {
+    prepared.push_back(job.model.name);
+    if (fail_models.count(job.model.name)) throw Error(ErrorCode::kRuntime, "cannot load " + job.model.name);
+    std::vector<ModelRecord> out;
+    for (const auto& v : job.variants) {
+      ModelRecord r;
+      r.model = job.model.name;
+      r.model_spec = job.model.spec;
+      r.variant = v;
+      r.ok = true;
+      r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
+      r.file_size_bytes = v == "fp32" ? 4000000 : 1000000 + 1000 * static_cast<std::int64_t>(v.size());
+      r.weight_precision = v == "fp32" ? "fp32" : "int8";
+      r.activation_precision = v == "static" ? "uint8 (static)" : v == "dynamic" ? "int8 (dynamic)" : "fp32";
+      if (v != "fp32") {
+        r.op_coverage["Conv"] = OpCoverage{3, 0};
+        r.op_coverage["HardSigmoid"] = OpCoverage{0, 2};
+        r.int8_mac_share = 0.9;
+      }
+      r.weight_bytes_by_dtype = {{v == "fp32" ? "float32" : "int8", r.file_size_bytes}};
+      out.push_back(r);
+    }
+    return out;
+  }
+  double Latency(const SweepPoint& p) const {
+    const double b = base_ms.count(p.model) ? base_ms.at(p.model) : 1.0;
+    const double f = factor.count(p.variant) ? factor.at(p.variant) : 1.0;
+    return b * static_cast<double>(p.batch) * f * (224.0 / static_cast<double>(std::max<std::int64_t>(p.input_size, 1)));
+  }
+  std::vector<PointResult> MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) override {
+    std::vector<PointResult> out;
+    for (const auto& v : record) {
+      PointResult r;
+      r.point = SweepPoint{group.model, v, group.batch, group.input_size, group.threads};
+      auto f = fail_points.find(r.point.Key());
+      if (f != fail_points.end()) {
+        r.error = f->second;
+        out.push_back(r);
+        measured.push_back(r.point.Key());
+        continue;
+      }
+      const double ms = Latency(r.point);
+      r.ok = true;
+      r.samples_ms = {ms * 0.99, ms, ms * 1.01};
+      r.latency.n = 3;
+      r.latency.mean_ms = ms;
+      r.latency.median_ms = ms;
+      r.latency.std_ms = ms * 0.01;
+      r.latency.min_ms = ms * 0.99;
+      r.latency.max_ms = ms * 1.01;
+      r.latency.p90_ms = ms * 1.008;
+      r.latency.ci95_low_ms = ms * 0.99;
+      r.latency.ci95_high_ms = ms * 1.01;
+      r.throughput_samples_per_s = static_cast<double>(group.batch) * 1000.0 / ms;
+      r.macs = ModelMacs(group.model, group.input_size) * group.batch;
+      if (v != group.variants.front()) {
+        SweepPoint b = r.point;
+        b.variant = group.variants.front();
+        r.has_speedup = true;
+        r.baseline_variant = b.variant;
+        r.speedup = Latency(b) / ms;
+        r.speedup_ci95_low = r.speedup * 0.95;
+        r.speedup_ci95_high = r.speedup * 1.05;
+      }
+      measured.push_back(r.point.Key());
+      out.push_back(r);
+    }
+    if (after_group) after_group(group);
+    return out;
+  }
+  std::vector<OpProfileRecord> ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) override {
+    std::vector<OpProfileRecord> out;
+    for (const auto& v : variants) {
+      profiled.push_back(group.model + "|" + v);
+      OpProfileRecord r;
+      r.model = group.model;
+      r.variant = v;
+      r.batch = group.batch;
+      r.input_size = group.input_size;
+      r.threads = group.threads;
+      r.ok = true;
+      const bool q = v != "fp32";
+      r.op_types = {OpTypeProfile{q ? "QLinearConv" : "Conv", 10, 3.0, 3000000000, 30000000},
+                    OpTypeProfile{q ? "QLinearConv (depthwise)" : "Conv (depthwise)", 5, 1.0, 10000000, 20000000},
+                    OpTypeProfile{"HardSigmoid", 2, 0.5, 0, 1000000}};
+      r.total_ms = 4.5;
+      out.push_back(r);
+    }
+    return out;
+  }
+  std::vector<AccuracyRecord> Evaluate(const std::string& model, const std::vector<std::string>& variants) override {
+    std::vector<AccuracyRecord> out;
+    for (const auto& v : variants) {
+      evaluated.push_back(model + "|" + v);
+      AccuracyRecord a;
+      a.model = model;
+      a.variant = v;
+      a.ok = true;
+      a.samples = 100;
+      a.top1 = v == "fp32" ? 0.70 : v == "static" ? 0.69 : 0.65;
+      a.top1_ci95_low = a.top1 - 0.09;
+      a.top1_ci95_high = a.top1 + 0.09;
+      a.top5 = a.top1 + 0.2;
+      a.top1_agreement = v == "fp32" ? 1.0 : 0.9;
+      a.dataset = "fake: 100 samples";
+      out.push_back(a);
+    }
+    return out;
+  }
+  void ReleaseModel(const std::string&) override {}
+  nlohmann::json Environment() override {
+    return nlohmann::json{{"cpu_model", "Fake CPU"}, {"logical_cores", 2}, {"ort_version", "0.0"}, {"execution_provider", "cpu"}};
+  }
+};
+
+}  // namespace qbench::testing

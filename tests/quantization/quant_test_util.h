@@ -1,0 +1,80 @@
+// tests/quantization/quant_test_util.h — helpers for the quantization tests: feeds, fp32 ranges,
+// running a model, counting ops, per-channel SQNR.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/tensor.h"
+#include "qbench/model/model.h"
+#include "qbench/quantization/quant_math.h"
+#include "qbench/runtime/runner.h"
+
+namespace qbench::testing {
+
+/// Uniform float32 values in [lo, hi) from a seeded mt19937.
+inline HostTensor RandomTensor(const std::vector<std::int64_t>& shape, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  HostTensor t = HostTensor::Zeros(DType::kFloat32, shape);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (std::int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+inline std::vector<float> RandomValues(std::int64_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  return RandomTensor({n}, seed, lo, hi).ToFloatVector();
+}
+
+/// Feeds a fixed list of batches (like ORT's CalibrationDataReader over a list).
+class VectorReader : public CalibrationDataReader {
+ public:
+  explicit VectorReader(std::vector<std::vector<HostTensor>> batches) : batches_(std::move(batches)) {}
+  bool Next(std::vector<HostTensor>* feeds) override {
+    if (next_ >= batches_.size()) return false;
+    *feeds = batches_[next_++];
+    return true;
+  }
+  std::string Describe() const override { return std::to_string(batches_.size()) + " test batch(es)"; }
+
+ private:
+  std::vector<std::vector<HostTensor>> batches_;
+  std::size_t next_ = 0;
+};
+
+/// Runs `model` once on CPU (1 thread) and returns every output.
+inline std::vector<HostTensor> RunModel(const Model& model, const std::vector<HostTensor>& feeds) {
+  SessionConfig c;
+  c.intra_op_threads = 1;
+  return OrtRunner::Create(model, c)->Run(feeds);
+}
+
+/// Exact min/max of every float32 node output and graph input, from one fp32 run with graph
+/// optimization disabled (a hand-made calibration table, independent of the calibration module).
+CalibrationTable MinMaxTable(const Model& model, const std::vector<HostTensor>& feeds);
+
+/// op type → count in the graph (domain-qualified for non-default domains, e.g. "com.microsoft.QGemm").
+std::map<std::string, int> OpCounts(const Model& model);
+
+/// SQNR (dB) per channel along `axis` of an output of `shape` (e.g. axis 1 of [N, C, H, W]).
+std::vector<double> PerChannelSqnrDb(const std::vector<float>& ref, const std::vector<float>& test,
+                                     const std::vector<std::int64_t>& shape, int axis);
+
+/// Float values of initializer `name` in `model`, dequantized when it is int8/uint8/int32
+/// (not used for that), or converted when float. Throws when absent.
+HostTensor InitializerTensor(const Model& model, const std::string& name);
+
+/// The node that writes `tensor` (nullptr when none).
+const onnx::NodeProto* ProducerOf(const Model& model, const std::string& tensor);
+/// The node named `name` (nullptr when none).
+const onnx::NodeProto* NodeNamed(const Model& model, const std::string& name);
+
+/// Dequantizes what a DequantizeLinear node produces (its inputs are initializers).
+HostTensor DequantizeNodeOutput(const Model& model, const onnx::NodeProto& dq);
+
+}  // namespace qbench::testing

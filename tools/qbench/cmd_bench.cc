@@ -1,0 +1,281 @@
+// qbench bench MODEL [MODEL2 ...]: time models with ONNX Runtime — one alone, several interleaved on
+// identical inputs — over a batch sweep, and report every sample, statistics, memory and warnings.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "qbench/benchmark/bench_report.h"
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/environment.h"
+#include "qbench/benchmark/memory.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/core/log.h"
+#include "qbench/model/shapes.h"
+#include "qbench/runtime/inputs.h"
+#include "qbench/runtime/runner.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench::cli {
+namespace {
+
+struct BenchOptions {
+  std::vector<std::string> models;
+  int intra_op_threads = 0;
+  int inter_op_threads = 0;
+  std::string graph_optimization = "all";
+  std::string provider = "cpu";
+  std::vector<std::string> shapes, dims;
+  std::string batch;  // "8" or a sweep "1,2,4,8"
+  BenchmarkConfig config;
+  std::uint64_t seed = 0;
+  BenchOutputs outputs;
+};
+
+// The folder of an output file must exist before minutes of timing, not after.
+void CheckOutputPath(const std::string& path, const std::string& flag) {
+  if (path.empty()) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' is a directory; give a file name");
+  const std::string dir = DirName(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "': folder '" + dir + "' does not exist");
+}
+
+std::string JoinShapes(const std::vector<TensorInfo>& inputs) {
+  std::string s;
+  for (const auto& t : inputs) s += (s.empty() ? "" : " ") + t.name + "=" + ShapeToString(t.shape);
+  return s;
+}
+
+// Dim 0 of the first input of rank >= 1: the batch a point really runs at (1 for rank-0 inputs only).
+std::int64_t BatchOf(const std::vector<TensorInfo>& inputs) {
+  for (const auto& t : inputs)
+    if (!t.shape.empty()) return t.shape[0];
+  return 1;
+}
+
+bool SameInputs(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) return false;
+  return true;
+}
+
+// One model prepared for a point: the (possibly batch-rewritten) model, its session and its target.
+struct Prepared {
+  size_t model_index = 0;
+  std::unique_ptr<OrtRunner> runner;
+  std::unique_ptr<OrtBenchTarget> target;
+  std::vector<GeneratedInput> inputs;
+};
+
+void RunBench(const BenchOptions& o) {
+  // --- validate everything that is a usage error before loading or timing anything ------------
+  ShapeOverrides base;
+  for (const auto& f : o.shapes) ParseShapeFlag(f, &base);
+  for (const auto& f : o.dims) ParseDimFlag(f, &base);
+  std::vector<std::int64_t> batches;
+  if (!o.batch.empty()) {
+    const auto items = SplitList(o.batch);
+    if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "--batch '" + o.batch + "' lists no batch size; e.g. --batch 8 or --batch 1,2,4,8");
+    for (const auto& item : items) {
+      ShapeOverrides tmp;
+      ParseBatchFlag(item, &tmp);
+      batches.push_back(tmp.batch);
+    }
+  } else {
+    batches.push_back(0);  // unset: the model's own dim 0 (dynamic → 1)
+  }
+  ValidateBenchmarkConfig(o.config);
+  CheckOutputPath(o.outputs.json_path, "--json");
+  CheckOutputPath(o.outputs.csv_path, "--csv");
+  CheckOutputPath(o.outputs.md_path, "--md");
+  const bool interleaved = o.models.size() > 1;
+  SessionConfig session;
+  session.intra_op_threads = o.intra_op_threads;
+  session.inter_op_threads = o.inter_op_threads;
+  session.graph_optimization = o.graph_optimization;
+  session.execution_provider = o.provider;
+  // MEASUREMENT.md: an idle session's spinning workers steal a core from the one being timed.
+  session.allow_spinning = !interleaved;
+  {
+    const auto& levels = GraphOptimizationLevels();
+    if (std::find(levels.begin(), levels.end(), o.graph_optimization) == levels.end())
+      throw Error(ErrorCode::kInvalidArgument, "--graph-optimization '" + o.graph_optimization +
+                                                   "' is unknown; expected one of: disable, basic, extended, all");
+    const auto providers = AvailableExecutionProviders();
+    if (std::find(providers.begin(), providers.end(), o.provider) == providers.end()) {
+      std::string list;
+      for (const auto& p : providers) list += (list.empty() ? "" : ", ") + p;
+      throw Error(ErrorCode::kInvalidArgument, "--provider '" + o.provider +
+                                                   "' is not in this build of ONNX Runtime; available: " + list);
+    }
+  }
+
+  std::vector<Model> models;
+  std::vector<std::string> names;
+  for (const auto& spec : o.models) {
+    models.push_back(LoadModelOrZoo(spec));
+    names.push_back(ModelDisplayName(spec));
+  }
+
+  BenchReport report;
+  report.environment = CaptureEnvironment(o.provider, o.intra_op_threads, o.inter_op_threads, o.graph_optimization,
+                                          session.allow_spinning);
+  report.config = o.config;
+  report.config.seed = o.seed;
+  report.input_seed = o.seed;
+  report.interleaved = interleaved;
+  WarningList warnings;
+  AddEnvironmentWarnings(report.environment, &warnings);
+  if (interleaved)
+    warnings.Add("interleaved", "models timed interleaved (A B A B ...) with intra-op spinning off; they share the "
+                                "caches, so the speedups are the conservative figure");
+  int measured_points = 0;
+
+  for (const std::int64_t batch : batches) {
+    ShapeOverrides overrides = base;
+    overrides.batch = batch;
+    ResetPeakRss();  // peak RSS of this point: its sessions and runs (still process-wide)
+    std::vector<Prepared> prepared;
+    std::vector<BenchPoint> points;
+    for (size_t i = 0; i < models.size(); ++i) {
+      BenchPoint point;
+      point.model = names[i];
+      point.model_spec = o.models[i];
+      // A usage error (unknown input in --shape, missing --dim) aborts the whole run: exit 2.
+      const std::vector<TensorInfo> shapes = ResolveInputShapes(models[i], overrides);
+      point.batch_size = BatchOf(shapes);
+      point.inputs = shapes;
+      try {
+        // The file may fix dim 0 (SqueezeNet: data [1,3,224,224]): rewrite it, or refuse and skip.
+        const auto file_inputs = models[i].Inputs();
+        std::int64_t rewrite_to = 0;
+        for (size_t k = 0; k < file_inputs.size() && k < shapes.size(); ++k)
+          if (!file_inputs[k].shape.empty() && file_inputs[k].shape[0] > 0 && !shapes[k].shape.empty() &&
+              shapes[k].shape[0] != file_inputs[k].shape[0])
+            rewrite_to = shapes[k].shape[0];
+        const Model model_b = rewrite_to > 0 ? WithBatchSize(models[i], rewrite_to) : models[i];
+        Prepared p;
+        p.model_index = i;
+        // Identical inputs for every model of an interleaved comparison when their inputs agree.
+        if (!prepared.empty() && SameInputs(points[prepared.front().model_index].inputs, shapes)) {
+          p.inputs = prepared.front().inputs;
+        } else {
+          if (!prepared.empty())
+            warnings.Add("inputs_differ", point.model + " batch " + std::to_string(point.batch_size) +
+                                              ": its inputs differ from " + points[prepared.front().model_index].model +
+                                              "'s, so it gets its own random data (same seed)");
+          InputOptions input_options;
+          input_options.seed = o.seed;
+          p.inputs = GenerateInputs(model_b, shapes, input_options);
+        }
+        for (const auto& g : p.inputs) point.input_distributions.push_back(g.distribution);
+        LogInfo("bench: " + point.model + " batch " + std::to_string(point.batch_size) + ": creating session (" +
+                JoinShapes(shapes) + ")");
+        p.runner = OrtRunner::Create(model_b, session);
+        p.target = std::make_unique<OrtBenchTarget>(*p.runner, FeedsInOrder(p.inputs, p.runner->inputs()));
+        prepared.push_back(std::move(p));
+        point.measured = true;
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::kInvalidArgument) throw;
+        point.measured = false;
+        point.skip_reason = e.what();
+        Log(LogLevel::kWarning, "bench: " + point.model + " batch " + std::to_string(point.batch_size) +
+                                    " skipped: " + e.what());
+      }
+      points.push_back(std::move(point));
+    }
+
+    if (!prepared.empty()) {
+      BenchmarkConfig config = report.config;
+      config.batch_size = points[prepared.front().model_index].batch_size;
+      LogInfo("bench: batch " + std::to_string(config.batch_size) + ": " + std::to_string(config.warmup_runs) +
+              " warm-up runs, " + std::to_string(config.repetitions) + " timed runs" +
+              (prepared.size() > 1 ? " per model, interleaved" : ""));
+      std::vector<BenchTarget*> targets;
+      for (auto& p : prepared) targets.push_back(p.target.get());
+      InterleavedResult result;
+      if (targets.size() == 1) {
+        result.measurements.push_back(RunBenchmark(*targets[0], config));
+      } else {
+        result = RunInterleaved(targets, config);
+      }
+      const bool baseline_measured = prepared.front().model_index == 0;
+      for (size_t t = 0; t < prepared.size(); ++t) {
+        BenchPoint& point = points[prepared[t].model_index];
+        point.measurement = std::move(result.measurements[t]);
+        if (t > 0 && baseline_measured) {
+          point.has_speedup = true;
+          point.speedup_baseline = points[0].model;
+          point.speedup = result.speedups[t - 1];
+        }
+        const std::string label = point.model + " batch " + std::to_string(point.batch_size);
+        AddMeasurementWarnings(point.measurement, label, config.cv_threshold, &warnings);
+        LogInfo("bench: " + label + ": median " + std::to_string(point.measurement.statistics.median_ms) + " ms over " +
+                std::to_string(point.measurement.statistics.n) + " runs");
+        ++measured_points;
+      }
+    }
+    for (auto& p : points) report.points.push_back(std::move(p));
+    report.warnings = warnings.items();
+    WriteBenchReports(report, o.outputs);  // after every point: an interrupted sweep keeps what it measured
+  }
+
+  std::fputs(FormatBenchTable(report).c_str(), stdout);
+  std::fflush(stdout);
+  for (const auto& w : report.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+  if (measured_points == 0) {
+    std::fprintf(stderr, "qbench: error: no point could be measured (see the reasons above)\n");
+    SetExitCode(kExitFailure);
+  }
+}
+
+void RegisterBench(CLI::App& app) {
+  auto opts = std::make_shared<BenchOptions>();
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Time ONNX models with ONNX Runtime. One model is timed alone; several are timed interleaved "
+      "(A B A B ...) on identical inputs, with the speedup of each against the first and its 95 % CI.\n"
+      "Exit status: 0 when at least one point was measured (points that cannot run are listed as skipped), "
+      "1 when none, 2 for a usage error.");
+  cmd->add_option("models", opts->models, "ONNX files or zoo:NAME (the first is the baseline)")->required();
+  cmd->add_option("--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)");
+  cmd->add_option("--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)");
+  cmd->add_option("--graph-optimization", opts->graph_optimization, "disable, basic, extended or all")
+      ->default_str("all");
+  cmd->add_option("--provider", opts->provider, "Execution provider (cpu by default)")->default_str("cpu");
+  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224");
+  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128");
+  cmd->add_option("--batch", opts->batch,
+                  "Batch size, or a sweep 1,2,4,8; a file that fixes batch 1 is rewritten, or the point is "
+                  "skipped with the reason");
+  cmd->add_option("--warmup-runs", opts->config.warmup_runs, "Runs before timing (excluded)")->default_str("3");
+  cmd->add_option("--repetitions", opts->config.repetitions, "Timed runs at least")->default_str("10");
+  cmd->add_option("--min-time", opts->config.min_time_s, "Time at least this many seconds per point")
+      ->default_str("0");
+  cmd->add_option("--max-repetitions", opts->config.max_repetitions, "Cap on timed runs (extension stops here)")
+      ->default_str("100");
+  cmd->add_option("--cv-threshold", opts->config.cv_threshold,
+                  "Extend while the coefficient of variation is above this fraction (0 = never)")
+      ->default_str("0.05");
+  cmd->add_option("--seed", opts->seed, "Seed of the random inputs and of the bootstrap")->default_str("0");
+  cmd->add_option("--json", opts->outputs.json_path, "Write every sample, statistics, environment, warnings as JSON");
+  cmd->add_option("--csv", opts->outputs.csv_path, "Write one CSV row per (model, batch)");
+  cmd->add_option("--md", opts->outputs.md_path, "Write a Markdown report");
+  cmd->callback([opts] { RunBench(*opts); });
+}
+
+}  // namespace
+
+QBENCH_REGISTER_COMMAND(20, RegisterBench);
+
+}  // namespace qbench::cli

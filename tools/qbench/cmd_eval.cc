@@ -1,0 +1,205 @@
+// qbench eval MODEL --dataset PATH: accuracy on real data (top-1/top-5 with Wilson intervals) and,
+// with --reference, fidelity to the fp32 model (top-1 agreement, KL, SQNR, cosine).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "dataset_flags.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/core/log.h"
+#include "qbench/eval/dataset.h"
+#include "qbench/eval/evaluator.h"
+#include "qbench/eval/image.h"
+#include "qbench/model/shapes.h"
+#include "qbench/runtime/runner.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench::cli {
+namespace {
+
+struct EvalCliOptions {
+  std::string model, reference, json_path;
+  DatasetFlags data;
+  std::size_t limit = 0, batch = 1;
+  int threads = 0, decode_threads = 0;
+  std::string provider = "cpu";
+};
+
+// Loads a model; with --batch N > 1 and a fixed dim 0, rewrites it for batch N when possible.
+std::unique_ptr<OrtRunner> MakeRunner(const std::string& spec, const EvalCliOptions& o, WarningList* warnings) {
+  Model model = LoadModelOrZoo(spec);
+  const auto inputs = model.Inputs();
+  if (o.batch > 1 && !inputs.empty() && !inputs[0].shape.empty() && inputs[0].shape[0] > 0 &&
+      static_cast<std::size_t>(inputs[0].shape[0]) != o.batch) {
+    try {
+      model = WithBatchSize(model, static_cast<std::int64_t>(o.batch));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kUnsupported) throw;
+      warnings->Add("fixed_batch", spec + " fixes batch " + std::to_string(inputs[0].shape[0]) +
+                                       " and cannot be rewritten (" + e.what() + "); evaluated at that batch");
+    }
+  }
+  SessionConfig config;
+  config.intra_op_threads = o.threads;
+  config.execution_provider = o.provider;
+  return OrtRunner::Create(model, config);
+}
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json Ci(const Interval& ci) { return nlohmann::json::array({ci.lo, ci.hi}); }
+
+nlohmann::json ResultJson(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess,
+                          const std::vector<Warning>& warnings) {
+  nlohmann::json j = {
+      {"model", o.model},
+      {"dataset", r.dataset},
+      {"preprocessing", preprocess},
+      {"count", r.count},
+      {"skipped", r.skipped},
+      {"batch_size", r.batch_size},
+      {"classification", r.classification},
+      {"num_classes", r.num_classes},
+      {"labelled", r.labelled},
+      {"top_k", r.top_k},
+      {"top1", Num(r.top1)},
+      {"top5", Num(r.top5)},
+      {"top1_correct", r.top1_correct},
+      {"top5_correct", r.top5_correct},
+      {"top1_ci95", r.labelled ? Ci(r.top1_ci95) : nlohmann::json(nullptr)},
+      {"top5_ci95", r.labelled ? Ci(r.top5_ci95) : nlohmann::json(nullptr)},
+      {"wall_s", r.wall_s},
+      {"images_per_s", r.images_per_s},
+  };
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& s : r.skipped_samples) skipped.push_back({{"index", s.id}, {"reason", s.reason}});
+  j["skipped_samples"] = skipped;
+  if (r.has_reference) {
+    j["reference"] = o.reference;
+    j["reference_top1"] = Num(r.reference_top1);
+    j["reference_top5"] = Num(r.reference_top5);
+    j["agreement"] = Num(r.top1_agreement);
+    j["agreement_count"] = r.agreement_count;
+    j["agreement_ci95"] = r.classification ? Ci(r.top1_agreement_ci95) : nlohmann::json(nullptr);
+    j["kl"] = Num(r.mean_kl);
+    j["sqnr_db"] = Num(r.sqnr_db);  // null when infinite (identical outputs)
+    j["cosine"] = Num(r.cosine);
+    nlohmann::json outs = nlohmann::json::array();
+    for (const auto& f : r.outputs) outs.push_back({{"name", f.name}, {"sqnr_db", Num(f.sqnr_db)}, {"cosine", Num(f.cosine)}});
+    j["outputs"] = outs;
+  }
+  nlohmann::json w = nlohmann::json::array();
+  for (const auto& x : warnings) w.push_back({{"code", x.code}, {"message", x.message}});
+  j["warnings"] = w;
+  return j;
+}
+
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100.0 * v) : "-"; }
+
+std::string Db(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf dB (identical)" : "-inf dB";
+  return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "-";
+}
+
+void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess) {
+  std::string out;
+  auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
+  line("model", o.model);
+  if (r.has_reference) line("reference", o.reference);
+  line("dataset", r.dataset);
+  line("preprocess", preprocess);
+  line("samples", fmt::format("{} evaluated, {} skipped (unreadable), batch {}", r.count, r.skipped, r.batch_size));
+  if (r.labelled > 0) {
+    line("top-1", fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] % (Wilson)", Pct(r.top1), r.top1_correct,
+                              r.labelled, 100 * r.top1_ci95.lo, 100 * r.top1_ci95.hi));
+    line(fmt::format("top-{}", r.top_k), fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] %", Pct(r.top5),
+                                                    r.top5_correct, r.labelled, 100 * r.top5_ci95.lo,
+                                                    100 * r.top5_ci95.hi));
+    if (r.has_reference) {
+      line("ref top-1", fmt::format("{}  ({}/{}); top-1 change {:+.2f} points", Pct(r.reference_top1),
+                                    r.reference_top1_correct, r.labelled, 100 * (r.top1 - r.reference_top1)));
+    }
+  } else if (r.classification) {
+    line("top-1", "- (the dataset has no labels)");
+  }
+  if (r.has_reference && r.classification) {
+    line("agreement", fmt::format("{}  ({}/{} same top-1 as the reference)  95% CI [{:.1f}, {:.1f}] %",
+                                  Pct(r.top1_agreement), r.agreement_count, r.count, 100 * r.top1_agreement_ci95.lo,
+                                  100 * r.top1_agreement_ci95.hi));
+    line("KL", fmt::format("{:.6f} nats (mean KL(softmax(ref) || softmax(model)))", r.mean_kl));
+    line("SQNR", Db(r.sqnr_db) + " (logits)");
+    line("cosine", fmt::format("{:.6f} (logits, mean per sample)", r.cosine));
+  }
+  if (r.has_reference && (r.outputs.size() > 1 || !r.classification)) {
+    for (const auto& f : r.outputs) {
+      line("output", fmt::format("{}: SQNR {}, cosine {:.6f}", f.name, Db(f.sqnr_db), f.cosine));
+    }
+  }
+  line("throughput", fmt::format("{:.1f} images/s ({:.2f} s; decoding in parallel with inference)", r.images_per_s,
+                                 r.wall_s));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+void RunEval(const EvalCliOptions& o) {
+  if (o.batch == 0) throw Error(ErrorCode::kInvalidArgument, "--batch must be >= 1");
+  DatasetSpec spec = BuildDatasetSpec(o.data);
+  spec.limit = o.limit;
+  const std::string preprocess = DescribePreprocess(spec.preprocess);
+  std::unique_ptr<Dataset> dataset = OpenDataset(spec);
+  WarningList warnings;
+  auto model = MakeRunner(o.model, o, &warnings);
+  std::unique_ptr<OrtRunner> reference;
+  if (!o.reference.empty()) reference = MakeRunner(o.reference, o, &warnings);
+  LogInfo("evaluating " + o.model + " on " + dataset->Describe());
+  EvalOptions options;
+  options.batch_size = o.batch;
+  options.decode_threads = o.decode_threads;
+  std::size_t last_logged = 0;
+  options.progress = [&](std::size_t done, std::size_t total) {
+    if (done == total || done >= last_logged + std::max<std::size_t>(1, total / 10)) {
+      last_logged = done;
+      LogInfo(fmt::format("  {}/{} samples", done, total));
+    }
+  };
+  AccuracyResult r = Evaluate(*model, *dataset, options, reference.get());
+  for (const auto& w : r.warnings) warnings.Add(w.code, w.message);
+  if (r.labelled > 0 && r.labelled < 1000) {
+    warnings.Add("small_eval_set", fmt::format("top-1 rests on {} labelled samples: its 95 % interval spans {:.1f} points; "
+                                               "differences smaller than that are not significant",
+                                               r.labelled, 100 * (r.top1_ci95.hi - r.top1_ci95.lo)));
+  }
+  if (r.labelled == 0 && reference == nullptr) {
+    warnings.Add("nothing_to_score", "the dataset has no labels and no --reference was given: only throughput was "
+                                     "measured (add labels, or --reference FP32.onnx for agreement/SQNR)");
+  }
+  const auto items = warnings.items();
+  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
+  PrintResult(r, o, preprocess);
+  for (const auto& w : items) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+}
+
+void RegisterEval(CLI::App& app) {
+  auto o = std::make_shared<EvalCliOptions>();
+  auto* cmd = app.add_subcommand("eval", "Accuracy on real data: top-1/top-5 with 95% Wilson intervals; with "
+                                         "--reference, top-1 agreement, KL, SQNR and cosine vs the fp32 model");
+  cmd->add_option("model", o->model, "ONNX file, or zoo:NAME")->required();
+  AddDatasetFlags(cmd, &o->data, true);
+  cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
+  cmd->add_option("--limit", o->limit, "Evaluate at most N samples (0 = all)");
+  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
+  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  cmd->add_option("--provider", o->provider, "Execution provider (default cpu)");
+  cmd->add_option("--json", o->json_path, "Also write the metrics as JSON to FILE (atomically)");
+  cmd->callback([o] { RunEval(*o); });
+}
+
+}  // namespace
+
+QBENCH_REGISTER_COMMAND(40, RegisterEval);
+
+}  // namespace qbench::cli

@@ -1,0 +1,213 @@
+// qbench inspect MODEL: describe a model (I/O, opset, ops, parameters, weight bytes, file size, MACs).
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/model/inspect.h"
+#include "qbench/model/shapes.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench::cli {
+namespace {
+
+struct InspectOptions {
+  std::string model;
+  std::vector<std::string> shapes, dims;
+  std::string batch;
+  std::string json_path;
+  bool per_node = false;
+};
+
+// 1234567 → "1,234,567"; negative values print as "unknown".
+std::string Grouped(std::int64_t v) {
+  if (v < 0) return "unknown";
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// 352029736 → "352.0 M"; for counts (MACs, params).
+std::string Scaled(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f} k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string Bytes(std::uint64_t b) {
+  if (b >= (1ull << 20)) return fmt::format("{} bytes ({:.2f} MiB)", Grouped(static_cast<std::int64_t>(b)), b / 1048576.0);
+  if (b >= 1024) return fmt::format("{} bytes ({:.1f} KiB)", Grouped(static_cast<std::int64_t>(b)), b / 1024.0);
+  return fmt::format("{} bytes", b);
+}
+
+std::string Dims(const std::vector<std::int64_t>& shape, bool has_shape) {
+  if (!has_shape) return "?";
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  return s.empty() ? "scalar" : s;
+}
+
+// Shape as JSON: fixed dims as integers, symbolic ones as their name, unnamed dynamic ones as null.
+nlohmann::json ShapeJson(const TensorInfo& t) {
+  if (!t.has_shape) return nullptr;
+  nlohmann::json a = nlohmann::json::array();
+  for (size_t i = 0; i < t.shape.size(); ++i) {
+    if (t.shape[i] >= 0)
+      a.push_back(t.shape[i]);
+    else if (i < t.dim_names.size() && !t.dim_names[i].empty())
+      a.push_back(t.dim_names[i]);
+    else
+      a.push_back(nullptr);
+  }
+  return a;
+}
+
+nlohmann::json TensorsJson(const std::vector<TensorInfo>& file, const std::vector<TensorInfo>& used, const char* key) {
+  nlohmann::json a = nlohmann::json::array();
+  for (size_t i = 0; i < file.size(); ++i) {
+    nlohmann::json t = {{"name", file[i].name}, {"dtype", DTypeName(file[i].dtype)}, {"shape", ShapeJson(file[i])}};
+    if (i < used.size()) t[key] = ShapeJson(used[i]);
+    a.push_back(t);
+  }
+  return a;
+}
+
+nlohmann::json SummaryJson(const ModelSummary& s, const std::string& spec) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : s.nodes) {
+    nlohmann::json j = {{"name", n.name}, {"op_type", n.op_type}, {"params", n.params}};
+    j["macs"] = n.has_mac_formula && n.macs < 0 ? nlohmann::json(nullptr) : nlohmann::json(n.macs);
+    TensorInfo out;
+    out.shape = n.output_shape;
+    out.has_shape = !n.output_shape.empty();
+    j["output_shape"] = ShapeJson(out);
+    if (!n.note.empty()) j["note"] = n.note;
+    nodes.push_back(j);
+  }
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const auto& w : s.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
+  nlohmann::json opsets = nlohmann::json::object();
+  for (const auto& kv : s.opset_imports) opsets[kv.first.empty() ? "ai.onnx" : kv.first] = kv.second;
+  return {
+      {"model", spec},
+      {"path", s.path},
+      {"graph_name", s.graph_name},
+      {"ir_version", s.ir_version},
+      {"opset", s.opset},
+      {"opset_imports", opsets},
+      {"producer_name", s.producer_name},
+      {"producer_version", s.producer_version},
+      {"inputs", TensorsJson(s.inputs, s.resolved_inputs, "resolved_shape")},
+      {"outputs", TensorsJson(s.outputs, s.inferred_outputs, "inferred_shape")},
+      {"node_count", s.node_count},
+      {"op_histogram", s.op_histogram},
+      {"initializer_count", s.initializer_count},
+      {"constant_node_count", s.constant_node_count},
+      {"params", s.params},
+      {"params_by_dtype", s.params_by_dtype},
+      {"weight_bytes", s.weight_bytes},
+      {"weight_bytes_by_dtype", s.weight_bytes_by_dtype},
+      {"file_size_bytes", s.file_size_bytes},
+      {"disk_usage_bytes", s.disk_usage_bytes},
+      {"serialized_size_bytes", s.serialized_size_bytes},
+      {"external_data_files", s.external_data_files},
+      {"macs", s.macs},
+      {"macs_complete", s.macs_complete},
+      {"macs_unknown_nodes", s.macs_unknown_nodes},
+      {"macs_by_op_type", s.macs_by_op_type},
+      {"nodes", nodes},
+      {"warnings", warnings},
+  };
+}
+
+void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node) {
+  std::string out;
+  auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
+  line("model", spec);
+  line("graph", fmt::format("{} (ir_version {}, opset {}, producer {} {})", s.graph_name.empty() ? "-" : s.graph_name,
+                            s.ir_version, s.opset, s.producer_name.empty() ? "-" : s.producer_name, s.producer_version));
+  for (const auto& kv : s.opset_imports)
+    if (!kv.first.empty()) line("opset import", fmt::format("{} {}", kv.first, kv.second));
+  if (!s.path.empty()) {
+    line("file size", Bytes(s.file_size_bytes) + (s.external_data_files.empty() ? "" : " incl. external data"));
+    line("disk usage", Bytes(s.disk_usage_bytes));
+    for (const auto& f : s.external_data_files) line("external data", f);
+  } else {
+    line("serialized", Bytes(s.serialized_size_bytes) + " (built in memory, no file)");
+  }
+  for (size_t i = 0; i < s.inputs.size(); ++i)
+    line(i ? "" : "inputs", DescribeTensor(s.inputs[i]) + "  used: " +
+                                Dims(s.resolved_inputs[i].shape, s.resolved_inputs[i].has_shape));
+  for (size_t i = 0; i < s.outputs.size(); ++i)
+    line(i ? "" : "outputs", DescribeTensor(s.outputs[i]) + "  inferred: " +
+                                 Dims(s.inferred_outputs[i].shape, s.inferred_outputs[i].has_shape));
+  std::vector<std::pair<std::int64_t, std::string>> hist;
+  for (const auto& kv : s.op_histogram) hist.emplace_back(-kv.second, kv.first);
+  std::sort(hist.begin(), hist.end());
+  std::string h;
+  for (const auto& kv : hist) h += fmt::format("{}{} x{}", h.empty() ? "" : ", ", kv.second, -kv.first);
+  line("nodes", fmt::format("{} ({} initializers, {} Constant nodes)", s.node_count, s.initializer_count,
+                            s.constant_node_count));
+  line("ops", h);
+  std::string pd;
+  for (const auto& kv : s.params_by_dtype) pd += fmt::format("{}{} {}", pd.empty() ? "" : ", ", kv.first, Grouped(kv.second));
+  line("params", fmt::format("{} ({}){}", Grouped(s.params), Scaled(static_cast<double>(s.params)),
+                             pd.empty() ? "" : "  [" + pd + "]"));
+  std::string wb;
+  for (const auto& kv : s.weight_bytes_by_dtype) wb += fmt::format("{}{} {}", wb.empty() ? "" : ", ", kv.first, Grouped(kv.second));
+  line("weight bytes", fmt::format("{}{}", Grouped(s.weight_bytes), wb.empty() ? "" : "  [" + wb + "]"));
+  line("MACs", fmt::format("{} ({}){}", Grouped(s.macs), Scaled(static_cast<double>(s.macs)),
+                           s.macs_complete ? "" : fmt::format("  INCOMPLETE: {} node(s) unknown", s.macs_unknown_nodes)));
+  for (const auto& kv : s.macs_by_op_type) line("", fmt::format("{:<22}{:>18}", kv.first, Grouped(kv.second)));
+  if (per_node) {
+    out += fmt::format("\n{:<5}{:<34}{:<20}{:<20}{:>16}{:>12}\n", "#", "node", "op", "output", "MACs", "params");
+    for (size_t i = 0; i < s.nodes.size(); ++i) {
+      const auto& n = s.nodes[i];
+      out += fmt::format("{:<5}{:<34}{:<20}{:<20}{:>16}{:>12}\n", i, n.name, n.op_type,
+                         Dims(n.output_shape, !n.output_shape.empty()),
+                         n.has_mac_formula ? Grouped(n.macs) : "-", n.params ? Grouped(n.params) : "-");
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+void RunInspect(const InspectOptions& o) {
+  ShapeOverrides overrides;
+  for (const auto& f : o.shapes) ParseShapeFlag(f, &overrides);
+  for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
+  if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
+  Model model = LoadModelOrZoo(o.model);
+  ModelSummary s = InspectModel(model, overrides);
+  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, SummaryJson(s, o.model).dump(2) + "\n");
+  PrintTable(s, o.model, o.per_node);
+  for (const auto& w : s.warnings) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+}
+
+void RegisterInspect(CLI::App& app) {
+  auto opts = std::make_shared<InspectOptions>();
+  auto* cmd = app.add_subcommand("inspect", "Describe a model: inputs/outputs, opset, op histogram, parameters, "
+                                            "weight bytes by dtype, file size, MACs per node");
+  cmd->add_option("model", opts->model, "ONNX file, or zoo:NAME")->required();
+  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224")
+      ->allow_extra_args(false);
+  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
+      ->allow_extra_args(false);
+  cmd->add_option("--batch", opts->batch, "Batch size for dim 0 of every input (default: 1 when dynamic)");
+  cmd->add_option("--json", opts->json_path, "Also write the summary as JSON to FILE (atomically)");
+  cmd->add_flag("--per-node", opts->per_node, "Print MACs, parameters and output shape of every node");
+  cmd->callback([opts] { RunInspect(*opts); });
+}
+
+}  // namespace
+
+QBENCH_REGISTER_COMMAND(10, RegisterInspect);
+
+}  // namespace qbench::cli

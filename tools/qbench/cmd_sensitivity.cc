@@ -1,0 +1,173 @@
+// qbench sensitivity FP32.onnx --dataset PATH: ranks the quantizable layers by the fidelity lost
+// when only that layer is quantized, with each layer's MAC share; optionally searches the fp32
+// fallback (--fallback-top K / --max-drop P).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "dataset_flags.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/core/log.h"
+#include "qbench/model/shapes.h"
+#include "qbench/zoo/zoo.h"
+#include "sensitivity_support.h"
+
+namespace qbench::cli {
+namespace {
+
+struct SensitivityCliOptions {
+  std::string model, json_path, mode = "static", calibration_method = "percentile", activation_type;
+  DatasetFlags data;
+  std::size_t limit = 100, calibration_size = 100, batch = 1, fallback_top = 0;
+  double max_drop = -1.0;
+  int threads = 0, decode_threads = 0;
+};
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+std::string Db(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return std::isfinite(v) ? fmt::format("{:.2f}", v) : "-";
+}
+
+std::string Frac(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100 * v) : "-"; }
+
+nlohmann::json ScoreJson(const LayerSensitivity& s) {
+  return {{"sqnr_db", Num(s.sqnr_db)}, {"agreement", Num(s.agreement)}, {"kl", Num(s.kl)}, {"top1", Num(s.top1)},
+          {"drop_points", Num(s.drop_points)}};
+}
+
+void RunSensitivity(const SensitivityCliOptions& o) {
+  if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--limit must be >= 1 (samples per evaluation)");
+  if (o.fallback_top > 0 && o.max_drop >= 0) {
+    throw Error(ErrorCode::kInvalidArgument, "give --fallback-top or --max-drop, not both");
+  }
+  DatasetSpec spec = BuildDatasetSpec(o.data);
+  spec.limit = o.limit;
+  auto dataset = OpenDataset(spec);
+  Model fp32 = LoadModelOrZoo(o.model);
+  if (o.batch > 1) fp32 = WithBatchSize(fp32, static_cast<std::int64_t>(o.batch));
+
+  QuantizeOptions qo;
+  qo.scheme = o.mode;
+  qo.calibration.method = ParseCalibrationMethod(o.calibration_method);
+  if (!o.activation_type.empty()) qo.activation_type = ParseActivationType(o.activation_type);
+  qo.intra_op_threads = o.threads;
+  WarningList warnings;
+  CalibrationDataSpec calib;
+  calib.path = o.data.dataset;
+  calib.preprocess = spec.preprocess;
+  calib.size = o.calibration_size;
+  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calibration_method + " on " + o.data.dataset + ")");
+  SensitivityQuantizer quantizer(fp32, qo, calib, &warnings);
+  std::int64_t total_macs = 0;
+  const std::vector<LayerInfo> layers = quantizer.QuantizableLayers(&total_macs);
+  if (layers.empty()) {
+    throw Error(ErrorCode::kUnsupported, "the " + o.mode + " quantization of " + o.model +
+                                             " quantizes no named MAC-bearing layer (Conv, Gemm, MatMul, ...): nothing to rank");
+  }
+  const QuantizeFn quantize = quantizer.Fn();
+  SensitivityOptions so;
+  so.eval.limit = o.limit;
+  so.eval.batch_size = o.batch;
+  so.eval.decode_threads = o.decode_threads;
+  so.session.intra_op_threads = o.threads;
+  so.progress = [](std::size_t done, std::size_t total, const LayerSensitivity& s) {
+    LogInfo(fmt::format("  {}/{} {}: SQNR {} dB, agreement {}", done, total, s.layer.name.empty() ? "(configuration)" : s.layer.name,
+                        Db(s.sqnr_db), Frac(s.agreement)));
+  };
+  LogInfo(fmt::format("ranking {} layers on {} ({} samples each)", layers.size(), dataset->Describe(), o.limit));
+  const auto ranked = RankLayerSensitivity(fp32, layers, total_macs, quantize, *dataset, so);
+
+  std::string out = fmt::format("model        {}\nscheme       {} (calibration {}, {} samples)\ndataset      {}\n"
+                                "preprocess   {}\nlayers       {} quantizable MAC-bearing layers; each quantized ALONE, "
+                                "the rest fp32\n\n",
+                                o.model, o.mode, o.calibration_method, o.calibration_size, dataset->Describe(),
+                                DescribePreprocess(spec.preprocess), layers.size());
+  out += fmt::format("{:>4}  {:<36}{:<14}{:>8}{:>11}{:>12}{:>11}{:>9}\n", "rank", "layer", "op", "MACs", "SQNR dB",
+                     "agreement", "KL nats", "drop");
+  for (std::size_t i = 0; i < ranked.size(); ++i) {
+    const auto& s = ranked[i];
+    out += fmt::format("{:>4}  {:<36}{:<14}{:>7.1f}%{:>11}{:>12}{:>11.5f}{:>9.2f}\n", i + 1, s.layer.name, s.layer.op_type,
+                       100 * s.mac_share, Db(s.sqnr_db), Frac(s.agreement), s.kl, s.drop_points);
+  }
+  out += "\ndrop = percentage points of top-1 lost vs fp32 (with labels), else of top-1 agreement.\n";
+
+  nlohmann::json j = {{"model", o.model}, {"scheme", o.mode}, {"calibration_method", o.calibration_method},
+                      {"dataset", dataset->Describe()}, {"samples", o.limit}, {"total_macs", total_macs}};
+  nlohmann::json jl = nlohmann::json::array();
+  for (const auto& s : ranked) {
+    nlohmann::json e = ScoreJson(s);
+    e["name"] = s.layer.name;
+    e["op_type"] = s.layer.op_type;
+    e["macs"] = s.layer.macs;
+    e["mac_share"] = s.mac_share;
+    jl.push_back(e);
+  }
+  j["layers"] = jl;
+
+  if (o.fallback_top > 0 || o.max_drop >= 0) {
+    FallbackCriteria criteria;
+    criteria.fallback_top = o.fallback_top;
+    criteria.max_drop_points = o.max_drop;
+    const FallbackPlan plan = PlanFallback(fp32, ranked, total_macs, quantize, *dataset, criteria, so);
+    out += fmt::format("\nfp32 fallback ({}):\n", o.fallback_top > 0 ? fmt::format("--fallback-top {}", o.fallback_top)
+                                                                     : fmt::format("--max-drop {} points", o.max_drop));
+    out += fmt::format("  {:>10}{:>14}{:>11}{:>12}{:>9}\n", "kept fp32", "fp32 MACs", "SQNR dB", "agreement", "drop");
+    nlohmann::json js = nlohmann::json::array();
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+      const auto& st = plan.steps[i];
+      out += fmt::format("{} {:>10}{:>13.1f}%{:>11}{:>12}{:>9.2f}\n", i == plan.chosen ? "*" : " ", st.keep_float.size(),
+                         100 * st.float_mac_share, Db(st.result.sqnr_db), Frac(st.result.agreement),
+                         st.result.drop_points);
+      nlohmann::json e = ScoreJson(st.result);
+      e["keep_float"] = st.keep_float;
+      e["float_mac_share"] = st.float_mac_share;
+      js.push_back(e);
+    }
+    const auto& chosen = plan.steps[plan.chosen];
+    std::string keep;
+    for (const auto& k : chosen.keep_float) keep += (keep.empty() ? "" : ",") + k;
+    out += fmt::format("chosen: keep {} layer(s) fp32{}{}\n", chosen.keep_float.size(), keep.empty() ? "" : ": ", keep);
+    if (!plan.target_met) out += "the target was NOT met even with every layer fp32\n";
+    if (!keep.empty()) out += "quantize with: --exclude " + keep + "\n";
+    j["fallback"] = {{"steps", js}, {"chosen", plan.chosen}, {"target_met", plan.target_met}};
+  }
+  nlohmann::json w = nlohmann::json::array();
+  for (const auto& x : warnings.items()) w.push_back({{"code", x.code}, {"message", x.message}});
+  j["warnings"] = w;
+  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, j.dump(2) + "\n");
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  for (const auto& x : warnings.items()) std::fprintf(stderr, "qbench: warning: %s\n", x.message.c_str());
+}
+
+void RegisterSensitivity(CLI::App& app) {
+  auto o = std::make_shared<SensitivityCliOptions>();
+  auto* cmd = app.add_subcommand("sensitivity", "Rank quantizable layers by the fidelity lost when only that layer is "
+                                                "quantized (SQNR, top-1 agreement, KL), with each layer's MAC share");
+  cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
+  AddDatasetFlags(cmd, &o->data, true);
+  cmd->add_option("--mode", o->mode, "Quantization scheme: " + QuantizationSchemeNames() + " (default static)");
+  cmd->add_option("--calibration-method", o->calibration_method, "minmax, percentile, entropy, mse (default percentile)");
+  cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)");
+  cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
+  cmd->add_option("--limit", o->limit, "Evaluation samples per candidate (default 100)");
+  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
+  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  cmd->add_option("--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
+  cmd->add_option("--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
+  cmd->add_option("--json", o->json_path, "Also write the ranking as JSON to FILE (atomically)");
+  cmd->callback([o] { RunSensitivity(*o); });
+}
+
+}  // namespace
+
+QBENCH_REGISTER_COMMAND(45, RegisterSensitivity);
+
+}  // namespace qbench::cli

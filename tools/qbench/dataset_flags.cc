@@ -1,0 +1,114 @@
+// The dataset and preprocessing flags shared by `qbench eval` and `qbench sensitivity`.
+#include "dataset_flags.h"
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "qbench/core/error.h"
+#include "qbench/eval/image.h"
+
+namespace qbench::cli {
+namespace {
+
+std::vector<float> ParseFloats(const std::string& text, const char* flag) {
+  std::vector<float> out;
+  for (const auto& item : SplitList(text)) {
+    try {
+      std::size_t pos = 0;
+      out.push_back(std::stof(item, &pos));
+      if (pos != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " '" + text + "': '" + item +
+                                                   "' is not a number; expected e.g. 0.485,0.456,0.406");
+    }
+  }
+  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " is empty; expected 1 or 3 numbers");
+  return out;
+}
+
+int ParsePixels(const std::string& text, const std::string& flag) {
+  try {
+    std::size_t pos = 0;
+    const int v = std::stoi(text, &pos);
+    if (pos == text.size() && v >= 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorCode::kInvalidArgument, flag + " '" + text + "': expected a whole number of pixels >= 0 (or WxH)");
+}
+
+}  // namespace
+
+void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
+  auto* d = cmd->add_option("--dataset", f->dataset,
+                            "labels CSV (file,class_index,...), image folder, class-per-folder tree, raw .u8 "
+                            "(Fashion-MNIST) or .npy file/folder");
+  if (required) d->required();
+  std::string formats;
+  for (const auto& x : DatasetFormats()) formats += (formats.empty() ? "" : ", ") + x;
+  cmd->add_option("--format", f->format, "Dataset format: " + formats + " (default auto)");
+  cmd->add_option("--preset", f->preset, "Preprocessing preset: imagenet, fashion-mnist (default: fashion-mnist for "
+                                         ".u8 data, else imagenet)");
+  cmd->add_option("--resize", f->resize, "Shorter side in pixels (e.g. 256), or an exact WxH; 0 = no resize");
+  cmd->add_option("--crop", f->crop, "Center crop size in pixels (square); 0 = no crop");
+  cmd->add_option("--pad", f->pad, "Zero pixels added on every side after the crop");
+  cmd->add_option("--mean", f->mean, "Per-channel mean after /255, e.g. 0.485,0.456,0.406 (model channel order)");
+  cmd->add_option("--std", f->std_dev, "Per-channel std after /255, e.g. 0.229,0.224,0.225");
+  cmd->add_option("--layout", f->layout, "NCHW or NHWC");
+  cmd->add_option("--channel-order", f->channel_order, "RGB or BGR");
+  cmd->add_option("--channels", f->channels, "3 (RGB; gray images replicated) or 1 (gray)");
+  cmd->add_option("--class-map", f->class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
+  cmd->add_option("--labels", f->labels, "npy: labels file (.npy integers or raw .u8)");
+}
+
+DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
+  DatasetSpec spec;
+  spec.path = f.dataset;
+  spec.format = f.format;
+  spec.class_map = f.class_map;
+  spec.labels = f.labels;
+  const std::string format = f.format == "auto" ? DetectDatasetFormat(f.dataset) : f.format;
+  const std::string preset =
+      !f.preset.empty() ? f.preset : (format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet");
+  PreprocessOptions& p = spec.preprocess;
+  p = PreprocessOptions::FromPreset(preset);
+  if (!f.resize.empty()) {
+    const auto x = f.resize.find('x');
+    if (x == std::string::npos) {
+      p.resize_shorter = ParsePixels(f.resize, "--resize");
+      p.resize_width = p.resize_height = 0;
+    } else {
+      p.resize_width = ParsePixels(f.resize.substr(0, x), "--resize");
+      p.resize_height = ParsePixels(f.resize.substr(x + 1), "--resize");
+    }
+  }
+  if (f.crop >= 0) p.crop = f.crop;
+  if (f.pad >= 0) p.pad = f.pad;
+  if (f.channels > 0) p.channels = f.channels;
+  if (!f.mean.empty()) p.mean = ParseFloats(f.mean, "--mean");
+  if (!f.std_dev.empty()) p.std = ParseFloats(f.std_dev, "--std");
+  if (!f.layout.empty()) p.layout = f.layout;
+  if (!f.channel_order.empty()) p.channel_order = f.channel_order;
+  ValidatePreprocessOptions(p);
+  return spec;
+}
+
+std::string DescribePreprocess(const PreprocessOptions& p) {
+  auto list = [](const std::vector<float>& v) {
+    std::string s;
+    for (float x : v) s += (s.empty() ? "" : ",") + fmt::format("{:g}", x);
+    return s;
+  };
+  std::string s = p.channels == 3 ? "RGB" : "gray";
+  if (p.resize_width > 0) {
+    s += fmt::format(", resize {}x{} (PIL bilinear)", p.resize_width, p.resize_height);
+  } else if (p.resize_shorter > 0) {
+    s += fmt::format(", shorter side {} (PIL bilinear)", p.resize_shorter);
+  }
+  if (p.crop > 0) s += fmt::format(", center crop {}", p.crop);
+  if (p.pad > 0) s += fmt::format(", pad {}", p.pad);
+  s += ", (x/255 - [" + list(p.mean) + "]) / [" + list(p.std) + "], " + p.layout;
+  if (p.channels == 3) s += " " + p.channel_order;
+  return s;
+}
+
+}  // namespace qbench::cli

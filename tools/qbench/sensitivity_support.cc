@@ -1,0 +1,62 @@
+// Glue between the quantizer and the sensitivity / fallback search (see sensitivity_support.h).
+#include "sensitivity_support.h"
+
+#include <map>
+
+#include "qbench/core/error.h"
+#include "qbench/model/inspect.h"
+
+namespace qbench::cli {
+
+SensitivityQuantizer::SensitivityQuantizer(Model fp32, QuantizeOptions options, CalibrationDataSpec calibration,
+                                           WarningList* warnings)
+    : fp32_(std::move(fp32)), options_(std::move(options)), calibration_(std::move(calibration)), warnings_(warnings) {
+  const SchemeInfo& scheme = FindQuantizationScheme(options_.scheme);
+  CheckQuantizable(fp32_, scheme);
+  needs_calibration_ = scheme.needs_calibration;
+  std::vector<std::string> actions;
+  prepared_ = PrepareModelForQuantization(fp32_, &actions);
+}
+
+void SensitivityQuantizer::EnsureRanges(const QuantizeOptions& options) {
+  if (!needs_calibration_) return;
+  const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
+  std::vector<std::string> missing;
+  for (const auto& t : scheme.factory()->TensorsToCalibrate(prepared_, options)) {
+    if (!ranges_.count(t)) missing.push_back(t);
+  }
+  if (missing.empty()) return;
+  auto reader = MakeCalibrationDataReader(prepared_, calibration_, warnings_);
+  for (auto& kv : CalibrateModel(prepared_, missing, *reader, options.calibration, options.intra_op_threads)) {
+    ranges_.insert(kv);
+  }
+}
+
+Model SensitivityQuantizer::Quantize(const std::vector<std::string>& keep_float) {
+  QuantizeOptions o = options_;
+  o.exclude.insert(o.exclude.end(), keep_float.begin(), keep_float.end());
+  EnsureRanges(o);
+  return QuantizeModelWithRanges(fp32_, o, ranges_, nullptr).model;
+}
+
+std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* total_macs) {
+  const ModelSummary summary = InspectModel(fp32_);
+  std::map<std::string, std::int64_t> macs;
+  for (const auto& n : summary.nodes) macs[n.name] = n.macs;
+  if (total_macs) *total_macs = summary.macs;
+  EnsureRanges(options_);
+  const QuantizeResult full = QuantizeModelWithRanges(fp32_, options_, ranges_, warnings_);
+  std::vector<LayerInfo> layers;
+  for (const auto& d : full.report.nodes) {
+    auto it = macs.find(d.name);
+    if (!d.quantized || it == macs.end() || it->second <= 0 || d.name.empty() || d.name[0] == '#') continue;
+    layers.push_back({d.name, d.op_type, it->second});
+  }
+  return layers;
+}
+
+QuantizeFn SensitivityQuantizer::Fn() {
+  return [this](const std::vector<std::string>& keep_float) { return Quantize(keep_float); };
+}
+
+}  // namespace qbench::cli

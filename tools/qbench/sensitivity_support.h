@@ -1,0 +1,63 @@
+// tools/qbench/sensitivity_support.h — wires the quantizer into the eval module's sensitivity and
+// fallback search (qbench/eval/sensitivity.h), for `qbench sensitivity` and `qbench quantize
+// --fallback-top K / --max-drop P`. (eval cannot depend on quantization: quantization → calibration
+// → eval; this glue lives above both.)
+//
+// Use:
+//   auto q = std::make_shared<SensitivityQuantizer>(fp32, options, calibration_spec, &warnings);
+//   std::int64_t total_macs = 0;
+//   auto layers = q->QuantizableLayers(&total_macs);
+//   auto ranked = RankLayerSensitivity(fp32, layers, total_macs, q->Fn(), dataset, so);
+//   auto plan = PlanFallback(fp32, ranked, total_macs, q->Fn(), dataset, {K, P}, so);
+//   Model chosen = q->Quantize(plan.steps[plan.chosen].keep_float);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/log.h"
+#include "qbench/eval/sensitivity.h"
+#include "qbench/quantization/quantizer.h"
+
+namespace qbench::cli {
+
+/// Quantizes `fp32` with `options` plus extra fp32 exclusions, calibrating lazily: the activations a
+/// configuration needs are calibrated the first time they are needed (once each, over the same
+/// `calibration` data), because keeping a layer fp32 changes which tensors the static plan
+/// quantizes (e.g. a MaxPool output no longer shares its producer's scale). Ranges of one tensor do
+/// not depend on which other tensors are collected with it, so the result equals a one-shot
+/// calibration of that configuration.
+class SensitivityQuantizer {
+ public:
+  /// `warnings` may be null; it must outlive this object.
+  SensitivityQuantizer(Model fp32, QuantizeOptions options, CalibrationDataSpec calibration, WarningList* warnings);
+
+  /// The quantized model with `keep_float` (exact node names) added to options.exclude.
+  /// Throws what QuantizeModelWithRanges / MakeCalibrationDataReader / CalibrateModel throw.
+  Model Quantize(const std::vector<std::string>& keep_float);
+
+  /// The layers the full quantization quantizes that carry MACs (Conv, Gemm, MatMul, ...: the ones
+  /// worth keeping fp32), in graph order, with their MACs at the model's own input shapes (dynamic
+  /// dims = 1); `total_macs` (may be null) gets the whole model's MACs. Unnamed nodes are left out
+  /// (an exclusion cannot name them).
+  std::vector<LayerInfo> QuantizableLayers(std::int64_t* total_macs);
+
+  /// A QuantizeFn calling Quantize(); the object must outlive it.
+  QuantizeFn Fn();
+
+  /// Number of tensors calibrated so far.
+  std::size_t calibrated_tensors() const { return ranges_.size(); }
+
+ private:
+  void EnsureRanges(const QuantizeOptions& options);
+  Model fp32_, prepared_;
+  QuantizeOptions options_;
+  CalibrationDataSpec calibration_;
+  WarningList* warnings_;
+  bool needs_calibration_ = false;
+  CalibrationTable ranges_;
+};
+
+}  // namespace qbench::cli
