@@ -123,6 +123,16 @@ std::map<std::pair<std::string, int>, TorchTiming> RunTorch(const std::vector<st
   return out;
 }
 
+// The zoo graphs keep H and W symbolic: every dynamic dim after the batch gets 224.
+ShapeOverrides ImageShapes(const Model& model, std::int64_t batch) {
+  ShapeOverrides shapes;
+  shapes.batch = batch;
+  for (const auto& in : model.Inputs())
+    for (std::size_t d = 1; d < in.shape.size(); ++d)
+      if (in.shape[d] < 0 && d < in.dim_names.size() && !in.dim_names[d].empty()) shapes.dim_values[in.dim_names[d]] = 224;
+  return shapes;
+}
+
 std::string Ratio(double r) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2fx", r);
@@ -173,6 +183,7 @@ int Run(int argc, char** argv) {
     CalibrationDataSpec data;  // random input, 16 samples in batches of 8
     data.size = 16;
     data.batch_size = 8;
+    data.shape_overrides = ImageShapes(fp32, 0);
     auto reader = MakeCalibrationDataReader(fp32, data, &warnings);
     QuantizeOptions static_options;
     static_options.scheme = "static";
@@ -192,9 +203,7 @@ int Run(int argc, char** argv) {
       auto r_fp32 = OrtRunner::Create(fp32, config);
       auto r_static = OrtRunner::Create(stat.model, config);
       auto r_dynamic = OrtRunner::Create(dyn.model, config);
-      ShapeOverrides shapes;
-      shapes.batch = batch;
-      const auto inputs = GenerateInputs(fp32, ResolveInputShapes(fp32, shapes), {0});
+      const auto inputs = GenerateInputs(fp32, ResolveInputShapes(fp32, ImageShapes(fp32, batch)), {0});
       OrtBenchTarget t_fp32(*r_fp32, FeedsInOrder(inputs, r_fp32->inputs()));
       OrtBenchTarget t_static(*r_static, FeedsInOrder(inputs, r_static->inputs()));
       OrtBenchTarget t_dynamic(*r_dynamic, FeedsInOrder(inputs, r_dynamic->inputs()));

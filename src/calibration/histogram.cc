@@ -169,8 +169,13 @@ void AbsHistogram::Add(const float* values, std::size_t n) {
     pending_zeros_ = 0;
   } else if (amax > data_.upper_edge()) {
     // ORT: np.arange(last + width, amax + width, width) new edges → ceil((amax − last)/width) bins.
-    auto extra = static_cast<std::size_t>(std::ceil((amax - data_.upper_edge()) / data_.bin_width));
-    if (data_.upper_edge() + extra * data_.bin_width < amax) ++extra;
+    // Where that would exceed max_bins, pairs are merged first (width doubles), so a sudden huge
+    // value never allocates more than max_bins counters.
+    auto extra_bins = [&] { return std::ceil((amax - data_.upper_edge()) / data_.bin_width); };
+    while (static_cast<double>(data_.counts.size()) + extra_bins() > static_cast<double>(max_bins_))
+      data_ = MergeBins(data_, 2, /*symmetric=*/false);
+    auto extra = static_cast<std::size_t>(extra_bins());
+    if (data_.upper_edge() + static_cast<double>(extra) * data_.bin_width < amax) ++extra;
     data_.counts.resize(data_.counts.size() + extra, 0);
     while (data_.counts.size() > max_bins_) data_ = MergeBins(data_, 2, /*symmetric=*/false);
   }
@@ -203,8 +208,12 @@ void SymmetricHistogram::Add(const float* values, std::size_t n) {
   } else {
     const double old_threshold = -data_.lower_edge;
     if (threshold > old_threshold) {
-      // ORT merge_histogram: half_increased_bins = int((new − old) // stride + 1) on each side.
-      const auto half = static_cast<std::size_t>(std::floor((threshold - old_threshold) / data_.bin_width)) + 1;
+      // ORT merge_histogram: half_increased_bins = int((new − old) // stride + 1) on each side
+      // (pairs merged first where that would exceed max_bins, as in AbsHistogram::Add).
+      auto half_bins = [&] { return std::floor((threshold + data_.lower_edge) / data_.bin_width) + 1; };
+      while (static_cast<double>(data_.counts.size()) + 2 * half_bins() > static_cast<double>(max_bins_))
+        data_ = MergeBins(data_, 2, /*symmetric=*/true);
+      const auto half = static_cast<std::size_t>(half_bins());
       std::vector<std::uint64_t> grown(data_.counts.size() + 2 * half, 0);
       std::copy(data_.counts.begin(), data_.counts.end(), grown.begin() + static_cast<std::ptrdiff_t>(half));
       data_.counts.swap(grown);

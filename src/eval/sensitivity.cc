@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "qbench/core/error.h"
 
@@ -46,13 +47,8 @@ LayerSensitivity Score(const AccuracyResult& r) {
   s.agreement = r.top1_agreement;
   s.kl = r.mean_kl;
   s.top1 = r.top1;
-  if (r.labelled > 0 && std::isfinite(r.reference_top1)) {
-    s.drop_points = 100.0 * (r.reference_top1 - r.top1);
-  } else if (std::isfinite(r.top1_agreement)) {
-    s.drop_points = 100.0 * (1.0 - r.top1_agreement);
-  } else {
-    s.drop_points = 0.0;  // not a classifier: no top-1 to lose; layers rank by SQNR alone
-  }
+  // Agreement, not the top-1 difference: label-free, and one noisy count instead of the difference of two.
+  s.drop_points = std::isfinite(r.top1_agreement) ? 100.0 * (1.0 - r.top1_agreement) : 0.0;
   return s;
 }
 
@@ -107,7 +103,7 @@ std::vector<LayerSensitivity> RankLayerSensitivity(const Model& fp32, const std:
   ReplayRunner reference(*fp32_runner);
   std::vector<LayerSensitivity> ranked;
   for (std::size_t k = 0; k < layers.size(); ++k) {
-    std::vector<std::string> keep;
+    std::vector<std::string> keep = options.also_float;
     for (std::size_t j = 0; j < layers.size(); ++j) {
       if (j != k) keep.push_back(layers[j].name);
     }
@@ -117,10 +113,11 @@ std::vector<LayerSensitivity> RankLayerSensitivity(const Model& fp32, const std:
     if (options.progress) options.progress(k + 1, layers.size(), s);
     ranked.push_back(s);
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const LayerSensitivity& a, const LayerSensitivity& b) {
-    if (a.drop_points != b.drop_points) return a.drop_points > b.drop_points;
-    const double sa = std::isnan(a.sqnr_db) ? 1e300 : a.sqnr_db, sb = std::isnan(b.sqnr_db) ? 1e300 : b.sqnr_db;
-    return sa < sb;
+  // SQNR first: continuous, so it separates layers that a few hundred samples' agreement cannot.
+  auto key = [](double v) { return std::isnan(v) ? std::numeric_limits<double>::infinity() : v; };
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const LayerSensitivity& a, const LayerSensitivity& b) {
+    if (key(a.sqnr_db) != key(b.sqnr_db)) return key(a.sqnr_db) < key(b.sqnr_db);
+    return a.drop_points > b.drop_points;
   });
   return ranked;
 }

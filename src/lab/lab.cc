@@ -174,7 +174,7 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   out += "  calibration: " +
          (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
          fmt::format(", {} sample(s)\n", config.calibration_size);
-  out += "\n  model                        MACs/sample   points   est. time\n";
+  out += fmt::format("\n  {:<44} {:>11}   {:>6}   {:>9}\n", "model", "MACs/sample", "points", "est. time");
   for (const auto& m : plan.models) {
     double s = plan.model_setup_seconds.count(m.name) ? plan.model_setup_seconds.at(m.name) : 0;
     std::int64_t pts = 0;
@@ -186,10 +186,10 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     const std::int64_t macs = plan.macs_per_sample.count(MacsKey(m.name, config.input_sizes.values.front()))
                                   ? plan.macs_per_sample.at(MacsKey(m.name, config.input_sizes.values.front()))
                                   : 0;
-    out += fmt::format("  {:<28} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")",
+    out += fmt::format("  {:<44} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")",
                        macs > 0 ? fmt::format("{:.3f} G", macs / 1e9) : std::string("?"), pts, FormatDuration(s));
   }
-  if (plan.roofline_seconds > 0) out += fmt::format("  {:<28} {:>11}   {:>6}   {:>9}\n", "roofline peaks (once, cached)", "", "", FormatDuration(plan.roofline_seconds));
+  if (plan.roofline_seconds > 0) out += fmt::format("  {:<44} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", "", "", FormatDuration(plan.roofline_seconds));
   out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);
   return out;
 }

@@ -224,6 +224,10 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         if (indices_used) { refuse("MaxPool indices output is used"); break; }
         if (!is_float(node.input(0)) || !outputs_float) { refuse("input or output is not float32"); break; }
         if (!produced_by_quantized(node.input(0))) { refuse("its input is not produced by a quantized node (nothing to keep in int8)"); break; }
+        if (idx.graph_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
+          refuse("its output is a graph output, which stays float");
+          break;
+        }
         p.act_inputs = {0};
         p.quantized = true;
         break;
@@ -239,6 +243,10 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         if (!producer_ok) { refuse("its input is not the output of a quantized Conv/Gemm/MatMul/Add/Mul/Concat/pool"); break; }
         if (idx.UseCount(in) != 1) { refuse("its input has other consumers, so the range cannot be folded"); break; }
         if (!(lo <= 0.0 && hi >= 0.0)) { refuse("Clip range " + JoinBounds(lo, hi) + " does not contain 0"); break; }
+        if (idx.graph_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
+          refuse("its output is a graph output, which stays float");
+          break;
+        }
         if (!outputs_float) { refuse("output is not float32"); break; }
         p.folded = true;
         p.quantized = true;
@@ -257,19 +265,29 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
 
   // The tensors that get a Q→DQ pair: activation inputs and the output of every quantized node.
   auto add_act = [&](const std::string& t) {
-    if (!t.empty() && plan.act_set.insert(t).second) plan.act_tensors.push_back(t);
+    if (t.empty() || (idx.graph_outputs.count(t) && !options.quantize_graph_outputs)) return;
+    if (plan.act_set.insert(t).second) plan.act_tensors.push_back(t);
   };
   auto final_name = [&](std::string t) {  // follows Conv → Relu → Clip chains
     for (auto it = plan.output_rename.find(t); it != plan.output_rename.end(); it = plan.output_rename.find(t)) t = it->second;
     return t;
   };
+  std::set<std::string> read_by_quantized;
+  for (int i = 0; i < n; ++i) {
+    const StaticNodePlan& p = plan.nodes[static_cast<size_t>(i)];
+    if (p.quantized && !p.folded)
+      for (int k : p.act_inputs) read_by_quantized.insert(g.node(i).input(k));
+  }
   for (int i = 0; i < n; ++i) {
     const StaticNodePlan& p = plan.nodes[static_cast<size_t>(i)];
     if (!p.quantized || p.folded) continue;
     const onnx::NodeProto& node = g.node(i);
     for (int k : p.act_inputs) add_act(node.input(k));
-    add_act(final_name(node.output(0)));
-    if (p.role == StaticRole::kPassthrough) plan.share[final_name(node.output(0))] = node.input(0);
+    // ORT's CPU provider has no QDQ ConvTranspose fusion: a Q after it only adds error unless a
+    // quantized node reads the tensor.
+    const std::string out = final_name(node.output(0));
+    if (p.role != StaticRole::kConvTranspose || read_by_quantized.count(out)) add_act(out);
+    if (p.role == StaticRole::kPassthrough) plan.share[out] = node.input(0);
   }
 
   // Concat: an input written only for the Concat by a quantized compute node takes the output's params.

@@ -54,6 +54,7 @@ class QdqWriter {
   void EmitQdq(const std::string& t, onnx::NodeProto* producer);
   std::string EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how);
   std::string EmitConstInput(const std::string& name);
+  std::string EmitFloatOnlyDq(const onnx::NodeProto& node);
 
   const Model& in_;
   const QuantizeOptions& options_;
@@ -66,6 +67,7 @@ class QdqWriter {
   std::vector<onnx::NodeProto> nodes_;            // the output node list
   std::map<std::string, QuantParams> params_;
   std::map<std::string, std::string> dq_name_;    // activation tensor → its DequantizeLinear output
+  std::map<std::string, std::string> q_name_;     // activation tensor → its QuantizeLinear output
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
 };
 
@@ -116,6 +118,39 @@ void QdqWriter::EmitQdq(const std::string& t, onnx::NodeProto* producer) {
   nodes_.push_back(MakeNode("QuantizeLinear", names_.Unique(t + "_QuantizeLinear"), {source, scale, zp}, {q_out}));
   nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(t + "_DequantizeLinear"), {q_out, scale, zp}, {dq_out}));
   dq_name_[t] = dq_out;
+  q_name_[t] = q_out;
+}
+
+// A float Conv/ConvTranspose/Gemm that reads a DQ output with a scalar scale and writes into a Q is
+// quantized anyway by ORT's WeightBiasQuantization transformer (it quantizes float weights per
+// tensor). To keep an excluded node fp32, it reads its own DequantizeLinear whose scale and zero
+// point are vectors along the channel axis (same values), which that transformer skips.
+// Returns "" when the channel count is unknown (the shared DQ is used then).
+std::string QdqWriter::EmitFloatOnlyDq(const onnx::NodeProto& node) {
+  const std::string& t = node.input(0);
+  const onnx::TensorProto* w = node.input_size() >= 2 ? idx_.Initializer(node.input(1)) : nullptr;
+  if (!q_name_.count(t) || !w || w->dims_size() < 2) return "";
+  std::int64_t channels = 0;
+  int axis = 1;
+  if (node.op_type() == "Conv") {
+    channels = w->dims(1) * AttrInt(node, "group", 1);
+  } else if (node.op_type() == "ConvTranspose") {
+    channels = w->dims(0);
+  } else {  // Gemm: K runs along axis 1 of A (axis 0 when transA=1)
+    channels = AttrInt(node, "transB", 0) ? w->dims(1) : w->dims(0);
+    axis = AttrInt(node, "transA", 0) ? 0 : 1;
+  }
+  if (channels <= 0) return "";
+  const QuantParams& p = ParamsOf(t);
+  const std::string scale = names_.Unique(t + "_scale_per_axis"), zp = names_.Unique(t + "_zero_point_per_axis");
+  SetVectorInitializer(g_, scale, std::vector<float>(static_cast<size_t>(channels), p.scale), {channels});
+  SetVectorInitializer(g_, zp, options_.activation_type, std::vector<std::int32_t>(static_cast<size_t>(channels), p.zero_point),
+                       {channels});
+  const std::string out = names_.Unique(t + "_dequantized_for_" + (node.name().empty() ? node.op_type() : node.name()));
+  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(out + "_DequantizeLinear"), {q_name_.at(t), scale, zp}, {out});
+  SetAttrInt(&dq, "axis", axis);
+  nodes_.push_back(dq);
+  return out;
 }
 
 // Constant input of Add/Mul/Concat: activation type, per tensor, range from its values.
@@ -221,6 +256,11 @@ Model QdqWriter::Run() {
       if (p.role == StaticRole::kPassthrough) how = "int8 pass-through (reuses its input's scale/zero point)";
       if (p.role == StaticRole::kConcat && options_.share_concat_scales) how += ", inputs share the output scale where they can";
       d.how = how;
+    }
+    const bool weight_op = node.op_type() == "Conv" || node.op_type() == "ConvTranspose" || node.op_type() == "Gemm";
+    if (!p.quantized && weight_op && IsDefaultDomain(node) && node.input_size() >= 2) {
+      const std::string own = EmitFloatOnlyDq(node);
+      if (!own.empty()) node.set_input(0, own);
     }
     for (int k = 0; k < node.input_size(); ++k)
       if (auto it = dq_name_.find(node.input(k)); it != dq_name_.end()) node.set_input(k, it->second);

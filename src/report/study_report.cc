@@ -104,8 +104,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
 
   md += "# qbench lab report\n\n";
   std::string isa;
-  if (env.is_object() && env.contains("isa_flags") && env["isa_flags"].is_object())
-    for (const auto& [k, v] : env["isa_flags"].items())
+  if (env.is_object() && env.contains("isa") && env["isa"].is_object())
+    for (const auto& [k, v] : env["isa"].items())
       if (v.is_boolean() && v.get<bool>()) isa += (isa.empty() ? "" : ", ") + k;
   md += fmt::format("Measured on **{}** ({} logical cores{}), ONNX Runtime {} ({} provider), qbench {} ({}, {} build), {}.\n\n",
                     EnvString(env, "cpu_model").empty() ? "an unknown CPU" : EnvString(env, "cpu_model"),

@@ -9,11 +9,15 @@ namespace qbench::zoo_internal {
 namespace {
 // The calibration batch: one seeded standard-normal image (its size is set per architecture).
 constexpr int kCalibrationBatch = 1;
-// A channel with n samples trusts its own statistics with weight n / (n + kShrinkSamples), the
-// layer's average for the rest (James–Stein-style shrinkage: few samples give noisy variances).
+// A channel's mean comes from its own n samples with weight n / (n + kShrinkSamples) and from the
+// layer's average for the rest (shrinkage: a few samples give a noisy mean). The variance is the
+// layer's (average within-channel variance, from C·n samples): dividing each channel by its own
+// noisy variance would overestimate the gain on average (E[1/v̂] > 1/v, Jensen's inequality), and
+// that bias compounds through fifty layers.
 constexpr double kShrinkSamples = 16;
 // BatchNorm-like target of each normalised channel: gamma = exp(kLogGammaStd · z), beta =
-// kBetaStd · z' (z, z' standard normal), so channel ranges differ as in trained networks.
+// kBetaStd · z' (z, z' standard normal), so channel ranges and ReLU sparsity differ per channel
+// as in trained networks (and pooled features differ between channels).
 constexpr double kLogGammaStd = 0.25;
 constexpr double kBetaStd = 0.3;
 }  // namespace
@@ -178,8 +182,7 @@ void ZooNet::Normalize(const std::string& path, bool per_tensor, bool random_aff
     const double gamma = gamma_scale * (random_affine ? std::exp(kLogGammaStd * rng.Normal()) : 1.0);
     const double beta = kBetaStd * rng.Normal();
     const double m = per_tensor ? layer_mean : shrink * mean[ch] + (1 - shrink) * layer_mean;
-    const double v = layer_var;
-    const double scale = gamma / std::sqrt(v + eps);
+    const double scale = gamma / std::sqrt(layer_var + eps);
     const double shift = beta - m * scale;
     for (std::int64_t i = 0; i < row; ++i) weight[ch * row + i] = static_cast<float>(weight[ch * row + i] * scale);
     bias[ch] = static_cast<float>(shift);

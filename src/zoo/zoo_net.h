@@ -92,8 +92,12 @@ class ZooNet {
   /// moves them into the model so the weights are copied only once.
   void AddInitializer(const std::string& name, const std::vector<std::int64_t>& dims, const std::vector<float>& values);
   std::vector<float> HeNormal(const std::string& path, std::int64_t count, std::int64_t fan_in) const;
-  /// Normalises `y` (the layer's output without bias) in place and folds the affine map into
-  /// `weight` ([cout, ...] row-major) and `bias` (cout).
+  /// Normalises `y` (the layer's output without bias) in place, as BatchNorm in training mode with
+  /// the calibration batch's statistics, and folds the affine map into `weight` ([cout, ...]
+  /// row-major) and `bias` (cout): per channel, mean → beta_c (shrunk toward the layer mean when
+  /// the channel has few samples) and the layer's std → gamma_c · gamma_scale. `per_tensor`: one
+  /// mean and variance over every element (for [N,C,1,1] and [N,C] outputs). `random_affine`
+  /// false: gamma_c = 1.
   void Normalize(const std::string& path, bool per_tensor, bool random_affine, double gamma_scale, Act& y,
                  std::vector<float>& weight, std::vector<float>& bias) const;
 

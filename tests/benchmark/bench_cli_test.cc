@@ -142,7 +142,8 @@ TEST(BenchCli, FixedBatchModelSkipsBatch8WithReason) {
 TEST(BenchCli, TokenIdModelRunsAtEveryBatch) {
   QBENCH_REQUIRE_SHARED(model, "cases/c16_int64_token_ids/model.onnx");
   const std::string dir = TempDir();
-  const auto r = RunCommand(CliPath() + " bench " + model + " --batch 1,8 --dim seq=7" + kFast + " --json " + dir + "/r.json");
+  // --dim before the model: it takes one value and leaves the model positional alone.
+  const auto r = RunCommand(CliPath() + " bench --dim seq=7 " + model + " --batch 1,8" + kFast + " --json " + dir + "/r.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(Slurp(dir + "/r.json"));
   ASSERT_EQ(j["results"].size(), 2u);

@@ -106,6 +106,18 @@ TEST(RandomReader, FixedBatchModelIsForcedToItsBatch) {
   EXPECT_TRUE(HasWarning(w, "calibration_batch_fixed"));
 }
 
+TEST(NpyReader, FixedBatchOfTwoDropsAPartialLastBatch) {
+  const std::string dir = testing::TempDir();
+  WriteNpy(dir + "/x.npy", Iota({3, 3, 4, 4}));
+  CalibrationDataSpec spec;
+  spec.path = dir + "/x.npy";
+  WarningList w;
+  auto batches = ReadAll(*MakeCalibrationDataReader(ImageModel(2), spec, &w));
+  ASSERT_EQ(batches.size(), 1u);  // samples 0,1; sample 2 cannot fill a batch of 2
+  EXPECT_EQ(batches[0][0].shape, (std::vector<std::int64_t>{2, 3, 4, 4}));
+  EXPECT_TRUE(HasWarning(w, "calibration_partial_batch_dropped"));
+}
+
 TEST(NpyReader, FileWithBatchDimIsSlicedIntoSamplesAndRebatched) {
   const std::string dir = testing::TempDir();
   WriteNpy(dir + "/x.npy", Iota({6, 3, 4, 4}));

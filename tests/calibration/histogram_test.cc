@@ -162,6 +162,33 @@ TEST(AbsHistogram, GrowthBeyondMaxBinsMergesPairsExactly) {
   EXPECT_EQ(d.total, 3u);
 }
 
+TEST(AbsHistogram, MemoryStaysBoundedWhileTheRangeKeepsGrowing) {
+  // 40 batches, each 10x wider than the last: without merging the bin count would explode.
+  AbsHistogram h(16);
+  std::uint64_t added = 0;
+  for (int k = 0; k < 40; ++k) {
+    std::vector<float> v = {std::pow(10.0f, static_cast<float>(k) / 4), 0.5f};
+    h.Add(v.data(), v.size());
+    added += v.size();
+    ASSERT_LE(h.data().counts.size(), 64u) << k;  // at most 4 x num_bins
+  }
+  const auto& d = h.data();
+  EXPECT_EQ(std::accumulate(d.counts.begin(), d.counts.end(), std::uint64_t{0}), added);
+  EXPECT_GE(d.upper_edge(), std::pow(10.0, 39.0 / 4) * (1 - 1e-6));
+  // A sudden 1e30 (a diverging activation) merges first instead of allocating 1e20 bins.
+  std::vector<float> huge = {1e30f, -1e30f};
+  h.Add(huge.data(), huge.size());
+  EXPECT_LE(h.data().counts.size(), 64u);
+  EXPECT_GE(h.data().upper_edge(), 1e30);
+  SymmetricHistogram sym(16);
+  std::vector<float> small = {-1e-3f, 1e-3f};
+  sym.Add(small.data(), small.size());
+  sym.Add(huge.data(), huge.size());
+  EXPECT_LE(sym.data().counts.size(), 64u);
+  EXPECT_LE(sym.data().lower_edge, -1e30);
+  EXPECT_EQ(std::accumulate(sym.data().counts.begin(), sym.data().counts.end(), std::uint64_t{0}), 4u);
+}
+
 TEST(AbsHistogram, ZerosBeforeTheFirstNonZeroBatchLandInBinZero) {
   AbsHistogram h(4);
   std::vector<float> zeros(5, 0.0f), a = {4.0f};

@@ -55,5 +55,38 @@ TEST(EvalCli, ExitCodes) {
   EXPECT_NE(mismatch.err.find("[3,224,224]"), std::string::npos) << mismatch.err;
 }
 
+// `qbench sensitivity` on the fmnist SqueezeNet (26 Conv layers, 16 samples per candidate): every
+// layer is ranked once, by SQNR ascending, with MAC shares that add up to 1 (all its MACs are in
+// Conv); --fallback-top 2 keeps the first two of the ranking fp32.
+TEST(SensitivityCli, RanksEveryConvOfSqueezeNet) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
+  const std::string json_path = testing::TempDir() + "/sens.json";
+  auto r = testing::RunCommand(testing::CliPath() + " sensitivity " + model + " --dataset " + data +
+                               " --limit 16 --batch 16 --calibration-size 16 --threads 2 --fallback-top 2 --json " +
+                               json_path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(ReadFileBytes(json_path));
+  const auto& layers = j["layers"];
+  ASSERT_EQ(layers.size(), 26u);
+  double share = 0, previous = -1e9;
+  for (const auto& l : layers) {
+    EXPECT_EQ(l["op_type"], "Conv");
+    share += l["mac_share"].get<double>();
+    const double sqnr = l["sqnr_db"].get<double>();
+    EXPECT_GE(sqnr, previous);
+    EXPECT_GT(sqnr, 10.0);  // one int8 layer alone keeps the logits close
+    previous = sqnr;
+  }
+  EXPECT_NEAR(share, 1.0, 1e-9);
+  const auto& steps = j["fallback"]["steps"];
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_TRUE(steps[0]["keep_float"].empty());
+  ASSERT_EQ(steps[1]["keep_float"].size(), 2u);
+  EXPECT_EQ(steps[1]["keep_float"][0], layers[0]["name"]);
+  EXPECT_EQ(steps[1]["keep_float"][1], layers[1]["name"]);
+  EXPECT_NE(r.out.find("--exclude " + layers[0]["name"].get<std::string>()), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace qbench

@@ -253,8 +253,11 @@ void RegisterBench(CLI::App& app) {
   cmd->add_option("--graph-optimization", opts->graph_optimization, "disable, basic, extended or all")
       ->default_str("all");
   cmd->add_option("--provider", opts->provider, "Execution provider (cpu by default)")->default_str("cpu");
-  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224");
-  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128");
+  // allow_extra_args(false): each --shape/--dim takes one value, so a model path after it stays a model.
+  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224")
+      ->allow_extra_args(false);
+  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
+      ->allow_extra_args(false);
   cmd->add_option("--batch", opts->batch,
                   "Batch size, or a sweep 1,2,4,8; a file that fixes batch 1 is rewritten, or the point is "
                   "skipped with the reason");

@@ -21,7 +21,7 @@ namespace {
 
 struct QuantizeCliOptions {
   std::string model, output, mode = "static", activation_type = "u8";
-  bool per_channel = false, per_tensor = false, naive_hardsigmoid = false;
+  bool per_channel = false, per_tensor = false, naive_hardsigmoid = false, quantize_outputs = false;
   std::string calibration_data, calibration_method = "percentile", preset, mean, std_dev, layout, report_path;
   std::size_t calibration_size = 100;
   double percentile = 99.999;
@@ -67,6 +67,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.activation_type = ParseActivationType(o.activation_type);
   options.exclude = o.exclude;
   options.quantize_hardsigmoid_mul = o.naive_hardsigmoid;
+  options.quantize_graph_outputs = o.quantize_outputs;
   options.calibration.method = ParseCalibrationMethod(o.calibration_method);
   options.calibration.percentile = o.percentile;
   options.intra_op_threads = o.threads;
@@ -168,6 +169,8 @@ void RegisterQuantize(CLI::App& app) {
   cmd->add_option("--report", o->report_path, "Also write the coverage report as JSON to FILE (atomically)");
   cmd->add_flag("--naive-hardsigmoid", o->naive_hardsigmoid,
                 "Static: also quantize Mul nodes fed by HardSigmoid (ORT's default recipe; slower on MobileNetV3)");
+  cmd->add_flag("--quantize-outputs", o->quantize_outputs,
+                "Static: quantize the graph outputs too (lets ORT fuse a final Conv; adds output quantization error)");
   cmd->callback([o] { RunQuantize(*o); });
 }
 

@@ -3,6 +3,7 @@
 // fallback (--fallback-top K / --max-drop P).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -66,13 +67,13 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calibration_method + " on " + o.data.dataset + ")");
   SensitivityQuantizer quantizer(fp32, qo, calib, &warnings);
   std::int64_t total_macs = 0;
-  const std::vector<LayerInfo> layers = quantizer.QuantizableLayers(&total_macs);
+  SensitivityOptions so;
+  const std::vector<LayerInfo> layers = quantizer.QuantizableLayers(&total_macs, &so.also_float);
   if (layers.empty()) {
     throw Error(ErrorCode::kUnsupported, "the " + o.mode + " quantization of " + o.model +
                                              " quantizes no named MAC-bearing layer (Conv, Gemm, MatMul, ...): nothing to rank");
   }
   const QuantizeFn quantize = quantizer.Fn();
-  SensitivityOptions so;
   so.eval.limit = o.limit;
   so.eval.batch_size = o.batch;
   so.eval.decode_threads = o.decode_threads;
@@ -89,14 +90,18 @@ void RunSensitivity(const SensitivityCliOptions& o) {
                                 "the rest fp32\n\n",
                                 o.model, o.mode, o.calibration_method, o.calibration_size, dataset->Describe(),
                                 DescribePreprocess(spec.preprocess), layers.size());
-  out += fmt::format("{:>4}  {:<36}{:<14}{:>8}{:>11}{:>12}{:>11}{:>9}\n", "rank", "layer", "op", "MACs", "SQNR dB",
-                     "agreement", "KL nats", "drop");
+  std::size_t width = 6;
+  for (const auto& s : ranked) width = std::max(width, s.layer.name.size() + 2);
+  out += fmt::format("{:>4}  {:<{}}{:<14}{:>8}{:>11}{:>12}{:>11}{:>9}{:>9}\n", "rank", "layer", width, "op", "MACs",
+                     "SQNR dB", "agreement", "KL nats", "drop", "top-1");
   for (std::size_t i = 0; i < ranked.size(); ++i) {
     const auto& s = ranked[i];
-    out += fmt::format("{:>4}  {:<36}{:<14}{:>7.1f}%{:>11}{:>12}{:>11.5f}{:>9.2f}\n", i + 1, s.layer.name, s.layer.op_type,
-                       100 * s.mac_share, Db(s.sqnr_db), Frac(s.agreement), s.kl, s.drop_points);
+    out += fmt::format("{:>4}  {:<{}}{:<14}{:>7.1f}%{:>11}{:>12}{:>11.5f}{:>9.2f}{:>9}\n", i + 1, s.layer.name, width,
+                       s.layer.op_type, 100 * s.mac_share, Db(s.sqnr_db), Frac(s.agreement), s.kl, s.drop_points,
+                       Frac(s.top1));
   }
-  out += "\ndrop = percentage points of top-1 lost vs fp32 (with labels), else of top-1 agreement.\n";
+  out += "\nranked by SQNR of the logits vs fp32 (lowest = most sensitive); drop = 100 x (1 - top-1 agreement),\n"
+         "in percentage points; top-1 (with labels) of the model with only that layer quantized.\n";
 
   nlohmann::json j = {{"model", o.model}, {"scheme", o.mode}, {"calibration_method", o.calibration_method},
                       {"dataset", dataset->Describe()}, {"samples", o.limit}, {"total_macs", total_macs}};
@@ -135,7 +140,11 @@ void RunSensitivity(const SensitivityCliOptions& o) {
     for (const auto& k : chosen.keep_float) keep += (keep.empty() ? "" : ",") + k;
     out += fmt::format("chosen: keep {} layer(s) fp32{}{}\n", chosen.keep_float.size(), keep.empty() ? "" : ": ", keep);
     if (!plan.target_met) out += "the target was NOT met even with every layer fp32\n";
-    if (!keep.empty()) out += "quantize with: --exclude " + keep + "\n";
+    if (!keep.empty()) {
+      out += "quantize with:";
+      for (const auto& k : chosen.keep_float) out += " --exclude " + k;
+      out += "\n";
+    }
     j["fallback"] = {{"steps", js}, {"chosen", plan.chosen}, {"target_met", plan.target_met}};
   }
   nlohmann::json w = nlohmann::json::array();

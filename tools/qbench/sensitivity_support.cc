@@ -39,7 +39,8 @@ Model SensitivityQuantizer::Quantize(const std::vector<std::string>& keep_float)
   return QuantizeModelWithRanges(fp32_, o, ranges_, nullptr).model;
 }
 
-std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* total_macs) {
+std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* total_macs,
+                                                               std::vector<std::string>* other_quantized) {
   const ModelSummary summary = InspectModel(fp32_);
   std::map<std::string, std::int64_t> macs;
   for (const auto& n : summary.nodes) macs[n.name] = n.macs;
@@ -49,7 +50,11 @@ std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* tot
   std::vector<LayerInfo> layers;
   for (const auto& d : full.report.nodes) {
     auto it = macs.find(d.name);
-    if (!d.quantized || it == macs.end() || it->second <= 0 || d.name.empty() || d.name[0] == '#') continue;
+    if (!d.quantized || d.name.empty() || d.name[0] == '#') continue;
+    if (it == macs.end() || it->second <= 0) {
+      if (other_quantized) other_quantized->push_back(d.name);
+      continue;
+    }
     layers.push_back({d.name, d.op_type, it->second});
   }
   return layers;

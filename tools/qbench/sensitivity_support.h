@@ -6,7 +6,7 @@
 // Use:
 //   auto q = std::make_shared<SensitivityQuantizer>(fp32, options, calibration_spec, &warnings);
 //   std::int64_t total_macs = 0;
-//   auto layers = q->QuantizableLayers(&total_macs);
+//   auto layers = q->QuantizableLayers(&total_macs, &so.also_float);
 //   auto ranked = RankLayerSensitivity(fp32, layers, total_macs, q->Fn(), dataset, so);
 //   auto plan = PlanFallback(fp32, ranked, total_macs, q->Fn(), dataset, {K, P}, so);
 //   Model chosen = q->Quantize(plan.steps[plan.chosen].keep_float);
@@ -40,9 +40,10 @@ class SensitivityQuantizer {
 
   /// The layers the full quantization quantizes that carry MACs (Conv, Gemm, MatMul, ...: the ones
   /// worth keeping fp32), in graph order, with their MACs at the model's own input shapes (dynamic
-  /// dims = 1); `total_macs` (may be null) gets the whole model's MACs. Unnamed nodes are left out
-  /// (an exclusion cannot name them).
-  std::vector<LayerInfo> QuantizableLayers(std::int64_t* total_macs);
+  /// dims = 1); `total_macs` (may be null) gets the whole model's MACs; `other_quantized` (may be
+  /// null) the names of the other nodes it quantizes (for SensitivityOptions::also_float).
+  /// Unnamed nodes are left out (an exclusion cannot name them).
+  std::vector<LayerInfo> QuantizableLayers(std::int64_t* total_macs, std::vector<std::string>* other_quantized = nullptr);
 
   /// A QuantizeFn calling Quantize(); the object must outlive it.
   QuantizeFn Fn();

@@ -1,10 +1,12 @@
 set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/main.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_inspect.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_zoo.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_bench.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_quantize.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_eval.cc
   ${CMAKE_CURRENT_LIST_DIR}/dataset_flags.cc
   ${CMAKE_CURRENT_LIST_DIR}/sensitivity_support.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sensitivity.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_lab.cc
 )

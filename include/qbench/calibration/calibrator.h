@@ -49,15 +49,24 @@ struct CalibrationOptions {
 };
 
 /// Streaming range collector for many tensors. Keeps only running min/max and fixed-bin
-/// histograms, never the activations. One subclass per method (MakeCalibrator).
+/// histograms, never the activations. One subclass per method (MakeCalibrator); the histograms
+/// and range rules are in qbench/calibration/histogram.h:
+///  - MinMax: running min/max (ORT MinMaxCalibrater);
+///  - Percentile: |x| histogram, symmetric percentile clip (ORT PercentileCalibrater, symmetric);
+///  - Entropy: x histogram over [-T, T], KL-divergence threshold (TensorRT / ORT EntropyCalibrater);
+///  - MSE: same histogram, threshold with the least uint8 quantization error.
+/// NaN and ±Inf values are skipped. A tensor collected only with NaN/Inf (or n = 0) gets [0, 0].
 class Calibrator {
  public:
   virtual ~Calibrator() = default;
-  /// Adds one batch of values of tensor `name` (float32, any shape, n values).
+  /// Adds one batch of values of tensor `name` (float32, any shape, n values). Memory per tensor is
+  /// bounded (at most 4·num_bins histogram counters) whatever the number or size of batches.
   virtual void Collect(const std::string& name, const float* values, std::size_t n) = 0;
-  /// The range per collected tensor.
+  /// The range per collected tensor (call after the last Collect; may be called again).
   virtual CalibrationTable ComputeRanges() const = 0;
 };
+/// The calibrator of options.method. Throws Error(kInvalidArgument) for num_bins < 2, a percentile
+/// outside (0, 100], or (Entropy) num_quantized_bins outside [2, num_bins], quoting the value.
 std::unique_ptr<Calibrator> MakeCalibrator(const CalibrationOptions& options);
 
 /// Supplies calibration feeds (model inputs in Model::Inputs() order), one batch per call,
@@ -69,20 +78,37 @@ class CalibrationDataReader {
   virtual std::string Describe() const = 0;
 };
 
-/// Where calibration data comes from: `path` empty → seeded random input (a warning says random
-/// data gives unrepresentative ranges); an image folder / labels CSV (preprocessed as `preprocess`);
-/// a .npy file or a folder of .npy files (each one model input, with or without batch dim).
+/// Where calibration data comes from (`path`):
+///  - empty: seeded random input (GenerateInputs: float ~ N(0,1), integers over the range the graph
+///    implies); adds the warning "calibration_random_data" (random data gives unrepresentative ranges);
+///  - a .npy file (single-input models): one sample (the input's rank − 1, no batch dim) or a stack
+///    [N, ...] of samples;
+///  - a folder of .npy files: single-input models — each file one sample or a stack, in name order;
+///    several inputs — one `<input name>.npy` stack per input;
+///  - a folder of folders holding .npy files (ONNX test-data layout, e.g. set_0/input_0.npy): each
+///    folder one sample (or stack) per input, file `<input name>.npy` or `input_<index>.npy`;
+///    `labels.npy` / `*.labels.npy` are never read as inputs;
+///  - anything else (image folder, labels CSV, class folders, raw .u8): eval's OpenDataset with
+///    `preprocess` (single-input models).
+/// float64 arrays are converted to float32 and int32 to int64; other dtype mismatches are errors.
 struct CalibrationDataSpec {
   std::string path;
   PreprocessOptions preprocess;
-  std::size_t size = 100;      ///< number of samples to use (--calibration-size)
-  std::size_t batch_size = 1;  ///< samples per Run (fixed-batch models force 1)
-  std::uint64_t seed = 0;
+  std::size_t size = 100;      ///< samples to use at most (--calibration-size); 0 = all (not for random)
+  /// Samples per Run. A model whose file fixes dim 0 (e.g. [1,3,224,224]) is run at that batch
+  /// instead (warning "calibration_batch_fixed" when this asked for another); a last partial batch
+  /// is then dropped (warning "calibration_partial_batch_dropped"). Samples whose shapes differ
+  /// (dynamic dims) go to separate batches.
+  std::size_t batch_size = 1;
+  std::uint64_t seed = 0;      ///< random input only
   /// Random input only: values for dynamic non-batch dims (--dim/--shape), as ResolveInputShapes.
   ShapeOverrides shape_overrides;
 };
-/// Throws Error(kNotFound)/Error(kInvalidInput) naming the path; Error(kInvalidArgument) when the
-/// data does not match the model's input (naming input and shapes).
+/// Makes the reader. Files are read lazily, one .npy set or one image at a time. Throws
+/// Error(kNotFound) for a missing path or a set folder without a file for some input (naming both),
+/// Error(kInvalidInput) for unreadable files, Error(kInvalidArgument) when the data does not match
+/// the model (naming the file or dataset, the input and both shapes, or the dtypes) — shape/dtype
+/// mismatches surface from Next() when the offending file is read.
 std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& model, const CalibrationDataSpec& spec,
                                                                  WarningList* warnings);
 

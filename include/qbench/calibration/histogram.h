@@ -83,6 +83,8 @@ HistogramData MergeBins(const HistogramData& hist, std::size_t factor, bool symm
 /// Percentile rule of ORT's compute_percentile with symmetric=True, on an AbsHistogram:
 /// threshold = the lower edge of the first bin b where the cumulative count of bins 0..b reaches
 /// (percentile/100)·total; range = [−threshold, threshold] clipped to the data's [min, max].
+/// Counts are compared as integers (ORT compares a float cumsum of fractions, whose rounding can
+/// move the result to the next non-empty bin).
 /// `percentile` in (0, 100]. With no non-zero value the range is [min, max] (both 0 for all zeros).
 TensorRange PercentileRange(const HistogramData& abs_hist, double percentile);
 

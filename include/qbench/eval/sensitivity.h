@@ -46,13 +46,17 @@ struct LayerSensitivity {
   double agreement = std::numeric_limits<double>::quiet_NaN();  ///< top-1 agreement with fp32, fraction
   double kl = std::numeric_limits<double>::quiet_NaN();         ///< mean KL(fp32 ‖ candidate), nats
   double top1 = std::numeric_limits<double>::quiet_NaN();       ///< with labels, fraction
-  /// Fidelity loss in percentage points: labelled → (fp32 top-1 − top-1)·100; else (1 − agreement)·100.
+  /// Fidelity loss in percentage points: (1 − top-1 agreement with fp32)·100 — label-free, and one
+  /// count rather than the difference of two noisy top-1s; 0 for a model without class scores.
   double drop_points = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct SensitivityOptions {
   EvalOptions eval;        ///< limit, batch, decode threads for every evaluation
   SessionConfig session;   ///< ORT session for the candidate models (threads, provider)
+  /// Other quantizable nodes (no MACs: Add, Concat, MaxPool, ...) that the single-layer candidates
+  /// of RankLayerSensitivity also keep fp32, so that "only that layer quantized" holds.
+  std::vector<std::string> also_float;
   /// Called after each evaluated layer with (layers done, total, the layer's result). May be empty.
   std::function<void(std::size_t, std::size_t, const LayerSensitivity&)> progress;
 };
@@ -76,8 +80,8 @@ class CachedDataset : public Dataset {
 
 /// Ranks `layers` by sensitivity: for each layer, builds quantize(all other layers) — only that
 /// layer quantized — and evaluates it against `fp32` on `dataset` (the fp32 outputs are computed
-/// once and replayed). Returned most sensitive first: by drop_points (descending), then SQNR
-/// (ascending). mac_share uses `total_macs` (> 0; else the sum of the layers' MACs).
+/// once and replayed). Returned most sensitive first: by SQNR of the logits (ascending; continuous,
+/// so it separates layers that the agreement of a few hundred samples cannot), then drop_points. mac_share uses `total_macs` (> 0; else the sum of the layers' MACs).
 /// Throws Error(kInvalidArgument) for an empty layer list; what Evaluate and `quantize` throw.
 std::vector<LayerSensitivity> RankLayerSensitivity(const Model& fp32, const std::vector<LayerInfo>& layers,
                                                    std::int64_t total_macs, const QuantizeFn& quantize,

@@ -47,6 +47,11 @@ struct QuantizeOptions {
   /// Static only: Concat inputs produced only for that Concat take the Concat output's scale and
   /// zero point, so ORT's QLinearConcat copies instead of requantizing (TFLite's rule).
   bool share_concat_scales = true;
+  /// Static only. false (default): graph outputs stay float — no Q→DQ on them, so the model's
+  /// outputs carry no output-quantization error (the textbook scheme of ../shared/cases); a final
+  /// Conv then runs in float in ORT (a final Gemm/MatMul still gets an integer kernel with float
+  /// output). true: graph outputs are quantized too, so ORT can fuse the last node as well.
+  bool quantize_graph_outputs = false;
   CalibrationOptions calibration;       ///< method, percentile, bins (static)
   int intra_op_threads = 0;             ///< ORT threads for calibration / coverage sessions (0 = default)
 };

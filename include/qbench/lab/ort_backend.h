@@ -1,0 +1,52 @@
+// qbench/lab/ort_backend.h — the real LabBackend: zoo models or ONNX files, quantized with the
+// quantization module, timed with the benchmark module on ONNX Runtime sessions, evaluated with
+// the eval module, profiled with ONNX Runtime's profiler.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qbench/core/log.h"
+#include "qbench/lab/lab.h"
+#include "qbench/model/shapes.h"
+
+namespace qbench {
+
+/// Input shapes for a lab point: every input of rank 4 is taken as an image, NCHW
+/// [batch, C, input_size, input_size] (C from the file, 3 when dynamic); other inputs get dim 0 =
+/// batch and their other dims from the file. input_size 0 keeps the file's H and W.
+/// Throws Error(kUnsupported) naming the input when the file fixes H/W to other values than
+/// input_size (the point cannot run at that size).
+ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size);
+
+/// Measures with ONNX Runtime. One model is kept loaded at a time (RunLab's order loads each once);
+/// sessions are reused across batch sizes and input sizes of a dynamic-shape model and created per
+/// batch for a model whose file fixes the batch (rewritten with WithBatchSize).
+/// Timing: each group's variants are timed interleaved (RunInterleaved, exactly `repetitions`
+/// rounds after `warmup_runs` warm-up rounds, no automatic extension) on identical seeded inputs,
+/// sessions created without spin-waiting (MEASUREMENT.md); when the interleaved run fails (e.g. one
+/// variant runs out of memory), each variant is timed alone and its failure recorded.
+class OrtLabBackend : public LabBackend {
+ public:
+  /// `warnings` (may be null) collects the modules' warnings (random calibration data, high CV, …).
+  OrtLabBackend(const LabConfig& config, WarningList* warnings);
+  ~OrtLabBackend() override;
+
+  std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) override;
+  RooflinePeaks EstimatePeaks(std::int64_t threads) override;
+  RooflinePeaks RooflineFor(std::int64_t threads) override;
+  std::vector<ModelRecord> PrepareModel(const ModelJob& job) override;
+  std::vector<PointResult> MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) override;
+  std::vector<OpProfileRecord> ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) override;
+  std::vector<AccuracyRecord> Evaluate(const std::string& model, const std::vector<std::string>& variants) override;
+  void ReleaseModel(const std::string& model) override;
+  nlohmann::json Environment() override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qbench

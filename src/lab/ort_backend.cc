@@ -1,0 +1,540 @@
+#include "qbench/lab/ort_backend.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "qbench/benchmark/bench_report.h"
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/environment.h"
+#include "qbench/benchmark/memory.h"
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/eval/dataset.h"
+#include "qbench/eval/evaluator.h"
+#include "qbench/lab/op_profile.h"
+#include "qbench/lab/roofline.h"
+#include "qbench/model/inspect.h"
+#include "qbench/model/shapes.h"
+#include "qbench/quantization/quantizer.h"
+#include "qbench/runtime/inputs.h"
+#include "qbench/runtime/runner.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench {
+namespace fs = std::filesystem;
+
+ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size) {
+  ShapeOverrides ov;
+  ov.batch = batch;
+  for (const auto& in : model.Inputs()) {
+    if (!in.has_shape || in.shape.size() != 4) continue;
+    std::vector<std::int64_t> shape = {batch, in.shape[1] > 0 ? in.shape[1] : 3, in.shape[2], in.shape[3]};
+    for (int d = 2; d < 4; ++d) {
+      if (input_size > 0) {
+        if (in.shape[d] > 0 && in.shape[d] != input_size)
+          throw Error(ErrorCode::kUnsupported,
+                      fmt::format("input '{}' of this model is fixed to {}x{} pixels; input size {} cannot run (use --input-size {})",
+                                  in.name, in.shape[2], in.shape[3], input_size, in.shape[d]));
+        shape[d] = input_size;
+      } else if (in.shape[d] <= 0) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("input '{}' has a dynamic spatial size; give --input-size", in.name));
+      }
+    }
+    ov.input_shapes[in.name] = shape;
+  }
+  return ov;
+}
+
+namespace {
+
+double NowMs() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+bool FixesBatch(const Model& model) {
+  for (const auto& in : model.Inputs())
+    if (in.has_shape && !in.shape.empty() && in.shape[0] > 0) return true;
+  return false;
+}
+
+// The model as it must be run at `batch`: itself when its batch is dynamic or already `batch`.
+Model AtBatch(const Model& model, std::int64_t batch) {
+  if (!FixesBatch(model)) return model;
+  return WithBatchSize(model, batch);
+}
+
+PreprocessOptions PreprocessFor(const std::string& preset, std::int64_t input_size) {
+  PreprocessOptions p = PreprocessOptions::FromPreset(preset);
+  if (preset == "imagenet" && input_size > 0 && input_size != p.crop) {
+    p.resize_shorter = static_cast<int>(std::lround(static_cast<double>(input_size) * 256.0 / 224.0));
+    p.crop = static_cast<int>(input_size);
+  }
+  return p;
+}
+
+void Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
+  const Statistics& s = m.statistics;
+  r->ok = true;
+  r->error.clear();
+  r->latency.n = static_cast<std::int64_t>(s.n);
+  r->latency.mean_ms = s.mean_ms;
+  r->latency.std_ms = s.stddev_ms;
+  r->latency.median_ms = s.median_ms;
+  r->latency.min_ms = s.min_ms;
+  r->latency.max_ms = s.max_ms;
+  r->latency.p90_ms = s.p90_ms;
+  r->latency.ci95_low_ms = s.median_ci_low_ms;
+  r->latency.ci95_high_ms = s.median_ci_high_ms;
+  r->latency.cv = s.cv;
+  r->latency.ci_method = fmt::format("order statistics of the median (Conover 1999), coverage {:.3f}", s.median_ci_level);
+  r->samples_ms = m.latency_ms;
+  r->throughput_samples_per_s = m.throughput_samples_per_s;
+  r->session_create_ms = m.session_create_ms;
+  r->first_run_ms = m.first_run_ms;
+  r->peak_rss_bytes = m.peak_rss_bytes;
+  r->macs = macs;
+  r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
+}
+
+}  // namespace
+
+struct OrtLabBackend::Impl {
+  LabConfig config;
+  WarningList* warnings = nullptr;
+  std::int64_t threads0 = 1;
+  std::int64_t size0 = 224;
+
+  // The loaded model (one at a time).
+  std::string name;
+  LabModel model;
+  std::map<std::string, Model> variants;        // variant → model (as in its file)
+  std::map<std::string, ModelRecord> records;
+  std::map<std::int64_t, std::int64_t> macs_per_sample;  // input size → MACs of one sample
+  std::map<std::string, std::unique_ptr<OrtRunner>> sessions;  // "variant|t<threads>|b<batch or *>"
+
+  std::string Baseline() const { return config.variants.front(); }
+
+  const Model& VariantModel(const std::string& v) {
+    auto it = variants.find(v);
+    if (it == variants.end()) {
+      auto r = records.find(v);
+      throw Error(ErrorCode::kRuntime, "the " + v + " variant of '" + name + "' is not available" +
+                                           (r != records.end() && !r->second.error.empty() ? ": " + r->second.error : ""));
+    }
+    return it->second;
+  }
+
+  std::int64_t MacsPerSample(std::int64_t input_size) {
+    auto it = macs_per_sample.find(input_size);
+    if (it != macs_per_sample.end()) return it->second;
+    std::int64_t macs = 0;
+    try {
+      const Model& m = VariantModel(Baseline());
+      macs = InspectModel(m, LabShapes(m, 1, input_size)).macs;
+    } catch (const std::exception&) {
+      macs = 0;
+    }
+    macs_per_sample[input_size] = macs;
+    return macs;
+  }
+
+  OrtRunner& Session(const std::string& v, std::int64_t threads, std::int64_t batch) {
+    const Model& m = VariantModel(v);
+    const bool fixed = FixesBatch(m);
+    const std::string key = v + "|t" + std::to_string(threads) + "|b" + (fixed ? std::to_string(batch) : "*");
+    auto it = sessions.find(key);
+    if (it != sessions.end()) return *it->second;
+    if (fixed)  // sessions of the other batch sizes of a fixed-batch model are not needed again
+      for (auto s = sessions.begin(); s != sessions.end();)
+        s = s->first.rfind(v + "|", 0) == 0 && s->first.find("|b*") == std::string::npos ? sessions.erase(s) : std::next(s);
+    SessionConfig sc;
+    sc.intra_op_threads = static_cast<int>(threads);
+    sc.allow_spinning = false;  // interleaved sessions: an idle one must not spin on a core
+    sc.graph_optimization = "all";
+    auto runner = OrtRunner::Create(fixed ? AtBatch(m, batch) : m, sc);
+    return *(sessions[key] = std::move(runner));
+  }
+
+  ModelRecord PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec) {
+    const LabVariantInfo& info = FindLabVariant(v);
+    ModelRecord r;
+    r.model = job.model.name;
+    r.model_spec = job.model.spec;
+    r.variant = v;
+    r.params = fp32_rec.params;
+    r.macs_per_sample = fp32_rec.macs_per_sample;
+    auto prev = job.previous.find(v);
+    if (prev != job.previous.end() && prev->second.ok && !prev->second.file.empty() && fs::exists(prev->second.file) &&
+        std::string(info.quantization_mode).size() > 0) {
+      variants[v] = LoadModel(prev->second.file);
+      return prev->second;
+    }
+    const Model& fp32 = variants.at("fp32");
+    QuantizeOptions q;
+    q.scheme = info.quantization_mode;
+    q.granularity = info.per_channel ? WeightGranularity::kDefault : WeightGranularity::kPerTensor;
+    if (!config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
+    q.intra_op_threads = static_cast<int>(threads0);
+    const double t0 = NowMs();
+    std::unique_ptr<CalibrationDataReader> reader;
+    if (FindQuantizationScheme(q.scheme).needs_calibration) {
+      CalibrationDataSpec spec;
+      spec.path = config.calibration_data;
+      spec.preprocess = PreprocessFor(config.preprocess, size0);
+      spec.size = config.calibration_size;
+      spec.batch_size = 1;
+      spec.seed = config.seed;
+      spec.shape_overrides = LabShapes(fp32, 1, size0);
+      reader = MakeCalibrationDataReader(fp32, spec, warnings);
+    }
+    QuantizeResult result = QuantizeModel(fp32, q, reader.get(), warnings);
+    r.quantize_ms = NowMs() - t0;
+    r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
+    SaveModel(result.model, r.file);
+    r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
+    try {
+      const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0));
+      r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+    } catch (const std::exception&) {
+    }
+    r.weight_precision = "int8";
+    r.activation_precision = result.report.activations;
+    r.calibration = result.report.calibration;
+    for (const auto& c : result.report.by_op_type) r.op_coverage[c.op_type] = OpCoverage{c.quantized, c.kept_float};
+    result.report.runtime = AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0), "extended", static_cast<int>(threads0));
+    if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
+    nlohmann::json report = nlohmann::json::parse(QuantizeReportToJson(result.report), nullptr, false);
+    if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
+    r.coverage_report = report;
+    for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + w.message);
+    r.ok = true;
+    variants[v] = std::move(result.model);
+    return r;
+  }
+};
+
+OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->warnings = warnings;
+  impl_->threads0 = config.threads.values.empty() ? DefaultThreadCount() : config.threads.values.front();
+  impl_->size0 = config.input_sizes.values.empty() ? 224 : config.input_sizes.values.front();
+}
+
+OrtLabBackend::~OrtLabBackend() = default;
+
+std::int64_t OrtLabBackend::ModelMacs(const std::string& spec, std::int64_t input_size) {
+  if (IsZooSpec(spec)) {
+    ZooOptions zo;
+    zo.input_size = static_cast<int>(input_size);
+    return ZooArchitectureStats(spec.substr(4), zo).macs;
+  }
+  Model m = LoadModel(spec);
+  return InspectModel(m, LabShapes(m, 1, input_size)).macs;
+}
+
+RooflinePeaks OrtLabBackend::EstimatePeaks(std::int64_t threads) {
+  const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
+  RooflinePeaks p = ReadCachedRoofline(cache, threads);
+  if (p.ok) {
+    p.method = fmt::format("the cached roofline peaks of this machine (fp32 {:.1f} GMAC/s, {} thread(s))", p.fp32_macs_per_s / 1e9, threads);
+    return p;
+  }
+  return QuickSpeedEstimate(threads);
+}
+
+RooflinePeaks OrtLabBackend::RooflineFor(std::int64_t threads) {
+  const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
+  return LoadOrMeasureRoofline(threads, cache, impl_->warnings);
+}
+
+std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
+  Impl& I = *impl_;
+  ReleaseModel(I.name);
+  I.name = job.model.name;
+  I.model = job.model;
+  ZooOptions zo;
+  zo.input_size = static_cast<int>(std::clamp<std::int64_t>(I.size0, 32, 4096));
+  zo.seed = I.config.seed;
+  Model fp32 = LoadModelOrZoo(job.model.spec, zo);
+
+  ModelRecord base;
+  base.model = job.model.name;
+  base.model_spec = job.model.spec;
+  base.variant = "fp32";
+  base.weight_precision = "fp32";
+  base.activation_precision = "fp32";
+  try {
+    const ModelSummary s = InspectModel(fp32, LabShapes(fp32, 1, I.size0));
+    base.params = s.params;
+    base.macs_per_sample = s.macs;
+    base.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+    base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
+    I.macs_per_sample[I.size0] = s.macs;
+  } catch (const std::exception& e) {
+    base.warnings.push_back(std::string("inspect: ") + e.what());
+  }
+  if (IsZooSpec(job.model.spec)) {
+    base.file = job.models_dir + "/" + job.model.name + ".fp32.onnx";
+    auto prev = job.previous.find("fp32");
+    if (!(prev != job.previous.end() && prev->second.ok && fs::exists(base.file))) SaveModel(fp32, base.file);
+    base.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(base.file));
+  } else {
+    base.file = job.model.spec;
+    if (base.file_size_bytes == 0) base.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(base.file));
+  }
+  base.ok = true;
+  I.variants["fp32"] = std::move(fp32);
+
+  std::vector<ModelRecord> out;
+  for (const auto& v : job.variants) {
+    if (std::string(FindLabVariant(v).quantization_mode).empty()) {
+      out.push_back(base);
+      I.records[v] = base;
+      continue;
+    }
+    ModelRecord r;
+    try {
+      r = I.PrepareVariant(job, v, base);
+    } catch (const std::exception& e) {
+      r.model = job.model.name;
+      r.model_spec = job.model.spec;
+      r.variant = v;
+      r.ok = false;
+      r.error = e.what();
+    }
+    I.records[v] = r;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) {
+  Impl& I = *impl_;
+  if (group.model != I.name) throw Error(ErrorCode::kRuntime, "model '" + group.model + "' is not loaded (internal order error)");
+  std::map<std::string, PointResult> results;
+  for (const auto& v : record) {
+    PointResult& r = results[v];
+    r.point = SweepPoint{group.model, v, group.batch, group.input_size, group.threads};
+    r.model_spec = I.model.spec;
+  }
+  auto fail_all = [&](const std::string& why) {
+    std::vector<PointResult> out;
+    for (const auto& v : record) {
+      PointResult r = results[v];
+      r.ok = false;
+      r.error = why;
+      out.push_back(r);
+    }
+    return out;
+  };
+
+  // The variants timed together: the baseline (for the speedups) and those to record.
+  const std::string base = I.Baseline();
+  std::vector<std::string> timed;
+  if (I.variants.count(base)) timed.push_back(base);
+  for (const auto& v : record)
+    if (v != base) timed.push_back(v);
+
+  // Identical seeded inputs for every variant.
+  std::vector<GeneratedInput> generated;
+  const Model* ref = nullptr;
+  for (const auto& v : timed)
+    if (I.variants.count(v)) {
+      ref = &I.variants.at(v);
+      break;
+    }
+  if (!ref) return fail_all("no variant of '" + group.model + "' could be made");
+  try {
+    const auto shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size));
+    InputOptions io;
+    io.seed = I.config.seed;
+    generated = GenerateInputs(*ref, shapes, io);
+  } catch (const std::exception& e) {
+    return fail_all(e.what());
+  }
+  const std::int64_t macs = I.MacsPerSample(group.input_size) * group.batch;
+
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<OrtBenchTarget>> targets;
+  std::map<std::string, double> create_ms;
+  for (const auto& v : timed) {
+    try {
+      OrtRunner& runner = I.Session(v, group.threads, group.batch);
+      targets.push_back(std::make_unique<OrtBenchTarget>(runner, FeedsInOrder(generated, runner.inputs())));
+      names.push_back(v);
+      create_ms[v] = runner.session_create_ms();
+    } catch (const std::exception& e) {
+      if (results.count(v)) results[v].error = e.what();
+    }
+  }
+  BenchmarkConfig bc;
+  bc.warmup_runs = I.config.warmup_runs;
+  bc.repetitions = I.config.repetitions;
+  bc.max_repetitions = I.config.repetitions;
+  bc.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
+  bc.batch_size = group.batch;
+  bc.seed = I.config.seed;
+  const std::string label = fmt::format("{} batch {} size {} threads {}", group.model, group.batch, group.input_size, group.threads);
+  ResetPeakRss();
+  bool interleaved_ok = false;
+  if (!targets.empty()) {
+    try {
+      std::vector<BenchTarget*> ptrs;
+      for (auto& t : targets) ptrs.push_back(t.get());
+      InterleavedResult ir = RunInterleaved(ptrs, bc);
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (!results.count(names[i])) continue;
+        PointResult& r = results[names[i]];
+        Fill(&r, ir.measurements[i], macs);
+        r.session_create_ms = create_ms[names[i]];
+        r.timing = names.size() > 1 ? "interleaved" : "alone";
+        if (i > 0 && names[0] == base) {
+          const SpeedupEstimate& s = ir.speedups[i - 1];
+          r.has_speedup = std::isfinite(s.speedup);
+          r.baseline_variant = base;
+          r.speedup = s.speedup;
+          r.speedup_ci95_low = s.ci_low;
+          r.speedup_ci95_high = s.ci_high;
+        }
+        if (I.warnings) AddMeasurementWarnings(ir.measurements[i], label + " " + names[i], 0.10, I.warnings);
+      }
+      interleaved_ok = true;
+    } catch (const std::exception& e) {
+      if (I.warnings)
+        I.warnings->Add("interleaved_failed", label + ": the interleaved run failed (" + std::string(e.what()) +
+                                                  "); each variant was timed alone");
+    }
+  }
+  if (!interleaved_ok)
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!results.count(names[i])) continue;
+      PointResult& r = results[names[i]];
+      try {
+        Fill(&r, RunBenchmark(*targets[i], bc), macs);
+        r.session_create_ms = create_ms[names[i]];
+        r.timing = "alone";
+      } catch (const std::exception& e) {
+        r.ok = false;
+        r.error = e.what();
+      }
+    }
+  std::vector<PointResult> out;
+  for (const auto& v : record) {
+    PointResult r = results[v];
+    if (!r.ok && r.error.empty()) r.error = "not measured";
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) {
+  Impl& I = *impl_;
+  std::vector<OpProfileRecord> out;
+  for (const auto& v : variants) {
+    OpProfileRecord r;
+    try {
+      const Model m = AtBatch(I.VariantModel(v), group.batch);
+      const auto shapes = ResolveInputShapes(m, LabShapes(m, group.batch, group.input_size));
+      InputOptions io;
+      io.seed = I.config.seed;
+      const auto generated = GenerateInputs(m, shapes, io);
+      std::vector<HostTensor> feeds;
+      for (const auto& g : generated) feeds.push_back(g.tensor);
+      r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir);
+    } catch (const std::exception& e) {
+      r.ok = false;
+      r.error = e.what();
+    }
+    r.model = group.model;
+    r.variant = v;
+    r.batch = group.batch;
+    r.input_size = group.input_size;
+    r.threads = group.threads;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, const std::vector<std::string>& variants) {
+  Impl& I = *impl_;
+  DatasetSpec spec;
+  spec.path = I.config.eval_data;
+  spec.preprocess = PreprocessFor(I.config.preprocess, I.size0);
+  spec.limit = I.config.eval_limit;
+  auto dataset = OpenDataset(spec);
+  SessionConfig sc;
+  sc.intra_op_threads = static_cast<int>(I.threads0);
+  EvalOptions eo;
+  eo.limit = I.config.eval_limit;
+  const std::string base = I.Baseline();
+  std::unique_ptr<OrtRunner> base_runner;
+  try {
+    base_runner = OrtRunner::Create(I.VariantModel(base), sc);
+  } catch (const std::exception&) {
+    base_runner.reset();
+  }
+  std::vector<AccuracyRecord> out;
+  for (const auto& v : variants) {
+    AccuracyRecord a;
+    a.model = model;
+    a.variant = v;
+    try {
+      const Model& m = I.VariantModel(v);
+      eo.batch_size = FixesBatch(m) ? 1 : 4;
+      std::unique_ptr<OrtRunner> own;
+      OrtRunner* runner = v == base ? base_runner.get() : nullptr;
+      if (!runner) {
+        own = OrtRunner::Create(m, sc);
+        runner = own.get();
+      }
+      const AccuracyResult res = qbench::Evaluate(*runner, *dataset, eo, v == base ? nullptr : base_runner.get());
+      a.ok = true;
+      a.dataset = res.dataset;
+      a.samples = static_cast<std::int64_t>(res.count);
+      a.top1 = res.top1;
+      a.top1_ci95_low = res.top1_ci95.lo;
+      a.top1_ci95_high = res.top1_ci95.hi;
+      a.top5 = res.top5;
+      a.top1_agreement = v == base ? 1.0 : (std::isfinite(res.top1_agreement) ? res.top1_agreement : -1);
+      if (!std::isfinite(res.top1)) {
+        a.ok = false;
+        a.error = "the evaluation data has no labels, or the model's output is not class scores";
+      }
+      if (I.warnings)
+        for (const auto& w : res.warnings) I.warnings->Add(w.code, model + " " + v + ": " + w.message);
+    } catch (const std::exception& e) {
+      a.ok = false;
+      a.error = e.what();
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+void OrtLabBackend::ReleaseModel(const std::string& model) {
+  Impl& I = *impl_;
+  if (model != I.name) return;
+  I.sessions.clear();
+  I.variants.clear();
+  I.records.clear();
+  I.macs_per_sample.clear();
+  I.name.clear();
+}
+
+nlohmann::json OrtLabBackend::Environment() {
+  BenchReport r;
+  r.environment = CaptureEnvironment("cpu", static_cast<int>(impl_->threads0), 0, "all", false);
+  const auto j = nlohmann::json::parse(BenchReportJson(r), nullptr, false);
+  if (j.is_object() && j.contains("environment")) return j["environment"];
+  return nlohmann::json::object();
+}
+
+}  // namespace qbench

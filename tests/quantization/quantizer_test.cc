@@ -1,0 +1,214 @@
+// Tiny models built in code, quantized, with op counts asserted (in the file and in the graph ORT
+// optimizes) and outputs within a stated SQNR of fp32 run through ORT.
+#include <gtest/gtest.h>
+
+#include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantizer.h"
+#include "quant_test_util.h"
+
+namespace qbench {
+namespace {
+
+using testing::OpCounts;
+using testing::RandomValues;
+
+// Input [1,4,8,8] → conv1(3x3, 8) → Relu → conv2(3x3, 8) → Add(conv2, relu1) → Relu → MaxPool
+// → GlobalAveragePool → Flatten → fc (Gemm transB=1, 5 outputs): a ResNet basic block.
+Model ResidualNet() {
+  GraphBuilder b("residual");
+  b.AddInput("x", DType::kFloat32, {"N", 4, 8, 8});
+  b.AddOutput("logits", DType::kFloat32, {"N", 5});
+  b.AddInitializer("w1", {8, 4, 3, 3}, RandomValues(8 * 4 * 9, 1, -0.3f, 0.3f));
+  b.AddInitializer("b1", {8}, RandomValues(8, 2, -0.1f, 0.1f));
+  b.AddInitializer("w2", {8, 8, 3, 3}, RandomValues(8 * 8 * 9, 3, -0.2f, 0.2f));
+  b.AddInitializer("b2", {8}, RandomValues(8, 4, -0.1f, 0.1f));
+  b.AddInitializer("fc_w", {5, 8}, RandomValues(40, 5, -0.5f, 0.5f));
+  b.AddInitializer("fc_b", {5}, RandomValues(5, 6, -0.1f, 0.1f));
+  const std::vector<Attribute> same = {AttrInts("pads", {1, 1, 1, 1}), AttrInts("kernel_shape", {3, 3})};
+  b.AddNode("Conv", "conv1", {"x", "w1", "b1"}, {"c1"}, same);
+  b.AddNode("Relu", "relu1", {"c1"}, {"r1"});
+  b.AddNode("Conv", "conv2", {"r1", "w2", "b2"}, {"c2"}, same);
+  b.AddNode("Add", "add", {"c2", "r1"}, {"s"});
+  b.AddNode("Relu", "relu2", {"s"}, {"r2"});
+  b.AddNode("MaxPool", "pool", {"r2"}, {"p"}, {AttrInts("kernel_shape", {2, 2}), AttrInts("strides", {2, 2})});
+  b.AddNode("GlobalAveragePool", "gap", {"p"}, {"g"});
+  b.AddNode("Flatten", "flatten", {"g"}, {"f"});
+  b.AddNode("Gemm", "fc", {"f", "fc_w", "fc_b"}, {"logits"}, {AttrInt("transB", 1)});
+  return b.Build();
+}
+
+std::vector<std::vector<HostTensor>> Batches(const std::vector<std::int64_t>& shape, int count, std::uint32_t seed) {
+  std::vector<std::vector<HostTensor>> out;
+  for (int i = 0; i < count; ++i) out.push_back({testing::RandomTensor(shape, seed + i, -1.0f, 1.0f)});
+  return out;
+}
+
+QuantizeResult QuantizeWith(const Model& m, QuantizeOptions o, const std::vector<std::vector<HostTensor>>& data) {
+  o.calibration.method = CalibrationMethod::kMinMax;
+  o.intra_op_threads = 1;
+  testing::VectorReader reader(data);
+  WarningList w;
+  return QuantizeModel(m, o, &reader, &w);
+}
+
+double OutputSqnr(const Model& fp32, const Model& q, const HostTensor& x) {
+  return SqnrDb(testing::RunModel(fp32, {x})[0].ToFloatVector(), testing::RunModel(q, {x})[0].ToFloatVector());
+}
+
+const NodeDecision& DecisionFor(const QuantizeReport& r, const std::string& name) {
+  for (const auto& d : r.nodes)
+    if (d.name == name) return d;
+  throw std::runtime_error("no decision for " + name);
+}
+
+TEST(StaticQdq, ResidualBlockFusesEveryConvInOrt) {
+  const Model m = ResidualNet();
+  QuantizeOptions o;
+  o.scheme = "static";
+  const QuantizeResult r = QuantizeWith(m, o, Batches({2, 4, 8, 8}, 4, 10));
+  auto ops = OpCounts(r.model);
+  // Activations with a Q→DQ pair: x, r1 (conv1+relu1), c2, r2 (add+relu2), p, g, f (the logits stay float).
+  EXPECT_EQ(ops["QuantizeLinear"], 7);
+  // + weights w1, w2, fc_w and biases b1, b2, fc_b.
+  EXPECT_EQ(ops["DequantizeLinear"], 13);
+  EXPECT_EQ(ops["Relu"], 0);  // both folded into their producer's output range
+  EXPECT_EQ(ops["Conv"], 2);
+  EXPECT_TRUE(DecisionFor(r.report, "relu1").quantized);
+  EXPECT_NE(DecisionFor(r.report, "relu1").how.find("conv1"), std::string::npos);
+  EXPECT_NE(DecisionFor(r.report, "conv1").how.find("per-channel axis 0"), std::string::npos);
+  EXPECT_NE(DecisionFor(r.report, "fc").how.find("per-tensor"), std::string::npos);
+
+  const RuntimeCoverage cov = AnalyzeRuntimeCoverage(r.model);
+  ASSERT_TRUE(cov.analyzed) << cov.note;
+  EXPECT_EQ(cov.op_histogram.count("Conv"), 0u);
+  EXPECT_EQ(cov.op_histogram.count("com.microsoft.FusedConv"), 0u);
+  EXPECT_EQ(cov.op_histogram.at("QLinearConv"), 2);
+  EXPECT_EQ(cov.op_histogram.at("com.microsoft.QLinearAdd"), 1);
+  EXPECT_EQ(cov.op_histogram.at("com.microsoft.QGemm"), 1);
+  // MACs at batch 1: conv1 8·64·36 + conv2 8·64·72 + fc 40 = 55,336, all int8.
+  EXPECT_EQ(cov.int8_macs, 18432 + 36864 + 40);
+  EXPECT_EQ(cov.float_macs, 0);
+  EXPECT_DOUBLE_EQ(cov.int8_mac_share, 1.0);
+
+  const HostTensor x = testing::RandomTensor({2, 4, 8, 8}, 99);
+  EXPECT_GE(OutputSqnr(m, r.model, x), 30.0);
+}
+
+TEST(StaticQdq, PerTensorAndInt8Activations) {
+  const Model m = ResidualNet();
+  QuantizeOptions o;
+  o.granularity = WeightGranularity::kPerTensor;
+  o.activation_type = DType::kInt8;
+  const QuantizeResult r = QuantizeWith(m, o, Batches({1, 4, 8, 8}, 4, 20));
+  for (const auto& n : r.model.proto.graph().node()) {
+    if (n.op_type() != "QuantizeLinear") continue;
+    EXPECT_EQ(testing::InitializerTensor(r.model, n.input(2)).dtype, DType::kInt8);
+  }
+  EXPECT_NE(DecisionFor(r.report, "conv1").how.find("per-tensor"), std::string::npos);
+  EXPECT_GE(OutputSqnr(m, r.model, testing::RandomTensor({1, 4, 8, 8}, 98)), 28.0);
+}
+
+TEST(StaticQdq, ExcludeByNameRegexAndOpType) {
+  const Model m = ResidualNet();
+  QuantizeOptions o;
+  o.exclude = {"op:Gemm", "re:^conv2$", "pool", "no_such_node"};
+  const QuantizeResult r = QuantizeWith(m, o, Batches({2, 4, 8, 8}, 4, 10));
+  EXPECT_FALSE(DecisionFor(r.report, "fc").quantized);
+  EXPECT_EQ(DecisionFor(r.report, "fc").reason, "excluded by --exclude op:Gemm");
+  EXPECT_FALSE(DecisionFor(r.report, "conv2").quantized);
+  EXPECT_FALSE(DecisionFor(r.report, "pool").quantized);
+  EXPECT_TRUE(DecisionFor(r.report, "conv1").quantized);
+  bool warned = false;
+  for (const auto& w : r.report.warnings) warned = warned || w.message.find("no_such_node") != std::string::npos;
+  EXPECT_TRUE(warned);
+  // conv2 stays fp32 in ORT too (ORT's WeightBiasQuantization would quantize a float Conv between
+  // a scalar DQ and a Q), and so does fc.
+  const RuntimeCoverage cov = AnalyzeRuntimeCoverage(r.model);
+  EXPECT_EQ(cov.op_histogram.at("QLinearConv"), 1);
+  EXPECT_EQ(cov.float_macs, 36864 + 40);
+  EXPECT_GE(OutputSqnr(m, r.model, testing::RandomTensor({1, 4, 8, 8}, 97)), 30.0);
+
+  o.exclude = {"re:("};
+  EXPECT_THROW(QuantizeWith(m, o, Batches({1, 4, 8, 8}, 1, 30)), Error);
+}
+
+// x → conv (3x3) → HardSigmoid → Mul(conv, hs) → conv: MobileNetV3's hardswish.
+Model HardSwishNet() {
+  GraphBuilder b("hardswish");
+  b.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 8, 8});
+  b.AddInitializer("w1", {4, 3, 3, 3}, RandomValues(4 * 27, 41, -0.4f, 0.4f));
+  b.AddInitializer("w2", {4, 4, 1, 1}, RandomValues(16, 42, -0.5f, 0.5f));
+  b.AddNode("Conv", "conv1", {"x", "w1"}, {"c1"}, {AttrInts("pads", {1, 1, 1, 1})});
+  b.AddNode("HardSigmoid", "hs", {"c1"}, {"h"}, {AttrFloat("alpha", 1.0f / 6.0f), AttrFloat("beta", 0.5f)});
+  b.AddNode("Mul", "hswish", {"c1", "h"}, {"m"});
+  b.AddNode("Conv", "conv2", {"m", "w2"}, {"y"});
+  return b.Build();
+}
+
+TEST(StaticQdq, HardSigmoidChainsStayOutOfQdqByDefault) {
+  const Model m = HardSwishNet();
+  QuantizeOptions o;
+  const QuantizeResult smart = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  EXPECT_FALSE(DecisionFor(smart.report, "hs").quantized);
+  EXPECT_FALSE(DecisionFor(smart.report, "hswish").quantized);
+  // Q→DQ on x, c1 and m only (the Mul reads the DQ of c1, conv2 the DQ of m).
+  EXPECT_EQ(OpCounts(smart.model)["QuantizeLinear"], 3);
+  ASSERT_FALSE(smart.report.notes.empty());
+  o.quantize_hardsigmoid_mul = true;
+  const QuantizeResult naive = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  EXPECT_TRUE(DecisionFor(naive.report, "hswish").quantized);
+  EXPECT_EQ(OpCounts(naive.model)["QuantizeLinear"], 4);  // + h, the HardSigmoid output
+  const HostTensor x = testing::RandomTensor({1, 3, 8, 8}, 51);
+  EXPECT_GE(OutputSqnr(m, smart.model, x), 30.0);
+  EXPECT_GE(OutputSqnr(m, naive.model, x), 28.0);
+}
+
+TEST(StaticQdq, ConcatInputsShareTheOutputScale) {
+  GraphBuilder b("fire");
+  b.AddInput("x", DType::kFloat32, {1, 4, 6, 6});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+  b.AddInitializer("wa", {3, 4, 1, 1}, RandomValues(12, 61, -1, 1));
+  b.AddInitializer("wb", {5, 4, 3, 3}, RandomValues(180, 62, -0.2f, 0.2f));
+  b.AddInitializer("wc", {4, 8, 1, 1}, RandomValues(32, 63, -0.5f, 0.5f));
+  b.AddNode("Conv", "expand1", {"x", "wa"}, {"a"});
+  b.AddNode("Relu", "relu_a", {"a"}, {"ra"});
+  b.AddNode("Conv", "expand3", {"x", "wb"}, {"bb"}, {AttrInts("pads", {1, 1, 1, 1})});
+  b.AddNode("Relu", "relu_b", {"bb"}, {"rb"});
+  b.AddNode("Concat", "concat", {"ra", "rb"}, {"cat"}, {AttrInt("axis", 1)});
+  b.AddNode("Conv", "squeeze", {"cat", "wc"}, {"y"});
+  const Model m = b.Build();
+  const QuantizeResult r = QuantizeWith(m, QuantizeOptions{}, Batches({1, 4, 6, 6}, 2, 64));
+  std::map<std::string, std::pair<float, float>> qparams;  // Q input → (scale, zero point)
+  for (const auto& n : r.model.proto.graph().node())
+    if (n.op_type() == "QuantizeLinear")
+      qparams[n.input(0)] = {testing::InitializerTensor(r.model, n.input(1)).ToFloatVector()[0],
+                             testing::InitializerTensor(r.model, n.input(2)).ToFloatVector()[0]};
+  ASSERT_TRUE(qparams.count("ra") && qparams.count("rb") && qparams.count("cat"));
+  EXPECT_EQ(qparams["ra"], qparams["cat"]);
+  EXPECT_EQ(qparams["rb"], qparams["cat"]);
+  EXPECT_GE(OutputSqnr(m, r.model, testing::RandomTensor({1, 4, 6, 6}, 65)), 30.0);
+}
+
+TEST(StaticQdq, MatMulOfTwoActivationsAndWeights) {
+  GraphBuilder b("attn");
+  b.AddInput("q", DType::kFloat32, {2, 4, 8});
+  b.AddInput("k", DType::kFloat32, {2, 8, 4});
+  b.AddOutput("y", DType::kFloat32, {2, 4, 6});
+  b.AddInitializer("w", {4, 6}, RandomValues(24, 71, -1, 1));
+  b.AddNode("MatMul", "scores", {"q", "k"}, {"s"});
+  b.AddNode("MatMul", "proj", {"s", "w"}, {"y"});
+  const Model m = b.Build();
+  std::vector<std::vector<HostTensor>> data = {{testing::RandomTensor({2, 4, 8}, 72), testing::RandomTensor({2, 8, 4}, 73)}};
+  const QuantizeResult r = QuantizeWith(m, QuantizeOptions{}, data);
+  EXPECT_EQ(OpCounts(r.model)["QuantizeLinear"], 3);  // q, k, s
+  const RuntimeCoverage cov = AnalyzeRuntimeCoverage(r.model);
+  EXPECT_EQ(cov.op_histogram.count("MatMul"), 0u);
+  EXPECT_DOUBLE_EQ(cov.int8_mac_share, 1.0);
+  const auto ref = testing::RunModel(m, data[0])[0].ToFloatVector();
+  EXPECT_GE(SqnrDb(ref, testing::RunModel(r.model, data[0])[0].ToFloatVector()), 30.0);
+}
+
+}  // namespace
+}  // namespace qbench

@@ -1,0 +1,253 @@
+// qbench lab: the whole quantization study in one command — models × variants × batch / input size /
+// threads, timed interleaved, with accuracy, a roofline view, results files, plots and a report.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/core/log.h"
+#include "qbench/lab/config.h"
+#include "qbench/lab/lab.h"
+#include "qbench/lab/ort_backend.h"
+#include "qbench/lab/results.h"
+#include "qbench/report/analysis.h"
+#include "qbench/report/study_report.h"
+#include "qbench/zoo/zoo.h"
+
+namespace qbench::cli {
+namespace {
+
+volatile sig_atomic_t g_interrupted = 0;
+
+void OnSigint(int) {
+  g_interrupted = 1;
+  ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+struct LabFlags {
+  std::string config_file;
+  std::string models, variants, batch, input_size, threads;
+  int repetitions = 10, warmup_runs = 3;
+  std::string eval_data, calibration_data, calibration_method, preprocess, output, roofline_cache;
+  std::size_t eval_limit = 0, calibration_size = 16;
+  std::uint64_t seed = 0;
+  bool dry_run = false, resume = false, no_roofline = false, no_plots = false;
+  std::map<std::string, CLI::Option*> opts;
+  bool Given(const std::string& flag) const {
+    auto it = opts.find(flag);
+    return it != opts.end() && it->second->count() > 0;
+  }
+};
+
+std::string Clock(double s) {
+  if (!std::isfinite(s) || s < 0) return "--:--";
+  const long long t = static_cast<long long>(s + 0.5);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+// Draws the progress bar on stderr: redrawn in place on a terminal, one line per change otherwise.
+class ProgressBar {
+ public:
+  ProgressBar() : tty_(::isatty(STDERR_FILENO) != 0) {}
+  void Update(const LabProgress& p) {
+    if (GetLogLevel() < LogLevel::kInfo) return;
+    const int width = 24;
+    const double frac = p.total > 0 ? static_cast<double>(p.done) / static_cast<double>(p.total) : 0.0;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
+    std::string line = fmt::format("[{}] {}/{} points{} | {} elapsed, ETA {} | {}", bar, p.done, p.total,
+                                   p.failed ? fmt::format(", {} failed", p.failed) : "", Clock(p.elapsed_s), Clock(p.eta_s),
+                                   p.current);
+    if (tty_) {
+      if (line.size() > 150) line = line.substr(0, 147) + "...";
+      std::fprintf(stderr, "\r%-150s", line.c_str());
+      if (p.current == "done" || p.current == "interrupted") std::fputc('\n', stderr);
+    } else if (line != last_) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+    last_ = line;
+  }
+  void Break() {
+    if (tty_ && !last_.empty()) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool tty_;
+  std::string last_;
+};
+
+// Fails early (before minutes of measuring) on a model spec that cannot be loaded.
+void CheckModelSpecs(const std::vector<std::string>& specs) {
+  for (const auto& s : specs) {
+    if (IsZooSpec(s)) {
+      const std::string name = s.substr(4);
+      std::string names;
+      bool found = false;
+      for (const auto& z : ZooModels()) {
+        found = found || z.name == name;
+        names += (names.empty() ? "" : ", ") + z.name;
+      }
+      if (!found) throw Error(ErrorCode::kNotFound, "unknown zoo model '" + name + "' in --models; zoo models: " + names);
+    } else {
+      FileSizeBytes(s);  // kNotFound naming the file
+    }
+  }
+}
+
+LabConfig BuildConfig(const LabFlags& f) {
+  LabConfig c = DefaultLabConfig();
+  if (!f.config_file.empty()) ApplyLabConfigFile(f.config_file, &c);
+  if (f.Given("--models")) c.models = SplitList(f.models);
+  if (f.Given("--variants")) c.variants = SplitList(f.variants);
+  if (f.Given("--batch")) c.batches = ParseSweepAxis("--batch", f.batch);
+  if (f.Given("--input-size")) c.input_sizes = ParseSweepAxis("--input-size", f.input_size);
+  if (f.Given("--threads")) c.threads = ParseSweepAxis("--threads", f.threads);
+  if (f.Given("--repetitions")) c.repetitions = f.repetitions;
+  if (f.Given("--warmup-runs")) c.warmup_runs = f.warmup_runs;
+  if (f.Given("--eval-data")) c.eval_data = f.eval_data;
+  if (f.Given("--eval-limit")) c.eval_limit = f.eval_limit;
+  if (f.Given("--preprocess")) c.preprocess = f.preprocess;
+  if (f.Given("--calibration-data")) c.calibration_data = f.calibration_data;
+  if (f.Given("--calibration-size")) c.calibration_size = f.calibration_size;
+  if (f.Given("--calibration-method")) c.calibration_method = f.calibration_method;
+  if (f.Given("--output")) c.output_dir = f.output;
+  if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
+  if (f.Given("--seed")) c.seed = f.seed;
+  if (f.no_roofline) c.roofline = false;
+  c.dry_run = f.dry_run;
+  c.resume = f.resume;
+  ValidateLabConfig(c);
+  return c;
+}
+
+void RunLabCommand(const LabFlags& flags) {
+  const LabConfig config = BuildConfig(flags);
+  CheckModelSpecs(config.models);
+  WarningList warnings;
+  OrtLabBackend backend(config, &warnings);
+  if (config.dry_run) {
+    std::unique_ptr<JsonlRecords> previous;
+    if (config.resume) previous = std::make_unique<JsonlRecords>(ReadResultsJsonl(ResultsJsonlPath(config.output_dir)));
+    const LabPlan plan = PlanLab(config, backend, previous.get());
+    std::fputs(FormatLabPlan(plan, config).c_str(), stdout);
+    return;
+  }
+  if (config.calibration_data.empty())
+    LogInfo(fmt::format("static variants are calibrated on {} random samples (give --calibration-data for "
+                        "representative ranges)", config.calibration_size));
+  g_interrupted = 0;
+  struct sigaction sa {}, old {};
+  sa.sa_handler = OnSigint;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, &old);
+  ProgressBar bar;
+  LabRunOptions opts;
+  opts.on_progress = [&bar](const LabProgress& p) { bar.Update(p); };
+  opts.should_stop = [] { return g_interrupted != 0; };
+  opts.warnings = &warnings;
+  LabStudy study;
+  try {
+    study = RunLab(config, backend, opts);
+  } catch (...) {
+    bar.Break();
+    ::sigaction(SIGINT, &old, nullptr);
+    throw;
+  }
+  // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C now kills.
+  const auto written = WriteStudyOutputs(study, config.output_dir, !flags.no_plots);
+  ::sigaction(SIGINT, &old, nullptr);
+
+  std::int64_t plots = 0;
+  for (const auto& w : written) plots += w.find("/plots/") != std::string::npos ? 1 : 0;
+  std::printf("qbench lab: %zu point(s) recorded, %lld failed, %s in %.1f s%s\n", study.points.size(),
+              static_cast<long long>(study.FailedPoints()), study.interrupted ? "INTERRUPTED" : "done", study.duration_s,
+              study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");
+  std::printf("  report:  %s/report.md\n", config.output_dir.c_str());
+  std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());
+  std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
+  std::printf("  models:  %s/models/\n", config.output_dir.c_str());
+  // A compact summary: median latency and speedup at the smallest batch.
+  const std::string base = BaselineVariant(study);
+  for (const auto& m : StudyModels(study)) {
+    std::string line = fmt::format("  {:<20}", m);
+    for (const auto& v : StudyVariants(study)) {
+      const PointResult* p = ReferencePoint(study, m, v);
+      if (!p) continue;
+      line += fmt::format(" {} {}{}", v, FormatMs(p->latency.median_ms), p->has_speedup ? " (" + FormatRatio(p->speedup) + ")" : "");
+      const double r = SizeRatio(study, m, v);
+      if (v != base && std::isfinite(r)) line += fmt::format(" size {}", FormatRatio(r));
+      line += ";";
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  std::fflush(stdout);
+  for (const auto& w : warnings.items()) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+  if (study.interrupted) {
+    std::fprintf(stderr, "qbench: interrupted; partial results written. `qbench lab --resume` (same flags) measures the rest.\n");
+    SetExitCode(130);
+  } else if (study.FailedPoints() > 0) {
+    std::fprintf(stderr, "qbench: %lld point(s) failed (recorded with their errors in the report)\n",
+                 static_cast<long long>(study.FailedPoints()));
+    SetExitCode(kExitFailure);
+  }
+}
+
+void RegisterLab(CLI::App& app) {
+  auto f = std::make_shared<LabFlags>();
+  auto* cmd = app.add_subcommand(
+      "lab",
+      "The whole quantization study in one command: quantize each model (dynamic and static int8), time fp32 and "
+      "the int8 variants interleaved over a sweep of batch sizes (input sizes, threads), measure size, memory, "
+      "accuracy (with --eval-data) and a roofline view, and write results.jsonl/json/csv, plots and report.md into "
+      "the output folder.\nDefaults: models zoo:mobilenet_v2, zoo:mobilenet_v3_small, zoo:resnet18, zoo:squeezenet1_1; "
+      "variants fp32, dynamic, static; batch 1,2,4,8,16; k = 10.\nLists take ranges: 1-16*2 (geometric), 1-8+1 "
+      "(arithmetic). Flags override the --config file.\nExit status: 0 all points measured, 1 some failed (recorded), "
+      "2 usage error, 130 interrupted (Ctrl-C; partial results written, --resume continues).");
+  auto add = [&](const std::string& name, auto& var, const std::string& help) {
+    f->opts[name.substr(name.rfind(',') == std::string::npos ? 0 : name.rfind(',') + 1)] = cmd->add_option(name, var, help);
+  };
+  add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
+                                  "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, calibration_data, "
+                                  "calibration_size, calibration_method, roofline, roofline_cache, seed)");
+  add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
+  std::string variant_help = "Comma-separated variants, the first is the baseline:";
+  for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
+  add("--variants", f->variants, variant_help);
+  add("--batch", f->batch, "Batch sizes, e.g. 1,2,4,8,16 or 1-16*2");
+  add("--input-size", f->input_size, "Spatial input sizes H = W in pixels, e.g. 224 or 128,160,224");
+  add("--threads", f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
+  add("--repetitions", f->repetitions, "Timed runs per point (k)");
+  add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
+  add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
+  add("--eval-limit", f->eval_limit, "Evaluate at most this many samples (0 = all)");
+  add("--preprocess", f->preprocess, "Preprocessing preset of eval/calibration images: imagenet or fashion-mnist");
+  add("--calibration-data", f->calibration_data, "Calibration data for the static variants (default: random, warned)");
+  add("--calibration-size", f->calibration_size, "Calibration samples (default 16)");
+  add("--calibration-method", f->calibration_method, "minmax, percentile, entropy or mse (default: the quantizer's)");
+  add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
+  add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
+  add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
+  cmd->add_flag("--dry-run", f->dry_run, "Print the plan and its estimated duration; measure nothing");
+  cmd->add_flag("--resume", f->resume, "Continue the study in the output folder: skip points already in results.jsonl");
+  cmd->add_flag("--no-roofline", f->no_roofline, "Skip the roofline peaks and the per-op profiles");
+  cmd->add_flag("--no-plots", f->no_plots, "Do not draw the PNG plots");
+  cmd->callback([f] { RunLabCommand(*f); });
+}
+
+}  // namespace
+
+QBENCH_REGISTER_COMMAND(50, RegisterLab);
+
+}  // namespace qbench::cli
