@@ -11,7 +11,7 @@
 // within 3 % of 1. Exit status 0 on PASS (or when the model is absent: skipped), 1 on FAIL (the whole 95 %
 // CI of the ratio outside [0.97, 1.03]), 3 when inconclusive (outside 3 %, but the CI overlaps: too noisy).
 //
-// Usage: harness_overhead [--threads N] [--chunks C] [--chunk-runs K] [MODEL.onnx]
+// Usage: harness_overhead [--threads N] [--chunks C] [--chunk-runs K] [--verbose] [MODEL.onnx]
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
@@ -39,12 +39,14 @@ double MedianOf(std::vector<double> v) {
 int Run(int argc, char** argv) {
   using namespace qbench;
   int threads = 2, chunks = 60, chunk_runs = 5;
+  bool verbose = false;  // print each chunk's two medians (to see drift or bimodality)
   std::string model_path = std::string(QBENCH_SHARED_DIR) + "/models/imagenet/squeezenet1.1.onnx";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--chunks" && i + 1 < argc) chunks = std::atoi(argv[++i]);
     else if (a == "--chunk-runs" && i + 1 < argc) chunk_runs = std::atoi(argv[++i]);
+    else if (a == "--verbose") verbose = true;
     else model_path = a;
   }
   struct stat st {};
@@ -123,6 +125,9 @@ int Run(int argc, char** argv) {
     }
   }
 
+  if (verbose)
+    for (size_t c = 0; c < q_chunk_median.size(); ++c)
+      std::printf("chunk %3zu  qbench %8.3f ms  bare %8.3f ms\n", c, q_chunk_median[c], r_chunk_median[c]);
   const Statistics q = ComputeStatistics(q_ms), r = ComputeStatistics(r_ms);
   // ratio = median(Q) / median(R): the speedup of R over Q. Paired by chunk (same moment in time).
   const SpeedupEstimate ratio = EstimateSpeedup(q_ms, r_ms, /*paired=*/true, 1234);

@@ -6,7 +6,8 @@ static post-training quantization (prepare_fx / calibrate on 4 random batches / 
 oneDNN engine (torch.backends.quantized.engine = "onednn"; Debian's torch has no fbgemm/x86 engine,
 and qnnpack is several times slower than fp32 here, MEASUREMENT.md) and its int8 latency. A quantized
 oneDNN model fails when re-run at another batch size, so each batch size gets its own conversion.
-Timing: torch.set_num_threads(--threads), inference_mode, 3 warm-up runs, median of --repetitions.
+Timing: torch.set_num_threads(--threads), inference_mode; int8: 3 warm-up runs, median of
+--repetitions; fp32 (context only): 2 warm-up runs, median of max(5, --repetitions / 3).
 
 Prints one line per (model, batch) on stdout: "RESULT <model> <batch> <fp32_ms> <int8_ms>";
 everything else goes to stderr. Exit status 0, or 1 when torch is not importable.
@@ -56,8 +57,8 @@ def main():
         for batch in [int(b) for b in args.batches.split(",")]:
             model = getattr(torchvision.models, name)(weights=None).eval()
             x = torch.randn(batch, 3, 224, 224)
-            with torch.inference_mode():
-                fp32_ms = median_ms(model, x, 3, args.repetitions)
+            with torch.inference_mode():  # context only (PyTorch's own int8 speedup): fewer runs
+                fp32_ms = median_ms(model, x, 2, max(5, args.repetitions // 3))
             qconfig_mapping = get_default_qconfig_mapping("onednn")
             prepared = prepare_fx(model, qconfig_mapping, example_inputs=(x,))
             with torch.inference_mode():

@@ -62,8 +62,12 @@ bool IsConv(const std::string& op) {
 // Index of the weight input of a convolution.
 std::size_t ConvWeightIndex(const std::string& op) { return op == "QLinearConv" ? 3 : 1; }
 
-std::int64_t OutputChannels(const std::vector<std::int64_t>& y) {
-  if (y.size() == 5) return y[1] * y[4];  // NCHWc [N, C/8, H, W, 8]
+// Output channels of a convolution: from the blocked NCHWc output [N, C/8, H, W, 8] when ORT ran the
+// NCHWc layout, else from the weight [C_out, C_in/group, kh, kw] (valid for NCHW and for the NHWC
+// layout ORT uses for QLinearConv), else from an NCHW output.
+std::int64_t OutputChannels(const std::vector<std::int64_t>& y, const std::vector<std::int64_t>& w) {
+  if (y.size() == 5) return y[1] * y[4];
+  if (w.size() == 4 && w[0] > 0) return w[0];
   if (y.size() >= 2) return y[1];
   return 0;
 }
@@ -104,7 +108,7 @@ std::int64_t ProfiledNodeMacs(const ProfiledNode& n) {
   if (IsConv(n.op_type)) {
     const std::size_t wi = ConvWeightIndex(n.op_type);
     if (n.input_shapes.size() <= wi) return 0;
-    const std::int64_t co = OutputChannels(y);
+    const std::int64_t co = OutputChannels(y, n.input_shapes[wi]);
     return co > 0 ? ey * (Elements(n.input_shapes[wi]) / co) : 0;
   }
   if (n.op_type == "Gemm" || n.op_type == "FusedGemm" || n.op_type == "QGemm") {
@@ -127,12 +131,14 @@ bool IsDepthwiseConv(const ProfiledNode& n) {
   if (n.input_shapes.size() <= wi) return false;
   const auto& w = n.input_shapes[wi];
   const auto& x = n.input_shapes[0];
-  const std::int64_t co = OutputChannels(n.output_shapes[0]);
-  if (co <= 0 || w.size() < 4 || x.size() < 2) return false;
-  // Kernel area: the two spatial dims of W (positions 2, 3 in both OIHW and the blocked layouts).
+  const std::int64_t co = OutputChannels(n.output_shapes[0], w);
+  if (co <= 1 || w.size() < 4 || x.size() < 2) return false;
+  // One input channel per group: elements(W) / C_out is the kernel area (W's dims 2 and 3 in the
+  // OIHW and the blocked layouts), and the input has as many channels as the output (NCHW: dim 1,
+  // NHWC: last dim, NCHWc: dims 1 × 4).
   const std::int64_t area = w[2] * w[3];
-  const std::int64_t cin = x.size() == 5 ? x[1] * x[4] : x[1];
-  return cin > 1 && Elements(w) / co == area;
+  const std::int64_t cin = x.size() == 5 ? x[1] * x[4] : (x[1] == co ? x[1] : x.back());
+  return cin == co && Elements(w) / co == area;
 }
 
 std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nodes, int runs) {

@@ -106,8 +106,12 @@ void Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
 
 }  // namespace
 
+// Coefficient of variation above which a point is listed in the model's "high_cv" warning.
+constexpr double kHighCv = 0.10;
+
 struct OrtLabBackend::Impl {
   LabConfig config;
+  std::vector<std::string> high_cv;  // points of the loaded model with CV > kHighCv
   WarningList* warnings = nullptr;
   std::int64_t threads0 = 1;
   std::int64_t size0 = 224;
@@ -404,7 +408,9 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
           r.speedup_ci95_low = s.ci_low;
           r.speedup_ci95_high = s.ci_high;
         }
-        if (I.warnings) AddMeasurementWarnings(ir.measurements[i], label + " " + names[i], 0.10, I.warnings);
+        if (std::isfinite(ir.measurements[i].statistics.cv) && ir.measurements[i].statistics.cv > kHighCv)
+          I.high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", names[i], group.batch, group.input_size, group.threads,
+                                          100 * ir.measurements[i].statistics.cv));
       }
       interleaved_ok = true;
     } catch (const std::exception& e) {
@@ -522,6 +528,17 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
 void OrtLabBackend::ReleaseModel(const std::string& model) {
   Impl& I = *impl_;
   if (model != I.name) return;
+  if (I.warnings && !I.high_cv.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < I.high_cv.size() && i < 8; ++i) list += (i ? ", " : "") + I.high_cv[i];
+    if (I.high_cv.size() > 8) list += fmt::format(", and {} more", I.high_cv.size() - 8);
+    I.warnings->Add("high_cv", fmt::format("{}: {} point(s) with a coefficient of variation above {:.0f} % ({}); the machine "
+                                           "was busy or the runs are short: close other programs, pin the process "
+                                           "(taskset) or raise --repetitions; the medians and CIs in the report account "
+                                           "for the spread",
+                                           model, I.high_cv.size(), 100 * kHighCv, list));
+  }
+  I.high_cv.clear();
   I.sessions.clear();
   I.variants.clear();
   I.records.clear();

@@ -182,11 +182,16 @@ bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int time
     return false;
   }
   const pid_t pid = ::fork();
-  if (pid < 0) {
+  if (pid < 0) {  // no process to spare (e.g. strict overcommit): run in-process, guards only
     ::close(fds[0]);
     ::close(fds[1]);
-    *failure = std::string("fork() failed: ") + std::strerror(errno);
-    return false;
+    try {
+      InferShapesGuarded(model);
+      return true;
+    } catch (const std::exception& e) {
+      *failure = e.what();
+      return false;
+    }
   }
   if (pid == 0) {
     ::close(fds[0]);

@@ -22,7 +22,8 @@ void InferShapesGuarded(onnx::ModelProto& model);
 /// cover: a crash (or a hang past `timeout_s`) kills only the child. On success the inferred
 /// value_info and output types replace those of `model` and it returns true; otherwise it returns
 /// false, leaves `model` unchanged and says why in `failure` ("crashed with signal 11", "timed out
-/// after 60 s", or the exception message). Linux/POSIX only.
+/// after 60 s", or the exception message). When fork() fails it runs in-process (guards only).
+/// Linux/POSIX only.
 bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int timeout_s = 60);
 
 }  // namespace qbench::internal

@@ -321,6 +321,7 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
   for (const auto& o : model.proto.opset_import()) s.opset_imports[o.domain() == "ai.onnx" ? "" : o.domain()] = o.version();
   s.producer_name = model.proto.producer_name();
   s.producer_version = model.proto.producer_version();
+  for (const auto& kv : model.proto.metadata_props()) s.metadata[kv.key()] = kv.value();
   s.inputs = model.Inputs();
   s.outputs = model.Outputs();
   s.node_count = g.node_size();

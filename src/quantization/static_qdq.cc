@@ -183,14 +183,14 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
                                "int32 bias fits (near-zero or all-zero channel with a bias; ORT PR #22020)");
     qb = QuantizeBias(bias, x_scale, wp.scales);
     const std::int64_t nb = static_cast<std::int64_t>(bias.size());
-    const std::string bq = names_.Unique(b_name + "_quantized"), bs = names_.Unique(b_name + "_scale"),
-                      bz = names_.Unique(b_name + "_zero_point");
+    const std::string bq = names_.Unique(b_name + "_quantized"), bs = names_.Unique(b_name + "_scale");
     SetInitializer(g_, bq, qb.data);
     const std::vector<std::int64_t> sshape = qb.scales.size() > 1 ? std::vector<std::int64_t>{nb} : std::vector<std::int64_t>{};
     SetVectorInitializer(g_, bs, qb.scales, sshape);
-    SetVectorInitializer(g_, bz, DType::kInt32, std::vector<std::int32_t>(qb.scales.size(), 0), sshape);
+    // No zero point input: DequantizeLinear defaults it to 0 (an int32 vector of zeros would add
+    // 4 bytes per channel to the file for nothing).
     bias_out_ = names_.Unique(b_name + "_dequantized");
-    onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(b_name + "_DequantizeLinear"), {bq, bs, bz}, {bias_out_});
+    onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(b_name + "_DequantizeLinear"), {bq, bs}, {bias_out_});
     if (qb.scales.size() > 1) SetAttrInt(&dq, "axis", 0);
     nodes_.push_back(dq);
   }

@@ -311,10 +311,17 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
       std::string why;
       const auto* rec = study.FindModel(m, v);
       const auto* prof = ProfileFor(study, m, v);
+      // Float nodes that matter: MAC-bearing ones (their work stays fp32) and, when activations are
+      // static int8, any op type kept float (each costs a DequantizeLinear/QuantizeLinear round trip).
+      // Under dynamic quantization activations stay float anyway, so pooling or Relu being float is no cause.
+      const bool static_acts = rec && rec->activation_precision.find("run time") == std::string::npos &&
+                               rec->activation_precision.find("dynamic") == std::string::npos && rec->weight_precision == "int8";
       std::vector<std::string> kept;
       if (rec)
-        for (const auto& [op, c] : rec->op_coverage)
-          if (c.kept_float > 0 && c.quantized == 0) kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
+        for (const auto& [op, c] : rec->op_coverage) {
+          const bool mac_op = op == "Conv" || op == "Gemm" || op == "MatMul" || op == "ConvTranspose" || op == "LSTM" || op == "GRU";
+          if (c.kept_float > 0 && (mac_op || static_acts)) kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
+        }
       if (!kept.empty()) why += " kept in float: " + Join(kept) + ";";
       if (rec && rec->int8_mac_share >= 0) why += fmt::format(" {} of its MACs run in int8;", Percent(rec->int8_mac_share));
       if (prof) {
@@ -330,7 +337,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         const double float_ops = TimeShare(*prof, [](const std::string& op) {
           return op == "HardSigmoid" || op == "Mul" || op == "Sigmoid" || op == "HardSwish";
         });
-        if (v != base && rec && rec->weight_precision == "int8" && float_ops > 0.05)
+        if (static_acts && float_ops > 0.05)
           why += fmt::format("; float HardSigmoid/Mul/Sigmoid ops {} of the time", Percent(float_ops));
       }
       (word == "slower" ? slower : unclear).push_back(desc + (why.empty() ? "" : " —" + why));
@@ -356,7 +363,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         macs_lat.push_back(p->latency.median_ms);
       }
     }
-    const double rho_size = SpearmanRankCorrelation(size, lat);
+    const double rho_size = names.size() >= 3 ? SpearmanRankCorrelation(size, lat) : kNaN;
     if (std::isfinite(rho_size)) {
       std::string s = fmt::format("**Latency vs model size** ({}, {} models): Spearman ρ = {:.2f} between file size and median latency",
                                   base, size.size(), rho_size);
@@ -387,7 +394,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         }
       }
     const double rho_all = SpearmanRankCorrelation(all_size, all_lat);
-    if (std::isfinite(rho_all) && all_size.size() > size.size())
+    if (std::isfinite(rho_all) && all_size.size() > size.size() && names.size() >= 2)
       out.push_back(fmt::format("Over all {} model variants, ρ(file size, latency) = {:.2f}: {}.", all_size.size(), rho_all,
                                 rho_all > 0.8 ? "smaller files ran faster" : "a smaller file was not reliably a faster one"));
   }

@@ -111,19 +111,25 @@ void DrawLegend(const std::vector<LegendItem>& items) {
 // Labels for a log10 axis spanning [lo, hi] (world coordinates are log10 values): 1-2-5 steps per
 // decade, thinned to at most ~8 labels.
 std::vector<std::pair<double, std::string>> LogTicks(double lo, double hi) {
+  // Finer mantissas when the axis spans less than a decade, so that at least three labels show.
+  const std::vector<std::vector<double>> mantissa_sets = {{1, 2, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}};
   std::vector<std::pair<double, std::string>> all;
-  for (int e = static_cast<int>(std::floor(lo)) - 1; e <= static_cast<int>(std::ceil(hi)) + 1; ++e)
-    for (double m : {1.0, 2.0, 5.0}) {
-      const double v = m * std::pow(10.0, e), l = std::log10(v);
-      if (l < lo || l > hi) continue;
-      std::string label = v >= 1 ? fmt::format("{:.0f}", v) : fmt::format("{:.{}f}", v, std::max(0, -e));
-      all.emplace_back(l, label);
-    }
-  if (all.size() <= 8) return all;
-  std::vector<std::pair<double, std::string>> decades;
+  for (const auto& mantissas : mantissa_sets) {
+    all.clear();
+    for (int e = static_cast<int>(std::floor(lo)) - 1; e <= static_cast<int>(std::ceil(hi)) + 1; ++e)
+      for (double m : mantissas) {
+        const double v = m * std::pow(10.0, e), l = std::log10(v);
+        if (l < lo || l > hi) continue;
+        const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(v) + 1e-9)) + (m == std::floor(m) ? 0 : 1));
+        all.emplace_back(l, fmt::format("{:.{}f}", v, decimals));
+      }
+    if (all.size() >= 3) break;
+  }
+  if (all.size() <= 9) return all;
+  std::vector<std::pair<double, std::string>> thinned;  // keep the powers of ten
   for (const auto& t : all)
-    if (t.second.find_first_not_of("0.") != std::string::npos && t.second[t.second.find_first_not_of("0.")] == '1') decades.push_back(t);
-  return decades;
+    if (std::abs(t.first - std::round(t.first)) < 1e-9) thinned.push_back(t);
+  return thinned.size() >= 2 ? thinned : all;
 }
 
 // Axes box with a light grid. log_x / log_y: the world coordinates are log10 values and the labels

@@ -150,7 +150,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                       r.weight_precision, r.activation_precision, ops.empty() ? "—" : ops, Pct(r.int8_mac_share),
                       r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                       r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
-                      r.quantize_ms > 0 ? fmt::format("{:.1f} s", r.quantize_ms / 1000) : "—",
+                      r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
                       r.ok ? "ok" : "failed: " + MdEscape(r.error));
   }
   md += "\n";

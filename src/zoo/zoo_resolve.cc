@@ -28,4 +28,10 @@ std::map<std::string, std::int64_t> ZooDefaultDims(const Model& model) {
   return {{"H", size}, {"W", size}};
 }
 
+ShapeOverrides WithZooDefaultDims(const Model& model, ShapeOverrides overrides) {
+  if (!overrides.input_shapes.empty()) return overrides;  // a --shape says it all
+  for (const auto& [dim, value] : ZooDefaultDims(model)) overrides.dim_values.emplace(dim, value);  // keeps --dim
+  return overrides;
+}
+
 }  // namespace qbench

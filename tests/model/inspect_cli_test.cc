@@ -130,5 +130,18 @@ TEST(InspectCli, SymbolicDimsByNameInJson) {
   EXPECT_EQ(j.at("inputs")[0].at("resolved_shape"), nlohmann::json({2, 7}));
 }
 
+// zoo:NAME loads through the zoo; its dynamic H and W default to the nominal 224, so SqueezeNet 1.1
+// gives the same 349,151,936 MACs derived by hand in inspect_test.cc (same layers, 224x224, batch 1).
+TEST(InspectCli, ZooModelAtNominalSize) {
+  auto r = RunCommand(Inspect("zoo:squeezenet1_1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("349,151,936"));
+  EXPECT_THAT(r.out, HasSubstr("used: 1x3x224x224"));
+  r = RunCommand(Inspect("zoo:squeezenet1_1 --dim H=112 --dim W=112"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("used: 1x3x112x112"));
+  ExpectOneErrorLine(RunCommand(Inspect("zoo:no_such_net")), 1, "no_such_net");
+}
+
 }  // namespace
 }  // namespace qbench

@@ -94,7 +94,8 @@ TEST(ZooStats, TenClassCountsMatchTheTorchExports) {
 }
 
 // `qbench inspect`'s numbers (InspectModel at 1×3×224×224): MACs within 1 % of the table, the
-// stored parameters = every initializer value, and the torchvision count from the metadata.
+// stored parameters = every initializer value, and the torchvision count from the metadata (which
+// inspect shows next to the stored count).
 TEST(ZooModels, InspectReportsTheTableNumbers) {
   for (const auto& ref : ZooReferenceTable()) {
     const Model& m = CachedZooModel(ref.name);
@@ -106,6 +107,8 @@ TEST(ZooModels, InspectReportsTheTableNumbers) {
     EXPECT_EQ(s.params, InitializerElements(m)) << ref.name;
     EXPECT_EQ(s.params, ZooArchitectureStats(ref.name).initializer_elements) << ref.name;
     EXPECT_EQ(Metadata(m, kTorchvisionParamsKey), std::to_string(ref.torchvision_params)) << ref.name;
+    ASSERT_TRUE(s.metadata.count(kTorchvisionParamsKey)) << ref.name;
+    EXPECT_EQ(s.metadata.at(kTorchvisionParamsKey), std::to_string(ref.torchvision_params)) << ref.name;
   }
 }
 

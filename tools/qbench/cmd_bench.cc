@@ -152,7 +152,7 @@ void RunBench(const BenchOptions& o) {
       point.model = names[i];
       point.model_spec = o.models[i];
       // A usage error (unknown input in --shape, missing --dim) aborts the whole run: exit 2.
-      const std::vector<TensorInfo> shapes = ResolveInputShapes(models[i], overrides);
+      const std::vector<TensorInfo> shapes = ResolveInputShapes(models[i], WithZooDefaultDims(models[i], overrides));
       point.batch_size = BatchOf(shapes);
       point.inputs = shapes;
       try {

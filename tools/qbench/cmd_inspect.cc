@@ -1,13 +1,16 @@
 // qbench inspect MODEL: describe a model (I/O, opset, ops, parameters, weight bytes, file size, MACs).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/core/log.h"
 #include "qbench/model/inspect.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
@@ -105,6 +108,7 @@ nlohmann::json SummaryJson(const ModelSummary& s, const std::string& spec) {
       {"opset_imports", opsets},
       {"producer_name", s.producer_name},
       {"producer_version", s.producer_version},
+      {"metadata", s.metadata},
       {"inputs", TensorsJson(s.inputs, s.resolved_inputs, "resolved_shape")},
       {"outputs", TensorsJson(s.outputs, s.inferred_outputs, "inferred_shape")},
       {"node_count", s.node_count},
@@ -132,8 +136,10 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
   line("model", spec);
-  line("graph", fmt::format("{} (ir_version {}, opset {}, producer {} {})", s.graph_name.empty() ? "-" : s.graph_name,
-                            s.ir_version, s.opset, s.producer_name.empty() ? "-" : s.producer_name, s.producer_version));
+  std::string producer = s.producer_name.empty() ? "-" : s.producer_name;
+  if (!s.producer_version.empty()) producer += " " + s.producer_version;
+  line("graph", fmt::format("{} (ir_version {}, opset {}, producer {})", s.graph_name.empty() ? "-" : s.graph_name,
+                            s.ir_version, s.opset, producer));
   for (const auto& kv : s.opset_imports)
     if (!kv.first.empty()) line("opset import", fmt::format("{} {}", kv.first, kv.second));
   if (!s.path.empty()) {
@@ -161,6 +167,10 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node) {
   for (const auto& kv : s.params_by_dtype) pd += fmt::format("{}{} {}", pd.empty() ? "" : ", ", kv.first, Grouped(kv.second));
   line("params", fmt::format("{} ({}){}", Grouped(s.params), Scaled(static_cast<double>(s.params)),
                              pd.empty() ? "" : "  [" + pd + "]"));
+  auto tv = s.metadata.find("torchvision_params");
+  if (tv != s.metadata.end())
+    line("", "torchvision counts " + Grouped(std::strtoll(tv->second.c_str(), nullptr, 10)) +
+                 " (BatchNorm scale/shift unfolded)");
   std::string wb;
   for (const auto& kv : s.weight_bytes_by_dtype) wb += fmt::format("{}{} {}", wb.empty() ? "" : ", ", kv.first, Grouped(kv.second));
   line("weight bytes", fmt::format("{}{}", Grouped(s.weight_bytes), wb.empty() ? "" : "  [" + wb + "]"));
@@ -185,6 +195,13 @@ void RunInspect(const InspectOptions& o) {
   for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
   Model model = LoadModelOrZoo(o.model);
+  // A zoo model's H and W are dynamic; unless told otherwise, count it at its nominal input size.
+  for (const auto& kv : ZooDefaultDims(model)) {
+    if (overrides.dim_values.count(kv.first) || !overrides.input_shapes.empty()) continue;
+    overrides.dim_values[kv.first] = kv.second;
+    LogInfo(fmt::format("{}: {} = {} (the zoo's nominal input size; --dim {}=VALUE to change)", o.model, kv.first,
+                        kv.second, kv.first));
+  }
   ModelSummary s = InspectModel(model, overrides);
   if (!o.json_path.empty()) WriteFileAtomic(o.json_path, SummaryJson(s, o.model).dump(2) + "\n");
   PrintTable(s, o.model, o.per_node);

@@ -81,6 +81,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
 
   const Model model = LoadModelOrZoo(o.model);
+  overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
     throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
                                              "(the input is never modified)");

@@ -85,7 +85,9 @@ void RegisterZoo(CLI::App& app) {
                   "Nominal input size H = W, recorded in the model's metadata (H and W stay dynamic); 32..4096")
       ->capture_default_str();
   exp->add_option("--num-classes", opts->num_classes, "Classifier outputs")->capture_default_str();
-  exp->add_option("--seed", opts->seed, "Seed of the weights (same seed, same bytes)")->capture_default_str();
+  exp->add_option("--seed", opts->seed, "Seed of the weights (same seed, same bytes)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   exp->callback([opts] { RunExport(*opts); });
 }
 

@@ -11,6 +11,12 @@ namespace qbench::cli {
 SensitivityQuantizer::SensitivityQuantizer(Model fp32, QuantizeOptions options, CalibrationDataSpec calibration,
                                            WarningList* warnings)
     : fp32_(std::move(fp32)), options_(std::move(options)), calibration_(std::move(calibration)), warnings_(warnings) {
+  // Exclusions match node names: give unnamed nodes the "#<index>" name inspect and the quantize
+  // report already show for them (the shared SqueezeNet 1.1 has no node names at all).
+  auto* graph = fp32_.proto.mutable_graph();
+  for (int i = 0; i < graph->node_size(); ++i) {
+    if (graph->node(i).name().empty()) graph->mutable_node(i)->set_name("#" + std::to_string(i));
+  }
   const SchemeInfo& scheme = FindQuantizationScheme(options_.scheme);
   CheckQuantizable(fp32_, scheme);
   needs_calibration_ = scheme.needs_calibration;
@@ -50,7 +56,7 @@ std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* tot
   std::vector<LayerInfo> layers;
   for (const auto& d : full.report.nodes) {
     auto it = macs.find(d.name);
-    if (!d.quantized || d.name.empty() || d.name[0] == '#') continue;
+    if (!d.quantized || d.name.empty()) continue;
     if (it == macs.end() || it->second <= 0) {
       if (other_quantized) other_quantized->push_back(d.name);
       continue;

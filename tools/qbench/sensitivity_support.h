@@ -31,7 +31,8 @@ namespace qbench::cli {
 /// calibration of that configuration.
 class SensitivityQuantizer {
  public:
-  /// `warnings` may be null; it must outlive this object.
+  /// `warnings` may be null; it must outlive this object. Unnamed nodes of `fp32` are named
+  /// "#<index>" in this object's copy so that exclusions can name them.
   SensitivityQuantizer(Model fp32, QuantizeOptions options, CalibrationDataSpec calibration, WarningList* warnings);
 
   /// The quantized model with `keep_float` (exact node names) added to options.exclude.
@@ -42,7 +43,7 @@ class SensitivityQuantizer {
   /// worth keeping fp32), in graph order, with their MACs at the model's own input shapes (dynamic
   /// dims = 1); `total_macs` (may be null) gets the whole model's MACs; `other_quantized` (may be
   /// null) the names of the other nodes it quantizes (for SensitivityOptions::also_float).
-  /// Unnamed nodes are left out (an exclusion cannot name them).
+  /// Unnamed nodes of the file are named "#<index>" (graph order, as `qbench inspect` shows them).
   std::vector<LayerInfo> QuantizableLayers(std::int64_t* total_macs, std::vector<std::string>* other_quantized = nullptr);
 
   /// A QuantizeFn calling Quantize(); the object must outlive it.

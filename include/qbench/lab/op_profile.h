@@ -32,16 +32,17 @@ std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const st
 /// MACs of one profiled node from its shapes (the same rules as InspectModel, applied to the ops ORT
 /// actually ran, including its fused and layout-transformed forms):
 ///  - Conv, FusedConv, NchwcConv, ConvInteger, QLinearConv (weight = input 3), com.microsoft
-///    QLinearConv: elements(Y) · elements(W) / C_out, with C_out = Y[1] for NCHW or Y[1]·Y[4] for
-///    the blocked NCHWc layout [N, C/8, H, W, 8] (elements(W) / C_out = C_in/group · kh · kw in both).
+///    QLinearConv: elements(Y) · elements(W) / C_out, with C_out = Y[1]·Y[4] for the blocked NCHWc
+///    output [N, C/8, H, W, 8], else W[0] (W [C_out, C_in/group, kh, kw], which also holds for the NHWC
+///    layout ORT runs QLinearConv in); elements(W) / C_out = C_in/group · kh · kw in every layout.
 ///  - Gemm, FusedGemm, QGemm: elements(Y) · K with K = elements(A) / Y[0].
 ///  - MatMul, FusedMatMul, MatMulInteger, QLinearMatMul, DynamicQuantizeMatMul, MatMulIntegerToFloat:
 ///    elements(Y) · K with K = the last dim of A.
 ///  - anything else: 0.
 std::int64_t ProfiledNodeMacs(const ProfiledNode& node);
 
-/// True for a convolution with one input channel per group and more than one channel (depthwise):
-/// elements(W) / C_out equals the kernel area and X has C > 1.
+/// True for a depthwise convolution: one input channel per group (elements(W) / C_out equals the
+/// kernel area) and as many input as output channels (> 1), in NCHW, NHWC or NCHWc layout.
 bool IsDepthwiseConv(const ProfiledNode& node);
 
 /// Aggregates node events per op type (depthwise convolutions get their own type,

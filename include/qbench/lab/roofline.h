@@ -3,15 +3,16 @@
 //
 // Method (written into RooflinePeaks::method):
 //  - fp32 peak: MatMul of two float32 [N,N] matrices (N = 1024; B an initializer), 1 073 741 824 MACs
-//    per run; rate = MACs / median run time.
+//    per run; rate = MACs / fastest run time.
 //  - int8 peak: MatMulInteger of uint8 A [N,N] by int8 B [N,N] (B an initializer, zero points 0),
 //    int32 output — the u8·s8 kernel ORT's QLinearConv/QGemm/MatMulInteger paths use (VNNI where the
 //    CPU has it); same MAC count.
 //  - bandwidth: Add of two float32 vectors of 16 Mi elements (64 MiB each, far beyond the caches);
-//    bytes per run = 2 reads + 1 write = 192 MiB; rate = bytes / median run time. Write-allocate
+//    bytes per run = 2 reads + 1 write = 192 MiB; rate = bytes / fastest run time. Write-allocate
 //    traffic is not counted, so this is a lower bound of the hardware bandwidth, but it is the rate
 //    an elementwise ONNX Runtime kernel actually gets, which is what a memory-bound op sees.
-// Each is timed with the benchmark module (RunBenchmark: 3 warm-up runs, 10 timed runs, median),
+// Each is timed with the benchmark module (RunBenchmark: 3 warm-up runs, 10 timed runs; the fastest
+// run, since a peak is what the machine can do when undisturbed),
 // inputs bound once, intra-op threads as requested.
 #pragma once
 

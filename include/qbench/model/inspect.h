@@ -46,6 +46,7 @@ struct ModelSummary {
   std::int64_t opset = 0;      ///< default (ai.onnx) domain
   std::map<std::string, std::int64_t> opset_imports;  ///< domain ("" = ai.onnx) → version
   std::string producer_name, producer_version;
+  std::map<std::string, std::string> metadata;  ///< ModelProto.metadata_props (e.g. the zoo's torchvision_params)
 
   std::vector<TensorInfo> inputs;           ///< graph inputs as in the file (dynamic dims by name, -1)
   std::vector<TensorInfo> outputs;          ///< graph outputs as in the file

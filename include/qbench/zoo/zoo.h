@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
 
 namespace qbench {
 
@@ -102,5 +103,10 @@ std::string ModelDisplayName(const std::string& spec);
 /// {"H": input_size, "W": input_size}, read from metadata (usable as ShapeOverrides::dim_values).
 /// Empty for any other model.
 std::map<std::string, std::int64_t> ZooDefaultDims(const Model& model);
+
+/// `overrides` plus, for a zoo model, ZooDefaultDims(model) for each of H and W that the user set
+/// neither by --dim nor through any --shape; any other model's `overrides` come back unchanged.
+/// Lets every command run "zoo:NAME" without --dim flags (at the nominal size, 224 by default).
+ShapeOverrides WithZooDefaultDims(const Model& model, ShapeOverrides overrides);
 
 }  // namespace qbench

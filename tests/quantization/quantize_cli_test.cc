@@ -1,0 +1,87 @@
+// `qbench quantize` end to end: outputs, report JSON, exit codes, refusals, input never modified.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/core/fs.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using testing::CliPath;
+using testing::RunCommand;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+TEST(QuantizeCli, StaticWithReportAndInputUntouched) {
+  QBENCH_REQUIRE_SHARED(model, "cases/c13_clip_min_max_inputs/model.onnx");
+  QBENCH_REQUIRE_SHARED(data, "cases/c13_clip_min_max_inputs/input.npy");
+  const std::string dir = testing::TempDir();
+  const std::string before = ReadFileBytes(model);
+  const auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/q.onnx --mode static --per-channel" +
+                            " --calibration-data " + Quote(data) + " --calibration-method minmax --report " + dir + "/r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFileBytes(model), before);
+  EXPECT_NE(r.out.find("Conv"), std::string::npos);
+  EXPECT_NE(r.out.find("int8 share of MACs after ORT optimization"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("size:"), std::string::npos);
+  EXPECT_EQ(r.err.find("int8 share"), std::string::npos);  // results on stdout only
+  const auto j = nlohmann::json::parse(ReadFileBytes(dir + "/r.json"));
+  EXPECT_EQ(j["scheme"], "static");
+  EXPECT_TRUE(j["runtime"]["analyzed"].get<bool>());
+  // conv1 and conv2 run as QLinearConv; conv3 writes the graph output, which stays float, so ORT
+  // runs it in float: 4·8·8 outputs × 8 inputs × 1×1 = 2048 MACs of 52,736.
+  EXPECT_EQ(j["runtime"]["op_histogram"]["QLinearConv"], 2);
+  EXPECT_EQ(j["runtime"]["float_macs"].get<std::int64_t>(), 2048);
+  EXPECT_NEAR(j["runtime"]["int8_mac_share"].get<double>(), 1.0 - 2048.0 / 52736.0, 1e-9);
+  ASSERT_EQ(j["runtime"]["float_mac_nodes"].size(), 1u);
+  EXPECT_NE(j["runtime"]["float_mac_nodes"][0].get<std::string>().find("conv3"), std::string::npos);
+  bool clip_folded = false;
+  for (const auto& n : j["nodes"])
+    if (n["name"] == "relu6_clip") clip_folded = n["quantized"].get<bool>();
+  EXPECT_TRUE(clip_folded);
+  EXPECT_GT(j["files"]["output_file_size_bytes"].get<std::uint64_t>(), 0u);
+
+  // The quantized output cannot be quantized again.
+  const auto again = RunCommand(CliPath() + " quantize " + dir + "/q.onnx -o " + dir + "/qq.onnx --mode dynamic");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already quantized"), std::string::npos) << again.err;
+}
+
+TEST(QuantizeCli, UsageErrors) {
+  QBENCH_REQUIRE_SHARED(model, "cases/c04_gemm_transb/model.onnx");
+  const std::string dir = testing::TempDir();
+  auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + Quote(model) + " --mode dynamic");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is the input model"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode int4");
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --exclude 're:('");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("invalid regular expression"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --per-channel --per-tensor");
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCommand(CliPath() + " quantize --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("dynamic"), std::string::npos);
+  EXPECT_NE(r.out.find("[calibrated]"), std::string::npos);  // from the scheme table
+}
+
+TEST(QuantizeCli, DynamicExcludeAndSizes) {
+  QBENCH_REQUIRE_SHARED(model, "cases/c04_gemm_transb/model.onnx");
+  const std::string dir = testing::TempDir();
+  const auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/d.onnx --mode dynamic --exclude fc1_transB1" +
+                            " --report " + dir + "/d.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(ReadFileBytes(dir + "/d.json"));
+  for (const auto& n : j["nodes"]) {
+    if (n["name"] == "fc1_transB1") EXPECT_EQ(n["reason"], "excluded by --exclude fc1_transB1");
+    if (n["name"] == "fc2_transB0_nobias") EXPECT_TRUE(n["quantized"].get<bool>());
+  }
+  EXPECT_GT(j["runtime"]["float_macs"].get<std::int64_t>(), 0);
+  EXPECT_GT(j["runtime"]["int8_macs"].get<std::int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace qbench
