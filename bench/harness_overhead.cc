@@ -5,8 +5,8 @@
 //   Q: qbench's path — OrtRunner::Create + GenerateInputs + OrtBenchTarget + RunBenchmark;
 //   R: a minimal loop — its own Ort::Session with the same options, one Ort::Value over the same input
 //      bytes, and steady_clock around Ort::Session::Run.
-// Both sessions: the same intra-op threads, graph optimization "all", spinning off (two sessions with
-// spinning threads in one process would steal each other's cores: MEASUREMENT.md).
+// Both sessions: the same intra-op threads (default 1, see below), graph optimization "all", spinning off
+// (two sessions with spinning threads in one process would steal each other's cores: MEASUREMENT.md).
 // Prints both medians, the ratio median(Q)/median(R) with a 95 % bootstrap CI, and PASS when the ratio is
 // within 3 % of 1. Exit status 0 on PASS (or when the model is absent: skipped), 1 on FAIL (the whole 95 %
 // CI of the ratio outside [0.97, 1.03]), 3 when inconclusive (outside 3 %, but the CI overlaps: too noisy).
@@ -38,7 +38,11 @@ double MedianOf(std::vector<double> v) {
 
 int Run(int argc, char** argv) {
   using namespace qbench;
-  int threads = 2, chunks = 60, chunk_runs = 5;
+  // One intra-op thread by default: each session then runs on the calling thread, so Q and R differ only
+  // by the harness. With more, each session has its own pool thread; on an oversubscribed machine the
+  // scheduler starves one pool thread for seconds at a time and that session runs ~4x slower (seen here:
+  // 6 ms vs 27 ms phases that switch sides) — scheduler noise, not harness cost. --threads 2 on a quiet machine.
+  int threads = 1, chunks = 60, chunk_runs = 5;
   bool verbose = false;  // print each chunk's two medians (to see drift or bimodality)
   std::string model_path = std::string(QBENCH_SHARED_DIR) + "/models/imagenet/squeezenet1.1.onnx";
   for (int i = 1; i < argc; ++i) {

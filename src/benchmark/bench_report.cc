@@ -100,6 +100,7 @@ ordered_json EnvironmentJson(const EnvironmentInfo& e) {
   j["isa"] = isa;
   j["logical_cores"] = e.logical_cores;
   j["cpufreq_governor"] = e.cpufreq_governor.empty() ? ordered_json() : ordered_json(e.cpufreq_governor);
+  j["load_average_1min"] = e.load_average_1min < 0 ? ordered_json() : ordered_json(e.load_average_1min);
   j["ort_version"] = e.ort_version;
   j["execution_provider"] = e.execution_provider;
   j["intra_op_threads"] = e.intra_op_threads;

@@ -89,6 +89,11 @@ EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int in
   }
   env.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
   env.cpufreq_governor = ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  {
+    const std::string load = ReadFirstLine("/proc/loadavg");
+    double v = 0;
+    if (std::sscanf(load.c_str(), "%lf", &v) == 1) env.load_average_1min = v;
+  }
   env.ort_version = OrtVersion();
   env.execution_provider = execution_provider;
   env.intra_op_threads = intra_op_threads;
@@ -119,6 +124,13 @@ void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings) {
     warnings->Add("frequency_scaling", "CPU frequency governor is '" + env.cpufreq_governor +
                                            "', so clock speed varies with load; for stable timings set it to "
                                            "'performance' (cpupower frequency-set -g performance)");
+  if (env.load_average_1min >= 0 && env.logical_cores > 0 && env.load_average_1min > env.logical_cores) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "1-minute load average %.1f exceeds the %d logical cores: ", env.load_average_1min,
+                  env.logical_cores);
+    warnings->Add("busy_machine", std::string(buf) + "other programs compete for the CPUs and timings can swing "
+                                                     "several-fold; stop them, or trust only interleaved ratios");
+  }
 }
 
 void AddMeasurementWarnings(const Measurement& m, const std::string& label, double cv_threshold,

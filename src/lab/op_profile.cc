@@ -7,43 +7,17 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/model/inspect.h"
 
 namespace qbench {
 namespace {
 
 using nlohmann::json;
-
-std::int64_t ToInt(const json& v) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_string()) {
-    try {
-      return std::stoll(v.get<std::string>());
-    } catch (const std::exception&) {
-      return 0;
-    }
-  }
-  return 0;
-}
-
-std::vector<std::vector<std::int64_t>> Shapes(const json& args, const char* key) {
-  std::vector<std::vector<std::int64_t>> out;
-  auto it = args.find(key);
-  if (it == args.end() || !it->is_array()) return out;
-  for (const auto& entry : *it) {
-    std::vector<std::int64_t> shape;
-    if (entry.is_object() && !entry.empty()) {
-      const json& dims = entry.begin().value();  // {"float": [1,3,224,224]}
-      if (dims.is_array())
-        for (const auto& d : dims) shape.push_back(d.is_number() ? d.get<std::int64_t>() : -1);
-    }
-    out.push_back(shape);
-  }
-  return out;
-}
 
 std::int64_t Elements(const std::vector<std::int64_t>& s) {
   if (s.empty()) return 0;
@@ -55,21 +29,40 @@ std::int64_t Elements(const std::vector<std::int64_t>& s) {
   return n;
 }
 
-bool IsConv(const std::string& op) {
-  return op == "Conv" || op == "FusedConv" || op == "NchwcConv" || op == "ConvInteger" || op == "QLinearConv";
+bool IsMacOp(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul"; }
+
+// Whether ORT's op `profiled` is a form of the reference op `ref`.
+bool IsFormOf(const std::string& profiled, const std::string& ref) {
+  static const std::set<std::string> kConv = {"Conv", "FusedConv", "NchwcConv", "QLinearConv", "ConvInteger"};
+  static const std::set<std::string> kGemm = {"Gemm",          "FusedGemm",     "QGemm",
+                                              "MatMul",        "FusedMatMul",   "MatMulInteger",
+                                              "QLinearMatMul", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"};
+  if (ref == "Conv") return kConv.count(profiled) > 0;
+  if (ref == "Gemm" || ref == "MatMul") return kGemm.count(profiled) > 0;
+  return false;
 }
 
-// Index of the weight input of a convolution.
-std::size_t ConvWeightIndex(const std::string& op) { return op == "QLinearConv" ? 3 : 1; }
+bool IsFusableActivation(const std::string& op) {
+  return op == "Relu" || op == "Clip" || op == "HardSigmoid" || op == "HardSwish" || op == "Sigmoid" || op == "LeakyRelu" ||
+         op == "Add";
+}
 
-// Output channels of a convolution: from the blocked NCHWc output [N, C/8, H, W, 8] when ORT ran the
-// NCHWc layout, else from the weight [C_out, C_in/group, kh, kw] (valid for NCHW and for the NHWC
-// layout ORT uses for QLinearConv), else from an NCHW output.
-std::int64_t OutputChannels(const std::vector<std::int64_t>& y, const std::vector<std::int64_t>& w) {
-  if (y.size() == 5) return y[1] * y[4];
-  if (w.size() == 4 && w[0] > 0) return w[0];
-  if (y.size() >= 2) return y[1];
-  return 0;
+// The MAC node that produces `tensor`, directly or through activations / Add that ORT fuses into it.
+std::string MacProducer(const ReferenceGraph& ref, const std::string& tensor, int depth = 0) {
+  auto p = ref.producer.find(tensor);
+  if (p == ref.producer.end() || depth > 4) return "";
+  const auto n = ref.nodes.find(p->second);
+  if (n == ref.nodes.end()) return "";
+  if (IsMacOp(n->second.op_type)) return p->second;
+  if (!IsFusableActivation(n->second.op_type)) return "";
+  auto in = ref.inputs.find(p->second);
+  if (in == ref.inputs.end()) return "";
+  // Add(conv_a, conv_b): ORT fuses the Add into the conv computed last (the later input).
+  for (auto it = in->second.rbegin(); it != in->second.rend(); ++it) {
+    const std::string m = MacProducer(ref, *it, depth + 1);
+    if (!m.empty()) return m;
+  }
+  return "";
 }
 
 }  // namespace
@@ -87,78 +80,104 @@ std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const st
     ProfiledNode n;
     n.node = ev.substr(0, ev.size() - kSuffix.size());
     n.duration_us = e.contains("dur") && e["dur"].is_number() ? e["dur"].get<double>() : 0;
-    if (e.contains("args") && e["args"].is_object()) {
-      const json& a = e["args"];
-      n.op_type = a.value("op_name", "");
-      if (a.contains("activation_size")) n.activation_bytes = ToInt(a["activation_size"]);
-      if (a.contains("parameter_size")) n.parameter_bytes = ToInt(a["parameter_size"]);
-      if (a.contains("output_size")) n.output_bytes = ToInt(a["output_size"]);
-      n.input_shapes = Shapes(a, "input_type_shape");
-      n.output_shapes = Shapes(a, "output_type_shape");
-    }
+    if (e.contains("args") && e["args"].is_object()) n.op_type = e["args"].value("op_name", "");
     out.push_back(std::move(n));
   }
   return out;
 }
 
-std::int64_t ProfiledNodeMacs(const ProfiledNode& n) {
-  if (n.output_shapes.empty()) return 0;
-  const auto& y = n.output_shapes[0];
-  const std::int64_t ey = Elements(y);
-  if (IsConv(n.op_type)) {
-    const std::size_t wi = ConvWeightIndex(n.op_type);
-    if (n.input_shapes.size() <= wi) return 0;
-    const std::int64_t co = OutputChannels(y, n.input_shapes[wi]);
-    return co > 0 ? ey * (Elements(n.input_shapes[wi]) / co) : 0;
+ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& shapes) {
+  const ModelSummary s = InspectModel(model, shapes);
+  const auto& g = model.proto.graph();
+  ReferenceGraph ref;
+  std::map<std::string, std::vector<std::int64_t>> tensor_shape;
+  for (const auto& in : s.resolved_inputs) tensor_shape[in.name] = in.shape;
+  std::map<std::string, std::vector<std::int64_t>> initializer_dims;
+  for (const auto& t : g.initializer()) initializer_dims[t.name()] = {t.dims().begin(), t.dims().end()};
+  const int n = std::min<int>(g.node_size(), static_cast<int>(s.nodes.size()));
+  for (int i = 0; i < n; ++i) {
+    const auto& node = g.node(i);
+    const NodeCost& cost = s.nodes[static_cast<std::size_t>(i)];
+    NodeWork w;
+    w.op_type = node.op_type();
+    w.macs = std::max<std::int64_t>(cost.macs, 0);
+    w.weight_elements = cost.params;
+    w.output_elements = Elements(cost.output_shape);
+    if (node.input_size() > 0) {
+      auto it = tensor_shape.find(node.input(0));
+      if (it != tensor_shape.end()) w.input_elements = Elements(it->second);
+    }
+    if (w.op_type == "Conv" && node.input_size() > 1) {
+      auto wd = initializer_dims.find(node.input(1));
+      std::int64_t group = 1;
+      for (const auto& a : node.attribute())
+        if (a.name() == "group") group = a.i();
+      if (wd != initializer_dims.end() && wd->second.size() == 4) {
+        const auto& d = wd->second;  // [C_out, C_in/group, kh, kw]
+        const std::string k = fmt::format("{}x{}", d[2], d[3]);
+        w.kind = group > 1 && d[1] == 1 ? "depthwise " + k : k;
+      }
+    }
+    for (const auto& o : node.output()) {
+      ref.producer[o] = cost.name;
+      if (&o == &node.output(0)) tensor_shape[o] = cost.output_shape;
+    }
+    ref.inputs[cost.name] = {node.input().begin(), node.input().end()};
+    ref.nodes[cost.name] = w;
   }
-  if (n.op_type == "Gemm" || n.op_type == "FusedGemm" || n.op_type == "QGemm") {
-    if (n.input_shapes.empty() || y.empty() || y[0] <= 0) return 0;
-    return ey * (Elements(n.input_shapes[0]) / y[0]);
-  }
-  static const std::set<std::string> kMatMul = {"MatMul", "FusedMatMul", "MatMulInteger", "QLinearMatMul",
-                                                "DynamicQuantizeMatMul", "MatMulIntegerToFloat"};
-  if (kMatMul.count(n.op_type)) {
-    if (n.input_shapes.empty() || n.input_shapes[0].empty()) return 0;
-    const std::int64_t k = n.input_shapes[0].back();
-    return k > 0 ? ey * k : 0;
-  }
-  return 0;
+  return ref;
 }
 
-bool IsDepthwiseConv(const ProfiledNode& n) {
-  if (!IsConv(n.op_type) || n.output_shapes.empty() || n.input_shapes.empty()) return false;
-  const std::size_t wi = ConvWeightIndex(n.op_type);
-  if (n.input_shapes.size() <= wi) return false;
-  const auto& w = n.input_shapes[wi];
-  const auto& x = n.input_shapes[0];
-  const std::int64_t co = OutputChannels(n.output_shapes[0], w);
-  if (co <= 1 || w.size() < 4 || x.size() < 2) return false;
-  // One input channel per group: elements(W) / C_out is the kernel area (W's dims 2 and 3 in the
-  // OIHW and the blocked layouts), and the input has as many channels as the output (NCHW: dim 1,
-  // NHWC: last dim, NCHWc: dims 1 × 4).
-  const std::int64_t area = w[2] * w[3];
-  const std::int64_t cin = x.size() == 5 ? x[1] * x[4] : (x[1] == co ? x[1] : x.back());
-  return cin == co && Elements(w) / co == area;
+std::string AttributeNode(const ReferenceGraph& ref, const ProfiledNode& p) {
+  auto accept = [&](const std::string& name) -> std::string {
+    auto it = ref.nodes.find(name);
+    return it != ref.nodes.end() && IsFormOf(p.op_type, it->second.op_type) ? name : "";
+  };
+  if (ref.nodes.count(p.node)) return accept(p.node);
+  // Longest reference name that prefixes the profiled name, followed by '_' or '/'.
+  std::string best;
+  for (std::size_t cut = p.node.size(); cut > 0; --cut) {
+    const char c = p.node[cut - 1];
+    if (c != '_' && c != '/') continue;
+    const std::string prefix = p.node.substr(0, cut - 1);
+    if (ref.nodes.count(prefix)) {
+      best = accept(prefix);
+      if (!best.empty()) return best;
+    }
+  }
+  static const std::string kNchwc = "_nchwc";
+  if (p.node.size() > kNchwc.size() && p.node.compare(p.node.size() - kNchwc.size(), kNchwc.size(), kNchwc) == 0) {
+    const std::string m = MacProducer(ref, p.node.substr(0, p.node.size() - kNchwc.size()));
+    if (!m.empty()) return accept(m);
+  }
+  return "";
 }
 
-std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nodes, int runs) {
+std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nodes, int runs, const ReferenceGraph& ref,
+                                            const TrafficModel& traffic) {
   const double r = std::max(runs, 1);
   std::map<std::string, OpTypeProfile> by_type;
-  std::map<std::string, std::set<std::string>> node_names;
+  std::map<std::string, std::set<std::string>> profiled_names, ref_nodes;
   for (const auto& n : nodes) {
-    const std::string type = n.op_type + (IsDepthwiseConv(n) ? " (depthwise)" : "");
+    const std::string target = AttributeNode(ref, n);
+    std::string type = n.op_type;
+    if (!target.empty()) {
+      const NodeWork& w = ref.nodes.at(target);
+      if (!w.kind.empty()) type += " (" + w.kind + ")";
+      if (ref_nodes[type].insert(target).second) {
+        by_type[type].macs += w.macs;
+        by_type[type].bytes += w.weight_elements * traffic.weight_bytes + w.input_elements * traffic.input_bytes +
+                               w.output_elements * traffic.output_bytes;
+      }
+    }
     auto& p = by_type[type];
     p.op_type = type;
     p.time_ms += n.duration_us / 1000.0 / r;
-    p.macs += ProfiledNodeMacs(n);
-    p.bytes += n.activation_bytes + n.parameter_bytes + n.output_bytes;
-    node_names[type].insert(n.node);
+    profiled_names[type].insert(n.node);
   }
   std::vector<OpTypeProfile> out;
   for (auto& [type, p] : by_type) {
-    p.nodes = static_cast<std::int64_t>(node_names[type].size());
-    p.macs = static_cast<std::int64_t>(static_cast<double>(p.macs) / r);
-    p.bytes = static_cast<std::int64_t>(static_cast<double>(p.bytes) / r);
+    p.nodes = static_cast<std::int64_t>(profiled_names[type].size());
     out.push_back(p);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.time_ms > b.time_ms; });
@@ -166,7 +185,8 @@ std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nod
 }
 
 OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor>& feeds, int threads, int warmup_runs,
-                                int runs, const std::string& scratch_dir) {
+                                int runs, const std::string& scratch_dir, const ReferenceGraph& ref,
+                                const TrafficModel& traffic) {
   OpProfileRecord rec;
   rec.threads = threads;
   static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "qbench-profile");
@@ -185,7 +205,6 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
   }
   const std::string bytes = SerializeModel(*m);
   std::string profile_path;
-  std::vector<ProfiledNode> nodes;
   try {
     Ort::Session session(env, bytes.data(), bytes.size(), opts);
     Ort::AllocatorWithDefaultOptions alloc;
@@ -211,14 +230,20 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
   }
   const std::string text = ReadFileBytes(profile_path);
   std::remove(profile_path.c_str());
-  nodes = ParseOrtProfile(text, profile_path);
+  std::vector<ProfiledNode> nodes = ParseOrtProfile(text, profile_path);
   // Drop each node's first warmup_runs executions.
   std::map<std::string, int> seen;
   std::vector<ProfiledNode> kept;
   for (auto& n : nodes)
     if (++seen[n.node] > warmup_runs) kept.push_back(std::move(n));
-  rec.op_types = AggregateProfile(kept, runs);
+  rec.op_types = AggregateProfile(kept, runs, ref, traffic);
   for (const auto& o : rec.op_types) rec.total_ms += o.time_ms;
+  for (const auto& [name, w] : ref.nodes)
+    if (w.macs > 0) {
+      rec.macs += w.macs;
+      rec.bytes += w.weight_elements * traffic.weight_bytes + w.input_elements * traffic.input_bytes +
+                   w.output_elements * traffic.output_bytes;
+    }
   rec.ok = true;
   return rec;
 }

@@ -444,9 +444,23 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
 std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) {
   Impl& I = *impl_;
   std::vector<OpProfileRecord> out;
+  // MACs and tensor sizes come from the fp32 graph; profiled nodes are attributed to its nodes.
+  ReferenceGraph ref;
+  std::string ref_error;
+  try {
+    const Model& fp32 = I.variants.at("fp32");
+    ref = BuildReferenceGraph(fp32, LabShapes(fp32, group.batch, group.input_size));
+  } catch (const std::exception& e) {
+    ref_error = e.what();
+  }
   for (const auto& v : variants) {
     OpProfileRecord r;
+    const std::string mode = FindLabVariant(v).quantization_mode;
+    TrafficModel traffic;  // fp32: 4 bytes everywhere
+    if (mode == "dynamic") traffic = TrafficModel{1, 1, 4};
+    if (mode == "static") traffic = TrafficModel{1, 1, 1};
     try {
+      if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);
       const Model m = AtBatch(I.VariantModel(v), group.batch);
       const auto shapes = ResolveInputShapes(m, LabShapes(m, group.batch, group.input_size));
       InputOptions io;
@@ -454,7 +468,7 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
       const auto generated = GenerateInputs(m, shapes, io);
       std::vector<HostTensor> feeds;
       for (const auto& g : generated) feeds.push_back(g.tensor);
-      r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir);
+      r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir, ref, traffic);
     } catch (const std::exception& e) {
       r.ok = false;
       r.error = e.what();

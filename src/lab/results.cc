@@ -227,7 +227,8 @@ json ToJson(const OpProfileRecord& r) {
     ops.push_back(json{{"op_type", o.op_type}, {"nodes", o.nodes}, {"time_ms", o.time_ms}, {"macs", o.macs}, {"bytes", o.bytes}});
   return json{{"record", "op_profile"}, {"model", r.model},   {"variant", r.variant},   {"batch", r.batch},
               {"input_size", r.input_size}, {"threads", r.threads}, {"status", r.ok ? "ok" : "failed"},
-              {"error", r.error},           {"total_ms", r.total_ms}, {"op_types", ops}};
+              {"error", r.error},           {"total_ms", r.total_ms}, {"macs", r.macs},
+              {"bytes", r.bytes},           {"op_types", ops}};
 }
 
 OpProfileRecord OpProfileRecordFromJson(const json& j) {
@@ -242,6 +243,8 @@ OpProfileRecord OpProfileRecordFromJson(const json& j) {
   r.ok = status == "ok";
   Get(j, "error", &r.error);
   Get(j, "total_ms", &r.total_ms);
+  Get(j, "macs", &r.macs);
+  Get(j, "bytes", &r.bytes);
   if (j.contains("op_types") && j["op_types"].is_array())
     for (const auto& o : j["op_types"]) {
       OpTypeProfile p;

@@ -36,6 +36,12 @@ std::int64_t SafeMul(std::int64_t a, std::int64_t b) {
   return r;
 }
 
+// a += b for counts >= 0, saturating at INT64_MAX / 2 instead of overflowing (crafted files).
+void SatAdd(std::int64_t& a, std::int64_t b) {
+  if (b <= 0) return;
+  a = a > INT64_MAX / 2 - b ? INT64_MAX / 2 : a + b;
+}
+
 std::string OpKey(const onnx::NodeProto& n) {
   if (n.domain().empty() || n.domain() == "ai.onnx") return n.op_type();
   return n.domain() + "." + n.op_type();
@@ -332,8 +338,8 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
   Analyzer an(g);
   for (const auto& kv : an.consts()) {
     const std::int64_t bytes = SafeMul(kv.second.elements, static_cast<std::int64_t>(DTypeSize(kv.second.dtype)));
-    if (bytes > 0) s.weight_bytes_by_dtype[DTypeName(kv.second.dtype)] += bytes;
-    if (bytes > 0) s.weight_bytes += bytes;
+    SatAdd(s.weight_bytes_by_dtype[DTypeName(kv.second.dtype)], bytes);
+    SatAdd(s.weight_bytes, bytes);
   }
 
   // Parameters and the op histogram.
@@ -362,8 +368,8 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
         continue;
       node_weights[i].push_back(src);
       if (counted.insert(src).second) {
-        s.params += c.elements;
-        s.params_by_dtype[DTypeName(c.dtype)] += c.elements;
+        SatAdd(s.params, c.elements);
+        SatAdd(s.params_by_dtype[DTypeName(c.dtype)], c.elements);
       }
     }
   }
@@ -453,20 +459,20 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
     c.name = NodeName(n, i);
     c.op_type = OpKey(n);
     c.macs = NodeMacs(n, c.op_type, shapes, &c.has_mac_formula);
-    for (const auto& w : node_weights[i]) c.params += an.consts().at(w).elements;
+    for (const auto& w : node_weights[i]) SatAdd(c.params, an.consts().at(w).elements);
     if (n.output_size() > 0) {
       auto it = shapes.find(n.output(0));
       if (it != shapes.end()) c.output_shape = it->second;
     }
     if (c.has_mac_formula) {
-      s.macs_by_op_type[c.op_type] += std::max<std::int64_t>(c.macs, 0);
+      SatAdd(s.macs_by_op_type[c.op_type], c.macs);
       if (c.macs < 0) {
         c.note = "input/output shapes unknown after shape inference";
         s.macs_complete = false;
         s.macs_unknown_nodes++;
         if (first_unknown.empty()) first_unknown = c.name + " (" + c.op_type + ")";
       } else {
-        s.macs = s.macs > INT64_MAX / 2 - c.macs ? INT64_MAX / 2 : s.macs + c.macs;
+        SatAdd(s.macs, c.macs);
       }
     }
     s.nodes.push_back(std::move(c));

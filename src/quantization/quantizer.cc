@@ -126,6 +126,21 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
 
 }  // namespace
 
+const char* HardSigmoidPolicyName(HardSigmoidPolicy policy) {
+  switch (policy) {
+    case HardSigmoidPolicy::kDecompose: return "decompose";
+    case HardSigmoidPolicy::kQdqAround: return "qdq";
+    case HardSigmoidPolicy::kFloat: return "float";
+  }
+  return "unknown";
+}
+
+HardSigmoidPolicy ParseHardSigmoidPolicy(const std::string& name) {
+  for (auto p : {HardSigmoidPolicy::kDecompose, HardSigmoidPolicy::kQdqAround, HardSigmoidPolicy::kFloat})
+    if (name == HardSigmoidPolicyName(p)) return p;
+  throw Error(ErrorCode::kInvalidArgument, "unknown HardSigmoid policy '" + name + "'; expected one of: decompose, qdq, float");
+}
+
 const std::vector<SchemeInfo>& QuantizationSchemes() {
   static const std::vector<SchemeInfo> k = {
       {"dynamic",

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
 #include "quantization/graph_util.h"
 #include "quantization/scheme_util.h"
 
@@ -81,6 +82,36 @@ std::string JoinBounds(double lo, double hi) {
 }
 
 }  // namespace
+
+std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const QuantizeOptions& options) {
+  std::map<std::string, DerivedRange> derived;
+  if (options.hard_sigmoid != HardSigmoidPolicy::kDecompose) return derived;
+  onnx::GraphProto* g = model->proto.mutable_graph();
+  NameScope names(*g);
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int i = 0; i < g->node_size(); ++i) {
+    const onnx::NodeProto& n = g->node(i);
+    if (n.op_type() != "HardSigmoid" || !IsDefaultDomain(n) || n.input_size() != 1 || n.output_size() != 1) {
+      *nodes.Add() = n;
+      continue;
+    }
+    const float alpha = AttrFloat(n, "alpha", 0.2f), beta = AttrFloat(n, "beta", 0.5f);  // ONNX defaults
+    const std::string base = n.name().empty() ? n.output(0) : n.name();
+    const std::string a = names.Unique(base + "_alpha"), b = names.Unique(base + "_beta"), lo = names.Unique(base + "_zero"),
+                      hi = names.Unique(base + "_one"), m = names.Unique(base + "_scaled"), s = names.Unique(base + "_shifted");
+    SetScalarInitializer(g, a, alpha);
+    SetScalarInitializer(g, b, beta);
+    SetScalarInitializer(g, lo, 0.0f);
+    SetScalarInitializer(g, hi, 1.0f);
+    *nodes.Add() = MakeNode("Mul", names.Unique(base + "/mul"), {n.input(0), a}, {m});
+    *nodes.Add() = MakeNode("Add", names.Unique(base + "/add"), {m, b}, {s});
+    *nodes.Add() = MakeNode("Clip", names.Unique(base + "/clip"), {s, lo, hi}, {n.output(0)});
+    derived[m] = {n.input(0), alpha, 0.0};
+    derived[s] = {n.input(0), alpha, beta};
+  }
+  g->mutable_node()->Swap(&nodes);
+  return derived;
+}
 
 StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes) {
   const onnx::GraphProto& g = prepared.proto.graph();
@@ -203,8 +234,8 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         }
         if (!ok) { refuse("an input is not float32"); p.act_inputs.clear(); p.const_inputs.clear(); break; }
         if (!any_activation) { refuse("all inputs are constants"); p.const_inputs.clear(); break; }
-        if (node.op_type() == "Mul" && fed_by_hardsigmoid && !options.quantize_hardsigmoid_mul) {
-          refuse("fed by a HardSigmoid, which has no int8 kernel in ORT: hardswish/gating Mul kept fp32 to avoid Q/DQ round trips");
+        if (node.op_type() == "Mul" && fed_by_hardsigmoid && options.hard_sigmoid == HardSigmoidPolicy::kFloat) {
+          refuse("fed by a HardSigmoid, which has no int8 kernel in ORT: kept fp32 with it (HardSigmoid policy 'float')");
           ++plan.hardsigmoid_muls_kept_float;
           p.act_inputs.clear();
           p.const_inputs.clear();

@@ -53,6 +53,19 @@ struct StaticPlan {
   int hardsigmoid_muls_kept_float = 0;
 };
 
+/// A tensor the static scheme creates whose range follows from a calibrated one:
+/// range(tensor) = scale · range(source) + offset.
+struct DerivedRange {
+  std::string source;
+  double scale = 1.0;
+  double offset = 0.0;
+};
+
+/// With HardSigmoidPolicy::kDecompose, rewrites every HardSigmoid(x; alpha, beta) as
+/// Mul(x, alpha) → Add(beta) → Clip(0, 1) (the Clip writes the HardSigmoid's output, so consumers
+/// are unchanged) and returns the derived ranges of the two new tensors. Other policies: no change.
+std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const QuantizeOptions& options);
+
 /// Plans the static QDQ rewrite of `prepared`. Throws Error(kInvalidArgument) for a bad --exclude.
 /// `unused_excludes` receives the patterns that matched no node.
 StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes);

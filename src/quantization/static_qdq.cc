@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <set>
 
 #include "qbench/core/error.h"
 #include "qbench/quantization/quant_math.h"
@@ -24,14 +25,20 @@ std::string Fmt(double v) {
 class StaticQdqScheme : public QuantizationScheme {
  public:
   std::vector<std::string> TensorsToCalibrate(const Model& prepared, const QuantizeOptions& options) const override {
-    const StaticPlan plan = BuildStaticPlan(prepared, options, nullptr);
-    const GraphIndex idx(prepared.proto.graph());
+    Model model = prepared;
+    const auto derived = DecomposeHardSigmoid(&model, options);
+    const StaticPlan plan = BuildStaticPlan(model, options, nullptr);
+    const GraphIndex idx(model.proto.graph());
     std::vector<std::string> names;
+    std::set<std::string> seen;
     for (const auto& t : plan.act_tensors) {
       auto s = plan.share.find(t);
       const bool passthrough_copy = s != plan.share.end() && !plan.clamp.count(t) && idx.producer.count(t) &&
                                     plan.nodes[static_cast<size_t>(idx.producer.at(t))].role == StaticRole::kPassthrough;
-      if (!passthrough_copy) names.push_back(t);
+      if (passthrough_copy) continue;
+      auto d = derived.find(t);  // a tensor the rewrite created: calibrate its source instead
+      const std::string name = d == derived.end() ? t : d->second.source;
+      if (seen.insert(name).second) names.push_back(name);
     }
     return names;
   }
@@ -283,7 +290,7 @@ Model QdqWriter::Run() {
   if (plan_.hardsigmoid_nodes > 0) {
     report_->notes.push_back(
         std::to_string(plan_.hardsigmoid_nodes) + " HardSigmoid node(s) run in fp32: ORT has no int8 HardSigmoid. " +
-        (options_.quantize_hardsigmoid_mul
+        (options_.hard_sigmoid == HardSigmoidPolicy::kQdqAround
              ? std::string("The naive recipe wraps them and their Mul in Q/DQ pairs; on MobileNetV3 this int8 model is "
                            "slower than fp32 (MEASUREMENT.md): measure with `qbench bench`.")
              : std::to_string(plan_.hardsigmoid_muls_kept_float) +
@@ -295,7 +302,19 @@ Model QdqWriter::Run() {
 
 Model StaticQdqScheme::Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
                                 QuantizeReport* report) const {
-  QdqWriter writer(prepared, options, ranges, report);
+  Model model = prepared;
+  const auto derived = DecomposeHardSigmoid(&model, options);
+  CalibrationTable all = ranges;
+  for (const auto& [name, d] : derived) {
+    auto src = ranges.find(d.source);
+    if (src == ranges.end()) continue;
+    const double a = d.scale * src->second.min + d.offset, b = d.scale * src->second.max + d.offset;
+    all[name] = {static_cast<float>(std::min(a, b)), static_cast<float>(std::max(a, b))};
+  }
+  if (!derived.empty())
+    report->notes.push_back(std::to_string(derived.size() / 2) + " HardSigmoid node(s) rewritten as Mul(alpha) -> Add(beta) -> "
+                            "Clip(0, 1) so that ORT runs them in int8 (QLinearMul, QLinearAdd; ORT has no int8 HardSigmoid)");
+  QdqWriter writer(model, options, all, report);
   return writer.Run();
 }
 

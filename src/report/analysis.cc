@@ -167,7 +167,9 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
     RooflineRow r;
     r.model = prof.model;
     r.variant = prof.variant;
-    for (const auto& o : prof.op_types) r.macs += o.macs;
+    r.macs = prof.macs;
+    if (r.macs == 0)
+      for (const auto& o : prof.op_types) r.macs += o.macs;
     r.time_ms = prof.total_ms;
     for (const auto& p : study.points)
       if (p.ok && p.point.model == prof.model && p.point.variant == prof.variant && p.point.batch == prof.batch &&
@@ -181,8 +183,9 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
       if (r.peak_macs_per_s > 0) r.share_of_peak = r.achieved_macs_per_s / r.peak_macs_per_s;
       if (peaks->bytes_per_s > 0) r.ridge_macs_per_byte = r.peak_macs_per_s / peaks->bytes_per_s;
     }
-    std::int64_t bytes = 0;
-    for (const auto& o : prof.op_types) bytes += o.bytes;
+    std::int64_t bytes = prof.bytes;
+    if (bytes == 0)
+      for (const auto& o : prof.op_types) bytes += o.bytes;
     r.bytes = bytes;
     if (bytes > 0) r.intensity_macs_per_byte = static_cast<double>(r.macs) / static_cast<double>(bytes);
     if (peaks && peaks->bytes_per_s > 0)

@@ -239,7 +239,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     }
     const auto op_rows = OpTypeRooflineRows(study);
     if (!op_rows.empty()) {
-      md += "Per op type (ONNX Runtime's profiler; op types as ORT ran them after fusion; MAC-free ops omitted):\n\n";
+      md += "Per op type (ONNX Runtime's profiler; op types as ORT ran them after fusion, with the convolution's kind):\n\n";
       md += "| model | variant | op type | time/run | MACs | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
       for (const auto& r : op_rows)
@@ -248,10 +248,16 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                           r.intensity_macs_per_byte, r.ridge_macs_per_byte > 0 ? (r.memory_bound ? "memory" : "compute") : "?");
       md += "\n";
     }
-    md += "Arithmetic intensity = MACs / bytes moved, where bytes = the node's input activations + weights + outputs as ONNX "
-          "Runtime's profiler reports them (activation_size + parameter_size + output_size), each counted once per run: caches "
-          "are ignored, so this is the compulsory traffic, a lower bound. An op type below the ridge point (peak / bandwidth) "
-          "cannot reach the peak MAC rate whatever its precision.\n\n";
+    md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed, "
+          "by name, to a Conv/Gemm/MatMul of the fp32 graph; time is the profiler's per-node time (mean of 5 "
+          "runs after 2 warm-ups), MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
+          "bytes moved, where bytes = weights + the node's input activation + its output, each counted once per run in the "
+          "variant's precision (fp32: 4 bytes each; dynamic int8: 1-byte weights and inputs, 4-byte int32 outputs; static "
+          "int8: 1 byte each): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
+          "intensity where a tensor is re-read. Ops without MACs (quantize/dequantize, pooling, activations, layout "
+          "reorders) are not in this table; their time is in the whole-model rows. An op type below the ridge point "
+          "(peak / bandwidth) cannot reach the peak MAC rate whatever its precision: making its weights 4x smaller does "
+          "not make it 4x faster.\n\n";
   }
 
   // Plots.

@@ -118,9 +118,17 @@ TEST(Environment, Warnings) {
   EXPECT_EQ(w.items()[1].code, "frequency_scaling");
   env.build_type = "Release";
   env.cpufreq_governor = "performance";
+  env.logical_cores = 2;
+  env.load_average_1min = 1.5;
   WarningList none;
   AddEnvironmentWarnings(env, &none);
   EXPECT_TRUE(none.empty());
+  env.load_average_1min = 9.7;  // more runnable threads than cores
+  WarningList busy;
+  AddEnvironmentWarnings(env, &busy);
+  ASSERT_EQ(busy.items().size(), 1u);
+  EXPECT_EQ(busy.items()[0].code, "busy_machine");
+  EXPECT_NE(busy.items()[0].message.find("9.7"), std::string::npos);
 
   Measurement m;
   m.latency_ms = {1, 1, 1, 1, 2};  // s = √0.2 ≈ 0.447, CV ≈ 0.37 > 0.05; n = 5 < 100

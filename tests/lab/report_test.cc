@@ -10,6 +10,7 @@
 #include "fake_backend.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/op_profile.h"
+#include "qbench/model/graph_builder.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/study_report.h"
 #include "test_util.h"
@@ -155,60 +156,91 @@ TEST(Analysis, Formatting) {
   EXPECT_EQ(FormatBytes(512000), "512.0 kB");
 }
 
-// A minimal ORT profile: two Conv kernels (one depthwise), a Relu, fences and a session event.
+// A minimal ORT profile as ORT 1.30 writes it: fused / layout-rewritten node names, fences, a session event.
 const char* kProfile = R"([
  {"cat":"Session","name":"model_run","dur":900,"ts":1,"args":{}},
- {"cat":"Node","name":"conv1_fence_before","dur":0,"ts":2,"args":{"op_name":"Conv"}},
- {"cat":"Node","name":"conv1_kernel_time","dur":500,"ts":3,"args":{"op_name":"Conv","activation_size":"602112",
-   "parameter_size":"37888","output_size":"3211264",
-   "input_type_shape":[{"float":[1,3,224,224]},{"float":[64,3,7,7]},{"float":[64]}],
-   "output_type_shape":[{"float":[1,64,112,112]}]}},
- {"cat":"Node","name":"dw_kernel_time","dur":200,"ts":4,"args":{"op_name":"FusedConv","activation_size":"100",
-   "parameter_size":"20","output_size":"100",
-   "input_type_shape":[{"float":[1,32,56,56]},{"float":[32,1,3,3]},{"float":[32]}],
-   "output_type_shape":[{"float":[1,32,56,56]}]}},
- {"cat":"Node","name":"qconv_kernel_time","dur":100,"ts":5,"args":{"op_name":"QLinearConv","activation_size":"10",
-   "parameter_size":"10","output_size":"10",
-   "input_type_shape":[{"uint8":[2,16,8,8]},{"float":[]},{"uint8":[]},{"int8":[32,16,1,1]},{"float":[32]},{"int8":[32]},{"float":[]},{"uint8":[]},{"int32":[32]}],
-   "output_type_shape":[{"uint8":[2,32,8,8]}]}},
- {"cat":"Node","name":"fc_kernel_time","dur":50,"ts":6,"args":{"op_name":"Gemm","activation_size":"4","parameter_size":"4","output_size":"4",
-   "input_type_shape":[{"float":[2,512]},{"float":[1000,512]},{"float":[1000]}],"output_type_shape":[{"float":[2,1000]}]}},
- {"cat":"Node","name":"relu_kernel_time","dur":40,"ts":7,"args":{"op_name":"Relu","activation_size":"8","parameter_size":"0","output_size":"8",
-   "input_type_shape":[{"float":[1,64,112,112]}],"output_type_shape":[{"float":[1,64,112,112]}]}}
+ {"cat":"Node","name":"dw_fence_before","dur":0,"ts":2,"args":{"op_name":"Conv"}},
+ {"cat":"Node","name":"relu1_out_nchwc_kernel_time","dur":400,"ts":3,"args":{"op_name":"Conv"}},
+ {"cat":"Node","name":"pw_token_7_kernel_time","dur":200,"ts":4,"args":{"op_name":"QLinearConv"}},
+ {"cat":"Node","name":"pw_output_0_DequantizeLinear_kernel_time","dur":30,"ts":5,"args":{"op_name":"DequantizeLinear"}},
+ {"cat":"Node","name":"fc_MatMulInteger_kernel_time","dur":50,"ts":6,"args":{"op_name":"MatMulInteger"}},
+ {"cat":"Node","name":"ReorderOutput_token_3_kernel_time","dur":20,"ts":7,"args":{"op_name":"ReorderOutput"}}
 ])";
 
-TEST(OpProfile, ParsesOrtProfileAndCountsMacs) {
+// x [1,8,16,16] → dw: Conv 3×3 depthwise (group 8, pad 1) → relu1 → pw: Conv 1×1 8→16 → pool → flatten → fc: Gemm 16→10.
+Model TinyCnn() {
+  GraphBuilder g("tiny", 13);
+  g.AddInput("x", DType::kFloat32, {1, 8, 16, 16});
+  g.AddInitializer("dw_w", {8, 1, 3, 3}, std::vector<float>(72, 0.1f));
+  g.AddInitializer("pw_w", {16, 8, 1, 1}, std::vector<float>(128, 0.1f));
+  g.AddInitializer("fc_w", {10, 16}, std::vector<float>(160, 0.1f));
+  g.AddInitializer("fc_b", {10}, std::vector<float>(10, 0.f));
+  g.AddNode("Conv", "dw", {"x", "dw_w"}, {"dw_out"}, {AttrInt("group", 8), AttrInts("pads", {1, 1, 1, 1})});
+  g.AddNode("Relu", "relu1", {"dw_out"}, {"relu1_out"});
+  g.AddNode("Conv", "pw", {"relu1_out", "pw_w"}, {"pw_out"});
+  g.AddNode("GlobalAveragePool", "pool", {"pw_out"}, {"pooled"});
+  g.AddNode("Flatten", "flatten", {"pooled"}, {"flat"});
+  g.AddNode("Gemm", "fc", {"flat", "fc_w", "fc_b"}, {"y"}, {AttrInt("transB", 1)});
+  g.AddOutput("y", DType::kFloat32, {1, 10});
+  return g.Build();
+}
+
+TEST(OpProfile, AttributesOrtNodesToTheReferenceGraph) {
+  const ReferenceGraph ref = BuildReferenceGraph(TinyCnn(), {});
+  ASSERT_EQ(ref.nodes.count("dw"), 1u);
+  // Depthwise 3×3: 8·16·16 outputs × 9 = 18432 MACs; 72 weights; input and output 2048 elements.
+  EXPECT_EQ(ref.nodes.at("dw").macs, 18432);
+  EXPECT_EQ(ref.nodes.at("dw").kind, "depthwise 3x3");
+  EXPECT_EQ(ref.nodes.at("dw").weight_elements, 72);
+  EXPECT_EQ(ref.nodes.at("dw").input_elements, 2048);
+  EXPECT_EQ(ref.nodes.at("dw").output_elements, 2048);
+  // Pointwise 8→16: 16·16·16 outputs × 8 = 32768 MACs.
+  EXPECT_EQ(ref.nodes.at("pw").macs, 32768);
+  EXPECT_EQ(ref.nodes.at("pw").kind, "1x1");
+  EXPECT_EQ(ref.nodes.at("fc").macs, 160);
+
   auto nodes = ParseOrtProfile(kProfile, "test");
   ASSERT_EQ(nodes.size(), 5u);
-  EXPECT_EQ(nodes[0].node, "conv1");
+  EXPECT_EQ(nodes[0].node, "relu1_out_nchwc");
   EXPECT_EQ(nodes[0].op_type, "Conv");
-  EXPECT_EQ(nodes[0].activation_bytes, 602112);
-  // Conv: Y elements 64·112·112 × (3·7·7) = 802816 × 147 = 118013952 (ResNet18's stem).
-  EXPECT_EQ(ProfiledNodeMacs(nodes[0]), 118013952);
-  EXPECT_FALSE(IsDepthwiseConv(nodes[0]));
-  // Depthwise 3×3 over 32×56×56: 100352 × 9.
-  EXPECT_EQ(ProfiledNodeMacs(nodes[1]), 903168);
-  EXPECT_TRUE(IsDepthwiseConv(nodes[1]));
-  // QLinearConv weight is input 3: Y 2·32·8·8 = 4096 × 16 = 65536.
-  EXPECT_EQ(ProfiledNodeMacs(nodes[2]), 65536);
-  // Gemm: M·N·K = 2·1000·512.
-  EXPECT_EQ(ProfiledNodeMacs(nodes[3]), 1024000);
-  EXPECT_EQ(ProfiledNodeMacs(nodes[4]), 0);
-  // NCHWc blocked output [N, C/8, H, W, 8]: C_out = 8·8 = 64.
-  ProfiledNode nchwc;
-  nchwc.op_type = "NchwcConv";
-  nchwc.input_shapes = {{1, 8, 56, 56, 8}, {8, 8, 3, 3, 8, 8}};
-  nchwc.output_shapes = {{1, 8, 56, 56, 8}};
-  EXPECT_EQ(ProfiledNodeMacs(nchwc), 64LL * 56 * 56 * 64 * 9);
-  EXPECT_FALSE(IsDepthwiseConv(nchwc));
+  EXPECT_EQ(AttributeNode(ref, nodes[0]), "dw");     // NCHWc output of the Relu fused into dw
+  EXPECT_EQ(AttributeNode(ref, nodes[1]), "pw");     // "_token_7" suffix
+  EXPECT_EQ(AttributeNode(ref, nodes[2]), "");       // a DequantizeLinear is no form of Conv
+  EXPECT_EQ(AttributeNode(ref, nodes[3]), "fc");     // dynamic quantizer's "fc_MatMulInteger"
+  EXPECT_EQ(AttributeNode(ref, nodes[4]), "");
 
-  auto agg = AggregateProfile(nodes, 1);
+  // Static int8 traffic: 1 byte per element.
+  auto agg = AggregateProfile(nodes, 1, ref, TrafficModel{1, 1, 1});
   ASSERT_EQ(agg.size(), 5u);
-  EXPECT_EQ(agg[0].op_type, "Conv");  // largest time first
-  EXPECT_DOUBLE_EQ(agg[0].time_ms, 0.5);
-  EXPECT_EQ(agg[0].bytes, 602112 + 37888 + 3211264);
-  EXPECT_EQ(agg[1].op_type, "FusedConv (depthwise)");
+  EXPECT_EQ(agg[0].op_type, "Conv (depthwise 3x3)");  // largest time first
+  EXPECT_DOUBLE_EQ(agg[0].time_ms, 0.4);
+  EXPECT_EQ(agg[0].macs, 18432);
+  EXPECT_EQ(agg[0].bytes, 72 + 2048 + 2048);
+  EXPECT_EQ(agg[1].op_type, "QLinearConv (1x1)");
+  EXPECT_EQ(agg[1].macs, 32768);
+  EXPECT_EQ(agg[1].bytes, 128 + 2048 + 4096);
+  EXPECT_EQ(agg[2].op_type, "MatMulInteger");
+  EXPECT_EQ(agg[2].bytes, 170 + 16 + 10);  // weights + bias, input, output
+  EXPECT_EQ(agg[3].op_type, "DequantizeLinear");
+  EXPECT_EQ(agg[3].macs, 0);
+  // fp32 traffic: 4 bytes each; two runs halve the time per run.
+  auto agg32 = AggregateProfile(nodes, 2, ref, TrafficModel{});
+  EXPECT_EQ(agg32[0].bytes, 4 * (72 + 2048 + 2048));
+  EXPECT_DOUBLE_EQ(agg32[0].time_ms, 0.2);
   EXPECT_THROW(ParseOrtProfile("{}", "x"), Error);
+}
+
+TEST(OpProfile, ProfilesARealSession) {
+  const Model m = TinyCnn();
+  const ReferenceGraph ref = BuildReferenceGraph(m, {});
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {1, 8, 16, 16});
+  OpProfileRecord r = ProfileModelOps(m, {x}, 1, 1, 3, testing::TempDir(), ref, TrafficModel{});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.macs, 18432 + 32768 + 160);
+  std::int64_t attributed = 0;
+  for (const auto& o : r.op_types) attributed += o.macs;
+  EXPECT_EQ(attributed, r.macs);  // every MAC node of the graph was found in ORT's profile
+  EXPECT_GT(r.total_ms, 0);
 }
 
 }  // namespace

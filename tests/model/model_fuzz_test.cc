@@ -298,6 +298,27 @@ void FuzzSeed(const std::string& name, const std::string& seed_bytes, std::uint6
   }
 }
 
+// Found by this fuzzer: libonnx 1.12's Gemm-6 shape inference (opset 6) indexes dims of A and B without
+// checking their rank, and a rank-4 A with a scalar B segfaults it. InspectModel runs inference in a
+// child process, so the crash costs only the shapes: a warning, MACs unknown, no crash here.
+TEST(ModelFuzz, OnnxInferenceCrashIsContained) {
+  GraphBuilder b("gemm_opset6", 6);
+  b.AddInput("a", DType::kFloat32, {1, 4, 2, 2});
+  b.AddOutput("y", DType::kFloat32, {});
+  b.AddInitializer("scalar_b", {}, {1.0f});
+  b.AddInitializer("c", {1}, {1.0f});
+  b.AddNode("Gemm", "gemm", {"a", "scalar_b", "c"}, {"y"});
+  ModelSummary s = InspectModel(b.Build(), {});
+  ASSERT_FALSE(s.warnings.empty());
+  bool contained = false;
+  for (const auto& w : s.warnings)
+    contained = contained || (w.code == "shape_inference_failed" && w.message.find("crashed with signal") != std::string::npos);
+  EXPECT_TRUE(contained) << "libonnx no longer crashes here? warnings: " << s.warnings[0].message;
+  EXPECT_FALSE(s.macs_complete);
+  EXPECT_EQ(s.nodes.at(0).macs, -1);
+  EXPECT_EQ(s.params, 2);
+}
+
 TEST(ModelFuzz, BuiltModel) { FuzzSeed("built", BuiltModelBytes(), 20240601); }
 
 TEST(ModelFuzz, CaseModels) {

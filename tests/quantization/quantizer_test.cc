@@ -147,22 +147,40 @@ Model HardSwishNet() {
   return b.Build();
 }
 
-TEST(StaticQdq, HardSigmoidChainsStayOutOfQdqByDefault) {
+TEST(StaticQdq, HardSigmoidPolicies) {
   const Model m = HardSwishNet();
-  QuantizeOptions o;
-  const QuantizeResult smart = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
-  EXPECT_FALSE(DecisionFor(smart.report, "hs").quantized);
-  EXPECT_FALSE(DecisionFor(smart.report, "hswish").quantized);
-  // Q→DQ on x, c1 and m only (the Mul reads the DQ of c1, conv2 the DQ of m).
-  EXPECT_EQ(OpCounts(smart.model)["QuantizeLinear"], 3);
-  ASSERT_FALSE(smart.report.notes.empty());
-  o.quantize_hardsigmoid_mul = true;
-  const QuantizeResult naive = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
-  EXPECT_TRUE(DecisionFor(naive.report, "hswish").quantized);
-  EXPECT_EQ(OpCounts(naive.model)["QuantizeLinear"], 4);  // + h, the HardSigmoid output
   const HostTensor x = testing::RandomTensor({1, 3, 8, 8}, 51);
-  EXPECT_GE(OutputSqnr(m, smart.model, x), 30.0);
-  EXPECT_GE(OutputSqnr(m, naive.model, x), 28.0);
+  QuantizeOptions o;  // default: decompose into Mul → Add → Clip, all int8 in ORT
+  const QuantizeResult dec = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  auto ops = OpCounts(dec.model);
+  EXPECT_EQ(ops["HardSigmoid"], 0);
+  EXPECT_EQ(ops["Clip"], 0);  // folded into the Add's output range [0, 1]
+  // Q→DQ on x, c1, c1·alpha, h (= the HardSigmoid's output, written by the Add) and m.
+  EXPECT_EQ(ops["QuantizeLinear"], 5);
+  EXPECT_TRUE(DecisionFor(dec.report, "hswish").quantized);
+  RuntimeCoverage cov = AnalyzeRuntimeCoverage(dec.model);
+  EXPECT_EQ(cov.op_histogram.count("HardSigmoid"), 0u);
+  EXPECT_EQ(cov.op_histogram.at("com.microsoft.QLinearMul"), 2);
+  EXPECT_EQ(cov.op_histogram.at("com.microsoft.QLinearAdd"), 1);
+  EXPECT_GE(OutputSqnr(m, dec.model, x), 28.0);
+
+  o.hard_sigmoid = HardSigmoidPolicy::kQdqAround;  // ORT's recipe
+  const QuantizeResult qdq = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  EXPECT_FALSE(DecisionFor(qdq.report, "hs").quantized);
+  EXPECT_TRUE(DecisionFor(qdq.report, "hswish").quantized);
+  EXPECT_EQ(OpCounts(qdq.model)["QuantizeLinear"], 4);  // x, c1, h, m
+  cov = AnalyzeRuntimeCoverage(qdq.model);
+  EXPECT_EQ(cov.op_histogram.at("HardSigmoid"), 1);
+  EXPECT_GE(OutputSqnr(m, qdq.model, x), 28.0);
+
+  o.hard_sigmoid = HardSigmoidPolicy::kFloat;
+  const QuantizeResult fl = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  EXPECT_FALSE(DecisionFor(fl.report, "hs").quantized);
+  EXPECT_FALSE(DecisionFor(fl.report, "hswish").quantized);
+  EXPECT_EQ(OpCounts(fl.model)["QuantizeLinear"], 3);  // x, c1, m
+  EXPECT_GE(OutputSqnr(m, fl.model, x), 30.0);
+  EXPECT_EQ(ParseHardSigmoidPolicy("qdq"), HardSigmoidPolicy::kQdqAround);
+  EXPECT_THROW(ParseHardSigmoidPolicy("naive"), Error);
 }
 
 TEST(StaticQdq, ConcatInputsShareTheOutputScale) {

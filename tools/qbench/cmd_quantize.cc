@@ -21,7 +21,8 @@ namespace {
 
 struct QuantizeCliOptions {
   std::string model, output, mode = "static", activation_type = "u8";
-  bool per_channel = false, per_tensor = false, naive_hardsigmoid = false, quantize_outputs = false;
+  bool per_channel = false, per_tensor = false, quantize_outputs = false;
+  std::string hard_sigmoid = "decompose";
   std::string calibration_data, calibration_method = "percentile", preset, mean, std_dev, layout, report_path;
   std::size_t calibration_size = 100;
   double percentile = 99.999;
@@ -66,7 +67,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
                                       : (o.per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kDefault);
   options.activation_type = ParseActivationType(o.activation_type);
   options.exclude = o.exclude;
-  options.quantize_hardsigmoid_mul = o.naive_hardsigmoid;
+  options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
   options.quantize_graph_outputs = o.quantize_outputs;
   options.calibration.method = ParseCalibrationMethod(o.calibration_method);
   options.calibration.percentile = o.percentile;
@@ -168,8 +169,10 @@ void RegisterQuantize(CLI::App& app) {
   cmd->add_option("--batch", o->batch, "Batch size for random calibration input and MAC counts");
   cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads for calibration (0 = ORT default)");
   cmd->add_option("--report", o->report_path, "Also write the coverage report as JSON to FILE (atomically)");
-  cmd->add_flag("--naive-hardsigmoid", o->naive_hardsigmoid,
-                "Static: also quantize Mul nodes fed by HardSigmoid (ORT's default recipe; slower on MobileNetV3)");
+  cmd->add_option("--hardsigmoid", o->hard_sigmoid,
+                  "Static, HardSigmoid (no int8 kernel in ORT): decompose (Mul/Add/Clip in int8, default), qdq (fp32 "
+                  "between DQ and Q, ORT's recipe) or float (with the Mul it feeds)")
+      ->default_str("decompose");
   cmd->add_flag("--quantize-outputs", o->quantize_outputs,
                 "Static: quantize the graph outputs too (lets ORT fuse a final Conv; adds output quantization error)");
   cmd->callback([o] { RunQuantize(*o); });

@@ -21,6 +21,7 @@ struct EnvironmentInfo {
   std::vector<std::pair<std::string, bool>> isa_flags;
   int logical_cores = 0;                 ///< std::thread::hardware_concurrency()
   std::string cpufreq_governor;          ///< cpu0's scaling_governor; "" when /sys does not expose it
+  double load_average_1min = -1;         ///< first field of /proc/loadavg when the run started; -1 unknown
   std::string ort_version;               ///< OrtVersion()
   std::string execution_provider;        ///< as given in SessionConfig ("cpu", ...)
   int intra_op_threads = 0;              ///< 0 = ORT's default
@@ -48,7 +49,8 @@ void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architectu
 
 /// Adds the warnings about the environment to `warnings`: "debug_build" when the build type is not an
 /// optimized one (Release, RelWithDebInfo, MinSizeRel), "frequency_scaling" when the governor is known
-/// and not "performance".
+/// and not "performance", "busy_machine" when the 1-minute load average exceeds the logical cores (other
+/// programs compete for the CPUs; ORT's pool threads then get descheduled and timings swing several-fold).
 void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings);
 
 /// Adds the warnings about one measurement, `label` naming it (e.g. "squeezenet1.1 batch 8"):

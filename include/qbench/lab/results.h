@@ -99,7 +99,7 @@ struct OpTypeProfile {
   std::int64_t nodes = 0;
   double time_ms = 0;           ///< per run, summed over the op type's nodes
   std::int64_t macs = 0;        ///< per run
-  std::int64_t bytes = 0;       ///< weights + activations read and written per run (see roofline.h)
+  std::int64_t bytes = 0;       ///< weights + activations read and written per run (op_profile.h)
 };
 struct OpProfileRecord {
   std::string model, variant;
@@ -107,6 +107,8 @@ struct OpProfileRecord {
   bool ok = false;
   std::string error;
   double total_ms = 0;          ///< sum of all nodes' time per run
+  std::int64_t macs = 0;        ///< the whole model's MACs per run (reference graph)
+  std::int64_t bytes = 0;       ///< the whole model's MAC-node traffic per run (op_profile.h TrafficModel)
   std::vector<OpTypeProfile> op_types;  ///< sorted by time, largest first
 };
 

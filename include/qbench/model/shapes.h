@@ -24,7 +24,8 @@ struct ShapeOverrides {
 };
 
 /// Parses one --shape flag "NAME=D0xD1x...", e.g. "data=1x3x224x224" (a scalar input: "NAME=").
-/// Each Di is an integer > 0. The input name may itself contain '=' characters: the last '=' splits.
+/// Each Di is an integer > 0; 'x', 'X' or ',' separate them. The input name may itself contain '='
+/// characters: the last '=' splits.
 /// Throws Error(kInvalidArgument) quoting the flag and the expected form when it is malformed,
 /// a dim is not a positive integer, or the same NAME is given twice.
 void ParseShapeFlag(const std::string& flag, ShapeOverrides* overrides);

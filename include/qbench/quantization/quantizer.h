@@ -31,6 +31,21 @@ namespace qbench {
 /// kPerChannel: every weight per output channel. kPerTensor: every weight per tensor.
 enum class WeightGranularity { kDefault, kPerChannel, kPerTensor };
 
+/// Static scheme: how HardSigmoid(x) = clip(alpha·x + beta, 0, 1) is handled.
+enum class HardSigmoidPolicy {
+  /// Rewritten as Mul(x, alpha) → Add(beta) → Clip(0, 1), all of which ORT runs in int8
+  /// (QLinearMul, QLinearAdd, the Clip folded into the Add's output range); the ranges of the new
+  /// tensors follow exactly from x's calibrated range.
+  kDecompose,
+  /// ORT's recipe: HardSigmoid stays fp32 between a DQ and a Q, the Mul that uses it is quantized.
+  kQdqAround,
+  /// HardSigmoid and the Mul nodes it feeds stay fp32 (one DQ before, one Q after).
+  kFloat,
+};
+/// "decompose", "qdq", "float" ↔ the policy. Parse throws Error(kInvalidArgument) listing them.
+const char* HardSigmoidPolicyName(HardSigmoidPolicy policy);
+HardSigmoidPolicy ParseHardSigmoidPolicy(const std::string& name);
+
 /// What to quantize and how. Plain data; validated by QuantizeModel (Error(kInvalidArgument)).
 struct QuantizeOptions {
   std::string scheme = "static";        ///< a SchemeInfo::name ("dynamic", "static")
@@ -39,11 +54,10 @@ struct QuantizeOptions {
   /// Nodes kept in fp32: "op:Gemm" (op type), "re:^fc" (ECMAScript regex searched in the node
   /// name), anything else = an exact node name.
   std::vector<std::string> exclude;
-  /// Static only. false (default): Mul nodes fed by a HardSigmoid (hardswish x·HardSigmoid(x),
-  /// squeeze-excitation gates) and the HardSigmoid stay fp32 outside QDQ, because ORT has no int8
-  /// HardSigmoid and wrapping them costs Q/DQ round trips (MobileNetV3, MEASUREMENT.md).
-  /// true: the naive recipe (such Mul nodes quantized like any Mul), for comparison.
-  bool quantize_hardsigmoid_mul = false;
+  /// Static only: what to do with HardSigmoid (MobileNetV3's hardswish x·HardSigmoid(x) and its
+  /// squeeze-excitation gates), which has no int8 kernel in ORT (MEASUREMENT.md: the plain QDQ
+  /// recipe makes MobileNetV3-small slower than fp32).
+  HardSigmoidPolicy hard_sigmoid = HardSigmoidPolicy::kDecompose;
   /// Static only: Concat inputs produced only for that Concat take the Concat output's scale and
   /// zero point, so ORT's QLinearConcat copies instead of requantizing (TFLite's rule).
   bool share_concat_scales = true;
