@@ -18,8 +18,9 @@
 // PyTorch: where `python3` (QBENCH_PYTHON, /usr/bin/python3, python3 — the first that imports torch)
 // has torch + torchvision, bench/torch_int8.py times the same torchvision architectures in fp32 and
 // with PyTorch's best int8 path here (FX static post-training quantization, oneDNN engine) at the same
-// batches and threads, in a child process started by this run; the table shows torch int8 ms /
-// qbench static ms (> 1: qbench is faster). Absent torch is reported, not a failure.
+// batches and threads, in a child process started right after each model's ORT timings (OpenMP with OMP_WAIT_POLICY=PASSIVE
+// unless set, the counterpart of ORT's spinning off); the table shows torch int8 ms / qbench static
+// ms (> 1: qbench is faster). Absent torch is reported, not a failure.
 //
 // Usage: quantize_speed [--models a,b,...] [--batches 1,8] [--threads 2] [--repetitions 30] [--no-torch]
 // Exit status: 0 when every target is met (or skipped), 1 otherwise, 2 for a usage error.
@@ -76,51 +77,47 @@ struct TorchTiming {
   double int8_ms = NAN;
 };
 
-// Runs bench/torch_int8.py; parses its "RESULT model batch fp32_ms int8_ms" lines. Empty on absence.
-std::map<std::pair<std::string, int>, TorchTiming> RunTorch(const std::vector<std::string>& models,
-                                                            const std::vector<int>& batches, int threads,
-                                                            int repetitions, std::string* status) {
-  std::map<std::pair<std::string, int>, TorchTiming> out;
+// The first of QBENCH_PYTHON, /usr/bin/python3, python3 that imports torch and torchvision; "" if none.
+std::string FindTorchPython() {
   std::vector<std::string> pythons;
   if (const char* env = std::getenv("QBENCH_PYTHON")) pythons.push_back(env);
   pythons.push_back("/usr/bin/python3");
   pythons.push_back("python3");
-  std::string python;
   for (const auto& p : pythons) {
     const std::string probe = p + " -c 'import torch, torchvision' >/dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) {
-      python = p;
-      break;
-    }
+    if (std::system(probe.c_str()) == 0) return p;
   }
-  if (python.empty()) {
-    *status = "PyTorch not importable (tried QBENCH_PYTHON, /usr/bin/python3, python3): torch comparison skipped";
-    return out;
-  }
+  return "";
+}
+
+// Runs bench/torch_int8.py with `python`; parses its "RESULT model batch fp32_ms int8_ms" lines
+// into `out`. Returns "" or a note about a failure.
+std::string RunTorch(const std::string& python, const std::vector<std::string>& models, const std::vector<int>& batches,
+                     int threads, int repetitions, std::map<std::pair<std::string, int>, TorchTiming>* out) {
   std::string model_list, batch_list;
   for (const auto& m : models) model_list += (model_list.empty() ? "" : ",") + m;
   for (int b : batches) batch_list += (batch_list.empty() ? "" : ",") + std::to_string(b);
-  const std::string cmd = python + " " + QBENCH_TORCH_SCRIPT + " --models " + model_list + " --batches " + batch_list +
-                          " --threads " + std::to_string(threads) + " --repetitions " + std::to_string(repetitions);
+  // OpenMP workers that spin while idle are the counterpart of ORT's spinning, which is off here:
+  // make them sleep too (on this shared 2-core machine spinning made torch 3-50x slower).
+  const std::string wait_policy = std::getenv("OMP_WAIT_POLICY") ? "" : "OMP_WAIT_POLICY=PASSIVE ";
+  const std::string cmd = wait_policy + python + " " + QBENCH_TORCH_SCRIPT + " --models " + model_list +
+                          " --batches " + batch_list + " --threads " + std::to_string(threads) + " --repetitions " +
+                          std::to_string(repetitions);
   std::fprintf(stderr, "[quantize_speed] %s\n", cmd.c_str());
   FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) {
-    *status = "could not start " + cmd;
-    return out;
-  }
+  if (!pipe) return "could not start " + cmd;
   char line[1024];
   while (std::fgets(line, sizeof line, pipe)) {
     char model[128];
     int batch = 0;
     double fp32 = NAN, int8 = NAN;
     if (std::sscanf(line, "RESULT %127s %d %lf %lf", model, &batch, &fp32, &int8) == 4)
-      out[{model, batch}] = {fp32, int8};
+      (*out)[{model, batch}] = {fp32, int8};
     else
       std::fputs(line, stderr);
   }
   const int rc = ::pclose(pipe);
-  *status = "PyTorch via " + python + (rc == 0 ? "" : " (exit status " + std::to_string(rc) + ")");
-  return out;
+  return rc == 0 ? "" : cmd + " exited with status " + std::to_string(rc);
 }
 
 // The zoo graphs keep H and W symbolic: every dynamic dim after the batch gets 224.
@@ -176,6 +173,13 @@ int Run(int argc, char** argv) {
   std::vector<Row> rows;
   std::vector<SizeRow> sizes;
   bool all_met = true;
+  std::string torch_status = "PyTorch comparison skipped (--no-torch)";
+  std::map<std::pair<std::string, int>, TorchTiming> torch_ms;
+  const std::string python = torch ? FindTorchPython() : "";
+  if (torch)
+    torch_status = python.empty() ? "PyTorch not importable (tried QBENCH_PYTHON, /usr/bin/python3, python3): "
+                                    "torch comparison skipped"
+                                  : "PyTorch via " + python;
 
   for (const auto& name : models) {
     const Model fp32 = LoadModelOrZoo("zoo:" + name);
@@ -220,11 +224,12 @@ int Run(int argc, char** argv) {
                    batch, row.fp32_ms, row.static_ms, row.dynamic_ms);
       rows.push_back(row);
     }
+    // PyTorch right after this model's ORT timings, so that machine drift between the two is small.
+    if (!python.empty()) {
+      const std::string note = RunTorch(python, {name}, batches, threads, repetitions, &torch_ms);
+      if (!note.empty()) torch_status += "; " + note;
+    }
   }
-
-  std::string torch_status = "skipped (--no-torch)";
-  std::map<std::pair<std::string, int>, TorchTiming> torch_ms;
-  if (torch) torch_ms = RunTorch(models, batches, threads, repetitions, &torch_status);
 
   std::printf("quantize_speed: ONNX Runtime %s, %d intra-op threads, spinning off, %d interleaved rounds "
               "(fp32/static/dynamic round-robin: conservative ratios)\n\n",
@@ -269,7 +274,7 @@ int Run(int argc, char** argv) {
       std::printf("%-19s %5d %13.3f %13.3f %15.3f %20.2fx %s\n", r.model.c_str(), r.batch, it->second.fp32_ms,
                   it->second.int8_ms, r.static_ms, ratio, ratio >= 1 ? "(qbench faster)" : "(torch faster)");
     }
-    std::printf("(PyTorch timed in a child process of this run, after the ORT sessions, same threads and batches)\n");
+    std::printf("(PyTorch timed in a child process right after each model's ORT timings; same threads and batches)\n");
   }
   std::printf("\npeak RSS of this process: %.1f MiB\n", static_cast<double>(ReadPeakRssBytes()) / (1 << 20));
   std::printf("%s\n", all_met ? "ALL TARGETS MET" : "SOME TARGETS NOT MET");

@@ -1,5 +1,6 @@
 // CalibrateModel: stream calibration batches through an ORT session whose outputs include the
 // requested activations, collecting ranges without keeping the activations (see calibrator.h).
+#include <fmt/format.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <chrono>
@@ -178,14 +179,13 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
     samples += (!feeds.empty() && !feeds[0].shape.empty()) ? static_cast<std::size_t>(feeds[0].shape[0]) : 1;
     if (progress) progress(batches, samples);
     if (batches % kLogEveryBatches == 0)
-      LogInfo("calibration: " + std::to_string(batches) + " batches (" + std::to_string(samples) + " samples), " +
-              std::to_string(elapsed_s()).substr(0, 5) + " s");
+      LogInfo(fmt::format("calibration: {} batches ({} samples), {:.1f} s", batches, samples, elapsed_s()));
   }
   if (batches == 0)
     throw Error(ErrorCode::kInvalidArgument, "calibration data gave no samples: " + reader.Describe());
   auto table = calibrator->ComputeRanges();
-  LogInfo("calibration: done, " + std::to_string(batches) + " batches (" + std::to_string(samples) + " samples), " +
-          std::to_string(table.size()) + " tensor ranges in " + std::to_string(elapsed_s()).substr(0, 5) + " s");
+  LogInfo(fmt::format("calibration: done, {} batches ({} samples), {} tensor ranges in {:.1f} s", batches, samples,
+                      table.size(), elapsed_s()));
   return table;
 }
 

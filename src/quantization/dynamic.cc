@@ -259,6 +259,9 @@ Model DynamicWriter::Run() {
   g_->clear_value_info();
   RemoveUnusedInitializers(g_);
   if (uses_ms_domain_) EnsureMsDomain(&out.proto);
+  if (convs > 0 && options_.granularity == WeightGranularity::kPerChannel)
+    report_->notes.push_back("--per-channel makes Conv weights int8: ORT's ConvInteger is far slower with int8 weights than "
+                             "with the default uint8 per-tensor weights (MEASUREMENT.md: ResNet18 0.14x vs 0.61x of fp32)");
   if (convs > 0)
     report_->notes.push_back(std::to_string(convs) + " Conv node(s) run as ConvInteger: about 4x smaller, but ORT's ConvInteger "
                              "(im2col + GEMM, no fast layouts) is usually slower than fp32 Conv (MEASUREMENT.md: ResNet18 "

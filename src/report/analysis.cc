@@ -323,7 +323,10 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
       if (rec)
         for (const auto& [op, c] : rec->op_coverage) {
           const bool mac_op = op == "Conv" || op == "Gemm" || op == "MatMul" || op == "ConvTranspose" || op == "LSTM" || op == "GRU";
-          if (c.kept_float > 0 && (mac_op || static_acts)) kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
+          // A non-MAC op matters when it shows in the profile (>= 2 % of the run) or no profile exists.
+          const double share = prof ? TimeShare(*prof, [&op](const std::string& o) { return o == op; }) : 1.0;
+          if (c.kept_float > 0 && (mac_op || (static_acts && share >= 0.02)))
+            kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
         }
       if (!kept.empty()) why += " kept in float: " + Join(kept) + ";";
       if (rec && rec->int8_mac_share >= 0) why += fmt::format(" {} of its MACs run in int8;", Percent(rec->int8_mac_share));
@@ -472,6 +475,17 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
       examples.clear();
       for (std::size_t i = 0; i < comp.size() && i < 3; ++i) examples.push_back(comp[i]);
       if (!examples.empty()) s += " Compute-bound, e.g.: " + Join(examples, "; ") + ".";
+      double max_share = 0;
+      std::string over;
+      for (const auto& r : op_rows)
+        if (r.share_of_peak > max_share) {
+          max_share = r.share_of_peak;
+          over = r.model + " " + r.variant + " " + r.op_type;
+        }
+      if (max_share > 1.0)
+        s += fmt::format(" Note: {} ran at {} of the measured peak, so the peaks were measured while the machine was "
+                         "busier than during the profile; delete the roofline cache ({}) to measure them again.",
+                         over, Percent(max_share), "~/.cache/qbench/roofline.json or --roofline-cache");
       out.push_back(s);
     }
     for (const auto& v : variants) {

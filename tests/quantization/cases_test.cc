@@ -97,7 +97,7 @@ const onnx::NodeProto& DqFeeding(const Model& m, const std::string& name, int k)
   QBENCH_REQUIRE_SHARED(var##_dir, "cases/" folder "/model.onnx"); \
   const Case var = LoadCase(var##_dir.substr(0, var##_dir.rfind('/')))
 
-TEST(Cases, C02DepthwiseBiasOverflowStaticPerChannel) {
+TEST(QuantCases, C02DepthwiseBiasOverflowStaticPerChannel) {
   LOAD_CASE(c, "c02_depthwise_bias_overflow");
   const QuantizeResult r = Quantize(c, "static", WeightGranularity::kPerChannel);
   ExpectFiniteScales(r.model);
@@ -113,7 +113,7 @@ TEST(Cases, C02DepthwiseBiasOverflowStaticPerChannel) {
            c.Sim("static_per_channel_bias_exact_worst_channel"));
 }
 
-TEST(Cases, C03ConvTransposeAxis1StaticAndDynamic) {
+TEST(QuantCases, C03ConvTransposeAxis1StaticAndDynamic) {
   LOAD_CASE(c, "c03_convtranspose_perchannel");
   const QuantizeResult r = Quantize(c, "static", WeightGranularity::kPerChannel);
   const auto& w_dq = DqFeeding(r.model, "conv_transpose", 1);
@@ -139,7 +139,7 @@ TEST(Cases, C03ConvTransposeAxis1StaticAndDynamic) {
   EXPECT_GE(SqnrDb(ref, FirstOutput(d.model, c.input)), 100.0);  // untouched fp32
 }
 
-TEST(Cases, C04GemmTransBDynamic) {
+TEST(QuantCases, C04GemmTransBDynamic) {
   LOAD_CASE(c, "c04_gemm_transb");
   const auto ref = c.expected.ToFloatVector();
   for (const auto g : {WeightGranularity::kDefault, WeightGranularity::kPerChannel}) {
@@ -166,7 +166,7 @@ TEST(Cases, C04GemmTransBDynamic) {
   }
 }
 
-TEST(Cases, C06WeightsBehindConstantAndCast) {
+TEST(QuantCases, C06WeightsBehindConstantAndCast) {
   LOAD_CASE(c, "c06_weights_not_initializers");
   const auto ref = c.expected.ToFloatVector();
   const QuantizeResult d = Quantize(c, "dynamic", WeightGranularity::kDefault);
@@ -181,7 +181,7 @@ TEST(Cases, C06WeightsBehindConstantAndCast) {
   ExpectDb("c06 static per-channel", SqnrDb(ref, FirstOutput(s.model, c.input)), c.Sim("static_per_channel"));
 }
 
-TEST(Cases, C11FixedBatchKeepsShapes) {
+TEST(QuantCases, C11FixedBatchKeepsShapes) {
   LOAD_CASE(c, "c11_fixed_batch");
   const QuantizeResult d = Quantize(c, "dynamic", WeightGranularity::kDefault);
   ASSERT_EQ(d.model.Inputs().size(), 1u);
@@ -190,7 +190,7 @@ TEST(Cases, C11FixedBatchKeepsShapes) {
   ExpectDb("c11 dynamic", SqnrDb(c.expected.ToFloatVector(), FirstOutput(d.model, c.input)), c.Sim("dynamic_per_tensor"));
 }
 
-TEST(Cases, C13ClipBoundsAsInputsFolded) {
+TEST(QuantCases, C13ClipBoundsAsInputsFolded) {
   LOAD_CASE(c, "c13_clip_min_max_inputs");
   const QuantizeResult r = Quantize(c, "static", WeightGranularity::kPerChannel);
   const NodeDecision* clip = Decision(r.report, "relu6_clip");
@@ -213,7 +213,7 @@ TEST(Cases, C13ClipBoundsAsInputsFolded) {
            c.Sim("static_per_channel"));
 }
 
-TEST(Cases, C15ZeroAndSubnormalChannels) {
+TEST(QuantCases, C15ZeroAndSubnormalChannels) {
   LOAD_CASE(c, "c15_zero_weight_channels");
   const auto ref = c.expected.ToFloatVector();
   const QuantizeResult s = Quantize(c, "static", WeightGranularity::kPerChannel);
@@ -236,7 +236,7 @@ TEST(Cases, C15ZeroAndSubnormalChannels) {
   ExpectDb("c15 dynamic", SqnrDb(ref, FirstOutput(d.model, c.input)), c.Sim("dynamic_per_tensor"));
 }
 
-TEST(Cases, C16Int64TokenIdsDynamic) {
+TEST(QuantCases, C16Int64TokenIdsDynamic) {
   LOAD_CASE(c, "c16_int64_token_ids");
   const QuantizeResult d = Quantize(c, "dynamic", WeightGranularity::kDefault);
   EXPECT_TRUE(Decision(d.report, "fc1_matmul")->quantized);

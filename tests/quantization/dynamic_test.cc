@@ -55,7 +55,7 @@ Model Mlp() {
   return b.Build();
 }
 
-TEST(Dynamic, MatMulAndGemmBecomeIntegerKernels) {
+TEST(QuantDynamic, MatMulAndGemmBecomeIntegerKernels) {
   const Model m = Mlp();
   const QuantizeResult r = Dynamic(m);
   auto ops = OpCounts(r.model);
@@ -91,7 +91,7 @@ Model ConvNet() {
   return b.Build();
 }
 
-TEST(Dynamic, ConvBecomesConvIntegerAndConvTransposeStaysFloat) {
+TEST(QuantDynamic, ConvBecomesConvIntegerAndConvTransposeStaysFloat) {
   const Model m = ConvNet();
   const std::vector<HostTensor> feeds = {testing::RandomTensor({1, 3, 10, 10}, 14)};
   const QuantizeResult r = Dynamic(m);
@@ -129,7 +129,7 @@ Model Recurrent() {
   return b.Build();
 }
 
-TEST(Dynamic, LstmUsesDynamicQuantizeLstmAndGruStaysFloat) {
+TEST(QuantDynamic, LstmUsesDynamicQuantizeLstmAndGruStaysFloat) {
   const Model m = Recurrent();
   const std::vector<HostTensor> feeds = {testing::RandomTensor({5, 2, 8}, 26)};
   for (const auto g : {WeightGranularity::kDefault, WeightGranularity::kPerChannel}) {
@@ -148,7 +148,7 @@ TEST(Dynamic, LstmUsesDynamicQuantizeLstmAndGruStaysFloat) {
   }
 }
 
-TEST(Schemes, OneTableDrivesNamesAndValidation) {
+TEST(QuantSchemes, OneTableDrivesNamesAndValidation) {
   ASSERT_EQ(QuantizationSchemes().size(), 2u);
   EXPECT_EQ(QuantizationSchemeNames(), "dynamic, static");
   EXPECT_FALSE(FindQuantizationScheme("dynamic").needs_calibration);
@@ -175,7 +175,7 @@ TEST(Schemes, OneTableDrivesNamesAndValidation) {
   }
 }
 
-TEST(Refusals, AlreadyQuantizedAndOldOpsets) {
+TEST(QuantRefusals, AlreadyQuantizedAndOldOpsets) {
   const QuantizeResult r = Dynamic(Mlp());
   try {
     Dynamic(r.model);
@@ -198,7 +198,7 @@ TEST(Refusals, AlreadyQuantizedAndOldOpsets) {
   }
 }
 
-TEST(Hygiene, ConstantsIdentityCastAndGemmFactors) {
+TEST(QuantHygiene, ConstantsIdentityCastAndGemmFactors) {
   GraphBuilder b("messy");
   b.AddInput("x", DType::kFloat32, {1, 4});
   b.AddOutput("y", DType::kFloat32, {1, 3});
@@ -229,7 +229,7 @@ TEST(Hygiene, ConstantsIdentityCastAndGemmFactors) {
   EXPECT_GE(Sqnr(m, p, feeds), 120.0);  // same function
 }
 
-TEST(Hygiene, ExternalDataIsInlined) {
+TEST(QuantHygiene, ExternalDataIsInlined) {
   const std::string dir = testing::TempDir();
   Model m = Mlp();
   // Move w1 to an external file.
@@ -254,7 +254,7 @@ TEST(Hygiene, ExternalDataIsInlined) {
   EXPECT_GE(Sqnr(Mlp(), r.model, {testing::RandomTensor({2, 16}, 32)}), 35.0);
 }
 
-TEST(SqueezeNet, DynamicIsAtMostPointThreeOfTheSizeAndStaticFusesEveryConv) {
+TEST(QuantSqueezeNet, DynamicIsAtMostPointThreeOfTheSizeAndStaticFusesEveryConv) {
   QBENCH_REQUIRE_SHARED(path, "models/imagenet/squeezenet1.1.onnx");
   const Model m = LoadModel(path);
   const std::string dir = testing::TempDir();

@@ -281,6 +281,17 @@ TEST(ZooResolve, SpecsAndDisplayNames) {
   EXPECT_EQ(loaded.path, path);
   EXPECT_EQ(ZooDefaultDims(loaded).at("H"), 96);  // metadata survives the file
   EXPECT_TRUE(ZooDefaultDims(LoadModel(path)).size() == 2);
+  // WithZooDefaultDims: H and W at the nominal size unless --dim or --shape say otherwise.
+  EXPECT_EQ(ResolveInputShapes(m, WithZooDefaultDims(m, {}))[0].shape, (std::vector<std::int64_t>{1, 3, 96, 96}));
+  ShapeOverrides dim_h;
+  dim_h.dim_values["H"] = 64;
+  EXPECT_EQ(ResolveInputShapes(m, WithZooDefaultDims(m, dim_h))[0].shape, (std::vector<std::int64_t>{1, 3, 64, 96}));
+  ShapeOverrides shape;
+  shape.input_shapes["input"] = {2, 3, 50, 60};
+  EXPECT_TRUE(WithZooDefaultDims(m, shape).dim_values.empty());
+  Model plain = m;
+  plain.proto.clear_metadata_props();
+  EXPECT_TRUE(WithZooDefaultDims(plain, {}).dim_values.empty());
   EXPECT_EQ(ModelDisplayName("zoo:resnet18"), "resnet18");
   EXPECT_EQ(ModelDisplayName("/a/b/model.int8.onnx"), "model.int8");
   EXPECT_TRUE(IsZooSpec("zoo:x"));

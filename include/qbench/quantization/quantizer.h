@@ -167,7 +167,8 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 /// constant B/C; unused initializers dropped. Appends one line per kind of action to `actions`.
 Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
 
-/// The result of QuantizeModel: the quantized model (Model::path = "") and its report.
+/// The result of QuantizeModel: the quantized model and its report. The model keeps the input's
+/// Model::path, so SaveModel refuses to write it over the input file.
 struct QuantizeResult {
   Model model;
   QuantizeReport report;
