@@ -176,7 +176,12 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     try {
       inputs = ResolveInputShapes(quantized, overrides);
     } catch (const Error& e) {
-      cov.note = std::string("input shapes unknown (") + e.what() + "); MACs not counted";
+      // The share is what matters here: take every dimension without a value as 1 and say so.
+      inputs = quantized.Inputs();
+      for (auto& in : inputs)
+        for (auto& d : in.shape)
+          if (d < 0) d = 1;
+      cov.note = std::string("MACs counted with every unresolved input dimension taken as 1 (") + e.what() + ")";
     }
     const auto shapes = InferAllShapes(quantized, inputs);
     SessionConfig config;
@@ -234,11 +239,15 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
     s += line + why + "\n";
   }
   s += "\n";
-  if (r.runtime.analyzed) {
+  if (r.runtime.analyzed && r.runtime.int8_macs + r.runtime.float_macs == 0) {
+    s += "int8 share of MACs after ORT optimization (" + r.runtime.graph_optimization + "): n/a (no MAC-bearing node counted)\n";
+  } else if (r.runtime.analyzed) {
     std::snprintf(line, sizeof line, "int8 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs)\n",
                   r.runtime.graph_optimization.c_str(), 100.0 * r.runtime.int8_mac_share, HumanMacs(r.runtime.int8_macs).c_str(),
                   HumanMacs(r.runtime.int8_macs + r.runtime.float_macs).c_str());
     s += line;
+  }
+  if (r.runtime.analyzed) {
     std::string ops;
     for (const auto& [op, n] : r.runtime.op_histogram) ops += (ops.empty() ? "" : ", ") + op + " " + std::to_string(n);
     s += "ORT optimized graph: " + ops + "\n";

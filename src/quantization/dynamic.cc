@@ -242,7 +242,7 @@ Model DynamicWriter::Run() {
     } else if (op == "ConvTranspose") {
       reason = "ORT has no dynamic int8 ConvTranspose kernel (ConvInteger covers Conv only)";
     } else {
-      reason = "no weights to quantize (the dynamic scheme quantizes MatMul, Gemm, Conv and LSTM)";
+      reason = "not a MatMul/Gemm/Conv/LSTM, the ops the dynamic scheme runs in int8";
     }
     if (reason.empty()) {
       d.quantized = true;

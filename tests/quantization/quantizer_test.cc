@@ -93,6 +93,15 @@ TEST(StaticQdq, ResidualBlockFusesEveryConvInOrt) {
 
   const HostTensor x = testing::RandomTensor({2, 4, 8, 8}, 99);
   EXPECT_GE(OutputSqnr(m, r.model, x), 30.0);
+
+  // With quantize_graph_outputs the logits get a pair too; the output keeps its name.
+  o.quantize_graph_outputs = true;
+  const QuantizeResult q = QuantizeWith(m, o, Batches({2, 4, 8, 8}, 4, 10));
+  EXPECT_EQ(OpCounts(q.model)["QuantizeLinear"], 8);
+  ASSERT_EQ(q.model.Outputs().size(), 1u);
+  EXPECT_EQ(q.model.Outputs()[0].name, "logits");
+  EXPECT_EQ(testing::ProducerOf(q.model, "logits")->op_type(), "DequantizeLinear");
+  EXPECT_GE(OutputSqnr(m, q.model, x), 28.0);
 }
 
 TEST(StaticQdq, PerTensorAndInt8Activations) {
