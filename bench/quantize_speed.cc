@@ -15,20 +15,27 @@
 // Targets (static vs fp32, both batches): ResNet18 >= 1.8x, MobileNetV2 >= 1.3x, SqueezeNet 1.1
 // >= 1.3x; MobileNetV3-small is reported without a target (ORT has no int8 HardSigmoid).
 //
-// PyTorch: where `python3` (QBENCH_PYTHON, /usr/bin/python3, python3 — the first that imports torch)
-// has torch + torchvision, bench/torch_int8.py times the same torchvision architectures in fp32 and
-// with PyTorch's best int8 path here (FX static post-training quantization, oneDNN engine) at the same
-// batches and threads, in a child process started right after each model's ORT timings (OpenMP with OMP_WAIT_POLICY=PASSIVE
-// unless set, the counterpart of ORT's spinning off); the table shows torch int8 ms / qbench static
-// ms (> 1: qbench is faster). Absent torch is reported, not a failure.
+// PyTorch: where a python (QBENCH_PYTHON, /usr/bin/python3, python3 — the first that imports torch
+// and torchvision) has torch, bench/torch_int8.py --serve runs as a child process and builds the same
+// torchvision architecture with PyTorch's best int8 path here (FX static post-training quantization,
+// oneDNN engine) at the same batch and threads (OpenMP with OMP_WAIT_POLICY=PASSIVE unless set, the
+// counterpart of ORT's spinning off). Single runs alternate (qbench static, torch int8, qbench, ...)
+// so both see the same machine state; the table shows median(torch)/median(qbench) with a paired
+// bootstrap CI (> 1: qbench is faster). Absent torch is reported, not a failure.
 //
 // Usage: quantize_speed [--models a,b,...] [--batches 1,8] [--threads 2] [--repetitions 30] [--no-torch]
 // Exit status: 0 when every target is met (or skipped), 1 otherwise, 2 for a usage error.
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -72,11 +79,6 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
-struct TorchTiming {
-  double fp32_ms = NAN;
-  double int8_ms = NAN;
-};
-
 // The first of QBENCH_PYTHON, /usr/bin/python3, python3 that imports torch and torchvision; "" if none.
 std::string FindTorchPython() {
   std::vector<std::string> pythons;
@@ -90,34 +92,113 @@ std::string FindTorchPython() {
   return "";
 }
 
-// Runs bench/torch_int8.py with `python`; parses its "RESULT model batch fp32_ms int8_ms" lines
-// into `out`. Returns "" or a note about a failure.
-std::string RunTorch(const std::string& python, const std::vector<std::string>& models, const std::vector<int>& batches,
-                     int threads, int repetitions, std::map<std::pair<std::string, int>, TorchTiming>* out) {
-  std::string model_list, batch_list;
-  for (const auto& m : models) model_list += (model_list.empty() ? "" : ",") + m;
-  for (int b : batches) batch_list += (batch_list.empty() ? "" : ",") + std::to_string(b);
+// bench/torch_int8.py --serve in a child process: "prepare MODEL BATCH" → "READY fp32_ms",
+// "run N" → "TIMES ms...", "quit". Its stderr goes to ours.
+class TorchPeer {
+ public:
   // OpenMP workers that spin while idle are the counterpart of ORT's spinning, which is off here:
-  // make them sleep too (on this shared 2-core machine spinning made torch 3-50x slower).
-  const std::string wait_policy = std::getenv("OMP_WAIT_POLICY") ? "" : "OMP_WAIT_POLICY=PASSIVE ";
-  const std::string cmd = wait_policy + python + " " + QBENCH_TORCH_SCRIPT + " --models " + model_list +
-                          " --batches " + batch_list + " --threads " + std::to_string(threads) + " --repetitions " +
-                          std::to_string(repetitions);
-  std::fprintf(stderr, "[quantize_speed] %s\n", cmd.c_str());
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return "could not start " + cmd;
-  char line[1024];
-  while (std::fgets(line, sizeof line, pipe)) {
-    char model[128];
-    int batch = 0;
-    double fp32 = NAN, int8 = NAN;
-    if (std::sscanf(line, "RESULT %127s %d %lf %lf", model, &batch, &fp32, &int8) == 4)
-      (*out)[{model, batch}] = {fp32, int8};
-    else
-      std::fputs(line, stderr);
+  // they sleep too (OMP_WAIT_POLICY=PASSIVE unless set; spinning made torch 3-50x slower on this
+  // shared 2-core machine).
+  static std::unique_ptr<TorchPeer> Start(const std::string& python, int threads, int repetitions) {
+    const std::string wait_policy = std::getenv("OMP_WAIT_POLICY") ? "" : "OMP_WAIT_POLICY=PASSIVE ";
+    const std::string cmd = wait_policy + "exec " + python + " " + QBENCH_TORCH_SCRIPT + " --serve --threads " +
+                            std::to_string(threads) + " --repetitions " + std::to_string(repetitions);
+    std::fprintf(stderr, "[quantize_speed] %s\n", cmd.c_str());
+    int to_child[2], from_child[2];
+    if (::pipe(to_child) != 0) return nullptr;
+    if (::pipe(from_child) != 0) {
+      ::close(to_child[0]);
+      ::close(to_child[1]);
+      return nullptr;
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) return nullptr;
+    if (pid == 0) {
+      ::dup2(to_child[0], 0);
+      ::dup2(from_child[1], 1);
+      ::close(to_child[0]);
+      ::close(to_child[1]);
+      ::close(from_child[0]);
+      ::close(from_child[1]);
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    auto peer = std::unique_ptr<TorchPeer>(new TorchPeer);
+    peer->pid_ = pid;
+    peer->to_ = ::fdopen(to_child[1], "w");
+    peer->from_ = ::fdopen(from_child[0], "r");
+    return peer;
   }
-  const int rc = ::pclose(pipe);
-  return rc == 0 ? "" : cmd + " exited with status " + std::to_string(rc);
+  ~TorchPeer() {
+    if (to_) {
+      std::fputs("quit\n", to_);
+      std::fclose(to_);
+    }
+    if (from_) std::fclose(from_);
+    int status = 0;
+    if (pid_ > 0) ::waitpid(pid_, &status, 0);
+  }
+  // Sends one command and reads the answer line; "" when the child is gone.
+  std::string Ask(const std::string& command) {
+    if (std::fprintf(to_, "%s\n", command.c_str()) < 0 || std::fflush(to_) != 0) return "";
+    std::string line;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, from_)) {
+      line += buf;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    return line;
+  }
+
+ private:
+  TorchPeer() = default;
+  pid_t pid_ = -1;
+  FILE* to_ = nullptr;
+  FILE* from_ = nullptr;
+};
+
+// qbench static int8 vs PyTorch int8 on the same (model, batch): after 3 warm-up runs each, `rounds`
+// rounds of one ORT run then one torch run, so both see the same machine state; the ratio is
+// median(torch)/median(qbench) with a paired-bootstrap CI (> 1: qbench faster).
+struct TorchComparison {
+  bool ok = false;
+  std::string error;
+  double torch_fp32_ms = NAN, torch_int8_ms = NAN, qbench_int8_ms = NAN;
+  SpeedupEstimate qbench_vs_torch;
+};
+
+TorchComparison CompareWithTorch(TorchPeer& peer, BenchTarget& qbench_int8, const std::string& model, int batch,
+                                 int rounds) {
+  TorchComparison c;
+  const std::string ready = peer.Ask("prepare " + model + " " + std::to_string(batch));
+  if (std::sscanf(ready.c_str(), "READY %lf", &c.torch_fp32_ms) != 1) {
+    c.error = ready.empty() ? "the PyTorch process ended" : ready;
+    return c;
+  }
+  std::vector<double> ort_ms, torch_ms;
+  for (int r = -3; r < rounds; ++r) {  // r < 0: warm-up
+    const auto t0 = std::chrono::steady_clock::now();
+    qbench_int8.RunOnce();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const std::string answer = peer.Ask("run 1");
+    double tms = NAN;
+    if (std::sscanf(answer.c_str(), "TIMES %lf", &tms) != 1) {
+      c.error = answer.empty() ? "the PyTorch process ended" : answer;
+      return c;
+    }
+    if (r < 0) continue;
+    ort_ms.push_back(ms);
+    torch_ms.push_back(tms);
+  }
+  c.qbench_vs_torch = EstimateSpeedup(torch_ms, ort_ms, /*paired=*/true, 1234);
+  std::sort(ort_ms.begin(), ort_ms.end());
+  std::sort(torch_ms.begin(), torch_ms.end());
+  c.qbench_int8_ms = Quantile(ort_ms, 0.5);
+  c.torch_int8_ms = Quantile(torch_ms, 0.5);
+  c.ok = true;
+  return c;
 }
 
 // The zoo graphs keep H and W symbolic: every dynamic dim after the batch gets 224.
@@ -174,12 +255,15 @@ int Run(int argc, char** argv) {
   std::vector<SizeRow> sizes;
   bool all_met = true;
   std::string torch_status = "PyTorch comparison skipped (--no-torch)";
-  std::map<std::pair<std::string, int>, TorchTiming> torch_ms;
+  std::map<std::pair<std::string, int>, TorchComparison> vs_torch;
   const std::string python = torch ? FindTorchPython() : "";
-  if (torch)
+  std::unique_ptr<TorchPeer> peer;
+  if (torch) {
+    if (!python.empty()) peer = TorchPeer::Start(python, threads, repetitions);
     torch_status = python.empty() ? "PyTorch not importable (tried QBENCH_PYTHON, /usr/bin/python3, python3): "
                                     "torch comparison skipped"
-                                  : "PyTorch via " + python;
+                                  : (peer ? "PyTorch via " + python : "could not start " + python);
+  }
 
   for (const auto& name : models) {
     const Model fp32 = LoadModelOrZoo("zoo:" + name);
@@ -223,11 +307,13 @@ int Run(int argc, char** argv) {
       std::fprintf(stderr, "[quantize_speed] %s b%d: fp32 %.2f ms, static %.2f ms, dynamic %.2f ms\n", name.c_str(),
                    batch, row.fp32_ms, row.static_ms, row.dynamic_ms);
       rows.push_back(row);
-    }
-    // PyTorch right after this model's ORT timings, so that machine drift between the two is small.
-    if (!python.empty()) {
-      const std::string note = RunTorch(python, {name}, batches, threads, repetitions, &torch_ms);
-      if (!note.empty()) torch_status += "; " + note;
+      if (peer) {
+        r_fp32.reset();  // only the int8 session stays alive next to PyTorch
+        r_dynamic.reset();
+        TorchComparison c = CompareWithTorch(*peer, t_static, name, batch, repetitions);
+        if (!c.ok) torch_status += "; " + name + " batch " + std::to_string(batch) + ": " + c.error;
+        vs_torch[{name, batch}] = c;
+      }
     }
   }
 
@@ -264,17 +350,21 @@ int Run(int argc, char** argv) {
   std::printf("(static size target: ratio <= %.2f)\n", kMaxStaticSizeRatio);
 
   std::printf("\n%s\n", torch_status.c_str());
-  if (!torch_ms.empty()) {
-    std::printf("%-19s %5s %13s %13s %15s %26s\n", "model", "batch", "torch fp32 ms", "torch int8 ms", "qbench int8 ms",
-                "torch int8 / qbench int8");
+  if (!vs_torch.empty()) {
+    std::printf("%-19s %5s %13s %13s %15s %31s\n", "model", "batch", "torch fp32 ms", "torch int8 ms",
+                "qbench int8 ms", "torch int8 / qbench int8 [CI]");
     for (const auto& r : rows) {
-      auto it = torch_ms.find({r.model, r.batch});
-      if (it == torch_ms.end()) continue;
-      const double ratio = it->second.int8_ms / r.static_ms;
-      std::printf("%-19s %5d %13.3f %13.3f %15.3f %20.2fx %s\n", r.model.c_str(), r.batch, it->second.fp32_ms,
-                  it->second.int8_ms, r.static_ms, ratio, ratio >= 1 ? "(qbench faster)" : "(torch faster)");
+      auto it = vs_torch.find({r.model, r.batch});
+      if (it == vs_torch.end() || !it->second.ok) continue;
+      const TorchComparison& c = it->second;
+      const SpeedupEstimate& e = c.qbench_vs_torch;
+      char ci[64];
+      std::snprintf(ci, sizeof ci, "%.2fx [%.2f, %.2f]", e.speedup, e.ci_low, e.ci_high);
+      std::printf("%-19s %5d %13.3f %13.3f %15.3f %31s %s\n", r.model.c_str(), r.batch, c.torch_fp32_ms,
+                  c.torch_int8_ms, c.qbench_int8_ms, ci, e.speedup >= 1 ? "(qbench faster)" : "(torch faster)");
     }
-    std::printf("(PyTorch timed in a child process right after each model's ORT timings; same threads and batches)\n");
+    std::printf("(%d rounds of one qbench static run then one PyTorch FX/oneDNN int8 run, same threads and batch; "
+                "PyTorch fp32 is context, fewer runs)\n", repetitions);
   }
   std::printf("\npeak RSS of this process: %.1f MiB\n", static_cast<double>(ReadPeakRssBytes()) / (1 << 20));
   std::printf("%s\n", all_met ? "ALL TARGETS MET" : "SOME TARGETS NOT MET");

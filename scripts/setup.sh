@@ -5,10 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-APT_PACKAGES=(build-essential cmake git ca-certificates openssl
+APT_PACKAGES=(build-essential cmake git ca-certificates openssl pkg-config ccache
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo)
+  libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo libjpeg62-turbo-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -93,20 +93,20 @@ RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int n, std::int64_t vec
   p.measured_at_unix_s = NowUnixS();
   try {
     const double macs = static_cast<double>(n) * n * n;
-    const double fp32_ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 3, 10);
-    const double int8_ms = TimeModel(MatMulModel(n, true), {Filled(DType::kUint8, {n, n}, 1)}, threads, 3, 10);
+    const double fp32_ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 3, 20);
+    const double int8_ms = TimeModel(MatMulModel(n, true), {Filled(DType::kUint8, {n, n}, 1)}, threads, 3, 20);
     GraphBuilder g("roofline_bandwidth_add", 13);
     g.AddInput("A", DType::kFloat32, {vector_elements});
     g.AddInput("B", DType::kFloat32, {vector_elements});
     g.AddNode("Add", "add", {"A", "B"}, {"Y"});
     g.AddOutput("Y", DType::kFloat32, {vector_elements});
     const double add_ms = TimeModel(g.Build(), {Filled(DType::kFloat32, {vector_elements}, 3), Filled(DType::kFloat32, {vector_elements}, 4)},
-                                    threads, 3, 10);
+                                    threads, 3, 20);
     p.fp32_macs_per_s = macs / (fp32_ms / 1000.0);
     p.int8_macs_per_s = macs / (int8_ms / 1000.0);
     p.bytes_per_s = 3.0 * 4.0 * static_cast<double>(vector_elements) / (add_ms / 1000.0);
     p.method = fmt::format(
-        "ONNX Runtime {}, {} thread(s), fastest of 10 runs after 3 warm-ups: fp32 = MatMul float32 [{n},{n}]x[{n},{n}] "
+        "ONNX Runtime {}, {} thread(s), fastest of 20 runs after 3 warm-ups: fp32 = MatMul float32 [{n},{n}]x[{n},{n}] "
         "({:.2f} ms); int8 = MatMulInteger uint8 x int8 [{n},{n}]x[{n},{n}] ({:.2f} ms); bandwidth = Add of two float32 "
         "vectors of {} elements, 3 x {:.0f} MiB moved per run ({:.2f} ms)",
         p.ort_version, threads, fp32_ms, int8_ms, vector_elements, 4.0 * static_cast<double>(vector_elements) / (1 << 20),

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -176,12 +177,19 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     try {
       inputs = ResolveInputShapes(quantized, overrides);
     } catch (const Error& e) {
-      // The share is what matters here: take every dimension without a value as 1 and say so.
+      // The share is what matters here: spatial dims of an image input take the nominal size a zoo
+      // model records (metadata "qbench_zoo_input_size", see qbench/zoo/zoo.h), any other unresolved
+      // dim 1; the note says so.
+      std::int64_t nominal = 0;
+      for (const auto& kv : quantized.proto.metadata_props())
+        if (kv.key() == "qbench_zoo_input_size") nominal = std::atoll(kv.value().c_str());
       inputs = quantized.Inputs();
       for (auto& in : inputs)
-        for (auto& d : in.shape)
-          if (d < 0) d = 1;
-      cov.note = std::string("MACs counted with every unresolved input dimension taken as 1 (") + e.what() + ")";
+        for (size_t d = 0; d < in.shape.size(); ++d)
+          if (in.shape[d] < 0) in.shape[d] = (nominal > 0 && in.shape.size() == 4 && d >= 2) ? nominal : 1;
+      cov.note = std::string("MACs counted with unresolved input dimensions taken as ") +
+                 (nominal > 0 ? std::to_string(nominal) + " (H, W: the zoo model's nominal size) or 1" : "1") + " (" +
+                 e.what() + ")";
     }
     const auto shapes = InferAllShapes(quantized, inputs);
     SessionConfig config;

@@ -1,5 +1,6 @@
 // Model hygiene before quantizing (PrepareModelForQuantization): the fixes real exports need
 // (MEASUREMENT.md "Model hygiene"; ../shared/cases c04, c06, c13).
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -59,6 +60,57 @@ void ScaledInitializer(onnx::GraphProto* g, const onnx::TensorProto& src, float 
   quant_internal::SetInitializer(g, name, t);
 }
 
+// Folds BatchNormalization (inference form) into the Conv before it:
+//   W'[o] = W[o]·γ[o]/sqrt(σ²[o]+ε),  b'[o] = (b[o] − μ[o])·γ[o]/sqrt(σ²[o]+ε) + β[o]
+// when the Conv's weight/bias and every BN parameter are constants and the BN is the Conv output's
+// only consumer. Returns the number of folds.
+int FoldBatchNorm(onnx::GraphProto* g, NameScope* names) {
+  int folded = 0;
+  for (int i = g->node_size() - 1; i >= 0; --i) {
+    const onnx::NodeProto bn = g->node(i);
+    if (bn.op_type() != "BatchNormalization" || !bn.domain().empty() || bn.input_size() != 5 || bn.output_size() != 1)
+      continue;
+    GraphIndex idx(*g);
+    auto pr = idx.producer.find(bn.input(0));
+    if (pr == idx.producer.end() || idx.UseCount(bn.input(0)) != 1) continue;
+    onnx::NodeProto* conv = g->mutable_node(pr->second);
+    if (conv->op_type() != "Conv" || !conv->domain().empty() || conv->input_size() < 2) continue;
+    const onnx::TensorProto* w_proto = idx.Initializer(conv->input(1));
+    bool constant = w_proto != nullptr;
+    for (int k = 1; k < 5; ++k) constant = constant && idx.Initializer(bn.input(k));
+    const bool has_bias = conv->input_size() >= 3 && !conv->input(2).empty();
+    if (has_bias) constant = constant && idx.Initializer(conv->input(2));
+    if (!constant) continue;
+    HostTensor w = FloatTensorOf(*w_proto);
+    const std::int64_t c_out = w.shape.empty() ? 0 : w.shape[0];
+    std::vector<HostTensor> p;
+    for (int k = 1; k < 5; ++k) p.push_back(FloatTensorOf(*idx.Initializer(bn.input(k))));
+    bool shapes_ok = c_out > 0;
+    for (const auto& t : p) shapes_ok = shapes_ok && t.num_elements() == c_out;
+    HostTensor b = has_bias ? FloatTensorOf(*idx.Initializer(conv->input(2))) : HostTensor::Zeros(DType::kFloat32, {c_out});
+    if (!shapes_ok || b.num_elements() != c_out) continue;
+    const float eps = AttrFloat(bn, "epsilon", 1e-5f);
+    const std::int64_t per_channel = w.num_elements() / c_out;
+    for (std::int64_t o = 0; o < c_out; ++o) {
+      const double k = p[0].data<float>()[o] / std::sqrt(double(p[3].data<float>()[o]) + eps);
+      for (std::int64_t j = 0; j < per_channel; ++j) w.data<float>()[o * per_channel + j] *= static_cast<float>(k);
+      b.data<float>()[o] = static_cast<float>((b.data<float>()[o] - p[2].data<float>()[o]) * k + p[1].data<float>()[o]);
+    }
+    b.shape = {c_out};
+    const std::string w_name = names->Unique(conv->input(1) + "_bn_folded"), b_name = names->Unique(bn.name() + "_folded_bias");
+    quant_internal::SetInitializer(g, w_name, w);
+    quant_internal::SetInitializer(g, b_name, b);
+    conv = g->mutable_node(pr->second);
+    conv->set_input(1, w_name);
+    if (has_bias) conv->set_input(2, b_name);
+    else conv->add_input(b_name);
+    conv->set_output(0, bn.output(0));
+    g->mutable_node()->DeleteSubrange(i, 1);
+    ++folded;
+  }
+  return folded;
+}
+
 std::string Plural(int n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
 }  // namespace
@@ -96,6 +148,7 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
   for (int i = g->node_size() - 1; i >= 0; --i) {
     const onnx::NodeProto node = g->node(i);
     if (node.input_size() < 1 || node.output_size() != 1 || !node.domain().empty()) continue;
+    if (node.op_type() != "Cast" && node.op_type() != "Identity") continue;
     GraphIndex idx(*g);
     const onnx::TensorProto* src = idx.Initializer(node.input(0));
     if (!src) continue;
@@ -116,14 +169,18 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
   if (casts) done.push_back("folded " + Plural(casts, "Cast of a constant") + " into float32 initializers");
   if (identities) done.push_back("bypassed " + Plural(identities, "Identity node") + " on initializers");
 
+  NameScope names(*g);
+  const int bn_folds = FoldBatchNorm(g, &names);
+  if (bn_folds) done.push_back("folded " + Plural(bn_folds, "BatchNormalization") + " into the preceding Conv");
+
   // Gemm: alpha folded into a constant B, beta into a constant C, so integer kernels see Y = A·B + C.
   int gemm_folds = 0;
-  NameScope names(*g);
   for (int i = 0; i < g->node_size(); ++i) {
     onnx::NodeProto* node = g->mutable_node(i);
     if (node->op_type() != "Gemm" || !node->domain().empty()) continue;
-    GraphIndex idx(*g);
     const float alpha = AttrFloat(*node, "alpha", 1.0f), beta = AttrFloat(*node, "beta", 1.0f);
+    if (alpha == 1.0f && beta == 1.0f) continue;
+    GraphIndex idx(*g);
     if (alpha != 1.0f && node->input_size() >= 2 && idx.Initializer(node->input(1))) {
       const std::string name = names.Unique(node->input(1) + "_alpha");
       ScaledInitializer(g, *idx.Initializer(node->input(1)), alpha, name);

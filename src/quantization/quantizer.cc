@@ -86,8 +86,9 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   QuantizeReport& report = result.report;
   report.scheme = scheme.name;
   report.weights = DescribeWeights(options, scheme);
-  report.size_before_bytes = model.proto.ByteSizeLong();
   const Model prepared = PrepareModelForQuantization(model, &report.hygiene);
+  // External data counts too: measure the inlined copy then.
+  report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
   const auto impl = scheme.factory();
 
   CalibrationTable ranges;

@@ -88,10 +88,12 @@ std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const Qua
   if (options.hard_sigmoid != HardSigmoidPolicy::kDecompose) return derived;
   onnx::GraphProto* g = model->proto.mutable_graph();
   NameScope names(*g);
+  const ExcludeMatcher exclude(options.exclude);  // an excluded HardSigmoid stays as it is
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   for (int i = 0; i < g->node_size(); ++i) {
     const onnx::NodeProto& n = g->node(i);
-    if (n.op_type() != "HardSigmoid" || !IsDefaultDomain(n) || n.input_size() != 1 || n.output_size() != 1) {
+    if (n.op_type() != "HardSigmoid" || !IsDefaultDomain(n) || n.input_size() != 1 || n.output_size() != 1 ||
+        !exclude.Match(n).empty()) {
       *nodes.Add() = n;
       continue;
     }

@@ -75,6 +75,7 @@ class QdqWriter {
   std::map<std::string, QuantParams> params_;
   std::map<std::string, std::string> dq_name_;    // activation tensor → its DequantizeLinear output
   std::map<std::string, std::string> q_name_;     // activation tensor → its QuantizeLinear output
+  std::map<std::int32_t, std::string> shared_zero_points_;  // activation zero point → initializer
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
 };
 
@@ -108,9 +109,17 @@ const QuantParams& QdqWriter::ParamsOf(const std::string& t, int depth) {
 // Q→DQ after `t`. A graph output keeps its name on the DQ output (the producer writes t_prequant).
 void QdqWriter::EmitQdq(const std::string& t, onnx::NodeProto* producer) {
   const QuantParams& p = ParamsOf(t);
-  const std::string scale = names_.Unique(t + "_scale"), zp = names_.Unique(t + "_zero_point");
+  const std::string scale = names_.Unique(t + "_scale");
   SetScalarInitializer(g_, scale, p.scale);
-  SetScalarInitializer(g_, zp, options_.activation_type, p.zero_point);
+  // Zero points repeat (0 after every folded Relu): one shared scalar initializer per value.
+  auto zp_it = shared_zero_points_.find(p.zero_point);
+  if (zp_it == shared_zero_points_.end()) {
+    const std::string name = names_.Unique("zero_point_" + ShortTypeName(options_.activation_type) + "_" +
+                                           (p.zero_point < 0 ? "m" + std::to_string(-p.zero_point) : std::to_string(p.zero_point)));
+    SetScalarInitializer(g_, name, options_.activation_type, p.zero_point);
+    zp_it = shared_zero_points_.emplace(p.zero_point, name).first;
+  }
+  const std::string zp = zp_it->second;
   std::string source = t, dq_out;
   if (idx_.graph_outputs.count(t)) {
     source = names_.Unique(t + "_prequant");
@@ -119,11 +128,11 @@ void QdqWriter::EmitQdq(const std::string& t, onnx::NodeProto* producer) {
         if (o == t) o = source;
     dq_out = t;
   } else {
-    dq_out = names_.Unique(t + "_dequantized");
+    dq_out = names_.Unique(t + "_dq");
   }
-  const std::string q_out = names_.Unique(t + "_quantized");
-  nodes_.push_back(MakeNode("QuantizeLinear", names_.Unique(t + "_QuantizeLinear"), {source, scale, zp}, {q_out}));
-  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(t + "_DequantizeLinear"), {q_out, scale, zp}, {dq_out}));
+  const std::string q_out = names_.Unique(t + "_q");
+  nodes_.push_back(MakeNode("QuantizeLinear", names_.Unique(t + "_Q"), {source, scale, zp}, {q_out}));
+  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(t + "_DQ"), {q_out, scale, zp}, {dq_out}));
   dq_name_[t] = dq_out;
   q_name_[t] = q_out;
 }
@@ -149,12 +158,12 @@ std::string QdqWriter::EmitFloatOnlyDq(const onnx::NodeProto& node) {
   }
   if (channels <= 0) return "";
   const QuantParams& p = ParamsOf(t);
-  const std::string scale = names_.Unique(t + "_scale_per_axis"), zp = names_.Unique(t + "_zero_point_per_axis");
+  const std::string scale = names_.Unique(t + "_scale_per_axis"), zp = names_.Unique(t + "_zp_per_axis");
   SetVectorInitializer(g_, scale, std::vector<float>(static_cast<size_t>(channels), p.scale), {channels});
   SetVectorInitializer(g_, zp, options_.activation_type, std::vector<std::int32_t>(static_cast<size_t>(channels), p.zero_point),
                        {channels});
-  const std::string out = names_.Unique(t + "_dequantized_for_" + (node.name().empty() ? node.op_type() : node.name()));
-  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(out + "_DequantizeLinear"), {q_name_.at(t), scale, zp}, {out});
+  const std::string out = names_.Unique(t + "_dq_for_" + (node.name().empty() ? node.op_type() : node.name()));
+  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(out + "_DQ"), {q_name_.at(t), scale, zp}, {out});
   SetAttrInt(&dq, "axis", axis);
   nodes_.push_back(dq);
   return out;
@@ -164,10 +173,10 @@ std::string QdqWriter::EmitFloatOnlyDq(const onnx::NodeProto& node) {
 std::string QdqWriter::EmitConstInput(const std::string& name) {
   const HostTensor v = FloatTensorOf(*idx_.Initializer(name));
   const WeightQuantParams wp = ComputeWeightQuantParams(v, -1, options_.activation_type, false, name);
-  const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(name + "_quantized"), names_.Unique(name + "_scale"),
-                                              names_.Unique(name + "_zero_point"), QuantizeWeight(v, wp), wp, {});
-  const std::string out = names_.Unique(name + "_dequantized");
-  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(name + "_DequantizeLinear"), {s.data, s.scale, s.zero_point}, {out}));
+  const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(name + "_q"), names_.Unique(name + "_scale"),
+                                              names_.Unique(name + "_zp"), QuantizeWeight(v, wp), wp, {});
+  const std::string out = names_.Unique(name + "_dq");
+  nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(name + "_DQ"), {s.data, s.scale, s.zero_point}, {out}));
   return out;
 }
 
@@ -190,24 +199,33 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
                                "int32 bias fits (near-zero or all-zero channel with a bias; ORT PR #22020)");
     qb = QuantizeBias(bias, x_scale, wp.scales);
     const std::int64_t nb = static_cast<std::int64_t>(bias.size());
-    const std::string bq = names_.Unique(b_name + "_quantized"), bs = names_.Unique(b_name + "_scale");
+    const std::string bq = names_.Unique(b_name + "_q"), bs = names_.Unique(b_name + "_scale");
     SetInitializer(g_, bq, qb.data);
     const std::vector<std::int64_t> sshape = qb.scales.size() > 1 ? std::vector<std::int64_t>{nb} : std::vector<std::int64_t>{};
     SetVectorInitializer(g_, bs, qb.scales, sshape);
     // No zero point input: DequantizeLinear defaults it to 0 (an int32 vector of zeros would add
     // 4 bytes per channel to the file for nothing).
-    bias_out_ = names_.Unique(b_name + "_dequantized");
-    onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(b_name + "_DequantizeLinear"), {bq, bs}, {bias_out_});
+    bias_out_ = names_.Unique(b_name + "_dq");
+    onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(b_name + "_DQ"), {bq, bs}, {bias_out_});
     if (qb.scales.size() > 1) SetAttrInt(&dq, "axis", 0);
     nodes_.push_back(dq);
   }
   const HostTensor q = QuantizeWeight(w, wp);
   const std::int64_t channels = static_cast<std::int64_t>(wp.scales.size());
   const std::vector<std::int64_t> sshape = p.weight_axis >= 0 ? std::vector<std::int64_t>{channels} : std::vector<std::int64_t>{};
-  const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(w_name + "_quantized"), names_.Unique(w_name + "_scale"),
-                                              names_.Unique(w_name + "_zero_point"), q, wp, sshape);
-  const std::string out = names_.Unique(w_name + "_dequantized");
-  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(w_name + "_DequantizeLinear"), {s.data, s.scale, s.zero_point}, {out});
+  // Symmetric int8: every zero point is 0, DequantizeLinear's default. Conv weights store none (a
+  // per-channel vector of zeros costs a byte per channel; ORT still fuses QLinearConv); Gemm/MatMul
+  // keep it, because ORT fuses QGemm / QLinearMatMul only with an explicit weight zero point.
+  const std::string wq = names_.Unique(w_name + "_q"), ws = names_.Unique(w_name + "_scale");
+  SetInitializer(g_, wq, q);
+  SetVectorInitializer(g_, ws, wp.scales, sshape);
+  std::vector<std::string> dq_inputs = {wq, ws};
+  if (p.role != StaticRole::kConv && p.role != StaticRole::kConvTranspose) {
+    dq_inputs.push_back(names_.Unique(w_name + "_zp"));
+    SetVectorInitializer(g_, dq_inputs.back(), DType::kInt8, wp.zero_points, sshape);
+  }
+  const std::string out = names_.Unique(w_name + "_dq");
+  onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(w_name + "_DQ"), dq_inputs, {out});
   if (p.weight_axis >= 0) SetAttrInt(&dq, "axis", p.weight_axis);
   nodes_.push_back(dq);
   *how = "QDQ: weight s8 " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +

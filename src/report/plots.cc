@@ -134,10 +134,17 @@ std::vector<std::pair<double, std::string>> LogTicks(double lo, double hi) {
 
 // Axes box with a light grid. log_x / log_y: the world coordinates are log10 values and the labels
 // show the values. `x_ticks`: custom labels at the given world x positions instead of numeric ones.
+// Right edge of the plot area (fraction of the page) that leaves room for a legend of these labels.
+double RightEdge(const std::vector<std::string>& labels) {
+  std::size_t longest = 0;
+  for (const auto& l : labels) longest = std::max(longest, l.size());
+  return std::clamp(0.86 - 0.0085 * static_cast<double>(longest), 0.55, 0.78);
+}
+
 void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
-              const std::string& title, std::vector<std::pair<double, std::string>> x_ticks = {}) {
+              const std::string& title, std::vector<std::pair<double, std::string>> x_ticks = {}, double right = 0.74) {
   plschr(0, 0.8);
-  plvpor(0.10, 0.74, 0.13, 0.88);
+  plvpor(0.10, right, 0.13, 0.88);
   plwind(x.lo, x.hi, y.lo, y.hi);
   if (log_x && x_ticks.empty()) x_ticks = LogTicks(x.lo, x.hi);
   const auto y_ticks = log_y ? LogTicks(y.lo, y.hi) : std::vector<std::pair<double, std::string>>{};
@@ -351,8 +358,10 @@ bool SpeedupPlot(const LabStudy& study, const std::string& path, std::string* ti
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
   Range x = xr.Padded(0.06), y = yr.Padded(0.08);
   y.lo = std::max(0.0, y.lo);
+  std::vector<std::string> keys;
+  for (const auto& [key, pts] : series) keys.push_back(key);
   DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (median {} / median variant)", base, base),
-           *title, ticks);
+           *title, ticks, RightEdge(keys));
   plcol0(1);
   pllsty(2);
   pljoin(x.lo, 1.0, x.hi, 1.0);
@@ -413,30 +422,48 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
   return true;
 }
 
-bool RooflinePlot(const LabStudy& study, const std::string& path, std::string* title) {
+// The kind of an op type row: "1x1", "depthwise 3x3", … from "QLinearConv (1x1)"; else the op type.
+std::string OpKind(const std::string& op_type) {
+  const auto open = op_type.find(" (");
+  if (open == std::string::npos) return op_type;
+  const std::string base = op_type.substr(0, open);
+  const std::string kind = op_type.substr(open + 2, op_type.size() - open - 3);
+  return (base.find("Conv") != std::string::npos ? "conv " : base + " ") + kind;
+}
+
+// One roofline per variant: achieved MAC/s vs intensity of each op type, colour = kind of op,
+// symbol = model, under the fp32 and int8 roofs.
+bool RooflinePlot(const LabStudy& study, const std::string& variant, const std::string& path, std::string* title) {
   const RooflinePeaks* peaks = nullptr;
   for (const auto& r : study.roofline)
     if (r.ok && r.bytes_per_s > 0) {
       peaks = &r;
       break;
     }
-  const auto rows = OpTypeRooflineRows(study);
+  std::vector<RooflineRow> rows;
+  for (const auto& r : OpTypeRooflineRows(study))
+    if (r.variant == variant && r.intensity_macs_per_byte > 0 && r.achieved_macs_per_s > 0) rows.push_back(r);
   if (!peaks || rows.empty()) return false;
   Range xr, yr;
   for (const auto& r : rows) {
-    if (r.intensity_macs_per_byte <= 0 || r.achieved_macs_per_s <= 0) continue;
     xr.Add(L10(r.intensity_macs_per_byte));
     yr.Add(L10(r.achieved_macs_per_s / 1e9));
   }
-  if (!xr.valid()) return false;
   yr.Add(L10(std::max(peaks->fp32_macs_per_s, peaks->int8_macs_per_s) / 1e9));
   xr.Add(L10(peaks->int8_macs_per_s / peaks->bytes_per_s));
-  *title = fmt::format("roofline: achieved MAC rate per op type ({} thread(s))", peaks->threads);
+  *title = fmt::format("roofline, {} variant: MAC rate per op type ({} thread(s))", variant, peaks->threads);
+  std::vector<std::string> kinds, models;
+  for (const auto& r : rows) {
+    if (std::find(kinds.begin(), kinds.end(), OpKind(r.op_type)) == kinds.end()) kinds.push_back(OpKind(r.op_type));
+    if (std::find(models.begin(), models.end(), r.model) == models.end()) models.push_back(r.model);
+  }
+  std::vector<std::string> labels = kinds;
+  labels.insert(labels.end(), models.begin(), models.end());
   Page page(path, 1100, 700);
   Range x = xr.Padded(0.08), y = yr.Padded(0.08);
-  DrawAxes(x, y, true, true, "arithmetic intensity (MACs per byte moved, log scale)", "achieved GMAC/s (log scale)", *title);
+  DrawAxes(x, y, true, true, "arithmetic intensity (MACs per byte moved, log scale)", "achieved GMAC/s (log scale)", *title, {},
+           RightEdge(labels));
   // Roofs: min(peak, bandwidth × intensity).
-  std::vector<LegendItem> legend;
   const std::pair<const char*, double> roofs[] = {{"fp32 roof", peaks->fp32_macs_per_s}, {"int8 roof", peaks->int8_macs_per_s}};
   int style = 2;
   for (const auto& [name, peak] : roofs) {
@@ -453,29 +480,27 @@ bool RooflinePlot(const LabStudy& study, const std::string& path, std::string* t
     plline(static_cast<PLINT>(rx.size()), rx.data(), ry.data());
     pllsty(1);
     plwidth(1.0);
-    plschr(0, 0.75);
-    plptex(x.lo + (x.hi - x.lo) * 0.98, L10(peak / 1e9) + (y.hi - y.lo) * 0.02, 1, 0, 1.0,
+    plschr(0, 0.65);
+    plptex(x.lo + (x.hi - x.lo) * 0.02, L10(peak / 1e9) + (y.hi - y.lo) * 0.02, 1, 0, 0.0,
            fmt::format("{} {:.0f} GMAC/s", name, peak / 1e9).c_str());
     plschr(0, 0.8);
     style += 2;
   }
-  std::map<std::string, int> color_of;
+  plschr(0, 0.65);
+  plcol0(1);
+  plptex(x.lo + (x.hi - x.lo) * 0.02, L10(peaks->bytes_per_s * std::pow(10.0, x.lo + (x.hi - x.lo) * 0.05) / 1e9) + (y.hi - y.lo) * 0.04,
+         1, 1, 0.0, fmt::format("memory {:.1f} GB/s", peaks->bytes_per_s / 1e9).c_str());
+  plschr(0, 0.8);
   for (const auto& r : rows) {
-    if (r.intensity_macs_per_byte <= 0 || r.achieved_macs_per_s <= 0) continue;
-    const std::string key = r.model + " " + r.variant;
-    if (!color_of.count(key)) {
-      const int i = static_cast<int>(color_of.size());
-      color_of[key] = i;
-      legend.push_back({key, Color(i), Symbol(i), false});
-    }
-    const int i = color_of[key];
+    const int ci = static_cast<int>(std::find(kinds.begin(), kinds.end(), OpKind(r.op_type)) - kinds.begin());
+    const int si = static_cast<int>(std::find(models.begin(), models.end(), r.model) - models.begin());
     const double px = L10(r.intensity_macs_per_byte), py = L10(r.achieved_macs_per_s / 1e9);
-    plcol0(Color(i));
-    plstring(1, &px, &py, Symbol(i));
-    plschr(0, 0.55);
-    plptex(px, py - (y.hi - y.lo) * 0.025, 1, 0, 0.5, r.op_type.c_str());
-    plschr(0, 0.8);
+    plcol0(Color(ci));
+    plstring(1, &px, &py, Symbol(si));
   }
+  std::vector<LegendItem> legend;
+  for (std::size_t i = 0; i < kinds.size(); ++i) legend.push_back({kinds[i], Color(static_cast<int>(i)), "■", false});
+  for (std::size_t i = 0; i < models.size(); ++i) legend.push_back({models[i], 1, Symbol(static_cast<int>(i)), false});
   DrawLegend(legend);
   return true;
 }
@@ -492,13 +517,17 @@ std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& 
     const std::string full = output_dir + "/" + rel;
     if (draw(full, &title) && std::filesystem::exists(full)) out.push_back(PlotFile{rel, title});
   };
+  // Plots of an earlier study in the same folder would be mistaken for this one's: remove the PNGs.
+  for (const auto& e : std::filesystem::directory_iterator(output_dir + "/plots", ec))
+    if (e.path().extension() == ".png") std::filesystem::remove(e.path(), ec);
   for (const auto& m : StudyModels(study))
     add("plots/latency_" + SafeName(m) + ".png", [&](const std::string& p, std::string* t) { return LatencyPlot(study, m, p, t); });
   add("plots/size.png", [&](const std::string& p, std::string* t) { return SizePlot(study, p, t); });
   add("plots/latency_vs_size.png", [&](const std::string& p, std::string* t) { return LatencyVsSizePlot(study, p, t); });
   add("plots/speedup.png", [&](const std::string& p, std::string* t) { return SpeedupPlot(study, p, t); });
   add("plots/accuracy_vs_latency.png", [&](const std::string& p, std::string* t) { return AccuracyPlot(study, p, t); });
-  add("plots/roofline.png", [&](const std::string& p, std::string* t) { return RooflinePlot(study, p, t); });
+  for (const auto& v : StudyVariants(study))
+    add("plots/roofline_" + SafeName(v) + ".png", [&](const std::string& p, std::string* t) { return RooflinePlot(study, v, p, t); });
   return out;
 }
 

@@ -294,7 +294,7 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   EXPECT_NE(md.find("## Roofline"), std::string::npos);
   EXPECT_NE(md.find("Best trade-off"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/accuracy_vs_latency.png"));
-  EXPECT_TRUE(std::filesystem::exists(out + "/plots/roofline.png"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/plots/roofline_static.png"));
 }
 
 }  // namespace

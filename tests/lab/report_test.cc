@@ -95,7 +95,8 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
   EXPECT_NE(md.find("69.0 %"), std::string::npos);  // static top-1 in the fake
   // Plots: the files the report links exist and are PNGs.
   for (const char* p : {"plots/latency_big.png", "plots/latency_small.png", "plots/size.png", "plots/latency_vs_size.png",
-                        "plots/speedup.png", "plots/accuracy_vs_latency.png", "plots/roofline.png"}) {
+                        "plots/speedup.png", "plots/accuracy_vs_latency.png", "plots/roofline_fp32.png",
+                        "plots/roofline_static.png"}) {
     const std::string path = out + "/" + p;
     ASSERT_TRUE(std::filesystem::exists(path)) << p;
     EXPECT_EQ(Slurp(path).substr(1, 3), "PNG") << p;

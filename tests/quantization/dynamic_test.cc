@@ -229,6 +229,27 @@ TEST(QuantHygiene, ConstantsIdentityCastAndGemmFactors) {
   EXPECT_GE(Sqnr(m, p, feeds), 120.0);  // same function
 }
 
+TEST(QuantHygiene, BatchNormFoldsIntoConv) {
+  GraphBuilder b("conv_bn");
+  b.AddInput("x", DType::kFloat32, {1, 3, 6, 6});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+  b.AddInitializer("w", {4, 3, 3, 3}, RandomValues(108, 41, -0.5f, 0.5f));
+  b.AddInitializer("gamma", {4}, {1.5f, 0.5f, -1.0f, 2.0f});
+  b.AddInitializer("beta", {4}, {0.1f, -0.2f, 0.3f, 0.0f});
+  b.AddInitializer("mean", {4}, {0.05f, -0.1f, 0.0f, 0.2f});
+  b.AddInitializer("var", {4}, {0.5f, 2.0f, 1.0f, 0.25f});
+  b.AddNode("Conv", "conv", {"x", "w"}, {"c"}, {AttrInts("pads", {1, 1, 1, 1})});
+  b.AddNode("BatchNormalization", "bn", {"c", "gamma", "beta", "mean", "var"}, {"n"}, {AttrFloat("epsilon", 1e-3f)});
+  b.AddNode("Relu", "relu", {"n"}, {"y"});
+  const Model m = b.Build();
+  std::vector<std::string> actions;
+  const Model p = PrepareModelForQuantization(m, &actions);
+  EXPECT_EQ(OpCounts(p)["BatchNormalization"], 0);
+  EXPECT_EQ(testing::NodeNamed(p, "conv")->input_size(), 3);  // a bias was added
+  const std::vector<HostTensor> feeds = {testing::RandomTensor({1, 3, 6, 6}, 42)};
+  EXPECT_GE(Sqnr(m, p, feeds), 100.0);  // the same function up to float rounding
+}
+
 TEST(QuantHygiene, ExternalDataIsInlined) {
   const std::string dir = testing::TempDir();
   Model m = Mlp();

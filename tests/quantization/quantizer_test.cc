@@ -173,6 +173,12 @@ TEST(StaticQdq, HardSigmoidPolicies) {
   EXPECT_EQ(cov.op_histogram.at("com.microsoft.QLinearAdd"), 1);
   EXPECT_GE(OutputSqnr(m, dec.model, x), 28.0);
 
+  o.exclude = {"hs"};  // an excluded HardSigmoid is not rewritten
+  const QuantizeResult kept = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
+  EXPECT_EQ(OpCounts(kept.model)["HardSigmoid"], 1);
+  EXPECT_EQ(DecisionFor(kept.report, "hs").reason, "excluded by --exclude hs");
+  o.exclude.clear();
+
   o.hard_sigmoid = HardSigmoidPolicy::kQdqAround;  // ORT's recipe
   const QuantizeResult qdq = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
   EXPECT_FALSE(DecisionFor(qdq.report, "hs").quantized);

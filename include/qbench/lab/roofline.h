@@ -11,7 +11,7 @@
 //    bytes per run = 2 reads + 1 write = 192 MiB; rate = bytes / fastest run time. Write-allocate
 //    traffic is not counted, so this is a lower bound of the hardware bandwidth, but it is the rate
 //    an elementwise ONNX Runtime kernel actually gets, which is what a memory-bound op sees.
-// Each is timed with the benchmark module (RunBenchmark: 3 warm-up runs, 10 timed runs; the fastest
+// Each is timed with the benchmark module (RunBenchmark: 3 warm-up runs, 20 timed runs; the fastest
 // run, since a peak is what the machine can do when undisturbed),
 // inputs bound once, intra-op threads as requested.
 #pragma once

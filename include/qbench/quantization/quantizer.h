@@ -35,7 +35,8 @@ enum class WeightGranularity { kDefault, kPerChannel, kPerTensor };
 enum class HardSigmoidPolicy {
   /// Rewritten as Mul(x, alpha) → Add(beta) → Clip(0, 1), all of which ORT runs in int8
   /// (QLinearMul, QLinearAdd, the Clip folded into the Add's output range); the ranges of the new
-  /// tensors follow exactly from x's calibrated range.
+  /// tensors follow exactly from x's calibrated range. HardSigmoid nodes matched by --exclude are
+  /// left alone (fp32).
   kDecompose,
   /// ORT's recipe: HardSigmoid stays fp32 between a DQ and a Q, the Mul that uses it is quantized.
   kQdqAround,
@@ -163,8 +164,9 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 /// Model hygiene before quantizing, on a copy (the input is never modified). In order:
 /// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); nodes sorted topologically;
 /// Constant nodes → initializers; Cast of a float16/float64 initializer → float32 initializer;
-/// Identity of an initializer → consumers read the initializer; Gemm alpha/beta folded into
-/// constant B/C; unused initializers dropped. Appends one line per kind of action to `actions`.
+/// Identity of an initializer → consumers read the initializer; BatchNormalization folded into
+/// the Conv before it (constant parameters, single consumer); Gemm alpha/beta folded into constant
+/// B/C; unused initializers dropped. Appends one line per kind of action to `actions`.
 Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
 
 /// The result of QuantizeModel: the quantized model and its report. The model keeps the input's

@@ -22,9 +22,11 @@ struct PlotFile {
 ///  - speedup.png: speedup vs the baseline over the batch sizes, one line per model × variant (and
 ///    thread count when several were swept), with the 1.0x line;
 ///  - accuracy_vs_latency.png: top-1 vs latency, when accuracy was measured;
-///  - roofline.png: achieved MAC/s vs arithmetic intensity per profiled op type, under the fp32 and
-///    int8 roofs, when roofline peaks and profiles exist.
-/// Plots without data are skipped. PLplot is not thread-safe: do not call concurrently.
+///  - roofline_<variant>.png: achieved MAC/s vs arithmetic intensity of each profiled op type of that
+///    variant (colour = kind of op, e.g. "conv depthwise 3x3"; symbol = model) under the fp32 and int8
+///    roofs, when roofline peaks and profiles exist.
+/// Plots without data are skipped; PNG files already in plots/ (an earlier study) are removed first.
+/// PLplot is not thread-safe: do not call concurrently.
 /// Throws Error(kIo) when the folder cannot be created, Error(kRuntime) when PLplot cannot open the
 /// pngcairo device.
 std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir);
