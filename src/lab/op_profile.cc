@@ -80,7 +80,18 @@ std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const st
     ProfiledNode n;
     n.node = ev.substr(0, ev.size() - kSuffix.size());
     n.duration_us = e.contains("dur") && e["dur"].is_number() ? e["dur"].get<double>() : 0;
-    if (e.contains("args") && e["args"].is_object()) n.op_type = e["args"].value("op_name", "");
+    if (e.contains("args") && e["args"].is_object()) {
+      const json& a = e["args"];
+      n.op_type = a.value("op_name", "");
+      auto it = a.find("output_type_shape");
+      if (it != a.end() && it->is_array() && !it->empty() && (*it)[0].is_object() && !(*it)[0].empty()) {
+        const json& dims = (*it)[0].begin().value();
+        std::vector<std::int64_t> shape;
+        if (dims.is_array())
+          for (const auto& d : dims) shape.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
+        n.output_elements = Elements(shape);
+      }
+    }
     out.push_back(std::move(n));
   }
   return out;
@@ -124,6 +135,7 @@ ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& sha
     }
     ref.inputs[cost.name] = {node.input().begin(), node.input().end()};
     ref.nodes[cost.name] = w;
+    ref.order.push_back(cost.name);
   }
   return ref;
 }
@@ -156,10 +168,40 @@ std::string AttributeNode(const ReferenceGraph& ref, const ProfiledNode& p) {
 std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nodes, int runs, const ReferenceGraph& ref,
                                             const TrafficModel& traffic) {
   const double r = std::max(runs, 1);
+  // Attribution per distinct profiled node, in execution order: by name, then by order and size.
+  std::map<std::string, std::string> target_of;
+  std::set<std::string> taken;
+  std::vector<const ProfiledNode*> unnamed;
+  for (const auto& n : nodes) {
+    if (target_of.count(n.node)) continue;
+    target_of[n.node] = AttributeNode(ref, n);
+    if (!target_of[n.node].empty()) taken.insert(target_of[n.node]);
+    else if (IsFormOf(n.op_type, "Conv") || IsFormOf(n.op_type, "Gemm")) unnamed.push_back(&n);
+  }
+  if (!unnamed.empty()) {
+    std::vector<std::string> order;  // reference MAC nodes in graph order
+    for (const auto& name : ref.order)
+      if (IsMacOp(ref.nodes.at(name).op_type) && !taken.count(name)) order.push_back(name);
+    for (const ProfiledNode* n : unnamed) {
+      std::string pick, first;
+      for (const auto& name : order) {
+        if (taken.count(name) || !IsFormOf(n->op_type, ref.nodes.at(name).op_type)) continue;
+        if (first.empty()) first = name;
+        if (n->output_elements > 0 && ref.nodes.at(name).output_elements == n->output_elements) {
+          pick = name;
+          break;
+        }
+      }
+      if (pick.empty()) pick = first;
+      if (pick.empty()) continue;
+      target_of[n->node] = pick;
+      taken.insert(pick);
+    }
+  }
   std::map<std::string, OpTypeProfile> by_type;
   std::map<std::string, std::set<std::string>> profiled_names, ref_nodes;
   for (const auto& n : nodes) {
-    const std::string target = AttributeNode(ref, n);
+    const std::string& target = target_of[n.node];
     std::string type = n.op_type;
     if (!target.empty()) {
       const NodeWork& w = ref.nodes.at(target);

@@ -174,6 +174,7 @@ struct OrtLabBackend::Impl {
     r.model_spec = job.model.spec;
     r.variant = v;
     r.params = fp32_rec.params;
+    r.original_bits = fp32_rec.original_bits;
     r.macs_per_sample = fp32_rec.macs_per_sample;
     auto prev = job.previous.find(v);
     if (prev != job.previous.end() && prev->second.ok && !prev->second.file.empty() && fs::exists(prev->second.file) &&
@@ -282,6 +283,14 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
     base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
     I.macs_per_sample[I.size0] = s.macs;
+    // Original bit width: the floating-point dtype holding most of the weight bytes.
+    std::int64_t most = 0;
+    const std::map<std::string, int> bits = {{"float32", 32}, {"float16", 16}, {"bfloat16", 16}, {"float64", 64}};
+    for (const auto& [dtype, bytes] : s.weight_bytes_by_dtype)
+      if (bits.count(dtype) && bytes > most) {
+        most = bytes;
+        base.original_bits = bits.at(dtype);
+      }
   } catch (const std::exception& e) {
     base.warnings.push_back(std::string("inspect: ") + e.what());
   }

@@ -126,6 +126,15 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
     done.push_back("inlined external data (the quantized model is written as a single file)");
   }
   onnx::GraphProto* g = m.proto.mutable_graph();
+  // Unnamed nodes are named "#<index>", their index in the input graph (as `qbench inspect` and
+  // `qbench sensitivity` show them), before anything moves: --exclude '#12' and the report then
+  // name the same node however hygiene reorders or removes others. A name already taken is skipped.
+  std::set<std::string> taken;
+  for (const auto& node : g->node()) taken.insert(node.name());
+  for (int i = 0; i < g->node_size(); ++i) {
+    const std::string name = "#" + std::to_string(i);
+    if (g->node(i).name().empty() && !taken.count(name)) g->mutable_node(i)->set_name(name);
+  }
   quant_internal::TopologicalSort(g);
 
   // Constant nodes → initializers (weights, biases, Clip bounds, Reshape shapes).

@@ -499,17 +499,27 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
           std::string s = fmt::format("{} {}: {} smaller but {} faster at batch {}", m, v, FormatRatio(size_gain),
                                       FormatRatio(p->speedup), p->point.batch);
           const auto* prof = ProfileFor(study, m, v);
-          if (prof) {
-            double mem_time = 0, zero_mac_time = 0;
-            for (const auto& o : prof->op_types) {
+          if (prof && prof->total_ms > 0) {
+            double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_macs = 0, comp_peak = 0;
+            for (const auto& o : prof->op_types)
               if (o.macs == 0) zero_mac_time += o.time_ms;
+            for (const auto& row : op_rows) {
+              if (row.model != m || row.variant != v) continue;
+              if (row.memory_bound) {
+                mem_time += row.time_ms;
+              } else {
+                comp_time += row.time_ms;
+                comp_macs += static_cast<double>(row.macs);
+                comp_peak = row.peak_macs_per_s;
+              }
             }
-            for (const auto& row : op_rows)
-              if (row.model == m && row.variant == v && row.memory_bound) mem_time += row.time_ms;
-            if (prof->total_ms > 0)
-              s += fmt::format(": {} of its run is in memory-bound MAC ops and {} in ops without MACs (data movement, "
-                               "quantize/dequantize, activations), which int8 weights do not shorten",
-                               Percent(mem_time / prof->total_ms), Percent(zero_mac_time / prof->total_ms));
+            s += fmt::format(". Of its profiled run, {} is MAC ops below the ridge (memory-bound: int8 does not raise the "
+                             "bandwidth they wait on), {} ops without MACs (quantize/dequantize, layout, pooling, "
+                             "activations: int8 weights do not shorten them)",
+                             Percent(mem_time / prof->total_ms), Percent(zero_mac_time / prof->total_ms));
+            if (comp_time > 0 && comp_peak > 0)
+              s += fmt::format(" and {} compute-bound MAC ops, which reach {} of the peak", Percent(comp_time / prof->total_ms),
+                               Percent(comp_macs / (comp_time / 1000.0) / comp_peak));
           }
           out.push_back(s + ".");
         }

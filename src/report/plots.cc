@@ -220,12 +220,12 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
     yr.Add(s.hi.back());
   }
   if (series.empty()) return false;
-  *title = fmt::format("{}: median latency vs batch size ({}px input, {} thread(s))", model, size0, threads0);
+  *title = fmt::format("{}: median latency vs batch ({} px, {} thread(s))", model, size0, threads0);
   Page page(path, 1100, 650);
   std::vector<std::pair<double, std::string>> ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
   DrawAxes(xr.Padded(0.06), yr.Padded(0.08), false, true, "batch size (samples per run)",
-           "latency per run (ms, log scale; bars: 95 % CI of the median)", *title, ticks);
+           "latency per run (ms, log; bars: 95 % CI of median)", *title, ticks);
   std::vector<LegendItem> legend;
   int i = 0;
   for (const auto& v : variants) {
@@ -387,21 +387,25 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
   const auto variants = StudyVariants(study);
   std::map<std::string, std::vector<std::pair<double, double>>> by_variant;
   std::map<std::string, std::vector<std::string>> labels;
+  std::map<std::string, std::vector<std::pair<double, double>>> ci;
   Range xr, yr;
   for (const auto& a : study.accuracy) {
     if (!a.ok) continue;
     const auto* p = ReferencePoint(study, a.model, a.variant);
     if (!p) continue;
     by_variant[a.variant].push_back({L10(p->latency.median_ms), 100 * a.top1});
+    ci[a.variant].push_back({100 * a.top1_ci95_low, 100 * a.top1_ci95_high});
     labels[a.variant].push_back(a.model);
     xr.Add(by_variant[a.variant].back().first);
-    yr.Add(100 * a.top1);
+    yr.Add(100 * a.top1_ci95_low);
+    yr.Add(100 * a.top1_ci95_high);
   }
   if (by_variant.empty()) return false;
-  *title = "accuracy vs latency (top-1 on the evaluation set; latency at the smallest batch)";
+  *title = "top-1 accuracy vs latency (smallest batch)";
   Page page(path, 1100, 650);
-  Range y = yr.Padded(0.15);
-  DrawAxes(xr.Padded(0.12), y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%)", *title);
+  Range y = yr.Padded(0.10), x = xr.Padded(0.12);
+  x.hi += (x.hi - x.lo) * 0.25;  // room for the labels right of the points
+  DrawAxes(x, y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%; bars: 95 % Wilson CI)", *title);
   std::vector<LegendItem> legend;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
@@ -411,10 +415,17 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
       x.push_back(a);
       yy.push_back(b);
     }
+    std::vector<double> lo, hi;
+    for (const auto& [l, h] : ci[variants[vi]]) {
+      lo.push_back(l);
+      hi.push_back(h);
+    }
+    plcol0(Color(static_cast<int>(vi)));
+    plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
     Polyline(x, yy, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
     plschr(0, 0.7);
     plcol0(1);
-    for (std::size_t k = 0; k < x.size(); ++k) plptex(x[k], yy[k] + (y.hi - y.lo) * 0.03, 1, 0, 0.5, labels[variants[vi]][k].c_str());
+    for (std::size_t k = 0; k < x.size(); ++k) plptex(x[k], yy[k] + (y.hi - y.lo) * 0.02, 1, 0, -0.1, labels[variants[vi]][k].c_str());
     plschr(0, 0.8);
     legend.push_back({variants[vi], Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }

@@ -248,8 +248,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                           r.intensity_macs_per_byte, r.ridge_macs_per_byte > 0 ? (r.memory_bound ? "memory" : "compute") : "?");
       md += "\n";
     }
-    md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed, "
-          "by name, to a Conv/Gemm/MatMul of the fp32 graph; time is the profiler's per-node time (mean of 5 "
+    md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed "
+          "to a Conv/Gemm/MatMul of the fp32 graph by name (unnamed nodes: by execution order and output size); time is the profiler's per-node time (mean of 5 "
           "runs after 2 warm-ups), MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
           "bytes moved, where bytes = weights + the node's input activation + its output, each counted once per run in the "
           "variant's precision (fp32: 4 bytes each; dynamic int8: 1-byte weights and inputs, 4-byte int32 outputs; static "

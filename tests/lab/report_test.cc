@@ -231,6 +231,24 @@ TEST(OpProfile, AttributesOrtNodesToTheReferenceGraph) {
   EXPECT_THROW(ParseOrtProfile("{}", "x"), Error);
 }
 
+TEST(OpProfile, UnnamedNodesAreMatchedByOrderAndOutputSize) {
+  const ReferenceGraph ref = BuildReferenceGraph(TinyCnn(), {});
+  // ORT names fused nodes of an unnamed graph "_token_N"; here it ran pw (4096 outputs) before dw (2048).
+  std::vector<ProfiledNode> nodes = {{"_token_9", "QLinearConv", 300, 4096}, {"_token_4", "QLinearConv", 100, 2048},
+                                     {"_token_9", "QLinearConv", 300, 4096}, {"_token_4", "QLinearConv", 100, 2048},
+                                     {"_token_5", "QGemm", 10, 10}};
+  EXPECT_EQ(AttributeNode(ref, nodes[0]), "");  // no name to go by
+  auto agg = AggregateProfile(nodes, 2, ref, TrafficModel{1, 1, 1});
+  ASSERT_EQ(agg.size(), 3u);
+  EXPECT_EQ(agg[0].op_type, "QLinearConv (1x1)");
+  EXPECT_EQ(agg[0].macs, 32768);
+  EXPECT_DOUBLE_EQ(agg[0].time_ms, 0.3);
+  EXPECT_EQ(agg[1].op_type, "QLinearConv (depthwise 3x3)");
+  EXPECT_EQ(agg[1].macs, 18432);
+  EXPECT_EQ(agg[2].op_type, "QGemm");
+  EXPECT_EQ(agg[2].macs, 160);
+}
+
 TEST(OpProfile, ProfilesARealSession) {
   const Model m = TinyCnn();
   const ReferenceGraph ref = BuildReferenceGraph(m, {});

@@ -1,12 +1,17 @@
 // qbench quantize IN.onnx|zoo:NAME -o OUT.onnx --mode dynamic|static [options]: fp32 → int8 ONNX,
 // with the coverage table (what runs in int8 after ORT's optimizations) and sizes on stdout.
+// --fallback-top K / --max-drop P keep the most sensitive layers fp32 (quantize_fallback.h) and
+// report the fidelity reached and the latency it costs.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "command.h"
+#include "dataset_flags.h"
 #include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -15,6 +20,8 @@
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/zoo/zoo.h"
+#include "quantize_fallback.h"
+#include "sensitivity_support.h"
 
 namespace qbench::cli {
 namespace {
@@ -30,7 +37,83 @@ struct QuantizeCliOptions {
   std::uint64_t seed = 0;
   std::vector<std::string> exclude, shapes, dims;
   std::string batch;
+  // fp32 fallback (the *_given flags say which options were on the command line).
+  long long fallback_top = 0, eval_limit = 100;
+  double max_drop = -1.0;
+  std::string eval_data;
+  int intra_op_threads = 2;
+  bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
 };
+
+// --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
+// of the value, since a regular expression may itself hold commas ("conv1,re:^fc{1,2}").
+std::vector<std::string> SplitExcludes(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    std::size_t pos = 0;
+    while (true) {
+      if (v.compare(pos, 3, "re:") == 0) {
+        out.push_back(v.substr(pos));
+        break;
+      }
+      const std::size_t comma = v.find(',', pos);
+      const std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (item.empty() && v.size() > 0) {
+        throw Error(ErrorCode::kInvalidArgument, "--exclude '" + v + "' has an empty item; separate node names, "
+                                                 "op:TYPE, #INDEX or re:REGEX with single commas");
+      }
+      out.push_back(item);  // an empty --exclude '' is refused by the quantizer, naming the flag
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  return out;
+}
+
+// Checks the fallback flags before any work; returns the criteria (both 0/-1: no fallback).
+FallbackCriteria ValidateFallbackFlags(const QuantizeCliOptions& o) {
+  FallbackCriteria c;
+  if (o.fallback_top_given && o.max_drop_given) {
+    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --max-drop exclude each other: --fallback-top K keeps "
+                                             "exactly the K most sensitive layers fp32, --max-drop P as few as reach "
+                                             "the target; give one");
+  }
+  if (o.fallback_top_given) {
+    if (o.fallback_top < 1) {
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("--fallback-top {}: expected a number of layers >= 1 (the K "
+                                                           "most sensitive layers are kept fp32)", o.fallback_top));
+    }
+    c.fallback_top = static_cast<std::size_t>(o.fallback_top);
+  }
+  if (o.max_drop_given) {
+    if (!(std::isfinite(o.max_drop) && o.max_drop >= 0 && o.max_drop <= 100)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("--max-drop {:g}: expected percentage points of top-1 agreement with fp32 in [0, 100] "
+                              "(e.g. 1 = at most 1 % of the samples may change their top-1 class)", o.max_drop));
+    }
+    c.max_drop_points = o.max_drop;
+  }
+  if (o.eval_limit < 1) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--eval-limit {}: expected a number of samples >= 1", o.eval_limit));
+  }
+  if (o.intra_op_threads < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("--intra-op-threads {}: expected a thread count >= 1 (0 = ONNX Runtime's default)", o.intra_op_threads));
+  }
+  return c;
+}
+
+// The preprocessing preset the data implies when --preset is not given: fashion-mnist for raw .u8
+// data (as `qbench eval` and `qbench sensitivity` choose), imagenet otherwise.
+std::string DefaultPreset(const std::string& data_path) {
+  if (data_path.empty()) return "imagenet";
+  try {
+    const std::string format = DetectDatasetFormat(data_path);
+    return format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet";
+  } catch (const Error&) {
+    return "imagenet";  // .npy layouts eval cannot open need no preprocessing; a missing path fails later, named
+  }
+}
 
 std::vector<float> ParseFloatList(const std::string& text, const char* flag) {
   std::vector<float> out;
@@ -47,7 +130,7 @@ std::vector<float> ParseFloatList(const std::string& text, const char* flag) {
 }
 
 PreprocessOptions BuildPreprocess(const QuantizeCliOptions& o) {
-  PreprocessOptions p = PreprocessOptions::FromPreset(o.preset.empty() ? "imagenet" : o.preset);
+  PreprocessOptions p = PreprocessOptions::FromPreset(o.preset.empty() ? DefaultPreset(o.calibration_data) : o.preset);
   if (o.resize >= 0) p.resize_shorter = o.resize;
   if (o.crop >= 0) p.crop = o.crop;
   if (!o.mean.empty()) p.mean = ParseFloatList(o.mean, "--mean");
@@ -57,16 +140,48 @@ PreprocessOptions BuildPreprocess(const QuantizeCliOptions& o) {
   return p;
 }
 
+// The dataset the fallback search evaluates on: --eval-data, else the calibration data, with the
+// same preprocessing flags (the preset defaults to what that data implies, as in `qbench eval`).
+std::unique_ptr<Dataset> OpenEvalData(const QuantizeCliOptions& o) {
+  DatasetFlags flags;
+  flags.dataset = o.eval_data.empty() ? o.calibration_data : o.eval_data;
+  if (flags.dataset.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "--fallback-top / --max-drop measure fidelity against fp32 on real samples: "
+                                             "give --eval-data PATH (or --calibration-data PATH, then used for both)");
+  }
+  flags.preset = o.preset;
+  if (o.resize >= 0) flags.resize = std::to_string(o.resize);
+  flags.crop = o.crop;
+  flags.mean = o.mean;
+  flags.std_dev = o.std_dev;
+  flags.layout = o.layout;
+  DatasetSpec spec = BuildDatasetSpec(flags);
+  spec.limit = static_cast<std::size_t>(o.eval_limit);
+  return OpenDataset(spec);
+}
+
+// Warnings in first-seen order without repeats (lazy calibration may open the data more than once).
+std::vector<Warning> UniqueWarnings(const WarningList& warnings) {
+  std::vector<Warning> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& w : warnings.items()) {
+    if (seen.insert({w.code, w.message}).second) out.push_back(w);
+  }
+  return out;
+}
+
 void RunQuantize(const QuantizeCliOptions& o) {
   const SchemeInfo& scheme = FindQuantizationScheme(o.mode);
   if (o.per_channel && o.per_tensor)
     throw Error(ErrorCode::kInvalidArgument, "--per-channel and --per-tensor exclude each other; give one");
+  const FallbackCriteria criteria = ValidateFallbackFlags(o);
+  const bool fallback = criteria.fallback_top > 0 || criteria.max_drop_points >= 0;
   QuantizeOptions options;
   options.scheme = scheme.name;
   options.granularity = o.per_channel ? WeightGranularity::kPerChannel
                                       : (o.per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kDefault);
   options.activation_type = ParseActivationType(o.activation_type);
-  options.exclude = o.exclude;
+  options.exclude = SplitExcludes(o.exclude);
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
   options.quantize_graph_outputs = o.quantize_outputs;
   options.calibration.method = ParseCalibrationMethod(o.calibration_method);
@@ -88,21 +203,64 @@ void RunQuantize(const QuantizeCliOptions& o) {
                                              "(the input is never modified)");
 
   WarningList warnings;
-  std::unique_ptr<CalibrationDataReader> reader;
+  if (!fallback && o.eval_flags_given) {
+    warnings.Add("eval_flags_ignored", "--eval-data, --eval-limit and --intra-op-threads are used only with "
+                                       "--fallback-top or --max-drop; ignored");
+  }
+  CalibrationDataSpec spec;
   if (scheme.needs_calibration) {
-    CalibrationDataSpec spec;
     spec.path = o.calibration_data;
     spec.preprocess = BuildPreprocess(o);
     spec.size = o.calibration_size;
     spec.seed = o.seed;
     spec.shape_overrides = overrides;
-    reader = MakeCalibrationDataReader(model, spec, &warnings);
-    LogInfo("calibrating with " + std::string(CalibrationMethodName(options.calibration.method)) + " over " + reader->Describe());
-  } else if (!o.calibration_data.empty()) {
+  } else if (!o.calibration_data.empty() && !(fallback && o.eval_data.empty())) {
     warnings.Add("calibration_ignored", "--calibration-data is ignored by --mode " + std::string(scheme.name) +
                                             " (activations are quantized at run time)");
   }
-  QuantizeResult result = QuantizeModel(model, options, reader.get(), &warnings);
+  QuantizeResult result;
+  FallbackSearch search;
+  LatencyComparison latency;
+  if (fallback) {
+    const auto eval_data = OpenEvalData(o);
+    SensitivityQuantizer quantizer(model, options, spec, &warnings);
+    SensitivityOptions so;
+    so.eval.limit = static_cast<std::size_t>(o.eval_limit);
+    so.session.intra_op_threads = o.threads;
+    so.progress = [](std::size_t done, std::size_t total, const LayerSensitivity& s) {
+      LogInfo(fmt::format("  {}/{} {}: SQNR {:.2f} dB, drop {:.2f} points", done, total,
+                          s.layer.name.empty() ? "(configuration)" : s.layer.name, s.sqnr_db, s.drop_points));
+    };
+    search = SearchFallback(model, quantizer, *eval_data, criteria, so);
+    const FallbackStep& chosen = search.plan.steps[search.chosen];
+    if (!search.target_met) {
+      warnings.Add("fallback_target_not_met",
+                   fmt::format("--max-drop {:g}: not met even with every layer fp32; wrote the configuration with the "
+                               "smallest drop ({:.2f} points, {} layer(s) fp32)", criteria.max_drop_points,
+                               chosen.result.drop_points, chosen.keep_float.size()));
+    }
+    if (criteria.max_drop_points >= 0 && !std::isfinite(search.plan.steps.front().result.agreement)) {
+      warnings.Add("fallback_no_class_scores", "--max-drop measures top-1 agreement, which needs class scores; this "
+                                               "model's outputs have none, so every drop reads 0: use --fallback-top K");
+    }
+    result = quantizer.QuantizeWithReport(chosen.keep_float, &warnings);
+    ShapeOverrides latency_shapes = overrides;
+    latency_shapes.batch = 0;  // batch 1 where dim 0 is dynamic, the file's batch where it is fixed
+    if (chosen.keep_float.empty()) {
+      latency = CompareLatency(model, result.model, nullptr, latency_shapes, o.intra_op_threads);
+    } else {
+      const Model full = quantizer.Quantize({});
+      latency = CompareLatency(model, full, &result.model, latency_shapes, o.intra_op_threads);
+    }
+  } else {
+    std::unique_ptr<CalibrationDataReader> reader;
+    if (scheme.needs_calibration) {
+      reader = MakeCalibrationDataReader(model, spec, &warnings);
+      LogInfo("calibrating with " + std::string(CalibrationMethodName(options.calibration.method)) + " over " +
+              reader->Describe());
+    }
+    result = QuantizeModel(model, options, reader.get(), &warnings);
+  }
   LogInfo("analysing the graph ONNX Runtime optimizes");
   result.report.runtime = AnalyzeRuntimeCoverage(result.model, overrides, "extended", o.threads > 0 ? o.threads : 1);
   SaveModel(result.model, o.output);
@@ -119,14 +277,21 @@ void RunQuantize(const QuantizeCliOptions& o) {
   } else {
     out += fmt::format("file size: {} bytes\n", out_bytes);
   }
+  const bool eval_on_calibration = o.eval_data.empty();
+  if (fallback) {
+    out += FormatFallback(search, latency,
+                          eval_on_calibration ? "; the calibration data: pass --eval-data for held-out samples" : "");
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
-  for (const auto& w : warnings.items()) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+  const std::vector<Warning> unique_warnings = UniqueWarnings(warnings);
+  for (const auto& w : unique_warnings) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
   if (!o.report_path.empty()) {
     nlohmann::json j = nlohmann::json::parse(QuantizeReportToJson(result.report));
     j["model"] = o.model;
     j["files"] = files;
+    if (fallback) j["fallback"] = FallbackJson(search, latency, eval_on_calibration);
     nlohmann::json w = nlohmann::json::array();
-    for (const auto& x : warnings.items()) w.push_back({{"code", x.code}, {"message", x.message}});
+    for (const auto& x : unique_warnings) w.push_back({{"code", x.code}, {"message", x.message}});
     j["warnings"] = w;
     WriteFileAtomic(o.report_path, j.dump(2) + "\n");
   }

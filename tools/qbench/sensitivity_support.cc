@@ -33,6 +33,7 @@ void SensitivityQuantizer::EnsureRanges(const QuantizeOptions& options) {
   }
   if (missing.empty()) return;
   auto reader = MakeCalibrationDataReader(prepared_, calibration_, warnings_);
+  calibration_description_ = reader->Describe();
   for (auto& kv : CalibrateModel(prepared_, missing, *reader, options.calibration, options.intra_op_threads)) {
     ranges_.insert(kv);
   }
@@ -43,6 +44,23 @@ Model SensitivityQuantizer::Quantize(const std::vector<std::string>& keep_float)
   o.exclude.insert(o.exclude.end(), keep_float.begin(), keep_float.end());
   EnsureRanges(o);
   return QuantizeModelWithRanges(fp32_, o, ranges_, nullptr).model;
+}
+
+QuantizeResult SensitivityQuantizer::QuantizeWithReport(const std::vector<std::string>& keep_float,
+                                                       WarningList* warnings) {
+  QuantizeOptions o = options_;
+  o.exclude.insert(o.exclude.end(), keep_float.begin(), keep_float.end());
+  EnsureRanges(o);
+  QuantizeResult result = QuantizeModelWithRanges(fp32_, o, ranges_, warnings);
+  result.model.path = fp32_.path;
+  if (!calibration_description_.empty()) {
+    // QuantizeModelWithRanges says "(ranges given)": name the data they were calibrated on instead.
+    for (std::string* text : {&result.report.calibration, &result.report.activations}) {
+      const auto at = text->find("(ranges given)");
+      if (at != std::string::npos) text->replace(at, 14, "over " + calibration_description_);
+    }
+  }
+  return result;
 }
 
 std::vector<LayerInfo> SensitivityQuantizer::QuantizableLayers(std::int64_t* total_macs,

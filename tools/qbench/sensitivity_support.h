@@ -46,6 +46,12 @@ class SensitivityQuantizer {
   /// Unnamed nodes of the file are named "#<index>" (graph order, as `qbench inspect` shows them).
   std::vector<LayerInfo> QuantizableLayers(std::int64_t* total_macs, std::vector<std::string>* other_quantized = nullptr);
 
+  /// Like Quantize(), with the coverage report, for the model that gets written (`qbench quantize
+  /// --fallback-top/--max-drop`): the same ranges as every evaluated candidate, so the written model
+  /// is exactly the one whose fidelity was measured. The report's calibration text names the data
+  /// the ranges came from. Quantizer warnings go to `warnings` (may be null).
+  QuantizeResult QuantizeWithReport(const std::vector<std::string>& keep_float, WarningList* warnings);
+
   /// A QuantizeFn calling Quantize(); the object must outlive it.
   QuantizeFn Fn();
 
@@ -60,6 +66,7 @@ class SensitivityQuantizer {
   WarningList* warnings_;
   bool needs_calibration_ = false;
   CalibrationTable ranges_;
+  std::string calibration_description_;  ///< the reader's Describe() ("" before any calibration)
 };
 
 }  // namespace qbench::cli

@@ -25,6 +25,7 @@ struct ProfiledNode {
   std::string node;       ///< node name as ORT ran it (after its graph optimisations)
   std::string op_type;    ///< ORT's op_name: Conv, FusedConv, QLinearConv, ConvInteger, …
   double duration_us = 0; ///< the event's "dur"
+  std::int64_t output_elements = 0;  ///< elements of its first output (args.output_type_shape); 0 unknown
 };
 
 /// Parses the JSON array ORT's profiler writes (chrome tracing format) and returns the node kernel
@@ -47,6 +48,7 @@ struct ReferenceGraph {
   std::map<std::string, NodeWork> nodes;          ///< by node name ("#i" when unnamed)
   std::map<std::string, std::string> producer;    ///< tensor name → node name
   std::map<std::string, std::vector<std::string>> inputs;  ///< node name → its input tensor names
+  std::vector<std::string> order;                 ///< node names in graph order
 };
 
 /// Builds the reference graph of `model` (normally the fp32 model) at `shapes` with InspectModel.
@@ -73,7 +75,11 @@ struct TrafficModel {
   int output_bytes = 4;
 };
 
-/// Aggregates profiled nodes into op types: a MAC node attributed to a reference node is typed
+/// Aggregates profiled nodes into op types. Each distinct profiled node is attributed with
+/// AttributeNode; a MAC-form node that no name identifies (models whose nodes have no names, where ORT
+/// calls fused nodes "_token_N") takes, in execution order, the first reference node of its family
+/// (Conv or Gemm/MatMul) not attributed yet whose output has the same number of elements (or the
+/// first such node at all): ORT runs a CNN in its graph order. A MAC node attributed to a reference node is typed
 /// "<profiled op> (<kind>)" (e.g. "QLinearConv (depthwise 3x3)") and carries the reference node's MACs
 /// and its traffic (weight_elements·w + input_elements·i + output_elements·o bytes), each counted once
 /// per run; anything else is typed by its profiled op and carries no MACs (bytes 0). Time per run =

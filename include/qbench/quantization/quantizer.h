@@ -53,7 +53,8 @@ struct QuantizeOptions {
   WeightGranularity granularity = WeightGranularity::kDefault;
   DType activation_type = DType::kUint8;  ///< static: kUint8 (asymmetric, default) or kInt8
   /// Nodes kept in fp32: "op:Gemm" (op type), "re:^fc" (ECMAScript regex searched in the node
-  /// name), anything else = an exact node name.
+  /// name), anything else = an exact node name. An unnamed node is named "#<index>" (its index in
+  /// the input graph, see PrepareModelForQuantization), so "#12" excludes it.
   std::vector<std::string> exclude;
   /// Static only: what to do with HardSigmoid (MobileNetV3's hardswish x·HardSigmoid(x) and its
   /// squeeze-excitation gates), which has no int8 kernel in ORT (MEASUREMENT.md: the plain QDQ
@@ -162,7 +163,8 @@ DType ParseActivationType(const std::string& text);
 void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 
 /// Model hygiene before quantizing, on a copy (the input is never modified). In order:
-/// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); nodes sorted topologically;
+/// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); unnamed nodes named
+/// "#<index>" (their index in the input graph, as inspect shows them); nodes sorted topologically;
 /// Constant nodes → initializers; Cast of a float16/float64 initializer → float32 initializer;
 /// Identity of an initializer → consumers read the initializer; BatchNormalization folded into
 /// the Conv before it (constant parameters, single consumer); Gemm alpha/beta folded into constant

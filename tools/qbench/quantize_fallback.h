@@ -1,0 +1,76 @@
+// tools/qbench/quantize_fallback.h — `qbench quantize --fallback-top K / --max-drop P`: which of the
+// most sensitive layers to keep in fp32 (the search is RankLayerSensitivity + PlanFallback from
+// qbench/eval/sensitivity.h, driven through SensitivityQuantizer), and what keeping them costs in
+// latency: fp32, the fully quantized and the fallback model timed interleaved (RunInterleaved).
+//
+// "Drop" is sensitivity.h's: 100 × (1 − top-1 agreement with the fp32 model) on the evaluation
+// samples, in percentage points — label-free; 0 for a model without class scores.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/eval/sensitivity.h"
+#include "qbench/model/shapes.h"
+#include "sensitivity_support.h"
+
+namespace qbench::cli {
+
+/// What the fallback search found.
+struct FallbackSearch {
+  FallbackCriteria criteria;
+  /// Every layer's single-layer sensitivity, most sensitive first. Empty when --max-drop was met by
+  /// the fully quantized model (then no layer needed ranking).
+  std::vector<LayerSensitivity> ranked;
+  FallbackPlan plan;            ///< every configuration evaluated; plan.steps[0] = fully quantized
+  std::size_t chosen = 0;       ///< index into plan.steps of the configuration that gets written
+  bool target_met = true;       ///< --max-drop met by the chosen configuration (--fallback-top: true)
+  std::vector<LayerSensitivity> kept;  ///< the ranked entries of the layers kept fp32, in keep order
+  std::string dataset;          ///< Describe() of the evaluation samples
+  std::size_t samples = 0;      ///< evaluation samples decoded
+};
+
+/// Runs the search on the first `options.eval.limit` samples of `data` (decoded once).
+/// --max-drop: the fully quantized model is evaluated first and the layers are ranked only when it
+/// misses the target; when even every layer in fp32 misses it, the configuration with the smallest
+/// drop is chosen (the fewest fp32 layers among ties) and target_met is false.
+/// Throws Error(kUnsupported) when the quantization quantizes no MAC-bearing layer, and what
+/// RankLayerSensitivity / PlanFallback throw (Error(kInvalidArgument) for K above the layer count).
+FallbackSearch SearchFallback(const Model& fp32, SensitivityQuantizer& quantizer, const Dataset& data,
+                              const FallbackCriteria& criteria, const SensitivityOptions& options);
+
+/// fp32 vs fully quantized vs fallback latency, measured interleaved in one run. Times in ms.
+struct LatencyComparison {
+  std::int64_t batch_size = 1;
+  int intra_op_threads = 0;     ///< ORT intra-op threads of every session (0 = ORT default)
+  int rounds = 0;               ///< timed rounds; each model ran once per round
+  bool fallback_timed = false;  ///< false: no layer kept fp32, the fallback model is the quantized one
+  Measurement fp32, quantized, fallback;  ///< fallback == quantized when !fallback_timed
+  SpeedupEstimate quantized_vs_fp32;      ///< median(fp32) / median(quantized), paired bootstrap CI
+  SpeedupEstimate fallback_vs_fp32;       ///< median(fp32) / median(fallback)
+  /// median(fallback) / median(quantized) (> 1: the fallback is slower), with its paired CI.
+  double cost_ratio = 1.0, cost_ratio_ci_low = 1.0, cost_ratio_ci_high = 1.0;
+  double cost_ms = 0.0;                   ///< median(fallback) − median(quantized)
+};
+
+/// Times the three models (`fallback` null: only fp32 and `quantized`) at the input shapes
+/// ResolveInputShapes(fp32, shapes) gives, with seeded random inputs (GenerateInputs, seed 0)
+/// shared by all, round-robin after 3 warm-up rounds: 30 rounds, extended while a CV > 5 %, at
+/// most 100 (RunInterleaved). Sessions: `intra_op_threads` threads, spinning off (MEASUREMENT.md:
+/// an idle spinning session steals a core). Throws what OrtRunner::Create and RunInterleaved throw.
+LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
+                                 const ShapeOverrides& shapes, int intra_op_threads);
+
+/// The stdout section: kept layers (name, op, MAC share, single-layer SQNR), fidelity of the fully
+/// quantized and the written model vs the target, the configurations tried, and the latency table.
+/// `eval_note` is printed under the header (e.g. that the evaluation reused the calibration data).
+std::string FormatFallback(const FallbackSearch& search, const LatencyComparison& latency, const std::string& eval_note);
+
+/// The "fallback" block of the --report JSON (snake_case keys, times in ms, drops in points).
+nlohmann::json FallbackJson(const FallbackSearch& search, const LatencyComparison& latency, bool eval_on_calibration_data);
+
+}  // namespace qbench::cli
