@@ -7,12 +7,14 @@ qbench_add_test(quantization_cases_test LIBS qbench_quantization SOURCES
 )
 qbench_add_test(quantization_static_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quantizer_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/exclude_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
 qbench_add_test(quantization_dynamic_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/dynamic_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
-qbench_add_test(quantization_cli_test NEEDS_CLI LIBS qbench_core nlohmann_json::nlohmann_json SOURCES
+qbench_add_test(quantization_cli_test NEEDS_CLI LIBS qbench_core qbench_model nlohmann_json::nlohmann_json SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quantize_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback_cli_test.cc
 )

@@ -252,6 +252,12 @@ void RunQuantize(const QuantizeCliOptions& o) {
       const Model full = quantizer.Quantize({});
       latency = CompareLatency(model, full, &result.model, latency_shapes, o.intra_op_threads);
     }
+    std::vector<std::pair<const char*, const Measurement*>> timed = {{"fp32", &latency.fp32},
+                                                                     {"fully quantized", &latency.quantized}};
+    if (latency.fallback_timed) timed.push_back({"with fallback", &latency.fallback});
+    for (const auto& [label, m] : timed) {
+      for (const auto& w : m->warnings) warnings.Add(w.code, std::string("fallback latency, ") + label + ": " + w.message);
+    }
   } else {
     std::unique_ptr<CalibrationDataReader> reader;
     if (scheme.needs_calibration) {
@@ -315,18 +321,23 @@ void RegisterQuantize(CLI::App& app) {
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (asymmetric, default) or s8");
-  cmd->add_option("--exclude", o->exclude, "Keep nodes fp32: NAME, op:TYPE or re:REGEX (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--exclude", o->exclude,
+                  "Keep nodes fp32: NAME, #INDEX (an unnamed node, its index in the input graph as inspect and "
+                  "sensitivity show it), op:TYPE or re:REGEX; repeatable and comma-separated (conv1,op:Gemm; a re: "
+                  "item runs to the end of the value)")
+      ->allow_extra_args(false);
   cmd->add_option("--calibration-data", o->calibration_data,
                   "Static: image folder, labels CSV, .npy file or folder of .npy (none: seeded random input, with a warning)");
   cmd->add_option("--calibration-method", o->calibration_method, "One of: " + methods)->default_str("percentile");
   cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples to use")->default_str("100");
   cmd->add_option("--percentile", o->percentile, "Percentile method: percent of |values| kept")->default_str("99.999");
-  cmd->add_option("--preset", o->preset, "Image preprocessing preset for calibration images: imagenet, fashion-mnist");
-  cmd->add_option("--resize", o->resize, "Calibration images: shorter side in pixels (0 = no resize)");
-  cmd->add_option("--crop", o->crop, "Calibration images: center crop in pixels (0 = none)");
-  cmd->add_option("--mean", o->mean, "Calibration images: per-channel mean after /255, e.g. 0.485,0.456,0.406");
-  cmd->add_option("--std", o->std_dev, "Calibration images: per-channel std after /255");
-  cmd->add_option("--layout", o->layout, "Calibration images: NCHW or NHWC");
+  cmd->add_option("--preset", o->preset, "Preprocessing preset of calibration and evaluation images: imagenet, "
+                                         "fashion-mnist (default: fashion-mnist for .u8 data, else imagenet)");
+  cmd->add_option("--resize", o->resize, "Calibration/evaluation images: shorter side in pixels (0 = no resize)");
+  cmd->add_option("--crop", o->crop, "Calibration/evaluation images: center crop in pixels (0 = none)");
+  cmd->add_option("--mean", o->mean, "Calibration/evaluation images: per-channel mean after /255, e.g. 0.485,0.456,0.406");
+  cmd->add_option("--std", o->std_dev, "Calibration/evaluation images: per-channel std after /255");
+  cmd->add_option("--layout", o->layout, "Calibration/evaluation images: NCHW or NHWC");
   cmd->add_option("--seed", o->seed, "Seed of random calibration input")->default_str("0");
   cmd->add_option("--shape", o->shapes, "Input shape NAME=D0xD1x... for random calibration input and MAC counts")
       ->allow_extra_args(false);
@@ -340,7 +351,25 @@ void RegisterQuantize(CLI::App& app) {
       ->default_str("decompose");
   cmd->add_flag("--quantize-outputs", o->quantize_outputs,
                 "Static: quantize the graph outputs too (lets ORT fuse a final Conv; adds output quantization error)");
-  cmd->callback([o] { RunQuantize(*o); });
+  auto* top = cmd->add_option("--fallback-top", o->fallback_top,
+                              "Keep the K layers most sensitive to quantization in fp32 (ranked as `qbench sensitivity` "
+                              "does, on --eval-data), and report the fidelity and latency cost");
+  auto* drop = cmd->add_option("--max-drop", o->max_drop,
+                               "Keep the most sensitive layers fp32, one at a time, until the drop is <= P percentage "
+                               "points, drop = 100 x (1 - top-1 agreement with fp32) on --eval-data; if even every "
+                               "layer fp32 misses it, the smallest-drop model is written with a warning (exit 0)");
+  auto* eval_data = cmd->add_option("--eval-data", o->eval_data,
+                                    "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
+                                    "the calibration data)");
+  auto* eval_limit = cmd->add_option("--eval-limit", o->eval_limit, "Fallback: evaluation samples (default 100)");
+  auto* threads = cmd->add_option("--intra-op-threads", o->intra_op_threads,
+                                  "Fallback: ONNX Runtime intra-op threads for the latency comparison (default 2)");
+  cmd->callback([o, top, drop, eval_data, eval_limit, threads] {
+    o->fallback_top_given = top->count() > 0;
+    o->max_drop_given = drop->count() > 0;
+    o->eval_flags_given = eval_data->count() + eval_limit->count() + threads->count() > 0;
+    RunQuantize(*o);
+  });
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ nlohmann::json SpeedupJson(const SpeedupEstimate& e) {
 }
 
 std::string Criterion(const FallbackCriteria& c) {
-  return c.fallback_top > 0 ? fmt::format("--fallback-top {} (keep the {} most sensitive layers fp32)", c.fallback_top,
+  return c.fallback_top > 0 ? fmt::format("--fallback-top {} (keep the {} most sensitive layer(s) fp32)", c.fallback_top,
                                           c.fallback_top)
                             : fmt::format("--max-drop {:g} (percentage points of top-1 agreement with fp32)",
                                           c.max_drop_points);

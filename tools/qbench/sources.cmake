@@ -7,6 +7,7 @@ set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cmd_eval.cc
   ${CMAKE_CURRENT_LIST_DIR}/dataset_flags.cc
   ${CMAKE_CURRENT_LIST_DIR}/sensitivity_support.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sensitivity.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_lab.cc
 )
