@@ -116,7 +116,16 @@ ordered_json EnvironmentJson(const EnvironmentInfo& e) {
   return j;
 }
 
+// A CI's level below this is shown with the interval (the table's header says 95 % otherwise).
+constexpr double kNominalLevel = 0.95;
+// Coverage is exact; 1e-9 absorbs the rounding of 1 − 2·P(B ≤ j − 1).
+bool BelowNominal(double level) { return level < kNominalLevel - 1e-9; }
+
+// 0.75 → "75%", 0.875 → "87.5%", 0.9375 → "93.8%".
+std::string LevelText(double level) { return Num(level * 100, "%.3g") + "%"; }
+
 std::string SpeedupText(const BenchPoint& p) {
+  if (!p.speedup_unavailable.empty()) return "n/a (" + p.speedup_unavailable + ")";
   if (!p.has_speedup || !std::isfinite(p.speedup.speedup)) return "";
   return Num(p.speedup.speedup, "%.3f") + "x [" + Num(p.speedup.ci_low, "%.3f") + ", " +
          Num(p.speedup.ci_high, "%.3f") + "]";
@@ -127,7 +136,7 @@ std::string SpeedupText(const BenchPoint& p) {
 const std::vector<std::string>& BenchColumns() {
   static const std::vector<std::string> k = {
       "model", "batch", "inputs", "status", "n", "mean_ms", "stddev_ms", "median_ms", "median_ci_low_ms",
-      "median_ci_high_ms", "min_ms", "max_ms", "p90_ms", "p99_ms", "cv", "outliers", "throughput_samples_per_s",
+      "median_ci_high_ms", "median_ci_level", "min_ms", "max_ms", "p90_ms", "p99_ms", "cv", "outliers", "throughput_samples_per_s",
       "session_create_ms", "first_run_ms", "peak_rss_bytes", "rss_growth_bytes", "speedup_vs_first",
       "speedup_ci_low", "speedup_ci_high", "note"};
   return k;
@@ -145,9 +154,10 @@ std::vector<std::string> BenchRow(const BenchPoint& p, bool full) {
   const Measurement& m = p.measurement;
   const Statistics& s = m.statistics;
   row.push_back(std::to_string(s.n));
-  for (double v : {s.mean_ms, s.stddev_ms, s.median_ms, s.median_ci_low_ms, s.median_ci_high_ms, s.min_ms, s.max_ms,
-                   s.p90_ms, s.p99_ms})
+  for (double v : {s.mean_ms, s.stddev_ms, s.median_ms, s.median_ci_low_ms, s.median_ci_high_ms})
     row.push_back(ms(v));
+  row.push_back(full ? Full(s.median_ci_level) : Num(s.median_ci_level * 100, "%.1f%%"));
+  for (double v : {s.min_ms, s.max_ms, s.p90_ms, s.p99_ms}) row.push_back(ms(v));
   row.push_back(full ? Full(s.cv) : Num(s.cv * 100, "%.1f%%"));
   row.push_back(std::to_string(s.outliers));
   row.push_back(full ? Full(m.throughput_samples_per_s) : Num(m.throughput_samples_per_s, "%.1f"));
@@ -166,6 +176,8 @@ std::vector<std::string> BenchRow(const BenchPoint& p, bool full) {
   if (m.extended) note += "extended to " + std::to_string(s.n) + " runs (CV)";
   if (m.hit_cap) note += std::string(note.empty() ? "" : "; ") + "stopped at --max-repetitions";
   if (p.has_speedup) note += std::string(note.empty() ? "" : "; ") + "speedup vs " + p.speedup_baseline;
+  if (!p.speedup_unavailable.empty())
+    note += std::string(note.empty() ? "" : "; ") + "no speedup vs " + p.speedup_baseline + ": " + p.speedup_unavailable;
   row.push_back(note);
   return row;
 }
@@ -174,6 +186,9 @@ std::string FormatBenchTable(const BenchReport& r) {
   std::vector<std::vector<std::string>> rows, memory_rows;
   std::string skipped;
   bool any_speedup = false;
+  // Order statistics reach 95 % only from n = 6 on; below, the cells say their true level.
+  bool any_low_level = false;
+  for (const auto& p : r.points) any_low_level |= p.measured && BelowNominal(p.measurement.statistics.median_ci_level);
   for (const auto& p : r.points) {
     if (!p.measured) {
       rows.push_back({p.model, Int(p.batch_size), "skipped", "-", "-", "-", "-", "-", "-", "-", "-", "-", ""});
@@ -181,9 +196,10 @@ std::string FormatBenchTable(const BenchReport& r) {
       continue;
     }
     const Statistics& s = p.measurement.statistics;
-    any_speedup |= p.has_speedup;
-    rows.push_back({p.model, Int(p.batch_size), std::to_string(s.n), Ms(s.median_ms),
-                    "[" + Ms(s.median_ci_low_ms) + ", " + Ms(s.median_ci_high_ms) + "]",
+    any_speedup |= p.has_speedup || !p.speedup_unavailable.empty();
+    std::string ci = "[" + Ms(s.median_ci_low_ms) + ", " + Ms(s.median_ci_high_ms) + "]";
+    if (any_low_level) ci += " " + (BelowNominal(s.median_ci_level) ? LevelText(s.median_ci_level) : std::string("≥95%"));
+    rows.push_back({p.model, Int(p.batch_size), std::to_string(s.n), Ms(s.median_ms), ci,
                     Ms(s.mean_ms) + " ± " + Ms(s.stddev_ms), Ms(s.min_ms), Ms(s.p90_ms), Ms(s.p99_ms),
                     Num(s.cv * 100, "%.1f%%"), std::to_string(s.outliers),
                     Num(p.measurement.throughput_samples_per_s, "%.1f"), SpeedupText(p)});
@@ -191,7 +207,8 @@ std::string FormatBenchTable(const BenchReport& r) {
                            Ms(p.measurement.first_run_ms), MiB(p.measurement.peak_rss_bytes),
                            p.measurement.rss_before_bytes < 0 ? "" : Num(p.measurement.rss_growth_bytes / 1048576.0, "%+.1f")});
   }
-  std::vector<std::string> header = {"model", "batch", "runs", "median ms", "95% CI ms", "mean ± sd ms", "min ms",
+  std::vector<std::string> header = {"model", "batch", "runs", "median ms",
+                                     any_low_level ? "median CI ms, level" : "95% CI ms", "mean ± sd ms", "min ms",
                                      "p90 ms", "p99 ms", "CV", "outliers", "samples/s"};
   if (any_speedup) {
     header.push_back("speedup vs first [95% CI]");
@@ -210,7 +227,9 @@ std::string FormatBenchTable(const BenchReport& r) {
   if (r.interleaved)
     out += "Interleaved A B A B ... on identical inputs, intra-op spinning off: the models share the caches, so the "
            "speedups are the conservative figure.\nSpeedup CI: paired bootstrap (by round) of the ratio of medians. ";
-  out += "Median CI: order statistics (distribution-free). Peak RSS is process-wide.\n";
+  out += "Median CI: order statistics (distribution-free)";
+  if (any_low_level) out += "; below 6 runs it is [min, max] and its level is under 95 %";
+  out += ". Peak RSS is process-wide.\n";
   return out;
 }
 
@@ -266,6 +285,7 @@ std::string BenchReportJson(const BenchReport& r) {
     mem["rss_growth_bytes"] = m.rss_before_bytes < 0 ? ordered_json() : ordered_json(m.rss_growth_bytes);
     mem["scope"] = "process";
     e["memory"] = mem;
+    if (!p.speedup_unavailable.empty()) e["speedup_unavailable"] = p.speedup_unavailable;
     if (p.has_speedup) {
       ordered_json sp;
       sp["baseline"] = p.speedup_baseline;

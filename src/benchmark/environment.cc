@@ -144,6 +144,20 @@ void AddMeasurementWarnings(const Measurement& m, const std::string& label, doub
   if (!has_high_cv && std::isfinite(cv) && cv > (cv_threshold > 0 ? cv_threshold : 0.05))
     warnings->Add("high_cv", label + ": CV " + Percent(cv) + " is high: close other programs, pin the process "
                                      "(taskset), or time longer (--repetitions, --min-time); compare medians");
+  // Order statistics give a 95 % interval of the median only from n = 6 on (statistics.h);
+  // below, the interval is [min, max] with a smaller level (n = 3: 75 %).
+  const double level = m.statistics.median_ci_level;
+  if (m.statistics.n >= 1 && level < 0.95 - 1e-9) {
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.3g %%", level * 100);
+    warnings->Add("low_ci_level",
+                  label + ": " +
+                      (m.statistics.n == 1
+                           ? std::string("one timed run gives the median no confidence interval")
+                           : "with " + std::to_string(m.statistics.n) + " timed runs the median's interval [min, max] "
+                                 "has a confidence level of only " + pct) +
+                      " (95 % needs 6 runs or more); use --repetitions 6 or more");
+  }
   if (m.statistics.n < 100)
     warnings->Add("few_samples_p99", label + ": only " + std::to_string(m.statistics.n) +
                                          " samples, so p99 is interpolated between the two slowest runs (it is "

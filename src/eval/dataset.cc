@@ -198,6 +198,9 @@ std::unique_ptr<Dataset> OpenLabelsCsv(const std::string& csv_path, const Datase
     entries.push_back({file.size() && file[0] == '/' ? file : dir + "/" + file, static_cast<int>(label), file});
     if (spec.limit > 0 && entries.size() >= spec.limit) break;
   }
+  if (entries.empty())
+    throw Error(ErrorCode::kInvalidInput, "the dataset is empty: labels file '" + csv_path +
+                                              "' has a header but no rows (expected one 'file,class_index' row per image)");
   const std::string desc = "labels-csv: " + std::to_string(entries.size()) + " images (" + csv_path + ")";
   return std::make_unique<ImageListDataset>(std::move(entries), spec.preprocess, desc);
 }
@@ -371,9 +374,11 @@ class NpyDataset : public Dataset {
     }
     if (!labels_path.empty()) {
       labels_ = ReadLabelsFile(labels_path);
-      if (labels_.size() < count_) {
+      // One label per sample, in order: any other count means the files do not belong together.
+      if (labels_.size() != count_) {
         throw Error(ErrorCode::kInvalidInput, "labels file '" + labels_path + "' has " + std::to_string(labels_.size()) +
-                                                  " labels for " + std::to_string(count_) + " samples");
+                                                  " labels but the npy dataset '" + path + "' has " +
+                                                  std::to_string(count_) + " samples; expected one label per sample");
       }
     }
     if (spec.limit > 0) count_ = std::min(count_, spec.limit);
@@ -409,6 +414,7 @@ class NpyDataset : public Dataset {
   std::string Describe() const override {
     return "npy: " + std::to_string(count_) + (labels_.empty() ? " unlabelled" : "") + " samples (" + path_ + ")";
   }
+  bool FedAsStored() const override { return true; }
 
  private:
   std::size_t count_total() const { return static_cast<std::size_t>(whole_.shape[0]); }

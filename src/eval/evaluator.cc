@@ -105,7 +105,7 @@ using SampleOutputs = std::vector<std::vector<float>>;
 
 // Runs `runner` on `samples` (each without batch dim), in chunks that respect a fixed dim 0.
 std::vector<SampleOutputs> RunChunked(Runner& runner, const std::vector<const HostTensor*>& samples,
-                                      std::size_t batch, const char* which) {
+                                      std::size_t batch, const char* which, bool fed_as_stored) {
   const TensorInfo& in = runner.inputs()[0];
   const std::int64_t fixed = in.shape.empty() ? -1 : in.shape[0];
   const std::size_t chunk = fixed > 0 ? static_cast<std::size_t>(fixed) : std::max<std::size_t>(1, batch);
@@ -123,6 +123,10 @@ std::vector<SampleOutputs> RunChunked(Runner& runner, const std::vector<const Ho
     for (std::size_t j = 0; j < run_n; ++j) {
       const HostTensor& s = *samples[start + std::min(j, real - 1)];
       if (s.shape != first.shape || s.dtype != first.dtype) {
+        if (fed_as_stored)  // the files themselves disagree: a bad input, not a flag
+          throw Error(ErrorCode::kInvalidInput, std::string("samples of one batch differ in shape: ") +
+                                                    DimsToString(first.shape) + " vs " + DimsToString(s.shape) +
+                                                    "; every .npy sample must have the same shape (or use --batch 1)");
         throw Error(ErrorCode::kInvalidArgument, std::string("samples of one batch differ in shape: ") +
                                                      DimsToString(first.shape) + " vs " + DimsToString(s.shape) +
                                                      "; set --resize/--crop so every image has the same size, or --batch 1");
@@ -149,14 +153,17 @@ std::vector<SampleOutputs> RunChunked(Runner& runner, const std::vector<const Ho
   return result;
 }
 
-void CheckInput(const Runner& runner, const HostTensor& sample, const std::string& sample_id, const char* which) {
-  if (runner.inputs().size() != 1) {
+}  // namespace
+
+void CheckSampleFitsModel(const std::vector<TensorInfo>& model_inputs, const HostTensor& sample,
+                          const std::string& sample_id, const std::string& which, bool fed_as_stored) {
+  if (model_inputs.size() != 1) {
     std::string names;
-    for (const auto& i : runner.inputs()) names += (names.empty() ? "" : ", ") + i.name;
-    throw Error(ErrorCode::kUnsupported, std::string(which) + " has " + std::to_string(runner.inputs().size()) +
+    for (const auto& i : model_inputs) names += (names.empty() ? "" : ", ") + i.name;
+    throw Error(ErrorCode::kUnsupported, which + " has " + std::to_string(model_inputs.size()) +
                                              " inputs (" + names + "); evaluation feeds one input per sample");
   }
-  const TensorInfo& in = runner.inputs()[0];
+  const TensorInfo& in = model_inputs[0];
   if (in.dtype != sample.dtype) {
     throw Error(ErrorCode::kUnsupported, std::string(which) + " input '" + in.name + "' is " + DTypeName(in.dtype) +
                                              " but the dataset gives " + DTypeName(sample.dtype) + " samples");
@@ -165,7 +172,14 @@ void CheckInput(const Runner& runner, const HostTensor& sample, const std::strin
   for (std::size_t d = 1; ok && in.has_shape && d < in.shape.size(); ++d) {
     ok = in.shape[d] < 0 || in.shape[d] == sample.shape[d - 1];
   }
-  if (!ok) {
+  if (!ok && fed_as_stored) {  // an .npy file in the wrong shape: a bad input file (exit 1)
+    throw Error(ErrorCode::kInvalidInput,
+                "npy sample '" + sample_id + "' has shape " + DimsToString(sample.shape) + " but " + which +
+                    " input '" + in.name + "' expects " + DimsToString(in.shape) +
+                    " (dim 0 = batch); .npy data is fed as stored, with no preprocessing: save the samples in "
+                    "the model's input shape");
+  }
+  if (!ok) {  // images: the preprocessing flags decide the shape (exit 2)
     throw Error(ErrorCode::kInvalidArgument,
                 "dataset sample '" + sample_id + "' has shape " + DimsToString(sample.shape) + " but " + which +
                     " input '" + in.name + "' expects " + DimsToString(in.shape) +
@@ -173,6 +187,22 @@ void CheckInput(const Runner& runner, const HostTensor& sample, const std::strin
                     "--layout NCHW|NHWC)");
   }
 }
+
+void CheckDatasetFitsModel(const Dataset& dataset, const std::vector<TensorInfo>& model_inputs,
+                           const std::string& which) {
+  Sample first;
+  try {
+    if (dataset.size() == 0) return;
+    first = dataset.Get(0);
+  } catch (const Error& e) {
+    // An unreadable sample is skipped and counted by Evaluate, not fatal here.
+    if (e.code() == ErrorCode::kInvalidInput || e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kIo) return;
+    throw;
+  }
+  CheckSampleFitsModel(model_inputs, first.input, first.id, which, dataset.FedAsStored());
+}
+
+namespace {
 
 // Output 0 holds class scores: float [N,C] with C >= 2, or [N,C,1,1].
 bool LooksLikeClassScores(const std::vector<float>& first_output, const TensorInfo& info) {
@@ -191,6 +221,7 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
   r.top_k = std::max(1, options.top_k);
   r.has_reference = reference != nullptr;
   const std::size_t n = options.limit > 0 ? std::min(options.limit, dataset.size()) : dataset.size();
+  if (dataset.size() == 0) throw Error(ErrorCode::kInvalidInput, "the dataset is empty: " + r.dataset);
   if (model.inputs().empty()) throw Error(ErrorCode::kUnsupported, "the model has no inputs to feed");
   const std::int64_t fixed = model.inputs()[0].shape.empty() ? -1 : model.inputs()[0].shape[0];
   r.batch_size = fixed > 0 ? static_cast<std::size_t>(fixed) : std::max<std::size_t>(1, options.batch_size);
@@ -216,9 +247,10 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
     if (batch.empty()) return;
     std::vector<const HostTensor*> inputs;
     for (const auto& it : batch) inputs.push_back(&it.sample.input);
-    const std::vector<SampleOutputs> outs = RunChunked(model, inputs, r.batch_size, "the model");
+    const std::vector<SampleOutputs> outs = RunChunked(model, inputs, r.batch_size, "the model", dataset.FedAsStored());
     std::vector<SampleOutputs> refs;
-    if (reference) refs = RunChunked(*reference, inputs, r.batch_size, "the reference model");
+    if (reference)
+      refs = RunChunked(*reference, inputs, r.batch_size, "the reference model", dataset.FedAsStored());
     if (!checked) {
       checked = true;
       r.classification = LooksLikeClassScores(outs[0][0], model.outputs()[0]);
@@ -280,8 +312,10 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
       continue;
     }
     if (!checked && batch.empty()) {
-      CheckInput(model, item.sample.input, item.sample.id, "the model");
-      if (reference) CheckInput(*reference, item.sample.input, item.sample.id, "the reference model");
+      CheckSampleFitsModel(model.inputs(), item.sample.input, item.sample.id, "the model", dataset.FedAsStored());
+      if (reference)
+        CheckSampleFitsModel(reference->inputs(), item.sample.input, item.sample.id, "the reference model",
+                             dataset.FedAsStored());
     }
     batch.push_back(std::move(item));
     if (batch.size() >= r.batch_size) {

@@ -6,8 +6,11 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/eval/dataset.h"
+#include "qbench/quantization/quantizer.h"
 
 namespace qbench {
 
@@ -130,7 +133,10 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       if (key == "models") config->models = StringList(node, path, key);
       else if (key == "variants") config->variants = StringList(node, path, key);
       else if (key == "batch") config->batches = Axis(node, path, key, "batch");
-      else if (key == "input_size") config->input_sizes = Axis(node, path, key, "input-size");
+      else if (key == "input_size") {
+        config->input_sizes = Axis(node, path, key, "input-size");
+        config->input_size_given = true;
+      }
       else if (key == "threads") config->threads = Axis(node, path, key, "threads");
       else if (key == "repetitions") config->repetitions = static_cast<int>(Int(node, path, key));
       else if (key == "warmup_runs") config->warmup_runs = static_cast<int>(Int(node, path, key));
@@ -140,16 +146,26 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
         const auto v = Int(node, path, key);
         if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
         config->eval_limit = static_cast<std::size_t>(v);
-      } else if (key == "preprocess") config->preprocess = Str(node, path, key);
+      } else if (key == "preprocess") {
+        config->preprocess = Str(node, path, key);
+        PreprocessOptions::FromPreset(config->preprocess);  // an unknown preset names the file and key
+      }
       else if (key == "calibration_data") config->calibration_data = Str(node, path, key);
       else if (key == "calibration_size") {
         const auto v = Int(node, path, key);
         if (v < 1) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 1");
         config->calibration_size = static_cast<std::size_t>(v);
-      } else if (key == "calibration_method") config->calibration_method = Str(node, path, key);
+      } else if (key == "calibration_method") {
+        config->calibration_method = Str(node, path, key);
+        ParseCalibrationMethod(config->calibration_method);
+      }
       else if (key == "roofline") config->roofline = Bool(node, path, key);
       else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
-      else if (key == "seed") config->seed = static_cast<std::uint64_t>(Int(node, path, key));
+      else if (key == "seed") {
+        const auto v = Int(node, path, key);
+        if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
+        config->seed = static_cast<std::uint64_t>(v);
+      }
     } catch (const Error& e) {
       if (std::string(e.what()).find("config file") != std::string::npos) throw;
       throw Error(e.code(), Where(path, key) + ": " + e.what());
@@ -176,9 +192,45 @@ void ValidateLabConfig(const LabConfig& c) {
   if (c.repetitions < 1) fail("--repetitions must be >= 1, got " + std::to_string(c.repetitions));
   if (c.warmup_runs < 0) fail("--warmup-runs must be >= 0, got " + std::to_string(c.warmup_runs));
   if (c.calibration_size < 1) fail("--calibration-size must be >= 1");
+  if (!c.calibration_method.empty()) {
+    try {
+      ParseCalibrationMethod(c.calibration_method);
+    } catch (const Error& e) {
+      fail(std::string("--calibration-method: ") + e.what());
+    }
+  }
+  if (!c.preprocess.empty()) {
+    try {
+      PreprocessOptions::FromPreset(c.preprocess);
+    } catch (const Error& e) {
+      fail(std::string("--preprocess: ") + e.what());
+    }
+  }
   if (c.output_dir.empty()) fail("--output must name a folder");
   if (c.batches.values.empty() || c.input_sizes.values.empty() || c.threads.values.empty())
     fail("every sweep axis (--batch, --input-size, --threads) needs at least one value");
+}
+
+std::string LabPreprocessPreset(const LabConfig& c) {
+  if (!c.preprocess.empty()) return c.preprocess;
+  for (const std::string* data : {&c.eval_data, &c.calibration_data}) {
+    if (data->empty()) continue;
+    try {
+      const std::string format = DetectDatasetFormat(*data);
+      return format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet";
+    } catch (const std::exception&) {
+      // .npy sets eval cannot open, or a missing path (CheckLabInputs names it): the next one decides.
+    }
+  }
+  return "imagenet";
+}
+
+bool HasCalibratedVariant(const std::vector<std::string>& variants) {
+  for (const auto& v : variants) {
+    const char* mode = FindLabVariant(v).quantization_mode;
+    if (*mode && FindQuantizationScheme(mode).needs_calibration) return true;
+  }
+  return false;
 }
 
 nlohmann::json LabConfigToJson(const LabConfig& c) {
@@ -191,7 +243,7 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"warmup_runs", c.warmup_runs},
                         {"eval_data", c.eval_data},
                         {"eval_limit", c.eval_limit},
-                        {"preprocess", c.preprocess},
+                        {"preprocess", LabPreprocessPreset(c)},
                         {"calibration_data", c.calibration_data},
                         {"calibration_size", c.calibration_size},
                         {"calibration_method", c.calibration_method},

@@ -12,6 +12,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/preflight.h"
 #include "qbench/zoo/zoo.h"
 
 namespace qbench {
@@ -32,12 +33,12 @@ std::string ProfileKey(const std::string& model, const std::string& variant, std
 }
 
 // The group whose points are profiled and whose batch the roofline view uses: batch 1 when swept
-// (else the smallest), the first input size, the first thread count.
-SweepGroup ProfileGroup(const LabConfig& config, const std::string& model) {
+// (else the smallest), the model's first input size, the first thread count.
+SweepGroup ProfileGroup(const LabConfig& config, const LabPlan& plan, const std::string& model) {
   SweepGroup g;
   g.model = model;
   g.batch = *std::min_element(config.batches.values.begin(), config.batches.values.end());
-  g.input_size = config.input_sizes.values.front();
+  g.input_size = plan.input_sizes.at(model).front();
   g.threads = config.threads.values.front();
   g.variants = config.variants;
   return g;
@@ -91,7 +92,31 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   plan.models = LabModels(config.models);
   std::vector<std::string> names;
   for (const auto& m : plan.models) names.push_back(m.name);
-  plan.groups = ExpandSweep(names, config.variants, config.threads, config.input_sizes, config.batches);
+  ExpandSweep(names, config.variants, config.threads, config.input_sizes, config.batches);  // checks the lists
+  for (const auto& m : plan.models) {
+    std::int64_t fixed = 0;
+    try {
+      fixed = backend.FixedInputSize(m.spec);
+    } catch (const std::exception&) {
+      fixed = 0;  // unreadable here: the configured sizes, and the points say what fails
+    }
+    SweepAxis axis = config.input_sizes;
+    if (fixed != 0) {
+      const std::int64_t own = fixed > 0 ? fixed : 0;
+      axis.values = {own};
+      plan.input_size_notes[m.name] =
+          fixed > 0 ? fmt::format("fixed by the model file to {}x{} pixels", fixed, fixed) : "fixed by the model file (not square)";
+      if (config.input_size_given && config.input_sizes.values != axis.values)
+        plan.warnings.push_back(
+            {"input_size_fixed", fmt::format("--input-size {} does not apply to {}: its file fixes the input to {}, so it is "
+                                             "measured at that size only (--input-size sets H = W of models whose H and "
+                                             "W are dynamic)",
+                                             SweepAxisToString(config.input_sizes), m.name,
+                                             fixed > 0 ? fmt::format("{}x{} pixels", fixed, fixed) : std::string("its own shape"))});
+    }
+    plan.input_sizes[m.name] = axis.values;
+    for (auto& g : ExpandSweep({m.name}, config.variants, config.threads, axis, config.batches)) plan.groups.push_back(std::move(g));
+  }
   std::set<std::string> done;
   std::set<std::string> done_models, done_accuracy, done_profiles;
   if (previous) {
@@ -105,7 +130,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   const RooflinePeaks& first_peaks = peaks.begin()->second;
   plan.basis = first_peaks.ok ? first_peaks.method : "a default rate of 20 GMAC/s (no machine-speed estimate: " + first_peaks.error + ")";
   for (const auto& m : plan.models)
-    for (auto s : config.input_sizes.values) {
+    for (auto s : plan.input_sizes[m.name]) {
       std::int64_t macs = 0;
       try {
         macs = backend.ModelMacs(m.spec, s);
@@ -134,7 +159,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   const double rate = rate_for(config.threads.values.front());
   const double eval_samples = config.eval_data.empty() ? 0 : (config.eval_limit ? static_cast<double>(config.eval_limit) : 200.0);
   for (const auto& m : plan.models) {
-    const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, config.input_sizes.values.front())]);
+    const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
     double s = 0;
     bool any_model_todo = false;
     for (const auto& v : config.variants) {
@@ -174,7 +199,9 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   out += "  calibration: " +
          (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
          fmt::format(", {} sample(s)\n", config.calibration_size);
-  out += fmt::format("\n  {:<44} {:>11}   {:>6}   {:>9}\n", "model", "MACs/sample", "points", "est. time");
+  std::size_t width = 44;  // the model column fits the longest "name (spec)"
+  for (const auto& m : plan.models) width = std::max(width, m.name.size() + m.spec.size() + 3);
+  out += fmt::format("\n  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "model", width, "input size", "MACs/sample", "points", "est. time");
   for (const auto& m : plan.models) {
     double s = plan.model_setup_seconds.count(m.name) ? plan.model_setup_seconds.at(m.name) : 0;
     std::int64_t pts = 0;
@@ -183,13 +210,20 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
         s += plan.group_seconds.count(g.GroupKey()) ? plan.group_seconds.at(g.GroupKey()) : 0;
         pts += static_cast<std::int64_t>(g.variants.size());
       }
-    const std::int64_t macs = plan.macs_per_sample.count(MacsKey(m.name, config.input_sizes.values.front()))
-                                  ? plan.macs_per_sample.at(MacsKey(m.name, config.input_sizes.values.front()))
-                                  : 0;
-    out += fmt::format("  {:<44} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")",
+    const auto sizes_it = plan.input_sizes.find(m.name);
+    const std::vector<std::int64_t> sizes = sizes_it != plan.input_sizes.end() ? sizes_it->second : config.input_sizes.values;
+    const std::string key = MacsKey(m.name, sizes.front());
+    const std::int64_t macs = plan.macs_per_sample.count(key) ? plan.macs_per_sample.at(key) : 0;
+    std::string size_text;
+    for (auto v : sizes) size_text += (size_text.empty() ? "" : ",") + (v > 0 ? std::to_string(v) : std::string("own"));
+    out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")", width, size_text,
                        macs > 0 ? fmt::format("{:.3f} G", macs / 1e9) : std::string("?"), pts, FormatDuration(s));
   }
-  if (plan.roofline_seconds > 0) out += fmt::format("  {:<44} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", "", "", FormatDuration(plan.roofline_seconds));
+  if (plan.roofline_seconds > 0)
+    out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", width, "", "", "",
+                       FormatDuration(plan.roofline_seconds));
+  for (const auto& [m, note] : plan.input_size_notes)
+    out += fmt::format("  {}: input size {}; measured at that size whatever --input-size says\n", m, note);
   out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);
   return out;
 }
@@ -208,22 +242,29 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   LabStudy study;
   study.started_at_unix_s = NowUnixS();
   study.config = LabConfigToJson(config);
+  WarningList local_warnings;
+  WarningList& warnings = options.warnings ? *options.warnings : local_warnings;
 
   std::error_code ec;
   const std::string models_dir = config.output_dir + "/models";
-  fs::create_directories(models_dir, ec);
-  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
   const std::string jsonl = ResultsJsonlPath(config.output_dir);
   JsonlRecords prev;
   if (config.resume) {
     prev = ReadResultsJsonl(jsonl);
-  } else if (fs::exists(jsonl)) {
+    CheckResumeSettings(config, prev);  // before anything is written
+  }
+  fs::create_directories(models_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
+  if (!config.resume && fs::exists(jsonl)) {
     fs::rename(jsonl, jsonl + ".previous", ec);
     if (ec) throw Error(ErrorCode::kIo, "cannot move the old '" + jsonl + "' aside: " + ec.message());
   }
-  if (prev.skipped_lines > 0 && options.warnings)
-    options.warnings->Add("jsonl_skipped_lines", fmt::format("{} unreadable line(s) in {} were ignored (a run cut mid-write?); "
-                                                             "their points are measured again", prev.skipped_lines, jsonl));
+  Append(jsonl, nlohmann::json{{"record", "settings"}, {"settings", LabMeasurementSettings(config)},
+                               {"started_at_unix_s", study.started_at_unix_s}});
+  for (const auto& w : LabConfigWarnings(config)) warnings.Add(w.code, w.message);
+  if (prev.skipped_lines > 0)
+    warnings.Add("jsonl_skipped_lines", fmt::format("{} unreadable line(s) in {} were ignored (a run cut mid-write?); "
+                                                    "their points are measured again", prev.skipped_lines, jsonl));
 
   LabProgress progress;
   auto report = [&](const std::string& current) {
@@ -235,6 +276,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
 
   report("planning");
   const LabPlan plan = PlanLab(config, backend, config.resume ? &prev : nullptr);
+  for (const auto& w : plan.warnings) warnings.Add(w.code, w.message);
+  study.config["model_input_sizes"] = plan.input_sizes;
   study.planned_points = static_cast<std::int64_t>(FlattenSweep(plan.groups).size());
   progress.total = plan.points;
   double estimate_done = 0;
@@ -271,7 +314,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     std::vector<const SweepGroup*> groups;
     for (const auto& g : plan.groups)
       if (g.model == model.name) groups.push_back(&g);
-    const SweepGroup profile_group = ProfileGroup(config, model.name);
+    const SweepGroup profile_group = ProfileGroup(config, plan, model.name);
     bool need = false;
     for (const auto* g : groups)
       for (const auto& p : g->Points()) need = need || !points.count(p.Key());
@@ -289,6 +332,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     job.model = model;
     job.variants = config.variants;
     job.models_dir = models_dir;
+    job.input_size = plan.input_sizes.at(model.name).front();
     for (const auto& v : config.variants) {
       auto it = models.find(model.name + "|" + v);
       if (it != models.end()) job.previous[v] = it->second;
@@ -329,8 +373,16 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           PointResult failed;
           failed.point = p;
           failed.model_spec = model.spec;
-          failed.error = "the " + p.variant + " variant could not be made: " +
-                         (rec == by_variant.end() ? std::string("no record") : rec->second.error);
+          // Say what failed: loading the model itself, or making this variant's file.
+          const ModelRecord* original = nullptr;
+          for (const auto& [v, r] : by_variant)
+            if (std::string(FindLabVariant(v).quantization_mode).empty()) original = &r;
+          if (rec == by_variant.end())
+            failed.error = "no " + p.variant + " model was prepared (internal error)";
+          else if ((original && !original->ok) || std::string(FindLabVariant(p.variant).quantization_mode).empty())
+            failed.error = "the model could not be loaded: " + rec->second.error;
+          else
+            failed.error = "the " + p.variant + " model file was not made, so it could not be timed: " + rec->second.error;
           failed.finished_at_unix_s = NowUnixS();
           Append(jsonl, ToJson(failed));
           points[p.Key()] = failed;
@@ -429,6 +481,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   study.interrupted = stop();
   study.duration_s = elapsed();
   study.total_duration_s = prev.previous_duration_s + study.duration_s;
+  const auto current_warnings = warnings.items();
+  for (const auto& w : current_warnings) Append(jsonl, ToJson(LabWarning{w.code, w.message}));
   Append(jsonl, nlohmann::json{{"record", "run_end"}, {"duration_s", study.duration_s}, {"interrupted", study.interrupted},
                                {"finished_at_unix_s", NowUnixS()}});
 
@@ -445,8 +499,13 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     if (it != points.end()) study.points.push_back(it->second);
   }
   for (const auto& [k, o] : profiles) study.op_profiles.push_back(o);
-  if (options.warnings)
-    for (const auto& w : options.warnings->items()) study.warnings.push_back(w.code + ": " + w.message);
+  // Warnings of earlier runs of this study first (those this run did not raise again), then this run's.
+  for (const auto& w : prev.warnings) {
+    bool again = false;
+    for (const auto& c : current_warnings) again = again || (c.code == w.code && c.message == w.message);
+    if (!again) study.warnings.push_back(w.code + ": " + w.message + " (an earlier run of this study)");
+  }
+  for (const auto& w : current_warnings) study.warnings.push_back(w.code + ": " + w.message);
   report(study.interrupted ? "interrupted" : "done");
   return study;
 }

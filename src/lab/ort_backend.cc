@@ -93,6 +93,7 @@ void Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
   r->latency.p90_ms = s.p90_ms;
   r->latency.ci95_low_ms = s.median_ci_low_ms;
   r->latency.ci95_high_ms = s.median_ci_high_ms;
+  r->latency.median_ci_level = s.median_ci_level;
   r->latency.cv = s.cv;
   r->latency.ci_method = fmt::format("order statistics of the median (Conover 1999), coverage {:.3f}", s.median_ci_level);
   r->samples_ms = m.latency_ms;
@@ -102,6 +103,32 @@ void Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
   r->peak_rss_bytes = m.peak_rss_bytes;
   r->macs = macs;
   r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
+}
+
+// The quantizer's notes and warnings cite a measurement file that is not part of this repository;
+// the lab's outputs say inline where those numbers come from instead.
+std::string WithoutExternalCitations(std::string text) {
+  static const std::vector<std::pair<std::string, std::string>> kReplace = {
+      {"see MEASUREMENT.md; ", ""},
+      {"(MEASUREMENT.md)", "(measured by qbench's authors with ONNX Runtime 1.30 on a 2-vCPU AMD EPYC Zen 5)"},
+      {"MEASUREMENT.md: ", "measured by qbench's authors with ONNX Runtime 1.30 on a 2-vCPU AMD EPYC Zen 5: "},
+      {"MEASUREMENT.md", "qbench's measurements with ONNX Runtime 1.30"}};
+  for (const auto& [from, to] : kReplace)
+    for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+      text.replace(pos, from.size(), to);
+  return text;
+}
+
+// Runs `step`, prefixing any error with what was being done ("calibrating: ...").
+template <typename F>
+auto Step(const std::string& what, F&& step) -> decltype(step()) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    throw Error(e.code(), what + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kRuntime, what + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -114,7 +141,9 @@ struct OrtLabBackend::Impl {
   std::vector<std::string> high_cv;  // points of the loaded model with CV > kHighCv
   WarningList* warnings = nullptr;
   std::int64_t threads0 = 1;
-  std::int64_t size0 = 224;
+  std::int64_t size0 = 224;  // the loaded model's first input size (ModelJob::input_size)
+  std::string preset;        // LabPreprocessPreset(config)
+  std::map<std::string, std::int64_t> fixed_sizes;  // spec → FixedInputSize
 
   // The loaded model (one at a time).
   std::string name;
@@ -167,6 +196,15 @@ struct OrtLabBackend::Impl {
     return *(sessions[key] = std::move(runner));
   }
 
+  // Adds the warnings a module collected in `from` to the lab's list, citations made inline.
+  void Forward(const WarningList& from) {
+    if (!warnings) return;
+    for (const auto& w : from.items()) warnings->Add(w.code, WithoutExternalCitations(w.message));
+  }
+
+  // Makes variant `v` (quantized) of the loaded model and writes its file. Errors name the step that
+  // failed (calibrating, quantizing, writing); once the file is written, a failing analysis of it
+  // (inspection, runtime coverage) is a warning on the record, not a failure of the variant.
   ModelRecord PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec) {
     const LabVariantInfo& info = FindLabVariant(v);
     ModelRecord r;
@@ -179,47 +217,61 @@ struct OrtLabBackend::Impl {
     auto prev = job.previous.find(v);
     if (prev != job.previous.end() && prev->second.ok && !prev->second.file.empty() && fs::exists(prev->second.file) &&
         std::string(info.quantization_mode).size() > 0) {
-      variants[v] = LoadModel(prev->second.file);
+      variants[v] = Step("loading the earlier " + v + " file '" + prev->second.file + "'", [&] { return LoadModel(prev->second.file); });
       return prev->second;
     }
     const Model& fp32 = variants.at("fp32");
     QuantizeOptions q;
     q.scheme = info.quantization_mode;
     q.granularity = info.per_channel ? WeightGranularity::kDefault : WeightGranularity::kPerTensor;
-    if (!config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
+    const bool calibrated = FindQuantizationScheme(q.scheme).needs_calibration;
+    // Calibration settings concern calibrated (static) variants only: dynamic quantization ignores them.
+    if (calibrated && !config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
     q.intra_op_threads = static_cast<int>(threads0);
     const double t0 = NowMs();
+    WarningList module_warnings;
     std::unique_ptr<CalibrationDataReader> reader;
-    if (FindQuantizationScheme(q.scheme).needs_calibration) {
+    if (calibrated) {
       CalibrationDataSpec spec;
       spec.path = config.calibration_data;
-      spec.preprocess = PreprocessFor(config.preprocess, size0);
+      spec.preprocess = PreprocessFor(preset, size0);
       spec.size = config.calibration_size;
       spec.batch_size = 1;
       spec.seed = config.seed;
       spec.shape_overrides = LabShapes(fp32, 1, size0);
-      reader = MakeCalibrationDataReader(fp32, spec, warnings);
+      reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
     }
-    QuantizeResult result = QuantizeModel(fp32, q, reader.get(), warnings);
+    QuantizeResult result = Step(calibrated ? "calibrating and quantizing" : "quantizing",
+                                 [&] { return QuantizeModel(fp32, q, reader.get(), &module_warnings); });
+    Forward(module_warnings);
     r.quantize_ms = NowMs() - t0;
     r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
-    SaveModel(result.model, r.file);
+    Step("writing '" + r.file + "'", [&] {
+      SaveModel(result.model, r.file);
+      return 0;
+    });
     r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
-    try {
-      const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0));
-      r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
-    } catch (const std::exception&) {
-    }
     r.weight_precision = "int8";
     r.activation_precision = result.report.activations;
     r.calibration = result.report.calibration;
     for (const auto& c : result.report.by_op_type) r.op_coverage[c.op_type] = OpCoverage{c.quantized, c.kept_float};
-    result.report.runtime = AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0), "extended", static_cast<int>(threads0));
-    if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
-    nlohmann::json report = nlohmann::json::parse(QuantizeReportToJson(result.report), nullptr, false);
+    try {
+      const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0));
+      r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+    } catch (const std::exception& e) {
+      r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
+    }
+    try {
+      result.report.runtime =
+          AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0), "extended", static_cast<int>(threads0));
+      if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
+    } catch (const std::exception& e) {
+      r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
+    }
+    nlohmann::json report = nlohmann::json::parse(WithoutExternalCitations(QuantizeReportToJson(result.report)), nullptr, false);
     if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
     r.coverage_report = report;
-    for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + w.message);
+    for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + WithoutExternalCitations(w.message));
     r.ok = true;
     variants[v] = std::move(result.model);
     return r;
@@ -231,6 +283,7 @@ OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : i
   impl_->warnings = warnings;
   impl_->threads0 = config.threads.values.empty() ? DefaultThreadCount() : config.threads.values.front();
   impl_->size0 = config.input_sizes.values.empty() ? 224 : config.input_sizes.values.front();
+  impl_->preset = LabPreprocessPreset(config);
 }
 
 OrtLabBackend::~OrtLabBackend() = default;
@@ -243,6 +296,20 @@ std::int64_t OrtLabBackend::ModelMacs(const std::string& spec, std::int64_t inpu
   }
   Model m = LoadModel(spec);
   return InspectModel(m, LabShapes(m, 1, input_size)).macs;
+}
+
+std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
+  if (IsZooSpec(spec)) return 0;  // zoo models keep N, H and W dynamic
+  auto it = impl_->fixed_sizes.find(spec);
+  if (it != impl_->fixed_sizes.end()) return it->second;
+  std::int64_t size = 0;
+  for (const auto& in : LoadModel(spec).Inputs()) {
+    if (!in.has_shape || in.shape.size() != 4 || in.shape[2] <= 0 || in.shape[3] <= 0) continue;
+    size = in.shape[2] == in.shape[3] ? in.shape[2] : -1;
+    break;
+  }
+  impl_->fixed_sizes[spec] = size;
+  return size;
 }
 
 RooflinePeaks OrtLabBackend::EstimatePeaks(std::int64_t threads) {
@@ -265,10 +332,11 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
   ReleaseModel(I.name);
   I.name = job.model.name;
   I.model = job.model;
+  I.size0 = job.input_size;
   ZooOptions zo;
   zo.input_size = static_cast<int>(std::clamp<std::int64_t>(I.size0, 32, 4096));
   zo.seed = I.config.seed;
-  Model fp32 = LoadModelOrZoo(job.model.spec, zo);
+  Model fp32 = Step("loading '" + job.model.spec + "'", [&] { return LoadModelOrZoo(job.model.spec, zo); });
 
   ModelRecord base;
   base.model = job.model.name;
@@ -496,7 +564,7 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
   Impl& I = *impl_;
   DatasetSpec spec;
   spec.path = I.config.eval_data;
-  spec.preprocess = PreprocessFor(I.config.preprocess, I.size0);
+  spec.preprocess = PreprocessFor(I.preset, I.size0);
   spec.limit = I.config.eval_limit;
   auto dataset = OpenDataset(spec);
   SessionConfig sc;

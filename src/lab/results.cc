@@ -68,7 +68,7 @@ json ToJson(const LatencySummary& s) {
   return json{{"n", s.n},         {"mean_ms", s.mean_ms},         {"std_ms", s.std_ms},
               {"median_ms", s.median_ms}, {"min_ms", s.min_ms},   {"max_ms", s.max_ms},
               {"p90_ms", s.p90_ms},       {"ci95_low_ms", s.ci95_low_ms}, {"ci95_high_ms", s.ci95_high_ms},
-              {"cv", s.cv},               {"ci_method", s.ci_method}};
+              {"median_ci_level", s.median_ci_level}, {"cv", s.cv}, {"ci_method", s.ci_method}};
 }
 
 json ToJson(const PointResult& r) {
@@ -117,6 +117,7 @@ PointResult PointResultFromJson(const json& j) {
     Get(l, "p90_ms", &r.latency.p90_ms);
     Get(l, "ci95_low_ms", &r.latency.ci95_low_ms);
     Get(l, "ci95_high_ms", &r.latency.ci95_high_ms);
+    Get(l, "median_ci_level", &r.latency.median_ci_level);
     Get(l, "cv", &r.latency.cv);
     Get(l, "ci_method", &r.latency.ci_method);
   }
@@ -333,6 +334,8 @@ LabStudy LabStudyFromJson(const json& j) {
   return s;
 }
 
+json ToJson(const LabWarning& w) { return json{{"record", "warning"}, {"code", w.code}, {"message", w.message}}; }
+
 JsonlRecords ReadResultsJsonl(const std::string& path) {
   JsonlRecords out;
   std::ifstream in(path);
@@ -375,6 +378,15 @@ JsonlRecords ReadResultsJsonl(const std::string& path) {
         const std::string key = r.model + "|" + r.variant + "|b" + std::to_string(r.batch) + "|s" +
                                 std::to_string(r.input_size) + "|t" + std::to_string(r.threads);
         upsert(out.op_profiles, prof_idx, key, std::move(r));
+      } else if (kind == "settings") {
+        if (j.contains("settings") && j["settings"].is_object()) out.settings = j["settings"];
+      } else if (kind == "warning") {
+        LabWarning w;
+        Get(j, "code", &w.code);
+        Get(j, "message", &w.message);
+        bool seen = false;
+        for (const auto& e : out.warnings) seen = seen || (e.code == w.code && e.message == w.message);
+        if (!seen) out.warnings.push_back(w);
       } else if (kind == "run_end") {
         double d = 0;
         Get(j, "duration_s", &d);

@@ -127,7 +127,7 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
   const HostTensor w = FloatTensorOf(*wt);
   const std::int64_t c_out = w.shape[0];
   // Per-tensor uint8 asymmetric weights (ORT's u8u8 ConvInteger path, the faster one measured in
-  // MEASUREMENT.md); --per-channel: int8 symmetric per output channel (zero point 0 for all).
+  // docs/measurement.md); --per-channel: int8 symmetric per output channel (zero point 0 for all).
   const bool per_channel = options_.granularity == WeightGranularity::kPerChannel;
   WeightQuantParams wp = per_channel ? ComputeWeightQuantParams(w, 0, DType::kInt8, true, node.input(1))
                                      : ComputeWeightQuantParams(w, -1, DType::kUint8, false, node.input(1));
@@ -261,10 +261,10 @@ Model DynamicWriter::Run() {
   if (uses_ms_domain_) EnsureMsDomain(&out.proto);
   if (convs > 0 && options_.granularity == WeightGranularity::kPerChannel)
     report_->notes.push_back("--per-channel makes Conv weights int8: ORT's ConvInteger is far slower with int8 weights than "
-                             "with the default uint8 per-tensor weights (MEASUREMENT.md: ResNet18 0.14x vs 0.61x of fp32)");
+                             "with the default uint8 per-tensor weights (docs/measurement.md: ResNet18 0.14x vs 0.61x of fp32)");
   if (convs > 0)
     report_->notes.push_back(std::to_string(convs) + " Conv node(s) run as ConvInteger: about 4x smaller, but ORT's ConvInteger "
-                             "(im2col + GEMM, no fast layouts) is usually slower than fp32 Conv (MEASUREMENT.md: ResNet18 "
+                             "(im2col + GEMM, no fast layouts) is usually slower than fp32 Conv (docs/measurement.md: ResNet18 "
                              "0.61x/0.85x); for speed on CNNs use --mode static");
   return out;
 }

@@ -1,5 +1,5 @@
 // Model hygiene before quantizing (PrepareModelForQuantization): the fixes real exports need
-// (MEASUREMENT.md "Model hygiene"; ../shared/cases c04, c06, c13).
+// (docs/measurement.md "Model hygiene"; ../shared/cases c04, c06, c13).
 #include <cmath>
 #include <cstring>
 #include <map>

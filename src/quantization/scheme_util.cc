@@ -34,6 +34,7 @@ ExcludeMatcher::ExcludeMatcher(const std::vector<std::string>& patterns) {
 }
 
 std::string ExcludeMatcher::Match(const onnx::NodeProto& node) const {
+  std::string first;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const Rule& r = rules_[i];
     bool hit = false;
@@ -43,11 +44,11 @@ std::string ExcludeMatcher::Match(const onnx::NodeProto& node) const {
       case Rule::Kind::kName: hit = node.name() == r.value; break;
     }
     if (hit) {
-      used_[i] = true;
-      return r.text;
+      used_[i] = true;  // every rule that matches counts as used, not only the first
+      if (first.empty()) first = r.text;
     }
   }
-  return "";
+  return first;
 }
 
 std::vector<std::string> ExcludeMatcher::Unused() const {

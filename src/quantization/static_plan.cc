@@ -1,5 +1,5 @@
 // Planning of the static QDQ scheme: roles, exclusions, Relu/Clip folding, the tensors that get a
-// Q→DQ pair and the scale sharing rules (MEASUREMENT.md "Static int8 that ORT runs fully fused").
+// Q→DQ pair and the scale sharing rules (docs/measurement.md "Static int8 that ORT runs fully fused").
 #include "quantization/static_plan.h"
 
 #include <algorithm>

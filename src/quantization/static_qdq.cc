@@ -310,7 +310,7 @@ Model QdqWriter::Run() {
         std::to_string(plan_.hardsigmoid_nodes) + " HardSigmoid node(s) run in fp32: ORT has no int8 HardSigmoid. " +
         (options_.hard_sigmoid == HardSigmoidPolicy::kQdqAround
              ? std::string("The naive recipe wraps them and their Mul in Q/DQ pairs; on MobileNetV3 this int8 model is "
-                           "slower than fp32 (MEASUREMENT.md): measure with `qbench bench`.")
+                           "slower than fp32 (docs/measurement.md): measure with `qbench bench`.")
              : std::to_string(plan_.hardsigmoid_muls_kept_float) +
                    " Mul(s) fed by them are kept fp32 too (one DQ before and one Q after each hardswish/gate instead of "
                    "Q/DQ round trips); int8 may still be slower than fp32 on such models: measure with `qbench bench`."));

@@ -146,8 +146,16 @@ double SizeRatio(const LabStudy& study, const std::string& model, const std::str
   return static_cast<double>(a->file_size_bytes) / static_cast<double>(b->file_size_bytes);
 }
 
+std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model) {
+  const auto& c = study.config;
+  if (c.is_object() && c.contains("model_input_sizes") && c["model_input_sizes"].is_object() &&
+      c["model_input_sizes"].contains(model) && c["model_input_sizes"][model].is_array() && !c["model_input_sizes"][model].empty())
+    return c["model_input_sizes"][model].get<std::vector<std::int64_t>>();
+  return JsonList<std::int64_t>(c, "input_size");
+}
+
 const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant) {
-  const auto sizes = JsonList<std::int64_t>(study.config, "input_size");
+  const auto sizes = ModelInputSizes(study, model);
   const auto threads = JsonList<std::int64_t>(study.config, "threads");
   const PointResult* best = nullptr;
   for (const auto& p : study.points) {
@@ -237,6 +245,21 @@ std::string FormatMs(double ms) {
 
 std::string FormatRatio(double r) { return std::isfinite(r) ? fmt::format("{:.2f}x", r) : "n/a"; }
 
+bool BelowNominalCi(double level) { return !(level >= 0.95 - 1e-9); }
+
+std::string FormatCiLevel(double level) {
+  const double pct = 100 * level;
+  if (!std::isfinite(pct)) return "n/a";
+  return std::abs(pct - std::round(pct)) < 0.05 ? fmt::format("{:.0f} %", pct) : fmt::format("{:.1f} %", pct);
+}
+
+std::string FormatMedianCi(const LatencySummary& l) {
+  std::string s = "[" + FormatMs(l.ci95_low_ms) + ", " + FormatMs(l.ci95_high_ms) + "]";
+  if (!BelowNominalCi(l.median_ci_level)) return s;
+  if (l.n <= 1 || l.median_ci_level <= 0) return s + fmt::format(" (no CI: n={})", l.n);
+  return s + fmt::format(" ({} CI: n={})", FormatCiLevel(l.median_ci_level), l.n);
+}
+
 std::string FormatBytes(double b) {
   if (!std::isfinite(b)) return "n/a";
   if (b < 1e6) return fmt::format("{:.1f} kB", b / 1e3);
@@ -260,10 +283,12 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   const std::string base = BaselineVariant(study);
   const auto variants = StudyVariants(study);
   const auto models = StudyModels(study);
-  const auto sizes = JsonList<std::int64_t>(study.config, "input_size");
   const auto threads = JsonList<std::int64_t>(study.config, "threads");
-  const std::int64_t size0 = sizes.empty() ? 0 : sizes.front();
   const std::int64_t threads0 = threads.empty() ? 1 : threads.front();
+  auto size0_of = [&study](const std::string& m) {
+    const auto s = ModelInputSizes(study, m);
+    return s.empty() ? std::int64_t{0} : s.front();
+  };
 
   // 1. Size.
   for (const auto& v : variants) {
@@ -301,7 +326,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
     if (v == base) continue;
     std::vector<std::string> faster, slower, unclear;
     for (const auto& m : models) {
-      auto series = BatchSeries(study, m, v, size0, threads0);
+      auto series = BatchSeries(study, m, v, size0_of(m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
       const std::string desc = fmt::format("{} {} [{}, {}] at batch {}", m, FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
@@ -311,7 +336,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         faster.push_back(desc);
         continue;
       }
-      std::string why;
+      std::vector<std::string> why;  // the reasons, joined with "; "
       const auto* rec = study.FindModel(m, v);
       const auto* prof = ProfileFor(study, m, v);
       // Float nodes that matter: MAC-bearing ones (their work stays fp32) and, when activations are
@@ -328,29 +353,31 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
           if (c.kept_float > 0 && (mac_op || (static_acts && share >= 0.02)))
             kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
         }
-      if (!kept.empty()) why += " kept in float: " + Join(kept) + ";";
-      if (rec && rec->int8_mac_share >= 0) why += fmt::format(" {} of its MACs run in int8;", Percent(rec->int8_mac_share));
+      if (!kept.empty()) why.push_back("kept in float: " + Join(kept));
+      if (rec && rec->int8_mac_share >= 0) why.push_back(fmt::format("{} of its MACs run in int8", Percent(rec->int8_mac_share)));
       if (prof) {
-        why += " its profile: " + TopOps(*prof, 3);
+        std::string top = "its profile: " + TopOps(*prof, 3);
         const double qdq = TimeShare(*prof, [](const std::string& op) {
           return op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear";
         });
-        if (qdq > 0.05) why += fmt::format(" (quantize/dequantize steps {} of the time)", Percent(qdq));
+        if (qdq > 0.05) top += fmt::format(" (quantize/dequantize steps {} of the time)", Percent(qdq));
+        why.push_back(top);
         const double conv_integer = TimeShare(*prof, [](const std::string& op) { return op.rfind("ConvInteger", 0) == 0; });
         if (conv_integer > 0.3)
-          why += fmt::format("; ConvInteger, ONNX Runtime's dynamic int8 convolution (im2col + integer GEMM, without the "
-                             "blocked layouts of its fp32 Conv), takes {} of the run", Percent(conv_integer));
+          why.push_back(fmt::format("ConvInteger, ONNX Runtime's dynamic int8 convolution (im2col + integer GEMM, without "
+                                    "the blocked layouts of its fp32 Conv), takes {} of the run", Percent(conv_integer)));
         const double float_ops = TimeShare(*prof, [](const std::string& op) {
           return op == "HardSigmoid" || op == "Mul" || op == "Sigmoid" || op == "HardSwish";
         });
         if (static_acts && float_ops > 0.05)
-          why += fmt::format("; float HardSigmoid/Mul/Sigmoid ops {} of the time", Percent(float_ops));
+          why.push_back(fmt::format("float HardSigmoid/Mul/Sigmoid ops {} of the time", Percent(float_ops)));
       }
-      (word == "slower" ? slower : unclear).push_back(desc + (why.empty() ? "" : " —" + why));
+      (word == "slower" ? slower : unclear).push_back(desc + (why.empty() ? "" : " — " + Join(why, "; ")));
     }
+    // Entries carry "; "-separated reasons: separate the models by sentences.
     if (!faster.empty()) out.push_back(fmt::format("**Faster with {}** (speedup vs {}, 95 % CI, interleaved): {}.", v, base, Join(faster, "; ")));
-    if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, "; ")));
-    if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, "; ")));
+    if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, ". ")));
+    if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, ". ")));
   }
 
   // 3. Did latency track model size (and MACs)?
@@ -409,7 +436,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   for (const auto& v : variants) {
     if (v == base) continue;
     for (const auto& m : models) {
-      auto series = BatchSeries(study, m, v, size0, threads0);
+      auto series = BatchSeries(study, m, v, size0_of(m), threads0);
       std::vector<const PointResult*> s;
       for (auto* p : series)
         if (p->has_speedup) s.push_back(p);
@@ -434,10 +461,12 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
       out.push_back(txt + ".");
     }
   }
-  if (sizes.size() > 1)
-    for (const auto& v : variants) {
-      if (v == base) continue;
-      for (const auto& m : models) {
+  for (const auto& v : variants) {
+    if (v == base) continue;
+    for (const auto& m : models) {
+      const auto sizes = ModelInputSizes(study, m);
+      if (sizes.size() < 2) continue;
+      {
         std::vector<std::string> parts;
         for (auto s : sizes)
           for (const auto& p : study.points)
@@ -447,6 +476,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         if (parts.size() > 1) out.push_back(fmt::format("{} {} over input size: {}.", m, v, Join(parts)));
       }
     }
+  }
 
   // 5. Roofline: why a smaller model is not proportionally faster.
   {
@@ -496,8 +526,12 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
         if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0) continue;
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
-          std::string s = fmt::format("{} {}: {} smaller but {} faster at batch {}", m, v, FormatRatio(size_gain),
-                                      FormatRatio(p->speedup), p->point.batch);
+          // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster".
+          std::string s = p->speedup < 1.0
+                              ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
+                                            FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
+                              : fmt::format("{} {}: {} smaller but only {} faster at batch {}", m, v, FormatRatio(size_gain),
+                                            FormatRatio(p->speedup), p->point.batch);
           const auto* prof = ProfileFor(study, m, v);
           if (prof && prof->total_ms > 0) {
             double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_macs = 0, comp_peak = 0;

@@ -200,15 +200,22 @@ std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t
 // Median latency vs batch per variant for one model.
 bool LatencyPlot(const LabStudy& study, const std::string& model, const std::string& path, std::string* title) {
   const auto variants = StudyVariants(study);
-  const std::int64_t size0 = FirstOf(study.config, "input_size", 0), threads0 = FirstOf(study.config, "threads", 1);
+  const auto model_sizes = ModelInputSizes(study, model);
+  const std::int64_t size0 = model_sizes.empty() ? 0 : model_sizes.front(), threads0 = FirstOf(study.config, "threads", 1);
   struct S {
     std::vector<double> x, y, lo, hi;
   };
   std::map<std::string, S> series;
   std::set<std::int64_t> batches;
   Range xr, yr;
+  double min_level = 1.0;
+  std::int64_t min_level_n = 0;
   for (const auto& p : study.points) {
     if (!p.ok || p.point.model != model || p.point.input_size != size0 || p.point.threads != threads0) continue;
+    if (p.latency.median_ci_level < min_level) {
+      min_level = p.latency.median_ci_level;
+      min_level_n = p.latency.n;
+    }
     auto& s = series[p.point.variant];
     s.x.push_back(std::log2(static_cast<double>(p.point.batch)));
     s.y.push_back(L10(p.latency.median_ms));
@@ -224,8 +231,13 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
   Page page(path, 1100, 650);
   std::vector<std::pair<double, std::string>> ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
+  // The bars' label states their real coverage: below 6 runs they are [min, max], not a 95 % interval.
+  const std::string bars =
+      !BelowNominalCi(min_level) ? "bars: 95 % CI of median"
+      : min_level > 0            ? fmt::format("bars: {} CI, k = {}", FormatCiLevel(min_level), min_level_n)
+                                 : fmt::format("no CI, k = {}", min_level_n);
   DrawAxes(xr.Padded(0.06), yr.Padded(0.08), false, true, "batch size (samples per run)",
-           "latency per run (ms, log; bars: 95 % CI of median)", *title, ticks);
+           "latency per run (ms, log; " + bars + ")", *title, ticks);
   std::vector<LegendItem> legend;
   int i = 0;
   for (const auto& v : variants) {
@@ -336,15 +348,21 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
 
 bool SpeedupPlot(const LabStudy& study, const std::string& path, std::string* title) {
   const std::string base = BaselineVariant(study);
-  const std::int64_t size0 = FirstOf(study.config, "input_size", 0);
+  std::map<std::string, std::int64_t> size0;  // model → its first input size
+  for (const auto& m : StudyModels(study)) {
+    const auto sizes = ModelInputSizes(study, m);
+    size0[m] = sizes.empty() ? 0 : sizes.front();
+  }
+  std::set<std::int64_t> shown_sizes;
   std::map<std::string, std::vector<const PointResult*>> series;
   std::set<std::int64_t> batches, threads;
   for (const auto& p : study.points)
-    if (p.ok && p.has_speedup && p.point.variant != base && p.point.input_size == size0) threads.insert(p.point.threads);
+    if (p.ok && p.has_speedup && p.point.variant != base && p.point.input_size == size0[p.point.model]) threads.insert(p.point.threads);
   Range xr, yr;
   yr.Add(1.0);
   for (const auto& p : study.points) {
-    if (!p.ok || !p.has_speedup || p.point.variant == base || p.point.input_size != size0) continue;
+    if (!p.ok || !p.has_speedup || p.point.variant == base || p.point.input_size != size0[p.point.model]) continue;
+    shown_sizes.insert(p.point.input_size);
     std::string key = p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "");
     series[key].push_back(&p);
     batches.insert(p.point.batch);
@@ -352,7 +370,9 @@ bool SpeedupPlot(const LabStudy& study, const std::string& path, std::string* ti
     yr.Add(p.speedup);
   }
   if (series.empty()) return false;
-  *title = fmt::format("speedup vs {} over batch size ({}px input; > 1 = faster)", base, size0);
+  std::string size_text;
+  for (auto v : shown_sizes) size_text += (size_text.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + "px" : std::string("own size"));
+  *title = fmt::format("speedup vs {} over batch size ({} input; > 1 = faster)", base, size_text);
   Page page(path, 1100, 650);
   std::vector<std::pair<double, std::string>> ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));

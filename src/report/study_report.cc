@@ -53,7 +53,7 @@ std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.
 const std::vector<std::string>& StudyCsvColumns() {
   static const std::vector<std::string> k = {
       "model", "variant", "batch", "input_size", "threads", "status", "n", "mean_ms", "std_ms", "median_ms", "ci95_low_ms",
-      "ci95_high_ms", "min_ms", "max_ms", "p90_ms", "cv", "throughput_samples_per_s", "session_create_ms", "first_run_ms",
+      "ci95_high_ms", "median_ci_level", "min_ms", "max_ms", "p90_ms", "cv", "throughput_samples_per_s", "session_create_ms", "first_run_ms",
       "peak_rss_bytes", "macs", "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high", "file_size_bytes",
       "top1", "error"};
   return k;
@@ -71,7 +71,7 @@ std::string StudyCsv(const LabStudy& study) {
                                     std::to_string(p.point.input_size), std::to_string(p.point.threads), p.ok ? "ok" : "failed"};
     if (p.ok) {
       const auto& l = p.latency;
-      for (double v : {static_cast<double>(l.n), l.mean_ms, l.std_ms, l.median_ms, l.ci95_low_ms, l.ci95_high_ms, l.min_ms,
+      for (double v : {static_cast<double>(l.n), l.mean_ms, l.std_ms, l.median_ms, l.ci95_low_ms, l.ci95_high_ms, l.median_ci_level, l.min_ms,
                        l.max_ms, l.p90_ms, l.cv, p.throughput_samples_per_s, p.session_create_ms, p.first_run_ms,
                        static_cast<double>(p.peak_rss_bytes), static_cast<double>(p.macs), p.achieved_macs_per_s})
         row.push_back(Num(v));
@@ -83,7 +83,7 @@ std::string StudyCsv(const LabStudy& study) {
         row.insert(row.end(), 3, "");
       }
     } else {
-      row.insert(row.end(), 19, "");
+      row.insert(row.end(), 20, "");
     }
     row.push_back(rec && rec->ok ? std::to_string(rec->file_size_bytes) : "");
     row.push_back(acc && acc->ok ? Num(acc->top1) : "");
@@ -115,7 +115,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   const std::int64_t measured = static_cast<std::int64_t>(study.points.size());
   md += fmt::format("**The study took {}**", Duration(study.duration_s));
   if (study.total_duration_s > study.duration_s + 0.05)
-    md += fmt::format(" in this run ({} in total, earlier interrupted runs included)", Duration(study.total_duration_s));
+    md += fmt::format(" in this run ({} in total with the earlier runs of this study)", Duration(study.total_duration_s));
   md += fmt::format(": {} of {} planned point(s) recorded, {} failed.", measured, study.planned_points, study.FailedPoints());
   if (study.interrupted) md += " **The run was interrupted (Ctrl-C): these results are partial; `qbench lab --resume` measures the rest.**";
   md += "\n\n";
@@ -125,10 +125,32 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       for (const auto& v : cfg[key]) s += (s.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
     return s;
   };
-  md += fmt::format("Sweep: models {}; variants {} (baseline: {}); batch {}; input size {} px; threads {}. "
+  // Input sizes: the configured ones, and each model measured at another size (its file fixes it).
+  std::string sizes = list("input_size") + " px";
+  std::vector<std::string> own;
+  bool any_configured = false;  // some model was swept over the configured sizes
+  const auto configured = cfg.is_object() && cfg.contains("input_size") && cfg["input_size"].is_array()
+                              ? cfg["input_size"].get<std::vector<std::int64_t>>()
+                              : std::vector<std::int64_t>{};
+  for (const auto& m : models) {
+    const auto used = ModelInputSizes(study, m);
+    if (used == configured || used.empty()) {
+      any_configured = true;
+      continue;
+    }
+    std::string u;
+    for (auto v : used) u += (u.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + " px" : std::string("its own shape"));
+    own.push_back(m + " at " + u + " (fixed by its model file)");
+  }
+  if (!own.empty()) {
+    std::string o;
+    for (const auto& x : own) o += (o.empty() ? "" : "; ") + x;
+    sizes = any_configured ? sizes + " for models with dynamic H/W; " + o : o;
+  }
+  md += fmt::format("Sweep: models {}; variants {} (baseline: {}); batch {}; input size {}; threads {}. "
                     "Each point: {} warm-up run(s), then k = {} timed runs; the variants of a point are timed interleaved "
                     "(one run of each in turn) on identical inputs.\n\n",
-                    list("models"), list("variants"), base, list("batch"), list("input_size"), list("threads"),
+                    list("models"), list("variants"), base, list("batch"), sizes, list("threads"),
                     cfg.value("warmup_runs", 0), cfg.value("repetitions", 0));
 
   // Observations.
@@ -147,7 +169,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, r.variant, r.original_bits,
-                      r.weight_precision, r.activation_precision, ops.empty() ? "—" : ops, Pct(r.int8_mac_share),
+                      r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops, Pct(r.int8_mac_share),
                       r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                       r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
                       r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
@@ -162,12 +184,24 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
 
   // Latency tables.
   md += "## Latency\n\n";
-  md += "Per run (one batch). mean ± std over the timed runs; median with its 95 % confidence interval (order statistics, "
-        "distribution-free); speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired "
-        "bootstrap 95 % CI. Peak RSS is process-wide.\n\n";
+  double min_level = 1.0;
+  std::int64_t min_level_n = 0;
+  for (const auto& p : study.points)
+    if (p.ok && p.latency.median_ci_level < min_level) {
+      min_level = p.latency.median_ci_level;
+      min_level_n = p.latency.n;
+    }
+  md += "Per run (one batch). mean ± std over the timed runs; median with its confidence interval (order statistics, "
+        "distribution-free, docs/statistics.md): 95 % (or more) once a point has at least 6 timed runs";
+  if (BelowNominalCi(min_level))
+    md += fmt::format("; **with fewer runs the interval is the [min, max] of the runs and covers the median with a smaller "
+                      "probability, shown in the cell** (here as low as {} with n = {}: use --repetitions >= 6 for 95 %)",
+                      min_level > 0 ? FormatCiLevel(min_level) : std::string("0 %"), min_level_n);
+  md += "; speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired bootstrap 95 % CI. "
+        "Peak RSS is process-wide.\n\n";
   for (const auto& m : models) {
     md += "### " + m + "\n\n";
-    md += "| variant | batch | input | threads | mean ± std | median [95 % CI] | throughput | speedup vs " + base +
+    md += "| variant | batch | input | threads | mean ± std | median [CI] | throughput | speedup vs " + base +
           " [95 % CI] | session create | peak RSS |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& p : study.points) {
@@ -177,9 +211,9 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                           p.point.threads, MdEscape(p.error.substr(0, 200)));
         continue;
       }
-      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} [{}, {}] | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", p.point.variant,
+      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", p.point.variant,
                         p.point.batch, p.point.input_size, p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
-                        FormatMs(p.latency.median_ms), FormatMs(p.latency.ci95_low_ms), FormatMs(p.latency.ci95_high_ms),
+                        FormatMs(p.latency.median_ms), FormatMedianCi(p.latency),
                         p.throughput_samples_per_s,
                         p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
                                                     FormatRatio(p.speedup_ci95_high))
@@ -284,7 +318,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         "figure. Sessions are created without spin-waiting so an idle one does not steal a core.\n"
         "- Inputs: seeded random data (normal(0,1) for float inputs), the same bytes for every variant of a point.\n"
         "- MACs: multiply-accumulates of Conv/Gemm/MatMul from ONNX shape inference (see `qbench inspect`).\n"
-        "- Raw data: `results.jsonl` (one record per line, written as measured), `results.json`, `results.csv`.\n";
+        "- Statistics: median by linear interpolation between closest ranks; its interval from order statistics (Conover "
+        "1999), whose exact coverage is `median_ci_level` in the results files; speedup intervals by a paired percentile "
+        "bootstrap over the interleaved rounds. Definitions and sources: docs/statistics.md.\n"
+        "- Raw data: `results.jsonl` (one record per line, written as measured; with --resume also earlier runs' records, "
+        "settings and warnings), `results.json`, `results.csv`.\n";
   return md;
 }
 

@@ -1,7 +1,15 @@
+// OrtRunner: an ONNX Runtime session; the execution-provider checks and probe.
+#include <fcntl.h>
 #include <onnxruntime_cxx_api.h>
+#include <unistd.h>
+
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include "qbench/core/error.h"
@@ -70,6 +78,164 @@ std::vector<std::string> AvailableExecutionProviders() {
   return out;
 }
 
+namespace {
+
+// Appends provider `short_name` with its default options, through the entry point that provider
+// needs: CUDA, TensorRT and oneDNN have their own (the generic AppendExecutionProvider rejects them
+// with a list of unrelated providers), the rest go through the generic one. Throws Ort::Exception.
+void AppendProvider(Ort::SessionOptions& opts, const std::string& short_name) {
+  GlobalEnv();  // ORT's default logger must exist before a provider is appended (WebGPU needs it)
+  const OrtApi& api = Ort::GetApi();
+  if (short_name == "cuda") {
+    OrtCUDAProviderOptionsV2* o = nullptr;
+    Ort::ThrowOnError(api.CreateCUDAProviderOptions(&o));
+    std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(api.ReleaseCUDAProviderOptions)> guard(
+        o, api.ReleaseCUDAProviderOptions);
+    opts.AppendExecutionProvider_CUDA_V2(*o);
+  } else if (short_name == "tensorrt") {
+    OrtTensorRTProviderOptionsV2* o = nullptr;
+    Ort::ThrowOnError(api.CreateTensorRTProviderOptions(&o));
+    std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(api.ReleaseTensorRTProviderOptions)> guard(
+        o, api.ReleaseTensorRTProviderOptions);
+    opts.AppendExecutionProvider_TensorRT_V2(*o);
+  } else if (short_name == "dnnl") {
+    OrtDnnlProviderOptions* o = nullptr;
+    Ort::ThrowOnError(api.CreateDnnlProviderOptions(&o));
+    std::unique_ptr<OrtDnnlProviderOptions, decltype(api.ReleaseDnnlProviderOptions)> guard(
+        o, api.ReleaseDnnlProviderOptions);
+    opts.AppendExecutionProvider_Dnnl(*o);
+  } else if (short_name == "openvino") {
+    opts.AppendExecutionProvider_OpenVINO_V2({});
+  } else {
+    std::string ort_name = short_name;
+    for (const auto& p : kProviders)
+      if (short_name == p.short_name) ort_name = p.ort_name;
+    opts.AppendExecutionProvider(ort_name, {});
+  }
+}
+
+// A one-line reason from an ORT message, without ORT's source location and function signature:
+//  "/src/x.cc:1 Sig() [ONNXRuntimeError] : 1 : FAIL : text" → "text";
+//  "/src/x.cc:1 Sig()::<lambda()> cond was false. text"   → "text";
+//  "/src/x.cc:1 static T& Sig() text"                     → "text".
+// First line only, at most 200 characters.
+std::string ShortReason(std::string m) {
+  const std::string tag = "[ONNXRuntimeError] : ";
+  const std::string was_false = " was false. ";
+  if (const auto pos = m.rfind(tag); pos != std::string::npos) {
+    m = m.substr(pos + tag.size());
+    for (int k = 0; k < 2; ++k) {  // "1 : FAIL : text": skip the status number and its name
+      const auto sep = m.find(" : ");
+      if (sep != std::string::npos && sep < 24) m = m.substr(sep + 3);
+    }
+  } else if (const auto wf = m.find(was_false); wf != std::string::npos) {
+    m = m.substr(wf + was_false.size());
+  } else if (!m.empty() && m[0] == '/') {
+    const auto sig = m.find(") ");
+    if (sig != std::string::npos) m = m.substr(sig + 2);
+  }
+  const auto nl = m.find('\n');
+  if (nl != std::string::npos) m = m.substr(0, nl);
+  while (!m.empty() && (m.back() == ' ' || m.back() == '.')) m.pop_back();
+  if (m.size() > 200) m = m.substr(0, 197) + "...";
+  return m;
+}
+
+// The smallest model ORT accepts: y = Identity(x), float [1], opset 13. Serialized once.
+const std::string& ProbeModelBytes() {
+  static const std::string bytes = [] {
+    onnx::ModelProto m;
+    m.set_ir_version(7);
+    m.add_opset_import()->set_version(13);
+    auto* g = m.mutable_graph();
+    g->set_name("qbench_provider_probe");
+    auto* node = g->add_node();
+    node->set_op_type("Identity");
+    node->add_input("x");
+    node->add_output("y");
+    auto declare = [](onnx::ValueInfoProto* vi, const char* name) {
+      vi->set_name(name);
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(onnx::TensorProto::FLOAT);
+      tt->mutable_shape()->add_dim()->set_dim_value(1);
+    };
+    declare(g->add_input(), "x");
+    declare(g->add_output(), "y");
+    return m.SerializeAsString();
+  }();
+  return bytes;
+}
+
+struct ProviderProbe {
+  std::vector<std::string> usable;              // "cpu" first
+  std::map<std::string, std::string> failures;  // compiled in but unusable: provider → short reason
+};
+
+// Tries every compiled-in provider once (lazily, on the first request for a non-CPU provider):
+// append it and create a session for ProbeModelBytes(). Cached for the process.
+const ProviderProbe& ProbeProviders() {
+  static std::once_flag once;
+  static ProviderProbe probe;
+  std::call_once(once, [] {
+    probe.usable.push_back("cpu");
+    const std::string& bytes = ProbeModelBytes();
+    // A failed probe is expected and its reason kept: keep ORT from logging it as an error, and the
+    // libraries behind a provider (Dawn for WebGPU: "Couldn't load Vulkan") from printing to stderr.
+    // stderr is muted only for the probe, once per process; qbench itself logs nothing meanwhile.
+    struct Quiet {
+      int saved_stderr = -1;
+      Quiet() {
+        GlobalEnv().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_FATAL);
+        std::fflush(stderr);
+        saved_stderr = ::dup(STDERR_FILENO);
+        const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (saved_stderr >= 0 && devnull >= 0) ::dup2(devnull, STDERR_FILENO);
+        if (devnull >= 0) ::close(devnull);
+      }
+      ~Quiet() {
+        std::fflush(stderr);
+        if (saved_stderr >= 0) {
+          ::dup2(saved_stderr, STDERR_FILENO);
+          ::close(saved_stderr);
+        }
+        GlobalEnv().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_ERROR);
+      }
+    } quiet;
+    for (const auto& p : AvailableExecutionProviders()) {
+      if (p == "cpu") continue;
+      try {
+        Ort::SessionOptions opts;
+        AppendProvider(opts, p);
+        Ort::Session session(GlobalEnv(), bytes.data(), bytes.size(), opts);
+        probe.usable.push_back(p);
+      } catch (const std::exception& e) {
+        probe.failures[p] = ShortReason(e.what());
+      }
+    }
+  });
+  return probe;
+}
+
+}  // namespace
+
+std::vector<std::string> UsableExecutionProviders() { return ProbeProviders().usable; }
+
+void CheckExecutionProvider(const std::string& provider) {
+  if (provider == "cpu") return;  // always there; no probe
+  const auto available = AvailableExecutionProviders();
+  const ProviderProbe& probe = ProbeProviders();
+  const std::string usable = JoinNames(probe.usable);
+  if (std::find(available.begin(), available.end(), provider) == available.end())
+    throw Error(ErrorCode::kInvalidArgument, "execution provider '" + provider +
+                                                 "' is not compiled into this ONNX Runtime (" + OrtVersion() +
+                                                 "); usable: " + usable + " (compiled in: " + JoinNames(available) + ")");
+  const auto failure = probe.failures.find(provider);
+  if (failure != probe.failures.end())
+    throw Error(ErrorCode::kInvalidArgument, "execution provider '" + provider +
+                                                 "' is compiled into this ONNX Runtime but cannot be enabled here (" +
+                                                 failure->second + "); usable: " + usable);
+}
+
 std::string OrtVersion() { return Ort::GetVersionString(); }
 
 struct OrtRunner::Impl {
@@ -121,18 +287,15 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
   opts.AddConfigEntry("session.inter_op.allow_spinning", config.allow_spinning ? "1" : "0");
   if (!config.optimized_model_path.empty()) opts.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
 
-  const auto available = AvailableExecutionProviders();
-  if (std::find(available.begin(), available.end(), config.execution_provider) == available.end())
-    throw Error(ErrorCode::kInvalidArgument, "execution provider '" + config.execution_provider +
-                                                 "' is not in this build of ONNX Runtime; available: " + JoinNames(available));
+  CheckExecutionProvider(config.execution_provider);
   if (config.execution_provider != "cpu") {
-    std::string ort_name;
-    for (const auto& p : kProviders)
-      if (config.execution_provider == p.short_name) ort_name = p.ort_name;
     try {
-      opts.AppendExecutionProvider(ort_name.empty() ? config.execution_provider : ort_name, {});
-    } catch (const Ort::Exception& e) {
-      throw Error(ErrorCode::kUnsupported, "cannot enable execution provider '" + config.execution_provider + "': " + e.what());
+      AppendProvider(opts, config.execution_provider);
+    } catch (const Ort::Exception& e) {  // the probe passed, so this is unexpected; same wording
+      throw Error(ErrorCode::kInvalidArgument, "execution provider '" + config.execution_provider +
+                                                   "' is compiled into this ONNX Runtime but cannot be enabled here (" +
+                                                   ShortReason(e.what()) + "); usable: " +
+                                                   JoinNames(UsableExecutionProviders()));
     }
   }
 

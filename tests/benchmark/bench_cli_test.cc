@@ -127,6 +127,7 @@ TEST(BenchCli, FixedBatchModelSkipsBatch8WithReason) {
   EXPECT_EQ(Count(r.err, "flatten_reshape"), 1) << r.err;
   const auto j = nlohmann::json::parse(Slurp(dir + "/r.json"));
   ASSERT_EQ(j["results"].size(), 2u);
+  EXPECT_EQ(j["results"][0]["model"], "c11_fixed_batch");  // model.onnx is named by its folder
   EXPECT_EQ(j["results"][0]["batch"], 1);
   EXPECT_EQ(j["results"][0]["status"], "measured");
   EXPECT_EQ(j["results"][0]["latency_ms"].size(), 3u);
@@ -168,6 +169,18 @@ TEST(BenchCli, BadInputIsOneErrorLine) {
       {"--repetitions 0", 2, "--repetitions"},
       {"--graph-optimization max", 2, "extended"},
       {"--json /nonexistent-dir/r.json", 2, "/nonexistent-dir"},
+      {"--csv /nonexistent-dir/r.csv", 2, "--csv '/nonexistent-dir/r.csv': folder '/nonexistent-dir' does not exist"},
+      // Empty lists and items are refused, not read as "unset" or skipped.
+      {"--batch ''", 2, "--batch is empty"},
+      {"--batch 1,,2", 2, "--batch '1,,2' has an empty item"},
+      {"--batch 1,2,", 2, "--batch '1,2,' has an empty item"},
+      // An empty number is "empty", not "0 is out of range"; a negative seed is not wrapped to 2^64 - 1.
+      {"--repetitions ''", 2, "--repetitions: the value is empty; expected a number"},
+      {"--warmup-runs abc", 2, "--warmup-runs: 'abc' is not a number"},
+      {"--seed -1", 2, "--seed: -1 is negative"},
+      {"--seed=-1", 2, "--seed: -1 is negative"},
+      {"--intra-op-threads -2", 2, "--intra-op-threads: -2 is negative"},
+      {"--provider nope", 2, "usable: cpu"},
   };
   for (const auto& c : cases) {
     const auto r = RunCommand(CliPath() + " bench " + model + " " + c.args);
@@ -179,6 +192,55 @@ TEST(BenchCli, BadInputIsOneErrorLine) {
   const auto missing = RunCommand(CliPath() + " bench /nonexistent/model.onnx");
   EXPECT_EQ(missing.exit_code, 1) << missing.err;
   EXPECT_EQ(Count(missing.err, "qbench: error:"), 1) << missing.err;
+  // Output paths are checked before the models are loaded: the --json error wins over the model's.
+  const auto both = RunCommand(CliPath() + " bench /nonexistent/model.onnx --json /nonexistent-dir/r.json");
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_NE(both.err.find("--json"), std::string::npos) << both.err;
+  const auto zoo = RunCommand(CliPath() + " bench zoo:resnet19");
+  EXPECT_EQ(zoo.exit_code, 2) << zoo.err;
+  EXPECT_NE(zoo.err.find("unknown zoo model 'resnet19'"), std::string::npos) << zoo.err;
+}
+
+// zoo:squeezenet1_1 (224x224) against the fmnist SqueezeNet file (32x32): both are named
+// "squeezenet1_1", so the file's row takes its folder ("fmnist/squeezenet1_1"); their inputs differ,
+// so there is no speedup (a 224 px vs 32 px latency ratio is not one): "n/a (inputs differ)" in the
+// table, null plus the reason in JSON. With 3 runs the median CI is [min, max] at 75 %: the table
+// says so instead of "95% CI", the CSV carries median_ci_level 0.75, and a warning suggests
+// --repetitions 6 or more.
+TEST(BenchCli, DifferentInputsGetDistinctNamesAndNoSpeedup) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  const std::string dir = TempDir();
+  const auto r = RunCommand(CliPath() + " bench zoo:squeezenet1_1 " + model + kFast + " --json " + dir +
+                            "/r.json --csv " + dir + "/r.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(Slurp(dir + "/r.json"));
+  ASSERT_EQ(j["results"].size(), 2u);
+  EXPECT_EQ(j["results"][0]["model"], "squeezenet1_1");
+  EXPECT_EQ(j["results"][1]["model"], "fmnist/squeezenet1_1");
+  EXPECT_EQ(j["results"][0]["inputs"][0]["shape"], nlohmann::json({1, 3, 224, 224}));
+  EXPECT_EQ(j["results"][1]["inputs"][0]["shape"], nlohmann::json({1, 3, 32, 32}));
+  EXPECT_TRUE(j["results"][1]["speedup_vs_first"].is_null());
+  EXPECT_EQ(j["results"][1]["speedup_unavailable"], "inputs differ");
+  EXPECT_DOUBLE_EQ(j["results"][0]["statistics"]["median_ci_level"].get<double>(), 0.75);
+
+  EXPECT_NE(r.out.find("fmnist/squeezenet1_1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("n/a (inputs differ)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("x ["), std::string::npos) << "no speedup ratio may be printed\n" << r.out;
+  EXPECT_EQ(r.out.find("95% CI ms"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("median CI ms, level"), std::string::npos) << r.out;
+  EXPECT_EQ(Count(r.out, "] 75%"), 2) << r.out;
+  EXPECT_NE(r.err.find("with 3 timed runs the median's interval [min, max] has a confidence level of only 75 %"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("use --repetitions 6 or more [low_ci_level]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no speedup is given"), std::string::npos) << r.err;
+
+  const auto csv = ParseCsv(Slurp(dir + "/r.csv"));
+  ASSERT_EQ(csv.size(), 3u);
+  const auto level = std::find(csv[0].begin(), csv[0].end(), "median_ci_level") - csv[0].begin();
+  ASSERT_LT(static_cast<size_t>(level), csv[0].size());
+  EXPECT_EQ(csv[1][level], "0.75");
+  EXPECT_EQ(csv[2].back(), "no speedup vs squeezenet1_1: inputs differ");
 }
 
 }  // namespace

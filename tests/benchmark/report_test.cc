@@ -47,13 +47,13 @@ TEST(BenchReport, CsvHasOneSchemaAndQuotes) {
   std::string expected;
   for (const auto& c : BenchColumns()) expected += (expected.empty() ? "" : ",") + c;
   EXPECT_EQ(header, expected);
-  // fp32 row: n 3, mean 3, median 3, CI [min, max] = [2, 4] (n < 6).
-  EXPECT_NE(csv.find("fp32,2,data=2x3,measured,3,3,1,3,2,4,2,4,"), std::string::npos) << csv;
+  // fp32 row: n 3, mean 3, median 3, CI [min, max] = [2, 4] (n < 6) at level 1 − 2/2³ = 0.75.
+  EXPECT_NE(csv.find("fp32,2,data=2x3,measured,3,3,1,3,2,4,0.75,2,4,"), std::string::npos) << csv;
   // int8 row: stddev and CV empty (NaN), speedup 3 [2.5, 3.5].
   EXPECT_NE(csv.find("int8,2,data=2x3,measured,1,1,,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",3,2.5,3.5,speedup vs fp32"), std::string::npos) << csv;
   // Skipped: no numbers at all, the reason quoted with doubled quotes.
-  EXPECT_NE(csv.find("fixed,8,,skipped,,,,,,,,,,,,,,,,,,,,,\"input \"\"input\"\" dim 0 is fixed to 1, node flatten_reshape\""),
+  EXPECT_NE(csv.find("fixed,8,,skipped,,,,,,,,,,,,,,,,,,,,,,\"input \"\"input\"\" dim 0 is fixed to 1, node flatten_reshape\""),
             std::string::npos)
       << csv;
 }
@@ -82,6 +82,50 @@ TEST(BenchReport, MarkdownAndTableShowTheSameRows) {
   EXPECT_NE(table.find("Skipped fixed batch 8: input \"input\" dim 0 is fixed to 1, node flatten_reshape"),
             std::string::npos)
       << table;
+}
+
+// n = 3 gives [min, max] at 75 %, n = 1 at 0 %: the table says so in its header and cells instead of
+// "95% CI"; CSV and Markdown carry median_ci_level. With n = 10 every CI is ≥ 95 %: the plain header.
+TEST(BenchReport, MedianCiLevelShownWhenBelow95) {
+  const BenchReport r = HandReport();
+  const std::string table = FormatBenchTable(r);
+  EXPECT_EQ(table.find("95% CI ms"), std::string::npos) << table;
+  EXPECT_NE(table.find("median CI ms, level"), std::string::npos) << table;
+  EXPECT_NE(table.find("[2.000, 4.000] 75%"), std::string::npos) << table;
+  EXPECT_NE(table.find("[1.000, 1.000] 0%"), std::string::npos) << table;
+  EXPECT_NE(table.find("below 6 runs it is [min, max]"), std::string::npos) << table;
+  const std::string md = BenchReportMarkdown(r);
+  EXPECT_NE(md.find(" median_ci_level |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 2.000 | 4.000 | 75.0% | 2.000 |"), std::string::npos) << md;
+  const auto j = nlohmann::json::parse(BenchReportJson(r));
+  EXPECT_DOUBLE_EQ(j["results"][0]["statistics"]["median_ci_level"].get<double>(), 0.75);
+
+  BenchReport ten = r;
+  ten.points.resize(1);
+  ten.points[0].measurement.latency_ms = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  ten.points[0].measurement.statistics = ComputeStatistics(ten.points[0].measurement.latency_ms);
+  const std::string plain = FormatBenchTable(ten);
+  EXPECT_NE(plain.find("95% CI ms"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("[2.000, 9.000]  5.500 ±"), std::string::npos) << plain;  // x(2), x(9); no level
+  EXPECT_EQ(plain.find("level"), std::string::npos) << plain;
+}
+
+// A candidate whose inputs differ from the baseline's gets no speedup anywhere: "n/a (...)" in the
+// table, null plus the reason in JSON, empty ratio columns and the reason in the CSV note.
+TEST(BenchReport, NoSpeedupWhenInputsDiffer) {
+  BenchReport r = HandReport();
+  BenchPoint& b = r.points[1];
+  b.has_speedup = false;
+  b.speedup_unavailable = "inputs differ";
+  const std::string table = FormatBenchTable(r);
+  EXPECT_NE(table.find("n/a (inputs differ)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("3.000x"), std::string::npos) << table;
+  const auto j = nlohmann::json::parse(BenchReportJson(r));
+  EXPECT_TRUE(j["results"][1]["speedup_vs_first"].is_null());
+  EXPECT_EQ(j["results"][1]["speedup_unavailable"], "inputs differ");
+  EXPECT_FALSE(j["results"][0].contains("speedup_unavailable"));
+  const std::string csv = BenchReportCsv(r);
+  EXPECT_NE(csv.find(",,,,no speedup vs fp32: inputs differ\n"), std::string::npos) << csv;
 }
 
 TEST(Environment, ParsesIsaFlagsForX86AndArm) {
@@ -135,10 +179,24 @@ TEST(Environment, Warnings) {
   m.statistics = ComputeStatistics(m.latency_ms);
   WarningList mw;
   AddMeasurementWarnings(m, "m batch 1", 0.05, &mw);
-  ASSERT_EQ(mw.items().size(), 2u);
+  ASSERT_EQ(mw.items().size(), 3u);
   EXPECT_EQ(mw.items()[0].code, "high_cv");
-  EXPECT_EQ(mw.items()[1].code, "few_samples_p99");
-  EXPECT_NE(mw.items()[1].message.find("m batch 1"), std::string::npos);
+  // n = 5: [min, max] covers 1 − 2/2⁵ = 93.75 % of the time, below 95 %.
+  EXPECT_EQ(mw.items()[1].code, "low_ci_level");
+  EXPECT_NE(mw.items()[1].message.find("m batch 1: with 5 timed runs"), std::string::npos) << mw.items()[1].message;
+  EXPECT_NE(mw.items()[1].message.find("93.8 %"), std::string::npos) << mw.items()[1].message;
+  EXPECT_NE(mw.items()[1].message.find("--repetitions 6 or more"), std::string::npos) << mw.items()[1].message;
+  EXPECT_EQ(mw.items()[2].code, "few_samples_p99");
+  EXPECT_NE(mw.items()[2].message.find("m batch 1"), std::string::npos);
+
+  // n = 6 reaches 95 % (1 − 2/2⁶ = 96.9 %): no low_ci_level.
+  Measurement six;
+  six.latency_ms = {1, 1, 1, 1, 1, 1};
+  six.statistics = ComputeStatistics(six.latency_ms);
+  WarningList sw;
+  AddMeasurementWarnings(six, "six", 0.05, &sw);
+  for (const auto& w : sw.items()) EXPECT_NE(w.code, "low_ci_level") << w.message;
+  EXPECT_EQ(sw.items().size(), 1u);  // few_samples_p99 only
 }
 
 }  // namespace

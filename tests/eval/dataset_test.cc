@@ -178,5 +178,46 @@ TEST(OpenDataset, NpyFileAndFolder) {
   EXPECT_EQ(f.label, -1);
 }
 
+// One label per sample: 3 or 5 labels for 4 samples is an error naming both counts (it was
+// accepted when there were more labels than samples).
+TEST(OpenDataset, NpyLabelCountMustEqualSampleCount) {
+  const std::string dir = testing::TempDir();
+  WriteNpy(dir + "/x.npy", HostTensor::Zeros(DType::kFloat32, {4, 2}));
+  for (const std::int64_t n : {3, 5}) {
+    WriteNpy(dir + "/l.npy", HostTensor::Zeros(DType::kInt64, {n}));
+    DatasetSpec spec;
+    spec.path = dir + "/x.npy";
+    spec.labels = dir + "/l.npy";
+    try {
+      OpenDataset(spec);
+      ADD_FAILURE() << n << " labels accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+      EXPECT_NE(std::string(e.what()).find("has " + std::to_string(n) + " labels but the npy dataset '" + dir +
+                                           "/x.npy' has 4 samples"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// A labels CSV with its header only is an empty dataset, said so with the file's name (it used to
+// surface later as "no sample could be decoded (0 skipped)").
+TEST(OpenDataset, HeaderOnlyLabelsCsvIsEmpty) {
+  const std::string dir = testing::TempDir();
+  WriteFileAtomic(dir + "/labels.csv", "file,class_index\n\n");
+  DatasetSpec spec;
+  spec.path = dir;
+  try {
+    OpenDataset(spec);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("the dataset is empty: labels file '" + dir + "/labels.csv'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace qbench

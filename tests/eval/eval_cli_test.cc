@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/fs.h"
+#include "qbench/core/npy.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -37,6 +38,9 @@ TEST(EvalCli, FashionMnistJson) {
   EXPECT_DOUBLE_EQ(j["kl"].get<double>(), 0.0);
   EXPECT_TRUE(j["sqnr_db"].is_null());
   EXPECT_NEAR(j["cosine"].get<double>(), 1.0, 1e-12);
+  // 100 labelled samples: the small_eval_set warning, with the one prefix of src/core/log.cc.
+  EXPECT_NE(r.err.find("[qbench] warning: top-1 rests on 100 labelled samples"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("qbench: warning:"), std::string::npos) << r.err;
 }
 
 TEST(EvalCli, ExitCodes) {
@@ -53,6 +57,74 @@ TEST(EvalCli, ExitCodes) {
                                       " --preset imagenet --limit 2");
   EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_NE(mismatch.err.find("[3,224,224]"), std::string::npos) << mismatch.err;
+}
+
+// Usage errors of eval and sensitivity: exit 2, one line naming the flag, before any work. The
+// --json folder is checked before the dataset is opened: with a missing dataset too, --json is reported.
+TEST(EvalCli, UsageErrorsBeforeAnyWork) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
+  const std::string eval = testing::CliPath() + " eval " + model + " --dataset " + data + " --limit 4 ";
+  const std::string sens = testing::CliPath() + " sensitivity " + model + " --dataset " + data + " --limit 4 ";
+  const std::pair<std::string, std::string> cases[] = {
+      {testing::CliPath() + " eval " + model + " --dataset /nonexistent/data --json /nonexistent_qbench/e.json",
+       "--json '/nonexistent_qbench/e.json': folder '/nonexistent_qbench' does not exist"},
+      {eval + "--json " + testing::TempDir(), "is a directory"},
+      {sens + "--json /nonexistent_qbench/s.json", "--json '/nonexistent_qbench/s.json'"},
+      {eval + "--crop -5", "--crop: -5 is negative"},
+      {eval + "--crop=-5", "--crop: -5 is negative"},
+      {eval + "--pad -1", "--pad: -1 is negative"},
+      {eval + "--resize 0x0", "--resize '0x0': width and height must be whole numbers of pixels >= 1"},
+      {eval + "--resize -5", "--resize '-5'"},
+      {eval + "--channels 2", "--channels"},
+      {eval + "--limit -1", "--limit: -1 is negative"},
+      {eval + "--batch -1", "--batch: -1 is negative"},
+      {eval + "--batch ''", "--batch: the value is empty"},
+      {eval + "--provider nope", "--provider: execution provider 'nope' is not compiled into this ONNX Runtime"},
+      {sens + "--calibration-size -3", "--calibration-size: -3 is negative"},
+      {sens + "--max-drop -1", "--max-drop: -1 is negative"},
+      {testing::CliPath() + " eval zoo:resnet19 --dataset " + data, "unknown zoo model 'resnet19'"},
+  };
+  for (const auto& [cmd, needle] : cases) {
+    const auto r = testing::RunCommand(cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("qbench: error: ", 0), 0u) << cmd << "\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << cmd << "\n" << r.out;
+  }
+}
+
+// A bad .npy dataset is a bad input file: exit 1 in eval and in sensitivity alike (before any
+// quantization), whether the file is in Fortran order, holds another dtype or another shape, or its
+// labels do not match the samples in number. A labels CSV with only a header is an empty dataset.
+TEST(EvalCli, BadNpyDatasetsExit1Everywhere) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");  // float32 [?,3,32,32]
+  const std::string dir = testing::TempDir();
+  WriteNpy(dir + "/good.npy", HostTensor::Zeros(DType::kFloat32, {4, 3, 32, 32}));
+  WriteNpy(dir + "/int64.npy", HostTensor::Zeros(DType::kInt64, {4, 3, 32, 32}));
+  WriteNpy(dir + "/shape.npy", HostTensor::Zeros(DType::kFloat32, {4, 3, 28, 28}));
+  std::string fortran = SerializeNpy(HostTensor::Zeros(DType::kFloat32, {4, 3, 32, 32}));
+  fortran.replace(fortran.find("False"), 5, "True ");
+  WriteFileAtomic(dir + "/fortran.npy", fortran);
+  WriteNpy(dir + "/labels5.npy", HostTensor::Zeros(DType::kInt64, {5}));
+  WriteFileAtomic(dir + "/header_only.csv", "file,class_index\n");
+  const std::pair<std::string, std::string> datasets[] = {
+      {"fortran.npy", "Fortran order"},
+      {"int64.npy", "is float32 but the dataset gives int64 samples"},
+      {"shape.npy", "npy sample '0' has shape [3,28,28] but the model input 'input' expects [?,3,32,32]"},
+      {"good.npy --labels " + dir + "/labels5.npy", "has 5 labels but the npy dataset"},
+      {"header_only.csv", "the dataset is empty: labels file '" + dir + "/header_only.csv' has a header but no rows"},
+  };
+  for (const std::string cmd : {"eval", "sensitivity"}) {
+    const std::string extra = cmd == "sensitivity" ? " --calibration-size 4" : "";
+    for (const auto& [args, needle] : datasets) {
+      const auto r = testing::RunCommand(testing::CliPath() + " " + cmd + " " + model + " --limit 4" + extra +
+                                         " --dataset " + dir + "/" + args);
+      EXPECT_EQ(r.exit_code, 1) << cmd << " " << args << "\n" << r.err;
+      EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << " " << args << "\n" << r.err;
+      EXPECT_TRUE(r.out.empty()) << cmd << " " << args << "\n" << r.out;
+    }
+  }
 }
 
 // `qbench sensitivity` on the fmnist SqueezeNet (26 Conv layers, 16 samples per candidate): every

@@ -112,10 +112,26 @@ TEST(Evaluate, FixedBatchPadsTheLastBatchAndShapeMismatchIsNamed) {
     Evaluate(*squeezenet, *ds, EvalOptions{});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    // The hand-made dataset is .npy, fed as stored: the file is wrong, not a flag (exit 1).
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
     EXPECT_NE(std::string(e.what()).find("[3]"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("[1,3,224,224]"), std::string::npos) << e.what();
   }
+  // The same check before any work, from the model file's inputs; for preprocessed images the
+  // mismatch is the preprocessing flags' (kInvalidArgument, exit 2).
+  EXPECT_TRUE(ds->FedAsStored());
+  const auto inputs = LoadModel(model_path).Inputs();
+  for (const bool stored : {true, false}) {
+    try {
+      CheckSampleFitsModel(inputs, ds->Get(0).input, "0", "the model", stored);
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), stored ? ErrorCode::kInvalidInput : ErrorCode::kInvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find(stored ? "npy sample '0'" : "--preset"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(CheckDatasetFitsModel(*ds, inputs, "the model"), Error);
+  EXPECT_NO_THROW(CheckDatasetFitsModel(*ds, fixed3.inputs(), "the model"));  // float32 [3,3] takes [3]
 }
 
 // Issue #6: a corrupt image file in a temporary copy of the dataset is skipped and counted.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iomanip>
 #include <random>
 
 #include "qbench/core/error.h"
@@ -113,6 +114,34 @@ TEST_F(SensitivityTest, FallbackKeepsTheMostSensitiveLayersFirst) {
   EXPECT_THROW(PlanFallback(fp32, ranked, 208, quantize_, *dataset_, none, options_), Error);
   top.fallback_top = 3;
   EXPECT_THROW(PlanFallback(fp32, ranked, 208, quantize_, *dataset_, top, options_), Error);
+}
+
+TEST_F(SensitivityTest, MaxDropEqualToTheDropReachedIsMet) {
+  // 200 samples: agreements are multiples of 1/200, which binary floating point cannot hold, e.g.
+  // 100·(1 − 199/200) = 0.5000000000000004 (here: 32 flips, 16.000000000000004 points). A target of
+  // exactly the drop printed must count as met.
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {200, 8});
+  const auto v = RandomValues(200 * 8, 4);
+  std::copy(v.begin(), v.end(), x.data<float>());
+  const std::string path = testing::TempDir() + "/x200.npy";
+  WriteNpy(path, x);
+  DatasetSpec spec;
+  spec.path = path;
+  const auto data = OpenDataset(spec);
+  const Model fp32 = TwoLayerModel(w1_, w2_);
+  FallbackCriteria loose;
+  loose.max_drop_points = 100.0;
+  const FallbackPlan first = PlanFallback(fp32, {}, 0, quantize_, *data, loose, options_);
+  ASSERT_EQ(first.steps.size(), 1u);
+  const double drop = first.steps[0].result.drop_points;
+  const double flips = std::round(drop * 2.0);  // drop = flips / 200 · 100 points
+  ASSERT_GT(flips, 0.0);  // fc1 rounded to steps of 0.5 changes some top-1
+  ASSERT_NEAR(drop, flips / 2.0, 1e-9);
+  FallbackCriteria exact;
+  exact.max_drop_points = flips / 2.0;  // the decimal value the user reads, e.g. 0.5
+  const FallbackPlan plan = PlanFallback(fp32, {}, 0, quantize_, *data, exact, options_);
+  EXPECT_TRUE(plan.target_met) << "drop " << std::setprecision(17) << drop << " vs target " << exact.max_drop_points;
+  EXPECT_EQ(plan.chosen, 0u);
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ class FakeLabBackend : public LabBackend {
   std::map<std::string, std::string> fail_points;
   /// Models whose PrepareModel throws.
   std::set<std::string> fail_models;
+  /// "model|variant" whose PrepareModel record fails (ok = false) with this error.
+  std::map<std::string, std::string> fail_variants;
+  /// FixedInputSize by spec (default 0: H and W dynamic).
+  std::map<std::string, std::int64_t> fixed_sizes;
   /// Called after each MeasureGroup (e.g. to request a stop).
   std::function<void(const SweepGroup&)> after_group;
 
@@ -33,6 +37,10 @@ class FakeLabBackend : public LabBackend {
   std::vector<std::string> profiled;     ///< "model|variant"
   int roofline_calls = 0;
 
+  std::int64_t FixedInputSize(const std::string& spec) override {
+    auto it = fixed_sizes.find(spec);
+    return it == fixed_sizes.end() ? 0 : it->second;
+  }
   std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) override {
     return 1000000 * input_size + static_cast<std::int64_t>(spec.size());
   }
@@ -73,6 +81,11 @@ class FakeLabBackend : public LabBackend {
         r.int8_mac_share = 0.9;
       }
       r.weight_bytes_by_dtype = {{v == "fp32" ? "float32" : "int8", r.file_size_bytes}};
+      auto f = fail_variants.find(job.model.name + "|" + v);
+      if (f != fail_variants.end()) {
+        r.ok = false;
+        r.error = f->second;
+      }
       out.push_back(r);
     }
     return out;
@@ -106,6 +119,7 @@ class FakeLabBackend : public LabBackend {
       r.latency.p90_ms = ms * 1.008;
       r.latency.ci95_low_ms = ms * 0.99;
       r.latency.ci95_high_ms = ms * 1.01;
+      r.latency.median_ci_level = 0.75;  // [min, max] of 3 runs: 1 - 2 * 0.5^3
       r.throughput_samples_per_s = static_cast<double>(group.batch) * 1000.0 / ms;
       r.macs = ModelMacs(group.model, group.input_size) * group.batch;
       if (v != group.variants.front()) {

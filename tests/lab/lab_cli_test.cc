@@ -138,7 +138,8 @@ TEST(LabCli, SmallLabEndToEndWithAFailingPointAndResume) {
   for (const auto& p : study.points) {
     if (!p.ok) continue;
     const std::string cell = FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.std_ms) + " | " + FormatMs(p.latency.median_ms) +
-                             " [" + FormatMs(p.latency.ci95_low_ms) + ", " + FormatMs(p.latency.ci95_high_ms) + "]";
+                             " " + FormatMedianCi(p.latency) + " |";
+    EXPECT_DOUBLE_EQ(p.latency.median_ci_level, 0.75);  // k = 3: [min, max], 1 − 2·0.5³
     EXPECT_NE(md.find("| " + p.point.variant + " | " + std::to_string(p.point.batch) + " | 8 | 1 | " + cell), std::string::npos) << cell;
   }
   EXPECT_NE(md.find(FormatBytes(static_cast<double>(st->file_size_bytes))), std::string::npos);
@@ -253,6 +254,83 @@ TEST(LabCli, UsageErrors) {
   r = RunCommand(Cli() + " lab --config " + dir + "/none.toml --dry-run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("none.toml"), std::string::npos) << r.err;
+}
+
+// Exit status, stderr lines and whether the output folder exists after a command that must be refused.
+void ExpectRefused(const std::string& args, int exit_code, const std::string& message, const std::string& out) {
+  auto r = RunCommand(Cli() + " lab " + args + " -o " + out);
+  EXPECT_EQ(r.exit_code, exit_code) << args << "\n" << r.err;
+  EXPECT_EQ(r.err.rfind("qbench: error: " + message, 0), 0u) << args << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out)) << args;
+}
+
+TEST(LabCli, EveryOptionAndInputIsCheckedBeforeMeasuring) {
+  const std::string dir = testing::TempDir(), out = dir + "/never";
+  std::ofstream(dir + "/garbage.onnx") << "garbage\n";
+  std::ofstream(dir + "/empty.onnx");
+  for (const char* dry : {" --dry-run", ""}) {
+    const std::string m = std::string(" --models zoo:squeezenet1_1 --batch 1") + dry;
+    ExpectRefused(m + " --eval-data /nonexistent", 2, "--eval-data '/nonexistent': no such file or folder", out);
+    ExpectRefused(m + " --calibration-data /nonexistent", 2, "--calibration-data '/nonexistent': no such file or folder", out);
+    ExpectRefused(m + " --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
+    ExpectRefused(m + " --variants fp32,dynamic --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
+    ExpectRefused(m + " --preprocess foo", 2, "--preprocess: unknown preprocessing preset 'foo'", out);
+    ExpectRefused(m + " --eval-limit -1", 2, "--eval-limit: -1 is negative", out);  // not wrapped to 2^64 - 1
+    ExpectRefused(m + " --calibration-size -1", 2, "--calibration-size: -1 is negative", out);
+    ExpectRefused(m + " --variants fp32,,static", 2, "--variants 'fp32,,static' has an empty item", out);
+    ExpectRefused(std::string(" --models ") + dir + "/garbage.onnx" + dry, 1, "--models: '" + dir + "/garbage.onnx'", out);
+    ExpectRefused(std::string(" --models ") + dir + "/empty.onnx" + dry, 1, "--models: '" + dir + "/empty.onnx'", out);
+    ExpectRefused(std::string(" --models ") + dir + dry, 1, "--models: '" + dir + "'", out);
+  }
+}
+
+// A model whose file fixes H = W = 8 is measured at 8 px without --input-size; calibration options
+// do not touch the dynamic variant; the report states the CI's level; --resume refuses other settings.
+TEST(LabCli, FixedSizeModelDynamicVariantAndResumeSettings) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  const std::string model = TinyDynamic(dir);  // x [N,3,8,8]
+  const std::string base = Cli() + " lab --models " + model + " --variants fp32,dynamic --batch 1 --threads 1"
+                           " --calibration-method minmax --no-roofline --no-plots -o " + out;
+  const std::string cmd = base + " --repetitions 3 --warmup-runs 1";
+  auto r = RunCommand(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("static variants are calibrated"), std::string::npos) << r.err;  // no static variant
+  EXPECT_NE(r.err.find("[qbench] warning: --calibration-data and --calibration-method apply only to the static variants"),
+            std::string::npos) << r.err;
+  const std::string ci_warning = "[qbench] warning: k = 3 gives a 75 % interval for the median";
+  ASSERT_NE(r.err.find(ci_warning), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(ci_warning, r.err.find(ci_warning) + 1), std::string::npos) << "warned once: " << r.err;
+  EXPECT_NE(r.out.find("tiny_dynamic (batch 1, 8 px): fp32 "), std::string::npos) << r.out;
+  const json j = json::parse(Slurp(out + "/results.json"));
+  EXPECT_EQ(j["config"]["model_input_sizes"]["tiny_dynamic"], json::array({8}));
+  const LabStudy s = LabStudyFromJson(j);
+  ASSERT_EQ(s.points.size(), 2u);
+  for (const auto& p : s.points) {
+    EXPECT_TRUE(p.ok) << p.point.Key() << ": " << p.error;
+    EXPECT_EQ(p.point.input_size, 8);
+  }
+  const std::string md = Slurp(out + "/report.md");
+  EXPECT_NE(md.find("input size tiny_dynamic at 8 px (fixed by its model file)"), std::string::npos) << md;
+  EXPECT_NE(md.find(" (75 % CI: n=3) |"), std::string::npos) << md;
+  // The dynamic quantizer's notes cite a file outside the repository; the lab's outputs explain inline.
+  for (const char* f : {"report.md", "results.json", "results.jsonl"})
+    EXPECT_EQ(Slurp(out + "/" + f).find("MEASUREMENT.md"), std::string::npos) << f;
+
+  // --resume with other settings: refused, listing them, before anything is written.
+  const std::string jsonl = Slurp(out + "/results.jsonl");
+  r = RunCommand(base + " --resume --repetitions 4 --warmup-runs 2");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("qbench: error: --resume: the study in " + out +
+                       "/results.jsonl was measured with other settings (--repetitions 3 earlier, 4 now; "
+                       "--warmup-runs 1 earlier, 2 now)"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(Slurp(out + "/results.jsonl"), jsonl);
+  // The same settings: nothing left to measure.
+  r = RunCommand(cmd + " --resume");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Records(out + "/results.jsonl", "point").size(), 2u);
 }
 
 TEST(LabCli, RealSqueezeNetWithImageNetSample) {

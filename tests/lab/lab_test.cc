@@ -159,8 +159,9 @@ TEST(RunLab, ResumeAfterLostLinesRemeasuresThem) {
   EXPECT_EQ(backend.measured, (std::vector<std::string>{"tiny_b|fp32|b4|s32|t1", "tiny_b|static|b4|s32|t1"}));
   EXPECT_TRUE(backend.prepared == std::vector<std::string>{"tiny_b"});
   EXPECT_EQ(s.points.size(), 8u);
-  ASSERT_FALSE(warnings.items().empty());
-  EXPECT_EQ(warnings.items()[0].code, "jsonl_skipped_lines");
+  std::string codes;
+  for (const auto& w : warnings.items()) codes += w.code + ";";
+  EXPECT_NE(codes.find("jsonl_skipped_lines;"), std::string::npos) << codes;
 }
 
 TEST(RunLab, WithoutResumeStartsAfreshAndKeepsTheOldFile) {

@@ -25,7 +25,7 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-LabStudy FakeStudy(const std::string& out, bool with_eval) {
+LabStudy FakeStudy(const std::string& out, bool with_eval, bool roofline = true) {
   LabConfig c = DefaultLabConfig();
   c.models = {"zoo:big", "zoo:small"};
   c.variants = {"fp32", "dynamic", "static"};
@@ -34,6 +34,7 @@ LabStudy FakeStudy(const std::string& out, bool with_eval) {
   c.threads = ParseSweepAxis("threads", "2");
   c.output_dir = out;
   if (with_eval) c.eval_data = "fake";
+  c.roofline = roofline;
   testing::FakeLabBackend backend;
   backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
   backend.fail_points["small|static|b4|s224|t2"] = "out of memory at batch 4";
@@ -58,11 +59,14 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line.substr(0, 30), "model,variant,batch,input_size");
+  // The median's interval comes with its true coverage: 0.75 for the fake's 3 runs.
+  EXPECT_NE(line.find(",ci95_low_ms,ci95_high_ms,median_ci_level,min_ms,"), std::string::npos) << line;
   const auto ncols = std::count(line.begin(), line.end(), ',');
   int rows = 0;
   while (std::getline(csv, line)) {
     ++rows;
     EXPECT_EQ(std::count(line.begin(), line.end(), ','), ncols) << line;
+    if (line.find(",ok,") != std::string::npos) EXPECT_NE(line.find(",0.75,"), std::string::npos) << line;
   }
   EXPECT_EQ(rows, 18);
   // report.md: every ok point's mean ± std, median and CI, and speedup, formatted from the JSON.
@@ -76,7 +80,7 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
     const std::string row = "| " + p.point.variant + " | " + std::to_string(p.point.batch) + " | 224 | 2 | " +
                             FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.std_ms) + " | " +
                             FormatMs(p.latency.median_ms) + " [" + FormatMs(p.latency.ci95_low_ms) + ", " +
-                            FormatMs(p.latency.ci95_high_ms) + "]";
+                            FormatMs(p.latency.ci95_high_ms) + "] (75 % CI: n=3)";
     EXPECT_NE(md.find(row), std::string::npos) << row;
     if (p.has_speedup) {
       const std::string sp = FormatRatio(p.speedup) + " [" + FormatRatio(p.speedup_ci95_low) + ", " + FormatRatio(p.speedup_ci95_high) + "]";
@@ -91,6 +95,11 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
     EXPECT_NE(md.find(FormatBytes(static_cast<double>(m.file_size_bytes))), std::string::npos);
   }
   EXPECT_NE(md.find("The study took"), std::string::npos);
+  EXPECT_EQ(md.find("median [95 % CI]"), std::string::npos);  // no header promises 95 % for the medians
+  EXPECT_NE(md.find("| median [CI] |"), std::string::npos);
+  EXPECT_NE(md.find("here as low as 75 % with n = 3"), std::string::npos);
+  EXPECT_NE(md.find("docs/statistics.md"), std::string::npos);
+  EXPECT_EQ(md.find("MEASUREMENT.md"), std::string::npos);  // no citation of a file outside the repository
   EXPECT_NE(md.find("## Accuracy"), std::string::npos);
   EXPECT_NE(md.find("69.0 %"), std::string::npos);  // static top-1 in the fake
   // Plots: the files the report links exist and are PNGs.
@@ -132,6 +141,10 @@ TEST(Analysis, ObservationsComeFromTheNumbers) {
   EXPECT_NE(all.find("Best trade-off: **static**"), std::string::npos) << all;
   // Speedup constant over the batch in the fake.
   EXPECT_NE(all.find("big static: speedup 2.00x at batch 1 → 2.00x at batch 4; about constant"), std::string::npos) << all;
+  // Smaller but slower, said as such: 4 MB / 1.007 MB = 3.97x smaller, speedup 0.5 = 2.0x slower.
+  EXPECT_NE(all.find("big dynamic: 3.97x smaller but 2.0x slower (0.50x the speed) at batch 1"), std::string::npos) << all;
+  EXPECT_EQ(all.find("0.50x faster"), std::string::npos) << all;
+  EXPECT_NE(all.find("big static: 3.98x smaller but only 2.00x faster at batch 1"), std::string::npos) << all;
   // Changing the numbers changes the observation: make static slower than fp32 for "small".
   for (auto& p : study.points)
     if (p.point.model == "small" && p.point.variant == "static" && p.ok) {
@@ -144,6 +157,39 @@ TEST(Analysis, ObservationsComeFromTheNumbers) {
   EXPECT_NE(all.find("**Slower with static** than fp32: small 0.70x"), std::string::npos) << all;
   // With int8 activations, each float HardSigmoid costs a DQ/Q round trip: named as a cause.
   EXPECT_NE(all.find("kept in float: 2 HardSigmoid node(s)"), std::string::npos) << all;
+}
+
+TEST(Analysis, ReasonsArePunctuatedWithoutAProfile) {
+  // Without the roofline there is no profile: the reasons end after "… run in int8", no stray ";.".
+  LabStudy study = FakeStudy(testing::TempDir() + "/lab", false, /*roofline=*/false);
+  std::string all;
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_NE(all.find("**Slower with dynamic** than fp32: big 0.50x [0.47x, 0.53x] at batch 1 — 90 % of its MACs run in int8. "
+                     "small 0.50x [0.47x, 0.53x] at batch 1 — 90 % of its MACs run in int8.\n"),
+            std::string::npos) << all;
+  EXPECT_EQ(all.find(";."), std::string::npos) << all;
+  EXPECT_EQ(all.find(";;"), std::string::npos) << all;
+}
+
+TEST(Analysis, MedianCiStatesItsRealLevel) {
+  LatencySummary l;
+  l.ci95_low_ms = 1.0;
+  l.ci95_high_ms = 2.0;
+  l.n = 10;
+  l.median_ci_level = 0.978515625;  // n = 10, j = 2: 1 − 2·P(B ≤ 1) = 1 − 2·11/1024
+  EXPECT_EQ(FormatMedianCi(l), "[1.00 ms, 2.00 ms]");
+  l.n = 3;
+  l.median_ci_level = 0.75;  // [min, max] of 3 runs
+  EXPECT_EQ(FormatMedianCi(l), "[1.00 ms, 2.00 ms] (75 % CI: n=3)");
+  l.n = 5;
+  l.median_ci_level = 0.9375;
+  EXPECT_EQ(FormatMedianCi(l), "[1.00 ms, 2.00 ms] (93.8 % CI: n=5)");
+  l.n = 1;
+  l.median_ci_level = 0;
+  EXPECT_EQ(FormatMedianCi(l), "[1.00 ms, 2.00 ms] (no CI: n=1)");
+  EXPECT_FALSE(BelowNominalCi(0.95));
+  EXPECT_TRUE(BelowNominalCi(0.9375));
+  EXPECT_EQ(FormatCiLevel(0.5), "50 %");
 }
 
 TEST(Analysis, Formatting) {

@@ -17,6 +17,7 @@ using ::qbench::testing::CliPath;
 using ::qbench::testing::RunCommand;
 using ::qbench::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 std::string Slurp(const std::string& path) {
@@ -63,6 +64,17 @@ TEST(InspectCli, UsageErrorsExit2) {
   ExpectOneErrorLine(RunCommand(Inspect(model + " --shape data=1x3x224")), 2, "rank 3");
   ExpectOneErrorLine(RunCommand(Inspect(model + " --shape data=1x3x0x224")), 2, "dimension '0'");
   ExpectOneErrorLine(RunCommand(Inspect("")), 2, "model is required");
+  ExpectOneErrorLine(RunCommand(Inspect(model + " --batch ''")), 2, "invalid --batch ''");
+  ExpectOneErrorLine(RunCommand(Inspect("zoo:resnet19")), 2, "unknown zoo model 'resnet19'");
+}
+
+// The --json folder is checked before the model is even read: a missing model with a bad --json
+// path reports the --json path (exit 2), not the model (exit 1).
+TEST(InspectCli, JsonPathCheckedBeforeAnyWork) {
+  const std::string dir = TempDir();
+  ExpectOneErrorLine(RunCommand(Inspect(dir + "/missing.onnx --json /nonexistent_qbench/x.json")), 2,
+                     "--json '/nonexistent_qbench/x.json': folder '/nonexistent_qbench' does not exist");
+  ExpectOneErrorLine(RunCommand(Inspect(dir + "/missing.onnx --json " + dir)), 2, "is a directory");
 }
 
 TEST(InspectCli, FixedBatchReshapeRefusedAtBatch8) {
@@ -117,7 +129,9 @@ TEST(InspectCli, SymbolicDimsByNameInJson) {
   const std::string json_path = TempDir() + "/c16.json";
   auto r = RunCommand(Inspect(model + " --json " + json_path));
   ASSERT_EQ(r.exit_code, 0) << r.err;  // seq unknown: a warning, MACs incomplete, not an error
-  EXPECT_THAT(r.err, HasSubstr("qbench: warning: input 'input_ids' dim 1 is symbolic dimension 'seq'"));
+  // Warnings carry the one prefix of src/core/log.cc.
+  EXPECT_THAT(r.err, HasSubstr("[qbench] warning: input 'input_ids' dim 1 is symbolic dimension 'seq'"));
+  EXPECT_THAT(r.err, Not(HasSubstr("qbench: warning:")));
   EXPECT_THAT(r.err, HasSubstr("--dim seq=VALUE"));
   nlohmann::json j = nlohmann::json::parse(Slurp(json_path));
   EXPECT_EQ(j.at("inputs")[0].at("shape"), nlohmann::json({"batch", "seq"}));
@@ -140,7 +154,8 @@ TEST(InspectCli, ZooModelAtNominalSize) {
   r = RunCommand(Inspect("zoo:squeezenet1_1 --dim H=112 --dim W=112"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("used: 1x3x112x112"));
-  ExpectOneErrorLine(RunCommand(Inspect("zoo:no_such_net")), 1, "no_such_net");
+  // An unknown zoo name is a bad argument value: exit 2, as in `zoo export` and every other command.
+  ExpectOneErrorLine(RunCommand(Inspect("zoo:no_such_net")), 2, "no_such_net");
 }
 
 }  // namespace

@@ -94,5 +94,18 @@ TEST(QuantExclude, StaticIndexAndAnIndexThatNamesNothing) {
   EXPECT_EQ(unused, (std::vector<std::string>{"--exclude '#2' matched no node", "--exclude '#99' matched no node"}));
 }
 
+// A node matched by two rules marks both used: `--exclude op:MatMul,#1` must not warn that '#1'
+// matched nothing (user report: 'op:Conv,#0' warned about '#0').
+TEST(QuantExclude, OverlappingRulesAreAllUsed) {
+  const Model m = UnnamedMlp();
+  QuantizeOptions o;
+  o.scheme = "dynamic";
+  o.exclude = {"op:MatMul", "#1"};
+  const QuantizeResult r = QuantizeModel(m, o, nullptr, nullptr);
+  EXPECT_FALSE(DecisionFor(r.report, "#1").quantized);
+  EXPECT_EQ(DecisionFor(r.report, "#1").reason, "excluded by --exclude op:MatMul");
+  for (const auto& w : r.report.warnings) EXPECT_NE(w.code, "exclude_unused") << w.message;
+}
+
 }  // namespace
 }  // namespace qbench

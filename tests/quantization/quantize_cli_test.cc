@@ -1,5 +1,6 @@
 // `qbench quantize` end to end: outputs, report JSON, exit codes, refusals, input never modified.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,14 @@ TEST(QuantizeCli, UsageErrors) {
   EXPECT_NE(r.err.find("invalid regular expression"), std::string::npos) << r.err;
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --per-channel --per-tensor");
   EXPECT_EQ(r.exit_code, 2);
+  // Output folders are checked before any work: nothing is written when --report's folder is missing.
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/early.onnx --mode dynamic --report /nonexistent/r.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--report '/nonexistent/r.json'"), std::string::npos) << r.err;
+  EXPECT_NE(::access((dir + "/early.onnx").c_str(), F_OK), 0) << "no model may be written when the report path is bad";
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o /nonexistent/q.onnx --mode dynamic");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-o '/nonexistent/q.onnx'"), std::string::npos) << r.err;
   r = RunCommand(CliPath() + " quantize --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("dynamic"), std::string::npos);

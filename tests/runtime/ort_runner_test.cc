@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "qbench/core/error.h"
 #include "qbench/core/npy.h"
@@ -39,7 +41,7 @@ TEST(OrtRunner, SqueezeNetReproducesReferenceOutputs) {
   }
 }
 
-TEST(OrtRunner, UnknownProviderListsAvailableOnes) {
+TEST(OrtRunner, UnknownProviderListsUsableOnes) {
   QBENCH_REQUIRE_SHARED(model_path, "models/imagenet/squeezenet1.1.onnx");
   Model model = LoadModel(model_path);
   SessionConfig config;
@@ -49,9 +51,56 @@ TEST(OrtRunner, UnknownProviderListsAvailableOnes) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("available: "), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("cpu"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'cuda-not-here' is not compiled into this ONNX Runtime"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("usable: cpu"), std::string::npos) << e.what();
   }
+}
+
+// Compiled in is not usable (onnxruntime-node lists cuda/tensorrt/webgpu without their libraries):
+// the usable list holds cpu first and only compiled-in providers; each compiled-in provider that
+// is not usable is refused as a usage error with ORT's reason shortened to one line, never ORT's
+// list of unrelated providers (DML, QNN, CoreML ...).
+TEST(OrtRunner, CompiledInButUnusableProviderIsAUsageError) {
+  const auto available = AvailableExecutionProviders();
+  const auto usable = UsableExecutionProviders();
+  ASSERT_FALSE(usable.empty());
+  EXPECT_EQ(usable.front(), "cpu");
+  EXPECT_NO_THROW(CheckExecutionProvider("cpu"));
+  for (const auto& p : usable) {
+    EXPECT_NE(std::find(available.begin(), available.end(), p), available.end()) << p;
+    EXPECT_NO_THROW(CheckExecutionProvider(p)) << p;
+  }
+  EXPECT_EQ(UsableExecutionProviders(), usable);  // cached: the same answer
+  int refused = 0;
+  for (const auto& p : available) {
+    if (std::find(usable.begin(), usable.end(), p) != usable.end()) continue;
+    ++refused;
+    const std::string expected = "execution provider '" + p +
+                                 "' is compiled into this ONNX Runtime but cannot be enabled here (";
+    for (int via_runner = 0; via_runner < 2; ++via_runner) {
+      try {
+        if (via_runner) {
+          SessionConfig config;
+          config.execution_provider = p;
+          OrtRunner::Create(Model{}, config);  // refused before the (empty) model is looked at
+        } else {
+          CheckExecutionProvider(p);
+        }
+        ADD_FAILURE() << p << " accepted";
+      } catch (const Error& e) {
+        const std::string m = e.what();
+        EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << m;
+        EXPECT_EQ(m.rfind(expected, 0), 0u) << m;
+        EXPECT_NE(m.find("); usable: cpu"), std::string::npos) << m;
+        EXPECT_EQ(m.find("DmlExecutionProvider"), std::string::npos) << m;
+        EXPECT_EQ(m.find("onnxruntime_src"), std::string::npos) << m;  // no source location
+        EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+        EXPECT_LT(m.size(), 400u) << m;
+      }
+    }
+  }
+  std::printf("compiled in: %zu providers, usable: %zu, refused: %d\n", available.size(), usable.size(), refused);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qbench/core/fs.h"
+#include "qbench/zoo/zoo.h"
 #include "test_util.h"
 #include "zoo_test_util.h"
 
@@ -24,6 +25,37 @@ std::string Grouped(std::int64_t v) {
     out += d[i];
   }
   return out;
+}
+
+// Display names: a "model.onnx" takes its folder's name; names shared by several specs are told
+// apart by folder when that works, else by _2, _3 (issue: `bench zoo:x .../fmnist/x.onnx` showed
+// two rows named "x").
+TEST(ZooDisplayNames, ModelOnnxTakesItsFolderAndRepeatsAreToldApart) {
+  EXPECT_EQ(ModelDisplayName("../shared/cases/c11_fixed_batch/model.onnx"), "c11_fixed_batch");
+  EXPECT_EQ(ModelDisplayName("model.onnx"), "model");
+  EXPECT_EQ(ModelDisplayName("./model.onnx"), "model");
+  EXPECT_EQ(ModelDisplayName("/a/b/model.int8.onnx"), "model.int8");
+  EXPECT_EQ(ModelDisplayName("zoo:squeezenet1_1"), "squeezenet1_1");
+  using V = std::vector<std::string>;
+  EXPECT_EQ(UniqueDisplayNames({"zoo:squeezenet1_1", "/w/models/fmnist/squeezenet1_1.onnx"}),
+            (V{"squeezenet1_1", "fmnist/squeezenet1_1"}));
+  EXPECT_EQ(UniqueDisplayNames({"a/x.onnx", "b/x.onnx", "y.onnx"}), (V{"a/x", "b/x", "y"}));
+  // model.onnx in two case folders: distinct already; in same-named folders, the folder above.
+  EXPECT_EQ(UniqueDisplayNames({"c/c11/model.onnx", "c/c13/model.onnx"}), (V{"c11", "c13"}));
+  EXPECT_EQ(UniqueDisplayNames({"v1/c11/model.onnx", "v2/c11/model.onnx"}), (V{"v1/c11", "v2/c11"}));
+  // The same file twice: folders cannot help; the first keeps its name. "m_2" already exists.
+  EXPECT_EQ(UniqueDisplayNames({"d/m.onnx", "d/m.onnx", "m_2.onnx", "d/m.onnx"}), (V{"m", "m_3", "m_2", "m_4"}));
+  EXPECT_EQ(UniqueDisplayNames({"zoo:resnet18", "zoo:resnet18"}), (V{"resnet18", "resnet18_2"}));
+}
+
+TEST(ZooCli, UnknownZooNameIsAUsageErrorEverywhere) {
+  for (const std::string& cmd : std::vector<std::string>{"inspect zoo:resnet19", "bench zoo:resnet19",
+                                                          "zoo export resnet19 -o " + TempDir() + "/x.onnx"}) {
+    const auto r = RunCommand(CliPath() + " " + cmd);
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.err;
+    EXPECT_NE(r.err.find("unknown zoo model 'resnet19'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("expected one of: resnet18, resnet50"), std::string::npos) << r.err;
+  }
 }
 
 TEST(ZooCli, ListShowsEveryModelWithTheTableNumbers) {
@@ -87,7 +119,11 @@ TEST(ZooCli, BadArgumentsGiveOneClearError) {
       {"zoo export resnet18 -o " + out + " --num-classes 0", 2, "classes 0"},
       {"zoo export resnet18 -o " + out + " --seed -1", 2, "--seed"},
       {"zoo export resnet18", 2, "--output is required"},
-      {"zoo export squeezenet1_1 -o /nonexistent_dir_qbench/x.onnx", 1, "/nonexistent_dir_qbench"},
+      // Checked before building: a usage error naming the flag, as for every output flag.
+      {"zoo export squeezenet1_1 -o /nonexistent_dir_qbench/x.onnx", 2,
+       "--output '/nonexistent_dir_qbench/x.onnx': folder '/nonexistent_dir_qbench' does not exist"},
+      {"zoo export squeezenet1_1 -o " + TempDir(), 2, "is a directory"},
+      {"zoo export resnet18 -o " + out + " --seed ''", 2, "--seed: the value is empty; expected a number"},
       {"zoo", 2, "subcommand"},
   };
   for (const auto& c : cases) {

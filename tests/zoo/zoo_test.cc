@@ -240,13 +240,18 @@ TEST(ZooModels, OtherSeedGivesOtherWeightsSameGraph) {
 }
 
 TEST(ZooErrors, UnknownNameListsTheChoices) {
-  for (auto fn : {+[] { BuildZooModel("resnet19"); }, +[] { ZooArchitectureStats("resnet19"); },
-                  +[] { LoadModelOrZoo("zoo:resnet19"); }, +[] { LoadModelOrZoo("zoo:"); }}) {
+  // The library calls say "not found"; a "zoo:NAME" model argument is a usage error (exit 2).
+  const std::pair<void (*)(), ErrorCode> cases[] = {
+      {+[] { BuildZooModel("resnet19"); }, ErrorCode::kNotFound},
+      {+[] { ZooArchitectureStats("resnet19"); }, ErrorCode::kNotFound},
+      {+[] { LoadModelOrZoo("zoo:resnet19"); }, ErrorCode::kInvalidArgument},
+      {+[] { LoadModelOrZoo("zoo:"); }, ErrorCode::kInvalidArgument}};
+  for (const auto& [fn, code] : cases) {
     try {
       fn();
       ADD_FAILURE() << "no error";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+      EXPECT_EQ(e.code(), code) << e.what();
       EXPECT_NE(std::string(e.what()).find("expected one of: resnet18, resnet50"), std::string::npos) << e.what();
     }
   }

@@ -1,7 +1,5 @@
 // qbench bench MODEL [MODEL2 ...]: time models with ONNX Runtime — one alone, several interleaved on
 // identical inputs — over a batch sweep, and report every sample, statistics, memory and warnings.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,7 +13,6 @@
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/core/error.h"
-#include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/inputs.h"
@@ -33,21 +30,11 @@ struct BenchOptions {
   std::string provider = "cpu";
   std::vector<std::string> shapes, dims;
   std::string batch;  // "8" or a sweep "1,2,4,8"
+  bool batch_given = false;  // --batch was on the command line (so "" is an error, not "unset")
   BenchmarkConfig config;
   std::uint64_t seed = 0;
   BenchOutputs outputs;
 };
-
-// The folder of an output file must exist before minutes of timing, not after.
-void CheckOutputPath(const std::string& path, const std::string& flag) {
-  if (path.empty()) return;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' is a directory; give a file name");
-  const std::string dir = DirName(path);
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "': folder '" + dir + "' does not exist");
-}
 
 std::string JoinShapes(const std::vector<TensorInfo>& inputs) {
   std::string s;
@@ -62,11 +49,28 @@ std::int64_t BatchOf(const std::vector<TensorInfo>& inputs) {
   return 1;
 }
 
+// Same names, dtypes and shapes: the models can share one set of generated inputs.
 bool SameInputs(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].name != b[i].name || a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) return false;
   return true;
+}
+
+// Same dtypes and shapes, in order (names may differ): the models do the same work per run, so a
+// ratio of their latencies is a speedup. Otherwise (224 vs 32 pixels) the ratio means nothing.
+bool ComparableInputs(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) return false;
+  return true;
+}
+
+std::string DescribeInputs(const std::vector<TensorInfo>& inputs) {
+  std::string s;
+  for (const auto& t : inputs)
+    s += (s.empty() ? "" : " ") + t.name + "=" + DTypeName(t.dtype) + "[" + ShapeToString(t.shape) + "]";
+  return s;
 }
 
 // One model prepared for a point: the (possibly batch-rewritten) model, its session and its target.
@@ -83,10 +87,8 @@ void RunBench(const BenchOptions& o) {
   for (const auto& f : o.shapes) ParseShapeFlag(f, &base);
   for (const auto& f : o.dims) ParseDimFlag(f, &base);
   std::vector<std::int64_t> batches;
-  if (!o.batch.empty()) {
-    const auto items = SplitList(o.batch);
-    if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "--batch '" + o.batch + "' lists no batch size; e.g. --batch 8 or --batch 1,2,4,8");
-    for (const auto& item : items) {
+  if (o.batch_given) {
+    for (const auto& item : SplitListStrict(o.batch, "--batch", "--batch 8 or --batch 1,2,4,8")) {
       ShapeOverrides tmp;
       ParseBatchFlag(item, &tmp);
       batches.push_back(tmp.batch);
@@ -95,37 +97,34 @@ void RunBench(const BenchOptions& o) {
     batches.push_back(0);  // unset: the model's own dim 0 (dynamic → 1)
   }
   ValidateBenchmarkConfig(o.config);
-  CheckOutputPath(o.outputs.json_path, "--json");
-  CheckOutputPath(o.outputs.csv_path, "--csv");
-  CheckOutputPath(o.outputs.md_path, "--md");
+  // The folder of an output file must exist before minutes of timing, not after.
+  CheckOutputPath("--json", o.outputs.json_path);
+  CheckOutputPath("--csv", o.outputs.csv_path);
+  CheckOutputPath("--md", o.outputs.md_path);
   const bool interleaved = o.models.size() > 1;
   SessionConfig session;
   session.intra_op_threads = o.intra_op_threads;
   session.inter_op_threads = o.inter_op_threads;
   session.graph_optimization = o.graph_optimization;
   session.execution_provider = o.provider;
-  // MEASUREMENT.md: an idle session's spinning workers steal a core from the one being timed.
+  // docs/measurement.md: an idle session's spinning workers steal a core from the one being timed.
   session.allow_spinning = !interleaved;
   {
     const auto& levels = GraphOptimizationLevels();
     if (std::find(levels.begin(), levels.end(), o.graph_optimization) == levels.end())
       throw Error(ErrorCode::kInvalidArgument, "--graph-optimization '" + o.graph_optimization +
                                                    "' is unknown; expected one of: disable, basic, extended, all");
-    const auto providers = AvailableExecutionProviders();
-    if (std::find(providers.begin(), providers.end(), o.provider) == providers.end()) {
-      std::string list;
-      for (const auto& p : providers) list += (list.empty() ? "" : ", ") + p;
-      throw Error(ErrorCode::kInvalidArgument, "--provider '" + o.provider +
-                                                   "' is not in this build of ONNX Runtime; available: " + list);
+    try {
+      CheckExecutionProvider(o.provider);  // compiled in and really usable here, or exit 2
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string("--provider: ") + e.what());
     }
   }
 
   std::vector<Model> models;
-  std::vector<std::string> names;
-  for (const auto& spec : o.models) {
-    models.push_back(LoadModelOrZoo(spec));
-    names.push_back(ModelDisplayName(spec));
-  }
+  for (const auto& spec : o.models) models.push_back(LoadModelOrZoo(spec));
+  // zoo:squeezenet1_1 and fmnist/squeezenet1_1.onnx must not both read "squeezenet1_1".
+  const std::vector<std::string> names = UniqueDisplayNames(o.models);
 
   BenchReport report;
   report.environment = CaptureEnvironment(o.provider, o.intra_op_threads, o.inter_op_threads, o.graph_optimization,
@@ -170,10 +169,17 @@ void RunBench(const BenchOptions& o) {
         if (!prepared.empty() && SameInputs(points[prepared.front().model_index].inputs, shapes)) {
           p.inputs = prepared.front().inputs;
         } else {
-          if (!prepared.empty())
-            warnings.Add("inputs_differ", point.model + " batch " + std::to_string(point.batch_size) +
-                                              ": its inputs differ from " + points[prepared.front().model_index].model +
-                                              "'s, so it gets its own random data (same seed)");
+          if (!prepared.empty()) {
+            const BenchPoint& first = points[prepared.front().model_index];
+            const bool comparable = ComparableInputs(first.inputs, shapes);
+            warnings.Add("inputs_differ",
+                         point.model + " batch " + std::to_string(point.batch_size) + ": its inputs (" +
+                             DescribeInputs(shapes) + ") differ from " + first.model + "'s (" +
+                             DescribeInputs(first.inputs) + "), so it gets its own random data (same seed)" +
+                             (comparable ? std::string()
+                                         : "; no speedup is given: the models do different work. Compare models "
+                                           "with the same input shapes (--shape, --dim)"));
+          }
           InputOptions input_options;
           input_options.seed = o.seed;
           p.inputs = GenerateInputs(model_b, shapes, input_options);
@@ -214,9 +220,13 @@ void RunBench(const BenchOptions& o) {
         BenchPoint& point = points[prepared[t].model_index];
         point.measurement = std::move(result.measurements[t]);
         if (t > 0 && baseline_measured) {
-          point.has_speedup = true;
           point.speedup_baseline = points[0].model;
-          point.speedup = result.speedups[t - 1];
+          if (ComparableInputs(points[0].inputs, point.inputs)) {
+            point.has_speedup = true;
+            point.speedup = result.speedups[t - 1];
+          } else {  // 224 px vs 32 px: a latency ratio, not a speedup
+            point.speedup_unavailable = "inputs differ";
+          }
         }
         const std::string label = point.model + " batch " + std::to_string(point.batch_size);
         AddMeasurementWarnings(point.measurement, label, config.cv_threshold, &warnings);
@@ -248,33 +258,56 @@ void RegisterBench(CLI::App& app) {
       "Exit status: 0 when at least one point was measured (points that cannot run are listed as skipped), "
       "1 when none, 2 for a usage error.");
   cmd->add_option("models", opts->models, "ONNX files or zoo:NAME (the first is the baseline)")->required();
-  cmd->add_option("--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)");
-  cmd->add_option("--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)");
+  cmd->add_option("--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
   cmd->add_option("--graph-optimization", opts->graph_optimization, "disable, basic, extended or all")
       ->default_str("all");
-  cmd->add_option("--provider", opts->provider, "Execution provider (cpu by default)")->default_str("cpu");
+  cmd->add_option("--provider", opts->provider,
+                  "Execution provider (cpu by default); one compiled into ONNX Runtime but unusable here (its "
+                  "library or device missing) is refused, listing the usable ones")
+      ->default_str("cpu");
   // allow_extra_args(false): each --shape/--dim takes one value, so a model path after it stays a model.
   cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224")
       ->allow_extra_args(false);
   cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
       ->allow_extra_args(false);
-  cmd->add_option("--batch", opts->batch,
+  auto* batch = cmd->add_option("--batch", opts->batch,
                   "Batch size, or a sweep 1,2,4,8; a file that fixes batch 1 is rewritten, or the point is "
                   "skipped with the reason");
-  cmd->add_option("--warmup-runs", opts->config.warmup_runs, "Runs before timing (excluded)")->default_str("3");
-  cmd->add_option("--repetitions", opts->config.repetitions, "Timed runs at least")->default_str("10");
+  // NumericValue: CLI11 reads "" as 0, which would then be reported as "0 is out of range".
+  cmd->add_option("--warmup-runs", opts->config.warmup_runs, "Runs before timing (excluded)")
+      ->check(NumericValue())
+      ->default_str("3");
+  cmd->add_option("--repetitions", opts->config.repetitions,
+                  "Timed runs at least (6 or more for a 95 % confidence interval of the median)")
+      ->check(NumericValue())
+      ->default_str("10");
   cmd->add_option("--min-time", opts->config.min_time_s, "Time at least this many seconds per point")
+      ->check(NumericValue())
       ->default_str("0");
   cmd->add_option("--max-repetitions", opts->config.max_repetitions, "Cap on timed runs (extension stops here)")
+      ->check(NumericValue())
       ->default_str("100");
   cmd->add_option("--cv-threshold", opts->config.cv_threshold,
                   "Extend while the coefficient of variation is above this fraction (0 = never)")
+      ->check(NumericValue())
       ->default_str("0.05");
-  cmd->add_option("--seed", opts->seed, "Seed of the random inputs and of the bootstrap")->default_str("0");
+  // NonNegativeValue: CLI11 would wrap -1 to 18446744073709551615 (as `zoo export --seed`).
+  cmd->add_option("--seed", opts->seed, "Seed of the random inputs and of the bootstrap")
+      ->check(NumericValue())
+      ->check(NonNegativeValue())
+      ->default_str("0");
   cmd->add_option("--json", opts->outputs.json_path, "Write every sample, statistics, environment, warnings as JSON");
   cmd->add_option("--csv", opts->outputs.csv_path, "Write one CSV row per (model, batch)");
   cmd->add_option("--md", opts->outputs.md_path, "Write a Markdown report");
-  cmd->callback([opts] { RunBench(*opts); });
+  cmd->callback([opts, batch] {
+    opts->batch_given = batch->count() > 0;
+    RunBench(*opts);
+  });
 }
 
 }  // namespace

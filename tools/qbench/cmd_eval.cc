@@ -145,7 +145,15 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
 }
 
 void RunEval(const EvalCliOptions& o) {
+  // Usage errors first, before any decoding or inference (a missing --json folder found at the end
+  // would waste the whole run).
   if (o.batch == 0) throw Error(ErrorCode::kInvalidArgument, "--batch must be >= 1");
+  CheckOutputPath("--json", o.json_path);
+  try {
+    CheckExecutionProvider(o.provider);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--provider: ") + e.what());
+  }
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
   const std::string preprocess = DescribePreprocess(spec.preprocess);
@@ -179,7 +187,7 @@ void RunEval(const EvalCliOptions& o) {
   const auto items = warnings.items();
   if (!o.json_path.empty()) WriteFileAtomic(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
   PrintResult(r, o, preprocess);
-  for (const auto& w : items) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+  for (const auto& w : items) Log(LogLevel::kWarning, w.message);
 }
 
 void RegisterEval(CLI::App& app) {
@@ -189,10 +197,19 @@ void RegisterEval(CLI::App& app) {
   cmd->add_option("model", o->model, "ONNX file, or zoo:NAME")->required();
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
-  cmd->add_option("--limit", o->limit, "Evaluate at most N samples (0 = all)");
-  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
-  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
-  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  // NonNegativeValue: CLI11 would wrap a negative --limit/--batch (size_t) to 2^64 - N.
+  cmd->add_option("--limit", o->limit, "Evaluate at most N samples (0 = all)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
   cmd->add_option("--provider", o->provider, "Execution provider (default cpu)");
   cmd->add_option("--json", o->json_path, "Also write the metrics as JSON to FILE (atomically)");
   cmd->callback([o] { RunEval(*o); });

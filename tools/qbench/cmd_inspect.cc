@@ -22,6 +22,7 @@ struct InspectOptions {
   std::string model;
   std::vector<std::string> shapes, dims;
   std::string batch;
+  bool batch_given = false;  // --batch on the command line: "" is then an error, not "unset"
   std::string json_path;
   bool per_node = false;
 };
@@ -193,7 +194,8 @@ void RunInspect(const InspectOptions& o) {
   ShapeOverrides overrides;
   for (const auto& f : o.shapes) ParseShapeFlag(f, &overrides);
   for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
-  if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
+  if (o.batch_given) ParseBatchFlag(o.batch, &overrides);
+  CheckOutputPath("--json", o.json_path);  // before the model is read and counted
   Model model = LoadModelOrZoo(o.model);
   // A zoo model's H and W are dynamic; unless told otherwise, count it at its nominal input size.
   for (const auto& kv : ZooDefaultDims(model)) {
@@ -205,7 +207,7 @@ void RunInspect(const InspectOptions& o) {
   ModelSummary s = InspectModel(model, overrides);
   if (!o.json_path.empty()) WriteFileAtomic(o.json_path, SummaryJson(s, o.model).dump(2) + "\n");
   PrintTable(s, o.model, o.per_node);
-  for (const auto& w : s.warnings) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+  for (const auto& w : s.warnings) Log(LogLevel::kWarning, w.message);
 }
 
 void RegisterInspect(CLI::App& app) {
@@ -217,10 +219,13 @@ void RegisterInspect(CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
       ->allow_extra_args(false);
-  cmd->add_option("--batch", opts->batch, "Batch size for dim 0 of every input (default: 1 when dynamic)");
+  auto* batch = cmd->add_option("--batch", opts->batch, "Batch size for dim 0 of every input (default: 1 when dynamic)");
   cmd->add_option("--json", opts->json_path, "Also write the summary as JSON to FILE (atomically)");
   cmd->add_flag("--per-node", opts->per_node, "Print MACs, parameters and output shape of every node");
-  cmd->callback([opts] { RunInspect(*opts); });
+  cmd->callback([opts, batch] {
+    opts->batch_given = batch->count() > 0;
+    RunInspect(*opts);
+  });
 }
 
 }  // namespace

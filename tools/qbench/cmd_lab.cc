@@ -20,10 +20,10 @@
 #include "qbench/lab/config.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/ort_backend.h"
+#include "qbench/lab/preflight.h"
 #include "qbench/lab/results.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/study_report.h"
-#include "qbench/zoo/zoo.h"
 
 namespace qbench::cli {
 namespace {
@@ -88,31 +88,16 @@ class ProgressBar {
   std::string last_;
 };
 
-// Fails early (before minutes of measuring) on a model spec that cannot be loaded.
-void CheckModelSpecs(const std::vector<std::string>& specs) {
-  for (const auto& s : specs) {
-    if (IsZooSpec(s)) {
-      const std::string name = s.substr(4);
-      std::string names;
-      bool found = false;
-      for (const auto& z : ZooModels()) {
-        found = found || z.name == name;
-        names += (names.empty() ? "" : ", ") + z.name;
-      }
-      if (!found) throw Error(ErrorCode::kNotFound, "unknown zoo model '" + name + "' in --models; zoo models: " + names);
-    } else {
-      FileSizeBytes(s);  // kNotFound naming the file
-    }
-  }
-}
-
 LabConfig BuildConfig(const LabFlags& f) {
   LabConfig c = DefaultLabConfig();
   if (!f.config_file.empty()) ApplyLabConfigFile(f.config_file, &c);
-  if (f.Given("--models")) c.models = SplitList(f.models);
-  if (f.Given("--variants")) c.variants = SplitList(f.variants);
+  if (f.Given("--models")) c.models = SplitListStrict(f.models, "--models", "--models zoo:resnet18,model.onnx");
+  if (f.Given("--variants")) c.variants = SplitListStrict(f.variants, "--variants", "--variants fp32,static");
   if (f.Given("--batch")) c.batches = ParseSweepAxis("--batch", f.batch);
-  if (f.Given("--input-size")) c.input_sizes = ParseSweepAxis("--input-size", f.input_size);
+  if (f.Given("--input-size")) {
+    c.input_sizes = ParseSweepAxis("--input-size", f.input_size);
+    c.input_size_given = true;
+  }
   if (f.Given("--threads")) c.threads = ParseSweepAxis("--threads", f.threads);
   if (f.Given("--repetitions")) c.repetitions = f.repetitions;
   if (f.Given("--warmup-runs")) c.warmup_runs = f.warmup_runs;
@@ -132,19 +117,31 @@ LabConfig BuildConfig(const LabFlags& f) {
   return c;
 }
 
+// Warnings on stderr, with the prefix of qbench's log (core/log.cc): "[qbench] warning: ...".
+void PrintWarning(const std::string& code, const std::string& message) { Log(LogLevel::kWarning, message + " [" + code + "]"); }
+
 void RunLabCommand(const LabFlags& flags) {
+  // Everything is checked before anything is measured, --dry-run included: flags (BuildConfig),
+  // models and data paths (CheckLabInputs), and with --resume the earlier run's settings.
   const LabConfig config = BuildConfig(flags);
-  CheckModelSpecs(config.models);
-  WarningList warnings;
-  OrtLabBackend backend(config, &warnings);
+  CheckLabInputs(config);
+  std::unique_ptr<JsonlRecords> previous;
+  if (config.resume) {
+    previous = std::make_unique<JsonlRecords>(ReadResultsJsonl(ResultsJsonlPath(config.output_dir)));
+    CheckResumeSettings(config, *previous);  // RunLab checks again; here it fails before any output
+  }
   if (config.dry_run) {
-    std::unique_ptr<JsonlRecords> previous;
-    if (config.resume) previous = std::make_unique<JsonlRecords>(ReadResultsJsonl(ResultsJsonlPath(config.output_dir)));
+    OrtLabBackend backend(config, nullptr);
     const LabPlan plan = PlanLab(config, backend, previous.get());
     std::fputs(FormatLabPlan(plan, config).c_str(), stdout);
+    std::fflush(stdout);
+    for (const auto& w : LabConfigWarnings(config)) PrintWarning(w.code, w.message);
+    for (const auto& w : plan.warnings) PrintWarning(w.code, w.message);
     return;
   }
-  if (config.calibration_data.empty())
+  WarningList warnings;
+  OrtLabBackend backend(config, &warnings);
+  if (HasCalibratedVariant(config.variants) && config.calibration_data.empty())
     LogInfo(fmt::format("static variants are calibrated on {} random samples (give --calibration-data for "
                         "representative ranges)", config.calibration_size));
   g_interrupted = 0;
@@ -178,22 +175,31 @@ void RunLabCommand(const LabFlags& flags) {
   std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());
   std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
   std::printf("  models:  %s/models/\n", config.output_dir.c_str());
-  // A compact summary: median latency and speedup at the smallest batch.
+  // A compact summary: median latency, speedup and size ratio at the reference point of each model.
   const std::string base = BaselineVariant(study);
   for (const auto& m : StudyModels(study)) {
-    std::string line = fmt::format("  {:<20}", m);
+    std::vector<std::string> parts;
+    std::string where;
     for (const auto& v : StudyVariants(study)) {
       const PointResult* p = ReferencePoint(study, m, v);
       if (!p) continue;
-      line += fmt::format(" {} {}{}", v, FormatMs(p->latency.median_ms), p->has_speedup ? " (" + FormatRatio(p->speedup) + ")" : "");
+      where = fmt::format("batch {}, {} px", p->point.batch, p->point.input_size);
+      std::vector<std::string> ratios;
+      if (p->has_speedup) ratios.push_back("speedup " + FormatRatio(p->speedup));
       const double r = SizeRatio(study, m, v);
-      if (v != base && std::isfinite(r)) line += fmt::format(" size {}", FormatRatio(r));
-      line += ";";
+      if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
+      std::string part = v + " " + FormatMs(p->latency.median_ms);
+      for (std::size_t i = 0; i < ratios.size(); ++i) part += (i ? ", " : " (") + ratios[i] + (i + 1 == ratios.size() ? ")" : "");
+      parts.push_back(part);
     }
+    std::string line = "  " + m + (where.empty() ? ": nothing measured" : " (" + where + "): ");
+    for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? "; " : "") + parts[i];
     std::printf("%s\n", line.c_str());
   }
   std::fflush(stdout);
-  for (const auto& w : warnings.items()) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+  for (const auto& w : warnings.items()) PrintWarning(w.code, w.message);
+  const std::size_t earlier = study.warnings.size() > warnings.items().size() ? study.warnings.size() - warnings.items().size() : 0;
+  if (earlier > 0) LogInfo(fmt::format("{} warning(s) of earlier runs of this study are listed in report.md", earlier));
   if (study.interrupted) {
     std::fprintf(stderr, "qbench: interrupted; partial results written. `qbench lab --resume` (same flags) measures the rest.\n");
     SetExitCode(130);
@@ -226,21 +232,33 @@ void RegisterLab(CLI::App& app) {
   for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
   add("--variants", f->variants, variant_help);
   add("--batch", f->batch, "Batch sizes, e.g. 1,2,4,8,16 or 1-16*2");
-  add("--input-size", f->input_size, "Spatial input sizes H = W in pixels, e.g. 224 or 128,160,224");
+  add("--input-size", f->input_size, "Spatial input sizes H = W in pixels, e.g. 224 or 128,160,224 (default 224); "
+                                     "applies to models with dynamic H/W: a model whose file fixes H = W is "
+                                     "measured at its own size");
   add("--threads", f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
   add("--repetitions", f->repetitions, "Timed runs per point (k)");
   add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
   add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
   add("--eval-limit", f->eval_limit, "Evaluate at most this many samples (0 = all)");
-  add("--preprocess", f->preprocess, "Preprocessing preset of eval/calibration images: imagenet or fashion-mnist");
-  add("--calibration-data", f->calibration_data, "Calibration data for the static variants (default: random, warned)");
+  add("--preprocess", f->preprocess, "Preprocessing preset of eval/calibration images: imagenet or fashion-mnist "
+                                     "(default: fashion-mnist for .u8 data, imagenet otherwise)");
+  add("--calibration-data", f->calibration_data, "Calibration data for the static variants (default: random, warned). "
+                                                 "Use data disjoint from --eval-data: the lab warns when they are the "
+                                                 "same dataset (calibrating on evaluation images flatters accuracy)");
   add("--calibration-size", f->calibration_size, "Calibration samples (default 16)");
   add("--calibration-method", f->calibration_method, "minmax, percentile, entropy or mse (default: the quantizer's)");
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
   add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
+  // Numbers are checked by CLI11 before anything runs: an empty value is not read as 0, and a negative
+  // one is not wrapped to 2^64 - N by the unsigned options (command.h).
+  for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());
+  for (const char* n : {"--eval-limit", "--calibration-size", "--seed"}) f->opts.at(n)->check(NumericValue())->check(NonNegativeValue());
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan and its estimated duration; measure nothing");
-  cmd->add_flag("--resume", f->resume, "Continue the study in the output folder: skip points already in results.jsonl");
+  cmd->add_flag("--resume", f->resume, "Continue the study in the output folder: skip points already in results.jsonl. "
+                                       "Refused when the settings that define a measurement (repetitions, warm-up, "
+                                       "seed, calibration, evaluation data, preprocessing, baseline, model files) "
+                                       "differ from the earlier run's");
   cmd->add_flag("--no-roofline", f->no_roofline, "Skip the roofline peaks and the per-op profiles");
   cmd->add_flag("--no-plots", f->no_plots, "Do not draw the PNG plots");
   cmd->callback([f] { RunLabCommand(*f); });

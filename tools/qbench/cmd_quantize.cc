@@ -2,6 +2,9 @@
 // with the coverage table (what runs in int8 after ORT's optimizations) and sizes on stdout.
 // --fallback-top K / --max-drop P keep the most sensitive layers fp32 (quantize_fallback.h) and
 // report the fidelity reached and the latency it costs.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -196,6 +199,15 @@ void RunQuantize(const QuantizeCliOptions& o) {
   for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
 
+  // Output folders are checked before any work, so a typo does not cost a whole calibration.
+  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"-o", o.output}, {"--report", o.report_path}}) {
+    if (path.empty()) continue;
+    const std::string dir = DirName(path);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK) != 0)
+      throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " '" + path + "': the folder '" + dir +
+                                                   "' does not exist or is not writable; create it or choose another path");
+  }
   const Model model = LoadModelOrZoo(o.model);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
@@ -252,11 +264,13 @@ void RunQuantize(const QuantizeCliOptions& o) {
       const Model full = quantizer.Quantize({});
       latency = CompareLatency(model, full, &result.model, latency_shapes, o.intra_op_threads);
     }
-    std::vector<std::pair<const char*, const Measurement*>> timed = {{"fp32", &latency.fp32},
-                                                                     {"fully quantized", &latency.quantized}};
-    if (latency.fallback_timed) timed.push_back({"with fallback", &latency.fallback});
-    for (const auto& [label, m] : timed) {
-      for (const auto& w : m->warnings) warnings.Add(w.code, std::string("fallback latency, ") + label + ": " + w.message);
+    if (latency.fp32.hit_cap || latency.quantized.hit_cap || latency.fallback.hit_cap) {
+      warnings.Add("fallback_latency_noisy",
+                   fmt::format("fallback latency: the timings stayed noisy over {} interleaved rounds (CV fp32 {:.0f} %, "
+                               "fully quantized {:.0f} %, with fallback {:.0f} %); the medians and their intervals "
+                               "still hold, but for steadier numbers time the models with `qbench bench` on a quiet "
+                               "machine", latency.rounds, 100 * latency.fp32.statistics.cv,
+                               100 * latency.quantized.statistics.cv, 100 * latency.fallback.statistics.cv));
     }
   } else {
     std::unique_ptr<CalibrationDataReader> reader;
@@ -290,7 +304,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   const std::vector<Warning> unique_warnings = UniqueWarnings(warnings);
-  for (const auto& w : unique_warnings) std::fprintf(stderr, "qbench: warning: %s\n", w.message.c_str());
+  for (const auto& w : unique_warnings) std::fprintf(stderr, "[qbench] warning: %s [%s]\n", w.message.c_str(), w.code.c_str());
   if (!o.report_path.empty()) {
     nlohmann::json j = nlohmann::json::parse(QuantizeReportToJson(result.report));
     j["model"] = o.model;

@@ -14,6 +14,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
+#include "qbench/eval/evaluator.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
 #include "sensitivity_support.h"
@@ -48,11 +49,15 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.fallback_top > 0 && o.max_drop >= 0) {
     throw Error(ErrorCode::kInvalidArgument, "give --fallback-top or --max-drop, not both");
   }
+  CheckOutputPath("--json", o.json_path);  // before minutes of quantizing and ranking
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
   auto dataset = OpenDataset(spec);
   Model fp32 = LoadModelOrZoo(o.model);
   if (o.batch > 1) fp32 = WithBatchSize(fp32, static_cast<std::int64_t>(o.batch));
+  // A dataset that cannot feed the model fails here, with Evaluate's error and exit code (an .npy in
+  // the wrong shape or dtype: 1), not later inside calibration with another one.
+  CheckDatasetFitsModel(*dataset, fp32.Inputs(), "the model");
 
   QuantizeOptions qo;
   qo.scheme = o.mode;
@@ -152,7 +157,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   j["warnings"] = w;
   if (!o.json_path.empty()) WriteFileAtomic(o.json_path, j.dump(2) + "\n");
   std::fwrite(out.data(), 1, out.size(), stdout);
-  for (const auto& x : warnings.items()) std::fprintf(stderr, "qbench: warning: %s\n", x.message.c_str());
+  for (const auto& x : warnings.items()) Log(LogLevel::kWarning, x.message);
 }
 
 void RegisterSensitivity(CLI::App& app) {
@@ -163,14 +168,29 @@ void RegisterSensitivity(CLI::App& app) {
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--mode", o->mode, "Quantization scheme: " + QuantizationSchemeNames() + " (default static)");
   cmd->add_option("--calibration-method", o->calibration_method, "minmax, percentile, entropy, mse (default percentile)");
-  cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)");
+  cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
-  cmd->add_option("--limit", o->limit, "Evaluation samples per candidate (default 100)");
-  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
-  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
-  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
-  cmd->add_option("--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
-  cmd->add_option("--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
+  // NonNegativeValue: CLI11 would wrap a negative size_t value to 2^64 - N.
+  cmd->add_option("--limit", o->limit, "Evaluation samples per candidate (default 100)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
   cmd->add_option("--json", o->json_path, "Also write the ranking as JSON to FILE (atomically)");
   cmd->callback([o] { RunSensitivity(*o); });
 }

@@ -49,6 +49,7 @@ void RunList() {
 
 void RunExport(const ZooExportOptions& o) {
   const std::string name = IsZooSpec(o.name) ? o.name.substr(4) : o.name;
+  CheckOutputPath("--output", o.output_path);
   ZooOptions options;
   options.input_size = o.input_size;
   options.num_classes = o.num_classes;
@@ -56,7 +57,7 @@ void RunExport(const ZooExportOptions& o) {
   Model model;
   try {
     model = BuildZooModel(name, options);
-  } catch (const Error& e) {  // an unknown NAME is a usage error here: it is a positional choice
+  } catch (const Error& e) {  // an unknown NAME is a usage error, as zoo:NAME is everywhere (LoadModelOrZoo)
     if (e.code() == ErrorCode::kNotFound) throw Error(ErrorCode::kInvalidArgument, e.what());
     throw;
   }
@@ -83,10 +84,12 @@ void RegisterZoo(CLI::App& app) {
       ->required();
   exp->add_option("--input-size", opts->input_size,
                   "Nominal input size H = W, recorded in the model's metadata (H and W stay dynamic); 32..4096")
+      ->check(NumericValue())
       ->capture_default_str();
-  exp->add_option("--num-classes", opts->num_classes, "Classifier outputs")->capture_default_str();
+  exp->add_option("--num-classes", opts->num_classes, "Classifier outputs")->check(NumericValue())->capture_default_str();
   exp->add_option("--seed", opts->seed, "Seed of the weights (same seed, same bytes)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NumericValue())
+      ->check(NonNegativeValue())
       ->capture_default_str();
   exp->callback([opts] { RunExport(*opts); });
 }

@@ -26,6 +26,27 @@ int ExitCode();
 /// Parses "a,b,c" into items; empty items are dropped.
 std::vector<std::string> SplitList(const std::string& s, char sep = ',');
 
+/// Parses the value of `flag` as a list "a,b,c" where every item must be there: an empty value,
+/// an empty item ("1,,2") or a trailing separator ("1,2,") throws Error(kInvalidArgument) naming
+/// the flag and the value, with `example` (e.g. "--batch 1,2,4,8") as the fix. (tools/qbench/command.cc)
+std::vector<std::string> SplitListStrict(const std::string& value, const std::string& flag,
+                                         const std::string& example, char sep = ',');
+
+/// Checks, before any work, that `path` (the value of output flag `flag`, e.g. "--json") can be
+/// written: it is not a directory, its folder exists and is writable. An empty path is not
+/// requested and passes. Throws Error(kInvalidArgument) naming the flag, the path and the folder.
+/// (tools/qbench/command.cc)
+void CheckOutputPath(const std::string& flag, const std::string& path);
+
+/// A CLI11 check for numeric options: refuses an empty value ("--repetitions ''"), which CLI11
+/// would otherwise read as 0, with "the value is empty; expected a number", and a value that is not
+/// a number at all ("abc") with "'abc' is not a number". (tools/qbench/command.cc)
+const CLI::Validator& NumericValue();
+
+/// A CLI11 check: the number is >= 0 ("-1 is negative; expected 0 or more"). For unsigned options,
+/// which CLI11 would otherwise wrap (-1 → 18446744073709551615), and counts. (tools/qbench/command.cc)
+const CLI::Validator& NonNegativeValue();
+
 }  // namespace qbench::cli
 
 #define QBENCH_CONCAT_INNER(a, b) a##b

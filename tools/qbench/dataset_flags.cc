@@ -26,14 +26,18 @@ std::vector<float> ParseFloats(const std::string& text, const char* flag) {
   return out;
 }
 
-int ParsePixels(const std::string& text, const std::string& flag) {
+// A whole number of pixels >= `min`; `text` is the part being parsed, `whole` the flag's value.
+int ParsePixels(const std::string& text, const std::string& flag, const std::string& whole, int min) {
   try {
     std::size_t pos = 0;
     const int v = std::stoi(text, &pos);
-    if (pos == text.size() && v >= 0) return v;
+    if (pos == text.size() && v >= min) return v;
   } catch (const std::exception&) {
   }
-  throw Error(ErrorCode::kInvalidArgument, flag + " '" + text + "': expected a whole number of pixels >= 0 (or WxH)");
+  throw Error(ErrorCode::kInvalidArgument,
+              flag + " '" + whole + "': " +
+                  (min > 0 ? "width and height must be whole numbers of pixels >= 1 (e.g. 224x224)"
+                           : "expected a whole number of pixels >= 0 for the shorter side (0 = no resize), or WxH"));
 }
 
 }  // namespace
@@ -49,13 +53,20 @@ void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
   cmd->add_option("--preset", f->preset, "Preprocessing preset: imagenet, fashion-mnist (default: fashion-mnist for "
                                          ".u8 data, else imagenet)");
   cmd->add_option("--resize", f->resize, "Shorter side in pixels (e.g. 256), or an exact WxH; 0 = no resize");
-  cmd->add_option("--crop", f->crop, "Center crop size in pixels (square); 0 = no crop");
-  cmd->add_option("--pad", f->pad, "Zero pixels added on every side after the crop");
+  // NonNegativeValue: -1 is the "unset" marker inside, never a value a user may give.
+  cmd->add_option("--crop", f->crop, "Center crop size in pixels (square); 0 = no crop")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
+  cmd->add_option("--pad", f->pad, "Zero pixels added on every side after the crop")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
   cmd->add_option("--mean", f->mean, "Per-channel mean after /255, e.g. 0.485,0.456,0.406 (model channel order)");
   cmd->add_option("--std", f->std_dev, "Per-channel std after /255, e.g. 0.229,0.224,0.225");
   cmd->add_option("--layout", f->layout, "NCHW or NHWC");
   cmd->add_option("--channel-order", f->channel_order, "RGB or BGR");
-  cmd->add_option("--channels", f->channels, "3 (RGB; gray images replicated) or 1 (gray)");
+  cmd->add_option("--channels", f->channels, "3 (RGB; gray images replicated) or 1 (gray)")
+      ->check(NumericValue())
+      ->check(CLI::IsMember({1, 3}));
   cmd->add_option("--class-map", f->class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
   cmd->add_option("--labels", f->labels, "npy: labels file (.npy integers or raw .u8)");
 }
@@ -74,11 +85,11 @@ DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
   if (!f.resize.empty()) {
     const auto x = f.resize.find('x');
     if (x == std::string::npos) {
-      p.resize_shorter = ParsePixels(f.resize, "--resize");
+      p.resize_shorter = ParsePixels(f.resize, "--resize", f.resize, 0);
       p.resize_width = p.resize_height = 0;
-    } else {
-      p.resize_width = ParsePixels(f.resize.substr(0, x), "--resize");
-      p.resize_height = ParsePixels(f.resize.substr(x + 1), "--resize");
+    } else {  // an exact size: 0x0 would silently mean "no resize"
+      p.resize_width = ParsePixels(f.resize.substr(0, x), "--resize", f.resize, 1);
+      p.resize_height = ParsePixels(f.resize.substr(x + 1), "--resize", f.resize, 1);
     }
   }
   if (f.crop >= 0) p.crop = f.crop;

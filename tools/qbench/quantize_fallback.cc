@@ -209,7 +209,7 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
   } else {
     out += "    with fallback    = fully quantized (no layer kept fp32): no latency cost\n";
   }
-  out += "  (interleaved timings: the conservative ratios, see MEASUREMENT.md; qbench bench for more)\n";
+  out += "  (interleaved timings: the conservative ratios, see docs/measurement.md; qbench bench for more)\n";
   if (!chosen.keep_float.empty()) {
     bool comma_free = true;
     std::string list;

@@ -60,7 +60,7 @@ struct LatencyComparison {
 /// Times the three models (`fallback` null: only fp32 and `quantized`) at the input shapes
 /// ResolveInputShapes(fp32, shapes) gives, with seeded random inputs (GenerateInputs, seed 0)
 /// shared by all, round-robin after 3 warm-up rounds: 30 rounds, extended while a CV > 5 %, at
-/// most 100 (RunInterleaved). Sessions: `intra_op_threads` threads, spinning off (MEASUREMENT.md:
+/// most 100 (RunInterleaved). Sessions: `intra_op_threads` threads, spinning off (docs/measurement.md:
 /// an idle spinning session steals a core). Throws what OrtRunner::Create and RunInterleaved throw.
 LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
                                  const ShapeOverrides& shapes, int intra_op_threads);

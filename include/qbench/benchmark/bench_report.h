@@ -27,6 +27,10 @@ struct BenchPoint {
   bool has_speedup = false;           ///< a candidate of an interleaved comparison with a measured baseline
   std::string speedup_baseline;       ///< display name of the baseline (the first model)
   SpeedupEstimate speedup;            ///< median(baseline)/median(this) with its CI
+  /// Why a candidate measured beside a measured baseline has no speedup (has_speedup false), e.g.
+  /// "inputs differ": a ratio of latencies on different shapes or dtypes means nothing. Shown as
+  /// "n/a (<reason>)" in the table, in `note`, and as "speedup_unavailable" in JSON; "" otherwise.
+  std::string speedup_unavailable;
 };
 
 /// A whole `qbench bench` run.
@@ -40,21 +44,26 @@ struct BenchReport {
 };
 
 /// Column keys shared by the table, CSV and Markdown (snake_case, unit suffixes): model, batch, inputs,
-/// status, n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, min_ms, max_ms,
+/// status, n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, median_ci_level
+/// (the interval's exact coverage, a fraction; < 0.95 when n < 6), min_ms, max_ms,
 /// p90_ms, p99_ms, cv, outliers, throughput_samples_per_s, session_create_ms, first_run_ms,
 /// peak_rss_bytes, rss_growth_bytes, speedup_vs_first, speedup_ci_low, speedup_ci_high, note.
 const std::vector<std::string>& BenchColumns();
 
 /// The row of `point` under BenchColumns(), as text: `full_precision` writes numbers with 9 significant
-/// digits (CSV), otherwise rounded for reading (ms with 3 decimals, CV in %, ratios with 3 decimals).
+/// digits (CSV), otherwise rounded for reading (ms with 3 decimals, CV and CI level in %,
+/// ratios with 3 decimals).
 /// A skipped point has status "skipped", empty numbers and the reason in `note`.
 std::vector<std::string> BenchRow(const BenchPoint& point, bool full_precision);
 
 /// A readable, aligned table of the main columns, then the speedups with their CIs, for stdout.
+/// The median CI column is headed "95% CI ms" when every interval reaches 95 %; otherwise it is
+/// headed "median CI ms, level" and each cell gives its level ("[2.000, 4.000] 75%").
 std::string FormatBenchTable(const BenchReport& report);
 
 /// JSON (schema "qbench.bench/1"): {"schema", "environment", "settings", "results": [{model, batch,
-/// inputs, status, statistics, latency_ms: every sample, warmup_latency_ms, memory, speedup_vs_first}],
+/// inputs, status, statistics, latency_ms: every sample, warmup_latency_ms, memory, speedup_vs_first,
+/// speedup_unavailable (only when set)}],
 /// "warnings": [{code, message}]}. NaN is written as null.
 std::string BenchReportJson(const BenchReport& report);
 

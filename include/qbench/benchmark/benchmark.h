@@ -94,7 +94,7 @@ struct InterleavedResult {
 /// same rules as RunBenchmark, where extension continues while any target's CV > cv_threshold. Each
 /// target's samples are kept apart; speedups pair the samples of the same round. Interleaving keeps
 /// machine drift out of the ratios, but the models evict each other from the caches: the ratios are
-/// the conservative figure (MEASUREMENT.md). Callers should create ONNX Runtime sessions with
+/// the conservative figure (docs/measurement.md). Callers should create ONNX Runtime sessions with
 /// SessionConfig::allow_spinning = false, or an idle session's spinning threads steal a core.
 /// Memory fields are process-wide, so every target gets the same values.
 /// Throws Error(kInvalidArgument) for a bad config or an empty target list.

@@ -55,7 +55,9 @@ void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings);
 
 /// Adds the warnings about one measurement, `label` naming it (e.g. "squeezenet1.1 batch 8"):
 /// "few_samples_p99" when n < 100 (p99 then lies between the two largest samples), "high_cv" when the
-/// CV is still above `cv_threshold` at the end, plus the measurement's own warnings.
+/// CV is still above `cv_threshold` at the end, "low_ci_level" when the median's confidence interval
+/// is below 95 % (n < 6; it says the level and suggests --repetitions 6 or more), plus the
+/// measurement's own warnings.
 void AddMeasurementWarnings(const Measurement& m, const std::string& label, double cv_threshold,
                             WarningList* warnings);
 

@@ -71,6 +71,9 @@ class Dataset {
   virtual Sample Get(std::size_t i) const = 0;
   /// A short description for reports, e.g. "labels-csv: 200 images (../shared/data/imagenet-sample)".
   virtual std::string Describe() const = 0;
+  /// True when samples are the file's arrays as stored (npy), with no preprocessing: a sample that
+  /// does not fit the model is then a bad input file (exit 1), not a wrong preprocessing flag (exit 2).
+  virtual bool FedAsStored() const { return false; }
 };
 
 /// Opens a dataset. Formats:
@@ -88,7 +91,9 @@ class Dataset {
 /// with labels.csv → labels-csv, with *.u8 → fashion-mnist, with *.npy → npy, with sub-folders of
 /// images → class-folders, with images → image-folder.
 /// Throws Error(kNotFound) for a missing path, Error(kInvalidInput) for an
-/// unreadable labels file (naming the line), Error(kInvalidArgument) for an unknown format.
+/// unreadable labels file (naming the line), an empty dataset (a labels CSV with only its header,
+/// a folder without images or .npy files), or an npy labels file whose label count differs from the
+/// sample count (naming both counts), Error(kInvalidArgument) for an unknown format.
 std::unique_ptr<Dataset> OpenDataset(const DatasetSpec& spec);
 
 }  // namespace qbench

@@ -93,9 +93,25 @@ struct AccuracyResult {
 /// (fixed dims must match). Metrics: see AccuracyResult and metrics.h.
 /// Throws Error(kUnsupported) for a model with several inputs or an unsupported input dtype,
 /// Error(kInvalidArgument) for a sample/input shape mismatch (naming both shapes and the flags to
-/// fix it) or reference outputs of another shape, Error(kInvalidInput) when no sample could be
-/// decoded, Error(kRuntime) from the engine.
+/// fix it) or reference outputs of another shape, Error(kInvalidInput) when the dataset is empty or
+/// no sample could be decoded, Error(kRuntime) from the engine. A shape mismatch of a dataset that
+/// is FedAsStored() (npy) is Error(kInvalidInput) instead: the file is wrong, not a flag.
 AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions& options,
                         Runner* reference = nullptr);
+
+/// Checks that `sample` (one example, no batch dim) can feed a model whose inputs are
+/// `model_inputs` (TensorInfo from Model::Inputs() or Runner::inputs(); -1 = dynamic): one input,
+/// the same dtype, rank + 1 with every fixed dim after dim 0 equal. `which` names the model in
+/// messages ("the model"). Throws Error(kUnsupported) for several inputs or another dtype, and for
+/// a shape mismatch Error(kInvalidInput) when `fed_as_stored` (npy: the file is wrong, exit 1) or
+/// Error(kInvalidArgument) otherwise (images: the preprocessing flags are, exit 2).
+void CheckSampleFitsModel(const std::vector<TensorInfo>& model_inputs, const HostTensor& sample,
+                          const std::string& sample_id, const std::string& which, bool fed_as_stored);
+
+/// CheckSampleFitsModel on sample 0 of `dataset`, before any expensive work (quantization,
+/// calibration). A sample 0 that cannot be decoded (kInvalidInput/kNotFound/kIo) is left to
+/// Evaluate to skip and count; an empty dataset passes (Evaluate reports it).
+void CheckDatasetFitsModel(const Dataset& dataset, const std::vector<TensorInfo>& model_inputs,
+                           const std::string& which);
 
 }  // namespace qbench

@@ -36,8 +36,11 @@ struct LabConfig {
   /// Variant names (LabVariants()); the first is the baseline every other is compared with.
   std::vector<std::string> variants = {"fp32", "dynamic", "static"};
   SweepAxis batches{"batch", {1, 2, 4, 8, 16}};
-  /// Spatial size (H = W) of image inputs, pixels. A model whose file fixes H/W accepts only its own.
+  /// Spatial size (H = W) of image inputs, pixels. Applies only to models whose H/W are dynamic: a
+  /// model whose file fixes H = W is always measured at its own size (PlanLab; warned when
+  /// `input_size_given` asked for another).
   SweepAxis input_sizes{"input-size", {224}};
+  bool input_size_given = false;  ///< --input-size (or input_size in the config file) was given
   /// Intra-op threads per session. Default: the CPUs this process may use (DefaultThreadCount()).
   SweepAxis threads{"threads", {}};
   int repetitions = 10;  ///< timed runs per point (k)
@@ -45,7 +48,9 @@ struct LabConfig {
   /// Evaluation set (labels CSV, image folder, …; see eval/dataset.h); "" = no accuracy measured.
   std::string eval_data;
   std::size_t eval_limit = 0;              ///< at most this many evaluation samples (0 = all)
-  std::string preprocess = "imagenet";     ///< preprocessing preset for eval and calibration images
+  /// Preprocessing preset for eval and calibration images ("imagenet", "fashion-mnist"); "" = by
+  /// the data, as `qbench quantize` does (LabPreprocessPreset).
+  std::string preprocess;
   /// Calibration data for static variants; "" = seeded random input (with a warning).
   std::string calibration_data;
   std::size_t calibration_size = 16;       ///< calibration samples (kept small so the lab stays fast)
@@ -79,10 +84,20 @@ LabConfig DefaultLabConfig();
 /// wrong type or an invalid value (an unknown variant, a bad axis, repetitions < 1, ...).
 void ApplyLabConfigFile(const std::string& path, LabConfig* config);
 
-/// Checks a complete config: at least one model and variant, known variant names, no duplicates,
-/// repetitions >= 1, warmup_runs >= 0, calibration_size >= 1, a non-empty output folder.
-/// Throws Error(kInvalidArgument) naming the setting and the fix.
+/// Checks a complete config without touching the file system: at least one model and variant, known
+/// variant names, no duplicates, repetitions >= 1, warmup_runs >= 0, calibration_size >= 1, a
+/// known calibration method (ParseCalibrationMethod) and preprocessing preset
+/// (PreprocessOptions::FromPreset), a non-empty output folder. Paths are checked by CheckLabInputs
+/// (preflight.h). Throws Error(kInvalidArgument) naming the flag, the value and the fix.
 void ValidateLabConfig(const LabConfig& config);
+
+/// The preprocessing preset the lab uses: config.preprocess when set; else "fashion-mnist" when the
+/// evaluation (or else the calibration) data is raw uint8 Fashion-MNIST data (DetectDatasetFormat),
+/// "imagenet" otherwise — the rule `qbench quantize` and `qbench eval` apply.
+std::string LabPreprocessPreset(const LabConfig& config);
+
+/// True when `variants` holds a variant that is calibrated (static int8).
+bool HasCalibratedVariant(const std::vector<std::string>& variants);
 
 /// The config as JSON (written into results.json so a study says how it was made).
 nlohmann::json LabConfigToJson(const LabConfig& config);

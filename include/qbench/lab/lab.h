@@ -1,6 +1,7 @@
 // qbench/lab/lab.h — running a lab: the plan (and its estimated duration), the measuring backend
 // interface, and RunLab, which walks the sweep, records every point as it is measured, survives
-// failing points, stops cleanly when asked, and resumes from results.jsonl.
+// failing points, stops cleanly when asked, and resumes from results.jsonl (when its settings match,
+// preflight.h).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,9 @@ struct ModelJob {
   LabModel model;
   std::vector<std::string> variants;     ///< lab order; the first is the baseline
   std::string models_dir;                ///< where to write quantized (and zoo fp32) files
+  /// The model's first input size (pixels, H = W; 0 = the file's own shape): the shape its
+  /// quantization, calibration, inspection and evaluation use.
+  std::int64_t input_size = 0;
   /// Records from an earlier run (--resume) keyed by variant: an ok record whose file exists lets the
   /// backend load that file instead of quantizing again.
   std::map<std::string, ModelRecord> previous;
@@ -45,6 +49,15 @@ class LabBackend {
   /// MACs of one sample (batch 1) of `spec` at spatial size `input_size`, for the plan and the ETA.
   /// Should be cheap (no session). May throw; the plan then uses a default cost.
   virtual std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) = 0;
+
+  /// The spatial size H = W (pixels) that the model file fixes for its image (rank-4) inputs; 0 when
+  /// H and W are dynamic (or there is no image input), -1 when they are fixed but H != W (measured at
+  /// the file's own shape, input size 0). The lab measures such a model at its own size whatever
+  /// --input-size says. May throw; the lab then uses the configured sizes. Default: 0.
+  virtual std::int64_t FixedInputSize(const std::string& spec) {
+    (void)spec;
+    return 0;
+  }
 
   /// Peak rates for the duration estimate: cached roofline peaks, or a quick (< 1 s) calibration.
   virtual RooflinePeaks EstimatePeaks(std::int64_t threads) = 0;
@@ -81,6 +94,12 @@ class LabBackend {
 struct LabPlan {
   std::vector<LabModel> models;
   std::vector<SweepGroup> groups;       ///< in measuring order
+  /// Input sizes each model is measured at (pixels; 0 = the file's own shape): config.input_sizes,
+  /// or the single size its file fixes (LabBackend::FixedInputSize).
+  std::map<std::string, std::vector<std::int64_t>> input_sizes;
+  /// Models measured at the size their file fixes: model → "fixed by the model file to 32x32".
+  std::map<std::string, std::string> input_size_notes;
+  std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
   std::int64_t points = 0;
   std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
   std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds
@@ -91,9 +110,10 @@ struct LabPlan {
 };
 
 /// Relative speed assumed for each variant in estimates (fraction of the fp32 peak MAC rate reached
-/// by a whole CNN), documented guesses from MEASUREMENT.md's measurements on a Zen 5 CPU:
-/// fp32 0.30 of the fp32 peak; static int8 0.60 of the fp32 peak; dynamic int8 0.05 (ORT's
-/// ConvInteger path is ~7x slower than fp32).
+/// by a whole CNN), rough guesses from timings of the zoo CNNs with ONNX Runtime 1.30 on a 2-core
+/// x86 CPU with AVX-512 VNNI: fp32 0.30 of the fp32 peak; static int8 (QDQ, fused to QLinearConv)
+/// 0.60; dynamic int8 0.05 (ORT's ConvInteger, im2col + integer GEMM without the blocked layouts of
+/// its fp32 Conv, ran up to ~7x slower than fp32).
 double VariantSpeedFactor(const std::string& variant);
 
 /// Estimated seconds to measure one group: for each variant, (warm-up + repetitions) runs of
@@ -102,9 +122,11 @@ double VariantSpeedFactor(const std::string& variant);
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
                             int warmup_runs, int repetitions);
 
-/// Builds the plan of `config` and estimates its duration with `backend` (ModelMacs, EstimatePeaks).
-/// With `previous` (--resume), points already measured cost nothing. Throws Error(kInvalidArgument)
-/// for a bad config.
+/// Builds the plan of `config` and estimates its duration with `backend` (FixedInputSize, ModelMacs,
+/// EstimatePeaks). Each model is swept over config.input_sizes unless its file fixes H = W, then
+/// over that size alone (with an "input_size_fixed" warning when config.input_size_given asked for
+/// another). With `previous` (--resume), points already measured cost nothing. Throws
+/// Error(kInvalidArgument) for a bad config.
 LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous = nullptr);
 
 /// The plan as text for `qbench lab --dry-run` (stdout): models × variants × axes, the point count,
@@ -129,14 +151,18 @@ struct LabRunOptions {
   WarningList* warnings = nullptr;  ///< the lab's warnings are added here too (may be null)
 };
 
-/// Runs the lab: creates config.output_dir (and models/ inside), appends every record to
-/// results.jsonl as soon as it exists, and returns the whole study (earlier records included when
-/// resuming). Without config.resume an existing results.jsonl is moved to results.jsonl.previous and
-/// the lab starts afresh; with it, points, model records, accuracies and profiles already in
-/// results.jsonl are not measured again. Failing points are recorded with their error and the lab
-/// goes on. Writes no other output file (see report/study_outputs.h).
-/// Throws Error(kInvalidArgument) for a bad config, Error(kIo) when the output folder cannot be made
-/// or written.
+/// Runs the lab: creates config.output_dir (and models/ inside), writes a "settings" record
+/// (LabMeasurementSettings) and then every record to results.jsonl as soon as it exists, and returns
+/// the whole study (earlier records included when resuming). Without config.resume an existing
+/// results.jsonl is moved to results.jsonl.previous and the lab starts afresh; with it, the earlier
+/// settings must match (CheckResumeSettings) and points, model records, accuracies and profiles
+/// already in results.jsonl are not measured again. Failing points are recorded with their error and
+/// the lab goes on. The run's warnings (options.warnings, plus LabConfigWarnings and the plan's) are
+/// appended to results.jsonl at the end; study.warnings holds them after those of earlier runs of
+/// the same study. study.config is LabConfigToJson plus "model_input_sizes" (model → sizes used).
+/// Writes no other output file (see report/study_report.h).
+/// Throws Error(kInvalidArgument) for a bad config or a resume whose settings differ, Error(kIo)
+/// when the output folder cannot be made or written.
 LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOptions& options = {});
 
 /// Path of results.jsonl inside an output folder.

@@ -26,7 +26,8 @@ ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t in
 /// batch for a model whose file fixes the batch (rewritten with WithBatchSize).
 /// Timing: each group's variants are timed interleaved (RunInterleaved, exactly `repetitions`
 /// rounds after `warmup_runs` warm-up rounds, no automatic extension) on identical seeded inputs,
-/// sessions created without spin-waiting (MEASUREMENT.md); when the interleaved run fails (e.g. one
+/// sessions created without spin-waiting (an idle session's spinning workers would steal a core from
+/// the one being timed, docs/statistics.md); when the interleaved run fails (e.g. one
 /// variant runs out of memory), each variant is timed alone and its failure recorded.
 class OrtLabBackend : public LabBackend {
  public:
@@ -35,6 +36,9 @@ class OrtLabBackend : public LabBackend {
   ~OrtLabBackend() override;
 
   std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) override;
+  /// Zoo models: 0 (H and W dynamic). Files: H of the first rank-4 input whose H and W are both
+  /// fixed (-1 when they differ), else 0. Cached per spec. Throws as LoadModel.
+  std::int64_t FixedInputSize(const std::string& spec) override;
   RooflinePeaks EstimatePeaks(std::int64_t threads) override;
   RooflinePeaks RooflineFor(std::int64_t threads) override;
   std::vector<ModelRecord> PrepareModel(const ModelJob& job) override;

@@ -1,9 +1,12 @@
 // qbench/lab/results.h — the records a lab produces (one JSON object per line in results.jsonl) and
 // the whole study they make up.
 //
-// results.jsonl holds one line per record, each with "record": "model" | "point" | "accuracy" |
-// "op_profile". Lines are appended and flushed as soon as a record exists (AppendLineDurable), so a
-// crash or Ctrl-C keeps every finished record. Keys are snake_case with unit suffixes.
+// results.jsonl holds one line per record, each with "record": "settings" | "model" | "point" |
+// "accuracy" | "op_profile" | "warning" | "run_end". Each run starts with a "settings" record (the
+// settings that define what a point's numbers mean, see preflight.h; --resume compares them), then
+// appends every record and flushes it as soon as it exists (AppendLineDurable), so a crash or Ctrl-C
+// keeps every finished record; the run's warnings and a "run_end" record close it. Keys are
+// snake_case with unit suffixes.
 #pragma once
 
 #include <cstdint>
@@ -18,12 +21,16 @@
 namespace qbench {
 
 /// Latency statistics of one point, in milliseconds per run (one run = one batch), copied from the
-/// benchmark module's statistics of all timed samples. `ci95_*` is the 95 % confidence interval of
-/// the median as the benchmark module computes it (`ci_method` names the method).
+/// benchmark module's statistics of all timed samples. `ci95_*` is the confidence interval of the
+/// median as the benchmark module computes it (order statistics, docs/statistics.md): it aims at
+/// 95 %, but with n < 6 runs no order-statistic interval reaches 95 % and it is [min, max] with a
+/// smaller true coverage. `median_ci_level` is that true coverage (0–1; e.g. 0.75 for n = 3, 0.9785
+/// for n = 10; 0 for n = 1); `ci_method` names the method.
 struct LatencySummary {
   std::int64_t n = 0;
   double mean_ms = 0, std_ms = 0, median_ms = 0, min_ms = 0, max_ms = 0, p90_ms = 0;
   double ci95_low_ms = 0, ci95_high_ms = 0;
+  double median_ci_level = 0;  ///< exact coverage of [ci95_low_ms, ci95_high_ms] (fraction)
   double cv = 0;  ///< std / mean (fraction)
   std::string ci_method;
 };
@@ -167,14 +174,26 @@ OpProfileRecord OpProfileRecordFromJson(const nlohmann::json& j);
 RooflinePeaks RooflinePeaksFromJson(const nlohmann::json& j);
 LabStudy LabStudyFromJson(const nlohmann::json& j);
 
+/// A warning of a lab run as results.jsonl keeps it ({"record": "warning", "code", "message"}).
+struct LabWarning {
+  std::string code;
+  std::string message;
+};
+nlohmann::json ToJson(const LabWarning& w);  ///< with "record": "warning"
+
 /// Records read back from a results.jsonl file.
 struct JsonlRecords {
   std::vector<ModelRecord> models;
   std::vector<PointResult> points;
   std::vector<AccuracyRecord> accuracy;
   std::vector<OpProfileRecord> op_profiles;
+  /// The last "settings" record's "settings" object (null when the file has none).
+  nlohmann::json settings;
+  std::vector<LabWarning> warnings;  ///< every run's warnings, first-seen order, no repeats
   double previous_duration_s = 0;  ///< sum of "run_end" markers' duration_s (earlier runs' wall time)
   std::int64_t skipped_lines = 0;  ///< unparsable lines (a line cut by a crash) ignored
+  /// True when the file holds any model, point, accuracy or op-profile record.
+  bool HasMeasurements() const { return !models.empty() || !points.empty() || !accuracy.empty() || !op_profiles.empty(); }
 };
 /// Reads results.jsonl. A missing file gives no records. A line that is not valid JSON (e.g. cut
 /// by a crash mid-write) is skipped and counted; a later record with the same key replaces an

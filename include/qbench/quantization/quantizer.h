@@ -8,7 +8,7 @@
 //    as ONNX Runtime's onnxruntime/python/tools/quantization/operators/{matmul,conv,lstm}.py.
 //  - static: QDQ format (QuantizeLinear/DequantizeLinear pairs, int8 weight initializers, int32
 //    biases) that ONNX Runtime's CPU provider fuses into QLinearConv, QGemm, QLinearAdd, ...
-//    following ORT's qdq_quantizer.py and the recipe in MEASUREMENT.md; needs calibration ranges.
+//    following ORT's qdq_quantizer.py and the recipe in docs/measurement.md; needs calibration ranges.
 // Adding a scheme (fp16, weight-only int4) = one SchemeInfo row + one QuantizationScheme class.
 #pragma once
 
@@ -57,7 +57,7 @@ struct QuantizeOptions {
   /// the input graph, see PrepareModelForQuantization), so "#12" excludes it.
   std::vector<std::string> exclude;
   /// Static only: what to do with HardSigmoid (MobileNetV3's hardswish x·HardSigmoid(x) and its
-  /// squeeze-excitation gates), which has no int8 kernel in ORT (MEASUREMENT.md: the plain QDQ
+  /// squeeze-excitation gates), which has no int8 kernel in ORT (docs/measurement.md: the plain QDQ
   /// recipe makes MobileNetV3-small slower than fp32).
   HardSigmoidPolicy hard_sigmoid = HardSigmoidPolicy::kDecompose;
   /// Static only: Concat inputs produced only for that Concat take the Concat output's scale and

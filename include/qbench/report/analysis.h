@@ -23,11 +23,16 @@ std::vector<std::string> StudyModels(const LabStudy& study);
 /// either sample is constant.
 double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<double>& y);
 
+/// The input sizes (pixels, H = W; 0 = the file's own shape) `model` was swept over:
+/// config.model_input_sizes[model] (a model whose file fixes its size is measured at that size
+/// only), else config.input_size. Empty when the config says neither.
+std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model);
+
 /// file size of (model, variant) / file size of (model, baseline); NaN when either is missing.
 double SizeRatio(const LabStudy& study, const std::string& model, const std::string& variant);
 
-/// The measured (ok) point of (model, variant) at the smallest batch, first input size and first
-/// thread count of the study, or nullptr.
+/// The measured (ok) point of (model, variant) at the smallest batch, the model's first input size
+/// (ModelInputSizes) and the first thread count of the study, or nullptr.
 const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant);
 
 /// Roofline numbers of one model variant or one op type of it.
@@ -69,6 +74,15 @@ std::vector<std::string> GenerateObservations(const LabStudy& study);
 std::string FormatMs(double ms);
 /// "2.70x" — speedups and ratios, two decimals.
 std::string FormatRatio(double r);
+/// A confidence level (fraction) as a percentage: "75 %", "93.8 %" (one decimal unless whole).
+std::string FormatCiLevel(double level);
+/// The median's interval as report.md shows it: "[1.20 ms, 1.50 ms]" when its true coverage
+/// (median_ci_level) is at least 95 %; else with that coverage and the run count,
+/// "[1.20 ms, 1.50 ms] (75 % CI: n=3)", or "[1.20 ms, 1.20 ms] (no CI: n=1)" for a single run.
+std::string FormatMedianCi(const LatencySummary& latency);
+/// True when `level` (a fraction) is below the 95 % the report's headers promise; a level within
+/// 1e-9 of 0.95 counts as 95 %.
+bool BelowNominalCi(double level);
 /// "44.7 MB" (decimal megabytes, three significant digits; kB below 1 MB).
 std::string FormatBytes(double bytes);
 /// "1.81 G" MACs, "35.2 GMAC/s" style: value / 1e9 with three significant digits.

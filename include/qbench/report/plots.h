@@ -15,12 +15,14 @@ struct PlotFile {
 };
 
 /// Draws every plot the study has data for, into `output_dir`/plots/ (created):
-///  - latency_<model>.png: median latency vs batch size, one line per variant, error bars = the 95 %
-///    confidence interval of the median (first input size and thread count);
+///  - latency_<model>.png: median latency vs batch size, one line per variant, error bars = the
+///    confidence interval of the median (first input size of the model and first thread count); the
+///    axis label gives its level: "95 % CI" only when every plotted point's median_ci_level reaches
+///    it, else the lowest level and k (e.g. "bars: 75 % CI, k = 3": the [min, max] of 3 runs);
 ///  - size.png: file size per model and variant (grouped bars, MB);
 ///  - latency_vs_size.png: median latency at the smallest batch vs file size, every model variant (log-log);
-///  - speedup.png: speedup vs the baseline over the batch sizes, one line per model × variant (and
-///    thread count when several were swept), with the 1.0x line;
+///  - speedup.png: speedup vs the baseline over the batch sizes at each model's first input size, one
+///    line per model × variant (and thread count when several were swept), with the 1.0x line;
 ///  - accuracy_vs_latency.png: top-1 vs latency, when accuracy was measured;
 ///  - roofline_<variant>.png: achieved MAC/s vs arithmetic intensity of each profiled op type of that
 ///    variant (colour = kind of op, e.g. "conv depthwise 3x3"; symbol = model) under the fp32 and int8

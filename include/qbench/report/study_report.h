@@ -11,8 +11,8 @@
 namespace qbench {
 
 /// Column keys of results.csv (snake_case, unit suffixes), one row per point: model, variant, batch,
-/// input_size, threads, status, n, mean_ms, std_ms, median_ms, ci95_low_ms, ci95_high_ms, min_ms,
-/// max_ms, p90_ms, cv, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
+/// input_size, threads, status, n, mean_ms, std_ms, median_ms, ci95_low_ms, ci95_high_ms,
+/// median_ci_level (the true coverage of that interval: below 0.95 when n < 6), min_ms, max_ms, p90_ms, cv, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
 /// macs, achieved_macs_per_s, speedup, speedup_ci95_low, speedup_ci95_high, file_size_bytes, top1,
 /// error.
 const std::vector<std::string>& StudyCsvColumns();
@@ -23,7 +23,8 @@ std::string StudyCsv(const LabStudy& study);
 
 /// report.md text: what was measured and on what, how long it took, the observations
 /// (GenerateObservations), the models table (bits, precision, what was quantized, int8 share of
-/// MACs, size before/after), per-model latency tables (mean ± std, median with its 95 % CI,
+/// MACs, size before/after; the input size each model was measured at), per-model latency tables
+/// (mean ± std, median with its CI — FormatMedianCi, which states the CI's true level when it is below 95 % —
 /// throughput, speedup with its CI, session creation, peak RSS), accuracy, the roofline tables,
 /// the plots (`plots`, relative paths), failed points, warnings and the method notes. Latencies
 /// use FormatMs, ratios FormatRatio, sizes FormatBytes (analysis.h), so a test can find the JSON's

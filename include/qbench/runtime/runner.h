@@ -23,9 +23,25 @@ struct SessionConfig {
 /// The graph-optimization names accepted by SessionConfig (and `--graph-optimization`).
 const std::vector<std::string>& GraphOptimizationLevels();
 
-/// Execution providers this build of ONNX Runtime offers, in qbench's lower-case short names
-/// ("cpu", "cuda", "tensorrt", "openvino", "xnnpack", ...).
+/// Execution providers compiled into the loaded ONNX Runtime library (Ort::GetAvailableProviders),
+/// in qbench's lower-case short names ("cpu", "cuda", "tensorrt", "openvino", "xnnpack", ...).
+/// Compiled in is not usable: a provider's shared library, driver or device may be missing (the
+/// onnxruntime-node build lists tensorrt, cuda and webgpu without shipping their libraries). For
+/// what can really be enabled, see UsableExecutionProviders(). Cheap; never throws.
 std::vector<std::string> AvailableExecutionProviders();
+
+/// The providers that can really be enabled here: "cpu" first, then each compiled-in provider for
+/// which appending it (default options) and creating a session for a one-node Identity model works.
+/// Probed once, on the first call (a failed probe costs a dlopen; a working GPU provider, one
+/// device initialisation), and cached for the process. Never throws.
+std::vector<std::string> UsableExecutionProviders();
+
+/// Checks that `provider` (a short name) can be enabled; "cpu" always can, without a probe.
+/// Throws Error(kInvalidArgument) when it is not compiled in ("... is not compiled into this ONNX
+/// Runtime (VERSION); usable: cpu (compiled in: ...)"), or when it is compiled in but cannot be
+/// enabled ("execution provider 'cuda' is compiled into this ONNX Runtime but cannot be enabled here
+/// (<ORT's reason, shortened>); usable: cpu").
+void CheckExecutionProvider(const std::string& provider);
 
 /// Version string of the loaded ONNX Runtime library, e.g. "1.30.0".
 std::string OrtVersion();
@@ -45,8 +61,9 @@ class Runner {
 class OrtRunner : public Runner {
  public:
   /// Creates a session from model bytes (so an in-memory edit needs no temporary file).
-  /// `name` is used in messages. Throws Error(kInvalidArgument) for an unknown provider or
-  /// optimization level (listing the choices), Error(kRuntime) when ORT refuses the model.
+  /// `name` is used in messages. Throws Error(kInvalidArgument) for an unknown optimization level
+  /// (listing the choices) or a provider that CheckExecutionProvider rejects, Error(kRuntime) when
+  /// ORT refuses the model.
   static std::unique_ptr<OrtRunner> Create(const Model& model, const SessionConfig& config);
   ~OrtRunner() override;
 

@@ -93,11 +93,20 @@ Model BuildZooModel(const std::string& name, const ZooOptions& options = {});
 
 /// Loads `spec`: "zoo:NAME" builds a zoo model (Model::path stays "" and Model::proto's
 /// graph name is NAME); anything else is a file path given to LoadModel.
-/// Throws Error(kNotFound) for an unknown zoo name (listing the names), else as LoadModel.
+/// Throws Error(kInvalidArgument) for an unknown zoo name (a bad value for a model argument, as in
+/// `qbench zoo export`; the message lists the names), else as LoadModel.
 Model LoadModelOrZoo(const std::string& spec, const ZooOptions& options = {});
 
-/// A short display name: the zoo name for "zoo:NAME", else the file name without folder/extension.
+/// A short display name: the zoo name for "zoo:NAME", else the file name without folder/extension;
+/// a file named "model.onnx" takes its folder's name ("cases/c11_fixed_batch/model.onnx" →
+/// "c11_fixed_batch"; a bare "model.onnx" stays "model").
 std::string ModelDisplayName(const std::string& spec);
+
+/// Display names for several specs, distinct: ModelDisplayName, and where two or more share a
+/// name, each file's is prefixed by its folder ("zoo:squeezenet1_1" and
+/// "models/fmnist/squeezenet1_1.onnx" → "squeezenet1_1", "fmnist/squeezenet1_1") when that tells
+/// them all apart; otherwise repeats get "_2", "_3", ... in order (the first keeps its name).
+std::vector<std::string> UniqueDisplayNames(const std::vector<std::string>& specs);
 
 /// For a model built by the zoo: the values of its symbolic input dimensions at the nominal size,
 /// {"H": input_size, "W": input_size}, read from metadata (usable as ShapeOverrides::dim_values).

@@ -1,0 +1,68 @@
+// qbench/lab/preflight.h — what a lab checks before it measures anything: that its models load and
+// its data paths exist (CheckLabInputs); which settings define what a point's numbers mean, and
+// whether a study being resumed was measured with the same ones (LabMeasurementSettings,
+// DiffLabSettings, CheckResumeSettings); and the warnings its settings deserve (LabConfigWarnings).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/lab/config.h"
+#include "qbench/lab/results.h"
+
+namespace qbench {
+
+/// Checks, before anything is measured (and in --dry-run), every input a lab reads:
+///  - each model spec: "zoo:NAME" must name a zoo model; a path must load and parse as an ONNX
+///    model (LoadModel: a missing file, a folder, an empty file or bytes that are no ModelProto fail);
+///  - --eval-data must exist and open as a dataset (OpenDataset) with at least one sample;
+///  - --calibration-data must exist (its format is checked against the model when calibrating).
+/// Throws Error(kInvalidArgument) naming the flag and the path for a data path that does not exist;
+/// the loader's Error (kNotFound, kInvalidInput, …) with "--models: " / "--eval-data 'PATH': " in
+/// front for a model or dataset that cannot be read.
+void CheckLabInputs(const LabConfig& config);
+
+/// What identifies a file or folder between runs, as JSON: {"path": absolute path, "size_bytes",
+/// "mtime_ns"} for a file (size and modification time, from stat); for a folder "files" (regular
+/// files below it, recursively, at most 100,000 counted), their total "size_bytes" and the newest
+/// "mtime_ns"; {"path", "missing": true} when absent. Never throws.
+nlohmann::json PathIdentity(const std::string& path);
+
+/// The settings that define what a lab's points, model files and accuracies mean, written as the
+/// "settings" record of results.jsonl: repetitions, warmup_runs, seed (zoo weights, inputs, random
+/// calibration), baseline_variant (the first of --variants: every speedup is against it),
+/// preprocess (LabPreprocessPreset), calibration_data (PathIdentity, or "" for random data),
+/// calibration_size, calibration_method, eval_data (PathIdentity or ""), eval_limit, and "models":
+/// {display name: {"spec", and "file": PathIdentity for a model file}}. Sweep values (batch, input
+/// size, threads, variants) are not settings: they are part of each point's key.
+nlohmann::json LabMeasurementSettings(const LabConfig& config);
+
+/// Differences between the settings of an earlier run and this one, one human-readable item each,
+/// e.g. "--repetitions 3 earlier, 5 now", "model 'x': file 'a/x.onnx' changed since the earlier run
+/// (size or modification time)". Models present in only one of them are no difference (a study may
+/// grow by models). Empty when they match.
+std::vector<std::string> DiffLabSettings(const nlohmann::json& earlier, const nlohmann::json& now);
+
+/// For --resume (and --dry-run --resume): refuses to mix measurements made under other settings.
+/// Returns when `previous` holds no measurements or its settings match LabMeasurementSettings(config).
+/// Throws Error(kInvalidArgument) listing every differing setting (DiffLabSettings), or saying the
+/// file has no settings record (written by an older qbench), and suggesting a new --output folder
+/// or dropping --resume.
+void CheckResumeSettings(const LabConfig& config, const JsonlRecords& previous);
+
+/// True when the two data paths name the same dataset: the same file or folder once made absolute
+/// and canonical, or a file directly inside the other, a folder (e.g. `data/` and `data/labels.csv`).
+bool SameDataset(const std::string& a, const std::string& b);
+
+/// Warnings that follow from the settings alone (also printed by --dry-run):
+///  - "median_ci_below_95": repetitions < 6, so the median's order-statistic interval is the
+///    [min, max] of the runs, with a true coverage below 95 % (MedianConfidenceInterval's level,
+///    e.g. 75 % for k = 3);
+///  - "calibration_ignored": calibration data or method given, but no static variant to calibrate;
+///  - "calibration_overlaps_eval": static variants calibrated on the evaluation set (SameDataset),
+///    which flatters their accuracy. The lab warns rather than splitting the data.
+std::vector<LabWarning> LabConfigWarnings(const LabConfig& config);
+
+}  // namespace qbench

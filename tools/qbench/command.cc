@@ -1,0 +1,73 @@
+// Helpers shared by the subcommands (see command.h): strict list parsing, output-path checks,
+// CLI11 validators.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "command.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+
+namespace qbench::cli {
+
+std::vector<std::string> SplitListStrict(const std::string& value, const std::string& flag, const std::string& example,
+                                         char sep) {
+  if (value.empty())
+    throw Error(ErrorCode::kInvalidArgument, flag + " is empty; give at least one value, e.g. " + example);
+  std::vector<std::string> items;
+  std::string::size_type start = 0;
+  while (true) {
+    const auto end = value.find(sep, start);
+    const std::string item = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (item.empty())
+      throw Error(ErrorCode::kInvalidArgument, flag + " '" + value + "' has an empty item (item " +
+                                                   std::to_string(items.size() + 1) + "); e.g. " + example);
+    items.push_back(item);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return items;
+}
+
+void CheckOutputPath(const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' is a directory; give a file name");
+  const std::string dir = DirName(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error(ErrorCode::kInvalidArgument,
+                flag + " '" + path + "': folder '" + dir + "' does not exist; create it or choose another path");
+  // WriteFileAtomic writes a temporary file in the folder and renames it: the folder must be writable.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                flag + " '" + path + "': folder '" + dir + "' is not writable; choose another path");
+}
+
+const CLI::Validator& NumericValue() {
+  static const CLI::Validator v(
+      [](std::string& value) {
+        if (value.empty()) return std::string("the value is empty; expected a number");
+        char* end = nullptr;
+        std::strtod(value.c_str(), &end);
+        if (end == value.c_str() || *end != '\0') return "'" + value + "' is not a number";
+        return std::string();
+      },
+      "", "NUMBER");
+  return v;
+}
+
+const CLI::Validator& NonNegativeValue() {
+  static const CLI::Validator v(
+      [](std::string& value) {
+        char* end = nullptr;
+        const double x = std::strtod(value.c_str(), &end);
+        if (end != value.c_str() && x < 0) return value + " is negative; expected 0 or more";
+        return std::string();
+      },
+      "", "NONNEGATIVE");
+  return v;
+}
+
+}  // namespace qbench::cli
