@@ -26,12 +26,12 @@ std::string DescribeInput(const TensorInfo& input) {
 }
 
 void CheckSampleShape(const TensorInfo& input, const std::vector<std::int64_t>& sample_shape, const std::string& what,
-                      const std::string& hint) {
+                      const std::string& hint, ErrorCode code) {
   bool ok = input.has_shape && !input.shape.empty() && sample_shape.size() + 1 == input.shape.size();
   for (std::size_t i = 0; ok && i < sample_shape.size(); ++i)
     ok = input.shape[i + 1] < 0 || input.shape[i + 1] == sample_shape[i];
   if (!ok)
-    throw Error(ErrorCode::kInvalidArgument, what + " gives samples of shape [" + ShapeToString(sample_shape) +
+    throw Error(code, what + " gives samples of shape [" + ShapeToString(sample_shape) +
                                                  "] but model input '" + input.name + "' is " + DescribeInput(input) +
                                                  " (one sample = the input without its batch dimension)" +
                                                  (hint.empty() ? "" : "; " + hint));
@@ -66,7 +66,7 @@ HostTensor ConvertForInput(HostTensor t, const TensorInfo& input, const std::str
     for (std::size_t i = 0; i < n; ++i) out.data<std::int64_t>()[i] = t.data<std::int32_t>()[i];
     return out;
   }
-  throw Error(ErrorCode::kInvalidArgument, "calibration file '" + file + "' holds " + DTypeName(t.dtype) +
+  throw Error(ErrorCode::kInvalidInput, "calibration file '" + file + "' holds " + DTypeName(t.dtype) +
                                                " but model input '" + input.name + "' is " + DescribeInput(input) +
                                                "; save the array as " + DTypeName(input.dtype));
 }
@@ -182,10 +182,10 @@ class NpySource : public SampleSource {
       if (batched) sample_shape.erase(sample_shape.begin());
       CheckSampleShape(in, sample_shape, "calibration file '" + files[i] + "' (" + DTypeName(t.dtype) + " [" +
                                              ShapeToString(t.shape) + "])",
-                       "store one sample without the batch dimension, or a stack [N,...]");
+                       "store one sample without the batch dimension, or a stack [N,...]", ErrorCode::kInvalidInput);
       const std::int64_t count = batched ? t.shape[0] : 1;
       if (set_samples_ >= 0 && count != set_samples_)
-        throw Error(ErrorCode::kInvalidArgument, "calibration file '" + files[i] + "' holds " + std::to_string(count) +
+        throw Error(ErrorCode::kInvalidInput, "calibration file '" + files[i] + "' holds " + std::to_string(count) +
                                                      " samples but '" + files[0] + "' holds " +
                                                      std::to_string(set_samples_) + "; every input needs as many");
       set_samples_ = count;
@@ -229,7 +229,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
   if (fs::is_regular_file(p)) {
     if (!IsNpy(p)) return nullptr;
     if (inputs.size() != 1)
-      throw Error(ErrorCode::kInvalidArgument, "calibration file '" + path + "' holds one array but the model has " +
+      throw Error(ErrorCode::kInvalidInput, "calibration file '" + path + "' holds one array but the model has " +
                                                    std::to_string(inputs.size()) + " inputs (" + InputNames(inputs) +
                                                    "); pass a folder with one <input name>.npy per input, or "
                                                    "sub-folders each holding input_<i>.npy");

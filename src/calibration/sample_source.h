@@ -2,6 +2,7 @@
 // batch dimension) and the reader that stacks them into batches.
 #pragma once
 
+#include "qbench/core/error.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,10 +24,12 @@ class SampleSource {
   virtual std::string Describe() const = 0;
 };
 
-/// Checks that `sample_shape` (without the batch dim) fits dims 1.. of `input`; throws
-/// Error(kInvalidArgument) naming `what` (a file or dataset), the input and both shapes, plus `hint`.
+/// Checks that `sample_shape` (without the batch dim) fits dims 1.. of `input`; throws Error(`code`)
+/// naming `what` (a file or dataset), the input and both shapes, plus `hint`. Callers pass
+/// kInvalidInput when a data file is at fault (.npy: exit 1) and kInvalidArgument when the
+/// preprocessing flags are (images: exit 2), as `qbench eval` does.
 void CheckSampleShape(const TensorInfo& input, const std::vector<std::int64_t>& sample_shape, const std::string& what,
-                      const std::string& hint);
+                      const std::string& hint, ErrorCode code);
 
 /// "float32 [N,3,224,224]" for messages.
 std::string DescribeInput(const TensorInfo& input);

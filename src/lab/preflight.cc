@@ -72,7 +72,7 @@ void CheckLabInputs(const LabConfig& config) {
         found = found || z.name == name;
         names += (names.empty() ? "" : ", ") + z.name;
       }
-      if (!found) throw Error(ErrorCode::kNotFound, "--models: unknown zoo model '" + name + "'; zoo models: " + names);
+      if (!found) throw Error(ErrorCode::kInvalidArgument, "--models: unknown zoo model '" + name + "'; zoo models: " + names);
       continue;
     }
     try {

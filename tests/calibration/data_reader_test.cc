@@ -184,7 +184,7 @@ TEST(NpyReader, MismatchesNameTheInputAndShapes) {
   spec.path = dir + "/wrong.npy";
   auto reader = MakeCalibrationDataReader(ImageModel("N"), spec, nullptr);
   std::vector<HostTensor> feeds;
-  std::string msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidArgument);
+  std::string msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidInput);
   EXPECT_NE(msg.find("'x'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("3x5x5"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[N,3,4,4]"), std::string::npos) << msg;
@@ -193,11 +193,11 @@ TEST(NpyReader, MismatchesNameTheInputAndShapes) {
   WriteNpy(dir + "/ints.npy", ints);
   spec.path = dir + "/ints.npy";
   reader = MakeCalibrationDataReader(ImageModel("N"), spec, nullptr);
-  msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidArgument);
+  msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidInput);
   EXPECT_NE(msg.find("int32"), std::string::npos) << msg;
 
   spec.path = dir + "/wrong.npy";
-  msg = ErrorMessage([&] { MakeCalibrationDataReader(TwoInputModel(), spec, nullptr); }, ErrorCode::kInvalidArgument);
+  msg = ErrorMessage([&] { MakeCalibrationDataReader(TwoInputModel(), spec, nullptr); }, ErrorCode::kInvalidInput);
   EXPECT_NE(msg.find("2 inputs"), std::string::npos) << msg;
 
   spec.path = dir + "/absent.npy";

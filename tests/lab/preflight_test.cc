@@ -112,7 +112,7 @@ TEST(CheckLabInputs, ModelsMustLoadBeforeTheStudy) {
   }
   EXPECT_NO_THROW(CheckLabInputs(Config(dir + "/out", {"zoo:resnet18", dir + "/ok.onnx"})));
   Error e = Thrown([&] { CheckLabInputs(Config(dir + "/out", {"zoo:resnet19"})); });
-  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);  // a bad --models value: usage error (exit 2), as everywhere
   EXPECT_TRUE(Contains(e.what(), "unknown zoo model 'resnet19'")) << e.what();
 }
 

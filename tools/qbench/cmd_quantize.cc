@@ -2,9 +2,6 @@
 // with the coverage table (what runs in int8 after ORT's optimizations) and sizes on stdout.
 // --fallback-top K / --max-drop P keep the most sensitive layers fp32 (quantize_fallback.h) and
 // report the fidelity reached and the latency it costs.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <cmath>
@@ -200,14 +197,8 @@ void RunQuantize(const QuantizeCliOptions& o) {
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
 
   // Output folders are checked before any work, so a typo does not cost a whole calibration.
-  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"-o", o.output}, {"--report", o.report_path}}) {
-    if (path.empty()) continue;
-    const std::string dir = DirName(path);
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK) != 0)
-      throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " '" + path + "': the folder '" + dir +
-                                                   "' does not exist or is not writable; create it or choose another path");
-  }
+  CheckOutputPath("-o", o.output);
+  if (!o.report_path.empty()) CheckOutputPath("--report", o.report_path);
   const Model model = LoadModelOrZoo(o.model);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))

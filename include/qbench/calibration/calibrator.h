@@ -106,9 +106,10 @@ struct CalibrationDataSpec {
 };
 /// Makes the reader. Files are read lazily, one .npy set or one image at a time. Throws
 /// Error(kNotFound) for a missing path or a set folder without a file for some input (naming both),
-/// Error(kInvalidInput) for unreadable files, Error(kInvalidArgument) when the data does not match
-/// the model (naming the file or dataset, the input and both shapes, or the dtypes) — shape/dtype
-/// mismatches surface from Next() when the offending file is read.
+/// Error(kInvalidInput) for unreadable files and for .npy files whose shape, dtype or array count
+/// does not match the model, Error(kInvalidArgument) when preprocessed images do not match (the
+/// preprocessing flags are at fault) — each naming the file or dataset, the input and both shapes or
+/// dtypes. Shape/dtype mismatches surface from Next() when the offending file is read.
 std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& model, const CalibrationDataSpec& spec,
                                                                  WarningList* warnings);
 
