@@ -8,7 +8,7 @@
 //   R: a minimal loop — its own Ort::Session with the same options, one Ort::Value over the same input
 //      bytes, and steady_clock around Ort::Session::Run.
 // Both sessions: the same intra-op threads (default 1, see below), graph optimization "all", spinning off
-// (two sessions with spinning threads in one process would steal each other's cores: MEASUREMENT.md).
+// (two sessions with spinning threads in one process would steal each other's cores: docs/measurement.md).
 // Prints both medians, the ratio median(Q)/median(R) with a 95 % bootstrap CI, and PASS when the ratio is
 // within 3 % of 1. Exit status 0 on PASS (or when the model is absent: skipped), 1 on FAIL (the whole 95 %
 // CI of the ratio outside [0.97, 1.03]), 3 when inconclusive (outside 3 %, but the CI overlaps: too noisy).

@@ -9,9 +9,9 @@
 // Sizes: serialized bytes and the ratio to fp32 (target: static per-channel <= 0.27).
 // Latency: at batch 1 and 8, the three sessions (intra-op threads = --threads, default 2; graph
 // optimization "all"; spinning OFF so an idle session's threads do not steal a core,
-// MEASUREMENT.md) timed round-robin with RunInterleaved (3 warm-up rounds, --repetitions rounds);
+// docs/measurement.md) timed round-robin with RunInterleaved (3 warm-up rounds, --repetitions rounds);
 // speedup = median(fp32)/median(int8) with a paired-bootstrap 95 % CI. Interleaving makes small
-// models evict each other from the L2, so these are the conservative ratios (MEASUREMENT.md).
+// models evict each other from the L2, so these are the conservative ratios (docs/measurement.md).
 // Targets (static vs fp32, both batches): ResNet18 >= 1.8x, MobileNetV2 >= 1.3x, SqueezeNet 1.1
 // >= 1.3x; MobileNetV3-small is reported without a target (ORT has no int8 HardSigmoid).
 //

@@ -4,7 +4,7 @@
 For each torchvision architecture (weights=None, eval mode, 224x224 input): fp32 latency, then FX
 static post-training quantization (prepare_fx / calibrate on 4 random batches / convert_fx) with the
 oneDNN engine (torch.backends.quantized.engine = "onednn"; Debian's torch has no fbgemm/x86 engine,
-and qnnpack is several times slower than fp32 here, MEASUREMENT.md) and its int8 latency. A quantized
+and qnnpack is several times slower than fp32 here, docs/measurement.md) and its int8 latency. A quantized
 oneDNN model fails when re-run at another batch size, so each batch size gets its own conversion.
 Timing: torch.set_num_threads(--threads), inference_mode; int8: 3 warm-up runs, median of
 --repetitions; fp32 (context only): 2 warm-up runs, median of max(5, --repetitions / 3).
