@@ -258,12 +258,8 @@ void RegisterBench(CLI::App& app) {
       "Exit status: 0 when at least one point was measured (points that cannot run are listed as skipped), "
       "1 when none, 2 for a usage error.");
   cmd->add_option("models", opts->models, "ONNX files or zoo:NAME (the first is the baseline)")->required();
-  cmd->add_option("--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
+  AddCountOption(cmd, "--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)");
+  AddCountOption(cmd, "--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)");
   cmd->add_option("--graph-optimization", opts->graph_optimization, "disable, basic, extended or all")
       ->default_str("all");
   cmd->add_option("--provider", opts->provider,

@@ -197,19 +197,11 @@ void RegisterEval(CLI::App& app) {
   cmd->add_option("model", o->model, "ONNX file, or zoo:NAME")->required();
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
-  // NonNegativeValue: CLI11 would wrap a negative --limit/--batch (size_t) to 2^64 - N.
-  cmd->add_option("--limit", o->limit, "Evaluate at most N samples (0 = all)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
+  // AddCountOption: CLI11 would otherwise wrap a negative --limit/--batch (size_t) to 2^64 - N.
+  AddCountOption(cmd, "--limit", o->limit, "Evaluate at most N samples (0 = all)");
+  AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
+  AddCountOption(cmd, "--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
   cmd->add_option("--provider", o->provider, "Execution provider (default cpu)");
   cmd->add_option("--json", o->json_path, "Also write the metrics as JSON to FILE (atomically)");
   cmd->callback([o] { RunEval(*o); });

@@ -168,29 +168,15 @@ void RegisterSensitivity(CLI::App& app) {
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--mode", o->mode, "Quantization scheme: " + QuantizationSchemeNames() + " (default static)");
   cmd->add_option("--calibration-method", o->calibration_method, "minmax, percentile, entropy, mse (default percentile)");
-  cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
+  AddCountOption(cmd, "--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)");
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
-  // NonNegativeValue: CLI11 would wrap a negative size_t value to 2^64 - N.
-  cmd->add_option("--limit", o->limit, "Evaluation samples per candidate (default 100)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  cmd->add_option("--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
+  // AddCountOption: CLI11 would otherwise wrap a negative size_t value to 2^64 - N.
+  AddCountOption(cmd, "--limit", o->limit, "Evaluation samples per candidate (default 100)");
+  AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
+  AddCountOption(cmd, "--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  AddCountOption(cmd, "--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
+  AddCountOption(cmd, "--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
   cmd->add_option("--json", o->json_path, "Also write the ranking as JSON to FILE (atomically)");
   cmd->callback([o] { RunSensitivity(*o); });
 }

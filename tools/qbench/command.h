@@ -47,6 +47,13 @@ const CLI::Validator& NumericValue();
 /// which CLI11 would otherwise wrap (-1 → 18446744073709551615), and counts. (tools/qbench/command.cc)
 const CLI::Validator& NonNegativeValue();
 
+/// Adds an option holding a count or size (threads, samples, batch, seed): a number, >= 0. One place
+/// for the two checks above, so no unsigned option can wrap a negative value.
+template <typename T>
+CLI::Option* AddCountOption(CLI::App* cmd, const std::string& name, T& value, const std::string& help) {
+  return cmd->add_option(name, value, help)->check(NumericValue())->check(NonNegativeValue());
+}
+
 }  // namespace qbench::cli
 
 #define QBENCH_CONCAT_INNER(a, b) a##b

@@ -57,9 +57,7 @@ void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
   cmd->add_option("--crop", f->crop, "Center crop size in pixels (square); 0 = no crop")
       ->check(NumericValue())
       ->check(NonNegativeValue());
-  cmd->add_option("--pad", f->pad, "Zero pixels added on every side after the crop")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
+  AddCountOption(cmd, "--pad", f->pad, "Zero pixels added on every side after the crop");
   cmd->add_option("--mean", f->mean, "Per-channel mean after /255, e.g. 0.485,0.456,0.406 (model channel order)");
   cmd->add_option("--std", f->std_dev, "Per-channel std after /255, e.g. 0.229,0.224,0.225");
   cmd->add_option("--layout", f->layout, "NCHW or NHWC");
