@@ -76,6 +76,19 @@ std::map<std::string, std::int32_t> DeclaredTypes(const onnx::GraphProto& g) {
 
 std::string ModelName(const Model& m) { return m.path.empty() ? std::string("<in-memory model>") : m.path; }
 
+// Names written by nodes inside the subgraphs (If branches, Loop/Scan bodies) of `g`, recursively.
+void CollectSubgraphOutputs(const onnx::GraphProto& g, bool top, std::set<std::string>* out) {
+  for (const auto& node : g.node()) {
+    if (!top)
+      for (const auto& o : node.output())
+        if (!o.empty()) out->insert(o);
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) CollectSubgraphOutputs(a.g(), false, out);
+      for (const auto& sub : a.graphs()) CollectSubgraphOutputs(sub, false, out);
+    }
+  }
+}
+
 }  // namespace
 
 CalibrationTable CalibrateModel(const Model& model, const std::vector<std::string>& tensor_names,
@@ -94,8 +107,12 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
   std::map<std::string, const onnx::TensorProto*> initializers;
   for (const auto& init : graph.initializer()) initializers[init.name()] = &init;
 
+  std::set<std::string> in_subgraphs;
+  CollectSubgraphOutputs(graph, true, &in_subgraphs);
+
   std::vector<std::pair<std::string, std::size_t>> from_feeds;  // (name, input index)
   std::vector<std::string> as_outputs;
+  std::vector<std::string> unobservable;  // written only inside a subgraph: no range (empty)
   std::set<std::string> seen;
   for (const auto& name : tensor_names) {
     if (!seen.insert(name).second) continue;
@@ -105,6 +122,8 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
       as_outputs.push_back(name);
     } else if (auto init = initializers.find(name); init != initializers.end()) {
       CollectTensor(*calibrator, name, TensorFromProto(*init->second));  // constant: one pass is enough
+    } else if (in_subgraphs.count(name)) {
+      unobservable.push_back(name);
     } else {
       throw Error(ErrorCode::kNotFound, "tensor '" + name + "' to calibrate is not a graph input, an initializer or "
                                                             "a node output of '" + ModelName(model) + "'");
@@ -184,6 +203,14 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
   if (batches == 0)
     throw Error(ErrorCode::kInvalidArgument, "calibration data gave no samples: " + reader.Describe());
   auto table = calibrator->ComputeRanges();
+  for (const auto& name : unobservable) {
+    TensorRange none;
+    none.empty = true;
+    table[name] = none;
+  }
+  if (!unobservable.empty())
+    LogInfo(fmt::format("calibration: {} tensor(s) inside If/Loop/Scan bodies cannot be observed (no range), e.g. '{}'",
+                        unobservable.size(), unobservable.front()));
   LogInfo(fmt::format("calibration: done, {} batches ({} samples), {} tensor ranges in {:.1f} s", batches, samples,
                       table.size(), elapsed_s()));
   return table;

@@ -10,6 +10,14 @@
 namespace qbench {
 namespace {
 
+// The range a histogram method chose, with the data extent and the no-data flag of `h`.
+TensorRange WithExtent(TensorRange r, const HistogramData& h) {
+  if (!h.seen_any) return TensorRange{0.0f, 0.0f, 1.0f, -1.0f, true};
+  r.data_min = h.min;
+  r.data_max = h.max;
+  return r;
+}
+
 /// MinMax: the running minimum and maximum of every finite value seen (ORT MinMaxCalibrater
 /// without moving average). NaN/Inf are skipped.
 class MinMaxCalibrator : public Calibrator {
@@ -28,7 +36,15 @@ class MinMaxCalibrator : public Calibrator {
   }
   CalibrationTable ComputeRanges() const override {
     CalibrationTable table;
-    for (const auto& [name, e] : ranges_) table[name] = e.range;
+    for (const auto& [name, e] : ranges_) {
+      TensorRange r = e.seen ? e.range : TensorRange{};
+      r.empty = !e.seen;
+      if (e.seen) {
+        r.data_min = r.min;
+        r.data_max = r.max;
+      }
+      table[name] = r;
+    }
     return table;
   }
 
@@ -52,7 +68,7 @@ class PercentileCalibrator : public Calibrator {
   }
   CalibrationTable ComputeRanges() const override {
     CalibrationTable table;
-    for (const auto& [name, h] : hists_) table[name] = PercentileRange(h.data(), percentile_);
+    for (const auto& [name, h] : hists_) table[name] = WithExtent(PercentileRange(h.data(), percentile_), h.data());
     return table;
   }
 
@@ -84,7 +100,7 @@ class EntropyCalibrator : public SymmetricHistogramCalibrator {
       : SymmetricHistogramCalibrator(num_bins), num_quantized_bins_(num_quantized_bins) {}
   CalibrationTable ComputeRanges() const override {
     CalibrationTable table;
-    for (const auto& [name, h] : hists_) table[name] = EntropyRange(h.data(), num_quantized_bins_);
+    for (const auto& [name, h] : hists_) table[name] = WithExtent(EntropyRange(h.data(), num_quantized_bins_), h.data());
     return table;
   }
 
@@ -98,7 +114,7 @@ class MseCalibrator : public SymmetricHistogramCalibrator {
   using SymmetricHistogramCalibrator::SymmetricHistogramCalibrator;
   CalibrationTable ComputeRanges() const override {
     CalibrationTable table;
-    for (const auto& [name, h] : hists_) table[name] = MseRange(h.data());
+    for (const auto& [name, h] : hists_) table[name] = WithExtent(MseRange(h.data()), h.data());
     return table;
   }
 };

@@ -115,7 +115,22 @@ std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const Qua
   return derived;
 }
 
-StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes) {
+namespace {
+
+// Why `node` must stay float because it reads or writes a tensor of `keep_float` ("" when it need not).
+std::string KeptTensorReason(const onnx::NodeProto& node, const std::map<std::string, std::string>* keep_float) {
+  if (!keep_float) return "";
+  for (const auto& in : node.input())
+    if (auto it = keep_float->find(in); it != keep_float->end()) return "reads a tensor kept fp32: " + it->second;
+  for (const auto& out : node.output())
+    if (auto it = keep_float->find(out); it != keep_float->end()) return "writes a tensor kept fp32: " + it->second;
+  return "";
+}
+
+}  // namespace
+
+StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes,
+                           const std::map<std::string, std::string>* keep_float) {
   const onnx::GraphProto& g = prepared.proto.graph();
   const GraphIndex idx(g);
   const ExcludeMatcher exclude(options.exclude);
@@ -150,6 +165,13 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
     if (!excluded.empty()) {
       p.reason = "excluded by --exclude " + excluded;
       continue;
+    }
+    if (p.role != StaticRole::kNone && p.role != StaticRole::kHardSigmoid) {
+      const std::string kept = KeptTensorReason(node, keep_float);
+      if (!kept.empty()) {
+        p.reason = kept;
+        continue;
+      }
     }
     bool outputs_float = node.output_size() >= 1 && is_float(node.output(0));
     auto refuse = [&](const std::string& why) { p.reason = why; };

@@ -67,7 +67,10 @@ struct DerivedRange {
 std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const QuantizeOptions& options);
 
 /// Plans the static QDQ rewrite of `prepared`. Throws Error(kInvalidArgument) for a bad --exclude.
-/// `unused_excludes` receives the patterns that matched no node.
-StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes);
+/// `unused_excludes` receives the patterns that matched no node. `keep_float` (may be null): tensors
+/// that must stay fp32 (ApplyRangeRules), each with its reason; every node that would be quantized
+/// and reads or writes one of them stays float with that reason.
+StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes,
+                           const std::map<std::string, std::string>* keep_float = nullptr);
 
 }  // namespace qbench::quant_internal

@@ -10,6 +10,7 @@
 #include "qbench/core/error.h"
 #include "qbench/quantization/quant_math.h"
 #include "quantization/graph_util.h"
+#include "quantization/range_rules.h"
 #include "quantization/scheme_util.h"
 #include "quantization/static_plan.h"
 
@@ -237,7 +238,12 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
 
 Model QdqWriter::Run() {
   std::vector<std::string> unused;
-  plan_ = BuildStaticPlan(in_, options_, &unused);
+  // Plan once without the range rules to know what would be quantized, then keep the tensors the
+  // rules reject (and every node touching them) fp32.
+  const RangeRuleResult rules = ApplyRangeRules(in_, BuildStaticPlan(in_, options_, nullptr), ranges_);
+  plan_ = BuildStaticPlan(in_, options_, &unused, &rules.keep_float);
+  report_->notes.insert(report_->notes.end(), rules.notes.begin(), rules.notes.end());
+  report_->warnings.insert(report_->warnings.end(), rules.warnings.begin(), rules.warnings.end());
   for (const auto& u : unused) report_->warnings.push_back({"exclude_unused", "--exclude '" + u + "' matched no node"});
   Model out = in_;
   g_ = out.proto.mutable_graph();
@@ -326,8 +332,16 @@ Model StaticQdqScheme::Quantize(const Model& prepared, const QuantizeOptions& op
   for (const auto& [name, d] : derived) {
     auto src = ranges.find(d.source);
     if (src == ranges.end()) continue;
-    const double a = d.scale * src->second.min + d.offset, b = d.scale * src->second.max + d.offset;
-    all[name] = {static_cast<float>(std::min(a, b)), static_cast<float>(std::max(a, b))};
+    auto affine = [&](float lo, float hi) {
+      const double a = d.scale * lo + d.offset, b = d.scale * hi + d.offset;
+      return TensorRange{static_cast<float>(std::min(a, b)), static_cast<float>(std::max(a, b))};
+    };
+    TensorRange r = affine(src->second.min, src->second.max);
+    const TensorRange extent = DataExtent(src->second), e = affine(extent.min, extent.max);
+    r.data_min = e.min;
+    r.data_max = e.max;
+    r.empty = src->second.empty;
+    all[name] = r;
   }
   if (!derived.empty())
     report->notes.push_back(std::to_string(derived.size() / 2) + " HardSigmoid node(s) rewritten as Mul(alpha) -> Add(beta) -> "

@@ -287,5 +287,38 @@ TEST(MseCalibrator, ClipsALongTail) {
   EXPECT_LE(t["t"].max, 10.0f);
 }
 
+// ---- no data, data extent (every method) ---------------------------------------------------
+// A zero-sized or all-NaN tensor is `empty` with the [0, 0] placeholder; a tensor with a few
+// mask-like -1e9 values among 100,000 in [0, 1) records the extent [-1e9, 10] whatever range the
+// method chose.
+TEST(Calibrators, EmptyFlagAndDataExtentForEveryMethod) {
+  std::vector<float> masked = BulkWithTail();
+  for (int i = 0; i < 10; ++i) masked.push_back(-1e9f);
+  const std::vector<float> nans = {std::nanf(""), std::nanf("")};
+  for (const auto& m : CalibrationMethods()) {
+    SCOPED_TRACE(m.name);
+    CalibrationOptions o;
+    o.method = m.method;
+    auto c = MakeCalibrator(o);
+    c->Collect("zero_sized", nullptr, 0);
+    c->Collect("nan", nans.data(), nans.size());
+    c->Collect("masked", masked.data(), masked.size());
+    auto t = c->ComputeRanges();
+    for (const char* name : {"zero_sized", "nan"}) {
+      ASSERT_EQ(t.count(name), 1u);
+      EXPECT_TRUE(t[name].empty);
+      EXPECT_EQ(t[name].min, 0.0f);
+      EXPECT_EQ(t[name].max, 0.0f);
+    }
+    EXPECT_FALSE(t["masked"].empty);
+    EXPECT_EQ(t["masked"].data_min, -1e9f);
+    EXPECT_EQ(t["masked"].data_max, 10.0f);
+    EXPECT_EQ(DataExtent(t["masked"]).min, -1e9f);
+  }
+  TensorRange hand{-2, 3};  // a hand-made range has no extent: DataExtent falls back to min/max
+  EXPECT_EQ(DataExtent(hand).min, -2.0f);
+  EXPECT_EQ(DataExtent(hand).max, 3.0f);
+}
+
 }  // namespace
 }  // namespace qbench

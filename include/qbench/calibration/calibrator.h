@@ -38,7 +38,22 @@ const char* CalibrationMethodName(CalibrationMethod method);
 struct TensorRange {
   float min = 0;
   float max = 0;
+  /// Extent of the finite values calibration saw, before the method clipped anything (= min/max
+  /// for minmax). data_min > data_max (the default) means "not recorded" (a hand-made table): use
+  /// min/max then (DataExtent). The quantizer's range rules (docs/quantization.md) read it, so that
+  /// they do not depend on the calibration method.
+  float data_min = 1.0f;
+  float data_max = -1.0f;
+  /// True when calibration saw no finite value of this tensor: zero-sized on every batch, every
+  /// value NaN/Inf, or a tensor inside a subgraph (If/Loop/Scan body) that calibration cannot
+  /// observe. min/max are then 0 (a placeholder the static scheme never uses: it keeps such
+  /// tensors fp32).
+  bool empty = false;
 };
+/// {data_min, data_max} when recorded, else {min, max}.
+inline TensorRange DataExtent(const TensorRange& r) {
+  return r.data_min <= r.data_max ? TensorRange{r.data_min, r.data_max} : TensorRange{r.min, r.max};
+}
 using CalibrationTable = std::map<std::string, TensorRange>;
 
 struct CalibrationOptions {
@@ -55,7 +70,8 @@ struct CalibrationOptions {
 ///  - Percentile: |x| histogram, symmetric percentile clip (ORT PercentileCalibrater, symmetric);
 ///  - Entropy: x histogram over [-T, T], KL-divergence threshold (TensorRT / ORT EntropyCalibrater);
 ///  - MSE: same histogram, threshold with the least uint8 quantization error.
-/// NaN and ±Inf values are skipped. A tensor collected only with NaN/Inf (or n = 0) gets [0, 0].
+/// NaN and ±Inf values are skipped. A tensor collected only with NaN/Inf (or n = 0) gets [0, 0]
+/// with `empty` set. Every method also records the data extent (TensorRange::data_min/data_max).
 class Calibrator {
  public:
   virtual ~Calibrator() = default;
@@ -122,6 +138,8 @@ using CalibrationProgress = std::function<void(std::size_t batches_done, std::si
 /// disabled, so every intermediate tensor of the file exists. A name that is a graph input is
 /// collected from the feeds, an initializer from its values. Progress goes to stderr (LogInfo every
 /// 10 batches and at the end); `progress` (may be empty) is called after every batch.
+/// A tensor that is zero-sized on every batch gets an `empty` range; so does a name written only by a
+/// node inside a subgraph (If branch, Loop/Scan body), which an ORT session cannot return.
 /// Throws Error(kNotFound) for a name no node produces (naming it), Error(kInvalidArgument) for a
 /// tensor that is not float32/float16 (naming it and its dtype) or a reader that yields no batch,
 /// Error(kRuntime) when ORT fails, naming the batch.
