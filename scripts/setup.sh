@@ -9,6 +9,11 @@ APT_PACKAGES=(build-essential cmake git ca-certificates openssl pkg-config ccach
   libonnx-dev libprotobuf-dev protobuf-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo libjpeg62-turbo-dev)
+# `setup.sh --tests` (scripts/test.sh, CI) also installs what only the tests need: chromium renders
+# report.html headless in the `html` test (--no-install-recommends keeps its extras out).
+if [[ "${1:-}" == "--tests" ]]; then
+  APT_PACKAGES+=(chromium)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

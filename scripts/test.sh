@@ -2,7 +2,7 @@
 # Sets everything up (idempotent), builds, and runs the whole test suite with CTest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" --tests
 # The model-loader fuzz test under AddressSanitizer + UBSan first (only qbench's own code is
 # instrumented; protobuf/onnx/ORT are not). QBENCH_SKIP_ASAN=1 skips it.
 if [[ "${QBENCH_SKIP_ASAN:-0}" != 1 ]]; then

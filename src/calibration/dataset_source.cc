@@ -27,7 +27,7 @@ class DatasetSource : public SampleSource {
                                                      " samples but model input '" + input_.name + "' is " +
                                                      DescribeInput(input_));
       CheckSampleShape(input_, s.input.shape, "calibration data '" + dataset_->Describe() + "' (after preprocessing)",
-                       "set the preprocessing (--preprocess preset, crop/resize, layout) to match the model",
+                       "set the preprocessing (--preset, --crop/--resize, --layout) to match the model",
                        ErrorCode::kInvalidArgument);
       sample->clear();
       sample->push_back(std::move(s.input));

@@ -203,7 +203,7 @@ void ValidateLabConfig(const LabConfig& c) {
     try {
       PreprocessOptions::FromPreset(c.preprocess);
     } catch (const Error& e) {
-      fail(std::string("--preprocess: ") + e.what());
+      fail(std::string("--preset: ") + e.what());
     }
   }
   if (c.output_dir.empty()) fail("--output must name a folder");

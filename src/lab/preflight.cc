@@ -157,7 +157,7 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
       {"warmup_runs", "--warmup-runs"},
       {"seed", "--seed"},
       {"baseline_variant", "the baseline variant (first of --variants)"},
-      {"preprocess", "--preprocess"},
+      {"preprocess", "--preset"},
       {"calibration_data", "--calibration-data"},
       {"calibration_size", "--calibration-size"},
       {"calibration_method", "--calibration-method"},

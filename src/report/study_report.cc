@@ -9,6 +9,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/html_report.h"
 
 namespace qbench {
 namespace {
@@ -342,8 +343,12 @@ std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::str
   written.push_back(output_dir + "/results.json");
   WriteFileAtomic(output_dir + "/results.csv", StudyCsv(s));
   written.push_back(output_dir + "/results.csv");
-  WriteFileAtomic(output_dir + "/report.md", StudyMarkdown(s, plots));
+  const std::string md = StudyMarkdown(s, plots);
+  WriteFileAtomic(output_dir + "/report.md", md);
   written.push_back(output_dir + "/report.md");
+  // The same report as one self-contained page (plots embedded), to attach or open offline.
+  WriteFileAtomic(output_dir + "/report.html", MarkdownToHtmlPage(md, output_dir, "qbench lab report"));
+  written.push_back(output_dir + "/report.html");
   return written;
 }
 

@@ -54,7 +54,7 @@ int Count(const std::string& s, const std::string& what) {
   return n;
 }
 
-const std::string kFast = " --warmup-runs 1 --repetitions 3 --cv-threshold 0 --intra-op-threads 1";
+const std::string kFast = " --warmup-runs 1 --repetitions 3 --cv-threshold 0 --threads 1";
 
 TEST(BenchCli, SqueezeNetSweepJsonCsvMarkdownAgree) {
   QBENCH_REQUIRE_SHARED(model, "models/imagenet/squeezenet1.1.onnx");
@@ -179,7 +179,8 @@ TEST(BenchCli, BadInputIsOneErrorLine) {
       {"--warmup-runs abc", 2, "--warmup-runs: 'abc' is not a number"},
       {"--seed -1", 2, "--seed: -1 is negative"},
       {"--seed=-1", 2, "--seed: -1 is negative"},
-      {"--intra-op-threads -2", 2, "--intra-op-threads: -2 is negative"},
+      {"--threads -2", 2, "--threads: -2 is negative"},
+      {"--batch 1-16*1", 2, "--batch"},  // the lab's range syntax, with its checks (factor >= 2)
       {"--provider nope", 2, "usable: cpu"},
   };
   for (const auto& c : cases) {

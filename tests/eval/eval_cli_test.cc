@@ -18,7 +18,7 @@ TEST(EvalCli, FashionMnistJson) {
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
   const std::string json_path = testing::TempDir() + "/eval.json";
   auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
-                               " --limit 100 --batch 25 --threads 2 --reference " + model + " --json " + json_path);
+                               " --eval-limit 100 --batch 25 --threads 2 --reference " + model + " --json " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("images/s"), std::string::npos) << r.out;
@@ -54,7 +54,7 @@ TEST(EvalCli, ExitCodes) {
   EXPECT_NE(missing.err.find("/nonexistent/data"), std::string::npos) << missing.err;
   // The imagenet preset on a 32×32 model: a shape mismatch naming both shapes → usage error.
   auto mismatch = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
-                                      " --preset imagenet --limit 2");
+                                      " --preset imagenet --eval-limit 2");
   EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_NE(mismatch.err.find("[3,224,224]"), std::string::npos) << mismatch.err;
 }
@@ -64,8 +64,8 @@ TEST(EvalCli, ExitCodes) {
 TEST(EvalCli, UsageErrorsBeforeAnyWork) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
-  const std::string eval = testing::CliPath() + " eval " + model + " --dataset " + data + " --limit 4 ";
-  const std::string sens = testing::CliPath() + " sensitivity " + model + " --dataset " + data + " --limit 4 ";
+  const std::string eval = testing::CliPath() + " eval " + model + " --dataset " + data + " --eval-limit 4 ";
+  const std::string sens = testing::CliPath() + " sensitivity " + model + " --dataset " + data + " --eval-limit 4 ";
   const std::pair<std::string, std::string> cases[] = {
       {testing::CliPath() + " eval " + model + " --dataset /nonexistent/data --json /nonexistent_qbench/e.json",
        "--json '/nonexistent_qbench/e.json': folder '/nonexistent_qbench' does not exist"},
@@ -77,7 +77,7 @@ TEST(EvalCli, UsageErrorsBeforeAnyWork) {
       {eval + "--resize 0x0", "--resize '0x0': width and height must be whole numbers of pixels >= 1"},
       {eval + "--resize -5", "--resize '-5'"},
       {eval + "--channels 2", "--channels"},
-      {eval + "--limit -1", "--limit: -1 is negative"},
+      {eval + "--eval-limit -1", "--eval-limit: -1 is negative"},
       {eval + "--batch -1", "--batch: -1 is negative"},
       {eval + "--batch ''", "--batch: the value is empty"},
       {eval + "--provider nope", "--provider: execution provider 'nope' is not compiled into this ONNX Runtime"},
@@ -118,7 +118,7 @@ TEST(EvalCli, BadNpyDatasetsExit1Everywhere) {
   for (const std::string cmd : {"eval", "sensitivity"}) {
     const std::string extra = cmd == "sensitivity" ? " --calibration-size 4" : "";
     for (const auto& [args, needle] : datasets) {
-      const auto r = testing::RunCommand(testing::CliPath() + " " + cmd + " " + model + " --limit 4" + extra +
+      const auto r = testing::RunCommand(testing::CliPath() + " " + cmd + " " + model + " --eval-limit 4" + extra +
                                          " --dataset " + dir + "/" + args);
       EXPECT_EQ(r.exit_code, 1) << cmd << " " << args << "\n" << r.err;
       EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << " " << args << "\n" << r.err;
@@ -135,7 +135,7 @@ TEST(SensitivityCli, RanksEveryConvOfSqueezeNet) {
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
   const std::string json_path = testing::TempDir() + "/sens.json";
   auto r = testing::RunCommand(testing::CliPath() + " sensitivity " + model + " --dataset " + data +
-                               " --limit 16 --batch 16 --calibration-size 16 --threads 2 --fallback-top 2 --json " +
+                               " --eval-limit 16 --batch 16 --calibration-size 16 --threads 2 --fallback-top 2 --json " +
                                json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(ReadFileBytes(json_path));

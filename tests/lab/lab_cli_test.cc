@@ -276,7 +276,7 @@ TEST(LabCli, EveryOptionAndInputIsCheckedBeforeMeasuring) {
     ExpectRefused(m + " --calibration-data /nonexistent", 2, "--calibration-data '/nonexistent': no such file or folder", out);
     ExpectRefused(m + " --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
     ExpectRefused(m + " --variants fp32,dynamic --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
-    ExpectRefused(m + " --preprocess foo", 2, "--preprocess: unknown preprocessing preset 'foo'", out);
+    ExpectRefused(m + " --preset foo", 2, "--preset: unknown preprocessing preset 'foo'", out);
     ExpectRefused(m + " --eval-limit -1", 2, "--eval-limit: -1 is negative", out);  // not wrapped to 2^64 - 1
     ExpectRefused(m + " --calibration-size -1", 2, "--calibration-size: -1 is negative", out);
     ExpectRefused(m + " --variants fp32,,static", 2, "--variants 'fp32,,static' has an empty item", out);
@@ -358,7 +358,7 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   ASSERT_TRUE(a32->ok) << a32->error;
   ASSERT_TRUE(a8->ok) << a8->error;
   EXPECT_EQ(a32->samples, 24);
-  auto e = RunCommand(Cli() + " eval " + model + " --dataset " + data + " --preset imagenet --limit 24 --json " + dir + "/eval.json");
+  auto e = RunCommand(Cli() + " eval " + model + " --dataset " + data + " --preset imagenet --eval-limit 24 --json " + dir + "/eval.json");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const json ej = json::parse(Slurp(dir + "/eval.json"));
   EXPECT_DOUBLE_EQ(a32->top1, ej["top1"].get<double>());

@@ -68,7 +68,7 @@ TEST(ValidateLabConfig, RejectsUnknownCalibrationMethodAndPresetNamingTheFlag) {
   c.preprocess = "foo";
   e = Thrown([&] { ValidateLabConfig(c); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(e.what(), "--preprocess: unknown preprocessing preset 'foo'")) << e.what();
+  EXPECT_TRUE(Contains(e.what(), "--preset: unknown preprocessing preset 'foo'")) << e.what();
   c.preprocess = "fashion-mnist";
   EXPECT_NO_THROW(ValidateLabConfig(c));
 }
@@ -218,7 +218,7 @@ TEST(Resume, RefusesOtherSettingsListingThemAndWritesNothing) {
   Error e = Thrown([&] { RunLab(c, backend); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
   const std::string m = e.what();
-  EXPECT_TRUE(Contains(m, "--repetitions 3 earlier, 5 now; --seed 0 earlier, 7 now; --calibration-size 16 earlier, 8 now")) << m;
+  EXPECT_TRUE(Contains(m, "--repetitions 3 earlier, 5 now; --seed 0 earlier, 7 now; --calibration-size 100 earlier, 8 now")) << m;
   EXPECT_TRUE(Contains(m, "new --output folder")) << m;
   EXPECT_TRUE(Contains(m, "drop --resume")) << m;
   EXPECT_TRUE(backend.measured.empty());
@@ -226,7 +226,7 @@ TEST(Resume, RefusesOtherSettingsListingThemAndWritesNothing) {
   // The same settings resume; sweep values (batch) may grow.
   c.repetitions = 3;
   c.seed = 0;
-  c.calibration_size = 16;
+  c.calibration_size = kDefaultCalibrationSize;
   c.batches = ParseSweepAxis("batch", "1,2,4");
   LabStudy s = RunLab(c, backend);
   EXPECT_EQ(backend.measured, (std::vector<std::string>{"tiny_a|fp32|b4|s224|t1", "tiny_a|static|b4|s224|t1"}));

@@ -21,7 +21,7 @@ TEST(QuantizeCli, StaticWithReportAndInputUntouched) {
   const std::string dir = testing::TempDir();
   const std::string before = ReadFileBytes(model);
   const auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/q.onnx --mode static --per-channel" +
-                            " --calibration-data " + Quote(data) + " --calibration-method minmax --report " + dir + "/r.json");
+                            " --calibration-data " + Quote(data) + " --calibration-method minmax --json " + dir + "/r.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ReadFileBytes(model), before);
   EXPECT_NE(r.out.find("Conv"), std::string::npos);
@@ -63,10 +63,10 @@ TEST(QuantizeCli, UsageErrors) {
   EXPECT_NE(r.err.find("invalid regular expression"), std::string::npos) << r.err;
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --per-channel --per-tensor");
   EXPECT_EQ(r.exit_code, 2);
-  // Output folders are checked before any work: nothing is written when --report's folder is missing.
-  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/early.onnx --mode dynamic --report /nonexistent/r.json");
+  // Output folders are checked before any work: nothing is written when --json's folder is missing.
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/early.onnx --mode dynamic --json /nonexistent/r.json");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--report '/nonexistent/r.json'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--json '/nonexistent/r.json'"), std::string::npos) << r.err;
   EXPECT_NE(::access((dir + "/early.onnx").c_str(), F_OK), 0) << "no model may be written when the report path is bad";
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o /nonexistent/q.onnx --mode dynamic");
   EXPECT_EQ(r.exit_code, 2);
@@ -81,7 +81,7 @@ TEST(QuantizeCli, DynamicExcludeAndSizes) {
   QBENCH_REQUIRE_SHARED(model, "cases/c04_gemm_transb/model.onnx");
   const std::string dir = testing::TempDir();
   const auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/d.onnx --mode dynamic --exclude fc1_transB1" +
-                            " --report " + dir + "/d.json");
+                            " --json " + dir + "/d.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(ReadFileBytes(dir + "/d.json"));
   for (const auto& n : j["nodes"]) {

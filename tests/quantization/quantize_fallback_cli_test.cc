@@ -58,7 +58,7 @@ TEST(QuantizeFallbackCli, FallbackTopKeepsTheTwoMostSensitiveLayersAndTimesThem)
   const std::string dir = testing::TempDir();
   const auto plain = RunCommand(f.quantize + " -o " + dir + "/plain.onnx");
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  const auto r = RunCommand(f.quantize + " -o " + dir + "/fb.onnx --fallback-top 2 --eval-limit 64 --report " + dir +
+  const auto r = RunCommand(f.quantize + " -o " + dir + "/fb.onnx --fallback-top 2 --eval-limit 64 --threads 2 --json " + dir +
                             "/fb.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
@@ -124,7 +124,7 @@ TEST(QuantizeFallbackCli, FallbackTopKeepsTheTwoMostSensitiveLayersAndTimesThem)
 
   // The fidelity reported is the written model's: `qbench eval --reference` on the same samples agrees.
   const auto ev = RunCommand(CliPath() + " eval " + dir + "/fb.onnx --dataset " + Quote(f.data) +
-                             " --limit 64 --reference " + Quote(f.model) + " --json " + dir + "/ev.json");
+                             " --eval-limit 64 --reference " + Quote(f.model) + " --json " + dir + "/ev.json");
   ASSERT_EQ(ev.exit_code, 0) << ev.err;
   const auto e = nlohmann::json::parse(ReadFileBytes(dir + "/ev.json"));
   EXPECT_NEAR(e["agreement"].get<double>(), fb["written"]["agreement"].get<double>(), 1e-12);
@@ -135,7 +135,7 @@ TEST(QuantizeFallbackCli, EasyMaxDropKeepsNothingAndRanksNothing) {
   QBENCH_REQUIRE_FASHION(f);
   const std::string dir = testing::TempDir();
   const auto r = RunCommand(f.quantize + " -o " + dir + "/m.onnx --max-drop 50 --eval-data " + Quote(f.data) +
-                            " --eval-limit 64 --intra-op-threads 1 --report " + dir + "/m.json");
+                            " --eval-limit 64 --threads 1 --json " + dir + "/m.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(FloatConvGemmCount(dir + "/m.onnx"), 0);
   const auto fb = nlohmann::json::parse(ReadFileBytes(dir + "/m.json"))["fallback"];
@@ -159,7 +159,7 @@ TEST(QuantizeFallbackCli, UnreachableTargetWritesTheSmallestDropWithAWarning) {
   // The 50th percentile clips half of every activation range: the Q/DQ left around MaxPool and
   // Concat keep the drop far above 1 point even with every Conv in fp32.
   const auto r = RunCommand(f.quantize + " -o " + dir + "/u.onnx --percentile 50 --max-drop 1 --eval-limit 32" +
-                            " --report " + dir + "/u.json");
+                            " --json " + dir + "/u.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("--max-drop 1: not met even with every layer fp32"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("NOT MET"), std::string::npos) << r.out;
@@ -207,7 +207,7 @@ TEST(QuantizeExcludeCli, IndexOfUnnamedNodesAndCommaLists) {
   QBENCH_REQUIRE_SHARED(model, "models/imagenet/squeezenet1.1.onnx");  // unnamed nodes; #0 and #3 are Conv
   const std::string dir = testing::TempDir();
   auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/d.onnx --mode dynamic --exclude '#0,#3'" +
-                      " --exclude op:Gemm --report " + dir + "/d.json");
+                      " --exclude op:Gemm --json " + dir + "/d.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(OpCount(dir + "/d.onnx", "ConvInteger"), 24);
   EXPECT_EQ(OpCount(dir + "/d.onnx", "Conv"), 2);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "command.h"
+#include "flags.h"
 #include "qbench/benchmark/bench_report.h"
 #include "qbench/benchmark/benchmark.h"
 #include "qbench/benchmark/environment.h"
@@ -24,12 +25,12 @@ namespace {
 
 struct BenchOptions {
   std::vector<std::string> models;
-  int intra_op_threads = 0;
+  int threads = 0;  // intra-op
   int inter_op_threads = 0;
   std::string graph_optimization = "all";
   std::string provider = "cpu";
-  std::vector<std::string> shapes, dims;
-  std::string batch;  // "8" or a sweep "1,2,4,8"
+  ShapeFlags shape;
+  std::string batch;  // "8" or a sweep in the lab's syntax: "1,2,4,8", "1-16*2"
   bool batch_given = false;  // --batch was on the command line (so "" is an error, not "unset")
   BenchmarkConfig config;
   std::uint64_t seed = 0;
@@ -83,16 +84,10 @@ struct Prepared {
 
 void RunBench(const BenchOptions& o) {
   // --- validate everything that is a usage error before loading or timing anything ------------
-  ShapeOverrides base;
-  for (const auto& f : o.shapes) ParseShapeFlag(f, &base);
-  for (const auto& f : o.dims) ParseDimFlag(f, &base);
+  const ShapeOverrides base = ParseShapeFlags(o.shape);
   std::vector<std::int64_t> batches;
   if (o.batch_given) {
-    for (const auto& item : SplitListStrict(o.batch, "--batch", "--batch 8 or --batch 1,2,4,8")) {
-      ShapeOverrides tmp;
-      ParseBatchFlag(item, &tmp);
-      batches.push_back(tmp.batch);
-    }
+    batches = ParseBatchSweep(o.batch);
   } else {
     batches.push_back(0);  // unset: the model's own dim 0 (dynamic → 1)
   }
@@ -101,9 +96,14 @@ void RunBench(const BenchOptions& o) {
   CheckOutputPath("--json", o.outputs.json_path);
   CheckOutputPath("--csv", o.outputs.csv_path);
   CheckOutputPath("--md", o.outputs.md_path);
+  // --json -: the JSON goes to stdout once, at the end; the files are rewritten after every point.
+  BenchOutputs files = o.outputs;
+  if (IsStdout(files.json_path)) files.json_path.clear();
+  if (IsStdout(files.csv_path) || IsStdout(files.md_path))
+    throw Error(ErrorCode::kInvalidArgument, "--csv and --md take a file name; only --json - writes to stdout");
   const bool interleaved = o.models.size() > 1;
   SessionConfig session;
-  session.intra_op_threads = o.intra_op_threads;
+  session.intra_op_threads = o.threads;
   session.inter_op_threads = o.inter_op_threads;
   session.graph_optimization = o.graph_optimization;
   session.execution_provider = o.provider;
@@ -127,7 +127,7 @@ void RunBench(const BenchOptions& o) {
   const std::vector<std::string> names = UniqueDisplayNames(o.models);
 
   BenchReport report;
-  report.environment = CaptureEnvironment(o.provider, o.intra_op_threads, o.inter_op_threads, o.graph_optimization,
+  report.environment = CaptureEnvironment(o.provider, o.threads, o.inter_op_threads, o.graph_optimization,
                                           session.allow_spinning);
   report.config = o.config;
   report.config.seed = o.seed;
@@ -237,10 +237,11 @@ void RunBench(const BenchOptions& o) {
     }
     for (auto& p : points) report.points.push_back(std::move(p));
     report.warnings = warnings.items();
-    WriteBenchReports(report, o.outputs);  // after every point: an interrupted sweep keeps what it measured
+    WriteBenchReports(report, files);  // after every point: an interrupted sweep keeps what it measured
   }
 
-  std::fputs(FormatBenchTable(report).c_str(), stdout);
+  if (IsStdout(o.outputs.json_path)) WriteOutput("-", BenchReportJson(report));
+  std::fputs(FormatBenchTable(report).c_str(), TableStream(o.outputs.json_path));
   std::fflush(stdout);
   for (const auto& w : report.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
   if (measured_points == 0) {
@@ -258,22 +259,15 @@ void RegisterBench(CLI::App& app) {
       "Exit status: 0 when at least one point was measured (points that cannot run are listed as skipped), "
       "1 when none, 2 for a usage error.");
   cmd->add_option("models", opts->models, "ONNX files or zoo:NAME (the first is the baseline)")->required();
-  AddCountOption(cmd, "--intra-op-threads", opts->intra_op_threads, "Intra-op threads (0 = ONNX Runtime's default)");
+  AddThreadsFlag(cmd, &opts->threads, "Intra-op threads (0 = ONNX Runtime's default)");
   AddCountOption(cmd, "--inter-op-threads", opts->inter_op_threads, "Inter-op threads (0 = ONNX Runtime's default)");
   cmd->add_option("--graph-optimization", opts->graph_optimization, "disable, basic, extended or all")
       ->default_str("all");
-  cmd->add_option("--provider", opts->provider,
-                  "Execution provider (cpu by default); one compiled into ONNX Runtime but unusable here (its "
-                  "library or device missing) is refused, listing the usable ones")
-      ->default_str("cpu");
-  // allow_extra_args(false): each --shape/--dim takes one value, so a model path after it stays a model.
-  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224")
-      ->allow_extra_args(false);
-  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
-      ->allow_extra_args(false);
+  AddProviderFlag(cmd, &opts->provider);
+  AddShapeFlags(cmd, &opts->shape, "");
   auto* batch = cmd->add_option("--batch", opts->batch,
-                  "Batch size, or a sweep 1,2,4,8; a file that fixes batch 1 is rewritten, or the point is "
-                  "skipped with the reason");
+                  "Batch size, or a sweep as in the lab: 1,2,4,8, 1-16*2 (geometric), 1-8+1 (arithmetic); a file "
+                  "that fixes batch 1 is rewritten, or the point is skipped with the reason");
   // NumericValue: CLI11 reads "" as 0, which would then be reported as "0 is out of range".
   cmd->add_option("--warmup-runs", opts->config.warmup_runs, "Runs before timing (excluded)")
       ->check(NumericValue())
@@ -297,7 +291,7 @@ void RegisterBench(CLI::App& app) {
       ->check(NumericValue())
       ->check(NonNegativeValue())
       ->default_str("0");
-  cmd->add_option("--json", opts->outputs.json_path, "Write every sample, statistics, environment, warnings as JSON");
+  AddJsonFlag(cmd, &opts->outputs.json_path, "every sample, statistics, environment and warnings");
   cmd->add_option("--csv", opts->outputs.csv_path, "Write one CSV row per (model, batch)");
   cmd->add_option("--md", opts->outputs.md_path, "Write a Markdown report");
   cmd->callback([opts, batch] {

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "dataset_flags.h"
+#include "flags.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -141,7 +142,7 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
   }
   line("throughput", fmt::format("{:.1f} images/s ({:.2f} s; decoding in parallel with inference)", r.images_per_s,
                                  r.wall_s));
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fwrite(out.data(), 1, out.size(), TableStream(o.json_path));
 }
 
 void RunEval(const EvalCliOptions& o) {
@@ -185,7 +186,7 @@ void RunEval(const EvalCliOptions& o) {
                                      "measured (add labels, or --reference FP32.onnx for agreement/SQNR)");
   }
   const auto items = warnings.items();
-  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
+  WriteOutput(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
   PrintResult(r, o, preprocess);
   for (const auto& w : items) Log(LogLevel::kWarning, w.message);
 }
@@ -198,12 +199,12 @@ void RegisterEval(CLI::App& app) {
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
   // AddCountOption: CLI11 would otherwise wrap a negative --limit/--batch (size_t) to 2^64 - N.
-  AddCountOption(cmd, "--limit", o->limit, "Evaluate at most N samples (0 = all)");
+  AddEvalLimitFlag(cmd, &o->limit, "Evaluate at most N samples (0 = all)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
-  AddCountOption(cmd, "--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
   AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
-  cmd->add_option("--provider", o->provider, "Execution provider (default cpu)");
-  cmd->add_option("--json", o->json_path, "Also write the metrics as JSON to FILE (atomically)");
+  AddProviderFlag(cmd, &o->provider);
+  AddJsonFlag(cmd, &o->json_path, "the metrics");
   cmd->callback([o] { RunEval(*o); });
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "flags.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -20,7 +21,7 @@ namespace {
 
 struct InspectOptions {
   std::string model;
-  std::vector<std::string> shapes, dims;
+  ShapeFlags shape;
   std::string batch;
   bool batch_given = false;  // --batch on the command line: "" is then an error, not "unset"
   std::string json_path;
@@ -133,7 +134,7 @@ nlohmann::json SummaryJson(const ModelSummary& s, const std::string& spec) {
   };
 }
 
-void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node) {
+void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node, std::FILE* stream) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
   line("model", spec);
@@ -187,13 +188,11 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node) {
                          n.has_mac_formula ? Grouped(n.macs) : "-", n.params ? Grouped(n.params) : "-");
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fwrite(out.data(), 1, out.size(), stream);
 }
 
 void RunInspect(const InspectOptions& o) {
-  ShapeOverrides overrides;
-  for (const auto& f : o.shapes) ParseShapeFlag(f, &overrides);
-  for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
+  ShapeOverrides overrides = ParseShapeFlags(o.shape);
   if (o.batch_given) ParseBatchFlag(o.batch, &overrides);
   CheckOutputPath("--json", o.json_path);  // before the model is read and counted
   Model model = LoadModelOrZoo(o.model);
@@ -205,8 +204,8 @@ void RunInspect(const InspectOptions& o) {
                         kv.second, kv.first));
   }
   ModelSummary s = InspectModel(model, overrides);
-  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, SummaryJson(s, o.model).dump(2) + "\n");
-  PrintTable(s, o.model, o.per_node);
+  WriteOutput(o.json_path, SummaryJson(s, o.model).dump(2) + "\n");
+  PrintTable(s, o.model, o.per_node, TableStream(o.json_path));
   for (const auto& w : s.warnings) Log(LogLevel::kWarning, w.message);
 }
 
@@ -215,12 +214,9 @@ void RegisterInspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Describe a model: inputs/outputs, opset, op histogram, parameters, "
                                             "weight bytes by dtype, file size, MACs per node");
   cmd->add_option("model", opts->model, "ONNX file, or zoo:NAME")->required();
-  cmd->add_option("--shape", opts->shapes, "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224")
-      ->allow_extra_args(false);
-  cmd->add_option("--dim", opts->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
-      ->allow_extra_args(false);
+  AddShapeFlags(cmd, &opts->shape, "");
   auto* batch = cmd->add_option("--batch", opts->batch, "Batch size for dim 0 of every input (default: 1 when dynamic)");
-  cmd->add_option("--json", opts->json_path, "Also write the summary as JSON to FILE (atomically)");
+  AddJsonFlag(cmd, &opts->json_path, "the summary");
   cmd->add_flag("--per-node", opts->per_node, "Print MACs, parameters and output shape of every node");
   cmd->callback([opts, batch] {
     opts->batch_given = batch->count() > 0;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "flags.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -39,8 +40,9 @@ struct LabFlags {
   std::string config_file;
   std::string models, variants, batch, input_size, threads;
   int repetitions = 10, warmup_runs = 3;
-  std::string eval_data, calibration_data, calibration_method, preprocess, output, roofline_cache;
-  std::size_t eval_limit = 0, calibration_size = 16;
+  std::string eval_data, preset, output, roofline_cache;
+  std::size_t eval_limit = 0;
+  CalibrationFlags calib;
   std::uint64_t seed = 0;
   bool dry_run = false, resume = false, no_roofline = false, no_plots = false;
   std::map<std::string, CLI::Option*> opts;
@@ -103,10 +105,10 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--warmup-runs")) c.warmup_runs = f.warmup_runs;
   if (f.Given("--eval-data")) c.eval_data = f.eval_data;
   if (f.Given("--eval-limit")) c.eval_limit = f.eval_limit;
-  if (f.Given("--preprocess")) c.preprocess = f.preprocess;
-  if (f.Given("--calibration-data")) c.calibration_data = f.calibration_data;
-  if (f.Given("--calibration-size")) c.calibration_size = f.calibration_size;
-  if (f.Given("--calibration-method")) c.calibration_method = f.calibration_method;
+  if (f.Given("--preset")) c.preprocess = f.preset;
+  if (f.Given("--calibration-data")) c.calibration_data = f.calib.data;
+  if (f.Given("--calibration-size")) c.calibration_size = f.calib.size;
+  if (f.Given("--calibration-method")) c.calibration_method = f.calib.method;
   if (f.Given("--output")) c.output_dir = f.output;
   if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
   if (f.Given("--seed")) c.seed = f.seed;
@@ -171,7 +173,7 @@ void RunLabCommand(const LabFlags& flags) {
   std::printf("qbench lab: %zu point(s) recorded, %lld failed, %s in %.1f s%s\n", study.points.size(),
               static_cast<long long>(study.FailedPoints()), study.interrupted ? "INTERRUPTED" : "done", study.duration_s,
               study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");
-  std::printf("  report:  %s/report.md\n", config.output_dir.c_str());
+  std::printf("  report:  %s/report.md, report.html\n", config.output_dir.c_str());
   std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());
   std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
   std::printf("  models:  %s/models/\n", config.output_dir.c_str());
@@ -216,7 +218,7 @@ void RegisterLab(CLI::App& app) {
       "lab",
       "The whole quantization study in one command: quantize each model (dynamic and static int8), time fp32 and "
       "the int8 variants interleaved over a sweep of batch sizes (input sizes, threads), measure size, memory, "
-      "accuracy (with --eval-data) and a roofline view, and write results.jsonl/json/csv, plots and report.md into "
+      "accuracy (with --eval-data) and a roofline view, and write results.jsonl/json/csv, plots, report.md and report.html (self-contained) into "
       "the output folder.\nDefaults: models zoo:mobilenet_v2, zoo:mobilenet_v3_small, zoo:resnet18, zoo:squeezenet1_1; "
       "variants fp32, dynamic, static; batch 1,2,4,8,16; k = 10.\nLists take ranges: 1-16*2 (geometric), 1-8+1 "
       "(arithmetic). Flags override the --config file.\nExit status: 0 all points measured, 1 some failed (recorded), "
@@ -235,25 +237,28 @@ void RegisterLab(CLI::App& app) {
   add("--input-size", f->input_size, "Spatial input sizes H = W in pixels, e.g. 224 or 128,160,224 (default 224); "
                                      "applies to models with dynamic H/W: a model whose file fixes H = W is "
                                      "measured at its own size");
-  add("--threads", f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
+  f->opts["--threads"] = AddThreadsSweepFlag(cmd, &f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
   add("--repetitions", f->repetitions, "Timed runs per point (k)");
   add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
   add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
-  add("--eval-limit", f->eval_limit, "Evaluate at most this many samples (0 = all)");
-  add("--preprocess", f->preprocess, "Preprocessing preset of eval/calibration images: imagenet or fashion-mnist "
-                                     "(default: fashion-mnist for .u8 data, imagenet otherwise)");
-  add("--calibration-data", f->calibration_data, "Calibration data for the static variants (default: random, warned). "
-                                                 "Use data disjoint from --eval-data: the lab warns when they are the "
-                                                 "same dataset (calibrating on evaluation images flatters accuracy)");
-  add("--calibration-size", f->calibration_size, "Calibration samples (default 16)");
-  add("--calibration-method", f->calibration_method, "minmax, percentile, entropy or mse (default: the quantizer's)");
+  f->opts["--eval-limit"] = AddEvalLimitFlag(cmd, &f->eval_limit, "Evaluate at most this many samples (0 = all)");
+  auto* preset = cmd->add_option("--preset", f->preset, "Preprocessing preset of eval/calibration images: imagenet or "
+                                                        "fashion-mnist (default: fashion-mnist for .u8 data, imagenet "
+                                                        "otherwise)");
+  f->opts["--preset"] = preset;
+  AddDeprecatedAlias(cmd, preset, "--preprocess");
+  AddCalibrationFlags(cmd, &f->calib, true,
+                      "Calibration data for the static variants (default: random, warned). Use data disjoint from "
+                      "--eval-data: the lab warns when they are the same dataset (calibrating on evaluation images "
+                      "flatters accuracy)");
+  for (const char* n : {"--calibration-data", "--calibration-size", "--calibration-method"}) f->opts[n] = cmd->get_option(n);
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
   add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
   // Numbers are checked by CLI11 before anything runs: an empty value is not read as 0, and a negative
   // one is not wrapped to 2^64 - N by the unsigned options (command.h).
   for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());
-  for (const char* n : {"--eval-limit", "--calibration-size", "--seed"}) f->opts.at(n)->check(NumericValue())->check(NonNegativeValue());
+  f->opts.at("--seed")->check(NumericValue())->check(NonNegativeValue());
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan and its estimated duration; measure nothing");
   cmd->add_flag("--resume", f->resume, "Continue the study in the output folder: skip points already in results.jsonl. "
                                        "Refused when the settings that define a measurement (repetitions, warm-up, "

@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "dataset_flags.h"
+#include "flags.h"
 #include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -30,18 +31,19 @@ struct QuantizeCliOptions {
   std::string model, output, mode = "static", activation_type = "u8";
   bool per_channel = false, per_tensor = false, quantize_outputs = false;
   std::string hard_sigmoid = "decompose";
-  std::string calibration_data, calibration_method = "percentile", preset, mean, std_dev, layout, report_path;
-  std::size_t calibration_size = 100;
+  std::string json_path;
+  CalibrationFlags calib;
+  PreprocessFlags pre;
   double percentile = 99.999;
-  int resize = -1, crop = -1, threads = 0;
+  int threads = 0;  // calibration, coverage analysis and the fallback's latency comparison
   std::uint64_t seed = 0;
-  std::vector<std::string> exclude, shapes, dims;
+  std::vector<std::string> exclude;
+  ShapeFlags shape;
   std::string batch;
   // fp32 fallback (the *_given flags say which options were on the command line).
   long long fallback_top = 0, eval_limit = 100;
   double max_drop = -1.0;
   std::string eval_data;
-  int intra_op_threads = 2;
   bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
 };
 
@@ -96,65 +98,19 @@ FallbackCriteria ValidateFallbackFlags(const QuantizeCliOptions& o) {
   if (o.eval_limit < 1) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--eval-limit {}: expected a number of samples >= 1", o.eval_limit));
   }
-  if (o.intra_op_threads < 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("--intra-op-threads {}: expected a thread count >= 1 (0 = ONNX Runtime's default)", o.intra_op_threads));
-  }
   return c;
-}
-
-// The preprocessing preset the data implies when --preset is not given: fashion-mnist for raw .u8
-// data (as `qbench eval` and `qbench sensitivity` choose), imagenet otherwise.
-std::string DefaultPreset(const std::string& data_path) {
-  if (data_path.empty()) return "imagenet";
-  try {
-    const std::string format = DetectDatasetFormat(data_path);
-    return format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet";
-  } catch (const Error&) {
-    return "imagenet";  // .npy layouts eval cannot open need no preprocessing; a missing path fails later, named
-  }
-}
-
-std::vector<float> ParseFloatList(const std::string& text, const char* flag) {
-  std::vector<float> out;
-  for (const auto& item : SplitList(text)) {
-    try {
-      std::size_t pos = 0;
-      out.push_back(std::stof(item, &pos));
-      if (pos != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " '" + text + "': '" + item + "' is not a number");
-    }
-  }
-  return out;
-}
-
-PreprocessOptions BuildPreprocess(const QuantizeCliOptions& o) {
-  PreprocessOptions p = PreprocessOptions::FromPreset(o.preset.empty() ? DefaultPreset(o.calibration_data) : o.preset);
-  if (o.resize >= 0) p.resize_shorter = o.resize;
-  if (o.crop >= 0) p.crop = o.crop;
-  if (!o.mean.empty()) p.mean = ParseFloatList(o.mean, "--mean");
-  if (!o.std_dev.empty()) p.std = ParseFloatList(o.std_dev, "--std");
-  if (!o.layout.empty()) p.layout = o.layout;
-  ValidatePreprocessOptions(p);
-  return p;
 }
 
 // The dataset the fallback search evaluates on: --eval-data, else the calibration data, with the
 // same preprocessing flags (the preset defaults to what that data implies, as in `qbench eval`).
 std::unique_ptr<Dataset> OpenEvalData(const QuantizeCliOptions& o) {
   DatasetFlags flags;
-  flags.dataset = o.eval_data.empty() ? o.calibration_data : o.eval_data;
+  flags.dataset = o.eval_data.empty() ? o.calib.data : o.eval_data;
   if (flags.dataset.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "--fallback-top / --max-drop measure fidelity against fp32 on real samples: "
                                              "give --eval-data PATH (or --calibration-data PATH, then used for both)");
   }
-  flags.preset = o.preset;
-  if (o.resize >= 0) flags.resize = std::to_string(o.resize);
-  flags.crop = o.crop;
-  flags.mean = o.mean;
-  flags.std_dev = o.std_dev;
-  flags.layout = o.layout;
+  static_cast<PreprocessFlags&>(flags) = o.pre;
   DatasetSpec spec = BuildDatasetSpec(flags);
   spec.limit = static_cast<std::size_t>(o.eval_limit);
   return OpenDataset(spec);
@@ -184,21 +140,19 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.exclude = SplitExcludes(o.exclude);
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
   options.quantize_graph_outputs = o.quantize_outputs;
-  options.calibration.method = ParseCalibrationMethod(o.calibration_method);
+  options.calibration.method = ParseCalibrationMethod(o.calib.method);
   options.calibration.percentile = o.percentile;
   options.intra_op_threads = o.threads;
   if (!(o.percentile > 0.0 && o.percentile <= 100.0))
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
-  if (o.calibration_size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
 
-  ShapeOverrides overrides;
-  for (const auto& f : o.shapes) ParseShapeFlag(f, &overrides);
-  for (const auto& f : o.dims) ParseDimFlag(f, &overrides);
+  ShapeOverrides overrides = ParseShapeFlags(o.shape);
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
 
   // Output folders are checked before any work, so a typo does not cost a whole calibration.
   CheckOutputPath("-o", o.output);
-  if (!o.report_path.empty()) CheckOutputPath("--report", o.report_path);
+  CheckOutputPath("--json", o.json_path);
   const Model model = LoadModelOrZoo(o.model);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
@@ -207,17 +161,17 @@ void RunQuantize(const QuantizeCliOptions& o) {
 
   WarningList warnings;
   if (!fallback && o.eval_flags_given) {
-    warnings.Add("eval_flags_ignored", "--eval-data, --eval-limit and --intra-op-threads are used only with "
-                                       "--fallback-top or --max-drop; ignored");
+    warnings.Add("eval_flags_ignored", "--eval-data and --eval-limit are used only with --fallback-top or --max-drop; "
+                                       "ignored");
   }
   CalibrationDataSpec spec;
   if (scheme.needs_calibration) {
-    spec.path = o.calibration_data;
-    spec.preprocess = BuildPreprocess(o);
-    spec.size = o.calibration_size;
+    spec.path = o.calib.data;
+    spec.preprocess = BuildPreprocessOptions(o.pre, o.calib.data);
+    spec.size = o.calib.size;
     spec.seed = o.seed;
     spec.shape_overrides = overrides;
-  } else if (!o.calibration_data.empty() && !(fallback && o.eval_data.empty())) {
+  } else if (!o.calib.data.empty() && !(fallback && o.eval_data.empty())) {
     warnings.Add("calibration_ignored", "--calibration-data is ignored by --mode " + std::string(scheme.name) +
                                             " (activations are quantized at run time)");
   }
@@ -250,10 +204,10 @@ void RunQuantize(const QuantizeCliOptions& o) {
     ShapeOverrides latency_shapes = overrides;
     latency_shapes.batch = 0;  // batch 1 where dim 0 is dynamic, the file's batch where it is fixed
     if (chosen.keep_float.empty()) {
-      latency = CompareLatency(model, result.model, nullptr, latency_shapes, o.intra_op_threads);
+      latency = CompareLatency(model, result.model, nullptr, latency_shapes, o.threads);
     } else {
       const Model full = quantizer.Quantize({});
-      latency = CompareLatency(model, full, &result.model, latency_shapes, o.intra_op_threads);
+      latency = CompareLatency(model, full, &result.model, latency_shapes, o.threads);
     }
     if (latency.fp32.hit_cap || latency.quantized.hit_cap || latency.fallback.hit_cap) {
       warnings.Add("fallback_latency_noisy",
@@ -293,10 +247,10 @@ void RunQuantize(const QuantizeCliOptions& o) {
     out += FormatFallback(search, latency,
                           eval_on_calibration ? "; the calibration data: pass --eval-data for held-out samples" : "");
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fwrite(out.data(), 1, out.size(), TableStream(o.json_path));
   const std::vector<Warning> unique_warnings = UniqueWarnings(warnings);
   for (const auto& w : unique_warnings) std::fprintf(stderr, "[qbench] warning: %s [%s]\n", w.message.c_str(), w.code.c_str());
-  if (!o.report_path.empty()) {
+  if (!o.json_path.empty()) {
     nlohmann::json j = nlohmann::json::parse(QuantizeReportToJson(result.report));
     j["model"] = o.model;
     j["files"] = files;
@@ -304,7 +258,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     nlohmann::json w = nlohmann::json::array();
     for (const auto& x : unique_warnings) w.push_back({{"code", x.code}, {"message", x.message}});
     j["warnings"] = w;
-    WriteFileAtomic(o.report_path, j.dump(2) + "\n");
+    WriteOutput(o.json_path, j.dump(2) + "\n");
   }
 }
 
@@ -316,8 +270,6 @@ void RegisterQuantize(CLI::App& app) {
     modes += fmt::format("\n  {:<9}{}{}", s.name, s.description, s.needs_calibration ? " [calibrated]" : "");
     mode_names.push_back(s.name);
   }
-  std::string methods;
-  for (const auto& m : CalibrationMethods()) methods += (methods.empty() ? "" : ", ") + std::string(m.name);
   auto* cmd = app.add_subcommand("quantize", "Quantize an fp32 ONNX model to int8 (dynamic or static QDQ) and report "
                                              "what ONNX Runtime runs in int8");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
@@ -331,25 +283,22 @@ void RegisterQuantize(CLI::App& app) {
                   "sensitivity show it), op:TYPE or re:REGEX; repeatable and comma-separated (conv1,op:Gemm; a re: "
                   "item runs to the end of the value)")
       ->allow_extra_args(false);
-  cmd->add_option("--calibration-data", o->calibration_data,
-                  "Static: image folder, labels CSV, .npy file or folder of .npy (none: seeded random input, with a warning)");
-  cmd->add_option("--calibration-method", o->calibration_method, "One of: " + methods)->default_str("percentile");
-  cmd->add_option("--calibration-size", o->calibration_size, "Calibration samples to use")->default_str("100");
+  AddCalibrationFlags(cmd, &o->calib, true,
+                      "Static: image folder, labels CSV, .npy file or folder of .npy (none: seeded random input, with "
+                      "a warning)");
   cmd->add_option("--percentile", o->percentile, "Percentile method: percent of |values| kept")->default_str("99.999");
-  cmd->add_option("--preset", o->preset, "Preprocessing preset of calibration and evaluation images: imagenet, "
-                                         "fashion-mnist (default: fashion-mnist for .u8 data, else imagenet)");
-  cmd->add_option("--resize", o->resize, "Calibration/evaluation images: shorter side in pixels (0 = no resize)");
-  cmd->add_option("--crop", o->crop, "Calibration/evaluation images: center crop in pixels (0 = none)");
-  cmd->add_option("--mean", o->mean, "Calibration/evaluation images: per-channel mean after /255, e.g. 0.485,0.456,0.406");
-  cmd->add_option("--std", o->std_dev, "Calibration/evaluation images: per-channel std after /255");
-  cmd->add_option("--layout", o->layout, "Calibration/evaluation images: NCHW or NHWC");
-  cmd->add_option("--seed", o->seed, "Seed of random calibration input")->default_str("0");
-  cmd->add_option("--shape", o->shapes, "Input shape NAME=D0xD1x... for random calibration input and MAC counts")
-      ->allow_extra_args(false);
-  cmd->add_option("--dim", o->dims, "Value of a symbolic dimension NAME=VALUE (repeatable)")->allow_extra_args(false);
+  AddPreprocessFlags(cmd, &o->pre, "Calibration/evaluation images");
+  cmd->add_option("--seed", o->seed, "Seed of random calibration input")
+      ->check(NumericValue())
+      ->check(NonNegativeValue())
+      ->default_str("0");
+  AddShapeFlags(cmd, &o->shape, "for random calibration input and MAC counts");
   cmd->add_option("--batch", o->batch, "Batch size for random calibration input and MAC counts");
-  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads for calibration (0 = ORT default)");
-  cmd->add_option("--report", o->report_path, "Also write the coverage report as JSON to FILE (atomically)");
+  AddThreadsFlag(cmd, &o->threads,
+                                 "ONNX Runtime intra-op threads for calibration and the fallback's latency comparison "
+                                 "(0 = ORT default)");
+  auto* json = AddJsonFlag(cmd, &o->json_path, "the coverage report");
+  AddDeprecatedAlias(cmd, json, "--report");
   cmd->add_option("--hardsigmoid", o->hard_sigmoid,
                   "Static, HardSigmoid (no int8 kernel in ORT): decompose (Mul/Add/Clip in int8, default), qdq (fp32 "
                   "between DQ and Q, ORT's recipe) or float (with the Mul it feeds)")
@@ -366,13 +315,11 @@ void RegisterQuantize(CLI::App& app) {
   auto* eval_data = cmd->add_option("--eval-data", o->eval_data,
                                     "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
                                     "the calibration data)");
-  auto* eval_limit = cmd->add_option("--eval-limit", o->eval_limit, "Fallback: evaluation samples (default 100)");
-  auto* threads = cmd->add_option("--intra-op-threads", o->intra_op_threads,
-                                  "Fallback: ONNX Runtime intra-op threads for the latency comparison (default 2)");
-  cmd->callback([o, top, drop, eval_data, eval_limit, threads] {
+  auto* eval_limit = AddEvalLimitFlag(cmd, &o->eval_limit, "Fallback: evaluation samples (default 100)");
+  cmd->callback([o, top, drop, eval_data, eval_limit] {
     o->fallback_top_given = top->count() > 0;
     o->max_drop_given = drop->count() > 0;
-    o->eval_flags_given = eval_data->count() + eval_limit->count() + threads->count() > 0;
+    o->eval_flags_given = eval_data->count() + eval_limit->count() > 0;
     RunQuantize(*o);
   });
 }

@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "dataset_flags.h"
+#include "flags.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -23,9 +24,10 @@ namespace qbench::cli {
 namespace {
 
 struct SensitivityCliOptions {
-  std::string model, json_path, mode = "static", calibration_method = "percentile", activation_type;
+  std::string model, json_path, mode = "static", activation_type;
   DatasetFlags data;
-  std::size_t limit = 100, calibration_size = 100, batch = 1, fallback_top = 0;
+  CalibrationFlags calib;
+  std::size_t limit = 100, batch = 1, fallback_top = 0;
   double max_drop = -1.0;
   int threads = 0, decode_threads = 0;
 };
@@ -45,7 +47,7 @@ nlohmann::json ScoreJson(const LayerSensitivity& s) {
 }
 
 void RunSensitivity(const SensitivityCliOptions& o) {
-  if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--limit must be >= 1 (samples per evaluation)");
+  if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
   if (o.fallback_top > 0 && o.max_drop >= 0) {
     throw Error(ErrorCode::kInvalidArgument, "give --fallback-top or --max-drop, not both");
   }
@@ -61,15 +63,15 @@ void RunSensitivity(const SensitivityCliOptions& o) {
 
   QuantizeOptions qo;
   qo.scheme = o.mode;
-  qo.calibration.method = ParseCalibrationMethod(o.calibration_method);
+  qo.calibration.method = ParseCalibrationMethod(o.calib.method);
   if (!o.activation_type.empty()) qo.activation_type = ParseActivationType(o.activation_type);
   qo.intra_op_threads = o.threads;
   WarningList warnings;
   CalibrationDataSpec calib;
   calib.path = o.data.dataset;
   calib.preprocess = spec.preprocess;
-  calib.size = o.calibration_size;
-  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calibration_method + " on " + o.data.dataset + ")");
+  calib.size = o.calib.size;
+  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calib.method + " on " + o.data.dataset + ")");
   SensitivityQuantizer quantizer(fp32, qo, calib, &warnings);
   std::int64_t total_macs = 0;
   SensitivityOptions so;
@@ -93,7 +95,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   std::string out = fmt::format("model        {}\nscheme       {} (calibration {}, {} samples)\ndataset      {}\n"
                                 "preprocess   {}\nlayers       {} quantizable MAC-bearing layers; each quantized ALONE, "
                                 "the rest fp32\n\n",
-                                o.model, o.mode, o.calibration_method, o.calibration_size, dataset->Describe(),
+                                o.model, o.mode, o.calib.method, o.calib.size, dataset->Describe(),
                                 DescribePreprocess(spec.preprocess), layers.size());
   std::size_t width = 6;
   for (const auto& s : ranked) width = std::max(width, s.layer.name.size() + 2);
@@ -108,7 +110,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   out += "\nranked by SQNR of the logits vs fp32 (lowest = most sensitive); drop = 100 x (1 - top-1 agreement),\n"
          "in percentage points; top-1 (with labels) of the model with only that layer quantized.\n";
 
-  nlohmann::json j = {{"model", o.model}, {"scheme", o.mode}, {"calibration_method", o.calibration_method},
+  nlohmann::json j = {{"model", o.model}, {"scheme", o.mode}, {"calibration_method", o.calib.method},
                       {"dataset", dataset->Describe()}, {"samples", o.limit}, {"total_macs", total_macs}};
   nlohmann::json jl = nlohmann::json::array();
   for (const auto& s : ranked) {
@@ -155,8 +157,8 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   nlohmann::json w = nlohmann::json::array();
   for (const auto& x : warnings.items()) w.push_back({{"code", x.code}, {"message", x.message}});
   j["warnings"] = w;
-  if (!o.json_path.empty()) WriteFileAtomic(o.json_path, j.dump(2) + "\n");
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  WriteOutput(o.json_path, j.dump(2) + "\n");
+  std::fwrite(out.data(), 1, out.size(), TableStream(o.json_path));
   for (const auto& x : warnings.items()) Log(LogLevel::kWarning, x.message);
 }
 
@@ -167,17 +169,16 @@ void RegisterSensitivity(CLI::App& app) {
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--mode", o->mode, "Quantization scheme: " + QuantizationSchemeNames() + " (default static)");
-  cmd->add_option("--calibration-method", o->calibration_method, "minmax, percentile, entropy, mse (default percentile)");
-  AddCountOption(cmd, "--calibration-size", o->calibration_size, "Calibration samples from --dataset (default 100)");
+  AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --dataset
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
   // AddCountOption: CLI11 would otherwise wrap a negative size_t value to 2^64 - N.
-  AddCountOption(cmd, "--limit", o->limit, "Evaluation samples per candidate (default 100)");
+  AddEvalLimitFlag(cmd, &o->limit, "Evaluation samples per candidate (default 100)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
-  AddCountOption(cmd, "--threads", o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
+  AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
   AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
   AddCountOption(cmd, "--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
   AddCountOption(cmd, "--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
-  cmd->add_option("--json", o->json_path, "Also write the ranking as JSON to FILE (atomically)");
+  AddJsonFlag(cmd, &o->json_path, "the ranking");
   cmd->callback([o] { RunSensitivity(*o); });
 }
 

@@ -31,7 +31,7 @@ std::vector<std::string> SplitListStrict(const std::string& value, const std::st
 }
 
 void CheckOutputPath(const std::string& flag, const std::string& path) {
-  if (path.empty()) return;
+  if (path.empty() || (flag == "--json" && path == "-")) return;  // --json -: stdout (flags.h)
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' is a directory; give a file name");

@@ -34,7 +34,7 @@ std::vector<std::string> SplitListStrict(const std::string& value, const std::st
 
 /// Checks, before any work, that `path` (the value of output flag `flag`, e.g. "--json") can be
 /// written: it is not a directory, its folder exists and is writable. An empty path is not
-/// requested and passes. Throws Error(kInvalidArgument) naming the flag, the path and the folder.
+/// requested and passes, as does "--json -" (stdout). Throws Error(kInvalidArgument) naming the flag, the path and the folder.
 /// (tools/qbench/command.cc)
 void CheckOutputPath(const std::string& flag, const std::string& path);
 

@@ -1,9 +1,12 @@
-// The dataset and preprocessing flags shared by `qbench eval` and `qbench sensitivity`.
+// The dataset and preprocessing flag groups shared by `qbench eval`, `sensitivity` and `quantize`.
 #include "dataset_flags.h"
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "command.h"
+#include "flags.h"
 #include "qbench/core/error.h"
 #include "qbench/eval/image.h"
 
@@ -42,6 +45,29 @@ int ParsePixels(const std::string& text, const std::string& flag, const std::str
 
 }  // namespace
 
+void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* f, const std::string& what) {
+  // "Calibration/evaluation images: center crop ..." or, without `what`, "Center crop ...".
+  auto on = [&what](std::string help) {
+    if (what.empty()) help[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(help[0])));
+    return what.empty() ? help : what + ": " + help;
+  };
+  auto* preset = cmd->add_option("--preset", f->preset, on("preprocessing preset: imagenet, fashion-mnist (default: "
+                                                            "fashion-mnist for .u8 data, else imagenet); the flags "
+                                                            "below override it"));
+  AddDeprecatedAlias(cmd, preset, "--preprocess");  // the lab's old spelling
+  cmd->add_option("--resize", f->resize, on("shorter side in pixels (e.g. 256), or an exact WxH; 0 = no resize"));
+  // NonNegativeValue: -1 is the "unset" marker inside, never a value a user may give.
+  AddCountOption(cmd, "--crop", f->crop, on("center crop size in pixels (square); 0 = no crop"));
+  AddCountOption(cmd, "--pad", f->pad, on("zero pixels added on every side after the crop"));
+  cmd->add_option("--mean", f->mean, on("per-channel mean after /255, e.g. 0.485,0.456,0.406 (model channel order)"));
+  cmd->add_option("--std", f->std_dev, on("per-channel std after /255, e.g. 0.229,0.224,0.225"));
+  cmd->add_option("--layout", f->layout, on("NCHW or NHWC"));
+  cmd->add_option("--channel-order", f->channel_order, on("RGB or BGR"));
+  cmd->add_option("--channels", f->channels, on("3 (RGB; gray images replicated) or 1 (gray)"))
+      ->check(NumericValue())
+      ->check(CLI::IsMember({1, 3}));
+}
+
 void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
   auto* d = cmd->add_option("--dataset", f->dataset,
                             "labels CSV (file,class_index,...), image folder, class-per-folder tree, raw .u8 "
@@ -50,36 +76,26 @@ void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
   std::string formats;
   for (const auto& x : DatasetFormats()) formats += (formats.empty() ? "" : ", ") + x;
   cmd->add_option("--format", f->format, "Dataset format: " + formats + " (default auto)");
-  cmd->add_option("--preset", f->preset, "Preprocessing preset: imagenet, fashion-mnist (default: fashion-mnist for "
-                                         ".u8 data, else imagenet)");
-  cmd->add_option("--resize", f->resize, "Shorter side in pixels (e.g. 256), or an exact WxH; 0 = no resize");
-  // NonNegativeValue: -1 is the "unset" marker inside, never a value a user may give.
-  cmd->add_option("--crop", f->crop, "Center crop size in pixels (square); 0 = no crop")
-      ->check(NumericValue())
-      ->check(NonNegativeValue());
-  AddCountOption(cmd, "--pad", f->pad, "Zero pixels added on every side after the crop");
-  cmd->add_option("--mean", f->mean, "Per-channel mean after /255, e.g. 0.485,0.456,0.406 (model channel order)");
-  cmd->add_option("--std", f->std_dev, "Per-channel std after /255, e.g. 0.229,0.224,0.225");
-  cmd->add_option("--layout", f->layout, "NCHW or NHWC");
-  cmd->add_option("--channel-order", f->channel_order, "RGB or BGR");
-  cmd->add_option("--channels", f->channels, "3 (RGB; gray images replicated) or 1 (gray)")
-      ->check(NumericValue())
-      ->check(CLI::IsMember({1, 3}));
+  AddPreprocessFlags(cmd, f);
   cmd->add_option("--class-map", f->class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
   cmd->add_option("--labels", f->labels, "npy: labels file (.npy integers or raw .u8)");
 }
 
-DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
-  DatasetSpec spec;
-  spec.path = f.dataset;
-  spec.format = f.format;
-  spec.class_map = f.class_map;
-  spec.labels = f.labels;
-  const std::string format = f.format == "auto" ? DetectDatasetFormat(f.dataset) : f.format;
-  const std::string preset =
-      !f.preset.empty() ? f.preset : (format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet");
-  PreprocessOptions& p = spec.preprocess;
-  p = PreprocessOptions::FromPreset(preset);
+PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& f, const std::string& data_path,
+                                         const std::string& format_flag) {
+  std::string preset = f.preset;
+  if (preset.empty()) {
+    std::string format = format_flag;
+    if (format == "auto" && !data_path.empty()) {
+      try {
+        format = DetectDatasetFormat(data_path);
+      } catch (const Error&) {
+        format = "auto";  // .npy layouts only calibration reads need no preprocessing; a missing path fails later
+      }
+    }
+    preset = format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet";
+  }
+  PreprocessOptions p = PreprocessOptions::FromPreset(preset);
   if (!f.resize.empty()) {
     const auto x = f.resize.find('x');
     if (x == std::string::npos) {
@@ -98,6 +114,18 @@ DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
   if (!f.layout.empty()) p.layout = f.layout;
   if (!f.channel_order.empty()) p.channel_order = f.channel_order;
   ValidatePreprocessOptions(p);
+  return p;
+}
+
+DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
+  DatasetSpec spec;
+  spec.path = f.dataset;
+  spec.format = f.format;
+  spec.class_map = f.class_map;
+  spec.labels = f.labels;
+  // The dataset flag is required where a spec is built: its format is detected (errors propagate).
+  const std::string format = f.format == "auto" ? DetectDatasetFormat(f.dataset) : f.format;
+  spec.preprocess = BuildPreprocessOptions(f, f.dataset, format);
   return spec;
 }
 

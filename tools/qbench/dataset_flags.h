@@ -1,5 +1,5 @@
-// tools/qbench/dataset_flags.h — the dataset and preprocessing flags shared by `qbench eval` and
-// `qbench sensitivity` (and any command that reads an evaluation set).
+// tools/qbench/dataset_flags.h — the dataset and preprocessing flag groups (the CLI vocabulary, with
+// flags.h): dataset flags in `qbench eval` and `qbench sensitivity`, preprocessing also in `quantize`.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,16 +10,31 @@
 
 namespace qbench::cli {
 
-/// Values of --dataset, --format, --preset, --resize, --crop, --pad, --mean, --std, --layout,
-/// --channel-order, --channels, --class-map, --labels as typed.
-struct DatasetFlags {
-  std::string dataset, format = "auto", preset;
-  std::string resize, mean, std_dev, layout, channel_order, class_map, labels;
+/// Values of the preprocessing flags --preset, --resize, --crop, --pad, --mean, --std, --layout,
+/// --channel-order, --channels as typed (the group used by eval, sensitivity and quantize).
+struct PreprocessFlags {
+  std::string preset, resize, mean, std_dev, layout, channel_order;
   int crop = -1, pad = -1, channels = 0;
 };
 
-/// Adds the flags to `cmd`; `required` makes --dataset required.
+/// Values of --dataset, --format, --class-map, --labels and the preprocessing flags as typed.
+struct DatasetFlags : PreprocessFlags {
+  std::string dataset, format = "auto";
+  std::string class_map, labels;
+};
+
+/// Adds the preprocessing flags to `cmd`; `what` names the images they apply to in the help
+/// (e.g. "calibration/evaluation images").
+void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* flags, const std::string& what = "");
+
+/// Adds the dataset flags and the preprocessing flags to `cmd`; `required` makes --dataset required.
 void AddDatasetFlags(CLI::App* cmd, DatasetFlags* flags, bool required);
+
+/// The PreprocessOptions the flags describe for data at `data_path`: the preset (without --preset:
+/// fashion-mnist for .u8 data, imagenet otherwise, or for a path whose format cannot be told), then
+/// every explicit flag over it. Throws Error(kInvalidArgument) naming the flag for a malformed value.
+PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& flags, const std::string& data_path,
+                                         const std::string& format = "auto");
 
 /// The DatasetSpec the flags describe (limit 0). Without --preset: fashion-mnist for .u8 data,
 /// imagenet otherwise; explicit flags override the preset. Throws Error(kInvalidArgument) naming

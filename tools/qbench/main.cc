@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "suggest.h"
 #include "qbench/core/build_info.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "qbench: error: %s (see qbench --help)\n", e.what());
+    // One line, "did you mean …" for a typo, and the subcommand's help (suggest.h).
+    std::fprintf(stderr, "qbench: error: %s\n", cli::ParseErrorMessage(&app, e).c_str());
     return cli::kExitUsage;
   } catch (const Error& e) {
     std::fprintf(stderr, "qbench: error: %s\n", e.what());

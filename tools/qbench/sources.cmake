@@ -1,6 +1,8 @@
 set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/main.cc
   ${CMAKE_CURRENT_LIST_DIR}/command.cc
+  ${CMAKE_CURRENT_LIST_DIR}/flags.cc
+  ${CMAKE_CURRENT_LIST_DIR}/suggest.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_inspect.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_zoo.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_bench.cc

@@ -107,10 +107,14 @@ class CalibrationDataReader {
 ///  - anything else (image folder, labels CSV, class folders, raw .u8): eval's OpenDataset with
 ///    `preprocess` (single-input models).
 /// float64 arrays are converted to float32 and int32 to int64; other dtype mismatches are errors.
+/// Calibration samples used when none is said (--calibration-size of quantize, sensitivity and lab):
+/// one default for the same thing everywhere.
+constexpr std::size_t kDefaultCalibrationSize = 100;
+
 struct CalibrationDataSpec {
   std::string path;
   PreprocessOptions preprocess;
-  std::size_t size = 100;      ///< samples to use at most (--calibration-size); 0 = all (not for random)
+  std::size_t size = kDefaultCalibrationSize;  ///< samples to use at most (--calibration-size); 0 = all (not for random)
   /// Samples per Run. A model whose file fixes dim 0 (e.g. [1,3,224,224]) is run at that batch
   /// instead (warning "calibration_batch_fixed" when this asked for another); a last partial batch
   /// is then dropped (warning "calibration_partial_batch_dropped"). Samples whose shapes differ

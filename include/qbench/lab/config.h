@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/calibration/calibrator.h"
 #include "qbench/lab/sweep.h"
 
 namespace qbench {
@@ -53,7 +54,7 @@ struct LabConfig {
   std::string preprocess;
   /// Calibration data for static variants; "" = seeded random input (with a warning).
   std::string calibration_data;
-  std::size_t calibration_size = 16;       ///< calibration samples (kept small so the lab stays fast)
+  std::size_t calibration_size = kDefaultCalibrationSize;  ///< calibration samples (as `qbench quantize`)
   std::string calibration_method;          ///< "" = the quantizer's default
   std::string output_dir = "qbench-lab";
   bool dry_run = false;

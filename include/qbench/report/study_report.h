@@ -1,5 +1,5 @@
-// qbench/report/study_report.h — a lab study's output files: results.json, results.csv, report.md
-// and the plots, all written atomically into the output folder.
+// qbench/report/study_report.h — a lab study's output files: results.json, results.csv, report.md,
+// report.html and the plots, all written atomically into the output folder.
 #pragma once
 
 #include <string>
@@ -32,7 +32,8 @@ std::string StudyCsv(const LabStudy& study);
 std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& plots);
 
 /// Writes results.json (ToJson(study), 2-space indent), results.csv, the plots (unless
-/// `with_plots` is false) and report.md into `output_dir`, each atomically. Returns the paths written.
+/// `with_plots` is false), report.md and report.html (report.md as one self-contained page with the
+/// plots embedded: MarkdownToHtmlPage, html_report.h) into `output_dir`, each atomically. Returns the paths written.
 /// A plotting failure does not stop the others: it becomes a warning in the report.
 /// Throws Error(kIo) naming the path when a file cannot be written.
 std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots = true);

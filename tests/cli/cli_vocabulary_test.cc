@@ -1,0 +1,208 @@
+// The CLI's one vocabulary (README "Flags"): shared flag names, deprecated spellings that still work
+// with one warning, "did you mean" for typos, `--json -` on stdout, the exit-code rule, and the
+// README's command table listing every subcommand.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using ::qbench::testing::CliPath;
+using ::qbench::testing::CommandResult;
+using ::qbench::testing::RunCommand;
+using ::testing::HasSubstr;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int Count(const std::string& s, const std::string& what) {
+  int n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+// y[N,3] = x[N,4] · W: 12 MACs per sample, dynamic batch "N".
+std::string TinyModel() {
+  static const std::string path = [] {
+    GraphBuilder b("tiny");
+    b.AddInput("x", DType::kFloat32, {"N", 4});
+    const auto w = b.AddInitializer("w", {4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1});
+    b.AddNode("MatMul", "mm", {"x", w}, {"y"});
+    b.AddOutput("y", DType::kFloat32, {"N", 3});
+    const std::string p = testing::TempDir() + "/tiny.onnx";
+    SaveModel(b.Build(), p);
+    return p;
+  }();
+  return path;
+}
+
+// Exit 2 and exactly one line on stderr, starting "qbench: error: ", nothing on stdout.
+void ExpectUsageLine(const CommandResult& r, const std::string& line) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, "qbench: error: " + line + "\n");
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(CliVocabulary, UnknownFlagsAndCommandsGetDidYouMeanAndTheSubcommandsHelp) {
+  const std::string q = CliPath();
+  ExpectUsageLine(RunCommand(q + " lab --thread 2 --dry-run"),
+                  "unknown option '--thread' for `qbench lab`; did you mean '--threads'? (see `qbench lab --help`)");
+  ExpectUsageLine(RunCommand(q + " bench " + TinyModel() + " --repetition=3"),
+                  "unknown option '--repetition' for `qbench bench`; did you mean '--repetitions'? (see `qbench "
+                  "bench --help`)");
+  ExpectUsageLine(RunCommand(q + " quantize " + TinyModel() + " -o /tmp/x.onnx --calibraton-size 4"),
+                  "unknown option '--calibraton-size' for `qbench quantize`; did you mean '--calibration-size'? (see "
+                  "`qbench quantize --help`)");
+  // A typo of a deprecated spelling suggests the canonical name, never the hidden alias.
+  ExpectUsageLine(RunCommand(q + " eval " + TinyModel() + " --dataset x --limt 3"),
+                  "unknown option '--limt' for `qbench eval`; did you mean '--eval-limit'? (see `qbench eval --help`)");
+  ExpectUsageLine(RunCommand(q + " lba"), "unknown command 'lba' for `qbench`; did you mean 'lab'? (see `qbench --help`)");
+  ExpectUsageLine(RunCommand(q + " zoo exprot resnet18"),
+                  "unknown command 'exprot' for `qbench zoo`; did you mean 'export'? (see `qbench zoo --help`)");
+  // Nothing close: no guess, still the help to read.
+  ExpectUsageLine(RunCommand(q + " inspect " + TinyModel() + " --frobnicate"),
+                  "unknown option '--frobnicate' for `qbench inspect` (see `qbench inspect --help`)");
+  // Other usage errors point to the subcommand's help too.
+  const auto r = RunCommand(q + " bench " + TinyModel() + " --repetitions abc");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("'abc' is not a number"));
+  EXPECT_THAT(r.err, HasSubstr("(see `qbench bench --help`)"));
+}
+
+TEST(CliVocabulary, DeprecatedSpellingsWarnOnceAndSetTheSameValue) {
+  const std::string dir = testing::TempDir();
+  // bench: --intra-op-threads → --threads (the environment block records the value).
+  auto r = RunCommand(CliPath() + " bench " + TinyModel() +
+                      " --warmup-runs 1 --repetitions 3 --cv-threshold 0 --intra-op-threads 1 --json " + dir + "/b.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count(r.err, "--intra-op-threads is deprecated; use --threads"), 1) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(Slurp(dir + "/b.json"))["environment"]["intra_op_threads"], 1);
+  r = RunCommand(CliPath() + " bench " + TinyModel() + " --warmup-runs 1 --repetitions 3 --cv-threshold 0 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("deprecated"), std::string::npos) << r.err;
+  // The alias passes the canonical flag's checks, named by the canonical flag.
+  r = RunCommand(CliPath() + " bench " + TinyModel() + " --intra-op-threads -2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--threads: -2 is negative"));
+  // quantize: --report → --json, --intra-op-threads → --threads, both in one run, each warned once.
+  r = RunCommand(CliPath() + " quantize " + TinyModel() + " -o " + dir + "/q.onnx --mode dynamic --report " + dir +
+                 "/q.json --intra-op-threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count(r.err, "--report is deprecated; use --json"), 1) << r.err;
+  EXPECT_EQ(Count(r.err, "--intra-op-threads is deprecated; use --threads"), 1) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(Slurp(dir + "/q.json"))["model"], TinyModel());
+  // lab: --preprocess → --preset (a bad value is refused under the canonical name, before any work).
+  r = RunCommand(CliPath() + " lab --models " + TinyModel() + " --preprocess foo --dry-run -o " + dir + "/lab");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(Count(r.err, "--preprocess is deprecated; use --preset"), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--preset: unknown preprocessing preset 'foo'"));
+  // Hidden: the deprecated spellings are not in the help.
+  r = RunCommand(CliPath() + " bench --help");
+  EXPECT_THAT(r.out, HasSubstr("--threads"));
+  EXPECT_EQ(r.out.find("--intra-op-threads"), std::string::npos) << r.out;
+}
+
+TEST(CliVocabulary, EvalLimitIsOneFlagWithLimitAsDeprecatedAlias) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist/test-1000.u8");
+  for (const char* flag : {"--eval-limit", "--limit"}) {
+    const auto r = RunCommand(CliPath() + " eval " + model + " --dataset " + data + " " + flag + " 7 --json -");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);  // stdout is the JSON document alone
+    EXPECT_EQ(j["count"], 7) << flag;
+    EXPECT_EQ(Count(r.err, "--limit is deprecated; use --eval-limit"), std::string(flag) == "--limit" ? 1 : 0);
+    EXPECT_THAT(r.err, HasSubstr("top-1"));  // the table went to stderr
+  }
+}
+
+TEST(CliVocabulary, JsonDashWritesOneJsonDocumentToStdoutAndProgressToStderr) {
+  // bench, with the lab's range syntax for --batch: 1-4*2 = batch 1, 2, 4.
+  auto r = RunCommand(CliPath() + " bench " + TinyModel() +
+                      " --batch 1-4*2 --warmup-runs 1 --repetitions 3 --cv-threshold 0 --threads 1 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], "qbench.bench/1");
+  ASSERT_EQ(j["results"].size(), 3u);
+  EXPECT_EQ(j["results"][0]["batch"], 1);
+  EXPECT_EQ(j["results"][1]["batch"], 2);
+  EXPECT_EQ(j["results"][2]["batch"], 4);
+  EXPECT_THAT(r.err, HasSubstr("creating session"));  // progress
+  EXPECT_THAT(r.err, HasSubstr("median"));            // the table
+  EXPECT_FALSE(std::ifstream("-").good()) << "no file named '-' is written";
+  // inspect: 12 MACs per sample at batch 3 = 36.
+  r = RunCommand(CliPath() + " inspect " + TinyModel() + " --batch 3 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["macs"], 36) << j.dump();
+  // quantize: the coverage report.
+  const std::string dir = testing::TempDir();
+  r = RunCommand(CliPath() + " quantize " + TinyModel() + " -o " + dir + "/q2.onnx --mode dynamic --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["files"]["output"], dir + "/q2.onnx");
+  // Only --json may be "-".
+  r = RunCommand(CliPath() + " bench " + TinyModel() + " --csv -");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("only --json - writes to stdout"));
+}
+
+TEST(CliVocabulary, ExitCodesFollowOneRule) {
+  const std::string dir = testing::TempDir();
+  struct Case {
+    std::string args;
+    int code;
+  };
+  const Case cases[] = {
+      {"", 2},                                                           // no subcommand: usage
+      {"inspect", 2},                                                    // missing required argument
+      {"inspect " + TinyModel() + " --batch 0", 2},                      // bad flag value
+      {"bench " + TinyModel() + " --batch 1-4*1", 2},                    // bad sweep syntax
+      {"quantize " + TinyModel() + " -o " + TinyModel(), 2},             // output = input
+      {"inspect " + dir + "/missing.onnx", 1},                           // input file missing
+      {"lab --models " + dir + "/missing.onnx --dry-run -o " + dir + "/l", 1},  // input file missing
+      {"inspect " + TinyModel() + " --json " + dir + "/i.json", 0},
+  };
+  for (const auto& c : cases) {
+    const auto r = RunCommand(CliPath() + " " + c.args);
+    EXPECT_EQ(r.exit_code, c.code) << c.args << "\n" << r.err;
+    if (c.code != 0) {
+      EXPECT_EQ(Count(r.err, "qbench: error: "), 1) << c.args << "\n" << r.err;
+    }
+  }
+}
+
+TEST(CliVocabulary, ReadmeCommandTableListsEverySubcommand) {
+  const std::string readme = Slurp(std::string(QBENCH_SOURCE_DIR) + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  const auto r = RunCommand(CliPath() + " --help");
+  ASSERT_EQ(r.exit_code, 0);
+  // CLI11 lists the subcommands under "Subcommands:", one "  name  description" per line.
+  const auto at = r.out.find("Subcommands:");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::istringstream lines(r.out.substr(at));
+  std::string line;
+  std::getline(lines, line);
+  int listed = 0;
+  while (std::getline(lines, line)) {
+    if (line.size() < 3 || line[0] != ' ' || line[2] == ' ') continue;
+    const std::string name = line.substr(2, line.find(' ', 2) - 2);
+    ++listed;
+    EXPECT_NE(readme.find("| `qbench " + name), std::string::npos) << "README's command table lacks " << name;
+  }
+  EXPECT_GE(listed, 7);  // inspect, bench, quantize, eval, sensitivity, lab, zoo
+}
+
+}  // namespace
+}  // namespace qbench

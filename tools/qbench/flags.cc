@@ -1,0 +1,113 @@
+// The CLI's shared flag groups (flags.h): one definition per concept, used by every subcommand.
+#include "flags.h"
+
+#include <mutex>
+#include <set>
+
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/core/log.h"
+#include "qbench/lab/sweep.h"
+
+namespace qbench::cli {
+
+CLI::Option* AddDeprecatedAlias(CLI::App* cmd, CLI::Option* canonical, const std::string& old_name) {
+  const std::string new_name = canonical->get_name();
+  auto* alias = cmd->add_option(
+      old_name,
+      [canonical, old_name, new_name](const CLI::results_t& values) {
+        static std::mutex mu;
+        static std::set<std::string> warned;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (warned.insert(old_name).second) Log(LogLevel::kWarning, old_name + " is deprecated; use " + new_name);
+        }
+        for (const auto& v : values) canonical->add_result(v);
+        return true;
+      },
+      "deprecated spelling of " + new_name);
+  alias->type_size(canonical->get_type_size_min(), canonical->get_type_size_max());
+  alias->expected(canonical->get_expected_min(), canonical->get_expected_max());
+  alias->allow_extra_args(canonical->get_allow_extra_args());
+  alias->group("");  // hidden from --help
+  // Handed over while parsing, so the canonical option runs its checks and callback as if given.
+  alias->trigger_on_parse();
+  return alias;
+}
+
+CLI::Option* AddThreadsFlag(CLI::App* cmd, int* threads, const std::string& help) {
+  auto* opt = AddCountOption(cmd, "--threads", *threads, help);
+  AddDeprecatedAlias(cmd, opt, "--intra-op-threads");  // bench's and quantize's old spelling
+  return opt;
+}
+
+CLI::Option* AddThreadsSweepFlag(CLI::App* cmd, std::string* threads, const std::string& help) {
+  auto* opt = cmd->add_option("--threads", *threads, help);
+  AddDeprecatedAlias(cmd, opt, "--intra-op-threads");
+  return opt;
+}
+
+CLI::Option* AddProviderFlag(CLI::App* cmd, std::string* provider) {
+  return cmd->add_option("--provider", *provider,
+                         "Execution provider (default cpu); one compiled into ONNX Runtime but unusable here (its "
+                         "library or device missing) is refused, listing the usable ones")
+      ->default_str("cpu");
+}
+
+void AddShapeFlags(CLI::App* cmd, ShapeFlags* flags, const std::string& purpose) {
+  // allow_extra_args(false): each flag takes one value, so a model path after it stays a model.
+  cmd->add_option("--shape", flags->shapes,
+                  "Input shape NAME=D0xD1x... (repeatable), e.g. data=1x3x224x224" + (purpose.empty() ? "" : ", " + purpose))
+      ->allow_extra_args(false);
+  cmd->add_option("--dim", flags->dims, "Value of a symbolic dimension NAME=VALUE (repeatable), e.g. seq=128")
+      ->allow_extra_args(false);
+}
+
+ShapeOverrides ParseShapeFlags(const ShapeFlags& flags) {
+  ShapeOverrides o;
+  for (const auto& f : flags.shapes) ParseShapeFlag(f, &o);
+  for (const auto& f : flags.dims) ParseDimFlag(f, &o);
+  return o;
+}
+
+std::vector<std::int64_t> ParseBatchSweep(const std::string& text) {
+  SplitListStrict(text, "--batch", "--batch 8, --batch 1,2,4,8 or --batch 1-16*2");  // "" and "1,,2" named as such
+  return ParseSweepAxis("--batch", text).values;
+}
+
+CalibrationFlags::CalibrationFlags() : size(kDefaultCalibrationSize) {}
+
+void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data, const std::string& data_help) {
+  if (with_data) {
+    cmd->add_option("--calibration-data", flags->data,
+                    data_help.empty() ? "Calibration data: image folder, labels CSV, .npy file or folder of .npy "
+                                        "(none: seeded random input, with a warning)"
+                                      : data_help);
+  }
+  std::string methods;
+  for (const auto& m : CalibrationMethods()) methods += (methods.empty() ? "" : ", ") + std::string(m.name);
+  AddCountOption(cmd, "--calibration-size", flags->size,
+                 "Calibration samples (default " + std::to_string(kDefaultCalibrationSize) + ")");
+  cmd->add_option("--calibration-method", flags->method, "One of: " + methods + " (default percentile)");
+}
+
+CLI::Option* AddJsonFlag(CLI::App* cmd, std::string* path, const std::string& what) {
+  return cmd->add_option("--json", *path,
+                         "Also write " + what + " as JSON to FILE (atomically); - writes the JSON to stdout and the "
+                         "table to stderr");
+}
+
+void WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty()) return;
+  if (IsStdout(path)) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  WriteFileAtomic(path, text);
+}
+
+std::FILE* TableStream(const std::string& json_path) { return IsStdout(json_path) ? stderr : stdout; }
+
+}  // namespace qbench::cli

@@ -1,0 +1,84 @@
+// tools/qbench/flags.h — the CLI's one vocabulary: every flag group that several subcommands share is
+// defined once here (threads/provider, model shapes, batch sweeps, calibration, evaluation limit,
+// JSON output), with the deprecated spellings kept as hidden aliases. The dataset and preprocessing
+// group is in dataset_flags.h. The vocabulary is documented in README.md ("Flags").
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "qbench/model/shapes.h"
+
+namespace qbench::cli {
+
+/// Adds `old_name` (e.g. "--intra-op-threads") to `cmd` as a hidden, deprecated spelling of
+/// `canonical`: when used it prints, once per process, "[qbench] warning: --X is deprecated; use --Y"
+/// on stderr and hands its values to `canonical`, so they pass the same checks, land in the same
+/// variable, and count as `canonical` given (canonical->count() > 0). Returns the alias option.
+CLI::Option* AddDeprecatedAlias(CLI::App* cmd, CLI::Option* canonical, const std::string& old_name);
+
+// --- threads / execution provider --------------------------------------------------------------
+/// --threads N: ONNX Runtime intra-op threads (a count >= 0; 0 = ONNX Runtime's default). The
+/// deprecated spelling --intra-op-threads is an alias of it.
+CLI::Option* AddThreadsFlag(CLI::App* cmd, int* threads, const std::string& help);
+/// --threads LIST: a sweep of intra-op thread counts (the lab); same name and alias as above.
+CLI::Option* AddThreadsSweepFlag(CLI::App* cmd, std::string* threads, const std::string& help);
+/// --provider NAME: the execution provider (default cpu).
+CLI::Option* AddProviderFlag(CLI::App* cmd, std::string* provider);
+
+// --- model shapes ----------------------------------------------------------------------------
+/// --shape NAME=D0xD1x... and --dim NAME=VALUE, both repeatable.
+struct ShapeFlags {
+  std::vector<std::string> shapes, dims;
+};
+/// Adds --shape and --dim; `purpose` ends their help ("for random calibration input and MAC counts").
+void AddShapeFlags(CLI::App* cmd, ShapeFlags* flags, const std::string& purpose);
+/// The ShapeOverrides of the flags (--shape first, then --dim); batch unset. Throws
+/// Error(kInvalidArgument) naming the flag for a malformed value (ParseShapeFlag / ParseDimFlag).
+ShapeOverrides ParseShapeFlags(const ShapeFlags& flags);
+
+/// The batch sizes of a `--batch` sweep, in the lab's syntax (ParseSweepAxis: "8", "1,2,4,8",
+/// "1-16*2", "1-8+1"); every value >= 1. Throws Error(kInvalidArgument) quoting the value.
+std::vector<std::int64_t> ParseBatchSweep(const std::string& text);
+
+// --- calibration -------------------------------------------------------------------------------
+/// --calibration-data PATH (when `with_data`), --calibration-size N (default
+/// kDefaultCalibrationSize, the same in every subcommand) and --calibration-method M.
+struct CalibrationFlags {
+  std::string data;
+  std::size_t size;
+  std::string method = "percentile";
+  CalibrationFlags();
+};
+void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data, const std::string& data_help = "");
+
+// --- evaluation samples ----------------------------------------------------------------------
+/// --eval-limit N: at most N evaluation samples (a count >= 0), with the deprecated spelling --limit
+/// (eval's and sensitivity's old name) as an alias.
+template <typename T>
+CLI::Option* AddEvalLimitFlag(CLI::App* cmd, T* limit, const std::string& help);
+
+// --- outputs ---------------------------------------------------------------------------------
+/// --json FILE: also write the results as JSON to FILE, atomically; "-" writes them to stdout (the
+/// human-readable table then goes to stderr, so stdout holds one JSON document).
+CLI::Option* AddJsonFlag(CLI::App* cmd, std::string* path, const std::string& what);
+/// True when `path` is "-" (stdout).
+inline bool IsStdout(const std::string& path) { return path == "-"; }
+/// Writes `text` to `path` atomically, or to stdout when `path` is "-"; "" writes nothing.
+void WriteOutput(const std::string& path, const std::string& text);
+/// Where the human-readable results go: stderr when --json is "-", else stdout.
+std::FILE* TableStream(const std::string& json_path);
+
+// --- template definitions ------------------------------------------------------------------
+template <typename T>
+CLI::Option* AddEvalLimitFlag(CLI::App* cmd, T* limit, const std::string& help) {
+  auto* opt = AddCountOption(cmd, "--eval-limit", *limit, help);
+  AddDeprecatedAlias(cmd, opt, "--limit");
+  return opt;
+}
+}  // namespace qbench::cli

@@ -1,0 +1,123 @@
+// "did you mean …" for a mistyped flag or subcommand (suggest.h).
+#include "suggest.h"
+
+#include <algorithm>
+
+namespace qbench::cli {
+
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  // Optimal string alignment: Levenshtein's dynamic programme (Wagner–Fischer) plus Damerau's swap
+  // of two adjacent characters as one edit ("lba" → "lab").
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates) {
+  if (word.empty()) return "";
+  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
+  std::string best;
+  std::size_t best_d = limit + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = EditDistance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  if (!best.empty()) return best;
+  std::string prefixed;
+  for (const auto& c : candidates) {
+    if (c.size() > word.size() && c.compare(0, word.size(), word) == 0) {
+      if (!prefixed.empty()) return "";  // ambiguous
+      prefixed = c;
+    }
+  }
+  return prefixed;
+}
+
+CLI::App* SelectedCommand(CLI::App* app) {
+  for (;;) {
+    const auto selected = app->get_subcommands();
+    if (selected.empty()) return app;
+    app = selected.front();
+  }
+}
+
+std::string CommandPath(const CLI::App* cmd) {
+  std::string path;
+  for (const CLI::App* a = cmd; a != nullptr; a = a->get_parent())
+    path = a->get_parent() == nullptr ? "qbench" + path : " " + a->get_name() + path;
+  return path;
+}
+
+namespace {
+
+// The flags a user may type in `cmd` and its parents (global flags). A hidden deprecated alias
+// (flags.h: AddDeprecatedAlias, described "deprecated spelling of --X") counts as a spelling of its
+// canonical flag: a typo of it suggests the canonical name. Returns {spelling, name to suggest}.
+std::vector<std::pair<std::string, std::string>> OptionNames(const CLI::App* cmd) {
+  static const std::string kAlias = "deprecated spelling of ";
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const CLI::App* a = cmd; a != nullptr; a = a->get_parent()) {
+    for (const CLI::Option* opt : a->get_options()) {
+      if (opt->get_positional()) continue;
+      const std::string desc = opt->get_description();
+      const bool alias = opt->get_group().empty() && desc.rfind(kAlias, 0) == 0;
+      if (opt->get_group().empty() && !alias) continue;
+      for (const auto& l : opt->get_lnames()) names.emplace_back("--" + l, alias ? desc.substr(kAlias.size()) : "--" + l);
+      for (const auto& s : opt->get_snames()) names.emplace_back("-" + s, "-" + s);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> SubcommandNames(const CLI::App* cmd) {
+  std::vector<std::string> names;
+  for (const CLI::App* s : cmd->get_subcommands([](const CLI::App*) { return true; }))
+    if (!s->get_name().empty()) names.push_back(s->get_name());
+  return names;
+}
+
+}  // namespace
+
+std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error) {
+  CLI::App* cmd = SelectedCommand(app);
+  const std::string help = " (see `" + CommandPath(cmd) + " --help`)";
+  const bool unknown = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
+                       dynamic_cast<const CLI::RequiredError*>(&error) != nullptr;
+  if (unknown) {
+    // The first word nobody took: a flag (typo of an option) or a word (typo of a subcommand).
+    for (CLI::App* a = cmd; a != nullptr; a = a->get_parent()) {
+      for (const auto& word : a->remaining()) {
+        if (word.size() > 1 && word[0] == '-') {
+          const std::string flag = word.substr(0, word.find('='));
+          const auto names = OptionNames(cmd);
+          std::vector<std::string> spellings;
+          for (const auto& n : names) spellings.push_back(n.first);
+          std::string match = ClosestMatch(flag, spellings);
+          for (const auto& n : names)
+            if (n.first == match) match = n.second;
+          return "unknown option '" + flag + "' for `" + CommandPath(cmd) + "`" +
+                 (match.empty() ? "" : "; did you mean '" + match + "'?") + help;
+        }
+        const auto subs = SubcommandNames(cmd);
+        if (!subs.empty()) {
+          const std::string match = ClosestMatch(word, subs);
+          return "unknown command '" + word + "' for `" + CommandPath(cmd) + "`" +
+                 (match.empty() ? "" : "; did you mean '" + match + "'?") + help;
+        }
+      }
+    }
+  }
+  return std::string(error.what()) + help;
+}
+
+}  // namespace qbench::cli

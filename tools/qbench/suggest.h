@@ -1,0 +1,33 @@
+// tools/qbench/suggest.h — "did you mean …" for a mistyped flag or subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace qbench::cli {
+
+/// Edit distance between `a` and `b`: insertions, deletions, substitutions and swaps of two adjacent
+/// characters, each cost 1 (optimal string alignment, Damerau–Levenshtein without repeated edits).
+std::size_t EditDistance(const std::string& a, const std::string& b);
+
+/// The candidate closest to `word` by EditDistance, when it is close enough to be a typo: at most
+/// max(1, min(3, |word| / 3)) edits (so "--thread" → "--threads", "lba" → "lab", but "--x" → none),
+/// or `word` is a prefix of exactly one candidate ("--calibration-d" → "--calibration-data").
+/// Ties go to the first candidate. "" when none.
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates);
+
+/// The deepest subcommand the parsed command line selected (`app` itself when none).
+CLI::App* SelectedCommand(CLI::App* app);
+
+/// "qbench zoo export" for that subcommand.
+std::string CommandPath(const CLI::App* cmd);
+
+/// The one-line message for a parse error of the command line: for an unknown flag or subcommand,
+/// "unknown option '--thread' for `qbench lab`; did you mean '--threads'? (see `qbench lab --help`)";
+/// for any other CLI11 error, its text and "(see `qbench SUB --help`)". `app` is the root app
+/// after a failed parse (CLI11 keeps what it parsed: the selected subcommands, the unparsed words).
+std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error);
+
+}  // namespace qbench::cli
