@@ -141,7 +141,7 @@ TEST(HtmlReport, HeadlessChromiumShowsEveryPlotAndTableOfAStudy) {
   WriteFileAtomic(page, html);
   // As root in CI: no sandbox; no GPU; a throw-away profile; virtual time lets the load event run.
   const auto r = testing::RunCommand("timeout 180 " + chromium +
-                                     " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=" + out +
+                                     " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --user-data-dir=" + out +
                                      "/profile --virtual-time-budget=10000 --dump-dom file://" + page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto a = r.out.find("<pre id=\"qbench-check\">");
