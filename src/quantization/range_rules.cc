@@ -71,8 +71,8 @@ class RuleLog {
     const size_t shown = std::min<size_t>(tensors_.size(), 4);
     for (size_t i = 0; i < shown; ++i) list += (i ? ", '" : "'") + tensors_[i] + "'";
     if (tensors_.size() > shown) list += " and " + std::to_string(tensors_.size() - shown) + " more";
-    const std::string line = std::to_string(tensors_.size()) + " tensor(s) kept fp32: " + summary_ + " (" + list +
-                             "; first: " + out_->keep_float[tensors_.front()] + ")";
+    const std::string line = std::to_string(tensors_.size()) + " tensor(s) kept fp32: " + summary_ + ": " + list +
+                             "; e.g. " + out_->keep_float[tensors_.front()];
     out_->notes.push_back(line);
     out_->warnings.push_back({code_, line});
   }

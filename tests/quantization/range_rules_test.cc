@@ -77,7 +77,8 @@ void ExpectFiniteScales(const Model& m) {
 // One attention head on x [1, 8, 16]: q, k, v = x·Wq, x·Wk, x·Wv; scores = q·kᵀ·0.25;
 // masked = scores + mask (causal: 0 on and below the diagonal, `mask_value` above);
 // y = Softmax(masked)·v·Wo. The mask is a constant, or (mask_is_input) a graph input [1, 8, 8].
-Model Attention(float mask_value, bool mask_is_input) {
+// mask_first: masked = (q·kᵀ + mask)·0.25 instead, so the Softmax reads the Mul.
+Model Attention(float mask_value, bool mask_is_input, bool mask_first = false) {
   GraphBuilder b("attention");
   b.AddInput("x", DType::kFloat32, {1, 8, 16});
   if (mask_is_input) b.AddInput("mask", DType::kFloat32, {1, 8, 8});
@@ -98,8 +99,13 @@ Model Attention(float mask_value, bool mask_is_input) {
   b.AddNode("MatMul", "v_proj", {"x", "wv"}, {"v"});
   b.AddNode("Transpose", "k_t", {"k"}, {"kt"}, {AttrInts("perm", {0, 2, 1})});
   b.AddNode("MatMul", "scores", {"q", "kt"}, {"s"});
-  b.AddNode("Mul", "scale", {"s", "inv_sqrt_d"}, {"s_scaled"});
-  b.AddNode("Add", "add_mask", {"s_scaled", "mask"}, {"masked"});
+  if (mask_first) {
+    b.AddNode("Add", "add_mask", {"s", "mask"}, {"s_masked"});
+    b.AddNode("Mul", "scale", {"s_masked", "inv_sqrt_d"}, {"masked"});
+  } else {
+    b.AddNode("Mul", "scale", {"s", "inv_sqrt_d"}, {"s_scaled"});
+    b.AddNode("Add", "add_mask", {"s_scaled", "mask"}, {"masked"});
+  }
   b.AddNode("Softmax", "softmax", {"masked"}, {"p"}, {AttrInt("axis", -1)});
   b.AddNode("MatMul", "context", {"p", "v"}, {"ctx"});
   b.AddNode("MatMul", "out_proj", {"ctx", "wo"}, {"y"});
@@ -125,16 +131,19 @@ TEST(RangeRules, AttentionMaskNeverQuantizesTheSoftmaxInput) {
   struct Variant {
     float mask_value;
     bool mask_is_input;
-    const char* warning;  // the rule that must fire
+    bool mask_first;
+    std::vector<const char*> warnings;  // the rules that must fire
   };
   const std::vector<Variant> variants = {
-      {-1e9f, false, "sentinel_range"},
-      {std::numeric_limits<float>::lowest(), false, "sentinel_range"},
-      {-1e9f, true, "sentinel_range"},
-      {-1e4f, true, "softmax_input_range"},  // BERT's mask: below the sentinel bound, caught at the Softmax
+      {-1e9f, false, false, {"sentinel_range"}},
+      {std::numeric_limits<float>::lowest(), false, false, {"sentinel_range"}},
+      {-1e9f, true, false, {"sentinel_range"}},
+      {-1e4f, true, false, {"softmax_input_range"}},  // BERT's mask: below the sentinel bound, caught at the Softmax
+      // (q·kᵀ + mask)·0.25: the mask Add is a join of ranges 1e4 apart, the Mul feeds the Softmax.
+      {-1e4f, true, true, {"join_ranges_differ", "softmax_input_range"}},
   };
   for (const auto& v : variants) {
-    const Model m = Attention(v.mask_value, v.mask_is_input);
+    const Model m = Attention(v.mask_value, v.mask_is_input, v.mask_first);
     std::vector<std::vector<HostTensor>> data;
     for (std::uint32_t s = 0; s < 6; ++s) {
       data.push_back({RandomTensor({1, 8, 16}, 100 + s, -1.0f, 1.0f)});
@@ -145,20 +154,22 @@ TEST(RangeRules, AttentionMaskNeverQuantizesTheSoftmaxInput) {
     const auto ref = testing::RunModel(m, test)[0].ToFloatVector();
     for (CalibrationMethod method : kMethods) {
       SCOPED_TRACE(std::string(CalibrationMethodName(method)) + " mask " + std::to_string(v.mask_value) +
-                   (v.mask_is_input ? " (input)" : " (constant)"));
+                   (v.mask_is_input ? " (input)" : " (constant)") + (v.mask_first ? " before the scale" : ""));
       const QuantizeResult r = Quantize(m, method, data);
       const auto quantized = QuantizedTensors(r.model);
       // The Softmax reads the Add's fp32 output: no Q/DQ on it or on the mask, the Add stays float.
       EXPECT_EQ(quantized.count("masked"), 0u);
       EXPECT_EQ(quantized.count("mask"), 0u);
-      EXPECT_EQ(testing::ProducerOf(r.model, "masked")->op_type(), "Add");
+      EXPECT_EQ(testing::ProducerOf(r.model, "masked")->op_type(), v.mask_first ? "Mul" : "Add");
+      EXPECT_EQ(quantized.count("s_masked"), 0u);
       const NodeDecision& add = Decision(r.report, "add_mask");
       EXPECT_FALSE(add.quantized);
       EXPECT_NE(add.reason.find("kept fp32"), std::string::npos) << add.reason;
-      EXPECT_TRUE(HasWarning(r.report, v.warning));
+      for (const char* w : v.warnings) EXPECT_TRUE(HasWarning(r.report, w)) << w;
       // The real work stays int8: the projections and both attention MatMuls.
       for (const char* n : {"q_proj", "k_proj", "v_proj", "scores", "context", "out_proj"}) EXPECT_TRUE(Decision(r.report, n).quantized) << n;
-      EXPECT_TRUE(quantized.count("s_scaled"));
+      EXPECT_TRUE(quantized.count(v.mask_first ? "s" : "s_scaled"));
+      if (v.mask_first) EXPECT_FALSE(Decision(r.report, "scale").quantized);
       ExpectFiniteScales(r.model);
       const double sqnr = SqnrDb(ref, RunUnfused(r.model, test)[0].ToFloatVector());
       EXPECT_GE(sqnr, kAttentionSqnrDb);

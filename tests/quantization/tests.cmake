@@ -18,4 +18,5 @@ qbench_add_test(quantization_dynamic_test LIBS qbench_quantization SOURCES
 qbench_add_test(quantization_cli_test NEEDS_CLI LIBS qbench_core qbench_model nlohmann_json::nlohmann_json SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quantize_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/range_rules_cli_test.cc
 )
