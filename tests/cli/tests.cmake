@@ -1,3 +1,9 @@
 qbench_add_test(cli_vocabulary_test NEEDS_CLI LIBS qbench_model SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cli_vocabulary_test.cc
 )
+# The suggestion rule is CLI code (tools/qbench): compiled into the test directly.
+qbench_add_test(cli_suggest_test LIBS qbench_core SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/suggest_test.cc
+  ${CMAKE_SOURCE_DIR}/tools/qbench/suggest.cc
+)
+target_include_directories(cli_suggest_test PRIVATE ${CMAKE_SOURCE_DIR}/tools/qbench)
