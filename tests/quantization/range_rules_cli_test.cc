@@ -1,5 +1,5 @@
 // `qbench quantize` on an attention block with an additive -1e9 mask: the range rule's note is on
-// stdout, its warning on stderr, and both (plus the node's reason) in the --report JSON.
+// stdout, its warning on stderr, and both (plus the node's reason) in the --json report.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -45,7 +45,7 @@ TEST(QuantizeCli, AttentionMaskNoteInOutputAndReport) {
   const std::string dir = testing::TempDir();
   SaveModel(MaskedAttention(), dir + "/attn.onnx");
   const auto r = testing::RunCommand(testing::CliPath() + " quantize " + dir + "/attn.onnx -o " + dir +
-                                     "/q.onnx --calibration-method minmax --calibration-size 8 --report " + dir + "/r.json");
+                                     "/q.onnx --calibration-method minmax --calibration-size 8 --json " + dir + "/r.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("note: 2 tensor(s) kept fp32: calibrated values reach |x| >= 65504"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("[sentinel_range]"), std::string::npos) << r.err;
