@@ -5,8 +5,12 @@
 //                (ORT fuses this chain into DynamicQuantizeMatMul / MatMulIntegerToFloat)
 //   Conv:        DynamicQuantizeLinear(X) → ConvInteger → Cast → Mul(X_scale·W_scale) [→ Add bias]
 //   LSTM:        com.microsoft.DynamicQuantizeLSTM with W/R int8, transposed to [dirs, in, 4·hidden]
+// Subgraphs (Loop/Scan bodies, If branches) are rewritten the same way, recursively: a weight may be
+// an initializer of the body or of any enclosing graph; its int8 copy goes where the float one is.
+// A weight read by several nodes is quantized once (one int8 initializer, shared).
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "qbench/core/error.h"
 #include "qbench/quantization/quant_math.h"
@@ -25,10 +29,18 @@ struct DynamicInput {
 class DynamicWriter {
  public:
   DynamicWriter(const Model& prepared, const QuantizeOptions& options, QuantizeReport* report)
-      : in_(prepared), options_(options), report_(report), idx_(prepared.proto.graph()), names_(prepared.proto.graph()) {}
+      : in_(prepared), options_(options), report_(report), exclude_(options.exclude), names_(prepared.proto.graph()) {}
   Model Run();
 
  private:
+  // One graph being rewritten: the input graph and its copy in the output model.
+  struct Scope {
+    const onnx::GraphProto* src;
+    onnx::GraphProto* dst;
+  };
+  // Rewrites the nodes of `src` into `dst` (a copy of src whose nodes are replaced); `prefix` names
+  // the enclosing node in reports ("loop/body/").
+  void RewriteGraph(const onnx::GraphProto& src, onnx::GraphProto* dst, const std::string& prefix);
   const DynamicInput& Quantized(const std::string& activation);
   // Returns "" when quantized (and the nodes were emitted), else the reason to keep it float.
   std::string MatMulLike(const onnx::NodeProto& node, std::string* how);
@@ -41,22 +53,48 @@ class DynamicWriter {
     auto it = types_.find(name);
     return it != types_.end() && it->second == kFloat;
   }
-  const onnx::TensorProto* ConstFloat(const std::string& name) const {
-    const onnx::TensorProto* t = idx_.Initializer(name);
-    return t && t->data_type() == kFloat ? t : nullptr;
+  // A float32 initializer visible from the current graph (its own, or an enclosing graph's: ONNX
+  // outer-scope reference); `owner` receives the output graph that holds it.
+  const onnx::TensorProto* ConstFloat(const std::string& name, onnx::GraphProto** owner = nullptr) const {
+    for (auto s = scopes_.rbegin(); s != scopes_.rend(); ++s) {
+      for (const auto& t : s->src->initializer()) {
+        if (t.name() != name) continue;
+        if (owner) *owner = s->dst;
+        return t.data_type() == kFloat ? &t : nullptr;
+      }
+    }
+    return nullptr;
   }
+  // The int8 copy of weight `name` for `variant` (layout and granularity), made once per model by
+  // `make` and stored in the graph that holds the float weight.
+  const StoredWeight& SharedWeight(const std::string& name, const std::string& variant,
+                                   const std::function<StoredWeight(onnx::GraphProto* owner)>& make);
 
   const Model& in_;
   const QuantizeOptions& options_;
   QuantizeReport* report_;
-  GraphIndex idx_;
+  const ExcludeMatcher exclude_;
   NameScope names_;
   std::map<std::string, int> types_;
-  onnx::GraphProto* g_ = nullptr;
-  std::vector<onnx::NodeProto> nodes_;
-  std::map<std::string, DynamicInput> quantized_inputs_;
+  std::vector<Scope> scopes_;
+  onnx::GraphProto* g_ = nullptr;                             // the output graph being written
+  std::vector<onnx::NodeProto> nodes_;                        // its node list
+  std::map<std::string, DynamicInput> quantized_inputs_;      // its DynamicQuantizeLinear outputs
+  std::map<std::string, StoredWeight> weights_;               // name|variant → int8 copy (whole model)
+  std::map<std::string, int> weight_uses_;                    // name|variant → quantized nodes reading it
+  int convs_ = 0;
   bool uses_ms_domain_ = false;
 };
+
+const StoredWeight& DynamicWriter::SharedWeight(const std::string& name, const std::string& variant,
+                                                const std::function<StoredWeight(onnx::GraphProto* owner)>& make) {
+  const std::string key = name + "|" + variant;
+  ++weight_uses_[key];
+  if (auto it = weights_.find(key); it != weights_.end()) return it->second;
+  onnx::GraphProto* owner = g_;
+  ConstFloat(name, &owner);
+  return weights_[key] = make(owner);
+}
 
 const DynamicInput& DynamicWriter::Quantized(const std::string& a) {
   if (auto it = quantized_inputs_.find(a); it != quantized_inputs_.end()) return it->second;
@@ -69,17 +107,28 @@ std::string DynamicWriter::MatMulLike(const onnx::NodeProto& node, std::string* 
   const bool gemm = node.op_type() == "Gemm";
   if (node.input_size() < 2 || !IsFloat(node.input(0))) return "input A is not float32";
   const onnx::TensorProto* bt = ConstFloat(node.input(1));
-  if (!bt || bt->dims_size() != 2) return "B is not a constant float32 matrix (the weight must be an initializer)";
+  if (!bt) return "B is not a constant float32 tensor (the weight must be an initializer)";
+  if (gemm ? bt->dims_size() != 2 : bt->dims_size() < 2) return "B is a constant of rank " + std::to_string(bt->dims_size()) +
+                                                                 (gemm ? ", Gemm needs a matrix" : ", MatMulInteger needs rank >= 2");
   if (gemm && (AttrFloat(node, "alpha", 1.0f) != 1.0f)) return "alpha != 1 could not be folded";
-  HostTensor b = FloatTensorOf(*bt);
-  if (gemm && AttrInt(node, "transB", 0) != 0) b = Transpose2D(b);  // → [K, N]
-  const std::int64_t n = b.shape[1];
   const bool per_channel = options_.granularity == WeightGranularity::kPerChannel;
-  const WeightQuantParams wp = ComputeWeightQuantParams(b, per_channel ? 1 : -1, DType::kInt8, true, node.input(1));
-  const std::vector<std::int64_t> sshape = per_channel ? std::vector<std::int64_t>{n} : std::vector<std::int64_t>{};
+  const bool trans_b = gemm && AttrInt(node, "transB", 0) != 0;
   const std::string& base = node.input(1);
-  const StoredWeight w = StoreQuantizedWeight(g_, names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"),
-                                              names_.Unique(base + "_zero_point"), QuantizeWeight(b, wp), wp, sshape);
+  // Per-channel: one scale per column of each matrix, shaped [N] or [..., 1, N] (what MatMulInteger
+  // accepts for a batched B); the Mul after MatMulInteger broadcasts it over the output [..., M, N].
+  const StoredWeight& w = SharedWeight(base, std::string(trans_b ? "T" : "") + (per_channel ? "pc" : "pt"), [&](onnx::GraphProto* owner) {
+    HostTensor b = FloatTensorOf(*bt);
+    if (trans_b) b = Transpose2D(b);  // → [K, N]
+    ColumnQuantizedWeight cw;
+    if (per_channel) {
+      cw = QuantizeMatMulColumns(b, DType::kInt8, base);
+    } else {
+      cw.params = ComputeWeightQuantParams(b, -1, DType::kInt8, true, base);
+      cw.quantized = QuantizeWeight(b, cw.params);
+    }
+    return StoreQuantizedWeight(owner, names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"),
+                                names_.Unique(base + "_zero_point"), cw.quantized, cw.params, cw.scale_shape);
+  });
   std::string a = node.input(0);
   if (gemm && AttrInt(node, "transA", 0) != 0) {
     const std::string at = names_.Unique(a + "_transposed");
@@ -110,8 +159,8 @@ std::string DynamicWriter::MatMulLike(const onnx::NodeProto& node, std::string* 
     }
     nodes_.push_back(MakeNode("Add", names_.Unique(label + "_bias_Add"), {y, c}, {node.output(0)}));
   }
-  *how = "MatMulInteger: weight s8 " + Granularity(per_channel, gemm && AttrInt(node, "transB", 0) ? 0 : 1) +
-         ", activations u8 at run time";
+  *how = "MatMulInteger: weight s8 " + Granularity(per_channel, trans_b ? 0 : bt->dims_size() - 1) +
+         (per_channel && bt->dims_size() > 2 ? " (one scale per column of each matrix)" : "") + ", activations u8 at run time";
   return "";
 }
 
@@ -124,40 +173,43 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
     bt = ConstFloat(node.input(2));
     if (!bt || bt->dims_size() != 1 || bt->dims(0) != wt->dims(0)) return "bias is not a constant float32 vector";
   }
-  const HostTensor w = FloatTensorOf(*wt);
-  const std::int64_t c_out = w.shape[0];
+  const std::int64_t c_out = wt->dims(0);
+  const int w_rank = wt->dims_size();
   // Per-tensor uint8 asymmetric weights (ORT's u8u8 ConvInteger path, the faster one measured in
   // docs/measurement.md); --per-channel: int8 symmetric per output channel (zero point 0 for all).
   const bool per_channel = options_.granularity == WeightGranularity::kPerChannel;
-  WeightQuantParams wp = per_channel ? ComputeWeightQuantParams(w, 0, DType::kInt8, true, node.input(1))
-                                     : ComputeWeightQuantParams(w, -1, DType::kUint8, false, node.input(1));
   const std::string& base = node.input(1);
-  const std::string wq = names_.Unique(base + "_quantized"), ws = names_.Unique(base + "_scale"),
-                    wz = names_.Unique(base + "_zero_point");
-  SetInitializer(g_, wq, QuantizeWeight(w, wp));
-  std::vector<std::int64_t> sshape{};
-  if (per_channel) {
-    sshape.assign(w.shape.size() - 1, 1);  // [C_out, 1, 1, ...] broadcasts against [N, C_out, spatial...]
-    sshape[0] = c_out;
-  }
-  SetVectorInitializer(g_, ws, wp.scales, sshape);
-  SetScalarInitializer(g_, wz, wp.dtype, wp.zero_points[0]);  // ConvInteger: one weight zero point
+  const StoredWeight& w = SharedWeight(base, per_channel ? "conv-pc" : "conv-pt", [&](onnx::GraphProto* owner) {
+    const HostTensor wf = FloatTensorOf(*wt);
+    const WeightQuantParams wp = per_channel ? ComputeWeightQuantParams(wf, 0, DType::kInt8, true, base)
+                                             : ComputeWeightQuantParams(wf, -1, DType::kUint8, false, base);
+    const StoredWeight sw{names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"), names_.Unique(base + "_zero_point")};
+    SetInitializer(owner, sw.data, QuantizeWeight(wf, wp));
+    std::vector<std::int64_t> sshape{};
+    if (per_channel) {
+      sshape.assign(static_cast<size_t>(w_rank - 1), 1);  // [C_out, 1, 1, ...] broadcasts against [N, C_out, spatial...]
+      sshape[0] = c_out;
+    }
+    SetVectorInitializer(owner, sw.scale, wp.scales, sshape);
+    SetScalarInitializer(owner, sw.zero_point, wp.dtype, wp.zero_points[0]);  // ConvInteger: one weight zero point
+    return sw;
+  });
   const DynamicInput& qx = Quantized(node.input(0));
   const std::string label = node.name().empty() ? node.output(0) : node.name();
   const std::string y_int = names_.Unique(label + "_int32"), y_f = names_.Unique(label + "_int32_float"),
                     s = names_.Unique(label + "_scales");
   const std::string y = bt ? names_.Unique(label + "_no_bias") : node.output(0);
-  onnx::NodeProto ci = MakeNode("ConvInteger", names_.Unique(label + "_ConvInteger"), {qx.q, wq, qx.zero_point, wz}, {y_int});
+  onnx::NodeProto ci = MakeNode("ConvInteger", names_.Unique(label + "_ConvInteger"), {qx.q, w.data, qx.zero_point, w.zero_point}, {y_int});
   for (const auto& a : node.attribute()) *ci.add_attribute() = a;
   nodes_.push_back(ci);
   onnx::NodeProto cast = MakeNode("Cast", names_.Unique(label + "_Cast"), {y_int}, {y_f});
   SetAttrInt(&cast, "to", kFloat);
   nodes_.push_back(cast);
-  nodes_.push_back(MakeNode("Mul", names_.Unique(label + "_scales_Mul"), {qx.scale, ws}, {s}));
+  nodes_.push_back(MakeNode("Mul", names_.Unique(label + "_scales_Mul"), {qx.scale, w.scale}, {s}));
   nodes_.push_back(MakeNode("Mul", names_.Unique(label + "_output_Mul"), {y_f, s}, {y}));
   if (bt) {
     HostTensor b = FloatTensorOf(*bt);
-    std::vector<std::int64_t> bshape(w.shape.size() - 1, 1);
+    std::vector<std::int64_t> bshape(static_cast<size_t>(w_rank - 1), 1);
     bshape[0] = c_out;
     b.shape = bshape;
     const std::string br = names_.Unique(node.input(2) + "_reshaped");
@@ -180,21 +232,24 @@ std::string DynamicWriter::Lstm(const onnx::NodeProto& node, std::string* how) {
   const bool per_channel = options_.granularity == WeightGranularity::kPerChannel;
   std::vector<std::string> q_inputs;
   for (int which = 1; which <= 2; ++which) {
-    HostTensor t = FloatTensorOf(which == 1 ? *wt : *rt);
-    const std::int64_t dirs = t.shape[0], rows = t.shape[1], cols = t.shape[2];
-    HostTensor view = t;
-    view.shape = per_channel ? std::vector<std::int64_t>{dirs * rows, cols} : std::vector<std::int64_t>{dirs, rows * cols};
-    const WeightQuantParams wp = ComputeWeightQuantParams(view, 0, DType::kInt8, true, node.input(which));
-    const HostTensor q = QuantizeWeight(view, wp);
-    HostTensor qt = HostTensor::Zeros(DType::kInt8, {dirs, cols, rows});
-    for (std::int64_t d = 0; d < dirs; ++d)
-      for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c)
-          qt.data<std::int8_t>()[(d * cols + c) * rows + r] = q.data<std::int8_t>()[(d * rows + r) * cols + c];
+    const onnx::TensorProto* src = which == 1 ? wt : rt;
     const std::string& base = node.input(which);
-    const std::vector<std::int64_t> sshape = per_channel ? std::vector<std::int64_t>{dirs, rows} : std::vector<std::int64_t>{dirs};
-    const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"),
-                                                names_.Unique(base + "_zero_point"), qt, wp, sshape);
+    const StoredWeight& s = SharedWeight(base, per_channel ? "lstm-pc" : "lstm-pt", [&](onnx::GraphProto* owner) {
+      HostTensor t = FloatTensorOf(*src);
+      const std::int64_t dirs = t.shape[0], rows = t.shape[1], cols = t.shape[2];
+      HostTensor view = t;
+      view.shape = per_channel ? std::vector<std::int64_t>{dirs * rows, cols} : std::vector<std::int64_t>{dirs, rows * cols};
+      const WeightQuantParams wp = ComputeWeightQuantParams(view, 0, DType::kInt8, true, base);
+      const HostTensor q = QuantizeWeight(view, wp);
+      HostTensor qt = HostTensor::Zeros(DType::kInt8, {dirs, cols, rows});
+      for (std::int64_t d = 0; d < dirs; ++d)
+        for (std::int64_t r = 0; r < rows; ++r)
+          for (std::int64_t c = 0; c < cols; ++c)
+            qt.data<std::int8_t>()[(d * cols + c) * rows + r] = q.data<std::int8_t>()[(d * rows + r) * cols + c];
+      const std::vector<std::int64_t> sshape = per_channel ? std::vector<std::int64_t>{dirs, rows} : std::vector<std::int64_t>{dirs};
+      return StoreQuantizedWeight(owner, names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"),
+                                  names_.Unique(base + "_zero_point"), qt, wp, sshape);
+    });
     q_inputs.push_back(s.data);
     q_inputs.push_back(s.scale);
     q_inputs.push_back(s.zero_point);
@@ -212,17 +267,18 @@ std::string DynamicWriter::Lstm(const onnx::NodeProto& node, std::string* how) {
   return "";
 }
 
-Model DynamicWriter::Run() {
-  const ExcludeMatcher exclude(options_.exclude);
-  types_ = InferElemTypes(in_);
-  Model out = in_;
-  g_ = out.proto.mutable_graph();
-  const onnx::GraphProto& src = in_.proto.graph();
-  int convs = 0;
+void DynamicWriter::RewriteGraph(const onnx::GraphProto& src, onnx::GraphProto* dst, const std::string& prefix) {
+  scopes_.push_back({&src, dst});
+  onnx::GraphProto* const outer_g = g_;
+  std::vector<onnx::NodeProto> outer_nodes;
+  std::map<std::string, DynamicInput> outer_inputs;
+  outer_nodes.swap(nodes_);
+  outer_inputs.swap(quantized_inputs_);
+  g_ = dst;
   for (int i = 0; i < src.node_size(); ++i) {
     const onnx::NodeProto& node = src.node(i);
-    NodeDecision d{DisplayName(node, i), node.op_type(), false, "", ""};
-    const std::string excluded = exclude.Match(node);
+    NodeDecision d{prefix + DisplayName(node, i), node.op_type(), false, "", ""};
+    const std::string excluded = exclude_.Match(node);
     const std::string& op = node.op_type();
     const size_t before = nodes_.size();
     std::string reason;
@@ -234,38 +290,65 @@ Model DynamicWriter::Run() {
       reason = MatMulLike(node, &d.how);
     } else if (op == "Conv") {
       reason = Conv(node, &d.how);
-      if (reason.empty()) ++convs;
+      if (reason.empty()) ++convs_;
     } else if (op == "LSTM") {
       reason = Lstm(node, &d.how);
     } else if (op == "GRU" || op == "RNN") {
       reason = "ORT has no dynamic int8 " + op + " kernel (only LSTM: DynamicQuantizeLSTM)";
     } else if (op == "ConvTranspose") {
       reason = "ORT has no dynamic int8 ConvTranspose kernel (ConvInteger covers Conv only)";
+    } else if (!Subgraphs(node).empty()) {
+      reason = "control flow; the nodes of its subgraphs are quantized on their own (listed as " + d.name + "/<attribute>/...)";
     } else {
       reason = "not a MatMul/Gemm/Conv/LSTM, the ops the dynamic scheme runs in int8";
     }
     if (reason.empty()) {
       d.quantized = true;
-    } else {
-      nodes_.resize(before);  // drop anything a refused rewrite emitted
-      d.reason = reason;
-      nodes_.push_back(node);
+      report_->nodes.push_back(d);
+      continue;
     }
+    nodes_.resize(before);  // drop anything a refused rewrite emitted
+    d.reason = reason;
     report_->nodes.push_back(d);
+    onnx::NodeProto copy = node;
+    // Subgraphs: same rewrite, their nodes reported as "<node>/<attribute>/<body node>".
+    for (int a = 0; a < node.attribute_size(); ++a) {
+      const auto& attr = node.attribute(a);
+      if (attr.has_g())
+        RewriteGraph(attr.g(), copy.mutable_attribute(a)->mutable_g(), d.name + "/" + attr.name() + "/");
+      for (int k = 0; k < attr.graphs_size(); ++k)
+        RewriteGraph(attr.graphs(k), copy.mutable_attribute(a)->mutable_graphs(k),
+                     d.name + "/" + attr.name() + "[" + std::to_string(k) + "]/");
+    }
+    nodes_.push_back(std::move(copy));
   }
-  for (const auto& u : exclude.Unused()) report_->warnings.push_back({"exclude_unused", "--exclude '" + u + "' matched no node"});
-  g_->clear_node();
-  for (auto& n : nodes_) *g_->add_node() = std::move(n);
-  g_->clear_value_info();
-  RemoveUnusedInitializers(g_);
+  dst->clear_node();
+  for (auto& n : nodes_) *dst->add_node() = std::move(n);
+  dst->clear_value_info();  // shapes of rewritten tensors would be stale; ORT re-infers them
+  nodes_.swap(outer_nodes);
+  quantized_inputs_.swap(outer_inputs);
+  g_ = outer_g;
+  scopes_.pop_back();
+}
+
+Model DynamicWriter::Run() {
+  types_ = InferElemTypes(in_);
+  Model out = in_;
+  RewriteGraph(in_.proto.graph(), out.proto.mutable_graph(), "");
+  for (const auto& u : exclude_.Unused()) report_->warnings.push_back({"exclude_unused", "--exclude '" + u + "' matched no node"});
+  RemoveUnusedInitializers(out.proto.mutable_graph());
   if (uses_ms_domain_) EnsureMsDomain(&out.proto);
-  if (convs > 0 && options_.granularity == WeightGranularity::kPerChannel)
+  if (convs_ > 0 && options_.granularity == WeightGranularity::kPerChannel)
     report_->notes.push_back("--per-channel makes Conv weights int8: ORT's ConvInteger is far slower with int8 weights than "
                              "with the default uint8 per-tensor weights (docs/measurement.md: ResNet18 0.14x vs 0.61x of fp32)");
-  if (convs > 0)
-    report_->notes.push_back(std::to_string(convs) + " Conv node(s) run as ConvInteger: about 4x smaller, but ORT's ConvInteger "
+  if (convs_ > 0)
+    report_->notes.push_back(std::to_string(convs_) + " Conv node(s) run as ConvInteger: about 4x smaller, but ORT's ConvInteger "
                              "(im2col + GEMM, no fast layouts) is usually slower than fp32 Conv (docs/measurement.md: ResNet18 "
                              "0.61x/0.85x); for speed on CNNs use --mode static");
+  for (const auto& [key, uses] : weight_uses_)
+    if (uses > 1)
+      report_->notes.push_back("weight '" + key.substr(0, key.rfind('|')) + "' is read by " + std::to_string(uses) +
+                               " quantized nodes: stored once in int8 (" + weights_.at(key).data + ")");
   return out;
 }
 

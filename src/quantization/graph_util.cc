@@ -24,7 +24,57 @@ onnx::AttributeProto* MutableAttr(onnx::NodeProto* node, const std::string& name
   return a;
 }
 
+// Free variables of `g`: names read inside (node inputs, outputs of g) that g does not define.
+void CollectFreeVars(const onnx::GraphProto& g, std::set<std::string>* out) {
+  std::set<std::string> defined;
+  for (const auto& v : g.input()) defined.insert(v.name());
+  for (const auto& t : g.initializer()) defined.insert(t.name());
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) defined.insert(o);
+  auto read = [&](const std::string& name) {
+    if (!name.empty() && !defined.count(name)) out->insert(name);
+  };
+  for (const auto& n : g.node()) {
+    for (const auto& in : n.input()) read(in);
+    for (const auto& name : OuterScopeReads(n)) read(name);
+  }
+  for (const auto& o : g.output()) read(o.name());
+}
+
 }  // namespace
+
+std::vector<const onnx::GraphProto*> Subgraphs(const onnx::NodeProto& node) {
+  std::vector<const onnx::GraphProto*> out;
+  for (const auto& a : node.attribute()) {
+    if (a.has_g()) out.push_back(&a.g());
+    for (const auto& g : a.graphs()) out.push_back(&g);
+  }
+  return out;
+}
+
+std::vector<onnx::GraphProto*> MutableSubgraphs(onnx::NodeProto* node) {
+  std::vector<onnx::GraphProto*> out;
+  for (auto& a : *node->mutable_attribute()) {
+    if (a.has_g()) out.push_back(a.mutable_g());
+    for (auto& g : *a.mutable_graphs()) out.push_back(&g);
+  }
+  return out;
+}
+
+void ForEachSubgraph(onnx::GraphProto* graph, const std::function<void(onnx::GraphProto*)>& visit) {
+  for (auto& n : *graph->mutable_node()) {
+    for (onnx::GraphProto* sub : MutableSubgraphs(&n)) {
+      visit(sub);
+      ForEachSubgraph(sub, visit);
+    }
+  }
+}
+
+std::set<std::string> OuterScopeReads(const onnx::NodeProto& node) {
+  std::set<std::string> out;
+  for (const onnx::GraphProto* g : Subgraphs(node)) CollectFreeVars(*g, &out);
+  return out;
+}
 
 std::int64_t AttrInt(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback) {
   const auto* a = FindAttr(node, name);
@@ -81,6 +131,7 @@ GraphIndex::GraphIndex(const onnx::GraphProto& g) : graph(g) {
       if (!o.empty()) producer[o] = i;
     for (const auto& in : g.node(i).input())
       if (!in.empty()) consumers[in].push_back(i);
+    for (const auto& name : OuterScopeReads(g.node(i))) subgraph_readers[name].push_back(i);
   }
   for (const auto& v : g.input()) graph_inputs.insert(v.name());
   for (const auto& v : g.output()) graph_outputs.insert(v.name());
@@ -94,6 +145,7 @@ const onnx::TensorProto* GraphIndex::Initializer(const std::string& name) const 
 int GraphIndex::UseCount(const std::string& name) const {
   auto it = consumers.find(name);
   int n = it == consumers.end() ? 0 : static_cast<int>(it->second.size());
+  if (auto s = subgraph_readers.find(name); s != subgraph_readers.end()) n += static_cast<int>(s->second.size());
   return n + (graph_outputs.count(name) ? 1 : 0);
 }
 
@@ -105,6 +157,10 @@ NameScope::NameScope(const onnx::GraphProto& g) {
     used_.insert(n.name());
     for (const auto& s : n.input()) used_.insert(s);
     for (const auto& s : n.output()) used_.insert(s);
+    for (const onnx::GraphProto* sub : Subgraphs(n)) {
+      NameScope inner(*sub);
+      used_.insert(inner.used_.begin(), inner.used_.end());
+    }
   }
 }
 
@@ -162,8 +218,10 @@ void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, DTyp
 
 std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph) {
   std::set<std::string> used;
-  for (const auto& n : graph->node())
+  for (const auto& n : graph->node()) {
     for (const auto& in : n.input()) used.insert(in);
+    for (const auto& name : OuterScopeReads(n)) used.insert(name);
+  }
   for (const auto& o : graph->output()) used.insert(o.name());
   std::vector<std::string> removed;
   auto* inits = graph->mutable_initializer();
@@ -177,7 +235,22 @@ std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph) {
   auto* inputs = graph->mutable_input();
   for (int i = inputs->size() - 1; i >= 0; --i)
     if (removed_set.count(inputs->Get(i).name())) inputs->DeleteSubrange(i, 1);
+  for (auto& n : *graph->mutable_node())
+    for (onnx::GraphProto* sub : MutableSubgraphs(&n))
+      for (auto& name : RemoveUnusedInitializers(sub)) removed.push_back(std::move(name));
   return removed;
+}
+
+void RenameReads(onnx::GraphProto* graph, const std::string& from, const std::string& to) {
+  auto rename = [&](onnx::GraphProto* g) {
+    for (auto& n : *g->mutable_node())
+      for (auto& in : *n.mutable_input())
+        if (in == from) in = to;
+    for (auto& o : *g->mutable_output())
+      if (o.name() == from) o.set_name(to);
+  };
+  rename(graph);
+  ForEachSubgraph(graph, rename);
 }
 
 void TopologicalSort(onnx::GraphProto* graph) {
@@ -186,6 +259,14 @@ void TopologicalSort(onnx::GraphProto* graph) {
   for (const auto& v : graph->input()) available.insert(v.name());
   available.insert("");
   const int n = graph->node_size();
+  // A node with subgraphs also needs what they read from this graph (outer-scope references).
+  std::set<std::string> produced;
+  for (const auto& node : graph->node())
+    for (const auto& o : node.output()) produced.insert(o);
+  std::vector<std::vector<std::string>> implicit(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    for (const auto& name : OuterScopeReads(graph->node(i)))
+      if (produced.count(name)) implicit[static_cast<size_t>(i)].push_back(name);
   std::vector<bool> placed(static_cast<size_t>(n), false);
   std::vector<int> order;
   order.reserve(static_cast<size_t>(n));
@@ -198,6 +279,8 @@ void TopologicalSort(onnx::GraphProto* graph) {
       const auto& node = graph->node(i);
       bool ready = true;
       for (const auto& in : node.input())
+        if (!available.count(in)) { ready = false; break; }
+      for (const auto& in : implicit[static_cast<size_t>(i)])
         if (!available.count(in)) { ready = false; break; }
       if (!ready) continue;
       placed[static_cast<size_t>(i)] = true;

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,17 @@ void RemoveAttr(onnx::NodeProto* node, const std::string& name);
 /// "conv1 (Conv)" or "#12 (Conv)" for an unnamed node: how messages name a node.
 std::string NodeLabel(const onnx::NodeProto& node, int index);
 
+/// Subgraphs (Loop/Scan body, If then/else branches: GRAPH and GRAPHS attributes) of `node`, not nested.
+std::vector<const onnx::GraphProto*> Subgraphs(const onnx::NodeProto& node);
+std::vector<onnx::GraphProto*> MutableSubgraphs(onnx::NodeProto* node);
+/// Calls `visit` on every subgraph nested in `graph`'s nodes at any depth (parents before
+/// children), not on `graph` itself.
+void ForEachSubgraph(onnx::GraphProto* graph, const std::function<void(onnx::GraphProto*)>& visit);
+/// Names `node`'s subgraphs read from enclosing scopes (ONNX outer-scope references: read by a
+/// node or listed as an output inside, defined by no input, initializer or node output inside).
+/// Empty for a node without subgraphs.
+std::set<std::string> OuterScopeReads(const onnx::NodeProto& node);
+
 /// Read-only index of a graph: who produces and who consumes each tensor.
 struct GraphIndex {
   explicit GraphIndex(const onnx::GraphProto& graph);
@@ -33,15 +45,19 @@ struct GraphIndex {
   std::map<std::string, int> initializer;          ///< name → index in graph.initializer()
   std::map<std::string, int> producer;             ///< tensor → node index
   std::map<std::string, std::vector<int>> consumers;  ///< tensor → node indices (a node once per input use)
+  /// tensor → nodes whose subgraphs read it from the outer scope (OuterScopeReads), once per node.
+  std::map<std::string, std::vector<int>> subgraph_readers;
   std::set<std::string> graph_inputs, graph_outputs;
 
   bool IsInitializer(const std::string& name) const { return initializer.count(name) > 0; }
   const onnx::TensorProto* Initializer(const std::string& name) const;
-  /// Number of node inputs that read `name` (+1 when it is a graph output).
+  /// Number of node inputs that read `name`, +1 per node whose subgraphs read it, +1 when it is a
+  /// graph output.
   int UseCount(const std::string& name) const;
 };
 
-/// Generates names that do not collide with any tensor or node name already in the graph.
+/// Generates names that do not collide with any tensor or node name already in the graph or in
+/// any of its subgraphs (ONNX forbids a subgraph name that shadows an outer one).
 class NameScope {
  public:
   explicit NameScope(const onnx::GraphProto& graph);
@@ -63,11 +79,17 @@ void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, cons
 void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, DType dtype,
                           const std::vector<std::int32_t>& values, const std::vector<std::int64_t>& shape);
 
-/// Removes initializers that no node input and no graph output reads, and graph inputs backed by
-/// an initializer that is gone. Returns the removed initializer names.
+/// Removes initializers that no node input, no subgraph (outer-scope reads, at any depth) and no
+/// graph output reads, and graph inputs backed by an initializer that is gone; does the same
+/// inside every subgraph. Returns the removed initializer names.
 std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph);
 
-/// Sorts graph.node() topologically (stable: keeps the file order where it is already valid).
+/// Replaces every read of tensor `from` by `to`: node inputs and graph outputs, in `graph` and in
+/// every subgraph (names are unique across scopes, so no shadowing is possible).
+void RenameReads(onnx::GraphProto* graph, const std::string& from, const std::string& to);
+
+/// Sorts graph.node() topologically (stable: keeps the file order where it is already valid); a
+/// node with subgraphs also waits for the tensors its subgraphs read from this graph.
 /// Throws Error(kInvalidInput) naming a node when the graph has a cycle or reads a tensor nothing
 /// provides.
 void TopologicalSort(onnx::GraphProto* graph);

@@ -47,10 +47,21 @@ bool ConstantValue(const onnx::NodeProto& node, onnx::TensorProto* out) {
   return false;
 }
 
-void ReplaceInput(onnx::GraphProto* g, const std::string& from, const std::string& to) {
-  for (auto& n : *g->mutable_node())
-    for (auto& in : *n.mutable_input())
-      if (in == from) in = to;
+// Constant nodes of `g` (not of its subgraphs) → initializers of `g`. Returns the count.
+int FoldConstants(onnx::GraphProto* g) {
+  int constants = 0;
+  for (int i = g->node_size() - 1; i >= 0; --i) {
+    const auto& node = g->node(i);
+    if (node.op_type() != "Constant" || !(node.domain().empty() || node.domain() == "ai.onnx") || node.output_size() != 1)
+      continue;
+    onnx::TensorProto t;
+    if (!ConstantValue(node, &t)) continue;
+    t.set_name(node.output(0));
+    *g->add_initializer() = t;
+    g->mutable_node()->DeleteSubrange(i, 1);
+    ++constants;
+  }
+  return constants;
 }
 
 // Scales a float initializer by `factor` into `name` (a new initializer, or in place).
@@ -137,19 +148,10 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
   }
   quant_internal::TopologicalSort(g);
 
-  // Constant nodes → initializers (weights, biases, Clip bounds, Reshape shapes).
-  int constants = 0;
-  for (int i = g->node_size() - 1; i >= 0; --i) {
-    const auto& node = g->node(i);
-    if (node.op_type() != "Constant" || !(node.domain().empty() || node.domain() == "ai.onnx") || node.output_size() != 1)
-      continue;
-    onnx::TensorProto t;
-    if (!ConstantValue(node, &t)) continue;
-    t.set_name(node.output(0));
-    *g->add_initializer() = t;
-    g->mutable_node()->DeleteSubrange(i, 1);
-    ++constants;
-  }
+  // Constant nodes → initializers (weights, biases, Clip bounds, Reshape shapes), in the main graph
+  // and in every subgraph (a Loop body's weights then are body initializers the schemes can quantize).
+  int constants = FoldConstants(g);
+  quant_internal::ForEachSubgraph(g, [&](onnx::GraphProto* sub) { constants += FoldConstants(sub); });
   if (constants) done.push_back("folded " + Plural(constants, "Constant node") + " into initializers");
 
   // Cast(float16/float64 initializer → float32) → float32 initializer; Identity(initializer) → the initializer.
@@ -170,7 +172,7 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
       g->mutable_node()->DeleteSubrange(i, 1);
       ++casts;
     } else if (node.op_type() == "Identity" && !is_output) {
-      ReplaceInput(g, node.output(0), node.input(0));
+      quant_internal::RenameReads(g, node.output(0), node.input(0));
       g->mutable_node()->DeleteSubrange(i, 1);
       ++identities;
     }

@@ -2,6 +2,9 @@
 
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "qbench/core/error.h"
 #include "quantization/graph_util.h"
 
@@ -61,10 +64,6 @@ std::vector<std::string> ExcludeMatcher::Unused() const {
 std::map<std::string, int> InferElemTypes(const Model& model) {
   std::map<std::string, int> types;
   onnx::ModelProto copy = model.proto;
-  // Initializer data is not needed for types; drop the bytes so inference stays cheap.
-  for (auto& t : *copy.mutable_graph()->mutable_initializer()) {
-    types[t.name()] = t.data_type();
-  }
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/false);
     onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
@@ -75,9 +74,15 @@ std::map<std::string, int> InferElemTypes(const Model& model) {
     if (v.type().has_tensor_type() && v.type().tensor_type().elem_type() != 0)
       types[v.name()] = v.type().tensor_type().elem_type();
   };
-  for (const auto& v : copy.graph().input()) add(v);
-  for (const auto& v : copy.graph().output()) add(v);
-  for (const auto& v : copy.graph().value_info()) add(v);
+  // Names are unique across scopes (ONNX forbids shadowing), so subgraph tensors share the map.
+  auto add_graph = [&](const onnx::GraphProto& g) {
+    for (const auto& t : g.initializer()) types[t.name()] = t.data_type();
+    for (const auto& v : g.input()) add(v);
+    for (const auto& v : g.output()) add(v);
+    for (const auto& v : g.value_info()) add(v);
+  };
+  add_graph(copy.graph());
+  ForEachSubgraph(copy.mutable_graph(), [&](onnx::GraphProto* sub) { add_graph(*sub); });
   return types;
 }
 
@@ -85,6 +90,21 @@ bool IsDefaultDomain(const onnx::NodeProto& node) { return node.domain().empty()
 
 std::string DisplayName(const onnx::NodeProto& node, int index) {
   return node.name().empty() ? "#" + std::to_string(index) : node.name();
+}
+
+void ReportSubgraphNodesKeptFloat(const onnx::NodeProto& node, const std::string& label, const std::string& reason,
+                                  std::vector<NodeDecision>* out) {
+  auto report = [&](const onnx::GraphProto& g, const std::string& prefix) {
+    for (int i = 0; i < g.node_size(); ++i) {
+      const std::string name = prefix + DisplayName(g.node(i), i);
+      out->push_back({name, g.node(i).op_type(), false, "", reason});
+      ReportSubgraphNodesKeptFloat(g.node(i), name, reason, out);
+    }
+  };
+  for (const auto& a : node.attribute()) {
+    if (a.has_g()) report(a.g(), label + "/" + a.name() + "/");
+    for (int k = 0; k < a.graphs_size(); ++k) report(a.graphs(k), label + "/" + a.name() + "[" + std::to_string(k) + "]/");
+  }
 }
 
 void EnsureMsDomain(onnx::ModelProto* model) {
@@ -112,6 +132,34 @@ StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& da
   SetVectorInitializer(graph, scale_name, params.scales, scale_shape);
   SetVectorInitializer(graph, zp_name, params.dtype, params.zero_points, scale_shape);
   return {data_name, scale_name, zp_name};
+}
+
+ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name) {
+  if (b.shape.size() < 2)
+    throw Error(ErrorCode::kInvalidArgument, "MatMul weight '" + name + "' has rank " + std::to_string(b.shape.size()) + ", expected >= 2");
+  const std::int64_t k = b.shape[b.shape.size() - 2], n = b.shape.back();
+  const std::int64_t matrices = k * n == 0 ? 0 : b.num_elements() / (k * n);
+  ColumnQuantizedWeight out;
+  out.quantized = HostTensor::Zeros(dtype, b.shape);
+  out.params.dtype = dtype;
+  out.params.symmetric = true;
+  out.params.axis = static_cast<int>(b.shape.size()) - 1;
+  const size_t elem = b.bytes.size() / static_cast<size_t>(std::max<std::int64_t>(b.num_elements(), 1));
+  const size_t q_elem = out.quantized.bytes.size() / static_cast<size_t>(std::max<std::int64_t>(b.num_elements(), 1));
+  for (std::int64_t m = 0; m < matrices; ++m) {
+    HostTensor slice = HostTensor::Zeros(DType::kFloat32, {k, n});
+    std::memcpy(slice.bytes.data(), b.bytes.data() + static_cast<size_t>(m * k * n) * elem, slice.bytes.size());
+    const WeightQuantParams wp = ComputeWeightQuantParams(slice, 1, dtype, true, name);
+    const HostTensor q = QuantizeWeight(slice, wp);
+    std::memcpy(out.quantized.bytes.data() + static_cast<size_t>(m * k * n) * q_elem, q.bytes.data(), q.bytes.size());
+    out.params.scales.insert(out.params.scales.end(), wp.scales.begin(), wp.scales.end());
+    out.params.zero_points.insert(out.params.zero_points.end(), wp.zero_points.begin(), wp.zero_points.end());
+    out.params.degenerate.insert(out.params.degenerate.end(), wp.degenerate.begin(), wp.degenerate.end());
+  }
+  out.scale_shape.assign(b.shape.begin(), b.shape.end() - 2);
+  if (!out.scale_shape.empty()) out.scale_shape.push_back(1);
+  out.scale_shape.push_back(n);
+  return out;
 }
 
 std::string ShortTypeName(DType t) {

@@ -41,7 +41,8 @@ class ExcludeMatcher {
 };
 
 /// Element type (ONNX code) of every tensor: graph inputs/outputs, initializers, and what ONNX
-/// shape inference derives for node outputs (failures are tolerated: unknown names are absent).
+/// shape inference derives for node outputs, in the main graph and in every subgraph (failures
+/// are tolerated: unknown names are absent).
 std::map<std::string, int> InferElemTypes(const Model& model);
 
 /// True for the default ONNX domain ("" or "ai.onnx").
@@ -49,6 +50,12 @@ bool IsDefaultDomain(const onnx::NodeProto& node);
 
 /// Node name for reports: the name, or "#<index>" when empty.
 std::string DisplayName(const onnx::NodeProto& node, int index);
+
+/// Appends a kept-float decision for every node inside `node`'s subgraphs (Loop/Scan body, If
+/// branches; nested ones too), named "<label>/<attribute>/<node>" ("<attribute>[k]" for a GRAPHS
+/// attribute), each with `reason`.
+void ReportSubgraphNodesKeptFloat(const onnx::NodeProto& node, const std::string& label, const std::string& reason,
+                                  std::vector<NodeDecision>* out);
 
 /// Adds the com.microsoft opset import (version 1) when absent.
 void EnsureMsDomain(onnx::ModelProto* model);
@@ -65,6 +72,19 @@ struct StoredWeight {
 StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& data_name, const std::string& scale_name,
                                   const std::string& zp_name, const HostTensor& quantized, const WeightQuantParams& params,
                                   const std::vector<std::int64_t>& scale_shape);
+
+/// A constant MatMul B [..., K, N] (rank >= 2) quantized symmetric per column of each matrix: one
+/// scale per (leading index, n). `scale_shape` is [N] for rank 2 and [..., 1, N] above (e.g.
+/// [heads, 1, N] for B [heads, K, N]): the only per-column shapes ONNX Runtime's MatMulInteger and
+/// QLinearMatMul accept for a batched B (matmul_integer_base.h, IsBQuantParamSupported); a 1-D [N]
+/// scale with a 3-D B fails at run time there. params.scales/zero_points are in row-major order of
+/// scale_shape; params.axis is the last axis. Throws what ComputeWeightQuantParams throws.
+struct ColumnQuantizedWeight {
+  HostTensor quantized;
+  WeightQuantParams params;
+  std::vector<std::int64_t> scale_shape;
+};
+ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name);
 
 /// "s8" / "u8" for reports.
 std::string ShortTypeName(DType t);

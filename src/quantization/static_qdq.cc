@@ -63,6 +63,12 @@ class QdqWriter {
   std::string EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how);
   std::string EmitConstInput(const std::string& name);
   std::string EmitFloatOnlyDq(const onnx::NodeProto& node);
+  struct SharedWeight {
+    std::string data, scale, zero_point;  // initializers: s8 values, float32 scales, s8 zero points
+    WeightQuantParams params;
+    int consumers = 0;                    // quantized nodes reading it at this axis
+  };
+  const SharedWeight& WeightFor(const std::string& w_name, int axis);
 
   const Model& in_;
   const QuantizeOptions& options_;
@@ -78,6 +84,7 @@ class QdqWriter {
   std::map<std::string, std::string> q_name_;     // activation tensor → its QuantizeLinear output
   std::map<std::int32_t, std::string> shared_zero_points_;  // activation zero point → initializer
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
+  std::map<std::string, SharedWeight> weights_;   // weight|axis → its int8 copy (once per model)
 };
 
 const QuantParams& QdqWriter::ParamsOf(const std::string& t, int depth) {
@@ -181,24 +188,65 @@ std::string QdqWriter::EmitConstInput(const std::string& name) {
   return out;
 }
 
+// The int8 copy of weight `w_name` at `axis`, made once per model: a weight read by several
+// quantized nodes is stored once. Its channel scales are enlarged, where needed, for the int32 bias
+// of every such node (each with its own input scale); the per-channel maximum over the nodes keeps
+// every bias within kMaxBiasMagnitudeQ, since a larger weight scale only shrinks bias_q.
+const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, int axis) {
+  const std::string key = w_name + "|" + std::to_string(axis);
+  if (auto it = weights_.find(key); it != weights_.end()) return it->second;
+  const HostTensor w = FloatTensorOf(*idx_.Initializer(w_name));
+  const WeightQuantParams base = ComputeWeightQuantParams(w, axis, DType::kInt8, true, w_name);
+  SharedWeight sw;
+  sw.params = base;
+  int biased = 0;
+  const onnx::GraphProto& src = in_.proto.graph();
+  for (int j = 0; j < src.node_size(); ++j) {
+    const StaticNodePlan& q = plan_.nodes[static_cast<size_t>(j)];
+    if (!q.quantized || q.folded || q.weight_input < 0 || q.weight_axis != axis || src.node(j).input(q.weight_input) != w_name) continue;
+    ++sw.consumers;
+    if (q.bias_input < 0) continue;
+    const HostTensor b = FloatTensorOf(*idx_.Initializer(src.node(j).input(q.bias_input)));
+    WeightQuantParams adjusted = base;
+    const int changed = AdjustWeightScalesForInt32Bias(std::vector<float>(b.data<float>(), b.data<float>() + b.num_elements()),
+                                                       ParamsOf(src.node(j).input(q.act_inputs[0])).scale, &adjusted);
+    if (changed > 0)
+      report_->notes.push_back("'" + src.node(j).name() + "': " + std::to_string(changed) + " weight channel scale(s) enlarged so the "
+                               "int32 bias fits (near-zero or all-zero channel with a bias; ORT PR #22020)");
+    // The first biased consumer sets the scales (a degenerate channel's may shrink to the bias-exact
+    // one), later ones can only enlarge them.
+    const bool first = biased++ == 0;
+    for (size_t c = 0; c < adjusted.scales.size(); ++c)
+      sw.params.scales[c] = first ? adjusted.scales[c] : std::max(sw.params.scales[c], adjusted.scales[c]);
+  }
+  for (size_t c = 0; c < base.scales.size(); ++c) report_->bias_scale_adjustments += sw.params.scales[c] != base.scales[c];
+  const HostTensor q = QuantizeWeight(w, sw.params);
+  const std::int64_t channels = static_cast<std::int64_t>(sw.params.scales.size());
+  const std::vector<std::int64_t> sshape = axis >= 0 ? std::vector<std::int64_t>{channels} : std::vector<std::int64_t>{};
+  sw.data = names_.Unique(w_name + "_q");
+  sw.scale = names_.Unique(w_name + "_scale");
+  sw.zero_point = names_.Unique(w_name + "_zp");
+  SetInitializer(g_, sw.data, q);
+  SetVectorInitializer(g_, sw.scale, sw.params.scales, sshape);
+  SetVectorInitializer(g_, sw.zero_point, DType::kInt8, sw.params.zero_points, sshape);
+  if (sw.consumers > 1)
+    report_->notes.push_back("weight '" + w_name + "' is read by " + std::to_string(sw.consumers) + " quantized nodes: stored once in "
+                             "int8 (" + sw.data + "), each node's bias quantized with its own input scale");
+  return weights_[key] = sw;
+}
+
 // Weight (s8 symmetric) and bias (s32, scale = x_scale·w_scale) of a Conv/ConvTranspose/Gemm/MatMul.
 std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how) {
   const std::string& w_name = node.input(p.weight_input);
-  HostTensor w = FloatTensorOf(*idx_.Initializer(w_name));
-  WeightQuantParams wp = ComputeWeightQuantParams(w, p.weight_axis, DType::kInt8, true, w_name);
+  const SharedWeight& sw = WeightFor(w_name, p.weight_axis);
+  const WeightQuantParams& wp = sw.params;
   bias_out_.clear();
-  QuantizedBias qb;
   if (p.bias_input >= 0) {
     const std::string& b_name = node.input(p.bias_input);
     HostTensor b = FloatTensorOf(*idx_.Initializer(b_name));
     std::vector<float> bias(b.data<float>(), b.data<float>() + b.num_elements());
     const float x_scale = ParamsOf(node.input(p.act_inputs[0])).scale;
-    const int adjusted = AdjustWeightScalesForInt32Bias(bias, x_scale, &wp);
-    report_->bias_scale_adjustments += adjusted;
-    if (adjusted > 0)
-      report_->notes.push_back("'" + node.name() + "': " + std::to_string(adjusted) + " weight channel scale(s) enlarged so the "
-                               "int32 bias fits (near-zero or all-zero channel with a bias; ORT PR #22020)");
-    qb = QuantizeBias(bias, x_scale, wp.scales);
+    const QuantizedBias qb = QuantizeBias(bias, x_scale, wp.scales);
     const std::int64_t nb = static_cast<std::int64_t>(bias.size());
     const std::string bq = names_.Unique(b_name + "_q"), bs = names_.Unique(b_name + "_scale");
     SetInitializer(g_, bq, qb.data);
@@ -211,20 +259,13 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
     if (qb.scales.size() > 1) SetAttrInt(&dq, "axis", 0);
     nodes_.push_back(dq);
   }
-  const HostTensor q = QuantizeWeight(w, wp);
   const std::int64_t channels = static_cast<std::int64_t>(wp.scales.size());
-  const std::vector<std::int64_t> sshape = p.weight_axis >= 0 ? std::vector<std::int64_t>{channels} : std::vector<std::int64_t>{};
-  // Symmetric int8: every zero point is 0, DequantizeLinear's default. Conv weights store none (a
+  // Symmetric int8: every zero point is 0, DequantizeLinear's default. Conv weights read none (a
   // per-channel vector of zeros costs a byte per channel; ORT still fuses QLinearConv); Gemm/MatMul
-  // keep it, because ORT fuses QGemm / QLinearMatMul only with an explicit weight zero point.
-  const std::string wq = names_.Unique(w_name + "_q"), ws = names_.Unique(w_name + "_scale");
-  SetInitializer(g_, wq, q);
-  SetVectorInitializer(g_, ws, wp.scales, sshape);
-  std::vector<std::string> dq_inputs = {wq, ws};
-  if (p.role != StaticRole::kConv && p.role != StaticRole::kConvTranspose) {
-    dq_inputs.push_back(names_.Unique(w_name + "_zp"));
-    SetVectorInitializer(g_, dq_inputs.back(), DType::kInt8, wp.zero_points, sshape);
-  }
+  // read it, because ORT fuses QGemm / QLinearMatMul only with an explicit weight zero point.
+  // One DequantizeLinear per consumer (ORT fuses each node unit with its own DQ).
+  std::vector<std::string> dq_inputs = {sw.data, sw.scale};
+  if (p.role != StaticRole::kConv && p.role != StaticRole::kConvTranspose) dq_inputs.push_back(sw.zero_point);
   const std::string out = names_.Unique(w_name + "_dq");
   onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(w_name + "_DQ"), dq_inputs, {out});
   if (p.weight_axis >= 0) SetAttrInt(&dq, "axis", p.weight_axis);
@@ -232,7 +273,8 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
   *how = "QDQ: weight s8 " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +
                                                        std::to_string(channels) + " scales)"
                                                  : std::string("per-tensor")) +
-         (p.bias_input >= 0 ? ", bias s32" : "") + ", activations " + ShortTypeName(options_.activation_type);
+         (p.bias_input >= 0 ? ", bias s32" : "") + ", activations " + ShortTypeName(options_.activation_type) +
+         (sw.consumers > 1 ? ", weight shared with " + std::to_string(sw.consumers - 1) + " other node(s)" : "");
   return out;
 }
 
@@ -305,6 +347,11 @@ Model QdqWriter::Run() {
       }
     }
     report_->nodes.push_back(d);
+    ReportSubgraphNodesKeptFloat(orig, d.name,
+                                 "inside a subgraph: the static scheme calibrates main-graph tensors only (ORT cannot "
+                                 "output a tensor from inside a Loop/If/Scan body); --mode dynamic quantizes "
+                                 "MatMul/Gemm/Conv there",
+                                 &report_->nodes);
   }
   g_->clear_node();
   for (auto& n : nodes_) *g_->add_node() = std::move(n);

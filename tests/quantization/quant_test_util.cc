@@ -1,6 +1,11 @@
 #include "quant_test_util.h"
 
+#include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
+
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <stdexcept>
 
 #include "qbench/model/graph_builder.h"
@@ -86,6 +91,70 @@ const onnx::NodeProto* NodeNamed(const Model& model, const std::string& name) {
   for (const auto& n : model.proto.graph().node())
     if (n.name() == name) return &n;
   return nullptr;
+}
+
+namespace {
+
+void ForEachGraph(onnx::GraphProto* g, const std::function<void(onnx::GraphProto*)>& f) {
+  f(g);
+  for (auto& n : *g->mutable_node())
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) ForEachGraph(a.mutable_g(), f);
+      for (auto& sub : *a.mutable_graphs()) ForEachGraph(&sub, f);
+    }
+}
+
+}  // namespace
+
+Model WithUnsignedIntegerWeights(const Model& model) {
+  Model out = model;
+  std::set<std::string> names;
+  ForEachGraph(out.proto.mutable_graph(), [&](onnx::GraphProto* g) {
+    for (const auto& n : g->node())
+      if ((n.op_type() == "MatMulInteger" || n.op_type() == "ConvInteger") && n.input_size() >= 4) {
+        names.insert(n.input(1));
+        names.insert(n.input(3));
+      }
+  });
+  ForEachGraph(out.proto.mutable_graph(), [&](onnx::GraphProto* g) {
+    for (auto& t : *g->mutable_initializer()) {
+      if (!names.count(t.name()) || t.data_type() != static_cast<int>(DType::kInt8)) continue;
+      HostTensor v = TensorFromProto(t);
+      HostTensor u = HostTensor::Zeros(DType::kUint8, v.shape);
+      for (std::int64_t i = 0; i < v.num_elements(); ++i) u.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(v.data<std::int8_t>()[i] + 128);
+      const std::string name = t.name();  // FillTensorProto clears t first
+      FillTensorProto(name, u, &t);
+    }
+  });
+  return out;
+}
+
+bool U8S8KernelSaturates() {
+  GraphBuilder b("u8s8_probe");
+  b.AddInput("a", DType::kUint8, {16, 16});
+  b.AddOutput("y", DType::kInt32, {16, 16});
+  HostTensor w = HostTensor::Zeros(DType::kInt8, {16, 16});
+  HostTensor a = HostTensor::Zeros(DType::kUint8, {16, 16});
+  for (int i = 0; i < 256; ++i) {
+    w.data<std::int8_t>()[i] = static_cast<std::int8_t>(i % 2 ? 127 : 120);  // adjacent large products
+    a.data<std::uint8_t>()[i] = 255;
+  }
+  b.AddTensorInitializer("w", w);
+  b.AddNode("MatMulInteger", "mm", {"a", "w"}, {"y"});
+  const HostTensor y = RunModel(b.Build(), {a})[0];
+  return y.data<std::int32_t>()[0] != 255 * (120 + 127) * 8;
+}
+
+std::string FullCheckError(const Model& model) {
+  try {
+    onnx::ModelProto copy = model.proto;
+    onnx::checker::check_model(copy);
+    onnx::ShapeInferenceOptions options(/*check_type=*/true, /*error_mode=*/1, /*data_prop=*/false);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
 }
 
 HostTensor DequantizeNodeOutput(const Model& model, const onnx::NodeProto& dq) {

@@ -74,6 +74,21 @@ const onnx::NodeProto* ProducerOf(const Model& model, const std::string& tensor)
 /// The node named `name` (nullptr when none).
 const onnx::NodeProto* NodeNamed(const Model& model, const std::string& name);
 
+/// ONNX's full model check, as onnx.checker.check_model(model, full_check=True) does: the checker
+/// (onnx::checker::check_model) then strict shape inference (types checked, errors thrown).
+/// Returns "" when the model passes, else the first error's text.
+std::string FullCheckError(const Model& model);
+
+/// The same model with every int8 weight of MatMulInteger/ConvInteger (inputs 1 and 3, in any
+/// subgraph too) stored as uint8 (q + 128, zero point + 128): the same real values, but ORT then
+/// runs its u8u8 kernel. ORT's u8s8 kernel on x86 CPUs with AVX2 but no VNNI sums pairs of u8·s8
+/// products in int16 with saturation (VPMADDUBSW; ORT's quantization docs, "reduce_range"), so
+/// this copy shows what the quantized model computes without that CPU-specific error.
+Model WithUnsignedIntegerWeights(const Model& model);
+/// True when ORT's u8s8 MatMulInteger on this CPU loses precision to int16 saturation (probed
+/// on a 16x16 product with exact int32 expectations).
+bool U8S8KernelSaturates();
+
 /// Dequantizes what a DequantizeLinear node produces (its inputs are initializers).
 HostTensor DequantizeNodeOutput(const Model& model, const onnx::NodeProto& dq);
 

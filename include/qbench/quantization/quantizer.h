@@ -164,11 +164,11 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 
 /// Model hygiene before quantizing, on a copy (the input is never modified). In order:
 /// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); unnamed nodes named
-/// "#<index>" (their index in the input graph, as inspect shows them); nodes sorted topologically;
-/// Constant nodes → initializers; Cast of a float16/float64 initializer → float32 initializer;
+/// "#<index>" (their index in the input graph, as inspect shows them); nodes sorted topologically
+/// (a Loop/If/Scan after what its subgraphs read); Constant nodes → initializers (in subgraphs too); Cast of a float16/float64 initializer → float32 initializer;
 /// Identity of an initializer → consumers read the initializer; BatchNormalization folded into
 /// the Conv before it (constant parameters, single consumer); Gemm alpha/beta folded into constant
-/// B/C; unused initializers dropped. Appends one line per kind of action to `actions`.
+/// B/C; unused initializers dropped (an initializer read only inside a subgraph is kept). Appends one line per kind of action to `actions`.
 Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
 
 /// The result of QuantizeModel: the quantized model and its report. The model keeps the input's
