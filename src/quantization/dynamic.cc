@@ -26,6 +26,48 @@ struct DynamicInput {
   std::string q, scale, zero_point;
 };
 
+// Resolves `conv`'s auto_pad into explicit pads (ONNX Conv: SAME_* pads so that
+// out = ceil(in / stride), total = max(0, (out − 1)·stride + (k − 1)·dilation + 1 − in), the odd
+// one at the end for SAME_UPPER and at the beginning for SAME_LOWER; VALID pads nothing). ORT's
+// ConvInteger refuses SAME_* with dilations (ComputePadAndOutputShape: "Dilation not supported"),
+// and explicit pads do not depend on how an ORT version treats auto_pad. `x_dims` is the input's
+// inferred shape ({} or -1 entries when unknown), `kernel` the weight's spatial dims. Without the
+// spatial size, SAME_* / VALID stay as auto_pad when that runs in ORT (no dilation). Returns "" or
+// the reason to keep the Conv fp32.
+std::string ResolveAutoPad(onnx::NodeProto* conv, const std::vector<std::int64_t>& x_dims, const std::vector<std::int64_t>& kernel) {
+  const std::string mode = AttrString(*conv, "auto_pad", "NOTSET");
+  if (mode == "NOTSET") return "";
+  const size_t r = kernel.size();
+  std::vector<std::int64_t> strides = AttrInts(*conv, "strides"), dilations = AttrInts(*conv, "dilations");
+  if (strides.empty()) strides.assign(r, 1);
+  if (dilations.empty()) dilations.assign(r, 1);
+  if (strides.size() != r || dilations.size() != r) return "strides/dilations do not match the kernel's rank";
+  bool known = x_dims.size() == r + 2;
+  for (size_t i = 0; known && i < r; ++i) known = x_dims[i + 2] > 0;
+  const bool dilated = std::any_of(dilations.begin(), dilations.end(), [](std::int64_t d) { return d != 1; });
+  if (!known) {
+    if (mode != "VALID" && dilated)
+      return "auto_pad " + mode + " with dilations needs explicit pads (ORT's ConvInteger refuses the combination), "
+             "and the input's spatial size is not fixed in the model";
+    return "";
+  }
+  std::vector<std::int64_t> pads(2 * r, 0);
+  if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
+    for (size_t i = 0; i < r; ++i) {
+      const std::int64_t in = x_dims[i + 2], out = (in + strides[i] - 1) / strides[i];
+      const std::int64_t total = std::max<std::int64_t>(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
+      const std::int64_t small = total / 2, large = total - small;
+      pads[i] = mode == "SAME_UPPER" ? small : large;
+      pads[i + r] = mode == "SAME_UPPER" ? large : small;
+    }
+  } else if (mode != "VALID") {
+    return "unknown auto_pad '" + mode + "'";
+  }
+  RemoveAttr(conv, "auto_pad");
+  SetAttrInts(conv, "pads", pads);
+  return "";
+}
+
 class DynamicWriter {
  public:
   DynamicWriter(const Model& prepared, const QuantizeOptions& options, QuantizeReport* report)
@@ -50,8 +92,8 @@ class DynamicWriter {
     return per_channel ? "per-channel axis " + std::to_string(axis) : "per-tensor";
   }
   bool IsFloat(const std::string& name) const {
-    auto it = types_.find(name);
-    return it != types_.end() && it->second == kFloat;
+    auto it = tensors_.find(name);
+    return it != tensors_.end() && it->second.elem_type == kFloat;
   }
   // A float32 initializer visible from the current graph (its own, or an enclosing graph's: ONNX
   // outer-scope reference); `owner` receives the output graph that holds it.
@@ -75,7 +117,7 @@ class DynamicWriter {
   QuantizeReport* report_;
   const ExcludeMatcher exclude_;
   NameScope names_;
-  std::map<std::string, int> types_;
+  std::map<std::string, InferredTensor> tensors_;  // every scope's tensors (names are unique)
   std::vector<Scope> scopes_;
   onnx::GraphProto* g_ = nullptr;                             // the output graph being written
   std::vector<onnx::NodeProto> nodes_;                        // its node list
@@ -175,6 +217,13 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
   }
   const std::int64_t c_out = wt->dims(0);
   const int w_rank = wt->dims_size();
+  onnx::NodeProto ci = MakeNode("ConvInteger", "", {}, {});
+  for (const auto& a : node.attribute()) *ci.add_attribute() = a;
+  auto x = tensors_.find(node.input(0));
+  const std::string pad_issue =
+      ResolveAutoPad(&ci, x == tensors_.end() || !x->second.has_shape ? std::vector<std::int64_t>{} : x->second.dims,
+                     std::vector<std::int64_t>(wt->dims().begin() + 2, wt->dims().end()));
+  if (!pad_issue.empty()) return pad_issue;
   // Per-tensor uint8 asymmetric weights (ORT's u8u8 ConvInteger path, the faster one measured in
   // docs/measurement.md); --per-channel: int8 symmetric per output channel (zero point 0 for all).
   const bool per_channel = options_.granularity == WeightGranularity::kPerChannel;
@@ -199,8 +248,9 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
   const std::string y_int = names_.Unique(label + "_int32"), y_f = names_.Unique(label + "_int32_float"),
                     s = names_.Unique(label + "_scales");
   const std::string y = bt ? names_.Unique(label + "_no_bias") : node.output(0);
-  onnx::NodeProto ci = MakeNode("ConvInteger", names_.Unique(label + "_ConvInteger"), {qx.q, w.data, qx.zero_point, w.zero_point}, {y_int});
-  for (const auto& a : node.attribute()) *ci.add_attribute() = a;
+  ci.set_name(names_.Unique(label + "_ConvInteger"));
+  for (const std::string& in : {qx.q, w.data, qx.zero_point, w.zero_point}) ci.add_input(in);
+  ci.add_output(y_int);
   nodes_.push_back(ci);
   onnx::NodeProto cast = MakeNode("Cast", names_.Unique(label + "_Cast"), {y_int}, {y_f});
   SetAttrInt(&cast, "to", kFloat);
@@ -218,6 +268,11 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
   }
   *how = per_channel ? "ConvInteger: weight s8 per-channel axis 0, activations u8 at run time"
                      : "ConvInteger: weight u8 asymmetric per-tensor, activations u8 at run time";
+  if (HasAttr(node, "auto_pad") && !HasAttr(ci, "auto_pad")) {
+    std::string pads;
+    for (auto v : AttrInts(ci, "pads")) pads += (pads.empty() ? "" : ",") + std::to_string(v);
+    *how += "; auto_pad " + AttrString(node, "auto_pad", "") + " as explicit pads [" + pads + "]";
+  }
   return "";
 }
 
@@ -332,7 +387,7 @@ void DynamicWriter::RewriteGraph(const onnx::GraphProto& src, onnx::GraphProto* 
 }
 
 Model DynamicWriter::Run() {
-  types_ = InferElemTypes(in_);
+  tensors_ = InferTensors(in_);
   Model out = in_;
   RewriteGraph(in_.proto.graph(), out.proto.mutable_graph(), "");
   for (const auto& u : exclude_.Unused()) report_->warnings.push_back({"exclude_unused", "--exclude '" + u + "' matched no node"});

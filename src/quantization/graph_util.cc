@@ -92,6 +92,11 @@ std::vector<std::int64_t> AttrInts(const onnx::NodeProto& node, const std::strin
   return std::vector<std::int64_t>(a->ints().begin(), a->ints().end());
 }
 
+std::string AttrString(const onnx::NodeProto& node, const std::string& name, const std::string& fallback) {
+  const auto* a = FindAttr(node, name);
+  return a ? a->s() : fallback;
+}
+
 bool HasAttr(const onnx::NodeProto& node, const std::string& name) { return FindAttr(node, name) != nullptr; }
 
 void SetAttrInt(onnx::NodeProto* node, const std::string& name, std::int64_t value) {
@@ -108,6 +113,14 @@ void SetAttrFloat(onnx::NodeProto* node, const std::string& name, float value) {
   a->set_name(name);
   a->set_type(onnx::AttributeProto::FLOAT);
   a->set_f(value);
+}
+
+void SetAttrInts(onnx::NodeProto* node, const std::string& name, const std::vector<std::int64_t>& values) {
+  auto* a = MutableAttr(node, name);
+  a->Clear();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (auto v : values) a->add_ints(v);
 }
 
 void RemoveAttr(onnx::NodeProto* node, const std::string& name) {

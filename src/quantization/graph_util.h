@@ -18,10 +18,12 @@ namespace qbench::quant_internal {
 std::int64_t AttrInt(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback);
 float AttrFloat(const onnx::NodeProto& node, const std::string& name, float fallback);
 std::vector<std::int64_t> AttrInts(const onnx::NodeProto& node, const std::string& name);
+std::string AttrString(const onnx::NodeProto& node, const std::string& name, const std::string& fallback);
 bool HasAttr(const onnx::NodeProto& node, const std::string& name);
-/// Sets (adds or replaces) an INT / FLOAT attribute; RemoveAttr drops one.
+/// Sets (adds or replaces) an INT / FLOAT / INTS attribute; RemoveAttr drops one.
 void SetAttrInt(onnx::NodeProto* node, const std::string& name, std::int64_t value);
 void SetAttrFloat(onnx::NodeProto* node, const std::string& name, float value);
+void SetAttrInts(onnx::NodeProto* node, const std::string& name, const std::vector<std::int64_t>& values);
 void RemoveAttr(onnx::NodeProto* node, const std::string& name);
 
 /// "conv1 (Conv)" or "#12 (Conv)" for an unnamed node: how messages name a node.

@@ -61,8 +61,8 @@ std::vector<std::string> ExcludeMatcher::Unused() const {
   return out;
 }
 
-std::map<std::string, int> InferElemTypes(const Model& model) {
-  std::map<std::string, int> types;
+std::map<std::string, InferredTensor> InferTensors(const Model& model) {
+  std::map<std::string, InferredTensor> tensors;
   onnx::ModelProto copy = model.proto;
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/false);
@@ -71,18 +71,35 @@ std::map<std::string, int> InferElemTypes(const Model& model) {
     // Partial information is fine: tensors without a known type are never quantized.
   }
   auto add = [&](const onnx::ValueInfoProto& v) {
-    if (v.type().has_tensor_type() && v.type().tensor_type().elem_type() != 0)
-      types[v.name()] = v.type().tensor_type().elem_type();
+    if (!v.type().has_tensor_type() || v.type().tensor_type().elem_type() == 0) return;
+    InferredTensor& t = tensors[v.name()];
+    t.elem_type = v.type().tensor_type().elem_type();
+    if (v.type().tensor_type().has_shape()) {
+      t.has_shape = true;
+      t.dims.clear();
+      for (const auto& d : v.type().tensor_type().shape().dim()) t.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    }
   };
   // Names are unique across scopes (ONNX forbids shadowing), so subgraph tensors share the map.
   auto add_graph = [&](const onnx::GraphProto& g) {
-    for (const auto& t : g.initializer()) types[t.name()] = t.data_type();
+    for (const auto& t : g.initializer()) {
+      InferredTensor& info = tensors[t.name()];
+      info.elem_type = t.data_type();
+      info.has_shape = true;
+      info.dims.assign(t.dims().begin(), t.dims().end());
+    }
     for (const auto& v : g.input()) add(v);
     for (const auto& v : g.output()) add(v);
     for (const auto& v : g.value_info()) add(v);
   };
   add_graph(copy.graph());
   ForEachSubgraph(copy.mutable_graph(), [&](onnx::GraphProto* sub) { add_graph(*sub); });
+  return tensors;
+}
+
+std::map<std::string, int> InferElemTypes(const Model& model) {
+  std::map<std::string, int> types;
+  for (const auto& [name, t] : InferTensors(model)) types[name] = t.elem_type;
   return types;
 }
 

@@ -45,6 +45,15 @@ class ExcludeMatcher {
 /// are tolerated: unknown names are absent).
 std::map<std::string, int> InferElemTypes(const Model& model);
 
+/// Element type and shape of a tensor as ONNX shape inference sees it.
+struct InferredTensor {
+  int elem_type = 0;
+  bool has_shape = false;             ///< rank known
+  std::vector<std::int64_t> dims;     ///< -1 for a dimension without a fixed value
+};
+/// Same sources as InferElemTypes, with shapes.
+std::map<std::string, InferredTensor> InferTensors(const Model& model);
+
 /// True for the default ONNX domain ("" or "ai.onnx").
 bool IsDefaultDomain(const onnx::NodeProto& node);
 

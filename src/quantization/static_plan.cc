@@ -229,7 +229,10 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         if (b) {
           if (b->dims_size() < 2) { refuse("B is a constant of rank < 2"); break; }
           p.weight_input = 1;
-          if (options.granularity == WeightGranularity::kPerChannel) p.weight_axis = b->dims_size() - 1;
+          // Per column only for a matrix: ORT's integer MatMul kernels take a batched B's column
+          // scales only as [..., 1, N], which DequantizeLinear (1-D scale along one axis) cannot
+          // express, and a [N] scale with a rank-3 B fails at run time. Rank >= 3: per-tensor.
+          if (options.granularity == WeightGranularity::kPerChannel && b->dims_size() == 2) p.weight_axis = 1;
           p.act_inputs = {0};
         } else if (is_float(node.input(1)) && !idx.IsInitializer(node.input(1))) {
           p.act_inputs = {0, 1};

@@ -239,6 +239,7 @@ const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, i
 std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodePlan& p, std::string* how) {
   const std::string& w_name = node.input(p.weight_input);
   const SharedWeight& sw = WeightFor(w_name, p.weight_axis);
+  const int w_rank = idx_.Initializer(w_name)->dims_size();
   const WeightQuantParams& wp = sw.params;
   bias_out_.clear();
   if (p.bias_input >= 0) {
@@ -273,6 +274,10 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
   *how = "QDQ: weight s8 " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +
                                                        std::to_string(channels) + " scales)"
                                                  : std::string("per-tensor")) +
+         (p.role == StaticRole::kMatMul && p.weight_axis < 0 && options_.granularity == WeightGranularity::kPerChannel
+              ? " (B has rank " + std::to_string(w_rank) + ": ORT's integer MatMul accepts per-column scales of a batched B "
+                "only as [..., 1, N], which DequantizeLinear cannot express)"
+              : std::string()) +
          (p.bias_input >= 0 ? ", bias s32" : "") + ", activations " + ShortTypeName(options_.activation_type) +
          (sw.consumers > 1 ? ", weight shared with " + std::to_string(sw.consumers - 1) + " other node(s)" : "");
   return out;

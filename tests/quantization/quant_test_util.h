@@ -27,6 +27,15 @@ inline HostTensor RandomTensor(const std::vector<std::int64_t>& shape, std::uint
   return t;
 }
 
+/// Bell-shaped values (normal, mean 0, `stddev`) like trained weights, from a seeded mt19937.
+inline std::vector<float> GaussianValues(std::int64_t n, std::uint32_t seed, float stddev) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, stddev);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
 inline std::vector<float> RandomValues(std::int64_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   return RandomTensor({n}, seed, lo, hi).ToFloatVector();
 }
@@ -79,15 +88,25 @@ const onnx::NodeProto* NodeNamed(const Model& model, const std::string& name);
 /// Returns "" when the model passes, else the first error's text.
 std::string FullCheckError(const Model& model);
 
-/// The same model with every int8 weight of MatMulInteger/ConvInteger (inputs 1 and 3, in any
-/// subgraph too) stored as uint8 (q + 128, zero point + 128): the same real values, but ORT then
-/// runs its u8u8 kernel. ORT's u8s8 kernel on x86 CPUs with AVX2 but no VNNI sums pairs of u8·s8
-/// products in int16 with saturation (VPMADDUBSW; ORT's quantization docs, "reduce_range"), so
-/// this copy shows what the quantized model computes without that CPU-specific error.
+/// The same model with every int8 weight stored as uint8 (q + 128, zero point + 128): weights of
+/// MatMulInteger/ConvInteger (inputs 1 and 3) and int8 initializers read by DequantizeLinear (a
+/// missing zero point becomes an explicit 128), in subgraphs too. The real values are unchanged,
+/// but ORT then runs its u8u8 kernels. ORT's u8s8 kernels on x86 CPUs with AVX2 but no VNNI sum
+/// pairs of u8·s8 products in int16 with saturation (VPMADDUBSW; ORT's quantization docs,
+/// "reduce_range"), so this copy shows what the quantized model computes without that CPU error.
 Model WithUnsignedIntegerWeights(const Model& model);
 /// True when ORT's u8s8 MatMulInteger on this CPU loses precision to int16 saturation (probed
 /// on a 16x16 product with exact int32 expectations).
 bool U8S8KernelSaturates();
+
+/// SQNR (dB) of output `k` of `test` against `ref` on `feeds` (both run by RunModel).
+double OutputSqnrDb(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k = 0);
+
+/// gtest expectations for a quantized model: SQNR >= `bound` for what it computes with exact
+/// integer products (WithUnsignedIntegerWeights). The file as written must meet the same bound
+/// where ORT's u8s8 kernels are exact; where they saturate (U8S8KernelSaturates) it must still run,
+/// and both values are printed (on such a CPU the file as written can lose 20-30 dB).
+void ExpectQuantizedSqnr(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k, double bound);
 
 /// Dequantizes what a DequantizeLinear node produces (its inputs are initializers).
 HostTensor DequantizeNodeOutput(const Model& model, const onnx::NodeProto& dq);

@@ -3,7 +3,6 @@
 // fp32 with the reason (static), and every output passes ONNX's full check and runs in ORT.
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "qbench/model/graph_builder.h"
 #include "qbench/quantization/quantizer.h"
@@ -12,17 +11,10 @@
 namespace qbench {
 namespace {
 
+using testing::ExpectQuantizedSqnr;
 using testing::FullCheckError;
+using testing::GaussianValues;
 using testing::OpCounts;
-
-// Bell-shaped values (normal, mean 0) like trained weights, from a seeded mt19937.
-std::vector<float> GaussianValues(std::int64_t n, std::uint32_t seed, float stddev) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, stddev);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
 
 onnx::NodeProto* FindNode(onnx::GraphProto* g, const std::string& name) {
   for (auto& n : *g->mutable_node())
@@ -81,27 +73,6 @@ QuantizeResult Quantize(const Model& m, const std::string& scheme, const std::ve
   return QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr);
 }
 
-// Output k of both models on `feeds`: SQNR in dB.
-double Sqnr(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k = 0) {
-  return SqnrDb(testing::RunModel(ref, feeds)[k].ToFloatVector(), testing::RunModel(test, feeds)[k].ToFloatVector());
-}
-
-// Dynamic models: `bound` holds for what the quantized model computes (its int8 weights run as
-// uint8, see WithUnsignedIntegerWeights). The file as written must match that on a CPU whose u8s8
-// kernel is exact; where ORT's u8s8 kernel saturates (AVX2 without VNNI) it must still run and keep
-// more than 10 dB (a wrong weight layout or scale gives ~0 dB), and the shortfall is printed.
-void ExpectDynamicSqnr(const Model& ref, const Model& q, const std::vector<HostTensor>& feeds, size_t k, double bound) {
-  const double exact = Sqnr(ref, testing::WithUnsignedIntegerWeights(q), feeds, k);
-  EXPECT_GE(exact, bound) << "output " << k;
-  const double as_written = Sqnr(ref, q, feeds, k);
-  if (!testing::U8S8KernelSaturates()) {
-    EXPECT_GE(as_written, bound) << "output " << k;
-  } else {
-    EXPECT_GT(as_written, 10.0) << "output " << k;
-    std::cerr << "[ note     ] output " << k << ": " << as_written << " dB as written (this CPU's u8s8 kernel saturates), "
-              << exact << " dB with exact integer products\n";
-  }
-}
 
 // x [1,8] → pre (MatMul W0) → Loop (3 iterations, carried h):
 //   body: h_in·Wb (Constant node in the body) + b_outer → ·W_outer + x2 → Tanh.
@@ -182,7 +153,7 @@ TEST(QuantSubgraph, LoopBodyMatMulsQuantizedDynamicallyAndReportedStatic) {
   EXPECT_FALSE(loop->quantized);
   // 2 per-tensor int8 MatMuls per iteration (+ pre), 3 iterations through Tanh, which damps the
   // error: measured 42.3 dB; one int8 MatMul alone gives about 40 dB, so 35 dB is the bound.
-  ExpectDynamicSqnr(m, d.model, feeds, 0, 35.0);
+  ExpectQuantizedSqnr(m, d.model, feeds, 0, 35.0);
 
   // Static: only main-graph tensors can be calibrated; the body's nodes are reported fp32 with why.
   const QuantizeResult s = Quantize(m, "static", feeds);
@@ -195,7 +166,7 @@ TEST(QuantSubgraph, LoopBodyMatMulsQuantizedDynamicallyAndReportedStatic) {
   EXPECT_FALSE(smm->quantized);
   EXPECT_NE(smm->reason.find("inside a subgraph"), std::string::npos) << smm->reason;
   EXPECT_TRUE(Decision(s.report, "pre")->quantized);
-  EXPECT_GE(Sqnr(m, s.model, feeds), 30.0);  // one int8 MatMul (pre), the loop in fp32
+  EXPECT_GE(testing::OutputSqnrDb(m, s.model, feeds), 30.0);  // one int8 MatMul (pre), the loop in fp32
 }
 
 // If(flag): then = x·W_then (main initializer), else = Gemm(x, W_else^T, C_else) (branch initializers).
@@ -236,13 +207,13 @@ TEST(QuantSubgraph, IfBranchesQuantizedDynamicallyAndBothRun) {
   EXPECT_NE(InitializerIn(SubgraphOf(d.model, "branch", "else_branch"), "W_else_quantized"), nullptr);
   EXPECT_TRUE(Decision(d.report, "branch/else_branch/gemm_else")->quantized);
   // One int8 MatMul/Gemm per branch: measured 42.1 / 42.4 dB; 36 dB is the bound.
-  for (bool flag : {true, false}) ExpectDynamicSqnr(m, d.model, {x, Flag(flag)}, 0, 36.0);
+  for (bool flag : {true, false}) ExpectQuantizedSqnr(m, d.model, {x, Flag(flag)}, 0, 36.0);
 
   const QuantizeResult s = Quantize(m, "static", {x, Flag(true)});
   EXPECT_EQ(FullCheckError(s.model), "");
   EXPECT_NE(InitializerIn(s.model.proto.graph(), "W_then"), nullptr);  // read only by the then branch
   EXPECT_FALSE(Decision(s.report, "branch/then_branch/mm_then")->quantized);
-  for (bool flag : {true, false}) EXPECT_EQ(Sqnr(m, s.model, {x, Flag(flag)}), std::numeric_limits<double>::infinity());
+  for (bool flag : {true, false}) EXPECT_EQ(testing::OutputSqnrDb(m, s.model, {x, Flag(flag)}), std::numeric_limits<double>::infinity());
 }
 
 // Scan over xs [5,1,8] with state s [1,8]: s' = Tanh(x_t·Wx + s·Ws); Wx main, Ws body initializer.
@@ -279,8 +250,8 @@ TEST(QuantSubgraph, ScanBodyQuantizedDynamicallyAndReportedStatic) {
   EXPECT_EQ(InitializerIn(d.model.proto.graph(), "Wx"), nullptr);
   // Two int8 MatMuls per step through Tanh over 5 steps, the error carried in the state: measured
   // 37.8 dB (final state) and 41.1 dB (all steps); 33 dB is the bound.
-  ExpectDynamicSqnr(m, d.model, feeds, 0, 33.0);
-  ExpectDynamicSqnr(m, d.model, feeds, 1, 33.0);
+  ExpectQuantizedSqnr(m, d.model, feeds, 0, 33.0);
+  ExpectQuantizedSqnr(m, d.model, feeds, 1, 33.0);
 
   const QuantizeResult s = Quantize(m, "static", feeds);
   EXPECT_EQ(FullCheckError(s.model), "");
@@ -289,7 +260,7 @@ TEST(QuantSubgraph, ScanBodyQuantizedDynamicallyAndReportedStatic) {
   ASSERT_NE(mm, nullptr);
   EXPECT_FALSE(mm->quantized);
   EXPECT_NE(mm->reason.find("--mode dynamic"), std::string::npos);
-  EXPECT_EQ(Sqnr(m, s.model, feeds, 1), std::numeric_limits<double>::infinity());  // nothing to quantize outside
+  EXPECT_EQ(testing::OutputSqnrDb(m, s.model, feeds, 1), std::numeric_limits<double>::infinity());  // nothing to quantize outside
 }
 
 }  // namespace

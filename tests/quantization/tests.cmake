@@ -22,5 +22,7 @@ qbench_add_test(quantization_cli_test NEEDS_CLI LIBS qbench_core qbench_model nl
 )
 qbench_add_test(quantization_graphs_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/subgraph_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tensor_shapes_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/shared_weight_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
