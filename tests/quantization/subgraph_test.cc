@@ -263,5 +263,47 @@ TEST(QuantSubgraph, ScanBodyQuantizedDynamicallyAndReportedStatic) {
   EXPECT_EQ(testing::OutputSqnrDb(m, s.model, feeds, 1), std::numeric_limits<double>::infinity());  // nothing to quantize outside
 }
 
+
+// Loop (2 iterations) over a feature map: body = Relu(Conv(h, Wc) + bc), Wc/bc main-graph
+// initializers (outer scope). The dynamic scheme runs the body's Conv as ConvInteger.
+TEST(QuantSubgraph, LoopBodyConvBecomesConvIntegerWithOuterWeight) {
+  GraphBuilder body("conv_body");
+  body.AddInput("i", DType::kInt64, {});
+  body.AddInput("c_in", DType::kBool, {});
+  body.AddInput("h_in", DType::kFloat32, {1, 2, 6, 6});
+  body.AddOutput("c_out", DType::kBool, {});
+  body.AddOutput("h_out", DType::kFloat32, {1, 2, 6, 6});
+  body.AddNode("Conv", "body_conv", {"h_in", "Wc", "bc"}, {"conv_out"}, {AttrInts("pads", {1, 1, 1, 1})});
+  body.AddNode("Relu", "body_relu", {"conv_out"}, {"h_out"});
+  body.AddNode("Identity", "body_cond", {"c_in"}, {"c_out"});
+  GraphBuilder b("conv_loop", 13);
+  b.AddInput("x", DType::kFloat32, {1, 2, 6, 6});
+  b.AddOutput("y", DType::kFloat32, {1, 2, 6, 6});
+  b.AddInitializer("Wc", {2, 2, 3, 3}, GaussianValues(36, 31, 0.3f));
+  b.AddInitializer("bc", {2}, {0.1f, -0.05f});
+  b.AddInt64Initializer("trip", {}, {2});
+  b.AddNode("Loop", "loop", {"trip", "", "x"}, {"y"});
+  SetGraphAttr(&b, "loop", "body", body);
+  const Model m = b.Build();
+  const std::vector<HostTensor> feeds = {testing::RandomTensor({1, 2, 6, 6}, 32, 0.0f, 1.0f)};
+  const QuantizeResult d = Quantize(m, "dynamic", feeds);
+  EXPECT_EQ(FullCheckError(d.model), "");
+  const onnx::GraphProto& g = d.model.proto.graph();
+  EXPECT_EQ(OpCountsIn(SubgraphOf(d.model, "loop", "body"))["ConvInteger"], 1);
+  EXPECT_EQ(OpCountsIn(SubgraphOf(d.model, "loop", "body"))["Conv"], 0);
+  ASSERT_NE(InitializerIn(g, "Wc_quantized"), nullptr);
+  EXPECT_EQ(InitializerIn(g, "Wc_quantized")->data_type(), static_cast<int>(DType::kUint8));  // u8 per-tensor default
+  EXPECT_EQ(InitializerIn(g, "Wc"), nullptr);
+  EXPECT_TRUE(Decision(d.report, "loop/body/body_conv")->quantized);
+  // Two int8 convs (u8u8 kernel, exact) in a row through Relu: measured 43.0 dB.
+  ExpectQuantizedSqnr(m, d.model, feeds, 0, 36.0);
+  const QuantizeResult s = Quantize(m, "static", feeds);
+  EXPECT_EQ(FullCheckError(s.model), "");
+  EXPECT_FALSE(Decision(s.report, "loop/body/body_conv")->quantized);
+  EXPECT_NE(InitializerIn(s.model.proto.graph(), "Wc"), nullptr);
+  EXPECT_NE(InitializerIn(s.model.proto.graph(), "bc"), nullptr);
+  EXPECT_EQ(testing::OutputSqnrDb(m, s.model, feeds), std::numeric_limits<double>::infinity());
+}
+
 }  // namespace
 }  // namespace qbench
