@@ -41,8 +41,8 @@ const onnx::NodeProto& OnlyNode(const Model& m, const std::string& op) {
 }
 
 // Attention-style heads: q [2,4,8]·Wh [2,8,6] → [2,4,6], and k [3,2,4,8]·Wh (B broadcast over the
-// leading batch) → [3,2,4,6]. Per-head columns get very different ranges (head 1 is 8x head 0), so
-// one scale per column of each head matters.
+// leading batch) → [3,2,4,6]; a rank-4 B too: k·Wh4 [1,2,8,6] (Wh's values) → [3,2,4,6]. Per-head
+// columns get very different ranges (head 1 is 8x head 0), so one scale per column of each head matters.
 Model HeadsModel() {
   std::vector<float> w = GaussianValues(2 * 8 * 6, 41, 0.3f);
   for (size_t i = 48; i < w.size(); ++i) w[i] *= 8.0f;
@@ -51,9 +51,12 @@ Model HeadsModel() {
   b.AddInput("k", DType::kFloat32, {3, 2, 4, 8});
   b.AddOutput("yq", DType::kFloat32, {2, 4, 6});
   b.AddOutput("yk", DType::kFloat32, {3, 2, 4, 6});
+  b.AddOutput("y4", DType::kFloat32, {3, 2, 4, 6});
   b.AddInitializer("Wh", {2, 8, 6}, w);
+  b.AddInitializer("Wh4", {1, 2, 8, 6}, w);
   b.AddNode("MatMul", "heads_q", {"q", "Wh"}, {"yq"});
   b.AddNode("MatMul", "heads_k", {"k", "Wh"}, {"yk"});
+  b.AddNode("MatMul", "heads_4d", {"k", "Wh4"}, {"y4"});
   return b.Build();
 }
 
@@ -64,17 +67,18 @@ TEST(QuantShapes, DynamicRank3MatMulWeightsPerTensorAndPerHeadColumn) {
     SCOPED_TRACE(g == WeightGranularity::kDefault ? "per-tensor" : "per-channel");
     const QuantizeResult r = Quantize(m, "dynamic", g, feeds);
     EXPECT_EQ(FullCheckError(r.model), "");
-    EXPECT_EQ(OpCounts(r.model)["MatMulInteger"], 2);
+    EXPECT_EQ(OpCounts(r.model)["MatMulInteger"], 3);
     EXPECT_EQ(OpCounts(r.model)["MatMul"], 0);
-    // One int8 copy shared by both MatMuls.
+    // One int8 copy shared by both MatMuls reading Wh (data, scale, zero point), one for Wh4.
     EXPECT_EQ(testing::InitializerTensor(r.model, "Wh_quantized").shape, (std::vector<std::int64_t>{2, 8, 6}));
-    EXPECT_EQ(r.model.proto.graph().initializer_size(), 3);
+    EXPECT_EQ(r.model.proto.graph().initializer_size(), 6);
     const HostTensor scale = testing::InitializerTensor(r.model, "Wh_scale");
     const HostTensor zp = testing::InitializerTensor(r.model, "Wh_zero_point");
     if (g == WeightGranularity::kPerChannel) {
       // [heads, 1, N]: the per-column shape MatMulInteger accepts for a batched B.
       EXPECT_EQ(scale.shape, (std::vector<std::int64_t>{2, 1, 6}));
       EXPECT_EQ(zp.shape, (std::vector<std::int64_t>{2, 1, 6}));
+      EXPECT_EQ(testing::InitializerTensor(r.model, "Wh4_scale").shape, (std::vector<std::int64_t>{1, 2, 1, 6}));
       // Head 1's weights are 8x head 0's: so are its column scales (absmax/127 per column).
       const HostTensor w = testing::InitializerTensor(m, "Wh");
       for (int h = 0; h < 2; ++h)
@@ -90,8 +94,7 @@ TEST(QuantShapes, DynamicRank3MatMulWeightsPerTensorAndPerHeadColumn) {
     // One int8 MatMul: per-tensor measured 40.7 / 42.0 dB (outputs yq / yk); one scale per column
     // of each head recovers head 0's precision from head 1's 8x range: 43.4 / 46.0 dB.
     const double bound = g == WeightGranularity::kPerChannel ? 40.0 : 36.0;
-    ExpectQuantizedSqnr(m, r.model, feeds, 0, bound);
-    ExpectQuantizedSqnr(m, r.model, feeds, 1, bound);
+    for (size_t k = 0; k < 3; ++k) ExpectQuantizedSqnr(m, r.model, feeds, k, bound);
   }
 }
 
@@ -102,7 +105,7 @@ TEST(QuantShapes, StaticRank3MatMulWeightsRunInOrt) {
     SCOPED_TRACE(g == WeightGranularity::kDefault ? "per-tensor" : "per-channel");
     const QuantizeResult r = Quantize(m, "static", g, feeds);
     EXPECT_EQ(FullCheckError(r.model), "");
-    EXPECT_EQ(OpCounts(r.model)["MatMul"], 2);
+    EXPECT_EQ(OpCounts(r.model)["MatMul"], 3);
     int weight_dq = 0;
     for (const auto& n : r.model.proto.graph().node()) weight_dq += n.op_type() == "DequantizeLinear" && n.input(0) == "Wh_q";
     EXPECT_EQ(weight_dq, 2);  // one int8 copy, one DequantizeLinear per consumer
@@ -112,8 +115,7 @@ TEST(QuantShapes, StaticRank3MatMulWeightsRunInOrt) {
     EXPECT_EQ(testing::InitializerTensor(r.model, "Wh_scale").num_elements(), 1);
     // One int8 MatMul, per-tensor weights spanning both heads' ranges, u8 activations: measured
     // 40.7 / 42.0 dB with exact integer products (the dynamic per-tensor figures: same math).
-    ExpectQuantizedSqnr(m, r.model, feeds, 0, 36.0);
-    ExpectQuantizedSqnr(m, r.model, feeds, 1, 36.0);
+    for (size_t k = 0; k < 3; ++k) ExpectQuantizedSqnr(m, r.model, feeds, k, 36.0);
   }
 }
 
