@@ -283,7 +283,11 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
         if (std::find(top.begin(), top.end(), label) != top.end()) ++r.top5_correct;
         if (reference) {
           const auto rtop = TopK(refs[j][0].data(), refs[j][0].size(), r.top_k);
-          if (!rtop.empty() && rtop[0] == label) ++r.reference_top1_correct;
+          const bool ref_ok = !rtop.empty() && rtop[0] == label, model_ok = !top.empty() && top[0] == label;
+          if (ref_ok) ++r.reference_top1_correct;
+          if (ref_ok && model_ok) ++r.both_top1_correct;
+          if (model_ok && !ref_ok) ++r.model_only_top1_correct;
+          if (ref_ok && !model_ok) ++r.reference_only_top1_correct;
           if (std::find(rtop.begin(), rtop.end(), label) != rtop.end()) ++r.reference_top5_correct;
         }
       }
@@ -337,6 +341,7 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
                                                  " samples could not be decoded and were skipped (first: " +
                                                  r.skipped_samples[0].reason + ")"});
   }
+  r.labels_out_of_range = label_out_of_range;
   if (label_out_of_range > 0) {
     r.warnings.push_back({"label_out_of_range", std::to_string(label_out_of_range) + " labels are >= the model's " +
                                                     std::to_string(r.num_classes) +
@@ -351,6 +356,9 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
     if (reference) {
       r.reference_top1 = r.reference_top1_correct / nl;
       r.reference_top5 = r.reference_top5_correct / nl;
+      const std::size_t neither = r.labelled - r.both_top1_correct - r.model_only_top1_correct - r.reference_only_top1_correct;
+      r.top1_change = PairedProportionDifference(r.both_top1_correct, r.model_only_top1_correct, r.reference_only_top1_correct, neither);
+      r.top1_change_mcnemar_p = McNemarExactPValue(r.model_only_top1_correct, r.reference_only_top1_correct);
     }
   }
   if (reference) {

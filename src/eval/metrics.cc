@@ -26,6 +26,38 @@ Interval WilsonInterval(std::size_t successes, std::size_t n, double z) {
   return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
+PairedDifference PairedProportionDifference(std::size_t both, std::size_t first_only, std::size_t second_only,
+                                            std::size_t neither, double z) {
+  const std::size_t n = both + first_only + second_only + neither;
+  if (n == 0) return {0.0, -1.0, 1.0};
+  const double nn = static_cast<double>(n);
+  const double a = static_cast<double>(both), b = static_cast<double>(first_only), c = static_cast<double>(second_only),
+               d = static_cast<double>(neither);
+  const double p1 = (a + b) / nn, p2 = (a + c) / nn, theta = (b - c) / nn;
+  const Interval w1 = WilsonInterval(both + first_only, n, z), w2 = WilsonInterval(both + second_only, n, z);
+  double phi = 0.0;
+  const double margins = (a + b) * (c + d) * (a + c) * (b + d);
+  if (margins > 0) {
+    const double A = a * d - b * c;
+    const double C = A > nn / 2 ? A - nn / 2 : (A >= 0 ? 0.0 : A);
+    phi = C / std::sqrt(margins);
+  }
+  const double dl1 = p1 - w1.lo, du1 = w1.hi - p1, dl2 = p2 - w2.lo, du2 = w2.hi - p2;
+  const double lo = theta - std::sqrt(std::max(0.0, dl1 * dl1 - 2 * phi * dl1 * du2 + du2 * du2));
+  const double hi = theta + std::sqrt(std::max(0.0, dl2 * dl2 - 2 * phi * dl2 * du1 + du1 * du1));
+  return {theta, std::max(-1.0, lo), std::min(1.0, hi)};
+}
+
+double McNemarExactPValue(std::size_t first_only, std::size_t second_only) {
+  const std::size_t m = first_only + second_only, k = std::min(first_only, second_only);
+  if (m == 0) return 1.0;
+  // P(X <= k) for X ~ Binomial(m, 1/2), summed in log space (m can be thousands).
+  double tail = 0.0;
+  for (std::size_t i = 0; i <= k; ++i)
+    tail += std::exp(std::lgamma(m + 1.0) - std::lgamma(i + 1.0) - std::lgamma(m - i + 1.0) - static_cast<double>(m) * std::log(2.0));
+  return std::min(1.0, 2.0 * tail);
+}
+
 std::vector<int> TopK(const float* scores, std::size_t n, int k) {
   std::vector<int> idx(n);
   std::iota(idx.begin(), idx.end(), 0);

@@ -69,21 +69,39 @@ std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
 double VariantSpeedFactor(const std::string& variant) {
   const auto& info = FindLabVariant(variant);
   const std::string mode = info.quantization_mode;
-  if (mode.empty()) return 0.30;
-  if (mode == "dynamic") return 0.05;
-  return 0.60;
+  if (mode.empty()) return 0.95;
+  if (mode == "dynamic") return 0.5;
+  return 1.9;
 }
 
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
                             int warmup_runs, int repetitions) {
-  constexpr double kRunOverheadS = 0.002, kSessionS = 0.05;
   double total = 0;
   const double macs = static_cast<double>(std::max<std::int64_t>(macs_per_sample, 0)) * static_cast<double>(group.batch);
+  // Every variant runs warm-ups, one cold first run and the timed repetitions.
+  const double runs = static_cast<double>(warmup_runs + 1 + repetitions);
   for (const auto& v : group.variants) {
     const double rate = std::max(1e6, VariantSpeedFactor(v) * fp32_macs_per_s);
-    total += (warmup_runs + repetitions) * (macs / rate + kRunOverheadS) + kSessionS;
+    total += runs * (macs / rate + kLabRunOverheadS);
   }
   return total;
+}
+
+double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
+                                 const std::vector<std::string>& evaluate, double macs_per_sample, double fp32_macs_per_s,
+                                 std::size_t calibration_size, double eval_samples) {
+  const double rate = std::max(1e6, fp32_macs_per_s);
+  double s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : kLabModelLoadS;
+  for (const auto& v : prepare) {
+    const std::string mode = FindLabVariant(v).quantization_mode;
+    s += kLabSessionS;
+    if (!mode.empty()) s += kLabQuantizeS;
+    if (mode == "static")
+      s += kLabCalibrationSetupS + kLabCalibrationRunCost * static_cast<double>(calibration_size) * macs_per_sample / rate;
+  }
+  for (const auto& v : profile) s += kLabProfileSessionS + kLabProfileRuns * macs_per_sample / (VariantSpeedFactor(v) * rate);
+  for (const auto& v : evaluate) s += eval_samples * (macs_per_sample / (VariantSpeedFactor(v) * rate) + kLabEvalDecodeS);
+  return s;
 }
 
 LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous) {
@@ -138,6 +156,11 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
         macs = 0;
       }
       plan.macs_per_sample[MacsKey(m.name, s)] = macs;
+      try {
+        plan.macs_complete[MacsKey(m.name, s)] = backend.ModelMacsComplete(m.spec, s);
+      } catch (const std::exception&) {
+        plan.macs_complete[MacsKey(m.name, s)] = false;
+      }
     }
   auto rate_for = [&](std::int64_t threads) {
     const auto& p = peaks[threads];
@@ -155,29 +178,24 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     plan.group_seconds[g.GroupKey()] =
         todo.variants.empty() ? 0 : EstimateGroupSeconds(todo, macs, rate_for(g.threads), config.warmup_runs, config.repetitions);
   }
-  // Per-model setup: zoo build + quantization (+ calibration runs) + profile + evaluation.
+  // Per-model setup: loading, quantization (+ calibration runs), profile and evaluation of the
+  // variants whose records are not there yet.
   const double rate = rate_for(config.threads.values.front());
   const double eval_samples = config.eval_data.empty() ? 0 : (config.eval_limit ? static_cast<double>(config.eval_limit) : 200.0);
   for (const auto& m : plan.models) {
     const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
-    double s = 0;
-    bool any_model_todo = false;
+    std::vector<std::string> prepare, profile, evaluate;
     for (const auto& v : config.variants) {
       const std::string key = m.name + "|" + v;
-      const std::string mode = FindLabVariant(v).quantization_mode;
-      if (!done_models.count(key)) {
-        any_model_todo = true;
-        s += 0.5;  // build/quantize/write
-        if (mode == "static") s += static_cast<double>(config.calibration_size) * macs / (0.3 * rate) + 1.0;
-      }
-      if (config.roofline && !done_profiles.count(key)) s += 25 * macs / (VariantSpeedFactor(v) * rate) + 0.2;
-      if (eval_samples > 0 && !done_accuracy.count(key)) s += eval_samples * (macs / (VariantSpeedFactor(v) * rate) + 0.01);
+      if (!done_models.count(key)) prepare.push_back(v);
+      if (config.roofline && !done_profiles.count(key)) profile.push_back(v);
+      if (eval_samples > 0 && !done_accuracy.count(key)) evaluate.push_back(v);
     }
-    if (any_model_todo) s += 1.0;  // loading / generating the model
-    plan.model_setup_seconds[m.name] = s;
+    plan.model_setup_seconds[m.name] =
+        EstimateModelSetupSeconds(prepare, profile, evaluate, macs, rate, config.calibration_size, eval_samples);
   }
   for (const auto& [t, p] : peaks)
-    if (config.roofline && !p.from_cache) plan.roofline_seconds += 8.0;
+    if (config.roofline && !p.from_cache) plan.roofline_seconds += kLabRooflineMeasureS;
   plan.total_seconds = plan.roofline_seconds;
   for (const auto& [k, s] : plan.group_seconds) plan.total_seconds += s;
   for (const auto& [k, s] : plan.model_setup_seconds) plan.total_seconds += s;
@@ -217,11 +235,20 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     std::string size_text;
     for (auto v : sizes) size_text += (size_text.empty() ? "" : ",") + (v > 0 ? std::to_string(v) : std::string("own"));
     out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")", width, size_text,
-                       macs > 0 ? fmt::format("{:.3f} G", macs / 1e9) : std::string("?"), pts, FormatDuration(s));
+                       macs <= 0                                                        ? std::string("?")
+                       : plan.macs_complete.count(key) && !plan.macs_complete.at(key) ? fmt::format(">={:.3f} G*", macs / 1e9)
+                                                                                        : fmt::format("{:.3f} G", macs / 1e9),
+                       pts, FormatDuration(s));
   }
   if (plan.roofline_seconds > 0)
     out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", width, "", "", "",
                        FormatDuration(plan.roofline_seconds));
+  for (const auto& [key, complete] : plan.macs_complete)
+    if (!complete) {
+      out += "  * MACs incomplete: shape inference could not size some nodes (contrib ops); the count and the time "
+             "estimate are lower bounds\n";
+      break;
+    }
   for (const auto& [m, note] : plan.input_size_notes)
     out += fmt::format("  {}: input size {}; measured at that size whatever --input-size says\n", m, note);
   out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);

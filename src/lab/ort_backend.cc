@@ -18,6 +18,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/eval/dataset.h"
 #include "qbench/eval/evaluator.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/lab/op_profile.h"
 #include "qbench/lab/roofline.h"
 #include "qbench/model/inspect.h"
@@ -298,6 +299,12 @@ std::int64_t OrtLabBackend::ModelMacs(const std::string& spec, std::int64_t inpu
   return InspectModel(m, LabShapes(m, 1, input_size)).macs;
 }
 
+bool OrtLabBackend::ModelMacsComplete(const std::string& spec, std::int64_t input_size) {
+  if (IsZooSpec(spec)) return true;  // built in code from standard ops
+  Model m = LoadModel(spec);
+  return InspectModel(m, LabShapes(m, 1, input_size)).macs_complete;
+}
+
 std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
   if (IsZooSpec(spec)) return 0;  // zoo models keep N, H and W dynamic
   auto it = impl_->fixed_sizes.find(spec);
@@ -315,7 +322,7 @@ std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
 RooflinePeaks OrtLabBackend::EstimatePeaks(std::int64_t threads) {
   const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
   RooflinePeaks p = ReadCachedRoofline(cache, threads);
-  if (p.ok) {
+  if (p.ok && !impl_->config.refresh_roofline) {
     p.method = fmt::format("the cached roofline peaks of this machine (fp32 {:.1f} GMAC/s, {} thread(s))", p.fp32_macs_per_s / 1e9, threads);
     return p;
   }
@@ -324,7 +331,7 @@ RooflinePeaks OrtLabBackend::EstimatePeaks(std::int64_t threads) {
 
 RooflinePeaks OrtLabBackend::RooflineFor(std::int64_t threads) {
   const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
-  return LoadOrMeasureRoofline(threads, cache, impl_->warnings);
+  return LoadOrMeasureRoofline(threads, cache, impl_->warnings, impl_->config.refresh_roofline);
 }
 
 std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
@@ -350,15 +357,14 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.macs_per_sample = s.macs;
     base.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
     base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
+    base.macs_complete = s.macs_complete;
     I.macs_per_sample[I.size0] = s.macs;
-    // Original bit width: the floating-point dtype holding most of the weight bytes.
-    std::int64_t most = 0;
-    const std::map<std::string, int> bits = {{"float32", 32}, {"float16", 16}, {"bfloat16", 16}, {"float64", 64}};
-    for (const auto& [dtype, bytes] : s.weight_bytes_by_dtype)
-      if (bits.count(dtype) && bytes > most) {
-        most = bytes;
-        base.original_bits = bits.at(dtype);
-      }
+    // Labelled by what the file holds (a model given with --models may already be int8 or fp16).
+    const ModelContent content = DescribeModelContent(s);
+    base.content = content.label;
+    base.original_bits = content.weight_bits;
+    base.weight_precision = content.weight_precision;
+    base.activation_precision = content.activation_precision;
   } catch (const std::exception& e) {
     base.warnings.push_back(std::string("inspect: ") + e.what());
   }
@@ -600,7 +606,23 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
       a.top1_ci95_low = res.top1_ci95.lo;
       a.top1_ci95_high = res.top1_ci95.hi;
       a.top5 = res.top5;
-      a.top1_agreement = v == base ? 1.0 : (std::isfinite(res.top1_agreement) ? res.top1_agreement : -1);
+      // The baseline is not compared with itself: its agreement is "not measured" (-1).
+      a.top1_agreement = v != base && std::isfinite(res.top1_agreement) ? res.top1_agreement : -1;
+      a.top1_agreement_ci95_low = res.top1_agreement_ci95.lo;
+      a.top1_agreement_ci95_high = res.top1_agreement_ci95.hi;
+      a.num_classes = static_cast<std::int64_t>(res.num_classes);
+      a.labels_out_of_range = static_cast<std::int64_t>(res.labels_out_of_range);
+      if (v != base && res.has_reference && res.labelled > 0) {
+        a.has_paired = true;
+        a.labelled = static_cast<std::int64_t>(res.labelled);
+        a.both_correct = static_cast<std::int64_t>(res.both_top1_correct);
+        a.variant_only_correct = static_cast<std::int64_t>(res.model_only_top1_correct);
+        a.baseline_only_correct = static_cast<std::int64_t>(res.reference_only_top1_correct);
+        a.top1_change = res.top1_change.estimate;
+        a.top1_change_ci95_low = res.top1_change.lo;
+        a.top1_change_ci95_high = res.top1_change.hi;
+        a.mcnemar_p = res.top1_change_mcnemar_p;
+      }
       if (!std::isfinite(res.top1)) {
         a.ok = false;
         a.error = "the evaluation data has no labels, or the model's output is not class scores";

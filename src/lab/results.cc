@@ -153,6 +153,8 @@ json ToJson(const ModelRecord& r) {
               {"file_size_bytes", r.file_size_bytes},
               {"params", r.params},
               {"macs_per_sample", r.macs_per_sample},
+              {"macs_complete", r.macs_complete},
+              {"content", r.content},
               {"weight_bytes_by_dtype", r.weight_bytes_by_dtype},
               {"original_bits", r.original_bits},
               {"weight_precision", r.weight_precision},
@@ -178,6 +180,8 @@ ModelRecord ModelRecordFromJson(const json& j) {
   Get(j, "file_size_bytes", &r.file_size_bytes);
   Get(j, "params", &r.params);
   Get(j, "macs_per_sample", &r.macs_per_sample);
+  Get(j, "macs_complete", &r.macs_complete);
+  Get(j, "content", &r.content);
   Get(j, "weight_bytes_by_dtype", &r.weight_bytes_by_dtype);
   Get(j, "original_bits", &r.original_bits);
   Get(j, "weight_precision", &r.weight_precision);
@@ -201,7 +205,16 @@ json ToJson(const AccuracyRecord& r) {
   return json{{"record", "accuracy"},   {"model", r.model},     {"variant", r.variant},
               {"status", r.ok ? "ok" : "failed"}, {"error", r.error}, {"dataset", r.dataset},
               {"samples", r.samples},   {"top1", r.top1},       {"top1_ci95_low", r.top1_ci95_low},
-              {"top1_ci95_high", r.top1_ci95_high}, {"top5", r.top5}, {"top1_agreement", r.top1_agreement}};
+              {"top1_ci95_high", r.top1_ci95_high}, {"top5", r.top5}, {"top1_agreement", r.top1_agreement},
+              {"top1_agreement_ci95_low", r.top1_agreement_ci95_low}, {"top1_agreement_ci95_high", r.top1_agreement_ci95_high},
+              {"num_classes", r.num_classes}, {"labels_out_of_range", r.labels_out_of_range},
+              {"paired", r.has_paired ? json{{"labelled", r.labelled}, {"both_correct", r.both_correct},
+                                             {"variant_only_correct", r.variant_only_correct},
+                                             {"baseline_only_correct", r.baseline_only_correct},
+                                             {"top1_change", r.top1_change}, {"top1_change_ci95_low", r.top1_change_ci95_low},
+                                             {"top1_change_ci95_high", r.top1_change_ci95_high}, {"mcnemar_p", r.mcnemar_p},
+                                             {"method", "Newcombe (1998) paired score interval, method 10; exact McNemar test"}}
+                                      : json(nullptr)}};
 }
 
 AccuracyRecord AccuracyRecordFromJson(const json& j) {
@@ -219,6 +232,22 @@ AccuracyRecord AccuracyRecordFromJson(const json& j) {
   Get(j, "top1_ci95_high", &r.top1_ci95_high);
   Get(j, "top5", &r.top5);
   Get(j, "top1_agreement", &r.top1_agreement);
+  Get(j, "top1_agreement_ci95_low", &r.top1_agreement_ci95_low);
+  Get(j, "top1_agreement_ci95_high", &r.top1_agreement_ci95_high);
+  Get(j, "num_classes", &r.num_classes);
+  Get(j, "labels_out_of_range", &r.labels_out_of_range);
+  if (j.contains("paired") && j["paired"].is_object()) {
+    const json& p = j["paired"];
+    r.has_paired = true;
+    Get(p, "labelled", &r.labelled);
+    Get(p, "both_correct", &r.both_correct);
+    Get(p, "variant_only_correct", &r.variant_only_correct);
+    Get(p, "baseline_only_correct", &r.baseline_only_correct);
+    Get(p, "top1_change", &r.top1_change);
+    Get(p, "top1_change_ci95_low", &r.top1_change_ci95_low);
+    Get(p, "top1_change_ci95_high", &r.top1_change_ci95_high);
+    Get(p, "mcnemar_p", &r.mcnemar_p);
+  }
   return r;
 }
 

@@ -118,7 +118,7 @@ RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int n, std::int64_t vec
   return p;
 }
 
-RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads) {
+RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads, double max_age_s) {
   RooflinePeaks none;
   none.threads = threads;
   if (cache_path.empty()) return none;
@@ -128,15 +128,22 @@ RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t thr
     if (!j.is_object() || !j.contains(key)) return none;
     RooflinePeaks p = RooflinePeaksFromJson(j[key]);
     p.from_cache = true;
+    const double age_s = NowUnixS() - p.measured_at_unix_s;
+    if (p.ok && p.measured_at_unix_s > 0 && age_s > max_age_s) {
+      none.error = fmt::format("the cached peaks are {:.0f} days old (older than {:.0f})", age_s / 86400, max_age_s / 86400);
+      return none;
+    }
     return p.ok ? p : none;
   } catch (const std::exception&) {
     return none;
   }
 }
 
-RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings) {
-  RooflinePeaks cached = ReadCachedRoofline(cache_path, threads);
-  if (cached.ok) return cached;
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh) {
+  if (!refresh) {
+    RooflinePeaks cached = ReadCachedRoofline(cache_path, threads);
+    if (cached.ok) return cached;
+  }
   RooflinePeaks p = MeasureRooflinePeaks(threads);
   if (!p.ok || cache_path.empty()) return p;
   try {
@@ -161,10 +168,12 @@ RooflinePeaks QuickSpeedEstimate(std::int64_t threads) {
   RooflinePeaks p;
   p.threads = threads;
   try {
-    const int n = 256;
-    const double ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 2, 5);
+    // The fp32 peak's own measurement, with fewer runs: the plan's speed factors are fractions of it.
+    const int n = 1024;
+    const double ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 1, 4);
     p.fp32_macs_per_s = static_cast<double>(n) * n * n / (ms / 1000.0);
-    p.method = fmt::format("a quick calibration: fp32 MatMul 256x256x256 ran at {:.1f} GMAC/s here", p.fp32_macs_per_s / 1e9);
+    p.method = fmt::format("a quick calibration: fp32 MatMul 1024x1024x1024 ran at {:.1f} GMAC/s here (fastest of 4)",
+                           p.fp32_macs_per_s / 1e9);
     p.ok = true;
   } catch (const std::exception& e) {
     p.error = e.what();

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
@@ -13,191 +13,36 @@
 #include <fmt/format.h>
 
 #include "qbench/core/error.h"
-#include "qbench/core/log.h"
 #include "qbench/report/analysis.h"
+#include "report/plot_canvas.h"
 
 namespace qbench {
 namespace {
 
-// A colour-blind-friendly palette (Okabe & Ito 2008), cmap0 indices 2.. ; 0 = white, 1 = black.
-constexpr int kPalette[][3] = {{0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167}, {230, 159, 0},
-                               {86, 180, 233}, {120, 120, 120}, {240, 228, 66}, {150, 60, 30}, {60, 60, 160}};
-constexpr int kNumColors = sizeof(kPalette) / sizeof(kPalette[0]);
-const char* const kSymbols[] = {"●", "■", "▲", "◆", "▼", "★", "⬟", "✚"};
-constexpr int kNumSymbols = sizeof(kSymbols) / sizeof(kSymbols[0]);
+using namespace plot_internal;
 
-int Color(int i) { return 2 + (i % kNumColors); }
-const char* Symbol(int i) { return kSymbols[i % kNumSymbols]; }
-
-int ExitHandler(const char* message) {
-  Log(LogLevel::kWarning, std::string("PLplot: ") + (message ? message : "error"));
-  return 0;  // do not exit the process
+// Legend text of a variant in plots that show several models: the baseline says when some model's
+// baseline is not fp32 but the file as given.
+std::string LegendName(const LabStudy& study, const std::string& variant) {
+  if (variant != BaselineVariant(study)) return variant;
+  for (const auto& m : StudyModels(study))
+    if (VariantLabel(study, m, variant) != variant) return variant + " / as given";
+  return variant;
 }
 
-// One PNG page: opens the pngcairo device on construction, closes it on destruction.
-class Page {
- public:
-  Page(const std::string& path, int width, int height) {
-    plsexit(ExitHandler);
-    plsdev("pngcairo");
-    plsfnam(path.c_str());
-    plsetopt("geometry", fmt::format("{}x{}", width, height).c_str());
-    plscolbg(255, 255, 255);
-    plscmap0n(16);
-    plscol0(0, 255, 255, 255);
-    plscol0(1, 0, 0, 0);
-    for (int i = 0; i < kNumColors; ++i) plscol0(2 + i, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
-    plscol0(15, 200, 200, 200);
-    plinit();
-    pladv(0);
-    plschr(0, 1.0);
-  }
-  ~Page() { plend(); }
-  Page(const Page&) = delete;
-  Page& operator=(const Page&) = delete;
-};
-
-struct Range {
-  double lo = 1e300, hi = -1e300;
-  void Add(double v) {
-    if (!std::isfinite(v)) return;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
-  bool valid() const { return lo <= hi; }
-  // Pads the range (in the plotted coordinate) by `frac` of its span on each side.
-  Range Padded(double frac) const {
-    Range r = *this;
-    double span = hi - lo;
-    if (span <= 0) span = std::max(std::abs(hi), 1.0) * 0.5;
-    r.lo -= span * frac;
-    r.hi += span * frac;
-    return r;
-  }
-};
-
-double L10(double v) { return std::log10(std::max(v, 1e-30)); }
-
-struct LegendItem {
-  std::string text;
-  int color = 1;
-  const char* symbol = "●";
-  bool line = true;
-};
-
-// A legend outside the viewport, on the right.
-void DrawLegend(const std::vector<LegendItem>& items) {
-  if (items.empty()) return;
-  const int n = static_cast<int>(items.size());
-  std::vector<PLINT> opt(n), text_colors(n, 1), line_colors(n), line_styles(n, 1), symbol_colors(n), symbol_numbers(n, 1);
-  std::vector<PLFLT> line_widths(n, 2.0), symbol_scales(n, 1.0);
-  std::vector<const char*> text(n), symbols(n);
-  for (int i = 0; i < n; ++i) {
-    opt[i] = PL_LEGEND_SYMBOL | (items[i].line ? PL_LEGEND_LINE : 0);
-    line_colors[i] = items[i].color;
-    symbol_colors[i] = items[i].color;
-    text[i] = items[i].text.c_str();
-    symbols[i] = items[i].symbol;
-  }
-  PLFLT w = 0, h = 0;
-  plschr(0, 0.7);
-  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
-           0.02, 0.0, 0.06, 0, 1, 1, 0, 0, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
-           nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(), symbol_colors.data(),
-           symbol_scales.data(), symbol_numbers.data(), symbols.data());
-  plschr(0, 0.8);
-}
-
-// Labels for a log10 axis spanning [lo, hi] (world coordinates are log10 values): 1-2-5 steps per
-// decade, thinned to at most ~8 labels.
-std::vector<std::pair<double, std::string>> LogTicks(double lo, double hi) {
-  // Finer mantissas when the axis spans less than a decade, so that at least three labels show.
-  const std::vector<std::vector<double>> mantissa_sets = {{1, 2, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}};
-  std::vector<std::pair<double, std::string>> all;
-  for (const auto& mantissas : mantissa_sets) {
-    all.clear();
-    for (int e = static_cast<int>(std::floor(lo)) - 1; e <= static_cast<int>(std::ceil(hi)) + 1; ++e)
-      for (double m : mantissas) {
-        const double v = m * std::pow(10.0, e), l = std::log10(v);
-        if (l < lo || l > hi) continue;
-        const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(v) + 1e-9)) + (m == std::floor(m) ? 0 : 1));
-        all.emplace_back(l, fmt::format("{:.{}f}", v, decimals));
-      }
-    if (all.size() >= 3) break;
-  }
-  if (all.size() <= 9) return all;
-  std::vector<std::pair<double, std::string>> thinned;  // keep the powers of ten
-  for (const auto& t : all)
-    if (std::abs(t.first - std::round(t.first)) < 1e-9) thinned.push_back(t);
-  return thinned.size() >= 2 ? thinned : all;
-}
-
-// Axes box with a light grid. log_x / log_y: the world coordinates are log10 values and the labels
-// show the values. `x_ticks`: custom labels at the given world x positions instead of numeric ones.
-// Right edge of the plot area (fraction of the page) that leaves room for a legend of these labels.
-double RightEdge(const std::vector<std::string>& labels) {
-  std::size_t longest = 0;
-  for (const auto& l : labels) longest = std::max(longest, l.size());
-  return std::clamp(0.86 - 0.0085 * static_cast<double>(longest), 0.55, 0.78);
-}
-
-void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
-              const std::string& title, std::vector<std::pair<double, std::string>> x_ticks = {}, double right = 0.74) {
-  plschr(0, 0.8);
-  plvpor(0.10, right, 0.13, 0.88);
-  plwind(x.lo, x.hi, y.lo, y.hi);
-  if (log_x && x_ticks.empty()) x_ticks = LogTicks(x.lo, x.hi);
-  const auto y_ticks = log_y ? LogTicks(y.lo, y.hi) : std::vector<std::pair<double, std::string>>{};
-  // Grid lines.
-  plcol0(15);
-  plwidth(0.5);
-  if (x_ticks.empty()) plbox("g", 0, 0, "", 0, 0);
-  for (const auto& t : x_ticks) pljoin(t.first, y.lo, t.first, y.hi);
-  if (!log_y) plbox("", 0, 0, "g", 0, 0);
-  for (const auto& t : y_ticks) pljoin(x.lo, t.first, x.hi, t.first);
-  plcol0(1);
-  plwidth(1.0);
-  plbox(x_ticks.empty() ? "bcnst" : "bc", 0, 0, log_y ? "bc" : "bcnstv", 0, 0);
-  const double xtick = (y.hi - y.lo) * 0.015, ytick = (x.hi - x.lo) * 0.01;
-  for (const auto& [pos, label] : x_ticks) {
-    plmtex("b", 1.6, (pos - x.lo) / (x.hi - x.lo), 0.5, label.c_str());
-    pljoin(pos, y.lo, pos, y.lo + xtick);
-  }
-  for (const auto& [pos, label] : y_ticks) {
-    plmtex("lv", 0.8, (pos - y.lo) / (y.hi - y.lo), 1.0, label.c_str());
-    pljoin(x.lo, pos, x.lo + ytick, pos);
-  }
-  plschr(0, 0.9);
-  plmtex("b", 3.4, 0.5, 0.5, xlabel.c_str());
-  plmtex("l", 4.2, 0.5, 0.5, ylabel.c_str());
-  plschr(0, 1.0);
-  plmtex("t", 1.8, 0.5, 0.5, title.c_str());
-  plschr(0, 0.8);
-}
-
-void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line = true) {
-  if (x.empty()) return;
-  plcol0(color);
-  if (line && x.size() > 1) {
-    plwidth(2.0);
-    plline(static_cast<PLINT>(x.size()), x.data(), y.data());
-    plwidth(1.0);
-  }
-  plstring(static_cast<PLINT>(x.size()), x.data(), y.data(), symbol);
-}
-
-std::string SafeName(const std::string& s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+std::vector<std::string> LegendNames(const LabStudy& study) {
+  std::vector<std::string> out;
+  for (const auto& v : StudyVariants(study)) out.push_back(LegendName(study, v));
   return out;
 }
 
-std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t def) {
-  if (config.is_object() && config.contains(key) && config[key].is_array() && !config[key].empty()) return config[key][0].get<std::int64_t>();
-  return def;
+std::vector<std::int64_t> report_threads(const LabStudy& study) {
+  std::set<std::int64_t> t;
+  for (const auto& p : study.points)
+    if (p.ok) t.insert(p.point.threads);
+  return {t.begin(), t.end()};
 }
 
-// Median latency vs batch per variant for one model.
 bool LatencyPlot(const LabStudy& study, const std::string& model, const std::string& path, std::string* title) {
   const auto variants = StudyVariants(study);
   const auto model_sizes = ModelInputSizes(study, model);
@@ -229,15 +74,17 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
   if (series.empty()) return false;
   *title = fmt::format("{}: median latency vs batch ({} px, {} thread(s))", model, size0, threads0);
   Page page(path, 1100, 650);
-  std::vector<std::pair<double, std::string>> ticks;
+  Ticks ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
+  std::vector<std::string> labels;
+  for (const auto& v : variants) labels.push_back(VariantLabel(study, model, v));
   // The bars' label states their real coverage: below 6 runs they are [min, max], not a 95 % interval.
   const std::string bars =
       !BelowNominalCi(min_level) ? "bars: 95 % CI of median"
       : min_level > 0            ? fmt::format("bars: {} CI, k = {}", FormatCiLevel(min_level), min_level_n)
                                  : fmt::format("no CI, k = {}", min_level_n);
   DrawAxes(xr.Padded(0.06), yr.Padded(0.08), false, true, "batch size (samples per run)",
-           "latency per run (ms, log; " + bars + ")", *title, ticks);
+           "latency per run (ms, log; " + bars + ")", *title, ticks, RightEdge(labels));
   std::vector<LegendItem> legend;
   int i = 0;
   for (const auto& v : variants) {
@@ -260,7 +107,7 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
     plcol0(Color(i));
     plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
     Polyline(x, y, Color(i), Symbol(i));
-    legend.push_back({v, Color(i), Symbol(i), true});
+    legend.push_back({VariantLabel(study, model, v), Color(i), Symbol(i), true});
     ++i;
   }
   DrawLegend(legend);
@@ -277,9 +124,9 @@ bool SizePlot(const LabStudy& study, const std::string& path, std::string* title
   *title = "model file size before and after quantization";
   Page page(path, 1100, 650);
   Range xr{0, static_cast<double>(models.size())}, yr{0, ymax * 1.15};
-  std::vector<std::pair<double, std::string>> ticks;
+  Ticks ticks;
   for (std::size_t i = 0; i < models.size(); ++i) ticks.emplace_back(i + 0.5, models[i]);
-  DrawAxes(xr, yr, false, false, "model", "file size (MB = 10⁶ bytes)", *title, ticks);
+  DrawAxes(xr, yr, false, false, "model", "file size (MB = 10⁶ bytes)", *title, ticks, RightEdge(LegendNames(study)));
   const double group_w = 0.8, bar_w = group_w / std::max<std::size_t>(variants.size(), 1);
   std::vector<LegendItem> legend;
   plschr(0, 0.7);
@@ -295,7 +142,7 @@ bool SizePlot(const LabStudy& study, const std::string& path, std::string* title
       plline(4, xs, ys);
       plptex((x0 + x1) / 2, h + ymax * 0.03, 1, 0, 0.5, fmt::format("{:.1f}", h).c_str());
     }
-    legend.push_back({variants[vi], Color(static_cast<int>(vi)), "■", false});
+    legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), "■", false});
   }
   plschr(0, 0.8);
   DrawLegend(legend);
@@ -325,7 +172,8 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
   if (by_variant.empty()) return false;
   *title = fmt::format("latency vs model size, every model and variant (batch {})", batch);
   Page page(path, 1100, 650);
-  DrawAxes(xr.Padded(0.12), yr.Padded(0.12), true, true, "file size (MB, log scale)", "median latency (ms, log scale)", *title);
+  DrawAxes(xr.Padded(0.12), yr.Padded(0.12), true, true, "file size (MB, log scale)", "median latency (ms, log scale)", *title, {},
+           RightEdge(LegendNames(study)));
   std::vector<LegendItem> legend;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
@@ -340,64 +188,126 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
     plcol0(1);
     for (const auto& p : it->second) plptex(p.x, p.y + (yr.hi - yr.lo + 0.1) * 0.03, 1, 0, 0.5, p.label.c_str());
     plschr(0, 0.8);
-    legend.push_back({variants[vi], Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
+    legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }
   DrawLegend(legend);
   return true;
 }
 
-bool SpeedupPlot(const LabStudy& study, const std::string& path, std::string* title) {
+// Speedup vs the baseline over batch size at input-size index `size_index` of each model (models
+// with fewer sizes are left out), one line per model × variant (× thread count when several), with
+// the 95 % CI of each speedup as error bars. `size_index` 0 is speedup.png.
+bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::string& path, std::string* title) {
   const std::string base = BaselineVariant(study);
-  std::map<std::string, std::int64_t> size0;  // model → its first input size
+  std::map<std::string, std::int64_t> size_of;  // model → its input size number `size_index`
   for (const auto& m : StudyModels(study)) {
     const auto sizes = ModelInputSizes(study, m);
-    size0[m] = sizes.empty() ? 0 : sizes.front();
+    if (size_index == 0 || size_index < sizes.size()) size_of[m] = sizes.size() > size_index ? sizes[size_index] : 0;
   }
-  std::set<std::int64_t> shown_sizes;
-  std::map<std::string, std::vector<const PointResult*>> series;
-  std::set<std::int64_t> batches, threads;
+  auto shown = [&](const PointResult& p) {
+    return p.ok && p.has_speedup && p.point.variant != base && size_of.count(p.point.model) && p.point.input_size == size_of[p.point.model];
+  };
+  std::set<std::int64_t> shown_sizes, batches, threads;
   for (const auto& p : study.points)
-    if (p.ok && p.has_speedup && p.point.variant != base && p.point.input_size == size0[p.point.model]) threads.insert(p.point.threads);
+    if (shown(p)) threads.insert(p.point.threads);
+  std::map<std::string, std::vector<const PointResult*>> series;
   Range xr, yr;
   yr.Add(1.0);
   for (const auto& p : study.points) {
-    if (!p.ok || !p.has_speedup || p.point.variant == base || p.point.input_size != size0[p.point.model]) continue;
+    if (!shown(p)) continue;
     shown_sizes.insert(p.point.input_size);
     std::string key = p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "");
     series[key].push_back(&p);
     batches.insert(p.point.batch);
     xr.Add(std::log2(static_cast<double>(p.point.batch)));
-    yr.Add(p.speedup);
+    yr.Add(p.speedup_ci95_low);
+    yr.Add(p.speedup_ci95_high);
   }
   if (series.empty()) return false;
   std::string size_text;
-  for (auto v : shown_sizes) size_text += (size_text.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + "px" : std::string("own size"));
+  for (auto v : shown_sizes) size_text += (size_text.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + " px" : std::string("own size"));
   *title = fmt::format("speedup vs {} over batch size ({} input; > 1 = faster)", base, size_text);
   Page page(path, 1100, 650);
-  std::vector<std::pair<double, std::string>> ticks;
+  Ticks ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
   Range x = xr.Padded(0.06), y = yr.Padded(0.08);
   y.lo = std::max(0.0, y.lo);
   std::vector<std::string> keys;
   for (const auto& [key, pts] : series) keys.push_back(key);
-  DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (median {} / median variant)", base, base),
-           *title, ticks, RightEdge(keys));
+  DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (bars: 95 % CI)", base), *title, ticks,
+           RightEdge(keys));
   plcol0(1);
   pllsty(2);
   pljoin(x.lo, 1.0, x.hi, 1.0);
   pllsty(1);
   std::vector<LegendItem> legend;
   int i = 0;
+  // Series of one batch axis overlap: shift each a little sideways so their bars stay apart.
+  const double shift = series.size() > 1 ? 0.12 / static_cast<double>(series.size() - 1) : 0.0;
   for (auto& [key, pts] : series) {
     std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
-    std::vector<double> xs, ys;
+    std::vector<double> xs, ys, lo, hi;
     for (auto* p : pts) {
-      xs.push_back(std::log2(static_cast<double>(p->point.batch)));
+      xs.push_back(std::log2(static_cast<double>(p->point.batch)) + (i - (static_cast<double>(series.size()) - 1) / 2) * shift);
       ys.push_back(p->speedup);
+      lo.push_back(p->speedup_ci95_low);
+      hi.push_back(p->speedup_ci95_high);
     }
+    ErrorBars(xs, lo, hi, Color(i));
     Polyline(xs, ys, Color(i), Symbol(i));
     legend.push_back({key, Color(i), Symbol(i), true});
     ++i;
+  }
+  DrawLegend(legend);
+  return true;
+}
+
+// Thread scaling of one model: median latency (95 % CI bars) vs intra-op threads per variant, at the
+// smallest batch and the model's first input size. Needs two thread counts or more.
+bool ThreadScalingPlot(const LabStudy& study, const std::string& model, const std::string& path, std::string* title) {
+  const auto threads = report_threads(study);
+  if (threads.size() < 2) return false;
+  const auto sizes = ModelInputSizes(study, model);
+  const std::int64_t size0 = sizes.empty() ? 0 : sizes.front();
+  std::int64_t batch0 = 0;
+  for (const auto& p : study.points)
+    if (p.ok && p.point.model == model && p.point.input_size == size0 && (batch0 == 0 || p.point.batch < batch0)) batch0 = p.point.batch;
+  std::map<std::string, std::vector<const PointResult*>> series;
+  Range xr, yr;
+  for (const auto& p : study.points) {
+    if (!p.ok || p.point.model != model || p.point.input_size != size0 || p.point.batch != batch0) continue;
+    series[p.point.variant].push_back(&p);
+    xr.Add(std::log2(static_cast<double>(p.point.threads)));
+    yr.Add(L10(p.latency.ci95_low_ms));
+    yr.Add(L10(p.latency.ci95_high_ms));
+  }
+  if (series.empty()) return false;
+  *title = fmt::format("{}: thread scaling, median latency vs intra-op threads (batch {}, {} px)", model, batch0, size0);
+  Page page(path, 1100, 650);
+  Ticks ticks;
+  for (auto t : threads) ticks.emplace_back(std::log2(static_cast<double>(t)), std::to_string(t));
+  const auto variants = StudyVariants(study);
+  std::vector<std::string> labels;
+  for (const auto& v : variants) labels.push_back(VariantLabel(study, model, v));
+  DrawAxes(xr.Padded(0.08), yr.Padded(0.08), false, true, "intra-op threads", "latency per run (ms, log; bars: CI of median)", *title,
+           ticks, RightEdge(labels));
+  std::vector<LegendItem> legend;
+  for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+    auto it = series.find(variants[vi]);
+    if (it == series.end()) continue;
+    auto& pts = it->second;
+    std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.threads < b->point.threads; });
+    std::vector<double> xs, ys, lo, hi;
+    for (auto* p : pts) {
+      xs.push_back(std::log2(static_cast<double>(p->point.threads)));
+      ys.push_back(L10(p->latency.median_ms));
+      lo.push_back(L10(p->latency.ci95_low_ms));
+      hi.push_back(L10(p->latency.ci95_high_ms));
+    }
+    const int c = static_cast<int>(vi);
+    ErrorBars(xs, lo, hi, Color(c));
+    Polyline(xs, ys, Color(c), Symbol(c));
+    legend.push_back({labels[vi], Color(c), Symbol(c), true});
   }
   DrawLegend(legend);
   return true;
@@ -425,7 +335,8 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
   Page page(path, 1100, 650);
   Range y = yr.Padded(0.10), x = xr.Padded(0.12);
   x.hi += (x.hi - x.lo) * 0.25;  // room for the labels right of the points
-  DrawAxes(x, y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%; bars: 95 % Wilson CI)", *title);
+  DrawAxes(x, y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%; bars: 95 % Wilson CI)", *title, {},
+           RightEdge(LegendNames(study)));
   std::vector<LegendItem> legend;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
@@ -447,7 +358,7 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
     plcol0(1);
     for (std::size_t k = 0; k < x.size(); ++k) plptex(x[k], yy[k] + (y.hi - y.lo) * 0.02, 1, 0, -0.1, labels[variants[vi]][k].c_str());
     plschr(0, 0.8);
-    legend.push_back({variants[vi], Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
+    legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }
   DrawLegend(legend);
   return true;
@@ -473,7 +384,7 @@ bool RooflinePlot(const LabStudy& study, const std::string& variant, const std::
     }
   std::vector<RooflineRow> rows;
   for (const auto& r : OpTypeRooflineRows(study))
-    if (r.variant == variant && r.intensity_macs_per_byte > 0 && r.achieved_macs_per_s > 0) rows.push_back(r);
+    if (r.variant == variant && r.macs_complete && r.intensity_macs_per_byte > 0 && r.achieved_macs_per_s > 0) rows.push_back(r);
   if (!peaks || rows.empty()) return false;
   Range xr, yr;
   for (const auto& r : rows) {
@@ -512,7 +423,8 @@ bool RooflinePlot(const LabStudy& study, const std::string& variant, const std::
     pllsty(1);
     plwidth(1.0);
     plschr(0, 0.65);
-    plptex(x.lo + (x.hi - x.lo) * 0.02, L10(peak / 1e9) + (y.hi - y.lo) * 0.02, 1, 0, 0.0,
+    // Roof labels at the right end, where the roofs are flat (the bandwidth label sits at the left).
+    plptex(x.hi - (x.hi - x.lo) * 0.02, L10(peak / 1e9) + (y.hi - y.lo) * 0.02, 1, 0, 1.0,
            fmt::format("{} {:.0f} GMAC/s", name, peak / 1e9).c_str());
     plschr(0, 0.8);
     style += 2;
@@ -555,7 +467,13 @@ std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& 
     add("plots/latency_" + SafeName(m) + ".png", [&](const std::string& p, std::string* t) { return LatencyPlot(study, m, p, t); });
   add("plots/size.png", [&](const std::string& p, std::string* t) { return SizePlot(study, p, t); });
   add("plots/latency_vs_size.png", [&](const std::string& p, std::string* t) { return LatencyVsSizePlot(study, p, t); });
-  add("plots/speedup.png", [&](const std::string& p, std::string* t) { return SpeedupPlot(study, p, t); });
+  add("plots/speedup.png", [&](const std::string& p, std::string* t) { return SpeedupPlot(study, 0, p, t); });
+  std::size_t most_sizes = 0;
+  for (const auto& m : StudyModels(study)) most_sizes = std::max(most_sizes, ModelInputSizes(study, m).size());
+  for (std::size_t i = 1; i < most_sizes; ++i)
+    add(fmt::format("plots/speedup_size{}.png", i + 1), [&](const std::string& p, std::string* t) { return SpeedupPlot(study, i, p, t); });
+  for (const auto& m : StudyModels(study))
+    add("plots/threads_" + SafeName(m) + ".png", [&](const std::string& p, std::string* t) { return ThreadScalingPlot(study, m, p, t); });
   add("plots/accuracy_vs_latency.png", [&](const std::string& p, std::string* t) { return AccuracyPlot(study, p, t); });
   for (const auto& v : StudyVariants(study))
     add("plots/roofline_" + SafeName(v) + ".png", [&](const std::string& p, std::string* t) { return RooflinePlot(study, v, p, t); });

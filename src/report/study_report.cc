@@ -47,6 +47,12 @@ std::string MdEscape(const std::string& s) {
   return out;
 }
 
+std::string JoinText(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
+  return s;
+}
+
 std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.1f} %", 100 * f) : "n/a"; }
 
 }  // namespace
@@ -164,13 +170,16 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   // Models table.
   md += "## Models\n\n";
   md += "| model | variant | original bits | weights | activations | quantized op types (quantized / kept float) | int8 share of MACs | "
-        "file size | size vs " + base + " | quantize time | status |\n";
-  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+        "MACs/sample | file size | size vs " + base + " | quantize time | status |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& r : study.models) {
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, r.variant, r.original_bits,
-                      r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops, Pct(r.int8_mac_share),
+    const std::string macs = r.macs_per_sample <= 0 ? "?"
+                             : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
+                      r.original_bits, r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
+                      Pct(r.int8_mac_share), macs,
                       r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                       r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
                       r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
@@ -182,6 +191,20 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     if (!r.calibration.empty()) calib.insert(r.calibration);
   for (const auto& c : calib) md += "Calibration: " + c + ".\n";
   if (!calib.empty()) md += "\n";
+  // What the models are: a file that is not fp32 is measured as given; zoo weights are random.
+  std::vector<std::string> given, random;
+  for (const auto& m : models) {
+    const std::string label = VariantLabel(study, m, base);
+    if (label != base) given.push_back(m + " is " + label);
+    if (HasRandomWeights(study, m)) random.push_back(m);
+  }
+  if (!given.empty())
+    md += "Models not in fp32 are measured as given (the baseline column shows what the file holds): " + JoinText(given) +
+          ". Quantizing an already quantized file is refused, so its other variants fail.\n\n";
+  if (!random.empty())
+    md += "**" + JoinText(random) + ": qbench zoo architectures with seeded random weights.** Their timings are real, but "
+          "accuracy on them means nothing, and no trade-off verdict is drawn from it; give trained models (`--models FILE.onnx`) "
+          "to judge accuracy.\n\n";
 
   // Latency tables.
   md += "## Latency\n\n";
@@ -199,7 +222,10 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                       "probability, shown in the cell** (here as low as {} with n = {}: use --repetitions >= 6 for 95 %)",
                       min_level > 0 ? FormatCiLevel(min_level) : std::string("0 %"), min_level_n);
   md += "; speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired bootstrap 95 % CI. "
-        "Peak RSS is process-wide.\n\n";
+        "Peak RSS is process-wide.\n\n"
+        "**Absolute milliseconds move from one run to the next on a shared machine** (other processes, frequency, how many cores "
+        "the scheduler grants): compare them only within one study. The interleaved speedups, measured in the same rounds on "
+        "identical inputs, are the stable figure.\n\n";
   for (const auto& m : models) {
     md += "### " + m + "\n\n";
     md += "| variant | batch | input | threads | mean ± std | median [CI] | throughput | speedup vs " + base +
@@ -208,11 +234,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     for (const auto& p : study.points) {
       if (p.point.model != m) continue;
       if (!p.ok) {
-        md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", p.point.variant, p.point.batch, p.point.input_size,
-                          p.point.threads, MdEscape(p.error.substr(0, 200)));
+        md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", VariantLabel(study, m, p.point.variant), p.point.batch,
+                          p.point.input_size, p.point.threads, MdEscape(Abbreviate(p.error, 200)));
         continue;
       }
-      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", p.point.variant,
+      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", VariantLabel(study, m, p.point.variant),
                         p.point.batch, p.point.input_size, p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
                         FormatMs(p.latency.median_ms), FormatMedianCi(p.latency),
                         p.throughput_samples_per_s,
@@ -227,23 +253,41 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   // Accuracy.
   if (!study.accuracy.empty()) {
     md += "## Accuracy\n\n";
-    md += "| model | variant | samples | top-1 [95 % Wilson CI] | top-5 | top-1 agreement with " + base + " | speedup at the smallest batch |\n";
-    md += "| --- | --- | --- | --- | --- | --- | --- |\n";
+    md += "Each quantized variant is compared with its model's baseline on the same samples: top-1 agreement (share of samples "
+          "with the same top-1 class, 95 % Wilson CI) and the paired top-1 change with its 95 % interval (Newcombe's paired score "
+          "interval, McNemar's design; docs/statistics.md). The baseline is not compared with itself.\n\n";
+    md += "| model | variant | samples | top-1 [95 % Wilson CI] | top-5 | top-1 agreement with baseline [95 % CI] | top-1 change "
+          "[paired 95 % CI] | speedup at the smallest batch |\n";
+    md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const auto& a : study.accuracy) {
+      const std::string label = VariantLabel(study, a.model, a.variant);
       if (!a.ok) {
-        md += fmt::format("| {} | {} | failed: {} | | | | |\n", a.model, a.variant, MdEscape(a.error));
+        md += fmt::format("| {} | {} | failed: {} | | | | | |\n", a.model, label, MdEscape(Abbreviate(a.error, 200)));
         continue;
       }
       const auto* p = ReferencePoint(study, a.model, a.variant);
-      md += fmt::format("| {} | {} | {} | {:.1f} % [{:.1f}, {:.1f}] | {:.1f} % | {} | {} |\n", a.model, a.variant, a.samples, 100 * a.top1,
+      const bool is_base = a.variant == base;
+      md += fmt::format("| {} | {} | {} | {:.1f} % [{:.1f}, {:.1f}] | {:.1f} % | {} | {} | {} |\n", a.model, label, a.samples, 100 * a.top1,
                         100 * a.top1_ci95_low, 100 * a.top1_ci95_high, 100 * a.top5,
-                        a.top1_agreement >= 0 ? fmt::format("{:.1f} %", 100 * a.top1_agreement) : "—",
+                        is_base ? "(baseline)"
+                        : a.top1_agreement >= 0
+                            ? fmt::format("{:.1f} % [{:.1f}, {:.1f}]", 100 * a.top1_agreement, 100 * a.top1_agreement_ci95_low,
+                                          100 * a.top1_agreement_ci95_high)
+                            : "—",
+                        is_base ? "(baseline)"
+                        : a.has_paired ? fmt::format("{:+.1f} points [{:+.1f}, {:+.1f}]", 100 * a.top1_change, 100 * a.top1_change_ci95_low,
+                                                     100 * a.top1_change_ci95_high)
+                                       : "—",
                         p && p->has_speedup ? FormatRatio(p->speedup) : "—");
     }
     std::string ds;
     for (const auto& a : study.accuracy)
       if (a.ok && !a.dataset.empty()) ds = a.dataset;
     if (!ds.empty()) md += "\nEvaluation data: " + ds + ".\n";
+    for (const auto& m : models) {
+      const std::string why = AccuracyMeaningless(study, m);
+      if (!why.empty() && study.FindAccuracy(m, base)) md += "\n" + m + ": no accuracy verdict — " + why + ".\n";
+    }
     md += "\n";
   }
 
@@ -266,10 +310,15 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     if (!model_rows.empty()) {
       md += "Whole models at the profiled point (batch " +
             (study.op_profiles.empty() ? std::string("?") : std::to_string(study.op_profiles.front().batch)) + "):\n\n";
-      md += "| model | variant | MACs | median latency | achieved MAC/s | share of peak | intensity (MAC/B) |\n| --- | --- | --- | --- | --- | --- | --- |\n";
+      md += "| model | variant | MACs | median latency | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
       for (const auto& r : model_rows)
-        md += fmt::format("| {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} |\n", r.model, r.variant, FormatGiga(static_cast<double>(r.macs)),
-                          FormatMs(r.time_ms), FormatGiga(r.achieved_macs_per_s), 100 * r.share_of_peak, r.intensity_macs_per_byte);
+        md += r.macs_complete
+                  ? fmt::format("| {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
+                                FormatGiga(static_cast<double>(r.macs)), FormatMs(r.time_ms), FormatGiga(r.achieved_macs_per_s),
+                                100 * r.share_of_peak, r.intensity_macs_per_byte, RooflineBoundName(r.bound))
+                  : fmt::format("| {} | {} | ≥ {} (incomplete) | {} | n/a | n/a (MACs incomplete) | n/a | ? |\n", r.model,
+                                VariantLabel(study, r.model, r.variant), FormatGiga(static_cast<double>(r.macs)), FormatMs(r.time_ms));
       md += "\n";
     }
     const auto op_rows = OpTypeRooflineRows(study);
@@ -277,10 +326,12 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       md += "Per op type (ONNX Runtime's profiler; op types as ORT ran them after fusion, with the convolution's kind):\n\n";
       md += "| model | variant | op type | time/run | MACs | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-      for (const auto& r : op_rows)
-        md += fmt::format("| {} | {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} | {} |\n", r.model, r.variant, r.op_type, FormatMs(r.time_ms),
-                          FormatGiga(static_cast<double>(r.macs)), FormatGiga(r.achieved_macs_per_s), 100 * r.share_of_peak,
-                          r.intensity_macs_per_byte, r.ridge_macs_per_byte > 0 ? (r.memory_bound ? "memory" : "compute") : "?");
+      for (const auto& r : op_rows) {
+        if (!r.macs_complete) continue;  // listed as incomplete in the whole-model table
+        md += fmt::format("| {} | {} | {} | {} | {} | {}MAC/s | {:.1f} % | {:.1f} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
+                          r.op_type, FormatMs(r.time_ms), FormatGiga(static_cast<double>(r.macs)), FormatGiga(r.achieved_macs_per_s),
+                          100 * r.share_of_peak, r.intensity_macs_per_byte, RooflineBoundName(r.bound));
+      }
       md += "\n";
     }
     md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed "
@@ -292,7 +343,10 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
           "intensity where a tensor is re-read. Ops without MACs (quantize/dequantize, pooling, activations, layout "
           "reorders) are not in this table; their time is in the whole-model rows. An op type below the ridge point "
           "(peak / bandwidth) cannot reach the peak MAC rate whatever its precision: making its weights 4x smaller does "
-          "not make it 4x faster.\n\n";
+          "not make it 4x faster. Three cases: memory-bound (below the ridge), compute-bound (above it), and below both roofs: "
+          "an op that reaches less than " + fmt::format("{:.0f} %", 100 * kKernelBoundShare) + " of the rate its roofline allows is limited "
+          "by its kernel (e.g. ConvInteger's im2col path), not by bandwidth or the MAC peak. Integer ops and int8 models are "
+          "compared with the int8 peak; a model whose MACs are incomplete gets no rate or share of peak.\n\n";
   }
 
   // Plots.
@@ -305,7 +359,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   if (study.FailedPoints() > 0) {
     md += "## Failed points\n\n| point | error |\n| --- | --- |\n";
     for (const auto& p : study.points)
-      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MdEscape(p.error));
+      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MdEscape(p.error));  // in full here
     md += "\n";
   }
   if (!study.warnings.empty()) {

@@ -5,6 +5,7 @@
 
 #include "qbench/core/fs.h"
 #include "qbench/core/npy.h"
+#include "qbench/eval/metrics.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -158,6 +159,34 @@ TEST(SensitivityCli, RanksEveryConvOfSqueezeNet) {
   EXPECT_EQ(steps[1]["keep_float"][0], layers[0]["name"]);
   EXPECT_EQ(steps[1]["keep_float"][1], layers[1]["name"]);
   EXPECT_NE(r.out.find("--exclude " + layers[0]["name"].get<std::string>()), std::string::npos) << r.out;
+}
+
+
+// Against another model as the reference, `eval` shows the paired top-1 change: its estimate is
+// top1 − reference_top1, its counts fill the 2x2 table of the labelled samples, and its interval is
+// Newcombe's paired one of those counts.
+TEST(EvalCli, PairedTop1ChangeAgainstAReference) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  QBENCH_REQUIRE_SHARED(reference, "models/fmnist/mobilenet_v2.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
+  const std::string json_path = testing::TempDir() + "/eval_paired.json";
+  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+                               " --limit 200 --batch 25 --threads 2 --reference " + reference + " --json " + json_path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("top-1 change"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Newcombe"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(ReadFileBytes(json_path));
+  const auto& c = j["top1_paired_counts"];
+  const std::size_t both = c["both"], model_only = c["model_only"], ref_only = c["reference_only"], neither = c["neither"];
+  EXPECT_EQ(both + model_only + ref_only + neither, 200u);
+  EXPECT_EQ(both + model_only, j["top1_correct"].get<std::size_t>());
+  EXPECT_NEAR(j["top1_change"].get<double>(), j["top1"].get<double>() - j["reference_top1"].get<double>(), 1e-12);
+  const auto d = PairedProportionDifference(both, model_only, ref_only, neither);
+  EXPECT_NEAR(j["top1_change_ci95"][0].get<double>(), d.lo, 1e-12);
+  EXPECT_NEAR(j["top1_change_ci95"][1].get<double>(), d.hi, 1e-12);
+  EXPECT_LT(d.lo, d.estimate);
+  EXPECT_GT(d.hi, d.estimate);
+  EXPECT_NEAR(j["top1_mcnemar_p"].get<double>(), McNemarExactPValue(model_only, ref_only), 1e-12);
 }
 
 }  // namespace

@@ -85,5 +85,52 @@ TEST(FidelityAccumulator, SumsEnergiesAcrossSamples) {
   EXPECT_NEAR(acc.mean_cosine(), 0.994692 / 2, 1e-6);
 }
 
+
+// Newcombe's paired interval (method 10), hand-computed from the formula in metrics.h with Python
+// (Wilson limits, φ with its n/2 correction, square-and-add), on the two examples of Fagerland et
+// al. (2017) ch. 8. Cavo et al. 2012: a = 59, b = 6, c = 16, d = 80 (A = 4624 > n/2 → φ = 0.7306).
+TEST(PairedProportionDifference, HandComputedCases) {
+  auto d = PairedProportionDifference(59, 6, 16, 80);
+  EXPECT_NEAR(d.estimate, -10.0 / 161, 1e-12);
+  EXPECT_NEAR(d.lo, -0.1186211956, 1e-9);
+  EXPECT_NEAR(d.hi, -0.0046251139, 1e-9);
+  // Bentur et al. 2009: a = 1, b = 1, c = 7, d = 12 (A = 12 − 7 = 5 ≤ n/2 → φ = 0).
+  d = PairedProportionDifference(1, 1, 7, 12);
+  EXPECT_NEAR(d.estimate, -6.0 / 21, 1e-12);
+  EXPECT_NEAR(d.lo, -0.5069202267, 1e-9);
+  EXPECT_NEAR(d.hi, -0.0255591242, 1e-9);
+  // Perfect agreement on 100 samples (70 right, 30 wrong under both): not degenerate, ±2.43 points.
+  d = PairedProportionDifference(70, 0, 0, 30);
+  EXPECT_DOUBLE_EQ(d.estimate, 0.0);
+  EXPECT_NEAR(d.lo, -0.0242672208, 1e-9);
+  EXPECT_NEAR(d.hi, 0.0242672208, 1e-9);
+  // No samples: nothing is known.
+  d = PairedProportionDifference(0, 0, 0, 0);
+  EXPECT_EQ(d.lo, -1.0);
+  EXPECT_EQ(d.hi, 1.0);
+}
+
+// The case: fp32 70/100, int8 62/100, every int8 hit also an fp32 hit (8 samples lost). The
+// unpaired Wilson intervals overlap ([60.4, 78.1] and [52.2, 70.9] %), so "within the CI" accepted
+// the drop; the paired interval [−13.7, −2.3] points excludes 0.
+TEST(PairedProportionDifference, PairedTestCatchesADropUnpairedOverlapMisses) {
+  const Interval fp32 = WilsonInterval(70, 100), int8 = WilsonInterval(62, 100);
+  EXPECT_GT(int8.hi, fp32.lo);  // the unpaired intervals overlap
+  const auto d = PairedProportionDifference(62, 0, 8, 30);  // first = int8, second = fp32
+  EXPECT_NEAR(d.estimate, -0.08, 1e-12);
+  EXPECT_NEAR(d.lo, -0.1369217191, 1e-9);
+  EXPECT_NEAR(d.hi, -0.0232077370, 1e-9);
+  EXPECT_LT(d.hi, 0.0);
+}
+
+// Exact McNemar: 2·P(X ≤ min(b, c)), X ~ Bin(b + c, 1/2). b = 2, c = 8: 2·(1 + 10 + 45)/1024.
+TEST(McNemar, ExactPValueHandComputed) {
+  EXPECT_NEAR(McNemarExactPValue(2, 8), 112.0 / 1024, 1e-12);
+  EXPECT_NEAR(McNemarExactPValue(8, 2), 112.0 / 1024, 1e-12);
+  EXPECT_NEAR(McNemarExactPValue(0, 8), 2.0 / 256, 1e-12);
+  EXPECT_DOUBLE_EQ(McNemarExactPValue(5, 5), 1.0);  // 2·638/1024 > 1 → 1
+  EXPECT_DOUBLE_EQ(McNemarExactPValue(0, 0), 1.0);
+}
+
 }  // namespace
 }  // namespace qbench

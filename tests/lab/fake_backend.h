@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "qbench/core/error.h"
+#include "qbench/eval/metrics.h"
 #include "qbench/lab/lab.h"
 
 namespace qbench::testing {
@@ -170,7 +171,26 @@ class FakeLabBackend : public LabBackend {
       a.top1_ci95_low = a.top1 - 0.09;
       a.top1_ci95_high = a.top1 + 0.09;
       a.top5 = a.top1 + 0.2;
-      a.top1_agreement = v == "fp32" ? 1.0 : 0.9;
+      a.num_classes = 10;
+      // The baseline is not compared with itself; the others get a paired 2x2 table that matches
+      // their top-1: static loses 2 and gains 1 sample (69 %), dynamic loses 8 and gains 3 (65 %).
+      if (v != "fp32") {
+        a.top1_agreement = 0.9;
+        a.top1_agreement_ci95_low = 0.8256;
+        a.top1_agreement_ci95_high = 0.9448;
+        a.has_paired = true;
+        a.labelled = 100;
+        a.baseline_only_correct = v == "static" ? 2 : 8;
+        a.variant_only_correct = v == "static" ? 1 : 3;
+        a.both_correct = 70 - a.baseline_only_correct;
+        const auto d = PairedProportionDifference(static_cast<std::size_t>(a.both_correct), static_cast<std::size_t>(a.variant_only_correct),
+                                                  static_cast<std::size_t>(a.baseline_only_correct),
+                                                  static_cast<std::size_t>(100 - a.both_correct - a.variant_only_correct - a.baseline_only_correct));
+        a.top1_change = d.estimate;
+        a.top1_change_ci95_low = d.lo;
+        a.top1_change_ci95_high = d.hi;
+        a.mcnemar_p = McNemarExactPValue(static_cast<std::size_t>(a.variant_only_correct), static_cast<std::size_t>(a.baseline_only_correct));
+      }
       a.dataset = "fake: 100 samples";
       out.push_back(a);
     }

@@ -363,6 +363,9 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   const json ej = json::parse(Slurp(dir + "/eval.json"));
   EXPECT_DOUBLE_EQ(a32->top1, ej["top1"].get<double>());
   EXPECT_GE(a8->top1_agreement, 0.8);
+  EXPECT_EQ(a32->top1_agreement, -1);  // the baseline is not compared with itself
+  EXPECT_TRUE(a8->has_paired);
+  EXPECT_EQ(a8->both_correct + a8->variant_only_correct, std::llround(a8->top1 * 24));
   // The roofline ran and its cache was written; the report has the accuracy and roofline sections.
   EXPECT_TRUE(std::filesystem::exists(dir + "/roofline.json"));
   ASSERT_EQ(s.roofline.size(), 1u);
@@ -370,7 +373,10 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   const std::string md = Slurp(out + "/report.md");
   EXPECT_NE(md.find("## Accuracy"), std::string::npos);
   EXPECT_NE(md.find("## Roofline"), std::string::npos);
-  EXPECT_NE(md.find("Best trade-off"), std::string::npos);
+  // 24 images: either a verdict or the reason for none, from the paired interval.
+  EXPECT_TRUE(md.find("Best trade-off: **static**") != std::string::npos || md.find("No best trade-off named") != std::string::npos)
+      << md;
+  EXPECT_NE(md.find("paired 95 % CI"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/accuracy_vs_latency.png"));
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/roofline_static.png"));
 }

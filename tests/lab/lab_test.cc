@@ -197,11 +197,11 @@ TEST(PlanLab, CountsPointsAndEstimatesFromMacs) {
   LabPlan plan = PlanLab(c, backend);
   EXPECT_EQ(plan.points, 8);
   EXPECT_EQ(plan.groups.size(), 4u);
-  // Hand-computed group estimate: fp32 and static, (3 warm-up + 3 reps) runs of batch × MACs at
-  // factor × 100 GMAC/s, + 2 ms per run, + 50 ms per variant.
+  // Hand-computed group estimate: fp32 and static, (3 warm-up + 1 cold + 3 reps) runs of batch × MACs
+  // at factor × 100 GMAC/s (fp32 0.95, static 1.9), + 0.5 ms per run.
   SweepGroup g{"tiny_a", 4, 32, 1, {"fp32", "static"}};
   const double macs = 4.0 * (32e6 + 10);  // ModelMacs("zoo:tiny_a", 32) = 32e6 + len("zoo:tiny_a")
-  const double expected = 6 * (macs / (0.30 * 100e9) + 0.002) + 0.05 + 6 * (macs / (0.60 * 100e9) + 0.002) + 0.05;
+  const double expected = 7 * (macs / (0.95 * 100e9) + 0.0005) + 7 * (macs / (1.9 * 100e9) + 0.0005);
   EXPECT_NEAR(EstimateGroupSeconds(g, 32000010, 100e9, 3, 3), expected, 1e-12);
   EXPECT_NEAR(plan.group_seconds.at("tiny_a|b4|s32|t1"), expected, 1e-12);
   EXPECT_GT(plan.total_seconds, 0);

@@ -83,6 +83,15 @@ nlohmann::json ResultJson(const AccuracyResult& r, const EvalCliOptions& o, cons
     j["reference"] = o.reference;
     j["reference_top1"] = Num(r.reference_top1);
     j["reference_top5"] = Num(r.reference_top5);
+    if (r.labelled > 0) {
+      j["top1_change"] = Num(r.top1_change.estimate);
+      j["top1_change_ci95"] = nlohmann::json::array({r.top1_change.lo, r.top1_change.hi});
+      j["top1_change_method"] = "Newcombe (1998) paired hybrid score interval, method 10";
+      j["top1_mcnemar_p"] = Num(r.top1_change_mcnemar_p);
+      j["top1_paired_counts"] = {{"both", r.both_top1_correct}, {"model_only", r.model_only_top1_correct},
+                                 {"reference_only", r.reference_only_top1_correct},
+                                 {"neither", r.labelled - r.both_top1_correct - r.model_only_top1_correct - r.reference_only_top1_correct}};
+    }
     j["agreement"] = Num(r.top1_agreement);
     j["agreement_count"] = r.agreement_count;
     j["agreement_ci95"] = r.classification ? Ci(r.top1_agreement_ci95) : nlohmann::json(nullptr);
@@ -106,6 +115,16 @@ std::string Db(double v) {
   return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "-";
 }
 
+// "-1.00 points, 95% CI [-3.52, +1.40] (paired: 2 samples only the model got right, 3 only the
+// reference; Newcombe's paired score interval; exact McNemar p = 1)".
+std::string FormatPairedChange(const AccuracyResult& r) {
+  const auto& d = r.top1_change;
+  return fmt::format("{:+.2f} points, 95% CI [{:+.2f}, {:+.2f}] (paired on the same {} samples: {} right only with the model, "
+                     "{} only with the reference; Newcombe's paired score interval; exact McNemar p = {:.3g})",
+                     100 * d.estimate, 100 * d.lo, 100 * d.hi, r.labelled, r.model_only_top1_correct,
+                     r.reference_only_top1_correct, r.top1_change_mcnemar_p);
+}
+
 void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
@@ -121,8 +140,8 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
                                                     r.top5_correct, r.labelled, 100 * r.top5_ci95.lo,
                                                     100 * r.top5_ci95.hi));
     if (r.has_reference) {
-      line("ref top-1", fmt::format("{}  ({}/{}); top-1 change {:+.2f} points", Pct(r.reference_top1),
-                                    r.reference_top1_correct, r.labelled, 100 * (r.top1 - r.reference_top1)));
+      line("ref top-1", fmt::format("{}  ({}/{})", Pct(r.reference_top1), r.reference_top1_correct, r.labelled));
+      line("top-1 change", FormatPairedChange(r));
     }
   } else if (r.classification) {
     line("top-1", "- (the dataset has no labels)");

@@ -44,7 +44,7 @@ struct LabFlags {
   std::size_t eval_limit = 0;
   CalibrationFlags calib;
   std::uint64_t seed = 0;
-  bool dry_run = false, resume = false, no_roofline = false, no_plots = false;
+  bool dry_run = false, resume = false, no_roofline = false, no_plots = false, refresh_roofline = false;
   std::map<std::string, CLI::Option*> opts;
   bool Given(const std::string& flag) const {
     auto it = opts.find(flag);
@@ -113,6 +113,7 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
   if (f.Given("--seed")) c.seed = f.seed;
   if (f.no_roofline) c.roofline = false;
+  c.refresh_roofline = f.refresh_roofline;
   c.dry_run = f.dry_run;
   c.resume = f.resume;
   ValidateLabConfig(c);
@@ -265,6 +266,8 @@ void RegisterLab(CLI::App& app) {
                                        "seed, calibration, evaluation data, preprocessing, baseline, model files) "
                                        "differ from the earlier run's");
   cmd->add_flag("--no-roofline", f->no_roofline, "Skip the roofline peaks and the per-op profiles");
+  cmd->add_flag("--refresh-roofline", f->refresh_roofline,
+                "Measure the roofline peaks now and replace the cached ones (they are also measured again once 30 days old)");
   cmd->add_flag("--no-plots", f->no_plots, "Do not draw the PNG plots");
   cmd->callback([f] { RunLabCommand(*f); });
 }

@@ -61,6 +61,7 @@ struct AccuracyResult {
   int top_k = 5;
   std::size_t top1_correct = 0;
   std::size_t top5_correct = 0;  ///< label among the top_k scores
+  std::size_t labels_out_of_range = 0;  ///< labels >= num_classes: the labels do not belong to this model
   double top1 = std::numeric_limits<double>::quiet_NaN();
   double top5 = std::numeric_limits<double>::quiet_NaN();
   Interval top1_ci95, top5_ci95;  ///< Wilson 95 % intervals
@@ -71,6 +72,17 @@ struct AccuracyResult {
   std::size_t reference_top5_correct = 0;
   double reference_top1 = std::numeric_limits<double>::quiet_NaN();
   double reference_top5 = std::numeric_limits<double>::quiet_NaN();
+  /// The paired 2x2 table of top-1 correctness on the labelled samples (McNemar's design; the
+  /// fourth cell, neither correct, is labelled − the three): both right, only the model right, only
+  /// the reference right. PairedProportionDifference of these gives the paired top-1 change.
+  std::size_t both_top1_correct = 0;
+  std::size_t model_only_top1_correct = 0;
+  std::size_t reference_only_top1_correct = 0;
+  /// top1 − reference_top1 with its 95 % paired interval (Newcombe 1998, metrics.h); NaN without
+  /// labels or reference.
+  PairedDifference top1_change{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+                               std::numeric_limits<double>::quiet_NaN()};
+  double top1_change_mcnemar_p = std::numeric_limits<double>::quiet_NaN();  ///< exact McNemar P-value
   std::size_t agreement_count = 0;  ///< samples whose argmax equals the reference's argmax
   double top1_agreement = std::numeric_limits<double>::quiet_NaN();
   Interval top1_agreement_ci95;

@@ -23,6 +23,37 @@ constexpr double kZ95 = 1.959963984540054;
 /// n = 0 → [0, 1] (nothing is known). Throws Error(kInvalidArgument) when successes > n.
 Interval WilsonInterval(std::size_t successes, std::size_t n, double z = kZ95);
 
+/// A difference of two proportions with its confidence interval, as fractions in [-1, 1].
+struct PairedDifference {
+  double estimate = 0.0;  ///< p1 − p2
+  double lo = -1.0;
+  double hi = 1.0;
+};
+
+/// Confidence interval for the difference p1 − p2 of two proportions measured on the same n
+/// samples (McNemar's paired design): `both` samples are successes under both, `first_only` under
+/// the first only, `second_only` under the second only, `neither` under neither; n = the sum,
+/// p1 = (both + first_only)/n, p2 = (both + second_only)/n, estimate = (first_only − second_only)/n.
+/// Method: Newcombe's hybrid score interval for paired data, method 10 of R. G. Newcombe, "Improved
+/// confidence intervals for the difference between binomial proportions based on paired data",
+/// Statistics in Medicine 17 (1998) 2635–2650 (also Fagerland, Lydersen & Laake, "Statistical
+/// Analysis of Contingency Tables", 2017, §8.5): with Wilson intervals [l1, u1] of p1 and [l2, u2]
+/// of p2 (WilsonInterval, same z) and the correlation estimate
+///   φ = C / sqrt((a+b)(c+d)(a+c)(b+d)),  A = a·d − b·c,  C = A − n/2 if A > n/2, 0 if 0 ≤ A ≤ n/2, A if A < 0
+/// (φ = 0 when a margin is 0; a = both, b = first_only, c = second_only, d = neither):
+///   lo = θ − sqrt((p1−l1)² − 2φ(p1−l1)(u2−p2) + (u2−p2)²)
+///   hi = θ + sqrt((p2−l2)² − 2φ(p2−l2)(u1−p1) + (u1−p1)²).
+/// It stays inside [−1, 1], is not degenerate when first_only = second_only = 0, and unlike the
+/// unpaired interval it uses the pairing: the width depends on the discordant counts.
+/// n = 0 → {0, −1, 1}.
+PairedDifference PairedProportionDifference(std::size_t both, std::size_t first_only, std::size_t second_only,
+                                            std::size_t neither, double z = kZ95);
+
+/// Two-sided exact McNemar test: P-value of the binomial test of `first_only` successes in
+/// first_only + second_only trials at p = 1/2, min(1, 2·P(X ≤ min(b, c))) (McNemar 1947, the exact
+/// conditional form; Fagerland et al. 2017, §8.6). 1 when there are no discordant pairs.
+double McNemarExactPValue(std::size_t first_only, std::size_t second_only);
+
 /// Indices of the k largest scores, largest first; equal scores rank by lower index (a stable
 /// order). k is clamped to n. NaN scores rank last.
 std::vector<int> TopK(const float* scores, std::size_t n, int k);

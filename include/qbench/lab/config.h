@@ -61,6 +61,7 @@ struct LabConfig {
   bool resume = false;
   bool roofline = true;                    ///< measure (or load cached) roofline peaks and profile ops
   std::string roofline_cache;              ///< "" = DefaultRooflineCachePath()
+  bool refresh_roofline = false;           ///< measure the peaks now and replace the cached ones
   std::uint64_t seed = 0;                  ///< zoo weights, random inputs and random calibration data
 };
 

@@ -49,6 +49,13 @@ class LabBackend {
   /// MACs of one sample (batch 1) of `spec` at spatial size `input_size`, for the plan and the ETA.
   /// Should be cheap (no session). May throw; the plan then uses a default cost.
   virtual std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) = 0;
+  /// False when ModelMacs is a lower bound: some MAC-bearing node could not be sized by shape
+  /// inference (contrib ops). Default: true.
+  virtual bool ModelMacsComplete(const std::string& spec, std::int64_t input_size) {
+    (void)spec;
+    (void)input_size;
+    return true;
+  }
 
   /// The spatial size H = W (pixels) that the model file fixes for its image (rank-4) inputs; 0 when
   /// H and W are dynamic (or there is no image input), -1 when they are fixed but H != W (measured at
@@ -102,6 +109,7 @@ struct LabPlan {
   std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
   std::int64_t points = 0;
   std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
+  std::map<std::string, bool> macs_complete;             ///< "model|s<input_size>" → false when a lower bound
   std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds
   std::map<std::string, double> model_setup_seconds;      ///< model → quantize + calibrate + eval + profile
   double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
@@ -109,18 +117,38 @@ struct LabPlan {
   std::string basis;                                      ///< what the estimate rests on
 };
 
-/// Relative speed assumed for each variant in estimates (fraction of the fp32 peak MAC rate reached
-/// by a whole CNN), rough guesses from timings of the zoo CNNs with ONNX Runtime 1.30 on a 2-core
-/// x86 CPU with AVX-512 VNNI: fp32 0.30 of the fp32 peak; static int8 (QDQ, fused to QLinearConv)
-/// 0.60; dynamic int8 0.05 (ORT's ConvInteger, im2col + integer GEMM without the blocked layouts of
-/// its fp32 Conv, ran up to ~7x slower than fp32).
+/// The duration model of the plan (`qbench lab --dry-run`), calibrated on the default study (four
+/// zoo CNNs × fp32/dynamic/static × batch 1–16, 2 threads, ONNX Runtime 1.30, docs/measurement.md
+/// "Duration estimate"): the achieved MAC rate of a whole CNN as a fraction of the fp32 MatMul peak
+/// (RooflinePeaks::fp32_macs_per_s, measured the same way by the quick estimate and the roofline):
+/// fp32 0.95, static int8 (QDQ fused to QLinearConv) 1.9, dynamic int8 0.5 (ConvInteger).
 double VariantSpeedFactor(const std::string& variant);
 
-/// Estimated seconds to measure one group: for each variant, (warm-up + repetitions) runs of
-/// batch × macs_per_sample MACs at VariantSpeedFactor × fp32_macs_per_s, plus 2 ms per run of fixed
-/// overhead; plus 50 ms per variant for session creation. Pure.
+constexpr double kLabRunOverheadS = 0.0005;      ///< per Run: binding, timing, interleaving
+constexpr double kLabSessionS = 0.25;            ///< creating one variant's session (measured 0.1–0.5 s)
+constexpr double kLabModelLoadS = 1.0;           ///< loading or generating one model, inspecting it
+constexpr double kLabQuantizeS = 0.5;            ///< rewriting and writing one quantized file
+constexpr double kLabCalibrationSetupS = 3.0;    ///< the augmented calibration session and histograms
+constexpr double kLabCalibrationRunCost = 3.0;   ///< a calibration run costs ~3 fp32 runs (every tensor an output)
+constexpr double kLabProfileSessionS = 2.5;      ///< a profiling session, its optimized graph and JSON trace
+constexpr double kLabProfileRuns = 7.0;          ///< 2 warm-ups + 5 profiled runs
+constexpr double kLabEvalDecodeS = 0.005;        ///< decoding + preprocessing one evaluation image
+constexpr double kLabRooflineMeasureS = 8.0;     ///< measuring the three roofline peaks once
+
+/// Estimated seconds to measure one group: for each variant, (warm-up + 1 cold + repetitions) runs
+/// of batch × macs_per_sample MACs at VariantSpeedFactor × fp32_macs_per_s, plus kLabRunOverheadS
+/// per run. Pure.
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
                             int warmup_runs, int repetitions);
+
+/// Estimated seconds of one model's work besides the timed groups: kLabModelLoadS (when anything
+/// is to do); per variant to `prepare` a session (kLabSessionS), for a quantized one kLabQuantizeS,
+/// for a static one calibration (kLabCalibrationSetupS + kLabCalibrationRunCost × calibration_size
+/// fp32 runs); per variant to `profile` kLabProfileSessionS + kLabProfileRuns runs; per variant to
+/// `evaluate` eval_samples × (one run + kLabEvalDecodeS). Runs at VariantSpeedFactor × fp32 rate. Pure.
+double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
+                                 const std::vector<std::string>& evaluate, double macs_per_sample, double fp32_macs_per_s,
+                                 std::size_t calibration_size, double eval_samples);
 
 /// Builds the plan of `config` and estimates its duration with `backend` (FixedInputSize, ModelMacs,
 /// EstimatePeaks). Each model is swept over config.input_sizes unless its file fixes H = W, then

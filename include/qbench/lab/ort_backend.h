@@ -39,6 +39,7 @@ class OrtLabBackend : public LabBackend {
   /// Zoo models: 0 (H and W dynamic). Files: H of the first rank-4 input whose H and W are both
   /// fixed (-1 when they differ), else 0. Cached per spec. Throws as LoadModel.
   std::int64_t FixedInputSize(const std::string& spec) override;
+  bool ModelMacsComplete(const std::string& spec, std::int64_t input_size) override;
   RooflinePeaks EstimatePeaks(std::int64_t threads) override;
   RooflinePeaks RooflineFor(std::int64_t threads) override;
   std::vector<ModelRecord> PrepareModel(const ModelJob& job) override;

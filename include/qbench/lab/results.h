@@ -76,6 +76,15 @@ struct ModelRecord {
   std::int64_t file_size_bytes = 0;
   std::int64_t params = 0;
   std::int64_t macs_per_sample = 0;        ///< at the lab's first input size, batch 1
+  /// False when some MAC-bearing node had shapes that shape inference could not size (contrib ops
+  /// of a quantized file, …): macs_per_sample is then a lower bound and no rate or share of peak
+  /// is computed from it.
+  bool macs_complete = true;
+  /// What the file contains, from its op types and weight dtypes (ModelContent in
+  /// qbench/lab/model_content.h): "fp32", "fp16", "int8 QDQ", "int8 QOperator", "int8 dynamic",
+  /// "int8 QDQ + QOperator", … A model given with --models is measured as it is; its baseline is
+  /// only "fp32" when this says so.
+  std::string content = "fp32";
   std::map<std::string, std::int64_t> weight_bytes_by_dtype;  ///< "float32" → bytes, "int8" → bytes, …
   int original_bits = 32;                  ///< bit width of the original weights
   std::string weight_precision = "fp32";   ///< "fp32" or "int8"
@@ -98,6 +107,17 @@ struct AccuracyRecord {
   double top1 = 0, top1_ci95_low = 0, top1_ci95_high = 0;
   double top5 = 0;
   double top1_agreement = -1;   ///< share of samples whose top-1 equals the baseline's; -1 = not measured
+                                ///< (always -1 for the baseline itself: no agreement with itself)
+  double top1_agreement_ci95_low = 0, top1_agreement_ci95_high = 1;  ///< Wilson 95 %
+  std::int64_t num_classes = 0;          ///< classes of the model's output (0 = unknown)
+  std::int64_t labels_out_of_range = 0;  ///< labels >= num_classes (the labels are not this model's)
+  /// Paired comparison with the baseline on the same labelled samples (McNemar's design): samples
+  /// both got right, only this variant, only the baseline; `labelled` = all labelled samples.
+  /// top1_change = top1 − baseline top1 with Newcombe's paired 95 % interval (eval/metrics.h)
+  /// and the exact McNemar P-value. has_paired = false for the baseline and older records.
+  bool has_paired = false;
+  std::int64_t labelled = 0, both_correct = 0, variant_only_correct = 0, baseline_only_correct = 0;
+  double top1_change = 0, top1_change_ci95_low = 0, top1_change_ci95_high = 0, mcnemar_p = 1;
 };
 
 /// Time and work per op type of one variant, from ONNX Runtime's per-node profile at one batch size.

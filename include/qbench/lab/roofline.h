@@ -35,17 +35,24 @@ std::string RooflineCacheKey(const std::string& cpu_model, const std::string& or
 /// the values above (tests pass smaller ones). Never throws: a failure gives ok = false and error.
 RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
 
-/// The cached peaks for this machine (CPU model from /proc/cpuinfo, ORT version, `threads`) from
-/// `cache_path`, or nullptr-like {ok = false} when absent. Never throws.
-RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads);
+/// Cached peaks older than this are measured again (30 days: a machine's speed changes with its
+/// firmware, kernel, ORT build and neighbours; `qbench lab --refresh-roofline` measures them now).
+constexpr double kRooflineCacheMaxAgeS = 30.0 * 24 * 3600;
 
-/// Cached peaks when present (from_cache = true), else MeasureRooflinePeaks and store them in the
+/// The cached peaks for this machine (CPU model from /proc/cpuinfo, ORT version, `threads`) from
+/// `cache_path`, or {ok = false} when absent or older than `max_age_s` (error then says how old).
+/// Never throws.
+RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads, double max_age_s = kRooflineCacheMaxAgeS);
+
+/// Cached peaks when present and younger than kRooflineCacheMaxAgeS (from_cache = true), else MeasureRooflinePeaks and store them in the
 /// cache file (created with its folder; other keys kept; written atomically). A cache that cannot be
 /// written adds a warning ("roofline_cache") and the measured peaks are still returned.
-RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings);
+/// With `refresh`, the cache is not read: the peaks are measured and the cache entry replaced.
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh = false);
 
-/// A quick (< 0.5 s) machine-speed estimate for `qbench lab --dry-run` when no cache exists: an fp32
-/// MatMul of 256×256 matrices; only fp32_macs_per_s is set. Never throws.
+/// A quick (< 1 s) machine-speed estimate for `qbench lab --dry-run` when no cache exists: the fp32
+/// peak's MatMul (N = 1024), fastest of 4 runs after 1 warm-up, so the plan's speed factors apply to
+/// it as to the cached peak; only fp32_macs_per_s is set. Never throws.
 RooflinePeaks QuickSpeedEstimate(std::int64_t threads);
 
 }  // namespace qbench

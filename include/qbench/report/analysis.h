@@ -35,6 +35,31 @@ double SizeRatio(const LabStudy& study, const std::string& model, const std::str
 /// (ModelInputSizes) and the first thread count of the study, or nullptr.
 const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant);
 
+/// How a variant is shown in the report: its name, except the baseline of a model whose file is
+/// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
+std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant);
+
+/// True when the model is one of qbench's zoo architectures (spec "zoo:NAME"): their weights are
+/// seeded random numbers, so accuracy on them means nothing.
+bool HasRandomWeights(const LabStudy& study, const std::string& model);
+
+/// Where an op or a model sits on the roofline (Williams, Waterman & Patterson, "Roofline: an
+/// insightful visual performance model for multicore architectures", CACM 52(4), 2009):
+///  - kMemory: intensity below the ridge (peak / bandwidth) and achieved ≥ kKernelBoundShare of the
+///    attainable rate min(peak, bandwidth × intensity): bandwidth sets the pace;
+///  - kCompute: intensity at or above the ridge, achieved ≥ kKernelBoundShare of the peak;
+///  - kKernel: below both roofs — achieved < kKernelBoundShare × attainable: neither bandwidth nor
+///    the MAC peak is the limit but the kernel itself (e.g. ORT's ConvInteger im2col path);
+///  - kUnknown: MACs incomplete, no bytes, or no peaks.
+enum class RooflineBound { kUnknown, kMemory, kCompute, kKernel };
+/// Achieved rate below this share of the attainable rate = "below both roofs" (kernel-limited).
+constexpr double kKernelBoundShare = 0.25;
+/// Classifies one point: intensity (MAC/B), achieved and peak (MAC/s), bandwidth (B/s).
+RooflineBound ClassifyRoofline(double intensity_macs_per_byte, double achieved_macs_per_s, double peak_macs_per_s,
+                               double bytes_per_s);
+/// "memory-bound", "compute-bound", "below both roofs (kernel-limited)", "?".
+std::string RooflineBoundName(RooflineBound bound);
+
 /// Roofline numbers of one model variant or one op type of it.
 struct RooflineRow {
   std::string model, variant;
@@ -49,6 +74,10 @@ struct RooflineRow {
   double ridge_macs_per_byte = 0;      ///< peak / bandwidth: below it an op is memory-bound
   double attainable_macs_per_s = 0;    ///< min(peak, bandwidth × intensity)
   bool memory_bound = false;      ///< intensity < ridge
+  /// False when the model's MACs are incomplete (ModelRecord::macs_complete of its baseline or of
+  /// itself): no achieved rate, share of peak or classification is computed (all 0 / kUnknown).
+  bool macs_complete = true;
+  RooflineBound bound = RooflineBound::kUnknown;  ///< ClassifyRoofline
 };
 
 /// One row per profiled (model, variant): MACs and time of the whole run at the profiled point
@@ -58,6 +87,43 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study);
 /// One row per op type with MACs > 0 of each profile, largest time first within a profile.
 /// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul) are compared with the int8 peak.
 std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study);
+
+/// True when the 95 % CIs of two speedups do not overlap (a difference the data support).
+bool SpeedupsSeparate(const PointResult& a, const PointResult& b);
+
+/// The trend of a speedup series over one axis (points sorted by the axis, all with has_speedup),
+/// as a phrase ("speedup 1.50x at batch 1 → 2.10x at batch 16; the gain grew with the batch").
+/// `axis` names the axis value ("batch", "px"). Only differences whose 95 % CIs separate are
+/// called a trend: a peak must separate from both ends, "stopped paying off from X" needs a point
+/// significantly faster (CI above 1) followed by one significantly slower (CI below 1), grew/shrank
+/// needs the ends to separate; otherwise "no clear trend (the 95 % CIs overlap)".
+std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& series, const std::string& axis);
+
+/// Spearman's ρ with an approximate 95 % interval by Fisher's z with the variance 1.06/(n − 3) of
+/// Fieller, Hartley & Pearson (Biometrika 44, 1957); lo = hi = NaN when n < 4.
+struct RankCorrelation {
+  double rho = 0, lo = 0, hi = 0;
+  std::size_t n = 0;
+};
+RankCorrelation SpearmanWithInterval(const std::vector<double>& x, const std::vector<double>& y);
+/// Fewest models over which a correlation is stated as a finding (below: given with its interval only).
+constexpr std::size_t kMinModelsForCorrelation = 6;
+
+/// Tolerance of the accuracy verdict: a quantized variant is "within tolerance" when the lower end
+/// of the 95 % paired interval of its top-1 change vs the baseline is at or above −kAccuracyMargin.
+constexpr double kAccuracyMargin = 0.01;
+
+/// Why accuracy of `model` cannot support a verdict, or "" when it can: the labels are not the
+/// model's (labels ≥ its class count), the baseline is near chance (its top-1 Wilson lower bound is
+/// below twice 1/classes), or the model has random weights (HasRandomWeights).
+std::string AccuracyMeaningless(const LabStudy& study, const std::string& model);
+
+/// The accuracy observation of one model: top-1 per variant, each quantized variant's paired
+/// change vs the baseline with its interval and its agreement with the baseline, and the verdict —
+/// "Best trade-off: v" for the fastest variant (speedup CI above 1) whose change is within
+/// kAccuracyMargin, or why none is named (accuracy meaningless, undecided at this sample count,
+/// significant drops). "" when the baseline has no accuracy.
+std::string AccuracyObservation(const LabStudy& study, const std::string& model);
 
 /// Observations in plain language, each generated from the study's numbers (no fixed claims):
 /// size change per variant and why a model did not shrink; which variants were slower or not
@@ -74,6 +140,11 @@ std::vector<std::string> GenerateObservations(const LabStudy& study);
 std::string FormatMs(double ms);
 /// "2.70x" — speedups and ratios, two decimals.
 std::string FormatRatio(double r);
+/// `s` cut to at most about `max` characters at a word boundary (a trailing ",;:" dropped), with
+/// " …" appended when cut; unchanged when it fits.
+std::string Abbreviate(const std::string& s, std::size_t max);
+/// "0.25x–0.28x", or one ratio ("0.26x") when both ends format the same.
+std::string FormatRatioRange(double lo, double hi);
 /// A confidence level (fraction) as a percentage: "75 %", "93.8 %" (one decimal unless whole).
 std::string FormatCiLevel(double level);
 /// The median's interval as report.md shows it: "[1.20 ms, 1.50 ms]" when its true coverage

@@ -1,0 +1,30 @@
+// qbench/lab/model_content.h — what a model file contains (fp32, fp16, int8 in QDQ or QOperator
+// form, dynamic int8), so that a model given to the lab is labelled by its content, never assumed fp32.
+#pragma once
+
+#include <string>
+
+#include "qbench/model/inspect.h"
+
+namespace qbench {
+
+/// What a model holds, from its op types and constant-tensor dtypes (a ModelSummary of InspectModel).
+struct ModelContent {
+  /// "fp32", "fp16", "bf16", "fp64", "int8 QOperator" (QLinearConv, QGemm, QLinear*, … fused
+  /// integer ops), "int8 QDQ" (DequantizeLinear feeding float ops, no fused integer op), "int8
+  /// dynamic" (DynamicQuantizeLinear, ConvInteger, MatMulInteger, DynamicQuantizeMatMul,
+  /// MatMulIntegerToFloat), or two joined with " + " ("int8 QOperator + dynamic") when both occur.
+  std::string label = "fp32";
+  bool quantized = false;       ///< one of the int8 forms
+  int weight_bits = 32;         ///< 8 when quantized; else the float dtype holding most weight bytes
+  std::string weight_precision = "fp32";      ///< "int8" (8-bit integer, s8 or u8), "fp16", "fp32", …
+  std::string activation_precision = "fp32";  ///< "int8 (static, in the file)", "int8 (dynamic)", "fp16", …
+};
+
+/// Classifies `summary` (op types may be domain-qualified, "com.microsoft.QGemm"). The quantize /
+/// dequantize pair that a QOperator model keeps at its input and output does not make it QDQ: QDQ
+/// means DequantizeLinear with no fused integer op. Float precision: the float dtype with most bytes
+/// in weight_bytes_by_dtype (float32 when none).
+ModelContent DescribeModelContent(const ModelSummary& summary);
+
+}  // namespace qbench

@@ -1,0 +1,61 @@
+#include "qbench/lab/model_content.h"
+
+#include <map>
+
+namespace qbench {
+namespace {
+
+// The op type without its domain ("com.microsoft.QGemm" → "QGemm").
+std::string BareOp(const std::string& op) {
+  const auto dot = op.rfind('.');
+  return dot == std::string::npos ? op : op.substr(dot + 1);
+}
+
+bool IsQOperatorOp(const std::string& op) {
+  return op.rfind("QLinear", 0) == 0 || op == "QGemm" || op == "QAttention" || op == "QEmbedLayerNormalization" ||
+         op == "QOrderedMatMul";
+}
+
+bool IsDynamicOp(const std::string& op) {
+  return op == "DynamicQuantizeLinear" || op == "ConvInteger" || op == "MatMulInteger" || op == "DynamicQuantizeMatMul" ||
+         op == "MatMulIntegerToFloat" || op == "DynamicQuantizeLSTM";
+}
+
+}  // namespace
+
+ModelContent DescribeModelContent(const ModelSummary& summary) {
+  bool qop = false, dyn = false, dq = false;
+  for (const auto& [op_type, count] : summary.op_histogram) {
+    if (count <= 0) continue;
+    const std::string op = BareOp(op_type);
+    qop = qop || IsQOperatorOp(op);
+    dyn = dyn || IsDynamicOp(op);
+    dq = dq || op == "DequantizeLinear";
+  }
+  ModelContent c;
+  // The float dtype holding most weight bytes.
+  static const std::map<std::string, std::pair<int, const char*>> kFloat = {
+      {"float32", {32, "fp32"}}, {"float16", {16, "fp16"}}, {"bfloat16", {16, "bf16"}}, {"float64", {64, "fp64"}}};
+  std::int64_t most = 0;
+  for (const auto& [dtype, bytes] : summary.weight_bytes_by_dtype) {
+    auto it = kFloat.find(dtype);
+    if (it != kFloat.end() && bytes > most) {
+      most = bytes;
+      c.weight_bits = it->second.first;
+      c.label = c.weight_precision = c.activation_precision = it->second.second;
+    }
+  }
+  std::string q;
+  if (qop) q = "QOperator";
+  else if (dq) q = "QDQ";
+  if (dyn) q += q.empty() ? "dynamic" : " + dynamic";
+  if (q.empty()) return c;
+  c.quantized = true;
+  c.label = "int8 " + q;
+  c.weight_bits = 8;
+  c.weight_precision = "int8";
+  c.activation_precision = (qop || dq) ? (dyn ? "int8 (static and dynamic, in the file)" : "int8 (static, in the file)") : "int8 (dynamic)";
+  return c;
+}
+
+}  // namespace qbench

@@ -1,0 +1,317 @@
+// GenerateObservations: the plain-language findings of a study, each generated from its numbers.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "qbench/report/analysis.h"
+#include "report/report_util.h"
+
+namespace qbench {
+
+using namespace report_internal;
+
+namespace {
+
+std::string SpeedWord(const PointResult& p) {
+  if (!p.has_speedup) return "unknown";
+  if (p.speedup_ci95_low > 1.0) return "faster";
+  if (p.speedup_ci95_high < 1.0) return "slower";
+  return "not clearly different";
+}
+
+// The op types of a profile that take the largest share of time, as "ConvInteger 78 %, DynamicQuantizeLinear 9 %".
+std::string TopOps(const OpProfileRecord& prof, std::size_t n) {
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < prof.op_types.size() && i < n; ++i)
+    if (prof.total_ms > 0) parts.push_back(fmt::format("{} {}", prof.op_types[i].op_type, Percent(prof.op_types[i].time_ms / prof.total_ms)));
+  return Join(parts);
+}
+
+void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const auto variants = StudyVariants(study);
+  const auto models = StudyModels(study);
+  for (const auto& v : variants) {
+    if (v == base) continue;
+    std::vector<std::string> shrunk, not_shrunk;
+    double lo = 1e9, hi = 0;
+    for (const auto& m : models) {
+      const double r = SizeRatio(study, m, v);
+      if (!std::isfinite(r)) continue;
+      lo = std::min(lo, r);
+      hi = std::max(hi, r);
+      if (r > 0.5) {
+        const auto* rec = study.FindModel(m, v);
+        double float_bytes = 0, total = 0;
+        for (const auto& [dt, b] : rec->weight_bytes_by_dtype) {
+          total += static_cast<double>(b);
+          if (dt == "float32" || dt == "float16") float_bytes += static_cast<double>(b);
+        }
+        std::string why = total > 0 ? fmt::format("; {} of its weight bytes are still float", Percent(float_bytes / total)) : "";
+        not_shrunk.push_back(fmt::format("{} ({} of the {} size{})", m, FormatRatio(r), base, why));
+      } else {
+        shrunk.push_back(m);
+      }
+    }
+    if (hi == 0) continue;
+    std::string s = fmt::format("**Size, {}**: files are {} of the {} size", v, FormatRatioRange(lo, hi), base);
+    if (!shrunk.empty()) s += fmt::format(" ({} shrank at least 2x)", Join(shrunk));
+    s += ".";
+    if (!not_shrunk.empty()) s += " Did not shrink much: " + Join(not_shrunk) + ".";
+    out.push_back(s);
+  }
+}
+
+void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const auto variants = StudyVariants(study);
+  const auto models = StudyModels(study);
+  const std::int64_t threads0 = FirstThreads(study);
+  for (const auto& v : variants) {
+    if (v == base) continue;
+    std::vector<std::string> faster, slower, unclear;
+    for (const auto& m : models) {
+      auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
+      if (series.empty() || !series.front()->has_speedup) continue;
+      const PointResult& p = *series.front();
+      const std::string desc = fmt::format("{} {} [{}, {}] at batch {}", m, FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
+                                           FormatRatio(p.speedup_ci95_high), p.point.batch);
+      const std::string word = SpeedWord(p);
+      if (word == "faster") {
+        faster.push_back(desc);
+        continue;
+      }
+      std::vector<std::string> why;  // the reasons, joined with "; "
+      const auto* rec = study.FindModel(m, v);
+      const auto* prof = ProfileFor(study, m, v);
+      // Float nodes that matter: MAC-bearing ones (their work stays fp32) and, when activations are
+      // static int8, any op type kept float (each costs a DequantizeLinear/QuantizeLinear round trip).
+      // Under dynamic quantization activations stay float anyway, so pooling or Relu being float is no cause.
+      const bool static_acts = rec && rec->activation_precision.find("run time") == std::string::npos &&
+                               rec->activation_precision.find("dynamic") == std::string::npos && rec->weight_precision == "int8";
+      std::vector<std::string> kept;
+      if (rec)
+        for (const auto& [op, c] : rec->op_coverage) {
+          const bool mac_op = op == "Conv" || op == "Gemm" || op == "MatMul" || op == "ConvTranspose" || op == "LSTM" || op == "GRU";
+          // A non-MAC op matters when it shows in the profile (>= 2 % of the run) or no profile exists.
+          const double share = prof ? TimeShare(*prof, [&op](const std::string& o) { return o == op; }) : 1.0;
+          if (c.kept_float > 0 && (mac_op || (static_acts && share >= 0.02)))
+            kept.push_back(fmt::format("{} {} node(s)", c.kept_float, op));
+        }
+      if (!kept.empty()) why.push_back("kept in float: " + Join(kept));
+      if (rec && rec->int8_mac_share >= 0) why.push_back(fmt::format("{} of its MACs run in int8", Percent(rec->int8_mac_share)));
+      if (prof) {
+        std::string top = "its profile: " + TopOps(*prof, 3);
+        const double qdq = TimeShare(*prof, [](const std::string& op) {
+          return op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear";
+        });
+        if (qdq > 0.05) top += fmt::format(" (quantize/dequantize steps {} of the time)", Percent(qdq));
+        why.push_back(top);
+        const double conv_integer = TimeShare(*prof, [](const std::string& op) { return op.rfind("ConvInteger", 0) == 0; });
+        if (conv_integer > 0.3)
+          why.push_back(fmt::format("ConvInteger, ONNX Runtime's dynamic int8 convolution (im2col + integer GEMM, without "
+                                    "the blocked layouts of its fp32 Conv), takes {} of the run", Percent(conv_integer)));
+        const double float_ops = TimeShare(*prof, [](const std::string& op) {
+          return op == "HardSigmoid" || op == "Mul" || op == "Sigmoid" || op == "HardSwish";
+        });
+        if (static_acts && float_ops > 0.05)
+          why.push_back(fmt::format("float HardSigmoid/Mul/Sigmoid ops {} of the time", Percent(float_ops)));
+      }
+      (word == "slower" ? slower : unclear).push_back(desc + (why.empty() ? "" : " — " + Join(why, "; ")));
+    }
+    // Entries carry "; "-separated reasons: separate the models by sentences.
+    if (!faster.empty()) out.push_back(fmt::format("**Faster with {}** (speedup vs {}, 95 % CI, interleaved): {}.", v, base, Join(faster, "; ")));
+    if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, ". ")));
+    if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, ". ")));
+  }
+}
+
+// Did latency track model size (and MACs)? A correlation over fewer than kMinModelsForCorrelation
+// models is given with its interval and not called a finding.
+void CorrelationObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const auto models = StudyModels(study);
+  std::vector<double> size, lat, macs, macs_lat;
+  bool macs_ok = true;
+  for (const auto& m : models) {
+    const auto* rec = study.FindModel(m, base);
+    const auto* p = ReferencePoint(study, m, base);
+    if (!rec || !rec->ok || !p) continue;
+    size.push_back(static_cast<double>(rec->file_size_bytes));
+    lat.push_back(p->latency.median_ms);
+    macs_ok = macs_ok && rec->macs_complete && p->macs > 0;
+    macs.push_back(static_cast<double>(p->macs));
+    macs_lat.push_back(p->latency.median_ms);
+  }
+  const RankCorrelation rs = SpearmanWithInterval(size, lat);
+  if (!std::isfinite(rs.rho)) return;
+  auto with_ci = [](const RankCorrelation& r) {
+    return std::isfinite(r.lo) ? fmt::format("ρ = {:.2f} (95 % CI [{:.2f}, {:.2f}])", r.rho, r.lo, r.hi) : fmt::format("ρ = {:.2f} (no interval: n = {})", r.rho, r.n);
+  };
+  std::string s = fmt::format("**Latency vs model size** ({}, {} models): Spearman {} between file size and median latency", base,
+                              rs.n, with_ci(rs));
+  if (macs_ok) {
+    const RankCorrelation rm = SpearmanWithInterval(macs, macs_lat);
+    if (std::isfinite(rm.rho)) s += ", " + with_ci(rm) + " between MACs and latency";
+  }
+  if (rs.n < kMinModelsForCorrelation)
+    s += fmt::format("; {} models are too few to call this a finding (at least {} are needed)", rs.n, kMinModelsForCorrelation);
+  else if (rs.lo > 0)
+    s += "; latency tracked size";
+  else
+    s += "; latency did not track size reliably (the interval includes 0)";
+  out.push_back(s + ".");
+}
+
+// Trends over the batch, input size and thread axes, stated only where the CIs separate.
+void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const std::int64_t threads0 = FirstThreads(study);
+  const auto threads = JsonList<std::int64_t>(study.config, "threads");
+  for (const auto& v : StudyVariants(study)) {
+    if (v == base) continue;
+    for (const auto& m : StudyModels(study)) {
+      for (auto t : threads.empty() ? std::vector<std::int64_t>{threads0} : threads) {
+        std::vector<const PointResult*> s;
+        for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))
+          if (p->has_speedup) s.push_back(p);
+        const std::string txt = DescribeSpeedupTrend(s, "batch");
+        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? fmt::format(" ({} threads)", t) : "", txt));
+      }
+      const auto sizes = ModelInputSizes(study, m);
+      if (sizes.size() < 2) continue;
+      const auto* ref = ReferencePoint(study, m, v);
+      std::vector<const PointResult*> s;
+      for (auto size : sizes)
+        for (const auto& p : study.points)
+          if (p.ok && p.has_speedup && p.point.model == m && p.point.variant == v && p.point.input_size == size &&
+              p.point.threads == threads0 && p.point.batch == (ref ? ref->point.batch : 1))
+            s.push_back(&p);
+      const std::string txt = DescribeSpeedupTrend(s, "px");
+      if (!txt.empty()) out.push_back(fmt::format("{} {} over input size: {}.", m, v, txt));
+    }
+  }
+}
+
+void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const auto variants = StudyVariants(study);
+  const auto models = StudyModels(study);
+  const std::int64_t threads0 = FirstThreads(study);
+  {
+    const auto op_rows = OpTypeRooflineRows(study);
+    std::map<RooflineBound, std::vector<std::string>> by_bound;
+    std::set<std::string> incomplete;
+    for (const auto& r : op_rows) {
+      if (!r.macs_complete) incomplete.insert(r.model + " " + VariantLabel(study, r.model, r.variant));
+      if (r.bound == RooflineBound::kUnknown) continue;
+      by_bound[r.bound].push_back(fmt::format("{} {} {} ({:.1f} MAC/B, {} of peak)", r.model, VariantLabel(study, r.model, r.variant),
+                                              r.op_type, r.intensity_macs_per_byte, Percent(r.share_of_peak)));
+    }
+    const RooflinePeaks* peaks = study.roofline.empty() ? nullptr : PeaksFor(study, threads0);
+    if (peaks && !by_bound.empty()) {
+      std::string s = fmt::format(
+          "**Roofline** (peaks: fp32 {}MAC/s, int8 {}MAC/s, memory {:.1f} GB/s; ridge {:.1f} MAC/B fp32, {:.1f} MAC/B int8): ",
+          FormatGiga(peaks->fp32_macs_per_s), FormatGiga(peaks->int8_macs_per_s), peaks->bytes_per_s / 1e9,
+          peaks->fp32_macs_per_s / std::max(peaks->bytes_per_s, 1.0), peaks->int8_macs_per_s / std::max(peaks->bytes_per_s, 1.0));
+      s += fmt::format("{} op type(s) are memory-bound (below the ridge: a smaller weight file barely speeds them up, and int8 "
+                       "raises their peak without raising the bandwidth they wait on), {} compute-bound (above it: int8's higher "
+                       "MAC rate pays off), {} below both roofs (under {} of the rate the roofline allows: the kernel itself is the "
+                       "limit, e.g. ONNX Runtime's ConvInteger im2col path).",
+                       by_bound[RooflineBound::kMemory].size(), by_bound[RooflineBound::kCompute].size(),
+                       by_bound[RooflineBound::kKernel].size(), Percent(kKernelBoundShare));
+      for (auto b : {RooflineBound::kMemory, RooflineBound::kCompute, RooflineBound::kKernel}) {
+        const auto& items = by_bound[b];
+        std::vector<std::string> examples(items.begin(), items.begin() + std::min<std::size_t>(items.size(), 3));
+        std::string name = RooflineBoundName(b);
+        name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+        if (!examples.empty()) s += " " + name + ", e.g.: " + Join(examples, "; ") + ".";
+      }
+      double max_share = 0;
+      std::string over;
+      for (const auto& r : op_rows)
+        if (r.macs_complete && r.share_of_peak > max_share) {
+          max_share = r.share_of_peak;
+          over = r.model + " " + r.variant + " " + r.op_type;
+        }
+      if (max_share > 1.0)
+        s += fmt::format(" Note: {} ran at {} of the measured peak, so the peaks were measured while the machine was "
+                         "busier than during the profile; run with --refresh-roofline to measure them again.",
+                         over, Percent(max_share));
+      out.push_back(s);
+    }
+    if (!incomplete.empty())
+      out.push_back(fmt::format("**MACs incomplete** for {}: shape inference could not size some of its nodes (contrib ops), so "
+                                "its MAC count is a lower bound and no MAC rate or share of peak is computed for it.",
+                                Join(std::vector<std::string>(incomplete.begin(), incomplete.end()))));
+    for (const auto& v : variants) {
+      if (v == base) continue;
+      for (const auto& m : models) {
+        const double r = SizeRatio(study, m, v);
+        const auto* p = ReferencePoint(study, m, v);
+        if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0) continue;
+        const double size_gain = 1.0 / r;
+        if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
+          // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster".
+          std::string s = p->speedup < 1.0
+                              ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
+                                            FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
+                              : fmt::format("{} {}: {} smaller but only {} faster at batch {}", m, v, FormatRatio(size_gain),
+                                            FormatRatio(p->speedup), p->point.batch);
+          const auto* prof = ProfileFor(study, m, v);
+          if (prof && prof->total_ms > 0) {
+            double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_macs = 0, comp_peak = 0;
+            for (const auto& o : prof->op_types)
+              if (o.macs == 0) zero_mac_time += o.time_ms;
+            for (const auto& row : op_rows) {
+              if (row.model != m || row.variant != v) continue;
+              if (row.bound != RooflineBound::kCompute) {
+                mem_time += row.time_ms;
+              } else {
+                comp_time += row.time_ms;
+                comp_macs += static_cast<double>(row.macs);
+                comp_peak = row.peak_macs_per_s;
+              }
+            }
+            s += fmt::format(". Of its profiled run, {} is MAC ops that are memory-bound or below both roofs (int8 raises neither "
+                             "the bandwidth they wait on nor their kernel's rate), {} ops without MACs (quantize/dequantize, layout, pooling, "
+                             "activations: int8 weights do not shorten them)",
+                             Percent(mem_time / prof->total_ms), Percent(zero_mac_time / prof->total_ms));
+            if (comp_time > 0 && comp_peak > 0)
+              s += fmt::format(" and {} compute-bound MAC ops, which reach {} of the peak", Percent(comp_time / prof->total_ms),
+                               Percent(comp_macs / (comp_time / 1000.0) / comp_peak));
+          }
+          out.push_back(s + ".");
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> GenerateObservations(const LabStudy& study) {
+  std::vector<std::string> out;
+  SizeObservations(study, out);
+  SpeedObservations(study, out);
+  CorrelationObservations(study, out);
+  TrendObservations(study, out);
+  RooflineObservations(study, out);
+  for (const auto& m : StudyModels(study)) {
+    const std::string acc = AccuracyObservation(study, m);
+    if (!acc.empty()) out.push_back(acc);
+  }
+  // Failures, grouped by error (cut at a word boundary).
+  std::map<std::string, std::vector<std::string>> failures;
+  for (const auto& p : study.points)
+    if (!p.ok) failures[Abbreviate(p.error, 200)].push_back(p.point.Key());
+  for (const auto& [e, keys] : failures)
+    out.push_back(fmt::format("**{} point(s) failed** ({}{}): {}", keys.size(), keys.front(), keys.size() > 1 ? ", …" : "", e));
+  return out;
+}
+
+}  // namespace qbench

@@ -1,0 +1,218 @@
+#include "report/plot_canvas.h"
+
+#include <plplot/plplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "qbench/core/log.h"
+
+namespace qbench::plot_internal {
+namespace {
+
+// A colour-blind-friendly palette (Okabe & Ito 2008), cmap0 indices 2.. ; 0 = white, 1 = black.
+constexpr int kPalette[][3] = {{0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167}, {230, 159, 0},
+                               {86, 180, 233}, {120, 120, 120}, {240, 228, 66}, {150, 60, 30}, {60, 60, 160}};
+constexpr int kNumColors = sizeof(kPalette) / sizeof(kPalette[0]);
+const char* const kSymbols[] = {"●", "■", "▲", "◆", "▼", "★", "⬟", "✚"};
+constexpr int kNumSymbols = sizeof(kSymbols) / sizeof(kSymbols[0]);
+// Text metrics of the pngcairo pages these plots use (measured on the PNGs: 1100 px wide pages,
+// default font): a character of the tick-label size (scale 0.8) is ~12 px wide, of the legend size
+// (0.7) ~12.5 px including spacing; one character height of the axis-title size (0.9) is ~16 px.
+constexpr double kTickCharPx = 12.0;
+constexpr double kLegendCharPx = 12.5;
+constexpr double kTitleCharHeightPx = 16.0;
+int g_page_width_px = 1100;
+
+int ExitHandler(const char* message) {
+  Log(LogLevel::kWarning, std::string("PLplot: ") + (message ? message : "error"));
+  return 0;  // do not exit the process
+}
+
+std::size_t Longest(const Ticks& ticks) {
+  std::size_t n = 0;
+  for (const auto& t : ticks) n = std::max(n, t.second.size());
+  return n;
+}
+
+}  // namespace
+
+int Color(int i) { return 2 + (i % kNumColors); }
+const char* Symbol(int i) { return kSymbols[i % kNumSymbols]; }
+
+Page::Page(const std::string& path, int width, int height) {
+  plsexit(ExitHandler);
+  plsdev("pngcairo");
+  plsfnam(path.c_str());
+  plsetopt("geometry", fmt::format("{}x{}", width, height).c_str());
+  g_page_width_px = width;
+  plscolbg(255, 255, 255);
+  plscmap0n(16);
+  plscol0(0, 255, 255, 255);
+  plscol0(1, 0, 0, 0);
+  for (int i = 0; i < kNumColors; ++i) plscol0(2 + i, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
+  plscol0(15, 200, 200, 200);
+  plinit();
+  pladv(0);
+  plschr(0, 1.0);
+}
+Page::~Page() { plend(); }
+
+void Range::Add(double v) {
+  if (!std::isfinite(v)) return;
+  lo = std::min(lo, v);
+  hi = std::max(hi, v);
+}
+
+Range Range::Padded(double frac) const {
+  Range r = *this;
+  double span = hi - lo;
+  if (span <= 0) span = std::max(std::abs(hi), 1.0) * 0.5;
+  r.lo -= span * frac;
+  r.hi += span * frac;
+  return r;
+}
+
+double L10(double v) { return std::log10(std::max(v, 1e-30)); }
+
+Ticks LogTicks(double lo, double hi) {
+  // 1-2-5 steps per decade; finer mantissas when the axis spans less than a decade, so that at
+  // least three labels show; thinned to the powers of ten above 9 labels.
+  const std::vector<std::vector<double>> mantissa_sets = {{1, 2, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}};
+  Ticks all;
+  for (const auto& mantissas : mantissa_sets) {
+    all.clear();
+    for (int e = static_cast<int>(std::floor(lo)) - 1; e <= static_cast<int>(std::ceil(hi)) + 1; ++e)
+      for (double m : mantissas) {
+        const double v = m * std::pow(10.0, e), l = std::log10(v);
+        if (l < lo || l > hi) continue;
+        const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(v) + 1e-9)) + (m == std::floor(m) ? 0 : 1));
+        all.emplace_back(l, fmt::format("{:.{}f}", v, decimals));
+      }
+    if (all.size() >= 3) break;
+  }
+  if (all.size() <= 9) return all;
+  Ticks thinned;
+  for (const auto& t : all)
+    if (std::abs(t.first - std::round(t.first)) < 1e-9) thinned.push_back(t);
+  return thinned.size() >= 2 ? thinned : all;
+}
+
+Ticks LinearTicks(double lo, double hi) {
+  Ticks out;
+  if (!(hi > lo)) return out;
+  const double raw = (hi - lo) / 6.0, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)) + (std::fmod(step / mag, 1.0) != 0 ? 1 : 0));
+  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.emplace_back(v, fmt::format("{:.{}f}", std::abs(v) < step * 1e-9 ? 0.0 : v, decimals));
+  return out;
+}
+
+double RightEdge(const std::vector<std::string>& labels, int width) {
+  (void)width;
+  std::size_t longest = 0;
+  for (const auto& l : labels) longest = std::max(longest, l.size());
+  // Gap to the plot (18 px) + symbol and line area (~75 px) + text + box margins (~25 px).
+  const double legend_px = 18.0 + 75.0 + kLegendCharPx * static_cast<double>(longest) + 25.0;
+  return std::clamp(1.0 - legend_px / g_page_width_px, 0.45, 0.9);
+}
+
+void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
+              const std::string& title, Ticks x_ticks, double right) {
+  if (log_x && x_ticks.empty()) x_ticks = LogTicks(x.lo, x.hi);
+  if (!log_x && x_ticks.empty()) x_ticks = LinearTicks(x.lo, x.hi);
+  const Ticks y_ticks = log_y ? LogTicks(y.lo, y.hi) : LinearTicks(y.lo, y.hi);
+  // Left margin: the widest y tick label, a gap, the y title (one line) and a border.
+  const double tick_px = kTickCharPx * static_cast<double>(Longest(y_ticks));
+  const double title_disp = (11.0 + tick_px + 14.0) / kTitleCharHeightPx;  // title line centre, in title character heights
+  const double left = std::clamp((11.0 + tick_px + 14.0 + 0.5 * kTitleCharHeightPx + 12.0) / g_page_width_px, 0.06, 0.3);
+  plschr(0, 0.8);
+  plvpor(left, right, 0.13, 0.88);
+  plwind(x.lo, x.hi, y.lo, y.hi);
+  // Grid lines.
+  plcol0(15);
+  plwidth(0.5);
+  for (const auto& t : x_ticks) pljoin(t.first, y.lo, t.first, y.hi);
+  for (const auto& t : y_ticks) pljoin(x.lo, t.first, x.hi, t.first);
+  plcol0(1);
+  plwidth(1.0);
+  plbox("bc", 0, 0, "bc", 0, 0);
+  const double xtick = (y.hi - y.lo) * 0.015, ytick = (x.hi - x.lo) * 0.01;
+  for (const auto& [pos, label] : x_ticks) {
+    plmtex("b", 1.6, (pos - x.lo) / (x.hi - x.lo), 0.5, label.c_str());
+    pljoin(pos, y.lo, pos, y.lo + xtick);
+  }
+  for (const auto& [pos, label] : y_ticks) {
+    plmtex("lv", 0.8, (pos - y.lo) / (y.hi - y.lo), 1.0, label.c_str());
+    pljoin(x.lo, pos, x.lo + ytick, pos);
+  }
+  plschr(0, 0.9);
+  plmtex("b", 3.4, 0.5, 0.5, xlabel.c_str());
+  // The y title sits just outside the widest tick label (disp is in title character heights).
+  plmtex("l", title_disp, 0.5, 0.5, ylabel.c_str());
+  plschr(0, 1.0);
+  // The title is centred on the page (a legend narrows the plot area; centring on it would push a
+  // long title off the left edge).
+  plmtex("t", 1.8, std::clamp((0.5 - left) / (right - left), 0.0, 1.0), 0.5, title.c_str());
+  plschr(0, 0.8);
+}
+
+void DrawLegend(const std::vector<LegendItem>& items) {
+  if (items.empty()) return;
+  const int n = static_cast<int>(items.size());
+  std::vector<PLINT> opt(n), text_colors(n, 1), line_colors(n), line_styles(n, 1), symbol_colors(n), symbol_numbers(n, 1);
+  std::vector<PLFLT> line_widths(n, 2.0), symbol_scales(n, 1.0);
+  std::vector<const char*> text(n), symbols(n);
+  for (int i = 0; i < n; ++i) {
+    opt[i] = PL_LEGEND_SYMBOL | (items[i].line ? PL_LEGEND_LINE : 0);
+    line_colors[i] = items[i].color;
+    symbol_colors[i] = items[i].color;
+    text[i] = items[i].text.c_str();
+    symbols[i] = items[i].symbol;
+  }
+  PLFLT w = 0, h = 0;
+  plschr(0, 0.7);
+  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
+           0.02, 0.0, 0.06, 0, 1, 1, 0, 0, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
+           nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(), symbol_colors.data(),
+           symbol_scales.data(), symbol_numbers.data(), symbols.data());
+  plschr(0, 0.8);
+}
+
+void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line) {
+  if (x.empty()) return;
+  plcol0(color);
+  if (line && x.size() > 1) {
+    plwidth(2.0);
+    plline(static_cast<PLINT>(x.size()), x.data(), y.data());
+    plwidth(1.0);
+  }
+  plstring(static_cast<PLINT>(x.size()), x.data(), y.data(), symbol);
+}
+
+void ErrorBars(const std::vector<double>& x, const std::vector<double>& lo, const std::vector<double>& hi, int color) {
+  if (x.empty()) return;
+  plcol0(color);
+  plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
+}
+
+std::string SafeName(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+  return out;
+}
+
+std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t def) {
+  if (config.is_object() && config.contains(key) && config[key].is_array() && !config[key].empty()) return config[key][0].get<std::int64_t>();
+  return def;
+}
+
+}  // namespace qbench::plot_internal

@@ -1,0 +1,43 @@
+// src/report/report_util.h — small helpers shared by the report module's files (not public API).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "qbench/lab/results.h"
+
+namespace qbench::report_internal {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// config[key] as a list of T (empty when absent or not an array).
+template <typename T>
+std::vector<T> JsonList(const nlohmann::json& config, const char* key) {
+  std::vector<T> out;
+  if (config.is_object() && config.contains(key) && config[key].is_array())
+    for (const auto& v : config[key]) out.push_back(v.get<T>());
+  return out;
+}
+
+/// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul, QAttention): compared with the int8 peak.
+bool IsIntegerOp(const std::string& op);
+/// "42 %".
+std::string Percent(double share);
+std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");
+/// The roofline peaks measured with `threads` threads, else any ok ones, else nullptr.
+const RooflinePeaks* PeaksFor(const LabStudy& study, std::int64_t threads);
+/// The ok op profile of (model, variant), or nullptr.
+const OpProfileRecord* ProfileFor(const LabStudy& study, const std::string& model, const std::string& variant);
+/// Measured points of (model, variant) at one input size and thread count, by batch.
+std::vector<const PointResult*> BatchSeries(const LabStudy& study, const std::string& model, const std::string& variant,
+                                            std::int64_t input_size, std::int64_t threads);
+/// Share of the profile's time spent in op types for which `pred` is true (0 without time).
+double TimeShare(const OpProfileRecord& prof, const std::function<bool(const std::string&)>& pred);
+/// The first thread count of the study (1 when unknown) and a model's first input size (0 when unknown).
+std::int64_t FirstThreads(const LabStudy& study);
+std::int64_t FirstInputSize(const LabStudy& study, const std::string& model);
+
+}  // namespace qbench::report_internal

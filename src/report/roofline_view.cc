@@ -1,0 +1,110 @@
+// The roofline view of a study: per model and per op type, achieved MAC rate vs arithmetic
+// intensity under the machine's fp32/int8 peaks and bandwidth, classified in three cases.
+#include <algorithm>
+#include <cmath>
+
+#include "qbench/report/analysis.h"
+#include "report/report_util.h"
+
+namespace qbench {
+
+using namespace report_internal;
+
+namespace {
+
+// MACs of the model variant are complete when both its own record and its baseline's say so (the
+// profile's MACs come from the baseline graph).
+bool MacsComplete(const LabStudy& study, const std::string& model, const std::string& variant) {
+  const auto* rec = study.FindModel(model, variant);
+  const auto* base = study.FindModel(model, BaselineVariant(study));
+  return !(rec && !rec->macs_complete) && !(base && !base->macs_complete);
+}
+
+// Peak of a row: the int8 peak for integer work, else the fp32 peak.
+void Classify(RooflineRow* r, const RooflinePeaks* peaks, bool int8) {
+  if (!peaks) return;
+  r->peak_macs_per_s = int8 ? peaks->int8_macs_per_s : peaks->fp32_macs_per_s;
+  if (peaks->bytes_per_s > 0) r->ridge_macs_per_byte = r->peak_macs_per_s / peaks->bytes_per_s;
+  if (!r->macs_complete) {
+    r->achieved_macs_per_s = 0;
+    return;
+  }
+  if (r->peak_macs_per_s > 0) r->share_of_peak = r->achieved_macs_per_s / r->peak_macs_per_s;
+  if (peaks->bytes_per_s > 0 && r->intensity_macs_per_byte > 0)
+    r->attainable_macs_per_s = std::min(r->peak_macs_per_s, peaks->bytes_per_s * r->intensity_macs_per_byte);
+  r->memory_bound = r->ridge_macs_per_byte > 0 && r->intensity_macs_per_byte > 0 && r->intensity_macs_per_byte < r->ridge_macs_per_byte;
+  r->bound = ClassifyRoofline(r->intensity_macs_per_byte, r->achieved_macs_per_s, r->peak_macs_per_s, peaks->bytes_per_s);
+}
+
+}  // namespace
+
+RooflineBound ClassifyRoofline(double intensity, double achieved, double peak, double bytes_per_s) {
+  if (!(intensity > 0) || !(achieved > 0) || !(peak > 0) || !(bytes_per_s > 0)) return RooflineBound::kUnknown;
+  const double attainable = std::min(peak, bytes_per_s * intensity);
+  if (achieved < kKernelBoundShare * attainable) return RooflineBound::kKernel;
+  return intensity < peak / bytes_per_s ? RooflineBound::kMemory : RooflineBound::kCompute;
+}
+
+std::string RooflineBoundName(RooflineBound bound) {
+  switch (bound) {
+    case RooflineBound::kMemory: return "memory-bound";
+    case RooflineBound::kCompute: return "compute-bound";
+    case RooflineBound::kKernel: return "below both roofs (kernel-limited)";
+    case RooflineBound::kUnknown: break;
+  }
+  return "?";
+}
+
+std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
+  std::vector<RooflineRow> rows;
+  for (const auto& prof : study.op_profiles) {
+    if (!prof.ok) continue;
+    RooflineRow r;
+    r.model = prof.model;
+    r.variant = prof.variant;
+    r.macs = prof.macs;
+    if (r.macs == 0)
+      for (const auto& o : prof.op_types) r.macs += o.macs;
+    r.time_ms = prof.total_ms;
+    for (const auto& p : study.points)
+      if (p.ok && p.point.model == prof.model && p.point.variant == prof.variant && p.point.batch == prof.batch &&
+          p.point.input_size == prof.input_size && p.point.threads == prof.threads)
+        r.time_ms = p.latency.median_ms;
+    r.macs_complete = MacsComplete(study, prof.model, prof.variant);
+    if (r.time_ms > 0) r.achieved_macs_per_s = static_cast<double>(r.macs) / (r.time_ms / 1000.0);
+    r.bytes = prof.bytes;
+    if (r.bytes == 0)
+      for (const auto& o : prof.op_types) r.bytes += o.bytes;
+    if (r.bytes > 0) r.intensity_macs_per_byte = static_cast<double>(r.macs) / static_cast<double>(r.bytes);
+    const auto* rec = study.FindModel(prof.model, prof.variant);
+    Classify(&r, PeaksFor(study, prof.threads), rec && rec->weight_precision == "int8");
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study) {
+  std::vector<RooflineRow> rows;
+  for (const auto& prof : study.op_profiles) {
+    if (!prof.ok) continue;
+    const bool complete = MacsComplete(study, prof.model, prof.variant);
+    for (const auto& o : prof.op_types) {
+      if (o.macs <= 0) continue;
+      RooflineRow r;
+      r.model = prof.model;
+      r.variant = prof.variant;
+      r.op_type = o.op_type;
+      r.macs = o.macs;
+      r.bytes = o.bytes;
+      r.time_ms = o.time_ms;
+      r.macs_complete = complete;
+      if (o.time_ms > 0) r.achieved_macs_per_s = static_cast<double>(o.macs) / (o.time_ms / 1000.0);
+      if (o.bytes > 0) r.intensity_macs_per_byte = static_cast<double>(o.macs) / static_cast<double>(o.bytes);
+      Classify(&r, PeaksFor(study, prof.threads), IsIntegerOp(o.op_type));
+      rows.push_back(r);
+    }
+  }
+  return rows;
+}
+
+}  // namespace qbench

@@ -1,0 +1,120 @@
+// Verdicts that respect the statistics: speedup trends only where the 95 % CIs separate, and the
+// accuracy trade-off from the paired comparison with the baseline (docs/statistics.md).
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "qbench/report/analysis.h"
+#include "report/report_util.h"
+
+namespace qbench {
+
+using namespace report_internal;
+
+bool SpeedupsSeparate(const PointResult& a, const PointResult& b) {
+  if (!a.has_speedup || !b.has_speedup) return false;
+  return a.speedup_ci95_low > b.speedup_ci95_high || b.speedup_ci95_low > a.speedup_ci95_high;
+}
+
+std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& s, const std::string& axis) {
+  if (s.size() < 2) return "";
+  auto at = [&axis](const PointResult* p) {
+    return axis == "px" ? fmt::format("{} px", p->point.input_size) : fmt::format("{} {}", axis, p->point.batch);
+  };
+  const PointResult* first = s.front();
+  const PointResult* last = s.back();
+  std::string txt = fmt::format("speedup {} at {} → {} at {}", FormatRatio(first->speedup), at(first), FormatRatio(last->speedup), at(last));
+  const PointResult* best = *std::max_element(s.begin(), s.end(), [](auto* a, auto* b) { return a->speedup < b->speedup; });
+  const bool peak = best != first && best != last && SpeedupsSeparate(*best, *first) && SpeedupsSeparate(*best, *last);
+  if (peak) txt += fmt::format(" (peak {} at {})", FormatRatio(best->speedup), at(best));
+  // Stopped paying off: a significantly faster point followed by a significantly slower one.
+  const PointResult* stop = nullptr;
+  bool was_faster = false;
+  for (const auto* p : s) {
+    was_faster = was_faster || p->speedup_ci95_low > 1.0;
+    if (was_faster && p->speedup_ci95_high < 1.0) {
+      stop = p;
+      break;
+    }
+  }
+  const bool all_slower = std::all_of(s.begin(), s.end(), [](auto* p) { return p->speedup_ci95_high < 1.0; });
+  if (stop) txt += fmt::format("; int8 stopped paying off from {} (95 % CIs above, then below 1.00x)", at(stop));
+  else if (all_slower) txt += fmt::format("; slower than the baseline at every {} (every 95 % CI below 1.00x)", axis == "px" ? "size" : axis);
+  else if (SpeedupsSeparate(*first, *last)) txt += last->speedup < first->speedup ? "; the gain shrank" : "; the gain grew";
+  else if (!peak) txt += "; no clear trend (the 95 % CIs overlap)";
+  return txt;
+}
+
+std::string AccuracyMeaningless(const LabStudy& study, const std::string& model) {
+  const std::string base = BaselineVariant(study);
+  const auto* a0 = study.FindAccuracy(model, base);
+  if (HasRandomWeights(study, model))
+    return "its weights are seeded random numbers (a qbench zoo architecture), so its accuracy means nothing";
+  if (!a0 || !a0->ok) return "";
+  if (a0->labels_out_of_range > 0)
+    return fmt::format("{} label(s) are outside the model's {} classes: the evaluation labels are not this model's", a0->labels_out_of_range,
+                       a0->num_classes);
+  if (a0->num_classes >= 2 && a0->top1_ci95_low < 2.0 / static_cast<double>(a0->num_classes))
+    return fmt::format("its {} top-1 ({:.1f} %, 95 % CI from {:.1f} %) cannot be told from chance (1/{} classes = {:.1f} %)",
+                       VariantLabel(study, model, base), 100 * a0->top1, 100 * a0->top1_ci95_low, a0->num_classes,
+                       100.0 / static_cast<double>(a0->num_classes));
+  return "";
+}
+
+std::string AccuracyObservation(const LabStudy& study, const std::string& model) {
+  const std::string base = BaselineVariant(study);
+  const auto* a0 = study.FindAccuracy(model, base);
+  if (!a0 || !a0->ok) return "";
+  const std::string base_label = VariantLabel(study, model, base);
+  std::vector<std::string> parts;
+  struct Candidate {
+    std::string variant;
+    double speedup;
+    bool faster, within, drop;
+    const AccuracyRecord* acc;
+  };
+  std::vector<Candidate> cands;
+  for (const auto& v : StudyVariants(study)) {
+    const auto* a = study.FindAccuracy(model, v);
+    if (!a || !a->ok) continue;
+    std::string part = fmt::format("{} {:.1f} %", VariantLabel(study, model, v), 100 * a->top1);
+    if (v != base && a->has_paired) {
+      part += fmt::format(" (change {:+.1f} points, paired 95 % CI [{:+.1f}, {:+.1f}]; agreement with {} {:.1f} % [{:.1f}, {:.1f}])",
+                          100 * a->top1_change, 100 * a->top1_change_ci95_low, 100 * a->top1_change_ci95_high, base_label,
+                          100 * a->top1_agreement, 100 * a->top1_agreement_ci95_low, 100 * a->top1_agreement_ci95_high);
+      const auto* p = ReferencePoint(study, model, v);
+      cands.push_back({v, p && p->has_speedup ? p->speedup : 0.0, p && p->has_speedup && p->speedup_ci95_low > 1.0,
+                       a->top1_change_ci95_low >= -kAccuracyMargin, a->top1_change_ci95_high < 0, a});
+    }
+    parts.push_back(part);
+  }
+  std::string s = fmt::format("**Accuracy, {}** (top-1 on {} samples): {}.", model, a0->samples, Join(parts, "; "));
+  const std::string why_not = AccuracyMeaningless(study, model);
+  if (!why_not.empty()) return s + " No trade-off verdict: " + why_not + ".";
+  if (cands.empty()) return s;
+  const Candidate* best = nullptr;
+  for (const auto& c : cands)
+    if (c.faster && c.within && (!best || c.speedup > best->speedup)) best = &c;
+  if (best)
+    return s + fmt::format(" Best trade-off: **{}** ({} faster; its top-1 change's paired 95 % CI [{:+.1f}, {:+.1f}] points rules out "
+                           "a drop of more than {:.0f} point vs {}).",
+                           best->variant, FormatRatio(best->speedup), 100 * best->acc->top1_change_ci95_low,
+                           100 * best->acc->top1_change_ci95_high, 100 * kAccuracyMargin, base_label);
+  std::vector<std::string> undecided, dropped;
+  for (const auto& c : cands) {
+    if (c.drop) dropped.push_back(fmt::format("{} ({:+.1f} points, McNemar p = {:.2g})", c.variant, 100 * c.acc->top1_change, c.acc->mcnemar_p));
+    else if (c.faster && !c.within)
+      undecided.push_back(fmt::format("{} ({} faster, but its interval allows a drop of up to {:.1f} points)", c.variant,
+                                      FormatRatio(c.speedup), -100 * c.acc->top1_change_ci95_low));
+  }
+  s += " No best trade-off named:";
+  if (!dropped.empty()) s += " significant top-1 drop for " + Join(dropped) + ";";
+  if (!undecided.empty())
+    s += fmt::format(" undecided at {} samples for {} — more evaluation samples narrow the interval;", a0->samples, Join(undecided));
+  if (dropped.empty() && undecided.empty()) s += " no quantized variant was significantly faster;";
+  s.back() = '.';
+  return s;
+}
+
+}  // namespace qbench

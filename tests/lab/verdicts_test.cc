@@ -1,0 +1,344 @@
+// Honest reports: what each model is (content labels, no self-agreement), paired accuracy verdicts,
+// trend sentences only where the CIs separate, the roofline's three cases and the dry-run estimate.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fake_backend.h"
+#include "qbench/lab/lab.h"
+#include "qbench/lab/model_content.h"
+#include "qbench/lab/ort_backend.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/inspect.h"
+#include "qbench/report/analysis.h"
+#include "qbench/report/study_report.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+HostTensor Int8Weights(std::vector<std::int64_t> shape) {
+  HostTensor t = HostTensor::Zeros(DType::kInt8, std::move(shape));
+  for (std::int64_t i = 0; i < t.num_elements(); ++i) t.data<std::int8_t>()[i] = static_cast<std::int8_t>(i % 7 - 3);
+  return t;
+}
+
+// x [1,3,8,8] → Q → DQ → Conv(DQ(int8 W [4,3,3,3])) → y: the QDQ form `qbench quantize` writes.
+Model TinyQdqModel() {
+  GraphBuilder g("tiny_qdq", 13);
+  g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+  g.AddInitializer("x_scale", {}, {0.02f});
+  g.AddTensorInitializer("x_zp", HostTensor::Zeros(DType::kUint8, {}));
+  g.AddNode("QuantizeLinear", "q", {"x", "x_scale", "x_zp"}, {"xq"});
+  g.AddNode("DequantizeLinear", "dq", {"xq", "x_scale", "x_zp"}, {"xd"});
+  g.AddTensorInitializer("w_q", Int8Weights({4, 3, 3, 3}));
+  g.AddInitializer("w_scale", {}, {0.01f});
+  g.AddTensorInitializer("w_zp", HostTensor::Zeros(DType::kInt8, {}));
+  g.AddNode("DequantizeLinear", "dq_w", {"w_q", "w_scale", "w_zp"}, {"w"});
+  g.AddNode("Conv", "conv", {"xd", "w"}, {"y"}, {AttrInts("pads", {1, 1, 1, 1})});
+  g.AddOutput("y", DType::kFloat32, {1, 4, 8, 8});
+  return g.Build();
+}
+
+ModelContent ContentOf(const Model& m) { return DescribeModelContent(InspectModel(m)); }
+
+TEST(ModelContent, LabelsAModelByWhatItHolds) {
+  const ModelContent qdq = ContentOf(TinyQdqModel());
+  EXPECT_EQ(qdq.label, "int8 QDQ");
+  EXPECT_TRUE(qdq.quantized);
+  EXPECT_EQ(qdq.weight_bits, 8);
+  EXPECT_EQ(qdq.weight_precision, "int8");
+  // QOperator: a QuantizeLinear at the input and a DequantizeLinear at the output stay QOperator.
+  {
+    GraphBuilder g("tiny_qop", 13);
+    g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+    g.AddInitializer("s", {}, {0.02f});
+    g.AddTensorInitializer("zp", HostTensor::Zeros(DType::kUint8, {}));
+    g.AddNode("QuantizeLinear", "q", {"x", "s", "zp"}, {"xq"});
+    g.AddTensorInitializer("w_q", Int8Weights({4, 3, 3, 3}));
+    g.AddInitializer("w_s", {}, {0.01f});
+    g.AddTensorInitializer("w_zp", HostTensor::Zeros(DType::kInt8, {}));
+    g.AddNode("QLinearConv", "qconv", {"xq", "s", "zp", "w_q", "w_s", "w_zp", "s", "zp"}, {"yq"}, {AttrInts("pads", {1, 1, 1, 1})});
+    g.AddNode("DequantizeLinear", "dq", {"yq", "s", "zp"}, {"y"});
+    g.AddOutput("y", DType::kFloat32, {1, 4, 8, 8});
+    EXPECT_EQ(ContentOf(g.Build()).label, "int8 QOperator");
+  }
+  // Dynamic: DynamicQuantizeLinear + ConvInteger.
+  {
+    GraphBuilder g("tiny_dyn", 13);
+    g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+    g.AddNode("DynamicQuantizeLinear", "dql", {"x"}, {"xq", "xs", "xzp"});
+    g.AddTensorInitializer("w_q", HostTensor::Zeros(DType::kUint8, {4, 3, 3, 3}));
+    g.AddNode("ConvInteger", "ci", {"xq", "w_q", "xzp"}, {"y32"});
+    g.AddNode("Cast", "cast", {"y32"}, {"y"}, {AttrInt("to", 1)});
+    g.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+    const ModelContent c = ContentOf(g.Build());
+    EXPECT_EQ(c.label, "int8 dynamic");
+    EXPECT_EQ(c.activation_precision, "int8 (dynamic)");
+  }
+  // fp16 weights behind a Cast (a common fp16 export) and a plain fp32 Conv.
+  {
+    GraphBuilder g("tiny_fp16", 13);
+    g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+    g.AddTensorInitializer("w16", HostTensor::Zeros(DType::kFloat16, {4, 3, 3, 3}));
+    g.AddNode("Cast", "cast", {"w16"}, {"w"}, {AttrInt("to", 1)});
+    g.AddNode("Conv", "conv", {"x", "w"}, {"y"});
+    g.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+    const ModelContent c = ContentOf(g.Build());
+    EXPECT_EQ(c.label, "fp16");
+    EXPECT_EQ(c.weight_bits, 16);
+    EXPECT_FALSE(c.quantized);
+  }
+  {
+    GraphBuilder g("tiny_fp32", 13);
+    g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+    g.AddInitializer("w", {4, 3, 3, 3}, std::vector<float>(108, 0.5f));
+    g.AddNode("Conv", "conv", {"x", "w"}, {"y"});
+    g.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+    EXPECT_EQ(ContentOf(g.Build()).label, "fp32");
+  }
+}
+
+TEST(ModelContent, TheZoosInt8MobileNetIsQOperator) {
+  QBENCH_REQUIRE_SHARED(path, "models/imagenet/mobilenetv2-12-int8.onnx");
+  const ModelContent c = ContentOf(LoadModel(path));
+  EXPECT_EQ(c.label, "int8 QOperator");
+  EXPECT_EQ(c.weight_bits, 8);
+}
+
+// The lab labels a given int8 file by its content: the baseline record says int8 QDQ / 8 bits.
+TEST(ModelContent, TheLabRecordsAGivenQdqModelAsSuch) {
+  const std::string dir = testing::TempDir() + "/content";
+  std::filesystem::create_directories(dir + "/models");
+  SaveModel(TinyQdqModel(), dir + "/tiny_qdq.onnx");
+  LabConfig c = DefaultLabConfig();
+  c.models = {dir + "/tiny_qdq.onnx"};
+  c.variants = {"fp32", "dynamic"};
+  c.output_dir = dir;
+  c.threads = ParseSweepAxis("threads", "1");
+  OrtLabBackend backend(c, nullptr);
+  ModelJob job;
+  job.model = LabModels(c.models).front();
+  job.variants = c.variants;
+  job.models_dir = dir + "/models";
+  job.input_size = 0;
+  const auto recs = backend.PrepareModel(job);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_TRUE(recs[0].ok) << recs[0].error;
+  EXPECT_EQ(recs[0].content, "int8 QDQ");
+  EXPECT_EQ(recs[0].weight_precision, "int8");
+  EXPECT_EQ(recs[0].original_bits, 8);
+  EXPECT_FALSE(recs[1].ok);  // an already quantized file is not quantized again
+  backend.ReleaseModel(job.model.name);
+}
+
+LabStudy FakeStudy(const std::string& out) {
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:big", "zoo:small"};
+  c.variants = {"fp32", "dynamic", "static"};
+  c.batches = ParseSweepAxis("batch", "1,2,4");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", "2");
+  c.output_dir = out;
+  c.eval_data = "fake";
+  testing::FakeLabBackend backend;
+  backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  return RunLab(c, backend);
+}
+
+// Gives the study's models file specs (trained models, not zoo architectures with random weights).
+void AsFiles(LabStudy* s) {
+  for (auto& m : s->models) m.model_spec = "/models/" + m.model + ".onnx";
+  for (auto& p : s->points) p.model_spec = "/models/" + p.point.model + ".onnx";
+}
+
+TEST(Report, AGivenInt8ModelIsLabelledAndNotComparedWithItself) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/given");
+  AsFiles(&s);
+  for (auto& m : s.models)
+    if (m.model == "big" && m.variant == "fp32") {
+      m.content = "int8 QOperator";
+      m.weight_precision = "int8";
+      m.original_bits = 8;
+    }
+  EXPECT_EQ(VariantLabel(s, "big", "fp32"), "as given (int8 QOperator)");
+  EXPECT_EQ(VariantLabel(s, "small", "fp32"), "fp32");
+  const std::string md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("| big | as given (int8 QOperator) | 8 | int8 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| big | as given (int8 QOperator) | 100 | 70.0 % [61.0, 79.0] | 90.0 % | (baseline) | (baseline) |"),
+            std::string::npos) << md;
+  EXPECT_EQ(md.find("100.0 %"), std::string::npos);  // no agreement of a model with itself
+  EXPECT_EQ(md.find("Best trade-off: **fp32**"), std::string::npos);
+  EXPECT_NE(md.find("big is as given (int8 QOperator)"), std::string::npos);
+}
+
+TEST(Report, ZooModelsGetNoAccuracyVerdictAndTheNoteSaysWhy) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/zoo");
+  const std::string obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("No trade-off verdict: its weights are seeded random numbers"), std::string::npos) << obs;
+  EXPECT_EQ(obs.find("Best trade-off"), std::string::npos) << obs;
+  const std::string md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("qbench zoo architectures with seeded random weights"), std::string::npos);
+  EXPECT_NE(md.find("Absolute milliseconds move from one run to the next"), std::string::npos);
+}
+
+TEST(Report, BestTradeOffRestsOnThePairedInterval) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/paired");
+  AsFiles(&s);
+  // 100 samples; static lost 2 and gained 1: change −1 point, paired CI [−5.1, +3.1] (hand-computed
+  // with Newcombe's formula): a drop of more than 1 point is not ruled out → no verdict.
+  std::string obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("static 69.0 % (change -1.0 points, paired 95 % CI [-5.1, +3.1]"), std::string::npos) << obs;
+  EXPECT_NE(obs.find("No best trade-off named"), std::string::npos) << obs;
+  EXPECT_NE(obs.find("undecided at 100 samples for static (2.00x faster, but its interval allows a drop of up to 5.1 points)"),
+            std::string::npos) << obs;
+  // dynamic lost 8 and gained 3: −5 points, CI [−11.7, +1.7] includes 0, so it is no "significant drop".
+  EXPECT_EQ(obs.find("significant top-1 drop"), std::string::npos) << obs;
+  // The 8-point drop at n = 100 (8 lost, none gained): CI [−13.7, −2.3] → a significant drop.
+  for (auto& a : s.accuracy)
+    if (a.model == "big" && a.variant == "static") {
+      a.top1 = 0.62;
+      a.variant_only_correct = 0;
+      a.baseline_only_correct = 8;
+      a.both_correct = 62;
+      const auto d = PairedProportionDifference(62, 0, 8, 30);
+      a.top1_change = d.estimate;
+      a.top1_change_ci95_low = d.lo;
+      a.top1_change_ci95_high = d.hi;
+      a.mcnemar_p = McNemarExactPValue(0, 8);
+    }
+  obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("significant top-1 drop for static (-8.0 points, McNemar p = 0.0078)"), std::string::npos) << obs;
+  EXPECT_EQ(obs.find("Best trade-off"), std::string::npos) << obs;
+  // 5000 samples with no discordant pair: the interval is ±0.05 points → static is the trade-off.
+  for (auto& a : s.accuracy)
+    if (a.model == "big" && a.variant == "static") {
+      a.top1 = 0.70;
+      a.samples = a.labelled = 5000;
+      a.both_correct = 3500;
+      a.variant_only_correct = a.baseline_only_correct = 0;
+      const auto d = PairedProportionDifference(3500, 0, 0, 1500);
+      a.top1_change = d.estimate;
+      a.top1_change_ci95_low = d.lo;
+      a.top1_change_ci95_high = d.hi;
+    }
+  obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("Best trade-off: **static** (2.00x faster"), std::string::npos) << obs;
+  // The labels are not the model's (out of its class range): no verdict at all.
+  for (auto& a : s.accuracy)
+    if (a.model == "big" && a.variant == "fp32") a.labels_out_of_range = 40;
+  obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("No trade-off verdict: 40 label(s) are outside the model's 10 classes"), std::string::npos) << obs;
+  // Near chance: 10 classes, baseline top-1 12 % [6.9, 20.0] → lower bound below 2/10.
+  for (auto& a : s.accuracy)
+    if (a.model == "big" && a.variant == "fp32") {
+      a.labels_out_of_range = 0;
+      a.top1 = 0.12;
+      a.top1_ci95_low = 0.069;
+      a.top1_ci95_high = 0.20;
+    }
+  obs = AccuracyObservation(s, "big");
+  EXPECT_NE(obs.find("cannot be told from chance (1/10 classes = 10.0 %)"), std::string::npos) << obs;
+}
+
+PointResult Speedup(std::int64_t batch, double s, double lo, double hi) {
+  PointResult p;
+  p.ok = true;
+  p.point = SweepPoint{"m", "static", batch, 224, 2};
+  p.has_speedup = true;
+  p.speedup = s;
+  p.speedup_ci95_low = lo;
+  p.speedup_ci95_high = hi;
+  return p;
+}
+
+TEST(Trend, StatedOnlyWhereTheCisSeparate) {
+  // Overlapping CIs: 1.50 [1.2, 1.9] → 1.80 [1.3, 2.2] → 1.40 [1.1, 1.7]: no peak, no trend.
+  std::vector<PointResult> a = {Speedup(1, 1.5, 1.2, 1.9), Speedup(2, 1.8, 1.3, 2.2), Speedup(4, 1.4, 1.1, 1.7)};
+  std::string t = DescribeSpeedupTrend({&a[0], &a[1], &a[2]}, "batch");
+  EXPECT_EQ(t, "speedup 1.50x at batch 1 → 1.40x at batch 4; no clear trend (the 95 % CIs overlap)");
+  // Separated: the peak at batch 2 stands clear of both ends, and the end is below the start.
+  std::vector<PointResult> b = {Speedup(1, 1.5, 1.45, 1.55), Speedup(2, 2.0, 1.9, 2.1), Speedup(4, 1.2, 1.15, 1.25)};
+  t = DescribeSpeedupTrend({&b[0], &b[1], &b[2]}, "batch");
+  EXPECT_EQ(t, "speedup 1.50x at batch 1 → 1.20x at batch 4 (peak 2.00x at batch 2); the gain shrank");
+  // Stopped paying off: significantly faster, then significantly slower.
+  std::vector<PointResult> c = {Speedup(1, 1.3, 1.2, 1.4), Speedup(8, 0.8, 0.7, 0.9)};
+  t = DescribeSpeedupTrend({&c[0], &c[1]}, "batch");
+  EXPECT_EQ(t, "speedup 1.30x at batch 1 → 0.80x at batch 8; int8 stopped paying off from batch 8 (95 % CIs above, then below 1.00x)");
+  // Merely dipping below 1.00x inside an interval that includes 1 is not "stopped paying off".
+  std::vector<PointResult> d = {Speedup(1, 1.1, 0.9, 1.3), Speedup(8, 0.95, 0.8, 1.1)};
+  t = DescribeSpeedupTrend({&d[0], &d[1]}, "batch");
+  EXPECT_EQ(t.find("stopped"), std::string::npos) << t;
+}
+
+TEST(Trend, CorrelationOverFewModelsIsNoFinding) {
+  // 4 models, ρ = 0.8: Fisher z = atanh(0.8) = 1.0986, se = sqrt(1.06/1) = 1.0296 →
+  // [tanh(1.0986 − 2.0180), tanh(1.0986 + 2.0180)] = [−0.7254, 0.9961].
+  const RankCorrelation r = SpearmanWithInterval({1, 2, 3, 4}, {2, 1, 3, 4});
+  EXPECT_NEAR(r.rho, 0.8, 1e-12);
+  EXPECT_NEAR(r.lo, -0.7254, 1e-3);
+  EXPECT_NEAR(r.hi, 0.9961, 1e-3);
+  LabStudy s = FakeStudy(testing::TempDir() + "/corr");
+  std::string all;
+  for (const auto& o : GenerateObservations(s)) all += o + "\n";
+  EXPECT_EQ(all.find("latency tracked size"), std::string::npos) << all;
+}
+
+TEST(Roofline, ThreeCasesOfHandMadePoints) {
+  // Peak 100 GMAC/s, bandwidth 20 GB/s → ridge 5 MAC/B.
+  // 1 MAC/B at 15 GMAC/s: attainable min(100, 20) = 20, reached 75 % → memory-bound.
+  EXPECT_EQ(ClassifyRoofline(1.0, 15e9, 100e9, 20e9), RooflineBound::kMemory);
+  // 50 MAC/B at 60 GMAC/s: attainable 100, reached 60 % → compute-bound.
+  EXPECT_EQ(ClassifyRoofline(50.0, 60e9, 100e9, 20e9), RooflineBound::kCompute);
+  // 50 MAC/B at 10 GMAC/s: 10 % of the attainable 100 → below both roofs (the kernel is the limit).
+  EXPECT_EQ(ClassifyRoofline(50.0, 10e9, 100e9, 20e9), RooflineBound::kKernel);
+  // 1 MAC/B at 4 GMAC/s: 20 % of the attainable 20 → below both roofs too.
+  EXPECT_EQ(ClassifyRoofline(1.0, 4e9, 100e9, 20e9), RooflineBound::kKernel);
+  EXPECT_EQ(ClassifyRoofline(0.0, 4e9, 100e9, 20e9), RooflineBound::kUnknown);
+  EXPECT_EQ(RooflineBoundName(RooflineBound::kKernel), "below both roofs (kernel-limited)");
+}
+
+TEST(Roofline, IncompleteMacsGetNoShareOfPeak) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/incomplete");
+  for (auto& m : s.models)
+    if (m.model == "big" && m.variant == "fp32") m.macs_complete = false;
+  for (const auto& r : OpTypeRooflineRows(s)) {
+    if (r.model != "big") continue;
+    EXPECT_FALSE(r.macs_complete);
+    EXPECT_EQ(r.share_of_peak, 0.0);
+    EXPECT_EQ(r.bound, RooflineBound::kUnknown);
+  }
+  std::string all;
+  for (const auto& o : GenerateObservations(s)) all += o + "\n";
+  EXPECT_NE(all.find("**MACs incomplete** for big dynamic, big fp32, big static"), std::string::npos) << all;
+}
+
+TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
+  // One group, fp32 + static at batch 2, 1 GMAC per sample, fp32 peak 100 GMAC/s, 3 warm-ups + 1
+  // cold + 10 timed runs: fp32 14 × (2e9 / 95e9 + 0.0005), static 14 × (2e9 / 190e9 + 0.0005).
+  SweepGroup g;
+  g.model = "m";
+  g.batch = 2;
+  g.variants = {"fp32", "static"};
+  EXPECT_NEAR(EstimateGroupSeconds(g, 1000000000, 100e9, 3, 10), 14 * (2e9 / 95e9 + 0.0005) + 14 * (2e9 / 190e9 + 0.0005), 1e-12);
+  // The whole plan of a one-model lab on the fake backend (MACs 224e6 + 5, peaks 100 GMAC/s cached).
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:m"};
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "1");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", "2");
+  testing::FakeLabBackend backend;
+  const LabPlan plan = PlanLab(c, backend);
+  const double macs = 224e6 + 5;
+  const double group = 14 * (macs / 95e9 + 0.0005) + 14 * (macs / 190e9 + 0.0005);
+  const double setup = 1.0                                    // load
+                       + 2 * 0.25 + 0.5                        // two sessions, one quantized file
+                       + 3.0 + 3.0 * 16 * macs / 100e9         // calibration: 16 samples
+                       + 2 * 2.5 + 7 * macs / 95e9 + 7 * macs / 190e9;  // op profiles
+  EXPECT_NEAR(plan.total_seconds, group + setup, 1e-9);
+  EXPECT_EQ(plan.roofline_seconds, 0.0);  // the fake's peaks are cached
+}
+
+}  // namespace
+}  // namespace qbench
