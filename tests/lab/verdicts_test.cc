@@ -328,6 +328,7 @@ TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
   c.batches = ParseSweepAxis("batch", "1");
   c.input_sizes = ParseSweepAxis("input-size", "224");
   c.threads = ParseSweepAxis("threads", "2");
+  c.calibration_size = 16;
   testing::FakeLabBackend backend;
   const LabPlan plan = PlanLab(c, backend);
   const double macs = 224e6 + 5;
