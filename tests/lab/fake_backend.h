@@ -202,4 +202,23 @@ class FakeLabBackend : public LabBackend {
   }
 };
 
+/// The study the report tests share: zoo:big (4 ms) and zoo:small (1 ms) × fp32/dynamic/static ×
+/// batch 1, 2, 4 at 224 px and 2 threads, small|static|b4 failing with "out of memory at batch 4";
+/// with accuracy (`with_eval`) and the roofline view (`roofline`) when asked.
+inline LabStudy RunFakeStudy(const std::string& out, bool with_eval = true, bool roofline = true) {
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:big", "zoo:small"};
+  c.variants = {"fp32", "dynamic", "static"};
+  c.batches = ParseSweepAxis("batch", "1,2,4");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", "2");
+  c.output_dir = out;
+  if (with_eval) c.eval_data = "fake";
+  c.roofline = roofline;
+  FakeLabBackend backend;
+  backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  backend.fail_points["small|static|b4|s224|t2"] = "out of memory at batch 4";
+  return RunLab(c, backend);
+}
+
 }  // namespace qbench::testing

@@ -26,19 +26,7 @@ std::string Slurp(const std::string& path) {
 }
 
 LabStudy FakeStudy(const std::string& out, bool with_eval, bool roofline = true) {
-  LabConfig c = DefaultLabConfig();
-  c.models = {"zoo:big", "zoo:small"};
-  c.variants = {"fp32", "dynamic", "static"};
-  c.batches = ParseSweepAxis("batch", "1,2,4");
-  c.input_sizes = ParseSweepAxis("input-size", "224");
-  c.threads = ParseSweepAxis("threads", "2");
-  c.output_dir = out;
-  if (with_eval) c.eval_data = "fake";
-  c.roofline = roofline;
-  testing::FakeLabBackend backend;
-  backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
-  backend.fail_points["small|static|b4|s224|t2"] = "out of memory at batch 4";
-  return RunLab(c, backend);
+  return testing::RunFakeStudy(out, with_eval, roofline);
 }
 
 TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {

@@ -132,19 +132,7 @@ TEST(ModelContent, TheLabRecordsAGivenQdqModelAsSuch) {
   backend.ReleaseModel(job.model.name);
 }
 
-LabStudy FakeStudy(const std::string& out) {
-  LabConfig c = DefaultLabConfig();
-  c.models = {"zoo:big", "zoo:small"};
-  c.variants = {"fp32", "dynamic", "static"};
-  c.batches = ParseSweepAxis("batch", "1,2,4");
-  c.input_sizes = ParseSweepAxis("input-size", "224");
-  c.threads = ParseSweepAxis("threads", "2");
-  c.output_dir = out;
-  c.eval_data = "fake";
-  testing::FakeLabBackend backend;
-  backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
-  return RunLab(c, backend);
-}
+LabStudy FakeStudy(const std::string& out) { return testing::RunFakeStudy(out); }
 
 // Gives the study's models file specs (trained models, not zoo architectures with random weights).
 void AsFiles(LabStudy* s) {
