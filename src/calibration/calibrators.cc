@@ -11,20 +11,25 @@ namespace qbench {
 namespace {
 
 // The range a histogram method chose, with the data extent and the no-data flag of `h`.
+// ±Inf seen widen the extent to ±Inf (the finite range stays what the method chose).
 TensorRange WithExtent(TensorRange r, const HistogramData& h) {
   if (!h.seen_any) return TensorRange{0.0f, 0.0f, 1.0f, -1.0f, true};
-  r.data_min = h.min;
-  r.data_max = h.max;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  r.data_min = h.neg_inf ? -kInf : h.min;
+  r.data_max = h.pos_inf ? kInf : h.max;
   return r;
 }
 
 /// MinMax: the running minimum and maximum of every finite value seen (ORT MinMaxCalibrater
-/// without moving average). NaN/Inf are skipped.
+/// without moving average). NaN/Inf are skipped (±Inf still widen the data extent).
 class MinMaxCalibrator : public Calibrator {
  public:
   void Collect(const std::string& name, const float* values, std::size_t n) override {
     Entry& e = ranges_[name];
-    const TensorRange batch = FiniteMinMax(values, n);
+    bool neg_inf = false, pos_inf = false;
+    const TensorRange batch = FiniteMinMax(values, n, &neg_inf, &pos_inf);
+    e.neg_inf = e.neg_inf || neg_inf;
+    e.pos_inf = e.pos_inf || pos_inf;
     if (batch.min > batch.max) return;  // no finite value in this batch
     if (!e.seen) {
       e.range = batch;
@@ -40,8 +45,8 @@ class MinMaxCalibrator : public Calibrator {
       TensorRange r = e.seen ? e.range : TensorRange{};
       r.empty = !e.seen;
       if (e.seen) {
-        r.data_min = r.min;
-        r.data_max = r.max;
+        r.data_min = e.neg_inf ? -std::numeric_limits<float>::infinity() : r.min;
+        r.data_max = e.pos_inf ? std::numeric_limits<float>::infinity() : r.max;
       }
       table[name] = r;
     }
@@ -52,6 +57,7 @@ class MinMaxCalibrator : public Calibrator {
   struct Entry {
     TensorRange range;
     bool seen = false;
+    bool neg_inf = false, pos_inf = false;
   };
   std::map<std::string, Entry> ranges_;
 };

@@ -19,6 +19,8 @@ struct BatchStats {
   float max = -std::numeric_limits<float>::infinity();
   std::uint64_t finite = 0;
   std::uint64_t nonfinite = 0;
+  bool neg_inf = false;  // a −Inf was seen (looked for only when nonfinite > 0)
+  bool pos_inf = false;
 };
 
 // One pass over the batch: min/max of the finite values and the count of NaN/±Inf. Written as
@@ -54,6 +56,11 @@ BatchStats ScanBatch(const float* values, std::size_t n) {
     s.nonfinite += lane_bad[k];
   }
   s.finite = n - s.nonfinite;
+  if (s.nonfinite > 0)  // rare: one more pass for the signs of the infinities (additive -inf masks)
+    for (std::size_t j = 0; j < n && !(s.neg_inf && s.pos_inf); ++j) {
+      s.neg_inf = s.neg_inf || values[j] == -kInf;
+      s.pos_inf = s.pos_inf || values[j] == kInf;
+    }
   return s;
 }
 
@@ -76,6 +83,8 @@ void AddToBins(HistogramData* h, const float* values, std::size_t n, bool has_no
 
 void UpdateMinMax(const BatchStats& s, HistogramData* h) {
   h->nonfinite += s.nonfinite;
+  h->neg_inf = h->neg_inf || s.neg_inf;
+  h->pos_inf = h->pos_inf || s.pos_inf;
   if (s.finite == 0) return;
   if (!h->seen_any) {
     h->min = s.min;
@@ -140,8 +149,10 @@ double KlDivergence(const std::vector<double>& p, const std::vector<double>& q) 
 
 }  // namespace
 
-TensorRange FiniteMinMax(const float* values, std::size_t n) {
+TensorRange FiniteMinMax(const float* values, std::size_t n, bool* neg_inf, bool* pos_inf) {
   const BatchStats s = ScanBatch(values, n);
+  if (neg_inf) *neg_inf = s.neg_inf;
+  if (pos_inf) *pos_inf = s.pos_inf;
   return {s.min, s.max};
 }
 

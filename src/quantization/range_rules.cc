@@ -25,7 +25,8 @@ std::string RangeText(const TensorRange& r) { return "[" + Fmt(r.min) + ", " + F
 // Width of the quantized span: the range widened to include 0, as ComputeQuantParams does.
 double Span(const TensorRange& r) { return std::max<double>(r.max, 0.0) - std::min<double>(r.min, 0.0); }
 
-// Min/max of a constant's finite values; false when it has none or is not float.
+// Min/max of a constant's values, ±Inf included (a -inf mask), NaN skipped; false when it has none
+// or is not float.
 bool ConstantRange(const onnx::TensorProto& t, TensorRange* r) {
   HostTensor v;
   try {
@@ -36,7 +37,7 @@ bool ConstantRange(const onnx::TensorProto& t, TensorRange* r) {
   bool any = false;
   for (std::int64_t i = 0; i < v.num_elements(); ++i) {
     const float x = v.data<float>()[i];
-    if (!std::isfinite(x)) continue;
+    if (std::isnan(x)) continue;
     if (!any) *r = TensorRange{x, x};
     r->min = std::min(r->min, x);
     r->max = std::max(r->max, x);

@@ -288,7 +288,8 @@ TEST(MseCalibrator, ClipsALongTail) {
 }
 
 // ---- no data, data extent (every method) ---------------------------------------------------
-// A zero-sized or all-NaN tensor is `empty` with the [0, 0] placeholder; a tensor with a few
+// A zero-sized or all-NaN tensor is `empty` with the [0, 0] placeholder; -inf widens only the
+// data extent; a tensor with a few
 // mask-like -1e9 values among 100,000 in [0, 1) records the extent [-1e9, 10] whatever range the
 // method chose.
 TEST(Calibrators, EmptyFlagAndDataExtentForEveryMethod) {
@@ -303,7 +304,14 @@ TEST(Calibrators, EmptyFlagAndDataExtentForEveryMethod) {
     c->Collect("zero_sized", nullptr, 0);
     c->Collect("nan", nans.data(), nans.size());
     c->Collect("masked", masked.data(), masked.size());
+    const std::vector<float> inf_mask = {0.5f, -std::numeric_limits<float>::infinity(), -2.0f, std::nanf("")};
+    c->Collect("inf_mask", inf_mask.data(), inf_mask.size());
     auto t = c->ComputeRanges();
+    // -inf is skipped by the range, kept by the extent; NaN by neither.
+    EXPECT_EQ(t["inf_mask"].data_min, -std::numeric_limits<float>::infinity());
+    EXPECT_EQ(t["inf_mask"].data_max, 0.5f);
+    EXPECT_GE(t["inf_mask"].min, -2.0f);
+    EXPECT_TRUE(std::isfinite(t["inf_mask"].min));
     for (const char* name : {"zero_sized", "nan"}) {
       ASSERT_EQ(t.count(name), 1u);
       EXPECT_TRUE(t[name].empty);

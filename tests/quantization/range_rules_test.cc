@@ -138,6 +138,9 @@ TEST(RangeRules, AttentionMaskNeverQuantizesTheSoftmaxInput) {
       {-1e9f, false, false, {"sentinel_range"}},
       {std::numeric_limits<float>::lowest(), false, false, {"sentinel_range"}},
       {-1e9f, true, false, {"sentinel_range"}},
+      // -inf (nn.Transformer's square subsequent mask): calibrators skip it, the data extent keeps it.
+      {-std::numeric_limits<float>::infinity(), false, false, {"sentinel_range"}},
+      {-std::numeric_limits<float>::infinity(), true, false, {"sentinel_range"}},
       {-1e4f, true, false, {"softmax_input_range"}},  // BERT's mask: below the sentinel bound, caught at the Softmax
       // (q·kᵀ + mask)·0.25: the mask Add is a join of ranges 1e4 apart, the Mul feeds the Softmax.
       {-1e4f, true, true, {"join_ranges_differ", "softmax_input_range"}},

@@ -38,8 +38,9 @@ const char* CalibrationMethodName(CalibrationMethod method);
 struct TensorRange {
   float min = 0;
   float max = 0;
-  /// Extent of the finite values calibration saw, before the method clipped anything (= min/max
-  /// for minmax). data_min > data_max (the default) means "not recorded" (a hand-made table): use
+  /// Extent of the values calibration saw, before the method clipped anything (= min/max for
+  /// minmax): the finite values, widened to −Inf / +Inf when such a value was seen (an additive
+  /// mask's -inf; min/max never include them). data_min > data_max (the default) means "not recorded" (a hand-made table): use
   /// min/max then (DataExtent). The quantizer's range rules (docs/quantization.md) read it, so that
   /// they do not depend on the calibration method.
   float data_min = 1.0f;

@@ -29,6 +29,8 @@ struct HistogramData {
   float max = 0;                       ///< largest finite raw value seen
   std::uint64_t total = 0;             ///< finite values counted (== sum of counts once initialised)
   std::uint64_t nonfinite = 0;         ///< NaN/Inf values skipped
+  bool neg_inf = false;                ///< a −Inf was among them (an additive mask's -inf)
+  bool pos_inf = false;                ///< a +Inf was among them
   bool seen_any = false;               ///< at least one finite value collected
 
   double upper_edge() const { return lower_edge + bin_width * static_cast<double>(counts.size()); }
@@ -71,8 +73,10 @@ class SymmetricHistogram {
 };
 
 /// Minimum and maximum of the finite values among `values[0..n)` (NaN and ±Inf skipped); when
-/// there is none, min = +Inf and max = −Inf (so min > max). One vectorisable pass.
-TensorRange FiniteMinMax(const float* values, std::size_t n);
+/// there is none, min = +Inf and max = −Inf (so min > max). One vectorisable pass (a second one
+/// only when non-finite values are present). `neg_inf` / `pos_inf` (may be null): whether −Inf /
+/// +Inf was among the values.
+TensorRange FiniteMinMax(const float* values, std::size_t n, bool* neg_inf = nullptr, bool* pos_inf = nullptr);
 
 /// Merges adjacent groups of `factor` bins of a histogram whose lower edge is 0 (abs) or −T with
 /// an even bin count (symmetric), keeping 0 on a bin edge: the bin count is first padded with empty
