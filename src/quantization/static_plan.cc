@@ -355,6 +355,7 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
       if (!p.quantized || p.role != StaticRole::kConcat) continue;
       const onnx::NodeProto& node = g.node(i);
       const std::string out = final_name(node.output(0));
+      if (!plan.act_set.count(out)) continue;  // a float graph output has no scale to share
       std::set<std::string> seen;
       for (int k : p.act_inputs) {
         const std::string& in = node.input(k);

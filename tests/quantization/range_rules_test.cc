@@ -310,11 +310,12 @@ TEST(RangeRules, DetectionAddKeepsConfidences) {
 TEST(RangeRules, JoinRatioEdge) {
   GraphBuilder b("join_edge");
   b.AddInput("x", DType::kFloat32, {1, 4});
-  b.AddOutput("y", DType::kFloat32, {1, 8});
+  b.AddOutput("z", DType::kFloat32, {1, 8});
   b.AddInitializer("one", {}, {1.0f});
   b.AddNode("Mul", "ma", {"x", "one"}, {"a"});
   b.AddNode("Mul", "mb", {"x", "one"}, {"b"});
   b.AddNode("Concat", "cat", {"a", "b"}, {"y"}, {AttrInt("axis", 1)});
+  b.AddNode("Mul", "after", {"y", "one"}, {"z"});  // y is quantized (not a graph output)
   const Model m = b.Build();
   auto run = [&](float a_hi) {
     CalibrationTable t;
@@ -335,9 +336,38 @@ TEST(RangeRules, JoinRatioEdge) {
   EXPECT_FLOAT_EQ(scale_of(shared.model, "b"), 15.0f / 255.0f);  // b takes the output's scale
   const QuantizeResult apart = run(17.0f);
   EXPECT_FALSE(Decision(apart.report, "cat").quantized);
+  EXPECT_FALSE(Decision(apart.report, "after").quantized);  // reads the fp32 join
+  EXPECT_EQ(QuantizedTensors(apart.model).count("y"), 0u);
   EXPECT_NE(Decision(apart.report, "cat").reason.find("15 of 255 steps"), std::string::npos) << Decision(apart.report, "cat").reason;
   EXPECT_FLOAT_EQ(scale_of(apart.model, "b"), 1.0f / 255.0f);  // its own scale
   EXPECT_FLOAT_EQ(scale_of(apart.model, "a"), 17.0f / 255.0f);
+}
+
+// A Concat of similar ranges that writes a (float) graph output: nothing to share, each input keeps
+// its own scale (its output is never calibrated, so sharing used to fail with "no range for 'y'").
+TEST(RangeRules, ConcatWritingAGraphOutputKeepsInputScales) {
+  GraphBuilder b("cat_out");
+  b.AddInput("x", DType::kFloat32, {1, 4});
+  b.AddOutput("y", DType::kFloat32, {1, 8});
+  b.AddInitializer("two", {}, {2.0f});
+  b.AddInitializer("three", {}, {3.0f});
+  b.AddNode("Mul", "ma", {"x", "two"}, {"a"});
+  b.AddNode("Mul", "mb", {"x", "three"}, {"b"});
+  b.AddNode("Concat", "cat", {"a", "b"}, {"y"}, {AttrInt("axis", 1)});
+  const Model m = b.Build();
+  std::vector<std::vector<HostTensor>> data;
+  for (std::uint32_t s = 0; s < 8; ++s) data.push_back({RandomTensor({1, 4}, 700 + s, 0.0f, 1.0f)});
+  const QuantizeResult r = Quantize(m, CalibrationMethod::kMinMax, data);
+  EXPECT_TRUE(Decision(r.report, "cat").quantized);  // spans 2 and 3: 170 of 255 steps
+  for (const auto& n : r.model.proto.graph().node())
+    if (n.op_type() == "QuantizeLinear" && (n.input(0) == "a" || n.input(0) == "b")) {
+      const float scale = testing::InitializerTensor(r.model, n.input(1)).ToFloatVector()[0];
+      const float hi = n.input(0) == "a" ? 2.0f : 3.0f;  // x in [0, 1): its own range, about [0, hi]
+      EXPECT_GT(scale, 0.9f * hi / 255.0f);
+      EXPECT_LE(scale, hi / 255.0f);
+    }
+  const HostTensor test = RandomTensor({1, 4}, 800, 0.0f, 1.0f);
+  EXPECT_GE(SqnrDb(testing::RunModel(m, {test})[0].ToFloatVector(), RunQuantized(r.model, {test})[0].ToFloatVector()), 35.0);
 }
 
 // x [1, 8] → a = x·2; e = Slice(x, 0:0) (zero-sized [1, 0]) → e3 = e·3; cat = Concat(a, e3);
