@@ -62,20 +62,6 @@ TEST(HtmlReport, RendersMarkdownEscapedWithImagesEmbedded) {
   EXPECT_EQ(Count(html, "<script>"), 1u);
 }
 
-LabStudy FakeStudy(const std::string& out) {
-  LabConfig c = DefaultLabConfig();
-  c.models = {"zoo:big", "zoo:small"};
-  c.variants = {"fp32", "dynamic", "static"};
-  c.batches = ParseSweepAxis("batch", "1,2,4");
-  c.input_sizes = ParseSweepAxis("input-size", "224");
-  c.threads = ParseSweepAxis("threads", "2");
-  c.output_dir = out;
-  c.eval_data = "fake";
-  testing::FakeLabBackend backend;
-  backend.base_ms = {{"big", 4.0}, {"small", 1.0}};
-  return RunLab(c, backend);
-}
-
 std::string Chromium() {
   for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
     const auto r = testing::RunCommand(std::string("command -v ") + name);
@@ -120,7 +106,7 @@ TEST(HtmlReport, HeadlessChromiumShowsEveryPlotAndTableOfAStudy) {
   if (chromium.empty())
     GTEST_SKIP() << "chromium is absent (Debian package `chromium`; scripts/setup.sh installs it): report.html not rendered";
   const std::string out = testing::TempDir() + "/lab";
-  const LabStudy study = FakeStudy(out);
+  const LabStudy study = testing::RunFakeStudy(out);  // with accuracy, roofline and a failed point
   const auto written = WriteStudyOutputs(study, out);
   ASSERT_TRUE(std::filesystem::exists(out + "/report.html"));
   const auto plots = std::count_if(written.begin(), written.end(),
