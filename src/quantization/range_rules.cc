@@ -204,6 +204,17 @@ RangeRuleResult ApplyRangeRules(const Model& model, const StaticPlan& plan, cons
       if (out_final != out) log.Keep(out_final, why);
     }
   }
+  // A kept tensor written by a folded Relu/Clip: the tensors of the chain before the fold (calibrated
+  // under the final name only) are kept too, so the producer never needs a range it does not have.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [raw, renamed] : plan.output_rename) {
+      auto it = result.keep_float.find(renamed);
+      if (it == result.keep_float.end() || result.keep_float.count(raw)) continue;
+      result.keep_float[raw] = it->second;
+      changed = true;
+    }
+  }
   return result;
 }
 

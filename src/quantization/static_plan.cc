@@ -117,12 +117,14 @@ std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const Qua
 
 namespace {
 
-// Why `node` must stay float because it reads or writes a tensor of `keep_float` ("" when it need not).
-std::string KeptTensorReason(const onnx::NodeProto& node, const std::map<std::string, std::string>* keep_float) {
+// Why `node` must stay float because it reads (or, with `outputs`, writes) a tensor of `keep_float`
+// ("" when it need not).
+std::string KeptTensorReason(const onnx::NodeProto& node, const std::map<std::string, std::string>* keep_float, bool outputs) {
   if (!keep_float) return "";
   for (const auto& in : node.input())
     if (auto it = keep_float->find(in); it != keep_float->end()) return "reads a tensor kept fp32: " + it->second;
-  for (const auto& out : node.output())
+  if (outputs)
+    for (const auto& out : node.output())
     if (auto it = keep_float->find(out); it != keep_float->end()) return "writes a tensor kept fp32: " + it->second;
   return "";
 }
@@ -167,7 +169,10 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
       continue;
     }
     if (p.role != StaticRole::kNone && p.role != StaticRole::kHardSigmoid) {
-      const std::string kept = KeptTensorReason(node, keep_float);
+      // A Gemm/MatMul whose output is kept fp32 stays int8 with a float output (no Q after it), as
+      // for a graph output: ORT still fuses it (QGemm / MatMulIntegerToFloat).
+      const bool float_output_ok = p.role == StaticRole::kGemm || p.role == StaticRole::kMatMul;
+      const std::string kept = KeptTensorReason(node, keep_float, !float_output_ok);
       if (!kept.empty()) {
         p.reason = kept;
         continue;
@@ -324,6 +329,7 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
   // The tensors that get a Q→DQ pair: activation inputs and the output of every quantized node.
   auto add_act = [&](const std::string& t) {
     if (t.empty() || (idx.graph_outputs.count(t) && !options.quantize_graph_outputs)) return;
+    if (keep_float && keep_float->count(t)) return;
     if (plan.act_set.insert(t).second) plan.act_tensors.push_back(t);
   };
   auto final_name = [&](std::string t) {  // follows Conv → Relu → Clip chains

@@ -68,8 +68,9 @@ std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const Qua
 
 /// Plans the static QDQ rewrite of `prepared`. Throws Error(kInvalidArgument) for a bad --exclude.
 /// `unused_excludes` receives the patterns that matched no node. `keep_float` (may be null): tensors
-/// that must stay fp32 (ApplyRangeRules), each with its reason; every node that would be quantized
-/// and reads or writes one of them stays float with that reason.
+/// that must stay fp32 (ApplyRangeRules), each with its reason: none gets a Q/DQ pair; a node that
+/// reads one stays float with that reason, and so does one that writes one, except Gemm/MatMul,
+/// which keep int8 inputs and weights with a float output (as for a float graph output).
 StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options, std::vector<std::string>* unused_excludes,
                            const std::map<std::string, std::string>* keep_float = nullptr);
 

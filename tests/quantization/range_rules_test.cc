@@ -215,6 +215,34 @@ TEST(RangeRules, SentinelAndSoftmaxThresholds) {
   EXPECT_TRUE(HasWarning(outside.report, "sentinel_range"));
 }
 
+// x [1, 8] → MatMul(W) → Relu → Softmax with logits 100 wide: the Relu output (folded into the
+// MatMul's range, so calibrated under its name only) is kept fp32, and so is the MatMul's own
+// output, which has no range; the MatMul stays int8 with a float output, the Relu runs in float.
+TEST(RangeRules, WideLogitsBehindAFoldedReluKeepTheMatMulInt8) {
+  GraphBuilder b("logits");
+  b.AddInput("x", DType::kFloat32, {1, 8});
+  b.AddOutput("p", DType::kFloat32, {1, 4});
+  b.AddInitializer("w", {8, 4}, RandomValues(32, 91, -20, 20));
+  b.AddNode("MatMul", "fc", {"x", "w"}, {"mm"});
+  b.AddNode("Relu", "relu", {"mm"}, {"r"});
+  b.AddNode("Softmax", "softmax", {"r"}, {"p"}, {AttrInt("axis", -1)});
+  const Model m = b.Build();
+  CalibrationTable t;
+  t["x"] = {-1, 1};
+  t["r"] = {0, 100};  // step 0.39 > 0.25
+  WarningList w;
+  const QuantizeResult r = QuantizeModelWithRanges(m, QuantizeOptions{}, t, &w);
+  EXPECT_TRUE(Decision(r.report, "fc").quantized);
+  EXPECT_FALSE(Decision(r.report, "relu").quantized);
+  EXPECT_NE(Decision(r.report, "relu").reason.find("feeds Softmax"), std::string::npos) << Decision(r.report, "relu").reason;
+  const auto q = QuantizedTensors(r.model);
+  EXPECT_EQ(q, std::set<std::string>{"x"});
+  // Logit noise ~0.1 (x step 2/255 and w step 40/254 over 8 terms) on logits tens apart: the
+  // probabilities stay near one-hot, so ≥ 25 dB.
+  const HostTensor x = RandomTensor({1, 8}, 92);
+  EXPECT_GE(SqnrDb(testing::RunModel(m, {x})[0].ToFloatVector(), RunQuantized(r.model, {x})[0].ToFloatVector()), 25.0);
+}
+
 // Detection head on features f [1, 20, 8]: boxes = Sigmoid(f·Wb)·640 (pixels, [0, 640]),
 // conf = Sigmoid(f·Wo)·Sigmoid(f·Wc) (objectness × class, [0, 1]), det = Concat(boxes, conf) [1, 20, 6].
 Model ConcatHead() {
