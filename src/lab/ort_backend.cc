@@ -152,6 +152,7 @@ struct OrtLabBackend::Impl {
   std::map<std::string, Model> variants;        // variant → model (as in its file)
   std::map<std::string, ModelRecord> records;
   std::map<std::int64_t, std::int64_t> macs_per_sample;  // input size → MACs of one sample
+  std::set<std::int64_t> macs_incomplete;                // input sizes whose MACs are a lower bound
   std::map<std::string, std::unique_ptr<OrtRunner>> sessions;  // "variant|t<threads>|b<batch or *>"
 
   std::string Baseline() const { return config.variants.front(); }
@@ -172,7 +173,9 @@ struct OrtLabBackend::Impl {
     std::int64_t macs = 0;
     try {
       const Model& m = VariantModel(Baseline());
-      macs = InspectModel(m, LabShapes(m, 1, input_size)).macs;
+      const ModelSummary summary = InspectModel(m, LabShapes(m, 1, input_size));
+      macs = summary.macs;
+      if (!summary.macs_complete) macs_incomplete.insert(input_size);
     } catch (const std::exception&) {
       macs = 0;
     }
@@ -359,6 +362,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
     base.macs_complete = s.macs_complete;
     I.macs_per_sample[I.size0] = s.macs;
+    if (!s.macs_complete) I.macs_incomplete.insert(I.size0);
     // Labelled by what the file holds (a model given with --models may already be int8 or fp16).
     const ModelContent content = DescribeModelContent(s);
     base.content = content.label;
@@ -481,6 +485,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
         if (!results.count(names[i])) continue;
         PointResult& r = results[names[i]];
         Fill(&r, ir.measurements[i], macs);
+        if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
         r.session_create_ms = create_ms[names[i]];
         r.timing = names.size() > 1 ? "interleaved" : "alone";
         if (i > 0 && names[0] == base) {
@@ -508,6 +513,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       PointResult& r = results[names[i]];
       try {
         Fill(&r, RunBenchmark(*targets[i], bc), macs);
+        if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
         r.session_create_ms = create_ms[names[i]];
         r.timing = "alone";
       } catch (const std::exception& e) {
@@ -656,6 +662,7 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
   I.variants.clear();
   I.records.clear();
   I.macs_per_sample.clear();
+  I.macs_incomplete.clear();
   I.name.clear();
 }
 

@@ -230,7 +230,12 @@ bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::strin
   Page page(path, 1100, 650);
   Ticks ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
+  // Series of one batch axis overlap: each is shifted a little sideways (log2 units) so their bars
+  // stay apart; the x range leaves room for the outermost shifts.
+  const double shift = series.size() > 1 ? 0.12 / static_cast<double>(series.size() - 1) : 0.0;
   Range x = xr.Padded(0.06), y = yr.Padded(0.08);
+  x.lo = std::min(x.lo, xr.lo - 0.06 - 0.15);
+  x.hi = std::max(x.hi, xr.hi + 0.06 + 0.15);
   y.lo = std::max(0.0, y.lo);
   std::vector<std::string> keys;
   for (const auto& [key, pts] : series) keys.push_back(key);
@@ -242,8 +247,6 @@ bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::strin
   pllsty(1);
   std::vector<LegendItem> legend;
   int i = 0;
-  // Series of one batch axis overlap: shift each a little sideways so their bars stay apart.
-  const double shift = series.size() > 1 ? 0.12 / static_cast<double>(series.size() - 1) : 0.0;
   for (auto& [key, pts] : series) {
     std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
     std::vector<double> xs, ys, lo, hi;

@@ -2,6 +2,7 @@
 // trend sentences only where the CIs separate, the roofline's three cases and the dry-run estimate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "fake_backend.h"
@@ -11,6 +12,7 @@
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/inspect.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/plots.h"
 #include "qbench/report/study_report.h"
 #include "test_util.h"
 
@@ -101,9 +103,13 @@ TEST(ModelContent, LabelsAModelByWhatItHolds) {
 
 TEST(ModelContent, TheZoosInt8MobileNetIsQOperator) {
   QBENCH_REQUIRE_SHARED(path, "models/imagenet/mobilenetv2-12-int8.onnx");
-  const ModelContent c = ContentOf(LoadModel(path));
+  const Model m = LoadModel(path);
+  const ModelContent c = ContentOf(m);
   EXPECT_EQ(c.label, "int8 QOperator");
   EXPECT_EQ(c.weight_bits, 8);
+  // com.microsoft.QLinearAdd has no ONNX shape inference: 44 QLinearConv after it go unsized, so the
+  // MACs are a lower bound that the lab marks incomplete.
+  EXPECT_FALSE(InspectModel(m).macs_complete);
 }
 
 // The lab labels a given int8 file by its content: the baseline record says int8 QDQ / 8 bits.
@@ -327,6 +333,24 @@ TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
                        + 2 * 2.5 + 7 * macs / 95e9 + 7 * macs / 190e9;  // op profiles
   EXPECT_NEAR(plan.total_seconds, group + setup, 1e-9);
   EXPECT_EQ(plan.roofline_seconds, 0.0);  // the fake's peaks are cached
+}
+
+TEST(Plots, ThreadCountsAndInputSizesBeyondTheFirstGetTheirPlots) {
+  const std::string out = testing::TempDir() + "/plots_axes";
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:big"};
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "1,2");
+  c.input_sizes = ParseSweepAxis("input-size", "160,224");
+  c.threads = ParseSweepAxis("threads", "1,2");
+  c.output_dir = out;
+  c.roofline = false;
+  testing::FakeLabBackend backend;
+  const LabStudy s = RunLab(c, backend);
+  std::vector<std::string> paths;
+  for (const auto& p : WriteStudyPlots(s, out)) paths.push_back(p.path);
+  for (const char* p : {"plots/speedup.png", "plots/speedup_size2.png", "plots/threads_big.png"})
+    EXPECT_NE(std::find(paths.begin(), paths.end(), p), paths.end()) << p;
 }
 
 }  // namespace

@@ -15,6 +15,8 @@ struct PlotFile {
 };
 
 /// Draws every plot the study has data for, into `output_dir`/plots/ (created):
+///  Legends sit right of the plot area, which shrinks to fit them; the left margin follows the widest
+///  y tick label so the axis title never overlaps it.
 ///  - latency_<model>.png: median latency vs batch size, one line per variant, error bars = the
 ///    confidence interval of the median (first input size of the model and first thread count); the
 ///    axis label gives its level: "95 % CI" only when every plotted point's median_ci_level reaches
@@ -22,7 +24,11 @@ struct PlotFile {
 ///  - size.png: file size per model and variant (grouped bars, MB);
 ///  - latency_vs_size.png: median latency at the smallest batch vs file size, every model variant (log-log);
 ///  - speedup.png: speedup vs the baseline over the batch sizes at each model's first input size, one
-///    line per model × variant (and thread count when several were swept), with the 1.0x line;
+///    line per model × variant (and thread count when several were swept), with the 1.0x line and
+///    the 95 % CI of each speedup as error bars; speedup_size<N>.png the same at each model's N-th
+///    input size when several were swept;
+///  - threads_<model>.png: median latency (CI bars) vs intra-op threads per variant at the smallest
+///    batch, when several thread counts were swept (thread scaling);
 ///  - accuracy_vs_latency.png: top-1 vs latency, when accuracy was measured;
 ///  - roofline_<variant>.png: achieved MAC/s vs arithmetic intensity of each profiled op type of that
 ///    variant (colour = kind of op, e.g. "conv depthwise 3x3"; symbol = model) under the fp32 and int8
