@@ -116,6 +116,12 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     report.activations = "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";
   }
   result.model = impl->Quantize(prepared, options, ranges, &report);
+  if (quant_internal::UsesU8S8Kernels(result.model, scheme.needs_calibration ? options.activation_type : DType::kUint8) &&
+      OrtU8S8KernelsSaturate())
+    report.warnings.push_back(
+        {"u8s8_saturation", "this CPU's ONNX Runtime u8 x s8 integer kernels saturate (x86 AVX2 without VNNI adds pairs of "
+                            "products in int16): layers with int8 weights can lose 20-30 dB of SQNR here "
+                            "(docs/quantized_graphs.md); ORT's remedies are 7-bit or uint8 weights"});
   quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
   result.model.path = model.path;
   report.size_after_bytes = result.model.proto.ByteSizeLong();

@@ -95,6 +95,11 @@ struct ColumnQuantizedWeight {
 };
 ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name);
 
+/// True when `quantized` runs u8 activations against int8 weights (MatMulInteger/ConvInteger with
+/// an int8 weight, DynamicQuantizeLSTM, or static QDQ with int8 weights and `activation_type` u8),
+/// the kernels OrtU8S8KernelsSaturate() is about. Subgraphs included.
+bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
+
 /// "s8" / "u8" for reports.
 std::string ShortTypeName(DType t);
 

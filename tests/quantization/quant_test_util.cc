@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantizer.h"
 
 namespace qbench::testing {
 
@@ -152,24 +153,7 @@ Model WithUnsignedIntegerWeights(const Model& model) {
   return out;
 }
 
-bool U8S8KernelSaturates() {
-  GraphBuilder b("u8s8_probe");
-  b.AddInput("a", DType::kUint8, {16, 16});
-  b.AddOutput("y", DType::kInt32, {16, 16});
-  HostTensor w = HostTensor::Zeros(DType::kInt8, {16, 16});
-  HostTensor a = HostTensor::Zeros(DType::kUint8, {16, 16});
-  for (int i = 0; i < 256; ++i) {
-    w.data<std::int8_t>()[i] = static_cast<std::int8_t>(i % 2 ? 127 : 120);  // adjacent large products
-    a.data<std::uint8_t>()[i] = 255;
-  }
-  b.AddTensorInitializer("w", w);
-  b.AddNode("MatMulInteger", "mm", {"a", "w"}, {"y"});
-  static const bool saturates = [&] {
-    const HostTensor y = RunModel(b.Build(), {a})[0];
-    return y.data<std::int32_t>()[0] != 255 * (120 + 127) * 8;
-  }();
-  return saturates;
-}
+bool U8S8KernelSaturates() { return OrtU8S8KernelsSaturate(); }
 
 double OutputSqnrDb(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k) {
   return SqnrDb(RunModel(ref, feeds).at(k).ToFloatVector(), RunModel(test, feeds).at(k).ToFloatVector());

@@ -95,8 +95,7 @@ std::string FullCheckError(const Model& model);
 /// pairs of u8·s8 products in int16 with saturation (VPMADDUBSW; ORT's quantization docs,
 /// "reduce_range"), so this copy shows what the quantized model computes without that CPU error.
 Model WithUnsignedIntegerWeights(const Model& model);
-/// True when ORT's u8s8 MatMulInteger on this CPU loses precision to int16 saturation (probed
-/// on a 16x16 product with exact int32 expectations).
+/// OrtU8S8KernelsSaturate() (qbench/quantization/quantizer.h).
 bool U8S8KernelSaturates();
 
 /// SQNR (dB) of output `k` of `test` against `ref` on `feeds` (both run by RunModel).

@@ -230,5 +230,26 @@ TEST(QuantShapes, DynamicConvIntegerAutoPadWithUnknownSpatialSize) {
   }
 }
 
+
+// The u8s8 warning appears exactly when the output relies on u8·s8 kernels and this CPU's are
+// inexact: dynamic MatMul (int8 weights) and static QDQ with u8 activations do; dynamic Conv with
+// its default uint8 weights does not.
+TEST(QuantShapes, U8S8SaturationWarningFollowsTheKernelProbe) {
+  auto warned = [](const QuantizeResult& r) {
+    for (const auto& w : r.report.warnings)
+      if (w.code == "u8s8_saturation") return true;
+    return false;
+  };
+  const bool saturates = OrtU8S8KernelsSaturate();
+  const Model heads = HeadsModel();
+  const std::vector<HostTensor> feeds = {testing::RandomTensor({2, 4, 8}, 42), testing::RandomTensor({3, 2, 4, 8}, 43)};
+  EXPECT_EQ(warned(Quantize(heads, "dynamic", WeightGranularity::kDefault, feeds)), saturates);
+  EXPECT_EQ(warned(Quantize(heads, "static", WeightGranularity::kDefault, feeds)), saturates);
+  const ConvCase c = ConvCases()[0];  // a copy: the vector is a temporary
+  const Model conv = ConvModel(c.spatial, c.kernel, c.attrs, c.out_spatial);
+  EXPECT_FALSE(warned(Quantize(conv, "dynamic", WeightGranularity::kDefault, {})));
+  std::cerr << "[ note     ] this CPU's u8s8 kernels " << (saturates ? "saturate" : "are exact") << "\n";
+}
+
 }  // namespace
 }  // namespace qbench

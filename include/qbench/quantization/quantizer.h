@@ -171,6 +171,13 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 /// B/C; unused initializers dropped (an initializer read only inside a subgraph is kept). Appends one line per kind of action to `actions`.
 Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
 
+/// True when ONNX Runtime's u8·s8 integer kernels lose precision on this CPU: on x86 CPUs with AVX2
+/// but no VNNI they add pairs of u8·s8 products in int16 with saturation (VPMADDUBSW), which ORT's
+/// quantization docs address with 7-bit weights (reduce_range) or uint8 weights. Probed once per
+/// process with a 16x16 MatMulInteger whose exact int32 result is known; false when the probe
+/// cannot run. QuantizeModel warns ("u8s8_saturation") when its output relies on such kernels.
+bool OrtU8S8KernelsSaturate();
+
 /// The result of QuantizeModel: the quantized model and its report. The model keeps the input's
 /// Model::path, so SaveModel refuses to write it over the input file.
 struct QuantizeResult {

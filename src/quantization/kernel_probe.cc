@@ -1,0 +1,72 @@
+// Whether ONNX Runtime's u8·s8 integer kernels are exact on this CPU (OrtU8S8KernelsSaturate),
+// and whether a quantized model relies on them (UsesU8S8Kernels).
+#include <functional>
+#include <mutex>
+#include <set>
+
+#include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantizer.h"
+#include "qbench/runtime/runner.h"
+#include "quantization/graph_util.h"
+#include "quantization/scheme_util.h"
+
+namespace qbench {
+
+bool OrtU8S8KernelsSaturate() {
+  static std::once_flag once;
+  static bool saturates = false;
+  std::call_once(once, [] {
+    // A [16,16]·[16,16] MatMulInteger with every activation 255 and weights alternating 120, 127:
+    // each output is 255·(120 + 127)·8 = 503,880 exactly, but a pair 255·120 + 255·127 = 62,985
+    // exceeds int16, so a kernel that adds product pairs in int16 (x86 VPMADDUBSW) gives less.
+    GraphBuilder b("u8s8_probe", 13);
+    b.AddInput("a", DType::kUint8, {16, 16});
+    b.AddOutput("y", DType::kInt32, {16, 16});
+    HostTensor w = HostTensor::Zeros(DType::kInt8, {16, 16});
+    HostTensor a = HostTensor::Zeros(DType::kUint8, {16, 16});
+    for (int i = 0; i < 256; ++i) {
+      w.data<std::int8_t>()[i] = static_cast<std::int8_t>((i / 16) % 2 ? 127 : 120);  // alternate along K
+      a.data<std::uint8_t>()[i] = 255;
+    }
+    b.AddTensorInitializer("w", w);
+    b.AddNode("MatMulInteger", "mm", {"a", "w"}, {"y"});
+    SessionConfig c;
+    c.intra_op_threads = 1;
+    try {
+      const HostTensor y = OrtRunner::Create(b.Build(), c)->Run({a})[0];
+      saturates = y.data<std::int32_t>()[0] != 255 * (120 + 127) * 8;
+    } catch (const std::exception&) {
+      saturates = false;  // cannot tell: say nothing rather than a false alarm
+    }
+  });
+  return saturates;
+}
+
+namespace quant_internal {
+
+bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
+  // Weights may live in an enclosing graph; names are unique across scopes, so one set serves all.
+  std::set<std::string> int8;
+  std::function<void(const onnx::GraphProto&)> collect = [&](const onnx::GraphProto& g) {
+    for (const auto& t : g.initializer())
+      if (t.data_type() == static_cast<int>(DType::kInt8)) int8.insert(t.name());
+    for (const auto& n : g.node())
+      for (const onnx::GraphProto* sub : Subgraphs(n)) collect(*sub);
+  };
+  std::function<bool(const onnx::GraphProto&)> uses = [&](const onnx::GraphProto& g) {
+    for (const auto& n : g.node()) {
+      const std::string& op = n.op_type();
+      if ((op == "MatMulInteger" || op == "ConvInteger") && n.input_size() > 1 && int8.count(n.input(1))) return true;
+      if (op == "DynamicQuantizeLSTM") return true;  // int8 W/R, u8 activations
+      if (op == "DequantizeLinear" && activation_type == DType::kUint8 && int8.count(n.input(0))) return true;
+      for (const onnx::GraphProto* sub : Subgraphs(n))
+        if (uses(*sub)) return true;
+    }
+    return false;
+  };
+  collect(quantized.proto.graph());
+  return uses(quantized.proto.graph());
+}
+
+}  // namespace quant_internal
+}  // namespace qbench
