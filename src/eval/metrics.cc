@@ -102,13 +102,11 @@ double KlDivergence(const float* reference_logits, const float* logits, std::siz
   return std::max(0.0, kl);  // rounding can leave −1e−17 for identical inputs
 }
 
-namespace {
 double SqnrFromEnergies(double signal, double noise) {
   if (noise == 0.0) return std::numeric_limits<double>::infinity();
   if (signal == 0.0) return -std::numeric_limits<double>::infinity();
   return 10.0 * std::log10(signal / noise);
 }
-}  // namespace
 
 double SqnrDb(const float* reference, const float* x, std::size_t n) {
   if (n == 0) return std::numeric_limits<double>::quiet_NaN();

@@ -24,6 +24,7 @@
 #include "qbench/model/inspect.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
+#include "qbench/quantization/verify.h"
 #include "qbench/runtime/inputs.h"
 #include "qbench/runtime/runner.h"
 #include "qbench/zoo/zoo.h"
@@ -235,14 +236,14 @@ struct OrtLabBackend::Impl {
     const double t0 = NowMs();
     WarningList module_warnings;
     std::unique_ptr<CalibrationDataReader> reader;
+    CalibrationDataSpec spec;  // dynamic variants: empty path, so verification uses generated inputs
+    spec.seed = config.seed;
+    spec.shape_overrides = LabShapes(fp32, 1, size0);
     if (calibrated) {
-      CalibrationDataSpec spec;
       spec.path = config.calibration_data;
       spec.preprocess = PreprocessFor(preset, size0);
       spec.size = config.calibration_size;
       spec.batch_size = 1;
-      spec.seed = config.seed;
-      spec.shape_overrides = LabShapes(fp32, 1, size0);
       reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
     }
     QuantizeResult result = Step(calibrated ? "calibrating and quantizing" : "quantizing",
@@ -250,10 +251,28 @@ struct OrtLabBackend::Impl {
     Forward(module_warnings);
     r.quantize_ms = NowMs() - t0;
     r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
-    Step("writing '" + r.file + "'", [&] {
-      SaveModel(result.model, r.file);
-      return 0;
+    // Verified before it is written (verify.h): the same check and fp32 fallback as `qbench quantize`.
+    WarningList scratch;  // re-quantizing repeats warnings already forwarded
+    const RequantizeFn requantize = [&](const std::vector<std::string>& keep) {
+      QuantizeOptions again = q;
+      again.exclude.insert(again.exclude.end(), keep.begin(), keep.end());
+      std::unique_ptr<CalibrationDataReader> rd;
+      if (calibrated) rd = MakeCalibrationDataReader(fp32, spec, &scratch);
+      return QuantizeModel(fp32, again, rd.get(), &scratch);
+    };
+    VerifyOptions vo;
+    vo.session.intra_op_threads = static_cast<int>(threads0);
+    VerifiedQuantization verified = Step("verifying and writing '" + r.file + "'", [&] {
+      CalibrationDataSpec vs = spec;
+      vs.size = vs.path.empty() ? vo.max_samples : std::min(vs.size, vo.max_samples);
+      auto vr = MakeCalibrationDataReader(fp32, vs, &scratch);
+      return VerifyAndSave(fp32, std::move(result), requantize, ReadVerificationData(*vr, vo.max_samples), r.file, vo);
     });
+    result = std::move(verified.result);
+    r.verification = VerificationToJson(verified.verification);
+    if (verified.verification.collapsed) r.warnings.push_back("verification: an output collapsed against fp32 (see verification)");
+    for (const auto& k : verified.verification.kept_fp32)
+      r.warnings.push_back("verification kept " + k.node + " (" + k.op_type + ") fp32: " + k.reason);
     r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
     r.weight_precision = "int8";
     r.activation_precision = result.report.activations;

@@ -164,6 +164,7 @@ json ToJson(const ModelRecord& r) {
               {"quantize_ms", r.quantize_ms},
               {"calibration", r.calibration},
               {"coverage_report", r.coverage_report},
+              {"verification", r.verification},
               {"warnings", r.warnings}};
 }
 
@@ -197,6 +198,7 @@ ModelRecord ModelRecordFromJson(const json& j) {
   Get(j, "quantize_ms", &r.quantize_ms);
   Get(j, "calibration", &r.calibration);
   if (j.contains("coverage_report")) r.coverage_report = j["coverage_report"];
+  if (j.contains("verification")) r.verification = j["verification"];
   Get(j, "warnings", &r.warnings);
   return r;
 }

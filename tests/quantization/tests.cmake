@@ -26,3 +26,7 @@ qbench_add_test(quantization_graphs_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/shared_weight_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
+qbench_add_test(quantization_verify_test LIBS qbench_quantization SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/verify_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
+)

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -20,6 +21,7 @@
 #include "qbench/eval/image.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
+#include "qbench/quantization/verify.h"
 #include "qbench/zoo/zoo.h"
 #include "quantize_fallback.h"
 #include "sensitivity_support.h"
@@ -45,6 +47,7 @@ struct QuantizeCliOptions {
   double max_drop = -1.0;
   std::string eval_data;
   bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
+  bool no_verify = false, strict = false;
 };
 
 // --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
@@ -126,6 +129,47 @@ std::vector<Warning> UniqueWarnings(const WarningList& warnings) {
   return out;
 }
 
+// Verifies `result` against `model` on the calibration samples (random inputs when there are none,
+// and for dynamic mode), keeps collapsing tensors fp32 through `requantize`, and writes -o (verify.h).
+void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const ShapeOverrides& shapes, CalibrationDataSpec spec,
+                    const RequantizeFn& requantize, QuantizeResult* result, VerificationReport* verification,
+                    WarningList* warnings) {
+  VerifyOptions vo;
+  vo.enabled = !o.no_verify;
+  vo.strict = o.strict;
+  vo.session.intra_op_threads = o.threads;
+  if (const char* fault = std::getenv("QBENCH_TEST_INJECT_FAULT"); fault && *fault) vo.inject_fault_node = fault;
+  VerificationData data;
+  if (vo.enabled) {
+    spec.shape_overrides = shapes;
+    spec.seed = o.seed;
+    spec.size = std::min<std::size_t>(spec.size == 0 ? vo.max_samples : spec.size, vo.max_samples);
+    WarningList scratch;
+    auto reader = MakeCalibrationDataReader(model, spec, &scratch);
+    data = ReadVerificationData(*reader, vo.max_samples);
+    LogInfo("verifying the quantized model in ONNX Runtime on " + std::to_string(data.feeds.size()) + " batch(es) of " +
+            data.description);
+  }
+  VerifiedQuantization v = VerifyAndSave(model, std::move(*result), requantize, data, o.output, vo);
+  *result = std::move(v.result);
+  *verification = std::move(v.verification);
+  if (!verification->kept_fp32.empty()) {
+    std::string nodes;
+    const std::size_t n = verification->kept_fp32.size();
+    for (std::size_t i = 0; i < n && i < 5; ++i) nodes += (i ? ", " : "") + verification->kept_fp32[i].node;
+    if (n > 5) nodes += fmt::format(" and {} more (see the verification section)", n - 5);
+    warnings->Add("verification_fallback", "verification kept " + std::to_string(verification->kept_fp32.size()) +
+                                               " node(s) fp32 because an output collapsed: " + nodes);
+  }
+  if (verification->collapsed) {
+    std::string what;
+    for (const auto& out : verification->outputs)
+      if (out.collapsed) what += (what.empty() ? "" : "; ") + ("output '" + out.name + "': " + out.why);
+    warnings->Add("verification_collapse", "the quantized model's fidelity collapsed (" + what +
+                                               "); written anyway (--strict refuses it)");
+  }
+}
+
 void RunQuantize(const QuantizeCliOptions& o) {
   const SchemeInfo& scheme = FindQuantizationScheme(o.mode);
   if (o.per_channel && o.per_tensor)
@@ -176,11 +220,16 @@ void RunQuantize(const QuantizeCliOptions& o) {
                                             " (activations are quantized at run time)");
   }
   QuantizeResult result;
+  VerificationReport verification;
+  RequantizeFn requantize;
+  WarningList scratch;  // warnings of re-quantizing and of reading the verification data, already reported once
   FallbackSearch search;
   LatencyComparison latency;
+  std::unique_ptr<SensitivityQuantizer> fallback_quantizer;
   if (fallback) {
     const auto eval_data = OpenEvalData(o);
-    SensitivityQuantizer quantizer(model, options, spec, &warnings);
+    fallback_quantizer = std::make_unique<SensitivityQuantizer>(model, options, spec, &warnings);
+    SensitivityQuantizer& quantizer = *fallback_quantizer;
     SensitivityOptions so;
     so.eval.limit = static_cast<std::size_t>(o.eval_limit);
     so.session.intra_op_threads = o.threads;
@@ -201,6 +250,12 @@ void RunQuantize(const QuantizeCliOptions& o) {
                                                "model's outputs have none, so every drop reads 0: use --fallback-top K");
     }
     result = quantizer.QuantizeWithReport(chosen.keep_float, &warnings);
+    requantize = [&, keep_base = chosen.keep_float](const std::vector<std::string>& keep) {
+      std::vector<std::string> all = keep_base;
+      all.insert(all.end(), keep.begin(), keep.end());
+      return fallback_quantizer->QuantizeWithReport(all, &scratch);
+    };
+    VerifyAndWrite(model, o, overrides, spec, requantize, &result, &verification, &warnings);
     ShapeOverrides latency_shapes = overrides;
     latency_shapes.batch = 0;  // batch 1 where dim 0 is dynamic, the file's batch where it is fixed
     if (chosen.keep_float.empty()) {
@@ -225,10 +280,15 @@ void RunQuantize(const QuantizeCliOptions& o) {
               reader->Describe());
     }
     result = QuantizeModel(model, options, reader.get(), &warnings);
+    // Fallback rounds re-quantize through a SensitivityQuantizer: each tensor is calibrated once.
+    requantize = [&](const std::vector<std::string>& keep) {
+      if (!fallback_quantizer) fallback_quantizer = std::make_unique<SensitivityQuantizer>(model, options, spec, &scratch);
+      return fallback_quantizer->QuantizeWithReport(keep, &scratch);
+    };
+    VerifyAndWrite(model, o, overrides, spec, requantize, &result, &verification, &warnings);
   }
   LogInfo("analysing the graph ONNX Runtime optimizes");
   result.report.runtime = AnalyzeRuntimeCoverage(result.model, overrides, "extended", o.threads > 0 ? o.threads : 1);
-  SaveModel(result.model, o.output);
 
   std::string out = fmt::format("model: {} -> {}\n", o.model, o.output);
   out += FormatQuantizeReport(result.report);
@@ -247,6 +307,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     out += FormatFallback(search, latency,
                           eval_on_calibration ? "; the calibration data: pass --eval-data for held-out samples" : "");
   }
+  out += FormatVerification(verification);
   std::fwrite(out.data(), 1, out.size(), TableStream(o.json_path));
   const std::vector<Warning> unique_warnings = UniqueWarnings(warnings);
   for (const auto& w : unique_warnings) std::fprintf(stderr, "[qbench] warning: %s [%s]\n", w.message.c_str(), w.code.c_str());
@@ -255,6 +316,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     j["model"] = o.model;
     j["files"] = files;
     if (fallback) j["fallback"] = FallbackJson(search, latency, eval_on_calibration);
+    j["verification"] = VerificationToJson(verification);
     nlohmann::json w = nlohmann::json::array();
     for (const auto& x : unique_warnings) w.push_back({{"code", x.code}, {"message", x.message}});
     j["warnings"] = w;
@@ -316,6 +378,10 @@ void RegisterQuantize(CLI::App& app) {
                                     "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
                                     "the calibration data)");
   auto* eval_limit = AddEvalLimitFlag(cmd, &o->eval_limit, "Fallback: evaluation samples (default 100)");
+  cmd->add_flag("--no-verify", o->no_verify,
+                "Write the model without running it in ONNX Runtime and comparing it with fp32 (docs/verification.md)");
+  cmd->add_flag("--strict", o->strict,
+                "Exit 1 (nothing written) when an output still collapses after the automatic fp32 fallback");
   cmd->callback([o, top, drop, eval_data, eval_limit] {
     o->fallback_top_given = top->count() > 0;
     o->max_drop_given = drop->count() > 0;

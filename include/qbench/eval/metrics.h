@@ -68,6 +68,10 @@ std::vector<double> LogSoftmax(const float* logits, std::size_t n);
 /// Σ P_i (log P_i − log Q_i), from LogSoftmax so large logits do not overflow. >= 0.
 double KlDivergence(const float* reference_logits, const float* logits, std::size_t n);
 
+/// SQNR in dB from summed energies: 10·log10(signal / noise); +infinity when noise == 0,
+/// -infinity when only signal == 0.
+double SqnrFromEnergies(double signal, double noise);
+
 /// Signal-to-quantization-noise ratio in dB: 10·log10(Σ ref² / Σ (x − ref)²).
 /// +infinity when x == ref exactly; -infinity when ref is all zero and x is not; NaN when n == 0.
 double SqnrDb(const float* reference, const float* x, std::size_t n);

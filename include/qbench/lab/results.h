@@ -94,6 +94,9 @@ struct ModelRecord {
   double quantize_ms = 0;                  ///< wall time to quantize (calibration included)
   std::string calibration;                 ///< what calibrated a static variant ("random, 16 samples", a path)
   nlohmann::json coverage_report;          ///< the quantizer's coverage report, verbatim (null for fp32)
+  /// How the written model was verified against fp32 (qbench/quantization/verify.h
+  /// VerificationToJson: per-output SQNR/cosine/agreement, nodes kept fp32); null for fp32.
+  nlohmann::json verification;
   std::vector<std::string> warnings;
 };
 

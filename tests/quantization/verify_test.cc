@@ -1,0 +1,208 @@
+// Verify before exit (qbench/quantization/verify.h): slice and whole-output collapse detection, the
+// automatic fp32 fallback of the tensor responsible, the rejection of a model ORT cannot load, strict
+// mode, and the atomic write.
+#include "qbench/quantization/verify.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "qbench/core/error.h"
+#include "qbench/eval/metrics.h"
+#include "qbench/model/graph_builder.h"
+#include "quant_test_util.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using testing::MinMaxTable;
+using testing::RandomTensor;
+using testing::RandomValues;
+
+bool Exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+
+// x [N,4] → Gemm 'head' (B [4,8]: columns 0–3 ~ ±50, columns 4–7 ~ ±0.05) → y [N,8] → Flatten → out.
+// Per-tensor quantization of y (one scale for ~±150) rounds columns 4–7 to zero: a slice collapse
+// while the whole output keeps ~40 dB. No planner rule can avoid it: it is one tensor with one range.
+Model WideColumnsModel() {
+  GraphBuilder b("wide_columns");
+  b.AddInput("x", DType::kFloat32, {"N", 4});
+  b.AddOutput("out", DType::kFloat32, {"N", 8});
+  std::vector<float> w = RandomValues(32, 7);
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 8; ++c) w[static_cast<std::size_t>(r * 8 + c)] *= c < 4 ? 50.0f : 0.05f;
+  b.AddInitializer("B", {4, 8}, w);
+  b.AddInitializer("C", {8}, std::vector<float>(8, 0.0f));
+  b.AddNode("Gemm", "head", {"x", "B", "C"}, {"y"});
+  b.AddNode("Flatten", "flat", {"y"}, {"out"}, {AttrInt("axis", 1)});
+  return b.Build();
+}
+
+VerificationData Data(int batches, std::uint32_t seed) {
+  VerificationData d;
+  for (int i = 0; i < batches; ++i) d.feeds.push_back({RandomTensor({4, 4}, seed + static_cast<std::uint32_t>(i))});
+  d.description = "test batches";
+  return d;
+}
+
+struct Fixture {
+  Model model;
+  VerificationData data;
+  CalibrationTable ranges;
+  QuantizeOptions options;
+  RequantizeFn requantize;
+  std::vector<std::vector<std::string>> requantized_with;
+};
+
+std::unique_ptr<Fixture> MakeFixture(Model m) {
+  auto f = std::make_unique<Fixture>();
+  f->model = std::move(m);
+  f->data = Data(8, 100);
+  std::vector<HostTensor> all = {RandomTensor({32, 4}, 100)};
+  f->ranges = MinMaxTable(f->model, all);
+  f->options.scheme = "static";
+  Fixture* raw = f.get();
+  f->requantize = [raw](const std::vector<std::string>& keep) {
+    raw->requantized_with.push_back(keep);
+    QuantizeOptions o = raw->options;
+    o.exclude.insert(o.exclude.end(), keep.begin(), keep.end());
+    return QuantizeModelWithRanges(raw->model, o, raw->ranges, nullptr);
+  };
+  return f;
+}
+
+TEST(Verify, SliceCollapseIsFoundAndItsTensorKeptFp32) {
+  auto f = MakeFixture(WideColumnsModel());
+  const std::string path = testing::TempDir() + "/q.onnx";
+  VerifyOptions vo;
+  vo.session.intra_op_threads = 1;
+  const VerifiedQuantization v = VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, path, vo);
+  const VerificationReport& r = v.verification;
+  ASSERT_TRUE(r.performed);
+  // Pass 1 found columns 4-7 of 'out' collapsed; one round kept 'head' fp32; pass 2 is clean.
+  ASSERT_GE(r.rounds.size(), 2u);
+  EXPECT_NE(r.rounds[0].find("columns 4-7 of 8 (axis 1)"), std::string::npos) << r.rounds[0];
+  ASSERT_EQ(r.kept_fp32.size(), 1u);
+  EXPECT_EQ(r.kept_fp32[0].node, "head");
+  EXPECT_EQ(r.kept_fp32[0].op_type, "Gemm");
+  EXPECT_EQ(r.kept_fp32[0].tensor, "y");
+  EXPECT_NE(r.kept_fp32[0].reason.find("columns 4-7"), std::string::npos) << r.kept_fp32[0].reason;
+  EXPECT_FALSE(r.collapsed);
+  ASSERT_EQ(r.outputs.size(), 1u);
+  EXPECT_GE(r.outputs[0].sqnr_db, kVerifyMinSqnrDb);
+  EXPECT_EQ(r.outputs[0].slice.axis, -1);
+  // The written file is the fixed model: 'head' runs in fp32, so every column is close to fp32.
+  ASSERT_TRUE(Exists(path));
+  EXPECT_FALSE(Exists(RejectedPath(path)));
+  const Model written = LoadModel(path);
+  const auto feeds = f->data.feeds[0];
+  const auto ref = testing::RunModel(f->model, feeds)[0].ToFloatVector();
+  const auto got = testing::RunModel(written, feeds)[0].ToFloatVector();
+  const auto per_column = testing::PerChannelSqnrDb(ref, got, {4, 8}, 1);
+  for (double db : per_column) EXPECT_GE(db, kVerifyMinSqnrDb);
+  for (const auto& d : v.result.report.nodes)
+    if (d.name == "head") {
+      EXPECT_FALSE(d.quantized);
+      EXPECT_NE(d.reason.find("kept fp32 by verification"), std::string::npos) << d.reason;
+    }
+  // Before the fix, the same columns were destroyed: per-tensor scale ≈ 300/255 against values ≈ 0.05.
+  const auto before = testing::RunModel(f->requantize({}).model, feeds)[0].ToFloatVector();
+  const auto before_cols = testing::PerChannelSqnrDb(ref, before, {4, 8}, 1);
+  for (int c = 4; c < 8; ++c) EXPECT_LT(before_cols[static_cast<std::size_t>(c)], 3.0);
+}
+
+TEST(Verify, CompareOutputsNumbers) {
+  // Hand-made outputs: column 1 of a [2,2] output is off by its own size, column 0 exact.
+  HostTensor ref = HostTensor::Zeros(DType::kFloat32, {2, 2}), q = ref;
+  const float r[] = {10, 0.1f, 20, 0.2f}, x[] = {10, 0, 20, 0.4f};
+  std::copy(r, r + 4, ref.data<float>());
+  std::copy(x, x + 4, q.data<float>());
+  VerifyOptions vo;
+  const auto outs = CompareOutputs({TensorInfo{"y", DType::kFloat32, {2, 2}}}, {{ref}}, {{q}}, vo);
+  ASSERT_EQ(outs.size(), 1u);
+  // signal 500.05, noise 0.01 + 0.04 → 10·log10(500.05/0.05) = 40.0 dB; column 1: 0.05/0.05 → 0 dB.
+  EXPECT_NEAR(outs[0].sqnr_db, 10 * std::log10(500.05 / 0.05), 1e-4);
+  EXPECT_TRUE(outs[0].collapsed);
+  EXPECT_EQ(outs[0].slice.axis, 1);
+  EXPECT_EQ(outs[0].slice.first, 1);
+  EXPECT_EQ(outs[0].slice.last, 1);
+  EXPECT_NEAR(outs[0].slice.sqnr_db, 0.0, 1e-4);
+  EXPECT_DOUBLE_EQ(outs[0].top1_agreement, 1.0);  // argmax is column 0 in both rows
+  // NaN in the candidate: counted, and a collapse.
+  q.data<float>()[0] = std::nanf("");
+  const auto nan_outs = CompareOutputs({TensorInfo{"y", DType::kFloat32, {2, 2}}}, {{ref}}, {{q}}, vo);
+  EXPECT_EQ(nan_outs[0].non_finite, 1);
+  EXPECT_TRUE(nan_outs[0].collapsed);
+  EXPECT_NE(nan_outs[0].why.find("NaN"), std::string::npos);
+}
+
+TEST(Verify, ModelOrtCannotLoadIsRejectedWithNothingAtTheDestination) {
+  auto f = MakeFixture(WideColumnsModel());
+  const std::string dir = testing::TempDir();
+  const std::string path = dir + "/bad.onnx";
+  VerifyOptions vo;
+  vo.inject_fault_node = "head";
+  try {
+    VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, path, vo);
+    FAIL() << "expected a rejection";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kRuntime);
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    EXPECT_NE(m.find("node 'head'"), std::string::npos) << m;
+    EXPECT_NE(m.find("does not load"), std::string::npos) << m;
+    EXPECT_NE(m.find("bad.rejected.onnx"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(Exists(path));
+  EXPECT_TRUE(Exists(dir + "/bad.rejected.onnx"));
+  EXPECT_EQ(RejectedPath("a/b.onnx"), "a/b.rejected.onnx");
+  EXPECT_EQ(RejectedPath("model"), "model.rejected.onnx");
+}
+
+// y = Gemm(x, B1) − Gemm(x, B2) with B2 = B1 + 1e-3: the output is a small difference of two large
+// values, so ~40 dB on each Gemm leaves far below 15 dB on the difference, and no single tensor's
+// quantization is to blame. The search finds no culprit, the collapse remains: strict refuses it.
+Model CancellationModel() {
+  GraphBuilder b("cancellation");
+  b.AddInput("x", DType::kFloat32, {"N", 4});
+  b.AddOutput("d", DType::kFloat32, {"N", 8});
+  std::vector<float> w1 = RandomValues(32, 9), w2 = w1;
+  for (auto& v : w2) v += 1e-3f;
+  b.AddInitializer("B1", {4, 8}, w1);
+  b.AddInitializer("B2", {4, 8}, w2);
+  b.AddNode("Gemm", "g1", {"x", "B1"}, {"y1"});
+  b.AddNode("Gemm", "g2", {"x", "B2"}, {"y2"});
+  b.AddNode("Sub", "diff", {"y1", "y2"}, {"d"});
+  return b.Build();
+}
+
+TEST(Verify, StrictRefusesACollapseThatRemains) {
+  auto f = MakeFixture(CancellationModel());
+  const std::string dir = testing::TempDir();
+  VerifyOptions vo;
+  const VerifiedQuantization v = VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, dir + "/lax.onnx", vo);
+  EXPECT_TRUE(v.verification.collapsed);
+  EXPECT_LT(v.verification.outputs[0].sqnr_db, kVerifyMinSqnrDb);
+  EXPECT_TRUE(Exists(dir + "/lax.onnx"));  // written, with the collapse reported
+  vo.strict = true;
+  EXPECT_THROW(VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, dir + "/strict.onnx", vo), Error);
+  EXPECT_FALSE(Exists(dir + "/strict.onnx"));
+  EXPECT_TRUE(Exists(dir + "/strict.rejected.onnx"));
+}
+
+TEST(Verify, DisabledOnlyWrites) {
+  auto f = MakeFixture(WideColumnsModel());
+  const std::string path = testing::TempDir() + "/nv.onnx";
+  VerifyOptions vo;
+  vo.enabled = false;
+  const VerifiedQuantization v = VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, path, vo);
+  EXPECT_FALSE(v.verification.performed);
+  EXPECT_TRUE(v.verification.outputs.empty());
+  EXPECT_EQ(f->requantized_with.size(), 1u);  // only the first quantization, no fix round
+  EXPECT_TRUE(Exists(path));
+}
+
+}  // namespace
+}  // namespace qbench
