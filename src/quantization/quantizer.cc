@@ -56,7 +56,9 @@ std::string DescribeWeights(const QuantizeOptions& o, const SchemeInfo& s) {
                  : "s8 symmetric; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
 }
 
-void Summarize(QuantizeReport* r) {
+}  // namespace
+
+void SummarizeCoverage(QuantizeReport* r) {
   std::map<std::string, OpTypeCoverage> by;
   std::vector<std::string> order;
   for (const auto& d : r->nodes) {
@@ -76,6 +78,8 @@ void Summarize(QuantizeReport* r) {
   r->by_op_type.clear();
   for (const auto& op : order) r->by_op_type.push_back(by[op]);
 }
+
+namespace {
 
 QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
                    const CalibrationTable* given, WarningList* warnings) {
@@ -125,7 +129,7 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
   result.model.path = model.path;
   report.size_after_bytes = result.model.proto.ByteSizeLong();
-  Summarize(&report);
+  SummarizeCoverage(&report);
   if (warnings)
     for (const auto& w : report.warnings) warnings->Add(w.code, w.message);
   return result;

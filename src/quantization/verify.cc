@@ -39,6 +39,11 @@ std::string NodeInOrtMessage(const std::string& m) {
 
 // ORT's reason on one line: after its "[ONNXRuntimeError] : N : CODE : " tag, first line, ≤ 240 chars.
 std::string OrtReason(std::string m) {
+  // OrtRunner's wrapper ("ONNX Runtime cannot load 'PATH': ...") names the in-memory model's origin.
+  if (m.rfind("ONNX Runtime ", 0) == 0)
+    if (const auto q = m.find("': "); q != std::string::npos) m = m.substr(q + 3);
+  // Graph-resolve errors list the node's signature first: "In Node, (...) : (...) -> (...) , Error why".
+  if (const auto e = m.find(" , Error "); e != std::string::npos) m = m.substr(e + 9);
   const std::string tag = "[ONNXRuntimeError] : ";
   if (const auto pos = m.rfind(tag); pos != std::string::npos) {
     m = m.substr(pos + tag.size());
@@ -416,6 +421,7 @@ VerifiedQuantization VerifyAndSave(const Model& fp32, QuantizeResult first, cons
     for (auto& d : best.result.report.nodes)
       for (const auto& k : rep.kept_fp32)
         if (d.name == k.node) d.reason = "kept fp32 by verification: " + k.reason;
+    SummarizeCoverage(&best.result.report);
   }
 
   // Write beside the destination, load the file back, verify it, then rename it into place.

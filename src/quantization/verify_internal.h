@@ -29,20 +29,23 @@ class TensorComparison {
   std::int64_t non_finite() const { return non_finite_; }
   bool shape_mismatch() const { return shape_mismatch_; }
   bool reference_all_zero() const { return signal_ == 0.0; }
-  /// The worst group of contiguous collapsed indices (see verify.h: SQNR < min_sqnr_db and
-  /// <= the whole tensor's SQNR − gap_db; indices whose reference is all zero are not judged).
+  /// The worst group of contiguous collapsed indices. An index collapses when its SQNR is below
+  /// min_sqnr_db and at least gap_db below the whole tensor's, and either its mean reference power
+  /// is kVerifySliceScaleGapDb below the tensor's (its values live on a much smaller scale, which one
+  /// shared scale rounds away) or its mean noise power is gap_db above the tensor's (the error
+  /// concentrates in it). Indices whose reference is all zero are not judged.
   SliceCollapse WorstSlice(double min_sqnr_db, double gap_db) const;
 
  private:
   struct AxisEnergy {
     int axis = 0;
     std::int64_t extent = 0, stride = 1;
-    std::vector<double> signal, noise;
+    std::vector<double> signal, noise, count;
     bool valid = true;
   };
   std::int64_t max_slices_;
   FidelityAccumulator whole_;
-  double signal_ = 0.0;
+  double signal_ = 0.0, noise_ = 0.0, count_ = 0.0;
   std::vector<AxisEnergy> axes_;
   std::vector<std::int64_t> first_shape_;
   bool started_ = false, shape_mismatch_ = false;

@@ -207,6 +207,9 @@ QuantizeResult QuantizeModelWithRanges(const Model& model, const QuantizeOptions
 RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverrides& shapes = {},
                                        const std::string& graph_optimization = "extended", int intra_op_threads = 1);
 
+/// Recomputes report->by_op_type from report->nodes (per op type: counts and distinct reasons).
+void SummarizeCoverage(QuantizeReport* report);
+
 /// The coverage table as text (per op type: quantized / kept float / reasons; the int8 MAC share
 /// after ORT; sizes). For the CLI's stdout.
 std::string FormatQuantizeReport(const QuantizeReport& report);

@@ -30,6 +30,12 @@ namespace qbench {
 constexpr double kVerifyMinSqnrDb = 15.0;
 /// Default gap (dB): a slice collapses only when it is at least this far below its whole output.
 constexpr double kVerifySliceGapDb = 10.0;
+/// A slice whose values live on a scale this much smaller (mean power, dB) than its tensor's is one
+/// that a shared scale rounds away (docs/verification.md).
+constexpr double kVerifySliceScaleGapDb = 30.0;
+/// Class-score outputs ([N, C] or [N, C, 1, 1]) with at least this many classes are not judged per
+/// class column (most logits are small and never compete for the top; top-1 agreement is reported).
+constexpr std::int64_t kVerifyClassAxisUnjudged = 100;
 /// A fallback round is kept only when it removes a collapsed output or raises the worst collapsed
 /// output's SQNR by at least this much (dB); otherwise its exclusions are reverted.
 constexpr double kVerifyMinGainDb = 1.0;
@@ -107,7 +113,9 @@ VerificationData ReadVerificationData(CalibrationDataReader& reader, std::size_t
 
 /// Compares every output of `quantized` with `fp32_outputs` (per batch, in the same order) and
 /// judges collapse: SQNR < min_sqnr_db, non-finite values, or a slice (an index along the last axis,
-/// or along axis 1 of rank ≥ 3) with SQNR < min_sqnr_db and ≤ the whole output's SQNR − slice_gap_db.
+/// or along axis 1 of rank ≥ 3) with SQNR < min_sqnr_db and ≤ the whole output's SQNR − slice_gap_db
+/// whose values are kVerifySliceScaleGapDb smaller in mean power than the output's or whose noise is
+/// slice_gap_db above the output's mean noise power.
 /// `quantized_outputs` are the quantized model's outputs for the same batches.
 std::vector<OutputVerification> CompareOutputs(const std::vector<TensorInfo>& infos,
                                                const std::vector<std::vector<HostTensor>>& fp32_outputs,
