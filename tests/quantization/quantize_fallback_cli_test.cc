@@ -139,6 +139,12 @@ TEST(QuantizeFallbackCli, EasyMaxDropKeepsNothingAndRanksNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(FloatConvGemmCount(dir + "/m.onnx"), 0);
   const auto fb = nlohmann::json::parse(ReadFileBytes(dir + "/m.json"))["fallback"];
+  // The fallback search's model is verified before it is written, like any other (docs/verification.md).
+  const auto ver = nlohmann::json::parse(ReadFileBytes(dir + "/m.json"))["verification"];
+  EXPECT_TRUE(ver["performed"].get<bool>()) << ver.dump();
+  ASSERT_EQ(ver["outputs"].size(), 1u);
+  EXPECT_GT(ver["outputs"][0]["sqnr_db"].get<double>(), 15.0);
+  EXPECT_GT(ver["outputs"][0]["top1_agreement"].get<double>(), 0.5);
   EXPECT_EQ(fb["criterion"], "max_drop");
   EXPECT_EQ(fb["max_drop_points"], 50.0);
   EXPECT_TRUE(fb["target_met"].get<bool>());

@@ -66,7 +66,7 @@ TEST(VerifyCli, ModelOrtCannotLoadExitsOneWithNothingWritten) {
   const std::string dir = testing::TempDir();
   const std::string model = WideColumns(dir);
   const auto r = RunCommand("QBENCH_TEST_INJECT_FAULT=head " + CliPath() + " quantize " + model + " -o " + dir +
-                            "/q.onnx --mode static --report " + dir + "/r.json");
+                            "/q.onnx --mode static --json " + dir + "/r.json");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_FALSE(Exists(dir + "/q.onnx"));
   EXPECT_FALSE(Exists(dir + "/r.json"));
@@ -84,7 +84,7 @@ TEST(VerifyCli, ModelOrtCannotLoadExitsOneWithNothingWritten) {
 TEST(VerifyCli, StaticSliceCollapseKeepsTheGemmFp32AndReportsRealNumbers) {
   const std::string dir = testing::TempDir();
   const std::string model = WideColumns(dir);
-  const auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/q.onnx --mode static --report " + dir + "/r.json");
+  const auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/q.onnx --mode static --json " + dir + "/r.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("kept fp32 (round 1): head (Gemm)"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("[verification_fallback]"), std::string::npos) << r.err;
@@ -111,7 +111,7 @@ TEST(VerifyCli, StaticSliceCollapseKeepsTheGemmFp32AndReportsRealNumbers) {
 TEST(VerifyCli, DynamicWeightCollapseIsFoundByTensorsMatchedByName) {
   const std::string dir = testing::TempDir();
   const std::string model = WideColumns(dir);
-  const auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/d.onnx --mode dynamic --report " + dir + "/d.json");
+  const auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/d.onnx --mode dynamic --json " + dir + "/d.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json v = json::parse(ReadFileBytes(dir + "/d.json"))["verification"];
   ASSERT_EQ(v["kept_fp32"].size(), 1u) << v.dump();
@@ -124,7 +124,7 @@ TEST(VerifyCli, DynamicWeightCollapseIsFoundByTensorsMatchedByName) {
 TEST(VerifyCli, StrictRefusesARemainingCollapseAndNoVerifySkips) {
   const std::string dir = testing::TempDir();
   const std::string model = Cancellation(dir);
-  auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/lax.onnx --mode static --report " + dir + "/lax.json");
+  auto r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/lax.onnx --mode static --json " + dir + "/lax.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("[verification_collapse]"), std::string::npos) << r.err;
   const json v = json::parse(ReadFileBytes(dir + "/lax.json"))["verification"];
@@ -136,7 +136,7 @@ TEST(VerifyCli, StrictRefusesARemainingCollapseAndNoVerifySkips) {
   EXPECT_NE(r.err.find("still collapses (--strict)"), std::string::npos) << r.err;
   EXPECT_FALSE(Exists(dir + "/strict.onnx"));
 
-  r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/nv.onnx --mode static --no-verify --report " + dir + "/nv.json");
+  r = RunCommand(CliPath() + " quantize " + model + " -o " + dir + "/nv.onnx --mode static --no-verify --json " + dir + "/nv.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(Exists(dir + "/nv.onnx"));
   EXPECT_NE(r.out.find("verification: not performed (--no-verify)"), std::string::npos) << r.out;

@@ -113,6 +113,37 @@ TEST(Verify, SliceCollapseIsFoundAndItsTensorKeptFp32) {
   for (int c = 4; c < 8; ++c) EXPECT_LT(before_cols[static_cast<std::size_t>(c)], 3.0);
 }
 
+// A detection head: boxes = Gemm(x) in pixels (~±100), conf = Sigmoid(Gemm(x)) in (0, 1), joined by
+// Concat → Flatten → out [N, 6]. One shared scale for the join would round the confidences away.
+// Whatever handles it (the planner's join rule, or verification keeping the join fp32), the model
+// written must keep the confidence columns: each ≥ 15 dB against fp32.
+TEST(Verify, ConcatOfBoxesAndConfidencesKeepsTheConfidences) {
+  GraphBuilder b("det_head");
+  b.AddInput("x", DType::kFloat32, {"N", 4});
+  b.AddOutput("out", DType::kFloat32, {"N", 6});
+  std::vector<float> wb = RandomValues(16, 11);
+  for (auto& v : wb) v *= 100.0f;
+  b.AddInitializer("Wb", {4, 4}, wb);
+  b.AddInitializer("Wc", {4, 2}, RandomValues(8, 12));
+  b.AddNode("Gemm", "boxes", {"x", "Wb"}, {"bx"});
+  b.AddNode("Gemm", "logits", {"x", "Wc"}, {"lg"});
+  b.AddNode("Sigmoid", "sigmoid", {"lg"}, {"conf"});
+  b.AddNode("Concat", "join", {"bx", "conf"}, {"cat"}, {AttrInt("axis", 1)});
+  b.AddNode("Flatten", "flat", {"cat"}, {"out"}, {AttrInt("axis", 1)});
+  auto f = MakeFixture(b.Build());
+  const std::string path = testing::TempDir() + "/det.onnx";
+  const VerifiedQuantization v = VerifyAndSave(f->model, f->requantize({}), f->requantize, f->data, path, VerifyOptions{});
+  EXPECT_FALSE(v.verification.collapsed) << FormatVerification(v.verification);
+  const Model written = LoadModel(path);
+  for (const auto& feeds : f->data.feeds) {
+    const auto ref = testing::RunModel(f->model, feeds)[0].ToFloatVector();
+    const auto got = testing::RunModel(written, feeds)[0].ToFloatVector();
+    const auto cols = testing::PerChannelSqnrDb(ref, got, {4, 6}, 1);
+    EXPECT_GE(cols[4], kVerifyMinSqnrDb);
+    EXPECT_GE(cols[5], kVerifyMinSqnrDb);
+  }
+}
+
 TEST(Verify, CompareOutputsNumbers) {
   // Hand-made outputs: column 1 of a [2,2] output is off by its own size, column 0 exact.
   HostTensor ref = HostTensor::Zeros(DType::kFloat32, {2, 2}), q = ref;
