@@ -29,6 +29,7 @@
 #include "qbench/core/error.h"
 #include "qbench/model/model.h"
 #include "qbench/runtime/inputs.h"
+#include "qbench/runtime/ort_env.h"
 #include "qbench/runtime/runner.h"
 
 namespace {
@@ -82,7 +83,7 @@ int Run(int argc, char** argv) {
   bench.cv_threshold = 0;
 
   // --- R: the minimal loop, built the same way -------------------------------------------------
-  Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "harness_overhead");
+  Ort::Env& env = OrtEnvironment();  // qbench's one environment (telemetry off), as OrtRunner uses
   Ort::SessionOptions opts;
   opts.SetIntraOpNumThreads(threads);
   opts.SetInterOpNumThreads(1);

@@ -40,16 +40,6 @@ void CheckSampleShape(const TensorInfo& input, const std::vector<std::int64_t>& 
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------------
-HostTensor SliceSample(const HostTensor& t, std::int64_t index) {
-  HostTensor s;
-  s.dtype = t.dtype;
-  s.shape.assign(t.shape.begin() + 1, t.shape.end());
-  const std::size_t bytes = static_cast<std::size_t>(NumElements(s.shape)) * DTypeSize(t.dtype);
-  s.bytes.assign(t.bytes.begin() + static_cast<std::ptrdiff_t>(bytes * index),
-                 t.bytes.begin() + static_cast<std::ptrdiff_t>(bytes * (index + 1)));
-  return s;
-}
-
 // Converts `t` to the input's dtype where that loses nothing meaningful (float64 → float32,
 // int32 → int64); anything else is an error naming the file and the input.
 HostTensor ConvertForInput(HostTensor t, const TensorInfo& input, const std::string& file) {
@@ -97,8 +87,9 @@ class RandomSource : public SampleSource {
  public:
   // Keeps a skeleton of `model` (initializer values dropped, dims kept: GenerateInputs reads only
   // the graph structure and dims), so the reader does not depend on the caller's model staying alive.
-  RandomSource(const Model& model, std::vector<TensorInfo> sample_inputs, std::uint64_t seed)
-      : inputs_(std::move(sample_inputs)), seed_(seed) {
+  // `sample_inputs`: concrete shapes, dim 0 = 1 where `batched`; the others as declared.
+  RandomSource(const Model& model, std::vector<TensorInfo> sample_inputs, std::vector<bool> batched, std::uint64_t seed)
+      : inputs_(std::move(sample_inputs)), batched_(std::move(batched)), seed_(seed) {
     model_.path = model.path;
     auto& p = model_.proto;
     p.set_ir_version(model.proto.ir_version());
@@ -117,16 +108,23 @@ class RandomSource : public SampleSource {
     }
   }
 
+  // Inputs with a batch dimension get new data per sample (seed + index); the others one value for
+  // the whole calibration (the base seed), so that samples still stack into batches.
   bool NextSample(std::vector<HostTensor>* sample) override {
     InputOptions options;
     options.seed = seed_ + 0x9E3779B97F4A7C15ull * index_++;
     auto generated = GenerateInputs(model_, inputs_, options);
+    if (fixed_.empty()) fixed_ = GenerateInputs(model_, inputs_, InputOptions{seed_});
     if (distribution_.empty())
       for (const auto& g : generated) distribution_ += (distribution_.empty() ? "" : ", ") + g.info.name + " ~ " + g.distribution;
     sample->clear();
-    for (auto& g : generated) {
-      g.tensor.shape.erase(g.tensor.shape.begin());  // drop the batch dim of 1
-      sample->push_back(std::move(g.tensor));
+    for (std::size_t i = 0; i < generated.size(); ++i) {
+      if (batched_[i]) {
+        generated[i].tensor.shape.erase(generated[i].tensor.shape.begin());  // drop the batch dim of 1
+        sample->push_back(std::move(generated[i].tensor));
+      } else {
+        sample->push_back(fixed_[i].tensor);
+      }
     }
     return true;
   }
@@ -136,20 +134,29 @@ class RandomSource : public SampleSource {
 
  private:
   Model model_;
-  std::vector<TensorInfo> inputs_;  // shapes with batch dim 1
+  std::vector<TensorInfo> inputs_;  // shapes with batch dim 1 where batched
+  std::vector<bool> batched_;
+  std::vector<GeneratedInput> fixed_;
   std::uint64_t seed_;
   std::uint64_t index_ = 0;
   std::string distribution_;
 };
 
 // ---- .npy ------------------------------------------------------------------------------------
-// A list of "sets"; a set holds one .npy file per model input, each either one sample (rank of
-// the input − 1) or a stack of N samples (rank of the input; N equal across the set). Files are
-// read one set at a time.
+// A list of "sets"; a set holds one .npy file per model input. For an input with a batch
+// dimension a file is one sample (the input's rank − 1) or a stack of N samples (the input's rank);
+// for an input without one (a scalar, a table) one value (the input's own shape) or a stack of N
+// (rank + 1). Stacks in a set hold the same N. Files are memory-mapped one set at a time and read one
+// sample (row) at a time (NpyFile), so a large stack is never loaded whole.
 class NpySource : public SampleSource {
  public:
-  NpySource(const std::vector<TensorInfo>& inputs, std::vector<std::vector<std::string>> sets, std::string description)
-      : inputs_(inputs), sets_(std::move(sets)), description_(std::move(description)) {}
+  NpySource(const std::vector<TensorInfo>& inputs, std::vector<bool> batched, std::vector<std::vector<std::string>> sets,
+            std::string description)
+      : inputs_(inputs), batched_inputs_(std::move(batched)), sets_(std::move(sets)), description_(std::move(description)) {
+    // The first set now (headers only: the files are mapped, not read), so that a file that does not
+    // fit the model is refused before any progress is printed.
+    if (!sets_.empty()) LoadSet(sets_[next_set_++]);
+  }
 
   bool NextSample(std::vector<HostTensor>* sample) override {
     while (next_index_ >= set_samples_) {
@@ -157,49 +164,78 @@ class NpySource : public SampleSource {
       LoadSet(sets_[next_set_++]);
     }
     sample->clear();
-    for (std::size_t i = 0; i < inputs_.size(); ++i)
-      sample->push_back(batched_[i] ? SliceSample(loaded_[i], next_index_) : loaded_[i]);
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      if (stacked_[i]) {
+        HostTensor row = files_[i]->Rows(next_index_, 1);
+        row.shape.erase(row.shape.begin());
+        sample->push_back(ConvertForInput(std::move(row), inputs_[i], files_[i]->path()));
+      } else {
+        sample->push_back(single_[i]);
+      }
+    }
     ++next_index_;
     return true;
   }
   std::string Describe() const override { return description_; }
 
  private:
-  void LoadSet(const std::vector<std::string>& files) {
-    loaded_.clear();
-    batched_.clear();
+  void LoadSet(const std::vector<std::string>& paths) {
+    files_.clear();
+    single_.clear();
+    stacked_.clear();
     set_samples_ = -1;
     next_index_ = 0;
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       const TensorInfo& in = inputs_[i];
-      HostTensor t = ConvertForInput(ReadNpy(files[i]), in, files[i]);
-      if (!in.has_shape || in.shape.empty())
-        throw Error(ErrorCode::kUnsupported, "model input '" + in.name +
-                                                 "' has no batch dimension (rank 0 or unknown); calibration from "
-                                                 ".npy needs inputs shaped [N,...]");
-      const bool batched = t.shape.size() == in.shape.size();
-      std::vector<std::int64_t> sample_shape = t.shape;
-      if (batched) sample_shape.erase(sample_shape.begin());
-      CheckSampleShape(in, sample_shape, "calibration file '" + files[i] + "' (" + DTypeName(t.dtype) + " [" +
-                                             ShapeToString(t.shape) + "])",
-                       "store one sample without the batch dimension, or a stack [N,...]", ErrorCode::kInvalidInput);
-      const std::int64_t count = batched ? t.shape[0] : 1;
-      if (set_samples_ >= 0 && count != set_samples_)
-        throw Error(ErrorCode::kInvalidInput, "calibration file '" + files[i] + "' holds " + std::to_string(count) +
-                                                     " samples but '" + files[0] + "' holds " +
-                                                     std::to_string(set_samples_) + "; every input needs as many");
-      set_samples_ = count;
-      loaded_.push_back(std::move(t));
-      batched_.push_back(batched);
+      auto file = std::make_unique<NpyFile>(paths[i]);
+      const std::vector<std::int64_t>& shape = file->shape();
+      const std::string what = "calibration file '" + paths[i] + "' (" + DTypeName(file->dtype()) + " [" +
+                               ShapeToString(shape) + "])";
+      bool stacked = false;
+      if (batched_inputs_[i]) {
+        stacked = shape.size() == in.shape.size();
+        std::vector<std::int64_t> sample_shape = shape;
+        if (stacked) sample_shape.erase(sample_shape.begin());
+        CheckSampleShape(in, sample_shape, what, "store one sample without the batch dimension, or a stack [N,...]",
+                         ErrorCode::kInvalidInput);
+      } else if (in.has_shape) {
+        // No batch dimension: the input's own shape (one value for every sample) or a stack of them.
+        stacked = shape.size() == in.shape.size() + 1;
+        bool fits = stacked || shape.size() == in.shape.size();
+        for (std::size_t d = 0; fits && d < in.shape.size(); ++d)
+          fits = in.shape[d] < 0 || in.shape[d] == shape[d + (stacked ? 1 : 0)];
+        if (!fits)
+          throw Error(ErrorCode::kInvalidInput, what + " does not fit model input '" + in.name + "', which is " +
+                                                    DescribeInput(in) + " and has no batch dimension: store the input's "
+                                                    "own shape, or a stack [N," + ShapeToString(in.shape) + "]");
+      }
+      const std::int64_t count = stacked ? shape[0] : -1;
+      if (stacked) {
+        if (set_samples_ >= 0 && count != set_samples_)
+          throw Error(ErrorCode::kInvalidInput, "calibration file '" + paths[i] + "' holds " + std::to_string(count) +
+                                                       " samples but another file of its set holds " +
+                                                       std::to_string(set_samples_) + "; every input needs as many");
+        set_samples_ = count;
+        // The first row now: a dtype mismatch is reported before any work.
+        if (count > 0) ConvertForInput(file->Rows(0, 1), in, paths[i]);
+        single_.emplace_back();
+      } else {
+        single_.push_back(ConvertForInput(file->All(), in, paths[i]));
+      }
+      stacked_.push_back(stacked);
+      files_.push_back(std::move(file));
     }
+    if (set_samples_ < 0) set_samples_ = 1;  // every file holds one sample
   }
 
   std::vector<TensorInfo> inputs_;
+  std::vector<bool> batched_inputs_;
   std::vector<std::vector<std::string>> sets_;
   std::string description_;
   std::size_t next_set_ = 0;
-  std::vector<HostTensor> loaded_;
-  std::vector<bool> batched_;
+  std::vector<std::unique_ptr<NpyFile>> files_;
+  std::vector<HostTensor> single_;
+  std::vector<bool> stacked_;
   std::int64_t set_samples_ = 0;
   std::int64_t next_index_ = 0;
 };
@@ -223,7 +259,8 @@ std::string SetFile(const fs::path& dir, const std::vector<TensorInfo>& inputs, 
 
 // Builds an NpySource when `path` is a .npy file or a folder with .npy files (directly or in
 // sub-folders); returns null when the folder holds no .npy at all (then it is a dataset).
-std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& inputs, const std::string& path) {
+std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& inputs, const std::vector<bool>& batched,
+                                            const std::string& path) {
   const fs::path p(path);
   std::vector<std::vector<std::string>> sets;
   if (fs::is_regular_file(p)) {
@@ -234,7 +271,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
                                                    "); pass a folder with one <input name>.npy per input, or "
                                                    "sub-folders each holding input_<i>.npy");
     sets.push_back({path});
-    return std::make_unique<NpySource>(inputs, std::move(sets), "npy file '" + path + "'");
+    return std::make_unique<NpySource>(inputs, batched, std::move(sets), "npy file '" + path + "'");
   }
   const auto files = SortedEntries(p, /*want_dirs=*/false);
   if (!files.empty()) {
@@ -245,7 +282,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
       for (std::size_t i = 0; i < inputs.size(); ++i) set.push_back(SetFile(p, inputs, i));
       sets.push_back(std::move(set));
     }
-    return std::make_unique<NpySource>(inputs, std::move(sets),
+    return std::make_unique<NpySource>(inputs, batched, std::move(sets),
                                        "npy folder '" + path + "' (" + std::to_string(files.size()) + " files)");
   }
   for (const auto& dir : SortedEntries(p, /*want_dirs=*/true)) {
@@ -256,7 +293,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
   }
   if (sets.empty()) return nullptr;
   const std::size_t n = sets.size();
-  return std::make_unique<NpySource>(inputs, std::move(sets),
+  return std::make_unique<NpySource>(inputs, batched, std::move(sets),
                                      "npy sets under '" + path + "' (" + std::to_string(n) + " folders)");
 }
 
@@ -265,9 +302,10 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
 // samples whose shapes differ (dynamic dims) go to separate batches.
 class BatchingReader : public CalibrationDataReader {
  public:
-  BatchingReader(std::unique_ptr<SampleSource> source, std::size_t batch, std::size_t max_samples, bool full_batches_only,
-                 std::string description, WarningList* warnings)
+  BatchingReader(std::unique_ptr<SampleSource> source, std::vector<bool> batched, std::size_t batch, std::size_t max_samples,
+                 bool full_batches_only, std::string description, WarningList* warnings)
       : source_(std::move(source)),
+        batched_(std::move(batched)),
         batch_(batch),
         max_samples_(max_samples),
         full_only_(full_batches_only),
@@ -300,6 +338,10 @@ class BatchingReader : public CalibrationDataReader {
     }
     feeds->clear();
     for (std::size_t i = 0; i < samples.front().size(); ++i) {
+      if (!batched_[i]) {  // no batch dimension: fed as it is (equal across the batch, SameShapes)
+        feeds->push_back(samples.front()[i]);
+        continue;
+      }
       HostTensor t;
       t.dtype = samples.front()[i].dtype;
       t.shape = samples.front()[i].shape;
@@ -313,12 +355,17 @@ class BatchingReader : public CalibrationDataReader {
   std::string Describe() const override { return description_; }
 
  private:
-  static bool SameShapes(const std::vector<HostTensor>& a, const std::vector<HostTensor>& b) {
-    for (std::size_t i = 0; i < a.size(); ++i)
+  // Samples that can share a batch: batched inputs of the same shapes, and inputs without a batch
+  // dimension holding the same values.
+  bool SameShapes(const std::vector<HostTensor>& a, const std::vector<HostTensor>& b) const {
+    for (std::size_t i = 0; i < a.size(); ++i) {
       if (a[i].shape != b[i].shape) return false;
+      if (!batched_[i] && a[i].bytes != b[i].bytes) return false;
+    }
     return true;
   }
   std::unique_ptr<SampleSource> source_;
+  std::vector<bool> batched_;
   std::size_t batch_, max_samples_;
   bool full_only_;
   std::string description_;
@@ -336,20 +383,24 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
   const std::vector<TensorInfo> inputs = model.Inputs();
   if (inputs.empty()) throw Error(ErrorCode::kInvalidArgument, "the model has no inputs to calibrate with");
 
-  // Batch size: a fixed dim 0 in the file wins (e.g. SqueezeNet 1.1's data [1,3,224,224]).
+  // Batch dimensions by the declared shapes (BatchDimensions); a fixed one in the file wins (e.g.
+  // SqueezeNet 1.1's data [1,3,224,224]); inputs without one are fed as they are.
+  const std::vector<bool> batched = BatchDimensions(inputs);
+  const bool any_batched = std::find(batched.begin(), batched.end(), true) != batched.end();
   std::int64_t fixed_batch = 0;
   std::string fixed_input;
-  for (const auto& in : inputs) {
-    if (!in.has_shape || in.shape.empty() || in.shape[0] < 0) continue;
-    if (fixed_batch && in.shape[0] != fixed_batch)
-      throw Error(ErrorCode::kUnsupported, "model inputs '" + fixed_input + "' and '" + in.name +
-                                               "' fix different batch sizes (" + std::to_string(fixed_batch) + " and " +
-                                               std::to_string(in.shape[0]) + ")");
-    if (!fixed_batch) fixed_input = in.name;
-    fixed_batch = in.shape[0];
-  }
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (batched[i] && inputs[i].shape[0] >= 0 && !fixed_batch) {
+      fixed_batch = inputs[i].shape[0];
+      fixed_input = inputs[i].name;
+    }
   std::size_t batch = std::max<std::size_t>(1, spec.batch_size);
-  if (fixed_batch > 0) {
+  if (!any_batched) {
+    if (spec.batch_size > 1 && warnings)
+      warnings->Add("calibration_batch_ignored", "no input of the model has a batch dimension: calibrating one sample "
+                                                 "per run instead of batch " + std::to_string(spec.batch_size));
+    batch = 1;
+  } else if (fixed_batch > 0) {
     if (spec.batch_size > 1 && static_cast<std::size_t>(fixed_batch) != spec.batch_size && warnings)
       warnings->Add("calibration_batch_fixed", "model input '" + fixed_input + "' fixes the batch at " +
                                                    std::to_string(fixed_batch) + ": calibrating with batch " +
@@ -367,16 +418,14 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
     overrides.input_shapes.clear();  // a --shape's dim 0 would fight the calibration batch
     for (const auto& [name, shape] : spec.shape_overrides.input_shapes) {
       std::vector<std::int64_t> s = shape;
-      if (!s.empty()) s[0] = std::max<std::int64_t>(fixed_batch, 1);
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].name == name && batched[i] && !s.empty()) s[0] = std::max<std::int64_t>(fixed_batch, 1);
       overrides.input_shapes[name] = s;
     }
     std::vector<TensorInfo> sample_inputs = ResolveInputShapes(model, overrides);
-    for (auto& in : sample_inputs) {
-      if (in.shape.empty())
-        throw Error(ErrorCode::kUnsupported, "model input '" + in.name + "' is a scalar; random calibration needs [N,...]");
-      in.shape[0] = 1;
-    }
-    source = std::make_unique<RandomSource>(model, std::move(sample_inputs), spec.seed);
+    for (std::size_t i = 0; i < sample_inputs.size(); ++i)
+      if (batched[i]) sample_inputs[i].shape[0] = 1;
+    source = std::make_unique<RandomSource>(model, std::move(sample_inputs), batched, spec.seed);
     if (warnings)
       warnings->Add("calibration_random_data",
                     "calibrating on random input: activation ranges from random data are unrepresentative and "
@@ -385,13 +434,14 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
   } else {
     if (!std::filesystem::exists(spec.path))
       throw Error(ErrorCode::kNotFound, "calibration data '" + spec.path + "' does not exist");
-    source = MakeNpySource(inputs, spec.path);
+    source = MakeNpySource(inputs, batched, spec.path);
     if (!source) source = MakeDatasetSampleSource(model, spec, warnings);
   }
   const std::string description = source->Describe() + ", " +
                                   (spec.size ? "up to " + std::to_string(spec.size) + " samples" : std::string("all samples")) +
                                   ", batch " + std::to_string(batch);
-  return std::make_unique<BatchingReader>(std::move(source), batch, spec.size, fixed_batch > 1, description, warnings);
+  return std::make_unique<BatchingReader>(std::move(source), batched, batch, spec.size, fixed_batch > 1, description,
+                                          warnings);
 }
 
 }  // namespace qbench

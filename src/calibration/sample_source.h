@@ -15,8 +15,9 @@
 
 namespace qbench::calibration_internal {
 
-/// Yields samples: `sample` gets one tensor per model input (Model::Inputs() order) whose shape is
-/// the input's shape without dim 0. Returns false when exhausted.
+/// Yields samples: `sample` gets one tensor per model input (Model::Inputs() order): for an input
+/// with a batch dimension (BatchDimensions, model/shapes.h) the input's shape without dim 0, for the
+/// others the input's own shape. Returns false when exhausted.
 class SampleSource {
  public:
   virtual ~SampleSource() = default;

@@ -121,7 +121,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   static const std::set<std::string> kKnown = {
       "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
       "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
-      "roofline_cache", "seed"};
+      "roofline_cache", "seed", "dim", "shape"};
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -161,6 +161,8 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       }
       else if (key == "roofline") config->roofline = Bool(node, path, key);
       else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
+      else if (key == "dim") config->dims = StringList(node, path, key);
+      else if (key == "shape") config->shapes = StringList(node, path, key);
       else if (key == "seed") {
         const auto v = Int(node, path, key);
         if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
@@ -178,6 +180,13 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       throw Error(ErrorCode::kInvalidArgument, Where(path, "variants") + ": " + e.what());
     }
   }
+}
+
+ShapeOverrides LabShapeOverrides(const LabConfig& config) {
+  ShapeOverrides o;
+  for (const auto& d : config.dims) ParseDimFlag(d, &o);
+  for (const auto& s : config.shapes) ParseShapeFlag(s, &o);
+  return o;
 }
 
 void ValidateLabConfig(const LabConfig& c) {
@@ -207,6 +216,7 @@ void ValidateLabConfig(const LabConfig& c) {
     }
   }
   if (c.output_dir.empty()) fail("--output must name a folder");
+  LabShapeOverrides(c);  // a malformed --dim/--shape, quoted with the expected form
   if (c.batches.values.empty() || c.input_sizes.values.empty() || c.threads.values.empty())
     fail("every sweep axis (--batch, --input-size, --threads) needs at least one value");
 }
@@ -249,7 +259,9 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"calibration_method", c.calibration_method},
                         {"output", c.output_dir},
                         {"roofline", c.roofline},
-                        {"seed", c.seed}};
+                        {"seed", c.seed},
+                        {"dim", c.dims},
+                        {"shape", c.shapes}};
 }
 
 }  // namespace qbench

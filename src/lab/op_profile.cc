@@ -12,7 +12,10 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/core/log.h"
 #include "qbench/model/inspect.h"
+#include "qbench/runtime/ort_env.h"
+#include "qbench/runtime/runner.h"
 
 namespace qbench {
 namespace {
@@ -231,7 +234,7 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
                                 const TrafficModel& traffic) {
   OpProfileRecord rec;
   rec.threads = threads;
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "qbench-profile");
+  Ort::Env& env = OrtEnvironment();  // the process's one environment: telemetry off, ORT's log routed
   Ort::SessionOptions opts;
   if (threads > 0) opts.SetIntraOpNumThreads(threads);
   opts.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
@@ -268,7 +271,8 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
       session.Run(Ort::RunOptions{nullptr}, in_c.data(), values.data(), values.size(), out_c.data(), out_c.size());
     profile_path = session.EndProfilingAllocated(alloc).get();
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kRuntime, std::string("ONNX Runtime failed while profiling: ") + e.what());
+    LogDebug(std::string("ONNX Runtime's message while profiling: ") + e.what());
+    throw Error(ErrorCode::kRuntime, "profiling: " + DescribeOrtError(e.what(), model.path.empty() ? "<in-memory model>" : model.path));
   }
   const std::string text = ReadFileBytes(profile_path);
   std::remove(profile_path.c_str());

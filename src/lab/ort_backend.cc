@@ -32,12 +32,27 @@
 namespace qbench {
 namespace fs = std::filesystem;
 
-ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size) {
+ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size, const ShapeOverrides& user) {
   ShapeOverrides ov;
   ov.batch = batch;
-  for (const auto& in : model.Inputs()) {
+  const auto inputs = model.Inputs();
+  const auto batched = BatchDimensions(inputs);
+  for (const auto& in : inputs)  // --dim: the symbolic dims this model has
+    for (std::size_t d = 0; d < in.dim_names.size(); ++d) {
+      const auto v = user.dim_values.find(in.dim_names[d]);
+      if (in.shape[d] < 0 && v != user.dim_values.end()) ov.dim_values[v->first] = v->second;
+    }
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const TensorInfo& in = inputs[k];
+    if (const auto given = user.input_shapes.find(in.name); given != user.input_shapes.end()) {
+      std::vector<std::int64_t> shape = given->second;
+      if (batched[k] && !shape.empty()) shape[0] = batch;
+      ov.input_shapes[in.name] = shape;
+      continue;
+    }
     if (!in.has_shape || in.shape.size() != 4) continue;
-    std::vector<std::int64_t> shape = {batch, in.shape[1] > 0 ? in.shape[1] : 3, in.shape[2], in.shape[3]};
+    std::vector<std::int64_t> shape = {batched[k] ? batch : in.shape[0], in.shape[1] > 0 ? in.shape[1] : 3, in.shape[2],
+                                       in.shape[3]};
     for (int d = 2; d < 4; ++d) {
       if (input_size > 0) {
         if (in.shape[d] > 0 && in.shape[d] != input_size)
@@ -146,6 +161,7 @@ struct OrtLabBackend::Impl {
   std::int64_t size0 = 224;  // the loaded model's first input size (ModelJob::input_size)
   std::string preset;        // LabPreprocessPreset(config)
   std::map<std::string, std::int64_t> fixed_sizes;  // spec → FixedInputSize
+  ShapeOverrides user_shapes;                        // --dim / --shape (LabShapeOverrides)
 
   // The loaded model (one at a time).
   std::string name;
@@ -174,7 +190,7 @@ struct OrtLabBackend::Impl {
     std::int64_t macs = 0;
     try {
       const Model& m = VariantModel(Baseline());
-      const ModelSummary summary = InspectModel(m, LabShapes(m, 1, input_size));
+      const ModelSummary summary = InspectModel(m, LabShapes(m, 1, input_size, user_shapes));
       macs = summary.macs;
       if (!summary.macs_complete) macs_incomplete.insert(input_size);
     } catch (const std::exception&) {
@@ -238,7 +254,7 @@ struct OrtLabBackend::Impl {
     std::unique_ptr<CalibrationDataReader> reader;
     CalibrationDataSpec spec;  // dynamic variants: empty path, so verification uses generated inputs
     spec.seed = config.seed;
-    spec.shape_overrides = LabShapes(fp32, 1, size0);
+    spec.shape_overrides = LabShapes(fp32, 1, size0, user_shapes);
     if (calibrated) {
       spec.path = config.calibration_data;
       spec.preprocess = PreprocessFor(preset, size0);
@@ -279,14 +295,14 @@ struct OrtLabBackend::Impl {
     r.calibration = result.report.calibration;
     for (const auto& c : result.report.by_op_type) r.op_coverage[c.op_type] = OpCoverage{c.quantized, c.kept_float};
     try {
-      const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0));
+      const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0, user_shapes));
       r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
     } catch (const std::exception& e) {
       r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
     }
     try {
       result.report.runtime =
-          AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0), "extended", static_cast<int>(threads0));
+          AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
       if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
     } catch (const std::exception& e) {
       r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
@@ -306,6 +322,7 @@ OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : i
   impl_->warnings = warnings;
   impl_->threads0 = config.threads.values.empty() ? DefaultThreadCount() : config.threads.values.front();
   impl_->size0 = config.input_sizes.values.empty() ? 224 : config.input_sizes.values.front();
+  impl_->user_shapes = LabShapeOverrides(config);
   impl_->preset = LabPreprocessPreset(config);
 }
 
@@ -318,13 +335,13 @@ std::int64_t OrtLabBackend::ModelMacs(const std::string& spec, std::int64_t inpu
     return ZooArchitectureStats(spec.substr(4), zo).macs;
   }
   Model m = LoadModel(spec);
-  return InspectModel(m, LabShapes(m, 1, input_size)).macs;
+  return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs;
 }
 
 bool OrtLabBackend::ModelMacsComplete(const std::string& spec, std::int64_t input_size) {
   if (IsZooSpec(spec)) return true;  // built in code from standard ops
   Model m = LoadModel(spec);
-  return InspectModel(m, LabShapes(m, 1, input_size)).macs_complete;
+  return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs_complete;
 }
 
 std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
@@ -374,7 +391,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
   base.weight_precision = "fp32";
   base.activation_precision = "fp32";
   try {
-    const ModelSummary s = InspectModel(fp32, LabShapes(fp32, 1, I.size0));
+    const ModelSummary s = InspectModel(fp32, LabShapes(fp32, 1, I.size0, I.user_shapes));
     base.params = s.params;
     base.macs_per_sample = s.macs;
     base.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
@@ -463,7 +480,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
     }
   if (!ref) return fail_all("no variant of '" + group.model + "' could be made");
   try {
-    const auto shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size));
+    const auto shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size, I.user_shapes));
     InputOptions io;
     io.seed = I.config.seed;
     generated = GenerateInputs(*ref, shapes, io);
@@ -557,7 +574,7 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
   std::string ref_error;
   try {
     const Model& fp32 = I.variants.at("fp32");
-    ref = BuildReferenceGraph(fp32, LabShapes(fp32, group.batch, group.input_size));
+    ref = BuildReferenceGraph(fp32, LabShapes(fp32, group.batch, group.input_size, I.user_shapes));
   } catch (const std::exception& e) {
     ref_error = e.what();
   }
@@ -570,7 +587,7 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
     try {
       if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);
       const Model m = AtBatch(I.VariantModel(v), group.batch);
-      const auto shapes = ResolveInputShapes(m, LabShapes(m, group.batch, group.input_size));
+      const auto shapes = ResolveInputShapes(m, LabShapes(m, group.batch, group.input_size, I.user_shapes));
       InputOptions io;
       io.seed = I.config.seed;
       const auto generated = GenerateInputs(m, shapes, io);

@@ -13,6 +13,7 @@
 #include "qbench/benchmark/statistics.h"
 #include "qbench/core/error.h"
 #include "qbench/eval/dataset.h"
+#include "qbench/lab/config.h"
 #include "qbench/lab/lab.h"
 #include "qbench/model/model.h"
 #include "qbench/zoo/zoo.h"
@@ -60,6 +61,34 @@ std::string DescribeChange(const json& before, const json& after) {
   return Show(before) + " earlier, " + Show(after) + " now";
 }
 
+// Every --dim name must be a symbolic dimension, every --shape name an input, of at least one model
+// (each applies only to the models that have it, so a typo would otherwise do nothing, silently).
+void CheckLabShapeNames(const LabConfig& config) {
+  const ShapeOverrides user = LabShapeOverrides(config);
+  if (user.dim_values.empty() && user.input_shapes.empty()) return;
+  std::set<std::string> dims, inputs;
+  for (const auto& spec : config.models) {
+    for (const auto& in : LoadModelOrZoo(spec).Inputs()) {
+      inputs.insert(in.name);
+      for (std::size_t d = 0; d < in.dim_names.size(); ++d)
+        if (in.shape[d] < 0 && !in.dim_names[d].empty()) dims.insert(in.dim_names[d]);
+    }
+  }
+  auto join = [](const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& n : s) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? std::string("(none)") : out;
+  };
+  for (const auto& [name, value] : user.dim_values)
+    if (!dims.count(name))
+      throw Error(ErrorCode::kInvalidArgument, "--dim " + name + "=" + std::to_string(value) + ": no model has a symbolic "
+                                               "dimension '" + name + "'; the models' symbolic dimensions: " + join(dims));
+  for (const auto& kv : user.input_shapes)
+    if (!inputs.count(kv.first))
+      throw Error(ErrorCode::kInvalidArgument, "--shape: no model has an input '" + kv.first + "'; the models' inputs: " +
+                                                   join(inputs));
+}
+
 }  // namespace
 
 void CheckLabInputs(const LabConfig& config) {
@@ -83,6 +112,7 @@ void CheckLabInputs(const LabConfig& config) {
       Rethrow(e, "--models: ");
     }
   }
+  CheckLabShapeNames(config);
   if (!config.eval_data.empty()) {
     CheckDataPath(config.eval_data, "--eval-data",
                   "a labels CSV, an image folder, class folders, .npy data or a Fashion-MNIST .u8 file");

@@ -97,6 +97,47 @@ std::string DescribeTensor(const TensorInfo& info) {
   return s + "]";
 }
 
+std::vector<bool> BatchDimensions(const std::vector<TensorInfo>& inputs) {
+  bool any_dynamic = false;
+  for (const auto& in : inputs) any_dynamic = any_dynamic || (in.has_shape && !in.shape.empty() && in.shape[0] < 0);
+  std::int64_t fixed = -1;  // dim 0 of the first fixed input of rank >= 2 (all-fixed models only)
+  std::vector<bool> out;
+  for (const auto& in : inputs) {
+    bool batched = false;
+    if (in.has_shape && !in.shape.empty()) {
+      if (in.shape[0] < 0) {
+        batched = true;
+      } else if (!any_dynamic && in.shape.size() >= 2) {
+        if (fixed < 0) fixed = in.shape[0];
+        batched = in.shape[0] == fixed;
+      }
+    }
+    out.push_back(batched);
+  }
+  return out;
+}
+
+std::string DescribeBatchPolicy(const std::vector<TensorInfo>& inputs, std::int64_t batch) {
+  if (batch <= 0) return "";
+  const auto batched = BatchDimensions(inputs);
+  std::string with, without;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (batched[i]) {
+      with += (with.empty() ? "'" : ", '") + inputs[i].name + "'";
+    } else {
+      const TensorInfo& in = inputs[i];
+      std::string what = !in.has_shape ? " (shape unknown)" : in.shape.empty() ? " (a scalar)" : " " + DescribeTensor(in).substr(in.name.size() + 1);
+      without += (without.empty() ? "'" : ", '") + in.name + "'" + what;
+    }
+  }
+  const std::string b = "--batch " + std::to_string(batch);
+  if (without.empty()) return "";
+  if (with.empty())
+    return b + " has no effect: no input of the model has a batch dimension (" + without +
+           "); give other shapes with --shape NAME=D0xD1x...";
+  return b + " sets dim 0 of " + with + "; " + without + " have no batch dimension and keep their shapes";
+}
+
 std::vector<TensorInfo> ResolveInputShapes(const Model& model, const ShapeOverrides& overrides) {
   return internal::ResolveInputShapesImpl(model, overrides, nullptr);
 }
@@ -133,8 +174,10 @@ std::vector<TensorInfo> ResolveInputShapesImpl(const Model& model, const ShapeOv
     }
   }
 
+  const std::vector<bool> batched = BatchDimensions(inputs);
   std::vector<TensorInfo> out;
-  for (const auto& in : inputs) {
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const TensorInfo& in = inputs[k];
     TensorInfo r = in;
     r.dim_names.assign(in.shape.size(), "");
     auto it = overrides.input_shapes.find(in.name);
@@ -149,7 +192,7 @@ std::vector<TensorInfo> ResolveInputShapesImpl(const Model& model, const ShapeOv
           throw Error(ErrorCode::kInvalidArgument, "--shape " + in.name + "=" + ShapeToString(given) + ": dim " +
                                                        std::to_string(i) + " is fixed to " + std::to_string(in.shape[i]) +
                                                        " in the model (" + DescribeTensor(in) + ")");
-      if (overrides.batch > 0 && !given.empty() && given[0] != overrides.batch)
+      if (overrides.batch > 0 && batched[k] && !given.empty() && given[0] != overrides.batch)
         throw Error(ErrorCode::kInvalidArgument, "--shape " + in.name + "=" + ShapeToString(given) +
                                                      " and --batch " + std::to_string(overrides.batch) +
                                                      " disagree on dim 0; give one of them");
@@ -170,7 +213,7 @@ std::vector<TensorInfo> ResolveInputShapesImpl(const Model& model, const ShapeOv
                                                "--shape " + in.name + "=D0xD1x...");
     for (size_t i = 0; i < in.shape.size(); ++i) {
       const std::string dim_name = i < in.dim_names.size() ? in.dim_names[i] : "";
-      if (i == 0 && overrides.batch > 0) {
+      if (i == 0 && overrides.batch > 0 && batched[k]) {
         r.shape[0] = overrides.batch;
         continue;
       }
@@ -252,15 +295,21 @@ Model WithBatchSize(const Model& model, std::int64_t batch) {
     throw Error(ErrorCode::kInvalidArgument, "invalid batch " + std::to_string(batch) + ": expected an integer > 0");
   Model m = model;
   auto* g = m.proto.mutable_graph();
-  std::set<std::string> inits;
+  std::set<std::string> inits, batched;
   for (const auto& t : g->initializer()) inits.insert(t.name());
+  {
+    const auto inputs = model.Inputs();
+    const auto has_batch = BatchDimensions(inputs);
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (has_batch[i]) batched.insert(inputs[i].name);
+  }
 
   std::int64_t fixed_batch = -1;
   std::string first_input;
   std::set<std::string> tainted;  // tensors computed from a rewritten input
   std::vector<onnx::ValueInfoProto*> to_rewrite;
   for (auto& vi : *g->mutable_input()) {
-    if (inits.count(vi.name())) continue;
+    if (inits.count(vi.name()) || !batched.count(vi.name())) continue;
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
     const auto& shape = vi.type().tensor_type().shape();
     if (shape.dim_size() < 1 || !shape.dim(0).has_dim_value()) continue;

@@ -2,6 +2,7 @@
 #include "qbench/runtime/inputs.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -193,6 +194,35 @@ std::uint16_t FloatToBFloat16(float f) {
   return static_cast<std::uint16_t>(x >> 16);
 }
 
+// True when the input's name says it is a mask ("attention_mask", "padding_mask", "MaskIn"), any case.
+bool IsMaskName(const std::string& name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower.find("mask") != std::string::npos;
+}
+
+// A padding mask: along the last axis (a scalar is one row of length 1), each row holds k ones then
+// zeros, k uniform in [1, row length] — at least one position per row is attended, as in a batch of
+// right-padded sequences (an all-zero row would make a masked softmax divide by zero).
+void FillPaddingMask(HostTensor& t, SplitMix64& rng) {
+  const std::int64_t row = t.shape.empty() ? 1 : t.shape.back();
+  const std::int64_t count = t.num_elements();
+  const std::size_t size = DTypeSize(t.dtype);
+  for (std::int64_t start = 0; row > 0 && start < count; start += row) {
+    const std::int64_t ones = 1 + static_cast<std::int64_t>(rng.Below(static_cast<std::uint64_t>(row)));
+    for (std::int64_t i = 0; i < ones; ++i) {
+      std::uint8_t* p = t.bytes.data() + static_cast<std::size_t>(start + i) * size;
+      switch (t.dtype) {
+        case DType::kFloat32: { const float one = 1.0f; std::memcpy(p, &one, 4); break; }
+        case DType::kFloat64: { const double one = 1.0; std::memcpy(p, &one, 8); break; }
+        case DType::kFloat16: { const std::uint16_t one = 0x3c00; std::memcpy(p, &one, 2); break; }
+        case DType::kBFloat16: { const std::uint16_t one = 0x3f80; std::memcpy(p, &one, 2); break; }
+        default: p[0] = 1; break;  // bool and every integer type: 1 in the lowest byte (little-endian)
+      }
+    }
+  }
+}
+
 template <typename T>
 void FillInts(HostTensor& t, SplitMix64& rng, const IntegerRange& r) {
   const std::uint64_t span = static_cast<std::uint64_t>(r.high) - static_cast<std::uint64_t>(r.low) + 1;
@@ -231,7 +261,14 @@ std::vector<GeneratedInput> GenerateInputs(const Model& model, const std::vector
     SplitMix64 rng{options.seed ^ Fnv1a(info.name)};
     HostTensor& t = g.tensor;
     const std::int64_t count = t.num_elements();
-    if (dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 || dtype == DType::kBFloat16) {
+    const bool is_float =
+        dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 || dtype == DType::kBFloat16;
+    IntegerRange range;
+    if (IsInteger(dtype)) range = InferIntegerRange(model, info.name);
+    if (IsMaskName(info.name) && (is_float || dtype == DType::kBool || (IsInteger(dtype) && range.source == "default"))) {
+      g.distribution = "padding mask 0/1 (per row along the last axis: 1 to all positions 1, the rest 0)";
+      FillPaddingMask(t, rng);
+    } else if (is_float) {
       g.distribution = "normal(0,1)";
       for (std::int64_t i = 0; i < count; i += 2) {
         // Box–Muller: two independent N(0,1) from two uniforms; 1 - Unit() is in (0, 1], so log is finite.
@@ -252,7 +289,7 @@ std::vector<GeneratedInput> GenerateInputs(const Model& model, const std::vector
       g.distribution = "bernoulli(0.5)";
       for (std::int64_t i = 0; i < count; ++i) t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(rng.Next() >> 63);
     } else if (IsInteger(dtype)) {
-      const IntegerRange r = InferIntegerRange(model, info.name);
+      const IntegerRange& r = range;
       g.distribution = "uniform integers [" + std::to_string(r.low) + ", " + std::to_string(r.high) + "] (" +
                        (r.source == "default" ? std::string("default range") : "from " + r.source) + ")";
       switch (dtype) {

@@ -13,16 +13,15 @@
 #include <mutex>
 
 #include "qbench/core/error.h"
+#include "qbench/core/log.h"
 #include "qbench/model/model.h"
+#include "qbench/runtime/ort_env.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
 namespace {
 
-Ort::Env& GlobalEnv() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "qbench");
-  return env;
-}
+Ort::Env& GlobalEnv() { return OrtEnvironment(); }
 
 struct ProviderName {
   const char* short_name;
@@ -47,6 +46,13 @@ std::string JoinNames(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s;
+}
+
+// Error(kRuntime) with the one line DescribeOrtError makes of ORT's message; the raw text goes to
+// the debug log (--verbose).
+Error OrtFailure(const std::string& raw, const std::string& file) {
+  LogDebug("ONNX Runtime's message for '" + file + "': " + raw);
+  return Error(ErrorCode::kRuntime, DescribeOrtError(raw, file));
 }
 
 TensorInfo InfoFromTypeInfo(const std::string& name, const Ort::TypeInfo& ti) {
@@ -114,33 +120,6 @@ void AppendProvider(Ort::SessionOptions& opts, const std::string& short_name) {
   }
 }
 
-// A one-line reason from an ORT message, without ORT's source location and function signature:
-//  "/src/x.cc:1 Sig() [ONNXRuntimeError] : 1 : FAIL : text" → "text";
-//  "/src/x.cc:1 Sig()::<lambda()> cond was false. text"   → "text";
-//  "/src/x.cc:1 static T& Sig() text"                     → "text".
-// First line only, at most 200 characters.
-std::string ShortReason(std::string m) {
-  const std::string tag = "[ONNXRuntimeError] : ";
-  const std::string was_false = " was false. ";
-  if (const auto pos = m.rfind(tag); pos != std::string::npos) {
-    m = m.substr(pos + tag.size());
-    for (int k = 0; k < 2; ++k) {  // "1 : FAIL : text": skip the status number and its name
-      const auto sep = m.find(" : ");
-      if (sep != std::string::npos && sep < 24) m = m.substr(sep + 3);
-    }
-  } else if (const auto wf = m.find(was_false); wf != std::string::npos) {
-    m = m.substr(wf + was_false.size());
-  } else if (!m.empty() && m[0] == '/') {
-    const auto sig = m.find(") ");
-    if (sig != std::string::npos) m = m.substr(sig + 2);
-  }
-  const auto nl = m.find('\n');
-  if (nl != std::string::npos) m = m.substr(0, nl);
-  while (!m.empty() && (m.back() == ' ' || m.back() == '.')) m.pop_back();
-  if (m.size() > 200) m = m.substr(0, 197) + "...";
-  return m;
-}
-
 // The smallest model ORT accepts: y = Identity(x), float [1], opset 13. Serialized once.
 const std::string& ProbeModelBytes() {
   static const std::string bytes = [] {
@@ -198,7 +177,7 @@ const ProviderProbe& ProbeProviders() {
           ::dup2(saved_stderr, STDERR_FILENO);
           ::close(saved_stderr);
         }
-        GlobalEnv().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_ERROR);
+        GlobalEnv().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_WARNING);
       }
     } quiet;
     for (const auto& p : AvailableExecutionProviders()) {
@@ -209,7 +188,7 @@ const ProviderProbe& ProbeProviders() {
         Ort::Session session(GlobalEnv(), bytes.data(), bytes.size(), opts);
         probe.usable.push_back(p);
       } catch (const std::exception& e) {
-        probe.failures[p] = ShortReason(e.what());
+        probe.failures[p] = StripOrtDecorations(e.what());
       }
     }
   });
@@ -294,7 +273,7 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
     } catch (const Ort::Exception& e) {  // the probe passed, so this is unexpected; same wording
       throw Error(ErrorCode::kInvalidArgument, "execution provider '" + config.execution_provider +
                                                    "' is compiled into this ONNX Runtime but cannot be enabled here (" +
-                                                   ShortReason(e.what()) + "); usable: " +
+                                                   StripOrtDecorations(e.what()) + "); usable: " +
                                                    JoinNames(UsableExecutionProviders()));
     }
   }
@@ -313,7 +292,7 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
   try {
     impl->session = std::make_unique<Ort::Session>(GlobalEnv(), bytes.data(), bytes.size(), opts);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kRuntime, "ONNX Runtime cannot load '" + name + "': " + e.what());
+    throw OrtFailure(e.what(), name);
   }
   impl->create_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
@@ -342,7 +321,7 @@ std::vector<HostTensor> OrtRunner::Run(const std::vector<HostTensor>& feeds) {
     outs = impl_->session->Run(Ort::RunOptions{nullptr}, impl_->input_cstr.data(), values.data(), values.size(),
                                impl_->output_cstr.data(), impl_->output_cstr.size());
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kRuntime, "ONNX Runtime failed running '" + impl_->name + "': " + e.what());
+    throw OrtFailure(e.what(), impl_->name);
   }
   std::vector<HostTensor> result;
   for (auto& v : outs) {
@@ -366,7 +345,7 @@ void OrtRunner::RunBound() {
                                     impl_->bound.size(), impl_->output_cstr.data(), impl_->output_cstr.size());
     (void)outs;
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kRuntime, "ONNX Runtime failed running '" + impl_->name + "': " + e.what());
+    throw OrtFailure(e.what(), impl_->name);
   }
 }
 

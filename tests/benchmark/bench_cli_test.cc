@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -63,7 +65,7 @@ TEST(BenchCli, SqueezeNetSweepJsonCsvMarkdownAgree) {
                             "/r.json --csv " + dir + "/r.csv --md " + dir + "/r.md");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("[qbench]"), std::string::npos) << "progress must go to stderr";
-  EXPECT_NE(r.err.find("creating session"), std::string::npos);
+  EXPECT_NE(r.err.find("session created"), std::string::npos);
   EXPECT_NE(r.out.find("squeezenet1.1"), std::string::npos);
 
   const auto j = nlohmann::json::parse(Slurp(dir + "/r.json"));
@@ -137,6 +139,29 @@ TEST(BenchCli, FixedBatchModelSkipsBatch8WithReason) {
   const std::string reason = j["results"][1]["skip_reason"];
   EXPECT_NE(reason.find("\"input\""), std::string::npos) << reason;
   EXPECT_NE(reason.find("flatten_reshape"), std::string::npos) << reason;
+}
+
+// A model ONNX Runtime refuses: one error line naming the file, the node and the fix; no progress
+// line, no raw ORT text (source paths, signatures, colours).
+TEST(BenchCli, ModelOrtRefusesIsOneActionableLine) {
+  const std::string dir = TempDir();
+  GraphBuilder g("broken", 13);
+  g.AddInput("x", DType::kFloat32, {1, 4});
+  g.AddOutput("y", DType::kFloat32, {1, 4});
+  g.AddNode("NoSuchOp", "mystery", {"x"}, {"y"});
+  SaveModel(g.Build(), dir + "/broken.onnx");
+  const auto r = RunCommand(CliPath() + " bench " + dir + "/broken.onnx" + kFast);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.find("[qbench] bench:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("onnxruntime_src"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("qbench: error: node 'mystery' of '" + dir + "/broken.onnx' uses operator NoSuchOp"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Count(r.err, "NoSuchOp"), 2) << r.err;  // once in the line ("uses operator", "defines"): not repeated
+  // --verbose shows ONNX Runtime's raw message.
+  const auto v = RunCommand(CliPath() + " --verbose bench " + dir + "/broken.onnx" + kFast);
+  EXPECT_NE(v.err.find("No Op registered for NoSuchOp with domain_version of 13"), std::string::npos) << v.err;
 }
 
 // c16: token ids feed a 100-row Gather; generated ids stay in range, so batch 8 runs too.

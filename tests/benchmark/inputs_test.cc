@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "qbench/core/error.h"
 #include "qbench/model/graph_builder.h"
@@ -74,6 +75,106 @@ TEST(Inputs, GeneratedValuesPerDtypeAndSeeded) {
   EXPECT_NE(GenerateInputs(m, shapes, {8})[3].tensor.bytes, gen[3].tensor.bytes);
   // A dynamic dim left unresolved is refused.
   EXPECT_THROW(GenerateInputs(m, m.Inputs(), {}), Error);
+}
+
+// The generator's rules on one model: token ids feeding Gather, an int64 attention_mask, a bool
+// padding mask, a scalar and a 1-D input of another leading dim; --batch 4 reaches only the inputs
+// with a batch dimension, and ONNX Runtime runs the model on what was generated.
+TEST(Inputs, DeclaredShapesMasksIndicesAndScalars) {
+  GraphBuilder b("rules", 13);
+  b.AddInput("ids", DType::kInt64, {"batch", 6});
+  b.AddInput("attention_mask", DType::kInt64, {"batch", 6});
+  b.AddInput("pad_mask", DType::kBool, {"batch", 6});
+  b.AddInput("temperature", DType::kFloat32, {});
+  b.AddInput("bias", DType::kFloat32, {8});
+  b.AddInitializer("table", {50, 8}, std::vector<float>(50 * 8, 1.0f));
+  b.AddInt64Initializer("axes", {1}, {2});
+  b.AddNode("Gather", "embed", {"table", "ids"}, {"e"});                                  // [B,6,8]
+  b.AddNode("Cast", "mask_f", {"attention_mask"}, {"mf"}, {AttrInt("to", 1)});             // [B,6]
+  b.AddNode("Cast", "pad_f", {"pad_mask"}, {"pf"}, {AttrInt("to", 1)});
+  b.AddNode("Mul", "both", {"mf", "pf"}, {"m2"});
+  b.AddNode("Unsqueeze", "m3", {"m2", "axes"}, {"m3"});                                   // [B,6,1]
+  b.AddNode("Mul", "masked", {"e", "m3"}, {"me"});
+  b.AddNode("Mul", "scaled", {"me", "temperature"}, {"se"});
+  b.AddNode("Add", "biased", {"se", "bias"}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {"batch", 6, 8});
+  const Model m = b.Build();
+
+  ShapeOverrides o;
+  o.batch = 4;
+  const auto shapes = ResolveInputShapes(m, o);
+  ASSERT_EQ(shapes.size(), 5u);
+  EXPECT_EQ(shapes[0].shape, (std::vector<std::int64_t>{4, 6}));
+  EXPECT_EQ(shapes[1].shape, (std::vector<std::int64_t>{4, 6}));
+  EXPECT_EQ(shapes[2].shape, (std::vector<std::int64_t>{4, 6}));
+  EXPECT_EQ(shapes[3].shape, (std::vector<std::int64_t>{}));
+  EXPECT_EQ(shapes[4].shape, (std::vector<std::int64_t>{8}));
+  EXPECT_EQ(DescribeBatchPolicy(m.Inputs(), 4),
+            "--batch 4 sets dim 0 of 'ids', 'attention_mask', 'pad_mask'; 'temperature' (a scalar), 'bias' float32 [8] have no "
+            "batch dimension and keep their shapes");
+
+  const auto gen = GenerateInputs(m, shapes, {3});
+  ASSERT_EQ(gen.size(), 5u);
+  const auto* ids = gen[0].tensor.data<std::int64_t>();
+  EXPECT_TRUE(std::all_of(ids, ids + 24, [](std::int64_t v) { return v >= 0 && v <= 49; }));
+  EXPECT_NE(gen[0].distribution.find("[0, 49]"), std::string::npos) << gen[0].distribution;
+  // Both masks: per row of 6, k ones then zeros, 1 <= k <= 6.
+  for (int input : {1, 2}) {
+    EXPECT_EQ(gen[input].distribution.rfind("padding mask 0/1", 0), 0u) << gen[input].distribution;
+    const std::uint8_t* bytes = gen[input].tensor.bytes.data();
+    const std::size_t size = DTypeSize(gen[input].tensor.dtype);
+    int zeros = 0;
+    for (int row = 0; row < 4; ++row) {
+      int ones = 0;
+      bool seen_zero = false;
+      for (int j = 0; j < 6; ++j) {
+        std::int64_t v = 0;
+        std::memcpy(&v, bytes + (row * 6 + j) * size, size);
+        ASSERT_TRUE(v == 0 || v == 1) << "input " << input << " value " << v;
+        if (v == 1) {
+          EXPECT_FALSE(seen_zero) << "a 1 after a 0: not a padding mask (input " << input << ", row " << row << ")";
+          ++ones;
+        } else {
+          seen_zero = true;
+          ++zeros;
+        }
+      }
+      EXPECT_GE(ones, 1) << "an all-masked row (input " << input << ", row " << row << ")";
+    }
+    (void)zeros;
+  }
+  EXPECT_EQ(gen[3].tensor.shape, (std::vector<std::int64_t>{}));
+  EXPECT_EQ(gen[3].tensor.num_elements(), 1);
+  EXPECT_EQ(gen[3].distribution, "normal(0,1)");
+  EXPECT_EQ(gen[4].tensor.shape, (std::vector<std::int64_t>{8}));
+
+  auto runner = OrtRunner::Create(m, SessionConfig{});
+  const auto out = runner->Run(FeedsInOrder(gen, runner->inputs()));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].shape, (std::vector<std::int64_t>{4, 6, 8}));
+  // y = table row (all 1) * mask * temperature + bias: where both masks are 1, temperature + bias[j].
+  const float t = gen[3].tensor.data<float>()[0];
+  const float* bias = gen[4].tensor.data<float>();
+  const float* y = out[0].data<float>();
+  const auto* am = gen[1].tensor.data<std::int64_t>();
+  const auto* pm = gen[2].tensor.data<std::uint8_t>();
+  for (int i = 0; i < 24; ++i)
+    for (int j = 0; j < 8; ++j)
+      EXPECT_FLOAT_EQ(y[i * 8 + j], (am[i] && pm[i] ? t : 0.0f) + bias[j]) << i << "," << j;
+}
+
+// An integer input named like a mask that feeds a Gather keeps the table's range (rule 1 first).
+TEST(Inputs, IndexRangeWinsOverMaskName) {
+  GraphBuilder b("mask_ids", 13);
+  b.AddInput("mask_ids", DType::kInt64, {3, 4});
+  b.AddInitializer("table", {20, 2}, std::vector<float>(40, 0.f));
+  b.AddNode("Gather", "g", {"table", "mask_ids"}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {3, 4, 2});
+  const Model m = b.Build();
+  const auto gen = GenerateInputs(m, m.Inputs(), {1});
+  const auto* v = gen[0].tensor.data<std::int64_t>();
+  EXPECT_TRUE(std::all_of(v, v + 12, [](std::int64_t x) { return x >= 0 && x <= 19; }));
+  EXPECT_TRUE(std::any_of(v, v + 12, [](std::int64_t x) { return x > 1; }));
 }
 
 // c16: input_ids [batch, seq] int64 feeds Gather over a 100-row table: every id in [0, 99], and the

@@ -182,9 +182,9 @@ TEST(NpyReader, MismatchesNameTheInputAndShapes) {
   WriteNpy(dir + "/wrong.npy", Iota({6, 3, 5, 5}));
   CalibrationDataSpec spec;
   spec.path = dir + "/wrong.npy";
-  auto reader = MakeCalibrationDataReader(ImageModel("N"), spec, nullptr);
   std::vector<HostTensor> feeds;
-  std::string msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidInput);
+  // The first file is checked when the reader is made (before any progress line).
+  std::string msg = ErrorMessage([&] { MakeCalibrationDataReader(ImageModel("N"), spec, nullptr); }, ErrorCode::kInvalidInput);
   EXPECT_NE(msg.find("'x'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("3x5x5"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[N,3,4,4]"), std::string::npos) << msg;
@@ -192,8 +192,7 @@ TEST(NpyReader, MismatchesNameTheInputAndShapes) {
   HostTensor ints = HostTensor::Zeros(DType::kInt32, {3, 4, 4});
   WriteNpy(dir + "/ints.npy", ints);
   spec.path = dir + "/ints.npy";
-  reader = MakeCalibrationDataReader(ImageModel("N"), spec, nullptr);
-  msg = ErrorMessage([&] { reader->Next(&feeds); }, ErrorCode::kInvalidInput);
+  msg = ErrorMessage([&] { MakeCalibrationDataReader(ImageModel("N"), spec, nullptr); }, ErrorCode::kInvalidInput);
   EXPECT_NE(msg.find("int32"), std::string::npos) << msg;
 
   spec.path = dir + "/wrong.npy";
@@ -202,6 +201,102 @@ TEST(NpyReader, MismatchesNameTheInputAndShapes) {
 
   spec.path = dir + "/absent.npy";
   ErrorMessage([&] { MakeCalibrationDataReader(ImageModel("N"), spec, nullptr); }, ErrorCode::kNotFound);
+}
+
+// A 1,000-sample stack read through the memory-mapped slices: with --batch 4 every sample i of the
+// batches is row i of the .npy, in order, and the last partial batch holds the rest.
+TEST(NpyReader, LargeStackIsSlicedRowByRowWithBatch) {
+  const std::string dir = testing::TempDir();
+  WriteNpy(dir + "/x.npy", Iota({1000, 3, 4, 4}));
+  CalibrationDataSpec spec;
+  spec.path = dir + "/x.npy";
+  spec.size = 0;  // all samples
+  spec.batch_size = 4;
+  auto batches = ReadAll(*MakeCalibrationDataReader(ImageModel("N"), spec, nullptr));
+  ASSERT_EQ(batches.size(), 250u);
+  std::int64_t sample = 0;
+  for (const auto& b : batches) {
+    ASSERT_EQ(b[0].shape, (std::vector<std::int64_t>{4, 3, 4, 4}));
+    for (std::int64_t k = 0; k < 4; ++k, ++sample)
+      for (std::int64_t e = 0; e < 48; e += 47)  // first and last element of the sample
+        ASSERT_EQ(b[0].data<float>()[k * 48 + e], static_cast<float>(sample * 48 + e)) << "sample " << sample;
+  }
+  spec.size = 10;
+  spec.batch_size = 3;
+  batches = ReadAll(*MakeCalibrationDataReader(ImageModel("N"), spec, nullptr));
+  ASSERT_EQ(batches.size(), 4u);  // 3 + 3 + 3 + 1
+  EXPECT_EQ(batches[3][0].shape, (std::vector<std::int64_t>{1, 3, 4, 4}));
+  EXPECT_EQ(batches[3][0].data<float>()[0], 9 * 48.0f);
+}
+
+// x float32 [N,2], t a scalar, v float32 [5] (no batch dimension) → Mul, Add.
+Model ScalarAndTableModel() {
+  GraphBuilder b("mixed");
+  b.AddInput("x", DType::kFloat32, {"N", 5});
+  b.AddInput("t", DType::kFloat32, {});
+  b.AddInput("v", DType::kFloat32, {5});
+  b.AddNode("Mul", "scale", {"x", "t"}, {"s"});
+  b.AddNode("Add", "shift", {"s", "v"}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {"N", 5});
+  return b.Build();
+}
+
+// Random calibration of a model with a scalar and a [5] input: samples stack along x's batch only;
+// t and v keep their declared shapes and one value across the whole calibration.
+TEST(RandomReader, ScalarAndOtherLeadingDimInputsKeepTheirShapes) {
+  CalibrationDataSpec spec;
+  spec.size = 5;
+  spec.batch_size = 2;
+  auto batches = ReadAll(*MakeCalibrationDataReader(ScalarAndTableModel(), spec, nullptr));
+  ASSERT_EQ(batches.size(), 3u);
+  for (const auto& b : batches) {
+    ASSERT_EQ(b.size(), 3u);
+    EXPECT_EQ(b[1].shape, (std::vector<std::int64_t>{}));
+    EXPECT_EQ(b[2].shape, (std::vector<std::int64_t>{5}));
+    EXPECT_EQ(b[1].bytes, batches[0][1].bytes);
+    EXPECT_EQ(b[2].bytes, batches[0][2].bytes);
+  }
+  EXPECT_EQ(batches[0][0].shape, (std::vector<std::int64_t>{2, 5}));
+  EXPECT_EQ(batches[2][0].shape, (std::vector<std::int64_t>{1, 5}));
+  // And the feeds run: calibration collects the output's range.
+  CalibrationOptions options;
+  options.method = CalibrationMethod::kMinMax;
+  auto reader = MakeCalibrationDataReader(ScalarAndTableModel(), spec, nullptr);
+  const CalibrationTable table = CalibrateModel(ScalarAndTableModel(), {"y"}, *reader, options, 1);
+  ASSERT_EQ(table.count("y"), 1u);
+  EXPECT_LT(table.at("y").min, table.at("y").max);
+}
+
+// .npy sets for inputs without a batch dimension: the input's own shape (one value for every sample)
+// or a stack of them; samples whose scalar differs do not share a batch.
+TEST(NpyReader, InputsWithoutBatchDimensionFromFiles) {
+  const std::string dir = testing::TempDir() + "/sets";
+  std::filesystem::create_directories(dir);
+  WriteNpy(dir + "/x.npy", Iota({4, 5}));
+  HostTensor t = HostTensor::Zeros(DType::kFloat32, {4});
+  for (int i = 0; i < 4; ++i) t.data<float>()[i] = i < 2 ? 1.0f : 2.0f;  // a stack of 4 scalars
+  WriteNpy(dir + "/t.npy", t);
+  WriteNpy(dir + "/v.npy", Iota({5}, 100));  // one [5] for every sample
+  CalibrationDataSpec spec;
+  spec.path = dir;
+  spec.size = 0;
+  spec.batch_size = 4;
+  auto batches = ReadAll(*MakeCalibrationDataReader(ScalarAndTableModel(), spec, nullptr));
+  ASSERT_EQ(batches.size(), 2u);  // t changes after sample 1: samples 0-1, then 2-3
+  EXPECT_EQ(batches[0][0].shape, (std::vector<std::int64_t>{2, 5}));
+  EXPECT_EQ(batches[0][0].data<float>()[5], 5.0f);  // row 1 of x.npy
+  EXPECT_EQ(batches[1][0].data<float>()[0], 10.0f);  // row 2
+  EXPECT_EQ(batches[0][1].shape, (std::vector<std::int64_t>{}));
+  EXPECT_EQ(batches[0][1].data<float>()[0], 1.0f);
+  EXPECT_EQ(batches[1][1].data<float>()[0], 2.0f);
+  EXPECT_EQ(batches[1][2].shape, (std::vector<std::int64_t>{5}));
+  EXPECT_EQ(batches[1][2].data<float>()[4], 104.0f);
+
+  WriteNpy(dir + "/v.npy", Iota({4, 6}));
+  const std::string msg =
+      ErrorMessage([&] { MakeCalibrationDataReader(ScalarAndTableModel(), spec, nullptr); }, ErrorCode::kInvalidInput);
+  EXPECT_NE(msg.find("has no batch dimension"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'v'"), std::string::npos) << msg;
 }
 
 TEST(DatasetReader, LabelsCsvIsPreprocessedForAFixedBatchModel) {

@@ -7,4 +7,5 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
 )
 qbench_add_test(lab_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_shapes_cli_test.cc
 )

@@ -146,6 +146,70 @@ TEST(ResolveInputShapes, FixedDimsKeepTheirValuesBatchOverridesDimZero) {
               HasSubstr("dim 2 is fixed to 224"));
 }
 
+// Which inputs have a batch dimension: dynamic dim 0 yes; scalars and fixed leading dims beside a
+// dynamic batch no; in an all-fixed model the rank >= 2 inputs sharing the first one's dim 0.
+TEST(BatchDimensions, DeclaredShapesDecideAndBatchSkipsTheOthers) {
+  auto info = [](const std::string& name, std::vector<std::int64_t> shape) {
+    TensorInfo t;
+    t.name = name;
+    t.dtype = DType::kFloat32;
+    t.shape = std::move(shape);
+    t.dim_names.assign(t.shape.size(), "");
+    return t;
+  };
+  const std::vector<TensorInfo> mixed = {info("x", {-1, 3, 8, 8}), info("t", {}), info("bias", {8}), info("h0", {1, -1, 4})};
+  EXPECT_EQ(BatchDimensions(mixed), (std::vector<bool>{true, false, false, false}));
+  EXPECT_EQ(DescribeBatchPolicy(mixed, 4),
+            "--batch 4 sets dim 0 of 'x'; 't' (a scalar), 'bias' float32 [8], 'h0' float32 [1,?,4] have no batch dimension and keep their "
+            "shapes");
+  EXPECT_EQ(DescribeBatchPolicy(mixed, 0), "");
+  const std::vector<TensorInfo> fixed = {info("image", {1, 3, 8, 8}), info("table", {7, 3}), info("im_info", {1, 3}),
+                                         info("ids", {5})};
+  EXPECT_EQ(BatchDimensions(fixed), (std::vector<bool>{true, false, true, false}));
+  EXPECT_EQ(DescribeBatchPolicy({info("t", {}), info("v", {5})}, 2),
+            "--batch 2 has no effect: no input of the model has a batch dimension ('t' (a scalar), 'v' float32 [5]); give other "
+            "shapes with --shape NAME=D0xD1x...");
+
+  // ResolveInputShapes: --batch reaches only the batch dims.
+  GraphBuilder b("mixed");
+  b.AddInput("x", DType::kFloat32, {"N", 8});
+  b.AddInput("t", DType::kFloat32, {});
+  b.AddInput("bias", DType::kFloat32, {8});
+  b.AddNode("Mul", "scale", {"x", "t"}, {"s"});
+  b.AddNode("Add", "shift", {"s", "bias"}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {"N", 8});
+  ShapeOverrides o;
+  o.batch = 5;
+  const auto shapes = ResolveInputShapes(b.Build(), o);
+  ASSERT_EQ(shapes.size(), 3u);
+  EXPECT_EQ(shapes[0].shape, (std::vector<std::int64_t>{5, 8}));
+  EXPECT_EQ(shapes[1].shape, (std::vector<std::int64_t>{}));
+  EXPECT_EQ(shapes[2].shape, (std::vector<std::int64_t>{8}));
+}
+
+// An all-fixed model: WithBatchSize rewrites the image [1,3,4,4] and leaves the table [5,2] alone.
+TEST(WithBatchSize, InputsWithoutBatchDimensionKeepTheirShape) {
+  GraphBuilder b("fixed_two");
+  b.AddInput("image", DType::kFloat32, {1, 3, 4, 4});
+  b.AddInput("table", DType::kFloat32, {5, 2});
+  b.AddNode("Relu", "r1", {"image"}, {"y"});
+  b.AddNode("Relu", "r2", {"table"}, {"z"});
+  b.AddOutput("y", DType::kFloat32, {1, 3, 4, 4});
+  b.AddOutput("z", DType::kFloat32, {5, 2});
+  const Model m = WithBatchSize(b.Build(), 8);
+  const auto inputs = m.Inputs();
+  EXPECT_EQ(inputs[0].shape, (std::vector<std::int64_t>{8, 3, 4, 4}));
+  EXPECT_EQ(inputs[1].shape, (std::vector<std::int64_t>{5, 2}));
+  ShapeOverrides o;
+  o.batch = 8;
+  const auto shapes = ResolveInputShapes(b.Build(), o);
+  EXPECT_EQ(shapes[1].shape, (std::vector<std::int64_t>{5, 2}));
+  auto runner = OrtRunner::Create(m, SessionConfig{});
+  const auto out = runner->Run({HostTensor::Zeros(DType::kFloat32, {8, 3, 4, 4}), HostTensor::Zeros(DType::kFloat32, {5, 2})});
+  EXPECT_EQ(out[0].shape, (std::vector<std::int64_t>{8, 3, 4, 4}));
+  EXPECT_EQ(out[1].shape, (std::vector<std::int64_t>{5, 2}));
+}
+
 // Returns row `r` of a [N, ...] float tensor.
 std::vector<float> Row(const HostTensor& t, std::int64_t r) {
   const std::int64_t per_row = t.num_elements() / t.shape[0];

@@ -2,9 +2,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/fs.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -90,6 +94,28 @@ TEST(QuantizeCli, DynamicExcludeAndSizes) {
   }
   EXPECT_GT(j["runtime"]["float_macs"].get<std::int64_t>(), 0);
   EXPECT_GT(j["runtime"]["int8_macs"].get<std::int64_t>(), 0);
+}
+
+// A model ONNX Runtime cannot load: refused in one line (file, node, fix) before any progress line,
+// with no output written, in both modes; the raw ORT message only with --verbose.
+TEST(QuantizeCli, ModelOrtRefusesIsOneLineBeforeAnyProgress) {
+  const std::string dir = testing::TempDir();
+  GraphBuilder g("broken", 13);
+  g.AddInput("x", DType::kFloat32, {"N", 4});
+  g.AddOutput("y", DType::kFloat32, {"N", 4});
+  g.AddNode("NoSuchOp", "mystery", {"x"}, {"y"});
+  SaveModel(g.Build(), dir + "/broken.onnx");
+  for (const char* mode : {"dynamic", "static"}) {
+    const auto r = RunCommand(CliPath() + " quantize " + dir + "/broken.onnx -o " + dir + "/q.onnx --mode " + mode);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "qbench: error: node 'mystery' of '" + dir + "/broken.onnx' uses operator NoSuchOp, which ONNX "
+                     "Runtime 1.30.0 does not know in domain ai.onnx at opset 13: re-export the model with standard ONNX "
+                     "operators (or the opset that defines NoSuchOp)\n")
+        << mode;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/q.onnx")) << mode;
+  }
+  const auto v = RunCommand(CliPath() + " --verbose quantize " + dir + "/broken.onnx -o " + dir + "/q.onnx --mode dynamic");
+  EXPECT_NE(v.err.find("No Op registered for NoSuchOp"), std::string::npos) << v.err;
 }
 
 }  // namespace

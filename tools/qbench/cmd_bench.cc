@@ -43,10 +43,12 @@ std::string JoinShapes(const std::vector<TensorInfo>& inputs) {
   return s;
 }
 
-// Dim 0 of the first input of rank >= 1: the batch a point really runs at (1 for rank-0 inputs only).
-std::int64_t BatchOf(const std::vector<TensorInfo>& inputs) {
-  for (const auto& t : inputs)
-    if (!t.shape.empty()) return t.shape[0];
+// Dim 0 of the first input with a batch dimension (BatchDimensions of the file's inputs): the batch a
+// point really runs at; 1 when no input has one.
+std::int64_t BatchOf(const std::vector<TensorInfo>& file_inputs, const std::vector<TensorInfo>& inputs) {
+  const std::vector<bool> batched = BatchDimensions(file_inputs);
+  for (std::size_t i = 0; i < inputs.size() && i < batched.size(); ++i)
+    if (batched[i]) return inputs[i].shape[0];
   return 1;
 }
 
@@ -139,6 +141,7 @@ void RunBench(const BenchOptions& o) {
     warnings.Add("interleaved", "models timed interleaved (A B A B ...) with intra-op spinning off; they share the "
                                 "caches, so the speedups are the conservative figure");
   int measured_points = 0;
+  std::vector<std::string> skip_reasons;  // distinct, in order
 
   for (const std::int64_t batch : batches) {
     ShapeOverrides overrides = base;
@@ -152,7 +155,9 @@ void RunBench(const BenchOptions& o) {
       point.model_spec = o.models[i];
       // A usage error (unknown input in --shape, missing --dim) aborts the whole run: exit 2.
       const std::vector<TensorInfo> shapes = ResolveInputShapes(models[i], WithZooDefaultDims(models[i], overrides));
-      point.batch_size = BatchOf(shapes);
+      point.batch_size = BatchOf(models[i].Inputs(), shapes);
+      if (const std::string note = DescribeBatchPolicy(models[i].Inputs(), batch); !note.empty())
+        warnings.Add("batch_not_applied", point.model + ": " + note);
       point.inputs = shapes;
       try {
         // The file may fix dim 0 (SqueezeNet: data [1,3,224,224]): rewrite it, or refuse and skip.
@@ -185,9 +190,9 @@ void RunBench(const BenchOptions& o) {
           p.inputs = GenerateInputs(model_b, shapes, input_options);
         }
         for (const auto& g : p.inputs) point.input_distributions.push_back(g.distribution);
-        LogInfo("bench: " + point.model + " batch " + std::to_string(point.batch_size) + ": creating session (" +
+        p.runner = OrtRunner::Create(model_b, session);  // ORT's model check: no progress line before it
+        LogInfo("bench: " + point.model + " batch " + std::to_string(point.batch_size) + ": session created (" +
                 JoinShapes(shapes) + ")");
-        p.runner = OrtRunner::Create(model_b, session);
         p.target = std::make_unique<OrtBenchTarget>(*p.runner, FeedsInOrder(p.inputs, p.runner->inputs()));
         prepared.push_back(std::move(p));
         point.measured = true;
@@ -195,8 +200,11 @@ void RunBench(const BenchOptions& o) {
         if (e.code() == ErrorCode::kInvalidArgument) throw;
         point.measured = false;
         point.skip_reason = e.what();
-        Log(LogLevel::kWarning, "bench: " + point.model + " batch " + std::to_string(point.batch_size) +
-                                    " skipped: " + e.what());
+        // Printed with the other warnings at the end, or as the error when no point could be measured.
+        warnings.Add("point_skipped", "bench: " + point.model + " batch " + std::to_string(point.batch_size) +
+                                          " skipped: " + e.what());
+        if (std::find(skip_reasons.begin(), skip_reasons.end(), point.skip_reason) == skip_reasons.end())
+          skip_reasons.push_back(point.skip_reason);
       }
       points.push_back(std::move(point));
     }
@@ -243,9 +251,13 @@ void RunBench(const BenchOptions& o) {
   if (IsStdout(o.outputs.json_path)) WriteOutput("-", BenchReportJson(report));
   std::fputs(FormatBenchTable(report).c_str(), TableStream(o.outputs.json_path));
   std::fflush(stdout);
-  for (const auto& w : report.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
-  if (measured_points == 0) {
-    std::fprintf(stderr, "qbench: error: no point could be measured (see the reasons above)\n");
+  for (const auto& w : report.warnings)
+    if (measured_points > 0 || w.code != "point_skipped") Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+  if (measured_points == 0) {  // one line: the reason (or the distinct reasons) no point could run
+    std::string reasons;
+    for (const auto& r : skip_reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    std::fprintf(stderr, "qbench: error: %s\n", skip_reasons.size() == 1 ? reasons.c_str()
+                                                  : ("no point could be measured: " + reasons).c_str());
     SetExitCode(kExitFailure);
   }
 }

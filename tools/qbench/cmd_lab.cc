@@ -44,6 +44,7 @@ struct LabFlags {
   std::size_t eval_limit = 0;
   CalibrationFlags calib;
   std::uint64_t seed = 0;
+  std::vector<std::string> dims, shapes;
   bool dry_run = false, resume = false, no_roofline = false, no_plots = false, refresh_roofline = false;
   std::map<std::string, CLI::Option*> opts;
   bool Given(const std::string& flag) const {
@@ -112,6 +113,8 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--output")) c.output_dir = f.output;
   if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
   if (f.Given("--seed")) c.seed = f.seed;
+  if (f.Given("--dim")) c.dims = f.dims;
+  if (f.Given("--shape")) c.shapes = f.shapes;
   if (f.no_roofline) c.roofline = false;
   c.refresh_roofline = f.refresh_roofline;
   c.dry_run = f.dry_run;
@@ -256,6 +259,10 @@ void RegisterLab(CLI::App& app) {
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
   add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
+  add("--dim", f->dims, "Value of a symbolic input dimension, NAME=VALUE (repeatable), e.g. --dim seq=128; as in "
+                        "`qbench bench`");
+  add("--shape", f->shapes, "Shape of one input, NAME=D0xD1x... (repeatable); dim 0 follows --batch where the input "
+                            "has a batch dimension; as in `qbench bench`");
   // Numbers are checked by CLI11 before anything runs: an empty value is not read as 0, and a negative
   // one is not wrapped to 2^64 - N by the unsigned options (command.h).
   for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());

@@ -20,6 +20,7 @@
 #include "qbench/core/log.h"
 #include "qbench/eval/image.h"
 #include "qbench/model/shapes.h"
+#include "qbench/runtime/runner.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/quantization/verify.h"
 #include "qbench/zoo/zoo.h"
@@ -203,7 +204,18 @@ void RunQuantize(const QuantizeCliOptions& o) {
     throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
                                              "(the input is never modified)");
 
+  // ONNX Runtime must load the input (calibration, verification and the output all need it): its
+  // refusal is the error, in one line, before any progress line.
+  {
+    SessionConfig check;
+    check.graph_optimization = "disable";
+    check.intra_op_threads = 1;
+    OrtRunner::Create(model, check);
+  }
+
   WarningList warnings;
+  if (const std::string note = DescribeBatchPolicy(model.Inputs(), overrides.batch); !note.empty())
+    warnings.Add("batch_not_applied", note);
   if (!fallback && o.eval_flags_given) {
     warnings.Add("eval_flags_ignored", "--eval-data and --eval-limit are used only with --fallback-top or --max-drop; "
                                        "ignored");
@@ -215,6 +227,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     spec.size = o.calib.size;
     spec.seed = o.seed;
     spec.shape_overrides = overrides;
+    if (overrides.batch > 0) spec.batch_size = static_cast<std::size_t>(overrides.batch);  // --batch: samples per run
   } else if (!o.calib.data.empty() && !(fallback && o.eval_data.empty())) {
     warnings.Add("calibration_ignored", "--calibration-data is ignored by --mode " + std::string(scheme.name) +
                                             " (activations are quantized at run time)");
@@ -355,7 +368,8 @@ void RegisterQuantize(CLI::App& app) {
       ->check(NonNegativeValue())
       ->default_str("0");
   AddShapeFlags(cmd, &o->shape, "for random calibration input and MAC counts");
-  cmd->add_option("--batch", o->batch, "Batch size for random calibration input and MAC counts");
+  cmd->add_option("--batch", o->batch, "Calibration samples per run (stacked along each input's batch dimension) and "
+                                       "the batch of MAC counts; inputs without a batch dimension keep their shapes");
   AddThreadsFlag(cmd, &o->threads,
                                  "ONNX Runtime intra-op threads for calibration and the fallback's latency comparison "
                                  "(0 = ORT default)");

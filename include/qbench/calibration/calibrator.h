@@ -99,7 +99,8 @@ class CalibrationDataReader {
 ///  - empty: seeded random input (GenerateInputs: float ~ N(0,1), integers over the range the graph
 ///    implies); adds the warning "calibration_random_data" (random data gives unrepresentative ranges);
 ///  - a .npy file (single-input models): one sample (the input's rank − 1, no batch dim) or a stack
-///    [N, ...] of samples;
+///    [N, ...] of samples, memory-mapped and read one sample at a time (NpyFile), never whole; for
+///    an input without a batch dimension, its own shape or a stack [N, shape...];
 ///  - a folder of .npy files: single-input models — each file one sample or a stack, in name order;
 ///    several inputs — one `<input name>.npy` stack per input;
 ///  - a folder of folders holding .npy files (ONNX test-data layout, e.g. set_0/input_0.npy): each
@@ -116,7 +117,11 @@ struct CalibrationDataSpec {
   std::string path;
   PreprocessOptions preprocess;
   std::size_t size = kDefaultCalibrationSize;  ///< samples to use at most (--calibration-size); 0 = all (not for random)
-  /// Samples per Run. A model whose file fixes dim 0 (e.g. [1,3,224,224]) is run at that batch
+  /// Samples per Run (--batch), stacked along the batch dimension of each input that has one
+  /// (BatchDimensions); inputs without one (scalars, tables) are fed as declared, the same for every
+  /// sample of a batch (random input: one seeded value for the whole calibration). A model without
+  /// any batch dimension runs one sample per Run (warning "calibration_batch_ignored").
+  /// A model whose file fixes dim 0 (e.g. [1,3,224,224]) is run at that batch
   /// instead (warning "calibration_batch_fixed" when this asked for another); a last partial batch
   /// is then dropped (warning "calibration_partial_batch_dropped"). Samples whose shapes differ
   /// (dynamic dims) go to separate batches.
@@ -130,7 +135,8 @@ struct CalibrationDataSpec {
 /// Error(kInvalidInput) for unreadable files and for .npy files whose shape, dtype or array count
 /// does not match the model, Error(kInvalidArgument) when preprocessed images do not match (the
 /// preprocessing flags are at fault) — each naming the file or dataset, the input and both shapes or
-/// dtypes. Shape/dtype mismatches surface from Next() when the offending file is read.
+/// dtypes. The first .npy set is checked here (before any progress line); later sets' mismatches
+/// surface from Next() when the offending file is read.
 std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& model, const CalibrationDataSpec& spec,
                                                                  WarningList* warnings);
 

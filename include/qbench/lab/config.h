@@ -10,6 +10,7 @@
 
 #include "qbench/calibration/calibrator.h"
 #include "qbench/lab/sweep.h"
+#include "qbench/model/shapes.h"
 
 namespace qbench {
 
@@ -63,7 +64,17 @@ struct LabConfig {
   std::string roofline_cache;              ///< "" = DefaultRooflineCachePath()
   bool refresh_roofline = false;           ///< measure the peaks now and replace the cached ones
   std::uint64_t seed = 0;                  ///< zoo weights, random inputs and random calibration data
+  /// --dim NAME=VALUE and --shape NAME=D0xD1… as `qbench bench` takes them (ParseDimFlag,
+  /// ParseShapeFlag): values for a model's dynamic dimensions other than the batch and the image
+  /// size (e.g. a sequence length). The batch axis still sets dim 0 of every input with a batch
+  /// dimension (a --shape's dim 0 included); each applies to the models that have that symbolic
+  /// dimension or input.
+  std::vector<std::string> dims, shapes;
 };
+
+/// The parsed --dim/--shape flags of `config` (batch unset). Throws Error(kInvalidArgument) quoting
+/// a malformed flag and the expected form (ParseDimFlag, ParseShapeFlag).
+ShapeOverrides LabShapeOverrides(const LabConfig& config);
 
 /// The intra-op thread count used when none is given: the CPUs in this process's affinity mask
 /// (at least 1).
@@ -80,6 +91,7 @@ LabConfig DefaultLabConfig();
 ///   eval_data = "..."  eval_limit = 50        preprocess = "imagenet"
 ///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
 ///   roofline = true    roofline_cache = "..." seed = 0
+///   dim = ["seq=128"]  shape = ["mask=1x128"]
 /// Relative paths in the file are taken relative to the working directory (as flags are).
 /// Throws Error(kNotFound) for a missing file, Error(kInvalidInput) naming the file, line and column
 /// for a TOML syntax error, Error(kInvalidArgument) naming the file and key for an unknown key, a

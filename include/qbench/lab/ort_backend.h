@@ -14,12 +14,15 @@
 
 namespace qbench {
 
-/// Input shapes for a lab point: every input of rank 4 is taken as an image, NCHW
-/// [batch, C, input_size, input_size] (C from the file, 3 when dynamic); other inputs get dim 0 =
-/// batch and their other dims from the file. input_size 0 keeps the file's H and W.
-/// Throws Error(kUnsupported) naming the input when the file fixes H/W to other values than
-/// input_size (the point cannot run at that size).
-ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size);
+/// Input shapes for a lab point: an input given in `user.input_shapes` (--shape) takes that shape,
+/// dim 0 = batch when it has a batch dimension; otherwise every input of rank 4 is taken as an image,
+/// NCHW [batch, C, input_size, input_size] (C from the file, 3 when dynamic); other inputs get dim 0 =
+/// batch where they have a batch dimension (BatchDimensions) and their other dims from the file or
+/// `user.dim_values` (--dim; names this model does not have are left out). input_size 0 keeps the
+/// file's H and W. Throws Error(kUnsupported) naming the input when the file fixes H/W to other values
+/// than input_size (the point cannot run at that size).
+ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size,
+                         const ShapeOverrides& user = {});
 
 /// Measures with ONNX Runtime. One model is kept loaded at a time (RunLab's order loads each once);
 /// sessions are reused across batch sizes and input sizes of a dynamic-shape model and created per

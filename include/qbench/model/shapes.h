@@ -19,7 +19,8 @@ struct ShapeOverrides {
   /// --dim seq=128: a value for every dynamic dimension whose symbolic name (dim_param) is `seq`,
   /// in whichever input it appears (value > 0).
   std::map<std::string, std::int64_t> dim_values;
-  /// --batch N: dim 0 of every input of rank >= 1. 0 = unset (then a dynamic dim 0 defaults to 1).
+  /// --batch N: dim 0 of every input that has a batch dimension (BatchDimensions). 0 = unset (then a
+  /// dynamic dim 0 defaults to 1).
   std::int64_t batch = 0;
 };
 
@@ -41,7 +42,24 @@ void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides);
 /// dtype and its shape, dynamic dims by symbolic name ("?" when unnamed, "[?]" rank unknown).
 std::string DescribeTensor(const TensorInfo& info);
 
+/// Which of `inputs` (Model::Inputs(), in that order) have a batch dimension: a dim 0 that --batch
+/// sets, calibration stacks samples along and WithBatchSize rewrites (docs/inputs.md):
+///  - a scalar (rank 0) or an input of unknown rank: none;
+///  - dim 0 dynamic (symbolic or unnamed): a batch dimension;
+///  - dim 0 fixed: a batch dimension only when no input has a dynamic dim 0 (the file was exported
+///    at a fixed batch, e.g. SqueezeNet 1.1's data [1,3,224,224]), the input has rank >= 2 and its
+///    dim 0 equals that of the first such input; otherwise none (an index list [5], a table [7,3]
+///    beside an image [1,3,8,8], ...). Inputs may so have different leading dims.
+std::vector<bool> BatchDimensions(const std::vector<TensorInfo>& inputs);
+
+/// What --batch `batch` does, said to the user: "" when batch <= 0 or every input has a batch
+/// dimension; otherwise e.g. "--batch 8 sets dim 0 of 'x'; 'scale' [5] and 't' (a scalar) have no
+/// batch dimension and keep their shapes", or "--batch 8 has no effect: no input of the model has a
+/// batch dimension (...)". `inputs` as in BatchDimensions.
+std::string DescribeBatchPolicy(const std::vector<TensorInfo>& inputs, std::int64_t batch);
+
 /// Concrete shapes (every dim > 0) for every graph input of `model`, in Model::Inputs() order.
+/// `batch` applies only to inputs with a batch dimension (BatchDimensions); the others keep dim 0.
 /// Rules, per input and per dimension i:
 ///  - `--shape NAME=...` gives the whole shape. Its rank must equal the file's rank; fixed dims
 ///    other than dim 0 must match the file (dim 0 may differ: see WithBatchSize).
@@ -58,7 +76,8 @@ std::vector<TensorInfo> ResolveInputShapes(const Model& model, const ShapeOverri
 
 /// Returns a copy of `model` that ONNX Runtime accepts at batch `batch`, for models whose file fixes
 /// dim 0 of the inputs (the shared SqueezeNet 1.1: input `data` [1,3,224,224]).
-/// What it does: every graph input whose dim 0 is fixed to B0 != batch gets dim 0 = batch; every graph
+/// What it does: every graph input with a batch dimension (BatchDimensions) whose dim 0 is fixed to
+/// B0 != batch gets dim 0 = batch (inputs without one are left alone); every graph
 /// output whose dim 0 is fixed to B0 gets dim 0 = batch; intermediate value_info (stale shapes) is
 /// dropped. Inputs with a dynamic dim 0 are left alone; batch == B0 returns an unchanged copy.
 /// Refuses (Error(kUnsupported), naming the input and the node) when the graph hard-codes the batch:

@@ -37,15 +37,23 @@ struct InputOptions {
 struct GeneratedInput {
   TensorInfo info;           ///< name, dtype and the concrete shape used
   HostTensor tensor;
-  std::string distribution;  ///< "normal(0,1)", "uniform integers [0, 99] (Gather ...)", "bernoulli(0.5)"
+  std::string distribution;  ///< "normal(0,1)", "uniform integers [0, 99] (...)", "bernoulli(0.5)", "padding mask 0/1 (...)"
 };
 
 /// Random data for each of `inputs` (concrete shapes, e.g. from ResolveInputShapes; every dim > 0),
 /// which must be graph inputs of `model` that are not initializers (Model::Inputs() already omits an
 /// initializer that is also listed as a graph input, so such weights are never overwritten).
-/// Distributions: float32/float64/float16/bfloat16 ~ Normal(0, 1) (Box–Muller), like a standardized
-/// image or embedding; every integer type ~ uniform over InferIntegerRange(model, name); bool ~
-/// Bernoulli(0.5). The generator is SplitMix64 (Steele, Lea & Flood 2014) seeded with
+/// Every shape is used as given: scalars (rank 0) and inputs whose leading dims differ are fine.
+/// Distributions, in this order (docs/inputs.md):
+///  1. an integer input consumed as indices (Gather, GatherElements, OneHot: InferIntegerRange
+///     finds a table) ~ uniform over [0, rows − 1];
+///  2. a mask — a bool, integer or float input whose name contains "mask" (any case, e.g.
+///     "attention_mask") — a padding mask of 0/1: along the last axis, each row holds k ones then
+///     zeros, k uniform in [1, row length] (never an all-zero row);
+///  3. float32/float64/float16/bfloat16 ~ Normal(0, 1) (Box–Muller), like a standardized image or
+///     embedding; other integers ~ uniform over the default [0, 99]; other bools ~ Bernoulli(0.5).
+/// `bench`, `quantize` (random calibration, latency), the lab and verification all use this one
+/// generator. The generator is SplitMix64 (Steele, Lea & Flood 2014) seeded with
 /// seed ⊕ hash(input name), so an input's data does not depend on the other inputs.
 /// Throws Error(kInvalidArgument) for a dim < 1, Error(kUnsupported) naming the input for string or
 /// other non-numeric dtypes, Error(kNotFound) for a name that is not a graph input to feed.

@@ -43,6 +43,21 @@ std::vector<std::string> UsableExecutionProviders();
 /// (<ORT's reason, shortened>); usable: cpu").
 void CheckExecutionProvider(const std::string& provider);
 
+/// ONNX Runtime's message reduced to its text: without ANSI colour codes, source locations
+/// ("/onnxruntime_src/onnxruntime/core/x.cc:123"), C++ signatures, the "[ONNXRuntimeError] : 1 :
+/// FAIL :" prefix and ORT's own log prefix ("2026-... [E:onnxruntime:qbench, file.cc:1 Fn]");
+/// the first line only (further lines joined when they continue a sentence), at most 300 characters.
+std::string StripOrtDecorations(const std::string& raw);
+
+/// One line a user can act on for an ONNX Runtime failure with model `file` (a path, or
+/// "<in-memory model>"): what ORT refused, the node when the message names one, and the fix. The
+/// known classes (docs/errors.md has the table): an operator ORT does not know, an operator without a
+/// kernel for the types used, a type or shape that does not fit a node, an input fed with the wrong
+/// shape or dtype, an opset or IR version newer than this ORT, a node that failed while running, a
+/// file that is not an ONNX model, an invalid graph. Anything else: StripOrtDecorations(raw).
+/// The raw text is logged at debug level (--verbose) by the callers (OrtRunner).
+std::string DescribeOrtError(const std::string& raw, const std::string& file);
+
 /// Version string of the loaded ONNX Runtime library, e.g. "1.30.0".
 std::string OrtVersion();
 
