@@ -182,12 +182,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   }
 }
 
-ShapeOverrides LabShapeOverrides(const LabConfig& config) {
-  ShapeOverrides o;
-  for (const auto& d : config.dims) ParseDimFlag(d, &o);
-  for (const auto& s : config.shapes) ParseShapeFlag(s, &o);
-  return o;
-}
+ShapeOverrides LabShapeOverrides(const LabConfig& config) { return ParseShapeAndDimFlags(config.shapes, config.dims); }
 
 void ValidateLabConfig(const LabConfig& c) {
   auto fail = [](const std::string& m) { throw Error(ErrorCode::kInvalidArgument, m); };

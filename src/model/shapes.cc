@@ -76,6 +76,13 @@ void ParseDimFlag(const std::string& flag, ShapeOverrides* overrides) {
   overrides->dim_values[name] = v;
 }
 
+ShapeOverrides ParseShapeAndDimFlags(const std::vector<std::string>& shapes, const std::vector<std::string>& dims) {
+  ShapeOverrides o;
+  for (const auto& f : shapes) ParseShapeFlag(f, &o);
+  for (const auto& f : dims) ParseDimFlag(f, &o);
+  return o;
+}
+
 void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides) {
   std::int64_t v = 0;
   if (!ParsePositive(value, &v))

@@ -44,7 +44,7 @@ struct LabFlags {
   std::size_t eval_limit = 0;
   CalibrationFlags calib;
   std::uint64_t seed = 0;
-  std::vector<std::string> dims, shapes;
+  ShapeFlags shape;
   bool dry_run = false, resume = false, no_roofline = false, no_plots = false, refresh_roofline = false;
   std::map<std::string, CLI::Option*> opts;
   bool Given(const std::string& flag) const {
@@ -113,8 +113,8 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--output")) c.output_dir = f.output;
   if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
   if (f.Given("--seed")) c.seed = f.seed;
-  if (f.Given("--dim")) c.dims = f.dims;
-  if (f.Given("--shape")) c.shapes = f.shapes;
+  if (f.Given("--dim")) c.dims = f.shape.dims;
+  if (f.Given("--shape")) c.shapes = f.shape.shapes;
   if (f.no_roofline) c.roofline = false;
   c.refresh_roofline = f.refresh_roofline;
   c.dry_run = f.dry_run;
@@ -232,7 +232,7 @@ void RegisterLab(CLI::App& app) {
   };
   add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
                                   "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, calibration_data, "
-                                  "calibration_size, calibration_method, roofline, roofline_cache, seed)");
+                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape)");
   add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
   std::string variant_help = "Comma-separated variants, the first is the baseline:";
   for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
@@ -259,10 +259,9 @@ void RegisterLab(CLI::App& app) {
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
   add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
-  add("--dim", f->dims, "Value of a symbolic input dimension, NAME=VALUE (repeatable), e.g. --dim seq=128; as in "
-                        "`qbench bench`");
-  add("--shape", f->shapes, "Shape of one input, NAME=D0xD1x... (repeatable); dim 0 follows --batch where the input "
-                            "has a batch dimension; as in `qbench bench`");
+  AddShapeFlags(cmd, &f->shape, "for the models that have that input or dimension; dim 0 follows --batch where the "
+                                "input has a batch dimension");
+  for (const char* n : {"--shape", "--dim"}) f->opts[n] = cmd->get_option(n);
   // Numbers are checked by CLI11 before anything runs: an empty value is not read as 0, and a negative
   // one is not wrapped to 2^64 - N by the unsigned options (command.h).
   for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());

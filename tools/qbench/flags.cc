@@ -64,12 +64,7 @@ void AddShapeFlags(CLI::App* cmd, ShapeFlags* flags, const std::string& purpose)
       ->allow_extra_args(false);
 }
 
-ShapeOverrides ParseShapeFlags(const ShapeFlags& flags) {
-  ShapeOverrides o;
-  for (const auto& f : flags.shapes) ParseShapeFlag(f, &o);
-  for (const auto& f : flags.dims) ParseDimFlag(f, &o);
-  return o;
-}
+ShapeOverrides ParseShapeFlags(const ShapeFlags& flags) { return ParseShapeAndDimFlags(flags.shapes, flags.dims); }
 
 std::vector<std::int64_t> ParseBatchSweep(const std::string& text) {
   SplitListStrict(text, "--batch", "--batch 8, --batch 1,2,4,8 or --batch 1-16*2");  // "" and "1,,2" named as such

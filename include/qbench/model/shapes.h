@@ -35,6 +35,11 @@ void ParseShapeFlag(const std::string& flag, ShapeOverrides* overrides);
 /// Throws Error(kInvalidArgument) quoting the flag and the expected form.
 void ParseDimFlag(const std::string& flag, ShapeOverrides* overrides);
 
+/// Every --shape flag (ParseShapeFlag), then every --dim flag (ParseDimFlag), into one ShapeOverrides
+/// (batch unset): what `bench`, `quantize`, `inspect` and the lab (flags and its config file) take.
+/// Throws as those two.
+ShapeOverrides ParseShapeAndDimFlags(const std::vector<std::string>& shapes, const std::vector<std::string>& dims);
+
 /// Parses a --batch value (text, as typed). Throws Error(kInvalidArgument) unless it is an integer > 0.
 void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides);
 
