@@ -72,21 +72,24 @@ void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architectu
   }
 }
 
-EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int intra_op_threads,
-                                   int inter_op_threads, const std::string& graph_optimization,
-                                   bool allow_spinning) {
+EnvironmentInfo CaptureCpu() {
   EnvironmentInfo env;
   struct utsname uts {};
   if (::uname(&uts) == 0) {
     env.architecture = uts.machine;
     env.os = std::string(uts.sysname) + " " + uts.release;
   }
-  {
-    std::ifstream in("/proc/cpuinfo");
-    std::stringstream text;
-    text << in.rdbuf();
-    ParseCpuInfo(text.str(), env.architecture, &env);
-  }
+  std::ifstream in("/proc/cpuinfo");
+  std::stringstream text;
+  text << in.rdbuf();
+  ParseCpuInfo(text.str(), env.architecture, &env);
+  return env;
+}
+
+EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int intra_op_threads,
+                                   int inter_op_threads, const std::string& graph_optimization,
+                                   bool allow_spinning) {
+  EnvironmentInfo env = CaptureCpu();
   env.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
   env.cpufreq_governor = ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   {

@@ -235,7 +235,9 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
 std::string FormatQuantizeReport(const QuantizeReport& r) {
   std::string s;
   char line[512];
-  s += "scheme: " + r.scheme + "\nweights: " + r.weights + "\nactivations: " + r.activations + "\n";
+  s += "scheme: " + r.scheme + "\nweights: " + r.weights + "\n";
+  if (!r.weight_range.empty()) s += "weight range: " + r.weight_range + " (" + r.weight_range_reason + ")\n";
+  s += "activations: " + r.activations + "\n";
   for (const auto& h : r.hygiene) s += "model hygiene: " + h + "\n";
   s += "\n";
   std::snprintf(line, sizeof line, "%-22s %9s %6s  %s\n", "op type", "quantized", "float", "why kept float");
@@ -279,6 +281,8 @@ std::string QuantizeReportToJson(const QuantizeReport& r) {
   nlohmann::json j;
   j["scheme"] = r.scheme;
   j["weights"] = r.weights;
+  j["weight_range"] = r.weight_range;
+  j["weight_range_reason"] = r.weight_range_reason;
   j["activations"] = r.activations;
   j["hygiene"] = r.hygiene;
   j["calibration"] = r.calibration;

@@ -163,11 +163,12 @@ std::string DynamicWriter::MatMulLike(const onnx::NodeProto& node, std::string* 
     if (trans_b) b = Transpose2D(b);  // → [K, N]
     ColumnQuantizedWeight cw;
     if (per_channel) {
-      cw = QuantizeMatMulColumns(b, DType::kInt8, base);
+      cw = QuantizeMatMulColumns(b, DType::kInt8, base, ReduceWeightRange(options_));
     } else {
-      cw.params = ComputeWeightQuantParams(b, -1, DType::kInt8, true, base);
+      cw.params = ComputeWeightQuantParams(b, -1, DType::kInt8, true, base, ReduceWeightRange(options_));
       cw.quantized = QuantizeWeight(b, cw.params);
     }
+    if (UnsignedWeights(options_)) ShiftWeightToUint8(&cw.quantized, &cw.params);  // ORT's exact u8u8 kernel
     return StoreQuantizedWeight(owner, names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"),
                                 names_.Unique(base + "_zero_point"), cw.quantized, cw.params, cw.scale_shape);
   });
@@ -201,7 +202,7 @@ std::string DynamicWriter::MatMulLike(const onnx::NodeProto& node, std::string* 
     }
     nodes_.push_back(MakeNode("Add", names_.Unique(label + "_bias_Add"), {y, c}, {node.output(0)}));
   }
-  *how = "MatMulInteger: weight s8 " + Granularity(per_channel, trans_b ? 0 : bt->dims_size() - 1) +
+  *how = "MatMulInteger: weight " + WeightTypeLabel(options_) + " " + Granularity(per_channel, trans_b ? 0 : bt->dims_size() - 1) +
          (per_channel && bt->dims_size() > 2 ? " (one scale per column of each matrix)" : "") + ", activations u8 at run time";
   return "";
 }
@@ -230,10 +231,12 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
   const std::string& base = node.input(1);
   const StoredWeight& w = SharedWeight(base, per_channel ? "conv-pc" : "conv-pt", [&](onnx::GraphProto* owner) {
     const HostTensor wf = FloatTensorOf(*wt);
-    const WeightQuantParams wp = per_channel ? ComputeWeightQuantParams(wf, 0, DType::kInt8, true, base)
-                                             : ComputeWeightQuantParams(wf, -1, DType::kUint8, false, base);
+    WeightQuantParams wp = per_channel ? ComputeWeightQuantParams(wf, 0, DType::kInt8, true, base, ReduceWeightRange(options_))
+                                       : ComputeWeightQuantParams(wf, -1, DType::kUint8, false, base);
+    HostTensor q = QuantizeWeight(wf, wp);
+    if (per_channel && UnsignedWeights(options_)) ShiftWeightToUint8(&q, &wp);  // zero point 128 for all channels
     const StoredWeight sw{names_.Unique(base + "_quantized"), names_.Unique(base + "_scale"), names_.Unique(base + "_zero_point")};
-    SetInitializer(owner, sw.data, QuantizeWeight(wf, wp));
+    SetInitializer(owner, sw.data, q);
     std::vector<std::int64_t> sshape{};
     if (per_channel) {
       sshape.assign(static_cast<size_t>(w_rank - 1), 1);  // [C_out, 1, 1, ...] broadcasts against [N, C_out, spatial...]
@@ -266,7 +269,7 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
     SetInitializer(g_, br, b);
     nodes_.push_back(MakeNode("Add", names_.Unique(label + "_bias_Add"), {y, br}, {node.output(0)}));
   }
-  *how = per_channel ? "ConvInteger: weight s8 per-channel axis 0, activations u8 at run time"
+  *how = per_channel ? "ConvInteger: weight " + WeightTypeLabel(options_) + " per-channel axis 0, activations u8 at run time"
                      : "ConvInteger: weight u8 asymmetric per-tensor, activations u8 at run time";
   if (HasAttr(node, "auto_pad") && !HasAttr(ci, "auto_pad")) {
     std::string pads;
@@ -294,7 +297,9 @@ std::string DynamicWriter::Lstm(const onnx::NodeProto& node, std::string* how) {
       const std::int64_t dirs = t.shape[0], rows = t.shape[1], cols = t.shape[2];
       HostTensor view = t;
       view.shape = per_channel ? std::vector<std::int64_t>{dirs * rows, cols} : std::vector<std::int64_t>{dirs, rows * cols};
-      const WeightQuantParams wp = ComputeWeightQuantParams(view, 0, DType::kInt8, true, base);
+      // kUnsigned: DynamicQuantizeLSTM's weights stay s8 (weight_range.h), so 7-bit there.
+      const WeightQuantParams wp =
+          ComputeWeightQuantParams(view, 0, DType::kInt8, true, base, ReduceWeightRange(options_) || UnsignedWeights(options_));
       const HostTensor q = QuantizeWeight(view, wp);
       HostTensor qt = HostTensor::Zeros(DType::kInt8, {dirs, cols, rows});
       for (std::int64_t d = 0; d < dirs; ++d)
@@ -318,7 +323,8 @@ std::string DynamicWriter::Lstm(const onnx::NodeProto& node, std::string* how) {
     if (a.name() != "layout") *q.add_attribute() = a;
   nodes_.push_back(q);
   uses_ms_domain_ = true;
-  *how = "com.microsoft.DynamicQuantizeLSTM: W/R s8 " + std::string(per_channel ? "per-channel (per gate row)" : "per-tensor (per direction)");
+  *how = "com.microsoft.DynamicQuantizeLSTM: W/R " + (UnsignedWeights(options_) ? std::string("s8 7-bit [-64, 64]") : WeightTypeLabel(options_)) +
+         (per_channel ? " per-channel (per gate row)" : " per-tensor (per direction)");
   return "";
 }
 

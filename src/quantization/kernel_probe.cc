@@ -1,5 +1,6 @@
 // Whether ONNX Runtime's u8·s8 integer kernels are exact on this CPU (OrtU8S8KernelsSaturate),
 // and whether a quantized model relies on them (UsesU8S8Kernels).
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -46,10 +47,19 @@ namespace quant_internal {
 
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
   // Weights may live in an enclosing graph; names are unique across scopes, so one set serves all.
+  // Only int8 weights beyond [-64, 64] can saturate: 2·255·64 = 32640 fits in int16 (7-bit
+  // weights, WeightRange::kReduced, are ORT's reduce_range remedy).
   std::set<std::string> int8;
   std::function<void(const onnx::GraphProto&)> collect = [&](const onnx::GraphProto& g) {
-    for (const auto& t : g.initializer())
-      if (t.data_type() == static_cast<int>(DType::kInt8)) int8.insert(t.name());
+    for (const auto& t : g.initializer()) {
+      if (t.data_type() != static_cast<int>(DType::kInt8)) continue;
+      const HostTensor v = TensorFromProto(t);
+      for (std::int64_t i = 0; i < v.num_elements(); ++i)
+        if (std::abs(int(v.data<std::int8_t>()[i])) > 64) {
+          int8.insert(t.name());
+          break;
+        }
+    }
     for (const auto& n : g.node())
       for (const onnx::GraphProto* sub : Subgraphs(n)) collect(*sub);
   };
@@ -57,7 +67,8 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
     for (const auto& n : g.node()) {
       const std::string& op = n.op_type();
       if ((op == "MatMulInteger" || op == "ConvInteger") && n.input_size() > 1 && int8.count(n.input(1))) return true;
-      if (op == "DynamicQuantizeLSTM") return true;  // int8 W/R, u8 activations
+      if (op == "DynamicQuantizeLSTM" && n.input_size() > 2 && (int8.count(n.input(1)) || int8.count(n.input(2))))
+        return true;  // int8 W/R, u8 activations
       if (op == "DequantizeLinear" && activation_type == DType::kUint8 && int8.count(n.input(0))) return true;
       for (const onnx::GraphProto* sub : Subgraphs(n))
         if (uses(*sub)) return true;

@@ -32,17 +32,17 @@ AxisLayout LayoutFor(const std::vector<std::int64_t>& shape, int axis) {
 
 }  // namespace
 
-QuantRange QuantRangeFor(DType dtype, bool symmetric) {
-  if (dtype == DType::kUint8) return {0, 255};
-  if (dtype == DType::kInt8) return symmetric ? QuantRange{-127, 127} : QuantRange{-128, 127};
+QuantRange QuantRangeFor(DType dtype, bool symmetric, bool reduce_range) {
+  if (dtype == DType::kUint8) return reduce_range ? QuantRange{0, 127} : QuantRange{0, 255};
+  if (dtype == DType::kInt8) return reduce_range ? QuantRange{-64, 64} : symmetric ? QuantRange{-127, 127} : QuantRange{-128, 127};
   throw Error(ErrorCode::kInvalidArgument, "quantized type must be uint8 or int8, got " + DTypeName(dtype));
 }
 
-QuantParams ComputeQuantParams(float rmin, float rmax, DType dtype, bool symmetric) {
+QuantParams ComputeQuantParams(float rmin, float rmax, DType dtype, bool symmetric, bool reduce_range) {
   if (!std::isfinite(rmin) || !std::isfinite(rmax))
     throw Error(ErrorCode::kInvalidArgument, "cannot quantize the range [" + std::to_string(rmin) + ", " +
                                                  std::to_string(rmax) + "]: it is not finite (NaN or Inf values)");
-  const QuantRange range = QuantRangeFor(dtype, symmetric);
+  const QuantRange range = QuantRangeFor(dtype, symmetric, reduce_range);
   double lo = std::min<double>(rmin, 0.0);
   double hi = std::max<double>(rmax, 0.0);
   if (symmetric) {
@@ -71,7 +71,7 @@ std::int32_t QuantizeValue(float value, const QuantParams& params, const QuantRa
 }
 
 WeightQuantParams ComputeWeightQuantParams(const HostTensor& w, int axis, DType dtype, bool symmetric,
-                                           const std::string& name) {
+                                           const std::string& name, bool reduce_range) {
   if (w.dtype != DType::kFloat32)
     throw Error(ErrorCode::kInvalidArgument, "weight '" + name + "' is " + DTypeName(w.dtype) + ", expected float32");
   if (axis >= static_cast<int>(w.shape.size()) || axis < -1)
@@ -80,6 +80,7 @@ WeightQuantParams ComputeWeightQuantParams(const HostTensor& w, int axis, DType 
   WeightQuantParams p;
   p.dtype = dtype;
   p.symmetric = symmetric;
+  p.reduce_range = reduce_range;
   p.axis = axis;
   const AxisLayout l = LayoutFor(w.shape, axis);
   const float* v = w.data<float>();
@@ -95,9 +96,9 @@ WeightQuantParams ComputeWeightQuantParams(const HostTensor& w, int axis, DType 
         hi = std::max(hi, row[i]);
       }
     }
-    const QuantParams q = ComputeQuantParams(lo, hi, dtype, symmetric);
+    const QuantParams q = ComputeQuantParams(lo, hi, dtype, symmetric, reduce_range);
     const double span = symmetric ? 2.0 * std::max(std::fabs(double(lo)), std::fabs(double(hi))) : double(hi) - lo;
-    const QuantRange r = QuantRangeFor(dtype, symmetric);
+    const QuantRange r = QuantRangeFor(dtype, symmetric, reduce_range);
     p.scales.push_back(q.scale);
     p.zero_points.push_back(q.zero_point);
     p.degenerate.push_back(span / (r.qmax - r.qmin) < kMinScale);
@@ -110,7 +111,7 @@ HostTensor QuantizeWeight(const HostTensor& w, const WeightQuantParams& params) 
   if (static_cast<std::int64_t>(params.scales.size()) != l.channels || params.zero_points.size() != params.scales.size())
     throw Error(ErrorCode::kInvalidArgument, "weight quantization: " + std::to_string(params.scales.size()) +
                                                  " scales for " + std::to_string(l.channels) + " channels");
-  const QuantRange range = QuantRangeFor(params.dtype, params.symmetric);
+  const QuantRange range = QuantRangeFor(params.dtype, params.symmetric, params.reduce_range);
   HostTensor q = HostTensor::Zeros(params.dtype, w.shape);
   const float* v = w.data<float>();
   for (std::int64_t c = 0; c < l.channels; ++c) {
@@ -127,6 +128,21 @@ HostTensor QuantizeWeight(const HostTensor& w, const WeightQuantParams& params) 
     }
   }
   return q;
+}
+
+void ShiftWeightToUint8(HostTensor* q, WeightQuantParams* params) {
+  if (q->dtype != DType::kInt8 || params->dtype != DType::kInt8)
+    throw Error(ErrorCode::kInvalidArgument, "ShiftWeightToUint8 needs an int8 weight, got " + DTypeName(q->dtype));
+  HostTensor u = HostTensor::Zeros(DType::kUint8, q->shape);
+  for (std::int64_t i = 0; i < q->num_elements(); ++i)
+    u.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(q->data<std::int8_t>()[i] + 128);
+  for (auto& zp : params->zero_points) {
+    if (zp < -128 || zp > 127)
+      throw Error(ErrorCode::kInvalidArgument, "ShiftWeightToUint8: zero point " + std::to_string(zp) + " is not int8");
+    zp += 128;
+  }
+  params->dtype = DType::kUint8;
+  *q = std::move(u);
 }
 
 HostTensor DequantizeTensor(const HostTensor& q, const std::vector<float>& scales,

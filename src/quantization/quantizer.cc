@@ -90,6 +90,12 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   QuantizeReport& report = result.report;
   report.scheme = scheme.name;
   report.weights = DescribeWeights(options, scheme);
+  // kAuto resolved once here, so the scheme and the report see the same choice.
+  const WeightRangeDecision range = ResolveWeightRange(options.weight_range, options.activation_type);
+  QuantizeOptions resolved = options;
+  resolved.weight_range = range.range;
+  report.weight_range = WeightRangeName(range.range);
+  report.weight_range_reason = range.reason;
   const Model prepared = PrepareModelForQuantization(model, &report.hygiene);
   // External data counts too: measure the inlined copy then.
   report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
@@ -119,13 +125,13 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   } else {
     report.activations = "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";
   }
-  result.model = impl->Quantize(prepared, options, ranges, &report);
+  result.model = impl->Quantize(prepared, resolved, ranges, &report);
   if (quant_internal::UsesU8S8Kernels(result.model, scheme.needs_calibration ? options.activation_type : DType::kUint8) &&
       OrtU8S8KernelsSaturate())
     report.warnings.push_back(
         {"u8s8_saturation", "this CPU's ONNX Runtime u8 x s8 integer kernels saturate (x86 AVX2 without VNNI adds pairs of "
                             "products in int16): layers with int8 weights can lose 20-30 dB of SQNR here "
-                            "(docs/quantized_graphs.md); ORT's remedies are 7-bit or uint8 weights"});
+                            "(docs/quantized_graphs.md); --weight-range auto (the default), u8 or reduced avoids it"});
   quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
   result.model.path = model.path;
   report.size_after_bytes = result.model.proto.ByteSizeLong();

@@ -151,7 +151,18 @@ StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& da
   return {data_name, scale_name, zp_name};
 }
 
-ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name) {
+bool ReduceWeightRange(const QuantizeOptions& options) {
+  return ResolveWeightRange(options.weight_range, options.activation_type).range == WeightRange::kReduced;
+}
+bool UnsignedWeights(const QuantizeOptions& options) {
+  return ResolveWeightRange(options.weight_range, options.activation_type).range == WeightRange::kUnsigned;
+}
+std::string WeightTypeLabel(const QuantizeOptions& options) {
+  if (UnsignedWeights(options)) return "u8 (zero point 128)";
+  return ReduceWeightRange(options) ? "s8 7-bit [-64, 64]" : "s8";
+}
+
+ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name, bool reduce_range) {
   if (b.shape.size() < 2)
     throw Error(ErrorCode::kInvalidArgument, "MatMul weight '" + name + "' has rank " + std::to_string(b.shape.size()) + ", expected >= 2");
   const std::int64_t k = b.shape[b.shape.size() - 2], n = b.shape.back();
@@ -160,13 +171,14 @@ ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, co
   out.quantized = HostTensor::Zeros(dtype, b.shape);
   out.params.dtype = dtype;
   out.params.symmetric = true;
+  out.params.reduce_range = reduce_range;
   out.params.axis = static_cast<int>(b.shape.size()) - 1;
   const size_t elem = b.bytes.size() / static_cast<size_t>(std::max<std::int64_t>(b.num_elements(), 1));
   const size_t q_elem = out.quantized.bytes.size() / static_cast<size_t>(std::max<std::int64_t>(b.num_elements(), 1));
   for (std::int64_t m = 0; m < matrices; ++m) {
     HostTensor slice = HostTensor::Zeros(DType::kFloat32, {k, n});
     std::memcpy(slice.bytes.data(), b.bytes.data() + static_cast<size_t>(m * k * n) * elem, slice.bytes.size());
-    const WeightQuantParams wp = ComputeWeightQuantParams(slice, 1, dtype, true, name);
+    const WeightQuantParams wp = ComputeWeightQuantParams(slice, 1, dtype, true, name, reduce_range);
     const HostTensor q = QuantizeWeight(slice, wp);
     std::memcpy(out.quantized.bytes.data() + static_cast<size_t>(m * k * n) * q_elem, q.bytes.data(), q.bytes.size());
     out.params.scales.insert(out.params.scales.end(), wp.scales.begin(), wp.scales.end());

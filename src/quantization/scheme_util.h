@@ -93,11 +93,21 @@ struct ColumnQuantizedWeight {
   WeightQuantParams params;
   std::vector<std::int64_t> scale_shape;
 };
-ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name);
+ColumnQuantizedWeight QuantizeMatMulColumns(const HostTensor& b, DType dtype, const std::string& name,
+                                            bool reduce_range = false);
 
-/// True when `quantized` runs u8 activations against int8 weights (MatMulInteger/ConvInteger with
-/// an int8 weight, DynamicQuantizeLSTM, or static QDQ with int8 weights and `activation_type` u8),
-/// the kernels OrtU8S8KernelsSaturate() is about. Subgraphs included.
+/// options.weight_range resolved (kAuto by this CPU and options.activation_type, ResolveWeightRange;
+/// QuantizeModel passes it already resolved). Reduce: s8 weights in [-64, 64]. Unsigned: s8 weights
+/// then stored as u8 (ShiftWeightToUint8), for kernels that accept u8 weights.
+bool ReduceWeightRange(const QuantizeOptions& options);
+bool UnsignedWeights(const QuantizeOptions& options);
+/// "s8", "s8 7-bit [-64, 64]" or "u8 (zero point 128)" by options.weight_range, for NodeDecision::how.
+std::string WeightTypeLabel(const QuantizeOptions& options);
+
+/// True when `quantized` runs u8 activations against int8 weights with values beyond [-64, 64]
+/// (MatMulInteger/ConvInteger with such a weight, DynamicQuantizeLSTM with such a W or R, or static
+/// QDQ with such weights and `activation_type` u8), the kernels OrtU8S8KernelsSaturate() is about;
+/// 7-bit weights (2·255·64 = 32640) and u8 weights cannot saturate. Subgraphs included.
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
 
 /// "s8" / "u8" for reports.

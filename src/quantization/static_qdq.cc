@@ -64,8 +64,9 @@ class QdqWriter {
   std::string EmitConstInput(const std::string& name);
   std::string EmitFloatOnlyDq(const onnx::NodeProto& node);
   struct SharedWeight {
-    std::string data, scale, zero_point;  // initializers: s8 values, float32 scales, s8 zero points
-    WeightQuantParams params;
+    std::string data, scale, zero_point;  // initializers: s8 (or u8) values, float32 scales, s8 (u8) zero points
+    WeightQuantParams params;             // the s8 parameters (before any ShiftWeightToUint8)
+    bool unsigned_storage = false;        // stored as u8 (WeightRange::kUnsigned)
     int consumers = 0;                    // quantized nodes reading it at this axis
   };
   const SharedWeight& WeightFor(const std::string& w_name, int axis);
@@ -196,7 +197,7 @@ const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, i
   const std::string key = w_name + "|" + std::to_string(axis);
   if (auto it = weights_.find(key); it != weights_.end()) return it->second;
   const HostTensor w = FloatTensorOf(*idx_.Initializer(w_name));
-  const WeightQuantParams base = ComputeWeightQuantParams(w, axis, DType::kInt8, true, w_name);
+  const WeightQuantParams base = ComputeWeightQuantParams(w, axis, DType::kInt8, true, w_name, ReduceWeightRange(options_));
   SharedWeight sw;
   sw.params = base;
   int biased = 0;
@@ -220,7 +221,10 @@ const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, i
       sw.params.scales[c] = first ? adjusted.scales[c] : std::max(sw.params.scales[c], adjusted.scales[c]);
   }
   for (size_t c = 0; c < base.scales.size(); ++c) report_->bias_scale_adjustments += sw.params.scales[c] != base.scales[c];
-  const HostTensor q = QuantizeWeight(w, sw.params);
+  HostTensor q = QuantizeWeight(w, sw.params);
+  WeightQuantParams stored = sw.params;
+  if (UnsignedWeights(options_)) ShiftWeightToUint8(&q, &stored);  // same real values, ORT's exact u8u8 kernels
+  sw.unsigned_storage = stored.dtype == DType::kUint8;
   const std::int64_t channels = static_cast<std::int64_t>(sw.params.scales.size());
   const std::vector<std::int64_t> sshape = axis >= 0 ? std::vector<std::int64_t>{channels} : std::vector<std::int64_t>{};
   sw.data = names_.Unique(w_name + "_q");
@@ -228,7 +232,7 @@ const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, i
   sw.zero_point = names_.Unique(w_name + "_zp");
   SetInitializer(g_, sw.data, q);
   SetVectorInitializer(g_, sw.scale, sw.params.scales, sshape);
-  SetVectorInitializer(g_, sw.zero_point, DType::kInt8, sw.params.zero_points, sshape);
+  SetVectorInitializer(g_, sw.zero_point, stored.dtype, stored.zero_points, sshape);
   if (sw.consumers > 1)
     report_->notes.push_back("weight '" + w_name + "' is read by " + std::to_string(sw.consumers) + " quantized nodes: stored once in "
                              "int8 (" + sw.data + "), each node's bias quantized with its own input scale");
@@ -266,12 +270,12 @@ std::string QdqWriter::EmitWeight(const onnx::NodeProto& node, const StaticNodeP
   // read it, because ORT fuses QGemm / QLinearMatMul only with an explicit weight zero point.
   // One DequantizeLinear per consumer (ORT fuses each node unit with its own DQ).
   std::vector<std::string> dq_inputs = {sw.data, sw.scale};
-  if (p.role != StaticRole::kConv && p.role != StaticRole::kConvTranspose) dq_inputs.push_back(sw.zero_point);
+  if ((p.role != StaticRole::kConv && p.role != StaticRole::kConvTranspose) || sw.unsigned_storage) dq_inputs.push_back(sw.zero_point);
   const std::string out = names_.Unique(w_name + "_dq");
   onnx::NodeProto dq = MakeNode("DequantizeLinear", names_.Unique(w_name + "_DQ"), dq_inputs, {out});
   if (p.weight_axis >= 0) SetAttrInt(&dq, "axis", p.weight_axis);
   nodes_.push_back(dq);
-  *how = "QDQ: weight s8 " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +
+  *how = "QDQ: weight " + WeightTypeLabel(options_) + " " + (p.weight_axis >= 0 ? "per-channel axis " + std::to_string(p.weight_axis) + " (" +
                                                        std::to_string(channels) + " scales)"
                                                  : std::string("per-tensor")) +
          (p.role == StaticRole::kMatMul && p.weight_axis < 0 && options_.granularity == WeightGranularity::kPerChannel

@@ -34,6 +34,7 @@ struct QuantizeCliOptions {
   std::string model, output, mode = "static", activation_type = "u8";
   bool per_channel = false, per_tensor = false, quantize_outputs = false;
   std::string hard_sigmoid = "decompose";
+  std::string weight_range = "auto";
   std::string json_path;
   CalibrationFlags calib;
   PreprocessFlags pre;
@@ -184,6 +185,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.activation_type = ParseActivationType(o.activation_type);
   options.exclude = SplitExcludes(o.exclude);
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
+  options.weight_range = ParseWeightRange(o.weight_range);
   options.quantize_graph_outputs = o.quantize_outputs;
   options.calibration.method = ParseCalibrationMethod(o.calib.method);
   options.calibration.percentile = o.percentile;
@@ -353,6 +355,12 @@ void RegisterQuantize(CLI::App& app) {
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (asymmetric, default) or s8");
+  cmd->add_option("--weight-range", o->weight_range,
+                  "int8 weights: full (s8 [-127, 127]), reduced (s8 7-bit [-64, 64], ORT's reduce_range), u8 (8-bit, "
+                  "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "
+                  "whose u8s8 kernel saturates; full elsewhere; see docs/quantization.md)")
+      ->default_str("auto")
+      ->check(CLI::IsMember({"auto", "full", "reduced", "u8"}));
   cmd->add_option("--exclude", o->exclude,
                   "Keep nodes fp32: NAME, #INDEX (an unnamed node, its index in the input graph as inspect and "
                   "sensitivity show it), op:TYPE or re:REGEX; repeatable and comma-separated (conv1,op:Gemm; a re: "

@@ -42,6 +42,11 @@ EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int in
                                    int inter_op_threads, const std::string& graph_optimization,
                                    bool allow_spinning);
 
+/// Reads only the CPU part now: architecture, os (uname) and cpu_model, isa_flags (/proc/cpuinfo).
+/// Never throws. Used by CaptureEnvironment and by the quantizer's weight-range choice
+/// (qbench/quantization/weight_range.h).
+EnvironmentInfo CaptureCpu();
+
 /// Fills env->cpu_model and env->isa_flags from the text of /proc/cpuinfo (x86 "model name" and "flags";
 /// arm "Features", with "Hardware" or "CPU part" as the model when there is no "model name").
 /// `architecture` (uname machine) picks the list of ISA features. Used by CaptureEnvironment.

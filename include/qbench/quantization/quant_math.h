@@ -24,9 +24,11 @@ struct QuantRange {
   std::int32_t qmax = 255;
 };
 
-/// Returns the range for `dtype` (DType::kUint8 or DType::kInt8). Throws Error(kInvalidArgument)
-/// for any other dtype.
-QuantRange QuantRangeFor(DType dtype, bool symmetric);
+/// Returns the range for `dtype` (DType::kUint8 or DType::kInt8). `reduce_range` (ORT's option,
+/// quant_utils.get_qmin_qmax_for_qType): int8 [-64, 64] (symmetric or not), uint8 [0, 127] — 7-bit
+/// weights for x86 CPUs without VNNI (qbench/quantization/weight_range.h). Throws
+/// Error(kInvalidArgument) for any other dtype.
+QuantRange QuantRangeFor(DType dtype, bool symmetric, bool reduce_range = false);
 
 /// One (scale, zero_point) pair: r = (q - zero_point) · scale. `scale` is a float32 > 0.
 struct QuantParams {
@@ -47,7 +49,9 @@ constexpr float kMinScale = 1.17549435e-38f;
 ///   scale < kMinScale (an all-zero or subnormal range) → scale 1.0, zero_point as above with r = 0.
 /// Source: quant_utils.compute_scale_zp in ONNX Runtime. Non-finite bounds throw
 /// Error(kInvalidArgument) naming the values (a NaN range means calibration saw NaN activations).
-QuantParams ComputeQuantParams(float rmin, float rmax, DType dtype, bool symmetric);
+/// `reduce_range`: the range of QuantRangeFor(dtype, symmetric, true), e.g. int8 symmetric
+/// scale = 2·absmax / 128 = absmax / 64.
+QuantParams ComputeQuantParams(float rmin, float rmax, DType dtype, bool symmetric, bool reduce_range = false);
 
 /// q = saturate(round_half_to_even(value / scale) + zero_point) in [range.qmin, range.qmax]
 /// (ONNX QuantizeLinear). Returns the integer as int32.
@@ -57,6 +61,7 @@ std::int32_t QuantizeValue(float value, const QuantParams& params, const QuantRa
 struct WeightQuantParams {
   DType dtype = DType::kInt8;     ///< kInt8 or kUint8
   bool symmetric = true;
+  bool reduce_range = false;      ///< 7-bit range (QuantRangeFor): int8 [-64, 64]
   int axis = -1;                  ///< channel axis; -1 = per-tensor (one entry in the vectors)
   std::vector<float> scales;      ///< one per channel along `axis` (or one)
   std::vector<std::int32_t> zero_points;
@@ -71,12 +76,19 @@ struct WeightQuantParams {
 /// [C_in, C_out/g, kH, kW] → axis 1; MatMul B [K, N] → axis 1; Gemm B with transB=1 [N, K] → axis 0).
 /// Throws Error(kInvalidArgument) when `w` is not float32 or axis is out of range, and
 /// Error(kInvalidInput) naming `name` when the weight holds NaN or Inf.
+/// `reduce_range`: quantize to the 7-bit range of QuantRangeFor (stored in the result).
 WeightQuantParams ComputeWeightQuantParams(const HostTensor& w, int axis, DType dtype, bool symmetric,
-                                           const std::string& name = "weight");
+                                           const std::string& name = "weight", bool reduce_range = false);
 
 /// Quantizes a float32 tensor with the given parameters (same shape; dtype params.dtype).
 /// Throws Error(kInvalidArgument) when the number of channels does not match.
 HostTensor QuantizeWeight(const HostTensor& w, const WeightQuantParams& params);
+
+/// Stores an s8 weight as u8 with the same real values: q' = q + 128, zero_point' = zero_point + 128
+/// (ORT's U8U8 format, whose x86 kernel does not saturate; qbench/quantization/weight_range.h).
+/// `q` and `params` must be int8 with zero points in [-128, 127]; both are changed in place
+/// (params->dtype becomes kUint8). Throws Error(kInvalidArgument) otherwise.
+void ShiftWeightToUint8(HostTensor* q, WeightQuantParams* params);
 
 /// Dequantizes an int8/uint8/int32 tensor with per-tensor or per-channel (axis) parameters into float32.
 HostTensor DequantizeTensor(const HostTensor& q, const std::vector<float>& scales,

@@ -23,6 +23,7 @@
 #include "qbench/core/log.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
+#include "qbench/quantization/weight_range.h"
 
 namespace qbench {
 
@@ -51,6 +52,12 @@ HardSigmoidPolicy ParseHardSigmoidPolicy(const std::string& name);
 struct QuantizeOptions {
   std::string scheme = "static";        ///< a SchemeInfo::name ("dynamic", "static")
   WeightGranularity granularity = WeightGranularity::kDefault;
+  /// How symmetric int8 weights (static QDQ, dynamic MatMulInteger / per-channel ConvInteger /
+  /// LSTM) are stored: full s8, 7-bit s8 (ORT's reduce_range) or u8 with zero point 128 (ORT's
+  /// U8U8). Dynamic per-tensor ConvInteger weights are u8 asymmetric whatever this says (the u8u8
+  /// kernel is exact). kAuto: by this CPU (qbench/quantization/weight_range.h); QuantizeModel
+  /// resolves it and reports the choice.
+  WeightRange weight_range = WeightRange::kAuto;
   DType activation_type = DType::kUint8;  ///< static: kUint8 (asymmetric, default) or kInt8
   /// Nodes kept in fp32: "op:Gemm" (op type), "re:^fc" (ECMAScript regex searched in the node
   /// name), anything else = an exact node name. An unnamed node is named "#<index>" (its index in
@@ -109,6 +116,8 @@ struct QuantizeReport {
   std::string scheme;
   std::string weights;            ///< e.g. "s8 symmetric; Conv per-channel, Gemm/MatMul per-tensor"
   std::string activations;        ///< e.g. "u8 asymmetric per-tensor (calibrated: minmax)"
+  std::string weight_range;       ///< the resolved choice: "full", "reduced" or "u8" (never "auto")
+  std::string weight_range_reason;  ///< WeightRangeDecision::reason, e.g. "7-bit weights: this CPU has no VNNI, ..."
   std::vector<std::string> hygiene;  ///< model hygiene actions before quantizing
   std::vector<NodeDecision> nodes;
   std::vector<OpTypeCoverage> by_op_type;  ///< derived from nodes
