@@ -160,8 +160,11 @@ double OutputSqnrDb(const Model& ref, const Model& test, const std::vector<HostT
 }
 
 void ExpectQuantizedSqnr(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k, double bound) {
-  const double exact = OutputSqnrDb(ref, WithUnsignedIntegerWeights(test), feeds, k);
+  const Model exact_copy = WithUnsignedIntegerWeights(test);
+  const double exact = OutputSqnrDb(ref, exact_copy, feeds, k);
   EXPECT_GE(exact, bound) << "output " << k;
+  // A file written with u8 weights (--weight-range auto on a CPU without VNNI) is its own exact copy.
+  if (exact_copy.proto.SerializeAsString() == test.proto.SerializeAsString()) return;
   const double as_written = OutputSqnrDb(ref, test, feeds, k);
   if (!U8S8KernelSaturates()) {
     EXPECT_GE(as_written, bound) << "output " << k;

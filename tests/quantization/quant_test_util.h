@@ -102,7 +102,8 @@ bool U8S8KernelSaturates();
 double OutputSqnrDb(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k = 0);
 
 /// gtest expectations for a quantized model: SQNR >= `bound` for what it computes with exact
-/// integer products (WithUnsignedIntegerWeights). The file as written must meet the same bound
+/// integer products (WithUnsignedIntegerWeights; the file itself when it already has u8 weights,
+/// as --weight-range auto writes them on a CPU without VNNI). The file as written must meet the same bound
 /// where ORT's u8s8 kernels are exact; where they saturate (U8S8KernelSaturates) it must still run,
 /// and both values are printed (on such a CPU the file as written can lose 20-30 dB).
 void ExpectQuantizedSqnr(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k, double bound);

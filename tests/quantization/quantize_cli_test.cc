@@ -54,6 +54,33 @@ TEST(QuantizeCli, StaticWithReportAndInputUntouched) {
   EXPECT_NE(again.err.find("already quantized"), std::string::npos) << again.err;
 }
 
+// --weight-range is parsed, honoured and reported (stdout header and --json); a bad value is a usage
+// error; u8 weights with s8 activations are refused with one line naming the flags.
+TEST(QuantizeCli, WeightRangeParsedAndReported) {
+  QBENCH_REQUIRE_SHARED(model, "cases/c04_gemm_transb/model.onnx");
+  const std::string dir = testing::TempDir();
+  auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/r.onnx --mode dynamic --weight-range reduced" +
+                      " --json " + dir + "/r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("weight range: reduced (s8 weights, 7 bits [-64, 64] (--weight-range reduced))"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(ReadFileBytes(dir + "/r.json"));
+  EXPECT_EQ(j["weight_range"], "reduced");
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/u.onnx --mode dynamic --weight-range u8 --json " +
+                 dir + "/u.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(ReadFileBytes(dir + "/u.json"));
+  EXPECT_EQ(j["weight_range"], "u8");
+  EXPECT_EQ(j["weight_range_reason"], "u8 weights, zero point 128 (--weight-range u8)");
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/a.onnx --mode dynamic --json " + dir + "/a.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(ReadFileBytes(dir + "/a.json"));
+  EXPECT_NE(j["weight_range"], "auto");  // resolved by the CPU, with its reason
+  EXPECT_FALSE(j["weight_range_reason"].get<std::string>().empty());
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --weight-range 7bit");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--weight-range"), std::string::npos) << r.err;
+}
+
 TEST(QuantizeCli, UsageErrors) {
   QBENCH_REQUIRE_SHARED(model, "cases/c04_gemm_transb/model.onnx");
   const std::string dir = testing::TempDir();

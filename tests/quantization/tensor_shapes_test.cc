@@ -21,10 +21,12 @@ const NodeDecision& DecisionFor(const QuantizeReport& r, const std::string& name
   throw std::runtime_error("no decision for " + name);
 }
 
-QuantizeResult Quantize(const Model& m, const std::string& scheme, WeightGranularity g, const std::vector<HostTensor>& feeds) {
+QuantizeResult Quantize(const Model& m, const std::string& scheme, WeightGranularity g, const std::vector<HostTensor>& feeds,
+                        WeightRange range = WeightRange::kAuto) {
   QuantizeOptions o;
   o.scheme = scheme;
   o.granularity = g;
+  o.weight_range = range;
   if (scheme == "dynamic") return QuantizeModel(m, o, nullptr, nullptr);
   return QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr);
 }
@@ -232,8 +234,9 @@ TEST(QuantShapes, DynamicConvIntegerAutoPadWithUnknownSpatialSize) {
 
 
 // The u8s8 warning appears exactly when the output relies on u8·s8 kernels and this CPU's are
-// inexact: dynamic MatMul (int8 weights) and static QDQ with u8 activations do; dynamic Conv with
-// its default uint8 weights does not.
+// inexact: dynamic MatMul (int8 weights) and static QDQ with u8 activations do with full-range s8
+// weights; 7-bit or u8 weights (--weight-range reduced/u8) and dynamic Conv with its default uint8
+// weights do not.
 TEST(QuantShapes, U8S8SaturationWarningFollowsTheKernelProbe) {
   auto warned = [](const QuantizeResult& r) {
     for (const auto& w : r.report.warnings)
@@ -243,8 +246,11 @@ TEST(QuantShapes, U8S8SaturationWarningFollowsTheKernelProbe) {
   const bool saturates = OrtU8S8KernelsSaturate();
   const Model heads = HeadsModel();
   const std::vector<HostTensor> feeds = {testing::RandomTensor({2, 4, 8}, 42), testing::RandomTensor({3, 2, 4, 8}, 43)};
-  EXPECT_EQ(warned(Quantize(heads, "dynamic", WeightGranularity::kDefault, feeds)), saturates);
-  EXPECT_EQ(warned(Quantize(heads, "static", WeightGranularity::kDefault, feeds)), saturates);
+  for (const char* scheme : {"dynamic", "static"}) {
+    EXPECT_EQ(warned(Quantize(heads, scheme, WeightGranularity::kDefault, feeds, WeightRange::kFull)), saturates) << scheme;
+    EXPECT_FALSE(warned(Quantize(heads, scheme, WeightGranularity::kDefault, feeds, WeightRange::kReduced))) << scheme;
+    EXPECT_FALSE(warned(Quantize(heads, scheme, WeightGranularity::kDefault, feeds, WeightRange::kUnsigned))) << scheme;
+  }
   const ConvCase c = ConvCases()[0];  // a copy: the vector is a temporary
   const Model conv = ConvModel(c.spatial, c.kernel, c.attrs, c.out_spatial);
   EXPECT_FALSE(warned(Quantize(conv, "dynamic", WeightGranularity::kDefault, {})));
