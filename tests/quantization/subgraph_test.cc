@@ -138,7 +138,7 @@ TEST(QuantSubgraph, LoopBodyMatMulsQuantizedDynamicallyAndReportedStatic) {
   EXPECT_EQ(OpCountsIn(body)["MatMul"], 0);
   EXPECT_EQ(OpCountsIn(body)["DynamicQuantizeLinear"], 2);
   ASSERT_NE(InitializerIn(g, "W_outer_quantized"), nullptr);
-  EXPECT_EQ(InitializerIn(g, "W_outer_quantized")->data_type(), static_cast<int>(DType::kInt8));
+  EXPECT_EQ(InitializerIn(g, "W_outer_quantized")->data_type(), static_cast<int>(testing::StoredWeightType(d.report)));
   EXPECT_EQ(InitializerIn(g, "W_outer"), nullptr);  // the float copy is no longer read
   EXPECT_NE(InitializerIn(g, "b_outer"), nullptr);
   EXPECT_NE(InitializerIn(body, "Wb_quantized"), nullptr);
