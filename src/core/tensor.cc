@@ -1,6 +1,8 @@
 #include "qbench/core/tensor.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "qbench/core/error.h"
 
@@ -55,6 +57,37 @@ std::string ShapeToString(const std::vector<std::int64_t>& shape) {
   return s.empty() ? "scalar" : s;
 }
 
+float HalfToFloat(std::uint16_t h) {
+  const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+  float v;
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);  // zero or subnormal
+  else if (exp == 31)
+    v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
+  return sign ? -v : v;
+}
+
+std::uint16_t FloatToHalf(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  const std::uint32_t abs = x & 0x7fffffffu;
+  if (abs > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);  // NaN
+  if (abs >= 0x47800000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // >= 65536: Inf (also rounds there)
+  if (abs < 0x38800000u) {  // below the smallest normal half (2^-14): subnormal or zero
+    const float a = std::fabs(f);
+    const float q = std::nearbyint(a * 16777216.0f);  // units of 2^-24, ties to even
+    return static_cast<std::uint16_t>(sign | static_cast<std::uint16_t>(q));
+  }
+  const std::uint32_t mant = abs & 0x7fffffu;
+  std::uint32_t h = ((abs >> 23) - 112) << 10 | (mant >> 13);
+  const std::uint32_t rest = mant & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // round to nearest even (may carry into exp)
+  return static_cast<std::uint16_t>(sign | h);
+}
+
 HostTensor HostTensor::Zeros(DType dtype, std::vector<std::int64_t> shape) {
   HostTensor t;
   t.dtype = dtype;
@@ -78,6 +111,9 @@ std::vector<float> HostTensor::ToFloatVector() const {
     case DType::kInt32: conv(std::int32_t{}); break;
     case DType::kInt8: conv(std::int8_t{}); break;
     case DType::kUint8: conv(std::uint8_t{}); break;
+    case DType::kFloat16:
+      for (size_t i = 0; i < n; ++i) out[i] = HalfToFloat(data<std::uint16_t>()[i]);
+      break;
     default:
       throw Error(ErrorCode::kUnsupported, "cannot convert a " + DTypeName(dtype) + " tensor to float");
   }

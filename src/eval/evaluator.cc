@@ -100,6 +100,14 @@ std::string DimsToString(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
+// The tensor outputs of `runner`, in order (sequence and map outputs left out).
+std::vector<TensorInfo> TensorOutputs(const Runner& runner) {
+  std::vector<TensorInfo> out;
+  for (const auto& o : runner.outputs())
+    if (o.is_tensor) out.push_back(o);
+  return out;
+}
+
 // Per-sample outputs: values[output] = the sample's slice (everything after dim 0), as float.
 using SampleOutputs = std::vector<std::vector<float>>;
 
@@ -134,12 +142,18 @@ std::vector<SampleOutputs> RunChunked(Runner& runner, const std::vector<const Ho
       std::memcpy(feed.bytes.data() + j * sample_bytes, s.bytes.data(), sample_bytes);
     }
     std::vector<HostTensor> outs = runner.Run({feed});
+    // Sequence and map outputs (e.g. ZipMap's) are not compared: only the tensor outputs, in order.
+    std::vector<HostTensor> tensors;
+    for (std::size_t o = 0; o < outs.size(); ++o)
+      if (o >= runner.outputs().size() || runner.outputs()[o].is_tensor) tensors.push_back(std::move(outs[o]));
+    outs = std::move(tensors);
+    const std::vector<TensorInfo> infos = TensorOutputs(runner);
     for (std::size_t j = 0; j < real; ++j) result.emplace_back(outs.size());
     for (std::size_t o = 0; o < outs.size(); ++o) {
       const std::vector<float> values = outs[o].ToFloatVector();
       const bool batched = !outs[o].shape.empty() && outs[o].shape[0] == static_cast<std::int64_t>(run_n);
       if (!batched && run_n != 1) {
-        throw Error(ErrorCode::kUnsupported, std::string(which) + " output '" + runner.outputs()[o].name + "' has shape " +
+        throw Error(ErrorCode::kUnsupported, std::string(which) + " output '" + infos[o].name + "' has shape " +
                                                  DimsToString(outs[o].shape) + " for a batch of " + std::to_string(run_n) +
                                                  "; its dim 0 is not the batch: evaluate with --batch 1");
       }
@@ -223,6 +237,9 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
   const std::size_t n = options.limit > 0 ? std::min(options.limit, dataset.size()) : dataset.size();
   if (dataset.size() == 0) throw Error(ErrorCode::kInvalidInput, "the dataset is empty: " + r.dataset);
   if (model.inputs().empty()) throw Error(ErrorCode::kUnsupported, "the model has no inputs to feed");
+  const std::vector<TensorInfo> model_outputs = TensorOutputs(model);
+  if (model_outputs.empty())
+    throw Error(ErrorCode::kUnsupported, "the model has no tensor outputs to evaluate (only sequences or maps)");
   const std::int64_t fixed = model.inputs()[0].shape.empty() ? -1 : model.inputs()[0].shape[0];
   r.batch_size = fixed > 0 ? static_cast<std::size_t>(fixed) : std::max<std::size_t>(1, options.batch_size);
   if (fixed > 0 && options.batch_size > 1 && static_cast<std::size_t>(fixed) != options.batch_size) {
@@ -253,7 +270,7 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
       refs = RunChunked(*reference, inputs, r.batch_size, "the reference model", dataset.FedAsStored());
     if (!checked) {
       checked = true;
-      r.classification = LooksLikeClassScores(outs[0][0], model.outputs()[0]);
+      r.classification = LooksLikeClassScores(outs[0][0], model_outputs[0]);
       r.num_classes = r.classification ? outs[0][0].size() : 0;
       if (reference) {
         if (refs[0].size() != outs[0].size()) {
@@ -262,10 +279,10 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
         }
         fidelity.resize(outs[0].size());
         for (std::size_t o = 0; o < outs[0].size(); ++o) {
-          r.outputs.push_back({model.outputs()[o].name});
+          r.outputs.push_back({model_outputs[o].name});
           if (refs[0][o].size() != outs[0][o].size()) {
             throw Error(ErrorCode::kInvalidArgument,
-                        "output '" + model.outputs()[o].name + "' has " + std::to_string(outs[0][o].size()) +
+                        "output '" + model_outputs[o].name + "' has " + std::to_string(outs[0][o].size()) +
                             " values per sample but the reference's has " + std::to_string(refs[0][o].size()));
           }
         }

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -151,18 +152,14 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-[[noreturn]] void ChildMain(onnx::ModelProto& model, int fd, int timeout_s) {
+[[noreturn]] void ChildMain(const std::function<std::string()>& work, int fd, int timeout_s) {
   // Die by the signal, silently: a crash here is an expected outcome the parent reports, not a
   // sanitizer finding (ASan/UBSan install their own handlers for these).
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, SIG_DFL);
   ::alarm(static_cast<unsigned>(timeout_s));
   std::string out;
   try {
-    InferShapesGuarded(model);
-    onnx::GraphProto shapes;
-    *shapes.mutable_value_info() = model.graph().value_info();
-    *shapes.mutable_output() = model.graph().output();
-    out = "O" + shapes.SerializeAsString();
+    out = "O" + work();
   } catch (const std::exception& e) {
     out = std::string("E") + e.what();
   } catch (...) {
@@ -175,18 +172,18 @@ bool WriteAll(int fd, const std::string& data) {
 
 }  // namespace
 
-bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int timeout_s) {
+bool RunIsolated(const std::function<std::string()>& work, std::string* result, std::string* failure, int timeout_s) {
   int fds[2];
   if (::pipe(fds) != 0) {
     *failure = std::string("pipe() failed: ") + std::strerror(errno);
     return false;
   }
   const pid_t pid = ::fork();
-  if (pid < 0) {  // no process to spare (e.g. strict overcommit): run in-process, guards only
+  if (pid < 0) {  // no process to spare (e.g. strict overcommit): run in-process
     ::close(fds[0]);
     ::close(fds[1]);
     try {
-      InferShapesGuarded(model);
+      *result = work();
       return true;
     } catch (const std::exception& e) {
       *failure = e.what();
@@ -195,7 +192,7 @@ bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int time
   }
   if (pid == 0) {
     ::close(fds[0]);
-    ChildMain(model, fds[1], timeout_s);
+    ChildMain(work, fds[1], timeout_s);
   }
   ::close(fds[1]);
   std::string data;
@@ -241,8 +238,29 @@ bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int time
     *failure = data.substr(1);
     return false;
   }
+  if (data[0] != 'O') {
+    *failure = "could not read the result";
+    return false;
+  }
+  *result = data.substr(1);
+  return true;
+}
+
+bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int timeout_s) {
+  std::string bytes;
+  const bool ok = RunIsolated(
+      [&model] {
+        onnx::ModelProto copy = model;  // in-process fallback: leave `model` unchanged on failure
+        InferShapesGuarded(copy);
+        onnx::GraphProto shapes;
+        *shapes.mutable_value_info() = copy.graph().value_info();
+        *shapes.mutable_output() = copy.graph().output();
+        return shapes.SerializeAsString();
+      },
+      &bytes, failure, timeout_s);
+  if (!ok) return false;
   onnx::GraphProto shapes;
-  if (data[0] != 'O' || !shapes.ParseFromArray(data.data() + 1, static_cast<int>(data.size() - 1))) {
+  if (!shapes.ParseFromString(bytes)) {
     *failure = "could not read the result";
     return false;
   }

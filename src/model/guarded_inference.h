@@ -3,6 +3,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <functional>
 #include <string>
 
 namespace qbench::internal {
@@ -25,5 +26,13 @@ void InferShapesGuarded(onnx::ModelProto& model);
 /// after 60 s", or the exception message). When fork() fails it runs in-process (guards only).
 /// Linux/POSIX only.
 bool InferShapesIsolated(onnx::ModelProto& model, std::string* failure, int timeout_s = 60);
+
+/// Runs `work` in a forked child process and hands back the bytes it returns in `result`: for
+/// libonnx code that may crash or hang on unusual graphs (shape inference, the version converter).
+/// Returns false with `failure` set ("crashed with signal 11 (Segmentation fault)", "timed out after
+/// 60 s", or the message of the std::exception `work` threw). When fork() fails, `work` runs
+/// in-process (exceptions still caught). Linux/POSIX only.
+bool RunIsolated(const std::function<std::string()>& work, std::string* result, std::string* failure,
+                 int timeout_s = 60);
 
 }  // namespace qbench::internal

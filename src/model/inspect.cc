@@ -11,6 +11,7 @@
 #include "model/shapes_internal.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/model/compat.h"
 
 namespace qbench {
 namespace {
@@ -428,6 +429,12 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
     s.warnings.push_back({"unknown_ops", "op types unknown to ONNX " + list +
                                              ": no shape inference for them, so MACs after them may be unknown"});
   }
+
+  for (const auto& bn : TrainingModeBatchNorms(model))
+    s.warnings.push_back({"training_mode_batchnorm", "node " + bn + " is in training mode: it normalizes each "
+                                                     "batch with the batch's own statistics (outputs depend on the "
+                                                     "batch); `qbench quantize` keeps it fp32 and unfolded: re-export "
+                                                     "in inference mode (PyTorch: model.eval())"});
 
   ShapeMap shapes;
   std::string failure;

@@ -12,7 +12,12 @@ TensorInfo InfoFromValue(const onnx::ValueInfoProto& v) {
   TensorInfo info;
   info.name = v.name();
   const auto& type = v.type();
-  if (!type.has_tensor_type()) return info;
+  info.type = TypeToString(type);
+  if (!type.has_tensor_type()) {
+    info.is_tensor = type.value_case() == onnx::TypeProto::VALUE_NOT_SET;
+    info.has_shape = info.is_tensor;
+    return info;
+  }
   info.dtype = ToDType(type.tensor_type().elem_type());
   if (!type.tensor_type().has_shape()) {
     info.has_shape = false;
@@ -31,6 +36,24 @@ TensorInfo InfoFromValue(const onnx::ValueInfoProto& v) {
 }
 
 }  // namespace
+
+std::string TypeToString(const onnx::TypeProto& type) {
+  auto elem = [](std::int32_t t) {
+    static const char* kNames[] = {"undefined", "float", "uint8", "int8", "uint16", "int16", "int32", "int64",
+                                   "string", "bool", "float16", "double", "uint32", "uint64", "complex64",
+                                   "complex128", "bfloat16"};
+    return t >= 0 && t <= 16 ? std::string(kNames[t]) : "type" + std::to_string(t);
+  };
+  switch (type.value_case()) {
+    case onnx::TypeProto::kTensorType: return "tensor(" + elem(type.tensor_type().elem_type()) + ")";
+    case onnx::TypeProto::kSequenceType: return "seq(" + TypeToString(type.sequence_type().elem_type()) + ")";
+    case onnx::TypeProto::kMapType:
+      return "map(" + elem(type.map_type().key_type()) + "," + TypeToString(type.map_type().value_type()) + ")";
+    case onnx::TypeProto::kOptionalType: return "optional(" + TypeToString(type.optional_type().elem_type()) + ")";
+    case onnx::TypeProto::kSparseTensorType: return "sparse_tensor(" + elem(type.sparse_tensor_type().elem_type()) + ")";
+    default: return "";
+  }
+}
 
 std::vector<TensorInfo> Model::Inputs() const {
   std::vector<std::string> inits;

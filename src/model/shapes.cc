@@ -91,6 +91,7 @@ void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides) {
 }
 
 std::string DescribeTensor(const TensorInfo& info) {
+  if (!info.is_tensor) return info.name + " " + (info.type.empty() ? std::string("(not a tensor)") : info.type);
   std::string s = info.name + " " + DTypeName(info.dtype) + " ";
   if (!info.has_shape) return s + "[?]";
   s += "[";

@@ -330,18 +330,6 @@ onnx::NodeProto MakeNode(const std::string& op_type, const std::string& name, co
   return node;
 }
 
-float HalfToFloat(std::uint16_t h) {
-  const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(static_cast<float>(mant), -24);  // zero or subnormal
-  else if (exp == 31)
-    v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-  else
-    v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
-  return sign ? -v : v;
-}
-
 HostTensor FloatTensorOf(const onnx::TensorProto& proto) {
   HostTensor t = TensorFromProto(proto);
   if (t.dtype == DType::kFloat32) return t;

@@ -103,7 +103,4 @@ onnx::NodeProto MakeNode(const std::string& op_type, const std::string& name, co
 /// Float32 values of an initializer (float32/float16/float64 converted). Throws Error(kUnsupported).
 HostTensor FloatTensorOf(const onnx::TensorProto& proto);
 
-/// float16 bits → float32 (IEEE 754 binary16, subnormals included).
-float HalfToFloat(std::uint16_t h);
-
 }  // namespace qbench::quant_internal

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "qbench/core/error.h"
+#include "qbench/model/compat.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/quantization/quantizer.h"
 #include "quantization/graph_util.h"
@@ -81,6 +82,8 @@ int FoldBatchNorm(onnx::GraphProto* g, NameScope* names) {
     const onnx::NodeProto bn = g->node(i);
     if (bn.op_type() != "BatchNormalization" || !bn.domain().empty() || bn.input_size() != 5 || bn.output_size() != 1)
       continue;
+    if (quant_internal::AttrInt(bn, "training_mode", 0) != 0 || quant_internal::AttrInt(bn, "is_test", 1) == 0)
+      continue;  // batch statistics, not the running ones: never folded (TrainingModeBatchNorms)
     GraphIndex idx(*g);
     auto pr = idx.producer.find(bn.input(0));
     if (pr == idx.producer.end() || idx.UseCount(bn.input(0)) != 1) continue;
@@ -126,7 +129,7 @@ std::string Plural(int n, const std::string& what) { return std::to_string(n) + 
 
 }  // namespace
 
-Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions) {
+Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions, std::int64_t min_opset) {
   Model m = model;
   std::vector<std::string> done;
   if (HasExternalData(m)) {
@@ -146,6 +149,12 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
     const std::string name = "#" + std::to_string(i);
     if (g->node(i).name().empty() && !taken.count(name)) g->mutable_node(i)->set_name(name);
   }
+  std::string note;
+  m = UpgradeOpset(m, min_opset, &note);  // opsets below the scheme's: ONNX's version converter
+  if (!note.empty()) done.push_back(note);
+  m = UpcastFloat16(m, &note);  // float16 weights and activations: computed in float32, interface kept
+  if (!note.empty()) done.push_back(note);
+  g = m.proto.mutable_graph();
   quant_internal::TopologicalSort(g);
 
   // Constant nodes → initializers (weights, biases, Clip bounds, Reshape shapes), in the main graph

@@ -4,22 +4,13 @@
 #include <set>
 
 #include "qbench/core/error.h"
+#include "qbench/model/compat.h"
+#include "qbench/runtime/ort_limits.h"
 #include "quantization/graph_util.h"
 #include "quantization/scheme_util.h"
 
 namespace qbench {
 namespace {
-
-// Op types whose presence means the model is already quantized.
-const std::set<std::string>& QuantizedOpTypes() {
-  static const std::set<std::string> k = {
-      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger",
-      "QLinearConv", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearConcat", "QLinearGlobalAveragePool",
-      "QLinearAveragePool", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConvTranspose",
-      "QGemm", "QAttention", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "DynamicQuantizeLSTM", "MatMulNBits",
-      "MatMulBnb4", "QOrderedMatMul", "DequantizeBFP", "QuantizeBFP"};
-  return k;
-}
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string s;
@@ -89,6 +80,12 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   QuantizeResult result;
   QuantizeReport& report = result.report;
   report.scheme = scheme.name;
+  for (const auto& bn : TrainingModeBatchNorms(model))
+    report.warnings.push_back({"training_mode_batchnorm",
+                               "node " + bn + " is in training mode: it normalizes each batch with the batch's own "
+                               "statistics, so it is kept fp32 and not folded into the Conv before it (its running "
+                               "statistics would change the model); re-export in inference mode (PyTorch: "
+                               "model.eval()) to fold and quantize it"});
   report.weights = DescribeWeights(options, scheme);
   // kAuto resolved once here, so the scheme and the report see the same choice.
   const WeightRangeDecision range = ResolveWeightRange(options.weight_range, options.activation_type);
@@ -96,7 +93,7 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   resolved.weight_range = range.range;
   report.weight_range = WeightRangeName(range.range);
   report.weight_range_reason = range.reason;
-  const Model prepared = PrepareModelForQuantization(model, &report.hygiene);
+  const Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
   // External data counts too: measure the inlined copy then.
   report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
   const auto impl = scheme.factory();
@@ -133,6 +130,7 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                             "products in int16): layers with int8 weights can lose 20-30 dB of SQNR here "
                             "(docs/quantized_graphs.md); --weight-range auto (the default), u8 or reduced avoids it"});
   quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
+  CheckOrtCanLoad(result.model, "the quantized model");  // never hand back a file ORT cannot load
   result.model.path = model.path;
   report.size_after_bytes = result.model.proto.ByteSizeLong();
   SummarizeCoverage(&report);
@@ -167,7 +165,7 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
       {"static",
        "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
        "the fast path for CNNs",
-       true, 13, 21, {DType::kUint8, DType::kInt8}, quant_internal::MakeStaticQdqScheme},
+       true, kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, quant_internal::MakeStaticQdqScheme},
   };
   return k;
 }
@@ -192,19 +190,19 @@ DType ParseActivationType(const std::string& text) {
 
 void CheckQuantizable(const Model& model, const SchemeInfo& scheme) {
   const std::string name = model.path.empty() ? "<in-memory model>" : "'" + model.path + "'";
+  const QuantizedContent quantized = DetectQuantizedContent(model);
+  if (!quantized.empty())
+    throw Error(ErrorCode::kInvalidInput, "model " + name + " is already quantized (" + quantized.Describe() +
+                                              "); quantizing it again would add a second rounding error to the "
+                                              "first: quantize the fp32 original instead, or bench/eval this file as it is");
+  CheckOrtCanLoad(model, "model " + name);
   const std::int64_t opset = model.OpsetVersion();
-  if (opset < scheme.min_opset || opset > scheme.max_opset)
+  if (opset > scheme.max_opset)
     throw Error(ErrorCode::kUnsupported, "model " + name + " uses ai.onnx opset " + std::to_string(opset) + "; --mode " +
-                                             scheme.name + " supports opsets " + std::to_string(scheme.min_opset) + " to " +
-                                             std::to_string(scheme.max_opset) +
-                                             " (convert it first, e.g. with onnx.version_converter.convert_version(model, 13))");
-  const auto& g = model.proto.graph();
-  for (int i = 0; i < g.node_size(); ++i) {
-    if (QuantizedOpTypes().count(g.node(i).op_type()))
-      throw Error(ErrorCode::kInvalidInput, "model " + name + " is already quantized: node " +
-                                                quant_internal::NodeLabel(g.node(i), i) +
-                                                "; quantize the fp32 original instead");
-  }
+                                             scheme.name + " supports opsets up to " + std::to_string(scheme.max_opset) +
+                                             " (older opsets are upgraded to " + std::to_string(scheme.min_opset) +
+                                             " automatically; export this one at opset " +
+                                             std::to_string(scheme.max_opset) + " or lower)");
 }
 
 QuantizeResult QuantizeModel(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,

@@ -141,6 +141,13 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
   const int n = g.node_size();
   StaticPlan plan;
   plan.nodes.resize(static_cast<size_t>(n));
+  // Graph outputs, and tensors whose only use is a Cast that writes a graph output (the float16
+  // edge Casts of UpcastFloat16): without quantize_graph_outputs they stay float.
+  std::set<std::string> model_outputs = idx.graph_outputs;
+  for (const auto& node : g.node())
+    if (node.op_type() == "Cast" && node.input_size() == 1 && node.output_size() == 1 &&
+        idx.graph_outputs.count(node.output(0)) && idx.UseCount(node.input(0)) == 1)
+      model_outputs.insert(node.input(0));
 
   auto is_float = [&](const std::string& name) {
     auto it = types.find(name);
@@ -287,7 +294,7 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         if (indices_used) { refuse("MaxPool indices output is used"); break; }
         if (!is_float(node.input(0)) || !outputs_float) { refuse("input or output is not float32"); break; }
         if (!produced_by_quantized(node.input(0))) { refuse("its input is not produced by a quantized node (nothing to keep in int8)"); break; }
-        if (idx.graph_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
+        if (model_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
           refuse("its output is a graph output, which stays float");
           break;
         }
@@ -306,7 +313,7 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         if (!producer_ok) { refuse("its input is not the output of a quantized Conv/Gemm/MatMul/Add/Mul/Concat/pool"); break; }
         if (idx.UseCount(in) != 1) { refuse("its input has other consumers, so the range cannot be folded"); break; }
         if (!(lo <= 0.0 && hi >= 0.0)) { refuse("Clip range " + JoinBounds(lo, hi) + " does not contain 0"); break; }
-        if (idx.graph_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
+        if (model_outputs.count(node.output(0)) && !options.quantize_graph_outputs) {
           refuse("its output is a graph output, which stays float");
           break;
         }
@@ -328,7 +335,7 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
 
   // The tensors that get a Q→DQ pair: activation inputs and the output of every quantized node.
   auto add_act = [&](const std::string& t) {
-    if (t.empty() || (idx.graph_outputs.count(t) && !options.quantize_graph_outputs)) return;
+    if (t.empty() || (model_outputs.count(t) && !options.quantize_graph_outputs)) return;
     if (keep_float && keep_float->count(t)) return;
     if (plan.act_set.insert(t).second) plan.act_tensors.push_back(t);
   };

@@ -55,10 +55,38 @@ Error OrtFailure(const std::string& raw, const std::string& file) {
   return Error(ErrorCode::kRuntime, DescribeOrtError(raw, file));
 }
 
+// ORT's element type in ONNX's notation ("float", "int64", ...), from the shared TypeToString.
+std::string ElemName(ONNXTensorElementDataType t) {
+  onnx::TypeProto type;
+  type.mutable_tensor_type()->set_elem_type(static_cast<int>(t));
+  const std::string s = TypeToString(type);  // "tensor(float)"
+  return s.substr(7, s.size() - 8);
+}
+
+// A type in ONNX's notation (TensorInfo::type): "tensor(float)", "seq(map(int64,tensor(float)))".
+std::string OrtTypeString(const Ort::ConstTypeInfo& ti) {
+  switch (ti.GetONNXType()) {
+    case ONNX_TYPE_TENSOR: return "tensor(" + ElemName(ti.GetTensorTypeAndShapeInfo().GetElementType()) + ")";
+    case ONNX_TYPE_SPARSETENSOR: return "sparse_tensor";
+    case ONNX_TYPE_SEQUENCE: return "seq(" + OrtTypeString(ti.GetSequenceTypeInfo().GetSequenceElementType().GetConst()) + ")";
+    case ONNX_TYPE_MAP: {
+      const auto map = ti.GetMapTypeInfo();
+      return "map(" + ElemName(map.GetMapKeyType()) + "," + OrtTypeString(map.GetMapValueType().GetConst()) + ")";
+    }
+    case ONNX_TYPE_OPTIONAL: return "optional(" + OrtTypeString(ti.GetOptionalTypeInfo().GetOptionalElementType().GetConst()) + ")";
+    default: return "";
+  }
+}
+
 TensorInfo InfoFromTypeInfo(const std::string& name, const Ort::TypeInfo& ti) {
   TensorInfo info;
   info.name = name;
-  if (ti.GetONNXType() != ONNX_TYPE_TENSOR) return info;
+  info.type = OrtTypeString(ti.GetConst());
+  if (ti.GetONNXType() != ONNX_TYPE_TENSOR) {  // sequence, map, optional: no dtype or shape
+    info.is_tensor = false;
+    info.has_shape = false;
+    return info;
+  }
   auto t = ti.GetTensorTypeAndShapeInfo();
   info.dtype = static_cast<DType>(t.GetElementType());
   info.shape = t.GetShape();
@@ -326,6 +354,11 @@ std::vector<HostTensor> OrtRunner::Run(const std::vector<HostTensor>& feeds) {
   std::vector<HostTensor> result;
   for (auto& v : outs) {
     HostTensor t;
+    if (!v.IsTensor()) {  // a sequence or map output (e.g. ZipMap): an empty kUndefined tensor in its place
+      t.dtype = DType::kUndefined;
+      result.push_back(std::move(t));
+      continue;
+    }
     auto info = v.GetTensorTypeAndShapeInfo();
     t.dtype = static_cast<DType>(info.GetElementType());
     t.shape = info.GetShape();

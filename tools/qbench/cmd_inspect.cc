@@ -78,7 +78,8 @@ nlohmann::json ShapeJson(const TensorInfo& t) {
 nlohmann::json TensorsJson(const std::vector<TensorInfo>& file, const std::vector<TensorInfo>& used, const char* key) {
   nlohmann::json a = nlohmann::json::array();
   for (size_t i = 0; i < file.size(); ++i) {
-    nlohmann::json t = {{"name", file[i].name}, {"dtype", DTypeName(file[i].dtype)}, {"shape", ShapeJson(file[i])}};
+    nlohmann::json t = {{"name", file[i].name}, {"type", file[i].type}, {"dtype", DTypeName(file[i].dtype)},
+                        {"shape", ShapeJson(file[i])}};
     if (i < used.size()) t[key] = ShapeJson(used[i]);
     a.push_back(t);
   }
@@ -155,8 +156,10 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node, s
     line(i ? "" : "inputs", DescribeTensor(s.inputs[i]) + "  used: " +
                                 Dims(s.resolved_inputs[i].shape, s.resolved_inputs[i].has_shape));
   for (size_t i = 0; i < s.outputs.size(); ++i)
-    line(i ? "" : "outputs", DescribeTensor(s.outputs[i]) + "  inferred: " +
-                                 Dims(s.inferred_outputs[i].shape, s.inferred_outputs[i].has_shape));
+    line(i ? "" : "outputs", DescribeTensor(s.outputs[i]) +
+                                 (s.outputs[i].is_tensor ? "  inferred: " + Dims(s.inferred_outputs[i].shape,
+                                                                                  s.inferred_outputs[i].has_shape)
+                                                         : ""));
   std::vector<std::pair<std::int64_t, std::string>> hist;
   for (const auto& kv : s.op_histogram) hist.emplace_back(-kv.second, kv.first);
   std::sort(hist.begin(), hist.end());

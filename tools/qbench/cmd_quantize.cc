@@ -201,6 +201,9 @@ void RunQuantize(const QuantizeCliOptions& o) {
   CheckOutputPath("-o", o.output);
   CheckOutputPath("--json", o.json_path);
   const Model model = LoadModelOrZoo(o.model);
+  // Already quantized, too new for ONNX Runtime, opset out of range: said first, before any
+  // calibration data is opened (the same checks QuantizeModel makes).
+  CheckQuantizable(model, scheme);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
     throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "

@@ -21,7 +21,7 @@ SensitivityQuantizer::SensitivityQuantizer(Model fp32, QuantizeOptions options, 
   CheckQuantizable(fp32_, scheme);
   needs_calibration_ = scheme.needs_calibration;
   std::vector<std::string> actions;
-  prepared_ = PrepareModelForQuantization(fp32_, &actions);
+  prepared_ = PrepareModelForQuantization(fp32_, &actions, scheme.min_opset);
 }
 
 void SensitivityQuantizer::EnsureRanges(const QuantizeOptions& options) {

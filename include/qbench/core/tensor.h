@@ -25,6 +25,11 @@ std::int64_t NumElements(const std::vector<std::int64_t>& shape);
 /// "1x3x224x224" (dynamic dims as their names are not representable here; -1 prints as "?").
 std::string ShapeToString(const std::vector<std::int64_t>& shape);
 
+/// IEEE 754 binary16 (float16) bits → float32, exact (subnormals, ±Inf and NaN included).
+float HalfToFloat(std::uint16_t h);
+/// float32 → IEEE 754 binary16 bits, rounded to nearest even; overflow → ±Inf, NaN stays NaN.
+std::uint16_t FloatToHalf(float f);
+
 /// A dense row-major tensor in host memory.
 struct HostTensor {
   DType dtype = DType::kFloat32;
@@ -35,7 +40,7 @@ struct HostTensor {
   std::int64_t num_elements() const { return NumElements(shape); }
   template <typename T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
   template <typename T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
-  /// Copies the values out as float (float32/float64/int*/uint8 supported; throws Error(kUnsupported)).
+  /// Copies the values out as float (float32/float64/float16/int64/int32/int8/uint8; throws Error(kUnsupported)).
   std::vector<float> ToFloatVector() const;
 };
 

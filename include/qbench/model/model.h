@@ -19,7 +19,17 @@ struct TensorInfo {
   std::vector<std::int64_t> shape;
   std::vector<std::string> dim_names;
   bool has_shape = true;  ///< false when the file gives no shape at all (rank unknown)
+  /// The value's type in ONNX's notation: "tensor(float)", "seq(tensor(float))",
+  /// "seq(map(int64,tensor(float)))" (ZipMap), "map(string,tensor(int64))", "optional(tensor(float))";
+  /// "" when the file declares no type.
+  std::string type;
+  /// False for sequences, maps, optionals and sparse tensors: then dtype is kUndefined and shape is
+  /// empty, and a Runner returns an empty kUndefined HostTensor in that output's place.
+  bool is_tensor = true;
 };
+
+/// An ONNX type in ONNX's notation (see TensorInfo::type); "" for an empty TypeProto.
+std::string TypeToString(const onnx::TypeProto& type);
 
 /// An ONNX model owned in memory. `path` is where it was loaded from ("" when built in code);
 /// external-data locations are resolved relative to its folder.

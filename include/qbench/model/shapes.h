@@ -44,7 +44,8 @@ ShapeOverrides ParseShapeAndDimFlags(const std::vector<std::string>& shapes, con
 void ParseBatchFlag(const std::string& value, ShapeOverrides* overrides);
 
 /// "data float32 [1,3,224,224]" or "input_ids int64 [batch,seq]": a graph input or output with its
-/// dtype and its shape, dynamic dims by symbolic name ("?" when unnamed, "[?]" rank unknown).
+/// dtype and its shape, dynamic dims by symbolic name ("?" when unnamed, "[?]" rank unknown); a value
+/// that is not a tensor shows its ONNX type: "output_probability seq(map(int64,tensor(float)))".
 std::string DescribeTensor(const TensorInfo& info);
 
 /// Which of `inputs` (Model::Inputs(), in that order) have a batch dimension: a dim 0 that --batch

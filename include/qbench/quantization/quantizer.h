@@ -165,20 +165,34 @@ const SchemeInfo& FindQuantizationScheme(const std::string& name);
 /// "u8" → kUint8, "s8" → kInt8 (also "uint8"/"int8"). Throws Error(kInvalidArgument) listing the choices.
 DType ParseActivationType(const std::string& text);
 
-/// Refuses models the quantizer cannot handle: an ai.onnx opset outside [min_opset, max_opset] of
-/// `scheme` (Error(kUnsupported) naming the opset, the supported range and `onnx.version_converter`
-/// as the fix) and models that are already quantized (Error(kInvalidInput) naming the first
-/// QuantizeLinear/DequantizeLinear/QLinear*/ConvInteger/MatMulInteger/... node).
+/// The opset models below a scheme's min_opset are upgraded to before quantizing (the lowest opset
+/// with per-channel QuantizeLinear/DequantizeLinear, which static QDQ needs).
+constexpr std::int64_t kQuantizeUpgradeOpset = 13;
+
+/// Refuses models the quantizer cannot handle, in this order, each in one line naming the model:
+///  - already quantized (DetectQuantizedContent: QDQ, QOperator, integer ops, weight-only):
+///    Error(kInvalidInput) naming the format, the count and the first node — quantizing int8 again
+///    would stack a second quantization error on the first, and the fp32 original is the input;
+///  - an IR version or opset the linked ONNX Runtime cannot load (CheckOrtCanLoad): Error(kUnsupported);
+///  - an ai.onnx opset above `scheme.max_opset`: Error(kUnsupported) naming the range (opsets below
+///    min_opset pass: PrepareModelForQuantization upgrades them).
+/// Training-mode BatchNormalization is not refused: QuantizeModel keeps it fp32, never folds it, and
+/// warns (code "training_mode_batchnorm") naming the node.
 void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
 
 /// Model hygiene before quantizing, on a copy (the input is never modified). In order:
 /// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); unnamed nodes named
-/// "#<index>" (their index in the input graph, as inspect shows them); nodes sorted topologically
+/// "#<index>" (their index in the input graph, as inspect shows them); an ai.onnx opset below
+/// `min_opset` upgraded to it with ONNX's version converter (UpgradeOpset; Error(kUnsupported)
+/// naming the node it cannot convert); float16 tensors computed in float32 with Cast nodes at the
+/// float16 inputs/outputs (UpcastFloat16); nodes sorted topologically
 /// (a Loop/If/Scan after what its subgraphs read); Constant nodes → initializers (in subgraphs too); Cast of a float16/float64 initializer → float32 initializer;
-/// Identity of an initializer → consumers read the initializer; BatchNormalization folded into
-/// the Conv before it (constant parameters, single consumer); Gemm alpha/beta folded into constant
-/// B/C; unused initializers dropped (an initializer read only inside a subgraph is kept). Appends one line per kind of action to `actions`.
-Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions);
+/// Identity of an initializer → consumers read the initializer; BatchNormalization (inference mode)
+/// folded into the Conv before it (constant parameters, single consumer); Gemm alpha/beta folded
+/// into constant B/C; unused initializers dropped (an initializer read only inside a subgraph is
+/// kept). Appends one line per kind of action to `actions`.
+Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* actions,
+                                  std::int64_t min_opset = kQuantizeUpgradeOpset);
 
 /// True when ONNX Runtime's u8·s8 integer kernels lose precision on this CPU: on x86 CPUs with AVX2
 /// but no VNNI they add pairs of u8·s8 products in int16 with saturation (VPMADDUBSW), which ORT's
