@@ -384,7 +384,7 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
     for (const auto& kv : before)
       if (!after.count(kv.first)) gone.push_back(kv.first);
     for (const auto& kv : after)
-      if (!before.count(kv.first)) added.push_back(kv.first);
+      if (!before.count(kv.first) && kv.first != "Constant") added.push_back(kv.first);  // adapters' constants: noise
     auto join = [](const std::vector<std::string>& v) {
       std::string s;
       for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -392,7 +392,7 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
     };
     *note = "upgraded ai.onnx opset " + std::to_string(from) + " → " + std::to_string(target_opset) +
             " with ONNX's version converter";
-    if (!gone.empty() || !added.empty()) *note += " (" + join(gone) + " → " + join(added) + ")";
+    if (!gone.empty()) *note += " (" + join(gone) + (added.empty() ? " removed" : " → " + join(added)) + ")";
   }
   return out;
 }
