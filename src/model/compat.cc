@@ -3,6 +3,7 @@
 #include "qbench/model/compat.h"
 
 #include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
 #include <algorithm>
@@ -178,6 +179,52 @@ std::string ShortMessage(std::string m) {
   return m;
 }
 
+// Rank of `name` as declared or inferred in `g` (inputs, value_info, outputs); -1 when unknown.
+int KnownRank(const onnx::GraphProto& g, const std::string& name) {
+  for (const auto* list : {&g.input(), &g.value_info(), &g.output()})
+    for (const auto& v : *list)
+      if (v.name() == name && v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+        return v.type().tensor_type().shape().dim_size();
+  return -1;
+}
+
+// PRelu before opset 7 applies a 1-D slope of size C per channel (axis 1); from opset 7 on it
+// broadcasts numpy-style, against the last axis, and the converter has no adapter for that change.
+// Reshapes such slopes to [C, 1, ..., 1] so that the upgraded graph computes the same.
+void FixLegacyPReluSlopes(onnx::ModelProto* m) {
+  auto* g = m->mutable_graph();
+  for (auto& n : *g->mutable_node()) {
+    if (n.op_type() != "PRelu" || !(n.domain().empty() || n.domain() == "ai.onnx") || n.input_size() != 2) continue;
+    const int rank = KnownRank(*g, n.input(0));
+    if (rank <= 2) continue;  // [N, C] against [C]: the same either way
+    for (int i = 0; i < g->initializer_size(); ++i) {
+      const onnx::TensorProto& slope = g->initializer(i);
+      if (slope.name() != n.input(1) || slope.dims_size() != 1 || slope.dims(0) <= 1) continue;
+      onnx::TensorProto per_channel = slope;
+      per_channel.set_name(UniqueName(*g, slope.name() + "_per_channel"));
+      for (int d = 2; d < rank; ++d) per_channel.add_dims(1);
+      n.set_input(1, per_channel.name());
+      *g->add_initializer() = std::move(per_channel);
+      break;
+    }
+  }
+}
+
+// ONNX shape inference in strict mode (errors thrown), in a child process: "" when the graph passes,
+// else the first line of the error.
+std::string StrictInferenceError(const onnx::ModelProto& m) {
+  std::string result, failure;
+  const bool ok = internal::RunIsolated(
+      [&m] {
+        onnx::ModelProto copy = m;
+        onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/1, /*data_prop=*/false);
+        onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
+        return std::string();
+      },
+      &result, &failure, 60);
+  return ok ? "" : (failure.empty() ? std::string("failed") : failure);
+}
+
 }  // namespace
 
 std::string QuantizedContent::Describe() const {
@@ -327,6 +374,7 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
   onnx::ModelProto in = model.proto;
   std::string bytes, failure;
   internal::InferShapesIsolated(in, &failure);
+  if (from < 7) FixLegacyPReluSlopes(&in);
   const bool ok = internal::RunIsolated(
       [&in, target_opset] {
         return onnx::version_conversion::ConvertVersion(in, static_cast<int>(target_opset)).SerializeAsString();
@@ -373,6 +421,20 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
                                                 "from opset " + std::to_string(from) + "; re-export the model at opset " +
                                                 std::to_string(target_opset) + " or newer");
   if (out.proto.ir_version() < 7) out.proto.set_ir_version(7);
+  // Some semantic changes have no adapter (legacy broadcasting, say): when the original graph passes
+  // strict shape inference, the upgraded one must too.
+  if (StrictInferenceError(model.proto).empty()) {
+    const std::string error = StrictInferenceError(out.proto);
+    if (!error.empty()) {
+      std::string where;
+      const auto at = error.find("node name: ");
+      if (at != std::string::npos) where = " at node '" + error.substr(at + 11, error.find(')', at) - at - 11) + "'";
+      throw Error(ErrorCode::kUnsupported, name + ": the opset " + std::to_string(target_opset) + " graph ONNX's version "
+                                               "converter made from opset " + std::to_string(from) + " is inconsistent" +
+                                               where + " (" + ShortMessage(error) + "); re-export the model at opset " +
+                                               std::to_string(target_opset) + " or newer");
+    }
+  }
   *out.proto.mutable_graph()->mutable_value_info() = g.value_info();
   *out.proto.mutable_graph()->mutable_output() = g.output();
 

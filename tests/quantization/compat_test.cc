@@ -171,6 +171,30 @@ TEST(OpsetUpgrade, AnOpTheConverterCannotAdaptIsNamedInOneLine) {
   }
 }
 
+TEST(OpsetUpgrade, LegacyPReluSlopeStaysPerChannel) {
+  // Opset 6 PRelu applies a slope of size C per channel; opset 7+ broadcasts against the last axis,
+  // which the converter does not adapt: the slope is reshaped to [C,1] first.
+  GraphBuilder b("prelu6", 6);
+  b.AddInput("x", DType::kFloat32, {2, 3, 4});
+  b.AddOutput("y", DType::kFloat32, {2, 3, 4});
+  b.AddInitializer("slope", {3}, {0.1f, 0.2f, 0.3f});
+  b.AddNode("PRelu", "prelu", {"x", "slope"}, {"y"});
+  const Model m = b.Build();
+  const Model up = UpgradeOpset(m, 13);
+  const auto* prelu = FirstOfType(up, "PRelu");
+  ASSERT_NE(prelu, nullptr);
+  const HostTensor slope = testing::InitializerTensor(up, prelu->input(1));
+  EXPECT_EQ(slope.shape, (std::vector<std::int64_t>{3, 1}));
+  // y = x for x >= 0, slope[c]·x otherwise, channel c = axis 1.
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {2, 3, 4});
+  for (int i = 0; i < 24; ++i) x.data<float>()[i] = -1.0f - static_cast<float>(i % 4);
+  const auto y = testing::RunModel(up, {x})[0].ToFloatVector();
+  for (int i = 0; i < 24; ++i) {
+    const int c = (i / 4) % 3;
+    EXPECT_FLOAT_EQ(y[static_cast<size_t>(i)], (0.1f * (c + 1)) * x.data<float>()[i]) << i;
+  }
+}
+
 // ---- float16 ---------------------------------------------------------------------------------------
 
 HostTensor ToHalf(const HostTensor& f) {
