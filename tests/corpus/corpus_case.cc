@@ -248,7 +248,10 @@ CaseResult RunCase(const std::string& model_dir, const std::string& work_dir, co
         }
         double worst = 200;
         for (size_t i = 0; i < got.size() && mr.outcome != "FAIL"; ++i) {
-          const HostTensor& ref = i < refs.size() ? refs[i].second : fp32_out[i];
+          // The reference output_i.pb where it decodes to fp32's dtype and shape, else fp32's own output.
+          const bool pb = i < refs.size() && refs[i].second.dtype == fp32_out[i].dtype &&
+                          refs[i].second.shape == fp32_out[i].shape;
+          const HostTensor& ref = pb ? refs[i].second : fp32_out[i];
           if (got[i].shape != ref.shape || got[i].dtype != ref.dtype) {
             mr.outcome = "FAIL";
             mr.detail = "output " + std::to_string(i) + " changed shape or dtype";
