@@ -10,9 +10,10 @@ APT_PACKAGES=(build-essential cmake git ca-certificates openssl pkg-config ccach
   libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo libjpeg62-turbo-dev)
 # `setup.sh --tests` (scripts/test.sh, CI) also installs what only the tests need: chromium renders
-# report.html headless in the `html` test (--no-install-recommends keeps its extras out).
+# report.html headless in the `html` test (--no-install-recommends keeps its extras out);
+# libonnx-testdata is ONNX's conformance corpus for tests/corpus (the `corpus` CTest label).
 if [[ "${1:-}" == "--tests" ]]; then
-  APT_PACKAGES+=(chromium)
+  APT_PACKAGES+=(chromium libonnx-testdata)
 fi
 
 missing=()
