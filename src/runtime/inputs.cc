@@ -223,8 +223,9 @@ std::vector<GeneratedInput> GenerateInputs(const Model& model, const std::vector
       throw Error(ErrorCode::kNotFound, "cannot generate data for '" + info.name +
                                             "': not an input to feed (initializers are never fed); inputs: " + names);
     }
+    // A declared 0 is a real, empty dimension (e.g. ReduceSum's optional 'axes' fed as []): generated as such.
     for (size_t d = 0; d < info.shape.size(); ++d)
-      if (info.shape[d] < 1)
+      if (info.shape[d] < 0)
         throw Error(ErrorCode::kInvalidArgument, "input '" + info.name + "' has dimension " + std::to_string(d) + " = " +
                                                      std::to_string(info.shape[d]) +
                                                      "; give a concrete shape (--shape, --dim or --batch)");

@@ -233,3 +233,28 @@ TEST(Inputs, C04InitializerListedAsInputIsNeverFed) {
 
 }  // namespace
 }  // namespace qbench
+
+namespace qbench {
+namespace {
+// A declared 0 is an empty dimension (ReduceSum's optional 'axes' fed as an empty list): generated
+// as an empty tensor, never refused as "not concrete"; a symbolic (-1) dimension still is.
+TEST(Inputs, DeclaredZeroDimensionIsAnEmptyTensor) {
+  GraphBuilder b("empty_axes", 13);
+  b.AddInput("x", DType::kFloat32, {3, 4});
+  b.AddInput("axes", DType::kInt64, {Dim(std::int64_t{0})});
+  b.AddNode("ReduceSum", "sum", {"x", "axes"}, {"y"}, {AttrInt("keepdims", 1)});
+  b.AddOutput("y", DType::kFloat32, {1, 1});
+  const Model m = b.Build();
+  const auto shapes = ResolveInputShapes(m, ShapeOverrides{});
+  ASSERT_EQ(shapes.size(), 2u);
+  const auto gen = GenerateInputs(m, shapes, {0});
+  ASSERT_EQ(gen.size(), 2u);
+  EXPECT_EQ(gen[1].tensor.shape, (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(gen[1].tensor.num_elements(), 0);
+  EXPECT_TRUE(gen[1].tensor.bytes.empty());
+  auto dynamic = shapes;
+  dynamic[1].shape = {-1};
+  EXPECT_THROW(GenerateInputs(m, dynamic, {0}), Error);
+}
+}  // namespace
+}  // namespace qbench

@@ -147,8 +147,15 @@ std::vector<std::string> ErrorLines(const std::string& stderr_text) {
 
 std::string RefusalReason(const std::string& message) {
   static const std::vector<std::pair<std::regex, std::string>> table = {
-      {std::regex(R"(opset|ir version|ir_version)", std::regex::icase), "opset"},
-      {std::regex(R"(batch|symbolic dim|--dim|--shape|dynamic shape|input shape|unknown dim)", std::regex::icase),
+      // ORT itself refuses the model (a missing kernel, an unsupported attribute): not qbench's assumption.
+      {std::regex(R"(no ONNX Runtime kernel|ONNX Runtime (failed|cannot load|refuses)|not a registered function)",
+                  std::regex::icase),
+       "ORT cannot run the model"},
+      // Running the model on generated calibration values failed (e.g. an index out of a table's range).
+      {std::regex(R"(calibration batch \d+ .* failed)", std::regex::icase), "generated values rejected by the model"},
+      {std::regex(R"(opset|ir version|ir_version|version convert)", std::regex::icase), "opset"},
+      {std::regex(R"(batch|symbolic dim|--dim|--shape|dynamic shape|input shape|unknown dim|concrete shape)",
+                  std::regex::icase),
        "input-shape"},
       {std::regex(R"(already quantized|quantized model|qdq)", std::regex::icase), "already quantized"},
       {std::regex(R"(float16|fp16|double|float64|bfloat)", std::regex::icase), "non-fp32 float"},

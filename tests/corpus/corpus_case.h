@@ -47,7 +47,8 @@ std::string RawOrtLine(const std::string& stderr_text);
 std::vector<std::string> ErrorLines(const std::string& stderr_text);
 /// The refusal class of an error message (a small regex table): "opset", "input-shape" (both
 /// count as failures), "already quantized", "non-fp32 float", "non-tensor or string I/O",
-/// "nothing to quantize", "training-mode op", "unsupported op/domain", "input dtype" or "other".
+/// "nothing to quantize", "training-mode op", "unsupported op/domain", "input dtype", "ORT cannot run
+/// the model", "generated values rejected by the model" or "other".
 std::string RefusalReason(const std::string& message);
 
 /// Runs fp32 in ONNX Runtime on test_data_set_0, then `qbench quantize` in dynamic and static mode
