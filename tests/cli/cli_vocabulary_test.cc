@@ -138,7 +138,7 @@ TEST(CliVocabulary, JsonDashWritesOneJsonDocumentToStdoutAndProgressToStderr) {
   EXPECT_EQ(j["results"][0]["batch"], 1);
   EXPECT_EQ(j["results"][1]["batch"], 2);
   EXPECT_EQ(j["results"][2]["batch"], 4);
-  EXPECT_THAT(r.err, HasSubstr("creating session"));  // progress
+  EXPECT_THAT(r.err, HasSubstr("session created"));  // progress
   EXPECT_THAT(r.err, HasSubstr("median"));            // the table
   EXPECT_FALSE(std::ifstream("-").good()) << "no file named '-' is written";
   // inspect: 12 MACs per sample at batch 3 = 36.
