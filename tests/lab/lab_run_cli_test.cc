@@ -144,7 +144,7 @@ TEST(LabRunCli, ATenClassModelAgainstLabelsUpToNineIsRefusedBeforeMeasuring) {
   auto r = RunCommand(Cli() + " lab --models " + five + " --variants fp32 --eval-data " + data + kFast + " -o " + out);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--eval-data '" + data + "' and model 'five': the labels go up to 9 (at least 10 classes) but the "
-                       "model scores 5 classes (first output 'y' [N,5])"),
+                       "model scores 5 classes (first output 'y' [?x5])"),
             std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(out + "/results.jsonl"));  // nothing measured
