@@ -226,7 +226,7 @@ TEST(LabRunCli, CtrlCDuringEvaluationStopsWithinASecondAndWritesTheResults) {
 TEST(MemoryIsolation, BenchGivesEachModelItsOwnMemoryEqualToRunningItAlone) {
   const std::string dir = testing::TempDir();
   const std::string big = MatMulModel(dir + "/big.onnx", 16384), small = MatMulModel(dir + "/small.onnx", 16);
-  const std::string flags = " --repetitions 3 --warmup-runs 1 --intra-op-threads 1 --json ";
+  const std::string flags = " --repetitions 3 --warmup-runs 1 --threads 1 --json ";
   auto r = RunCommand(Cli() + " bench " + big + " " + small + flags + dir + "/pair.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json pair = json::parse(Slurp(dir + "/pair.json"));

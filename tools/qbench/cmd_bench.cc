@@ -173,7 +173,7 @@ void RunBench(const BenchOptions& o) {
         p.memory.model = o.models[i];
         p.memory.shapes = WithZooDefaultDims(models[i], overrides);
         p.memory.batch = rewrite_to;
-        p.memory.intra_op_threads = o.intra_op_threads;
+        p.memory.intra_op_threads = o.threads;
         p.memory.inter_op_threads = o.inter_op_threads;
         p.memory.graph_optimization = o.graph_optimization;
         p.memory.seed = o.seed;
