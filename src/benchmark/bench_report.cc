@@ -137,7 +137,8 @@ const std::vector<std::string>& BenchColumns() {
   static const std::vector<std::string> k = {
       "model", "batch", "inputs", "status", "n", "mean_ms", "stddev_ms", "median_ms", "median_ci_low_ms",
       "median_ci_high_ms", "median_ci_level", "min_ms", "max_ms", "p90_ms", "p99_ms", "cv", "outliers", "throughput_samples_per_s",
-      "session_create_ms", "first_run_ms", "peak_rss_bytes", "rss_growth_bytes", "speedup_vs_first",
+      "session_create_ms", "first_run_ms", "peak_rss_bytes", "rss_growth_bytes", "weights_memory_bytes",
+      "session_memory_bytes", "arena_peak_bytes", "memory_scope", "speedup_vs_first",
       "speedup_ci_low", "speedup_ci_high", "note"};
   return k;
 }
@@ -163,8 +164,13 @@ std::vector<std::string> BenchRow(const BenchPoint& p, bool full) {
   row.push_back(full ? Full(m.throughput_samples_per_s) : Num(m.throughput_samples_per_s, "%.1f"));
   row.push_back(ms(m.session_create_ms));
   row.push_back(ms(m.first_run_ms));
-  row.push_back(m.peak_rss_bytes < 0 ? "" : Int(m.peak_rss_bytes));
+  const std::int64_t peak = p.memory.ok ? p.memory.peak_rss_bytes : m.peak_rss_bytes;
+  row.push_back(peak < 0 ? "" : Int(peak));
   row.push_back(m.rss_before_bytes < 0 ? "" : Int(m.rss_growth_bytes));
+  row.push_back(p.memory.ok && p.memory.weights_bytes >= 0 ? Int(p.memory.weights_bytes) : "");
+  row.push_back(p.memory.ok && p.memory.session_bytes >= 0 ? Int(p.memory.session_bytes) : "");
+  row.push_back(p.memory.ok && p.memory.arena_peak_bytes >= 0 ? Int(p.memory.arena_peak_bytes) : "");
+  row.push_back(p.memory.ok ? "isolated" : "process");
   if (p.has_speedup) {
     row.push_back(ratio(p.speedup.speedup));
     row.push_back(ratio(p.speedup.ci_low));
@@ -184,6 +190,7 @@ std::vector<std::string> BenchRow(const BenchPoint& p, bool full) {
 
 std::string FormatBenchTable(const BenchReport& r) {
   std::vector<std::vector<std::string>> rows, memory_rows;
+  bool any_isolated = false;
   std::string skipped;
   bool any_speedup = false;
   // Order statistics reach 95 % only from n = 6 on; below, the cells say their true level.
@@ -203,9 +210,14 @@ std::string FormatBenchTable(const BenchReport& r) {
                     Ms(s.mean_ms) + " ± " + Ms(s.stddev_ms), Ms(s.min_ms), Ms(s.p90_ms), Ms(s.p99_ms),
                     Num(s.cv * 100, "%.1f%%"), std::to_string(s.outliers),
                     Num(p.measurement.throughput_samples_per_s, "%.1f"), SpeedupText(p)});
+    any_isolated |= p.memory.ok;
     memory_rows.push_back({p.model, Int(p.batch_size), Ms(p.measurement.session_create_ms),
-                           Ms(p.measurement.first_run_ms), MiB(p.measurement.peak_rss_bytes),
-                           p.measurement.rss_before_bytes < 0 ? "" : Num(p.measurement.rss_growth_bytes / 1048576.0, "%+.1f")});
+                           Ms(p.measurement.first_run_ms),
+                           p.memory.ok ? MiB(p.memory.weights_bytes) : std::string("-"),
+                           p.memory.ok ? MiB(p.memory.session_bytes) : std::string("-"),
+                           p.memory.ok ? MiB(p.memory.arena_peak_bytes) : std::string("-"),
+                           MiB(p.memory.ok ? p.memory.peak_rss_bytes : p.measurement.peak_rss_bytes) +
+                               (p.memory.ok ? "" : " (process)")});
   }
   std::vector<std::string> header = {"model", "batch", "runs", "median ms",
                                      any_low_level ? "median CI ms, level" : "95% CI ms", "mean ± sd ms", "min ms",
@@ -219,7 +231,8 @@ std::string FormatBenchTable(const BenchReport& r) {
   std::string out = RenderTable(header, rows);
   if (!memory_rows.empty()) {
     out += "\n";
-    out += RenderTable({"model", "batch", "session create ms", "first run ms", "peak RSS MiB", "RSS growth MiB"},
+    out += RenderTable({"model", "batch", "session create ms", "first run ms", "weights MiB", "session MiB", "arena peak MiB",
+                        "peak RSS MiB"},
                        memory_rows);
   }
   if (!skipped.empty()) out += "\n" + skipped;
@@ -229,7 +242,10 @@ std::string FormatBenchTable(const BenchReport& r) {
            "speedups are the conservative figure.\nSpeedup CI: paired bootstrap (by round) of the ratio of medians. ";
   out += "Median CI: order statistics (distribution-free)";
   if (any_low_level) out += "; below 6 runs it is [min, max] and its level is under 95 %";
-  out += ". Peak RSS is process-wide.\n";
+  out += any_isolated ? ". Memory: each model alone at each batch, in a child process (weights = initializer bytes, "
+                        "session = RSS growth over session creation, arena peak = ONNX Runtime's CPU arena, peak RSS = "
+                        "the child's VmHWM).\n"
+                      : ". Peak RSS is process-wide.\n";
   return out;
 }
 
@@ -284,6 +300,17 @@ std::string BenchReportJson(const BenchReport& r) {
     mem["rss_after_bytes"] = m.rss_after_bytes < 0 ? ordered_json() : ordered_json(m.rss_after_bytes);
     mem["rss_growth_bytes"] = m.rss_before_bytes < 0 ? ordered_json() : ordered_json(m.rss_growth_bytes);
     mem["scope"] = "process";
+    if (p.memory.ok) {  // this model alone (memory_probe.h); the process figures above stay for comparison
+      mem["scope"] = "isolated";
+      mem["process_peak_rss_bytes"] = mem["peak_rss_bytes"];
+      mem["peak_rss_bytes"] = p.memory.peak_rss_bytes;
+      mem["weights_bytes"] = p.memory.weights_bytes < 0 ? ordered_json() : ordered_json(p.memory.weights_bytes);
+      mem["session_bytes"] = p.memory.session_bytes < 0 ? ordered_json() : ordered_json(p.memory.session_bytes);
+      mem["arena_peak_bytes"] = p.memory.arena_peak_bytes < 0 ? ordered_json() : ordered_json(p.memory.arena_peak_bytes);
+      mem["baseline_rss_bytes"] = p.memory.baseline_rss_bytes;
+    } else if (!p.memory.error.empty()) {
+      mem["isolated_error"] = p.memory.error;
+    }
     e["memory"] = mem;
     if (!p.speedup_unavailable.empty()) e["speedup_unavailable"] = p.speedup_unavailable;
     if (p.has_speedup) {

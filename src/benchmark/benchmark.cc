@@ -8,6 +8,7 @@
 #include <string>
 
 #include "qbench/benchmark/memory.h"
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/runtime/runner.h"
 
@@ -57,6 +58,7 @@ std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, con
     ms[t].latency_ms.reserve(static_cast<size_t>(config.max_repetitions));
   }
   for (int w = 0; w < config.warmup_runs; ++w) {
+    ThrowIfCancelled("timing (warm-up runs)");
     for (size_t t = 0; t < k; ++t) {
       const double t0 = clock->NowMs();
       targets[t]->RunOnce();
@@ -76,6 +78,7 @@ std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, con
   double worst_cv = 0;
   for (;;) {
     while (n < target_n) {
+      ThrowIfCancelled("timing");
       for (size_t t = 0; t < k; ++t) {
         const double t0 = clock->NowMs();
         targets[t]->RunOnce();

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "qbench/calibration/calibrator.h"
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
 #include "qbench/model/graph_builder.h"
@@ -183,6 +184,7 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
   LogInfo("calibration: " + std::string(CalibrationMethodName(options.method)) + " over " +
           std::to_string(seen.size()) + " tensors, data: " + reader.Describe());
   while (reader.Next(&feeds)) {
+    ThrowIfCancelled("calibrating");
     for (const auto& [name, index] : from_feeds) CollectTensor(*calibrator, name, feeds.at(index));
     if (runner) {
       std::vector<HostTensor> outs;

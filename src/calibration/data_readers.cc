@@ -259,8 +259,15 @@ std::string SetFile(const fs::path& dir, const std::vector<TensorInfo>& inputs, 
 
 // Builds an NpySource when `path` is a .npy file or a folder with .npy files (directly or in
 // sub-folders); returns null when the folder holds no .npy at all (then it is a dataset).
-std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& inputs, const std::vector<bool>& batched,
-                                            const std::string& path) {
+std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& inputs, const std::vector<bool>& batched, const std::string& path,
+                                            std::size_t size, std::uint64_t seed) {
+  // More sample sets than samples wanted: a seeded random choice of them (each set holds >= 1 sample).
+  auto subset = [&](std::vector<std::vector<std::string>> all) {
+    if (size == 0 || all.size() <= size) return all;
+    std::vector<std::vector<std::string>> kept;
+    for (auto i : SelectSubset(std::vector<int>(all.size(), -1), size, seed)) kept.push_back(std::move(all[i]));
+    return kept;
+  };
   const fs::path p(path);
   std::vector<std::vector<std::string>> sets;
   if (fs::is_regular_file(p)) {
@@ -277,6 +284,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
   if (!files.empty()) {
     if (inputs.size() == 1) {
       for (const auto& f : files) sets.push_back({f.string()});
+      sets = subset(std::move(sets));
     } else {
       std::vector<std::string> set;
       for (std::size_t i = 0; i < inputs.size(); ++i) set.push_back(SetFile(p, inputs, i));
@@ -292,6 +300,7 @@ std::unique_ptr<SampleSource> MakeNpySource(const std::vector<TensorInfo>& input
     sets.push_back(std::move(set));
   }
   if (sets.empty()) return nullptr;
+  sets = subset(std::move(sets));
   const std::size_t n = sets.size();
   return std::make_unique<NpySource>(inputs, batched, std::move(sets),
                                      "npy sets under '" + path + "' (" + std::to_string(n) + " folders)");
@@ -434,7 +443,8 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
   } else {
     if (!std::filesystem::exists(spec.path))
       throw Error(ErrorCode::kNotFound, "calibration data '" + spec.path + "' does not exist");
-    source = MakeNpySource(inputs, batched, spec.path);
+    // A split is drawn by the dataset (OpenDataset reads .npy data too, single-input models).
+    if (!spec.split_part) source = MakeNpySource(inputs, batched, spec.path, spec.size, spec.seed);
     if (!source) source = MakeDatasetSampleSource(model, spec, warnings);
   }
   const std::string description = source->Describe() + ", " +

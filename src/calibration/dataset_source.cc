@@ -56,7 +56,13 @@ std::unique_ptr<SampleSource> MakeDatasetSampleSource(const Model& model, const 
   DatasetSpec ds;
   ds.path = spec.path;
   ds.preprocess = spec.preprocess;
-  ds.limit = spec.size;
+  ds.seed = spec.seed;
+  if (spec.split_part) {
+    ds.split_calibration = spec.size;
+    ds.part = DatasetPart::kCalibration;
+  } else {
+    ds.limit = spec.size;
+  }
   return std::make_unique<DatasetSource>(OpenDataset(ds), inputs[0], warnings);
 }
 

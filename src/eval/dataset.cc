@@ -150,6 +150,11 @@ class ImageListDataset : public Dataset {
     return s;
   }
   std::string Describe() const override { return description_; }
+  std::vector<int> Labels() const override {
+    std::vector<int> out;
+    for (const auto& e : entries_) out.push_back(e.label);
+    return out;
+  }
 
  private:
   std::vector<Entry> entries_;
@@ -196,7 +201,6 @@ std::unique_ptr<Dataset> OpenLabelsCsv(const std::string& csv_path, const Datase
     }
     const std::string& file = fields[file_col];
     entries.push_back({file.size() && file[0] == '/' ? file : dir + "/" + file, static_cast<int>(label), file});
-    if (spec.limit > 0 && entries.size() >= spec.limit) break;
   }
   if (entries.empty())
     throw Error(ErrorCode::kInvalidInput, "the dataset is empty: labels file '" + csv_path +
@@ -209,7 +213,6 @@ std::unique_ptr<Dataset> OpenImageFolder(const std::string& dir, const DatasetSp
   std::vector<Entry> entries;
   for (const auto& name : ListFiles(dir, IsImageFile)) {
     entries.push_back({dir + "/" + name, -1, name});
-    if (spec.limit > 0 && entries.size() >= spec.limit) break;
   }
   if (entries.empty()) {
     throw Error(ErrorCode::kInvalidInput, "no image files (jpg, jpeg, png, bmp, ...) in '" + dir + "'");
@@ -272,12 +275,6 @@ std::unique_ptr<Dataset> OpenClassFolders(const std::string& dir, const DatasetS
     }
   }
   if (entries.empty()) throw Error(ErrorCode::kInvalidInput, "no images in the class folders of '" + dir + "'");
-  // With a limit, take an even spread rather than only the first classes.
-  if (spec.limit > 0 && entries.size() > spec.limit) {
-    std::vector<Entry> kept;
-    for (std::size_t k = 0; k < spec.limit; ++k) kept.push_back(entries[k * entries.size() / spec.limit]);
-    entries = std::move(kept);
-  }
   const std::string desc = "class-folders: " + std::to_string(entries.size()) + " images in " +
                            std::to_string(classes.size()) + " classes (" + dir + ")";
   return std::make_unique<ImageListDataset>(std::move(entries), spec.preprocess, desc);
@@ -309,9 +306,14 @@ class RawU8Dataset : public Dataset {
                                                   " bytes; expected one per image (" + std::to_string(count_) + ")");
       }
     }
-    if (spec.limit > 0) count_ = std::min(count_, spec.limit);
   }
   std::size_t size() const override { return count_; }
+  std::vector<int> Labels() const override {
+    if (labels_.empty()) return {};
+    std::vector<int> out;
+    for (std::size_t i = 0; i < count_; ++i) out.push_back(static_cast<unsigned char>(labels_[i]));
+    return out;
+  }
   Sample Get(std::size_t i) const override {
     if (i >= count_) throw Error(ErrorCode::kInvalidArgument, "sample index " + std::to_string(i) + " out of range");
     Image img;
@@ -381,9 +383,9 @@ class NpyDataset : public Dataset {
                                                   std::to_string(count_) + " samples; expected one label per sample");
       }
     }
-    if (spec.limit > 0) count_ = std::min(count_, spec.limit);
   }
   std::size_t size() const override { return count_; }
+  std::vector<int> Labels() const override { return labels_; }
   Sample Get(std::size_t i) const override {
     if (i >= count_) throw Error(ErrorCode::kInvalidArgument, "sample index " + std::to_string(i) + " out of range");
     Sample s;
@@ -461,7 +463,10 @@ const std::vector<std::string>& DatasetFormats() {
   return formats;
 }
 
-std::unique_ptr<Dataset> OpenDataset(const DatasetSpec& spec) {
+namespace {
+
+// The whole dataset `spec` names (spec.limit and the split are applied by OpenDataset).
+std::unique_ptr<Dataset> OpenWholeDataset(const DatasetSpec& spec) {
   if (spec.path.empty()) throw Error(ErrorCode::kInvalidArgument, "no dataset path given (--dataset PATH)");
   if (!fs::exists(spec.path)) throw Error(ErrorCode::kNotFound, "dataset not found: '" + spec.path + "'");
   const auto& formats = DatasetFormats();
@@ -491,5 +496,9 @@ std::unique_ptr<Dataset> OpenDataset(const DatasetSpec& spec) {
   }
   return std::make_unique<RawU8Dataset>(path, spec);
 }
+
+}  // namespace
+
+std::unique_ptr<Dataset> OpenDataset(const DatasetSpec& spec) { return ApplySubsetSpec(OpenWholeDataset(spec), spec); }
 
 }  // namespace qbench

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 
 namespace qbench {
@@ -323,6 +324,7 @@ AccuracyResult Evaluate(Runner& model, const Dataset& dataset, const EvalOptions
   };
   Item item;
   while (prefetcher.Next(&item)) {
+    ThrowIfCancelled("evaluating accuracy");
     ++done;
     if (!item.ok) {
       if (item.code != ErrorCode::kInvalidInput && item.code != ErrorCode::kNotFound && item.code != ErrorCode::kIo) {

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -121,7 +122,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   static const std::set<std::string> kKnown = {
       "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
       "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
-      "roofline_cache", "seed", "dim", "shape"};
+      "roofline_cache", "seed", "dim", "shape", "split"};
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -160,6 +161,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
         ParseCalibrationMethod(config->calibration_method);
       }
       else if (key == "roofline") config->roofline = Bool(node, path, key);
+      else if (key == "split") config->split = Bool(node, path, key);
       else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
       else if (key == "dim") config->dims = StringList(node, path, key);
       else if (key == "shape") config->shapes = StringList(node, path, key);
@@ -212,6 +214,13 @@ void ValidateLabConfig(const LabConfig& c) {
   }
   if (c.output_dir.empty()) fail("--output must name a folder");
   LabShapeOverrides(c);  // a malformed --dim/--shape, quoted with the expected form
+  if (c.resume && c.force) fail("--resume and --force contradict each other: --resume continues the study in the output "
+                                "folder, --force moves it aside and starts afresh; give one");
+  if (c.split && c.eval_data.empty())
+    fail("--split divides --eval-data into calibration and evaluation parts; give --eval-data");
+  if (c.split && !c.calibration_data.empty() && c.calibration_data != c.eval_data)
+    fail("--split calibrates on a part of --eval-data, but --calibration-data names another dataset ('" +
+         c.calibration_data + "'); drop one of them");
   if (c.batches.values.empty() || c.input_sizes.values.empty() || c.threads.values.empty())
     fail("every sweep axis (--batch, --input-size, --threads) needs at least one value");
 }
@@ -228,6 +237,32 @@ std::string LabPreprocessPreset(const LabConfig& c) {
     }
   }
   return "imagenet";
+}
+
+PreprocessOptions LabPreprocess(const LabConfig& config, std::int64_t input_size) {
+  const std::string preset = LabPreprocessPreset(config);
+  PreprocessOptions p = PreprocessOptions::FromPreset(preset);
+  if (preset == "imagenet" && input_size > 0 && input_size != p.crop) {
+    p.resize_shorter = static_cast<int>(std::lround(static_cast<double>(input_size) * 256.0 / 224.0));
+    p.crop = static_cast<int>(input_size);
+  }
+  return p;
+}
+
+std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_size) {
+  const std::string preset = LabPreprocessPreset(config);
+  const PreprocessOptions p = LabPreprocess(config, input_size);
+  std::string s = preset + (input_size > 0 ? " at " + std::to_string(input_size) + " px" : std::string()) + ": ";
+  if (p.resize_width > 0)
+    s += "resize " + std::to_string(p.resize_width) + "x" + std::to_string(p.resize_height) + " (PIL bilinear)";
+  else if (p.resize_shorter > 0)
+    s += "shorter side " + std::to_string(p.resize_shorter) + " (PIL bilinear)";
+  else
+    s += "no resize";
+  if (p.crop > 0) s += ", center crop " + std::to_string(p.crop);
+  if (p.pad > 0) s += ", pad " + std::to_string(p.pad);
+  if (preset == "imagenet" && input_size > 0 && input_size != 224) s += " (the preset's 256/224 ratio kept)";
+  return s;
 }
 
 bool HasCalibratedVariant(const std::vector<std::string>& variants) {
@@ -256,7 +291,8 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"roofline", c.roofline},
                         {"seed", c.seed},
                         {"dim", c.dims},
-                        {"shape", c.shapes}};
+                        {"shape", c.shapes},
+                        {"split", c.split}};
 }
 
 }  // namespace qbench

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/lab/preflight.h"
@@ -213,10 +214,27 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   for (std::size_t i = 0; i < config.variants.size(); ++i)
     out += (i ? ", " : "") + config.variants[i] + (i == 0 ? " (baseline)" : "");
   out += "\n  output: " + config.output_dir + "/ (results.jsonl, results.json, results.csv, report.md, plots/*.png)\n";
-  out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) + "\n";
-  out += "  calibration: " +
-         (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
-         fmt::format(", {} sample(s)\n", config.calibration_size);
+  out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) +
+         (!config.eval_data.empty() && config.eval_limit
+              ? fmt::format(", a random {} sample(s) (seed {}, stratified by label)", config.eval_limit, config.seed)
+              : std::string()) +
+         "\n";
+  if (config.split)
+    out += fmt::format("  split: {} sample(s) of {} drawn for calibration (seed {}, stratified by label), evaluation on "
+                       "the others{}\n",
+                       config.calibration_size, config.eval_data, config.seed,
+                       config.eval_limit ? fmt::format(" (a random {} of them)", config.eval_limit) : std::string());
+  else
+    out += "  calibration: " +
+           (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
+           fmt::format(", {} sample(s) drawn at random (seed {})\n", config.calibration_size, config.seed);
+  if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
+    // How images are preprocessed at each model's size (accuracy and calibration use its first size).
+    std::set<std::int64_t> sizes;
+    for (const auto& [m, v] : plan.input_sizes)
+      if (!v.empty()) sizes.insert(v.front());
+    for (auto s : sizes) out += "  preprocessing: " + DescribeLabPreprocess(config, s) + "\n";
+  }
   std::size_t width = 44;  // the model column fits the longest "name (spec)"
   for (const auto& m : plan.models) width = std::max(width, m.name.size() + m.spec.size() + 3);
   out += fmt::format("\n  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "model", width, "input size", "MACs/sample", "points", "est. time");
@@ -276,16 +294,17 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   const std::string models_dir = config.output_dir + "/models";
   const std::string jsonl = ResultsJsonlPath(config.output_dir);
   JsonlRecords prev;
+  CheckOutputFolder(config);  // a study there needs --resume or --force; --resume needs a study
   if (config.resume) {
     prev = ReadResultsJsonl(jsonl);
     CheckResumeSettings(config, prev);  // before anything is written
   }
+  if (config.force) {
+    const std::string moved = MoveStudyAside(config.output_dir);
+    if (!moved.empty()) study.config["earlier_study_moved_to"] = moved;
+  }
   fs::create_directories(models_dir, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
-  if (!config.resume && fs::exists(jsonl)) {
-    fs::rename(jsonl, jsonl + ".previous", ec);
-    if (ec) throw Error(ErrorCode::kIo, "cannot move the old '" + jsonl + "' aside: " + ec.message());
-  }
   Append(jsonl, nlohmann::json{{"record", "settings"}, {"settings", LabMeasurementSettings(config)},
                                {"started_at_unix_s", study.started_at_unix_s}});
   for (const auto& w : LabConfigWarnings(config)) warnings.Add(w.code, w.message);
@@ -299,12 +318,20 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     progress.elapsed_s = elapsed();
     if (options.on_progress) options.on_progress(progress);
   };
-  auto stop = [&] { return options.should_stop && options.should_stop(); };
+  // Ctrl-C (core/cancel.h) or the caller's own condition. Steps interrupted by it throw Cancelled:
+  // their records are not written (they were not measured, nor did they fail) and the lab stops.
+  auto stop = [&] { return CancelRequested() || (options.should_stop && options.should_stop()); };
 
   report("planning");
   const LabPlan plan = PlanLab(config, backend, config.resume ? &prev : nullptr);
   for (const auto& w : plan.warnings) warnings.Add(w.code, w.message);
   study.config["model_input_sizes"] = plan.input_sizes;
+  if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
+    nlohmann::json pre = nlohmann::json::object();  // the images of each model, at its first input size
+    for (const auto& [m, v] : plan.input_sizes)
+      if (!v.empty()) pre[m] = DescribeLabPreprocess(config, v.front());
+    study.config["preprocessing"] = pre;
+  }
   study.planned_points = static_cast<std::int64_t>(FlattenSweep(plan.groups).size());
   progress.total = plan.points;
   double estimate_done = 0;
@@ -368,6 +395,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     try {
       records = backend.PrepareModel(job);
     } catch (const std::exception& e) {
+      if (stop()) break;
       records.clear();
       for (const auto& v : config.variants) {
         ModelRecord r;
@@ -427,6 +455,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
       try {
         results = backend.MeasureGroup(*g, to_measure);
       } catch (const std::exception& e) {
+        if (stop()) break;
         results.clear();
         for (const auto& v : to_measure) {
           PointResult r;
@@ -460,6 +489,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         try {
           recs = backend.ProfileOps(profile_group, todo);
         } catch (const std::exception& e) {
+          if (stop()) break;
           for (const auto& v : todo) {
             OpProfileRecord r;
             r.model = model.name;
@@ -487,6 +517,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         try {
           recs = backend.Evaluate(model.name, todo);
         } catch (const std::exception& e) {
+          if (stop()) break;
           for (const auto& v : todo) {
             AccuracyRecord r;
             r.model = model.name;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -267,8 +268,10 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
     for (const auto& f : feeds)
       values.push_back(Ort::Value::CreateTensor(mem, const_cast<std::uint8_t*>(f.bytes.data()), f.bytes.size(), f.shape.data(),
                                                 f.shape.size(), static_cast<ONNXTensorElementDataType>(f.dtype)));
-    for (int i = 0; i < warmup_runs + runs; ++i)
+    for (int i = 0; i < warmup_runs + runs; ++i) {
+      ThrowIfCancelled("profiling ops");
       session.Run(Ort::RunOptions{nullptr}, in_c.data(), values.data(), values.size(), out_c.data(), out_c.size());
+    }
     profile_path = session.EndProfilingAllocated(alloc).get();
   } catch (const Ort::Exception& e) {
     LogDebug(std::string("ONNX Runtime's message while profiling: ") + e.what());

@@ -13,7 +13,9 @@
 #include "qbench/benchmark/benchmark.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/memory.h"
+#include "qbench/benchmark/memory_probe.h"
 #include "qbench/calibration/calibrator.h"
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/eval/dataset.h"
@@ -88,14 +90,6 @@ Model AtBatch(const Model& model, std::int64_t batch) {
   return WithBatchSize(model, batch);
 }
 
-PreprocessOptions PreprocessFor(const std::string& preset, std::int64_t input_size) {
-  PreprocessOptions p = PreprocessOptions::FromPreset(preset);
-  if (preset == "imagenet" && input_size > 0 && input_size != p.crop) {
-    p.resize_shorter = static_cast<int>(std::lround(static_cast<double>(input_size) * 256.0 / 224.0));
-    p.crop = static_cast<int>(input_size);
-  }
-  return p;
-}
 
 void Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
   const Statistics& s = m.statistics;
@@ -141,9 +135,12 @@ template <typename F>
 auto Step(const std::string& what, F&& step) -> decltype(step()) {
   try {
     return step();
+  } catch (const Cancelled&) {
+    throw;
   } catch (const Error& e) {
     throw Error(e.code(), what + ": " + e.what());
   } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
     throw Error(ErrorCode::kRuntime, what + ": " + e.what());
   }
 }
@@ -159,7 +156,6 @@ struct OrtLabBackend::Impl {
   WarningList* warnings = nullptr;
   std::int64_t threads0 = 1;
   std::int64_t size0 = 224;  // the loaded model's first input size (ModelJob::input_size)
-  std::string preset;        // LabPreprocessPreset(config)
   std::map<std::string, std::int64_t> fixed_sizes;  // spec → FixedInputSize
   ShapeOverrides user_shapes;                        // --dim / --shape (LabShapeOverrides)
 
@@ -194,6 +190,7 @@ struct OrtLabBackend::Impl {
       macs = summary.macs;
       if (!summary.macs_complete) macs_incomplete.insert(input_size);
     } catch (const std::exception&) {
+      if (CancelRequested()) throw;
       macs = 0;
     }
     macs_per_sample[input_size] = macs;
@@ -215,6 +212,36 @@ struct OrtLabBackend::Impl {
     sc.graph_optimization = "all";
     auto runner = OrtRunner::Create(fixed ? AtBatch(m, batch) : m, sc);
     return *(sessions[key] = std::move(runner));
+  }
+
+  // Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
+  // replaces the process-wide peak that Fill recorded, which includes every model loaded before.
+  void ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v) {
+    auto rec = records.find(v);
+    if (rec == records.end() || rec->second.file.empty()) return;
+    MemoryProbeRequest q;
+    q.model = rec->second.file;
+    q.shapes = LabShapes(VariantModel(v), group.batch, group.input_size);
+    q.batch = group.batch;
+    q.intra_op_threads = static_cast<int>(group.threads);
+    q.seed = config.seed;
+    const MemoryProbeResult m = ProbeMemoryIsolated(q);
+    if (m.ok) {
+      r->peak_rss_bytes = m.peak_rss_bytes;
+      r->weights_memory_bytes = m.weights_bytes;
+      r->session_memory_bytes = m.session_bytes;
+      r->arena_peak_bytes = m.arena_peak_bytes;
+      r->memory_method = "isolated";
+      r->memory_error.clear();
+    } else {
+      r->memory_method = "process";
+      r->memory_error = m.error;
+      if (warnings)
+        warnings->Add("memory_not_isolated", fmt::format("{} {} b{}: memory could not be measured in a separate process "
+                                                         "({}); its peak RSS is the lab process's, which includes the "
+                                                         "models loaded before it",
+                                                         group.model, v, group.batch, m.error));
+    }
   }
 
   // Adds the warnings a module collected in `from` to the lab's list, citations made inline.
@@ -256,8 +283,9 @@ struct OrtLabBackend::Impl {
     spec.seed = config.seed;
     spec.shape_overrides = LabShapes(fp32, 1, size0, user_shapes);
     if (calibrated) {
-      spec.path = config.calibration_data;
-      spec.preprocess = PreprocessFor(preset, size0);
+      spec.path = config.split ? config.eval_data : config.calibration_data;
+      spec.split_part = config.split;  // the calibration part; Evaluate uses the rest
+      spec.preprocess = LabPreprocess(config, size0);
       spec.size = config.calibration_size;
       spec.batch_size = 1;
       reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
@@ -298,6 +326,7 @@ struct OrtLabBackend::Impl {
       const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0, user_shapes));
       r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
     }
     try {
@@ -305,6 +334,7 @@ struct OrtLabBackend::Impl {
           AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
       if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
     }
     nlohmann::json report = nlohmann::json::parse(WithoutExternalCitations(QuantizeReportToJson(result.report)), nullptr, false);
@@ -323,7 +353,6 @@ OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : i
   impl_->threads0 = config.threads.values.empty() ? DefaultThreadCount() : config.threads.values.front();
   impl_->size0 = config.input_sizes.values.empty() ? 224 : config.input_sizes.values.front();
   impl_->user_shapes = LabShapeOverrides(config);
-  impl_->preset = LabPreprocessPreset(config);
 }
 
 OrtLabBackend::~OrtLabBackend() = default;
@@ -406,6 +435,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.weight_precision = content.weight_precision;
     base.activation_precision = content.activation_precision;
   } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
     base.warnings.push_back(std::string("inspect: ") + e.what());
   }
   if (IsZooSpec(job.model.spec)) {
@@ -431,6 +461,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     try {
       r = I.PrepareVariant(job, v, base);
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       r.model = job.model.name;
       r.model_spec = job.model.spec;
       r.variant = v;
@@ -485,6 +516,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
     io.seed = I.config.seed;
     generated = GenerateInputs(*ref, shapes, io);
   } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
     return fail_all(e.what());
   }
   const std::int64_t macs = I.MacsPerSample(group.input_size) * group.batch;
@@ -499,6 +531,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       names.push_back(v);
       create_ms[v] = runner.session_create_ms();
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       if (results.count(v)) results[v].error = e.what();
     }
   }
@@ -538,6 +571,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       }
       interleaved_ok = true;
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       if (I.warnings)
         I.warnings->Add("interleaved_failed", label + ": the interleaved run failed (" + std::string(e.what()) +
                                                   "); each variant was timed alone");
@@ -553,6 +587,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
         r.session_create_ms = create_ms[names[i]];
         r.timing = "alone";
       } catch (const std::exception& e) {
+        if (CancelRequested()) throw;
         r.ok = false;
         r.error = e.what();
       }
@@ -561,6 +596,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
   for (const auto& v : record) {
     PointResult r = results[v];
     if (!r.ok && r.error.empty()) r.error = "not measured";
+    if (r.ok) I.ProbeMemory(&r, group, v);
     out.push_back(r);
   }
   return out;
@@ -576,6 +612,7 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
     const Model& fp32 = I.variants.at("fp32");
     ref = BuildReferenceGraph(fp32, LabShapes(fp32, group.batch, group.input_size, I.user_shapes));
   } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
     ref_error = e.what();
   }
   for (const auto& v : variants) {
@@ -595,6 +632,7 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
       for (const auto& g : generated) feeds.push_back(g.tensor);
       r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir, ref, traffic);
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       r.ok = false;
       r.error = e.what();
     }
@@ -612,8 +650,13 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
   Impl& I = *impl_;
   DatasetSpec spec;
   spec.path = I.config.eval_data;
-  spec.preprocess = PreprocessFor(I.preset, I.size0);
+  spec.preprocess = LabPreprocess(I.config, I.size0);
   spec.limit = I.config.eval_limit;
+  spec.seed = I.config.seed;
+  if (I.config.split) {  // the evaluation part, disjoint from the calibration part PrepareVariant used
+    spec.split_calibration = I.config.calibration_size;
+    spec.part = DatasetPart::kEvaluation;
+  }
   auto dataset = OpenDataset(spec);
   SessionConfig sc;
   sc.intra_op_threads = static_cast<int>(I.threads0);
@@ -624,6 +667,7 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
   try {
     base_runner = OrtRunner::Create(I.VariantModel(base), sc);
   } catch (const std::exception&) {
+    if (CancelRequested()) throw;
     base_runner.reset();
   }
   std::vector<AccuracyRecord> out;
@@ -665,13 +709,32 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
         a.top1_change_ci95_high = res.top1_change.hi;
         a.mcnemar_p = res.top1_change_mcnemar_p;
       }
-      if (!std::isfinite(res.top1)) {
+      if (!res.classification) {
+        // Output 0 is not class scores: no top-1 exists; label-free fidelity against the baseline on
+        // the same samples instead (what `qbench eval --reference` computes).
+        a.metric = "fidelity";
+        a.top1 = a.top5 = 0;
+        a.top1_agreement = -1;
+        if (v != base) {
+          if (!res.has_reference || res.outputs.empty()) {
+            a.ok = false;
+            a.error = "the model's first output is not class scores and the " + base +
+                      " baseline could not be run to compare its outputs with";
+          } else {
+            a.sqnr_db = res.sqnr_db;
+            a.cosine = res.cosine;
+            for (const auto& o : res.outputs) a.output_sqnr_db[o.name] = o.sqnr_db;
+          }
+        }
+      } else if (!std::isfinite(res.top1)) {
         a.ok = false;
-        a.error = "the evaluation data has no labels, or the model's output is not class scores";
+        a.error = "the evaluation data has no labels: top-1 needs a label per sample (a labels CSV, class folders, "
+                  "labels.npy or .labels.u8)";
       }
       if (I.warnings)
         for (const auto& w : res.warnings) I.warnings->Add(w.code, model + " " + v + ": " + w.message);
     } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
       a.ok = false;
       a.error = e.what();
     }

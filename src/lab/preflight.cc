@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -14,8 +15,10 @@
 #include "qbench/core/error.h"
 #include "qbench/eval/dataset.h"
 #include "qbench/lab/config.h"
+#include "qbench/eval/evaluator.h"
 #include "qbench/lab/lab.h"
 #include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
 
 namespace qbench {
@@ -91,6 +94,64 @@ void CheckLabShapeNames(const LabConfig& config) {
 
 }  // namespace
 
+std::int64_t ClassCount(const Model& model, std::string* output) {
+  const auto outs = model.Outputs();
+  if (outs.empty()) return -1;
+  const TensorInfo& o = outs[0];
+  *output = "'" + o.name + "' [" + ShapeToString(o.shape) + "]";
+  if (!o.has_shape) return 0;
+  const bool scores = o.shape.size() == 2 || (o.shape.size() == 4 && o.shape[2] == 1 && o.shape[3] == 1);
+  if (!scores) return -1;
+  return o.shape[1] > 0 ? o.shape[1] : 0;
+}
+
+void CheckEvalDataFitsModels(const LabConfig& config) {
+  if (config.eval_data.empty()) return;
+  for (const auto& lm : LabModels(config.models)) {
+    Model model;
+    try {
+      ZooOptions zo;
+      zo.seed = config.seed;
+      zo.input_size = static_cast<int>(std::clamp<std::int64_t>(config.input_sizes.values.front(), 32, 4096));
+      model = LoadModelOrZoo(lm.spec, zo);
+    } catch (const std::exception&) {
+      continue;  // CheckLabInputs names unreadable models
+    }
+    // The size the lab evaluates this model at: the file's own H = W, else the first --input-size.
+    std::int64_t size = config.input_sizes.values.front();
+    for (const auto& in : model.Inputs())
+      if (in.has_shape && in.shape.size() == 4 && in.shape[2] > 0 && in.shape[2] == in.shape[3]) {
+        size = in.shape[2];
+        break;
+      }
+    DatasetSpec ds;
+    ds.path = config.eval_data;
+    ds.preprocess = LabPreprocess(config, size);
+    std::unique_ptr<Dataset> dataset;
+    try {
+      dataset = OpenDataset(ds);
+    } catch (const std::exception&) {
+      return;  // CheckLabInputs names the dataset's problem
+    }
+    const std::string where = "--eval-data '" + config.eval_data + "' and model '" + lm.name + "'";
+    try {
+      CheckDatasetFitsModel(*dataset, model.Inputs(), "model '" + lm.name + "'");
+    } catch (const Error& e) {
+      throw Error(e.code(), where + " (images preprocessed as " + DescribeLabPreprocess(config, size) + "): " + e.what());
+    }
+    std::string output;
+    const std::int64_t classes = ClassCount(model, &output);
+    const auto labels = dataset->Labels();
+    const int max_label = labels.empty() ? -1 : *std::max_element(labels.begin(), labels.end());
+    if (classes > 0 && max_label >= classes)
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: the labels go up to {} (at least {} classes) but the model scores {} classes "
+                              "(first output {}); its accuracy on these labels would mean nothing. Give evaluation "
+                              "data labelled with this model's classes, or leave out --eval-data",
+                              where, max_label, max_label + 1, classes, output));
+  }
+}
+
 void CheckLabInputs(const LabConfig& config) {
   for (const auto& spec : config.models) {
     if (IsZooSpec(spec)) {
@@ -128,9 +189,92 @@ void CheckLabInputs(const LabConfig& config) {
       Rethrow(e, "--eval-data '" + config.eval_data + "': ");
     }
   }
+  CheckEvalDataFitsModels(config);
   if (!config.calibration_data.empty())
     CheckDataPath(config.calibration_data, "--calibration-data",
                   "images, a labels CSV, .npy tensors or a Fashion-MNIST .u8 file (or leave it out for random data)");
+}
+
+bool HoldsStudy(const std::string& dir) {
+  std::error_code ec;
+  return fs::exists(ResultsJsonlPath(dir), ec) || fs::exists(dir + "/results.json", ec);
+}
+
+namespace {
+
+// "N points, last written 2026-12-06 09:15 UTC" for a refusal, from results.jsonl when readable.
+std::string DescribeStudy(const std::string& dir) {
+  std::string what;
+  try {
+    const JsonlRecords r = ReadResultsJsonl(ResultsJsonlPath(dir));
+    what = fmt::format("{} point(s)", r.points.size());
+  } catch (const std::exception&) {
+    what = "results.json";
+  }
+  std::error_code ec;
+  const std::string file = fs::exists(ResultsJsonlPath(dir), ec) ? ResultsJsonlPath(dir) : dir + "/results.json";
+  const std::int64_t ns = MtimeNs(file);
+  if (ns > 0) {
+    const std::time_t t = static_cast<std::time_t>(ns / 1000000000LL);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    what += std::string(", last written ") + buf;
+  }
+  return what;
+}
+
+}  // namespace
+
+void CheckOutputFolder(const LabConfig& config) {
+  const std::string& dir = config.output_dir;
+  if (config.resume && config.force)
+    throw Error(ErrorCode::kInvalidArgument, "--resume and --force contradict each other: --resume continues the study in '" +
+                                                 dir + "', --force moves it aside and starts afresh; give one");
+  std::error_code ec;
+  if (config.resume) {
+    if (!fs::exists(ResultsJsonlPath(dir), ec))
+      throw Error(ErrorCode::kInvalidArgument, "--resume: '" + dir + "' holds no study (no results.jsonl) to continue; "
+                                               "check --output, or drop --resume to start a new study there");
+    return;
+  }
+  if (!config.force && HoldsStudy(dir))
+    throw Error(ErrorCode::kInvalidArgument,
+                "--output '" + dir + "' already holds a study (" + DescribeStudy(dir) +
+                    "); give --resume to continue it, --force to move it to a dated folder beside it and start "
+                    "afresh, or another --output");
+}
+
+std::string MoveStudyAside(const std::string& dir) {
+  if (!HoldsStudy(dir)) return "";
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  std::string dest = base + "." + stamp;
+  std::error_code ec;
+  for (int i = 2; fs::exists(dest, ec); ++i) dest = base + "." + stamp + "-" + std::to_string(i);
+  fs::create_directories(dest, ec);
+  if (ec) throw Error(ErrorCode::kIo, "--force: cannot create '" + dest + "' for the old study: " + ec.message());
+  static const char* kStudyFiles[] = {"results.jsonl", "results.json", "results.csv", "report.md", "report.html",
+                                      "plots", "models"};
+  std::vector<std::string> names(std::begin(kStudyFiles), std::end(kStudyFiles));
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() > 9 && n.compare(n.size() - 9, 9, ".previous") == 0) names.push_back(n);
+  }
+  for (const auto& n : names) {
+    const fs::path from = fs::path(dir) / n;
+    if (!fs::exists(fs::symlink_status(from, ec))) continue;
+    fs::rename(from, fs::path(dest) / n, ec);
+    if (ec)
+      throw Error(ErrorCode::kIo, "--force: cannot move '" + from.string() + "' to '" + dest + "': " + ec.message());
+  }
+  return dest;
 }
 
 json PathIdentity(const std::string& path) {
@@ -178,6 +322,7 @@ json LabMeasurementSettings(const LabConfig& c) {
               {"calibration_method", c.calibration_method},
               {"eval_data", c.eval_data.empty() ? json("") : PathIdentity(c.eval_data)},
               {"eval_limit", c.eval_limit},
+              {"split", c.split},
               {"models", models}};
 }
 
@@ -192,7 +337,8 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
       {"calibration_size", "--calibration-size"},
       {"calibration_method", "--calibration-method"},
       {"eval_data", "--eval-data"},
-      {"eval_limit", "--eval-limit"}};
+      {"eval_limit", "--eval-limit"},
+      {"split", "--split"}};
   std::vector<std::string> out;
   const json none;
   auto get = [&none](const json& j, const char* key) -> const json& {
@@ -201,6 +347,7 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
   for (const auto& [key, label] : kLabels) {
     const json& a = get(earlier, key);
     const json& b = get(now, key);
+    if (a.is_null() && b.is_boolean() && !b.get<bool>()) continue;  // a flag newer than the earlier run, off
     if (a != b) out.push_back(std::string(label) + " " + DescribeChange(a, b));
   }
   const json& ma = get(earlier, "models");
@@ -220,8 +367,8 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
 void CheckResumeSettings(const LabConfig& config, const JsonlRecords& previous) {
   if (!previous.HasMeasurements()) return;
   const std::string where = ResultsJsonlPath(config.output_dir);
-  const std::string fix = "give a new --output folder, or drop --resume to measure the study afresh (the earlier "
-                          "results.jsonl is then kept as results.jsonl.previous)";
+  const std::string fix = "give a new --output folder, or drop --resume and give --force to move the earlier study "
+                          "to a dated folder and measure afresh";
   if (previous.settings.is_null())
     throw Error(ErrorCode::kInvalidArgument, "--resume: " + where + " has no settings record (written by an older qbench), "
                                              "so whether its measurements were made with these settings cannot be "
@@ -264,11 +411,13 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
     out.push_back({"calibration_ignored", "--calibration-data and --calibration-method apply only to the static "
                                           "variants, and none is among the variants measured (" + variants + "): ignored"});
   }
-  if (calibrated && !c.calibration_data.empty() && !c.eval_data.empty() && SameDataset(c.calibration_data, c.eval_data))
+  if (calibrated && !c.split && !c.calibration_data.empty() && !c.eval_data.empty() &&
+      SameDataset(c.calibration_data, c.eval_data))
     out.push_back({"calibration_overlaps_eval",
                    fmt::format("--calibration-data and --eval-data are the same dataset ({}): the static variants are "
                                "calibrated on up to {} of the images they are evaluated on, which flatters their "
-                               "accuracy; give a calibration set disjoint from the evaluation set",
+                               "accuracy; give a calibration set disjoint from the evaluation set, or --split to "
+                               "calibrate and evaluate on disjoint parts of it",
                                c.eval_data, c.calibration_size)});
   return out;
 }

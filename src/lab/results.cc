@@ -1,6 +1,8 @@
 #include "qbench/lab/results.h"
 
 #include <fstream>
+#include <limits>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -84,6 +86,11 @@ json ToJson(const PointResult& r) {
     j["session_create_ms"] = r.session_create_ms;
     j["first_run_ms"] = r.first_run_ms;
     j["peak_rss_bytes"] = r.peak_rss_bytes;
+    j["weights_memory_bytes"] = r.weights_memory_bytes;
+    j["session_memory_bytes"] = r.session_memory_bytes;
+    j["arena_peak_bytes"] = r.arena_peak_bytes;
+    j["memory_method"] = r.memory_method;
+    if (!r.memory_error.empty()) j["memory_error"] = r.memory_error;
     j["macs"] = r.macs;
     j["achieved_macs_per_s"] = r.achieved_macs_per_s;
     j["timing"] = r.timing;
@@ -126,6 +133,11 @@ PointResult PointResultFromJson(const json& j) {
   Get(j, "session_create_ms", &r.session_create_ms);
   Get(j, "first_run_ms", &r.first_run_ms);
   Get(j, "peak_rss_bytes", &r.peak_rss_bytes);
+  Get(j, "weights_memory_bytes", &r.weights_memory_bytes);
+  Get(j, "session_memory_bytes", &r.session_memory_bytes);
+  Get(j, "arena_peak_bytes", &r.arena_peak_bytes);
+  Get(j, "memory_method", &r.memory_method);
+  Get(j, "memory_error", &r.memory_error);
   Get(j, "macs", &r.macs);
   Get(j, "achieved_macs_per_s", &r.achieved_macs_per_s);
   Get(j, "timing", &r.timing);
@@ -204,7 +216,7 @@ ModelRecord ModelRecordFromJson(const json& j) {
 }
 
 json ToJson(const AccuracyRecord& r) {
-  return json{{"record", "accuracy"},   {"model", r.model},     {"variant", r.variant},
+  json j{{"record", "accuracy"},   {"model", r.model},     {"variant", r.variant},
               {"status", r.ok ? "ok" : "failed"}, {"error", r.error}, {"dataset", r.dataset},
               {"samples", r.samples},   {"top1", r.top1},       {"top1_ci95_low", r.top1_ci95_low},
               {"top1_ci95_high", r.top1_ci95_high}, {"top5", r.top5}, {"top1_agreement", r.top1_agreement},
@@ -217,6 +229,16 @@ json ToJson(const AccuracyRecord& r) {
                                              {"top1_change_ci95_high", r.top1_change_ci95_high}, {"mcnemar_p", r.mcnemar_p},
                                              {"method", "Newcombe (1998) paired score interval, method 10; exact McNemar test"}}
                                       : json(nullptr)}};
+  if (r.metric != "top1") {  // SQNR +inf (identical outputs) is written as null
+    auto db = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    j["metric"] = r.metric;
+    j["sqnr_db"] = db(r.sqnr_db);
+    j["cosine"] = r.cosine;
+    json outs = json::object();
+    for (const auto& [name, v] : r.output_sqnr_db) outs[name] = db(v);
+    j["output_sqnr_db"] = outs;
+  }
+  return j;
 }
 
 AccuracyRecord AccuracyRecordFromJson(const json& j) {
@@ -250,6 +272,12 @@ AccuracyRecord AccuracyRecordFromJson(const json& j) {
     Get(p, "top1_change_ci95_high", &r.top1_change_ci95_high);
     Get(p, "mcnemar_p", &r.mcnemar_p);
   }
+  Get(j, "metric", &r.metric);
+  auto db = [](const json& v) { return v.is_number() ? v.get<double>() : std::numeric_limits<double>::infinity(); };
+  if (j.contains("sqnr_db")) r.sqnr_db = db(j["sqnr_db"]);
+  Get(j, "cosine", &r.cosine);
+  if (j.contains("output_sqnr_db") && j["output_sqnr_db"].is_object())
+    for (const auto& [name, v] : j["output_sqnr_db"].items()) r.output_sqnr_db[name] = db(v);
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include "qbench/core/error.h"
 #include "qbench/report/analysis.h"
 #include "report/plot_canvas.h"
+#include "qbench/report/memory_report.h"
 
 namespace qbench {
 namespace {
@@ -469,6 +470,7 @@ std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& 
   for (const auto& m : StudyModels(study))
     add("plots/latency_" + SafeName(m) + ".png", [&](const std::string& p, std::string* t) { return LatencyPlot(study, m, p, t); });
   add("plots/size.png", [&](const std::string& p, std::string* t) { return SizePlot(study, p, t); });
+  add("plots/memory.png", [&](const std::string& p, std::string* t) { return MemoryPlot(study, p, t); });
   add("plots/latency_vs_size.png", [&](const std::string& p, std::string* t) { return LatencyVsSizePlot(study, p, t); });
   add("plots/speedup.png", [&](const std::string& p, std::string* t) { return SpeedupPlot(study, 0, p, t); });
   std::size_t most_sizes = 0;

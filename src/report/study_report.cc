@@ -10,6 +10,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/html_report.h"
+#include "qbench/report/memory_report.h"
 
 namespace qbench {
 namespace {
@@ -222,7 +223,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                       "probability, shown in the cell** (here as low as {} with n = {}: use --repetitions >= 6 for 95 %)",
                       min_level > 0 ? FormatCiLevel(min_level) : std::string("0 %"), min_level_n);
   md += "; speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired bootstrap 95 % CI. "
-        "Peak RSS is process-wide.\n\n"
+        "Peak RSS: each variant alone (see Memory per variant).\n\n"
         "**Absolute milliseconds move from one run to the next on a shared machine** (other processes, frequency, how many cores "
         "the scheduler grants): compare them only within one study. The interleaved speedups, measured in the same rounds on "
         "identical inputs, are the stable figure.\n\n";
@@ -250,6 +251,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     md += "\n";
   }
 
+  md += MemoryMarkdown(study);
+
   // Accuracy.
   if (!study.accuracy.empty()) {
     md += "## Accuracy\n\n";
@@ -266,6 +269,16 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         continue;
       }
       const auto* p = ReferencePoint(study, a.model, a.variant);
+      if (a.metric == "fidelity") {  // no class scores: label-free fidelity against the baseline instead
+        md += fmt::format("| {} | {} | {} | — (first output is not class scores) | — | {} | — | {} |\n", a.model, label,
+                          a.samples,
+                          a.variant == base ? std::string("(reference)")
+                                            : (std::isfinite(a.sqnr_db) ? fmt::format("SQNR {:.1f} dB", a.sqnr_db)
+                                                                        : std::string("identical outputs")) +
+                                                  fmt::format(", cosine {:.4f}", a.cosine),
+                          p && p->has_speedup ? FormatRatio(p->speedup) : "—");
+        continue;
+      }
       const bool is_base = a.variant == base;
       md += fmt::format("| {} | {} | {} | {:.1f} % [{:.1f}, {:.1f}] | {:.1f} % | {} | {} | {} |\n", a.model, label, a.samples, 100 * a.top1,
                         100 * a.top1_ci95_low, 100 * a.top1_ci95_high, 100 * a.top5,

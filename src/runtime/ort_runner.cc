@@ -370,6 +370,24 @@ std::vector<HostTensor> OrtRunner::Run(const std::vector<HostTensor>& feeds) {
   return result;
 }
 
+std::map<std::string, std::int64_t> OrtRunner::AllocatorStats() const {
+  std::map<std::string, std::int64_t> out;
+  try {
+    const Ort::MemoryInfo info = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    Ort::Allocator allocator(*impl_->session, info);
+    for (const auto& [key, value] : allocator.GetStats().GetKeyValuePairs()) {
+      try {
+        out[key] = std::stoll(value);
+      } catch (const std::exception&) {
+        // a non-numeric figure: not a statistic we report
+      }
+    }
+  } catch (const std::exception&) {
+    out.clear();
+  }
+  return out;
+}
+
 void OrtRunner::Bind(const std::vector<HostTensor>& feeds) { impl_->bound = impl_->MakeValues(feeds); }
 
 void OrtRunner::RunBound() {

@@ -1,6 +1,7 @@
 // RunLab with a fake backend: records as they are measured, failures, interruption and --resume.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +33,13 @@ std::vector<std::string> Lines(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) out.push_back(line);
   return out;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 int CountRecords(const std::string& path, const std::string& kind) {
@@ -164,15 +172,75 @@ TEST(RunLab, ResumeAfterLostLinesRemeasuresThem) {
   EXPECT_NE(codes.find("jsonl_skipped_lines;"), std::string::npos) << codes;
 }
 
-TEST(RunLab, WithoutResumeStartsAfreshAndKeepsTheOldFile) {
+TEST(RunLab, AFolderHoldingAStudyIsRefusedWithoutResumeOrForce) {
   const std::string out = testing::TempDir() + "/lab";
   FakeLabBackend a;
   RunLab(SmallConfig(out), a);
+  const std::string before = Slurp(ResultsJsonlPath(out));
   FakeLabBackend b;
-  LabStudy s = RunLab(SmallConfig(out), b);
-  EXPECT_EQ(b.measured.size(), 8u);
+  try {
+    RunLab(SmallConfig(out), b);
+    FAIL() << "a second run into the same folder was not refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    const std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;  // one line
+    EXPECT_NE(m.find("--output '" + out + "' already holds a study (8 point(s), last written "), std::string::npos) << m;
+    EXPECT_NE(m.find("give --resume to continue it, --force to move it to a dated folder"), std::string::npos) << m;
+  }
+  EXPECT_TRUE(b.measured.empty());
+  EXPECT_EQ(Slurp(ResultsJsonlPath(out)), before);  // untouched, no .previous rotation
+  EXPECT_FALSE(std::filesystem::exists(ResultsJsonlPath(out) + ".previous"));
+}
+
+TEST(RunLab, ForceMovesTheOldStudyToADatedFolderTwiceWithoutLosingEither) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  FakeLabBackend a;
+  RunLab(SmallConfig(out), a);
+  std::ofstream(out + "/notes.txt") << "mine";  // not a study file: stays
+  LabConfig c = SmallConfig(out);
+  c.force = true;
+  std::vector<std::string> moved;
+  for (int run = 0; run < 2; ++run) {
+    FakeLabBackend b;
+    LabStudy s = RunLab(c, b);
+    EXPECT_EQ(b.measured.size(), 8u);
+    ASSERT_TRUE(s.config.contains("earlier_study_moved_to"));
+    moved.push_back(s.config["earlier_study_moved_to"].get<std::string>());
+  }
+  ASSERT_NE(moved[0], moved[1]);  // two reruns within a second keep two studies
+  for (const auto& m : moved) {
+    EXPECT_EQ(m.rfind(out + ".", 0), 0u) << m;  // "<out>.YYYYmmdd-HHMMSS[-2]" beside the folder
+    EXPECT_EQ(CountRecords(ResultsJsonlPath(m), "point"), 8) << m;
+  }
   EXPECT_EQ(CountRecords(ResultsJsonlPath(out), "point"), 8);
-  EXPECT_EQ(CountRecords(ResultsJsonlPath(out) + ".previous", "point"), 8);
+  EXPECT_EQ(Slurp(out + "/notes.txt"), "mine");
+  EXPECT_FALSE(std::filesystem::exists(moved[0] + "/notes.txt"));
+}
+
+TEST(RunLab, ResumeNeedsAStudyAndExcludesForce) {
+  const std::string out = testing::TempDir() + "/lab";
+  LabConfig c = SmallConfig(out);
+  c.resume = true;
+  FakeLabBackend backend;
+  try {
+    RunLab(c, backend);
+    FAIL() << "--resume into an empty folder ran";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("--resume: '" + out + "' holds no study (no results.jsonl) to continue"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(backend.measured.empty());
+  EXPECT_FALSE(std::filesystem::exists(out));
+  c.force = true;
+  try {
+    RunLab(c, backend);
+    FAIL() << "--resume --force was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume and --force contradict each other"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RunLab, ProgressReachesTheTotalWithAnEta) {

@@ -13,6 +13,7 @@
 #include "qbench/benchmark/benchmark.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/memory.h"
+#include "qbench/benchmark/memory_probe.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
 #include "qbench/model/shapes.h"
@@ -82,6 +83,7 @@ struct Prepared {
   std::unique_ptr<OrtRunner> runner;
   std::unique_ptr<OrtBenchTarget> target;
   std::vector<GeneratedInput> inputs;
+  MemoryProbeRequest memory;  ///< this model alone at this batch, measured in a child after the timing
 };
 
 void RunBench(const BenchOptions& o) {
@@ -167,9 +169,19 @@ void RunBench(const BenchOptions& o) {
           if (!file_inputs[k].shape.empty() && file_inputs[k].shape[0] > 0 && !shapes[k].shape.empty() &&
               shapes[k].shape[0] != file_inputs[k].shape[0])
             rewrite_to = shapes[k].shape[0];
-        const Model model_b = rewrite_to > 0 ? WithBatchSize(models[i], rewrite_to) : models[i];
+        // A reference unless rewritten: a copy would hold the weights twice (and count in the peak RSS).
+        Model rewritten;
+        if (rewrite_to > 0) rewritten = WithBatchSize(models[i], rewrite_to);
+        const Model& model_b = rewrite_to > 0 ? rewritten : models[i];
         Prepared p;
         p.model_index = i;
+        p.memory.model = o.models[i];
+        p.memory.shapes = WithZooDefaultDims(models[i], overrides);
+        p.memory.batch = rewrite_to;
+        p.memory.intra_op_threads = o.threads;
+        p.memory.inter_op_threads = o.inter_op_threads;
+        p.memory.graph_optimization = o.graph_optimization;
+        p.memory.seed = o.seed;
         // Identical inputs for every model of an interleaved comparison when their inputs agree.
         if (!prepared.empty() && SameInputs(points[prepared.front().model_index].inputs, shapes)) {
           p.inputs = prepared.front().inputs;
@@ -238,6 +250,14 @@ void RunBench(const BenchOptions& o) {
         }
         const std::string label = point.model + " batch " + std::to_string(point.batch_size);
         AddMeasurementWarnings(point.measurement, label, config.cv_threshold, &warnings);
+        // Memory of this model alone (a child process per model and batch): the process-wide peak
+        // would include every model loaded so far (docs/measurement.md, "Memory").
+        if (o.provider == "cpu") {
+          point.memory = ProbeMemoryIsolated(prepared[t].memory);
+          if (!point.memory.ok)
+            warnings.Add("memory_not_isolated", label + ": memory could not be measured in a separate process (" +
+                                                    point.memory.error + "); its peak RSS is this process's");
+        }
         LogInfo("bench: " + label + ": median " + std::to_string(point.measurement.statistics.median_ms) + " ms over " +
                 std::to_string(point.measurement.statistics.n) + " runs");
         ++measured_points;

@@ -125,7 +125,17 @@ std::string FormatPairedChange(const AccuracyResult& r) {
                      r.reference_only_top1_correct, r.top1_change_mcnemar_p);
 }
 
-void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess) {
+// "the model's first output 'out' [1,64,8,8] is not class scores ([N, classes] or [N, classes, 1, 1])".
+std::string NotClassScores(const std::vector<TensorInfo>& outputs) {
+  if (outputs.empty()) return "the model has no outputs";
+  std::string shape;
+  for (auto d : outputs[0].shape) shape += (shape.empty() ? "" : ",") + (d < 0 ? std::string("?") : std::to_string(d));
+  return "the model's first output '" + outputs[0].name + "' [" + shape +
+         "] is not class scores ([N, classes] or [N, classes, 1, 1]), so there is no top-1";
+}
+
+void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess,
+                 const std::vector<TensorInfo>& model_outputs) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) { out += fmt::format("{:<14}{}\n", k, v); };
   line("model", o.model);
@@ -145,6 +155,8 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
     }
   } else if (r.classification) {
     line("top-1", "- (the dataset has no labels)");
+  } else {
+    line("top-1", "- (" + NotClassScores(model_outputs) + ")");
   }
   if (r.has_reference && r.classification) {
     line("agreement", fmt::format("{}  ({}/{} same top-1 as the reference)  95% CI [{:.1f}, {:.1f}] %",
@@ -200,13 +212,19 @@ void RunEval(const EvalCliOptions& o) {
                                                "differences smaller than that are not significant",
                                                r.labelled, 100 * (r.top1_ci95.hi - r.top1_ci95.lo)));
   }
-  if (r.labelled == 0 && reference == nullptr) {
+  if (!r.classification) {
+    warnings.Add("not_class_scores", NotClassScores(model->outputs()) +
+                                         (reference ? "; the outputs are compared with the reference's instead (SQNR, "
+                                                      "cosine per output)"
+                                                    : "; give --reference FP32.onnx for label-free per-output "
+                                                      "fidelity (SQNR, cosine)"));
+  } else if (r.labelled == 0 && reference == nullptr) {
     warnings.Add("nothing_to_score", "the dataset has no labels and no --reference was given: only throughput was "
                                      "measured (add labels, or --reference FP32.onnx for agreement/SQNR)");
   }
   const auto items = warnings.items();
   WriteOutput(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
-  PrintResult(r, o, preprocess);
+  PrintResult(r, o, preprocess, model->outputs());
   for (const auto& w : items) Log(LogLevel::kWarning, w.message);
 }
 
@@ -218,7 +236,8 @@ void RegisterEval(CLI::App& app) {
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
   // AddCountOption: CLI11 would otherwise wrap a negative --limit/--batch (size_t) to 2^64 - N.
-  AddEvalLimitFlag(cmd, &o->limit, "Evaluate at most N samples (0 = all)");
+  AddEvalLimitFlag(cmd, &o->limit, "Evaluate at most N samples, a seeded random subset stratified by label (--seed; "
+                                    "0 = all)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
   AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
   AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "command.h"
 #include "flags.h"
+#include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -29,11 +31,33 @@
 namespace qbench::cli {
 namespace {
 
-volatile sig_atomic_t g_interrupted = 0;
+volatile sig_atomic_t g_sigints = 0;  // Ctrl-C presses during this lab
+char g_doing[200] = "starting";        // what the lab is doing (from its progress), for the Ctrl-C message
 
+void WriteErr(const char* s) {
+  ssize_t ignored = ::write(STDERR_FILENO, s, std::strlen(s));
+  (void)ignored;
+}
+
+// Async-signal-safe: an atomic flag (core/cancel.h) and write(2). The first Ctrl-C stops the lab
+// within about a second (every long loop polls the flag) and the results files are then written from
+// what was measured; a second skips the plots (the results files are still written); a third ends
+// the process at once (results.jsonl, written durably point by point, keeps every measured point).
 void OnSigint(int) {
-  g_interrupted = 1;
-  ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+  const int n = g_sigints + 1;
+  g_sigints = n;
+  RequestCancel();
+  if (n == 1) {
+    WriteErr("\nqbench: Ctrl-C: stopping (was: ");
+    WriteErr(g_doing);
+    WriteErr("); then writing report.md, results.json and results.csv from what was measured "
+             "(Ctrl-C again skips the plots)\n");
+  } else if (n == 2) {
+    WriteErr("\nqbench: Ctrl-C again: the plots are skipped, the results files are still written "
+             "(a third Ctrl-C ends at once; results.jsonl already holds every measured point)\n");
+  } else {
+    ::_exit(130);
+  }
 }
 
 struct LabFlags {
@@ -45,7 +69,7 @@ struct LabFlags {
   CalibrationFlags calib;
   std::uint64_t seed = 0;
   ShapeFlags shape;
-  bool dry_run = false, resume = false, no_roofline = false, no_plots = false, refresh_roofline = false;
+  bool dry_run = false, resume = false, force = false, split = false, no_roofline = false, no_plots = false, refresh_roofline = false;
   std::map<std::string, CLI::Option*> opts;
   bool Given(const std::string& flag) const {
     auto it = opts.find(flag);
@@ -119,6 +143,8 @@ LabConfig BuildConfig(const LabFlags& f) {
   c.refresh_roofline = f.refresh_roofline;
   c.dry_run = f.dry_run;
   c.resume = f.resume;
+  c.force = f.force;
+  if (f.split) c.split = true;
   ValidateLabConfig(c);
   return c;
 }
@@ -130,6 +156,7 @@ void RunLabCommand(const LabFlags& flags) {
   // Everything is checked before anything is measured, --dry-run included: flags (BuildConfig),
   // models and data paths (CheckLabInputs), and with --resume the earlier run's settings.
   const LabConfig config = BuildConfig(flags);
+  CheckOutputFolder(config);  // a study there needs --resume or --force; --resume needs one
   CheckLabInputs(config);
   std::unique_ptr<JsonlRecords> previous;
   if (config.resume) {
@@ -143,22 +170,28 @@ void RunLabCommand(const LabFlags& flags) {
     std::fflush(stdout);
     for (const auto& w : LabConfigWarnings(config)) PrintWarning(w.code, w.message);
     for (const auto& w : plan.warnings) PrintWarning(w.code, w.message);
+    if (config.force && HoldsStudy(config.output_dir))
+      LogInfo("--force: the study in '" + config.output_dir + "' would be moved to a dated folder beside it");
     return;
   }
   WarningList warnings;
   OrtLabBackend backend(config, &warnings);
-  if (HasCalibratedVariant(config.variants) && config.calibration_data.empty())
+  if (HasCalibratedVariant(config.variants) && config.calibration_data.empty() && !config.split)
     LogInfo(fmt::format("static variants are calibrated on {} random samples (give --calibration-data for "
                         "representative ranges)", config.calibration_size));
-  g_interrupted = 0;
+  g_sigints = 0;
+  ResetCancel();
   struct sigaction sa {}, old {};
   sa.sa_handler = OnSigint;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &old);
   ProgressBar bar;
   LabRunOptions opts;
-  opts.on_progress = [&bar](const LabProgress& p) { bar.Update(p); };
-  opts.should_stop = [] { return g_interrupted != 0; };
+  opts.on_progress = [&bar](const LabProgress& p) {
+    std::snprintf(g_doing, sizeof g_doing, "%s", p.current.c_str());
+    bar.Update(p);
+  };
+  opts.should_stop = [] { return g_sigints != 0; };
   opts.warnings = &warnings;
   LabStudy study;
   try {
@@ -168,8 +201,14 @@ void RunLabCommand(const LabFlags& flags) {
     ::sigaction(SIGINT, &old, nullptr);
     throw;
   }
-  // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C now kills.
-  const auto written = WriteStudyOutputs(study, config.output_dir, !flags.no_plots);
+  if (study.config.contains("earlier_study_moved_to"))
+    LogInfo("--force: the earlier study in '" + config.output_dir + "' was moved to '" +
+            study.config["earlier_study_moved_to"].get<std::string>() + "'");
+  // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C skips the plots.
+  if (study.interrupted)
+    LogInfo("writing report.md, results.json and results.csv from the " + std::to_string(study.points.size()) +
+            " point(s) measured" + (g_sigints >= 2 || flags.no_plots ? "" : ", with plots"));
+  const auto written = WriteStudyOutputs(study, config.output_dir, !flags.no_plots && g_sigints < 2);
   ::sigaction(SIGINT, &old, nullptr);
 
   std::int64_t plots = 0;
@@ -226,13 +265,14 @@ void RegisterLab(CLI::App& app) {
       "the output folder.\nDefaults: models zoo:mobilenet_v2, zoo:mobilenet_v3_small, zoo:resnet18, zoo:squeezenet1_1; "
       "variants fp32, dynamic, static; batch 1,2,4,8,16; k = 10.\nLists take ranges: 1-16*2 (geometric), 1-8+1 "
       "(arithmetic). Flags override the --config file.\nExit status: 0 all points measured, 1 some failed (recorded), "
-      "2 usage error, 130 interrupted (Ctrl-C; partial results written, --resume continues).");
+      "2 usage error (also: an output folder holding a study without --resume/--force), 130 interrupted (Ctrl-C; "
+      "partial results written, --resume continues).");
   auto add = [&](const std::string& name, auto& var, const std::string& help) {
     f->opts[name.substr(name.rfind(',') == std::string::npos ? 0 : name.rfind(',') + 1)] = cmd->add_option(name, var, help);
   };
   add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
                                   "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, calibration_data, "
-                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape)");
+                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape, split)");
   add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
   std::string variant_help = "Comma-separated variants, the first is the baseline:";
   for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
@@ -245,7 +285,8 @@ void RegisterLab(CLI::App& app) {
   add("--repetitions", f->repetitions, "Timed runs per point (k)");
   add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
   add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
-  f->opts["--eval-limit"] = AddEvalLimitFlag(cmd, &f->eval_limit, "Evaluate at most this many samples (0 = all)");
+  f->opts["--eval-limit"] = AddEvalLimitFlag(cmd, &f->eval_limit, "Evaluate at most this many samples, a seeded random subset "
+                                                                     "stratified by label (--seed; 0 = all)");
   auto* preset = cmd->add_option("--preset", f->preset, "Preprocessing preset of eval/calibration images: imagenet or "
                                                         "fashion-mnist (default: fashion-mnist for .u8 data, imagenet "
                                                         "otherwise)");
@@ -258,7 +299,8 @@ void RegisterLab(CLI::App& app) {
   for (const char* n : {"--calibration-data", "--calibration-size", "--calibration-method"}) f->opts[n] = cmd->get_option(n);
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
-  add("--seed", f->seed, "Seed of zoo weights, random inputs and random calibration data");
+  add("--seed", f->seed, "Seed of zoo weights, random inputs, random calibration data and of the random subsets "
+                         "(--eval-limit, --calibration-size, --split)");
   AddShapeFlags(cmd, &f->shape, "for the models that have that input or dimension; dim 0 follows --batch where the "
                                 "input has a batch dimension");
   for (const char* n : {"--shape", "--dim"}) f->opts[n] = cmd->get_option(n);
@@ -267,10 +309,18 @@ void RegisterLab(CLI::App& app) {
   for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());
   f->opts.at("--seed")->check(NumericValue())->check(NonNegativeValue());
   cmd->add_flag("--dry-run", f->dry_run, "Print the plan and its estimated duration; measure nothing");
-  cmd->add_flag("--resume", f->resume, "Continue the study in the output folder: skip points already in results.jsonl. "
+  cmd->add_flag("--resume", f->resume, "Continue the study in the output folder (refused when it holds none): skip "
+                                       "points already in results.jsonl. "
                                        "Refused when the settings that define a measurement (repetitions, warm-up, "
                                        "seed, calibration, evaluation data, preprocessing, baseline, model files) "
                                        "differ from the earlier run's");
+  cmd->add_flag("--force", f->force, "Run into an output folder that holds a study: move the old study's files to a "
+                                     "dated folder beside it (<output>.YYYYmmdd-HHMMSS) first. Without --force or "
+                                     "--resume such a folder is refused");
+  cmd->add_flag("--split", f->split, "Calibrate and evaluate on disjoint parts of --eval-data: the static variants are "
+                                     "calibrated on a seeded random subset of --calibration-size samples (stratified "
+                                     "by label), accuracy is measured on the rest (at most --eval-limit, also drawn "
+                                     "at random with --seed)");
   cmd->add_flag("--no-roofline", f->no_roofline, "Skip the roofline peaks and the per-op profiles");
   cmd->add_flag("--refresh-roofline", f->refresh_roofline,
                 "Measure the roofline peaks now and replace the cached ones (they are also measured again once 30 days old)");

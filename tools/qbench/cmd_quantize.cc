@@ -118,6 +118,7 @@ std::unique_ptr<Dataset> OpenEvalData(const QuantizeCliOptions& o) {
   static_cast<PreprocessFlags&>(flags) = o.pre;
   DatasetSpec spec = BuildDatasetSpec(flags);
   spec.limit = static_cast<std::size_t>(o.eval_limit);
+  spec.seed = o.seed;
   return OpenDataset(spec);
 }
 

@@ -172,7 +172,8 @@ void RegisterSensitivity(CLI::App& app) {
   AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --dataset
   cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
   // AddCountOption: CLI11 would otherwise wrap a negative size_t value to 2^64 - N.
-  AddEvalLimitFlag(cmd, &o->limit, "Evaluation samples per candidate (default 100)");
+  AddEvalLimitFlag(cmd, &o->limit, "Evaluation samples per candidate (default 100), a seeded random subset stratified "
+                                    "by label (--seed)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
   AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
   AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");

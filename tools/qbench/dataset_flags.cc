@@ -79,6 +79,9 @@ void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
   AddPreprocessFlags(cmd, f);
   cmd->add_option("--class-map", f->class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
   cmd->add_option("--labels", f->labels, "npy: labels file (.npy integers or raw .u8)");
+  cmd->add_option("--seed", f->seed, "Seed of the random subset drawn by --eval-limit (stratified by label; default 0)")
+      ->check(NumericValue())
+      ->check(NonNegativeValue());
 }
 
 PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& f, const std::string& data_path,
@@ -123,6 +126,7 @@ DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
   spec.format = f.format;
   spec.class_map = f.class_map;
   spec.labels = f.labels;
+  spec.seed = f.seed;
   // The dataset flag is required where a spec is built: its format is detected (errors propagate).
   const std::string format = f.format == "auto" ? DetectDatasetFormat(f.dataset) : f.format;
   spec.preprocess = BuildPreprocessOptions(f, f.dataset, format);

@@ -17,10 +17,11 @@ struct PreprocessFlags {
   int crop = -1, pad = -1, channels = 0;
 };
 
-/// Values of --dataset, --format, --class-map, --labels and the preprocessing flags as typed.
+/// Values of --dataset, --format, --class-map, --labels, --seed and the preprocessing flags as typed.
 struct DatasetFlags : PreprocessFlags {
   std::string dataset, format = "auto";
   std::string class_map, labels;
+  std::uint64_t seed = 0;  ///< --seed: the random subset drawn by --eval-limit
 };
 
 /// Adds the preprocessing flags to `cmd`; `what` names the images they apply to in the help
@@ -36,7 +37,7 @@ void AddDatasetFlags(CLI::App* cmd, DatasetFlags* flags, bool required);
 PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& flags, const std::string& data_path,
                                          const std::string& format = "auto");
 
-/// The DatasetSpec the flags describe (limit 0). Without --preset: fashion-mnist for .u8 data,
+/// The DatasetSpec the flags describe (limit 0, seed = --seed). Without --preset: fashion-mnist for .u8 data,
 /// imagenet otherwise; explicit flags override the preset. Throws Error(kInvalidArgument) naming
 /// the flag for a malformed value, Error(kNotFound) for a missing dataset.
 DatasetSpec BuildDatasetSpec(const DatasetFlags& flags);

@@ -83,7 +83,8 @@ void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data,
   std::string methods;
   for (const auto& m : CalibrationMethods()) methods += (methods.empty() ? "" : ", ") + std::string(m.name);
   AddCountOption(cmd, "--calibration-size", flags->size,
-                 "Calibration samples (default " + std::to_string(kDefaultCalibrationSize) + ")");
+                 "Calibration samples (default " + std::to_string(kDefaultCalibrationSize) +
+                     "), a seeded random subset of the calibration data (stratified by label where it has labels)");
   cmd->add_option("--calibration-method", flags->method, "One of: " + methods + " (default percentile)");
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "qbench/benchmark/memory_probe.h"
 #include "suggest.h"
 #include "qbench/core/build_info.h"
 #include "qbench/core/error.h"
@@ -42,8 +43,14 @@ std::vector<std::string> SplitList(const std::string& s, char sep) {
 
 }  // namespace qbench::cli
 
+namespace qbench::cli {
+int RunMemoryProbeChild(const char* request_json);  // memory_probe_child.cc
+}  // namespace qbench::cli
+
 int main(int argc, char** argv) {
   using namespace qbench;
+  // The isolated memory probe's child (benchmark/memory_probe.h): hidden, not a user command.
+  if (argc == 3 && std::string(argv[1]) == kMemoryProbeCommand) return cli::RunMemoryProbeChild(argv[2]);
   CLI::App app{"qbench: quantize ONNX models fp32 -> int8 and measure, honestly, what it buys "
                "(size, latency, memory, accuracy).\nResults go to stdout, progress and logs to stderr."};
   app.set_version_flag("--version", std::string("qbench ") + QbenchVersion() + " (" + QbenchGitCommit() + ")");

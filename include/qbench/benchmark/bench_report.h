@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/memory_probe.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/core/log.h"
@@ -31,6 +32,9 @@ struct BenchPoint {
   /// "inputs differ": a ratio of latencies on different shapes or dtypes means nothing. Shown as
   /// "n/a (<reason>)" in the table, in `note`, and as "speedup_unavailable" in JSON; "" otherwise.
   std::string speedup_unavailable;
+  /// This model alone at this batch, measured in a child process (memory_probe.h); !ok (with its
+  /// error) when the probe failed or was not run: the process-wide figures of `measurement` remain.
+  MemoryProbeResult memory;
 };
 
 /// A whole `qbench bench` run.
@@ -47,7 +51,9 @@ struct BenchReport {
 /// status, n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, median_ci_level
 /// (the interval's exact coverage, a fraction; < 0.95 when n < 6), min_ms, max_ms,
 /// p90_ms, p99_ms, cv, outliers, throughput_samples_per_s, session_create_ms, first_run_ms,
-/// peak_rss_bytes, rss_growth_bytes, speedup_vs_first, speedup_ci_low, speedup_ci_high, note.
+/// peak_rss_bytes (the model alone when memory_scope is "isolated"), rss_growth_bytes,
+/// weights_memory_bytes, session_memory_bytes, arena_peak_bytes, memory_scope ("isolated" or "process"), speedup_vs_first,
+/// speedup_ci_low, speedup_ci_high, note.
 const std::vector<std::string>& BenchColumns();
 
 /// The row of `point` under BenchColumns(), as text: `full_precision` writes numbers with 9 significant

@@ -126,7 +126,14 @@ struct CalibrationDataSpec {
   /// is then dropped (warning "calibration_partial_batch_dropped"). Samples whose shapes differ
   /// (dynamic dims) go to separate batches.
   std::size_t batch_size = 1;
-  std::uint64_t seed = 0;      ///< random input only
+  /// Seed of random input, and of the random subset of `size` samples drawn from a dataset (images,
+  /// labels CSV, .u8: stratified by label; a folder of .npy sample files: uniform) — never the first
+  /// `size` files of a class-sorted folder.
+  std::uint64_t seed = 0;
+  /// Calibrate on the calibration part of a split of `path` (DatasetSpec::split_calibration = size,
+  /// part kCalibration): the evaluation part, every other sample, is then disjoint from it. Datasets
+  /// only (not .npy sets).
+  bool split_part = false;
   /// Random input only: values for dynamic non-batch dims (--dim/--shape), as ResolveInputShapes.
   ShapeOverrides shape_overrides;
 };

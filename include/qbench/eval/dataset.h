@@ -30,12 +30,29 @@ struct PreprocessOptions {
   static PreprocessOptions FromPreset(const std::string& name);
 };
 
+/// Which part of a split dataset to open (DatasetSpec::split_calibration).
+enum class DatasetPart {
+  kAll,          ///< the whole dataset (no split)
+  kCalibration,  ///< the calibration part: split_calibration samples
+  kEvaluation,   ///< the evaluation part: every other sample
+};
+
 /// Where the data is and how to read it.
 struct DatasetSpec {
   std::string path;            ///< labels CSV, image folder, class-per-folder tree, .npy file/folder, raw .u8
   std::string format = "auto"; ///< auto, labels-csv, image-folder, class-folders, npy, fashion-mnist
   PreprocessOptions preprocess;
-  std::size_t limit = 0;       ///< use at most this many samples (0 = all)
+  /// Use at most this many samples (0 = all): a seeded random subset (SelectSubset: stratified by
+  /// label when the dataset has labels), in dataset order — never the first N files, which in a
+  /// class-sorted folder are the first classes only.
+  std::size_t limit = 0;
+  std::uint64_t seed = 0;      ///< seed of the subset drawn by `limit` and of the split
+  /// With split_calibration > 0 the dataset is split into two disjoint parts: a calibration part of
+  /// split_calibration samples (SelectSubset with `seed`) and an evaluation part (all the others);
+  /// `part` says which one this spec opens (kAll: the whole dataset). `limit` then applies within
+  /// the part. Throws Error(kInvalidArgument) when split_calibration >= the dataset's size.
+  std::size_t split_calibration = 0;
+  DatasetPart part = DatasetPart::kAll;
   /// class-folders only: maps folder names (ImageNet wnids) to class indices instead of the sorted
   /// order. A text file with one wnid per line (line i = class i), or a CSV with a header holding
   /// `wnid` and `class_index` columns (e.g. imagenet-sample/labels.csv).
@@ -74,7 +91,27 @@ class Dataset {
   /// True when samples are the file's arrays as stored (npy), with no preprocessing: a sample that
   /// does not fit the model is then a bad input file (exit 1), not a wrong preprocessing flag (exit 2).
   virtual bool FedAsStored() const { return false; }
+  /// The label of every sample in order (-1 = unlabelled), read without decoding; empty when the
+  /// dataset cannot tell without decoding. Used to stratify subsets.
+  virtual std::vector<int> Labels() const { return {}; }
 };
+
+/// A seeded random choice of `k` of the indices 0..labels.size()-1 (all of them when k >= size),
+/// returned in increasing order. Stratified by label: each label (-1, unlabelled, is one group)
+/// gets round(k × its share) samples by the largest-remainder method (ties to the smaller label), so
+/// the subset's class proportions are the dataset's to within one sample per class; within a label
+/// the samples are a Fisher–Yates shuffle (std::mt19937_64 seeded with `seed`, unbiased bounded
+/// draws) — the same on every platform for the same seed. `labels` may be all -1 (a uniform random
+/// subset).
+std::vector<std::size_t> SelectSubset(const std::vector<int>& labels, std::size_t k, std::uint64_t seed);
+
+/// The samples `indices` of `base`, in that order, with Describe() = base's description followed by
+/// `note` (e.g. "; a random subset of 100 of 200 samples, seed 0, stratified by label").
+std::unique_ptr<Dataset> SubsetOf(std::unique_ptr<Dataset> base, std::vector<std::size_t> indices, std::string note);
+
+/// Applies spec.split_calibration / spec.part and then spec.limit to a whole dataset (as OpenDataset
+/// does): returns `whole` itself when neither applies.
+std::unique_ptr<Dataset> ApplySubsetSpec(std::unique_ptr<Dataset> whole, const DatasetSpec& spec);
 
 /// Opens a dataset. Formats:
 ///  - labels-csv: `path` is a CSV (or a folder holding labels.csv) with a header naming a `file`

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/calibration/calibrator.h"
+#include "qbench/eval/dataset.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/model/shapes.h"
 
@@ -60,6 +61,13 @@ struct LabConfig {
   std::string output_dir = "qbench-lab";
   bool dry_run = false;
   bool resume = false;
+  /// Run into an output folder that holds a study: the old study's files are first moved to a dated
+  /// folder beside it (MoveStudyAside). Without it (and without `resume`) such a folder is refused.
+  bool force = false;
+  /// Split --eval-data into disjoint parts: the static variants are calibrated on a seeded random
+  /// (label-stratified) subset of `calibration_size` samples, and accuracy is measured on the rest
+  /// (at most `eval_limit` of them). Requires eval_data; calibration_data must be empty or the same.
+  bool split = false;
   bool roofline = true;                    ///< measure (or load cached) roofline peaks and profile ops
   std::string roofline_cache;              ///< "" = DefaultRooflineCachePath()
   bool refresh_roofline = false;           ///< measure the peaks now and replace the cached ones
@@ -90,7 +98,7 @@ LabConfig DefaultLabConfig();
 ///   repetitions = 10   warmup_runs = 3        output = "qbench-lab"
 ///   eval_data = "..."  eval_limit = 50        preprocess = "imagenet"
 ///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
-///   roofline = true    roofline_cache = "..." seed = 0
+///   roofline = true    roofline_cache = "..." seed = 0   split = false
 ///   dim = ["seq=128"]  shape = ["mask=1x128"]
 /// Relative paths in the file are taken relative to the working directory (as flags are).
 /// Throws Error(kNotFound) for a missing file, Error(kInvalidInput) naming the file, line and column
@@ -109,6 +117,18 @@ void ValidateLabConfig(const LabConfig& config);
 /// evaluation (or else the calibration) data is raw uint8 Fashion-MNIST data (DetectDatasetFormat),
 /// "imagenet" otherwise — the rule `qbench quantize` and `qbench eval` apply.
 std::string LabPreprocessPreset(const LabConfig& config);
+
+/// How the lab preprocesses evaluation and calibration images for a model measured at spatial size
+/// `input_size` (pixels, H = W; 0 = the preset's own): the preset (LabPreprocessPreset); for
+/// "imagenet" at a size other than its 224, the crop becomes input_size and the shorter side
+/// round(input_size × 256 / 224), keeping the preset's resize-to-crop ratio (e.g. 160 → resize 183,
+/// crop 160). Other presets are used as they are. Accuracy and calibration use each model's first
+/// input size only.
+PreprocessOptions LabPreprocess(const LabConfig& config, std::int64_t input_size);
+
+/// One line for the plan and the report: "imagenet at 160 px: shorter side 183 (PIL bilinear),
+/// center crop 160 (the preset's 256/224 ratio kept)".
+std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_size);
 
 /// True when `variants` holds a variant that is calibrated (static int8).
 bool HasCalibratedVariant(const std::vector<std::string>& variants);

@@ -174,15 +174,20 @@ struct LabProgress {
 struct LabRunOptions {
   std::function<void(const LabProgress&)> on_progress;  ///< may be empty
   /// Polled between points; when it returns true, RunLab stops after the current point, writes what
-  /// it has and returns with study.interrupted = true.
+  /// it has and returns with study.interrupted = true. CancelRequested() (core/cancel.h, set by the
+  /// CLI's SIGINT handler) stops it too, and sooner: the backend's long loops (timing, evaluation,
+  /// calibration, profiling) throw Cancelled within about a second, and that step records nothing.
   std::function<bool()> should_stop;
   WarningList* warnings = nullptr;  ///< the lab's warnings are added here too (may be null)
 };
 
 /// Runs the lab: creates config.output_dir (and models/ inside), writes a "settings" record
 /// (LabMeasurementSettings) and then every record to results.jsonl as soon as it exists, and returns
-/// the whole study (earlier records included when resuming). Without config.resume an existing
-/// results.jsonl is moved to results.jsonl.previous and the lab starts afresh; with it, the earlier
+/// the whole study (earlier records included when resuming). The output folder follows
+/// CheckOutputFolder (preflight.h): a folder holding a study is refused unless config.resume (continue
+/// it) or config.force (its files are first moved to a dated folder, MoveStudyAside, whose path is
+/// study.config["earlier_study_moved_to"]); config.resume into a folder without a study is refused.
+/// With config.resume the earlier
 /// settings must match (CheckResumeSettings) and points, model records, accuracies and profiles
 /// already in results.jsonl are not measured again. Failing points are recorded with their error and
 /// the lab goes on. The run's warnings (options.warnings, plus LabConfigWarnings and the plan's) are

@@ -11,6 +11,7 @@
 
 #include "qbench/lab/config.h"
 #include "qbench/lab/results.h"
+#include "qbench/model/model.h"
 
 namespace qbench {
 
@@ -18,11 +19,44 @@ namespace qbench {
 ///  - each model spec: "zoo:NAME" must name a zoo model; a path must load and parse as an ONNX
 ///    model (LoadModel: a missing file, a folder, an empty file or bytes that are no ModelProto fail);
 ///  - --eval-data must exist and open as a dataset (OpenDataset) with at least one sample;
-///  - --calibration-data must exist (its format is checked against the model when calibrating).
+///  - --calibration-data must exist (its format is checked against the model when calibrating);
+///  - the evaluation data fits each model (CheckEvalDataFitsModels).
 /// Throws Error(kInvalidArgument) naming the flag and the path for a data path that does not exist;
 /// the loader's Error (kNotFound, kInvalidInput, …) with "--models: " / "--eval-data 'PATH': " in
 /// front for a model or dataset that cannot be read.
 void CheckLabInputs(const LabConfig& config);
+
+/// True when `dir` holds a lab study: its results.jsonl or results.json exists.
+bool HoldsStudy(const std::string& dir);
+
+/// The output-folder rules, checked before anything is measured (and by --dry-run):
+///  - a folder holding a study (HoldsStudy) without config.resume or config.force is refused:
+///    Error(kInvalidArgument) "--output 'DIR' already holds a study (...); give --resume to continue
+///    it, --force to move it to a dated folder and start afresh, or another --output";
+///  - config.resume into a folder without results.jsonl is refused (Error(kInvalidArgument)): there
+///    is nothing to resume, and measuring everything would hide a mistyped folder;
+///  - config.resume with config.force is a usage error.
+void CheckOutputFolder(const LabConfig& config);
+
+/// Moves the study files of `dir` (results.jsonl, results.json, results.csv, report.md,
+/// report.html, plots/, models/, and any *.previous) into a new folder beside it named
+/// "<dir>.<YYYYmmdd-HHMMSS>" (with "-2", "-3" ... appended if that exists) and returns its path.
+/// Other files in `dir` stay. Returns "" when `dir` holds no study. Throws Error(kIo) naming the
+/// file that could not be moved.
+std::string MoveStudyAside(const std::string& dir);
+
+/// The class count a model's first output scores: C for a float output [N, C] or [N, C, 1, 1] with
+/// C fixed; 0 when C is dynamic or the output has no shape; -1 when the output is not shaped like
+/// class scores (then the lab falls back to label-free fidelity against the baseline). `output`
+/// receives "'name' [N,C]" for messages.
+std::int64_t ClassCount(const Model& model, std::string* output);
+
+/// With --eval-data, for each model, before anything is measured (called by CheckLabInputs): sample
+/// 0, preprocessed as the lab will (LabPreprocess at the model's size), must fit the model's input
+/// (CheckDatasetFitsModel: its exit codes), and the labels must be the model's classes: a label >=
+/// ClassCount is Error(kInvalidArgument) ("the labels go up to 999 ... but the model scores 10
+/// classes"), not a warning next to a meaningless accuracy.
+void CheckEvalDataFitsModels(const LabConfig& config);
 
 /// What identifies a file or folder between runs, as JSON: {"path": absolute path, "size_bytes",
 /// "mtime_ns"} for a file (size and modification time, from stat); for a folder "files" (regular

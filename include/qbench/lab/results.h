@@ -46,7 +46,16 @@ struct PointResult {
   double throughput_samples_per_s = 0;     ///< batch × 1000 / mean_ms
   double session_create_ms = 0;            ///< creating the session this point ran in
   double first_run_ms = 0;                 ///< the first (cold) run, excluded from the statistics
-  std::int64_t peak_rss_bytes = 0;         ///< process peak resident set size after the point (VmHWM)
+  /// Peak resident set size (VmHWM, bytes) of a process that loads and runs only this variant at
+  /// this point (memory_method "isolated": a child process, benchmark/memory_probe.h); with
+  /// memory_method "process" (the probe failed, or an older results file) the measuring process's
+  /// peak, which includes every model loaded before.
+  std::int64_t peak_rss_bytes = 0;
+  std::int64_t weights_memory_bytes = -1;  ///< initializer bytes of the variant's file (-1 unknown)
+  std::int64_t session_memory_bytes = -1;  ///< RSS growth over session creation in the child (-1 unknown)
+  std::int64_t arena_peak_bytes = -1;      ///< ONNX Runtime CPU arena peak in use over the runs (-1 unknown)
+  std::string memory_method = "process";   ///< "isolated" or "process"
+  std::string memory_error;                ///< why the isolated probe failed (memory_method "process")
   std::int64_t macs = 0;                   ///< multiply-accumulates of one run (whole batch); 0 = unknown
   double achieved_macs_per_s = 0;          ///< macs / median latency
   /// Comparison with the lab's baseline variant timed interleaved with this one on identical inputs:
@@ -107,6 +116,13 @@ struct AccuracyRecord {
   std::string error;
   std::string dataset;          ///< description of the evaluation data
   std::int64_t samples = 0;
+  /// "top1": accuracy against labels (the fields below). "fidelity": the model's first output is not
+  /// class scores, so each variant is compared with the baseline on the same samples instead, with no
+  /// labels (as `qbench eval --reference`): sqnr_db and cosine of the first output, output_sqnr_db of
+  /// every output (dB, +inf = identical). The baseline's own record has no fidelity figures.
+  std::string metric = "top1";
+  double sqnr_db = 0, cosine = 0;
+  std::map<std::string, double> output_sqnr_db;
   double top1 = 0, top1_ci95_low = 0, top1_ci95_high = 0;
   double top5 = 0;
   double top1_agreement = -1;   ///< share of samples whose top-1 equals the baseline's; -1 = not measured

@@ -1,6 +1,7 @@
 // qbench/runtime/runner.h — running a model: the Runner interface and its ONNX Runtime implementation.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,6 +95,13 @@ class OrtRunner : public Runner {
 
   /// Wall time spent creating the session, in milliseconds.
   double session_create_ms() const;
+
+  /// Statistics of the session's CPU arena allocator (ONNX Runtime's BFC arena, AllocatorGetStats):
+  /// byte and count figures by ORT's key, e.g. "InUse", "MaxInUse" (the arena's peak in use, bytes:
+  /// activations and workspaces of the runs so far), "TotalAllocated" (bytes reserved from the
+  /// system), "NumAllocs". Empty when the allocator keeps no statistics (arena disabled, other
+  /// providers). Never throws.
+  std::map<std::string, std::int64_t> AllocatorStats() const;
 
  private:
   struct Impl;
