@@ -12,6 +12,11 @@
 namespace qbench {
 namespace {
 
+/// "'path/model.onnx'", or "<in-memory model>" for a model built in code.
+std::string ModelName(const Model& model) {
+  return model.path.empty() ? "<in-memory model>" : "'" + model.path + "'";
+}
+
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
@@ -94,6 +99,8 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
   report.weight_range = WeightRangeName(range.range);
   report.weight_range_reason = range.reason;
   const Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
+  // ORT's version limits after the opset upgrade (load → compat → limits; UpgradeForQuantization).
+  CheckOrtCanLoad(prepared, "model " + ModelName(model));
   // External data counts too: measure the inlined copy then.
   report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
   const auto impl = scheme.factory();
@@ -189,13 +196,12 @@ DType ParseActivationType(const std::string& text) {
 }
 
 void CheckQuantizable(const Model& model, const SchemeInfo& scheme) {
-  const std::string name = model.path.empty() ? "<in-memory model>" : "'" + model.path + "'";
+  const std::string name = ModelName(model);
   const QuantizedContent quantized = DetectQuantizedContent(model);
   if (!quantized.empty())
     throw Error(ErrorCode::kInvalidInput, "model " + name + " is already quantized (" + quantized.Describe() +
                                               "); quantizing it again would add a second rounding error to the "
                                               "first: quantize the fp32 original instead, or bench/eval this file as it is");
-  CheckOrtCanLoad(model, "model " + name);
   const std::int64_t opset = model.OpsetVersion();
   if (opset > scheme.max_opset)
     throw Error(ErrorCode::kUnsupported, "model " + name + " uses ai.onnx opset " + std::to_string(opset) + "; --mode " +
@@ -203,6 +209,13 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme) {
                                              " (older opsets are upgraded to " + std::to_string(scheme.min_opset) +
                                              " automatically; export this one at opset " +
                                              std::to_string(scheme.max_opset) + " or lower)");
+}
+
+Model UpgradeForQuantization(const Model& model, const SchemeInfo& scheme, std::string* note) {
+  CheckQuantizable(model, scheme);
+  Model upgraded = UpgradeOpset(model, scheme.min_opset, note);
+  CheckOrtCanLoad(upgraded, "model " + ModelName(model));
+  return upgraded;
 }
 
 QuantizeResult QuantizeModel(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,

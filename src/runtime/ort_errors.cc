@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/runtime/ort_limits.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
@@ -96,11 +97,17 @@ const std::vector<Pattern>& Patterns() {
          return Q(f) + " uses operator " + m[1].str() + ", which ONNX Runtime " + OrtVersion() +
                 " does not know at opset " + m[2].str() + ": re-export the model with standard ONNX operators";
        }},
-      // An operator ORT knows, but without a kernel for these input types on this provider.
+      // An operator ORT knows, but without a kernel: its form is older than the oldest opset ORT
+      // implements (Gemm(6): the model's opset is too old), or no kernel for these input types.
       {std::regex(R"re(Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)')re"),
        [](const std::smatch& m, const std::string& f) {
-         return "node " + Q(m[3]) + " (" + m[1].str() + ", opset " + m[2].str() + ") of " + Q(f) +
-                " has no ONNX Runtime kernel for its input types: re-export the model with a type ONNX Runtime "
+         const std::string head = "node " + Q(m[3]) + " (" + m[1].str() + ", opset " + m[2].str() + ") of " + Q(f);
+         const std::int64_t min_opset = OrtLimits().min_opset;
+         if (std::stoll(m[2].str()) < min_opset)
+           return head + " has no kernel in ONNX Runtime " + OrtVersion() + ", which implements ai.onnx from opset " +
+                  std::to_string(min_opset) + ": upgrade the model's opset (`qbench quantize` does it itself; "
+                  "onnx.version_converter.convert_version for the fp32 file)";
+         return head + " has no ONNX Runtime kernel for its input types: re-export the model with a type ONNX Runtime "
                 "implements for " + m[1].str() + " (float32 always is)";
        }},
       // Type errors found when ORT checks the graph.

@@ -6,7 +6,7 @@
 namespace qbench {
 
 const OrtModelLimits& OrtLimits() {
-  static const OrtModelLimits k = {"1.30.0", 13, 26, 5};
+  static const OrtModelLimits k = {"1.30.0", 13, 26, 5, 7};
   return k;
 }
 

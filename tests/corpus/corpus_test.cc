@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--one" && i + 2 < argc) {
-      auto r = qbench::corpus::RunCase(argv[i + 1], argv[i + 2], QBENCH_CLI_PATH, kQuantizeTimeoutS);
+      const char* cli = std::getenv("QBENCH_CORPUS_CLI");  // another qbench build (e.g. main's, for a before/after)
+      auto r = qbench::corpus::RunCase(argv[i + 1], argv[i + 2], cli && *cli ? cli : QBENCH_CLI_PATH, kQuantizeTimeoutS);
       std::cout << qbench::corpus::ToJson(r).dump() << "\n";
       return 0;
     } else if (a == "--root" && i + 1 < argc) {

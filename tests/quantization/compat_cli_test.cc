@@ -7,6 +7,7 @@
 
 #include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
+#include "qbench/runtime/runner.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -64,6 +65,45 @@ TEST(CompatCli, OldOpsetIsUpgradedWithANote) {
       << r.out;
   const Model q = LoadModel(out);
   EXPECT_EQ(q.OpsetVersion(), 13);
+}
+
+TEST(CompatCli, Opset6ModelOrtHasNoKernelsForIsUpgradedBeforeOrtsLoadCheck) {
+  // Gemm-6 and Add-6 have no kernel in ORT 1.30 (it implements ai.onnx from opset 7): the file as
+  // given does not load, the upgraded one does. Order: load → opset upgrade → ORT's check.
+  GraphBuilder b("old6", 6);
+  b.AddInput("x", DType::kFloat32, {1, 4});
+  b.AddOutput("y", DType::kFloat32, {1, 2});
+  b.AddInitializer("w", {2, 4}, {0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f, 0.7f, -0.8f});
+  b.AddInitializer("c", {1, 2}, {0.25f, -0.5f});  // Gemm-6 requires C
+  b.AddInitializer("shift", {1, 2}, {1.0f, 2.0f});
+  b.AddNode("Gemm", "fc", {"x", "w", "c"}, {"g"}, {AttrInt("transB", 1)});
+  b.AddNode("Add", "plus", {"g", "shift"}, {"y"});
+  const std::string in = Save(b.Build(), "old6.onnx");
+  const auto bench = RunCommand(CliPath() + " bench " + in + " --warmup-runs 1 --repetitions 1 --min-time 0");
+  EXPECT_EQ(bench.exit_code, 1) << bench.err;  // bench runs the file as it is: the hint says what to do
+  EXPECT_NE(bench.err.find("node 'fc' (Gemm, opset 6) of '" + in + "' has no kernel in ONNX Runtime 1.30.0, which "
+                           "implements ai.onnx from opset 7: upgrade the model's opset"),
+            std::string::npos)
+      << bench.err;
+  for (const auto& [mode, opset] : {std::pair<std::string, int>{"static", 13}, {"dynamic", 11}}) {
+    const std::string out = testing::TempDir() + "/old6_" + mode + ".onnx";
+    const auto r = RunCommand(CliPath() + " quantize " + in + " -o " + out + " --mode " + mode);
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    EXPECT_NE(r.out.find("upgraded ai.onnx opset 6 → " + std::to_string(opset) + " with ONNX's version converter"),
+              std::string::npos)
+        << r.out;
+    const Model q = LoadModel(out);
+    EXPECT_EQ(q.OpsetVersion(), opset) << mode;
+    // x = [0.5, -0.5, 1, -1] (inside the seeded N(0, 1) calibration range): x·wᵀ = [0.05+0.1+0.3-0.4,
+    // -0.25-0.3+0.7+0.8] = [0.05, 0.95]; + c + shift = [1.3, 2.45].
+    HostTensor x = HostTensor::Zeros(DType::kFloat32, {1, 4});
+    const float xs[4] = {0.5f, -0.5f, 1.0f, -1.0f};
+    for (int i = 0; i < 4; ++i) x.data<float>()[i] = xs[i];
+    const auto y = OrtRunner::Create(q, SessionConfig{})->Run({x})[0].ToFloatVector();
+    ASSERT_EQ(y.size(), 2u);
+    EXPECT_NEAR(y[0], 1.3f, 0.05f) << mode;
+    EXPECT_NEAR(y[1], 2.45f, 0.05f) << mode;
+  }
 }
 
 TEST(CompatCli, InspectShowsSequenceAndMapOutputsAndBenchTimesThem) {

@@ -39,6 +39,6 @@ qbench_add_test(quantization_compat_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compat_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
-qbench_add_test(quantization_compat_cli_test NEEDS_CLI LIBS qbench_model SOURCES
+qbench_add_test(quantization_compat_cli_test NEEDS_CLI LIBS qbench_runtime qbench_model SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compat_cli_test.cc
 )

@@ -79,6 +79,21 @@ TEST(OrtErrors, MissingKernelNamesNodeAndOpset) {
       << line;
 }
 
+TEST(OrtErrors, OpFormOlderThanOrtsOldestOpsetSaysUpgradeTheOpset) {
+  // ORT 1.30 registers Add (like Gemm, Mul, Pow) only from version 7: an opset-6 Add has no kernel
+  // although float32 is fine.
+  GraphBuilder b("g", 6);
+  b.AddInput("x", DType::kFloat32, {1, 4});
+  b.AddInput("z", DType::kFloat32, {1, 4});
+  b.AddOutput("y", DType::kFloat32, {1, 4});
+  b.AddNode("Add", "plus", {"x", "z"}, {"y"});
+  const std::string line = Mapped(RawOrtFailure(b.Build()));
+  EXPECT_EQ(line, "node 'plus' (Add, opset 6) of 'm.onnx' has no kernel in ONNX Runtime " + OrtVersion() +
+                      ", which implements ai.onnx from opset 7: upgrade the model's opset (`qbench quantize` does it "
+                      "itself; onnx.version_converter.convert_version for the fp32 file)");
+  EXPECT_EQ(line.find("input types"), std::string::npos) << line;  // the float32 input is not the problem
+}
+
 TEST(OrtErrors, TypeErrorsNameNodeAndTypes) {
   GraphBuilder b("g");
   b.AddInput("x", DType::kFloat32, {1, 4});

@@ -202,9 +202,11 @@ void RunQuantize(const QuantizeCliOptions& o) {
   CheckOutputPath("-o", o.output);
   CheckOutputPath("--json", o.json_path);
   const Model model = LoadModelOrZoo(o.model);
-  // Already quantized, too new for ONNX Runtime, opset out of range: said first, before any
-  // calibration data is opened (the same checks QuantizeModel makes).
-  CheckQuantizable(model, scheme);
+  // Already quantized, opset out of range, an old opset upgraded (ORT has no kernels for many ops
+  // below opset 7), then ORT's version limits: said first, before any calibration data is opened
+  // (the same checks, in the same order, QuantizeModel makes). `reference` is the fp32 model ORT
+  // runs next to the quantized one; QuantizeModel gets the original (its node names by index).
+  const Model reference = UpgradeForQuantization(model, scheme);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
   if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
     throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
@@ -216,7 +218,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     SessionConfig check;
     check.graph_optimization = "disable";
     check.intra_op_threads = 1;
-    OrtRunner::Create(model, check);
+    OrtRunner::Create(reference, check);
   }
 
   WarningList warnings;
@@ -256,7 +258,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
       LogInfo(fmt::format("  {}/{} {}: SQNR {:.2f} dB, drop {:.2f} points", done, total,
                           s.layer.name.empty() ? "(configuration)" : s.layer.name, s.sqnr_db, s.drop_points));
     };
-    search = SearchFallback(model, quantizer, *eval_data, criteria, so);
+    search = SearchFallback(reference, quantizer, *eval_data, criteria, so);
     const FallbackStep& chosen = search.plan.steps[search.chosen];
     if (!search.target_met) {
       warnings.Add("fallback_target_not_met",
@@ -274,14 +276,14 @@ void RunQuantize(const QuantizeCliOptions& o) {
       all.insert(all.end(), keep.begin(), keep.end());
       return fallback_quantizer->QuantizeWithReport(all, &scratch);
     };
-    VerifyAndWrite(model, o, overrides, spec, requantize, &result, &verification, &warnings);
+    VerifyAndWrite(reference, o, overrides, spec, requantize, &result, &verification, &warnings);
     ShapeOverrides latency_shapes = overrides;
     latency_shapes.batch = 0;  // batch 1 where dim 0 is dynamic, the file's batch where it is fixed
     if (chosen.keep_float.empty()) {
-      latency = CompareLatency(model, result.model, nullptr, latency_shapes, o.threads);
+      latency = CompareLatency(reference, result.model, nullptr, latency_shapes, o.threads);
     } else {
       const Model full = quantizer.Quantize({});
-      latency = CompareLatency(model, full, &result.model, latency_shapes, o.threads);
+      latency = CompareLatency(reference, full, &result.model, latency_shapes, o.threads);
     }
     if (latency.fp32.hit_cap || latency.quantized.hit_cap || latency.fallback.hit_cap) {
       warnings.Add("fallback_latency_noisy",
@@ -304,7 +306,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
       if (!fallback_quantizer) fallback_quantizer = std::make_unique<SensitivityQuantizer>(model, options, spec, &scratch);
       return fallback_quantizer->QuantizeWithReport(keep, &scratch);
     };
-    VerifyAndWrite(model, o, overrides, spec, requantize, &result, &verification, &warnings);
+    VerifyAndWrite(reference, o, overrides, spec, requantize, &result, &verification, &warnings);
   }
   LogInfo("analysing the graph ONNX Runtime optimizes");
   result.report.runtime = AnalyzeRuntimeCoverage(result.model, overrides, "extended", o.threads > 0 ? o.threads : 1);

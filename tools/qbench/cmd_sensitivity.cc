@@ -90,7 +90,9 @@ void RunSensitivity(const SensitivityCliOptions& o) {
                         Db(s.sqnr_db), Frac(s.agreement)));
   };
   LogInfo(fmt::format("ranking {} layers on {} ({} samples each)", layers.size(), dataset->Describe(), o.limit));
-  const auto ranked = RankLayerSensitivity(fp32, layers, total_macs, quantize, *dataset, so);
+  // The fp32 side as ORT runs it: an old opset upgraded as the quantizer upgrades it.
+  const Model reference = UpgradeForQuantization(fp32, FindQuantizationScheme(o.mode));
+  const auto ranked = RankLayerSensitivity(reference, layers, total_macs, quantize, *dataset, so);
 
   std::string out = fmt::format("model        {}\nscheme       {} (calibration {}, {} samples)\ndataset      {}\n"
                                 "preprocess   {}\nlayers       {} quantizable MAC-bearing layers; each quantized ALONE, "

@@ -173,12 +173,24 @@ constexpr std::int64_t kQuantizeUpgradeOpset = 13;
 ///  - already quantized (DetectQuantizedContent: QDQ, QOperator, integer ops, weight-only):
 ///    Error(kInvalidInput) naming the format, the count and the first node — quantizing int8 again
 ///    would stack a second quantization error on the first, and the fp32 original is the input;
-///  - an IR version or opset the linked ONNX Runtime cannot load (CheckOrtCanLoad): Error(kUnsupported);
 ///  - an ai.onnx opset above `scheme.max_opset`: Error(kUnsupported) naming the range (opsets below
 ///    min_opset pass: PrepareModelForQuantization upgrades them).
+/// ONNX Runtime's own version limits (CheckOrtCanLoad) are checked after the opset upgrade, by
+/// UpgradeForQuantization and QuantizeModel, since an old opset's ops may have no kernel in ORT today.
 /// Training-mode BatchNormalization is not refused: QuantizeModel keeps it fp32, never folds it, and
 /// warns (code "training_mode_batchnorm") naming the node.
 void CheckQuantizable(const Model& model, const SchemeInfo& scheme);
+
+/// The fp32 model as ONNX Runtime will run it next to its quantized form, in the order
+/// load → compat → ORT's limits: CheckQuantizable(model, scheme); then an ai.onnx opset below
+/// `scheme.min_opset` raised to it with ONNX's version converter (UpgradeOpset: the same function,
+/// e.g. Gemm-6 → Gemm-13; ORT 1.30 has no kernel for many ops at opsets below 7, such as Add-6,
+/// Gemm-6 or AveragePool-1, so the file as given may not load at all); then CheckOrtCanLoad on the
+/// result. Callers run this model in ORT as the fp32 reference (load check, verification, fallback)
+/// and hand the original to QuantizeModel, which upgrades it the same way and names unnamed nodes
+/// by their index in the original graph first. `note` (optional) receives UpgradeOpset's note, ""
+/// when nothing changed. Throws Error(kInvalidInput/kUnsupported) in one line naming the model.
+Model UpgradeForQuantization(const Model& model, const SchemeInfo& scheme, std::string* note = nullptr);
 
 /// Model hygiene before quantizing, on a copy (the input is never modified). In order:
 /// external data inlined (Error(kUnsupported) above protobuf's 2 GiB); unnamed nodes named

@@ -19,9 +19,13 @@ struct OrtModelLimits {
   std::int64_t max_ir_version;
   std::int64_t max_opset;      ///< ai.onnx (default domain)
   std::int64_t max_ml_opset;   ///< ai.onnx.ml
+  /// The oldest ai.onnx opset ORT guarantees ("only *guarantees* support for models stamped with opset
+  /// version 7 or above"): ops whose form dates from an older opset (Add-6, Gemm-6, AveragePool-1)
+  /// have no kernel, so such a model loads with a warning and then fails; UpgradeOpset fixes it.
+  std::int64_t min_opset;
 };
 
-/// The limits of the pinned ONNX Runtime (1.30.0: IR 13, ai.onnx opset 26, ai.onnx.ml opset 5).
+/// The limits of the pinned ONNX Runtime (1.30.0: IR 13, ai.onnx opset 7 to 26, ai.onnx.ml opset 5).
 const OrtModelLimits& OrtLimits();
 
 /// Throws Error(kUnsupported) in one line when `model`'s IR version or ai.onnx / ai.onnx.ml opset is
