@@ -11,9 +11,10 @@ APT_PACKAGES=(build-essential cmake git ca-certificates openssl pkg-config ccach
   libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo libjpeg62-turbo-dev)
 # `setup.sh --tests` (scripts/test.sh, CI) also installs what only the tests need: chromium renders
 # report.html headless in the `html` test (--no-install-recommends keeps its extras out);
-# libonnx-testdata is ONNX's conformance corpus for tests/corpus (the `corpus` CTest label).
+# libonnx-testdata is ONNX's conformance corpus for tests/corpus (the `corpus` CTest label);
+# slurmctld, slurmd, slurm-client and munge let tests/slurm start a one-node Slurm cluster (label `slurm`).
 if [[ "${1:-}" == "--tests" ]]; then
-  APT_PACKAGES+=(chromium libonnx-testdata)
+  APT_PACKAGES+=(chromium libonnx-testdata slurmctld slurmd slurm-client munge)
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -99,6 +100,26 @@ bool SameFile(const std::string& a, const std::string& b) {
   struct stat sa {}, sb {};
   if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+std::string FileChecksum(const std::string& path) {
+  StatOrThrow(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, "cannot read '" + path + "': " + std::strerror(errno));
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  std::string block(1 << 20, '\0');
+  while (in) {
+    in.read(&block[0], static_cast<std::streamsize>(block.size()));
+    const std::streamsize n = in.gcount();
+    for (std::streamsize i = 0; i < n; ++i) {
+      h ^= static_cast<unsigned char>(block[static_cast<std::size_t>(i)]);
+      h *= 0x100000001b3ULL;
+    }
+  }
+  if (in.bad()) throw Error(ErrorCode::kIo, "cannot read '" + path + "'");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fnv1a64:") + hex;
 }
 
 }  // namespace qbench

@@ -14,6 +14,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/lab/preflight.h"
+#include "qbench/lab/shard.h"
 #include "qbench/zoo/zoo.h"
 
 namespace qbench {
@@ -136,6 +137,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     plan.input_sizes[m.name] = axis.values;
     for (auto& g : ExpandSweep({m.name}, config.variants, config.threads, axis, config.batches)) plan.groups.push_back(std::move(g));
   }
+  RestrictPlanToShard(config, &plan);  // --shard I/N: this shard's groups only
   std::set<std::string> done;
   std::set<std::string> done_models, done_accuracy, done_profiles;
   if (previous) {
@@ -186,11 +188,14 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   for (const auto& m : plan.models) {
     const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
     std::vector<std::string> prepare, profile, evaluate;
+    bool has_groups = false;
+    for (const auto& g : plan.groups) has_groups = has_groups || g.model == m.name;
+    if (!has_groups && !plan.Extras(m.name)) continue;  // another shard's model
     for (const auto& v : config.variants) {
       const std::string key = m.name + "|" + v;
       if (!done_models.count(key)) prepare.push_back(v);
-      if (config.roofline && !done_profiles.count(key)) profile.push_back(v);
-      if (eval_samples > 0 && !done_accuracy.count(key)) evaluate.push_back(v);
+      if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);
+      if (eval_samples > 0 && plan.Extras(m.name) && !done_accuracy.count(key)) evaluate.push_back(v);
     }
     plan.model_setup_seconds[m.name] =
         EstimateModelSetupSeconds(prepare, profile, evaluate, macs, rate, config.calibration_size, eval_samples);
@@ -291,39 +296,47 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   WarningList& warnings = options.warnings ? *options.warnings : local_warnings;
 
   std::error_code ec;
-  const std::string models_dir = config.output_dir + "/models";
-  const std::string jsonl = ResultsJsonlPath(config.output_dir);
+  const std::string models_dir = LabModelsDir(config);
+  const std::string jsonl = LabResultsPath(config);
+  const std::string device = LabDeviceLabel(config);
+  const int shard = config.shard_count > 0 ? config.shard_index : -1;
+  study.config["device"] = device;
+  study.settings = LabMeasurementSettings(config);
   JsonlRecords prev;
   CheckOutputFolder(config);  // a study there needs --resume or --force; --resume needs a study
   if (config.resume) {
     prev = ReadResultsJsonl(jsonl);
     CheckResumeSettings(config, prev);  // before anything is written
   }
-  if (config.force) {
-    const std::string moved = MoveStudyAside(config.output_dir);
-    if (!moved.empty()) study.config["earlier_study_moved_to"] = moved;
-  }
-  fs::create_directories(models_dir, ec);
-  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
-  Append(jsonl, nlohmann::json{{"record", "settings"}, {"settings", LabMeasurementSettings(config)},
-                               {"started_at_unix_s", study.started_at_unix_s}});
-  for (const auto& w : LabConfigWarnings(config)) warnings.Add(w.code, w.message);
-  if (prev.skipped_lines > 0)
-    warnings.Add("jsonl_skipped_lines", fmt::format("{} unreadable line(s) in {} were ignored (a run cut mid-write?); "
-                                                    "their points are measured again", prev.skipped_lines, jsonl));
-
   LabProgress progress;
   auto report = [&](const std::string& current) {
     progress.current = current;
     progress.elapsed_s = elapsed();
     if (options.on_progress) options.on_progress(progress);
   };
+  report("planning");
+  const LabPlan plan = PlanLab(config, backend, config.resume ? &prev : nullptr);
+  if (config.shard_count > 0) CheckShardPlan(config, plan);  // before anything is written
+  if (config.force) {
+    const std::string moved = MoveStudyAside(config.output_dir);
+    if (!moved.empty()) study.config["earlier_study_moved_to"] = moved;
+  }
+  fs::create_directories(models_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
+  nlohmann::json planned = nlohmann::json::array();
+  for (const auto& p : FlattenSweep(plan.groups)) planned.push_back(p.Key());
+  Append(jsonl, nlohmann::json{{"record", "settings"}, {"settings", study.settings}, {"device", device},
+                               {"shard_index", shard}, {"shard_count", config.shard_count}, {"planned", planned},
+                               {"started_at_unix_s", study.started_at_unix_s}});
+  for (const auto& w : LabConfigWarnings(config)) warnings.Add(w.code, w.message);
+  if (prev.skipped_lines > 0)
+    warnings.Add("jsonl_skipped_lines", fmt::format("{} unreadable line(s) in {} were ignored (a run cut mid-write?); "
+                                                    "their points are measured again", prev.skipped_lines, jsonl));
+
   // Ctrl-C (core/cancel.h) or the caller's own condition. Steps interrupted by it throw Cancelled:
   // their records are not written (they were not measured, nor did they fail) and the lab stops.
   auto stop = [&] { return CancelRequested() || (options.should_stop && options.should_stop()); };
 
-  report("planning");
-  const LabPlan plan = PlanLab(config, backend, config.resume ? &prev : nullptr);
   for (const auto& w : plan.warnings) warnings.Add(w.code, w.message);
   study.config["model_input_sizes"] = plan.input_sizes;
   if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
@@ -343,6 +356,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   };
 
   study.environment = backend.Environment();
+  study.environment["device"] = device;
+  Append(jsonl, nlohmann::json{{"record", "environment"}, {"environment", study.environment}});
 
   // Index what exists already.
   std::map<std::string, PointResult> points;
@@ -359,6 +374,9 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
       if (stop()) break;
       report(fmt::format("measuring roofline peaks ({} thread(s))", t));
       study.roofline.push_back(backend.RooflineFor(t));
+      nlohmann::json r = ToJson(study.roofline.back());
+      r["record"] = "roofline";
+      Append(jsonl, r);
     }
     advance(plan.roofline_seconds);
   }
@@ -369,13 +387,15 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     for (const auto& g : plan.groups)
       if (g.model == model.name) groups.push_back(&g);
     const SweepGroup profile_group = ProfileGroup(config, plan, model.name);
+    const bool extras = plan.Extras(model.name);  // a shard evaluates and profiles only its own models
+    if (groups.empty() && !extras) continue;
     bool need = false;
     for (const auto* g : groups)
       for (const auto& p : g->Points()) need = need || !points.count(p.Key());
     for (const auto& v : config.variants) {
       need = need || !models.count(model.name + "|" + v);
-      need = need || (!config.eval_data.empty() && !accuracy.count(model.name + "|" + v));
-      need = need || (config.roofline &&
+      need = need || (extras && !config.eval_data.empty() && !accuracy.count(model.name + "|" + v));
+      need = need || (extras && config.roofline &&
                       !profiles.count(ProfileKey(model.name, v, profile_group.batch, profile_group.input_size, profile_group.threads)));
     }
     if (!need) continue;
@@ -439,6 +459,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           else
             failed.error = "the " + p.variant + " model file was not made, so it could not be timed: " + rec->second.error;
           failed.finished_at_unix_s = NowUnixS();
+          failed.device = device;
+          failed.shard = shard;
           Append(jsonl, ToJson(failed));
           points[p.Key()] = failed;
           ++progress.done;
@@ -467,6 +489,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
       for (auto& r : results) {
         r.model_spec = model.spec;
         r.finished_at_unix_s = NowUnixS();
+        r.device = device;
+        r.shard = shard;
         Append(jsonl, ToJson(r));
         points[r.point.Key()] = r;
         ++progress.done;
@@ -477,7 +501,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     }
 
     // 3. Per-op profile (roofline view) and accuracy.
-    if (config.roofline && !stop()) {
+    if (extras && config.roofline && !stop()) {
       std::vector<std::string> todo;
       for (const auto& v : config.variants)
         if (by_variant.count(v) && by_variant[v].ok &&
@@ -507,7 +531,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         }
       }
     }
-    if (!config.eval_data.empty() && !stop()) {
+    if (extras && !config.eval_data.empty() && !stop()) {
       std::vector<std::string> todo;
       for (const auto& v : config.variants)
         if (!accuracy.count(model.name + "|" + v)) todo.push_back(v);

@@ -17,6 +17,8 @@
 #include "qbench/lab/config.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/lab/lab.h"
+#include "qbench/lab/shard.h"
+#include "qbench/core/fs.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
@@ -233,6 +235,18 @@ void CheckOutputFolder(const LabConfig& config) {
     throw Error(ErrorCode::kInvalidArgument, "--resume and --force contradict each other: --resume continues the study in '" +
                                                  dir + "', --force moves it aside and starts afresh; give one");
   std::error_code ec;
+  if (config.shard_count > 0) {
+    if (config.force)
+      throw Error(ErrorCode::kInvalidArgument, "--force does not apply to --shard: a shard writes only its own files; give "
+                                               "--resume to measure what the shard is missing, or another --output");
+    const std::string mine = LabResultsPath(config);
+    if (!config.resume && fs::exists(mine, ec))
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("--shard {}/{}: '{}' already holds this shard's results ({} point(s)); give --resume to measure "
+                              "only what is missing, or another --output",
+                              config.shard_index, config.shard_count, mine, ReadResultsJsonl(mine).points.size()));
+    return;  // --resume of a shard that never started measures all of it
+  }
   if (config.resume) {
     if (!fs::exists(ResultsJsonlPath(dir), ec))
       throw Error(ErrorCode::kInvalidArgument, "--resume: '" + dir + "' holds no study (no results.jsonl) to continue; "
@@ -309,7 +323,14 @@ json LabMeasurementSettings(const LabConfig& c) {
   json models = json::object();
   for (const auto& m : LabModels(c.models)) {
     json e{{"spec", m.spec}};
-    if (!IsZooSpec(m.spec)) e["file"] = PathIdentity(m.spec);
+    if (!IsZooSpec(m.spec)) {
+      e["file"] = PathIdentity(m.spec);
+      try {
+        e["checksum"] = FileChecksum(m.spec);  // compared by `qbench report` across machines
+      } catch (const std::exception&) {
+        e["checksum"] = "";
+      }
+    }
     models[m.name] = e;
   }
   return json{{"repetitions", c.repetitions},
@@ -373,7 +394,10 @@ void CheckResumeSettings(const LabConfig& config, const JsonlRecords& previous) 
     throw Error(ErrorCode::kInvalidArgument, "--resume: " + where + " has no settings record (written by an older qbench), "
                                              "so whether its measurements were made with these settings cannot be "
                                              "checked; " + fix);
-  const auto diff = DiffLabSettings(previous.settings, LabMeasurementSettings(config));
+  auto diff = DiffLabSettings(previous.settings, LabMeasurementSettings(config));
+  const std::string device = LabDeviceLabel(config);
+  if (!previous.device.empty() && previous.device != device)
+    diff.push_back("--device '" + previous.device + "' earlier, '" + device + "' now");
   if (diff.empty()) return;
   std::string list;
   for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;

@@ -102,6 +102,8 @@ json ToJson(const PointResult& r) {
     }
   }
   j["finished_at_unix_s"] = r.finished_at_unix_s;
+  if (!r.device.empty()) j["device"] = r.device;
+  if (r.shard >= 0) j["shard"] = r.shard;
   return j;
 }
 
@@ -149,6 +151,8 @@ PointResult PointResultFromJson(const json& j) {
     Get(j, "speedup_ci95_high", &r.speedup_ci95_high);
   }
   Get(j, "finished_at_unix_s", &r.finished_at_unix_s);
+  Get(j, "device", &r.device);
+  Get(j, "shard", &r.shard);
   return r;
 }
 
@@ -354,6 +358,7 @@ json ToJson(const LabStudy& s) {
   json j{{"qbench_lab_version", 1},
          {"config", s.config},
          {"environment", s.environment},
+         {"settings", s.settings},
          {"started_at_unix_s", s.started_at_unix_s},
          {"duration_s", s.duration_s},
          {"total_duration_s", s.total_duration_s},
@@ -375,6 +380,7 @@ LabStudy LabStudyFromJson(const json& j) {
   LabStudy s;
   if (j.contains("config")) s.config = j["config"];
   if (j.contains("environment")) s.environment = j["environment"];
+  if (j.contains("settings")) s.settings = j["settings"];
   Get(j, "started_at_unix_s", &s.started_at_unix_s);
   Get(j, "duration_s", &s.duration_s);
   Get(j, "total_duration_s", &s.total_duration_s);
@@ -439,6 +445,18 @@ JsonlRecords ReadResultsJsonl(const std::string& path) {
         upsert(out.op_profiles, prof_idx, key, std::move(r));
       } else if (kind == "settings") {
         if (j.contains("settings") && j["settings"].is_object()) out.settings = j["settings"];
+        Get(j, "device", &out.device);
+        Get(j, "shard_index", &out.shard_index);
+        Get(j, "shard_count", &out.shard_count);
+        Get(j, "planned", &out.planned);
+      } else if (kind == "environment") {
+        if (j.contains("environment")) out.environment = j["environment"];
+      } else if (kind == "roofline") {
+        auto r = RooflinePeaksFromJson(j);
+        bool replaced = false;
+        for (auto& e : out.roofline)
+          if (e.threads == r.threads) e = r, replaced = true;
+        if (!replaced) out.roofline.push_back(r);
       } else if (kind == "warning") {
         LabWarning w;
         Get(j, "code", &w.code);

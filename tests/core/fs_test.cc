@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "test_util.h"
@@ -15,6 +17,26 @@ TEST(Fs, WriteAtomicThenRead) {
   EXPECT_EQ(ReadFileBytes(p), "bye");
   EXPECT_EQ(FileSizeBytes(p), 3u);
   EXPECT_GE(DiskUsageBytes(p), 0u);
+}
+
+TEST(Fs, FileChecksumIsFnv1a64OfTheBytes) {
+  const std::string p = testing::TempDir() + "/sum.bin";
+  WriteFileAtomic(p, "");
+  EXPECT_EQ(FileChecksum(p), "fnv1a64:cbf29ce484222325");  // the offset basis: no byte hashed
+  WriteFileAtomic(p, "a");
+  EXPECT_EQ(FileChecksum(p), "fnv1a64:af63dc4c8601ec8c");  // FNV-1a 64 test vector for "a"
+  WriteFileAtomic(p, "foobar");
+  EXPECT_EQ(FileChecksum(p), "fnv1a64:85944171f73967e8");  // and for "foobar"
+  // Larger than one 1 MiB block: the hash carries across blocks (equal to hashing in one go).
+  std::string big(3 * 1024 * 1024 + 17, 'x');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 % 251);
+  WriteFileAtomic(p, big);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : big) h = (h ^ c) * 0x100000001b3ULL;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  EXPECT_EQ(FileChecksum(p), std::string("fnv1a64:") + hex);
+  EXPECT_THROW(FileChecksum(testing::TempDir() + "/absent.bin"), Error);
 }
 
 TEST(Fs, ErrorsNameThePath) {

@@ -1,3 +1,6 @@
 qbench_add_test(html_report_test LABELS html LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/html_report_test.cc
 )
+qbench_add_test(merge_test LIBS qbench_report SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/merge_test.cc
+)

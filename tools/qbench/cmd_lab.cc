@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "qbench/lab/ort_backend.h"
 #include "qbench/lab/preflight.h"
 #include "qbench/lab/results.h"
+#include "qbench/lab/shard.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/study_report.h"
 
@@ -70,6 +72,9 @@ struct LabFlags {
   std::uint64_t seed = 0;
   ShapeFlags shape;
   bool dry_run = false, resume = false, force = false, split = false, no_roofline = false, no_plots = false, refresh_roofline = false;
+  std::string device, shard, plan_file;
+  bool plan = false;
+  int shards = 0;
   std::map<std::string, CLI::Option*> opts;
   bool Given(const std::string& flag) const {
     auto it = opts.find(flag);
@@ -116,7 +121,8 @@ class ProgressBar {
 };
 
 LabConfig BuildConfig(const LabFlags& f) {
-  LabConfig c = DefaultLabConfig();
+  // --plan-file: the plan's own settings are the defaults (flags given along must agree: CheckShardPlan).
+  LabConfig c = f.plan_file.empty() ? DefaultLabConfig() : LabConfigFromPlanJson(ReadPlanJson(f.plan_file), f.plan_file);
   if (!f.config_file.empty()) ApplyLabConfigFile(f.config_file, &c);
   if (f.Given("--models")) c.models = SplitListStrict(f.models, "--models", "--models zoo:resnet18,model.onnx");
   if (f.Given("--variants")) c.variants = SplitListStrict(f.variants, "--variants", "--variants fp32,static");
@@ -145,6 +151,19 @@ LabConfig BuildConfig(const LabFlags& f) {
   c.resume = f.resume;
   c.force = f.force;
   if (f.split) c.split = true;
+  if (f.Given("--device")) {
+    if (f.device.empty()) throw Error(ErrorCode::kInvalidArgument, "--device is empty; give a label, e.g. --device jetson-orin");
+    c.device = f.device;
+  }
+  c.plan_file = f.plan_file;
+  if (f.Given("--shard")) ParseShardSpec(f.shard, &c.shard_index, &c.shard_count);
+  if (f.plan && c.shard_count > 0)
+    throw Error(ErrorCode::kInvalidArgument, "--plan writes the plan of the whole study; give --shards N with it, and "
+                                             "--shard I/N to the runs that measure");
+  if (f.Given("--shards") && !f.plan)
+    throw Error(ErrorCode::kInvalidArgument, "--shards applies to --plan; a measuring run takes --shard I/N");
+  if (f.Given("--shards") && (f.shards < 1 || f.shards > 4096))
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--shards {} is out of range; give 1 to 4096", f.shards));
   ValidateLabConfig(c);
   return c;
 }
@@ -152,16 +171,87 @@ LabConfig BuildConfig(const LabFlags& f) {
 // Warnings on stderr, with the prefix of qbench's log (core/log.cc): "[qbench] warning: ...".
 void PrintWarning(const std::string& code, const std::string& message) { Log(LogLevel::kWarning, message + " [" + code + "]"); }
 
+// `qbench lab --plan`: writes DIR/plan.json (an identical one already there is kept; another is refused).
+void WritePlanCommand(const LabConfig& config, int shards) {
+  CheckLabInputs(config);
+  OrtLabBackend backend(config, nullptr);
+  const LabPlan plan = PlanLab(config, backend);
+  const nlohmann::json j = LabPlanJson(config, plan, shards);
+  const std::string path = PlanJsonPath(config.output_dir);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    const nlohmann::json old = ReadPlanJson(path);
+    std::vector<std::string> diff = DiffPlan(old, j);
+    if (old.value("shards", 0) != shards)
+      diff.push_back(fmt::format("--shards {} earlier, {} now", old.value("shards", 0), shards));
+    if (!diff.empty()) {
+      std::string list;
+      for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
+      throw Error(ErrorCode::kInvalidArgument, "--plan: " + path + " holds another plan (" + list +
+                                                   "); its shards' results would not match: give another --output");
+    }
+  }
+  std::filesystem::create_directories(config.output_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + config.output_dir + "': " + ec.message());
+  WriteFileAtomic(path, j.dump(2) + "\n");
+  std::printf("qbench lab --plan: %lld point(s) in %zu unit(s) of %zu model(s) -> %s\n",
+              static_cast<long long>(j["points"].get<std::int64_t>()), plan.groups.size(), plan.models.size(), path.c_str());
+  if (shards > 0) {
+    const auto shard_of = AssignShards(plan.groups.size(), shards);
+    for (int s = 0; s < shards; ++s) {
+      std::int64_t pts = 0;
+      std::vector<std::string> models;
+      for (std::size_t u = 0; u < plan.groups.size(); ++u)
+        if (shard_of[u] == s) {
+          pts += static_cast<std::int64_t>(plan.groups[u].variants.size());
+          if (models.empty() || models.back() != plan.groups[u].model) models.push_back(plan.groups[u].model);
+        }
+      std::string m;
+      for (const auto& x : models) m += (m.empty() ? "" : ", ") + x;
+      std::printf("  shard %d/%d: %lld point(s)%s\n", s, shards, static_cast<long long>(pts), m.empty() ? "" : (" of " + m).c_str());
+    }
+  }
+  std::printf("  measure: qbench lab --plan-file %s --shard I/N [--device LABEL] for each shard I, then: qbench report %s\n",
+              path.c_str(), config.output_dir.c_str());
+}
+
+// What a shard run prints: its file and how to merge.
+void ReportShard(const LabConfig& config, const LabStudy& study, const WarningList& warnings) {
+  std::printf("qbench lab: shard %d/%d on '%s': %zu point(s) recorded, %lld failed, %s in %.1f s -> %s\n", config.shard_index,
+              config.shard_count, LabDeviceLabel(config).c_str(), study.points.size(), static_cast<long long>(study.FailedPoints()),
+              study.interrupted ? "INTERRUPTED" : "done", study.duration_s, LabResultsPath(config).c_str());
+  std::printf("  merge the shards: qbench report %s\n", config.output_dir.c_str());
+  std::fflush(stdout);
+  for (const auto& w : warnings.items()) PrintWarning(w.code, w.message);
+  if (study.interrupted) {
+    std::fprintf(stderr, "qbench: interrupted; `qbench lab --resume --shard %d/%d` (same flags) measures the rest.\n",
+                 config.shard_index, config.shard_count);
+    SetExitCode(130);
+  } else if (study.FailedPoints() > 0) {
+    SetExitCode(kExitFailure);
+  }
+}
+
 void RunLabCommand(const LabFlags& flags) {
   // Everything is checked before anything is measured, --dry-run included: flags (BuildConfig),
   // models and data paths (CheckLabInputs), and with --resume the earlier run's settings.
   const LabConfig config = BuildConfig(flags);
+  if (flags.plan) {
+    WritePlanCommand(config, flags.shards);
+    return;
+  }
   CheckOutputFolder(config);  // a study there needs --resume or --force; --resume needs one
   CheckLabInputs(config);
   std::unique_ptr<JsonlRecords> previous;
   if (config.resume) {
-    previous = std::make_unique<JsonlRecords>(ReadResultsJsonl(ResultsJsonlPath(config.output_dir)));
+    previous = std::make_unique<JsonlRecords>(ReadResultsJsonl(LabResultsPath(config)));
     CheckResumeSettings(config, *previous);  // RunLab checks again; here it fails before any output
+  }
+  if (config.shard_count > 0) {  // a plan that disagrees is refused before anything is measured
+    OrtLabBackend backend(config, nullptr);
+    LabConfig whole = config;
+    whole.shard_count = 0;
+    CheckShardPlan(config, PlanLab(whole, backend));
   }
   if (config.dry_run) {
     OrtLabBackend backend(config, nullptr);
@@ -200,6 +290,11 @@ void RunLabCommand(const LabFlags& flags) {
     bar.Break();
     ::sigaction(SIGINT, &old, nullptr);
     throw;
+  }
+  if (config.shard_count > 0) {  // a shard writes results.<device>.<I>.jsonl only; `qbench report` merges
+    ::sigaction(SIGINT, &old, nullptr);
+    ReportShard(config, study, warnings);
+    return;
   }
   if (study.config.contains("earlier_study_moved_to"))
     LogInfo("--force: the earlier study in '" + config.output_dir + "' was moved to '" +
@@ -325,6 +420,17 @@ void RegisterLab(CLI::App& app) {
   cmd->add_flag("--refresh-roofline", f->refresh_roofline,
                 "Measure the roofline peaks now and replace the cached ones (they are also measured again once 30 days old)");
   cmd->add_flag("--no-plots", f->no_plots, "Do not draw the PNG plots");
+  add("--device", f->device, "Name of this machine in results and reports (default: hostname and CPU model); "
+                             "`qbench report DIR1 DIR2 -o OUT` merges studies of several devices");
+  cmd->add_flag("--plan", f->plan, "Write OUTPUT/plan.json (every point with its id, grouped into units timed together, "
+                                   "and the settings that define a measurement) and measure nothing; then run shards "
+                                   "with --plan-file OUTPUT/plan.json --shard I/N (docs/scale-out.md)");
+  add("--shards", f->shards, "With --plan: record this shard count and each unit's shard in plan.json");
+  add("--shard", f->shard, "Measure only shard I of N (0-based, e.g. 2/8) into OUTPUT/results.<device>.<I>.jsonl, "
+                           "models into OUTPUT/models/<device>.<I>/; refused when OUTPUT/plan.json has other settings. "
+                           "With --resume: only the shard's missing points. `qbench report OUTPUT` merges the shards");
+  add("--plan-file", f->plan_file, "The plan (plan.json) to measure: its settings are the defaults, flags given along must "
+                                   "agree; the output folder defaults to the plan's folder");
   cmd->callback([f] { RunLabCommand(*f); });
 }
 

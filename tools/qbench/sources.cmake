@@ -13,5 +13,6 @@ set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sensitivity.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_lab.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_report.cc
   ${CMAKE_CURRENT_LIST_DIR}/memory_probe_child.cc
 )

@@ -31,4 +31,11 @@ bool SameFile(const std::string& a, const std::string& b);
 /// Directory part of a path ("." when none).
 std::string DirName(const std::string& path);
 
+/// Content checksum of a file: "fnv1a64:" and 16 hex digits of the 64-bit FNV-1a hash of its bytes
+/// (Fowler, Noll, Vo; offset basis 0xcbf29ce484222325, prime 0x100000001b3), streamed in 1 MiB
+/// blocks. Identifies a file across machines (paths and modification times differ there); not a
+/// cryptographic hash. Throws Error(kNotFound) when the file does not exist, Error(kIo) when it
+/// cannot be read.
+std::string FileChecksum(const std::string& path);
+
 }  // namespace qbench

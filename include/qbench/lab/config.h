@@ -78,6 +78,14 @@ struct LabConfig {
   /// dimension (a --shape's dim 0 included); each applies to the models that have that symbolic
   /// dimension or input.
   std::vector<std::string> dims, shapes;
+  /// The machine's name in results and reports (--device); "" = DefaultDeviceLabel() (shard.h):
+  /// "hostname (CPU model)". Recorded in every point, the settings record and the environment block.
+  std::string device;
+  /// --shard I/N (docs/scale-out.md): measure only shard `shard_index` of `shard_count` (0 = the whole
+  /// study) into results.<device>.<I>.jsonl (LabResultsPath, shard.h).
+  int shard_index = 0, shard_count = 0;
+  /// --plan-file: the plan (plan.json) this shard must agree with; "" = DIR/plan.json when present.
+  std::string plan_file;
 };
 
 /// The parsed --dim/--shape flags of `config` (batch unset). Throws Error(kInvalidArgument) quoting

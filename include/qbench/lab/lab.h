@@ -115,6 +115,17 @@ struct LabPlan {
   double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
   double total_seconds = 0;
   std::string basis;                                      ///< what the estimate rests on
+  /// Shard runs (RestrictPlanToShard, shard.h): every group of the study (`groups` then holds the
+  /// shard's); empty for a whole study.
+  std::vector<SweepGroup> study_groups;
+  /// Shard runs: model → whether this run evaluates its accuracy and
+  /// profiles its ops. Empty = every model (a whole study).
+  std::map<std::string, bool> model_extras;
+  /// Whether this run evaluates accuracy and profiles ops of `model` (model_extras).
+  bool Extras(const std::string& model) const {
+    auto it = model_extras.find(model);
+    return it == model_extras.end() || it->second;
+  }
 };
 
 /// The duration model of the plan (`qbench lab --dry-run`), calibrated on the default study (four

@@ -65,6 +65,8 @@ struct PointResult {
   double speedup = 0, speedup_ci95_low = 0, speedup_ci95_high = 0;
   std::string timing = "interleaved";      ///< "interleaved" (ABAB… with the others of its group) or "alone"
   double finished_at_unix_s = 0;
+  std::string device;                      ///< the machine's label (--device); "" in older files
+  int shard = -1;                          ///< the shard that measured it (--shard I/N); -1 = not sharded
 };
 
 /// Count of nodes of one op type in a quantized model: quantized (run in int8) or kept in float.
@@ -175,7 +177,9 @@ struct RooflinePeaks {
 /// A whole lab: the config, environment, every record, and how it went.
 struct LabStudy {
   nlohmann::json config;        ///< LabConfigToJson
-  nlohmann::json environment;   ///< the benchmark module's environment block
+  nlohmann::json environment;   ///< the benchmark module's environment block (with "device")
+  /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging.
+  nlohmann::json settings;
   std::vector<ModelRecord> models;
   std::vector<PointResult> points;
   std::vector<AccuracyRecord> accuracy;
@@ -231,6 +235,13 @@ struct JsonlRecords {
   std::vector<LabWarning> warnings;  ///< every run's warnings, first-seen order, no repeats
   double previous_duration_s = 0;  ///< sum of "run_end" markers' duration_s (earlier runs' wall time)
   std::int64_t skipped_lines = 0;  ///< unparsable lines (a line cut by a crash) ignored
+  /// From the last "settings" record: the device label, the shard (-1 / 0 when not sharded) and the
+  /// ids of the points that run planned to measure (empty in older files).
+  std::string device;
+  int shard_index = -1, shard_count = 0;
+  std::vector<std::string> planned;
+  nlohmann::json environment;        ///< the last "environment" record's block (null when none)
+  std::vector<RooflinePeaks> roofline;  ///< "roofline" records, the last per thread count
   /// True when the file holds any model, point, accuracy or op-profile record.
   bool HasMeasurements() const { return !models.empty() || !points.empty() || !accuracy.empty() || !op_profiles.empty(); }
 };

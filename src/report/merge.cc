@@ -1,0 +1,375 @@
+// Reading and merging lab results of several devices and shards (merge.h); the report's text and
+// plots are in merge_report.cc and merge_plots.cc.
+#include "qbench/report/merge.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/lab/shard.h"
+#include "qbench/report/study_report.h"
+
+namespace qbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const DeviceStudy* MergedStudy::Find(const std::string& device) const {
+  for (const auto& d : devices)
+    if (d.device == device) return &d;
+  return nullptr;
+}
+
+namespace {
+
+std::string Show(const json& v) {
+  if (v.is_string()) return v.get<std::string>().empty() ? "none" : "'" + v.get<std::string>() + "'";
+  if (v.is_null()) return "unset";
+  return v.dump();
+}
+
+// What identifies a data path across machines: its content size and file count (PathIdentity
+// without the path and the modification time).
+json DataContent(const json& v) {
+  if (!v.is_object()) return v;
+  json out = json::object();
+  for (const char* k : {"size_bytes", "files", "missing"})
+    if (v.contains(k)) out[k] = v[k];
+  return out;
+}
+
+// One results file read: its device, shard, settings and records.
+struct Source {
+  std::string path;
+  std::string dir;
+  JsonlRecords records;
+  std::string device;
+};
+
+}  // namespace
+
+std::vector<std::string> DiffMergeSettings(const json& a, const std::string& a_name, const json& b, const std::string& b_name) {
+  std::vector<std::string> out;
+  auto item = [&](const std::string& key, const json& x, const json& y) {
+    out.push_back(fmt::format("{} ({} in '{}', {} in '{}')", key, Show(x), a_name, Show(y), b_name));
+  };
+  const json none;
+  auto get = [&none](const json& j, const char* k) -> const json& { return j.is_object() && j.contains(k) ? j[k] : none; };
+  for (const char* k : {"repetitions", "warmup_runs", "seed", "baseline_variant", "preprocess", "calibration_size",
+                        "calibration_method", "eval_limit", "split"})
+    if (get(a, k) != get(b, k)) item(k, get(a, k), get(b, k));
+  for (const char* k : {"calibration_data", "eval_data"}) {
+    const json x = DataContent(get(a, k)), y = DataContent(get(b, k));
+    if (x != y) item(k, x, y);
+  }
+  const json& ma = get(a, "models");
+  const json& mb = get(b, "models");
+  if (ma.is_object() && mb.is_object())
+    for (const auto& [name, y] : mb.items()) {
+      if (!ma.contains(name)) continue;
+      const json& x = ma[name];
+      const std::string cx = x.value("checksum", ""), cy = y.value("checksum", "");
+      if (!cx.empty() || !cy.empty()) {
+        if (cx != cy) item("model '" + name + "' checksum", cx, cy);
+      } else if (x.value("spec", "") != y.value("spec", "")) {
+        item("model '" + name + "'", x.value("spec", ""), y.value("spec", ""));
+      }
+    }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> ResultFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (!e.is_regular_file(ec)) continue;
+    if (n == "results.jsonl" || (n.rfind("results.", 0) == 0 && n.size() > 14 && n.compare(n.size() - 6, 6, ".jsonl") == 0))
+      out.push_back(dir + "/" + n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A results.json (a study without its .jsonl) as records.
+JsonlRecords FromStudyJson(const std::string& path) {
+  json j = json::parse(ReadFileBytes(path), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::kInvalidInput, "'" + path + "' is not a qbench results.json");
+  const LabStudy s = LabStudyFromJson(j);
+  JsonlRecords r;
+  r.models = s.models;
+  r.points = s.points;
+  r.accuracy = s.accuracy;
+  r.op_profiles = s.op_profiles;
+  r.settings = s.settings;
+  r.environment = s.environment;
+  r.roofline = s.roofline;
+  if (s.config.is_object() && s.config.contains("device") && s.config["device"].is_string()) r.device = s.config["device"];
+  return r;
+}
+
+std::string DeviceOf(const Source& s) {
+  if (!s.records.device.empty()) return s.records.device;
+  if (s.records.environment.is_object() && s.records.environment.contains("device") && s.records.environment["device"].is_string())
+    return s.records.environment["device"];
+  for (const auto& p : s.records.points)
+    if (!p.device.empty()) return p.device;
+  std::string base = fs::path(s.dir).lexically_normal().filename().string();
+  if (base.empty() || base == ".") base = fs::path(s.dir).lexically_normal().parent_path().filename().string();
+  return base.empty() ? "unnamed device" : base;
+}
+
+// The config the report helpers read, synthesized from a device's points.
+json SynthesizedConfig(const LabStudy& s, const std::string& baseline) {
+  std::vector<std::string> variants;
+  if (!baseline.empty()) variants.push_back(baseline);
+  std::set<std::int64_t> batches;
+  std::vector<std::int64_t> threads;
+  std::vector<std::string> models;
+  std::map<std::string, std::vector<std::int64_t>> sizes;
+  for (const auto& p : s.points) {
+    if (std::find(variants.begin(), variants.end(), p.point.variant) == variants.end()) variants.push_back(p.point.variant);
+    batches.insert(p.point.batch);
+    if (std::find(threads.begin(), threads.end(), p.point.threads) == threads.end()) threads.push_back(p.point.threads);
+    if (std::find(models.begin(), models.end(), p.point.model) == models.end()) models.push_back(p.point.model);
+    auto& v = sizes[p.point.model];
+    if (std::find(v.begin(), v.end(), p.point.input_size) == v.end()) v.push_back(p.point.input_size);
+  }
+  json specs = json::array();
+  for (const auto& m : models)
+    for (const auto& p : s.points)
+      if (p.point.model == m) {
+        specs.push_back(p.model_spec);
+        break;
+      }
+  return json{{"variants", variants}, {"batch", std::vector<std::int64_t>(batches.begin(), batches.end())},
+              {"threads", threads},   {"models", specs},
+              {"model_input_sizes", sizes}};
+}
+
+}  // namespace
+
+MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismatch) {
+  MergedStudy merged;
+  merged.inputs = dirs;
+  merged.allow_mismatch = allow_mismatch;
+  if (dirs.empty()) throw Error(ErrorCode::kInvalidArgument, "qbench report: give at least one study folder");
+  std::vector<Source> sources;
+  std::map<std::string, json> plans;  // dir → plan.json
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw Error(ErrorCode::kNotFound, "qbench report: '" + dir + "' is not a folder");
+    if (fs::exists(PlanJsonPath(dir), ec)) plans[dir] = ReadPlanJson(PlanJsonPath(dir));
+    const auto files = ResultFiles(dir);
+    for (const auto& f : files) sources.push_back(Source{f, dir, ReadResultsJsonl(f), ""});
+    if (files.empty() && fs::exists(dir + "/results.json", ec))
+      sources.push_back(Source{dir + "/results.json", dir, FromStudyJson(dir + "/results.json"), ""});
+    if (files.empty() && !fs::exists(dir + "/results.json", ec) && !plans.count(dir))
+      throw Error(ErrorCode::kNotFound, "qbench report: '" + dir + "' holds no lab results (no results.jsonl, results.<device>.<I>.jsonl, "
+                                        "results.json or plan.json); give the --output folder of `qbench lab`");
+  }
+  for (auto& s : sources) s.device = DeviceOf(s);
+
+  // Settings: every file (and plan) must agree with the first.
+  std::string first_name;
+  for (const auto& [dir, plan] : plans)
+    if (merged.settings.is_null()) merged.settings = plan.value("settings", json()), first_name = PlanJsonPath(dir);
+  for (const auto& s : sources)
+    if (merged.settings.is_null() && !s.records.settings.is_null()) merged.settings = s.records.settings, first_name = s.path;
+  std::vector<std::string> diff;
+  auto check = [&](const json& settings, const std::string& name) {
+    if (settings.is_null() || name == first_name) return;
+    for (const auto& d : DiffMergeSettings(merged.settings, first_name, settings, name))
+      if (std::find(diff.begin(), diff.end(), d) == diff.end()) diff.push_back(d);
+  };
+  for (const auto& [dir, plan] : plans) check(plan.value("settings", json()), PlanJsonPath(dir));
+  for (const auto& s : sources) check(s.records.settings, s.path);
+  if (!diff.empty() && !allow_mismatch) {
+    std::string list;
+    for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
+    throw Error(ErrorCode::kInvalidInput, "qbench report: the studies were measured with different settings: " + list +
+                                              "; their numbers are not comparable: measure again with the same settings, or give "
+                                              "--allow-mismatch to merge anyway (the report then says so)");
+  }
+  merged.mismatches = diff;
+
+  // Group by device.
+  std::set<std::string> device_names;
+  for (const auto& s : sources) device_names.insert(s.device);
+  for (const auto& name : device_names) {
+    DeviceStudy d;
+    d.device = name;
+    std::map<std::string, PointResult> points;
+    std::vector<std::string> order;
+    std::set<std::string> dirs_of_device, models_seen, acc_seen, prof_seen;
+    std::set<int> shards;
+    std::set<std::string> planned_set;
+    auto plan_id = [&](const std::string& id) {
+      if (planned_set.insert(id).second) d.planned.push_back(id);
+    };
+    for (const auto& s : sources)
+      if (s.device == name) dirs_of_device.insert(s.dir);
+    for (const auto& dir : dirs_of_device) {
+      auto it = plans.find(dir);
+      if (it == plans.end()) continue;
+      const int plan_shards = it->second.value("shards", 0);
+      for (const auto& u : it->second["units"])
+        for (const auto& id : u.value("points", json::array())) {
+          plan_id(id.get<std::string>());
+          if (plan_shards > 0) d.missing_shard[id.get<std::string>()] = u.value("shard", 0);
+        }
+    }
+    for (const auto& s : sources) {
+      if (s.device != name) continue;
+      d.sources.push_back(s.path);
+      if (s.records.shard_index >= 0) shards.insert(s.records.shard_index);
+      for (const auto& id : s.records.planned) plan_id(id);
+      if (d.study.environment.is_null() && !s.records.environment.is_null()) d.study.environment = s.records.environment;
+      for (const auto& r : s.records.roofline) {
+        bool have = false;
+        for (const auto& e : d.study.roofline) have = have || e.threads == r.threads;
+        if (!have) d.study.roofline.push_back(r);
+      }
+      for (auto p : s.records.points) {
+        const std::string id = p.point.Key();
+        if (p.device.empty()) p.device = name;
+        if (p.shard < 0 && s.records.shard_index >= 0) p.shard = s.records.shard_index;
+        auto it = points.find(id);
+        if (it == points.end()) {
+          points[id] = p;
+          order.push_back(id);
+        } else {
+          if (std::find(d.duplicates.begin(), d.duplicates.end(), id) == d.duplicates.end()) d.duplicates.push_back(id);
+          if (!it->second.ok && p.ok) it->second = p;
+        }
+      }
+      for (const auto& m : s.records.models)
+        if (models_seen.insert(m.model + "|" + m.variant).second) d.study.models.push_back(m);
+      for (const auto& a : s.records.accuracy)
+        if (acc_seen.insert(a.model + "|" + a.variant).second) d.study.accuracy.push_back(a);
+      for (const auto& o : s.records.op_profiles)
+        if (prof_seen.insert(o.model + "|" + o.variant + "|" + std::to_string(o.batch) + "|" + std::to_string(o.input_size) + "|" +
+                             std::to_string(o.threads))
+                .second)
+          d.study.op_profiles.push_back(o);
+      for (const auto& w : s.records.warnings) d.study.warnings.push_back(w.code + ": " + w.message);
+    }
+    d.shards.assign(shards.begin(), shards.end());
+    for (const auto& id : d.planned) {
+      auto it = points.find(id);
+      if (it == points.end()) {
+        d.missing.push_back(id);
+        continue;
+      }
+      d.study.points.push_back(it->second);
+    }
+    for (const auto& id : order)
+      if (!planned_set.count(id)) d.study.points.push_back(points[id]);
+    for (const auto& p : d.study.points)
+      if (!p.ok) d.failed.push_back(p.point.Key());
+    if (d.study.environment.is_null()) d.study.environment = json::object();
+    d.study.settings = merged.settings;
+    d.study.planned_points = static_cast<std::int64_t>(std::max(d.planned.size(), d.study.points.size()));
+    d.study.config = SynthesizedConfig(d.study, merged.settings.is_object() ? merged.settings.value("baseline_variant", "") : "");
+    merged.devices.push_back(std::move(d));
+  }
+  // A plan folder whose shards have not run yet has no device: it says nothing to merge.
+  if (merged.devices.empty())
+    throw Error(ErrorCode::kNotFound, "qbench report: no results yet in the given folder(s): only a plan.json; run the shards "
+                                      "(qbench lab --plan-file DIR/plan.json --shard I/N) first");
+  return merged;
+}
+
+json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) {
+  json devices = json::array(), points = json::array(), models = json::array(), accuracy = json::array(), profiles = json::array();
+  for (const auto& d : merged.devices) {
+    json roofline = json::array();
+    for (const auto& r : d.study.roofline) roofline.push_back(ToJson(r));
+    json missing = json::array();
+    for (const auto& id : d.missing) {
+      auto it = d.missing_shard.find(id);
+      missing.push_back(it == d.missing_shard.end() ? json{{"id", id}} : json{{"id", id}, {"shard", it->second}});
+    }
+    devices.push_back(json{{"device", d.device},
+                           {"environment", d.study.environment},
+                           {"roofline", roofline},
+                           {"shards", d.shards},
+                           {"sources", d.sources},
+                           {"planned_points", d.planned.size()},
+                           {"measured_points", d.study.points.size() - d.failed.size()},
+                           {"failed_points", d.failed.size()},
+                           {"missing", missing},
+                           {"failed", d.failed},
+                           {"duplicates", d.duplicates}});
+    for (const auto& p : d.study.points) points.push_back(ToJson(p));
+    for (const auto& m : d.study.models) {
+      json j = ToJson(m);
+      j["device"] = d.device;
+      models.push_back(j);
+    }
+    for (const auto& a : d.study.accuracy) {
+      json j = ToJson(a);
+      j["device"] = d.device;
+      accuracy.push_back(j);
+    }
+    for (const auto& o : d.study.op_profiles) {
+      json j = ToJson(o);
+      j["device"] = d.device;
+      profiles.push_back(j);
+    }
+  }
+  return json{{"qbench_report_version", 1}, {"generated_at_utc", generated_at_utc},
+              {"inputs", merged.inputs},    {"settings", merged.settings},
+              {"allow_mismatch", merged.allow_mismatch}, {"settings_mismatch", merged.mismatches},
+              {"devices", devices},         {"points", points},
+              {"models", models},           {"accuracy", accuracy},
+              {"op_profiles", profiles}};
+}
+
+std::string MergedCsv(const MergedStudy& merged) {
+  std::string out = "device,shard";
+  for (const auto& c : StudyCsvColumns()) out += "," + c;
+  out += "\n";
+  for (const auto& d : merged.devices)
+    for (const auto& p : d.study.points) {
+      LabStudy one = d.study;  // StudyCsv's row of this point (file size and top-1 from the device's records)
+      one.points = {p};
+      const std::string csv = StudyCsv(one);
+      std::string device = d.device;
+      std::string quoted = "\"";
+      for (char c : device) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      quoted += "\"";
+      out += quoted + "," + (p.shard >= 0 ? std::to_string(p.shard) : std::string()) + "," + csv.substr(csv.find('\n') + 1);
+    }
+  return out;
+}
+
+std::vector<int> MissingShards(const std::string& dir, const std::string& device, int shard_count) {
+  std::error_code ec;
+  if (!fs::exists(PlanJsonPath(dir), ec))
+    throw Error(ErrorCode::kNotFound, "'" + dir + "' has no plan.json; make one with `qbench lab --plan -o " + dir + "`");
+  const json plan = ReadPlanJson(PlanJsonPath(dir));
+  const int n = plan.value("shards", 0) > 0 ? plan.value("shards", 0) : shard_count;
+  if (n < 1) throw Error(ErrorCode::kInvalidArgument, "the plan in '" + dir + "' records no shard count; give --shards N");
+  const auto& units = plan["units"];
+  const std::vector<int> shard_of = AssignShards(units.size(), n);
+  std::set<std::string> done;
+  for (const auto& f : ResultFiles(dir)) {
+    Source s{f, dir, ReadResultsJsonl(f), ""};
+    if (DeviceOf(s) != device) continue;
+    for (const auto& p : s.records.points) done.insert(p.point.Key());  // failed points are recorded, not missing
+  }
+  std::set<int> out;
+  for (std::size_t u = 0; u < units.size(); ++u)
+    for (const auto& id : units[u].value("points", json::array()))
+      if (!done.count(id.get<std::string>())) out.insert(shard_of[u]);
+  return {out.begin(), out.end()};
+}
+
+}  // namespace qbench

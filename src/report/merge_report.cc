@@ -1,0 +1,249 @@
+// The merged report's text (merge.h): observations across devices and report.md, and writing the
+// merged folder.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/report/analysis.h"
+#include "qbench/report/html_report.h"
+#include "qbench/report/merge.h"
+#include "report/report_util.h"
+
+namespace qbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using report_internal::Join;
+using report_internal::PeaksFor;
+
+namespace {
+
+// The int8 instructions a device's CPU has (environment "isa"), in words.
+std::string Int8Instructions(const json& env) {
+  static const std::vector<std::pair<const char*, const char*>> kInt8 = {
+      {"amx_int8", "AMX int8 tiles"},     {"avx512_vnni", "AVX-512 VNNI"}, {"avx_vnni", "AVX-VNNI"},
+      {"i8mm", "i8mm int8 matrix multiply"}, {"asimddp", "NEON dot product (sdot/udot)"}};
+  if (!env.is_object() || !env.contains("isa") || !env["isa"].is_object()) return "";
+  std::vector<std::string> have;
+  for (const auto& [flag, words] : kInt8)
+    if (env["isa"].value(flag, false)) have.push_back(words);
+  if (!have.empty()) return Join(have);
+  const std::string arch = env.value("architecture", "");
+  if (arch == "aarch64" || arch == "arm64") return "no int8 dot-product instructions (plain NEON)";
+  return env["isa"].value("avx2", false) ? "no VNNI or AMX (int8 through AVX2 VPMADDUBSW, about as fast as fp32 FMA)"
+                                         : "no int8 dot-product instructions";
+}
+
+// "int8:fp32 MatMul peak 3.1x" from the device's roofline at `threads`, or "".
+std::string PeakRatio(const LabStudy& s, std::int64_t threads) {
+  const RooflinePeaks* p = PeaksFor(s, threads);
+  if (!p || p->fp32_macs_per_s <= 0 || p->int8_macs_per_s <= 0) return "";
+  return fmt::format("int8:fp32 MatMul peak {}", FormatRatio(p->int8_macs_per_s / p->fp32_macs_per_s));
+}
+
+std::string Hardware(const DeviceStudy& d, std::int64_t threads) {
+  std::vector<std::string> parts;
+  const std::string isa = Int8Instructions(d.study.environment);
+  if (!isa.empty()) parts.push_back(isa);
+  const std::string peak = PeakRatio(d.study, threads);
+  if (!peak.empty()) parts.push_back(peak);
+  return parts.empty() ? "no ISA flags or roofline recorded" : Join(parts, "; ");
+}
+
+std::string SpeedupText(const PointResult& p) {
+  return fmt::format("{} [{}] at batch {}, {} thread(s)", FormatRatio(p.speedup), FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high),
+                     p.point.batch, p.point.threads);
+}
+
+std::vector<std::string> AllModels(const MergedStudy& m) {
+  std::vector<std::string> out;
+  for (const auto& d : m.devices)
+    for (const auto& x : StudyModels(d.study))
+      if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  return out;
+}
+
+std::vector<std::string> AllVariants(const MergedStudy& m) {
+  std::vector<std::string> out;
+  for (const auto& d : m.devices)
+    for (const auto& x : StudyVariants(d.study))
+      if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  return out;
+}
+
+std::string Cell(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c == '\n' ? ' ' : c);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> CrossDeviceObservations(const MergedStudy& merged) {
+  std::vector<std::string> out;
+  if (merged.devices.size() < 2) {
+    out.push_back("one device only: nothing to compare across devices (merge the folders of other machines' studies)");
+    return out;
+  }
+  const auto variants = AllVariants(merged);
+  const std::string base = variants.empty() ? "" : variants.front();
+  for (const auto& model : AllModels(merged)) {
+    // Fastest device for the baseline at its reference point.
+    const DeviceStudy* fastest = nullptr;
+    const PointResult* fastest_p = nullptr;
+    const PointResult* slowest_p = nullptr;
+    const DeviceStudy* slowest = nullptr;
+    for (const auto& d : merged.devices) {
+      const PointResult* p = ReferencePoint(d.study, model, base);
+      if (!p) continue;
+      if (!fastest_p || p->latency.median_ms < fastest_p->latency.median_ms) fastest = &d, fastest_p = p;
+      if (!slowest_p || p->latency.median_ms > slowest_p->latency.median_ms) slowest = &d, slowest_p = p;
+    }
+    if (fastest && slowest && fastest != slowest)
+      out.push_back(fmt::format("{} {}: fastest on {} ({} at batch {}, {} thread(s)), slowest on {} ({}, {} thread(s)): {} apart",
+                                model, base, fastest->device, FormatMs(fastest_p->latency.median_ms), fastest_p->point.batch,
+                                fastest_p->point.threads, slowest->device, FormatMs(slowest_p->latency.median_ms),
+                                slowest_p->point.threads, FormatRatio(slowest_p->latency.median_ms / fastest_p->latency.median_ms)));
+    for (const auto& v : variants) {
+      if (v == base) continue;
+      std::vector<std::pair<const DeviceStudy*, const PointResult*>> paid, not_paid;
+      for (const auto& d : merged.devices) {
+        const PointResult* p = ReferencePoint(d.study, model, v);
+        if (!p || !p->has_speedup) continue;
+        (p->speedup_ci95_low > 1.0 ? paid : not_paid).emplace_back(&d, p);
+      }
+      if (paid.empty() && not_paid.empty()) continue;
+      auto list = [](const std::vector<std::pair<const DeviceStudy*, const PointResult*>>& v) {
+        std::vector<std::string> parts;
+        for (const auto& [d, p] : v) parts.push_back(d->device + " " + SpeedupText(*p) + " (" + Hardware(*d, p->point.threads) + ")");
+        return Join(parts, "; ");
+      };
+      if (!paid.empty() && !not_paid.empty()) {
+        out.push_back(fmt::format("{} {}: int8 paid on {} but not on {} (in parentheses: each device's int8 instructions and "
+                                  "roofline peaks, the hardware reason)",
+                                  model, v, list(paid), list(not_paid)));
+      } else if (not_paid.empty()) {
+        double lo = 1e300, hi = 0;
+        for (const auto& [d, p] : paid) lo = std::min(lo, p->speedup), hi = std::max(hi, p->speedup);
+        out.push_back(fmt::format("{} {}: int8 paid on every device ({} to {}): {}", model, v, FormatRatio(lo), FormatRatio(hi), list(paid)));
+      } else {
+        out.push_back(fmt::format("{} {}: int8 paid on no device (no speedup's 95 % CI lies above 1): {}", model, v,
+                                  list(not_paid)));
+      }
+    }
+  }
+  return out;
+}
+
+std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile>& plots, const std::string& generated_at_utc) {
+  std::string md = fmt::format("# qbench report: {} device(s)\n\n", merged.devices.size());
+  md += "Generated " + generated_at_utc + " from " + Join(merged.inputs) + ".\n\n";
+  if (!merged.mismatches.empty()) {
+    md += "> **Settings differ between the merged studies (merged with --allow-mismatch): their numbers are not strictly "
+          "comparable.** " + Join(merged.mismatches, "; ") + ".\n\n";
+  }
+  md += "## Devices\n\n| device | CPU | architecture | logical cores | int8 instructions | fp32 / int8 MatMul peak | shards | "
+        "points (recorded / planned) | failed | missing |\n|---|---|---|---:|---|---|---|---:|---:|---:|\n";
+  for (const auto& d : merged.devices) {
+    const json& env = d.study.environment;
+    const RooflinePeaks* p = PeaksFor(d.study, report_internal::FirstThreads(d.study));
+    std::vector<std::string> shards;
+    for (int s : d.shards) shards.push_back(std::to_string(s));
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} |\n", Cell(d.device), Cell(env.value("cpu_model", "?")),
+                      env.value("architecture", "?"), env.value("logical_cores", 0), Cell(Int8Instructions(env)),
+                      p ? FormatGiga(p->fp32_macs_per_s) + "MAC/s / " + FormatGiga(p->int8_macs_per_s) + "MAC/s" : std::string("-"),
+                      shards.empty() ? std::string("-") : Join(shards, ","), d.study.points.size(), d.planned.size(), d.failed.size(),
+                      d.missing.size());
+  }
+  md += "\n## Observations across devices\n\n";
+  for (const auto& o : CrossDeviceObservations(merged)) md += "- " + o + "\n";
+  md += "\n## Latency per device\n\nMedian latency per run with the confidence interval of the median; speedup against the "
+        "baseline timed interleaved on the same device, with its 95 % CI.\n";
+  for (const auto& d : merged.devices) {
+    md += "\n### " + d.device + "\n\n| model | variant | batch | input size | threads | shard | median (CI) | speedup (95 % CI) |\n"
+          "|---|---|---:|---:|---:|---:|---|---|\n";
+    for (const auto& p : d.study.points) {
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", Cell(p.point.model), p.point.variant, p.point.batch,
+                        p.point.input_size, p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
+                        p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + Cell(p.error),
+                        p.ok && p.has_speedup ? FormatRatio(p.speedup) + " [" + FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high) + "]"
+                                              : std::string("-"));
+    }
+  }
+  bool any_acc = false;
+  for (const auto& d : merged.devices) any_acc = any_acc || !d.study.accuracy.empty();
+  if (any_acc) {
+    md += "\n## Accuracy per device\n\n| device | model | variant | samples | top-1 (95 % CI) |\n|---|---|---|---:|---|\n";
+    for (const auto& d : merged.devices)
+      for (const auto& a : d.study.accuracy)
+        md += fmt::format("| {} | {} | {} | {} | {} |\n", Cell(d.device), Cell(a.model), a.variant, a.samples,
+                          a.ok ? fmt::format("{:.1f} % [{:.1f}, {:.1f}]", 100 * a.top1, 100 * a.top1_ci95_low, 100 * a.top1_ci95_high)
+                               : "failed: " + Cell(a.error));
+  }
+  md += "\n## Missing and failed points\n\n";
+  bool none = true;
+  for (const auto& d : merged.devices) {
+    if (!d.missing.empty()) {
+      std::vector<std::string> ids;
+      for (const auto& id : d.missing) {
+        auto it = d.missing_shard.find(id);
+        ids.push_back("`" + id + "`" + (it != d.missing_shard.end() ? fmt::format(" (shard {})", it->second) : std::string()));
+      }
+      md += "- " + d.device + ": missing " + Join(ids) + "\n";
+      none = false;
+    }
+    if (!d.failed.empty()) {
+      std::vector<std::string> ids;
+      for (const auto& id : d.failed) ids.push_back("`" + id + "`");
+      md += "- " + d.device + ": failed " + Join(ids) + "\n";
+      none = false;
+    }
+    if (!d.duplicates.empty()) {
+      std::vector<std::string> ids;
+      for (const auto& id : d.duplicates) ids.push_back("`" + id + "`");
+      md += "- " + d.device + ": recorded by more than one file (the first ok record kept) " + Join(ids) + "\n";
+      none = false;
+    }
+  }
+  if (none) md += "Every planned point was measured exactly once on each device.\n";
+  if (!plots.empty()) {
+    md += "\n## Plots\n\n";
+    for (const auto& p : plots) md += "![" + p.title + "](" + p.path + ")\n\n";
+  }
+  md += "\n## Settings\n\nThe settings that define a measurement, equal in every merged study";
+  md += merged.mismatches.empty() ? "" : " except as noted above";
+  md += ":\n\n```\n" + (merged.settings.is_null() ? std::string("(none recorded)") : merged.settings.dump(2)) + "\n```\n";
+  md += "\nSources:\n\n";
+  for (const auto& d : merged.devices)
+    for (const auto& s : d.sources) md += "- " + d.device + ": `" + s + "`\n";
+  return md;
+}
+
+std::vector<std::string> WriteMergedReport(const MergedStudy& merged, const std::string& output_dir, bool with_plots,
+                                           const std::string& generated_at_utc) {
+  std::error_code ec;
+  fs::create_directories(output_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + output_dir + "': " + ec.message());
+  std::vector<std::string> written;
+  WriteFileAtomic(output_dir + "/results.json", MergedJson(merged, generated_at_utc).dump(2) + "\n");
+  written.push_back(output_dir + "/results.json");
+  WriteFileAtomic(output_dir + "/results.csv", MergedCsv(merged));
+  written.push_back(output_dir + "/results.csv");
+  std::vector<PlotFile> plots;
+  if (with_plots) {
+    plots = WriteMergedPlots(merged, output_dir);
+    for (const auto& p : plots) written.push_back(output_dir + "/" + p.path);
+  }
+  const std::string md = MergedMarkdown(merged, plots, generated_at_utc);
+  WriteFileAtomic(output_dir + "/report.md", md);
+  written.push_back(output_dir + "/report.md");
+  WriteFileAtomic(output_dir + "/report.html", MarkdownToHtmlPage(md, output_dir, "qbench report"));
+  written.push_back(output_dir + "/report.html");
+  return written;
+}
+
+}  // namespace qbench

@@ -1,0 +1,229 @@
+// Issue 13 "one report over many machines" and issue 14's merge of shards: `qbench report`'s library
+// side on studies made by RunLab with the fake backend under different --device labels.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "../lab/fake_backend.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/lab/shard.h"
+#include "qbench/report/merge.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::FakeLabBackend;
+
+// A fake backend whose environment names an int8 instruction set (or not).
+class DeviceBackend : public FakeLabBackend {
+ public:
+  explicit DeviceBackend(bool vnni) : vnni_(vnni) {}
+  json Environment() override {
+    return json{{"cpu_model", vnni_ ? "Fake Xeon with VNNI" : "Fake Atom"},
+                {"architecture", "x86_64"},
+                {"logical_cores", vnni_ ? 16 : 4},
+                {"isa", {{"avx2", true}, {"avx512f", vnni_}, {"avx512_vnni", vnni_}, {"avx_vnni", false}, {"amx_int8", false}}}};
+  }
+  RooflinePeaks RooflineFor(std::int64_t threads) override {
+    RooflinePeaks p = FakeLabBackend::RooflineFor(threads);
+    p.int8_macs_per_s = vnni_ ? 400e9 : 110e9;  // int8:fp32 peak 4x with VNNI, 1.1x without
+    return p;
+  }
+
+ private:
+  bool vnni_;
+};
+
+std::string Fresh(const std::string& name) {
+  const std::string d = testing::TempDir() + "/" + name;
+  fs::remove_all(d);
+  return d;
+}
+
+LabConfig Config(const std::string& out, const std::string& device, const std::string& threads) {
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:big", "zoo:small"};
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "1,2");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", threads);
+  c.repetitions = 3;
+  c.roofline = true;
+  c.output_dir = out;
+  c.device = device;
+  return c;
+}
+
+// Two studies: "server" (VNNI; static 2x faster, 2 threads) and "board" (no VNNI; static slower, 1 thread).
+std::pair<std::string, std::string> TwoDevices(const std::string& name, int board_repetitions = 3) {
+  const std::string a = Fresh(name + "_server"), b = Fresh(name + "_board");
+  DeviceBackend server(true), board(false);
+  server.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  board.base_ms = {{"big", 12.0}, {"small", 3.0}};
+  board.factor["static"] = 1.25;  // int8 slower than fp32 without VNNI
+  RunLab(Config(a, "server", "2"), server);
+  LabConfig cb = Config(b, "board", "1");
+  cb.repetitions = board_repetitions;
+  RunLab(cb, board);
+  return {a, b};
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(MergeReport, TwoDevicesMergedHoldEveryPointOfBoth) {
+  const auto [a, b] = TwoDevices("merge_two");
+  const MergedStudy m = MergeStudies({a, b}, false);
+  ASSERT_EQ(m.devices.size(), 2u);
+  EXPECT_EQ(m.devices[0].device, "board");  // sorted by label
+  EXPECT_EQ(m.devices[1].device, "server");
+  const json j = MergedJson(m, "T");
+  std::set<std::string> ids;
+  for (const auto& p : j["points"]) ids.insert(p["device"].get<std::string>() + "/" + p["key"].get<std::string>());
+  EXPECT_EQ(j["points"].size(), 16u);
+  EXPECT_EQ(ids.size(), 16u);
+  for (const char* id : {"server/big|fp32|b1|s224|t2", "server/small|static|b2|s224|t2", "board/big|static|b1|s224|t1",
+                         "board/small|fp32|b2|s224|t1"})
+    EXPECT_TRUE(ids.count(id)) << id;
+  // Every point's numbers come through: the board's big fp32 batch 2 is 12 ms × 2.
+  for (const auto& p : j["points"])
+    if (p["device"] == "board" && p["key"] == "big|fp32|b2|s224|t1") EXPECT_DOUBLE_EQ(p["latency_ms"]["median_ms"].get<double>(), 24.0);
+  EXPECT_EQ(j["devices"][0]["planned_points"], 8);
+  EXPECT_EQ(j["devices"][0]["missing"].size(), 0u);
+  EXPECT_EQ(j["devices"][1]["environment"]["cpu_model"], "Fake Xeon with VNNI");
+  // CSV: a device column, one row per point.
+  const std::string csv = MergedCsv(m);
+  EXPECT_EQ(csv.rfind("device,shard,model,variant,batch", 0), 0u);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 17);
+  EXPECT_NE(csv.find("\"board\",,big,fp32,2,224,1,ok,3,24,"), std::string::npos) << csv.substr(0, 400);
+}
+
+TEST(MergeReport, ObservationSaysWhereInt8PaidAndTheHardwareReason) {
+  const auto [a, b] = TwoDevices("merge_obs");
+  const MergedStudy m = MergeStudies({a, b}, false);
+  const auto obs = CrossDeviceObservations(m);
+  std::string found;
+  for (const auto& o : obs)
+    if (o.rfind("big static:", 0) == 0) found = o;
+  ASSERT_FALSE(found.empty());
+  // server: speedup 2.0 [1.9, 2.1] paid; board: 0.8 [0.76, 0.84] did not.
+  EXPECT_NE(found.find("int8 paid on server 2.00x"), std::string::npos) << found;
+  EXPECT_NE(found.find("but not on board 0.80x"), std::string::npos) << found;
+  EXPECT_NE(found.find("AVX-512 VNNI; int8:fp32 MatMul peak 4.00x"), std::string::npos) << found;
+  EXPECT_NE(found.find("no VNNI or AMX"), std::string::npos) << found;
+  EXPECT_NE(found.find("int8:fp32 MatMul peak 1.10x"), std::string::npos) << found;
+  bool fastest = false;
+  for (const auto& o : obs) fastest = fastest || o.find("big fp32: fastest on server (4.00 ms") != std::string::npos;
+  EXPECT_TRUE(fastest);
+}
+
+TEST(MergeReport, DifferentSettingsAreRefusedInOneLineUnlessAllowed) {
+  const auto [a, b] = TwoDevices("merge_mismatch", /*board_repetitions=*/5);
+  try {
+    MergeStudies({a, b}, false);
+    ADD_FAILURE() << "merged studies with different repetitions";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_EQ(msg.find('\n'), std::string::npos);
+    EXPECT_NE(msg.find("repetitions (3 in '" + a + "/results.jsonl', 5 in '" + b + "/results.jsonl')"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--allow-mismatch"), std::string::npos);
+  }
+  const MergedStudy m = MergeStudies({a, b}, true);
+  ASSERT_EQ(m.mismatches.size(), 1u);
+  const std::string md = MergedMarkdown(m, {}, "T");
+  EXPECT_NE(md.find("merged with --allow-mismatch"), std::string::npos);
+  EXPECT_NE(md.find("repetitions (3 in"), std::string::npos);
+  EXPECT_EQ(MergedJson(m, "T")["allow_mismatch"], true);
+}
+
+TEST(MergeReport, ModelFilesAreComparedByChecksum) {
+  json a{{"repetitions", 3}, {"models", {{"m", {{"spec", "/x/m.onnx"}, {"checksum", "fnv1a64:0000000000000001"}}}}}};
+  json b{{"repetitions", 3}, {"models", {{"m", {{"spec", "/y/m.onnx"}, {"checksum", "fnv1a64:0000000000000001"}}}}}};
+  EXPECT_TRUE(DiffMergeSettings(a, "A", b, "B").empty());  // other paths, same bytes
+  b["models"]["m"]["checksum"] = "fnv1a64:0000000000000002";
+  const auto d = DiffMergeSettings(a, "A", b, "B");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "model 'm' checksum ('fnv1a64:0000000000000001' in 'A', 'fnv1a64:0000000000000002' in 'B')");
+  // Evaluation data by content: another path with the same files and bytes is the same data.
+  json ea{{"eval_data", {{"path", "/a/val"}, {"files", 10}, {"size_bytes", 1000}, {"mtime_ns", 1}}}};
+  json eb{{"eval_data", {{"path", "/b/val"}, {"files", 10}, {"size_bytes", 1000}, {"mtime_ns", 2}}}};
+  EXPECT_TRUE(DiffMergeSettings(ea, "A", eb, "B").empty());
+  eb["eval_data"]["files"] = 9;
+  EXPECT_EQ(DiffMergeSettings(ea, "A", eb, "B").size(), 1u);
+}
+
+TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
+  const auto [a, b] = TwoDevices("merge_rerun");
+  const std::string o1 = Fresh("merge_rerun_out1"), o2 = Fresh("merge_rerun_out2");
+  WriteMergedReport(MergeStudies({a, b}, false), o1, true, "2026-12-06T10:00:00Z");
+  WriteMergedReport(MergeStudies({a, b}, false), o2, true, "2026-12-06T11:11:11Z");
+  EXPECT_EQ(Slurp(o1 + "/results.csv"), Slurp(o2 + "/results.csv"));
+  auto without = [](std::string s, const std::string& stamp) {
+    const auto at = s.find(stamp);
+    EXPECT_NE(at, std::string::npos);
+    return at == std::string::npos ? s : s.erase(at, stamp.size());
+  };
+  EXPECT_EQ(without(Slurp(o1 + "/results.json"), "2026-12-06T10:00:00Z"), without(Slurp(o2 + "/results.json"), "2026-12-06T11:11:11Z"));
+  EXPECT_EQ(without(Slurp(o1 + "/report.md"), "2026-12-06T10:00:00Z"), without(Slurp(o2 + "/report.md"), "2026-12-06T11:11:11Z"));
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(o1 + "/plots")) {
+    ++pngs;
+    EXPECT_EQ(Slurp(e.path().string()), Slurp(o2 + "/plots/" + e.path().filename().string())) << e.path();
+  }
+  EXPECT_EQ(pngs, 4);  // latency and speedup of two models
+  EXPECT_TRUE(fs::exists(o1 + "/plots/speedup_big.png"));
+  const std::string md = Slurp(o1 + "/report.md");
+  EXPECT_NE(md.find("### board"), std::string::npos);
+  EXPECT_NE(md.find("### server"), std::string::npos);
+  EXPECT_NE(md.find("Every planned point was measured exactly once"), std::string::npos);
+}
+
+TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
+  const std::string dir = Fresh("merge_shards");
+  LabConfig c = Config(dir, "cluster", "1");
+  c.roofline = false;
+  {
+    FakeLabBackend b;
+    fs::create_directories(dir);
+    WriteFileAtomic(PlanJsonPath(dir), LabPlanJson(c, PlanLab(c, b), 4).dump(2));
+  }
+  for (int i : {0, 1, 3}) {  // shard 2 never ran
+    LabConfig s = c;
+    s.shard_index = i;
+    s.shard_count = 4;
+    FakeLabBackend b;
+    RunLab(s, b);
+  }
+  const MergedStudy m = MergeStudies({dir}, false);
+  ASSERT_EQ(m.devices.size(), 1u);
+  const DeviceStudy& d = m.devices[0];
+  EXPECT_EQ(d.shards, (std::vector<int>{0, 1, 3}));
+  EXPECT_EQ(d.study.points.size(), 6u);
+  EXPECT_EQ(d.missing, (std::vector<std::string>{"small|fp32|b1|s224|t1", "small|static|b1|s224|t1"}));
+  EXPECT_EQ(d.missing_shard.at("small|fp32|b1|s224|t1"), 2);
+  EXPECT_TRUE(d.duplicates.empty());
+  EXPECT_EQ(MissingShards(dir, "cluster", 0), (std::vector<int>{2}));
+  EXPECT_EQ(MissingShards(dir, "another", 0), (std::vector<int>{0, 1, 2, 3}));
+  const std::string md = MergedMarkdown(m, {}, "T");
+  EXPECT_NE(md.find("cluster: missing `small|fp32|b1|s224|t1` (shard 2), `small|static|b1|s224|t1` (shard 2)"), std::string::npos) << md;
+  // Each point's shard is in the merged JSON.
+  std::set<int> shards;
+  const json j = MergedJson(m, "T");
+  for (const auto& p : j["points"]) shards.insert(p["shard"].get<int>());
+  EXPECT_EQ(shards, (std::set<int>{0, 1, 3}));
+}
+
+}  // namespace
+}  // namespace qbench
