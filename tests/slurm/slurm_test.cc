@@ -145,7 +145,8 @@ TEST(Slurm, FourShardStudyThroughSlurmLabMatchesTheLocalStudy) {
                          "ReturnToService=2\nMpiDefault=none\nJobAcctGatherType=jobacct_gather/none\n"
                          "AccountingStorageType=accounting_storage/none\nNodeName="
                       << node << " NodeAddr=127.0.0.1 CPUs=" << std::thread::hardware_concurrency()
-                      << " State=UNKNOWN\nPartitionName=qbench Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n";
+                      << " State=UNKNOWN\nPartitionName=qbench Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n"
+                         "PartitionName=second Nodes=ALL Default=NO MaxTime=INFINITE State=UP\n";
   const std::map<std::string, std::string> env = {{"SLURM_CONF", conf}};
   ::setenv("SLURM_CONF", conf.c_str(), 1);
   Daemon munged({Which("munged"), "-F", "-f", "--key-file=" + dir + "/munge.key", "--socket=" + dir + "/munge.socket",
@@ -224,6 +225,36 @@ TEST(Slurm, FourShardStudyThroughSlurmLabMatchesTheLocalStudy) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
+
+  // One submission over two partitions with --device-from-partition: one array per partition, each
+  // task labelled with its partition, merged into a two-device report.
+  const std::string xdev = dir + "/xdev";
+  std::string one_model = flags;
+  one_model.replace(one_model.find("zoo:squeezenet1_1,zoo:mobilenet_v3_small"), 40, "zoo:squeezenet1_1");
+  const auto two = RunCommand("bash '" + script + "' --partition qbench,second --device-from-partition --shards 2 --qbench '" +
+                              testing::CliPath() + "' -- " + one_model + " -o '" + xdev + "'");
+  ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+  EXPECT_NE(two.out.find("device 'qbench', partition qbench"), std::string::npos) << two.out;
+  EXPECT_NE(two.out.find("device 'second', partition second"), std::string::npos) << two.out;
+  const auto at3 = two.out.find("merge: job ");
+  ASSERT_NE(at3, std::string::npos) << two.out;
+  const std::string merge2 = two.out.substr(at3 + 11, two.out.find('\n', at3) - at3 - 11);
+  done = false;
+  for (int i = 0; i < 600 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    done = RunCommand("squeue -h -j " + merge2 + " -o %T").out.find_first_not_of(" \n") == std::string::npos;
+  }
+  ASSERT_TRUE(done) << "the merge job " << merge2 << " did not end in 5 minutes";
+  const json x = json::parse(Slurp(xdev + "/report/results.json"));
+  ASSERT_EQ(x["devices"].size(), 2u) << x["devices"].dump();
+  EXPECT_EQ(x["devices"][0]["device"], "qbench");
+  EXPECT_EQ(x["devices"][1]["device"], "second");
+  for (const auto& d : x["devices"]) {
+    EXPECT_EQ(d["shards"], json({0, 1}));
+    EXPECT_EQ(d["planned_points"], 4);
+    EXPECT_EQ(d["missing"].size(), 0u);
+  }
+  EXPECT_EQ(x["points"].size(), 8u);
   slurmd.Stop();
   ctld.Stop();
   munged.Stop();
