@@ -111,6 +111,9 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   const auto& cfg = study.config;
 
   md += "# qbench lab report\n\n";
+  if (!EnvString(env, "device").empty())
+    md += "Device: **" + EnvString(env, "device") + "** (`--device`; `qbench report DIR1 DIR2 -o OUT` merges the studies of "
+          "several devices into one report).\n\n";
   std::string isa;
   if (env.is_object() && env.contains("isa") && env["isa"].is_object())
     for (const auto& [k, v] : env["isa"].items())

@@ -101,6 +101,29 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
   }
 }
 
+TEST(StudyReport, NamesTheDeviceTheLabWasGiven) {
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:small"};
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "1");
+  c.threads = ParseSweepAxis("threads", "1");
+  c.roofline = false;
+  c.device = "bench-box 7";
+  c.output_dir = testing::TempDir() + "/device_report";
+  std::filesystem::remove_all(c.output_dir);
+  testing::FakeLabBackend backend;
+  const LabStudy s = RunLab(c, backend);
+  EXPECT_EQ(s.environment["device"], "bench-box 7");
+  EXPECT_EQ(s.config["device"], "bench-box 7");
+  ASSERT_EQ(s.points.size(), 2u);
+  EXPECT_EQ(s.points[1].device, "bench-box 7");
+  EXPECT_EQ(s.points[1].shard, -1);  // not sharded
+  EXPECT_EQ(ToJson(s)["points"][1]["device"], "bench-box 7");
+  EXPECT_FALSE(ToJson(s)["points"][1].contains("shard"));
+  EXPECT_EQ(ToJson(s)["settings"]["repetitions"], c.repetitions);
+  EXPECT_NE(StudyMarkdown(s, {}).find("Device: **bench-box 7**"), std::string::npos);
+}
+
 TEST(Analysis, SpearmanHandComputed) {
   // x ranks 1..5, y ranks 2,1,4,3,5: d² = 1+1+1+1+0 = 4, ρ = 1 − 6·4/(5·24) = 0.8.
   EXPECT_NEAR(SpearmanRankCorrelation({1, 2, 3, 4, 5}, {20, 10, 40, 30, 50}), 0.8, 1e-12);
