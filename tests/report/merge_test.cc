@@ -12,6 +12,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/lab/shard.h"
 #include "qbench/report/merge.h"
+#include "qbench/report/study_report.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -107,6 +108,31 @@ TEST(MergeReport, TwoDevicesMergedHoldEveryPointOfBoth) {
   EXPECT_EQ(csv.rfind("device,shard,model,variant,batch", 0), 0u);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 17);
   EXPECT_NE(csv.find("\"board\",,big,fp32,2,224,1,ok,3,24,"), std::string::npos) << csv.substr(0, 400);
+}
+
+TEST(MergeReport, AStudyWithOnlyResultsJsonIsReadToo) {
+  const std::string dir = Fresh("merge_json_only");
+  LabConfig c = Config(dir, "old box", "1");
+  c.roofline = false;
+  FakeLabBackend backend;
+  const LabStudy s = RunLab(c, backend);
+  WriteStudyOutputs(s, dir, /*with_plots=*/false);
+  fs::remove(dir + "/results.jsonl");
+  const MergedStudy m = MergeStudies({dir}, false);
+  ASSERT_EQ(m.devices.size(), 1u);
+  EXPECT_EQ(m.devices[0].device, "old box");
+  EXPECT_EQ(m.devices[0].study.points.size(), 8u);
+  EXPECT_EQ(m.devices[0].sources, (std::vector<std::string>{dir + "/results.json"}));
+  EXPECT_EQ(m.settings["repetitions"], 3);
+  // A folder without results is refused, naming it.
+  const std::string empty = Fresh("merge_empty");
+  fs::create_directories(empty);
+  try {
+    MergeStudies({empty}, false);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + empty + "' holds no lab results"), std::string::npos) << e.what();
+  }
 }
 
 TEST(MergeReport, ObservationSaysWhereInt8PaidAndTheHardwareReason) {
