@@ -131,7 +131,10 @@ TEST(Slurm, FourShardStudyThroughSlurmLabMatchesTheLocalStudy) {
   ::gethostname(host, sizeof host - 1);
   std::string node = host;
   node = node.substr(0, node.find('.'));
-  const int ctld_port = FreePort(), slurmd_port = FreePort();
+  const int ctld_port = FreePort();
+  int slurmd_port = FreePort();
+  for (int i = 0; i < 20 && slurmd_port == ctld_port; ++i) slurmd_port = FreePort();
+  ASSERT_NE(slurmd_port, ctld_port);
   ASSERT_GT(ctld_port, 0);
   ASSERT_GT(slurmd_port, 0);
   const std::string conf = dir + "/slurm.conf";
