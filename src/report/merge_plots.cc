@@ -76,6 +76,8 @@ bool DevicePlot(const MergedStudy& merged, const std::string& model, bool speedu
   std::vector<std::string> labels;
   for (const auto& s : series) labels.push_back(s.label);
   Range x = xr.Padded(0.06);
+  x.lo -= 0.1;  // room for the sideways shifts
+  x.hi += 0.1;
   if (!(x.hi > x.lo)) x.lo -= 0.5, x.hi += 0.5;
   Range y = yr.Padded(0.08);
   if (!(y.hi > y.lo)) y.lo -= 0.5, y.hi += 0.5;
@@ -89,10 +91,14 @@ bool DevicePlot(const MergedStudy& merged, const std::string& model, bool speedu
     pllsty(1);
   }
   std::vector<LegendItem> legend;
+  // Series share the batch axis: each is shifted a little sideways (log2 units) so their bars stay apart.
+  const double shift = series.size() > 1 ? 0.12 / static_cast<double>(series.size() - 1) : 0.0;
   for (std::size_t i = 0; i < series.size(); ++i) {
     const int c = Color(static_cast<int>(i));
-    ErrorBars(series[i].x, series[i].lo, series[i].hi, c);
-    Polyline(series[i].x, series[i].y, c, Symbol(static_cast<int>(i)));
+    std::vector<double> xs = series[i].x;
+    for (double& v : xs) v += (static_cast<double>(i) - (static_cast<double>(series.size()) - 1) / 2) * shift;
+    ErrorBars(xs, series[i].lo, series[i].hi, c);
+    Polyline(xs, series[i].y, c, Symbol(static_cast<int>(i)));
     legend.push_back({series[i].label, c, Symbol(static_cast<int>(i)), true});
   }
   DrawLegend(legend);
