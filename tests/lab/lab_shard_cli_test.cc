@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/core/fs.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -17,13 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::RunCommand;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const std::string kFlags =
     " --models zoo:squeezenet1_1 --variants fp32,dynamic --batch 1,2 --input-size 32 --threads 1 --repetitions 2 "
@@ -37,10 +31,10 @@ TEST(LabShardCli, PlanTwoShardsAndMerge) {
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_NE(plan.out.find("4 point(s) in 2 unit(s) of 1 model(s)"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("shard 1/2: 2 point(s) of squeezenet1_1"), std::string::npos) << plan.out;
-  const std::string plan_bytes = Slurp(dir + "/plan.json");
+  const std::string plan_bytes = ReadFileBytes(dir + "/plan.json");
   // Planning again with the same flags keeps the same bytes; other settings are refused.
   ASSERT_EQ(RunCommand(q + " lab --plan --shards 2" + kFlags + " -o '" + dir + "'").exit_code, 0);
-  EXPECT_EQ(Slurp(dir + "/plan.json"), plan_bytes);
+  EXPECT_EQ(ReadFileBytes(dir + "/plan.json"), plan_bytes);
   const auto other = RunCommand(q + " lab --plan --shards 2" + kFlags + " --seed 7 -o '" + dir + "'");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("--seed 0 earlier, 7 now"), std::string::npos) << other.err;
@@ -60,7 +54,7 @@ TEST(LabShardCli, PlanTwoShardsAndMerge) {
   const auto rep = RunCommand(q + " report '" + dir + "'");
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   EXPECT_NE(rep.out.find("lab box: 4 point(s), shards 0,1"), std::string::npos) << rep.out;
-  const json j = json::parse(Slurp(dir + "/report/results.json"));
+  const json j = json::parse(ReadFileBytes(dir + "/report/results.json"));
   std::set<std::string> ids;
   for (const auto& p : j["points"]) {
     ids.insert(p["key"].get<std::string>());
@@ -90,8 +84,8 @@ TEST(LabShardCli, PlanTwoShardsAndMerge) {
   const auto allowed = RunCommand(q + " report '" + dir + "' '" + other_dir + "' -o '" + dir + "/xdev' --allow-mismatch");
   EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
   EXPECT_NE(allowed.out.find("2 device(s), 8 point(s)"), std::string::npos) << allowed.out;
-  EXPECT_NE(Slurp(dir + "/xdev/report.md").find("merged with --allow-mismatch"), std::string::npos);
-  EXPECT_NE(Slurp(dir + "/xdev/results.csv").find("\"laptop\",,squeezenet1_1,fp32,1,32,1,ok,3,"), std::string::npos);
+  EXPECT_NE(ReadFileBytes(dir + "/xdev/report.md").find("merged with --allow-mismatch"), std::string::npos);
+  EXPECT_NE(ReadFileBytes(dir + "/xdev/results.csv").find("\"laptop\",,squeezenet1_1,fp32,1,32,1,ok,3,"), std::string::npos);
 }
 
 }  // namespace

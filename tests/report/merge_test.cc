@@ -76,13 +76,6 @@ std::pair<std::string, std::string> TwoDevices(const std::string& name, int boar
   return {a, b};
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(MergeReport, TwoDevicesMergedHoldEveryPointOfBoth) {
   const auto [a, b] = TwoDevices("merge_two");
   const MergedStudy m = MergeStudies({a, b}, false);
@@ -195,22 +188,22 @@ TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
   const std::string o1 = Fresh("merge_rerun_out1"), o2 = Fresh("merge_rerun_out2");
   WriteMergedReport(MergeStudies({a, b}, false), o1, true, "2026-12-06T10:00:00Z");
   WriteMergedReport(MergeStudies({a, b}, false), o2, true, "2026-12-06T11:11:11Z");
-  EXPECT_EQ(Slurp(o1 + "/results.csv"), Slurp(o2 + "/results.csv"));
+  EXPECT_EQ(ReadFileBytes(o1 + "/results.csv"), ReadFileBytes(o2 + "/results.csv"));
   auto without = [](std::string s, const std::string& stamp) {
     const auto at = s.find(stamp);
     EXPECT_NE(at, std::string::npos);
     return at == std::string::npos ? s : s.erase(at, stamp.size());
   };
-  EXPECT_EQ(without(Slurp(o1 + "/results.json"), "2026-12-06T10:00:00Z"), without(Slurp(o2 + "/results.json"), "2026-12-06T11:11:11Z"));
-  EXPECT_EQ(without(Slurp(o1 + "/report.md"), "2026-12-06T10:00:00Z"), without(Slurp(o2 + "/report.md"), "2026-12-06T11:11:11Z"));
+  EXPECT_EQ(without(ReadFileBytes(o1 + "/results.json"), "2026-12-06T10:00:00Z"), without(ReadFileBytes(o2 + "/results.json"), "2026-12-06T11:11:11Z"));
+  EXPECT_EQ(without(ReadFileBytes(o1 + "/report.md"), "2026-12-06T10:00:00Z"), without(ReadFileBytes(o2 + "/report.md"), "2026-12-06T11:11:11Z"));
   int pngs = 0;
   for (const auto& e : fs::directory_iterator(o1 + "/plots")) {
     ++pngs;
-    EXPECT_EQ(Slurp(e.path().string()), Slurp(o2 + "/plots/" + e.path().filename().string())) << e.path();
+    EXPECT_EQ(ReadFileBytes(e.path().string()), ReadFileBytes(o2 + "/plots/" + e.path().filename().string())) << e.path();
   }
   EXPECT_EQ(pngs, 4);  // latency and speedup of two models
   EXPECT_TRUE(fs::exists(o1 + "/plots/speedup_big.png"));
-  const std::string md = Slurp(o1 + "/report.md");
+  const std::string md = ReadFileBytes(o1 + "/report.md");
   EXPECT_NE(md.find("### board"), std::string::npos);
   EXPECT_NE(md.find("### server"), std::string::npos);
   EXPECT_NE(md.find("Every planned point was measured exactly once"), std::string::npos);
