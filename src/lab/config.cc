@@ -16,12 +16,20 @@
 namespace qbench {
 
 const std::vector<LabVariantInfo>& LabVariants() {
-  static const std::vector<LabVariantInfo> k = {
-      {"fp32", "", false, "the model as given (fp32 baseline)"},
-      {"dynamic", "dynamic", false, "dynamic int8: int8 weights, activations quantized at run time"},
-      {"static", "static", true, "static int8 (QDQ): per-channel int8 weights, calibrated uint8 activations"},
-      {"static-per-tensor", "static", false, "static int8 (QDQ) with one scale per weight tensor"},
-  };
+  static const std::vector<LabVariantInfo> k = [] {
+    std::vector<LabVariantInfo> v;
+    v.push_back({"fp32", nullptr, Granularity::kNone, WeightGranularity::kDefault, "the model as given (fp32 baseline)"});
+    for (const auto& s : QuantizationSchemes()) {
+      v.push_back({s.name, &s, s.granularity, WeightGranularity::kDefault, s.description});
+      for (Granularity g : s.lab_alternatives) {
+        const bool per_tensor = g == Granularity::kPerTensor;
+        v.push_back({std::string(s.name) + "-" + GranularityName(g), &s, g,
+                     per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kPerChannel,
+                     std::string(s.name) + " with " + (per_tensor ? "one scale per weight tensor" : "one scale per output channel")});
+      }
+    }
+    return v;
+  }();
   return k;
 }
 
@@ -267,8 +275,8 @@ std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_si
 
 bool HasCalibratedVariant(const std::vector<std::string>& variants) {
   for (const auto& v : variants) {
-    const char* mode = FindLabVariant(v).quantization_mode;
-    if (*mode && FindQuantizationScheme(mode).needs_calibration) return true;
+    const LabVariantInfo& info = FindLabVariant(v);
+    if (info.scheme && info.scheme->needs_calibration) return true;
   }
   return false;
 }

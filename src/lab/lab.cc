@@ -70,10 +70,7 @@ std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
 
 double VariantSpeedFactor(const std::string& variant) {
   const auto& info = FindLabVariant(variant);
-  const std::string mode = info.quantization_mode;
-  if (mode.empty()) return 0.95;
-  if (mode == "dynamic") return 0.5;
-  return 1.9;
+  return info.scheme ? info.scheme->speed_vs_fp32 : 0.95;
 }
 
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
@@ -95,10 +92,10 @@ double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const 
   const double rate = std::max(1e6, fp32_macs_per_s);
   double s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : kLabModelLoadS;
   for (const auto& v : prepare) {
-    const std::string mode = FindLabVariant(v).quantization_mode;
+    const SchemeInfo* scheme = FindLabVariant(v).scheme;
     s += kLabSessionS;
-    if (!mode.empty()) s += kLabQuantizeS;
-    if (mode == "static")
+    if (scheme) s += kLabQuantizeS;
+    if (scheme && scheme->needs_calibration)
       s += kLabCalibrationSetupS + kLabCalibrationRunCost * static_cast<double>(calibration_size) * macs_per_sample / rate;
   }
   for (const auto& v : profile) s += kLabProfileSessionS + kLabProfileRuns * macs_per_sample / (VariantSpeedFactor(v) * rate);
@@ -451,10 +448,10 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           // Say what failed: loading the model itself, or making this variant's file.
           const ModelRecord* original = nullptr;
           for (const auto& [v, r] : by_variant)
-            if (std::string(FindLabVariant(v).quantization_mode).empty()) original = &r;
+            if (FindLabVariant(v).IsBaseline()) original = &r;
           if (rec == by_variant.end())
             failed.error = "no " + p.variant + " model was prepared (internal error)";
-          else if ((original && !original->ok) || std::string(FindLabVariant(p.variant).quantization_mode).empty())
+          else if ((original && !original->ok) || FindLabVariant(p.variant).IsBaseline())
             failed.error = "the model could not be loaded: " + rec->second.error;
           else
             failed.error = "the " + p.variant + " model file was not made, so it could not be timed: " + rec->second.error;

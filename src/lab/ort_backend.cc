@@ -264,22 +264,23 @@ struct OrtLabBackend::Impl {
     r.macs_per_sample = fp32_rec.macs_per_sample;
     auto prev = job.previous.find(v);
     if (prev != job.previous.end() && prev->second.ok && !prev->second.file.empty() && fs::exists(prev->second.file) &&
-        std::string(info.quantization_mode).size() > 0) {
+        !info.IsBaseline()) {
       variants[v] = Step("loading the earlier " + v + " file '" + prev->second.file + "'", [&] { return LoadModel(prev->second.file); });
       return prev->second;
     }
     const Model& fp32 = variants.at("fp32");
     QuantizeOptions q;
-    q.scheme = info.quantization_mode;
-    q.granularity = info.per_channel ? WeightGranularity::kDefault : WeightGranularity::kPerTensor;
-    const bool calibrated = FindQuantizationScheme(q.scheme).needs_calibration;
-    // Calibration settings concern calibrated (static) variants only: dynamic quantization ignores them.
+    const SchemeInfo& scheme = *info.scheme;
+    q.scheme = scheme.name;
+    q.granularity = info.weight_granularity;
+    const bool calibrated = scheme.needs_calibration;
+    // Calibration settings concern calibrated variants only: the other schemes ignore them.
     if (calibrated && !config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
     q.intra_op_threads = static_cast<int>(threads0);
     const double t0 = NowMs();
     WarningList module_warnings;
     std::unique_ptr<CalibrationDataReader> reader;
-    CalibrationDataSpec spec;  // dynamic variants: empty path, so verification uses generated inputs
+    CalibrationDataSpec spec;  // uncalibrated variants: empty path, so verification uses generated inputs
     spec.seed = config.seed;
     spec.shape_overrides = LabShapes(fp32, 1, size0, user_shapes);
     if (calibrated) {
@@ -318,7 +319,7 @@ struct OrtLabBackend::Impl {
     for (const auto& k : verified.verification.kept_fp32)
       r.warnings.push_back("verification kept " + k.node + " (" + k.op_type + ") fp32: " + k.reason);
     r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
-    r.weight_precision = "int8";
+    r.weight_precision = PrecisionName(scheme.weight_precision);
     r.activation_precision = result.report.activations;
     r.calibration = result.report.calibration;
     for (const auto& c : result.report.by_op_type) r.op_coverage[c.op_type] = OpCoverage{c.quantized, c.kept_float};
@@ -332,7 +333,8 @@ struct OrtLabBackend::Impl {
     try {
       result.report.runtime =
           AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
-      if (result.report.runtime.analyzed) r.int8_mac_share = result.report.runtime.int8_mac_share;
+      if (result.report.runtime.analyzed && IsIntegerPrecision(scheme.weight_precision))
+        r.int8_mac_share = result.report.runtime.int8_mac_share;
     } catch (const std::exception& e) {
       if (CancelRequested()) throw;
       r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
@@ -452,7 +454,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
 
   std::vector<ModelRecord> out;
   for (const auto& v : job.variants) {
-    if (std::string(FindLabVariant(v).quantization_mode).empty()) {
+    if (FindLabVariant(v).IsBaseline()) {
       out.push_back(base);
       I.records[v] = base;
       continue;
@@ -617,10 +619,9 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
   }
   for (const auto& v : variants) {
     OpProfileRecord r;
-    const std::string mode = FindLabVariant(v).quantization_mode;
-    TrafficModel traffic;  // fp32: 4 bytes everywhere
-    if (mode == "dynamic") traffic = TrafficModel{1, 1, 4};
-    if (mode == "static") traffic = TrafficModel{1, 1, 1};
+    const SchemeInfo* scheme = FindLabVariant(v).scheme;
+    TrafficModel traffic;  // the baseline: 4 bytes everywhere
+    if (scheme) traffic = TrafficModel{scheme->WeightBytes(), scheme->InputBytes(), scheme->OutputBytes()};
     try {
       if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);
       const Model m = AtBatch(I.VariantModel(v), group.batch);

@@ -432,8 +432,12 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
   if (!calibrated && (!c.calibration_data.empty() || !c.calibration_method.empty())) {
     std::string variants;
     for (const auto& v : c.variants) variants += (variants.empty() ? "" : ", ") + v;
-    out.push_back({"calibration_ignored", "--calibration-data and --calibration-method apply only to the static "
-                                          "variants, and none is among the variants measured (" + variants + "): ignored"});
+    std::string calibrated_variants;  // the scheme table's calibrated rows, as lab variants
+    for (const auto& info : LabVariants())
+      if (info.scheme && info.scheme->needs_calibration) calibrated_variants += (calibrated_variants.empty() ? "" : ", ") + info.name;
+    out.push_back({"calibration_ignored", "--calibration-data and --calibration-method apply only to the static variants "
+                                          "(calibrated activations: " + calibrated_variants + "), and none is among the "
+                                          "variants measured (" + variants + "): ignored"});
   }
   if (calibrated && !c.split && !c.calibration_data.empty() && !c.eval_data.empty() &&
       SameDataset(c.calibration_data, c.eval_data))

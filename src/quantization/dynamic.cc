@@ -420,6 +420,13 @@ class DynamicScheme : public QuantizationScheme {
     DynamicWriter writer(prepared, options, report);
     return writer.Run();
   }
+  std::string DescribeWeights(const QuantizeOptions& options) const override {
+    return options.granularity == WeightGranularity::kPerChannel ? kPerChannelWeightsText
+                                                                 : "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)";
+  }
+  std::string DescribeActivations(const QuantizeOptions&, const std::string&) const override {
+    return "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";
+  }
 };
 
 }  // namespace

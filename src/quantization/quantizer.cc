@@ -1,4 +1,4 @@
-// The scheme table and the quantization pipeline (checks → hygiene → calibration → rewrite).
+// Scheme table look-ups (the rows: schemes/table.cc) and the quantization pipeline (checks → hygiene → calibration → rewrite).
 #include "qbench/quantization/quantizer.h"
 
 #include <set>
@@ -24,7 +24,10 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
 }
 
 void ValidateOptions(const QuantizeOptions& options, const SchemeInfo& scheme) {
-  bool ok = false;
+  if (scheme.granularity == Granularity::kNone && options.granularity != WeightGranularity::kDefault)
+    throw Error(ErrorCode::kInvalidArgument, std::string("--per-channel/--per-tensor do not apply to --mode ") + scheme.name +
+                                                 ": its " + PrecisionName(scheme.weight_precision) + " weights have no scales");
+  bool ok = scheme.activation_types.empty();  // float activations: activation_type does not apply
   std::vector<std::string> accepted;
   for (DType t : scheme.activation_types) {
     ok = ok || t == options.activation_type;
@@ -36,20 +39,6 @@ void ValidateOptions(const QuantizeOptions& options, const SchemeInfo& scheme) {
                                                  Join(accepted, ", "));
   quant_internal::ExcludeMatcher check(options.exclude);  // throws on a bad pattern
   (void)check;
-}
-
-std::string DescribeWeights(const QuantizeOptions& o, const SchemeInfo& s) {
-  const bool dynamic = std::string(s.name) == "dynamic";
-  switch (o.granularity) {
-    case WeightGranularity::kPerChannel:
-      return "s8 symmetric per output channel (Conv axis 0, ConvTranspose axis 1, Gemm/MatMul per column)";
-    case WeightGranularity::kPerTensor:
-      return dynamic ? "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)" : "s8 symmetric per-tensor";
-    case WeightGranularity::kDefault:
-      break;
-  }
-  return dynamic ? "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)"
-                 : "s8 symmetric; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
 }
 
 }  // namespace
@@ -91,19 +80,21 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                                "statistics, so it is kept fp32 and not folded into the Conv before it (its running "
                                "statistics would change the model); re-export in inference mode (PyTorch: "
                                "model.eval()) to fold and quantize it"});
-  report.weights = DescribeWeights(options, scheme);
-  // kAuto resolved once here, so the scheme and the report see the same choice.
-  const WeightRangeDecision range = ResolveWeightRange(options.weight_range, options.activation_type);
+  const auto impl = scheme.factory();
+  report.weights = impl->DescribeWeights(options);
   QuantizeOptions resolved = options;
-  resolved.weight_range = range.range;
-  report.weight_range = WeightRangeName(range.range);
-  report.weight_range_reason = range.reason;
+  if (IsIntegerPrecision(scheme.weight_precision)) {
+    // kAuto resolved once here, so the scheme and the report see the same choice.
+    const WeightRangeDecision range = ResolveWeightRange(options.weight_range, options.activation_type);
+    resolved.weight_range = range.range;
+    report.weight_range = WeightRangeName(range.range);
+    report.weight_range_reason = range.reason;
+  }
   const Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
   // ORT's version limits after the opset upgrade (load → compat → limits; UpgradeForQuantization).
   CheckOrtCanLoad(prepared, "model " + ModelName(model));
   // External data counts too: measure the inlined copy then.
   report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
-  const auto impl = scheme.factory();
 
   CalibrationTable ranges;
   if (scheme.needs_calibration) {
@@ -124,13 +115,10 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
       report.calibration = method + " over " + reader->Describe();
       if (!tensors.empty()) ranges = CalibrateModel(prepared, tensors, *reader, options.calibration, options.intra_op_threads);
     }
-    report.activations = quant_internal::ShortTypeName(options.activation_type) + " asymmetric per-tensor, calibrated (" +
-                         report.calibration + ")";
-  } else {
-    report.activations = "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";
   }
+  report.activations = impl->DescribeActivations(options, report.calibration);
   result.model = impl->Quantize(prepared, resolved, ranges, &report);
-  if (quant_internal::UsesU8S8Kernels(result.model, scheme.needs_calibration ? options.activation_type : DType::kUint8) &&
+  if (IsIntegerPrecision(scheme.weight_precision) && quant_internal::UsesU8S8Kernels(result.model, options.activation_type) &&
       OrtU8S8KernelsSaturate())
     report.warnings.push_back(
         {"u8s8_saturation", "this CPU's ONNX Runtime u8 x s8 integer kernels saturate (x86 AVX2 without VNNI adds pairs of "
@@ -163,18 +151,33 @@ HardSigmoidPolicy ParseHardSigmoidPolicy(const std::string& name) {
   throw Error(ErrorCode::kInvalidArgument, "unknown HardSigmoid policy '" + name + "'; expected one of: decompose, qdq, float");
 }
 
-const std::vector<SchemeInfo>& QuantizationSchemes() {
-  static const std::vector<SchemeInfo> k = {
-      {"dynamic",
-       "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
-       "about 4x smaller, slower than fp32 for conv nets in ORT",
-       false, 11, 21, {DType::kUint8}, quant_internal::MakeDynamicScheme},
-      {"static",
-       "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
-       "the fast path for CNNs",
-       true, kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, quant_internal::MakeStaticQdqScheme},
-  };
-  return k;
+const char* PrecisionName(Precision p) {
+  switch (p) {
+    case Precision::kFloat32: return "fp32";
+    case Precision::kFloat16: return "fp16";
+    case Precision::kInt8: return "int8";
+  }
+  return "?";
+}
+
+int PrecisionBytes(Precision p) {
+  switch (p) {
+    case Precision::kFloat32: return 4;
+    case Precision::kFloat16: return 2;
+    case Precision::kInt8: return 1;
+  }
+  return 4;
+}
+
+bool IsIntegerPrecision(Precision p) { return p == Precision::kInt8; }
+
+const char* GranularityName(Granularity g) {
+  switch (g) {
+    case Granularity::kNone: return "";
+    case Granularity::kPerTensor: return "per-tensor";
+    case Granularity::kPerChannel: return "per-channel";
+  }
+  return "";
 }
 
 std::string QuantizationSchemeNames() {

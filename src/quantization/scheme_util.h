@@ -15,10 +15,6 @@
 
 namespace qbench::quant_internal {
 
-/// The implementations behind the scheme table.
-std::unique_ptr<QuantizationScheme> MakeDynamicScheme();
-std::unique_ptr<QuantizationScheme> MakeStaticQdqScheme();
-
 /// --exclude patterns: "op:TYPE", "re:REGEX" (searched in the node name), or an exact node name.
 class ExcludeMatcher {
  public:
@@ -109,6 +105,10 @@ std::string WeightTypeLabel(const QuantizeOptions& options);
 /// QDQ with such weights and `activation_type` u8), the kernels OrtU8S8KernelsSaturate() is about;
 /// 7-bit weights (2·255·64 = 32640) and u8 weights cannot saturate. Subgraphs included.
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
+
+/// QuantizeReport::weights of --per-channel, the same for the static and dynamic schemes.
+inline constexpr const char* kPerChannelWeightsText =
+    "s8 symmetric per output channel (Conv axis 0, ConvTranspose axis 1, Gemm/MatMul per column)";
 
 /// "s8" / "u8" for reports.
 std::string ShortTypeName(DType t);

@@ -17,22 +17,27 @@ namespace {
 
 constexpr int kFloat = 1;  // onnx TensorProto.FLOAT
 
+// The op types the static scheme converts and how (the scheme table's op_types read it too).
+const std::map<std::string, StaticRole>& RoleTable() {
+  static const std::map<std::string, StaticRole> k = {
+      {"Conv", StaticRole::kConv},           {"ConvTranspose", StaticRole::kConvTranspose},
+      {"Gemm", StaticRole::kGemm},           {"MatMul", StaticRole::kMatMul},
+      {"Add", StaticRole::kBinary},          {"Mul", StaticRole::kBinary},
+      {"Concat", StaticRole::kConcat},       {"GlobalAveragePool", StaticRole::kPool},
+      {"AveragePool", StaticRole::kPool},    {"MaxPool", StaticRole::kPassthrough},
+      {"Flatten", StaticRole::kPassthrough}, {"Reshape", StaticRole::kPassthrough},
+      {"Transpose", StaticRole::kPassthrough}, {"Resize", StaticRole::kPassthrough},
+      {"Squeeze", StaticRole::kPassthrough}, {"Unsqueeze", StaticRole::kPassthrough},
+      {"Relu", StaticRole::kActivation},     {"Clip", StaticRole::kActivation},
+      {"HardSigmoid", StaticRole::kHardSigmoid},
+  };
+  return k;
+}
+
 StaticRole Classify(const onnx::NodeProto& n) {
   if (!IsDefaultDomain(n)) return StaticRole::kNone;
-  const std::string& op = n.op_type();
-  if (op == "Conv") return StaticRole::kConv;
-  if (op == "ConvTranspose") return StaticRole::kConvTranspose;
-  if (op == "Gemm") return StaticRole::kGemm;
-  if (op == "MatMul") return StaticRole::kMatMul;
-  if (op == "Add" || op == "Mul") return StaticRole::kBinary;
-  if (op == "Concat") return StaticRole::kConcat;
-  if (op == "GlobalAveragePool" || op == "AveragePool") return StaticRole::kPool;
-  if (op == "MaxPool" || op == "Flatten" || op == "Reshape" || op == "Transpose" || op == "Resize" ||
-      op == "Squeeze" || op == "Unsqueeze")
-    return StaticRole::kPassthrough;
-  if (op == "Relu" || op == "Clip") return StaticRole::kActivation;
-  if (op == "HardSigmoid") return StaticRole::kHardSigmoid;
-  return StaticRole::kNone;
+  const auto it = RoleTable().find(n.op_type());
+  return it == RoleTable().end() ? StaticRole::kNone : it->second;
 }
 
 // Producers whose quantized output can absorb a following Relu/Clip (the output Q clamps).
@@ -82,6 +87,13 @@ std::string JoinBounds(double lo, double hi) {
 }
 
 }  // namespace
+
+std::vector<std::string> StaticQdqOpTypes() {
+  std::vector<std::string> out;
+  for (const auto& [op, role] : RoleTable())
+    if (role != StaticRole::kHardSigmoid) out.push_back(op);  // HardSigmoid stays float (decomposed or kept)
+  return out;
+}
 
 std::map<std::string, DerivedRange> DecomposeHardSigmoid(Model* model, const QuantizeOptions& options) {
   std::map<std::string, DerivedRange> derived;

@@ -46,6 +46,18 @@ class StaticQdqScheme : public QuantizationScheme {
 
   Model Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
                  QuantizeReport* report) const override;
+
+  std::string DescribeWeights(const QuantizeOptions& options) const override {
+    switch (options.granularity) {
+      case WeightGranularity::kPerChannel: return kPerChannelWeightsText;
+      case WeightGranularity::kPerTensor: return "s8 symmetric per-tensor";
+      case WeightGranularity::kDefault: break;
+    }
+    return "s8 symmetric; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
+  }
+  std::string DescribeActivations(const QuantizeOptions& options, const std::string& calibration) const override {
+    return ShortTypeName(options.activation_type) + " asymmetric per-tensor, calibrated (" + calibration + ")";
+  }
 };
 
 // The rewrite of one model; members hold the state shared by the emit helpers.

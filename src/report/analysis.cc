@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/lab/config.h"
 #include "report/report_util.h"
 
 namespace qbench {
@@ -14,6 +15,17 @@ namespace report_internal {
 bool IsIntegerOp(const std::string& op) {
   return op.rfind("QLinear", 0) == 0 || op.find("Integer") != std::string::npos || op == "QGemm" ||
          op == "DynamicQuantizeMatMul" || op == "QAttention";
+}
+
+const SchemeInfo* VariantScheme(const std::string& variant) {
+  for (const auto& v : LabVariants())
+    if (v.name == variant) return v.scheme;
+  return nullptr;
+}
+
+bool HasCalibratedIntegerActivations(const std::string& variant) {
+  const SchemeInfo* s = VariantScheme(variant);
+  return s && s->needs_calibration && IsIntegerPrecision(s->activation_precision);
 }
 
 std::string Percent(double share) { return fmt::format("{:.0f} %", 100.0 * share); }

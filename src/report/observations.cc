@@ -90,9 +90,8 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
       const auto* prof = ProfileFor(study, m, v);
       // Float nodes that matter: MAC-bearing ones (their work stays fp32) and, when activations are
       // static int8, any op type kept float (each costs a DequantizeLinear/QuantizeLinear round trip).
-      // Under dynamic quantization activations stay float anyway, so pooling or Relu being float is no cause.
-      const bool static_acts = rec && rec->activation_precision.find("run time") == std::string::npos &&
-                               rec->activation_precision.find("dynamic") == std::string::npos && rec->weight_precision == "int8";
+      // Otherwise (dynamic: activations stay float between integer kernels) pooling or Relu being float is no cause.
+      const bool static_acts = HasCalibratedIntegerActivations(v);
       std::vector<std::string> kept;
       if (rec)
         for (const auto& [op, c] : rec->op_coverage) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "qbench/lab/results.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench::report_internal {
 
@@ -24,6 +25,12 @@ std::vector<T> JsonList(const nlohmann::json& config, const char* key) {
 
 /// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul, QAttention): compared with the int8 peak.
 bool IsIntegerOp(const std::string& op);
+/// The scheme-table row behind a lab variant name (qbench/lab/config.h LabVariants); nullptr for
+/// the baseline (the model as given) and for a name this build does not know (an older study).
+const SchemeInfo* VariantScheme(const std::string& variant);
+/// True when the variant's activations are integers with calibrated (fixed) scales, so every op
+/// kept float costs a DequantizeLinear/QuantizeLinear round trip.
+bool HasCalibratedIntegerActivations(const std::string& variant);
 /// "42 %".
 std::string Percent(double share);
 std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");

@@ -11,9 +11,22 @@
 #include "qbench/report/analysis.h"
 #include "qbench/report/html_report.h"
 #include "qbench/report/memory_report.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench {
 namespace {
+
+// The bytes per element each variant's MAC nodes move (the scheme table's traffic model):
+// "fp32: 4 bytes each; dynamic: 1-byte weights, 1-byte inputs, 4-byte outputs; …".
+std::string TrafficText() {
+  std::string s = "fp32: 4 bytes each";
+  for (const auto& sc : QuantizationSchemes()) {
+    const int w = sc.WeightBytes(), in = sc.InputBytes(), out = sc.OutputBytes();
+    s += w == in && in == out ? fmt::format("; {}: {} byte{} each", sc.name, w, w == 1 ? "" : "s")
+                              : fmt::format("; {}: {}-byte weights, {}-byte inputs, {}-byte outputs", sc.name, w, in, out);
+  }
+  return s;
+}
 
 std::string Num(double v) {
   if (!std::isfinite(v)) return "";
@@ -354,8 +367,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
           "to a Conv/Gemm/MatMul of the fp32 graph by name (unnamed nodes: by execution order and output size); time is the profiler's per-node time (mean of 5 "
           "runs after 2 warm-ups), MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
           "bytes moved, where bytes = weights + the node's input activation + its output, each counted once per run in the "
-          "variant's precision (fp32: 4 bytes each; dynamic int8: 1-byte weights and inputs, 4-byte int32 outputs; static "
-          "int8: 1 byte each): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
+          "variant's precision (" + TrafficText() + "): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
           "intensity where a tensor is re-read. Ops without MACs (quantize/dequantize, pooling, activations, layout "
           "reorders) are not in this table; their time is in the whole-model rows. An op type below the ridge point "
           "(peak / bandwidth) cannot reach the peak MAC rate whatever its precision: making its weights 4x smaller does "

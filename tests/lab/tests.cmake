@@ -5,6 +5,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/preflight_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/verdicts_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/variants_test.cc
 )
 qbench_add_test(lab_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_cli_test.cc

@@ -1,4 +1,4 @@
-// qbench quantize IN.onnx|zoo:NAME -o OUT.onnx --mode dynamic|static [options]: fp32 → int8 ONNX,
+// qbench quantize IN.onnx|zoo:NAME -o OUT.onnx --mode SCHEME [options] (the scheme table, scheme.h): fp32 → int8 or fp16 ONNX,
 // with the coverage table (what runs in int8 after ORT's optimizations) and sizes on stdout.
 // --fallback-top K / --max-drop P keep the most sensitive layers fp32 (quantize_fallback.h) and
 // report the fidelity reached and the latency it costs.
@@ -31,7 +31,7 @@ namespace qbench::cli {
 namespace {
 
 struct QuantizeCliOptions {
-  std::string model, output, mode = "static", activation_type = "u8";
+  std::string model, output, mode = "static", activation_type;  // "": the scheme's default
   bool per_channel = false, per_tensor = false, quantize_outputs = false;
   std::string hard_sigmoid = "decompose";
   std::string weight_range = "auto";
@@ -183,7 +183,11 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.scheme = scheme.name;
   options.granularity = o.per_channel ? WeightGranularity::kPerChannel
                                       : (o.per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kDefault);
-  options.activation_type = ParseActivationType(o.activation_type);
+  if (!o.activation_type.empty() && scheme.activation_types.empty())
+    throw Error(ErrorCode::kInvalidArgument, std::string("--activation-type does not apply to --mode ") + scheme.name + ": its activations are " +
+                                                 PrecisionName(scheme.activation_precision) + ", not quantized; drop the flag");
+  if (!o.activation_type.empty()) options.activation_type = ParseActivationType(o.activation_type);
+  else if (!scheme.activation_types.empty()) options.activation_type = scheme.activation_types.front();
   options.exclude = SplitExcludes(o.exclude);
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
   options.weight_range = ParseWeightRange(o.weight_range);
@@ -238,7 +242,10 @@ void RunQuantize(const QuantizeCliOptions& o) {
     if (overrides.batch > 0) spec.batch_size = static_cast<std::size_t>(overrides.batch);  // --batch: samples per run
   } else if (!o.calib.data.empty() && !(fallback && o.eval_data.empty())) {
     warnings.Add("calibration_ignored", "--calibration-data is ignored by --mode " + std::string(scheme.name) +
-                                            " (activations are quantized at run time)");
+                                            (scheme.ActivationsQuantizedAtRunTime()
+                                                 ? " (activations are quantized at run time)"
+                                                 : std::string(" (its activations are ") + PrecisionName(scheme.activation_precision) +
+                                                       ", not quantized)"));
   }
   QuantizeResult result;
   VerificationReport verification;
@@ -353,14 +360,14 @@ void RegisterQuantize(CLI::App& app) {
     modes += fmt::format("\n  {:<9}{}{}", s.name, s.description, s.needs_calibration ? " [calibrated]" : "");
     mode_names.push_back(s.name);
   }
-  auto* cmd = app.add_subcommand("quantize", "Quantize an fp32 ONNX model to int8 (dynamic or static QDQ) and report "
-                                             "what ONNX Runtime runs in int8");
+  auto* cmd = app.add_subcommand("quantize", "Quantize an fp32 ONNX model by one scheme of --mode and report what "
+                                             "ONNX Runtime runs in the scheme's precision");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
   cmd->add_option("-o,--output", o->output, "Quantized ONNX file to write (atomically; never the input)")->required();
   cmd->add_option("--mode", o->mode, "Quantization scheme:" + modes)->default_str("static")->check(CLI::IsMember(mode_names));
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
-  cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (asymmetric, default) or s8");
+  cmd->add_option("--activation-type", o->activation_type, "Integer activations: u8 (asymmetric, default) or s8, as the --mode accepts");
   cmd->add_option("--weight-range", o->weight_range,
                   "int8 weights: full (s8 [-127, 127]), reduced (s8 7-bit [-64, 64], ORT's reduce_range), u8 (8-bit, "
                   "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "

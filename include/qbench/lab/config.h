@@ -12,21 +12,25 @@
 #include "qbench/eval/dataset.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/model/shapes.h"
+#include "qbench/quantization/quantizer.h"
 
 namespace qbench {
 
-/// One row of the lab's variant table: the name used in --variants / results, and what it means.
-/// `quantization_mode` is "" for the fp32 baseline, else the quantizer's mode ("dynamic", "static").
+/// One variant a lab can measure: the model as given (the baseline), or one scheme of the scheme
+/// table (qbench/quantization/scheme.h) at its default weight granularity or at one of its
+/// lab_alternatives. Built from that table only (LabVariants).
 struct LabVariantInfo {
-  const char* name;
-  const char* quantization_mode;
-  bool per_channel;      ///< static only: Conv weights per output channel (axis 0)
-  const char* description;
+  std::string name;                       ///< --variants / results name: "fp32", "<scheme>", "<scheme>-per-tensor"
+  const SchemeInfo* scheme = nullptr;     ///< nullptr: the model as given (no quantization)
+  Granularity granularity = Granularity::kNone;  ///< of its weights (the scheme's default or the alternative)
+  WeightGranularity weight_granularity = WeightGranularity::kDefault;  ///< QuantizeOptions::granularity to use
+  std::string description;
+  bool IsBaseline() const { return scheme == nullptr; }
 };
 
-/// The variants a lab can measure: fp32 (baseline, the model as given), dynamic (int8 weights,
-/// activations quantized at run time), static (int8 QDQ, per-channel Conv weights, calibrated
-/// activations), static-per-tensor (the same with one scale per weight tensor).
+/// The variants a lab can measure: "fp32" (the model as given, the baseline), then for each row of
+/// the scheme table its name (e.g. dynamic, static) followed by "<name>-per-tensor" /
+/// "<name>-per-channel" for each of the row's lab_alternatives (e.g. static-per-tensor).
 const std::vector<LabVariantInfo>& LabVariants();
 
 /// Looks a variant up by name. Throws Error(kInvalidArgument) listing the names when unknown.

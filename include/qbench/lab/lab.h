@@ -132,7 +132,8 @@ struct LabPlan {
 /// zoo CNNs × fp32/dynamic/static × batch 1–16, 2 threads, ONNX Runtime 1.30, docs/measurement.md
 /// "Duration estimate"): the achieved MAC rate of a whole CNN as a fraction of the fp32 MatMul peak
 /// (RooflinePeaks::fp32_macs_per_s, measured the same way by the quick estimate and the roofline):
-/// fp32 0.95, static int8 (QDQ fused to QLinearConv) 1.9, dynamic int8 0.5 (ConvInteger).
+/// the baseline (the model as given) 0.95, a scheme's variant its row's SchemeInfo::speed_vs_fp32
+/// (static int8 fused to QLinearConv 1.9, dynamic int8 0.5 for ConvInteger, …).
 double VariantSpeedFactor(const std::string& variant);
 
 constexpr double kLabRunOverheadS = 0.0005;      ///< per Run: binding, timing, interleaving
@@ -154,7 +155,7 @@ double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sampl
 
 /// Estimated seconds of one model's work besides the timed groups: kLabModelLoadS (when anything
 /// is to do); per variant to `prepare` a session (kLabSessionS), for a quantized one kLabQuantizeS,
-/// for a static one calibration (kLabCalibrationSetupS + kLabCalibrationRunCost × calibration_size
+/// for one whose scheme needs calibration (kLabCalibrationSetupS + kLabCalibrationRunCost × calibration_size
 /// fp32 runs); per variant to `profile` kLabProfileSessionS + kLabProfileRuns runs; per variant to
 /// `evaluate` eval_samples × (one run + kLabEvalDecodeS). Runs at VariantSpeedFactor × fp32 rate. Pure.
 double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,

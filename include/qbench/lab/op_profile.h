@@ -67,8 +67,9 @@ ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& sha
 std::string AttributeNode(const ReferenceGraph& ref, const ProfiledNode& node);
 
 /// Bytes per element of the traffic a variant's MAC nodes move: weights, input activations, outputs.
-/// fp32: 4/4/4; dynamic int8: weights 1, inputs 1 (DynamicQuantizeLinear makes them uint8), outputs 4
-/// (ConvInteger/MatMulInteger write int32); static int8 QDQ: 1/1/1 (uint8 activations end to end).
+/// fp32: 4/4/4; a scheme's variant: SchemeInfo::WeightBytes/InputBytes/OutputBytes (dynamic int8:
+/// weights 1, inputs 1 (DynamicQuantizeLinear makes them uint8), outputs 4 (ConvInteger/MatMulInteger
+/// write int32); static int8 QDQ: 1/1/1 (uint8 activations end to end)).
 struct TrafficModel {
   int weight_bytes = 4;
   int input_bytes = 4;

@@ -1,15 +1,15 @@
 // qbench/quantization/quantizer.h — fp32 → int8 ONNX quantization: the scheme table, options, the
 // pipeline (checks, model hygiene, calibration, rewrite) and the coverage report.
 //
-// Schemes (one row each in QuantizationSchemes(); the CLI's --mode choices, validation and help
-// come from that table only):
+// Schemes (one typed row each in the scheme table, qbench/quantization/scheme.h; the CLI's --mode
+// choices, validation and help, the lab's variants and the report read that table only):
 //  - dynamic: weights int8 offline, activations quantized at run time (DynamicQuantizeLinear):
 //    MatMul/Gemm → MatMulInteger, Conv → ConvInteger, LSTM → com.microsoft.DynamicQuantizeLSTM,
 //    as ONNX Runtime's onnxruntime/python/tools/quantization/operators/{matmul,conv,lstm}.py.
 //  - static: QDQ format (QuantizeLinear/DequantizeLinear pairs, int8 weight initializers, int32
 //    biases) that ONNX Runtime's CPU provider fuses into QLinearConv, QGemm, QLinearAdd, ...
 //    following ORT's qdq_quantizer.py and the recipe in docs/measurement.md; needs calibration ranges.
-// Adding a scheme (fp16, weight-only int4) = one SchemeInfo row + one QuantizationScheme class.
+// Adding a scheme = one SchemeInfo row + one QuantizationScheme implementation file (scheme.h).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,7 @@
 #include "qbench/core/log.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
+#include "qbench/quantization/scheme.h"
 #include "qbench/quantization/weight_range.h"
 
 namespace qbench {
@@ -50,7 +51,7 @@ HardSigmoidPolicy ParseHardSigmoidPolicy(const std::string& name);
 
 /// What to quantize and how. Plain data; validated by QuantizeModel (Error(kInvalidArgument)).
 struct QuantizeOptions {
-  std::string scheme = "static";        ///< a SchemeInfo::name ("dynamic", "static")
+  std::string scheme = "static";        ///< a SchemeInfo::name (QuantizationSchemes())
   WeightGranularity granularity = WeightGranularity::kDefault;
   /// How symmetric int8 weights (static QDQ, dynamic MatMulInteger / per-channel ConvInteger /
   /// LSTM) are stored: full s8, 7-bit s8 (ORT's reduce_range) or u8 with zero point 128 (ORT's
@@ -130,37 +131,6 @@ struct QuantizeReport {
   RuntimeCoverage runtime;
   std::vector<Warning> warnings;
 };
-
-/// A quantization scheme: one implementation per SchemeInfo row.
-class QuantizationScheme {
- public:
-  virtual ~QuantizationScheme() = default;
-  /// Activation tensors (names in `prepared`) whose ranges Quantize needs; empty when the scheme
-  /// needs no calibration.
-  virtual std::vector<std::string> TensorsToCalibrate(const Model& prepared, const QuantizeOptions& options) const = 0;
-  /// Rewrites `prepared` (after PrepareModelForQuantization) into the quantized model and fills
-  /// report->nodes, notes and bias_scale_adjustments. `ranges` holds the calibrated ranges.
-  virtual Model Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
-                         QuantizeReport* report) const = 0;
-};
-
-/// One row of the scheme table.
-struct SchemeInfo {
-  const char* name;               ///< CLI name (--mode)
-  const char* description;        ///< one line for --help
-  bool needs_calibration;
-  std::int64_t min_opset;         ///< supported ai.onnx opset range, inclusive
-  std::int64_t max_opset;
-  std::vector<DType> activation_types;  ///< accepted --activation-type values (first = default)
-  std::function<std::unique_ptr<QuantizationScheme>()> factory;
-};
-
-/// The table: every scheme qbench knows, in --help order.
-const std::vector<SchemeInfo>& QuantizationSchemes();
-/// "dynamic, static".
-std::string QuantizationSchemeNames();
-/// The row named `name`. Throws Error(kInvalidArgument): "unknown quantization mode 'x'; expected one of: dynamic, static".
-const SchemeInfo& FindQuantizationScheme(const std::string& name);
 
 /// "u8" → kUint8, "s8" → kInt8 (also "uint8"/"int8"). Throws Error(kInvalidArgument) listing the choices.
 DType ParseActivationType(const std::string& text);

@@ -1,0 +1,31 @@
+// The scheme table (qbench/quantization/scheme.h): one row per scheme, in --help order. A new scheme
+// is one row here plus its implementation file in this folder (which CMake picks up by itself).
+#include "qbench/quantization/quantizer.h"
+
+namespace qbench {
+namespace quant_internal {
+// The implementations behind the rows (each defined in its own file).
+std::unique_ptr<QuantizationScheme> MakeDynamicScheme();    // dynamic.cc
+std::unique_ptr<QuantizationScheme> MakeStaticQdqScheme();  // static_qdq.cc
+std::vector<std::string> StaticQdqOpTypes();                // static_plan.cc
+}  // namespace quant_internal
+
+const std::vector<SchemeInfo>& QuantizationSchemes() {
+  static const std::vector<SchemeInfo> k = {
+      {"dynamic",
+       "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
+       "about 4x smaller, slower than fp32 for conv nets in ORT",
+       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/false, Granularity::kPerTensor, {},
+       {"MatMul", "Gemm", "Conv", "LSTM"}, 11, 21, {DType::kUint8}, /*speed_vs_fp32=*/0.5,
+       quant_internal::MakeDynamicScheme},
+      {"static",
+       "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
+       "the fast path for CNNs",
+       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
+       quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.9,
+       quant_internal::MakeStaticQdqScheme},
+  };
+  return k;
+}
+
+}  // namespace qbench

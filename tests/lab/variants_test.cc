@@ -1,0 +1,66 @@
+// The lab's variants, time estimate and traffic model come from the scheme table only.
+#include <gtest/gtest.h>
+
+#include "qbench/core/error.h"
+#include "qbench/lab/config.h"
+#include "qbench/lab/lab.h"
+#include "qbench/quantization/scheme.h"
+
+namespace qbench {
+namespace {
+
+TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
+  std::vector<std::string> names;
+  for (const auto& v : LabVariants()) names.push_back(v.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "dynamic", "static", "static-per-tensor"}));
+  // Every row of the table is a variant of its own name, at its default granularity.
+  for (const auto& s : QuantizationSchemes()) {
+    const LabVariantInfo& v = FindLabVariant(s.name);
+    EXPECT_EQ(v.scheme, &s);
+    EXPECT_EQ(v.weight_granularity, WeightGranularity::kDefault);
+    EXPECT_EQ(v.granularity, s.granularity);
+    EXPECT_DOUBLE_EQ(VariantSpeedFactor(s.name), s.speed_vs_fp32);
+  }
+  const LabVariantInfo& base = FindLabVariant("fp32");
+  EXPECT_TRUE(base.IsBaseline());
+  EXPECT_DOUBLE_EQ(VariantSpeedFactor("fp32"), 0.95);
+  const LabVariantInfo& pt = FindLabVariant("static-per-tensor");
+  EXPECT_EQ(pt.scheme, &FindQuantizationScheme("static"));
+  EXPECT_EQ(pt.weight_granularity, WeightGranularity::kPerTensor);
+  EXPECT_EQ(pt.granularity, Granularity::kPerTensor);
+  EXPECT_TRUE(HasCalibratedVariant({"fp32", "static-per-tensor"}));
+  EXPECT_FALSE(HasCalibratedVariant({"fp32", "dynamic"}));
+  try {
+    FindLabVariant("int4");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("expected one of: fp32, dynamic, static, static-per-tensor"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SchemeTable, TypedFieldsOfTheInt8Rows) {
+  const SchemeInfo& d = FindQuantizationScheme("dynamic");
+  EXPECT_EQ(d.weight_precision, Precision::kInt8);
+  EXPECT_TRUE(d.ActivationsQuantizedAtRunTime());
+  // Traffic of a MAC node: 1-byte weights and inputs, int32 (4-byte) outputs of ConvInteger/MatMulInteger.
+  EXPECT_EQ(d.WeightBytes(), 1);
+  EXPECT_EQ(d.InputBytes(), 1);
+  EXPECT_EQ(d.OutputBytes(), 4);
+  EXPECT_EQ(d.op_types, (std::vector<std::string>{"MatMul", "Gemm", "Conv", "LSTM"}));
+  const SchemeInfo& s = FindQuantizationScheme("static");
+  EXPECT_FALSE(s.ActivationsQuantizedAtRunTime());
+  EXPECT_EQ(s.OutputBytes(), 1);
+  EXPECT_EQ(s.granularity, Granularity::kPerChannel);
+  // The static row's op types are the static planner's: Conv and Concat are in, HardSigmoid is not.
+  auto has = [&](const char* op) { return std::find(s.op_types.begin(), s.op_types.end(), op) != s.op_types.end(); };
+  EXPECT_TRUE(has("Conv"));
+  EXPECT_TRUE(has("Concat"));
+  EXPECT_FALSE(has("HardSigmoid"));
+  EXPECT_EQ(s.op_types.size(), 18u);
+  EXPECT_STREQ(PrecisionName(Precision::kFloat16), "fp16");
+  EXPECT_EQ(PrecisionBytes(Precision::kFloat16), 2);
+}
+
+}  // namespace
+}  // namespace qbench
