@@ -249,9 +249,13 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
     s += line + why + "\n";
   }
   s += "\n";
-  if (r.runtime.analyzed && r.runtime.int8_macs + r.runtime.float_macs == 0) {
+  // The int8 share is the measure of integer schemes only (the scheme table's weight precision).
+  bool integer_scheme = true;
+  for (const auto& sc : QuantizationSchemes())
+    if (r.scheme == sc.name) integer_scheme = IsIntegerPrecision(sc.weight_precision);
+  if (integer_scheme && r.runtime.analyzed && r.runtime.int8_macs + r.runtime.float_macs == 0) {
     s += "int8 share of MACs after ORT optimization (" + r.runtime.graph_optimization + "): n/a (no MAC-bearing node counted)\n";
-  } else if (r.runtime.analyzed) {
+  } else if (integer_scheme && r.runtime.analyzed) {
     std::snprintf(line, sizeof line, "int8 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs)\n",
                   r.runtime.graph_optimization.c_str(), 100.0 * r.runtime.int8_mac_share, HumanMacs(r.runtime.int8_macs).c_str(),
                   HumanMacs(r.runtime.int8_macs + r.runtime.float_macs).c_str());

@@ -109,6 +109,10 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
           return op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear";
         });
         if (qdq > 0.05) top += fmt::format(" (quantize/dequantize steps {} of the time)", Percent(qdq));
+        // Precision conversions: Casts in the file, and those ONNX Runtime inserts around ops its
+        // provider has no kernel for in the variant's precision (float16 on most CPUs).
+        const double casts = TimeShare(*prof, [](const std::string& op) { return op == "Cast"; });
+        if (casts > 0.05) top += fmt::format(" (Cast {} of the time: precision conversions around ops run in another precision)", Percent(casts));
         why.push_back(top);
         const double conv_integer = TimeShare(*prof, [](const std::string& op) { return op.rfind("ConvInteger", 0) == 0; });
         if (conv_integer > 0.3)
