@@ -12,7 +12,7 @@ namespace {
 TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
   std::vector<std::string> names;
   for (const auto& v : LabVariants()) names.push_back(v.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "dynamic", "static", "static-per-tensor"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "dynamic", "static", "static-per-tensor", "fp16"}));
   // Every row of the table is a variant of its own name, at its default granularity.
   for (const auto& s : QuantizationSchemes()) {
     const LabVariantInfo& v = FindLabVariant(s.name);
@@ -35,7 +35,7 @@ TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("expected one of: fp32, dynamic, static, static-per-tensor"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected one of: fp32, dynamic, static, static-per-tensor, fp16"), std::string::npos) << e.what();
   }
 }
 

@@ -149,8 +149,8 @@ TEST(QuantDynamic, LstmUsesDynamicQuantizeLstmAndGruStaysFloat) {
 }
 
 TEST(QuantSchemes, OneTableDrivesNamesAndValidation) {
-  ASSERT_EQ(QuantizationSchemes().size(), 2u);
-  EXPECT_EQ(QuantizationSchemeNames(), "dynamic, static");
+  ASSERT_EQ(QuantizationSchemes().size(), 3u);
+  EXPECT_EQ(QuantizationSchemeNames(), "dynamic, static, fp16");
   EXPECT_FALSE(FindQuantizationScheme("dynamic").needs_calibration);
   EXPECT_TRUE(FindQuantizationScheme("static").needs_calibration);
   try {
@@ -158,7 +158,7 @@ TEST(QuantSchemes, OneTableDrivesNamesAndValidation) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_STREQ(e.what(), "unknown quantization mode 'int4'; expected one of: dynamic, static");
+    EXPECT_STREQ(e.what(), "unknown quantization mode 'int4'; expected one of: dynamic, static, fp16");
   }
   EXPECT_EQ(ParseActivationType("s8"), DType::kInt8);
   EXPECT_THROW(ParseActivationType("u4"), Error);

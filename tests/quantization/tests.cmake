@@ -21,6 +21,7 @@ qbench_add_test(quantization_cli_test NEEDS_CLI LIBS qbench_core qbench_model nl
   ${CMAKE_CURRENT_LIST_DIR}/quantize_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/range_rules_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/fp16_cli_test.cc
 )
 qbench_add_test(quantization_graphs_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/subgraph_test.cc
@@ -41,4 +42,8 @@ qbench_add_test(quantization_compat_test LIBS qbench_quantization SOURCES
 )
 qbench_add_test(quantization_compat_cli_test NEEDS_CLI LIBS qbench_runtime qbench_model SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compat_cli_test.cc
+)
+qbench_add_test(quantization_fp16_test LIBS qbench_quantization SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fp16_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )

@@ -1,0 +1,225 @@
+// The fp16 scheme (src/quantization/schemes/fp16.cc) on tiny models built in code: float16 inside,
+// float32 graph inputs/outputs via Casts at the edges, the kept-fp32 rule, outputs within float16
+// tolerance of fp32 in ONNX Runtime, and the file about half the fp32 size.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "qbench/core/error.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantizer.h"
+#include "quant_test_util.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using testing::OpCounts;
+using testing::RandomValues;
+
+constexpr int kFloat = 1, kFloat16 = 10;  // onnx TensorProto data types
+
+QuantizeResult Fp16(const Model& m, std::vector<std::string> exclude = {}) {
+  QuantizeOptions o;
+  o.scheme = "fp16";
+  o.exclude = std::move(exclude);
+  return QuantizeModelWithRanges(m, o, {}, nullptr);
+}
+
+const NodeDecision& DecisionFor(const QuantizeReport& r, const std::string& name) {
+  for (const auto& d : r.nodes)
+    if (d.name == name) return d;
+  throw std::runtime_error("no decision for " + name);
+}
+
+// x [N,3,8,8] → conv (3→16, 3x3, pad 1) → relu → gap → flatten → fc (Gemm 16→256, transB) → fc2
+// (MatMul 256→10) → softmax → y [N,10]. Weights dominate the file (about 45 k floats).
+Model SmallCnn() {
+  GraphBuilder b("cnn");
+  b.AddInput("x", DType::kFloat32, {"N", 3, 8, 8});
+  b.AddOutput("y", DType::kFloat32, {"N", 10});
+  b.AddInitializer("w", {16, 3, 3, 3}, RandomValues(16 * 27, 1, -0.4f, 0.4f));
+  b.AddInitializer("b", {16}, RandomValues(16, 2, -0.1f, 0.1f));
+  b.AddInitializer("w1", {256, 16}, RandomValues(256 * 16, 3, -0.5f, 0.5f));
+  b.AddInitializer("b1", {256}, RandomValues(256, 4, -0.1f, 0.1f));
+  b.AddInitializer("w2", {256, 10}, RandomValues(2560, 5, -0.2f, 0.2f));
+  b.AddNode("Conv", "conv", {"x", "w", "b"}, {"c"}, {AttrInts("pads", {1, 1, 1, 1})});
+  b.AddNode("Relu", "relu", {"c"}, {"r"});
+  b.AddNode("GlobalAveragePool", "gap", {"r"}, {"g"});
+  b.AddNode("Flatten", "flatten", {"g"}, {"f"});
+  b.AddNode("Gemm", "fc", {"f", "w1", "b1"}, {"h"}, {AttrInt("transB", 1)});
+  b.AddNode("MatMul", "fc2", {"h", "w2"}, {"l"});
+  b.AddNode("Softmax", "softmax", {"l"}, {"y"}, {AttrInt("axis", 1)});
+  return b.Build();
+}
+
+int ElemType(const onnx::ValueInfoProto& v) { return v.type().tensor_type().elem_type(); }
+
+TEST(QuantFp16, FloatSixteenInsideFloat32AtTheEdges) {
+  const Model m = SmallCnn();
+  const QuantizeResult r = Fp16(m);
+  const auto& g = r.model.proto.graph();
+  // Every one of the 7 nodes converted; one Cast after the input, one before the output.
+  auto ops = OpCounts(r.model);
+  EXPECT_EQ(ops["Cast"], 2);
+  EXPECT_EQ(ops["Conv"], 1);
+  EXPECT_EQ(ops["Gemm"], 1);
+  EXPECT_EQ(ops["MatMul"], 1);
+  EXPECT_EQ(ops["Softmax"], 1);
+  EXPECT_EQ(g.node_size(), 9);
+  for (const auto& d : r.report.nodes) EXPECT_TRUE(d.quantized) << d.name << ": " << d.reason;
+  // Graph input and output keep their names and float32.
+  ASSERT_EQ(g.input_size(), 1);
+  EXPECT_EQ(g.input(0).name(), "x");
+  EXPECT_EQ(ElemType(g.input(0)), kFloat);
+  ASSERT_EQ(g.output_size(), 1);
+  EXPECT_EQ(g.output(0).name(), "y");
+  EXPECT_EQ(ElemType(g.output(0)), kFloat);
+  // The Cast reading x goes to float16; the one writing y goes back to float32.
+  for (const auto& n : g.node()) {
+    if (n.op_type() != "Cast") continue;
+    ASSERT_EQ(n.attribute_size(), 1);
+    if (n.input(0) == "x") EXPECT_EQ(n.attribute(0).i(), kFloat16);
+    else if (n.output(0) == "y") EXPECT_EQ(n.attribute(0).i(), kFloat);
+    else ADD_FAILURE() << "unexpected Cast " << n.input(0) << " -> " << n.output(0);
+  }
+  // All five weights are float16 now, none float32 left.
+  ASSERT_EQ(g.initializer_size(), 5);
+  for (const auto& t : g.initializer()) EXPECT_EQ(t.data_type(), kFloat16) << t.name();
+  EXPECT_EQ(r.report.scheme, "fp16");
+  EXPECT_TRUE(r.report.weight_range.empty());  // no integer weights, no weight range
+  EXPECT_EQ(r.report.notes.front(), "7 of 7 node(s) run in float16; 1 Cast(s) to float16 and 1 back to float32 at the fp32 boundaries");
+}
+
+TEST(QuantFp16, OutputsWithinFloat16ToleranceInOrt) {
+  const Model m = SmallCnn();
+  const QuantizeResult r = Fp16(m);
+  const std::vector<HostTensor> feeds = {testing::RandomTensor({2, 3, 8, 8}, 7)};
+  const auto ref = testing::RunModel(m, feeds)[0];
+  const auto out = testing::RunModel(r.model, feeds);  // ORT loads and runs the float16 file
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].dtype, DType::kFloat32);
+  EXPECT_EQ(out[0].shape, (std::vector<std::int64_t>{2, 10}));
+  const auto a = ref.ToFloatVector(), b = out[0].ToFloatVector();
+  // float16 keeps 11 significant bits (unit roundoff 2^-11 = 4.9e-4): a handful of roundings per
+  // value over 5 layers stays far below 1 % of a softmax probability, and above 45 dB SQNR.
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(double(a[i]) - double(b[i])));
+  EXPECT_LT(worst, 2e-3);
+  EXPECT_GT(worst, 0.0);  // it did compute in float16
+  EXPECT_GE(SqnrDb(a, b), 45.0);
+}
+
+TEST(QuantFp16, FileIsAboutHalfTheFp32Size) {
+  const Model m = SmallCnn();
+  const QuantizeResult r = Fp16(m);
+  const double ratio = double(r.report.size_after_bytes) / double(r.report.size_before_bytes);
+  // 7,360 weights of 4 bytes become 2 bytes; names and the two Casts add a few hundred bytes.
+  EXPECT_GT(ratio, 0.49);
+  EXPECT_LT(ratio, 0.52);
+  EXPECT_EQ(r.report.size_after_bytes, r.model.proto.ByteSizeLong());
+}
+
+// The kept-fp32 rule: Resize (its scales input is float32 by the ONNX signature), an Add reading a
+// -1e9 mask constant (beyond float16's 65504) and an excluded node stay fp32 between Casts.
+TEST(QuantFp16, KeptFp32RuleAndCastsAroundKeptNodes) {
+  GraphBuilder b("kept");
+  b.AddInput("x", DType::kFloat32, {1, 4, 4, 4});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 8, 8});
+  b.AddOutput("z", DType::kFloat32, {1, 4, 4, 4});
+  b.AddInitializer("w", {4, 4, 1, 1}, RandomValues(16, 11, -0.5f, 0.5f));
+  b.AddInitializer("scales", {4}, {1, 1, 2, 2});
+  std::vector<float> mask(64, 0.0f);
+  mask[5] = -1e9f;
+  b.AddInitializer("mask", {1, 4, 4, 4}, mask);
+  b.AddNode("Conv", "conv", {"x", "w"}, {"c"});
+  b.AddNode("Resize", "resize", {"c", "", "scales"}, {"u"}, {AttrString("mode", "nearest")});
+  b.AddNode("Relu", "relu", {"u"}, {"y"});
+  b.AddNode("Add", "masked", {"c", "mask"}, {"a"});
+  b.AddNode("Sigmoid", "gate", {"a"}, {"s"});
+  b.AddNode("Mul", "kept_mul", {"s", "c"}, {"z"});
+  const Model m = b.Build();
+  const QuantizeResult r = Fp16(m, {"kept_mul"});
+  EXPECT_TRUE(DecisionFor(r.report, "conv").quantized);
+  EXPECT_TRUE(DecisionFor(r.report, "relu").quantized);
+  EXPECT_TRUE(DecisionFor(r.report, "gate").quantized);
+  EXPECT_FALSE(DecisionFor(r.report, "resize").quantized);
+  EXPECT_NE(DecisionFor(r.report, "resize").reason.find("Resize stays fp32"), std::string::npos);
+  EXPECT_FALSE(DecisionFor(r.report, "masked").quantized);
+  EXPECT_NE(DecisionFor(r.report, "masked").reason.find("reads 'mask' with |value| 1e+09 > 65504"), std::string::npos)
+      << DecisionFor(r.report, "masked").reason;
+  EXPECT_EQ(DecisionFor(r.report, "kept_mul").reason, "excluded by --exclude kept_mul");
+  // Casts: x → fp16 (conv); conv's output back to fp32 once for resize, masked and kept_mul
+  // (shared); resize's output → fp16 for relu; relu's output back for y; masked's output → fp16
+  // for gate; gate's output back for kept_mul. 6 in all.
+  EXPECT_EQ(OpCounts(r.model)["Cast"], 6);
+  for (const auto& n : r.model.proto.graph().node()) {
+    if (n.name() == "resize" || n.name() == "masked") {
+      EXPECT_EQ(n.input(0), "c") << n.name();  // the original fp32 tensor, rebuilt by a Cast
+    }
+  }
+  // The mask stays a float32 initializer; w is float16; scales float32.
+  for (const auto& t : r.model.proto.graph().initializer()) {
+    if (t.name() == "mask" || t.name() == "scales") EXPECT_EQ(t.data_type(), kFloat) << t.name();
+    if (t.name().rfind("w", 0) == 0) EXPECT_EQ(t.data_type(), kFloat16) << t.name();
+  }
+  // ORT runs it and the masked position stays -1e9 + c → sigmoid 0 → z = 0 there.
+  const std::vector<HostTensor> feeds = {testing::RandomTensor({1, 4, 4, 4}, 12)};
+  const auto ref = testing::RunModel(m, feeds);
+  const auto out = testing::RunModel(r.model, feeds);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_GE(SqnrDb(ref[0].ToFloatVector(), out[0].ToFloatVector()), 45.0);
+  EXPECT_GE(SqnrDb(ref[1].ToFloatVector(), out[1].ToFloatVector()), 45.0);
+  EXPECT_EQ(out[1].ToFloatVector()[5], 0.0f);
+}
+
+// A weight read by a float16 node and an fp32 node is stored twice (float32 and float16), with no
+// Cast at run time.
+TEST(QuantFp16, SharedWeightGetsAFloat16Copy) {
+  GraphBuilder b("shared");
+  b.AddInput("x", DType::kFloat32, {2, 8});
+  b.AddOutput("y", DType::kFloat32, {2, 8});
+  b.AddOutput("z", DType::kFloat32, {2, 8});
+  b.AddInitializer("w", {8, 8}, RandomValues(64, 21, -0.5f, 0.5f));
+  b.AddNode("MatMul", "a", {"x", "w"}, {"y"});
+  b.AddNode("MatMul", "b", {"x", "w"}, {"z"});
+  const QuantizeResult r = Fp16(b.Build(), {"b"});
+  int fp32 = 0, fp16 = 0;
+  for (const auto& t : r.model.proto.graph().initializer()) (t.data_type() == kFloat16 ? fp16 : fp32) += 1;
+  EXPECT_EQ(fp32, 1);
+  EXPECT_EQ(fp16, 1);
+  EXPECT_EQ(OpCounts(r.model)["Cast"], 2);  // x → fp16 for a; a's output back to y
+}
+
+TEST(QuantFp16, GranularityFlagsDoNotApplyAndActivationTypeIsIgnored) {
+  QuantizeOptions o;
+  o.scheme = "fp16";
+  o.granularity = WeightGranularity::kPerChannel;
+  try {
+    QuantizeModelWithRanges(SmallCnn(), o, {}, nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_STREQ(e.what(), "--per-channel/--per-tensor do not apply to --mode fp16: its fp16 weights have no scales");
+  }
+  o.granularity = WeightGranularity::kDefault;
+  o.activation_type = DType::kInt8;  // float activations: not an integer type to choose
+  EXPECT_NO_THROW(QuantizeModelWithRanges(SmallCnn(), o, {}, nullptr));
+}
+
+TEST(QuantFp16, TableRow) {
+  const SchemeInfo& s = FindQuantizationScheme("fp16");
+  EXPECT_EQ(s.weight_precision, Precision::kFloat16);
+  EXPECT_EQ(s.activation_precision, Precision::kFloat16);
+  EXPECT_FALSE(s.needs_calibration);
+  EXPECT_FALSE(s.ActivationsQuantizedAtRunTime());
+  EXPECT_EQ(s.granularity, Granularity::kNone);
+  EXPECT_TRUE(s.activation_types.empty());
+  EXPECT_TRUE(s.op_types.empty());  // every float op but the kept-fp32 rule's
+  EXPECT_EQ(s.WeightBytes(), 2);
+  EXPECT_EQ(s.OutputBytes(), 2);
+}
+
+}  // namespace
+}  // namespace qbench
