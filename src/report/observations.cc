@@ -37,6 +37,13 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
   const auto models = StudyModels(study);
   for (const auto& v : variants) {
     if (v == base) continue;
+    // What the scheme's weight precision should give (int8 0.25x, fp16 0.5x of fp32); "did not
+    // shrink much" is above twice that, at most 0.75x. Bytes still in fp32 explain it (and, for
+    // integer schemes, float16 ones too).
+    const SchemeInfo* scheme = VariantScheme(v);
+    const double expected = scheme ? scheme->WeightBytes() / 4.0 : 0.25;
+    const double shrink_bound = std::min(2 * expected, 0.75);
+    const bool integer = !scheme || IsIntegerPrecision(scheme->weight_precision);
     std::vector<std::string> shrunk, not_shrunk;
     double lo = 1e9, hi = 0;
     for (const auto& m : models) {
@@ -44,14 +51,16 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
       if (!std::isfinite(r)) continue;
       lo = std::min(lo, r);
       hi = std::max(hi, r);
-      if (r > 0.5) {
+      if (r > shrink_bound) {
         const auto* rec = study.FindModel(m, v);
         double float_bytes = 0, total = 0;
         for (const auto& [dt, b] : rec->weight_bytes_by_dtype) {
           total += static_cast<double>(b);
-          if (dt == "float32" || dt == "float16") float_bytes += static_cast<double>(b);
+          if (dt == "float32" || (integer && dt == "float16")) float_bytes += static_cast<double>(b);
         }
-        std::string why = total > 0 ? fmt::format("; {} of its weight bytes are still float", Percent(float_bytes / total)) : "";
+        std::string why = total > 0 ? fmt::format("; {} of its weight bytes are still {}", Percent(float_bytes / total),
+                                                  integer ? "float" : "float32")
+                                    : "";
         not_shrunk.push_back(fmt::format("{} ({} of the {} size{})", m, FormatRatio(r), base, why));
       } else {
         shrunk.push_back(m);
@@ -59,7 +68,7 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
     }
     if (hi == 0) continue;
     std::string s = fmt::format("**Size, {}**: files are {} of the {} size", v, FormatRatioRange(lo, hi), base);
-    if (!shrunk.empty()) s += fmt::format(" ({} shrank at least 2x)", Join(shrunk));
+    if (!shrunk.empty()) s += fmt::format(" ({} shrank at least {})", Join(shrunk), fmt::format("{:.3g}x", 1 / shrink_bound));
     s += ".";
     if (!not_shrunk.empty()) s += " Did not shrink much: " + Join(not_shrunk) + ".";
     out.push_back(s);

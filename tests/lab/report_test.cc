@@ -321,5 +321,28 @@ TEST(OpProfile, ProfilesARealSession) {
   EXPECT_GT(r.total_ms, 0);
 }
 
+// The size observation reads the scheme table: fp16 at 0.60x of fp32 has shrunk as its precision
+// allows, while int8 at 0.60x has not.
+TEST(Analysis, SizeObservationFollowsTheSchemePrecision) {
+  LabStudy study = FakeStudy(testing::TempDir() + "/lab", false, /*roofline=*/false);
+  for (auto& m : study.models) {
+    if (m.variant != "dynamic") continue;
+    const auto* base = study.FindModel(m.model, "fp32");
+    m.file_size_bytes = base->file_size_bytes * 3 / 5;
+    m.weight_bytes_by_dtype = {{"float32", 100}, {"int8", 100}};
+  }
+  std::string all;
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_NE(all.find("Did not shrink much: big (0.60x of the fp32 size; 50 % of its weight bytes are still float)"), std::string::npos) << all;
+  for (auto& m : study.models)
+    if (m.variant == "dynamic") m.variant = "fp16";
+  for (auto& p : study.points)
+    if (p.point.variant == "dynamic") p.point.variant = "fp16";
+  study.config["variants"] = {"fp32", "fp16", "static"};
+  all.clear();
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_NE(all.find("**Size, fp16**: files are 0.60x of the fp32 size (big, small shrank at least 1.33x)."), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace qbench
