@@ -122,7 +122,8 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
       const std::int64_t own = fixed > 0 ? fixed : 0;
       axis.values = {own};
       plan.input_size_notes[m.name] =
-          fixed > 0 ? fmt::format("fixed by the model file to {}x{} pixels", fixed, fixed) : "fixed by the model file (not square)";
+          fixed > 0 ? fmt::format("fixed by the model file to {}x{} pixels", fixed, fixed)
+                    : "its own shape (its file fixes a non-square image, or it has no image input)";
       if (config.input_size_given && config.input_sizes.values != axis.values)
         plan.warnings.push_back(
             {"input_size_fixed", fmt::format("--input-size {} does not apply to {}: its file fixes the input to {}, so it is "

@@ -380,11 +380,18 @@ std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
   auto it = impl_->fixed_sizes.find(spec);
   if (it != impl_->fixed_sizes.end()) return it->second;
   std::int64_t size = 0;
+  bool image_input = false, unknown_rank = false;
   for (const auto& in : LoadModel(spec).Inputs()) {
-    if (!in.has_shape || in.shape.size() != 4 || in.shape[2] <= 0 || in.shape[3] <= 0) continue;
+    unknown_rank = unknown_rank || !in.has_shape;
+    if (!in.has_shape || in.shape.size() != 4) continue;
+    image_input = true;
+    if (in.shape[2] <= 0 || in.shape[3] <= 0) continue;
     size = in.shape[2] == in.shape[3] ? in.shape[2] : -1;
     break;
   }
+  // No image input at all (token ids, feature vectors): --input-size cannot apply, so the model is
+  // measured once at its own shape instead of once per configured size under a made-up pixel label.
+  if (!image_input && !unknown_rank) size = -1;
   impl_->fixed_sizes[spec] = size;
   return size;
 }

@@ -142,6 +142,10 @@ double SizeRatio(const LabStudy& study, const std::string& model, const std::str
   return static_cast<double>(a->file_size_bytes) / static_cast<double>(b->file_size_bytes);
 }
 
+std::string InputSizeLabel(std::int64_t input_size, bool unit) {
+  return input_size > 0 ? std::to_string(input_size) + (unit ? " px" : "") : std::string("its own shape");
+}
+
 std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model) {
   const auto& c = study.config;
   if (c.is_object() && c.contains("model_input_sizes") && c["model_input_sizes"].is_object() &&

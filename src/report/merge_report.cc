@@ -168,7 +168,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
           "|---|---|---:|---:|---:|---:|---|---|\n";
     for (const auto& p : d.study.points) {
       md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", Cell(p.point.model), p.point.variant, p.point.batch,
-                        p.point.input_size, p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
+                        InputSizeLabel(p.point.input_size, false), p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
                         p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + Cell(p.error),
                         p.ok && p.has_speedup ? FormatRatio(p.speedup) + " [" + FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high) + "]"
                                               : std::string("-"));

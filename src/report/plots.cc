@@ -73,7 +73,7 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
     yr.Add(s.hi.back());
   }
   if (series.empty()) return false;
-  *title = fmt::format("{}: median latency vs batch ({} px, {} thread(s))", model, size0, threads0);
+  *title = fmt::format("{}: median latency vs batch ({}, {} thread(s))", model, InputSizeLabel(size0), threads0);
   Page page(path, 1100, 650);
   Ticks ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
@@ -286,7 +286,7 @@ bool ThreadScalingPlot(const LabStudy& study, const std::string& model, const st
     yr.Add(L10(p.latency.ci95_high_ms));
   }
   if (series.empty()) return false;
-  *title = fmt::format("{}: thread scaling, median latency vs intra-op threads (batch {}, {} px)", model, batch0, size0);
+  *title = fmt::format("{}: thread scaling, median latency vs intra-op threads (batch {}, {})", model, batch0, InputSizeLabel(size0));
   Page page(path, 1100, 650);
   Ticks ticks;
   for (auto t : threads) ticks.emplace_back(std::log2(static_cast<double>(t)), std::to_string(t));

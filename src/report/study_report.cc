@@ -163,7 +163,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       continue;
     }
     std::string u;
-    for (auto v : used) u += (u.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + " px" : std::string("its own shape"));
+    for (auto v : used) u += (u.empty() ? "" : ", ") + InputSizeLabel(v);
     own.push_back(m + " at " + u + " (fixed by its model file)");
   }
   if (!own.empty()) {
@@ -252,11 +252,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       if (p.point.model != m) continue;
       if (!p.ok) {
         md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", VariantLabel(study, m, p.point.variant), p.point.batch,
-                          p.point.input_size, p.point.threads, MdEscape(Abbreviate(p.error, 200)));
+                          InputSizeLabel(p.point.input_size, false), p.point.threads, MdEscape(Abbreviate(p.error, 200)));
         continue;
       }
       md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", VariantLabel(study, m, p.point.variant),
-                        p.point.batch, p.point.input_size, p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
+                        p.point.batch, InputSizeLabel(p.point.input_size, false), p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
                         FormatMs(p.latency.median_ms), FormatMedianCi(p.latency),
                         p.throughput_samples_per_s,
                         p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),

@@ -185,6 +185,26 @@ TEST(PlanLab, AModelWithFixedInputSizeIsMeasuredAtItsOwnSize) {
   EXPECT_TRUE(Contains(md, "input size 224 px for models with dynamic H/W; fixed at 32 px (fixed by its model file)")) << md;
 }
 
+TEST(PlanLab, AModelAtItsOwnShapeIsNeverLabelledInPixels) {
+  // FixedInputSize -1 (non-square image, or no image input such as token ids): input size 0.
+  const std::string out = testing::TempDir() + "/lab_own_shape";
+  std::filesystem::remove_all(out);
+  FakeLabBackend backend;
+  backend.fixed_sizes["dir/tokens.onnx"] = -1;
+  LabConfig c = Config(out, {"dir/tokens.onnx"});
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "1");
+  LabStudy s = RunLab(c, backend);
+  ASSERT_NE(s.FindPoint("tokens|static|b1|s0|t1"), nullptr);
+  EXPECT_EQ(InputSizeLabel(0), "its own shape");
+  EXPECT_EQ(InputSizeLabel(224), "224 px");
+  EXPECT_EQ(InputSizeLabel(224, false), "224");
+  const std::string md = StudyMarkdown(s, {});
+  EXPECT_TRUE(Contains(md, "| static | 1 | its own shape | 1 |")) << md;
+  EXPECT_FALSE(Contains(md, "0 px")) << md;
+  EXPECT_FALSE(Contains(md, "| static | 1 | 0 | 1 |")) << md;
+}
+
 TEST(RunLab, FailedVariantSaysWhatFailed) {
   const std::string out = testing::TempDir() + "/lab";
   FakeLabBackend backend;
@@ -275,6 +295,28 @@ TEST(Resume, TheReportKeepsEarlierRunsWarnings) {
   EXPECT_TRUE(Contains(StudyMarkdown(s, {}), "- first_run_only: raised by the first run (an earlier run of this study)"));
   // Both runs' warnings are in results.jsonl, without repeats when read back.
   EXPECT_EQ(ReadResultsJsonl(ResultsJsonlPath(out)).warnings.size(), 2u);
+}
+
+TEST(OrtLabBackend, AModelWithoutImageInputIsMeasuredAtItsOwnShape) {
+  // x [N,16] → MatMul w [16,4] → y: no rank-4 input, so --input-size cannot apply (-1: its own shape,
+  // measured once) rather than 0 (the configured sizes, which would relabel it "224 px").
+  const std::string dir = testing::TempDir();
+  GraphBuilder g("vec", 13);
+  g.AddInput("x", DType::kFloat32, {"N", 16});
+  g.AddInitializer("w", {16, 4}, std::vector<float>(64, 0.5f));
+  g.AddNode("MatMul", "mm", {"x", "w"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {"N", 4});
+  SaveModel(g.Build(), dir + "/vec.onnx");
+  // x [N,3,H,W] with H, W dynamic: the configured sizes apply (0).
+  GraphBuilder d("dyn", 13);
+  d.AddInput("x", DType::kFloat32, {"N", 3, "H", "W"});
+  d.AddNode("Relu", "relu", {"x"}, {"y"});
+  d.AddOutput("y", DType::kFloat32, {"N", 3, "H", "W"});
+  SaveModel(d.Build(), dir + "/dyn.onnx");
+  LabConfig c = Config(dir + "/out", {dir + "/vec.onnx"});
+  OrtLabBackend backend(c, nullptr);
+  EXPECT_EQ(backend.FixedInputSize(dir + "/vec.onnx"), -1);
+  EXPECT_EQ(backend.FixedInputSize(dir + "/dyn.onnx"), 0);
 }
 
 TEST(OrtLabBackend, CalibrationSettingsNeverFailTheDynamicVariant) {

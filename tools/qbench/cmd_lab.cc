@@ -323,7 +323,7 @@ void RunLabCommand(const LabFlags& flags) {
     for (const auto& v : StudyVariants(study)) {
       const PointResult* p = ReferencePoint(study, m, v);
       if (!p) continue;
-      where = fmt::format("batch {}, {} px", p->point.batch, p->point.input_size);
+      where = fmt::format("batch {}, {}", p->point.batch, InputSizeLabel(p->point.input_size));
       std::vector<std::string> ratios;
       if (p->has_speedup) ratios.push_back("speedup " + FormatRatio(p->speedup));
       const double r = SizeRatio(study, m, v);

@@ -58,8 +58,8 @@ class LabBackend {
   }
 
   /// The spatial size H = W (pixels) that the model file fixes for its image (rank-4) inputs; 0 when
-  /// H and W are dynamic (or there is no image input), -1 when they are fixed but H != W (measured at
-  /// the file's own shape, input size 0). The lab measures such a model at its own size whatever
+  /// H and W are dynamic, -1 when they are fixed but H != W or when no input is an image (rank 4;
+  /// e.g. token ids): measured at the file's own shape, input size 0. The lab measures such a model at its own size whatever
   /// --input-size says. May throw; the lab then uses the configured sizes. Default: 0.
   virtual std::int64_t FixedInputSize(const std::string& spec) {
     (void)spec;
