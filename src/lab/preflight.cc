@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "qbench/benchmark/statistics.h"
+#include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/eval/dataset.h"
 #include "qbench/lab/config.h"
@@ -347,6 +348,12 @@ json LabMeasurementSettings(const LabConfig& c) {
               {"models", models}};
 }
 
+json EffectiveCalibrationMethod(const json& setting) {
+  if (setting.is_null() || (setting.is_string() && setting.get<std::string>().empty()))
+    return CalibrationMethodName(CalibrationOptions{}.method);
+  return setting;
+}
+
 std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
   static const std::vector<std::pair<const char*, const char*>> kLabels = {
       {"repetitions", "--repetitions"},
@@ -369,6 +376,7 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
     const json& a = get(earlier, key);
     const json& b = get(now, key);
     if (a.is_null() && b.is_boolean() && !b.get<bool>()) continue;  // a flag newer than the earlier run, off
+    if (std::string(key) == "calibration_method" && EffectiveCalibrationMethod(a) == EffectiveCalibrationMethod(b)) continue;
     if (a != b) out.push_back(std::string(label) + " " + DescribeChange(a, b));
   }
   const json& ma = get(earlier, "models");

@@ -11,6 +11,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/preflight.h"
 #include "qbench/lab/shard.h"
 #include "qbench/report/study_report.h"
 
@@ -60,8 +61,11 @@ std::vector<std::string> DiffMergeSettings(const json& a, const std::string& a_n
   const json none;
   auto get = [&none](const json& j, const char* k) -> const json& { return j.is_object() && j.contains(k) ? j[k] : none; };
   for (const char* k : {"repetitions", "warmup_runs", "seed", "baseline_variant", "preprocess", "calibration_size",
-                        "calibration_method", "eval_limit", "split"})
+                        "eval_limit", "split"})
     if (get(a, k) != get(b, k)) item(k, get(a, k), get(b, k));
+  const json ca = EffectiveCalibrationMethod(get(a, "calibration_method"));
+  const json cb = EffectiveCalibrationMethod(get(b, "calibration_method"));
+  if (ca != cb) item("calibration_method", ca, cb);
   for (const char* k : {"calibration_data", "eval_data"}) {
     const json x = DataContent(get(a, k)), y = DataContent(get(b, k));
     if (x != y) item(k, x, y);

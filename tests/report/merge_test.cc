@@ -10,6 +10,7 @@
 #include "../lab/fake_backend.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/preflight.h"
 #include "qbench/lab/shard.h"
 #include "qbench/report/merge.h"
 #include "qbench/report/study_report.h"
@@ -181,6 +182,21 @@ TEST(MergeReport, ModelFilesAreComparedByChecksum) {
   EXPECT_TRUE(DiffMergeSettings(ea, "A", eb, "B").empty());
   eb["eval_data"]["files"] = 9;
   EXPECT_EQ(DiffMergeSettings(ea, "A", eb, "B").size(), 1u);
+}
+
+TEST(MergeReport, TheDefaultCalibrationMethodEqualsItsName) {
+  // One study ran with the default method (recorded as ""), the other gave --calibration-method
+  // percentile: the same calibration, so they merge; another method is still a difference.
+  json a{{"calibration_method", ""}};
+  json b{{"calibration_method", "percentile"}};
+  EXPECT_TRUE(DiffMergeSettings(a, "A", b, "B").empty());
+  b["calibration_method"] = "minmax";
+  const auto d = DiffMergeSettings(a, "A", b, "B");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], "calibration_method ('percentile' in 'A', 'minmax' in 'B')");
+  // The same rule for --resume.
+  EXPECT_TRUE(DiffLabSettings(json{{"calibration_method", ""}}, json{{"calibration_method", "percentile"}}).empty());
+  EXPECT_EQ(DiffLabSettings(json{{"calibration_method", ""}}, json{{"calibration_method", "minmax"}}).size(), 1u);
 }
 
 TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {

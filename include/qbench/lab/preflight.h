@@ -73,6 +73,12 @@ nlohmann::json PathIdentity(const std::string& path);
 /// size, threads, variants) are not settings: they are part of each point's key.
 nlohmann::json LabMeasurementSettings(const LabConfig& config);
 
+/// The calibration method a "calibration_method" setting means: "" (not given: the quantizer's
+/// default, CalibrationOptions::method) and a null value map to that method's name ("percentile"),
+/// so a study run with the default and one given `--calibration-method percentile` compare equal
+/// (DiffLabSettings, and `qbench report`'s DiffMergeSettings). Any other value is returned as given.
+nlohmann::json EffectiveCalibrationMethod(const nlohmann::json& setting);
+
 /// Differences between the settings of an earlier run and this one, one human-readable item each,
 /// e.g. "--repetitions 3 earlier, 5 now", "model 'x': file 'a/x.onnx' changed since the earlier run
 /// (size or modification time)". Models present in only one of them are no difference (a study may
