@@ -8,8 +8,8 @@
 //   dynamic   QuantizeModel scheme "dynamic".
 // Sizes: serialized bytes and the ratio to fp32 (target: static per-channel <= 0.27).
 // Latency: at batch 1 and 8, the three sessions (intra-op threads = --threads, default 2; graph
-// optimization "all"; spinning OFF so an idle session's threads do not steal a core,
-// docs/measurement.md) timed round-robin with RunInterleaved (3 warm-up rounds, --repetitions rounds);
+// optimization "all"; the default interleaving policy of CompareModels, so that no idle session's
+// threads steal a core, docs/measurement.md) timed round-robin (3 warm-up rounds, --repetitions rounds);
 // speedup = median(fp32)/median(int8) with a paired-bootstrap 95 % CI. Interleaving makes small
 // models evict each other from the L2, so these are the conservative ratios (docs/measurement.md).
 // Targets (static vs fp32, both batches): ResNet18 >= 1.8x, MobileNetV2 >= 1.3x, SqueezeNet 1.1
@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/compare.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/calibration/calibrator.h"
@@ -254,6 +255,7 @@ int Run(int argc, char** argv) {
   std::vector<Row> rows;
   std::vector<SizeRow> sizes;
   bool all_met = true;
+  std::string policy = "-";  // the interleaving policy the comparisons ran under
   std::string torch_status = "PyTorch comparison skipped (--no-torch)";
   std::map<std::pair<std::string, int>, TorchComparison> vs_torch;
   const std::string python = torch ? FindTorchPython() : "";
@@ -283,33 +285,31 @@ int Run(int argc, char** argv) {
     sizes.push_back({name, stat.report.size_before_bytes, stat.report.size_after_bytes, dyn.report.size_after_bytes});
 
     for (int batch : batches) {
-      SessionConfig config;
-      config.intra_op_threads = threads;
-      config.inter_op_threads = 1;
-      config.graph_optimization = "all";
-      config.allow_spinning = false;
-      auto r_fp32 = OrtRunner::Create(fp32, config);
-      auto r_static = OrtRunner::Create(stat.model, config);
-      auto r_dynamic = OrtRunner::Create(dyn.model, config);
-      const auto inputs = GenerateInputs(fp32, ResolveInputShapes(fp32, ImageShapes(fp32, batch)), {0});
-      OrtBenchTarget t_fp32(*r_fp32, FeedsInOrder(inputs, r_fp32->inputs()));
-      OrtBenchTarget t_static(*r_static, FeedsInOrder(inputs, r_static->inputs()));
-      OrtBenchTarget t_dynamic(*r_dynamic, FeedsInOrder(inputs, r_dynamic->inputs()));
-      BenchmarkConfig bench;
-      bench.warmup_runs = 3;
-      bench.repetitions = repetitions;
-      bench.max_repetitions = repetitions;
-      bench.cv_threshold = 0;
-      bench.batch_size = batch;
-      const InterleavedResult res = RunInterleaved({&t_fp32, &t_static, &t_dynamic}, bench);
-      Row row{name, batch, res.measurements[0].statistics.median_ms, res.measurements[1].statistics.median_ms,
-              res.measurements[2].statistics.median_ms, res.speedups[0], res.speedups[1]};
+      const auto shapes = ResolveInputShapes(fp32, ImageShapes(fp32, batch));
+      CompareOptions compare;  // identical seeded inputs (seed 0), the default interleaving policy
+      compare.session.intra_op_threads = threads;
+      compare.session.inter_op_threads = 1;
+      compare.session.graph_optimization = "all";
+      compare.config.warmup_runs = 3;
+      compare.config.repetitions = repetitions;
+      compare.config.max_repetitions = repetitions;
+      compare.config.cv_threshold = 0;
+      compare.config.batch_size = batch;
+      const Comparison res = CompareModels(
+          {{"fp32", &fp32, shapes, ""}, {"static", &stat.model, shapes, ""}, {"dynamic", &dyn.model, shapes, ""}}, compare);
+      policy = InterleavePolicyName(res.policy);
+      Row row{name, batch, res.models[0].measurement.statistics.median_ms, res.models[1].measurement.statistics.median_ms,
+              res.models[2].measurement.statistics.median_ms, res.models[1].speedup, res.models[2].speedup};
       std::fprintf(stderr, "[quantize_speed] %s b%d: fp32 %.2f ms, static %.2f ms, dynamic %.2f ms\n", name.c_str(),
                    batch, row.fp32_ms, row.static_ms, row.dynamic_ms);
       rows.push_back(row);
       if (peer) {
-        r_fp32.reset();  // only the int8 session stays alive next to PyTorch
-        r_dynamic.reset();
+        // Only the int8 session is alive next to PyTorch: its own pool, spinning off.
+        SessionConfig config = compare.session;
+        config.allow_spinning = false;
+        auto r_static = OrtRunner::Create(stat.model, config);
+        const auto inputs = GenerateInputs(fp32, shapes, {0});
+        OrtBenchTarget t_static(*r_static, FeedsInOrder(inputs, r_static->inputs()));
         TorchComparison c = CompareWithTorch(*peer, t_static, name, batch, repetitions);
         if (!c.ok) torch_status += "; " + name + " batch " + std::to_string(batch) + ": " + c.error;
         vs_torch[{name, batch}] = c;
@@ -317,9 +317,9 @@ int Run(int argc, char** argv) {
     }
   }
 
-  std::printf("quantize_speed: ONNX Runtime %s, %d intra-op threads, spinning off, %d interleaved rounds "
+  std::printf("quantize_speed: ONNX Runtime %s, %d intra-op threads, interleaving policy %s, %d interleaved rounds "
               "(fp32/static/dynamic round-robin: conservative ratios)\n\n",
-              OrtVersion().c_str(), threads, repetitions);
+              OrtVersion().c_str(), threads, policy.c_str(), repetitions);
   std::printf("%-19s %5s %9s %9s %20s %7s %6s %10s %20s\n", "model", "batch", "fp32 ms", "static ms",
               "static speedup [CI]", "target", "", "dynamic ms", "dynamic speedup [CI]");
   for (const auto& r : rows) {

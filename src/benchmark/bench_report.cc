@@ -11,6 +11,11 @@
 namespace qbench {
 namespace {
 
+// How the interleaved sessions shared the CPU (benchmark/compare.h, InterleavePolicy).
+std::string InterleavingPool(const BenchReport& r) {
+  return r.environment.thread_pool == "global" ? "on ONNX Runtime's global thread pool" : "intra-op spinning off";
+}
+
 using ordered_json = nlohmann::ordered_json;
 
 std::string Num(double v, const char* format) {
@@ -107,6 +112,7 @@ ordered_json EnvironmentJson(const EnvironmentInfo& e) {
   j["inter_op_threads"] = e.inter_op_threads;
   j["graph_optimization"] = e.graph_optimization;
   j["allow_spinning"] = e.allow_spinning;
+  j["thread_pool"] = e.thread_pool;
   j["qbench_version"] = e.qbench_version;
   j["git_commit"] = e.git_commit;
   j["build_type"] = e.build_type;
@@ -238,8 +244,9 @@ std::string FormatBenchTable(const BenchReport& r) {
   if (!skipped.empty()) out += "\n" + skipped;
   out += "\n";
   if (r.interleaved)
-    out += "Interleaved A B A B ... on identical inputs, intra-op spinning off: the models share the caches, so the "
-           "speedups are the conservative figure.\nSpeedup CI: paired bootstrap (by round) of the ratio of medians. ";
+    out += "Interleaved A B A B ... on identical inputs, " + InterleavingPool(r) +
+           ": the models share the caches, so the speedups are the conservative figure.\nSpeedup CI: paired bootstrap "
+           "(by round) of the ratio of medians. ";
   out += "Median CI: order statistics (distribution-free)";
   if (any_low_level) out += "; below 6 runs it is [min, max] and its level is under 95 %";
   out += any_isolated ? ". Memory: each model alone at each batch, in a child process (weights = initializer bytes, "
@@ -262,7 +269,7 @@ std::string BenchReportJson(const BenchReport& r) {
   settings["input_seed"] = r.input_seed;
   settings["bootstrap_seed"] = r.config.seed;
   settings["interleaved"] = r.interleaved;
-  settings["timing_mode"] = r.interleaved ? "interleaved (A B A B ...), intra-op spinning off" : "alone";
+  settings["timing_mode"] = r.interleaved ? "interleaved (A B A B ...), " + InterleavingPool(r) : "alone";
   j["settings"] = settings;
   ordered_json results = ordered_json::array();
   for (const auto& p : r.points) {
@@ -368,9 +375,9 @@ std::string BenchReportMarkdown(const BenchReport& r) {
          " repetitions (extended while CV > " + Num(r.config.cv_threshold * 100, "%.1f") + " %, at most " +
          std::to_string(r.config.max_repetitions) + "), min time " + Num(r.config.min_time_s, "%g") + " s\n";
   out += std::string("- Timing: ") +
-         (r.interleaved ? "interleaved A B A B … on identical inputs, intra-op spinning off; speedups are the "
-                          "conservative figure"
-                        : "each model alone") +
+         (r.interleaved ? "interleaved A B A B … on identical inputs, " + InterleavingPool(r) +
+                              "; speedups are the conservative figure"
+                        : std::string("each model alone")) +
          "\n\n";
   const auto& cols = BenchColumns();
   out += "|";

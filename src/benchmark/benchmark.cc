@@ -45,10 +45,12 @@ std::string Percent(double fraction) {
 // Shared by RunBenchmark and RunInterleaved: k targets run round-robin; each round appends one sample
 // per target. Returns the measurements (statistics, memory, flags, warnings filled in).
 std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, const BenchmarkConfig& config,
-                                   Clock* clock) {
+                                   Clock* clock, TimingObserver* observer) {
   ValidateBenchmarkConfig(config);
   SteadyClock steady;
   if (!clock) clock = &steady;
+  TimingObserver silent;
+  if (!observer) observer = &silent;
   const size_t k = targets.size();
   std::vector<Measurement> ms(k);
   for (size_t t = 0; t < k; ++t) {
@@ -57,16 +59,20 @@ std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, con
     ms[t].warmup_latency_ms.reserve(static_cast<size_t>(config.warmup_runs));
     ms[t].latency_ms.reserve(static_cast<size_t>(config.max_repetitions));
   }
+  observer->OnLoopStart(k);
   for (int w = 0; w < config.warmup_runs; ++w) {
     ThrowIfCancelled("timing (warm-up runs)");
     for (size_t t = 0; t < k; ++t) {
+      observer->BeforeRun(t, true);
       const double t0 = clock->NowMs();
       targets[t]->RunOnce();
       const double t1 = clock->NowMs();
       ms[t].warmup_latency_ms.push_back(t1 - t0);
+      observer->AfterRun(t, true, t1 - t0);
     }
   }
   const std::int64_t rss_before = ReadRssBytes();
+  observer->OnTimedStart();
 
   std::vector<RunningCv> running(k);
   double total_ms = 0;  // the smallest per-target sum: min_time_s is met once every target has met it
@@ -80,12 +86,14 @@ std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, con
     while (n < target_n) {
       ThrowIfCancelled("timing");
       for (size_t t = 0; t < k; ++t) {
+        observer->BeforeRun(t, false);
         const double t0 = clock->NowMs();
         targets[t]->RunOnce();
         const double t1 = clock->NowMs();
         ms[t].latency_ms.push_back(t1 - t0);  // capacity reserved: no allocation here
         running[t].Add(t1 - t0);
         totals[t] += t1 - t0;
+        observer->AfterRun(t, false, t1 - t0);
       }
       ++n;
     }
@@ -111,6 +119,7 @@ std::vector<Measurement> RunRounds(const std::vector<BenchTarget*>& targets, con
     }
     break;
   }
+  observer->OnLoopEnd();
   const std::int64_t rss_after = ReadRssBytes();
   const std::int64_t peak = ReadPeakRssBytes();
 
@@ -165,15 +174,16 @@ void ValidateBenchmarkConfig(const BenchmarkConfig& c) {
   if (c.batch_size < 1) bad("--batch", std::to_string(c.batch_size), "expected an integer >= 1");
 }
 
-Measurement RunBenchmark(BenchTarget& target, const BenchmarkConfig& config, Clock* clock) {
-  return std::move(RunRounds({&target}, config, clock).front());
+Measurement RunBenchmark(BenchTarget& target, const BenchmarkConfig& config, Clock* clock,
+                         TimingObserver* observer) {
+  return std::move(RunRounds({&target}, config, clock, observer).front());
 }
 
 InterleavedResult RunInterleaved(const std::vector<BenchTarget*>& targets, const BenchmarkConfig& config,
-                                 Clock* clock) {
+                                 Clock* clock, TimingObserver* observer) {
   if (targets.empty()) throw Error(ErrorCode::kInvalidArgument, "interleaved benchmark needs at least one model");
   InterleavedResult result;
-  result.measurements = RunRounds(targets, config, clock);
+  result.measurements = RunRounds(targets, config, clock, observer);
   result.rounds = static_cast<int>(result.measurements.front().latency_ms.size());
   for (size_t t = 1; t < targets.size(); ++t)
     result.speedups.push_back(EstimateSpeedup(result.measurements[0].latency_ms, result.measurements[t].latency_ms,

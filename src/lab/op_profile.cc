@@ -1,7 +1,5 @@
 #include "qbench/lab/op_profile.h"
 
-#include <onnxruntime_cxx_api.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -15,7 +13,6 @@
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/model/inspect.h"
-#include "qbench/runtime/ort_env.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
@@ -235,47 +232,24 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
                                 const TrafficModel& traffic) {
   OpProfileRecord rec;
   rec.threads = threads;
-  Ort::Env& env = OrtEnvironment();  // the process's one environment: telemetry off, ORT's log routed
-  Ort::SessionOptions opts;
-  if (threads > 0) opts.SetIntraOpNumThreads(threads);
-  opts.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
-  opts.AddConfigEntry("session.intra_op.allow_spinning", "0");
-  const std::string prefix = scratch_dir + "/ort_profile";
-  opts.EnableProfiling(prefix.c_str());
-  Model copy;
-  const Model* m = &model;
-  if (HasExternalData(model)) {
-    copy = model;
-    InlineExternalData(copy);
-    m = &copy;
-  }
-  const std::string bytes = SerializeModel(*m);
+  SessionConfig config;  // a profiling session of the runtime module (runner.h)
+  config.intra_op_threads = threads;
+  config.graph_optimization = "all";
+  config.allow_spinning = false;
+  config.profile_prefix = scratch_dir + "/ort_profile";
   std::string profile_path;
   try {
-    Ort::Session session(env, bytes.data(), bytes.size(), opts);
-    Ort::AllocatorWithDefaultOptions alloc;
-    std::vector<std::string> in_names, out_names;
-    for (std::size_t i = 0; i < session.GetInputCount(); ++i) in_names.push_back(session.GetInputNameAllocated(i, alloc).get());
-    for (std::size_t i = 0; i < session.GetOutputCount(); ++i) out_names.push_back(session.GetOutputNameAllocated(i, alloc).get());
-    if (in_names.size() != feeds.size())
-      throw Error(ErrorCode::kInvalidArgument, "profiling: the model takes " + std::to_string(in_names.size()) + " inputs, got " +
-                                                   std::to_string(feeds.size()));
-    std::vector<const char*> in_c, out_c;
-    for (auto& s : in_names) in_c.push_back(s.c_str());
-    for (auto& s : out_names) out_c.push_back(s.c_str());
-    auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-    std::vector<Ort::Value> values;
-    for (const auto& f : feeds)
-      values.push_back(Ort::Value::CreateTensor(mem, const_cast<std::uint8_t*>(f.bytes.data()), f.bytes.size(), f.shape.data(),
-                                                f.shape.size(), static_cast<ONNXTensorElementDataType>(f.dtype)));
+    auto runner = OrtRunner::Create(model, config);
+    runner->Bind(feeds);
     for (int i = 0; i < warmup_runs + runs; ++i) {
       ThrowIfCancelled("profiling ops");
-      session.Run(Ort::RunOptions{nullptr}, in_c.data(), values.data(), values.size(), out_c.data(), out_c.size());
+      runner->RunBound();
     }
-    profile_path = session.EndProfilingAllocated(alloc).get();
-  } catch (const Ort::Exception& e) {
-    LogDebug(std::string("ONNX Runtime's message while profiling: ") + e.what());
-    throw Error(ErrorCode::kRuntime, "profiling: " + DescribeOrtError(e.what(), model.path.empty() ? "<in-memory model>" : model.path));
+    profile_path = runner->EndProfiling();
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("profiling: ") + e.what());
   }
   const std::string text = ReadFileBytes(profile_path);
   std::remove(profile_path.c_str());

@@ -11,6 +11,7 @@
 
 #include "qbench/benchmark/bench_report.h"
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/compare.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/benchmark/memory_probe.h"
@@ -29,6 +30,7 @@
 #include "qbench/quantization/verify.h"
 #include "qbench/runtime/inputs.h"
 #include "qbench/runtime/runner.h"
+#include "qbench/runtime/session_cache.h"
 #include "qbench/zoo/zoo.h"
 
 namespace qbench {
@@ -166,7 +168,7 @@ struct OrtLabBackend::Impl {
   std::map<std::string, ModelRecord> records;
   std::map<std::int64_t, std::int64_t> macs_per_sample;  // input size → MACs of one sample
   std::set<std::int64_t> macs_incomplete;                // input sizes whose MACs are a lower bound
-  std::map<std::string, std::unique_ptr<OrtRunner>> sessions;  // "variant|t<threads>|b<batch or *>"
+  SessionCache sessions;  // "variant|t<threads>|b<rewritten batch or *>"
 
   std::string Baseline() const { return config.variants.front(); }
 
@@ -197,21 +199,15 @@ struct OrtLabBackend::Impl {
     return macs;
   }
 
-  OrtRunner& Session(const std::string& v, std::int64_t threads, std::int64_t batch) {
-    const Model& m = VariantModel(v);
-    const bool fixed = FixesBatch(m);
-    const std::string key = v + "|t" + std::to_string(threads) + "|b" + (fixed ? std::to_string(batch) : "*");
-    auto it = sessions.find(key);
-    if (it != sessions.end()) return *it->second;
-    if (fixed)  // sessions of the other batch sizes of a fixed-batch model are not needed again
-      for (auto s = sessions.begin(); s != sessions.end();)
-        s = s->first.rfind(v + "|", 0) == 0 && s->first.find("|b*") == std::string::npos ? sessions.erase(s) : std::next(s);
-    SessionConfig sc;
-    sc.intra_op_threads = static_cast<int>(threads);
-    sc.allow_spinning = false;  // interleaved sessions: an idle one must not spin on a core
-    sc.graph_optimization = "all";
-    auto runner = OrtRunner::Create(fixed ? AtBatch(m, batch) : m, sc);
-    return *(sessions[key] = std::move(runner));
+  // The cache key of variant `v`'s session at `threads` and `shapes`: per batch when its file fixes
+  // the batch (then the sessions of its other batch sizes are not needed again and are released).
+  std::string SessionKey(const std::string& v, const Model& m, std::int64_t threads, const std::vector<TensorInfo>& shapes) {
+    const std::int64_t rewrite = BatchRewriteTarget(m, shapes);
+    const std::string stem = v + "|t" + std::to_string(threads) + "|b";
+    const std::string key = stem + (rewrite > 0 ? std::to_string(rewrite) : "*");
+    if (rewrite > 0)
+      sessions.ReleaseIf([&](const std::string& k) { return k.rfind(v + "|", 0) == 0 && k != key && k.back() != '*'; });
+    return key;
   }
 
   // Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
@@ -510,8 +506,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
   for (const auto& v : record)
     if (v != base) timed.push_back(v);
 
-  // Identical seeded inputs for every variant.
-  std::vector<GeneratedInput> generated;
+  // Identical seeded inputs for every variant, at the first available variant's shapes.
   const Model* ref = nullptr;
   for (const auto& v : timed)
     if (I.variants.count(v)) {
@@ -519,88 +514,71 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       break;
     }
   if (!ref) return fail_all("no variant of '" + group.model + "' could be made");
+  std::vector<TensorInfo> shapes;
   try {
-    const auto shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size, I.user_shapes));
-    InputOptions io;
-    io.seed = I.config.seed;
-    generated = GenerateInputs(*ref, shapes, io);
+    shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size, I.user_shapes));
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     return fail_all(e.what());
   }
   const std::int64_t macs = I.MacsPerSample(group.input_size) * group.batch;
 
-  std::vector<std::string> names;
-  std::vector<std::unique_ptr<OrtBenchTarget>> targets;
-  std::map<std::string, double> create_ms;
+  std::vector<CompareModel> models;
   for (const auto& v : timed) {
     try {
-      OrtRunner& runner = I.Session(v, group.threads, group.batch);
-      targets.push_back(std::make_unique<OrtBenchTarget>(runner, FeedsInOrder(generated, runner.inputs())));
-      names.push_back(v);
-      create_ms[v] = runner.session_create_ms();
+      const Model& m = I.VariantModel(v);
+      models.push_back({v, &m, shapes, I.SessionKey(v, m, group.threads, shapes)});
     } catch (const std::exception& e) {
       if (CancelRequested()) throw;
       if (results.count(v)) results[v].error = e.what();
     }
   }
-  BenchmarkConfig bc;
-  bc.warmup_runs = I.config.warmup_runs;
-  bc.repetitions = I.config.repetitions;
-  bc.max_repetitions = I.config.repetitions;
-  bc.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
-  bc.batch_size = group.batch;
-  bc.seed = I.config.seed;
-  const std::string label = fmt::format("{} batch {} size {} threads {}", group.model, group.batch, group.input_size, group.threads);
+  CompareOptions co;
+  co.config.warmup_runs = I.config.warmup_runs;
+  co.config.repetitions = I.config.repetitions;
+  co.config.max_repetitions = I.config.repetitions;
+  co.config.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
+  co.config.batch_size = group.batch;
+  co.config.seed = I.config.seed;
+  co.session.intra_op_threads = static_cast<int>(group.threads);
+  co.session.allow_spinning = false;  // a variant alone: as before, no spinning pool left idle between groups
+  co.session.graph_optimization = "all";
+  co.input_seed = I.config.seed;
+  co.keep_going = true;
+  co.usage_errors_propagate = false;  // a variant that cannot run is recorded, the others are measured
+  co.time_alone_if_interleaving_fails = true;
+  co.context = fmt::format("{} batch {} size {} threads {}", group.model, group.batch, group.input_size, group.threads);
+  co.cache = &I.sessions;
   ResetPeakRss();
-  bool interleaved_ok = false;
-  if (!targets.empty()) {
-    try {
-      std::vector<BenchTarget*> ptrs;
-      for (auto& t : targets) ptrs.push_back(t.get());
-      InterleavedResult ir = RunInterleaved(ptrs, bc);
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        if (!results.count(names[i])) continue;
-        PointResult& r = results[names[i]];
-        Fill(&r, ir.measurements[i], macs);
-        if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
-        r.session_create_ms = create_ms[names[i]];
-        r.timing = names.size() > 1 ? "interleaved" : "alone";
-        if (i > 0 && names[0] == base) {
-          const SpeedupEstimate& s = ir.speedups[i - 1];
-          r.has_speedup = std::isfinite(s.speedup);
-          r.baseline_variant = base;
-          r.speedup = s.speedup;
-          r.speedup_ci95_low = s.ci_low;
-          r.speedup_ci95_high = s.ci_high;
-        }
-        if (std::isfinite(ir.measurements[i].statistics.cv) && ir.measurements[i].statistics.cv > kHighCv)
-          I.high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", names[i], group.batch, group.input_size, group.threads,
-                                          100 * ir.measurements[i].statistics.cv));
+  if (!models.empty()) {
+    const Comparison cmp = CompareModels(models, co);
+    if (I.warnings)
+      for (const auto& w : cmp.warnings) I.warnings->Add(w.code, w.message);
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      const std::string& v = models[i].label;
+      const ComparedModel& c = cmp.models[i];
+      if (!results.count(v)) continue;
+      PointResult& r = results[v];
+      if (!c.ok) {
+        r.ok = false;
+        r.error = c.error;
+        continue;
       }
-      interleaved_ok = true;
-    } catch (const std::exception& e) {
-      if (CancelRequested()) throw;
-      if (I.warnings)
-        I.warnings->Add("interleaved_failed", label + ": the interleaved run failed (" + std::string(e.what()) +
-                                                  "); each variant was timed alone");
+      Fill(&r, c.measurement, macs);
+      if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
+      r.timing = c.timing;
+      if (i > 0 && models[0].label == base && c.has_speedup) {
+        r.has_speedup = std::isfinite(c.speedup.speedup);
+        r.baseline_variant = base;
+        r.speedup = c.speedup.speedup;
+        r.speedup_ci95_low = c.speedup.ci_low;
+        r.speedup_ci95_high = c.speedup.ci_high;
+      }
+      if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
+        I.high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", v, group.batch, group.input_size, group.threads,
+                                        100 * c.measurement.statistics.cv));
     }
   }
-  if (!interleaved_ok)
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (!results.count(names[i])) continue;
-      PointResult& r = results[names[i]];
-      try {
-        Fill(&r, RunBenchmark(*targets[i], bc), macs);
-        if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
-        r.session_create_ms = create_ms[names[i]];
-        r.timing = "alone";
-      } catch (const std::exception& e) {
-        if (CancelRequested()) throw;
-        r.ok = false;
-        r.error = e.what();
-      }
-    }
   std::vector<PointResult> out;
   for (const auto& v : record) {
     PointResult r = results[v];
@@ -765,7 +743,7 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
                                            model, I.high_cv.size(), 100 * kHighCv, list));
   }
   I.high_cv.clear();
-  I.sessions.clear();
+  I.sessions.Clear();
   I.variants.clear();
   I.records.clear();
   I.macs_per_sample.clear();

@@ -409,4 +409,14 @@ Model WithBatchSize(const Model& model, std::int64_t batch) {
   return m;
 }
 
+std::int64_t BatchRewriteTarget(const Model& model, const std::vector<TensorInfo>& resolved) {
+  const std::vector<TensorInfo> file_inputs = model.Inputs();
+  std::int64_t target = 0;
+  for (std::size_t k = 0; k < file_inputs.size() && k < resolved.size(); ++k)
+    if (file_inputs[k].has_shape && !file_inputs[k].shape.empty() && file_inputs[k].shape[0] > 0 &&
+        !resolved[k].shape.empty() && resolved[k].shape[0] != file_inputs[k].shape[0])
+      target = resolved[k].shape[0];
+  return target;
+}
+
 }  // namespace qbench

@@ -1,7 +1,9 @@
 // The one ONNX Runtime environment of the process: telemetry off, ORT's log through qbench's log.
 #include "qbench/runtime/ort_env.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 
 #include "qbench/core/log.h"
@@ -32,14 +34,68 @@ void DisableOrtTelemetry() {
   ::setenv("ORT_DISABLE_TELEMETRY", "1", 1);
 }
 
-Ort::Env& OrtEnvironment() {
-  static Ort::Env env = [] {
-    DisableOrtTelemetry();
-    Ort::Env e(ORT_LOGGING_LEVEL_WARNING, "qbench", RouteOrtLog, nullptr);
-    e.DisableTelemetryEvents();  // the documented API switch, for builds that honour only it
-    return e;
-  }();
-  return env;
+namespace {
+
+struct EnvState {
+  std::mutex mutex;
+  std::unique_ptr<Ort::Env> env;
+  int global_pool_threads = -1;  // -1: the environment has no global thread pools
+  std::atomic<int> live_sessions{0};
+};
+
+EnvState& State() {
+  static EnvState* state = new EnvState;  // never destroyed: sessions may outlive static destructors
+  return *state;
 }
+
+// Creates the environment (under state.mutex): per-session thread pools only when `global_threads`
+// is -1, else ORT's global intra-op pool of that many threads (0 = ORT's default), spinning on.
+void CreateEnvLocked(EnvState& state, int global_threads) {
+  DisableOrtTelemetry();
+  if (global_threads < 0) {
+    state.env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "qbench", RouteOrtLog, nullptr);
+  } else {
+    Ort::ThreadingOptions tp;
+    tp.SetGlobalIntraOpNumThreads(global_threads);
+    tp.SetGlobalInterOpNumThreads(1);
+    // One pool serves every session that uses it: a worker that spins after a run waits for the
+    // next run of the same pool and never competes with another session's workers.
+    tp.SetGlobalSpinControl(1);
+    state.env = std::make_unique<Ort::Env>(tp, RouteOrtLog, nullptr, ORT_LOGGING_LEVEL_WARNING, "qbench");
+  }
+  state.env->DisableTelemetryEvents();  // the documented API switch, for builds that honour only it
+  state.global_pool_threads = global_threads;
+}
+
+}  // namespace
+
+Ort::Env& OrtEnvironment() {
+  EnvState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (!state.env) CreateEnvLocked(state, -1);
+  return *state.env;
+}
+
+bool UseGlobalThreadPool(int intra_op_threads) {
+  EnvState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.env && state.global_pool_threads == intra_op_threads) return true;
+  if (state.env && state.live_sessions.load() > 0) return false;
+  state.env.reset();  // ORT frees its environment when the last handle goes, so a new one can be made
+  CreateEnvLocked(state, intra_op_threads);
+  return true;
+}
+
+int GlobalThreadPoolThreads() {
+  EnvState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return state.env ? state.global_pool_threads : -1;
+}
+
+int LiveOrtSessions() { return State().live_sessions.load(); }
+
+namespace internal {
+void CountOrtSession(int delta) { State().live_sessions += delta; }
+}  // namespace internal
 
 }  // namespace qbench

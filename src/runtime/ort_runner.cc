@@ -254,6 +254,7 @@ struct OrtRunner::Impl {
   Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   double create_ms = 0;
   std::string name;
+  SessionConfig config;
 
   std::vector<Ort::Value> MakeValues(const std::vector<HostTensor>& feeds) {
     if (feeds.size() != inputs.size())
@@ -273,16 +274,28 @@ struct OrtRunner::Impl {
   }
 };
 
-OrtRunner::OrtRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-OrtRunner::~OrtRunner() = default;
+OrtRunner::OrtRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { internal::CountOrtSession(+1); }
+OrtRunner::~OrtRunner() {
+  impl_.reset();  // the session goes before the count says it is gone
+  internal::CountOrtSession(-1);
+}
 
 std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionConfig& config) {
   const std::string name = model.path.empty() ? std::string("<in-memory model>") : model.path;
   Ort::SessionOptions opts;
   if (config.intra_op_threads < 0 || config.inter_op_threads < 0)
     throw Error(ErrorCode::kInvalidArgument, "thread counts must be >= 0 (0 = ONNX Runtime's default)");
-  if (config.intra_op_threads > 0) opts.SetIntraOpNumThreads(config.intra_op_threads);
-  if (config.inter_op_threads > 0) opts.SetInterOpNumThreads(config.inter_op_threads);
+  if (config.global_thread_pool) {
+    if (!UseGlobalThreadPool(config.intra_op_threads))
+      throw Error(ErrorCode::kRuntime,
+                  "ONNX Runtime's global thread pool has " + std::to_string(GlobalThreadPoolThreads()) +
+                      " threads and cannot be resized to " + std::to_string(config.intra_op_threads) + " while " +
+                      std::to_string(LiveOrtSessions()) + " session(s) exist; close them first");
+    opts.DisablePerSessionThreads();
+  } else {
+    if (config.intra_op_threads > 0) opts.SetIntraOpNumThreads(config.intra_op_threads);
+    if (config.inter_op_threads > 0) opts.SetInterOpNumThreads(config.inter_op_threads);
+  }
   const auto& levels = GraphOptimizationLevels();
   auto it = std::find(levels.begin(), levels.end(), config.graph_optimization);
   if (it == levels.end())
@@ -293,6 +306,7 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
   opts.AddConfigEntry("session.intra_op.allow_spinning", config.allow_spinning ? "1" : "0");
   opts.AddConfigEntry("session.inter_op.allow_spinning", config.allow_spinning ? "1" : "0");
   if (!config.optimized_model_path.empty()) opts.SetOptimizedModelFilePath(config.optimized_model_path.c_str());
+  if (!config.profile_prefix.empty()) opts.EnableProfiling(config.profile_prefix.c_str());
 
   CheckExecutionProvider(config.execution_provider);
   if (config.execution_provider != "cpu") {
@@ -308,6 +322,7 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
 
   auto impl = std::make_unique<Impl>();
   impl->name = name;
+  impl->config = config;
   Model copy;
   const Model* to_load = &model;
   if (HasExternalData(model)) {
@@ -341,6 +356,18 @@ std::unique_ptr<OrtRunner> OrtRunner::Create(const Model& model, const SessionCo
 const std::vector<TensorInfo>& OrtRunner::inputs() const { return impl_->inputs; }
 const std::vector<TensorInfo>& OrtRunner::outputs() const { return impl_->outputs; }
 double OrtRunner::session_create_ms() const { return impl_->create_ms; }
+const SessionConfig& OrtRunner::config() const { return impl_->config; }
+
+std::string OrtRunner::EndProfiling() {
+  if (impl_->config.profile_prefix.empty())
+    throw Error(ErrorCode::kInvalidArgument, "session for '" + impl_->name + "' was created without profiling");
+  try {
+    Ort::AllocatorWithDefaultOptions alloc;
+    return impl_->session->EndProfilingAllocated(alloc).get();
+  } catch (const Ort::Exception& e) {
+    throw OrtFailure(e.what(), impl_->name);
+  }
+}
 
 std::vector<HostTensor> OrtRunner::Run(const std::vector<HostTensor>& feeds) {
   auto values = impl_->MakeValues(feeds);

@@ -210,6 +210,32 @@ TEST(WithBatchSize, InputsWithoutBatchDimensionKeepTheirShape) {
   EXPECT_EQ(out[1].shape, (std::vector<std::int64_t>{5, 2}));
 }
 
+// BatchRewriteTarget: the image's fixed dim 0 of 1 asked at 8 needs a rewrite to 8; the same batch,
+// a dynamic dim 0 or the table [5,2] (no batch dimension, its resolved shape unchanged) need none.
+TEST(BatchRewriteTarget, OnlyAFixedDimZeroAskedAtAnotherValue) {
+  GraphBuilder b("fixed_two");
+  b.AddInput("image", DType::kFloat32, {1, 3, 4, 4});
+  b.AddInput("table", DType::kFloat32, {5, 2});
+  b.AddNode("Relu", "r1", {"image"}, {"y"});
+  b.AddNode("Relu", "r2", {"table"}, {"z"});
+  b.AddOutput("y", DType::kFloat32, {1, 3, 4, 4});
+  b.AddOutput("z", DType::kFloat32, {5, 2});
+  const Model fixed = b.Build();
+  ShapeOverrides o;
+  o.batch = 8;
+  EXPECT_EQ(BatchRewriteTarget(fixed, ResolveInputShapes(fixed, o)), 8);
+  o.batch = 1;
+  EXPECT_EQ(BatchRewriteTarget(fixed, ResolveInputShapes(fixed, o)), 0);
+  EXPECT_EQ(BatchRewriteTarget(fixed, {}), 0);  // nothing resolved: nothing to rewrite
+  GraphBuilder d("dynamic");
+  d.AddInput("x", DType::kFloat32, {"N", 4});
+  d.AddNode("Relu", "r", {"x"}, {"y"});
+  d.AddOutput("y", DType::kFloat32, {"N", 4});
+  const Model dynamic = d.Build();
+  o.batch = 16;
+  EXPECT_EQ(BatchRewriteTarget(dynamic, ResolveInputShapes(dynamic, o)), 0);
+}
+
 // Returns row `r` of a [N, ...] float tensor.
 std::vector<float> Row(const HostTensor& t, std::int64_t r) {
   const std::int64_t per_row = t.num_elements() / t.shape[0];

@@ -9,3 +9,6 @@ qbench_add_test(telemetry_cli_test NEEDS_CLI LIBS qbench_runtime SOURCES
 qbench_add_test(runtime_ort_limits_test LIBS qbench_runtime SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ort_limits_test.cc
 )
+qbench_add_test(runtime_session_test LIBS qbench_runtime SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/session_test.cc
+)

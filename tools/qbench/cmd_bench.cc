@@ -11,6 +11,7 @@
 #include "flags.h"
 #include "qbench/benchmark/bench_report.h"
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/compare.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/benchmark/memory_probe.h"
@@ -34,6 +35,7 @@ struct BenchOptions {
   std::string batch;  // "8" or a sweep in the lab's syntax: "1,2,4,8", "1-16*2"
   bool batch_given = false;  // --batch was on the command line (so "" is an error, not "unset")
   BenchmarkConfig config;
+  std::string interleave = InterleavePolicyName(InterleavePolicy::kGlobalThreadPool);
   std::uint64_t seed = 0;
   BenchOutputs outputs;
 };
@@ -53,37 +55,24 @@ std::int64_t BatchOf(const std::vector<TensorInfo>& file_inputs, const std::vect
   return 1;
 }
 
-// Same names, dtypes and shapes: the models can share one set of generated inputs.
-bool SameInputs(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) return false;
-  return true;
-}
+// Progress lines on stderr as the comparison of one batch point goes.
+class BenchProgress : public CompareObserver {
+ public:
+  BenchProgress(const std::vector<BenchPoint>& points, const std::vector<CompareModel>& models)
+      : points_(points), models_(models) {}
+  void OnSessionReady(std::size_t i, const OrtRunner&) override {
+    LogInfo("bench: " + points_[i].model + " batch " + std::to_string(points_[i].batch_size) + ": session created (" +
+            JoinShapes(models_[i].shapes) + ")");
+  }
+  void OnTimingStart(const std::vector<std::size_t>& models, bool interleaved) override {
+    LogInfo("bench: batch " + std::to_string(points_[models.front()].batch_size) + ": " + std::to_string(warmup_runs) +
+            " warm-up runs, " + std::to_string(repetitions) + " timed runs" + (interleaved ? " per model, interleaved" : ""));
+  }
+  int warmup_runs = 0, repetitions = 0;
 
-// Same dtypes and shapes, in order (names may differ): the models do the same work per run, so a
-// ratio of their latencies is a speedup. Otherwise (224 vs 32 pixels) the ratio means nothing.
-bool ComparableInputs(const std::vector<TensorInfo>& a, const std::vector<TensorInfo>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].dtype != b[i].dtype || a[i].shape != b[i].shape) return false;
-  return true;
-}
-
-std::string DescribeInputs(const std::vector<TensorInfo>& inputs) {
-  std::string s;
-  for (const auto& t : inputs)
-    s += (s.empty() ? "" : " ") + t.name + "=" + DTypeName(t.dtype) + "[" + ShapeToString(t.shape) + "]";
-  return s;
-}
-
-// One model prepared for a point: the (possibly batch-rewritten) model, its session and its target.
-struct Prepared {
-  size_t model_index = 0;
-  std::unique_ptr<OrtRunner> runner;
-  std::unique_ptr<OrtBenchTarget> target;
-  std::vector<GeneratedInput> inputs;
-  MemoryProbeRequest memory;  ///< this model alone at this batch, measured in a child after the timing
+ private:
+  const std::vector<BenchPoint>& points_;
+  const std::vector<CompareModel>& models_;
 };
 
 void RunBench(const BenchOptions& o) {
@@ -106,13 +95,14 @@ void RunBench(const BenchOptions& o) {
   if (IsStdout(files.csv_path) || IsStdout(files.md_path))
     throw Error(ErrorCode::kInvalidArgument, "--csv and --md take a file name; only --json - writes to stdout");
   const bool interleaved = o.models.size() > 1;
-  SessionConfig session;
-  session.intra_op_threads = o.threads;
-  session.inter_op_threads = o.inter_op_threads;
-  session.graph_optimization = o.graph_optimization;
-  session.execution_provider = o.provider;
-  // docs/measurement.md: an idle session's spinning workers steal a core from the one being timed.
-  session.allow_spinning = !interleaved;
+  CompareOptions compare;
+  compare.session.intra_op_threads = o.threads;
+  compare.session.inter_op_threads = o.inter_op_threads;
+  compare.session.graph_optimization = o.graph_optimization;
+  compare.session.execution_provider = o.provider;
+  compare.policy = ParseInterleavePolicy(o.interleave);
+  compare.input_seed = o.seed;
+  compare.keep_going = true;  // a point that cannot run is skipped with its reason; usage errors exit 2
   {
     const auto& levels = GraphOptimizationLevels();
     if (std::find(levels.begin(), levels.end(), o.graph_optimization) == levels.end())
@@ -131,8 +121,12 @@ void RunBench(const BenchOptions& o) {
   const std::vector<std::string> names = UniqueDisplayNames(o.models);
 
   BenchReport report;
+  // docs/measurement.md: an idle session's spinning workers steal a core from the one being timed;
+  // interleaved sessions share ORT's global pool (which spins) or run with spinning off.
+  const bool global_pool = interleaved && compare.policy == InterleavePolicy::kGlobalThreadPool;
   report.environment = CaptureEnvironment(o.provider, o.threads, o.inter_op_threads, o.graph_optimization,
-                                          session.allow_spinning);
+                                          !interleaved || global_pool);
+  if (global_pool) report.environment.thread_pool = "global";
   report.config = o.config;
   report.config.seed = o.seed;
   report.input_seed = o.seed;
@@ -140,8 +134,10 @@ void RunBench(const BenchOptions& o) {
   WarningList warnings;
   AddEnvironmentWarnings(report.environment, &warnings);
   if (interleaved)
-    warnings.Add("interleaved", "models timed interleaved (A B A B ...) with intra-op spinning off; they share the "
-                                "caches, so the speedups are the conservative figure");
+    warnings.Add("interleaved", std::string("models timed interleaved (A B A B ...) ") +
+                                    (global_pool ? "on ONNX Runtime's global thread pool"
+                                                 : "with intra-op spinning off") +
+                                    "; they share the caches, so the speedups are the conservative figure");
   int measured_points = 0;
   std::vector<std::string> skip_reasons;  // distinct, in order
 
@@ -149,8 +145,8 @@ void RunBench(const BenchOptions& o) {
     ShapeOverrides overrides = base;
     overrides.batch = batch;
     ResetPeakRss();  // peak RSS of this point: its sessions and runs (still process-wide)
-    std::vector<Prepared> prepared;
     std::vector<BenchPoint> points;
+    std::vector<CompareModel> compared;
     for (size_t i = 0; i < models.size(); ++i) {
       BenchPoint point;
       point.model = names[i];
@@ -161,107 +157,63 @@ void RunBench(const BenchOptions& o) {
       if (const std::string note = DescribeBatchPolicy(models[i].Inputs(), batch); !note.empty())
         warnings.Add("batch_not_applied", point.model + ": " + note);
       point.inputs = shapes;
-      try {
-        // The file may fix dim 0 (SqueezeNet: data [1,3,224,224]): rewrite it, or refuse and skip.
-        const auto file_inputs = models[i].Inputs();
-        std::int64_t rewrite_to = 0;
-        for (size_t k = 0; k < file_inputs.size() && k < shapes.size(); ++k)
-          if (!file_inputs[k].shape.empty() && file_inputs[k].shape[0] > 0 && !shapes[k].shape.empty() &&
-              shapes[k].shape[0] != file_inputs[k].shape[0])
-            rewrite_to = shapes[k].shape[0];
-        // A reference unless rewritten: a copy would hold the weights twice (and count in the peak RSS).
-        Model rewritten;
-        if (rewrite_to > 0) rewritten = WithBatchSize(models[i], rewrite_to);
-        const Model& model_b = rewrite_to > 0 ? rewritten : models[i];
-        Prepared p;
-        p.model_index = i;
-        p.memory.model = o.models[i];
-        p.memory.shapes = WithZooDefaultDims(models[i], overrides);
-        p.memory.batch = rewrite_to;
-        p.memory.intra_op_threads = o.threads;
-        p.memory.inter_op_threads = o.inter_op_threads;
-        p.memory.graph_optimization = o.graph_optimization;
-        p.memory.seed = o.seed;
-        // Identical inputs for every model of an interleaved comparison when their inputs agree.
-        if (!prepared.empty() && SameInputs(points[prepared.front().model_index].inputs, shapes)) {
-          p.inputs = prepared.front().inputs;
-        } else {
-          if (!prepared.empty()) {
-            const BenchPoint& first = points[prepared.front().model_index];
-            const bool comparable = ComparableInputs(first.inputs, shapes);
-            warnings.Add("inputs_differ",
-                         point.model + " batch " + std::to_string(point.batch_size) + ": its inputs (" +
-                             DescribeInputs(shapes) + ") differ from " + first.model + "'s (" +
-                             DescribeInputs(first.inputs) + "), so it gets its own random data (same seed)" +
-                             (comparable ? std::string()
-                                         : "; no speedup is given: the models do different work. Compare models "
-                                           "with the same input shapes (--shape, --dim)"));
-          }
-          InputOptions input_options;
-          input_options.seed = o.seed;
-          p.inputs = GenerateInputs(model_b, shapes, input_options);
-        }
-        for (const auto& g : p.inputs) point.input_distributions.push_back(g.distribution);
-        p.runner = OrtRunner::Create(model_b, session);  // ORT's model check: no progress line before it
-        LogInfo("bench: " + point.model + " batch " + std::to_string(point.batch_size) + ": session created (" +
-                JoinShapes(shapes) + ")");
-        p.target = std::make_unique<OrtBenchTarget>(*p.runner, FeedsInOrder(p.inputs, p.runner->inputs()));
-        prepared.push_back(std::move(p));
-        point.measured = true;
-      } catch (const Error& e) {
-        if (e.code() == ErrorCode::kInvalidArgument) throw;
-        point.measured = false;
-        point.skip_reason = e.what();
-        // Printed with the other warnings at the end, or as the error when no point could be measured.
-        warnings.Add("point_skipped", "bench: " + point.model + " batch " + std::to_string(point.batch_size) +
-                                          " skipped: " + e.what());
-        if (std::find(skip_reasons.begin(), skip_reasons.end(), point.skip_reason) == skip_reasons.end())
-          skip_reasons.push_back(point.skip_reason);
-      }
+      compared.push_back({point.model, &models[i], shapes, ""});
       points.push_back(std::move(point));
     }
-
-    if (!prepared.empty()) {
-      BenchmarkConfig config = report.config;
-      config.batch_size = points[prepared.front().model_index].batch_size;
-      LogInfo("bench: batch " + std::to_string(config.batch_size) + ": " + std::to_string(config.warmup_runs) +
-              " warm-up runs, " + std::to_string(config.repetitions) + " timed runs" +
-              (prepared.size() > 1 ? " per model, interleaved" : ""));
-      std::vector<BenchTarget*> targets;
-      for (auto& p : prepared) targets.push_back(p.target.get());
-      InterleavedResult result;
-      if (targets.size() == 1) {
-        result.measurements.push_back(RunBenchmark(*targets[0], config));
-      } else {
-        result = RunInterleaved(targets, config);
+    // Sessions, identical inputs, warm-ups and interleaved timing: one call (benchmark/compare.h).
+    compare.config = report.config;
+    compare.config.batch_size = points.front().batch_size;
+    compare.context = "batch " + std::to_string(points.front().batch_size);
+    BenchProgress progress(points, compared);
+    progress.warmup_runs = compare.config.warmup_runs;
+    progress.repetitions = compare.config.repetitions;
+    compare.observer = &progress;
+    Comparison result = CompareModels(compared, compare);
+    for (const auto& w : result.warnings) warnings.Add(w.code, w.message);
+    const bool baseline_measured = result.models.front().ok;
+    for (size_t i = 0; i < points.size(); ++i) {
+      BenchPoint& point = points[i];
+      ComparedModel& c = result.models[i];
+      for (const auto& g : c.inputs) point.input_distributions.push_back(g.distribution);
+      if (!c.ok) {
+        point.measured = false;
+        point.skip_reason = c.error;
+        // Printed with the other warnings at the end, or as the error when no point could be measured.
+        warnings.Add("point_skipped", "bench: " + point.model + " batch " + std::to_string(point.batch_size) +
+                                          " skipped: " + c.error);
+        if (std::find(skip_reasons.begin(), skip_reasons.end(), point.skip_reason) == skip_reasons.end())
+          skip_reasons.push_back(point.skip_reason);
+        continue;
       }
-      const bool baseline_measured = prepared.front().model_index == 0;
-      for (size_t t = 0; t < prepared.size(); ++t) {
-        BenchPoint& point = points[prepared[t].model_index];
-        point.measurement = std::move(result.measurements[t]);
-        if (t > 0 && baseline_measured) {
-          point.speedup_baseline = points[0].model;
-          if (ComparableInputs(points[0].inputs, point.inputs)) {
-            point.has_speedup = true;
-            point.speedup = result.speedups[t - 1];
-          } else {  // 224 px vs 32 px: a latency ratio, not a speedup
-            point.speedup_unavailable = "inputs differ";
-          }
-        }
-        const std::string label = point.model + " batch " + std::to_string(point.batch_size);
-        AddMeasurementWarnings(point.measurement, label, config.cv_threshold, &warnings);
-        // Memory of this model alone (a child process per model and batch): the process-wide peak
-        // would include every model loaded so far (docs/measurement.md, "Memory").
-        if (o.provider == "cpu") {
-          point.memory = ProbeMemoryIsolated(prepared[t].memory);
-          if (!point.memory.ok)
-            warnings.Add("memory_not_isolated", label + ": memory could not be measured in a separate process (" +
-                                                    point.memory.error + "); its peak RSS is this process's");
-        }
-        LogInfo("bench: " + label + ": median " + std::to_string(point.measurement.statistics.median_ms) + " ms over " +
-                std::to_string(point.measurement.statistics.n) + " runs");
-        ++measured_points;
+      point.measured = true;
+      point.measurement = std::move(c.measurement);
+      if (i > 0 && baseline_measured) {
+        point.speedup_baseline = points[0].model;
+        point.has_speedup = c.has_speedup;
+        point.speedup = c.speedup;
+        point.speedup_unavailable = c.speedup_unavailable;
       }
+      const std::string label = point.model + " batch " + std::to_string(point.batch_size);
+      AddMeasurementWarnings(point.measurement, label, compare.config.cv_threshold, &warnings);
+      // Memory of this model alone (a child process per model and batch): the process-wide peak
+      // would include every model loaded so far (docs/measurement.md, "Memory").
+      if (o.provider == "cpu") {
+        MemoryProbeRequest memory;
+        memory.model = o.models[i];
+        memory.shapes = WithZooDefaultDims(models[i], overrides);
+        memory.batch = c.batch_rewrite;
+        memory.intra_op_threads = o.threads;
+        memory.inter_op_threads = o.inter_op_threads;
+        memory.graph_optimization = o.graph_optimization;
+        memory.seed = o.seed;
+        point.memory = ProbeMemoryIsolated(memory);
+        if (!point.memory.ok)
+          warnings.Add("memory_not_isolated", label + ": memory could not be measured in a separate process (" +
+                                                  point.memory.error + "); its peak RSS is this process's");
+      }
+      LogInfo("bench: " + label + ": median " + std::to_string(point.measurement.statistics.median_ms) + " ms over " +
+              std::to_string(point.measurement.statistics.n) + " runs");
+      ++measured_points;
     }
     for (auto& p : points) report.points.push_back(std::move(p));
     report.warnings = warnings.items();
@@ -323,6 +275,10 @@ void RegisterBench(CLI::App& app) {
       ->check(NumericValue())
       ->check(NonNegativeValue())
       ->default_str("0");
+  cmd->add_option("--interleave", opts->interleave,
+                  "How models timed together share the CPU: global-pool (one ONNX Runtime thread pool for all, "
+                  "the default) or no-spinning (a pool each, spin-waiting off); docs/measurement.md")
+      ->default_str(opts->interleave);
   AddJsonFlag(cmd, &opts->outputs.json_path, "every sample, statistics, environment and warnings");
   cmd->add_option("--csv", opts->outputs.csv_path, "Write one CSV row per (model, batch)");
   cmd->add_option("--md", opts->outputs.md_path, "Write a Markdown report");

@@ -9,8 +9,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
-#include "qbench/runtime/inputs.h"
-#include "qbench/runtime/runner.h"
+#include "qbench/benchmark/compare.h"
 
 namespace qbench::cli {
 namespace {
@@ -106,38 +105,29 @@ LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, cons
   c.fallback_timed = fallback != nullptr;
   const std::vector<TensorInfo> inputs = ResolveInputShapes(fp32, shapes);
   if (!inputs.empty() && !inputs[0].shape.empty()) c.batch_size = inputs[0].shape[0];
-  const std::vector<GeneratedInput> generated = GenerateInputs(fp32, inputs, InputOptions{});
-  SessionConfig session;
-  session.intra_op_threads = intra_op_threads;
-  session.allow_spinning = false;  // interleaved: an idle session must not spin on a core
-  std::vector<const Model*> models = {&fp32, &quantized};
-  if (fallback) models.push_back(fallback);
-  std::vector<std::unique_ptr<OrtRunner>> runners;
-  std::vector<std::unique_ptr<OrtBenchTarget>> targets;
-  std::vector<BenchTarget*> timed;
-  for (const Model* m : models) {
-    runners.push_back(OrtRunner::Create(*m, session));
-    targets.push_back(std::make_unique<OrtBenchTarget>(*runners.back(), FeedsInOrder(generated, runners.back()->inputs())));
-    timed.push_back(targets.back().get());
-  }
-  BenchmarkConfig config;
-  config.warmup_runs = 3;
-  config.repetitions = 30;
-  config.max_repetitions = 100;
-  config.cv_threshold = 0.05;
-  config.batch_size = c.batch_size;
+  std::vector<CompareModel> models = {{"fp32", &fp32, inputs, ""}, {"fully quantized", &quantized, inputs, ""}};
+  if (fallback) models.push_back({"with fallback", fallback, inputs, ""});
+  CompareOptions options;  // identical seeded inputs (seed 0); the interleaving policy's default pool
+  options.session.intra_op_threads = intra_op_threads;
+  options.config.warmup_runs = 3;
+  options.config.repetitions = 30;
+  options.config.max_repetitions = 100;
+  options.config.cv_threshold = 0.05;
+  options.config.batch_size = c.batch_size;
   LogInfo(fmt::format("fallback: timing {} models interleaved at batch {} ({} intra-op threads)", models.size(),
                       c.batch_size, intra_op_threads));
-  InterleavedResult r = RunInterleaved(timed, config);
+  const Comparison r = CompareModels(models, options);
+  for (const auto& w : r.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
   c.rounds = r.rounds;
-  c.fp32 = r.measurements[0];
-  c.quantized = r.measurements[1];
-  c.quantized_vs_fp32 = r.speedups[0];
+  c.fp32 = r.models[0].measurement;
+  c.quantized = r.models[1].measurement;
+  c.quantized_vs_fp32 = r.models[1].speedup;
   if (fallback) {
-    c.fallback = r.measurements[2];
-    c.fallback_vs_fp32 = r.speedups[1];
+    c.fallback = r.models[2].measurement;
+    c.fallback_vs_fp32 = r.models[2].speedup;
     // median(fallback) / median(quantized): EstimateSpeedup's baseline / candidate, paired by round.
-    const SpeedupEstimate cost = EstimateSpeedup(c.fallback.latency_ms, c.quantized.latency_ms, true, config.seed);
+    const SpeedupEstimate cost =
+        EstimateSpeedup(c.fallback.latency_ms, c.quantized.latency_ms, true, options.config.seed);
     c.cost_ratio = cost.speedup;
     c.cost_ratio_ci_low = cost.ci_low;
     c.cost_ratio_ci_high = cost.ci_high;

@@ -1,7 +1,7 @@
 // tools/qbench/quantize_fallback.h — `qbench quantize --fallback-top K / --max-drop P`: which of the
 // most sensitive layers to keep in fp32 (the search is RankLayerSensitivity + PlanFallback from
 // qbench/eval/sensitivity.h, driven through SensitivityQuantizer), and what keeping them costs in
-// latency: fp32, the fully quantized and the fallback model timed interleaved (RunInterleaved).
+// latency: fp32, the fully quantized and the fallback model timed interleaved (CompareModels).
 //
 // "Drop" is sensitivity.h's: 100 × (1 − top-1 agreement with the fp32 model) on the evaluation
 // samples, in percentage points — label-free; 0 for a model without class scores.
@@ -60,8 +60,8 @@ struct LatencyComparison {
 /// Times the three models (`fallback` null: only fp32 and `quantized`) at the input shapes
 /// ResolveInputShapes(fp32, shapes) gives, with seeded random inputs (GenerateInputs, seed 0)
 /// shared by all, round-robin after 3 warm-up rounds: 30 rounds, extended while a CV > 5 %, at
-/// most 100 (RunInterleaved). Sessions: `intra_op_threads` threads, spinning off (docs/measurement.md:
-/// an idle spinning session steals a core). Throws what OrtRunner::Create and RunInterleaved throw.
+/// most 100 (CompareModels, with its default interleaving policy, docs/measurement.md).
+/// Sessions: `intra_op_threads` threads. Throws what CompareModels throws.
 LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
                                  const ShapeOverrides& shapes, int intra_op_threads);
 

@@ -2,6 +2,7 @@
 // timings are noisy, memory probes, and interleaved comparison of several models on identical inputs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -33,6 +34,25 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual double NowMs() = 0;
+};
+
+/// Callbacks around a timed loop, for measurements taken alongside the timings (an energy sampler,
+/// progress): called outside the timed region (BeforeRun before the first clock read, AfterRun after
+/// the second), on the timing thread, so they never count in a run's time. Target indexes are
+/// positions in the list given to RunInterleaved (0 for RunBenchmark). Exceptions propagate out of
+/// the loop. Default implementations do nothing.
+class TimingObserver {
+ public:
+  virtual ~TimingObserver() = default;
+  /// Before the first warm-up run.
+  virtual void OnLoopStart(std::size_t /*targets*/) {}
+  /// After the warm-ups, before the first timed run.
+  virtual void OnTimedStart() {}
+  /// Before and after each run of `target`; `warmup` for warm-up runs; `ms` is the run's time.
+  virtual void BeforeRun(std::size_t /*target*/, bool /*warmup*/) {}
+  virtual void AfterRun(std::size_t /*target*/, bool /*warmup*/, double /*ms*/) {}
+  /// After the last timed run (not called when a run throws).
+  virtual void OnLoopEnd() {}
 };
 
 /// How long to time. Defaults: 3 warm-up runs, 10 repetitions, no minimum time, extension while the
@@ -80,7 +100,9 @@ struct Measurement {
 /// recorded (extended, hit_cap) and a warning says what to try. The timed region is RunOnce() alone:
 /// sample storage is reserved beforehand, nothing is logged or allocated between the two clock reads.
 /// Throws Error(kInvalidArgument) for a bad config; whatever RunOnce throws propagates.
-Measurement RunBenchmark(BenchTarget& target, const BenchmarkConfig& config, Clock* clock = nullptr);
+/// `observer` (may be null) is called around the loop and each run (TimingObserver).
+Measurement RunBenchmark(BenchTarget& target, const BenchmarkConfig& config, Clock* clock = nullptr,
+                         TimingObserver* observer = nullptr);
 
 /// Result of timing several targets interleaved.
 struct InterleavedResult {
@@ -94,12 +116,14 @@ struct InterleavedResult {
 /// same rules as RunBenchmark, where extension continues while any target's CV > cv_threshold. Each
 /// target's samples are kept apart; speedups pair the samples of the same round. Interleaving keeps
 /// machine drift out of the ratios, but the models evict each other from the caches: the ratios are
-/// the conservative figure (docs/measurement.md). Callers should create ONNX Runtime sessions with
-/// SessionConfig::allow_spinning = false, or an idle session's spinning threads steal a core.
-/// Memory fields are process-wide, so every target gets the same values.
+/// the conservative figure (docs/measurement.md). Callers should create ONNX Runtime sessions on the
+/// global thread pool or with SessionConfig::allow_spinning = false, or an idle session's spinning
+/// threads steal a core (CompareModels does).
+/// Memory fields are process-wide, so every target gets the same values. `observer` as in RunBenchmark.
+/// Most callers want CompareModels (benchmark/compare.h), which builds the sessions and inputs too.
 /// Throws Error(kInvalidArgument) for a bad config or an empty target list.
 InterleavedResult RunInterleaved(const std::vector<BenchTarget*>& targets, const BenchmarkConfig& config,
-                                 Clock* clock = nullptr);
+                                 Clock* clock = nullptr, TimingObserver* observer = nullptr);
 
 /// An ONNX Runtime session as a BenchTarget: owns `feeds` (in runner.inputs() order), binds them once
 /// (OrtRunner::Bind) and times OrtRunner::RunBound(). The runner must outlive the target.

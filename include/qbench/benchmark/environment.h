@@ -27,7 +27,10 @@ struct EnvironmentInfo {
   int intra_op_threads = 0;              ///< 0 = ORT's default
   int inter_op_threads = 0;
   std::string graph_optimization;        ///< disable, basic, extended, all
-  bool allow_spinning = true;            ///< intra-op spin-wait on (off when models are interleaved)
+  bool allow_spinning = true;            ///< intra-op spin-wait on (off when models are interleaved per-session)
+  /// "per-session" (each session its own intra-op pool) or "global" (ORT's global pool shared by the
+  /// interleaved sessions: InterleavePolicy::kGlobalThreadPool, benchmark/compare.h)
+  std::string thread_pool = "per-session";
   std::string qbench_version;            ///< QbenchVersion()
   std::string git_commit;                ///< QbenchGitCommit()
   std::string build_type;                ///< QbenchBuildType()

@@ -27,11 +27,12 @@ ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t in
 /// Measures with ONNX Runtime. One model is kept loaded at a time (RunLab's order loads each once);
 /// sessions are reused across batch sizes and input sizes of a dynamic-shape model and created per
 /// batch for a model whose file fixes the batch (rewritten with WithBatchSize).
-/// Timing: each group's variants are timed interleaved (RunInterleaved, exactly `repetitions`
-/// rounds after `warmup_runs` warm-up rounds, no automatic extension) on identical seeded inputs,
-/// sessions created without spin-waiting (an idle session's spinning workers would steal a core from
-/// the one being timed, docs/statistics.md); when the interleaved run fails (e.g. one
-/// variant runs out of memory), each variant is timed alone and its failure recorded.
+/// Timing: each group's variants are compared with CompareModels (benchmark/compare.h: exactly
+/// `repetitions` interleaved rounds after `warmup_runs` warm-up rounds, no automatic extension) on
+/// identical seeded inputs, on ONNX Runtime's global thread pool (its default policy: no idle pool
+/// steals a core from the one being timed, docs/measurement.md); a variant alone runs without
+/// spin-waiting; when the interleaved run fails (e.g. one variant runs out of memory), each variant
+/// is timed alone and its failure recorded.
 class OrtLabBackend : public LabBackend {
  public:
   /// `warnings` (may be null) collects the modules' warnings (random calibration data, high CV, …).

@@ -95,4 +95,11 @@ std::vector<TensorInfo> ResolveInputShapes(const Model& model, const ShapeOverri
 /// Throws Error(kInvalidArgument) when batch <= 0 and Error(kUnsupported) when inputs disagree on B0.
 Model WithBatchSize(const Model& model, std::int64_t batch);
 
+/// The batch `model` must be rewritten to (WithBatchSize) before ONNX Runtime runs it at `resolved`
+/// (its inputs' concrete shapes, as ResolveInputShapes gives them, in Model::Inputs() order): dim 0
+/// of the last input whose file fixes dim 0 to another value than `resolved` has; 0 when the file
+/// runs at these shapes as it is (dim 0 dynamic, or already that value). `bench`, the lab, the
+/// memory probe and CompareModels (benchmark/compare.h) all decide with this one rule. Never throws.
+std::int64_t BatchRewriteTarget(const Model& model, const std::vector<TensorInfo>& resolved);
+
 }  // namespace qbench

@@ -18,7 +18,13 @@ struct SessionConfig {
   std::string graph_optimization = "all";  ///< one of: disable, basic, extended, all
   std::string execution_provider = "cpu";  ///< see AvailableExecutionProviders()
   bool allow_spinning = true;      ///< intra-op spin-wait; turn off when sessions are interleaved
+  /// Run on ONNX Runtime's global intra-op pool of intra_op_threads threads (UseGlobalThreadPool in
+  /// ort_env.h) instead of a pool of its own; allow_spinning then does not apply (the global pool spins).
+  bool global_thread_pool = false;
   std::string optimized_model_path;  ///< when set, ORT writes the graph it optimised here
+  /// When set, ORT's profiler records every node run into a JSON file whose name starts with this
+  /// path prefix; OrtRunner::EndProfiling() closes it and returns its path.
+  std::string profile_prefix;
 };
 
 /// The graph-optimization names accepted by SessionConfig (and `--graph-optimization`).
@@ -79,7 +85,8 @@ class OrtRunner : public Runner {
   /// Creates a session from model bytes (so an in-memory edit needs no temporary file).
   /// `name` is used in messages. Throws Error(kInvalidArgument) for an unknown optimization level
   /// (listing the choices) or a provider that CheckExecutionProvider rejects, Error(kRuntime) when
-  /// ORT refuses the model.
+  /// ORT refuses the model, or when config.global_thread_pool asks for a global pool of another size
+  /// than the environment's while other sessions exist (UseGlobalThreadPool).
   static std::unique_ptr<OrtRunner> Create(const Model& model, const SessionConfig& config);
   ~OrtRunner() override;
 
@@ -92,6 +99,14 @@ class OrtRunner : public Runner {
   void Bind(const std::vector<HostTensor>& feeds);
   /// Runs with the bound feeds and discards the outputs. Throws Error(kRuntime).
   void RunBound();
+
+  /// Ends ORT's profiling (SessionConfig::profile_prefix) and returns the path of the JSON file it
+  /// wrote (chrome tracing events; lab/op_profile.h reads it). Throws Error(kInvalidArgument) when the
+  /// session was created without profiling, Error(kRuntime) when ORT fails.
+  std::string EndProfiling();
+
+  /// The SessionConfig the session was created with.
+  const SessionConfig& config() const;
 
   /// Wall time spent creating the session, in milliseconds.
   double session_create_ms() const;
