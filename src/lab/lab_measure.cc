@@ -1,0 +1,225 @@
+// OrtLabBackend: timing a group of variants (CompareModels), their memory alone, op profiles.
+#include <cmath>
+
+#include "qbench/benchmark/compare.h"
+#include "qbench/benchmark/memory.h"
+#include "qbench/benchmark/memory_probe.h"
+#include "qbench/lab/op_profile.h"
+#include "qbench/runtime/inputs.h"
+
+#include "ort_backend_impl.h"
+
+namespace qbench {
+using namespace lab_internal;  // NOLINT(build/namespaces)
+
+void lab_internal::Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
+  const Statistics& s = m.statistics;
+  r->ok = true;
+  r->error.clear();
+  r->latency.n = static_cast<std::int64_t>(s.n);
+  r->latency.mean_ms = s.mean_ms;
+  r->latency.std_ms = s.stddev_ms;
+  r->latency.median_ms = s.median_ms;
+  r->latency.min_ms = s.min_ms;
+  r->latency.max_ms = s.max_ms;
+  r->latency.p90_ms = s.p90_ms;
+  r->latency.ci95_low_ms = s.median_ci_low_ms;
+  r->latency.ci95_high_ms = s.median_ci_high_ms;
+  r->latency.median_ci_level = s.median_ci_level;
+  r->latency.cv = s.cv;
+  r->latency.ci_method = fmt::format("order statistics of the median (Conover 1999), coverage {:.3f}", s.median_ci_level);
+  r->samples_ms = m.latency_ms;
+  r->throughput_samples_per_s = m.throughput_samples_per_s;
+  r->session_create_ms = m.session_create_ms;
+  r->first_run_ms = m.first_run_ms;
+  r->peak_rss_bytes = m.peak_rss_bytes;
+  r->macs = macs;
+  r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
+}
+
+// Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
+// replaces the process-wide peak that Fill recorded, which includes every model loaded before.
+void OrtLabBackend::Impl::ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v) {
+  auto rec = records.find(v);
+  if (rec == records.end() || rec->second.file.empty()) return;
+  MemoryProbeRequest q;
+  q.model = rec->second.file;
+  q.shapes = LabShapes(VariantModel(v), group.batch, group.input_size);
+  q.batch = group.batch;
+  q.intra_op_threads = static_cast<int>(group.threads);
+  q.seed = config.seed;
+  const MemoryProbeResult m = ProbeMemoryIsolated(q);
+  if (m.ok) {
+    r->peak_rss_bytes = m.peak_rss_bytes;
+    r->weights_memory_bytes = m.weights_bytes;
+    r->session_memory_bytes = m.session_bytes;
+    r->arena_peak_bytes = m.arena_peak_bytes;
+    r->memory_method = "isolated";
+    r->memory_error.clear();
+  } else {
+    r->memory_method = "process";
+    r->memory_error = m.error;
+    if (warnings)
+      warnings->Add("memory_not_isolated", fmt::format("{} {} b{}: memory could not be measured in a separate process "
+                                                       "({}); its peak RSS is the lab process's, which includes the "
+                                                       "models loaded before it",
+                                                       group.model, v, group.batch, m.error));
+  }
+}
+
+std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) {
+  Impl& I = *impl_;
+  if (group.model != I.name) throw Error(ErrorCode::kRuntime, "model '" + group.model + "' is not loaded (internal order error)");
+  std::map<std::string, PointResult> results;
+  for (const auto& v : record) {
+    PointResult& r = results[v];
+    r.point = SweepPoint{group.model, v, group.batch, group.input_size, group.threads};
+    r.model_spec = I.model.spec;
+  }
+  auto fail_all = [&](const std::string& why) {
+    std::vector<PointResult> out;
+    for (const auto& v : record) {
+      PointResult r = results[v];
+      r.ok = false;
+      r.error = why;
+      out.push_back(r);
+    }
+    return out;
+  };
+
+  // The variants timed together: the baseline (for the speedups) and those to record.
+  const std::string base = I.Baseline();
+  std::vector<std::string> timed;
+  if (I.variants.count(base)) timed.push_back(base);
+  for (const auto& v : record)
+    if (v != base) timed.push_back(v);
+
+  // Identical seeded inputs for every variant, at the first available variant's shapes.
+  const Model* ref = nullptr;
+  for (const auto& v : timed)
+    if (I.variants.count(v)) {
+      ref = &I.variants.at(v);
+      break;
+    }
+  if (!ref) return fail_all("no variant of '" + group.model + "' could be made");
+  std::vector<TensorInfo> shapes;
+  try {
+    shapes = ResolveInputShapes(*ref, LabShapes(*ref, group.batch, group.input_size, I.user_shapes));
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    return fail_all(e.what());
+  }
+  const std::int64_t macs = I.MacsPerSample(group.input_size) * group.batch;
+
+  std::vector<CompareModel> models;
+  for (const auto& v : timed) {
+    try {
+      const Model& m = I.VariantModel(v);
+      models.push_back({v, &m, shapes, I.SessionKey(v, m, group.threads, shapes)});
+    } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
+      if (results.count(v)) results[v].error = e.what();
+    }
+  }
+  CompareOptions co;
+  co.config.warmup_runs = I.config.warmup_runs;
+  co.config.repetitions = I.config.repetitions;
+  co.config.max_repetitions = I.config.repetitions;
+  co.config.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
+  co.config.batch_size = group.batch;
+  co.config.seed = I.config.seed;
+  co.session.intra_op_threads = static_cast<int>(group.threads);
+  co.session.allow_spinning = false;  // a variant alone: as before, no spinning pool left idle between groups
+  co.session.graph_optimization = "all";
+  co.input_seed = I.config.seed;
+  co.keep_going = true;
+  co.usage_errors_propagate = false;  // a variant that cannot run is recorded, the others are measured
+  co.time_alone_if_interleaving_fails = true;
+  co.context = fmt::format("{} batch {} size {} threads {}", group.model, group.batch, group.input_size, group.threads);
+  co.cache = &I.sessions;
+  ResetPeakRss();
+  if (!models.empty()) {
+    const Comparison cmp = CompareModels(models, co);
+    if (I.warnings)
+      for (const auto& w : cmp.warnings) I.warnings->Add(w.code, w.message);
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      const std::string& v = models[i].label;
+      const ComparedModel& c = cmp.models[i];
+      if (!results.count(v)) continue;
+      PointResult& r = results[v];
+      if (!c.ok) {
+        r.ok = false;
+        r.error = c.error;
+        continue;
+      }
+      Fill(&r, c.measurement, macs);
+      if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
+      r.timing = c.timing;
+      if (i > 0 && models[0].label == base && c.has_speedup) {
+        r.has_speedup = std::isfinite(c.speedup.speedup);
+        r.baseline_variant = base;
+        r.speedup = c.speedup.speedup;
+        r.speedup_ci95_low = c.speedup.ci_low;
+        r.speedup_ci95_high = c.speedup.ci_high;
+      }
+      if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
+        I.high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", v, group.batch, group.input_size, group.threads,
+                                        100 * c.measurement.statistics.cv));
+    }
+  }
+  std::vector<PointResult> out;
+  for (const auto& v : record) {
+    PointResult r = results[v];
+    if (!r.ok && r.error.empty()) r.error = "not measured";
+    if (r.ok) I.ProbeMemory(&r, group, v);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) {
+  Impl& I = *impl_;
+  std::vector<OpProfileRecord> out;
+  // MACs and tensor sizes come from the fp32 graph; profiled nodes are attributed to its nodes.
+  ReferenceGraph ref;
+  std::string ref_error;
+  try {
+    const Model& fp32 = I.variants.at("fp32");
+    ref = BuildReferenceGraph(fp32, LabShapes(fp32, group.batch, group.input_size, I.user_shapes));
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    ref_error = e.what();
+  }
+  for (const auto& v : variants) {
+    OpProfileRecord r;
+    const SchemeInfo* scheme = FindLabVariant(v).scheme;
+    TrafficModel traffic;  // the baseline: 4 bytes everywhere
+    if (scheme) traffic = TrafficModel{scheme->WeightBytes(), scheme->InputBytes(), scheme->OutputBytes()};
+    try {
+      if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);
+      const Model& file = I.VariantModel(v);
+      const auto shapes = ResolveInputShapes(file, LabShapes(file, group.batch, group.input_size, I.user_shapes));
+      const std::int64_t rewrite = BatchRewriteTarget(file, shapes);  // a file that fixes another batch
+      const Model m = rewrite > 0 ? WithBatchSize(file, rewrite) : file;
+      InputOptions io;
+      io.seed = I.config.seed;
+      const auto generated = GenerateInputs(m, shapes, io);
+      std::vector<HostTensor> feeds;
+      for (const auto& g : generated) feeds.push_back(g.tensor);
+      r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir, ref, traffic);
+    } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
+      r.ok = false;
+      r.error = e.what();
+    }
+    r.model = group.model;
+    r.variant = v;
+    r.batch = group.batch;
+    r.input_size = group.input_size;
+    r.threads = group.threads;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace qbench

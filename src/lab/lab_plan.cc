@@ -1,0 +1,243 @@
+// The lab plan: sweep expansion against earlier results, duration estimate, and the --dry-run text.
+#include "qbench/lab/lab.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "qbench/core/cancel.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
+#include "qbench/lab/preflight.h"
+#include "qbench/lab/shard.h"
+#include "qbench/zoo/zoo.h"
+
+
+namespace qbench {
+namespace {
+
+std::string MacsKey(const std::string& model, std::int64_t input_size) { return model + "|s" + std::to_string(input_size); }
+
+std::string FormatDuration(double s) {
+  if (s < 60) return fmt::format("{:.0f} s", s);
+  if (s < 3600) return fmt::format("{:.0f} min {:02.0f} s", std::floor(s / 60), std::fmod(s, 60));
+  return fmt::format("{:.0f} h {:02.0f} min", std::floor(s / 3600), std::fmod(s / 60, 60));
+}
+
+}  // namespace
+
+double VariantSpeedFactor(const std::string& variant) {
+  const auto& info = FindLabVariant(variant);
+  return info.scheme ? info.scheme->speed_vs_fp32 : 0.95;
+}
+
+double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
+                            int warmup_runs, int repetitions) {
+  double total = 0;
+  const double macs = static_cast<double>(std::max<std::int64_t>(macs_per_sample, 0)) * static_cast<double>(group.batch);
+  // Every variant runs warm-ups, one cold first run and the timed repetitions.
+  const double runs = static_cast<double>(warmup_runs + 1 + repetitions);
+  for (const auto& v : group.variants) {
+    const double rate = std::max(1e6, VariantSpeedFactor(v) * fp32_macs_per_s);
+    total += runs * (macs / rate + kLabRunOverheadS);
+  }
+  return total;
+}
+
+double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
+                                 const std::vector<std::string>& evaluate, double macs_per_sample, double fp32_macs_per_s,
+                                 std::size_t calibration_size, double eval_samples) {
+  const double rate = std::max(1e6, fp32_macs_per_s);
+  double s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : kLabModelLoadS;
+  for (const auto& v : prepare) {
+    const SchemeInfo* scheme = FindLabVariant(v).scheme;
+    s += kLabSessionS;
+    if (scheme) s += kLabQuantizeS;
+    if (scheme && scheme->needs_calibration)
+      s += kLabCalibrationSetupS + kLabCalibrationRunCost * static_cast<double>(calibration_size) * macs_per_sample / rate;
+  }
+  for (const auto& v : profile) s += kLabProfileSessionS + kLabProfileRuns * macs_per_sample / (VariantSpeedFactor(v) * rate);
+  for (const auto& v : evaluate) s += eval_samples * (macs_per_sample / (VariantSpeedFactor(v) * rate) + kLabEvalDecodeS);
+  return s;
+}
+
+LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous) {
+  ValidateLabConfig(config);
+  LabPlan plan;
+  plan.models = LabModels(config.models);
+  std::vector<std::string> names;
+  for (const auto& m : plan.models) names.push_back(m.name);
+  ExpandSweep(names, config.variants, config.threads, config.input_sizes, config.batches);  // checks the lists
+  for (const auto& m : plan.models) {
+    std::int64_t fixed = 0;
+    try {
+      fixed = backend.FixedInputSize(m.spec);
+    } catch (const std::exception&) {
+      fixed = 0;  // unreadable here: the configured sizes, and the points say what fails
+    }
+    SweepAxis axis = config.input_sizes;
+    if (fixed != 0) {
+      const std::int64_t own = fixed > 0 ? fixed : 0;
+      axis.values = {own};
+      plan.input_size_notes[m.name] =
+          fixed > 0 ? fmt::format("fixed by the model file to {}x{} pixels", fixed, fixed)
+                    : "its own shape (its file fixes a non-square image, or it has no image input)";
+      if (config.input_size_given && config.input_sizes.values != axis.values)
+        plan.warnings.push_back(
+            {"input_size_fixed", fmt::format("--input-size {} does not apply to {}: its file fixes the input to {}, so it is "
+                                             "measured at that size only (--input-size sets H = W of models whose H and "
+                                             "W are dynamic)",
+                                             SweepAxisToString(config.input_sizes), m.name,
+                                             fixed > 0 ? fmt::format("{}x{} pixels", fixed, fixed) : std::string("its own shape"))});
+    }
+    plan.input_sizes[m.name] = axis.values;
+    for (auto& g : ExpandSweep({m.name}, config.variants, config.threads, axis, config.batches)) plan.groups.push_back(std::move(g));
+  }
+  RestrictPlanToShard(config, &plan);  // --shard I/N: this shard's groups only
+  std::set<std::string> done;
+  std::set<std::string> done_models, done_accuracy, done_profiles;
+  if (previous) {
+    for (const auto& p : previous->points) done.insert(p.point.Key());
+    for (const auto& m : previous->models) done_models.insert(m.model + "|" + m.variant);
+    for (const auto& a : previous->accuracy) done_accuracy.insert(a.model + "|" + a.variant);
+    for (const auto& o : previous->op_profiles) done_profiles.insert(o.model + "|" + o.variant);
+  }
+  std::map<std::int64_t, RooflinePeaks> peaks;
+  for (auto t : config.threads.values) peaks[t] = backend.EstimatePeaks(t);
+  const RooflinePeaks& first_peaks = peaks.begin()->second;
+  plan.basis = first_peaks.ok ? first_peaks.method : "a default rate of 20 GMAC/s (no machine-speed estimate: " + first_peaks.error + ")";
+  for (const auto& m : plan.models)
+    for (auto s : plan.input_sizes[m.name]) {
+      std::int64_t macs = 0;
+      try {
+        macs = backend.ModelMacs(m.spec, s);
+      } catch (const std::exception&) {
+        macs = 0;
+      }
+      plan.macs_per_sample[MacsKey(m.name, s)] = macs;
+      try {
+        plan.macs_complete[MacsKey(m.name, s)] = backend.ModelMacsComplete(m.spec, s);
+      } catch (const std::exception&) {
+        plan.macs_complete[MacsKey(m.name, s)] = false;
+      }
+    }
+  auto rate_for = [&](std::int64_t threads) {
+    const auto& p = peaks[threads];
+    return p.ok && p.fp32_macs_per_s > 0 ? p.fp32_macs_per_s : 20e9;
+  };
+  for (const auto& g : plan.groups) {
+    SweepGroup todo = g;
+    todo.variants.clear();
+    for (const auto& p : g.Points())
+      if (!done.count(p.Key())) todo.variants.push_back(p.variant);
+    plan.points += static_cast<std::int64_t>(todo.variants.size());
+    if (!todo.variants.empty() && std::find(todo.variants.begin(), todo.variants.end(), g.variants.front()) == todo.variants.end())
+      todo.variants.insert(todo.variants.begin(), g.variants.front());  // the baseline is timed along
+    const std::int64_t macs = plan.macs_per_sample[MacsKey(g.model, g.input_size)];
+    plan.group_seconds[g.GroupKey()] =
+        todo.variants.empty() ? 0 : EstimateGroupSeconds(todo, macs, rate_for(g.threads), config.warmup_runs, config.repetitions);
+  }
+  // Per-model setup: loading, quantization (+ calibration runs), profile and evaluation of the
+  // variants whose records are not there yet.
+  const double rate = rate_for(config.threads.values.front());
+  const double eval_samples = config.eval_data.empty() ? 0 : (config.eval_limit ? static_cast<double>(config.eval_limit) : 200.0);
+  for (const auto& m : plan.models) {
+    const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
+    std::vector<std::string> prepare, profile, evaluate;
+    bool has_groups = false;
+    for (const auto& g : plan.groups) has_groups = has_groups || g.model == m.name;
+    if (!has_groups && !plan.Extras(m.name)) continue;  // another shard's model
+    for (const auto& v : config.variants) {
+      const std::string key = m.name + "|" + v;
+      if (!done_models.count(key)) prepare.push_back(v);
+      if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);
+      if (eval_samples > 0 && plan.Extras(m.name) && !done_accuracy.count(key)) evaluate.push_back(v);
+    }
+    plan.model_setup_seconds[m.name] =
+        EstimateModelSetupSeconds(prepare, profile, evaluate, macs, rate, config.calibration_size, eval_samples);
+  }
+  for (const auto& [t, p] : peaks)
+    if (config.roofline && !p.from_cache) plan.roofline_seconds += kLabRooflineMeasureS;
+  plan.total_seconds = plan.roofline_seconds;
+  for (const auto& [k, s] : plan.group_seconds) plan.total_seconds += s;
+  for (const auto& [k, s] : plan.model_setup_seconds) plan.total_seconds += s;
+  return plan;
+}
+
+std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
+  std::string out;
+  out += fmt::format("qbench lab plan: {} model(s) x {} variant(s) x batch [{}] x input size [{}] x threads [{}]\n",
+                     plan.models.size(), config.variants.size(), SweepAxisToString(config.batches),
+                     SweepAxisToString(config.input_sizes), SweepAxisToString(config.threads));
+  out += fmt::format("  = {} point(s) to measure in {} interleaved group(s); k = {} repetitions after {} warm-up run(s)\n",
+                     plan.points, plan.groups.size(), config.repetitions, config.warmup_runs);
+  out += "  variants: ";
+  for (std::size_t i = 0; i < config.variants.size(); ++i)
+    out += (i ? ", " : "") + config.variants[i] + (i == 0 ? " (baseline)" : "");
+  out += "\n  output: " + config.output_dir + "/ (results.jsonl, results.json, results.csv, report.md, plots/*.png)\n";
+  out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) +
+         (!config.eval_data.empty() && config.eval_limit
+              ? fmt::format(", a random {} sample(s) (seed {}, stratified by label)", config.eval_limit, config.seed)
+              : std::string()) +
+         "\n";
+  if (config.split)
+    out += fmt::format("  split: {} sample(s) of {} drawn for calibration (seed {}, stratified by label), evaluation on "
+                       "the others{}\n",
+                       config.calibration_size, config.eval_data, config.seed,
+                       config.eval_limit ? fmt::format(" (a random {} of them)", config.eval_limit) : std::string());
+  else
+    out += "  calibration: " +
+           (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
+           fmt::format(", {} sample(s) drawn at random (seed {})\n", config.calibration_size, config.seed);
+  if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
+    // How images are preprocessed at each model's size (accuracy and calibration use its first size).
+    std::set<std::int64_t> sizes;
+    for (const auto& [m, v] : plan.input_sizes)
+      if (!v.empty()) sizes.insert(v.front());
+    for (auto s : sizes) out += "  preprocessing: " + DescribeLabPreprocess(config, s) + "\n";
+  }
+  std::size_t width = 44;  // the model column fits the longest "name (spec)"
+  for (const auto& m : plan.models) width = std::max(width, m.name.size() + m.spec.size() + 3);
+  out += fmt::format("\n  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "model", width, "input size", "MACs/sample", "points", "est. time");
+  for (const auto& m : plan.models) {
+    double s = plan.model_setup_seconds.count(m.name) ? plan.model_setup_seconds.at(m.name) : 0;
+    std::int64_t pts = 0;
+    for (const auto& g : plan.groups)
+      if (g.model == m.name) {
+        s += plan.group_seconds.count(g.GroupKey()) ? plan.group_seconds.at(g.GroupKey()) : 0;
+        pts += static_cast<std::int64_t>(g.variants.size());
+      }
+    const auto sizes_it = plan.input_sizes.find(m.name);
+    const std::vector<std::int64_t> sizes = sizes_it != plan.input_sizes.end() ? sizes_it->second : config.input_sizes.values;
+    const std::string key = MacsKey(m.name, sizes.front());
+    const std::int64_t macs = plan.macs_per_sample.count(key) ? plan.macs_per_sample.at(key) : 0;
+    std::string size_text;
+    for (auto v : sizes) size_text += (size_text.empty() ? "" : ",") + (v > 0 ? std::to_string(v) : std::string("own"));
+    out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")", width, size_text,
+                       macs <= 0                                                        ? std::string("?")
+                       : plan.macs_complete.count(key) && !plan.macs_complete.at(key) ? fmt::format(">={:.3f} G*", macs / 1e9)
+                                                                                        : fmt::format("{:.3f} G", macs / 1e9),
+                       pts, FormatDuration(s));
+  }
+  if (plan.roofline_seconds > 0)
+    out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", width, "", "", "",
+                       FormatDuration(plan.roofline_seconds));
+  for (const auto& [key, complete] : plan.macs_complete)
+    if (!complete) {
+      out += "  * MACs incomplete: shape inference could not size some nodes (contrib ops); the count and the time "
+             "estimate are lower bounds\n";
+      break;
+    }
+  for (const auto& [m, note] : plan.input_size_notes)
+    out += fmt::format("  {}: input size {}; measured at that size whatever --input-size says\n", m, note);
+  out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);
+  return out;
+}
+
+}  // namespace qbench

@@ -1,0 +1,189 @@
+// OrtLabBackend: loading a model and making its quantized variants (verified, written).
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "qbench/calibration/calibrator.h"
+#include "qbench/core/fs.h"
+#include "qbench/lab/model_content.h"
+#include "qbench/quantization/quantizer.h"
+#include "qbench/quantization/verify.h"
+#include "qbench/zoo/zoo.h"
+
+#include "ort_backend_impl.h"
+
+namespace qbench {
+namespace fs = std::filesystem;
+using namespace lab_internal;  // NOLINT(build/namespaces)
+
+// Makes variant `v` (quantized) of the loaded model and writes its file. Errors name the step that
+// failed (calibrating, quantizing, writing); once the file is written, a failing analysis of it
+// (inspection, runtime coverage) is a warning on the record, not a failure of the variant.
+ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec) {
+  const LabVariantInfo& info = FindLabVariant(v);
+  ModelRecord r;
+  r.model = job.model.name;
+  r.model_spec = job.model.spec;
+  r.variant = v;
+  r.params = fp32_rec.params;
+  r.original_bits = fp32_rec.original_bits;
+  r.macs_per_sample = fp32_rec.macs_per_sample;
+  auto prev = job.previous.find(v);
+  if (prev != job.previous.end() && prev->second.ok && !prev->second.file.empty() && fs::exists(prev->second.file) &&
+      !info.IsBaseline()) {
+    variants[v] = Step("loading the earlier " + v + " file '" + prev->second.file + "'", [&] { return LoadModel(prev->second.file); });
+    return prev->second;
+  }
+  const Model& fp32 = variants.at("fp32");
+  QuantizeOptions q;
+  const SchemeInfo& scheme = *info.scheme;
+  q.scheme = scheme.name;
+  q.granularity = info.weight_granularity;
+  const bool calibrated = scheme.needs_calibration;
+  // Calibration settings concern calibrated variants only: the other schemes ignore them.
+  if (calibrated && !config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
+  q.intra_op_threads = static_cast<int>(threads0);
+  const double t0 = NowMs();
+  WarningList module_warnings;
+  std::unique_ptr<CalibrationDataReader> reader;
+  CalibrationDataSpec spec;  // uncalibrated variants: empty path, so verification uses generated inputs
+  spec.seed = config.seed;
+  spec.shape_overrides = LabShapes(fp32, 1, size0, user_shapes);
+  if (calibrated) {
+    spec.path = config.split ? config.eval_data : config.calibration_data;
+    spec.split_part = config.split;  // the calibration part; Evaluate uses the rest
+    spec.preprocess = LabPreprocess(config, size0);
+    spec.size = config.calibration_size;
+    spec.batch_size = 1;
+    reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
+  }
+  QuantizeResult result = Step(calibrated ? "calibrating and quantizing" : "quantizing",
+                               [&] { return QuantizeModel(fp32, q, reader.get(), &module_warnings); });
+  Forward(module_warnings);
+  r.quantize_ms = NowMs() - t0;
+  r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
+  // Verified before it is written (verify.h): the same check and fp32 fallback as `qbench quantize`.
+  WarningList scratch;  // re-quantizing repeats warnings already forwarded
+  const RequantizeFn requantize = [&](const std::vector<std::string>& keep) {
+    QuantizeOptions again = q;
+    again.exclude.insert(again.exclude.end(), keep.begin(), keep.end());
+    std::unique_ptr<CalibrationDataReader> rd;
+    if (calibrated) rd = MakeCalibrationDataReader(fp32, spec, &scratch);
+    return QuantizeModel(fp32, again, rd.get(), &scratch);
+  };
+  VerifyOptions vo;
+  vo.session.intra_op_threads = static_cast<int>(threads0);
+  VerifiedQuantization verified = Step("verifying and writing '" + r.file + "'", [&] {
+    CalibrationDataSpec vs = spec;
+    vs.size = vs.path.empty() ? vo.max_samples : std::min(vs.size, vo.max_samples);
+    auto vr = MakeCalibrationDataReader(fp32, vs, &scratch);
+    return VerifyAndSave(fp32, std::move(result), requantize, ReadVerificationData(*vr, vo.max_samples), r.file, vo);
+  });
+  result = std::move(verified.result);
+  r.verification = VerificationToJson(verified.verification);
+  if (verified.verification.collapsed) r.warnings.push_back("verification: an output collapsed against fp32 (see verification)");
+  for (const auto& k : verified.verification.kept_fp32)
+    r.warnings.push_back("verification kept " + k.node + " (" + k.op_type + ") fp32: " + k.reason);
+  r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
+  r.weight_precision = PrecisionName(scheme.weight_precision);
+  r.activation_precision = result.report.activations;
+  r.calibration = result.report.calibration;
+  for (const auto& c : result.report.by_op_type) r.op_coverage[c.op_type] = OpCoverage{c.quantized, c.kept_float};
+  try {
+    const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0, user_shapes));
+    r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
+  }
+  try {
+    result.report.runtime =
+        AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
+    if (result.report.runtime.analyzed && IsIntegerPrecision(scheme.weight_precision))
+      r.int8_mac_share = result.report.runtime.int8_mac_share;
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
+  }
+  nlohmann::json report = nlohmann::json::parse(WithoutExternalCitations(QuantizeReportToJson(result.report)), nullptr, false);
+  if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
+  r.coverage_report = report;
+  for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + WithoutExternalCitations(w.message));
+  r.ok = true;
+  variants[v] = std::move(result.model);
+  return r;
+}
+
+std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
+  Impl& I = *impl_;
+  ReleaseModel(I.name);
+  I.name = job.model.name;
+  I.model = job.model;
+  I.size0 = job.input_size;
+  ZooOptions zo;
+  zo.input_size = static_cast<int>(std::clamp<std::int64_t>(I.size0, 32, 4096));
+  zo.seed = I.config.seed;
+  Model fp32 = Step("loading '" + job.model.spec + "'", [&] { return LoadModelOrZoo(job.model.spec, zo); });
+
+  ModelRecord base;
+  base.model = job.model.name;
+  base.model_spec = job.model.spec;
+  base.variant = "fp32";
+  base.weight_precision = "fp32";
+  base.activation_precision = "fp32";
+  try {
+    const ModelSummary s = InspectModel(fp32, LabShapes(fp32, 1, I.size0, I.user_shapes));
+    base.params = s.params;
+    base.macs_per_sample = s.macs;
+    base.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+    base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
+    base.macs_complete = s.macs_complete;
+    I.macs_per_sample[I.size0] = s.macs;
+    if (!s.macs_complete) I.macs_incomplete.insert(I.size0);
+    // Labelled by what the file holds (a model given with --models may already be int8 or fp16).
+    const ModelContent content = DescribeModelContent(s);
+    base.content = content.label;
+    base.original_bits = content.weight_bits;
+    base.weight_precision = content.weight_precision;
+    base.activation_precision = content.activation_precision;
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    base.warnings.push_back(std::string("inspect: ") + e.what());
+  }
+  if (IsZooSpec(job.model.spec)) {
+    base.file = job.models_dir + "/" + job.model.name + ".fp32.onnx";
+    auto prev = job.previous.find("fp32");
+    if (!(prev != job.previous.end() && prev->second.ok && fs::exists(base.file))) SaveModel(fp32, base.file);
+    base.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(base.file));
+  } else {
+    base.file = job.model.spec;
+    if (base.file_size_bytes == 0) base.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(base.file));
+  }
+  base.ok = true;
+  I.variants["fp32"] = std::move(fp32);
+
+  std::vector<ModelRecord> out;
+  for (const auto& v : job.variants) {
+    if (FindLabVariant(v).IsBaseline()) {
+      out.push_back(base);
+      I.records[v] = base;
+      continue;
+    }
+    ModelRecord r;
+    try {
+      r = I.PrepareVariant(job, v, base);
+    } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
+      r.model = job.model.name;
+      r.model_spec = job.model.spec;
+      r.variant = v;
+      r.ok = false;
+      r.error = e.what();
+    }
+    I.records[v] = r;
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace qbench

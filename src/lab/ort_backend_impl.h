@@ -1,0 +1,132 @@
+// src/lab/ort_backend_impl.h — the state of OrtLabBackend (one loaded model, its variants and
+// sessions) shared by its files: ort_backend.cc (glue), lab_prepare.cc (variants), lab_measure.cc
+// (timing, memory, op profiles), lab_evaluate.cc (accuracy). Private to the lab module.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "qbench/benchmark/benchmark.h"
+#include "qbench/core/cancel.h"
+#include "qbench/core/error.h"
+#include "qbench/core/log.h"
+#include "qbench/lab/lab.h"
+#include "qbench/lab/ort_backend.h"
+#include "qbench/model/inspect.h"
+#include "qbench/model/shapes.h"
+#include "qbench/runtime/session_cache.h"
+
+namespace qbench {
+namespace lab_internal {
+
+/// Milliseconds of std::chrono::steady_clock.
+double NowMs();
+
+/// The PointResult fields a measurement fills (latency statistics, samples, throughput, memory,
+/// achieved MAC/s from `macs` per run); marks it ok.
+void Fill(PointResult* r, const Measurement& m, std::int64_t macs);
+
+// The quantizer's notes and warnings cite a measurement file that is not part of this repository;
+// the lab's outputs say inline where those numbers come from instead.
+std::string WithoutExternalCitations(std::string text);
+
+// Runs `step`, prefixing any error with what was being done ("calibrating: ...").
+template <typename F>
+auto Step(const std::string& what, F&& step) -> decltype(step()) {
+  try {
+    return step();
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.code(), what + ": " + e.what());
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    throw Error(ErrorCode::kRuntime, what + ": " + e.what());
+  }
+}
+
+}  // namespace lab_internal
+
+// Coefficient of variation above which a point is listed in the model's "high_cv" warning.
+constexpr double kHighCv = 0.10;
+
+struct OrtLabBackend::Impl {
+  LabConfig config;
+  std::vector<std::string> high_cv;  // points of the loaded model with CV > kHighCv
+  WarningList* warnings = nullptr;
+  std::int64_t threads0 = 1;
+  std::int64_t size0 = 224;  // the loaded model's first input size (ModelJob::input_size)
+  std::map<std::string, std::int64_t> fixed_sizes;  // spec → FixedInputSize
+  ShapeOverrides user_shapes;                        // --dim / --shape (LabShapeOverrides)
+
+  // The loaded model (one at a time).
+  std::string name;
+  LabModel model;
+  std::map<std::string, Model> variants;        // variant → model (as in its file)
+  std::map<std::string, ModelRecord> records;
+  std::map<std::int64_t, std::int64_t> macs_per_sample;  // input size → MACs of one sample
+  std::set<std::int64_t> macs_incomplete;                // input sizes whose MACs are a lower bound
+  SessionCache sessions;  // "variant|t<threads>|b<rewritten batch or *>"
+
+  std::string Baseline() const { return config.variants.front(); }
+
+  const Model& VariantModel(const std::string& v) {
+    auto it = variants.find(v);
+    if (it == variants.end()) {
+      auto r = records.find(v);
+      throw Error(ErrorCode::kRuntime, "the " + v + " variant of '" + name + "' is not available" +
+                                           (r != records.end() && !r->second.error.empty() ? ": " + r->second.error : ""));
+    }
+    return it->second;
+  }
+
+  std::int64_t MacsPerSample(std::int64_t input_size) {
+    auto it = macs_per_sample.find(input_size);
+    if (it != macs_per_sample.end()) return it->second;
+    std::int64_t macs = 0;
+    try {
+      const Model& m = VariantModel(Baseline());
+      const ModelSummary summary = InspectModel(m, LabShapes(m, 1, input_size, user_shapes));
+      macs = summary.macs;
+      if (!summary.macs_complete) macs_incomplete.insert(input_size);
+    } catch (const std::exception&) {
+      if (CancelRequested()) throw;
+      macs = 0;
+    }
+    macs_per_sample[input_size] = macs;
+    return macs;
+  }
+
+  // The cache key of variant `v`'s session at `threads` and `shapes`: per batch when its file fixes
+  // the batch (then the sessions of its other batch sizes are not needed again and are released).
+  std::string SessionKey(const std::string& v, const Model& m, std::int64_t threads, const std::vector<TensorInfo>& shapes) {
+    const std::int64_t rewrite = BatchRewriteTarget(m, shapes);
+    const std::string stem = v + "|t" + std::to_string(threads) + "|b";
+    const std::string key = stem + (rewrite > 0 ? std::to_string(rewrite) : "*");
+    if (rewrite > 0)
+      sessions.ReleaseIf([&](const std::string& k) { return k.rfind(v + "|", 0) == 0 && k != key && k.back() != '*'; });
+    return key;
+  }
+
+  // Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
+  // replaces the process-wide peak that Fill recorded, which includes every model loaded before.
+  void ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v);
+
+  // Adds the warnings a module collected in `from` to the lab's list, citations made inline.
+  void Forward(const WarningList& from) {
+    if (!warnings) return;
+    for (const auto& w : from.items()) warnings->Add(w.code, lab_internal::WithoutExternalCitations(w.message));
+  }
+
+  // Makes variant `v` (quantized) of the loaded model and writes its file. Errors name the step that
+  // failed (calibrating, quantizing, writing); once the file is written, a failing analysis of it
+  // (inspection, runtime coverage) is a warning on the record, not a failure of the variant.
+  ModelRecord PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec);
+};
+
+}  // namespace qbench
