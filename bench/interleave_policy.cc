@@ -65,8 +65,9 @@ int Run(int argc, char** argv) {
   const Model model = LoadModelOrZoo(model_spec), partner = LoadModelOrZoo(partner_spec);
   ShapeOverrides shapes;
   shapes.batch = batch;
-  const CompareModel a{model_spec, &model, ResolveInputShapes(model, shapes), ""};
-  const CompareModel b{partner_spec, &partner, ResolveInputShapes(partner, shapes), ""};
+  // Zoo models keep H and W dynamic: WithZooDefaultDims gives them their default size (224).
+  const CompareModel a{model_spec, &model, ResolveInputShapes(model, WithZooDefaultDims(model, shapes)), ""};
+  const CompareModel b{partner_spec, &partner, ResolveInputShapes(partner, WithZooDefaultDims(partner, shapes)), ""};
 
   std::vector<Condition> conditions = {{"alone", false, InterleavePolicy::kNoSpinning, {}},
                                        {"no-spinning", true, InterleavePolicy::kNoSpinning, {}},
