@@ -287,10 +287,16 @@ TensorRange EntropyRange(const HistogramData& full, int num_quantized_bins) {
   if (full.counts.empty()) return {full.min, full.max};
   const HistogramData h = ForSearch(full);
   const std::size_t n = h.counts.size();
-  const std::size_t zero = n / 2;
+  const std::size_t zero = n / 2;  // 0 is the lower edge of bin n/2
   const auto nq = static_cast<std::size_t>(num_quantized_bins);
-  const std::size_t half_q = nq / 2;
-  if (zero < half_q) return {h.min, h.max};  // fewer bins than quantized bins: nothing to clip
+  // The bins the data occupies, [dlo, dhi), always reaching the zero edge (the grid includes 0).
+  auto bin_of = [&](double v) {
+    const double pos = (v - h.lower_edge) / h.bin_width;
+    return pos <= 0 ? std::size_t{0} : std::min(static_cast<std::size_t>(pos), n - 1);
+  };
+  const std::size_t dlo = std::min(zero, bin_of(h.min));
+  const std::size_t dhi = std::max(zero, bin_of(h.max) + 1);
+  const std::size_t max_half = std::max(zero - dlo, dhi - zero);
 
   std::vector<std::uint64_t> prefix(n + 1, 0);  // prefix[b] = Σ counts[0..b)
   for (std::size_t b = 0; b < n; ++b) prefix[b + 1] = prefix[b] + h.counts[b];
@@ -298,15 +304,16 @@ TensorRange EntropyRange(const HistogramData& full, int num_quantized_bins) {
   double best_kl = std::numeric_limits<double>::infinity();
   std::size_t best_start = 0, best_end = n;
   std::vector<double> p, q, quantized(nq);
-  for (std::size_t i = half_q; i <= zero; ++i) {
-    const std::size_t start = zero - i;
-    const std::size_t end = std::min(zero + i + 1, n);
+  for (std::size_t i = 1; i <= max_half; ++i) {
+    // Candidate threshold t = i·width: the grid covers [−t, t] ∩ data, i.e. bins [start, end).
+    const std::size_t start = std::max(zero - std::min(i, zero), dlo);
+    const std::size_t end = std::min(zero + i, dhi);
     const std::size_t len = end - start;
+    if (len < nq) continue;  // finer than the histogram: rounding is invisible at this resolution
     p.assign(h.counts.begin() + static_cast<std::ptrdiff_t>(start), h.counts.begin() + static_cast<std::ptrdiff_t>(end));
-    p.front() += static_cast<double>(prefix[start]);          // left outliers
-    p.back() += static_cast<double>(prefix[n] - prefix[end]);  // right outliers
+    p.front() += static_cast<double>(prefix[start]);          // left outliers (clipped to −t)
+    p.back() += static_cast<double>(prefix[n] - prefix[end]);  // right outliers (clipped to t)
     const std::size_t merged = len / nq;
-    if (merged == 0) continue;
     // Quantize the sliced histogram (without outliers) into nq groups; the last takes the rest.
     for (std::size_t g = 0; g < nq; ++g) {
       const std::size_t gs = start + g * merged;
@@ -332,7 +339,7 @@ TensorRange EntropyRange(const HistogramData& full, int num_quantized_bins) {
       best_end = end;
     }
   }
-  if (!std::isfinite(best_kl)) return {h.min, h.max};
+  if (!std::isfinite(best_kl)) return {h.min, h.max};  // the data spans fewer bins than levels: keep it all
   return ClipToData(h, h.Edge(best_start), h.Edge(best_end));
 }
 

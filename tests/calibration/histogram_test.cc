@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -231,8 +232,8 @@ TEST(SymmetricHistogram, MergeBinsKeepsZeroOnAnEdge) {
 
 // ---- Entropy ---------------------------------------------------------------------------------
 TEST(EntropyCalibrator, HistogramExactlyRepresentedByTheQuantizedBinsKeepsTheFullRange) {
-  // 4 bins over [-2,2], 2 quantized bins. Candidate i=1 (bins 1..3) folds bin 0's 5 values into
-  // p[0] while q[0] = 0 → KL ≈ 0.2·ln(0.2/5e-6) − 0.8·ln(1.25) ≈ 1.94; candidate i=2 (all bins)
+  // 4 bins over [-2,2], 2 quantized bins, data in [-1.9, 1.9]. Candidate t = 1 (bins 1..2) folds
+  // bin 0's 5 values into p[0] while q[0] = 0 → KL ≈ 0.2·ln(0.2/5e-6) − ... > 1; t = 2 (all bins)
   // merges {5,0} and {10,10} and expands them back to exactly p → KL = 0.
   HistogramData d;
   d.lower_edge = -2;
@@ -247,18 +248,112 @@ TEST(EntropyCalibrator, HistogramExactlyRepresentedByTheQuantizedBinsKeepsTheFul
   EXPECT_FLOAT_EQ(r.max, 1.9f);
 }
 
-TEST(EntropyCalibrator, ClipsALongTail) {
-  // Reference: ORT's get_entropy_threshold (with MXNet's float q expansion) ported to numpy, on
-  // np.histogram(v, 2048, range=(−12.206, 12.206)) of the same values: threshold (−9.1188, 9.1307).
+// One-sided data (a ReLU output) on a symmetric histogram: 3 positive bins of width 1 over [0, 3),
+// counts {6, 2, 1}, 2 quantized bins. Only the positive half is searched (the grid covers [0, t]):
+//   t = 2: p = {6, 2+1} → {2/3, 1/3}; q = {6, 2} → {3/4, 1/4};
+//          KL = 2/3·ln(8/9) + 1/3·ln(4/3) = −0.07852 + 0.09589 = 0.01737
+//   t = 3: p = {6, 2, 1}/9; groups {6}, {2, 1} → q = {6, 1.5, 1.5}/9;
+//          KL = 2/9·ln(4/3) + 1/9·ln(2/3) = 0.06393 − 0.04505 = 0.01888
+// so t = 2 wins. ORT's rule slices the symmetric histogram around 0 (2 groups over [−t, t + 1)),
+// where the empty negative half takes one of the two groups.
+TEST(EntropyCalibrator, OneSidedDataSearchesTheOccupiedHalfWithHandComputedKl) {
+  HistogramData d;
+  d.lower_edge = -3;
+  d.bin_width = 1;
+  d.counts = {0, 0, 0, 6, 2, 1};
+  d.total = 9;
+  d.min = 0.0f;
+  d.max = 2.9f;
+  d.seen_any = true;
+  const TensorRange r = EntropyRange(d, 2);
+  EXPECT_FLOAT_EQ(r.min, 0.0f);
+  EXPECT_FLOAT_EQ(r.max, 2.0f);
+}
+
+// TensorRT's search as Migacz's GTC 2017 slides state it, on a one-sided histogram c[0..m) of
+// width w: for i = nq .. m, p = c[0..i) with the outliers Σc[i..m) added to p[i−1], q = c[0..i)
+// merged into nq groups (last takes the rest) and expanded over p's non-zero bins; the smallest
+// smoothed KL gives t = i·w. Written independently of EntropyRange (which slices a symmetric
+// histogram) to check that both agree on ReLU-like data.
+double TensorRtThreshold(const std::vector<std::uint64_t>& c, double w, std::size_t nq) {
+  auto smooth = [](std::vector<double>* v) {
+    std::size_t zeros = 0;
+    for (double x : *v) zeros += x == 0;
+    if (zeros == v->size()) return false;
+    const double eps1 = 1e-4 * static_cast<double>(zeros) / static_cast<double>(v->size() - zeros);
+    for (double& x : *v) x = x == 0 ? 1e-4 : x - eps1;
+    for (double x : *v)
+      if (x <= 0) return false;
+    return true;
+  };
+  double best = std::numeric_limits<double>::infinity(), best_t = 0;
+  for (std::size_t i = nq; i <= c.size(); ++i) {
+    std::vector<double> p(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(i));
+    for (std::size_t k = i; k < c.size(); ++k) p[i - 1] += static_cast<double>(c[k]);
+    const std::size_t merged = i / nq;
+    std::vector<double> q(i, 0.0);
+    for (std::size_t g = 0; g < nq; ++g) {
+      const std::size_t gs = g * merged, ge = g + 1 == nq ? i : gs + merged;
+      double sum = 0, nz = 0;
+      for (std::size_t k = gs; k < ge; ++k) {
+        sum += static_cast<double>(c[k]);
+        nz += p[k] != 0;
+      }
+      for (std::size_t k = gs; k < ge; ++k)
+        if (p[k] != 0) q[k] = sum / nz;
+    }
+    if (!smooth(&p) || !smooth(&q)) continue;
+    const double sp = std::accumulate(p.begin(), p.end(), 0.0), sq = std::accumulate(q.begin(), q.end(), 0.0);
+    double kl = 0;
+    for (std::size_t k = 0; k < i; ++k) kl += p[k] / sp * std::log((p[k] / sp) / (q[k] / sq));
+    if (kl < best) {
+      best = kl;
+      best_t = static_cast<double>(i) * w;
+    }
+  }
+  return best_t;
+}
+
+TEST(EntropyCalibrator, ClipsALongTailAsTensorRtsSearchOverTheGridsSteps) {
+  // Exponential(1) is one-sided: the symmetric histogram (2048 bins over ±12.206) holds it in its
+  // upper 1024 bins, which the search sees as TensorRT sees an |x| histogram, with 255 groups
+  // (one per u8 step). The old rule (ORT's: 128 groups over the symmetric slice, 64 over the data)
+  // clipped at 9.13; the 8-bit grid's own resolution keeps more of the tail.
   const auto v = Exponential();
   CalibrationOptions o;
   o.method = CalibrationMethod::kEntropy;
+  ASSERT_EQ(o.num_quantized_bins, 255);
   auto t = Calibrate(o, {v});
-  EXPECT_NEAR(t["t"].max, 9.1307f, 1e-3);  // MinMax would keep 12.206
-  EXPECT_EQ(t["t"].min, v.front());        // −9.12 clipped to the data's minimum
+  SymmetricHistogram sym(2048);
+  sym.Add(v.data(), v.size());
+  const HistogramData& d = sym.data();
+  const std::vector<std::uint64_t> positive(d.counts.begin() + 1024, d.counts.end());
+  const double expected = TensorRtThreshold(positive, d.bin_width, 255);
+  EXPECT_NEAR(t["t"].max, expected, 1e-4);
+  EXPECT_GT(t["t"].max, 9.5f);   // clips less than the 64-level model did (9.13)
+  EXPECT_LT(t["t"].max, 12.2f);  // and still clips the sparse tail (MinMax keeps 12.206)
+  EXPECT_EQ(t["t"].min, v.front());
   // Uniform data is represented exactly at every resolution: KL ≈ 0 keeps the outliers too.
   t = Calibrate(o, {BulkWithTail()});
   EXPECT_FLOAT_EQ(t["t"].max, 10.0f);
+}
+
+TEST(EntropyCalibrator, TwoSidedDataUsesTheWholeSymmetricSlice) {
+  // Laplace(1) quantiles, ± each: the slice covers both halves, so the range is symmetric, and the
+  // tail beyond the chosen t (55 of 100,000 values at most: ln(50000/55)/1 ≈ 6.8) is clipped.
+  std::vector<float> v;
+  const int n = 50000;
+  for (int k = 0; k < n; ++k) {
+    const float x = static_cast<float>(-std::log(1.0 - (k + 0.5) / n));
+    v.push_back(x);
+    v.push_back(-x);
+  }
+  CalibrationOptions o;
+  o.method = CalibrationMethod::kEntropy;
+  auto t = Calibrate(o, {v});
+  EXPECT_NEAR(t["t"].min, -t["t"].max, 1e-5);
+  EXPECT_GT(t["t"].max, 5.0f);
+  EXPECT_LT(t["t"].max, v[v.size() - 2]);
 }
 
 // ---- MSE -------------------------------------------------------------------------------------

@@ -92,16 +92,24 @@ HistogramData MergeBins(const HistogramData& hist, std::size_t factor, bool symm
 /// `percentile` in (0, 100]. With no non-zero value the range is [min, max] (both 0 for all zeros).
 TensorRange PercentileRange(const HistogramData& abs_hist, double percentile);
 
-/// Entropy (KL-divergence) rule, as TensorRT calibrates (S. Migacz, "8-bit Inference with
-/// TensorRT", GTC 2017) in the form of ORT's get_entropy_threshold / MXNet's _get_optimal_threshold,
-/// on a SymmetricHistogram with n bins (zero index z = n/2): for i = q/2 .. z, the candidate slice is
-/// bins [z − i, z + i + 1) (thresholds: their outer edges); p = the slice with the outliers folded
-/// into its end bins; q = the slice merged into `num_quantized_bins` groups (the last group also takes
-/// the remainder) and expanded back uniformly over each group's non-empty bins; both smoothed
-/// (zeros → 1e-4, the mass taken from the non-zeros) and normalised; KL(p‖q) = Σ p·ln(p/q). The slice
-/// with the smallest KL gives the range, clipped to the data's [min, max]. Unlike ORT, q stays in
-/// floating point (ORT stores it in an int64 array, truncating). A histogram with more than 2048 bins
-/// is first merged (MergeBins) to at most 2048 to bound the O(n²) search.
+/// Entropy (KL-divergence) rule of TensorRT (S. Migacz, "8-bit Inference with TensorRT", GTC 2017)
+/// with MXNet's _get_optimal_threshold expansion, on a SymmetricHistogram with n bins (0 on the edge
+/// of bin n/2), applied to the grid qbench's activations get (docs/quantization.md "Entropy"): for
+/// each candidate threshold t = i·width (i = 1 .. the data's extent in bins), the slice is the bins
+/// of [−t, t] that the data occupies (the asymmetric u8/s8 grid covers [max(min, −t), min(max, t)]
+/// widened to 0, not the empty side of a ReLU output); p = the slice with the outliers folded into its
+/// end bins; q = the slice merged into `num_quantized_bins` groups (one per grid step; the last group
+/// also takes the remainder) and expanded back uniformly over each group's non-empty bins; both
+/// smoothed (zeros → 1e-4, the mass taken from the non-zeros) and normalised; KL(p‖q) = Σ p·ln(p/q).
+/// Slices narrower than `num_quantized_bins` bins are skipped (their rounding is invisible at the
+/// histogram's resolution, as TensorRT starts at 128 bins). The slice with the smallest KL gives the
+/// range, clipped to the data's [min, max]; when no slice is wide enough, [min, max].
+/// Differences from ORT's get_entropy_threshold, on purpose: ORT slices [z − i, z + i + 1) (MXNet's
+/// rule for an odd bin count centred on 0, one bin too wide on the right with ORT's even count),
+/// merges into 128 groups over the whole symmetric slice (64 over a ReLU output's half: a 6-bit model
+/// of an 8-bit grid, so it clips far too much), leaves q at 0 on the remainder bins, truncates q to
+/// integers, and defaults to 128 histogram bins, where its search has one candidate (= minmax).
+/// Histograms with more than 2048 bins are first merged (MergeBins) to bound the O(n²) search.
 TensorRange EntropyRange(const HistogramData& sym_hist, int num_quantized_bins);
 
 /// MSE rule: for each candidate t = i·stride (i = 1 .. n/2) on a SymmetricHistogram, the range
