@@ -90,12 +90,32 @@ void CollectSubgraphOutputs(const onnx::GraphProto& g, bool top, std::set<std::s
   }
 }
 
+// Feeds every batch to several calibrators (one pass over the data for several methods).
+class FanOutCalibrator : public Calibrator {
+ public:
+  void Collect(const std::string& name, const float* values, std::size_t n) override {
+    for (auto& p : parts) p->Collect(name, values, n);
+  }
+  CalibrationTable ComputeRanges() const override { return parts.front()->ComputeRanges(); }
+  std::vector<std::unique_ptr<Calibrator>> parts;
+};
+
 }  // namespace
 
 CalibrationTable CalibrateModel(const Model& model, const std::vector<std::string>& tensor_names,
                                 CalibrationDataReader& reader, const CalibrationOptions& options, int intra_op_threads,
                                 const CalibrationProgress& progress) {
-  auto calibrator = MakeCalibrator(options);
+  return CalibrateModelMethods(model, tensor_names, reader, {options}, intra_op_threads, progress).front();
+}
+
+std::vector<CalibrationTable> CalibrateModelMethods(const Model& model, const std::vector<std::string>& tensor_names,
+                                                    CalibrationDataReader& reader,
+                                                    const std::vector<CalibrationOptions>& methods,
+                                                    int intra_op_threads, const CalibrationProgress& progress) {
+  if (methods.empty()) throw Error(ErrorCode::kInvalidArgument, "calibration: no method given");
+  FanOutCalibrator fan;
+  for (const auto& m : methods) fan.parts.push_back(MakeCalibrator(m));
+  Calibrator* calibrator = &fan;
   const auto& graph = model.proto.graph();
   const auto inputs = model.Inputs();
 
@@ -181,7 +201,9 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
   auto elapsed_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   std::size_t batches = 0, samples = 0;
   std::vector<HostTensor> feeds;
-  LogInfo("calibration: " + std::string(CalibrationMethodName(options.method)) + " over " +
+  std::string method_names;
+  for (const auto& m : methods) method_names += (method_names.empty() ? "" : "+") + std::string(CalibrationMethodName(m.method));
+  LogInfo("calibration: " + method_names + " over " +
           std::to_string(seen.size()) + " tensors, data: " + reader.Describe());
   while (reader.Next(&feeds)) {
     ThrowIfCancelled("calibrating");
@@ -204,18 +226,22 @@ CalibrationTable CalibrateModel(const Model& model, const std::vector<std::strin
   }
   if (batches == 0)
     throw Error(ErrorCode::kInvalidArgument, "calibration data gave no samples: " + reader.Describe());
-  auto table = calibrator->ComputeRanges();
-  for (const auto& name : unobservable) {
-    TensorRange none;
-    none.empty = true;
-    table[name] = none;
+  std::vector<CalibrationTable> tables;
+  for (const auto& part : fan.parts) {
+    tables.push_back(part->ComputeRanges());
+    for (const auto& name : unobservable) {
+      TensorRange none;
+      none.empty = true;
+      tables.back()[name] = none;
+    }
   }
+  const CalibrationTable& table = tables.front();
   if (!unobservable.empty())
     LogInfo(fmt::format("calibration: {} tensor(s) inside If/Loop/Scan bodies cannot be observed (no range), e.g. '{}'",
                         unobservable.size(), unobservable.front()));
   LogInfo(fmt::format("calibration: done, {} batches ({} samples), {} tensor ranges in {:.1f} s", batches, samples,
                       table.size(), elapsed_s()));
-  return table;
+  return tables;
 }
 
 }  // namespace qbench

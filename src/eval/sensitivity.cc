@@ -11,36 +11,6 @@
 namespace qbench {
 namespace {
 
-// Replays the outputs a runner gave on a first pass: Evaluate feeds the same batches in the same
-// order every time (in-order prefetch), so call i of a later pass sees call i's feed. A feed that
-// differs (checked byte for byte) is run for real.
-class ReplayRunner : public Runner {
- public:
-  explicit ReplayRunner(Runner& inner) : inner_(inner) {}
-  const std::vector<TensorInfo>& inputs() const override { return inner_.inputs(); }
-  const std::vector<TensorInfo>& outputs() const override { return inner_.outputs(); }
-  std::vector<HostTensor> Run(const std::vector<HostTensor>& feeds) override {
-    const std::size_t i = call_++;
-    if (i < recorded_.size() && SameFeeds(recorded_[i].first, feeds)) return recorded_[i].second;
-    auto outs = inner_.Run(feeds);
-    if (i >= recorded_.size()) recorded_.emplace_back(feeds, outs);
-    return outs;
-  }
-  void Rewind() { call_ = 0; }
-
- private:
-  static bool SameFeeds(const std::vector<HostTensor>& a, const std::vector<HostTensor>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k) {
-      if (a[k].dtype != b[k].dtype || a[k].shape != b[k].shape || a[k].bytes != b[k].bytes) return false;
-    }
-    return true;
-  }
-  Runner& inner_;
-  std::size_t call_ = 0;
-  std::vector<std::pair<std::vector<HostTensor>, std::vector<HostTensor>>> recorded_;
-};
-
 LayerSensitivity Score(const AccuracyResult& r) {
   LayerSensitivity s;
   s.sqnr_db = r.sqnr_db;
@@ -70,6 +40,22 @@ std::int64_t TotalMacs(const std::vector<LayerInfo>& layers, std::int64_t total_
 }
 
 }  // namespace
+
+std::vector<HostTensor> ReplayRunner::Run(const std::vector<HostTensor>& feeds) {
+  const std::size_t i = call_++;
+  if (i < recorded_.size() && SameFeeds(recorded_[i].first, feeds)) return recorded_[i].second;
+  auto outs = inner_.Run(feeds);
+  if (i >= recorded_.size()) recorded_.emplace_back(feeds, outs);
+  return outs;
+}
+
+bool ReplayRunner::SameFeeds(const std::vector<HostTensor>& a, const std::vector<HostTensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].dtype != b[k].dtype || a[k].shape != b[k].shape || a[k].bytes != b[k].bytes) return false;
+  }
+  return true;
+}
 
 CachedDataset::CachedDataset(const Dataset& source, std::size_t limit) {
   const std::size_t n = limit > 0 ? std::min(limit, source.size()) : source.size();

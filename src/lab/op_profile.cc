@@ -227,11 +227,8 @@ std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nod
   return out;
 }
 
-OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor>& feeds, int threads, int warmup_runs,
-                                int runs, const std::string& scratch_dir, const ReferenceGraph& ref,
-                                const TrafficModel& traffic) {
-  OpProfileRecord rec;
-  rec.threads = threads;
+std::vector<ProfiledNode> RunOrtProfile(const Model& model, const std::vector<HostTensor>& feeds, int threads,
+                                        int warmup_runs, int runs, const std::string& scratch_dir) {
   SessionConfig config;  // a profiling session of the runtime module (runner.h)
   config.intra_op_threads = threads;
   config.graph_optimization = "all";
@@ -259,6 +256,15 @@ OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor
   std::vector<ProfiledNode> kept;
   for (auto& n : nodes)
     if (++seen[n.node] > warmup_runs) kept.push_back(std::move(n));
+  return kept;
+}
+
+OpProfileRecord ProfileModelOps(const Model& model, const std::vector<HostTensor>& feeds, int threads, int warmup_runs,
+                                int runs, const std::string& scratch_dir, const ReferenceGraph& ref,
+                                const TrafficModel& traffic) {
+  OpProfileRecord rec;
+  rec.threads = threads;
+  const std::vector<ProfiledNode> kept = RunOrtProfile(model, feeds, threads, warmup_runs, runs, scratch_dir);
   rec.op_types = AggregateProfile(kept, runs, ref, traffic);
   for (const auto& o : rec.op_types) rec.total_ms += o.time_ms;
   for (const auto& [name, w] : ref.nodes)

@@ -7,6 +7,12 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/variants_test.cc
 )
+qbench_add_test(lab_auto_test LIBS qbench_report SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/auto_quantize_test.cc
+)
+qbench_add_test(lab_auto_cli_test NEEDS_CLI LIBS qbench_report SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/auto_cli_test.cc
+)
 qbench_add_test(lab_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_shapes_cli_test.cc

@@ -24,6 +24,7 @@
 #include "qbench/quantization/quantizer.h"
 #include "qbench/quantization/verify.h"
 #include "qbench/zoo/zoo.h"
+#include "quantize_auto.h"
 #include "quantize_fallback.h"
 #include "sensitivity_support.h"
 
@@ -50,6 +51,10 @@ struct QuantizeCliOptions {
   std::string eval_data;
   bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
   bool no_verify = false, strict = false;
+  // --auto (quantize_auto.h)
+  bool auto_mode = false, keep_best = false, mode_given = false;
+  double time_budget = 300;
+  std::string plot;
 };
 
 // --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
@@ -173,7 +178,67 @@ void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const Shape
   }
 }
 
+// The --auto request from the flags, validated before any work (ValidateAutoOptions).
+AutoCliRequest AutoRequest(const QuantizeCliOptions& o) {
+  if (o.mode_given && o.mode != "static")
+    throw Error(ErrorCode::kInvalidArgument, "--auto searches static int8 configurations (QDQ, calibrated); --mode " +
+                                                 o.mode + " cannot be combined with it: drop --mode");
+  if (o.fallback_top_given)
+    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --auto exclude each other: --auto keeps layers fp32 "
+                                             "itself within --max-drop; give one");
+  AutoCliRequest r;
+  r.model = o.model;
+  r.output = o.output;
+  r.json_path = o.json_path;
+  r.plot_path = o.plot;
+  r.keep_best = o.keep_best;
+  r.verify = !o.no_verify;
+  AutoQuantizeOptions& a = r.options;
+  if (o.max_drop_given) a.max_drop_points = o.max_drop;
+  a.time_budget_s = o.time_budget;
+  a.seed = o.seed;
+  a.threads = o.threads;
+  a.eval_limit = o.eval_limit < 1 ? 0 : static_cast<std::size_t>(o.eval_limit);
+  ShapeOverrides overrides = ParseShapeFlags(o.shape);
+  if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
+  a.batch = overrides.batch > 0 ? overrides.batch : 1;
+  overrides.batch = 0;  // calibration and evaluation run one sample per Run
+  a.base.weight_range = ParseWeightRange(o.weight_range);
+  a.base.exclude = SplitExcludes(o.exclude);
+  a.base.quantize_graph_outputs = o.quantize_outputs;
+  a.base.calibration.percentile = o.percentile;
+  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
+  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+  a.calibration.path = o.calib.data;
+  a.calibration.preprocess = BuildPreprocessOptions(o.pre, o.calib.data);
+  a.calibration.size = o.calib.size;
+  a.calibration.shape_overrides = overrides;
+  if (!o.eval_data.empty()) {
+    DatasetFlags flags;
+    flags.dataset = o.eval_data;
+    static_cast<PreprocessFlags&>(flags) = o.pre;
+    a.evaluation = BuildDatasetSpec(flags);
+  }
+  ValidateAutoOptions(a);
+  return r;
+}
+
 void RunQuantize(const QuantizeCliOptions& o) {
+  if (o.auto_mode) {
+    AutoCliRequest request = AutoRequest(o);
+    CheckOutputPath("-o", o.output);
+    CheckOutputPath("--json", o.json_path);
+    const Model model = LoadModelOrZoo(o.model);
+    CheckQuantizable(model, FindQuantizationScheme("static"));
+    // zoo:NAME: H = W = its nominal size unless given
+    request.options.calibration.shape_overrides = WithZooDefaultDims(model, request.options.calibration.shape_overrides);
+    if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
+      throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
+                                               "(the input is never modified)");
+    RunQuantizeAuto(model, request);
+    return;
+  }
   const SchemeInfo& scheme = FindQuantizationScheme(o.mode);
   if (o.per_channel && o.per_tensor)
     throw Error(ErrorCode::kInvalidArgument, "--per-channel and --per-tensor exclude each other; give one");
@@ -417,7 +482,18 @@ void RegisterQuantize(CLI::App& app) {
                 "Write the model without running it in ONNX Runtime and comparing it with fp32 (docs/verification.md)");
   cmd->add_flag("--strict", o->strict,
                 "Exit 1 (nothing written) when an output still collapses after the automatic fp32 fallback");
-  cmd->callback([o, top, drop, eval_data, eval_limit] {
+  cmd->add_flag("--auto", o->auto_mode,
+                "Search static int8 configurations (calibration method, u8/s8 activations, per-channel, HardSigmoid, "
+                "fp32 islands) for the fastest model within --max-drop (default 1 point of top-1 agreement, on "
+                "--eval-data or the calibration data's other samples) whose speedup CI over fp32 lies above 1 at "
+                "--batch; none: the fp32 model is written unchanged (docs/auto.md)");
+  cmd->add_option("--time-budget", o->time_budget, "--auto: seconds the search may take (default 300; 0 = no limit)")
+      ->check(NumericValue());
+  cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)");
+  cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)");
+  auto* mode_opt = cmd->get_option("--mode");
+  cmd->callback([o, top, drop, eval_data, eval_limit, mode_opt] {
+    o->mode_given = mode_opt->count() > 0;
     o->fallback_top_given = top->count() > 0;
     o->max_drop_given = drop->count() > 0;
     o->eval_flags_given = eval_data->count() + eval_limit->count() > 0;

@@ -11,6 +11,7 @@ set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/dataset_flags.cc
   ${CMAKE_CURRENT_LIST_DIR}/sensitivity_support.cc
   ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quantize_auto.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sensitivity.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_lab.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_report.cc

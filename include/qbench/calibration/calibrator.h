@@ -61,7 +61,10 @@ struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::kPercentile;
   double percentile = 99.999;   ///< for kPercentile, in percent
   int num_bins = 2048;          ///< histogram bins (Percentile, Entropy, MSE)
-  int num_quantized_bins = 128; ///< Entropy: target bins (as TensorRT / ORT: 128 for uint8)
+  /// Entropy: groups the candidate range is merged into = steps of the 8-bit grid over it. 255:
+  /// activations are u8/s8 with scale (max − min)/255 over the range the search picks (TensorRT's
+  /// 128 are the levels of its symmetric int8 grid over |x|; docs/quantization.md "Entropy").
+  int num_quantized_bins = 255;
 };
 
 /// Streaming range collector for many tensors. Keeps only running min/max and fixed-bin
@@ -164,5 +167,14 @@ using CalibrationProgress = std::function<void(std::size_t batches_done, std::si
 CalibrationTable CalibrateModel(const Model& model, const std::vector<std::string>& tensor_names,
                                 CalibrationDataReader& reader, const CalibrationOptions& options,
                                 int intra_op_threads = 0, const CalibrationProgress& progress = {});
+
+/// CalibrateModel for several methods over one pass of the data (the session runs once per batch,
+/// each calibrator collects every tensor): one table per entry of `methods`, in that order. Each
+/// table equals what CalibrateModel gives with that entry. Throws as CalibrateModel, and
+/// Error(kInvalidArgument) for an empty `methods`.
+std::vector<CalibrationTable> CalibrateModelMethods(const Model& model, const std::vector<std::string>& tensor_names,
+                                                    CalibrationDataReader& reader,
+                                                    const std::vector<CalibrationOptions>& methods,
+                                                    int intra_op_threads = 0, const CalibrationProgress& progress = {});
 
 }  // namespace qbench

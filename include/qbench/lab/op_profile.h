@@ -88,6 +88,13 @@ struct TrafficModel {
 std::vector<OpTypeProfile> AggregateProfile(const std::vector<ProfiledNode>& nodes, int runs, const ReferenceGraph& ref,
                                             const TrafficModel& traffic);
 
+/// Runs `model` with ONNX Runtime's profiler (CPU provider, graph optimisation "all", `threads`
+/// intra-op threads, spinning off) on `feeds` (Model::Inputs() order) `warmup_runs` + `runs` times
+/// and returns the node events of the timed runs (each node's first `warmup_runs` events dropped).
+/// The profile file is written under `scratch_dir` and removed. Throws as ProfileModelOps.
+std::vector<ProfiledNode> RunOrtProfile(const Model& model, const std::vector<HostTensor>& feeds, int threads,
+                                        int warmup_runs, int runs, const std::string& scratch_dir);
+
 /// Profiles `model` with ONNX Runtime (CPU provider, graph optimisation "all", `threads` intra-op
 /// threads): creates a session with profiling on, runs `feeds` (in Model::Inputs() order)
 /// `warmup_runs` + `runs` times, ends profiling, drops each node's first `warmup_runs` events and

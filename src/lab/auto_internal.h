@@ -1,0 +1,43 @@
+// Internal rules of `quantize --auto` (src/lab/auto_*.cc), separate from the search so that tests
+// can check them on hand-made numbers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qbench/lab/auto_quantize.h"
+#include "qbench/lab/op_profile.h"
+
+namespace qbench::auto_internal {
+
+/// SQNR (dB) of output 0 a candidate must reach when the model has no class scores (no agreement):
+/// a sound int8 model gives 30–45 dB, a CNN ≥ 25 dB (docs/verification.md).
+constexpr double kMinSqnrWithoutClassesDb = 25.0;
+
+/// Calibration and evaluation data, disjoint (docs/auto.md "Data").
+struct AutoData {
+  CalibrationDataSpec calibration;
+  std::unique_ptr<Dataset> evaluation;
+};
+/// Throws Error(kInvalidArgument) for a .npy calibration set without --eval-data (it cannot be split).
+AutoData OpenAutoData(const Model& fp32, const AutoQuantizeOptions& options, WarningList* warnings);
+
+/// Sets drop_points and within_budget: drop = 100·(1 − agreement) ≤ max_drop_points; a model
+/// without class scores (agreement NaN): drop 0, within budget when SQNR ≥ kMinSqnrWithoutClassesDb.
+void JudgeFidelity(const AutoQuantizeOptions& options, AutoCandidate* c);
+
+/// Within budget first, then higher agreement, then higher SQNR, then fewer fp32 nodes.
+bool MoreFaithful(const AutoCandidate& a, const AutoCandidate& b);
+
+/// The nodes of `report` (quantized) whose int8 time exceeds their fp32 time plus the Q/DQ a fp32
+/// island adds around them: q8 per-element Q/DQ cost × (the node's input + output elements from
+/// `ref`). Nodes missing from either profile are left alone. In graph order.
+std::vector<std::string> SlowerInInt8(const QuantizeReport& report, const ReferenceGraph& ref, const NodeTimes& fp32,
+                                      const NodeTimes& int8);
+
+/// Sets r->chosen (the fastest timed candidate within the budget whose speedup CI lies above 1, or
+/// -1), each candidate's status and r->decision.
+void ChooseCandidate(AutoQuantizeResult* r);
+
+}  // namespace qbench::auto_internal

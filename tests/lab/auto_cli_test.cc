@@ -1,0 +1,100 @@
+// `qbench quantize --auto` end to end: bad flags are one usage error (exit 2, nothing written); a
+// tiny conv classifier built in code goes through the whole search in ONNX Runtime and the outputs
+// (model, table, --json report, Pareto PNG) say what was chosen.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+
+std::vector<float> Ramp(std::size_t n, float scale) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = scale * (static_cast<float>((i * 7) % 13) - 6.0f) / 6.0f;
+  return v;
+}
+
+// x [N,3,32,32] → Conv 3→16 → Relu → Conv 16→16 → Relu → GlobalAveragePool → Flatten → Gemm 16→10.
+std::string TinyClassifier(const std::string& dir) {
+  GraphBuilder g("tiny", 13);
+  g.AddInput("x", DType::kFloat32, {"N", 3, 32, 32});
+  g.AddInitializer("w0", {16, 3, 3, 3}, Ramp(16 * 27, 0.3f));
+  g.AddNode("Conv", "conv0", {"x", "w0"}, {"c0"}, {AttrInts("pads", {1, 1, 1, 1})});
+  g.AddNode("Relu", "relu0", {"c0"}, {"r0"});
+  g.AddInitializer("w1", {16, 16, 3, 3}, Ramp(16 * 16 * 9, 0.05f));
+  g.AddNode("Conv", "conv1", {"r0", "w1"}, {"c1"}, {AttrInts("pads", {1, 1, 1, 1})});
+  g.AddNode("Relu", "relu1", {"c1"}, {"r1"});
+  g.AddNode("GlobalAveragePool", "gap", {"r1"}, {"p"});
+  g.AddNode("Flatten", "flat", {"p"}, {"f"});
+  g.AddInitializer("fw", {10, 16}, Ramp(160, 0.5f));
+  g.AddInitializer("fb", {10}, Ramp(10, 0.1f));
+  g.AddNode("Gemm", "fc", {"f", "fw", "fb"}, {"logits"}, {AttrInt("transB", 1)});
+  g.AddOutput("logits", DType::kFloat32, {"N", 10});
+  const std::string path = dir + "/tiny.onnx";
+  SaveModel(g.Build(), path);
+  return path;
+}
+
+TEST(AutoCli, BadFlagsAreOneUsageErrorAndWriteNothing) {
+  const std::string dir = testing::TempDir();
+  const std::string model = TinyClassifier(dir), out = dir + "/out.onnx";
+  const std::string base = testing::CliPath() + " quantize " + model + " -o " + out + " --auto";
+  struct Case {
+    std::string flags, message;
+  };
+  for (const Case& c : {Case{"--time-budget -5", "--time-budget -5: expected seconds >= 0"},
+                        Case{"--max-drop 150", "--max-drop 150: expected percentage points of top-1 agreement"},
+                        Case{"--max-drop -1", "--max-drop -1: expected percentage points"},
+                        Case{"--mode dynamic", "--mode dynamic cannot be combined with it"},
+                        Case{"--fallback-top 2", "--fallback-top and --auto exclude each other"}}) {
+    const auto r = RunCommand(base + " " + c.flags);
+    EXPECT_EQ(r.exit_code, 2) << c.flags << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.flags << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.flags << "\n" << r.err;  // one line
+    EXPECT_FALSE(fs::exists(out)) << c.flags;
+  }
+}
+
+TEST(AutoCli, TinyClassifierEndToEnd) {
+  const std::string dir = testing::TempDir();
+  const std::string model = TinyClassifier(dir), out = dir + "/auto.onnx", json = dir + "/auto.json";
+  const auto r = RunCommand(testing::CliPath() + " quantize " + model + " -o " + out +
+                            " --auto --max-drop 100 --threads 1 --eval-limit 16 --calibration-size 8 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("candidate"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("ETA"), std::string::npos) << r.err;  // progress on stderr
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  // minmax, percentile, entropy, mse; then s8 and every weight per channel (the model has a Gemm).
+  ASSERT_GE(j["candidates"].size(), 6u);
+  EXPECT_EQ(j["candidates"][0]["name"], "minmax u8 conv-per-channel");
+  EXPECT_EQ(j["candidates"][0]["samples"], 16);
+  const Model written = LoadModel(out);
+  bool has_qdq = false;
+  for (const auto& n : written.proto.graph().node()) has_qdq = has_qdq || n.op_type() == "QuantizeLinear";
+  if (j["wrote_fp32_unchanged"].get<bool>()) {
+    EXPECT_FALSE(has_qdq);
+    EXPECT_NE(j["decision"].get<std::string>().find("fp32 model unchanged"), std::string::npos);
+  } else {
+    EXPECT_TRUE(has_qdq);
+    bool chosen_faster = false;
+    for (const auto& c : j["candidates"])
+      if (c["status"] == "chosen") chosen_faster = c["speedup_ci95"][0].get<double>() > 1.0;
+    EXPECT_TRUE(chosen_faster) << j.dump(1);
+  }
+  EXPECT_TRUE(fs::exists(dir + "/auto.pareto.png"));  // every run times at least one candidate here
+}
+
+}  // namespace
+}  // namespace qbench

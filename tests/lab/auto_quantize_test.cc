@@ -1,0 +1,260 @@
+// `quantize --auto` on tiny models built in code, with a fake timer whose per-node costs are known,
+// so the right choice is known: real quantization and real fidelity (ONNX Runtime), fake latency.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "lab/auto_internal.h"
+#include "qbench/benchmark/statistics.h"
+#include "qbench/core/error.h"
+#include "qbench/lab/auto_quantize.h"
+#include "qbench/model/graph_builder.h"
+
+namespace qbench {
+namespace {
+
+std::vector<float> Gaussian(std::size_t n, std::uint32_t seed, float stddev) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, stddev);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// x[N, 8] → Mul(mask: feature 0 zeroed) → Gemm "first" [8→16] → Relu → Gemm "middle" [16→16] →
+// Relu → Gemm "head" [16→10] → logits [N, 10]. With `destructive`, "first" also holds a weight of
+// 1000 on the zeroed feature in every output column: fp32 never sees it (0·1000), but any 8-bit
+// weight scale becomes 1000/127 and rounds every real weight of "first" to 0.
+Model Mlp(bool destructive) {
+  GraphBuilder b("mlp");
+  b.AddInput("x", DType::kFloat32, {"N", 8});
+  b.AddOutput("logits", DType::kFloat32, {"N", 10});
+  std::vector<float> mask(8, 1.0f);
+  mask[0] = 0.0f;
+  b.AddInitializer("mask", {8}, mask);
+  b.AddNode("Mul", "masking", {"x", "mask"}, {"xm"});
+  std::vector<float> w1 = Gaussian(8 * 16, 1, 0.4f);
+  if (destructive)
+    for (int j = 0; j < 16; ++j) w1[j] = 1000.0f;  // row 0 (feature 0), [K=8, N=16] layout
+  b.AddInitializer("w1", {8, 16}, w1);
+  b.AddInitializer("b1", {16}, Gaussian(16, 2, 0.1f));
+  b.AddNode("Gemm", "first", {"xm", "w1", "b1"}, {"h1"});
+  b.AddNode("Relu", "relu1", {"h1"}, {"a1"});
+  b.AddInitializer("w2", {16, 16}, Gaussian(16 * 16, 3, 0.3f));
+  b.AddInitializer("b2", {16}, Gaussian(16, 4, 0.1f));
+  b.AddNode("Gemm", "middle", {"a1", "w2", "b2"}, {"h2"});
+  b.AddNode("Relu", "relu2", {"h2"}, {"a2"});
+  b.AddInitializer("w3", {16, 10}, Gaussian(16 * 10, 5, 0.4f));
+  b.AddInitializer("b3", {10}, Gaussian(10, 6, 0.1f));
+  b.AddNode("Gemm", "head", {"a2", "w3", "b3"}, {"logits"});
+  return b.Build();
+}
+
+// Per-node costs in ms: a Gemm runs at `int8` cost when its weight comes through a
+// DequantizeLinear (the quantized model), else at `fp32` cost; each QuantizeLinear costs 0.01.
+struct Costs {
+  std::map<std::string, double> fp32, int8;
+};
+
+class FakeTimer : public AutoTimer {
+ public:
+  explicit FakeTimer(Costs costs) : costs_(std::move(costs)) {}
+  NodeTimes Profile(const Model& model, const Model&) override {
+    NodeTimes t;
+    for (const auto& [name, ms] : NodeCosts(model)) t.node_ms[name] = ms;
+    return t;
+  }
+  InterleavedResult Compare(const std::vector<const Model*>& models) override {
+    ++compares;
+    InterleavedResult r;
+    r.rounds = 30;
+    for (const Model* m : models) {
+      double total = 0;
+      for (const auto& [name, ms] : NodeCosts(*m)) total += ms;
+      for (const auto& n : m->proto.graph().node()) total += n.op_type() == "QuantizeLinear" ? 0.01 : 0.0;
+      Measurement meas;
+      for (int k = 0; k < r.rounds; ++k) meas.latency_ms.push_back(total * (1.0 + 0.01 * std::sin(k)));  // same drift for all
+      meas.statistics = ComputeStatistics(meas.latency_ms);
+      r.measurements.push_back(meas);
+    }
+    for (std::size_t i = 1; i < models.size(); ++i)
+      r.speedups.push_back(EstimateSpeedup(r.measurements[0].latency_ms, r.measurements[i].latency_ms, true, 7));
+    return r;
+  }
+  int compares = 0;
+
+ private:
+  std::map<std::string, double> NodeCosts(const Model& m) const {
+    std::set<std::string> dq_outputs;
+    for (const auto& n : m.proto.graph().node())
+      if (n.op_type() == "DequantizeLinear") dq_outputs.insert(n.output(0));
+    std::map<std::string, double> out;
+    for (const auto& n : m.proto.graph().node()) {
+      if (!costs_.fp32.count(n.name())) continue;
+      const bool int8 = n.input_size() > 1 && dq_outputs.count(n.input(1));
+      out[n.name()] = int8 ? costs_.int8.at(n.name()) : costs_.fp32.at(n.name());
+    }
+    return out;
+  }
+  Costs costs_;
+};
+
+AutoQuantizeOptions SmallSearch() {
+  AutoQuantizeOptions o;
+  o.eval_limit = 100;
+  o.calibration.size = 64;
+  // A random 10-class MLP on random inputs has small top-1 margins: its sound int8 models keep
+  // 95-97 % agreement (about 23 dB); the destroyed one keeps far less.
+  o.max_drop_points = 6;
+  o.time_budget_s = 0;
+  o.threads = 1;
+  o.methods = {CalibrationMethod::kMinMax, CalibrationMethod::kMse};
+  return o;
+}
+
+Costs Uniform(double fp32, double int8) {
+  Costs c;
+  for (const char* n : {"first", "middle", "head"}) {
+    c.fp32[n] = fp32;
+    c.int8[n] = int8;
+  }
+  return c;
+}
+
+const AutoCandidate& Chosen(const AutoQuantizeResult& r) {
+  EXPECT_GE(r.chosen, 0) << FormatAutoResult(r);
+  return r.candidates.at(static_cast<std::size_t>(std::max(r.chosen, 0)));
+}
+
+TEST(AutoQuantize, EverythingPaysComesOutFullyInt8) {
+  FakeTimer timer(Uniform(1.0, 0.3));
+  const AutoQuantizeResult r = AutoQuantize(Mlp(false), SmallSearch(), &timer);
+  const AutoCandidate& c = Chosen(r);
+  EXPECT_TRUE(c.keep_float.empty()) << c.name;
+  EXPECT_TRUE(c.within_budget);
+  EXPECT_NEAR(c.speedup.speedup, 3.0 / (0.9 + 0.01 * 0), 0.2);  // 3 ms fp32 vs 0.9 ms + a few Q nodes
+  EXPECT_GT(c.speedup.ci_low, 1.0);
+  // Coordinate search: 2 methods on u8 conv-per-channel, then s8 and all-per-channel (the model
+  // has Gemm) with the better method; no HardSigmoid axis.
+  std::vector<std::string> names;
+  for (const auto& x : r.candidates) names.push_back(x.name);
+  ASSERT_EQ(names.size(), 4u);
+  EXPECT_EQ(names[0], "minmax u8 conv-per-channel");
+  EXPECT_EQ(names[1], "mse u8 conv-per-channel");
+  EXPECT_EQ(names[2].substr(names[2].find(' ')), " s8 conv-per-channel");
+  EXPECT_EQ(names[3].substr(names[3].find(' ')), " u8 all-per-channel");
+  EXPECT_NE(r.decision.find("wrote '"), std::string::npos) << r.decision;
+  EXPECT_EQ(timer.compares, 1);  // one interleaved run for every timed graph
+}
+
+TEST(AutoQuantize, LayerWhoseInt8KernelIsSlowerComesOutFp32) {
+  Costs costs = Uniform(1.0, 0.3);
+  costs.int8["middle"] = 3.0;  // int8 slower than fp32 (1.0) by far more than its Q/DQ
+  FakeTimer timer(costs);
+  const AutoQuantizeResult r = AutoQuantize(Mlp(false), SmallSearch(), &timer);
+  const AutoCandidate& c = Chosen(r);
+  EXPECT_EQ(c.keep_float, std::vector<std::string>{"middle"}) << c.name;
+  EXPECT_NE(c.islands_reason.find("slower in int8"), std::string::npos);
+  // fp32 3.0 ms; all int8 3.6 ms (slower); with "middle" fp32: 0.3 + 1.0 + 0.3 = 1.6 ms → 1.9x.
+  EXPECT_NEAR(c.speedup.speedup, 3.0 / 1.6, 0.1);
+}
+
+TEST(AutoQuantize, LayerThatDestroysAccuracyComesOutFp32) {
+  FakeTimer timer(Uniform(1.0, 0.3));
+  AutoQuantizeOptions o = SmallSearch();
+  o.methods = {CalibrationMethod::kMinMax};
+  o.activation_types = {DType::kUint8};
+  const AutoQuantizeResult r = AutoQuantize(Mlp(true), o, &timer);
+  for (const auto& c : r.candidates)
+    if (c.keep_float.empty()) EXPECT_FALSE(c.within_budget) << c.name << " drop " << c.drop_points;
+  const AutoCandidate& c = Chosen(r);
+  ASSERT_FALSE(c.keep_float.empty());
+  EXPECT_EQ(c.keep_float.front(), "first") << c.name;
+  EXPECT_LE(c.drop_points, 6.0);
+  EXPECT_NE(c.islands_reason.find("sensitivity"), std::string::npos);
+}
+
+TEST(AutoQuantize, NothingFasterWritesFp32Unchanged) {
+  FakeTimer timer(Uniform(1.0, 1.0));  // int8 as fast as fp32 at best: the CI cannot lie above 1
+  const Model fp32 = Mlp(false);
+  const AutoQuantizeResult r = AutoQuantize(fp32, SmallSearch(), &timer);
+  EXPECT_EQ(r.chosen, -1);
+  EXPECT_NE(r.decision.find("fp32 model unchanged"), std::string::npos) << r.decision;
+  EXPECT_NE(r.decision.find("best within --max-drop 6"), std::string::npos) << r.decision;
+  EXPECT_EQ(SerializeModel(r.model), SerializeModel(fp32));
+  for (const auto& c : r.candidates)
+    if (c.timed) EXPECT_LE(c.speedup.ci_low, 1.0);
+}
+
+TEST(AutoQuantize, SameSeedSameTableAndChoice) {
+  auto run = [] {
+    FakeTimer timer(Uniform(1.0, 0.3));
+    return AutoQuantize(Mlp(false), SmallSearch(), &timer);
+  };
+  const AutoQuantizeResult a = run(), b = run();
+  ASSERT_EQ(a.candidates.size(), b.candidates.size());
+  for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+    EXPECT_EQ(a.candidates[i].name, b.candidates[i].name);
+    EXPECT_EQ(a.candidates[i].agree, b.candidates[i].agree);
+    EXPECT_EQ(a.candidates[i].sqnr_db, b.candidates[i].sqnr_db);
+  }
+  EXPECT_EQ(a.chosen, b.chosen);
+  EXPECT_EQ(SerializeModel(a.model), SerializeModel(b.model));
+}
+
+TEST(AutoQuantize, TimeBudgetStopsTheSearch) {
+  FakeTimer timer(Uniform(1.0, 0.3));
+  AutoQuantizeOptions o = SmallSearch();
+  o.time_budget_s = 1e-6;  // spent once the first candidate is measured
+  const AutoQuantizeResult r = AutoQuantize(Mlp(false), o, &timer);
+  EXPECT_TRUE(r.budget_exhausted);
+  EXPECT_EQ(r.candidates.size(), 1u);
+  EXPECT_NE(r.decision.find("time budget"), std::string::npos) << r.decision;
+}
+
+TEST(AutoQuantize, BadOptionsAreOneClearError) {
+  auto message = [](AutoQuantizeOptions o) {
+    try {
+      ValidateAutoOptions(o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  AutoQuantizeOptions o;
+  o.time_budget_s = -5;
+  EXPECT_EQ(message(o), "--time-budget -5: expected seconds >= 0 (0 = no budget; default 300)");
+  o = {};
+  o.max_drop_points = 150;
+  EXPECT_EQ(message(o), "--max-drop 150: expected percentage points of top-1 agreement with fp32 in [0, 100] (default 1)");
+  o = {};
+  o.base.scheme = "dynamic";
+  EXPECT_NE(message(o).find("--mode dynamic cannot be combined with it"), std::string::npos);
+}
+
+TEST(AutoRules, SlowerInInt8CountsTheQdqAnIslandAdds) {
+  QuantizeReport report;
+  report.nodes = {{"a", "Conv", true, "", ""}, {"b", "Conv", true, "", ""}, {"c", "Conv", false, "", "excluded"}};
+  ReferenceGraph ref;
+  ref.order = {"a", "b", "c"};
+  ref.nodes["a"].input_elements = 1000;
+  ref.nodes["a"].output_elements = 1000;
+  ref.nodes["b"].input_elements = 1000;
+  ref.nodes["b"].output_elements = 1000;
+  NodeTimes f, q;
+  f.node_ms = {{"a", 1.0}, {"b", 1.0}, {"c", 1.0}};
+  // Q/DQ: 0.2 ms for 1000 elements → 0.0002 ms per element → 0.4 ms around a node of 2000 elements.
+  q.qdq_ms = 0.2;
+  q.qdq_elements = 1000;
+  q.node_ms = {{"a", 1.3}, {"b", 1.5}, {"c", 9.0}};
+  // a: 1.3 <= 1.0 + 0.4 (an island would cost more than it saves); b: 1.5 > 1.4; c is not quantized.
+  EXPECT_EQ(auto_internal::SlowerInInt8(report, ref, f, q), std::vector<std::string>{"b"});
+}
+
+}  // namespace
+}  // namespace qbench
