@@ -55,11 +55,16 @@ class Search {
     return options_.time_budget_s > 0 && Elapsed() > share * options_.time_budget_s;
   }
 
+  // One progress line; the ETA extrapolates the time per item since the step's first item (done = 1
+  // starts a step: its time is measured from the previous step's end).
   void Progress(const std::string& what, std::size_t done, std::size_t total) {
     if (!options_.progress) return;
     const double e = Elapsed();
+    if (done <= 1 || e < step_start_s_) step_start_s_ = last_progress_s_;
+    last_progress_s_ = e;
     std::string eta = "-";
-    if (done > 0 && done < total) eta = fmt::format("{:.0f} s", e / static_cast<double>(done) * static_cast<double>(total - done));
+    if (done > 0 && done < total)
+      eta = fmt::format("{:.0f} s", (e - step_start_s_) / static_cast<double>(done) * static_cast<double>(total - done));
     if (done >= total) eta = "0 s";
     options_.progress(fmt::format("auto: {} {}/{}, elapsed {:.0f} s, ETA of this step {}", what, done, total, e, eta));
   }
@@ -412,6 +417,7 @@ class Search {
   std::unique_ptr<CachedDataset> evaluation_;
   std::unique_ptr<OrtRunner> fp32_runner_;
   std::unique_ptr<ReplayRunner> reference_;
+  double step_start_s_ = 0, last_progress_s_ = 0;
   mutable std::map<CalibrationMethod, CalibrationTable> ranges_;
   mutable WarningList warnings_;
 };
