@@ -417,10 +417,21 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
                                                    std::to_string(spec.batch_size));
     batch = static_cast<std::size_t>(fixed_batch);
   }
+  // A fixed batch larger than --calibration-size: only full batches can run, so fewer samples than
+  // one batch would calibrate nothing ("calibration data gave no samples"). Take one full batch.
+  CalibrationDataSpec sized = spec;
+  if (fixed_batch > 1 && spec.size > 0 && spec.size < static_cast<std::size_t>(fixed_batch)) {
+    sized.size = static_cast<std::size_t>(fixed_batch);
+    if (warnings)
+      warnings->Add("calibration_size_raised", "model input '" + fixed_input + "' fixes the batch at " +
+                                                   std::to_string(fixed_batch) + ", more than the " +
+                                                   std::to_string(spec.size) + " calibration samples asked for: "
+                                                   "calibrating on one full batch of " + std::to_string(fixed_batch));
+  }
 
   std::unique_ptr<SampleSource> source;
   if (spec.path.empty()) {
-    if (spec.size == 0)
+    if (sized.size == 0)
       throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be > 0 with random calibration input");
     ShapeOverrides overrides = spec.shape_overrides;
     overrides.batch = 0;
@@ -444,13 +455,13 @@ std::unique_ptr<CalibrationDataReader> MakeCalibrationDataReader(const Model& mo
     if (!std::filesystem::exists(spec.path))
       throw Error(ErrorCode::kNotFound, "calibration data '" + spec.path + "' does not exist");
     // A split is drawn by the dataset (OpenDataset reads .npy data too, single-input models).
-    if (!spec.split_part) source = MakeNpySource(inputs, batched, spec.path, spec.size, spec.seed);
-    if (!source) source = MakeDatasetSampleSource(model, spec, warnings);
+    if (!spec.split_part) source = MakeNpySource(inputs, batched, spec.path, sized.size, spec.seed);
+    if (!source) source = MakeDatasetSampleSource(model, sized, warnings);
   }
   const std::string description = source->Describe() + ", " +
-                                  (spec.size ? "up to " + std::to_string(spec.size) + " samples" : std::string("all samples")) +
+                                  (sized.size ? "up to " + std::to_string(sized.size) + " samples" : std::string("all samples")) +
                                   ", batch " + std::to_string(batch);
-  return std::make_unique<BatchingReader>(std::move(source), batched, batch, spec.size, fixed_batch > 1, description,
+  return std::make_unique<BatchingReader>(std::move(source), batched, batch, sized.size, fixed_batch > 1, description,
                                           warnings);
 }
 

@@ -118,6 +118,29 @@ TEST(NpyReader, FixedBatchOfTwoDropsAPartialLastBatch) {
   EXPECT_TRUE(HasWarning(w, "calibration_partial_batch_dropped"));
 }
 
+TEST(NpyReader, FixedBatchLargerThanCalibrationSizeTakesOneFullBatch) {
+  // The file fixes batch 5; 2 samples asked for could never fill a batch (nothing would calibrate).
+  const std::string dir = testing::TempDir();
+  WriteNpy(dir + "/x.npy", Iota({7, 3, 4, 4}));
+  CalibrationDataSpec spec;
+  spec.path = dir + "/x.npy";
+  spec.size = 2;
+  WarningList w;
+  auto batches = ReadAll(*MakeCalibrationDataReader(ImageModel(5), spec, &w));
+  ASSERT_EQ(batches.size(), 1u);  // samples 0..4: one full batch; 5, 6 are beyond the raised size
+  EXPECT_EQ(batches[0][0].shape, (std::vector<std::int64_t>{5, 3, 4, 4}));
+  EXPECT_EQ(batches[0][0].data<float>()[4 * 48], 4 * 48.0f);  // sample 4 starts at element 4·48
+  EXPECT_TRUE(HasWarning(w, "calibration_size_raised"));
+  EXPECT_FALSE(HasWarning(w, "calibration_partial_batch_dropped"));
+  // Random input likewise: one batch of 5 generated samples.
+  spec.path.clear();
+  WarningList r;
+  auto random = ReadAll(*MakeCalibrationDataReader(ImageModel(5), spec, &r));
+  ASSERT_EQ(random.size(), 1u);
+  EXPECT_EQ(random[0][0].shape, (std::vector<std::int64_t>{5, 3, 4, 4}));
+  EXPECT_TRUE(HasWarning(r, "calibration_size_raised"));
+}
+
 TEST(NpyReader, FileWithBatchDimIsSlicedIntoSamplesAndRebatched) {
   const std::string dir = testing::TempDir();
   WriteNpy(dir + "/x.npy", Iota({6, 3, 4, 4}));
