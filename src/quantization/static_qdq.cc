@@ -23,6 +23,25 @@ std::string Fmt(double v) {
   return buf;
 }
 
+// True when input `k` of `node` reads its float value as a count, a shape, a size or an integer,
+// so that one quantization step can change the shape or the dtype-converted value of an output:
+// Range's start/limit/delta (10.0 dequantized as 10.04 gives 11 elements), Resize's roi/scales/
+// sizes and Upsample's scales, OneHot's depth, and a Cast to an integer or bool type (9.96 → 9).
+// Such inputs keep reading the fp32 tensor, never its DequantizeLinear output.
+bool ReadsValueAsShapeOrCount(const onnx::NodeProto& node, int k) {
+  if (!IsDefaultDomain(node)) return false;
+  const std::string& op = node.op_type();
+  if (op == "Range") return true;
+  if (op == "Resize" || op == "Upsample") return k >= 1;
+  if (op == "OneHot") return k == 1;
+  if (op == "Cast") {
+    const int to = static_cast<int>(AttrInt(node, "to", 0));
+    return to != static_cast<int>(DType::kFloat32) && to != static_cast<int>(DType::kFloat16) &&
+           to != static_cast<int>(DType::kFloat64) && to != static_cast<int>(DType::kBFloat16);
+  }
+  return false;
+}
+
 class StaticQdqScheme : public QuantizationScheme {
  public:
   std::vector<std::string> TensorsToCalibrate(const Model& prepared, const QuantizeOptions& options) const override {
@@ -94,6 +113,7 @@ class QdqWriter {
   std::vector<onnx::NodeProto> nodes_;            // the output node list
   std::map<std::string, QuantParams> params_;
   std::map<std::string, std::string> dq_name_;    // activation tensor → its DequantizeLinear output
+  std::map<std::string, std::string> fp32_name_;  // a graph output quantized in place → its fp32 value ("…_prequant")
   std::map<std::string, std::string> q_name_;     // activation tensor → its QuantizeLinear output
   std::map<std::int32_t, std::string> shared_zero_points_;  // activation zero point → initializer
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
@@ -156,6 +176,7 @@ void QdqWriter::EmitQdq(const std::string& t, onnx::NodeProto* producer) {
   nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(t + "_DQ"), {q_out, scale, zp}, {dq_out}));
   dq_name_[t] = dq_out;
   q_name_[t] = q_out;
+  if (source != t) fp32_name_[t] = source;
 }
 
 // A float Conv/ConvTranspose/Gemm that reads a DQ output with a scalar scale and writes into a Q is
@@ -356,8 +377,15 @@ Model QdqWriter::Run() {
       const std::string own = EmitFloatOnlyDq(node);
       if (!own.empty()) node.set_input(0, own);
     }
-    for (int k = 0; k < node.input_size(); ++k)
-      if (auto it = dq_name_.find(node.input(k)); it != dq_name_.end()) node.set_input(k, it->second);
+    for (int k = 0; k < node.input_size(); ++k) {
+      const auto it = dq_name_.find(node.input(k));
+      if (it == dq_name_.end()) continue;
+      if (!ReadsValueAsShapeOrCount(node, k)) {
+        node.set_input(k, it->second);
+      } else if (auto f = fp32_name_.find(node.input(k)); f != fp32_name_.end()) {
+        node.set_input(k, f->second);
+      }
+    }
     nodes_.push_back(node);
     const size_t pos = nodes_.size() - 1;
     for (int k = 0; k < node.output_size(); ++k) {

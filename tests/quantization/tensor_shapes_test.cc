@@ -259,3 +259,51 @@ TEST(QuantShapes, U8S8SaturationWarningFollowsTheKernelProbe) {
 
 }  // namespace
 }  // namespace qbench
+
+namespace qbench {
+namespace {
+
+// A quantized tensor that also defines a shape or an integer: n feeds Mul (int8) and Range's limit;
+// m feeds Mul and a Cast to int64. Their ranges make one quantization step round the values the
+// wrong way: n ∈ [0, 7.3] (scale 7.3/255): 5 → q 175 → 5.0098, so Range would make 6 elements
+// (ceil(5.0098)); m ∈ [0, 7.4] (scale 7.4/255): 5 → q 172 → 4.9914, so Cast would give 4. Range and
+// Cast read the fp32 tensors: every output keeps its dtype, shape and exact value (ONNX's
+// blackmanwindow_expanded computes its window length this way).
+TEST(ShapeInputs, RangeLimitAndCastToIntegerReadTheFp32Tensor) {
+  GraphBuilder b("shape_inputs");
+  b.AddInput("n", DType::kFloat32, {});
+  b.AddInput("m", DType::kFloat32, {});
+  b.AddOutput("p", DType::kFloat32, {});
+  b.AddOutput("r", DType::kFloat32, {Dim("len")});
+  b.AddOutput("c", DType::kInt64, {});
+  b.AddInitializer("zero", {}, {0.0f});
+  b.AddInitializer("one", {}, {1.0f});
+  b.AddNode("Mul", "mul", {"n", "m"}, {"p"});
+  b.AddNode("Range", "range", {"zero", "n", "one"}, {"r"});
+  b.AddNode("Cast", "to_int", {"m"}, {"c"}, {AttrInt("to", static_cast<int>(DType::kInt64))});
+  const Model model = b.Build();
+  CalibrationTable t;
+  t["n"] = {0.0f, 7.3f};
+  t["m"] = {0.0f, 7.4f};
+  t["p"] = {0.0f, 60.0f};
+  const QuantizeResult q = QuantizeModelWithRanges(model, QuantizeOptions{}, t, nullptr);
+  EXPECT_TRUE(DecisionFor(q.report, "mul").quantized);
+  EXPECT_EQ(OpCounts(q.model).at("QuantizeLinear"), 2) << "n and m are quantized for the Mul";
+  EXPECT_EQ(OnlyNode(q.model, "Range").input(1), "n");
+  EXPECT_EQ(OnlyNode(q.model, "Cast").input(0), "m");
+  EXPECT_EQ(FullCheckError(q.model), "");
+  HostTensor n = HostTensor::Zeros(DType::kFloat32, {}), m = HostTensor::Zeros(DType::kFloat32, {});
+  n.data<float>()[0] = 5.0f;
+  m.data<float>()[0] = 5.0f;
+  const auto got = testing::RunModel(q.model, {n, m});
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].dtype, DType::kFloat32);
+  EXPECT_EQ(got[1].shape, (std::vector<std::int64_t>{5}));  // not 6
+  EXPECT_EQ(got[1].ToFloatVector(), (std::vector<float>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(got[2].dtype, DType::kInt64);
+  EXPECT_EQ(got[2].data<std::int64_t>()[0], 5);  // not 4
+  EXPECT_NEAR(got[0].ToFloatVector()[0], 25.0f, 0.3f);  // the Mul itself is int8: within about one step of 60/255
+}
+
+}  // namespace
+}  // namespace qbench
