@@ -86,6 +86,9 @@ std::map<std::string, const onnx::TensorProto*> ConstantTensors(const onnx::Grap
 
 // Ops whose output holds (a rearrangement or subset of) the values of the tracked input, so an index
 // range carries through; the integer is the input index that carries the values (-1: any input).
+// Values an integer size input (Pad's pads, Tile's repeats, ConstantOfShape's shape) takes: [0, 3].
+constexpr std::int64_t kSizeInputValues = 4;
+
 const std::map<std::string, int>& PassThroughOps() {
   static const std::map<std::string, int> k = {
       {"Cast", 0},     {"Identity", 0}, {"Reshape", 0}, {"Flatten", 0}, {"Squeeze", 0}, {"Unsqueeze", 0},
@@ -148,6 +151,11 @@ IntegerRange InferIntegerRange(const Model& model, const std::string& input_name
           if (v.size() == 1) intersect(static_cast<std::int64_t>(v[0]), NodeLabel(node) + " depth " + std::to_string(static_cast<std::int64_t>(v[0])));
         } catch (const Error&) {
         }
+      } else if ((op == "Pad" && slot == 1) || (op == "Tile" && slot == 1) || (op == "ConstantOfShape" && slot == 0)) {
+        // Sizes: each unit of a pad, a repeat or a shape entry multiplies or extends an output, so
+        // [0, 99] would make outputs of billions of elements (ONNX's test_constant_pad: 6 GB).
+        const char* what = op == "Pad" ? "pads" : op == "Tile" ? "repeats" : "shape";
+        intersect(kSizeInputValues, NodeLabel(node) + " " + what + ", kept small");
       } else {
         const auto pass = PassThroughOps().find(op);
         if (pass == PassThroughOps().end() || (pass->second >= 0 && pass->second != slot)) continue;

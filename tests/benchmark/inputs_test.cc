@@ -46,6 +46,40 @@ TEST(Inputs, GatherIndicesRangeFollowsPassThroughNodes) {
   EXPECT_THROW(InferIntegerRange(m, "table"), Error);  // an initializer is not an input
 }
 
+TEST(Inputs, SizeInputsOfPadTileAndConstantOfShapeAreKeptSmall) {
+  // pads int64 [4] → Pad(x [1, 8]); reps → Cast → Tile; dims → ConstantOfShape; n: nothing special.
+  GraphBuilder b("sizes");
+  b.AddInput("x", DType::kFloat32, {1, 8});
+  b.AddInput("pads", DType::kInt64, {4});
+  b.AddInput("reps", DType::kInt32, {2});
+  b.AddInput("dims", DType::kInt64, {2});
+  b.AddInput("n", DType::kInt64, {2});
+  b.AddNode("Pad", "pad", {"x", "pads"}, {"p"});
+  b.AddNode("Cast", "cast", {"reps"}, {"reps64"}, {AttrInt("to", 7)});
+  b.AddNode("Tile", "tile", {"x", "reps64"}, {"t"});
+  b.AddNode("ConstantOfShape", "fill", {"dims"}, {"f"});
+  b.AddNode("Add", "add", {"n", "n"}, {"a"});
+  b.AddOutput("p", DType::kFloat32, {"P0", "P1"});
+  b.AddOutput("t", DType::kFloat32, {"T0", "T1"});
+  b.AddOutput("f", DType::kFloat32, {"F0", "F1"});
+  b.AddOutput("a", DType::kInt64, {2});
+  const Model m = b.Build();
+  for (const char* name : {"pads", "reps", "dims"}) {
+    const IntegerRange r = InferIntegerRange(m, name);
+    EXPECT_EQ(r.low, 0) << name;
+    EXPECT_EQ(r.high, 3) << name;
+    EXPECT_NE(r.source.find("kept small"), std::string::npos) << r.source;
+  }
+  EXPECT_EQ(InferIntegerRange(m, "n").high, 99);
+  // Generated pads stay in [0, 3], so the padded output has at most (1+6) x (8+6) elements.
+  const auto gen = GenerateInputs(m, m.Inputs(), InputOptions{});
+  ASSERT_EQ(gen.size(), 5u);
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_GE(gen[1].tensor.data<std::int64_t>()[k], 0);
+    EXPECT_LE(gen[1].tensor.data<std::int64_t>()[k], 3);
+  }
+}
+
 TEST(Inputs, GeneratedValuesPerDtypeAndSeeded) {
   const Model m = TokenModel();
   std::vector<TensorInfo> shapes = m.Inputs();

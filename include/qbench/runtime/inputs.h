@@ -23,7 +23,9 @@ struct IntegerRange {
 /// Unsqueeze, Expand, Tile, Transpose, Concat, Slice). Where it reaches input 1 (indices) of a Gather
 /// or GatherElements, or input 0 of OneHot, over a constant (initializer or Constant node) data tensor
 /// whose gather axis has R entries (OneHot: the constant depth R), the range is [0, R − 1]; several
-/// such consumers intersect. Otherwise the default is [0, 99] ("default", the [0, 100) of most
+/// such consumers intersect. An input that reaches a size — input 1 (pads) of Pad, input 1 (repeats)
+/// of Tile, input 0 (shape) of ConstantOfShape — is [0, 3] ("… pads, kept small"): with [0, 99] each
+/// entry could grow an axis by 198 and the output to gigabytes. Otherwise the default is [0, 99] ("default", the [0, 100) of most
 /// benchmark tools), clipped to the dtype's range (uint8: [0, 99], bool is not integer here).
 /// Throws Error(kNotFound) listing the inputs when `input_name` is not a graph input.
 IntegerRange InferIntegerRange(const Model& model, const std::string& input_name);
