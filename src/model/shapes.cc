@@ -188,6 +188,15 @@ std::vector<TensorInfo> ResolveInputShapesImpl(const Model& model, const ShapeOv
     const TensorInfo& in = inputs[k];
     TensorInfo r = in;
     r.dim_names.assign(in.shape.size(), "");
+    if (!in.is_tensor) {  // a sequence, map or optional: no shape to give, no data qbench can make
+      const std::string msg = "input '" + in.name + "' is " + (in.type.empty() ? "" : "a " + in.type + ", ") +
+                              "not a tensor: qbench generates, calibrates and feeds tensor inputs only; run this "
+                              "model from your own code";
+      if (!unresolved) throw Error(ErrorCode::kUnsupported, msg);
+      unresolved->push_back(msg);
+      out.push_back(r);
+      continue;
+    }
     auto it = overrides.input_shapes.find(in.name);
     if (it != overrides.input_shapes.end()) {
       const auto& given = it->second;

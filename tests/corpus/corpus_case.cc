@@ -192,6 +192,7 @@ std::string RefusalReason(const std::string& message) {
       // Running the model on generated calibration values failed (e.g. an index out of a table's range).
       {std::regex(R"(calibration batch \d+ .* failed)", std::regex::icase), "generated values rejected by the model"},
       {std::regex(R"(opset|ir version|ir_version|version convert)", std::regex::icase), "opset"},
+      {std::regex(R"(not a tensor|string tensor)", std::regex::icase), "non-tensor or string I/O"},
       {std::regex(R"(batch|symbolic dim|--dim|--shape|dynamic shape|input shape|unknown dim|concrete shape)",
                   std::regex::icase),
        "input-shape"},

@@ -33,6 +33,9 @@ TEST(CorpusCase, RefusalReasons) {
   EXPECT_EQ(RefusalReason("model 'a.onnx' is already quantized (QDQ)"), "already quantized");
   EXPECT_EQ(RefusalReason("input 'x' is a string tensor"), "non-tensor or string I/O");
   EXPECT_EQ(RefusalReason("something else entirely"), "other");
+  EXPECT_EQ(RefusalReason("input 'xs' is a seq(tensor(float)), not a tensor: qbench generates, calibrates and feeds "
+                          "tensor inputs only; run this model from your own code"),
+            "non-tensor or string I/O");
   EXPECT_EQ(RefusalReason("node 'n' (Pow, opset 15) of 'm.onnx' has no ONNX Runtime kernel for its input types"),
             "ORT cannot run the model");
   EXPECT_EQ(RefusalReason("calibration batch 1 (random input) failed: node '#9' (GatherElements) failed while running"),

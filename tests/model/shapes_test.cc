@@ -101,6 +101,25 @@ TEST(ResolveInputShapes, DefaultsBatchToOneAndNeedsOtherSymbolicDims) {
   EXPECT_EQ(shapes[1].shape, (std::vector<std::int64_t>{2, 9}));
 }
 
+TEST(ResolveInputShapes, SequenceInputIsNamedAsNotATensorNotAsAMissingShape) {
+  // xs seq(tensor(float)) → SequenceAt(xs, 0) + x: no --shape can make a sequence.
+  GraphBuilder b("seq_in");
+  b.AddInput("x", DType::kFloat32, {2});
+  auto* xs = b.graph()->add_input();
+  xs->set_name("xs");
+  xs->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(
+      onnx::TensorProto::FLOAT);
+  b.AddInt64Initializer("zero", {}, {0});
+  b.AddNode("SequenceAt", "at", {"xs", "zero"}, {"first"});
+  b.AddNode("Add", "add", {"first", "x"}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {2});
+  const Model m = b.Build();
+  const std::string msg = ExpectError([&] { ResolveInputShapes(m, {}); }, ErrorCode::kUnsupported);
+  EXPECT_EQ(msg, "input 'xs' is a seq(tensor(float)), not a tensor: qbench generates, calibrates and feeds tensor "
+                 "inputs only; run this model from your own code");
+  EXPECT_THAT(msg, ::testing::Not(HasSubstr("has no shape")));
+}
+
 TEST(ResolveInputShapes, RejectsUnknownNamesBadBatchAndMismatches) {
   Model m = TwoSymbolicInputs();
   ShapeOverrides o;

@@ -77,7 +77,9 @@ std::string DescribeBatchPolicy(const std::vector<TensorInfo>& inputs, std::int6
 /// inputs), an unused name in dim_values (listing the symbolic dims), batch < 0, a --shape and
 /// --batch that disagree on dim 0, a rank or fixed-dim mismatch, an input without any shape in the
 /// file and no --shape, and a remaining dynamic dim (naming the input, dim index, symbolic name and
-/// the flag that sets it).
+/// the flag that sets it); Error(kUnsupported) for an input that is not a tensor (a sequence, map
+/// or optional: "input 'x' is a seq(tensor(float)), not a tensor: qbench generates, calibrates and
+/// feeds tensor inputs only …").
 std::vector<TensorInfo> ResolveInputShapes(const Model& model, const ShapeOverrides& overrides);
 
 /// Returns a copy of `model` that ONNX Runtime accepts at batch `batch`, for models whose file fixes
