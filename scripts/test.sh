@@ -14,8 +14,8 @@ if [[ "${QBENCH_SKIP_ASAN:-0}" != 1 ]]; then
 fi
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >&2
 cmake --build "$root/build" -j"$(nproc)" >&2
-# The conformance-corpus sweep (CTest label `corpus`, tests/corpus, ~5-9 min) is opt-in until
-# `quantize` upgrades opsets below 13 instead of refusing them (issue 9 §3): QBENCH_CORPUS=1 runs it.
+# The conformance-corpus sweep (CTest label `corpus`, tests/corpus: six shards that ctest -j spreads,
+# ~3-4 min of CPU in all; docs/corpus.md) is opt-in until a full sweep is green: QBENCH_CORPUS=1 runs it.
 if [[ "${QBENCH_CORPUS:-0}" != 1 ]]; then
   echo "[test] skipping the conformance-corpus sweep (label corpus); QBENCH_CORPUS=1 runs it" >&2
   set -- -LE corpus "$@"

@@ -5,7 +5,9 @@
 // model runs, a multi-line or raw error, a refusal caused by an opset or an input-shape assumption,
 // and a pytorch-* output below its op family's SQNR bound (kSqnrBounds) without a stated reason.
 //
-// Usage: corpus_test [--root DIR] [--jobs N] [--filter REGEX]   (exit 77 = skipped: no corpus)
+// Usage: corpus_test [--root DIR] [--jobs N] [--filter REGEX] [--name SHARD]   (exit 77 = skipped: no corpus)
+//        (tests.cmake runs it as several CTest shards, one --filter each, so `ctest -j` spreads them;
+//        per-model results go to corpus_results[.SHARD].jsonl in the working directory)
 //        corpus_test --one MODEL_DIR WORK_DIR                   (internal: one model, JSON on stdout)
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,17 +37,19 @@ constexpr int kQuantizeTimeoutS = 120;
 const char* kFolders[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
 
 /// Minimum SQNR (dB) of the worst float output of a pytorch-* model vs its reference output, by
-/// op family and mode (docs/corpus.md explains each): int8 with 8-bit activations reaches about
-/// 6 dB per bit in the ideal case, less through several layers and with random calibration data.
+/// op family and mode: about 10 dB below the worst value measured on 2026-12-06 (static runs
+/// calibrated on the case's own inputs; docs/corpus.md has the table): conv 39.7 static / 39.5
+/// dynamic, linear 42.1 / 42.3, other 39.9 static / 139.4 dynamic (nothing quantized there: the
+/// outputs are fp32 arithmetic). No pytorch-* model has an RNN; its bound is the 15 dB.
 struct Bound {
   const char* family;
   const char* mode;
   double min_db;
 };
 const Bound kSqnrBounds[] = {
-    {"conv", "static", 20.0},   {"conv", "dynamic", 20.0},   {"linear", "static", 20.0},
-    {"linear", "dynamic", 20.0}, {"rnn", "static", 15.0},     {"rnn", "dynamic", 15.0},
-    {"other", "static", 15.0},  {"other", "dynamic", 30.0},
+    {"conv", "static", 30.0},   {"conv", "dynamic", 30.0},   {"linear", "static", 32.0},
+    {"linear", "dynamic", 32.0}, {"rnn", "static", 15.0},     {"rnn", "dynamic", 15.0},
+    {"other", "static", 30.0},  {"other", "dynamic", 100.0},
 };
 
 double BoundFor(const std::string& family, const std::string& mode) {
@@ -72,7 +76,7 @@ std::string Folder(const std::string& model_dir) { return fs::path(model_dir).pa
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string root = "/usr/share/libonnx-testdata/data", filter;
+  std::string root = "/usr/share/libonnx-testdata/data", filter, name;
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (const char* j = std::getenv("QBENCH_CORPUS_JOBS")) jobs = std::max(1, std::atoi(j));
   for (int i = 1; i < argc; ++i) {
@@ -88,6 +92,8 @@ int main(int argc, char** argv) {
       jobs = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--filter" && i + 1 < argc) {
       filter = argv[++i];
+    } else if (a == "--name" && i + 1 < argc) {
+      name = argv[++i];
     } else {
       std::cerr << "corpus_test: unknown argument '" << a << "' (see the usage at the top of corpus_test.cc)\n";
       return 2;
@@ -191,9 +197,10 @@ int main(int argc, char** argv) {
     std::string fam = k.substr(0, k.find(" / ")), mode = k.substr(k.find(" / ") + 3);
     std::printf("| %s | %d | %.1f | %.1f |\n", k.c_str(), s.first, s.second, BoundFor(fam, mode));
   }
-  std::ofstream tsv("corpus_results.jsonl");
+  const std::string results_file = "corpus_results" + (name.empty() ? "" : "." + name) + ".jsonl";
+  std::ofstream tsv(results_file);
   for (const auto& r : results) tsv << qbench::corpus::ToJson(r).dump() << "\n";
-  std::printf("\nPer-model results: %s/corpus_results.jsonl\n", fs::current_path().c_str());
+  std::printf("\nPer-model results: %s/%s\n", fs::current_path().c_str(), results_file.c_str());
   if (!failures.empty()) {
     std::printf("\n%zu failures:\n", failures.size());
     for (const auto& f : failures) std::printf("  %s\n", f.c_str());
