@@ -12,11 +12,15 @@
 #include <set>
 
 #include "model/guarded_inference.h"
+#include "model/upgrade_interface.h"
 #include "qbench/core/error.h"
 #include "qbench/model/graph_builder.h"
 
 namespace qbench {
 namespace {
+
+using internal::RenameReads;
+using internal::UniqueName;
 
 constexpr int kFloat16 = onnx::TensorProto::FLOAT16;
 constexpr int kFloat = onnx::TensorProto::FLOAT;
@@ -108,36 +112,8 @@ int UpcastGraph(onnx::GraphProto* g, bool interface) {
   return constants;
 }
 
-// Renames every read of tensor `from` to `to`, in `g` and in the subgraphs that read it from the
-// outer scope.
-void RenameReads(onnx::GraphProto* g, const std::string& from, const std::string& to) {
-  for (auto& n : *g->mutable_node()) {
-    for (auto& in : *n.mutable_input())
-      if (in == from) in = to;
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) RenameReads(a.mutable_g(), from, to);
-      for (auto& sub : *a.mutable_graphs()) RenameReads(&sub, from, to);
-    }
-  }
-}
-
 bool IsFloat16Tensor(const onnx::ValueInfoProto& v) {
   return v.type().has_tensor_type() && v.type().tensor_type().elem_type() == kFloat16;
-}
-
-// A name not used by any tensor or node of `g` (top level), from `base`.
-std::string UniqueName(const onnx::GraphProto& g, const std::string& base) {
-  std::set<std::string> used;
-  for (const auto& v : g.input()) used.insert(v.name());
-  for (const auto& v : g.output()) used.insert(v.name());
-  for (const auto& t : g.initializer()) used.insert(t.name());
-  for (const auto& n : g.node()) {
-    used.insert(n.name());
-    for (const auto& o : n.output()) used.insert(o);
-  }
-  std::string name = base;
-  for (int k = 1; used.count(name); ++k) name = base + "_" + std::to_string(k);
-  return name;
 }
 
 onnx::NodeProto CastNode(const std::string& name, const std::string& in, const std::string& out, int to) {
@@ -204,6 +180,18 @@ void FixLegacyPReluSlopes(onnx::ModelProto* m) {
       per_channel.set_name(UniqueName(*g, slope.name() + "_per_channel"));
       for (int d = 2; d < rank; ++d) per_channel.add_dims(1);
       n.set_input(1, per_channel.name());
+      // IR < 4 lists every initializer as a graph input too; the converter then looks the new one
+      // up there ("Input …_per_channel is undefined!").
+      for (int k = 0; k < g->input_size(); ++k) {
+        if (g->input(k).name() != slope.name()) continue;
+        onnx::ValueInfoProto declared;
+        declared.set_name(per_channel.name());
+        auto* tt = declared.mutable_type()->mutable_tensor_type();
+        tt->set_elem_type(per_channel.data_type());
+        for (int64_t d : per_channel.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+        *g->add_input() = std::move(declared);
+        break;
+      }
       *g->add_initializer() = std::move(per_channel);
       break;
     }
@@ -421,6 +409,7 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
                                                 "from opset " + std::to_string(from) + "; re-export the model at opset " +
                                                 std::to_string(target_opset) + " or newer");
   if (out.proto.ir_version() < 7) out.proto.set_ir_version(7);
+  const int bridged = internal::RestoreUpgradedInterface(g, &out.proto, target_opset, name);
   // Some semantic changes have no adapter (legacy broadcasting, say): when the original graph passes
   // strict shape inference, the upgraded one must too.
   if (StrictInferenceError(model.proto).empty()) {
@@ -455,6 +444,9 @@ Model UpgradeOpset(const Model& model, std::int64_t target_opset, std::string* n
     *note = "upgraded ai.onnx opset " + std::to_string(from) + " → " + std::to_string(target_opset) +
             " with ONNX's version converter";
     if (!gone.empty()) *note += " (" + join(gone) + (added.empty() ? " removed" : " → " + join(added)) + ")";
+    if (bridged > 0)
+      *note += "; the converter dropped a leading axis of size 1 (Scan-8 → 9): Squeeze/Unsqueeze keep the interface of " +
+               Plural(bridged, "input/output");
   }
   return out;
 }

@@ -5,17 +5,17 @@ target_link_libraries(corpus_test PRIVATE qbench_runtime qbench_model nlohmann_j
 target_include_directories(corpus_test PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_compile_definitions(corpus_test PRIVATE QBENCH_CLI_PATH="$<TARGET_FILE:qbench>")
 add_dependencies(corpus_test qbench)
-# Six shards of about 140-200 models each, one process per shard (--jobs 1), so that `ctest -j N`
+# Six shards (NAME@REGEX; the regexes hold '|') of about 140-200 models each, one process per shard (--jobs 1), so that `ctest -j N`
 # runs N of them at once and balances them with the rest of the suite (docs/corpus.md).
 set(_corpus_shards
-  "node_a-c|/node/test_[a-c]"
-  "node_d-l|/node/test_[d-l]"
-  "node_m-q|/node/test_[m-q]"
-  "node_r_t-z|/node/test_(r|[t-z])"
-  "node_s|/node/test_s"
-  "simple_pytorch|/(simple|pytorch-converted|pytorch-operator)/")
+  "node_a-c@/node/test_[a-c]"
+  "node_d-l@/node/test_[d-l]"
+  "node_m-q@/node/test_[m-q]"
+  "node_r_t-z@/node/test_(r|[t-z])"
+  "node_s@/node/test_s"
+  "simple_pytorch@/(simple|pytorch-converted|pytorch-operator)/")
 foreach(_shard ${_corpus_shards})
-  string(REPLACE "|" ";" _parts "${_shard}")
+  string(REPLACE "@" ";" _parts "${_shard}")
   list(GET _parts 0 _name)
   list(GET _parts 1 _filter)
   add_test(NAME corpus_quantize_${_name} COMMAND corpus_test --jobs 1 --name ${_name} --filter "${_filter}")

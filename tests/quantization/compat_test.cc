@@ -195,6 +195,90 @@ TEST(OpsetUpgrade, LegacyPReluSlopeStaysPerChannel) {
   }
 }
 
+TEST(OpsetUpgrade, LegacyPReluSlopeListedAsAGraphInputAtIr3) {
+  // IR 3 (PyTorch 0.3 exports) lists every initializer as a graph input too: the reshaped slope
+  // must be declared there as well, or the converter stops on "Input slope_per_channel is undefined".
+  GraphBuilder b("prelu6_ir3", 6);
+  b.AddInput("x", DType::kFloat32, {2, 3, 4});
+  b.AddOutput("y", DType::kFloat32, {2, 3, 4});
+  b.AddInitializer("slope", {3}, {0.1f, 0.2f, 0.3f});
+  b.AddNode("PRelu", "prelu", {"x", "slope"}, {"y"});
+  Model m = b.Build();
+  m.proto.set_ir_version(3);
+  auto* declared = m.proto.mutable_graph()->add_input();
+  declared->set_name("slope");
+  declared->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  declared->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(3);
+  const Model up = UpgradeOpset(m, 13);
+  const auto* prelu = FirstOfType(up, "PRelu");
+  ASSERT_NE(prelu, nullptr);
+  EXPECT_EQ(testing::InitializerTensor(up, prelu->input(1)).shape, (std::vector<std::int64_t>{3, 1}));
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {2, 3, 4});
+  for (int i = 0; i < 24; ++i) x.data<float>()[i] = -2.0f;
+  const auto y = testing::RunModel(up, {x})[0].ToFloatVector();
+  for (int i = 0; i < 24; ++i) EXPECT_FLOAT_EQ(y[static_cast<size_t>(i)], -0.2f * (((i / 4) % 3) + 1)) << i;
+}
+
+// Scan-8 (batch axis first) cumulative sum: initial [B,2], x [B,3,2] → y [B,2] (final sum),
+// z [B,3,2] (running sums). ONNX's Scan 8 → 9 adapter drops the batch axis from every size.
+Model Scan8CumulativeSum(std::int64_t batch) {
+  GraphBuilder body("scan_body", 8);
+  body.AddInput("sum_in", DType::kFloat32, {2});
+  body.AddInput("next", DType::kFloat32, {2});
+  body.AddOutput("sum_out", DType::kFloat32, {2});
+  body.AddOutput("scan_out", DType::kFloat32, {2});
+  body.AddNode("Add", "add", {"sum_in", "next"}, {"sum_out"});
+  body.AddNode("Identity", "id", {"sum_out"}, {"scan_out"});
+  GraphBuilder b("scan8", 8);
+  b.AddInput("initial", DType::kFloat32, {batch, 2});
+  b.AddInput("x", DType::kFloat32, {batch, 3, 2});
+  b.AddOutput("y", DType::kFloat32, {batch, 2});
+  b.AddOutput("z", DType::kFloat32, {batch, 3, 2});
+  b.AddNode("Scan", "scan", {"", "initial", "x"}, {"y", "z"}, {AttrInt("num_scan_inputs", 1)});
+  auto* a = b.graph()->mutable_node(0)->add_attribute();
+  a->set_name("body");
+  a->set_type(onnx::AttributeProto::GRAPH);
+  *a->mutable_g() = body.Build().proto.graph();
+  return b.Build();
+}
+
+TEST(OpsetUpgrade, Scan8BatchAxisOfOneIsBridgedAndTheInterfaceKept) {
+  std::string note;
+  const Model up = UpgradeOpset(Scan8CumulativeSum(1), 13, &note);
+  const auto& g = up.proto.graph();
+  auto dims = [](const onnx::ValueInfoProto& v) {
+    std::vector<std::int64_t> d;
+    for (const auto& x : v.type().tensor_type().shape().dim()) d.push_back(x.dim_value());
+    return d;
+  };
+  EXPECT_EQ(dims(g.input(0)), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(dims(g.input(1)), (std::vector<std::int64_t>{1, 3, 2}));
+  EXPECT_EQ(OpCounts(up)["Squeeze"], 2);
+  EXPECT_EQ(OpCounts(up)["Unsqueeze"], 2);
+  EXPECT_NE(note.find("Squeeze/Unsqueeze keep the interface of 4 input/outputs"), std::string::npos) << note;
+  HostTensor initial = HostTensor::Zeros(DType::kFloat32, {1, 2});
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {1, 3, 2});
+  for (int i = 0; i < 6; ++i) x.data<float>()[i] = static_cast<float>(i + 1);
+  const auto out = testing::RunModel(up, {initial, x});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].shape, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(out[0].ToFloatVector(), (std::vector<float>{9, 12}));
+  EXPECT_EQ(out[1].shape, (std::vector<std::int64_t>{1, 3, 2}));
+  EXPECT_EQ(out[1].ToFloatVector(), (std::vector<float>{1, 2, 4, 6, 9, 12}));
+}
+
+TEST(OpsetUpgrade, Scan8WithABatchOfThreeIsRefusedInOneLineNamingTheInput) {
+  try {
+    UpgradeOpset(Scan8CumulativeSum(3), 13);
+    FAIL();
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(msg.find("drops the leading axis of input 'initial' ([3,2] → [2]"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
 // ---- float16 ---------------------------------------------------------------------------------------
 
 HostTensor ToHalf(const HostTensor& f) {
