@@ -279,6 +279,29 @@ TEST(OpsetUpgrade, Scan8WithABatchOfThreeIsRefusedInOneLineNamingTheInput) {
   }
 }
 
+TEST(OpsetUpgrade, ASequenceInputKeepsItsTypeThroughTheConverter) {
+  // SequenceInsert-11 → 13: the converter rebuilds graph inputs with tensor types only; without the
+  // original seq(tensor(float)) type strict inference fails ("expected to have type info").
+  GraphBuilder b("seq11", 11);
+  b.AddInput("t", DType::kFloat32, {2});
+  auto* seq = b.graph()->add_input();
+  seq->set_name("s");
+  seq->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(
+      onnx::TensorProto::FLOAT);
+  auto* out = b.graph()->add_output();
+  *out = *seq;
+  out->set_name("s_out");
+  b.AddNode("SequenceInsert", "insert", {"s", "t"}, {"s_out"});
+  std::string note;
+  const Model up = UpgradeOpset(b.Build(), 13, &note);
+  EXPECT_EQ(up.OpsetVersion(), 13);
+  const auto& g = up.proto.graph();
+  ASSERT_EQ(g.input_size(), 2);
+  EXPECT_EQ(g.input(1).name(), "s");
+  ASSERT_TRUE(g.input(1).type().has_sequence_type());
+  EXPECT_EQ(g.input(1).type().sequence_type().elem_type().tensor_type().elem_type(), onnx::TensorProto::FLOAT);
+}
+
 // ---- float16 ---------------------------------------------------------------------------------------
 
 HostTensor ToHalf(const HostTensor& f) {
