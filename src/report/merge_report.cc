@@ -11,7 +11,9 @@
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/html_report.h"
+#include "qbench/report/memory_report.h"
 #include "qbench/report/merge.h"
+#include "qbench/report/study_report.h"
 #include "report/report_util.h"
 
 namespace qbench {
@@ -72,6 +74,20 @@ std::vector<std::string> AllVariants(const MergedStudy& m) {
   for (const auto& d : m.devices)
     for (const auto& x : StudyVariants(d.study))
       if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  return out;
+}
+
+// `markdown` with every heading `levels` deeper ("## Memory" → "#### Memory"), to nest a section.
+std::string DemoteHeadings(const std::string& markdown, int levels) {
+  std::string out;
+  size_t start = 0;
+  while (start < markdown.size()) {
+    size_t end = markdown.find('\n', start);
+    if (end == std::string::npos) end = markdown.size() - 1;
+    const std::string line = markdown.substr(start, end - start + 1);
+    out += (line.rfind('#', 0) == 0 ? std::string(static_cast<size_t>(levels), '#') : std::string()) + line;
+    start = end + 1;
+  }
   return out;
 }
 
@@ -161,6 +177,17 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
   }
   md += "\n## Observations across devices\n\n";
   for (const auto& o : CrossDeviceObservations(merged)) md += "- " + o + "\n";
+  // What each device's study says on its own, from the same functions as the lab's report.md:
+  // findings, what each model file is (size, precision, what was quantized) and memory per variant.
+  md += "\n## Findings, models, size and memory per device\n";
+  for (const auto& d : merged.devices) {
+    md += "\n### " + d.device + "\n\n";
+    const auto findings = GenerateObservations(d.study);
+    for (const auto& o : findings) md += "- " + o + "\n";
+    if (!findings.empty()) md += "\n";
+    if (!d.study.models.empty()) md += ModelsMarkdown(d.study);
+    md += DemoteHeadings(MemoryMarkdown(d.study), 2);
+  }
   md += "\n## Latency per device\n\nMedian latency per run with the confidence interval of the median; speedup against the "
         "baseline timed interleaved on the same device, with its 95 % CI.\n";
   for (const auto& d : merged.devices) {

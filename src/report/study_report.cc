@@ -115,6 +115,50 @@ std::string StudyCsv(const LabStudy& study) {
   return out;
 }
 
+std::string ModelsMarkdown(const LabStudy& study) {
+  std::string md;
+  const std::string base = BaselineVariant(study);
+  const auto models = StudyModels(study);
+  md += "| model | variant | original bits | weights | activations | quantized op types (quantized / kept float) | int8 share of MACs | "
+        "MACs/sample | file size | size vs " + base + " | quantize time | status |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& r : study.models) {
+    std::string ops;
+    for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
+    const std::string macs = r.macs_per_sample <= 0 ? "?"
+                             : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
+                      r.original_bits, r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
+                      Pct(r.int8_mac_share), macs,
+                      r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
+                      r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
+                      r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
+                      r.ok ? "ok" : "failed: " + MdEscape(r.error));
+  }
+  md += "\n";
+  std::set<std::string> calib;
+  for (const auto& r : study.models)
+    if (!r.calibration.empty()) calib.insert(r.calibration);
+  for (const auto& c : calib) md += "Calibration: " + c + ".\n";
+  if (!calib.empty()) md += "\n";
+  // What the models are: a file that is not fp32 is measured as given; zoo weights are random.
+  std::vector<std::string> given, random;
+  for (const auto& m : models) {
+    const std::string label = VariantLabel(study, m, base);
+    if (label != base) given.push_back(m + " is " + label);
+    if (HasRandomWeights(study, m)) random.push_back(m);
+  }
+  if (!given.empty())
+    md += "Models not in fp32 are measured as given (the baseline column shows what the file holds): " + JoinText(given) +
+          ". Quantizing an already quantized file is refused, so its other variants fail.\n\n";
+  if (!random.empty())
+    md += "**" + JoinText(random) + ": qbench zoo architectures with seeded random weights.** Their timings are real, but "
+          "accuracy on them means nothing, and no trade-off verdict is drawn from it; give trained models (`--models FILE.onnx`) "
+          "to judge accuracy.\n\n";
+
+  return md;
+}
+
 std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& plots) {
   std::string md;
   const std::string base = BaselineVariant(study);
@@ -184,44 +228,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   for (const auto& o : obs) md += "- " + o + "\n";
   md += "\n";
 
-  // Models table.
-  md += "## Models\n\n";
-  md += "| model | variant | original bits | weights | activations | quantized op types (quantized / kept float) | int8 share of MACs | "
-        "MACs/sample | file size | size vs " + base + " | quantize time | status |\n";
-  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-  for (const auto& r : study.models) {
-    std::string ops;
-    for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
-    const std::string macs = r.macs_per_sample <= 0 ? "?"
-                             : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
-                      r.original_bits, r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
-                      Pct(r.int8_mac_share), macs,
-                      r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
-                      r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
-                      r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
-                      r.ok ? "ok" : "failed: " + MdEscape(r.error));
-  }
-  md += "\n";
-  std::set<std::string> calib;
-  for (const auto& r : study.models)
-    if (!r.calibration.empty()) calib.insert(r.calibration);
-  for (const auto& c : calib) md += "Calibration: " + c + ".\n";
-  if (!calib.empty()) md += "\n";
-  // What the models are: a file that is not fp32 is measured as given; zoo weights are random.
-  std::vector<std::string> given, random;
-  for (const auto& m : models) {
-    const std::string label = VariantLabel(study, m, base);
-    if (label != base) given.push_back(m + " is " + label);
-    if (HasRandomWeights(study, m)) random.push_back(m);
-  }
-  if (!given.empty())
-    md += "Models not in fp32 are measured as given (the baseline column shows what the file holds): " + JoinText(given) +
-          ". Quantizing an already quantized file is refused, so its other variants fail.\n\n";
-  if (!random.empty())
-    md += "**" + JoinText(random) + ": qbench zoo architectures with seeded random weights.** Their timings are real, but "
-          "accuracy on them means nothing, and no trade-off verdict is drawn from it; give trained models (`--models FILE.onnx`) "
-          "to judge accuracy.\n\n";
+  md += "## Models\n\n" + ModelsMarkdown(study);
 
   // Latency tables.
   md += "## Latency\n\n";

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/fs.h"
+#include "qbench/report/analysis.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -66,6 +67,20 @@ TEST(LabShardCli, PlanTwoShardsAndMerge) {
   EXPECT_EQ(j["devices"][0]["environment"]["device"], "lab box");
   EXPECT_TRUE(fs::exists(dir + "/models/lab_box.0"));
   EXPECT_TRUE(fs::exists(dir + "/models/lab_box.1"));
+  // The merged report keeps what each shard learned about its models: the models table with the
+  // dynamic file's real size, and the per-variant memory measured by the shard.
+  const std::string md = ReadFileBytes(dir + "/report/report.md");
+  EXPECT_NE(md.find("## Findings, models, size and memory per device"), std::string::npos) << md;
+  std::string dynamic_file;
+  for (const char* shard : {"/models/lab_box.0/", "/models/lab_box.1/"})
+    if (fs::exists(dir + shard + "squeezenet1_1.dynamic.onnx")) dynamic_file = dir + shard + "squeezenet1_1.dynamic.onnx";
+  ASSERT_FALSE(dynamic_file.empty());
+  const std::string size = FormatBytes(static_cast<double>(fs::file_size(dynamic_file)));
+  const size_t row = md.find("| squeezenet1_1 | dynamic | 32 |");
+  ASSERT_NE(row, std::string::npos) << md;
+  EXPECT_NE(md.substr(row, md.find('\n', row) - row).find("| " + size + " |"), std::string::npos) << size << "\n" << md;
+  EXPECT_NE(md.find("#### Memory per variant"), std::string::npos) << md;
+  EXPECT_NE(md.find("| squeezenet1_1 | dynamic | 1 |"), std::string::npos) << md;  // its memory row at batch 1
   // Nothing missing for this device; everything for another.
   EXPECT_EQ(RunCommand(q + " report '" + dir + "' --missing-shards --device 'lab box'").out, "");
   EXPECT_EQ(RunCommand(q + " report '" + dir + "' --missing-shards --device nobody").out, "0\n1\n");

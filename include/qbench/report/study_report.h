@@ -21,6 +21,13 @@ const std::vector<std::string>& StudyCsvColumns();
 /// reads back to the same double; empty cells for unknown values (failed points, no accuracy).
 std::string StudyCsv(const LabStudy& study);
 
+/// The models table of report.md (no heading): per model and variant the original bits, weight and
+/// activation precision, quantized op types, int8 share of MACs, MACs/sample, file size and its ratio
+/// to the baseline, quantize time and status; then the calibration used, the models measured as given
+/// (not fp32) and those with random zoo weights. Used by StudyMarkdown and, per device, by the merged
+/// report (merge.h).
+std::string ModelsMarkdown(const LabStudy& study);
+
 /// report.md text: what was measured and on what, how long it took, the observations
 /// (GenerateObservations), the models table (bits, precision, what was quantized, int8 share of
 /// MACs, size before/after; the input size each model was measured at), per-model latency tables
