@@ -108,6 +108,7 @@ ordered_json EnvironmentJson(const EnvironmentInfo& e) {
   j["load_average_1min"] = e.load_average_1min < 0 ? ordered_json() : ordered_json(e.load_average_1min);
   j["ort_version"] = e.ort_version;
   j["execution_provider"] = e.execution_provider;
+  if (!e.accelerator_name.empty()) j["accelerator"] = {{"name", e.accelerator_name}, {"driver", e.accelerator_driver}};
   j["intra_op_threads"] = e.intra_op_threads;
   j["inter_op_threads"] = e.inter_op_threads;
   j["graph_optimization"] = e.graph_optimization;

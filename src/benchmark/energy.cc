@@ -110,6 +110,14 @@ void EnergyMeter::SampleAt(double t_s) {
 
 void EnergyMeter::Start(double period_s) {
   if (!available() || running_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);  // a new series: the previous one's samples are dropped
+    Trace& T = *trace_;
+    T.t.clear();
+    T.total_j.clear();
+    std::fill(T.cum_j.begin(), T.cum_j.end(), 0.0);
+    std::fill(T.lost.begin(), T.lost.end(), std::string());
+  }
   SampleAt(NowSeconds());
   const auto period = std::chrono::duration<double>(std::max(period_s, 1e-4));
   thread_ = std::thread([this, period] {
@@ -178,6 +186,32 @@ double EnergyMeter::MeanSamplePeriod() const {
 std::size_t EnergyMeter::samples() const {
   std::lock_guard<std::mutex> lock(mu_);
   return trace_->t.size();
+}
+
+RunsEnergy EnergyOfRuns(const EnergyMeter& meter, const std::vector<std::pair<double, double>>& intervals, std::size_t skip) {
+  RunsEnergy e;
+  if (!meter.available()) {
+    e.error = meter.discovery().reason;
+    return e;
+  }
+  if (intervals.size() <= skip) {
+    e.error = "no timed run to measure";
+    return e;
+  }
+  for (std::size_t i = skip; i < intervals.size(); ++i) {
+    const EnergyReading r = meter.Between(intervals[i].first, intervals[i].second);
+    if (!r.ok) {
+      e.error = r.error;
+      e.joules_per_run.clear();
+      e.joules = e.seconds = 0;
+      return e;
+    }
+    e.joules_per_run.push_back(r.joules);
+    e.joules += r.joules;
+    e.seconds += r.seconds;
+  }
+  e.ok = true;
+  return e;
 }
 
 }  // namespace qbench

@@ -4,7 +4,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -86,6 +88,51 @@ EnvironmentInfo CaptureCpu() {
   return env;
 }
 
+void CaptureAccelerator(const std::string& provider, const std::string& root, EnvironmentInfo* env) {
+  env->accelerator_name.clear();
+  env->accelerator_driver.clear();
+  if (provider.empty() || provider == "cpu") return;
+  auto read_all = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    s.erase(std::find(s.begin(), s.end(), '\0'), s.end());  // device-tree strings end in NUL
+    return Trim(s);
+  };
+  const std::string r = root.empty() || root.back() == '/' ? root : root + "/";
+  // NVIDIA discrete GPUs: the driver's proc files.
+  std::error_code ec;
+  const std::filesystem::path gpus(r + "proc/driver/nvidia/gpus");
+  std::vector<std::string> names;
+  for (std::filesystem::directory_iterator it(gpus, ec), end; !ec && it != end; it.increment(ec)) {
+    std::istringstream info(read_all((it->path() / "information").string()));
+    for (std::string line; std::getline(info, line);)
+      if (line.rfind("Model:", 0) == 0) names.push_back(Trim(line.substr(6)));
+  }
+  std::sort(names.begin(), names.end());
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (i == 0 || names[i] != names[i - 1]) env->accelerator_name += (env->accelerator_name.empty() ? "" : ", ") + names[i];
+  if (names.size() > 1) env->accelerator_name += " (" + std::to_string(names.size()) + " GPUs)";
+  const std::string version = read_all(r + "proc/driver/nvidia/version");
+  const auto k = version.find("Kernel Module");
+  if (k != std::string::npos) {
+    std::istringstream rest(version.substr(k + 13));
+    std::string v;
+    rest >> v;
+    if (!v.empty()) env->accelerator_driver = "NVIDIA " + v;
+  }
+  // Jetson: the board's model and the L4T release.
+  const std::string release = read_all(r + "etc/nv_tegra_release");
+  if (env->accelerator_name.empty()) env->accelerator_name = read_all(r + "proc/device-tree/model");
+  int major = 0;
+  char revision[32] = {0};
+  if (env->accelerator_driver.empty() && std::sscanf(release.c_str(), "# R%d (release), REVISION: %31[0-9.]", &major, revision) == 2)
+    env->accelerator_driver = "L4T R" + std::to_string(major) + "." + revision;
+  if (env->accelerator_name.empty()) env->accelerator_name = "unknown (" + provider + " provider)";
+  if (env->accelerator_driver.empty()) env->accelerator_driver = "unknown";
+}
+
 EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int intra_op_threads,
                                    int inter_op_threads, const std::string& graph_optimization,
                                    bool allow_spinning) {
@@ -99,6 +146,7 @@ EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int in
   }
   env.ort_version = OrtVersion();
   env.execution_provider = execution_provider;
+  CaptureAccelerator(execution_provider, "/", &env);
   env.intra_op_threads = intra_op_threads;
   env.inter_op_threads = inter_op_threads;
   env.graph_optimization = graph_optimization;

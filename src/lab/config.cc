@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -40,6 +42,45 @@ const LabVariantInfo& FindLabVariant(const std::string& name) {
     names += (names.empty() ? "" : ", ") + std::string(v.name);
   }
   throw Error(ErrorCode::kInvalidArgument, "unknown variant '" + name + "'; expected one of: " + names);
+}
+
+const LabVariantInfo* LookupLabVariant(const std::string& name) {
+  for (const auto& v : LabVariants())
+    if (name == v.name) return &v;
+  return nullptr;
+}
+
+ExternalVariant ParseCompareFile(const std::string& text) {
+  const std::string form = "--compare-file '" + text + "': expected MODEL:LABEL=PATH, e.g. "
+                           "--compare-file mobilenetv2.onnx:zoo-int8=mobilenetv2-12-int8.onnx";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) throw Error(ErrorCode::kInvalidArgument, form + " (no '=')");
+  const auto colon = text.rfind(':', eq);
+  if (colon == std::string::npos) throw Error(ErrorCode::kInvalidArgument, form + " (no ':' before the '=')");
+  ExternalVariant e{text.substr(0, colon), text.substr(colon + 1, eq - colon - 1), text.substr(eq + 1)};
+  if (e.model.empty()) throw Error(ErrorCode::kInvalidArgument, form + " (MODEL is empty)");
+  if (e.path.empty()) throw Error(ErrorCode::kInvalidArgument, form + " (PATH is empty)");
+  if (e.label.empty()) throw Error(ErrorCode::kInvalidArgument, form + " (LABEL is empty)");
+  for (char c : e.label)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      throw Error(ErrorCode::kInvalidArgument, form + " (LABEL '" + e.label + "' may hold letters, digits, '.', '_' and '-' only)");
+  if (LookupLabVariant(e.label))
+    throw Error(ErrorCode::kInvalidArgument, form + " (LABEL '" + e.label + "' is one of qbench's own variants; pick another name)");
+  return e;
+}
+
+std::vector<std::string> LabVariantsFor(const LabConfig& config, const std::string& name, const std::string& spec) {
+  std::vector<std::string> v = config.variants;
+  for (const auto& e : config.external)
+    if (e.model == spec || e.model == name) v.push_back(e.label);
+  return v;
+}
+
+const ExternalVariant* FindExternalVariant(const LabConfig& config, const std::string& name, const std::string& spec,
+                                           const std::string& label) {
+  for (const auto& e : config.external)
+    if ((e.model == spec || e.model == name) && e.label == label) return &e;
+  return nullptr;
 }
 
 std::int64_t DefaultThreadCount() {
@@ -130,7 +171,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   static const std::set<std::string> kKnown = {
       "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
       "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
-      "roofline_cache", "seed", "dim", "shape", "split"};
+      "roofline_cache", "seed", "dim", "shape", "split", "provider", "sysfs_root", "compare_file"};
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -173,6 +214,12 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
       else if (key == "dim") config->dims = StringList(node, path, key);
       else if (key == "shape") config->shapes = StringList(node, path, key);
+      else if (key == "provider") config->provider = Str(node, path, key);
+      else if (key == "sysfs_root") config->sysfs_root = Str(node, path, key);
+      else if (key == "compare_file") {
+        config->external.clear();
+        for (const auto& item : StringList(node, path, key)) config->external.push_back(ParseCompareFile(item));
+      }
       else if (key == "seed") {
         const auto v = Int(node, path, key);
         if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
@@ -229,6 +276,16 @@ void ValidateLabConfig(const LabConfig& c) {
   if (c.split && !c.calibration_data.empty() && c.calibration_data != c.eval_data)
     fail("--split calibrates on a part of --eval-data, but --calibration-data names another dataset ('" +
          c.calibration_data + "'); drop one of them");
+  if (c.provider.empty()) fail("--provider must name an execution provider (e.g. cpu)");
+  for (std::size_t i = 0; i < c.external.size(); ++i) {
+    const auto& e = c.external[i];
+    if (LookupLabVariant(e.label)) fail("--compare-file label '" + e.label + "' is one of qbench's own variants; pick another name");
+    if (std::find(c.variants.begin(), c.variants.end(), e.label) != c.variants.end())
+      fail("--compare-file label '" + e.label + "' is also in --variants; pick another name");
+    for (std::size_t k = 0; k < i; ++k)
+      if (c.external[k].model == e.model && c.external[k].label == e.label)
+        fail("--compare-file " + e.model + ":" + e.label + " is given twice; give each external variant one label");
+  }
   if (c.batches.values.empty() || c.input_sizes.values.empty() || c.threads.values.empty())
     fail("every sweep axis (--batch, --input-size, --threads) needs at least one value");
 }
@@ -281,6 +338,14 @@ bool HasCalibratedVariant(const std::vector<std::string>& variants) {
   return false;
 }
 
+namespace {
+nlohmann::json ExternalVariantsJson(const LabConfig& c) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& e : c.external) a.push_back({{"model", e.model}, {"label", e.label}, {"path", e.path}});
+  return a;
+}
+}  // namespace
+
 nlohmann::json LabConfigToJson(const LabConfig& c) {
   return nlohmann::json{{"models", c.models},
                         {"variants", c.variants},
@@ -300,7 +365,9 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"seed", c.seed},
                         {"dim", c.dims},
                         {"shape", c.shapes},
-                        {"split", c.split}};
+                        {"split", c.split},
+                        {"provider", c.provider},
+                        {"external_variants", ExternalVariantsJson(c)}};
 }
 
 }  // namespace qbench

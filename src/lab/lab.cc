@@ -40,7 +40,9 @@ SweepGroup ProfileGroup(const LabConfig& config, const LabPlan& plan, const std:
   g.batch = *std::min_element(config.batches.values.begin(), config.batches.values.end());
   g.input_size = plan.input_sizes.at(model).front();
   g.threads = config.threads.values.front();
-  g.variants = config.variants;
+  g.variants = LabVariantsFor(config, model, model);
+  for (const auto& m : plan.models)
+    if (m.name == model) g.variants = LabVariantsFor(config, m.name, m.spec);
   return g;
 }
 
@@ -174,7 +176,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     bool need = false;
     for (const auto* g : groups)
       for (const auto& p : g->Points()) need = need || !points.count(p.Key());
-    for (const auto& v : config.variants) {
+    const std::vector<std::string> variants = LabVariantsFor(config, model.name, model.spec);
+    for (const auto& v : variants) {
       need = need || !models.count(model.name + "|" + v);
       need = need || (extras && !config.eval_data.empty() && !accuracy.count(model.name + "|" + v));
       need = need || (extras && config.roofline &&
@@ -186,10 +189,10 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     report(model.name + ": loading and quantizing");
     ModelJob job;
     job.model = model;
-    job.variants = config.variants;
+    job.variants = variants;
     job.models_dir = models_dir;
     job.input_size = plan.input_sizes.at(model.name).front();
-    for (const auto& v : config.variants) {
+    for (const auto& v : variants) {
       auto it = models.find(model.name + "|" + v);
       if (it != models.end()) job.previous[v] = it->second;
     }
@@ -199,7 +202,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     } catch (const std::exception& e) {
       if (stop()) break;
       records.clear();
-      for (const auto& v : config.variants) {
+      for (const auto& v : variants) {
         ModelRecord r;
         r.model = model.name;
         r.model_spec = model.spec;
@@ -233,10 +236,13 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           // Say what failed: loading the model itself, or making this variant's file.
           const ModelRecord* original = nullptr;
           for (const auto& [v, r] : by_variant)
-            if (FindLabVariant(v).IsBaseline()) original = &r;
+            if (LookupLabVariant(v) && LookupLabVariant(v)->IsBaseline()) original = &r;
+          const LabVariantInfo* info = LookupLabVariant(p.variant);
           if (rec == by_variant.end())
             failed.error = "no " + p.variant + " model was prepared (internal error)";
-          else if ((original && !original->ok) || FindLabVariant(p.variant).IsBaseline())
+          else if (!info)
+            failed.error = "the external " + p.variant + " file could not be loaded: " + rec->second.error;
+          else if ((original && !original->ok) || info->IsBaseline())
             failed.error = "the model could not be loaded: " + rec->second.error;
           else
             failed.error = "the " + p.variant + " model file was not made, so it could not be timed: " + rec->second.error;
@@ -285,7 +291,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     // 3. Per-op profile (roofline view) and accuracy.
     if (extras && config.roofline && !stop()) {
       std::vector<std::string> todo;
-      for (const auto& v : config.variants)
+      for (const auto& v : variants)
         if (by_variant.count(v) && by_variant[v].ok &&
             !profiles.count(ProfileKey(model.name, v, profile_group.batch, profile_group.input_size, profile_group.threads)))
           todo.push_back(v);
@@ -315,7 +321,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     }
     if (extras && !config.eval_data.empty() && !stop()) {
       std::vector<std::string> todo;
-      for (const auto& v : config.variants)
+      for (const auto& v : variants)
         if (!accuracy.count(model.name + "|" + v)) todo.push_back(v);
       if (!todo.empty()) {
         report(model.name + ": evaluating accuracy");
@@ -352,7 +358,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
 
   // The study in sweep order (records of models or points no longer in the config are dropped).
   for (const auto& model : plan.models)
-    for (const auto& v : config.variants) {
+    for (const auto& v : LabVariantsFor(config, model.name, model.spec)) {
       auto m = models.find(model.name + "|" + v);
       if (m != models.end()) study.models.push_back(m->second);
       auto a = accuracy.find(model.name + "|" + v);

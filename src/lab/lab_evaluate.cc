@@ -34,6 +34,7 @@ std::vector<AccuracyRecord> OrtLabBackend::Evaluate(const std::string& model, co
   }
   auto dataset = OpenDataset(spec);
   SessionConfig sc;
+  sc.execution_provider = I.config.provider;
   sc.intra_op_threads = static_cast<int>(I.threads0);
   EvalOptions eo;
   eo.limit = I.config.eval_limit;

@@ -1,7 +1,9 @@
 // OrtLabBackend: timing a group of variants (CompareModels), their memory alone, op profiles.
+#include <algorithm>
 #include <cmath>
 
 #include "qbench/benchmark/compare.h"
+#include "qbench/benchmark/energy_observer.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/benchmark/memory_probe.h"
 #include "qbench/lab/op_profile.h"
@@ -37,6 +39,30 @@ void lab_internal::Fill(PointResult* r, const Measurement& m, std::int64_t macs)
   r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
 }
 
+PointEnergy lab_internal::ToPointEnergy(const ModelEnergy& e, const std::string& source, std::int64_t batch,
+                                       bool against_baseline) {
+  PointEnergy pe;
+  if (!e.runs.ok) {
+    pe.reason = e.runs.error;
+    return pe;
+  }
+  pe.available = true;
+  pe.source = source;
+  pe.runs = static_cast<std::int64_t>(e.runs.joules_per_run.size());
+  pe.energy_per_inference_j = e.runs.joules_per_run_mean();
+  pe.energy_per_sample_j = pe.energy_per_inference_j / static_cast<double>(std::max<std::int64_t>(1, batch));
+  pe.average_power_w = e.runs.watts();
+  pe.sample_period_ms = e.sample_period_s * 1000;
+  pe.coarse = e.coarse;
+  if (against_baseline && e.has_ratio) {
+    pe.has_ratio = true;
+    pe.ratio = e.ratio.speedup;
+    pe.ratio_ci95_low = e.ratio.ci_low;
+    pe.ratio_ci95_high = e.ratio.ci_high;
+  }
+  return pe;
+}
+
 // Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
 // replaces the process-wide peak that Fill recorded, which includes every model loaded before.
 void OrtLabBackend::Impl::ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v) {
@@ -67,6 +93,19 @@ void OrtLabBackend::Impl::ProbeMemory(PointResult* r, const SweepGroup& group, c
   }
 }
 
+Model OrtLabBackend::Impl::RunnableWithFeeds(const std::string& v, std::int64_t batch, std::int64_t input_size,
+                                             std::vector<HostTensor>* feeds) {
+  const Model& file = VariantModel(v);
+  const auto shapes = ResolveInputShapes(file, LabShapes(file, batch, input_size, user_shapes));
+  const std::int64_t rewrite = BatchRewriteTarget(file, shapes);  // a file that fixes another batch
+  Model m = rewrite > 0 ? WithBatchSize(file, rewrite) : file;
+  InputOptions io;
+  io.seed = config.seed;
+  feeds->clear();
+  for (const auto& g : GenerateInputs(m, shapes, io)) feeds->push_back(g.tensor);
+  return m;
+}
+
 std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) {
   Impl& I = *impl_;
   if (group.model != I.name) throw Error(ErrorCode::kRuntime, "model '" + group.model + "' is not loaded (internal order error)");
@@ -75,6 +114,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
     PointResult& r = results[v];
     r.point = SweepPoint{group.model, v, group.batch, group.input_size, group.threads};
     r.model_spec = I.model.spec;
+    r.provider = I.config.provider;
   }
   auto fail_all = [&](const std::string& why) {
     std::vector<PointResult> out;
@@ -131,12 +171,15 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
   co.session.intra_op_threads = static_cast<int>(group.threads);
   co.session.allow_spinning = false;  // a variant alone: as before, no spinning pool left idle between groups
   co.session.graph_optimization = "all";
+  co.session.execution_provider = I.config.provider;
   co.input_seed = I.config.seed;
   co.keep_going = true;
   co.usage_errors_propagate = false;  // a variant that cannot run is recorded, the others are measured
   co.time_alone_if_interleaving_fails = true;
   co.context = fmt::format("{} batch {} size {} threads {}", group.model, group.batch, group.input_size, group.threads);
   co.cache = &I.sessions;
+  EnergyObserver energy(*I.meter, I.config.seed);  // energy per timed run, on the same loop (energy_observer.h)
+  co.observer = &energy;
   ResetPeakRss();
   if (!models.empty()) {
     const Comparison cmp = CompareModels(models, co);
@@ -153,6 +196,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
         continue;
       }
       Fill(&r, c.measurement, macs);
+      r.energy = ToPointEnergy(energy.Result(i), I.meter->discovery().source, group.batch, i > 0 && models[0].label == base);
       if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
       r.timing = c.timing;
       if (i > 0 && models[0].label == base && c.has_speedup) {
@@ -192,20 +236,23 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
   }
   for (const auto& v : variants) {
     OpProfileRecord r;
-    const SchemeInfo* scheme = FindLabVariant(v).scheme;
+    // Table variants by their scheme; external files by what they hold (ModelRecord::content), with
+    // the static or dynamic scheme's traffic.
+    const LabVariantInfo* info = LookupLabVariant(v);
+    const SchemeInfo* scheme = info ? info->scheme : nullptr;
+    if (!info && I.records.count(v)) {
+      const std::string& c = I.records.at(v).content;
+      const char* like = c.find("QDQ") != std::string::npos || c.find("QOperator") != std::string::npos ? "static"
+                         : c.find("dynamic") != std::string::npos                                      ? "dynamic"
+                                                                                                        : "";
+      if (*like && LookupLabVariant(like)) scheme = LookupLabVariant(like)->scheme;
+    }
     TrafficModel traffic;  // the baseline: 4 bytes everywhere
     if (scheme) traffic = TrafficModel{scheme->WeightBytes(), scheme->InputBytes(), scheme->OutputBytes()};
     try {
       if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);
-      const Model& file = I.VariantModel(v);
-      const auto shapes = ResolveInputShapes(file, LabShapes(file, group.batch, group.input_size, I.user_shapes));
-      const std::int64_t rewrite = BatchRewriteTarget(file, shapes);  // a file that fixes another batch
-      const Model m = rewrite > 0 ? WithBatchSize(file, rewrite) : file;
-      InputOptions io;
-      io.seed = I.config.seed;
-      const auto generated = GenerateInputs(m, shapes, io);
       std::vector<HostTensor> feeds;
-      for (const auto& g : generated) feeds.push_back(g.tensor);
+      const Model m = I.RunnableWithFeeds(v, group.batch, group.input_size, &feeds);
       r = ProfileModelOps(m, feeds, static_cast<int>(group.threads), 2, 5, I.config.output_dir, ref, traffic);
     } catch (const std::exception& e) {
       if (CancelRequested()) throw;

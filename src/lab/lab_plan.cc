@@ -33,8 +33,8 @@ std::string FormatDuration(double s) {
 }  // namespace
 
 double VariantSpeedFactor(const std::string& variant) {
-  const auto& info = FindLabVariant(variant);
-  return info.scheme ? info.scheme->speed_vs_fp32 : 0.95;
+  const LabVariantInfo* info = LookupLabVariant(variant);  // nullptr: an external file (content unknown to the plan)
+  return info && info->scheme ? info->scheme->speed_vs_fp32 : 0.95;
 }
 
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
@@ -56,7 +56,8 @@ double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const 
   const double rate = std::max(1e6, fp32_macs_per_s);
   double s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : kLabModelLoadS;
   for (const auto& v : prepare) {
-    const SchemeInfo* scheme = FindLabVariant(v).scheme;
+    const LabVariantInfo* info = LookupLabVariant(v);  // nullptr: an external file, loaded as it is
+    const SchemeInfo* scheme = info ? info->scheme : nullptr;
     s += kLabSessionS;
     if (scheme) s += kLabQuantizeS;
     if (scheme && scheme->needs_calibration)
@@ -97,7 +98,8 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
                                              fixed > 0 ? fmt::format("{}x{} pixels", fixed, fixed) : std::string("its own shape"))});
     }
     plan.input_sizes[m.name] = axis.values;
-    for (auto& g : ExpandSweep({m.name}, config.variants, config.threads, axis, config.batches)) plan.groups.push_back(std::move(g));
+    for (auto& g : ExpandSweep({m.name}, LabVariantsFor(config, m.name, m.spec), config.threads, axis, config.batches))
+      plan.groups.push_back(std::move(g));
   }
   RestrictPlanToShard(config, &plan);  // --shard I/N: this shard's groups only
   std::set<std::string> done;
@@ -153,7 +155,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     bool has_groups = false;
     for (const auto& g : plan.groups) has_groups = has_groups || g.model == m.name;
     if (!has_groups && !plan.Extras(m.name)) continue;  // another shard's model
-    for (const auto& v : config.variants) {
+    for (const auto& v : LabVariantsFor(config, m.name, m.spec)) {
       const std::string key = m.name + "|" + v;
       if (!done_models.count(key)) prepare.push_back(v);
       if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);
@@ -180,6 +182,9 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   out += "  variants: ";
   for (std::size_t i = 0; i < config.variants.size(); ++i)
     out += (i ? ", " : "") + config.variants[i] + (i == 0 ? " (baseline)" : "");
+  for (const auto& e : config.external)
+    out += fmt::format("\n  external variant: {} of {} = {} (measured as it is)", e.label, e.model, e.path);
+  if (config.provider != "cpu") out += "\n  execution provider: " + config.provider;
   out += "\n  output: " + config.output_dir + "/ (results.jsonl, results.json, results.csv, report.md, plots/*.png)\n";
   out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) +
          (!config.eval_data.empty() && config.eval_limit

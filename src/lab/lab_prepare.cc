@@ -164,6 +164,12 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
 
   std::vector<ModelRecord> out;
   for (const auto& v : job.variants) {
+    if (const ExternalVariant* ext = FindExternalVariant(I.config, job.model.name, job.model.spec, v)) {
+      ModelRecord r = I.PrepareExternal(job, *ext, base);
+      I.records[v] = r;
+      out.push_back(r);
+      continue;
+    }
     if (FindLabVariant(v).IsBaseline()) {
       out.push_back(base);
       I.records[v] = base;
@@ -182,6 +188,10 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     }
     I.records[v] = r;
     out.push_back(r);
+  }
+  for (auto& r : out) {
+    I.RecordPlacement(&r);
+    I.records[r.variant] = r;
   }
   return out;
 }

@@ -23,6 +23,13 @@ bool IsDynamicOp(const std::string& op) {
 
 }  // namespace
 
+std::map<std::string, std::int64_t> IntegerOps(const std::map<std::string, int>& op_histogram) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& [op, n] : op_histogram)
+    if (n > 0 && (IsQOperatorOp(BareOp(op)) || IsDynamicOp(BareOp(op)))) out[op] = n;
+  return out;
+}
+
 ModelContent DescribeModelContent(const ModelSummary& summary) {
   bool qop = false, dyn = false, dq = false;
   for (const auto& [op_type, count] : summary.op_histogram) {

@@ -83,6 +83,7 @@ OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : i
   impl_->threads0 = config.threads.values.empty() ? DefaultThreadCount() : config.threads.values.front();
   impl_->size0 = config.input_sizes.values.empty() ? 224 : config.input_sizes.values.front();
   impl_->user_shapes = LabShapeOverrides(config);
+  impl_->meter = std::make_unique<EnergyMeter>(DiscoverEnergySensors(config.sysfs_root));
 }
 
 OrtLabBackend::~OrtLabBackend() = default;
@@ -163,7 +164,7 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
 
 nlohmann::json OrtLabBackend::Environment() {
   BenchReport r;
-  r.environment = CaptureEnvironment("cpu", static_cast<int>(impl_->threads0), 0, "all", false);
+  r.environment = CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false);
   const auto j = nlohmann::json::parse(BenchReportJson(r), nullptr, false);
   if (j.is_object() && j.contains("environment")) return j["environment"];
   return nlohmann::json::object();

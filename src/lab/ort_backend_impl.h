@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/energy.h"
+#include "qbench/benchmark/energy_observer.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
@@ -30,6 +33,10 @@ double NowMs();
 /// The PointResult fields a measurement fills (latency statistics, samples, throughput, memory,
 /// achieved MAC/s from `macs` per run); marks it ok.
 void Fill(PointResult* r, const Measurement& m, std::int64_t macs);
+
+/// A point's energy from the EnergyObserver's result for its model (`source`: the meter's sensor
+/// source; per sample = per run / `batch`); the ratio only when `against_baseline`.
+PointEnergy ToPointEnergy(const ModelEnergy& e, const std::string& source, std::int64_t batch, bool against_baseline);
 
 // The quantizer's notes and warnings cite a measurement file that is not part of this repository;
 // the lab's outputs say inline where those numbers come from instead.
@@ -63,6 +70,7 @@ struct OrtLabBackend::Impl {
   std::int64_t size0 = 224;  // the loaded model's first input size (ModelJob::input_size)
   std::map<std::string, std::int64_t> fixed_sizes;  // spec → FixedInputSize
   ShapeOverrides user_shapes;                        // --dim / --shape (LabShapeOverrides)
+  std::unique_ptr<EnergyMeter> meter;                // power sensors (config.sysfs_root), read during timed runs
 
   // The loaded model (one at a time).
   std::string name;
@@ -113,6 +121,10 @@ struct OrtLabBackend::Impl {
     return key;
   }
 
+  // Variant `v`'s model runnable at `batch` and `input_size` (its file rewritten when it fixes another
+  // batch: BatchRewriteTarget) and the lab's seeded inputs for it, in Model::Inputs() order.
+  Model RunnableWithFeeds(const std::string& v, std::int64_t batch, std::int64_t input_size, std::vector<HostTensor>* feeds);
+
   // Memory of variant `v` alone at `group`'s point, in a child process (benchmark/memory_probe.h):
   // replaces the process-wide peak that Fill recorded, which includes every model loaded before.
   void ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v);
@@ -127,6 +139,14 @@ struct OrtLabBackend::Impl {
   // failed (calibrating, quantizing, writing); once the file is written, a failing analysis of it
   // (inspection, runtime coverage) is a warning on the record, not a failure of the variant.
   ModelRecord PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec);
+
+  // An external variant (--compare-file, lab_external.cc): the file as it is, inspected (what it
+  // holds) and its int8 share after ORT's optimization, never rewritten.
+  ModelRecord PrepareExternal(const ModelJob& job, const ExternalVariant& e, const ModelRecord& fp32_rec);
+
+  // Where ONNX Runtime places the variant's nodes with the lab's provider (runtime/placement.h), at
+  // batch 1 and the model's first input size; a provider's silent CPU fallback is recorded and warned.
+  void RecordPlacement(ModelRecord* r);
 };
 
 }  // namespace qbench

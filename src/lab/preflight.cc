@@ -22,6 +22,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
+#include "qbench/runtime/runner.h"
 #include "qbench/zoo/zoo.h"
 
 namespace qbench {
@@ -177,6 +178,30 @@ void CheckLabInputs(const LabConfig& config) {
     }
   }
   CheckLabShapeNames(config);
+  const auto models = LabModels(config.models);
+  for (const auto& e : config.external) {
+    const std::string flag = "--compare-file " + e.model + ":" + e.label + "=" + e.path + ": ";
+    bool found = false;
+    std::string names;
+    for (const auto& m : models) {
+      found = found || e.model == m.spec || e.model == m.name;
+      names += (names.empty() ? "" : ", ") + m.name;
+    }
+    if (!found)
+      throw Error(ErrorCode::kInvalidArgument, flag + "no model '" + e.model + "' in this lab (its models: " + names +
+                                                   "); MODEL is a --models entry or its name");
+    try {
+      const Model m = LoadModel(e.path);  // names the file: missing, a folder, empty, not an ONNX model
+      if (m.Inputs().empty()) throw Error(ErrorCode::kInvalidInput, "model '" + e.path + "' has no graph inputs; nothing to feed or time");
+    } catch (const Error& err) {
+      Rethrow(err, flag);
+    }
+  }
+  try {
+    CheckExecutionProvider(config.provider);  // compiled in and usable here, or one line listing the usable ones
+  } catch (const Error& err) {
+    Rethrow(err, "--provider: ");
+  }
   if (!config.eval_data.empty()) {
     CheckDataPath(config.eval_data, "--eval-data",
                   "a labels CSV, an image folder, class folders, .npy data or a Fashion-MNIST .u8 file");
@@ -332,6 +357,8 @@ json LabMeasurementSettings(const LabConfig& c) {
         e["checksum"] = "";
       }
     }
+    for (const auto& x : c.external)
+      if (x.model == m.spec || x.model == m.name) e["external"][x.label] = PathIdentity(x.path);
     models[m.name] = e;
   }
   return json{{"repetitions", c.repetitions},
@@ -345,6 +372,7 @@ json LabMeasurementSettings(const LabConfig& c) {
               {"eval_data", c.eval_data.empty() ? json("") : PathIdentity(c.eval_data)},
               {"eval_limit", c.eval_limit},
               {"split", c.split},
+              {"provider", c.provider},
               {"models", models}};
 }
 
@@ -366,7 +394,8 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
       {"calibration_method", "--calibration-method"},
       {"eval_data", "--eval-data"},
       {"eval_limit", "--eval-limit"},
-      {"split", "--split"}};
+      {"split", "--split"},
+      {"provider", "--provider"}};
   std::vector<std::string> out;
   const json none;
   auto get = [&none](const json& j, const char* key) -> const json& {
@@ -377,6 +406,7 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
     const json& b = get(now, key);
     if (a.is_null() && b.is_boolean() && !b.get<bool>()) continue;  // a flag newer than the earlier run, off
     if (std::string(key) == "calibration_method" && EffectiveCalibrationMethod(a) == EffectiveCalibrationMethod(b)) continue;
+    if (a.is_null() && b == json("cpu")) continue;                  // --provider: older runs used the CPU
     if (a != b) out.push_back(std::string(label) + " " + DescribeChange(a, b));
   }
   const json& ma = get(earlier, "models");
@@ -389,6 +419,10 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
         out.push_back("model '" + name + "': " + Show(a.value("spec", "")) + " earlier, " + Show(b.value("spec", "")) + " now");
       else if (a.contains("file") && b.contains("file") && a["file"] != b["file"])
         out.push_back("model '" + name + "': file " + DescribeChange(a["file"], b["file"]));
+      if (a.contains("external") && b.contains("external"))
+        for (const auto& [label, f] : b["external"].items())
+          if (a["external"].contains(label) && a["external"][label] != f)
+            out.push_back("model '" + name + "': --compare-file " + label + " " + DescribeChange(a["external"][label], f));
     }
   return out;
 }

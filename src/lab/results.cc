@@ -94,6 +94,7 @@ json ToJson(const PointResult& r) {
     j["macs"] = r.macs;
     j["achieved_macs_per_s"] = r.achieved_macs_per_s;
     j["timing"] = r.timing;
+    j["energy"] = ToJson(r.energy);
     if (r.has_speedup) {
       j["baseline_variant"] = r.baseline_variant;
       j["speedup"] = r.speedup;
@@ -101,10 +102,53 @@ json ToJson(const PointResult& r) {
       j["speedup_ci95_high"] = r.speedup_ci95_high;
     }
   }
+  j["provider"] = r.provider;
   j["finished_at_unix_s"] = r.finished_at_unix_s;
   if (!r.device.empty()) j["device"] = r.device;
   if (r.shard >= 0) j["shard"] = r.shard;
   return j;
+}
+
+json ToJson(const PointEnergy& e) {
+  if (!e.available) return json{{"available", false}, {"reason", e.reason}};
+  json j{{"available", true},
+         {"source", e.source},
+         {"energy_per_inference_j", e.energy_per_inference_j},
+         {"energy_per_sample_j", e.energy_per_sample_j},
+         {"average_power_w", e.average_power_w},
+         {"runs", e.runs},
+         {"sample_period_ms", e.sample_period_ms},
+         {"coarse", e.coarse}};
+  if (e.has_ratio) {
+    j["ratio_to_baseline"] = e.ratio;
+    j["ratio_ci95_low"] = e.ratio_ci95_low;
+    j["ratio_ci95_high"] = e.ratio_ci95_high;
+  }
+  return j;
+}
+
+PointEnergy PointEnergyFromJson(const json& j) {
+  PointEnergy e;
+  if (!j.is_object()) {
+    e.reason = "not measured (results written before energy was measured)";
+    return e;
+  }
+  Get(j, "available", &e.available);
+  Get(j, "reason", &e.reason);
+  Get(j, "source", &e.source);
+  Get(j, "energy_per_inference_j", &e.energy_per_inference_j);
+  Get(j, "energy_per_sample_j", &e.energy_per_sample_j);
+  Get(j, "average_power_w", &e.average_power_w);
+  Get(j, "runs", &e.runs);
+  Get(j, "sample_period_ms", &e.sample_period_ms);
+  Get(j, "coarse", &e.coarse);
+  if (j.contains("ratio_to_baseline")) {
+    e.has_ratio = true;
+    Get(j, "ratio_to_baseline", &e.ratio);
+    Get(j, "ratio_ci95_low", &e.ratio_ci95_low);
+    Get(j, "ratio_ci95_high", &e.ratio_ci95_high);
+  }
+  return e;
 }
 
 PointResult PointResultFromJson(const json& j) {
@@ -143,6 +187,8 @@ PointResult PointResultFromJson(const json& j) {
   Get(j, "macs", &r.macs);
   Get(j, "achieved_macs_per_s", &r.achieved_macs_per_s);
   Get(j, "timing", &r.timing);
+  Get(j, "provider", &r.provider);
+  r.energy = PointEnergyFromJson(j.contains("energy") ? j["energy"] : json());
   if (j.contains("speedup")) {
     r.has_speedup = true;
     Get(j, "baseline_variant", &r.baseline_variant);
@@ -181,6 +227,8 @@ json ToJson(const ModelRecord& r) {
               {"calibration", r.calibration},
               {"coverage_report", r.coverage_report},
               {"verification", r.verification},
+              {"external", r.external},
+              {"placement", r.placement},
               {"warnings", r.warnings}};
 }
 
@@ -215,6 +263,8 @@ ModelRecord ModelRecordFromJson(const json& j) {
   Get(j, "calibration", &r.calibration);
   if (j.contains("coverage_report")) r.coverage_report = j["coverage_report"];
   if (j.contains("verification")) r.verification = j["verification"];
+  Get(j, "external", &r.external);
+  if (j.contains("placement")) r.placement = j["placement"];
   Get(j, "warnings", &r.warnings);
   return r;
 }

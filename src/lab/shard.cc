@@ -164,6 +164,10 @@ LabConfig LabConfigFromPlanJson(const json& plan, const std::string& plan_path) 
   config.shapes = Field<std::vector<std::string>>(c, "shape", where);
   config.split = Field<bool>(c, "split", where);
   if (c.contains("input_size_given")) config.input_size_given = Field<bool>(c, "input_size_given", where);
+  if (c.contains("provider")) config.provider = Field<std::string>(c, "provider", where);
+  if (c.contains("external_variants") && c["external_variants"].is_array())  // --compare-file
+    for (const auto& e : c["external_variants"])
+      config.external.push_back(ExternalVariant{e.value("model", ""), e.value("label", ""), e.value("path", "")});
   config.output_dir = DirName(plan_path);
   return config;
 }

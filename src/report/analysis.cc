@@ -90,7 +90,15 @@ std::string BaselineVariant(const LabStudy& study) {
 
 std::vector<std::string> StudyVariants(const LabStudy& study) {
   auto v = JsonList<std::string>(study.config, "variants");
-  if (!v.empty()) return v;
+  if (!v.empty()) {
+    // External variants (--compare-file) after qbench's own, each once.
+    if (study.config.is_object() && study.config.contains("external_variants") && study.config["external_variants"].is_array())
+      for (const auto& e : study.config["external_variants"]) {
+        const std::string label = e.value("label", "");
+        if (!label.empty() && std::find(v.begin(), v.end(), label) == v.end()) v.push_back(label);
+      }
+    return v;
+  }
   std::vector<std::string> out;
   for (const auto& m : study.models)
     if (std::find(out.begin(), out.end(), m.variant) == out.end()) out.push_back(m.variant);
@@ -181,8 +189,9 @@ RankCorrelation SpearmanWithInterval(const std::vector<double>& x, const std::ve
 }
 
 std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant) {
-  if (variant != BaselineVariant(study)) return variant;
   const auto* rec = study.FindModel(model, variant);
+  if (rec && rec->external) return variant + " (external" + (rec->ok ? ", " + rec->content : std::string()) + ")";
+  if (variant != BaselineVariant(study)) return variant;
   if (!rec || !rec->ok || rec->content.empty() || rec->content == variant) return variant;
   return "as given (" + rec->content + ")";
 }

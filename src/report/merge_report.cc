@@ -10,6 +10,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/device_report.h"
 #include "qbench/report/html_report.h"
 #include "qbench/report/memory_report.h"
 #include "qbench/report/merge.h"
@@ -95,6 +96,48 @@ std::string Cell(const std::string& s) {
   std::string out;
   for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c == '\n' ? ' ' : c);
   return out;
+}
+
+// `section` (a device_report.h section) one heading level down, its first heading naming `device`.
+std::string UnderDevice(const std::string& section, const std::string& device) {
+  std::string out;
+  bool first = true;
+  std::size_t at = 0;
+  while (at < section.size()) {
+    std::size_t end = section.find('\n', at);
+    if (end == std::string::npos) end = section.size();
+    std::string line = section.substr(at, end - at);
+    if (!line.empty() && line[0] == '#') {
+      line = "#" + line;
+      if (first) line += " — " + device;
+      first = false;
+    }
+    out += line + (end < section.size() ? "\n" : "");
+    at = end + 1;
+  }
+  return out;
+}
+
+// Energy, external variants and execution provider of each device's study (device_report.h), where a
+// device has them; the energy of devices without a readable sensor is said once, with the reason.
+std::string DeviceSections(const MergedStudy& merged) {
+  std::string md, no_energy, reason;
+  for (const auto& d : merged.devices) {
+    bool energy = false;
+    for (const auto& p : d.study.points) {
+      energy = energy || (p.ok && p.energy.available);
+      if (p.ok && !p.energy.available && reason.empty()) reason = p.energy.reason;
+    }
+    std::string s;
+    for (const std::string& part : {energy ? EnergyMarkdown(d.study) : std::string(), ExternalVariantsMarkdown(d.study),
+                                    ProviderMarkdown(d.study)})
+      if (!part.empty()) s += "\n" + UnderDevice(part, d.device);
+    if (!energy && !d.study.points.empty()) no_energy += (no_energy.empty() ? "" : ", ") + d.device;
+    md += s;
+  }
+  if (!no_energy.empty())
+    md += "\nEnergy not measured on " + no_energy + (reason.empty() ? std::string() : " (" + reason + ")") + ".\n";
+  return md.empty() ? md : "\n## Energy, external variants and execution providers per device\n" + md;
 }
 
 }  // namespace
@@ -201,6 +244,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
                                               : std::string("-"));
     }
   }
+  md += DeviceSections(merged);
   bool any_acc = false;
   for (const auto& d : merged.devices) any_acc = any_acc || !d.study.accuracy.empty();
   if (any_acc) {

@@ -9,6 +9,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/device_report.h"
 #include "qbench/report/html_report.h"
 #include "qbench/report/memory_report.h"
 #include "qbench/quantization/scheme.h"
@@ -75,7 +76,8 @@ const std::vector<std::string>& StudyCsvColumns() {
   static const std::vector<std::string> k = {
       "model", "variant", "batch", "input_size", "threads", "status", "n", "mean_ms", "std_ms", "median_ms", "ci95_low_ms",
       "ci95_high_ms", "median_ci_level", "min_ms", "max_ms", "p90_ms", "cv", "throughput_samples_per_s", "session_create_ms", "first_run_ms",
-      "peak_rss_bytes", "macs", "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high", "file_size_bytes",
+      "peak_rss_bytes", "macs", "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high", "provider",
+      "energy_per_inference_j", "average_power_w", "energy_ratio", "energy_ratio_ci95_low", "energy_ratio_ci95_high", "file_size_bytes",
       "top1", "error"};
   return k;
 }
@@ -106,6 +108,12 @@ std::string StudyCsv(const LabStudy& study) {
     } else {
       row.insert(row.end(), 20, "");
     }
+    // Energy: empty where not measured (the reason is in results.json), never 0.
+    const auto& e = p.energy;
+    row.push_back(CsvQuote(p.provider));
+    row.push_back(p.ok && e.available ? Num(e.energy_per_inference_j) : "");
+    row.push_back(p.ok && e.available ? Num(e.average_power_w) : "");
+    for (double v : {e.ratio, e.ratio_ci95_low, e.ratio_ci95_high}) row.push_back(p.ok && e.available && e.has_ratio ? Num(v) : "");
     row.push_back(rec && rec->ok ? std::to_string(rec->file_size_bytes) : "");
     row.push_back(acc && acc->ok ? Num(acc->top1) : "");
     row.push_back(CsvQuote(p.error));
@@ -180,6 +188,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                     EnvString(env, "logical_cores"), isa.empty() ? "" : "; " + isa, EnvString(env, "ort_version"),
                     EnvString(env, "execution_provider"), EnvString(env, "qbench_version"), EnvString(env, "git_commit"),
                     EnvString(env, "build_type"), EnvString(env, "date_utc"));
+  if (env.is_object() && env.contains("accelerator") && env["accelerator"].is_object())
+    md += fmt::format("Accelerator: **{}** (driver {}).\n\n", env["accelerator"].value("name", "?"), env["accelerator"].value("driver", "?"));
   const std::int64_t measured = static_cast<std::int64_t>(study.points.size());
   md += fmt::format("**The study took {}**", Duration(study.duration_s));
   if (study.total_duration_s > study.duration_s + 0.05)
@@ -275,6 +285,9 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   }
 
   md += MemoryMarkdown(study);
+  md += EnergyMarkdown(study);
+  md += ExternalVariantsMarkdown(study);
+  md += ProviderMarkdown(study);
 
   // Accuracy.
   if (!study.accuracy.empty()) {

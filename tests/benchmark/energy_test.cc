@@ -3,6 +3,7 @@
 // computed by hand in the comments.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "qbench/benchmark/energy.h"
+#include "qbench/benchmark/energy_observer.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/shapes.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -277,6 +281,114 @@ TEST(EnergyTest, TheSamplingThreadMeasuresAConstantPowerExactly) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_NEAR(r.watts(), 5.0, 1e-9);
   EXPECT_NEAR(r.joules, 5.0 * (t1 - t0), 1e-9);
+}
+
+// A hwmon board sensor of constant power `microwatts` in a fresh fake tree.
+std::string ConstantPowerTree(const std::string& microwatts) {
+  const std::string root = testing::TempDir();
+  Put(root + "/class/hwmon/hwmon0/name", "board");
+  Put(root + "/class/hwmon/hwmon0/power1_input", microwatts);
+  return root;
+}
+
+// y = Relu(x), x [N, width].
+Model ReluModel(std::int64_t width) {
+  GraphBuilder g("relu", 13);
+  g.AddInput("x", DType::kFloat32, {Dim("N"), width});
+  g.AddNode("Relu", "relu", {"x"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {Dim("N"), width});
+  return g.Build();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];  // odd sizes only
+}
+
+// On the one timing path: CompareModels times two models interleaved (2 warm-ups, 5 timed rounds)
+// while the observer samples a constant 3 W. Each model gets one energy per timed run (warm-ups
+// excluded), its power is 3 W to rounding (constant power: J = 3 W × the run's own interval), and the
+// second model's ratio is median(J of model 1) / median(J of model 0) with its bootstrap interval.
+TEST(EnergyObserverTest, MeasuresEveryTimedRunOfCompareModelsAndTheRatioToTheFirstModel) {
+  EnergyMeter meter(DiscoverEnergySensors(ConstantPowerTree("3000000")));
+  ASSERT_TRUE(meter.available());
+  const Model a = ReluModel(4096), b = ReluModel(64);
+  ShapeOverrides o;
+  o.batch = 8;
+  CompareOptions co;
+  co.config.warmup_runs = 2;
+  co.config.repetitions = 5;
+  co.config.max_repetitions = 5;
+  co.config.cv_threshold = 0;
+  co.session.intra_op_threads = 1;
+  EnergyObserver observer(meter, 7, 0.001);
+  co.observer = &observer;
+  const Comparison c =
+      CompareModels({{"a", &a, ResolveInputShapes(a, o), ""}, {"b", &b, ResolveInputShapes(b, o), ""}}, co);
+  ASSERT_TRUE(c.interleaved);
+  const ModelEnergy ea = observer.Result(0), eb = observer.Result(1);
+  ASSERT_TRUE(ea.runs.ok) << ea.runs.error;
+  ASSERT_TRUE(eb.runs.ok) << eb.runs.error;
+  ASSERT_EQ(ea.runs.joules_per_run.size(), 5u);
+  ASSERT_EQ(eb.runs.joules_per_run.size(), 5u);
+  EXPECT_NEAR(ea.runs.watts(), 3.0, 1e-6);
+  EXPECT_NEAR(eb.runs.watts(), 3.0, 1e-6);
+  for (double j : ea.runs.joules_per_run) EXPECT_GT(j, 0);
+  EXPECT_NEAR(ea.median_run_s * 3.0, Median(ea.runs.joules_per_run), 1e-9);
+  EXPECT_GT(ea.sample_period_s, 0);
+  EXPECT_FALSE(ea.has_ratio);  // the reference itself
+  ASSERT_TRUE(eb.has_ratio);
+  EXPECT_NEAR(eb.ratio.speedup, Median(eb.runs.joules_per_run) / Median(ea.runs.joules_per_run), 1e-12);
+  EXPECT_TRUE(eb.ratio.paired);
+  EXPECT_LE(eb.ratio.ci_low, eb.ratio.speedup);
+  EXPECT_GE(eb.ratio.ci_high, eb.ratio.speedup);
+}
+
+// Driven by hand: warm-ups are not recorded; a model timed alone gets energy but no ratio; a loop
+// that throws (no OnTimingEnd) leaves its model "not measured" and the next loop restarts the meter.
+TEST(EnergyObserverTest, SkipsWarmupsAndLeavesAFailedLoopUnmeasured) {
+  EnergyMeter meter(DiscoverEnergySensors(ConstantPowerTree("2000000")));  // 2 W
+  EnergyObserver observer(meter, 0, 0.001);
+  auto run = [&](std::size_t m, bool warmup) {
+    observer.BeforeRun(m, warmup);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    observer.AfterRun(m, warmup, 2.0);
+  };
+  observer.OnTimingStart({1}, false);
+  run(1, true);
+  run(1, true);
+  for (int i = 0; i < 3; ++i) run(1, false);
+  observer.OnTimingEnd({1});
+  const ModelEnergy e = observer.Result(1);
+  ASSERT_TRUE(e.runs.ok) << e.runs.error;
+  ASSERT_EQ(e.runs.joules_per_run.size(), 3u);
+  for (double j : e.runs.joules_per_run) EXPECT_GE(j, 2.0 * 0.002 - 1e-12);  // 2 W × at least 2 ms
+  EXPECT_NEAR(e.runs.watts(), 2.0, 1e-9);
+  EXPECT_FALSE(e.has_ratio);
+  observer.OnTimingStart({0}, false);
+  run(0, false);  // ... and the loop throws here
+  EXPECT_EQ(observer.Result(0).runs.error, "not measured");
+  observer.OnTimingStart({0}, false);  // timed alone after the failure
+  run(0, false);
+  observer.OnTimingEnd({0});
+  EXPECT_TRUE(observer.Result(0).runs.ok) << observer.Result(0).runs.error;
+  EXPECT_EQ(observer.Result(0).runs.joules_per_run.size(), 1u);
+}
+
+TEST(EnergyObserverTest, WithoutASensorEveryModelSaysWhyNeverZero) {
+  EnergyMeter meter(DiscoverEnergySensors(testing::TempDir()));
+  ASSERT_FALSE(meter.available());
+  EnergyObserver observer(meter);
+  observer.OnTimingStart({0}, false);
+  observer.BeforeRun(0, false);
+  observer.AfterRun(0, false, 1.0);
+  observer.OnTimingEnd({0});
+  for (std::size_t m : {0u, 1u}) {
+    const ModelEnergy e = observer.Result(m);
+    EXPECT_FALSE(e.runs.ok);
+    EXPECT_NE(e.runs.error.find("no power sensor"), std::string::npos) << e.runs.error;
+    EXPECT_TRUE(e.runs.joules_per_run.empty());
+  }
 }
 
 }  // namespace

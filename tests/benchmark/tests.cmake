@@ -19,3 +19,6 @@ qbench_add_test(benchmark_compare_test LIBS qbench_benchmark SOURCES
 qbench_add_test(benchmark_energy_test LIBS qbench_benchmark SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/energy_test.cc
 )
+qbench_add_test(benchmark_accelerator_test LIBS qbench_benchmark SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/accelerator_test.cc
+)

@@ -71,6 +71,8 @@ struct LabFlags {
   CalibrationFlags calib;
   std::uint64_t seed = 0;
   ShapeFlags shape;
+  std::string provider = "cpu", sysfs_root = "/sys";
+  std::vector<std::string> compare_files;
   bool dry_run = false, resume = false, force = false, split = false, no_roofline = false, no_plots = false, refresh_roofline = false;
   std::string device, shard, plan_file;
   bool plan = false;
@@ -145,6 +147,12 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--seed")) c.seed = f.seed;
   if (f.Given("--dim")) c.dims = f.shape.dims;
   if (f.Given("--shape")) c.shapes = f.shape.shapes;
+  if (f.Given("--provider")) c.provider = f.provider;
+  if (f.Given("--sysfs-root")) c.sysfs_root = f.sysfs_root;
+  if (f.Given("--compare-file")) {
+    c.external.clear();
+    for (const auto& item : f.compare_files) c.external.push_back(ParseCompareFile(item));
+  }
   if (f.no_roofline) c.roofline = false;
   c.refresh_roofline = f.refresh_roofline;
   c.dry_run = f.dry_run;
@@ -367,7 +375,8 @@ void RegisterLab(CLI::App& app) {
   };
   add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
                                   "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, calibration_data, "
-                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape, split)");
+                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape, split, "
+                                  "provider, sysfs_root, compare_file)");
   add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
   std::string variant_help = "Comma-separated variants, the first is the baseline:";
   for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
@@ -399,6 +408,13 @@ void RegisterLab(CLI::App& app) {
   AddShapeFlags(cmd, &f->shape, "for the models that have that input or dimension; dim 0 follows --batch where the "
                                 "input has a batch dimension");
   for (const char* n : {"--shape", "--dim"}) f->opts[n] = cmd->get_option(n);
+  f->opts["--provider"] = AddProviderFlag(cmd, &f->provider);
+  add("--compare-file", f->compare_files,
+      "MODEL:LABEL=PATH (repeatable): measure PATH, a model made elsewhere (a QAT export, another quantizer's "
+      "output, a model zoo's int8 file), as variant LABEL of MODEL (a --models entry or its name), exactly like "
+      "qbench's own variants; the report marks it external and says what it holds");
+  add("--sysfs-root", f->sysfs_root, "Where the power sensors are read for energy per inference (default /sys; a "
+                                     "copy of a board's sysfs tree for tests)");
   // Numbers are checked by CLI11 before anything runs: an empty value is not read as 0, and a negative
   // one is not wrapped to 2^64 - N by the unsigned options (command.h).
   for (const char* n : {"--repetitions", "--warmup-runs"}) f->opts.at(n)->check(NumericValue());

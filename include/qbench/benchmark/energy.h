@@ -108,8 +108,8 @@ class EnergyMeter {
   const EnergyDiscovery& discovery() const { return discovery_; }
   bool available() const { return discovery_.available; }
 
-  /// Takes a sample now and starts a thread sampling every `period_s` seconds until Stop (which
-  /// takes a last sample). No-op when unavailable. Throws nothing.
+  /// Drops the samples of an earlier series, takes a sample now and starts a thread sampling every
+  /// `period_s` seconds until Stop (which takes a last sample). No-op when unavailable. Throws nothing.
   void Start(double period_s = 0.005);
   void Stop();
   /// Takes one sample stamped `t_s` (tests, and Start/Stop). A sensor that cannot be read any more
@@ -136,5 +136,22 @@ class EnergyMeter {
   std::atomic<bool> running_{false};
   std::thread thread_;
 };
+
+/// Energy of a series of runs.
+struct RunsEnergy {
+  bool ok = false;
+  std::string error;                   ///< the first interval the meter could not answer for
+  std::vector<double> joules_per_run;  ///< one per run, in order
+  double joules = 0;                   ///< their sum
+  double seconds = 0;                  ///< the runs' summed duration
+  double joules_per_run_mean() const { return joules_per_run.empty() ? 0 : joules / joules_per_run.size(); }
+  double watts() const { return seconds > 0 ? joules / seconds : 0; }
+};
+
+/// Energy of each interval after the first `skip` with `meter` (EnergyMeter::Between); intervals are
+/// (start, end) seconds of EnergyMeter::NowSeconds.
+/// Not ok (with the meter's reason) when the meter is unavailable, there is no interval after `skip`,
+/// or any interval cannot be measured.
+RunsEnergy EnergyOfRuns(const EnergyMeter& meter, const std::vector<std::pair<double, double>>& intervals, std::size_t skip);
 
 }  // namespace qbench

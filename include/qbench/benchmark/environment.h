@@ -37,7 +37,19 @@ struct EnvironmentInfo {
   std::string hostname;
   std::string os;                        ///< "Linux 6.1.0-18-amd64" (uname sysname + release)
   std::string date_utc;                  ///< ISO 8601, e.g. "2025-01-31T12:00:00Z"
+  /// The accelerator behind a non-CPU execution provider ("" with the CPU provider): its name
+  /// ("NVIDIA H100 80GB HBM3", "NVIDIA Jetson AGX Orin Developer Kit") and driver ("NVIDIA 550.54.15",
+  /// "L4T R36.3.0"); "unknown" where the files that say are absent.
+  std::string accelerator_name;
+  std::string accelerator_driver;
 };
+
+/// Fills env->accelerator_name/driver for `execution_provider` from files under `root` ("/" normally;
+/// a fake tree in tests): NVIDIA GPUs (cuda, tensorrt): proc/driver/nvidia/gpus/*/information
+/// ("Model:") and proc/driver/nvidia/version (the kernel module's version); Jetson boards:
+/// proc/device-tree/model and etc/nv_tegra_release ("# R36 (release), REVISION: 3.0" → "L4T
+/// R36.3.0"). The CPU provider leaves both empty. Never throws.
+void CaptureAccelerator(const std::string& execution_provider, const std::string& root, EnvironmentInfo* env);
 
 /// Reads the environment now. The session fields (provider, threads, optimization, spinning) are
 /// copied from the arguments. Never throws: unreadable items stay empty.

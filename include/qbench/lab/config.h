@@ -35,6 +35,21 @@ const std::vector<LabVariantInfo>& LabVariants();
 
 /// Looks a variant up by name. Throws Error(kInvalidArgument) listing the names when unknown.
 const LabVariantInfo& FindLabVariant(const std::string& name);
+/// The row of a table variant, or nullptr (an external variant's label).
+const LabVariantInfo* LookupLabVariant(const std::string& name);
+
+/// A model made elsewhere (a QAT export, another quantizer's output, a model zoo's int8 file) measured
+/// as a variant of one of the lab's models: `--compare-file MODEL:LABEL=PATH`.
+struct ExternalVariant {
+  std::string model;  ///< a model spec as given to --models, or its display name
+  std::string label;  ///< the variant name in results and the report
+  std::string path;   ///< the ONNX file
+};
+
+/// Parses "MODEL:LABEL=PATH" (the model is what precedes the last ':' before the first '=', so a
+/// "zoo:NAME" model works). LABEL: letters, digits, '.', '_', '-', and not a table variant's name.
+/// Throws Error(kInvalidArgument) quoting `text` and the expected form.
+ExternalVariant ParseCompareFile(const std::string& text);
 
 /// Everything a lab run needs. Defaults are the classic lab (DefaultLabConfig()).
 struct LabConfig {
@@ -90,7 +105,22 @@ struct LabConfig {
   int shard_index = 0, shard_count = 0;
   /// --plan-file: the plan (plan.json) this shard must agree with; "" = DIR/plan.json when present.
   std::string plan_file;
+  /// Execution provider of every timed, evaluated and profiled session (runtime/runner.h names:
+  /// "cpu", "cuda", …); checked with CheckExecutionProvider before anything is measured.
+  std::string provider = "cpu";
+  /// Where the power sensors are read (benchmark/energy.h); "/sys" normally, a fake tree in tests.
+  std::string sysfs_root = "/sys";
+  /// External variants (--compare-file), measured after the table variants of their model.
+  std::vector<ExternalVariant> external;
 };
+
+/// The variants measured for the model `name` (given as `spec`): config.variants, then the labels of
+/// the external variants whose model is that spec or that name.
+std::vector<std::string> LabVariantsFor(const LabConfig& config, const std::string& name, const std::string& spec);
+
+/// The external variant `label` of the model `name`/`spec`, or nullptr when `label` is not one.
+const ExternalVariant* FindExternalVariant(const LabConfig& config, const std::string& name, const std::string& spec,
+                                           const std::string& label);
 
 /// The parsed --dim/--shape flags of `config` (batch unset). Throws Error(kInvalidArgument) quoting
 /// a malformed flag and the expected form (ParseDimFlag, ParseShapeFlag).
@@ -112,6 +142,7 @@ LabConfig DefaultLabConfig();
 ///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
 ///   roofline = true    roofline_cache = "..." seed = 0   split = false
 ///   dim = ["seq=128"]  shape = ["mask=1x128"]
+///   provider = "cpu"   sysfs_root = "/sys"   compare_file = ["MODEL:LABEL=PATH"]
 /// Relative paths in the file are taken relative to the working directory (as flags are).
 /// Throws Error(kNotFound) for a missing file, Error(kInvalidInput) naming the file, line and column
 /// for a TOML syntax error, Error(kInvalidArgument) naming the file and key for an unknown key, a

@@ -2,6 +2,8 @@
 // form, dynamic int8), so that a model given to the lab is labelled by its content, never assumed fp32.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "qbench/model/inspect.h"
@@ -26,5 +28,10 @@ struct ModelContent {
 /// means DequantizeLinear with no fused integer op. Float precision: the float dtype with most bytes
 /// in weight_bytes_by_dtype (float32 when none).
 ModelContent DescribeModelContent(const ModelSummary& summary);
+
+/// The integer-kernel op types of `op_histogram` (QOperator and dynamic forms: QLinearConv, QGemm,
+/// ConvInteger, …; domains kept as given) with their counts: what runs in int8 when the histogram
+/// is of ORT's optimized graph (RuntimeCoverage::op_histogram).
+std::map<std::string, std::int64_t> IntegerOps(const std::map<std::string, int>& op_histogram);
 
 }  // namespace qbench

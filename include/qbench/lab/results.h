@@ -35,6 +35,24 @@ struct LatencySummary {
   std::string ci_method;
 };
 
+/// Energy of one point's timed runs (benchmark/energy.h, docs/energy.md). Never a zero for "unknown":
+/// available = false with the reason instead.
+struct PointEnergy {
+  bool available = false;
+  std::string reason;                ///< why not available (no sensor, a sensor vanished, …)
+  std::string source;                ///< "rapl", "ina3221", "hwmon"
+  double energy_per_inference_j = 0; ///< joules per run (one run = one batch), mean over the timed runs
+  double energy_per_sample_j = 0;    ///< energy_per_inference_j / batch
+  double average_power_w = 0;        ///< joules / seconds of the timed runs
+  std::int64_t runs = 0;             ///< timed runs measured
+  double sample_period_ms = 0;       ///< the sampler's mean period
+  bool coarse = false;               ///< median run shorter than two sample periods (ratios pulled toward 1)
+  /// Against the baseline timed interleaved with it: median J per run of this variant / of the
+  /// baseline, paired percentile bootstrap over rounds (EstimateSpeedup).
+  bool has_ratio = false;
+  double ratio = 0, ratio_ci95_low = 0, ratio_ci95_high = 0;
+};
+
 /// One measured (or failed) point of the sweep.
 struct PointResult {
   SweepPoint point;
@@ -64,6 +82,8 @@ struct PointResult {
   std::string baseline_variant;
   double speedup = 0, speedup_ci95_low = 0, speedup_ci95_high = 0;
   std::string timing = "interleaved";      ///< "interleaved" (ABAB… with the others of its group) or "alone"
+  std::string provider = "cpu";            ///< the execution provider the point's session asked for
+  PointEnergy energy;
   double finished_at_unix_s = 0;
   std::string device;                      ///< the machine's label (--device); "" in older files
   int shard = -1;                          ///< the shard that measured it (--shard I/N); -1 = not sharded
@@ -108,6 +128,12 @@ struct ModelRecord {
   /// How the written model was verified against fp32 (qbench/quantization/verify.h
   /// VerificationToJson: per-output SQNR/cosine/agreement, nodes kept fp32); null for fp32.
   nlohmann::json verification;
+  /// An external variant (--compare-file): a file made elsewhere, measured as it is.
+  bool external = false;
+  /// Where ONNX Runtime placed the nodes of this variant's optimized graph (runtime/placement.h
+  /// PlacementToJson: nodes per provider, the compute nodes left on the CPU, "fallback"); null when
+  /// not measured.
+  nlohmann::json placement;
   std::vector<std::string> warnings;
 };
 
@@ -201,6 +227,8 @@ struct LabStudy {
 
 nlohmann::json ToJson(const LatencySummary& s);
 nlohmann::json ToJson(const PointResult& r);      ///< with "record": "point"
+nlohmann::json ToJson(const PointEnergy& e);      ///< {"available": false, "reason": …} or every field
+PointEnergy PointEnergyFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ModelRecord& r);      ///< with "record": "model"
 nlohmann::json ToJson(const AccuracyRecord& r);   ///< with "record": "accuracy"
 nlohmann::json ToJson(const OpProfileRecord& r);  ///< with "record": "op_profile"

@@ -1,0 +1,87 @@
+// OrtLabBackend: external variants (--compare-file: a file made elsewhere, measured as it is) and
+// where ONNX Runtime places each variant's nodes with the lab's provider (docs/devices.md).
+#include "qbench/core/fs.h"
+#include "qbench/lab/model_content.h"
+#include "qbench/model/model.h"
+#include "qbench/quantization/quantizer.h"
+#include "qbench/runtime/placement.h"
+
+#include "ort_backend_impl.h"
+
+namespace qbench {
+using namespace lab_internal;  // NOLINT(build/namespaces)
+
+ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const ExternalVariant& e, const ModelRecord& fp32_rec) {
+  ModelRecord r;
+  r.model = job.model.name;
+  r.model_spec = job.model.spec;
+  r.variant = e.label;
+  r.external = true;
+  r.file = e.path;
+  r.original_bits = fp32_rec.original_bits;
+  r.macs_per_sample = fp32_rec.macs_per_sample;  // the same network's work, counted on the fp32 graph
+  try {
+    Model m = Step("loading the external file '" + e.path + "'", [&] { return LoadModel(e.path); });
+    r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(e.path));
+    nlohmann::json about = nlohmann::json::object();
+    try {
+      const ModelSummary s = InspectModel(m, LabShapes(m, 1, size0, user_shapes));
+      r.params = s.params;
+      r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+      const ModelContent c = DescribeModelContent(s);
+      r.content = c.label;
+      r.weight_precision = c.weight_precision;
+      r.activation_precision = c.activation_precision;
+    } catch (const std::exception& ex) {
+      if (CancelRequested()) throw;
+      r.warnings.push_back(std::string("inspect: ") + ex.what());
+    }
+    about["file_content"] = r.content;
+    const RuntimeCoverage rc =
+        AnalyzeRuntimeCoverage(m, LabShapes(m, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
+    if (rc.analyzed) {
+      ModelSummary optimized;  // what ORT runs: the content of its optimized graph
+      for (const auto& [op, n] : rc.op_histogram) optimized.op_histogram[op] = n;
+      optimized.weight_bytes_by_dtype = r.weight_bytes_by_dtype;
+      r.int8_mac_share = rc.int8_mac_share;
+      about["after_ort_optimization"] = {{"content", DescribeModelContent(optimized).label},
+                                         {"graph_optimization", rc.graph_optimization},
+                                         {"int8_ops", IntegerOps(rc.op_histogram)},
+                                         {"int8_mac_share", rc.int8_mac_share},
+                                         {"int8_macs", rc.int8_macs},
+                                         {"float_macs", rc.float_macs},
+                                         {"float_mac_nodes", rc.float_mac_nodes}};
+    } else {
+      r.warnings.push_back("runtime coverage: " + rc.note);
+    }
+    r.coverage_report = about;
+    variants[e.label] = std::move(m);
+    r.ok = true;
+  } catch (const std::exception& ex) {
+    if (CancelRequested()) throw;
+    r.ok = false;
+    r.error = ex.what();
+  }
+  return r;
+}
+
+void OrtLabBackend::Impl::RecordPlacement(ModelRecord* r) {
+  if (!r->ok || !variants.count(r->variant)) return;
+  try {
+    std::vector<HostTensor> feeds;
+    const Model m = RunnableWithFeeds(r->variant, 1, size0, &feeds);
+    SessionConfig sc;
+    sc.intra_op_threads = static_cast<int>(threads0);
+    sc.execution_provider = config.provider;
+    sc.allow_spinning = false;
+    const NodePlacement p = MeasureNodePlacement(m, sc, feeds, config.output_dir);
+    r->placement = PlacementToJson(p);
+    if (p.fallback && warnings)
+      warnings->Add("provider_fallback", name + " " + r->variant + ": " + DescribePlacement(r->placement));
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    r->warnings.push_back(std::string("node placement unknown: ") + e.what());
+  }
+}
+
+}  // namespace qbench
