@@ -104,6 +104,69 @@ TEST(MergeReport, TwoDevicesMergedHoldEveryPointOfBoth) {
   EXPECT_NE(csv.find("\"board\",,big,fp32,2,224,1,ok,3,24,"), std::string::npos) << csv.substr(0, 400);
 }
 
+// A device measured with another provider and a power sensor: 10 W during every run, so J per run =
+// 10 W × its median latency; int8 uses half the baseline's energy per run.
+class PoweredBackend : public DeviceBackend {
+ public:
+  PoweredBackend() : DeviceBackend(true) {}
+  std::vector<PointResult> MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) override {
+    auto out = DeviceBackend::MeasureGroup(group, record);
+    for (auto& p : out) {
+      p.provider = "cuda";
+      PointEnergy& e = p.energy;
+      e.available = true;
+      e.source = "ina3221";
+      e.runs = p.latency.n;
+      e.average_power_w = 10;
+      e.energy_per_inference_j = 10 * p.latency.median_ms / 1000;
+      e.energy_per_sample_j = e.energy_per_inference_j / p.point.batch;
+      if (p.point.variant != "fp32") e.has_ratio = true, e.ratio = 0.5, e.ratio_ci95_low = 0.4, e.ratio_ci95_high = 0.6;
+    }
+    return out;
+  }
+};
+
+// Issue 13: the merged folder carries each device's provider and energy (JSON, CSV, report.md), and a
+// device without a sensor is said once, never with zeros.
+TEST(MergeReport, EnergyAndProviderOfEachDeviceComeThrough) {
+  const std::string a = Fresh("merge_energy_jetson"), b = Fresh("merge_energy_cpu");
+  PoweredBackend jetson;
+  jetson.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  RunLab(Config(a, "jetson", "2"), jetson);
+  DeviceBackend cpu(false);
+  cpu.base_ms = {{"big", 12.0}, {"small", 3.0}};
+  RunLab(Config(b, "laptop", "1"), cpu);
+  const MergedStudy m = MergeStudies({a, b}, false);  // the provider is the device's, not a mismatch
+  ASSERT_EQ(m.devices.size(), 2u);
+  const json j = MergedJson(m, "T");
+  int powered = 0;
+  for (const auto& p : j["points"]) {
+    if (p["device"] == "jetson") {
+      ++powered;
+      EXPECT_EQ(p["provider"], "cuda");
+      ASSERT_TRUE(p["energy"]["available"].get<bool>()) << p.dump();
+      if (p["key"] == "big|fp32|b2|s224|t2") EXPECT_NEAR(p["energy"]["energy_per_inference_j"].get<double>(), 0.08, 1e-12);  // 10 W × 8 ms
+    } else {
+      EXPECT_EQ(p["provider"], "cpu");
+      EXPECT_FALSE(p["energy"]["available"].get<bool>());
+    }
+  }
+  EXPECT_EQ(powered, 8);
+  const std::string csv = MergedCsv(m);
+  EXPECT_NE(csv.find("\"jetson\",,big,fp32,2,224,2,ok,"), std::string::npos);
+  EXPECT_NE(csv.find(",cuda,0.08,10,,,,"), std::string::npos) << csv;              // big fp32 b2: 10 W × 8 ms, no ratio
+  EXPECT_NE(csv.find(",cuda,0.04,10,0.5,0.4,0.6,"), std::string::npos) << csv;      // big static b2: 10 W × 4 ms
+  EXPECT_NE(csv.find(",cpu,,,,,,"), std::string::npos) << csv;                       // the laptop: empty, not 0
+  const std::string md = MergedMarkdown(m, {}, "T");
+  EXPECT_NE(md.find("### Energy — jetson"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 80 mJ | 40 mJ | 10.00 W | (baseline) |"), std::string::npos) << md;  // big fp32 b2
+  EXPECT_NE(md.find("0.50× [0.40, 0.60]"), std::string::npos);
+  EXPECT_NE(md.find("### Execution provider — jetson"), std::string::npos);
+  EXPECT_NE(md.find("Points measured with the cuda provider"), std::string::npos);
+  EXPECT_EQ(md.find("### Energy — laptop"), std::string::npos);
+  EXPECT_NE(md.find("Energy not measured on laptop"), std::string::npos);
+}
+
 TEST(MergeReport, AStudyWithOnlyResultsJsonIsReadToo) {
   const std::string dir = Fresh("merge_json_only");
   LabConfig c = Config(dir, "old box", "1");
