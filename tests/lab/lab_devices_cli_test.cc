@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
 #include "test_util.h"
@@ -21,13 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::RunCommand;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A sysfs tree with one hwmon power sensor reading a constant 5 W.
 std::string FiveWattTree() {
@@ -88,7 +82,7 @@ TEST(LabDevicesCli, ExternalVariantEnergyAndPlacementOfATinyModel) {
                             other + " --batch 1,4 --repetitions 6 --warmup-runs 1 --threads 1 --no-roofline --no-plots " +
                             "--sysfs-root " + FiveWattTree() + " --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json study = json::parse(Slurp(out + "/results.json"));
+  const json study = json::parse(ReadFileBytes(out + "/results.json"));
   const json* mine = FindRecord(study["models"], "mine");
   ASSERT_NE(mine, nullptr);
   EXPECT_TRUE(mine->value("external", false));
@@ -118,7 +112,7 @@ TEST(LabDevicesCli, ExternalVariantEnergyAndPlacementOfATinyModel) {
     }
   }
   EXPECT_EQ(points, 6);  // 3 variants × 2 batches
-  const std::string md = Slurp(out + "/report.md");
+  const std::string md = ReadFileBytes(out + "/report.md");
   EXPECT_NE(md.find("mine (external, fp32)"), std::string::npos);
   EXPECT_NE(md.find("## External variants"), std::string::npos);
   EXPECT_NE(md.find("## Energy"), std::string::npos);
@@ -133,17 +127,17 @@ TEST(LabDevicesCli, NoSensorSaysUnavailableOnceNeverZero) {
                             "--warmup-runs 1 --threads 1 --no-roofline --no-plots --sysfs-root " + testing::TempDir() +
                             " --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json study = json::parse(Slurp(out + "/results.json"));
+  const json study = json::parse(ReadFileBytes(out + "/results.json"));
   ASSERT_EQ(study["points"].size(), 1u);
   const json& e = study["points"][0]["energy"];
   EXPECT_EQ(e, json({{"available", false}, {"reason", e.value("reason", "")}}));
   EXPECT_NE(e.value("reason", "").find("no power sensor under"), std::string::npos);
-  const std::string md = Slurp(out + "/report.md");
+  const std::string md = ReadFileBytes(out + "/report.md");
   const auto at = md.find("## Energy\n\nNot measured: no power sensor under");
   EXPECT_NE(at, std::string::npos) << md;
   EXPECT_EQ(md.find("Not measured: no power sensor", at + 20), std::string::npos);  // said once
   // results.csv: the energy cells are empty, not 0 (the model path has no commas).
-  std::istringstream csv(Slurp(out + "/results.csv"));
+  std::istringstream csv(ReadFileBytes(out + "/results.csv"));
   std::string header, row;
   std::getline(csv, header);
   std::getline(csv, row);
@@ -175,7 +169,7 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
                             ":zoo-int8=" + int8 + " --eval-data " + data + " --split --eval-limit 20 --calibration-size 4 " +
                             "--batch 1 --repetitions 3 --warmup-runs 1 --no-roofline --no-plots --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json study = json::parse(Slurp(out + "/results.json"));
+  const json study = json::parse(ReadFileBytes(out + "/results.json"));
   const json* zoo = FindRecord(study["models"], "zoo-int8");
   ASSERT_NE(zoo, nullptr);
   EXPECT_TRUE(zoo->value("external", false));
@@ -203,7 +197,7 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
     EXPECT_GE(a->value("top1", 0.0), 0.6) << v;  // 87 % / 85 % on all 200 images (models/imagenet/README.md)
     if (v != "fp32") EXPECT_GE(a->value("top1_agreement", 0.0), 0.8) << v;
   }
-  const std::string md = Slurp(out + "/report.md");
+  const std::string md = ReadFileBytes(out + "/report.md");
   EXPECT_NE(md.find("zoo-int8 (external, int8 QOperator)"), std::string::npos);
   EXPECT_NE(md.find("QLinearConv ×52"), std::string::npos);
 }
