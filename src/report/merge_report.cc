@@ -98,48 +98,6 @@ std::string Cell(const std::string& s) {
   return out;
 }
 
-// `section` (a device_report.h section) one heading level down, its first heading naming `device`.
-std::string UnderDevice(const std::string& section, const std::string& device) {
-  std::string out;
-  bool first = true;
-  std::size_t at = 0;
-  while (at < section.size()) {
-    std::size_t end = section.find('\n', at);
-    if (end == std::string::npos) end = section.size();
-    std::string line = section.substr(at, end - at);
-    if (!line.empty() && line[0] == '#') {
-      line = "#" + line;
-      if (first) line += " — " + device;
-      first = false;
-    }
-    out += line + (end < section.size() ? "\n" : "");
-    at = end + 1;
-  }
-  return out;
-}
-
-// Energy, external variants and execution provider of each device's study (device_report.h), where a
-// device has them; the energy of devices without a readable sensor is said once, with the reason.
-std::string DeviceSections(const MergedStudy& merged) {
-  std::string md, no_energy, reason;
-  for (const auto& d : merged.devices) {
-    bool energy = false;
-    for (const auto& p : d.study.points) {
-      energy = energy || (p.ok && p.energy.available);
-      if (p.ok && !p.energy.available && reason.empty()) reason = p.energy.reason;
-    }
-    std::string s;
-    for (const std::string& part : {energy ? EnergyMarkdown(d.study) : std::string(), ExternalVariantsMarkdown(d.study),
-                                    ProviderMarkdown(d.study)})
-      if (!part.empty()) s += "\n" + UnderDevice(part, d.device);
-    if (!energy && !d.study.points.empty()) no_energy += (no_energy.empty() ? "" : ", ") + d.device;
-    md += s;
-  }
-  if (!no_energy.empty())
-    md += "\nEnergy not measured on " + no_energy + (reason.empty() ? std::string() : " (" + reason + ")") + ".\n";
-  return md.empty() ? md : "\n## Energy, external variants and execution providers per device\n" + md;
-}
-
 }  // namespace
 
 std::vector<std::string> CrossDeviceObservations(const MergedStudy& merged) {
@@ -221,7 +179,8 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
   md += "\n## Observations across devices\n\n";
   for (const auto& o : CrossDeviceObservations(merged)) md += "- " + o + "\n";
   // What each device's study says on its own, from the same functions as the lab's report.md:
-  // findings, what each model file is (size, precision, what was quantized) and memory per variant.
+  // findings, what each model file is (size, precision, what was quantized), memory per variant,
+  // energy, external variants and execution provider.
   md += "\n## Findings, models, size and memory per device\n";
   for (const auto& d : merged.devices) {
     md += "\n### " + d.device + "\n\n";
@@ -230,6 +189,8 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     if (!findings.empty()) md += "\n";
     if (!d.study.models.empty()) md += ModelsMarkdown(d.study);
     md += DemoteHeadings(MemoryMarkdown(d.study), 2);
+    // Energy (or why not, once), external variants and the execution provider (device_report.h).
+    md += DemoteHeadings(EnergyMarkdown(d.study) + ExternalVariantsMarkdown(d.study) + ProviderMarkdown(d.study), 2);
   }
   md += "\n## Latency per device\n\nMedian latency per run with the confidence interval of the median; speedup against the "
         "baseline timed interleaved on the same device, with its 95 % CI.\n";
@@ -244,7 +205,6 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
                                               : std::string("-"));
     }
   }
-  md += DeviceSections(merged);
   bool any_acc = false;
   for (const auto& d : merged.devices) any_acc = any_acc || !d.study.accuracy.empty();
   if (any_acc) {

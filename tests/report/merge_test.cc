@@ -130,9 +130,9 @@ class PoweredBackend : public DeviceBackend {
 // device without a sensor is said once, never with zeros.
 TEST(MergeReport, EnergyAndProviderOfEachDeviceComeThrough) {
   const std::string a = Fresh("merge_energy_jetson"), b = Fresh("merge_energy_cpu");
-  PoweredBackend jetson;
-  jetson.base_ms = {{"big", 4.0}, {"small", 1.0}};
-  RunLab(Config(a, "jetson", "2"), jetson);
+  PoweredBackend board;
+  board.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  RunLab(Config(a, "jetson", "2"), board);
   DeviceBackend cpu(false);
   cpu.base_ms = {{"big", 12.0}, {"small", 3.0}};
   RunLab(Config(b, "laptop", "1"), cpu);
@@ -158,13 +158,20 @@ TEST(MergeReport, EnergyAndProviderOfEachDeviceComeThrough) {
   EXPECT_NE(csv.find(",cuda,0.04,10,0.5,0.4,0.6,"), std::string::npos) << csv;      // big static b2: 10 W × 4 ms
   EXPECT_NE(csv.find(",cpu,,,,,,"), std::string::npos) << csv;                       // the laptop: empty, not 0
   const std::string md = MergedMarkdown(m, {}, "T");
-  EXPECT_NE(md.find("### Energy — jetson"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 80 mJ | 40 mJ | 10.00 W | (baseline) |"), std::string::npos) << md;  // big fp32 b2
-  EXPECT_NE(md.find("0.50× [0.40, 0.60]"), std::string::npos);
-  EXPECT_NE(md.find("### Execution provider — jetson"), std::string::npos);
-  EXPECT_NE(md.find("Points measured with the cuda provider"), std::string::npos);
-  EXPECT_EQ(md.find("### Energy — laptop"), std::string::npos);
-  EXPECT_NE(md.find("Energy not measured on laptop"), std::string::npos);
+  // Under each device's heading: the jetson's energy table and provider, the laptop's one line.
+  const auto jetson = md.find("\n### jetson\n"), laptop = md.find("\n### laptop\n");
+  ASSERT_NE(jetson, std::string::npos) << md;
+  ASSERT_NE(laptop, std::string::npos) << md;
+  ASSERT_LT(jetson, laptop);  // devices sorted by label
+  const std::string on_jetson = md.substr(jetson, laptop - jetson);
+  const std::string on_laptop = md.substr(laptop, md.find("\n## ", laptop) - laptop);
+  EXPECT_NE(on_jetson.find("#### Energy"), std::string::npos) << on_jetson;
+  EXPECT_NE(on_jetson.find("| 80 mJ | 40 mJ | 10.00 W | (baseline) |"), std::string::npos) << on_jetson;  // big fp32 b2
+  EXPECT_NE(on_jetson.find("0.50× [0.40, 0.60]"), std::string::npos);
+  EXPECT_NE(on_jetson.find("#### Execution provider\n\nPoints measured with the cuda provider"), std::string::npos);
+  EXPECT_NE(on_laptop.find("#### Energy\n\nNot measured: "), std::string::npos) << on_laptop;
+  EXPECT_EQ(on_laptop.find(" mJ"), std::string::npos);  // never a zero
+  EXPECT_EQ(on_laptop.find("Execution provider"), std::string::npos);  // the CPU: nothing to say
 }
 
 TEST(MergeReport, AStudyWithOnlyResultsJsonIsReadToo) {
