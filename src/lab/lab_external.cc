@@ -3,6 +3,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/lab/model_content.h"
 #include "qbench/model/model.h"
+#include "qbench/quantization/kernel_probe.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/runtime/placement.h"
 
@@ -53,6 +54,16 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
                                          {"float_mac_nodes", rc.float_mac_nodes}};
     } else {
       r.warnings.push_back("runtime coverage: " + rc.note);
+    }
+    // A file relying on u8·s8 kernels that saturate on this CPU (x86 AVX2 without VNNI) loses
+    // accuracy here that it would not lose elsewhere: said, as qbench's own files would be.
+    about["u8s8_saturation"] = FileUsesU8S8Kernels(m) && OrtU8S8KernelsSaturate();
+    if (about["u8s8_saturation"].get<bool>()) {
+      const std::string why = "it runs u8 activations against int8 weights beyond [-64, 64], and this CPU's ONNX Runtime "
+                              "u8 x s8 kernels saturate (x86 AVX2 without VNNI adds pairs of products in int16): its "
+                              "accuracy here can be lower than on a CPU with VNNI (docs/quantized_graphs.md)";
+      r.warnings.push_back("u8s8_saturation: " + why);
+      if (warnings) warnings->Add("u8s8_saturation", name + " " + e.label + " (" + e.path + "): " + why);
     }
     r.coverage_report = about;
     variants[e.label] = std::move(m);

@@ -7,23 +7,13 @@
 #include <sstream>
 
 #include "qbench/core/error.h"
+#include "results_json.h"
 
 namespace qbench {
 namespace {
 
 using nlohmann::json;
-
-// Reads j[key] into *out when present and not null; a wrong type is an Error naming the key.
-template <typename T>
-void Get(const json& j, const char* key, T* out) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  try {
-    *out = it->get<T>();
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kInvalidInput, std::string("results record: key '") + key + "' has the wrong type: " + e.what());
-  }
-}
+using lab_internal::Get;
 
 json PointKeyJson(const SweepPoint& p) {
   return json{{"key", p.Key()},       {"model", p.model},           {"variant", p.variant},
@@ -107,48 +97,6 @@ json ToJson(const PointResult& r) {
   if (!r.device.empty()) j["device"] = r.device;
   if (r.shard >= 0) j["shard"] = r.shard;
   return j;
-}
-
-json ToJson(const PointEnergy& e) {
-  if (!e.available) return json{{"available", false}, {"reason", e.reason}};
-  json j{{"available", true},
-         {"source", e.source},
-         {"energy_per_inference_j", e.energy_per_inference_j},
-         {"energy_per_sample_j", e.energy_per_sample_j},
-         {"average_power_w", e.average_power_w},
-         {"runs", e.runs},
-         {"sample_period_ms", e.sample_period_ms},
-         {"coarse", e.coarse}};
-  if (e.has_ratio) {
-    j["ratio_to_baseline"] = e.ratio;
-    j["ratio_ci95_low"] = e.ratio_ci95_low;
-    j["ratio_ci95_high"] = e.ratio_ci95_high;
-  }
-  return j;
-}
-
-PointEnergy PointEnergyFromJson(const json& j) {
-  PointEnergy e;
-  if (!j.is_object()) {
-    e.reason = "not measured (results written before energy was measured)";
-    return e;
-  }
-  Get(j, "available", &e.available);
-  Get(j, "reason", &e.reason);
-  Get(j, "source", &e.source);
-  Get(j, "energy_per_inference_j", &e.energy_per_inference_j);
-  Get(j, "energy_per_sample_j", &e.energy_per_sample_j);
-  Get(j, "average_power_w", &e.average_power_w);
-  Get(j, "runs", &e.runs);
-  Get(j, "sample_period_ms", &e.sample_period_ms);
-  Get(j, "coarse", &e.coarse);
-  if (j.contains("ratio_to_baseline")) {
-    e.has_ratio = true;
-    Get(j, "ratio_to_baseline", &e.ratio);
-    Get(j, "ratio_ci95_low", &e.ratio_ci95_low);
-    Get(j, "ratio_ci95_high", &e.ratio_ci95_high);
-  }
-  return e;
 }
 
 PointResult PointResultFromJson(const json& j) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "qbench/model/graph_builder.h"
+#include "qbench/quantization/kernel_probe.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/runtime/runner.h"
 #include "quantization/graph_util.h"
@@ -49,9 +50,10 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
   // Weights may live in an enclosing graph; names are unique across scopes, so one set serves all.
   // Only int8 weights beyond [-64, 64] can saturate: 2·255·64 = 32640 fits in int16 (7-bit
   // weights, WeightRange::kReduced, are ORT's reduce_range remedy).
-  std::set<std::string> int8;
+  std::set<std::string> int8, uint8;  // uint8: the zero points that make a QOperator input u8
   std::function<void(const onnx::GraphProto&)> collect = [&](const onnx::GraphProto& g) {
     for (const auto& t : g.initializer()) {
+      if (t.data_type() == static_cast<int>(DType::kUint8)) uint8.insert(t.name());
       if (t.data_type() != static_cast<int>(DType::kInt8)) continue;
       const HostTensor v = TensorFromProto(t);
       for (std::int64_t i = 0; i < v.num_elements(); ++i)
@@ -70,6 +72,10 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
       if (op == "DynamicQuantizeLSTM" && n.input_size() > 2 && (int8.count(n.input(1)) || int8.count(n.input(2))))
         return true;  // int8 W/R, u8 activations
       if (op == "DequantizeLinear" && activation_type == DType::kUint8 && int8.count(n.input(0))) return true;
+      // QOperator (a file made elsewhere): input zero point u8 (input 2), weight int8 (input 3).
+      if ((op == "QLinearConv" || op == "QLinearMatMul") && n.input_size() > 3 && uint8.count(n.input(2)) &&
+          int8.count(n.input(3)))
+        return true;
       for (const onnx::GraphProto* sub : Subgraphs(n))
         if (uses(*sub)) return true;
     }
@@ -80,4 +86,15 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
 }
 
 }  // namespace quant_internal
+bool FileUsesU8S8Kernels(const Model& model) {
+  // Activations are u8 when a QuantizeLinear writes u8 (its zero point's type), as ORT's QDQ files do.
+  std::set<std::string> uint8;
+  for (const auto& t : model.proto.graph().initializer())
+    if (t.data_type() == static_cast<int>(DType::kUint8)) uint8.insert(t.name());
+  DType activations = DType::kInt8;
+  for (const auto& n : model.proto.graph().node())
+    if (n.op_type() == "QuantizeLinear" && n.input_size() > 2 && uint8.count(n.input(2))) activations = DType::kUint8;
+  return quant_internal::UsesU8S8Kernels(model, activations);
+}
+
 }  // namespace qbench

@@ -102,7 +102,8 @@ std::string WeightTypeLabel(const QuantizeOptions& options);
 
 /// True when `quantized` runs u8 activations against int8 weights with values beyond [-64, 64]
 /// (MatMulInteger/ConvInteger with such a weight, DynamicQuantizeLSTM with such a W or R, or static
-/// QDQ with such weights and `activation_type` u8), the kernels OrtU8S8KernelsSaturate() is about;
+/// QDQ with such weights and `activation_type` u8, or QLinearConv/QLinearMatMul with a u8 input zero
+/// point and such a weight), the kernels OrtU8S8KernelsSaturate() is about;
 /// 7-bit weights (2·255·64 = 32640) and u8 weights cannot saturate. Subgraphs included.
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
 

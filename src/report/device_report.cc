@@ -97,7 +97,12 @@ std::string ExternalVariantsMarkdown(const LabStudy& study) {
                         a.value("graph_optimization", ""), a.value("content", ""), ops.empty() ? "none" : ops,
                         100 * a.value("int8_mac_share", 0.0));
     }
-    md += ".\n";
+    md += ".";
+    if (c.is_object() && c.value("u8s8_saturation", false))
+      md += " **Its int8 weights go beyond [-64, 64] against u8 activations, and this CPU's ONNX Runtime u8·s8 kernels "
+            "saturate (x86 AVX2 without VNNI): its accuracy here can be lower than on a CPU with VNNI "
+            "(docs/quantized_graphs.md).**";
+    md += "\n";
   }
   return md.empty() ? md : md + "\n";
 }

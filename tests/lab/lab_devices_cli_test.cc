@@ -14,6 +14,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
+#include "qbench/quantization/quantizer.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -179,6 +180,8 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
   EXPECT_EQ(after["int8_ops"].value("QLinearConv", 0), 52);
   EXPECT_EQ(after.value("content", ""), "int8 QOperator");
   EXPECT_GT(after.value("int8_mac_share", 0.0), 0.95);
+  // The zoo file's s8 weights use the full range against u8 activations: said where the kernels saturate.
+  EXPECT_EQ((*zoo)["coverage_report"].value("u8s8_saturation", true), OrtU8S8KernelsSaturate());
   const json* st = FindRecord(study["models"], "static");
   ASSERT_NE(st, nullptr);
   EXPECT_FALSE(st->value("external", true));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "qbench/model/graph_builder.h"
+#include "qbench/quantization/kernel_probe.h"
 #include "qbench/quantization/quantizer.h"
 #include "quant_test_util.h"
 
@@ -255,6 +256,42 @@ TEST(QuantShapes, U8S8SaturationWarningFollowsTheKernelProbe) {
   const Model conv = ConvModel(c.spatial, c.kernel, c.attrs, c.out_spatial);
   EXPECT_FALSE(warned(Quantize(conv, "dynamic", WeightGranularity::kDefault, {})));
   std::cerr << "[ note     ] this CPU's u8s8 kernels " << (saturates ? "saturate" : "are exact") << "\n";
+}
+
+// A scalar initializer of `dtype` holding `v`.
+HostTensor Scalar(DType dtype, double v) {
+  HostTensor t = HostTensor::Zeros(dtype, {});
+  if (dtype == DType::kUint8) t.data<std::uint8_t>()[0] = static_cast<std::uint8_t>(v);
+  else if (dtype == DType::kInt8) t.data<std::int8_t>()[0] = static_cast<std::int8_t>(v);
+  else t.data<float>()[0] = static_cast<float>(v);
+  return t;
+}
+
+// QOperator: QLinearConv x [1,1,4,4] with input zero point of `x_zp_type`, 2 filters 1x1 holding `w`.
+Model QLinearConvModel(DType x_zp_type, double w) {
+  GraphBuilder b("qlinear", 13);
+  b.AddInput("x", x_zp_type, {1, 1, 4, 4});
+  HostTensor weights = HostTensor::Zeros(DType::kInt8, {2, 1, 1, 1});
+  for (int i = 0; i < 2; ++i) weights.data<std::int8_t>()[i] = static_cast<std::int8_t>(w);
+  b.AddTensorInitializer("w", weights);
+  b.AddTensorInitializer("xs", Scalar(DType::kFloat32, 0.1));
+  b.AddTensorInitializer("xz", Scalar(x_zp_type, 0));
+  b.AddTensorInitializer("ws", Scalar(DType::kFloat32, 0.01));
+  b.AddTensorInitializer("wz", Scalar(DType::kInt8, 0));
+  b.AddTensorInitializer("ys", Scalar(DType::kFloat32, 0.1));
+  b.AddTensorInitializer("yz", Scalar(x_zp_type, 0));
+  b.AddNode("QLinearConv", "qc", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz"}, {"y"});
+  b.AddOutput("y", x_zp_type, {1, 2, 4, 4});
+  return b.Build();
+}
+
+// Files made elsewhere (the ONNX Model Zoo's int8 models are QOperator, u8 activations, full-range s8
+// weights): u8 × s8 beyond [-64, 64] relies on the saturating kernels; 7-bit weights or s8 inputs do not.
+TEST(QuantShapes, FileUsesU8S8KernelsReadsQOperatorFiles) {
+  EXPECT_TRUE(FileUsesU8S8Kernels(QLinearConvModel(DType::kUint8, 100)));
+  EXPECT_TRUE(FileUsesU8S8Kernels(QLinearConvModel(DType::kUint8, -127)));
+  EXPECT_FALSE(FileUsesU8S8Kernels(QLinearConvModel(DType::kUint8, 64)));   // 2·255·64 fits in int16
+  EXPECT_FALSE(FileUsesU8S8Kernels(QLinearConvModel(DType::kInt8, 100)));   // s8 × s8
 }
 
 }  // namespace
