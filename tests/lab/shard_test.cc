@@ -73,6 +73,27 @@ TEST(ShardPlan, SameFlagsGiveTheSameBytesAndStableIds) {
   EXPECT_EQ(back.output_dir, "/plans");
 }
 
+// plan.json keeps the lab's provider and external variants: a shard measures the same variants.
+TEST(ShardPlan, ProviderAndExternalVariantsRoundTrip) {
+  FakeLabBackend backend;
+  LabConfig c = ShardConfig("/tmp/x");
+  c.provider = "cuda";
+  c.external = {ExternalVariant{"zoo:big", "zoo-int8", "/m/big-int8.onnx"}};
+  const nlohmann::json j = LabPlanJson(c, PlanLab(c, backend), 2);
+  std::set<std::string> ids;
+  for (const auto& u : j["units"])
+    for (const auto& p : u["points"]) ids.insert(p.get<std::string>());
+  EXPECT_EQ(ids.size(), 30u);  // big: 3 variants, small: 2; × 3 batches × 2 threads
+  EXPECT_TRUE(ids.count("big|zoo-int8|b4|s224|t2"));
+  EXPECT_FALSE(ids.count("small|zoo-int8|b1|s224|t1"));
+  const LabConfig back = LabConfigFromPlanJson(j, "/plans/plan.json");
+  EXPECT_EQ(back.provider, "cuda");
+  ASSERT_EQ(back.external.size(), 1u);
+  EXPECT_EQ(back.external[0].model, "zoo:big");
+  EXPECT_EQ(back.external[0].label, "zoo-int8");
+  EXPECT_EQ(back.external[0].path, "/m/big-int8.onnx");
+}
+
 TEST(ShardPlan, EveryPointInExactlyOneShardForOneToEightShards) {
   FakeLabBackend backend;
   LabConfig c = ShardConfig("/tmp/x");

@@ -120,6 +120,32 @@ roofline = false
   EXPECT_NO_THROW(ValidateLabConfig(c));
 }
 
+// Issue 13's keys: provider, sysfs_root and compare_file (each "MODEL:LABEL=PATH", a zoo model too).
+TEST(LabConfigFile, ProviderSysfsRootAndExternalVariants) {
+  LabConfig c = DefaultLabConfig();
+  ApplyLabConfigFile(WriteTemp("devices.toml", R"(
+models = ["mnv2.onnx", "zoo:resnet18"]
+variants = ["fp32", "static"]
+provider = "cuda"
+sysfs_root = "/tmp/fake-sys"
+compare_file = ["mnv2.onnx:zoo-int8=int8/mnv2-12-int8.onnx", "zoo:resnet18:qat=r18-qat.onnx"]
+)"),
+                     &c);
+  EXPECT_EQ(c.provider, "cuda");
+  EXPECT_EQ(c.sysfs_root, "/tmp/fake-sys");
+  ASSERT_EQ(c.external.size(), 2u);
+  EXPECT_EQ(c.external[0].model, "mnv2.onnx");
+  EXPECT_EQ(c.external[0].label, "zoo-int8");
+  EXPECT_EQ(c.external[0].path, "int8/mnv2-12-int8.onnx");
+  EXPECT_EQ(c.external[1].model, "zoo:resnet18");  // split at the last ':' before the '='
+  EXPECT_EQ(c.external[1].label, "qat");
+  // The variants of each model: the table's, then its external files' labels.
+  EXPECT_EQ(LabVariantsFor(c, "mnv2", "mnv2.onnx"), (std::vector<std::string>{"fp32", "static", "zoo-int8"}));
+  EXPECT_EQ(LabVariantsFor(c, "resnet18", "zoo:resnet18"), (std::vector<std::string>{"fp32", "static", "qat"}));
+  ASSERT_NE(FindExternalVariant(c, "resnet18", "zoo:resnet18", "qat"), nullptr);
+  EXPECT_EQ(FindExternalVariant(c, "resnet18", "zoo:resnet18", "zoo-int8"), nullptr);
+}
+
 TEST(LabConfigFile, Defaults) {
   LabConfig c = DefaultLabConfig();
   EXPECT_EQ(c.models.size(), 4u);
