@@ -92,6 +92,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   try {
     const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0, user_shapes));
     r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
+    r.content = DescribeModelContent(s).label;  // what the written file holds, as for a given file
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());

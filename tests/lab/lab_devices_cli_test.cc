@@ -90,6 +90,10 @@ TEST(LabDevicesCli, ExternalVariantEnergyAndPlacementOfATinyModel) {
   EXPECT_EQ(mine->value("file", ""), other);
   EXPECT_EQ(mine->value("content", ""), "fp32");
   EXPECT_EQ((*mine)["coverage_report"]["file_content"], "fp32");
+  // qbench's own variant is labelled by what its file holds, not by the record's default.
+  const json* dynamic = FindRecord(study["models"], "dynamic");
+  ASSERT_NE(dynamic, nullptr);
+  EXPECT_EQ(dynamic->value("content", ""), "int8 dynamic");
   EXPECT_EQ((*mine)["placement"]["nodes_by_provider"].size(), 1u);
   EXPECT_GE((*mine)["placement"]["nodes_by_provider"].value("CPUExecutionProvider", 0), 1);
   EXPECT_FALSE((*mine)["placement"].value("fallback", true));
