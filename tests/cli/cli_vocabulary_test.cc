@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "qbench/calibration/calibrator.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
 #include "test_util.h"
@@ -202,6 +203,38 @@ TEST(CliVocabulary, ReadmeCommandTableListsEverySubcommand) {
     EXPECT_NE(readme.find("| `qbench " + name), std::string::npos) << "README's command table lacks " << name;
   }
   EXPECT_GE(listed, 7);  // inspect, bench, quantize, eval, sensitivity, lab, zoo
+}
+
+// The help line of `flag` in `qbench <command> --help` (from the flag to the end of its line), or "".
+std::string HelpLine(const std::string& command, const std::string& flag) {
+  const auto r = RunCommand(CliPath() + " " + command + " --help");
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto at = line.find(flag + " ");
+    if (at != std::string::npos && line.find_first_not_of(' ') == at) return line.substr(at);
+  }
+  return "";
+}
+
+// §6: one default for the calibration size, 100 (kDefaultCalibrationSize), shown in every
+// subcommand's help the same way, and the one the lab plans with (it once used 16).
+TEST(CliVocabulary, CalibrationSizeHasOneDefaultShownTheSameInLabAndQuantize) {
+  ASSERT_EQ(kDefaultCalibrationSize, 100u);
+  const std::string expected = "Calibration samples (default 100), a seeded random subset of the calibration data";
+  const std::string lab = HelpLine("lab", "--calibration-size"), quantize = HelpLine("quantize", "--calibration-size");
+  EXPECT_THAT(lab, HasSubstr(expected));
+  EXPECT_THAT(quantize, HasSubstr(expected));
+  EXPECT_EQ(lab, quantize);
+  EXPECT_THAT(HelpLine("sensitivity", "--calibration-size"), HasSubstr(expected));
+  const auto r = RunCommand(CliPath() + " lab --models " + TinyModel() + " --variants fp32,static --dry-run -o " +
+                            testing::TempDir() + "/cal");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("calibration: random data (warned), 100 sample(s) drawn at random"));
+  // quantize calibrates on that many by default too.
+  const std::string dir = testing::TempDir();
+  const auto q = RunCommand(CliPath() + " quantize " + TinyModel() + " --mode static -o " + dir + "/s.onnx --json " + dir + "/s.json");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(nlohmann::json::parse(Slurp(dir + "/s.json"))["calibration"].get<std::string>(), HasSubstr("up to 100 samples"));
 }
 
 }  // namespace
