@@ -139,12 +139,13 @@ RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t thr
   }
 }
 
-RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh) {
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh,
+                                    int matrix_size, std::int64_t vector_elements) {
   if (!refresh) {
     RooflinePeaks cached = ReadCachedRoofline(cache_path, threads);
     if (cached.ok) return cached;
   }
-  RooflinePeaks p = MeasureRooflinePeaks(threads);
+  RooflinePeaks p = MeasureRooflinePeaks(threads, matrix_size, vector_elements);
   if (!p.ok || cache_path.empty()) return p;
   try {
     nlohmann::json j = nlohmann::json::object();

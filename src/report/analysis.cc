@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -202,6 +204,43 @@ bool HasRandomWeights(const LabStudy& study, const std::string& model) {
   for (const auto& p : study.points)
     if (p.point.model == model) return p.model_spec.rfind("zoo:", 0) == 0;
   return false;
+}
+
+std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_index) {
+  const std::string base = BaselineVariant(study);
+  std::map<std::string, std::int64_t> size_of;  // model → its input size number `size_index`
+  for (const auto& m : StudyModels(study)) {
+    const auto sizes = ModelInputSizes(study, m);
+    if (size_index == 0 || size_index < sizes.size()) size_of[m] = sizes.size() > size_index ? sizes[size_index] : 0;
+  }
+  auto shown = [&](const PointResult& p) {
+    return p.ok && p.has_speedup && p.point.variant != base && size_of.count(p.point.model) && p.point.input_size == size_of[p.point.model];
+  };
+  std::set<std::int64_t> threads;
+  for (const auto& p : study.points)
+    if (shown(p)) threads.insert(p.point.threads);
+  std::map<std::string, std::vector<const PointResult*>> by_key;
+  for (const auto& p : study.points)
+    if (shown(p))
+      by_key[p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "")].push_back(&p);
+  const double n = static_cast<double>(by_key.size());
+  const double shift = by_key.size() > 1 ? 0.12 / (n - 1) : 0.0;
+  std::vector<PlotSeries> out;
+  for (auto& [key, pts] : by_key) {
+    std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
+    PlotSeries s;
+    s.key = key;
+    s.points = pts;
+    const double offset = (static_cast<double>(out.size()) - (n - 1) / 2) * shift;
+    for (auto* p : pts) {
+      s.x.push_back(std::log2(static_cast<double>(p->point.batch)) + offset);
+      s.y.push_back(p->speedup);
+      s.lo.push_back(p->speedup_ci95_low);
+      s.hi.push_back(p->speedup_ci95_high);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::string FormatMs(double ms) {

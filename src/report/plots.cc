@@ -200,46 +200,34 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
 // the 95 % CI of each speedup as error bars. `size_index` 0 is speedup.png.
 bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::string& path, std::string* title) {
   const std::string base = BaselineVariant(study);
-  std::map<std::string, std::int64_t> size_of;  // model → its input size number `size_index`
-  for (const auto& m : StudyModels(study)) {
-    const auto sizes = ModelInputSizes(study, m);
-    if (size_index == 0 || size_index < sizes.size()) size_of[m] = sizes.size() > size_index ? sizes[size_index] : 0;
-  }
-  auto shown = [&](const PointResult& p) {
-    return p.ok && p.has_speedup && p.point.variant != base && size_of.count(p.point.model) && p.point.input_size == size_of[p.point.model];
-  };
-  std::set<std::int64_t> shown_sizes, batches, threads;
-  for (const auto& p : study.points)
-    if (shown(p)) threads.insert(p.point.threads);
-  std::map<std::string, std::vector<const PointResult*>> series;
+  const std::vector<PlotSeries> series = SpeedupSeries(study, size_index);
+  if (series.empty()) return false;
+  std::set<std::int64_t> shown_sizes, batches;
   Range xr, yr;
   yr.Add(1.0);
-  for (const auto& p : study.points) {
-    if (!shown(p)) continue;
-    shown_sizes.insert(p.point.input_size);
-    std::string key = p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "");
-    series[key].push_back(&p);
-    batches.insert(p.point.batch);
-    xr.Add(std::log2(static_cast<double>(p.point.batch)));
-    yr.Add(p.speedup_ci95_low);
-    yr.Add(p.speedup_ci95_high);
+  for (const auto& s : series) {
+    for (const auto* p : s.points) {
+      shown_sizes.insert(p->point.input_size);
+      batches.insert(p->point.batch);
+      xr.Add(std::log2(static_cast<double>(p->point.batch)));
+    }
+    for (double v : s.lo) yr.Add(v);
+    for (double v : s.hi) yr.Add(v);
   }
-  if (series.empty()) return false;
   std::string size_text;
   for (auto v : shown_sizes) size_text += (size_text.empty() ? "" : ", ") + (v > 0 ? std::to_string(v) + " px" : std::string("own size"));
   *title = fmt::format("speedup vs {} over batch size ({} input; > 1 = faster)", base, size_text);
   Page page(path, 1100, 650);
   Ticks ticks;
   for (auto b : batches) ticks.emplace_back(std::log2(static_cast<double>(b)), std::to_string(b));
-  // Series of one batch axis overlap: each is shifted a little sideways (log2 units) so their bars
-  // stay apart; the x range leaves room for the outermost shifts.
-  const double shift = series.size() > 1 ? 0.12 / static_cast<double>(series.size() - 1) : 0.0;
+  // Series of one batch axis overlap: SpeedupSeries shifts each a little sideways (log2 units) so
+  // their bars stay apart; the x range leaves room for the outermost shifts.
   Range x = xr.Padded(0.06), y = yr.Padded(0.08);
   x.lo = std::min(x.lo, xr.lo - 0.06 - 0.15);
   x.hi = std::max(x.hi, xr.hi + 0.06 + 0.15);
   y.lo = std::max(0.0, y.lo);
   std::vector<std::string> keys;
-  for (const auto& [key, pts] : series) keys.push_back(key);
+  for (const auto& s : series) keys.push_back(s.key);
   DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (bars: 95 % CI)", base), *title, ticks,
            RightEdge(keys));
   plcol0(1);
@@ -247,20 +235,11 @@ bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::strin
   pljoin(x.lo, 1.0, x.hi, 1.0);
   pllsty(1);
   std::vector<LegendItem> legend;
-  int i = 0;
-  for (auto& [key, pts] : series) {
-    std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
-    std::vector<double> xs, ys, lo, hi;
-    for (auto* p : pts) {
-      xs.push_back(std::log2(static_cast<double>(p->point.batch)) + (i - (static_cast<double>(series.size()) - 1) / 2) * shift);
-      ys.push_back(p->speedup);
-      lo.push_back(p->speedup_ci95_low);
-      hi.push_back(p->speedup_ci95_high);
-    }
-    ErrorBars(xs, lo, hi, Color(i));
-    Polyline(xs, ys, Color(i), Symbol(i));
-    legend.push_back({key, Color(i), Symbol(i), true});
-    ++i;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const int c = static_cast<int>(i);
+    ErrorBars(series[i].x, series[i].lo, series[i].hi, Color(c));
+    Polyline(series[i].x, series[i].y, Color(c), Symbol(c));
+    legend.push_back({series[i].key, Color(c), Symbol(c), true});
   }
   DrawLegend(legend);
   return true;
@@ -454,12 +433,13 @@ bool RooflinePlot(const LabStudy& study, const std::string& variant, const std::
 
 }  // namespace
 
-std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir) {
+std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir, const std::function<bool()>& stop) {
   std::error_code ec;
   std::filesystem::create_directories(output_dir + "/plots", ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create '" + output_dir + "/plots': " + ec.message());
   std::vector<PlotFile> out;
   auto add = [&](const std::string& rel, const std::function<bool(const std::string&, std::string*)>& draw) {
+    if (stop && stop()) return;
     std::string title;
     const std::string full = output_dir + "/" + rel;
     if (draw(full, &title) && std::filesystem::exists(full)) out.push_back(PlotFile{rel, title});

@@ -430,13 +430,14 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   return md;
 }
 
-std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots) {
+std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots,
+                                           const std::function<bool()>& stop_plots) {
   std::vector<std::string> written;
   LabStudy s = study;
   std::vector<PlotFile> plots;
   if (with_plots) {
     try {
-      plots = WriteStudyPlots(s, output_dir);
+      plots = WriteStudyPlots(s, output_dir, stop_plots);
       for (const auto& p : plots) written.push_back(output_dir + "/" + p.path);
     } catch (const std::exception& e) {
       s.warnings.push_back(std::string("plots_failed: ") + e.what());

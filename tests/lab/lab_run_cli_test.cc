@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -41,11 +42,11 @@ std::vector<float> Ramp(std::size_t n, float scale) {
   return v;
 }
 
-// x [N,3,32,32] → Conv 3→c → Relu → (Conv c→c → Relu) × depth → GlobalAveragePool → Flatten → Gemm c→classes.
-std::string Classifier(const std::string& path, int classes, int c, int depth) {
+// x [N,in,32,32] → Conv in→c → Relu → (Conv c→c → Relu) × depth → GlobalAveragePool → Flatten → Gemm c→classes.
+std::string Classifier(const std::string& path, int classes, int c, int depth, int in = 3) {
   GraphBuilder g("classifier", 13);
-  g.AddInput("x", DType::kFloat32, {"N", 3, 32, 32});
-  g.AddInitializer("w0", {c, 3, 3, 3}, Ramp(static_cast<std::size_t>(c) * 27, 0.3f));
+  g.AddInput("x", DType::kFloat32, {"N", in, 32, 32});
+  g.AddInitializer("w0", {c, in, 3, 3}, Ramp(static_cast<std::size_t>(c) * in * 9, 0.3f));
   g.AddNode("Conv", "conv0", {"x", "w0"}, {"c0"}, {AttrInts("pads", {1, 1, 1, 1})});
   g.AddNode("Relu", "relu0", {"c0"}, {"r0"});
   std::string cur = "r0";
@@ -273,6 +274,139 @@ TEST(MemoryIsolation, LabRecordsEachVariantsOwnMemoryAndPlotsIt) {
   const std::string md = Slurp(out + "/report.md");
   EXPECT_NE(md.find("## Memory per variant"), std::string::npos);
   EXPECT_TRUE(fs::exists(out + "/plots/memory.png"));
+}
+
+// §4: a model whose input the evaluation samples do not fit (one channel; the Fashion-MNIST preset
+// gives three) is refused in one line before anything is measured, naming the data, the model, both
+// shapes and the flags that fix it.
+TEST(LabRunCli, EvalSamplesThatDoNotFitTheModelAreRefusedBeforeMeasuring) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  const std::string gray = Classifier(dir + "/gray.onnx", 10, 4, 0, /*in=*/1);
+  const std::string data = U8Dataset(dir, 20);
+  auto r = RunCommand(Cli() + " lab --models " + gray + " --variants fp32,dynamic --eval-data " + data + kFast + " -o " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+  EXPECT_EQ(r.err.rfind("qbench: error: --eval-data '" + data + "' and model 'gray' (images preprocessed as fashion-mnist at 32 px", 0), 0u)
+      << r.err;
+  EXPECT_NE(r.err.find("has shape [3,32,32] but model 'gray' input 'x' expects [?,1,32,32] (dim 0 = batch); choose the "
+                       "preprocessing that matches the model (--preset, --resize, --crop, --layout NCHW|NHWC)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out + "/results.jsonl"));  // nothing measured
+  // The dry-run refuses the same way (it would plan a lab that cannot evaluate).
+  r = RunCommand(Cli() + " lab --models " + gray + " --variants fp32 --eval-data " + data + kFast + " -o " + out + " --dry-run");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("expects [?,1,32,32]"), std::string::npos) << r.err;
+}
+
+// §4: --split calibrates the static variant on a seeded part of --eval-data and evaluates on the
+// rest: 20 + 40 of 60 samples, disjoint, printed by --dry-run and recorded in results.json.
+TEST(LabRunCli, SplitCalibratesAndEvaluatesOnDisjointPartsAndSaysHowMany) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  const std::string model = Classifier(dir + "/m.onnx", 10, 4, 0);
+  const std::string data = U8Dataset(dir, 60);
+  const std::string cmd = Cli() + " lab --models " + model + " --variants fp32,static --eval-data " + data +
+                          " --split --calibration-size 20 --seed 5" + kFast + " -o " + out;
+  auto r = RunCommand(cmd + " --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  split: 20 sample(s) of " + data + " drawn for calibration (seed 5, stratified by label), "
+                       "evaluation on the others\n"),
+            std::string::npos)
+      << r.out;
+  r = RunCommand(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(Slurp(out + "/results.json"));
+  EXPECT_TRUE(j["config"]["split"].get<bool>());
+  EXPECT_EQ(j["config"]["calibration_size"], 20);
+  EXPECT_EQ(j["config"]["seed"], 5);
+  ASSERT_EQ(j["accuracy"].size(), 2u);
+  for (const auto& a : j["accuracy"]) {
+    EXPECT_EQ(a["status"], "ok") << a.dump();
+    EXPECT_EQ(a["samples"], 40) << a.dump();  // 60 − the 20 calibration samples
+    EXPECT_NE(a["dataset"].get<std::string>().find("the evaluation part of a split (seed 5, stratified by label): 20 "
+                                                   "calibration + 40 evaluation sample(s), disjoint"),
+              std::string::npos)
+        << a.dump();
+  }
+  std::string calibration;
+  for (const auto& m : j["models"])
+    if (m["variant"] == "static") calibration = m["calibration"].get<std::string>();
+  EXPECT_NE(calibration.find("20 sample"), std::string::npos) << calibration;
+  EXPECT_NE(calibration.find("the calibration part of a split (seed 5"), std::string::npos) << calibration;
+  EXPECT_NE(Slurp(out + "/report.md").find("20 calibration + 40 evaluation sample(s), disjoint"), std::string::npos);
+}
+
+// Starts `qbench <args>` writing stdout/stderr to dir/out and dir/err, waits for the first point in
+// out_dir's results.jsonl, sends one Ctrl-C per entry of `gaps_ms` (after that many ms), and returns
+// the exit status.
+int InterruptLab(const std::string& args, const std::string& dir, const std::string& out_dir, const std::vector<int>& gaps_ms) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string sh = "exec " + Cli() + args + " >" + dir + "/out 2>" + dir + "/err";
+    execl("/bin/sh", "sh", "-c", sh.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (Slurp(out_dir + "/results.jsonl").find("\"record\":\"point\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int gap : gaps_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(gap));
+    ::kill(pid, SIGINT);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::vector<std::string> Pngs(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".png") out.push_back(e.path().filename().string());
+  return out;
+}
+
+// §5: one Ctrl-C stops the lab and still draws the plots; a second one, pressed while they are drawn,
+// skips the plots not drawn yet, never the results files (report.md, report.html, results.json,
+// results.csv), and report.md shows exactly the plots on disk.
+TEST(LabRunCli, ASecondCtrlCSkipsThePlotsButNeverTheResultsFiles) {
+  const std::string dir = testing::TempDir();
+  const std::string model = Classifier(dir + "/m.onnx", 10, 8, 1);
+  const std::string args = " lab --models " + model + " --variants fp32 --batch 1-64*2 --input-size 32 --threads 1 "
+                           "--repetitions 30 --warmup-runs 1 --no-roofline -o ";
+  auto images = [](const std::string& md) {  // image links in report.md
+    long n = 0;
+    for (auto at = md.find("](plots/"); at != std::string::npos; at = md.find("](plots/", at + 1)) ++n;
+    return n;
+  };
+  // One Ctrl-C: results and every plot (latency, size, memory, latency vs size).
+  const std::string once = dir + "/once";
+  ASSERT_EQ(InterruptLab(args + once, dir, once, {0}), 130) << Slurp(dir + "/err");
+  EXPECT_EQ(Slurp(dir + "/err").find("qbench: Ctrl-C again:"), std::string::npos);
+  EXPECT_TRUE(json::parse(Slurp(once + "/results.json"))["interrupted"].get<bool>());
+  const std::size_t all = Pngs(once + "/plots").size();
+  EXPECT_GE(all, 3u);
+  EXPECT_EQ(images(Slurp(once + "/report.md")), static_cast<long>(all));
+  // Two, 20 ms apart (the lab stops and starts writing within that): the second says what it skips;
+  // every results file is written, the plots stop.
+  const std::string twice = dir + "/twice";
+  ASSERT_EQ(InterruptLab(args + twice, dir, twice, {0, 20}), 130) << Slurp(dir + "/err");
+  const std::string err = Slurp(dir + "/err");
+  EXPECT_NE(err.find("qbench: Ctrl-C again: the plots are skipped, the results files are still written"), std::string::npos)
+      << err;
+  const json j = json::parse(Slurp(twice + "/results.json"));
+  EXPECT_TRUE(j["interrupted"].get<bool>());
+  ASSERT_GE(j["points"].size(), 1u);
+  EXPECT_LT(j["points"].size(), 7u);  // stopped before the 7 batches were measured
+  EXPECT_NE(Slurp(twice + "/results.csv").find(",fp32,1,32,1,ok"), std::string::npos);
+  const std::string md = Slurp(twice + "/report.md");
+  EXPECT_NE(md.find("interrupted"), std::string::npos);
+  EXPECT_TRUE(fs::exists(twice + "/report.html"));
+  const std::size_t drawn = Pngs(twice + "/plots").size();
+  EXPECT_LT(drawn, all) << err;
+  EXPECT_EQ(images(md), static_cast<long>(drawn));  // the report shows the plots drawn, no missing image
+  EXPECT_NE(Slurp(dir + "/out").find("(" + std::to_string(drawn) + " PNG files)"), std::string::npos) << Slurp(dir + "/out");
 }
 
 }  // namespace

@@ -307,11 +307,13 @@ void RunLabCommand(const LabFlags& flags) {
   if (study.config.contains("earlier_study_moved_to"))
     LogInfo("--force: the earlier study in '" + config.output_dir + "' was moved to '" +
             study.config["earlier_study_moved_to"].get<std::string>() + "'");
-  // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C skips the plots.
+  // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C skips the
+  // plots, also the rest of them when it comes while they are drawn.
   if (study.interrupted)
     LogInfo("writing report.md, results.json and results.csv from the " + std::to_string(study.points.size()) +
             " point(s) measured" + (g_sigints >= 2 || flags.no_plots ? "" : ", with plots"));
-  const auto written = WriteStudyOutputs(study, config.output_dir, !flags.no_plots && g_sigints < 2);
+  const auto written =
+      WriteStudyOutputs(study, config.output_dir, !flags.no_plots && g_sigints < 2, [] { return g_sigints >= 2; });
   ::sigaction(SIGINT, &old, nullptr);
 
   std::int64_t plots = 0;

@@ -48,7 +48,9 @@ RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t thr
 /// cache file (created with its folder; other keys kept; written atomically). A cache that cannot be
 /// written adds a warning ("roofline_cache") and the measured peaks are still returned.
 /// With `refresh`, the cache is not read: the peaks are measured and the cache entry replaced.
-RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh = false);
+/// `matrix_size` and `vector_elements` are passed to MeasureRooflinePeaks (tests pass smaller ones).
+RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh = false,
+                                    int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
 
 /// A quick (< 1 s) machine-speed estimate for `qbench lab --dry-run` when no cache exists: the fp32
 /// peak's MatMul (N = 1024), fastest of 4 runs after 1 warm-up, so the plan's speed factors apply to

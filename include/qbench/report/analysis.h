@@ -93,6 +93,23 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study);
 /// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul) are compared with the int8 peak.
 std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study);
 
+/// One line of a plot with error bars, as drawn: x in plot units, the point's y and its bar from lo
+/// to hi (the same units as y).
+struct PlotSeries {
+  std::string key;                         ///< legend text
+  std::vector<const PointResult*> points;  ///< the points drawn, in x order
+  std::vector<double> x, y, lo, hi;
+};
+
+/// The lines of speedup.png (`size_index` 0: each model's first input size) or speedup_size<N>.png
+/// (size_index N − 1: each model's N-th input size; models swept over fewer sizes are left out):
+/// one per model × variant other than the baseline (key "model variant", + " t<threads>" when the
+/// shown points have several thread counts), in key order, over the ok points with a speedup.
+/// x = log2(batch) shifted sideways by (i − (n − 1) / 2) × 0.12 / (n − 1) for line i of n so that
+/// bars of one batch stay apart; y = the speedup; the bar = its 95 % CI [speedup_ci95_low,
+/// speedup_ci95_high]. Pure (no drawing): plots.cc draws exactly these.
+std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_index);
+
 /// True when the 95 % CIs of two speedups do not overlap (a difference the data support).
 bool SpeedupsSeparate(const PointResult& a, const PointResult& b);
 

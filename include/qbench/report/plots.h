@@ -1,6 +1,7 @@
 // qbench/report/plots.h — the lab's plots as PNG files, drawn with PLplot's cairo driver ("pngcairo").
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,12 @@ struct PlotFile {
 ///    variant (colour = kind of op, e.g. "conv depthwise 3x3"; symbol = model) under the fp32 and int8
 ///    roofs, when roofline peaks and profiles exist.
 /// Plots without data are skipped; PNG files already in plots/ (an earlier study) are removed first.
+/// `stop` (optional) is asked before each plot: once it returns true, the plots drawn so far are
+/// returned and no other is drawn.
 /// PLplot is not thread-safe: do not call concurrently.
 /// Throws Error(kIo) when the folder cannot be created, Error(kRuntime) when PLplot cannot open the
 /// pngcairo device.
-std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir);
+std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir,
+                                      const std::function<bool()>& stop = nullptr);
 
 }  // namespace qbench

@@ -2,6 +2,7 @@
 // report.html and the plots, all written atomically into the output folder.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
 /// Writes results.json (ToJson(study), 2-space indent), results.csv, the plots (unless
 /// `with_plots` is false), report.md and report.html (report.md as one self-contained page with the
 /// plots embedded: MarkdownToHtmlPage, html_report.h) into `output_dir`, each atomically. Returns the paths written.
-/// A plotting failure does not stop the others: it becomes a warning in the report.
+/// A plotting failure does not stop the others: it becomes a warning in the report. `stop_plots`
+/// (optional) is asked before each plot: once it returns true no further plot is drawn (the lab's
+/// second Ctrl-C), the results files are still written and report.md shows the plots drawn before.
 /// Throws Error(kIo) naming the path when a file cannot be written.
-std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots = true);
+std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::string& output_dir, bool with_plots = true,
+                                           const std::function<bool()>& stop_plots = nullptr);
 
 }  // namespace qbench
