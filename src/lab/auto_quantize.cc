@@ -15,6 +15,7 @@
 #include "qbench/eval/sensitivity.h"
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/inspect.h"
+#include "qbench/quantization/bias_correction.h"
 #include "qbench/runtime/inputs.h"
 
 namespace qbench {
@@ -46,7 +47,21 @@ class Search {
     for (const auto& n : prepared_.proto.graph().node()) {
       has_hard_sigmoid_ = has_hard_sigmoid_ || n.op_type() == "HardSigmoid";
       has_gemm_ = has_gemm_ || n.op_type() == "Gemm" || n.op_type() == "MatMul";
+      has_depthwise_ = has_depthwise_ || (n.op_type() == "Conv" && ConvGroup(n) > 1);
     }
+    if (options_.equalization_candidates && has_depthwise_)
+      for (auto e : {CrossLayerEqualization::kRelu, CrossLayerEqualization::kRelu6AsRelu}) {
+        EqualizeOptions eo;
+        eo.relu6_as_relu = e == CrossLayerEqualization::kRelu6AsRelu;
+        EqualizeReport er;
+        Model m = EqualizeCrossLayer(prepared_, eo, &er);
+        // relu6 only when it finds pairs relu does not (a model without ReLU6 gives the same model).
+        if (er.pairs.empty() || (eo.relu6_as_relu && equalized_.count(CrossLayerEqualization::kRelu) &&
+                                 er.pairs.size() == equalize_reports_[CrossLayerEqualization::kRelu].pairs.size()))
+          continue;
+        equalized_[e] = std::move(m);
+        equalize_reports_[e] = er;
+      }
   }
 
   double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -130,10 +145,20 @@ class Search {
     CalibrateTensors(tensors, r);
   }
 
-  // Calibrates `tensors` with every method in one pass over the calibration data, adding to ranges_.
-  void CalibrateTensors(const std::set<std::string>& tensors, AutoQuantizeResult* r) const {
+  // The fp32 model a candidate quantizes (as given or cross-layer equalized) and its prepared form.
+  const Model& Source(CrossLayerEqualization e) const { return e == CrossLayerEqualization::kOff ? fp32_ : equalized_.at(e); }
+  const Model& Prepared(CrossLayerEqualization e) const {
+    return e == CrossLayerEqualization::kOff ? prepared_ : equalized_.at(e);
+  }
+
+  // Calibrates `tensors` of variant `e` with `which` methods (default: every method) in one pass over
+  // the calibration data, adding to ranges_.
+  void CalibrateTensors(const std::set<std::string>& tensors, AutoQuantizeResult* r,
+                        CrossLayerEqualization e = CrossLayerEqualization::kOff,
+                        std::vector<CalibrationMethod> which = {}) const {
+    if (which.empty()) which = options_.methods;
     std::vector<CalibrationOptions> methods;
-    for (CalibrationMethod m : options_.methods) {
+    for (CalibrationMethod m : which) {
       CalibrationOptions c = options_.base.calibration;
       c.method = m;
       methods.push_back(c);
@@ -144,19 +169,33 @@ class Search {
     if (options_.progress)
       options_.progress(fmt::format("auto: calibrating {} tensor(s) with {} method(s) in one pass over {}", tensors.size(),
                                     methods.size(), reader->Describe()));
-    auto tables = CalibrateModelMethods(prepared_, {tensors.begin(), tensors.end()}, *reader, methods, options_.threads);
+    auto tables = CalibrateModelMethods(Prepared(e), {tensors.begin(), tensors.end()}, *reader, methods, options_.threads);
     for (std::size_t i = 0; i < methods.size(); ++i)
-      for (auto& kv : tables[i]) ranges_[methods[i].method].insert(kv);
+      for (auto& kv : tables[i]) ranges_[{e, methods[i].method}].insert(kv);
   }
 
   // Keeping nodes fp32 changes which tensors the static plan quantizes (a Relu no longer folds into
   // an excluded producer): those are calibrated the first time a configuration needs them.
-  void EnsureRanges(const QuantizeOptions& o) const {
-    const CalibrationTable& have = ranges_.at(options_.methods.front());
+  // An equalized variant is calibrated with the candidate's method only, the first time it is needed.
+  void EnsureRanges(const QuantizeOptions& o, CrossLayerEqualization e) const {
+    const bool plain = e == CrossLayerEqualization::kOff;
+    const CalibrationMethod m = plain ? options_.methods.front() : o.calibration.method;
+    const CalibrationTable& have = ranges_[{e, m}];
     std::set<std::string> missing;
-    for (const auto& t : FindQuantizationScheme("static").factory()->TensorsToCalibrate(prepared_, o))
+    for (const auto& t : FindQuantizationScheme("static").factory()->TensorsToCalibrate(Prepared(e), o))
       if (!have.count(t)) missing.insert(t);
-    if (!missing.empty()) CalibrateTensors(missing, nullptr);
+    if (!missing.empty()) CalibrateTensors(missing, nullptr, e, plain ? std::vector<CalibrationMethod>{} : std::vector{m});
+  }
+
+  // The calibration samples in memory (bias correction runs over them), read once.
+  const std::vector<std::vector<HostTensor>>& CalibrationBatches() const {
+    if (calibration_batches_.empty()) {
+      WarningList scratch;
+      auto reader = MakeCalibrationDataReader(prepared_, calibration_, &scratch);
+      std::vector<HostTensor> feeds;
+      while (reader->Next(&feeds)) calibration_batches_.push_back(feeds);
+    }
+    return calibration_batches_;
   }
 
   std::vector<HardSigmoidPolicy> HardSigmoidPolicies() const {
@@ -167,6 +206,8 @@ class Search {
   QuantizeOptions BaseOptions() const {
     QuantizeOptions o = options_.base;
     o.scheme = "static";
+    o.equalize = CrossLayerEqualization::kOff;  // the search equalizes and corrects itself (Source, Quantize)
+    o.bias_correction = false;
     o.intra_op_threads = options_.threads;
     return o;
   }
@@ -183,9 +224,22 @@ class Search {
 
   QuantizeResult Quantize(const AutoCandidate& c, WarningList* warnings) const {
     const QuantizeOptions o = OptionsOf(c);
-    EnsureRanges(o);
-    QuantizeResult q = QuantizeModelWithRanges(fp32_, o, ranges_.at(c.method), warnings);
+    const std::string key = c.bias_correction ? c.name + "|" + GraphKey(c) : "";
+    if (auto it = corrected_.find(key); !key.empty() && it != corrected_.end()) return it->second;
+    EnsureRanges(o, c.equalize);
+    QuantizeResult q = QuantizeModelWithRanges(Source(c.equalize), o, ranges_.at({c.equalize, c.method}), warnings);
     q.model.path = fp32_.path;
+    if (c.equalize != CrossLayerEqualization::kOff) q.report.hygiene.push_back(equalize_reports_.at(c.equalize).Describe());
+    if (c.bias_correction) {
+      if (options_.progress) options_.progress("auto: bias correction of " + c.name + " on the calibration samples");
+      BiasCorrectionOptions bo;
+      bo.intra_op_threads = options_.threads;
+      BiasCorrectionReport br;
+      CorrectBias(Prepared(c.equalize), &q.model, CalibrationBatches(), bo, &br);
+      q.report.notes.push_back(br.Describe());
+      q.report.size_after_bytes = q.model.proto.ByteSizeLong();
+      corrected_[key] = q;
+    }
     return q;
   }
 
@@ -261,7 +315,38 @@ class Search {
     if (has_gemm_) axes.push_back(Config(best, act0, WeightGranularity::kPerChannel, hs0));
     const auto policies = HardSigmoidPolicies();
     for (std::size_t k = 1; k < policies.size(); ++k) axes.push_back(Config(best, act0, WeightGranularity::kDefault, policies[k]));
-    MeasureAll(axes, "other axes with " + std::string(CalibrationMethodName(best)), r);
+    if (!MeasureAll(axes, "other axes with " + std::string(CalibrationMethodName(best)), r)) return;
+    if (options_.equalization_candidates && has_depthwise_) EqualizationAxis(r);
+  }
+
+  // Cross-layer equalization and bias correction (Nagel et al., ICCV 2019) on the most faithful
+  // configuration, then bias correction on the most faithful equalized one (docs/auto.md).
+  void EqualizationAxis(AutoQuantizeResult* r) {
+    const AutoCandidate base = r->candidates[MostFaithful(*r)];
+    std::vector<AutoCandidate> todo;
+    for (const auto& [e, model] : equalized_) {
+      AutoCandidate c = base;
+      c.equalize = e;
+      c.name = base.name + " +cle-" + CrossLayerEqualizationName(e);
+      todo.push_back(c);
+    }
+    AutoCandidate bc = base;
+    bc.bias_correction = true;
+    bc.name = base.name + " +bias-corr";
+    todo.push_back(bc);
+    if (!MeasureAll(todo, "equalization and bias correction", r)) return;
+    int best_cle = -1;
+    for (std::size_t i = 0; i < r->candidates.size(); ++i) {
+      const AutoCandidate& c = r->candidates[i];
+      if (c.equalize != CrossLayerEqualization::kOff && !c.bias_correction &&
+          (best_cle < 0 || auto_internal::MoreFaithful(c, r->candidates[best_cle])))
+        best_cle = static_cast<int>(i);
+    }
+    if (best_cle < 0) return;
+    AutoCandidate both = r->candidates[best_cle];
+    both.bias_correction = true;
+    both.name += " +bias-corr";
+    MeasureAll({both}, "equalization and bias correction", r);
   }
 
   // Index of the most faithful candidate (within budget first), or -1.
@@ -329,6 +414,7 @@ class Search {
     QuantizeFn fn = [&](const std::vector<std::string>& keep) {
       AutoCandidate c = base;
       c.keep_float = keep;
+      c.bias_correction = false;  // the ranking compares layers; one bias correction per try would cost a pass each
       WarningList w;
       return Quantize(c, &w).model;
     };
@@ -408,17 +494,27 @@ class Search {
     }
   }
 
+  static std::int64_t ConvGroup(const onnx::NodeProto& n) {
+    for (const auto& a : n.attribute())
+      if (a.name() == "group") return a.i();
+    return 1;
+  }
+
   AutoQuantizeOptions options_;
   AutoTimer& timer_;
   Clock::time_point start_;
   Model fp32_, prepared_;
-  bool has_hard_sigmoid_ = false, has_gemm_ = false;
+  bool has_hard_sigmoid_ = false, has_gemm_ = false, has_depthwise_ = false;
+  std::map<CrossLayerEqualization, Model> equalized_;           // prepared and equalized, when CLE finds pairs
+  std::map<CrossLayerEqualization, EqualizeReport> equalize_reports_;
+  mutable std::vector<std::vector<HostTensor>> calibration_batches_;
+  mutable std::map<std::string, QuantizeResult> corrected_;     // bias-corrected candidates, by name and graph
   CalibrationDataSpec calibration_;
   std::unique_ptr<CachedDataset> evaluation_;
   std::unique_ptr<OrtRunner> fp32_runner_;
   std::unique_ptr<ReplayRunner> reference_;
   double step_start_s_ = 0, last_progress_s_ = 0;
-  mutable std::map<CalibrationMethod, CalibrationTable> ranges_;
+  mutable std::map<std::pair<CrossLayerEqualization, CalibrationMethod>, CalibrationTable> ranges_;
   mutable WarningList warnings_;
 };
 

@@ -1,10 +1,12 @@
 // Scheme table look-ups (the rows: schemes/table.cc) and the quantization pipeline (checks → hygiene → calibration → rewrite).
 #include "qbench/quantization/quantizer.h"
 
+#include <memory>
 #include <set>
 
 #include "qbench/core/error.h"
 #include "qbench/model/compat.h"
+#include "qbench/quantization/bias_correction.h"
 #include "qbench/runtime/ort_limits.h"
 #include "quantization/graph_util.h"
 #include "quantization/scheme_util.h"
@@ -37,6 +39,9 @@ void ValidateOptions(const QuantizeOptions& options, const SchemeInfo& scheme) {
     throw Error(ErrorCode::kInvalidArgument, "--activation-type " + quant_internal::ShortTypeName(options.activation_type) +
                                                  " is not supported by --mode " + scheme.name + "; expected one of: " +
                                                  Join(accepted, ", "));
+  if ((options.equalize != CrossLayerEqualization::kOff || options.bias_correction) && !scheme.needs_calibration)
+    throw Error(ErrorCode::kInvalidArgument, std::string("--equalize/--bias-correction apply to --mode static, not --mode ") +
+                                                 scheme.name);
   quant_internal::ExcludeMatcher check(options.exclude);  // throws on a bad pattern
   (void)check;
 }
@@ -66,6 +71,23 @@ void SummarizeCoverage(QuantizeReport* r) {
 
 namespace {
 
+// Passes the calibration batches through and keeps them (for bias correction after the rewrite).
+class RecordingReader : public CalibrationDataReader {
+ public:
+  RecordingReader(CalibrationDataReader& inner, bool keep) : inner_(inner), keep_(keep) {}
+  bool Next(std::vector<HostTensor>* feeds) override {
+    if (!inner_.Next(feeds)) return false;
+    if (keep_) batches.push_back(*feeds);
+    return true;
+  }
+  std::string Describe() const override { return inner_.Describe(); }
+  std::vector<std::vector<HostTensor>> batches;
+
+ private:
+  CalibrationDataReader& inner_;
+  bool keep_;
+};
+
 QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
                    const CalibrationTable* given, WarningList* warnings) {
   const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
@@ -90,13 +112,26 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     report.weight_range = WeightRangeName(range.range);
     report.weight_range_reason = range.reason;
   }
-  const Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
+  if (given && (options.equalize != CrossLayerEqualization::kOff || options.bias_correction))
+    throw Error(ErrorCode::kInvalidArgument, "cross-layer equalization and bias correction need calibration data: ranges "
+                                             "given for the model as it is do not fit the equalized model, and bias "
+                                             "correction measures samples (use QuantizeModel with a reader)");
+  Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
+  if (options.equalize != CrossLayerEqualization::kOff) {
+    EqualizeOptions eo;
+    eo.relu6_as_relu = options.equalize == CrossLayerEqualization::kRelu6AsRelu;
+    EqualizeReport er;
+    prepared = EqualizeCrossLayer(prepared, eo, &er);
+    report.hygiene.push_back(er.Describe());
+  }
   // ORT's version limits after the opset upgrade (load → compat → limits; UpgradeForQuantization).
   CheckOrtCanLoad(prepared, "model " + ModelName(model));
   // External data counts too: measure the inlined copy then.
   report.size_before_bytes = HasExternalData(model) ? prepared.proto.ByteSizeLong() : model.proto.ByteSizeLong();
 
   CalibrationTable ranges;
+  std::unique_ptr<RecordingReader> recorder;
+  if (reader) recorder = std::make_unique<RecordingReader>(*reader, options.bias_correction);
   if (scheme.needs_calibration) {
     const auto tensors = impl->TensorsToCalibrate(prepared, options);
     report.calibrated_tensors = static_cast<int>(tensors.size());
@@ -113,11 +148,21 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
         throw Error(ErrorCode::kInvalidArgument, std::string("--mode ") + scheme.name +
                                                      " needs calibration data (--calibration-data PATH, or none for seeded random input)");
       report.calibration = method + " over " + reader->Describe();
-      if (!tensors.empty()) ranges = CalibrateModel(prepared, tensors, *reader, options.calibration, options.intra_op_threads);
+      if (!tensors.empty()) ranges = CalibrateModel(prepared, tensors, *recorder, options.calibration, options.intra_op_threads);
     }
   }
   report.activations = impl->DescribeActivations(options, report.calibration);
   result.model = impl->Quantize(prepared, resolved, ranges, &report);
+  if (options.bias_correction) {
+    std::vector<HostTensor> feeds;
+    while (recorder->Next(&feeds)) {  // the samples calibration did not read (none when nothing was calibrated)
+    }
+    BiasCorrectionOptions bo;
+    bo.intra_op_threads = options.intra_op_threads;
+    BiasCorrectionReport br;
+    CorrectBias(prepared, &result.model, recorder->batches, bo, &br);
+    report.notes.push_back(br.Describe());
+  }
   if (IsIntegerPrecision(scheme.weight_precision) && quant_internal::UsesU8S8Kernels(result.model, options.activation_type) &&
       OrtU8S8KernelsSaturate())
     report.warnings.push_back(

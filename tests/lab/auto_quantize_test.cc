@@ -256,5 +256,72 @@ TEST(AutoRules, SlowerInInt8CountsTheQdqAnIslandAdds) {
   EXPECT_EQ(auto_internal::SlowerInInt8(report, ref, f, q), std::vector<std::string>{"b"});
 }
 
+// x [N,4,8,8] → expand 1x1 (8) → Relu → depthwise 3x3 → Relu → project 1x1 (6) → GlobalAveragePool →
+// Flatten → Gemm "fc" [6→10]: a MobileNet block whose expand/depthwise channel ranges are 100x apart.
+Model DepthwiseNet() {
+  GraphBuilder b("dwnet");
+  b.AddInput("x", DType::kFloat32, {"N", 4, 8, 8});
+  b.AddOutput("logits", DType::kFloat32, {"N", 10});
+  std::vector<float> w1 = Gaussian(32, 21, 0.5f), dw = Gaussian(72, 22, 0.5f);
+  for (int c = 0; c < 8; ++c) {
+    for (int i = 0; i < 4; ++i) w1[c * 4 + i] *= (c % 2 ? 3.0f : 0.03f);
+    for (int k = 0; k < 9; ++k) dw[c * 9 + k] *= (c % 2 ? 0.05f : 5.0f);
+  }
+  b.AddInitializer("w1", {8, 4, 1, 1}, w1);
+  b.AddInitializer("b1", {8}, Gaussian(8, 23, 0.01f));
+  b.AddInitializer("wd", {8, 1, 3, 3}, dw);
+  b.AddInitializer("bd", {8}, Gaussian(8, 24, 0.01f));
+  b.AddInitializer("w3", {6, 8, 1, 1}, Gaussian(48, 25, 0.4f));
+  b.AddInitializer("b3", {6}, Gaussian(6, 26, 0.05f));
+  b.AddInitializer("wf", {10, 6}, Gaussian(60, 27, 0.8f));
+  b.AddInitializer("bf", {10}, Gaussian(10, 28, 0.05f));
+  b.AddNode("Conv", "expand", {"x", "w1", "b1"}, {"c1"});
+  b.AddNode("Relu", "relu1", {"c1"}, {"a1"});
+  b.AddNode("Conv", "dw", {"a1", "wd", "bd"}, {"c2"},
+            {AttrInt("group", 8), AttrInts("pads", {1, 1, 1, 1}), AttrInts("kernel_shape", {3, 3})});
+  b.AddNode("Relu", "relu2", {"c2"}, {"a2"});
+  b.AddNode("Conv", "project", {"a2", "w3", "b3"}, {"c3"});
+  b.AddNode("GlobalAveragePool", "gap", {"c3"}, {"g"});
+  b.AddNode("Flatten", "flatten", {"g"}, {"f"});
+  b.AddNode("Gemm", "fc", {"f", "wf", "bf"}, {"logits"}, {AttrInt("transB", 1)});
+  return b.Build();
+}
+
+TEST(AutoQuantize, DepthwiseNetGetsEqualizationAndBiasCorrectionCandidates) {
+  Costs costs;
+  for (const char* n : {"expand", "dw", "project", "fc"}) costs.fp32[n] = 1.0, costs.int8[n] = 0.3;
+  FakeTimer timer(costs);
+  AutoQuantizeOptions o = SmallSearch();
+  o.islands = false;
+  const AutoQuantizeResult r = AutoQuantize(DepthwiseNet(), o, &timer);
+  // 2 methods, s8, all-per-channel (fc is a Gemm), then +cle-relu and +bias-corr on the most faithful
+  // configuration, then bias correction on the equalized one (no ReLU6 here: no +cle-relu6).
+  ASSERT_EQ(r.candidates.size(), 7u) << FormatAutoResult(r);
+  const std::string base = r.candidates[4].name.substr(0, r.candidates[4].name.find(" +"));
+  EXPECT_EQ(r.candidates[4].name, base + " +cle-relu");
+  EXPECT_EQ(r.candidates[4].equalize, CrossLayerEqualization::kRelu);
+  EXPECT_EQ(r.candidates[5].name, base + " +bias-corr");
+  EXPECT_TRUE(r.candidates[5].bias_correction);
+  EXPECT_EQ(r.candidates[6].name, base + " +cle-relu +bias-corr");
+  for (const auto& c : r.candidates) {
+    EXPECT_EQ(c.samples, r.evaluation_samples) << c.name;
+    EXPECT_TRUE(std::isfinite(c.sqnr_db)) << c.name;
+  }
+  // Equalization changes values, not kernels: the equalized graph is the same graph as its base.
+  EXPECT_EQ(r.candidates[4].graph_key, r.candidates[5].graph_key);
+  const auto json = AutoResultToJson(r);
+  EXPECT_EQ(json["candidates"][4]["equalize"], "relu");
+  EXPECT_EQ(json["candidates"][6]["bias_correction"], true);
+  EXPECT_NE(FormatAutoResult(r).find("+cle-relu +bias-corr"), std::string::npos);
+  // The search is the same for the same seed, bias correction included.
+  FakeTimer timer2(costs);
+  const AutoQuantizeResult again = AutoQuantize(DepthwiseNet(), o, &timer2);
+  ASSERT_EQ(again.candidates.size(), r.candidates.size());
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) EXPECT_EQ(again.candidates[i].sqnr_db, r.candidates[i].sqnr_db);
+  o.equalization_candidates = false;
+  FakeTimer timer3(costs);
+  EXPECT_EQ(AutoQuantize(DepthwiseNet(), o, &timer3).candidates.size(), 4u);
+}
+
 }  // namespace
 }  // namespace qbench

@@ -35,6 +35,8 @@ struct QuantizeCliOptions {
   std::string model, output, mode = "static", activation_type;  // "": the scheme's default
   bool per_channel = false, per_tensor = false, quantize_outputs = false;
   std::string hard_sigmoid = "decompose";
+  std::string equalize = "off";
+  bool bias_correction = false;
   std::string weight_range = "auto";
   std::string json_path;
   CalibrationFlags calib;
@@ -186,6 +188,9 @@ AutoCliRequest AutoRequest(const QuantizeCliOptions& o) {
   if (o.fallback_top_given)
     throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --auto exclude each other: --auto keeps layers fp32 "
                                              "itself within --max-drop; give one");
+  if (o.equalize != "off" || o.bias_correction)
+    throw Error(ErrorCode::kInvalidArgument, "--auto measures cross-layer equalization and bias correction as candidates "
+                                             "itself (on models with depthwise convolutions); drop --equalize/--bias-correction");
   AutoCliRequest r;
   r.model = o.model;
   r.output = o.output;
@@ -255,6 +260,12 @@ void RunQuantize(const QuantizeCliOptions& o) {
   else if (!scheme.activation_types.empty()) options.activation_type = scheme.activation_types.front();
   options.exclude = SplitExcludes(o.exclude);
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
+  options.equalize = ParseCrossLayerEqualization(o.equalize);
+  options.bias_correction = o.bias_correction;
+  if (fallback && (options.equalize != CrossLayerEqualization::kOff || options.bias_correction))
+    throw Error(ErrorCode::kInvalidArgument, "--equalize/--bias-correction do not combine with --max-drop/--fallback-top "
+                                             "(the fallback re-quantizes from saved ranges); use --auto, which measures them "
+                                             "as candidates");
   options.weight_range = ParseWeightRange(o.weight_range);
   options.quantize_graph_outputs = o.quantize_outputs;
   options.calibration.method = ParseCalibrationMethod(o.calib.method);
@@ -433,6 +444,11 @@ void RegisterQuantize(CLI::App& app) {
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
   cmd->add_option("--activation-type", o->activation_type, "Integer activations: u8 (asymmetric, default) or s8, as the --mode accepts");
+  cmd->add_option("--equalize", o->equalize,
+                  "Static: cross-layer equalization before calibration (Nagel et al. 2019): off (default), relu (exact: "
+                  "Conv pairs joined by nothing/Relu), relu6 (also ReLU6 pairs, whose Clip becomes Relu: changes the model)");
+  cmd->add_flag("--bias-correction", o->bias_correction,
+                "Static: shift each quantized Conv/Gemm bias by the mean output error measured on the calibration samples");
   cmd->add_option("--weight-range", o->weight_range,
                   "int8 weights: full (s8 [-127, 127]), reduced (s8 7-bit [-64, 64], ORT's reduce_range), u8 (8-bit, "
                   "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "

@@ -8,6 +8,8 @@
 //     every weight per channel, when the model has Gemm/MatMul) × HardSigmoid handling (when it has
 //     HardSigmoid). Each is quantized from ranges calibrated once per method and evaluated against
 //     fp32: top-1 agreement with a Wilson 95 % interval (and top-1 with labels), SQNR of output 0.
+//     On models with depthwise convolutions, cross-layer equalization and bias correction (Nagel et
+//     al., ICCV 2019) are tried on the most faithful configuration.
 //  3. Islands: for the most faithful graph, ONNX Runtime's per-node profile of fp32 and int8 proposes
 //     the nodes whose int8 kernel costs more than fp32 plus the Q/DQ it would add ("slower in int8");
 //     when no candidate meets --max-drop, the layers whose quantization costs the most accuracy are
@@ -85,6 +87,9 @@ struct AutoQuantizeOptions {
                                             CalibrationMethod::kEntropy, CalibrationMethod::kMse};
   std::vector<DType> activation_types = {DType::kUint8, DType::kInt8};
   bool islands = true;                 ///< propose fp32 islands from the per-node profile and sensitivity
+  /// On models with a depthwise (grouped) Conv: cross-layer equalization (relu; relu6 when it finds
+  /// more pairs) and bias correction as candidates on the most faithful configuration (docs/auto.md).
+  bool equalization_candidates = true;
   std::size_t max_timed = 6;           ///< distinct graphs timed at most (best fidelity first)
   QuantizeOptions base;                ///< everything else (weight range, exclusions, outputs)
   /// Called with one line of progress (what, done/total, elapsed and ETA). May be empty.
@@ -103,6 +108,8 @@ struct AutoCandidate {
   DType activation_type = DType::kUint8;
   WeightGranularity granularity = WeightGranularity::kDefault;
   HardSigmoidPolicy hard_sigmoid = HardSigmoidPolicy::kDecompose;
+  CrossLayerEqualization equalize = CrossLayerEqualization::kOff;  ///< CLE of the fp32 model first
+  bool bias_correction = false;      ///< empirical bias correction on the calibration samples
   std::vector<std::string> keep_float;  ///< nodes kept fp32 (islands)
   std::string islands_reason;          ///< why those nodes ("" without islands)
   std::string graph_key;               ///< candidates with the same key run the same kernels

@@ -23,6 +23,7 @@
 #include "qbench/core/log.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
+#include "qbench/quantization/equalize.h"
 #include "qbench/quantization/scheme.h"
 #include "qbench/quantization/weight_range.h"
 
@@ -77,6 +78,13 @@ struct QuantizeOptions {
   /// output). true: graph outputs are quantized too, so ORT can fuse the last node as well.
   bool quantize_graph_outputs = false;
   CalibrationOptions calibration;       ///< method, percentile, bins (static)
+  /// Static only: cross-layer equalization of the prepared fp32 model before calibration
+  /// (EqualizeCrossLayer, qbench/quantization/equalize.h). Not with QuantizeModelWithRanges (ranges
+  /// of the unequalized model do not fit the equalized one).
+  CrossLayerEqualization equalize = CrossLayerEqualization::kOff;
+  /// Static only: empirical bias correction after the rewrite (CorrectBias,
+  /// qbench/quantization/bias_correction.h) on the calibration samples. Needs a reader.
+  bool bias_correction = false;
   int intra_op_threads = 0;             ///< ORT threads for calibration / coverage sessions (0 = default)
 };
 
