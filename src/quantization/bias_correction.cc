@@ -21,7 +21,8 @@ using quant_internal::GraphIndex;
 // One layer to correct: where its bias lives in the quantized graph.
 struct Target {
   std::string name;
-  std::string ref_output, q_output;  // the layer's own output in each model
+  std::string ref_output, q_output;  // the fp32 twin's output and the layer's own, in the augmented model
+  std::string fp32_weight, fp32_bias;  // the reference's initializers of that layer
   std::string bias;                  // the initializer to shift (int32 behind a DQ, or float32)
   std::vector<float> bias_scale;     // int32: the DQ scale (one value or one per channel); empty: float
   std::int64_t channels = 0;
@@ -33,6 +34,7 @@ std::vector<Target> FindTargets(const Model& reference, const Model& quantized, 
   std::map<std::string, const onnx::NodeProto*> ref_nodes;
   for (const auto& n : reference.proto.graph().node()) ref_nodes[n.name()] = &n;
   const GraphIndex idx(quantized.proto.graph());
+  const GraphIndex ref_idx(reference.proto.graph());
   std::vector<Target> targets;
   for (const auto& n : quantized.proto.graph().node()) {
     if (!DefaultDomain(n) || (n.op_type() != "Conv" && n.op_type() != "Gemm")) continue;
@@ -47,8 +49,13 @@ std::vector<Target> FindTargets(const Model& reference, const Model& quantized, 
     }
     Target t;
     t.name = n.name();
-    t.ref_output = r->second->output(0);
     t.q_output = n.output(0);
+    t.fp32_weight = r->second->input(1);
+    t.fp32_bias = r->second->input_size() > 2 ? r->second->input(2) : "";
+    if (!ref_idx.IsInitializer(t.fp32_weight) || (!t.fp32_bias.empty() && !ref_idx.IsInitializer(t.fp32_bias))) {
+      rep->skipped.push_back(n.name() + ": fp32 weight or bias is not a constant");
+      continue;
+    }
     const std::string& b = n.input(2);
     if (const onnx::TensorProto* init = idx.Initializer(b); init && init->data_type() == onnx::TensorProto::FLOAT &&
                                                             idx.UseCount(b) == 1) {
@@ -124,6 +131,40 @@ std::map<std::string, std::vector<double>> ChannelMeans(const Model& model, cons
   return sums;
 }
 
+// `quantized` plus, for each target, its fp32 twin: the same node with the reference's fp32 weight and
+// bias, reading the same (dequantized) input, writing t.ref_output.
+Model WithFp32Twins(const Model& reference, const Model& quantized, std::vector<Target>* targets) {
+  Model m = quantized;
+  auto* g = m.proto.mutable_graph();
+  quant_internal::NameScope names(*g);
+  std::map<std::string, const onnx::TensorProto*> ref_init;
+  for (const auto& t : reference.proto.graph().initializer()) ref_init[t.name()] = &t;
+  std::map<std::string, const onnx::NodeProto*> q_nodes;
+  for (const auto& n : quantized.proto.graph().node()) q_nodes[n.name()] = &n;
+  for (auto& t : *targets) {
+    onnx::NodeProto twin = *q_nodes.at(t.name);
+    twin.set_name(names.Unique(t.name + "_fp32_twin"));
+    const std::string w = names.Unique(t.fp32_weight + "_fp32_twin");
+    *g->add_initializer() = *ref_init.at(t.fp32_weight);
+    g->mutable_initializer(g->initializer_size() - 1)->set_name(w);
+    twin.set_input(1, w);
+    if (t.fp32_bias.empty()) {
+      twin.mutable_input()->RemoveLast();
+    } else {
+      const std::string b = names.Unique(t.fp32_bias + "_fp32_twin");
+      *g->add_initializer() = *ref_init.at(t.fp32_bias);
+      g->mutable_initializer(g->initializer_size() - 1)->set_name(b);
+      twin.set_input(2, b);
+    }
+    twin.clear_output();
+    t.ref_output = names.Unique(t.q_output + "_fp32_twin");
+    twin.add_output(t.ref_output);
+    *g->add_node() = twin;
+  }
+  quant_internal::TopologicalSort(g);
+  return m;
+}
+
 }  // namespace
 
 std::string BiasCorrectionReport::Describe() const {
@@ -141,23 +182,23 @@ void CorrectBias(const Model& reference, Model* quantized, const std::vector<std
   BiasCorrectionReport local;
   BiasCorrectionReport& rep = report ? *report : local;
   rep = BiasCorrectionReport{};
-  const std::vector<Target> targets = FindTargets(reference, *quantized, &rep);
+  std::vector<Target> targets = FindTargets(reference, *quantized, &rep);
   if (targets.empty()) return;
-  std::vector<std::string> ref_names, q_names;
-  std::map<std::string, std::int64_t> ref_channels, q_channels;
-  for (const auto& t : targets) {
-    ref_names.push_back(t.ref_output), q_names.push_back(t.q_output);
-    ref_channels[t.ref_output] = t.channels, q_channels[t.q_output] = t.channels;
-  }
-  const auto fp32 = ChannelMeans(reference, ref_names, ref_channels, batches, options.intra_op_threads);
   auto* g = quantized->proto.mutable_graph();
   for (int pass = 0; pass < options.passes; ++pass) {
-    const auto q = ChannelMeans(*quantized, q_names, q_channels, batches, options.intra_op_threads);
+    const Model twins = WithFp32Twins(reference, *quantized, &targets);
+    std::vector<std::string> names;
+    std::map<std::string, std::int64_t> channels;
+    for (const auto& t : targets) {
+      names.push_back(t.q_output), names.push_back(t.ref_output);
+      channels[t.q_output] = channels[t.ref_output] = t.channels;
+    }
+    const auto means = ChannelMeans(twins, names, channels, batches, options.intra_op_threads);
     double total = 0;
     std::int64_t n = 0;
     for (const auto& t : targets) {
-      const auto& want = fp32.at(t.ref_output);
-      const auto& got = q.at(t.q_output);
+      const auto& want = means.at(t.ref_output);
+      const auto& got = means.at(t.q_output);
       onnx::TensorProto* proto = nullptr;
       for (auto& init : *g->mutable_initializer())
         if (init.name() == t.bias) proto = &init;

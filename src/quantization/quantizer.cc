@@ -1,6 +1,9 @@
 // Scheme table look-ups (the rows: schemes/table.cc) and the quantization pipeline (checks → hygiene → calibration → rewrite).
 #include "qbench/quantization/quantizer.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <memory>
 #include <set>
 
@@ -8,6 +11,7 @@
 #include "qbench/model/compat.h"
 #include "qbench/quantization/bias_correction.h"
 #include "qbench/runtime/ort_limits.h"
+#include "qbench/runtime/runner.h"
 #include "quantization/graph_util.h"
 #include "quantization/scheme_util.h"
 
@@ -88,6 +92,26 @@ class RecordingReader : public CalibrationDataReader {
   bool keep_;
 };
 
+// "fp32 output 0 after equalization vs before: SQNR X dB on N calibration batch(es)": how much the
+// equalized fp32 model differs (exact pairs: rounding only; ReLU6 replaced by Relu: the change).
+std::string CompareFp32(const Model& before, const Model& after, const std::vector<std::vector<HostTensor>>& batches,
+                        int threads) {
+  SessionConfig config;
+  config.intra_op_threads = threads;
+  auto a = OrtRunner::Create(before, config), b = OrtRunner::Create(after, config);
+  double signal = 0, noise = 0;
+  const std::size_t n = std::min<std::size_t>(batches.size(), 16);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = a->Run(batches[i])[0].ToFloatVector(), y = b->Run(batches[i])[0].ToFloatVector();
+    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
+      signal += static_cast<double>(x[k]) * x[k];
+      noise += (static_cast<double>(x[k]) - y[k]) * (static_cast<double>(x[k]) - y[k]);
+    }
+  }
+  const std::string db = noise > 0 ? fmt::format("{:.1f} dB", 10 * std::log10(signal / noise)) : "inf dB";
+  return fmt::format("fp32 output 0 after equalization vs before: SQNR {} on {} calibration batch(es)", db, n);
+}
+
 QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
                    const CalibrationTable* given, WarningList* warnings) {
   const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
@@ -117,7 +141,9 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                                              "given for the model as it is do not fit the equalized model, and bias "
                                              "correction measures samples (use QuantizeModel with a reader)");
   Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
+  Model unequalized;
   if (options.equalize != CrossLayerEqualization::kOff) {
+    unequalized = prepared;
     EqualizeOptions eo;
     eo.relu6_as_relu = options.equalize == CrossLayerEqualization::kRelu6AsRelu;
     EqualizeReport er;
@@ -131,7 +157,9 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
 
   CalibrationTable ranges;
   std::unique_ptr<RecordingReader> recorder;
-  if (reader) recorder = std::make_unique<RecordingReader>(*reader, options.bias_correction);
+  if (reader)
+    recorder = std::make_unique<RecordingReader>(*reader, options.bias_correction ||
+                                                              options.equalize != CrossLayerEqualization::kOff);
   if (scheme.needs_calibration) {
     const auto tensors = impl->TensorsToCalibrate(prepared, options);
     report.calibrated_tensors = static_cast<int>(tensors.size());
@@ -152,6 +180,8 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     }
   }
   report.activations = impl->DescribeActivations(options, report.calibration);
+  if (options.equalize != CrossLayerEqualization::kOff && recorder && !recorder->batches.empty())
+    report.hygiene.back() += " (" + CompareFp32(unequalized, prepared, recorder->batches, options.intra_op_threads) + ")";
   result.model = impl->Quantize(prepared, resolved, ranges, &report);
   if (options.bias_correction) {
     std::vector<HostTensor> feeds;

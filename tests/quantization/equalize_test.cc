@@ -192,6 +192,13 @@ TEST(EqualizeTest, DepthwiseChainKeepsOutputsAndHelpsPerTensorInt8) {
   std::printf("per-tensor int8 SQNR: %.1f dB without CLE, %.1f dB with\n", before, after);
   EXPECT_GT(after, before + 10.0) << "per-tensor SQNR " << before << " dB without CLE, " << after << " dB with";
   EXPECT_GT(after, 25.0);
+  // The report says how much the equalized fp32 model differs: exact pairs, rounding only.
+  ASSERT_FALSE(equalized.report.hygiene.empty());
+  const std::string& line = equalized.report.hygiene.back();
+  const std::string key = "fp32 output 0 after equalization vs before: SQNR ";
+  const auto at = line.find(key);
+  ASSERT_NE(at, std::string::npos) << line;
+  EXPECT_GT(std::stod(line.substr(at + key.size())), 100.0) << line;
 }
 
 TEST(EqualizeTest, RangesGivenWithEqualizeAreRefused) {

@@ -21,6 +21,7 @@
 #include "qbench/eval/image.h"
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/runner.h"
+#include "qbench/quantization/bias_correction.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/quantization/verify.h"
 #include "qbench/zoo/zoo.h"
@@ -329,6 +330,8 @@ void RunQuantize(const QuantizeCliOptions& o) {
   WarningList scratch;  // warnings of re-quantizing and of reading the verification data, already reported once
   FallbackSearch search;
   LatencyComparison latency;
+  Model fallback_source;                               // what the fallback rounds quantize (outlives the quantizer)
+  std::vector<std::vector<HostTensor>> bias_batches;   // --bias-correction samples for those rounds
   std::unique_ptr<SensitivityQuantizer> fallback_quantizer;
   if (fallback) {
     const auto eval_data = OpenEvalData(o);
@@ -384,10 +387,32 @@ void RunQuantize(const QuantizeCliOptions& o) {
               reader->Describe());
     }
     result = QuantizeModel(model, options, reader.get(), &warnings);
-    // Fallback rounds re-quantize through a SensitivityQuantizer: each tensor is calibrated once.
+    // Fallback rounds re-quantize through a SensitivityQuantizer: each tensor is calibrated once. With
+    // --equalize it quantizes the equalized model; with --bias-correction each round is corrected too.
     requantize = [&](const std::vector<std::string>& keep) {
-      if (!fallback_quantizer) fallback_quantizer = std::make_unique<SensitivityQuantizer>(model, options, spec, &scratch);
-      return fallback_quantizer->QuantizeWithReport(keep, &scratch);
+      if (!fallback_quantizer) {
+        QuantizeOptions plain = options;
+        plain.equalize = CrossLayerEqualization::kOff;
+        plain.bias_correction = false;
+        EqualizeOptions eo;
+        eo.relu6_as_relu = options.equalize == CrossLayerEqualization::kRelu6AsRelu;
+        std::vector<std::string> actions;
+        fallback_source = options.equalize != CrossLayerEqualization::kOff ? EqualizeCrossLayer(model, eo)
+                                                                         : PrepareModelForQuantization(model, &actions);
+        fallback_quantizer = std::make_unique<SensitivityQuantizer>(fallback_source, plain, spec, &scratch);
+      }
+      QuantizeResult q = fallback_quantizer->QuantizeWithReport(keep, &scratch);
+      if (options.bias_correction) {
+        if (bias_batches.empty()) {
+          auto r = MakeCalibrationDataReader(model, spec, &scratch);
+          std::vector<HostTensor> feeds;
+          while (r->Next(&feeds)) bias_batches.push_back(feeds);
+        }
+        BiasCorrectionOptions bo;
+        bo.intra_op_threads = options.intra_op_threads;
+        CorrectBias(fallback_source, &q.model, bias_batches, bo);
+      }
+      return q;
     };
     VerifyAndWrite(reference, o, overrides, spec, requantize, &result, &verification, &warnings);
   }
