@@ -102,10 +102,35 @@ TEST(QuantizeCli, UsageErrors) {
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o /nonexistent/q.onnx --mode dynamic");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("-o '/nonexistent/q.onnx'"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --equalize relu");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("apply to --mode static"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --equalize yes");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown --equalize value 'yes'"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --auto --bias-correction");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("drop --equalize/--bias-correction"), std::string::npos) << r.err;
   r = RunCommand(CliPath() + " quantize --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("dynamic"), std::string::npos);
   EXPECT_NE(r.out.find("[calibrated]"), std::string::npos);  // from the scheme table
+}
+
+TEST(QuantizeCli, EqualizeAndBiasCorrectionAreReported) {
+  QBENCH_REQUIRE_SHARED(model, "cases/c13_clip_min_max_inputs/model.onnx");
+  QBENCH_REQUIRE_SHARED(data, "cases/c13_clip_min_max_inputs/input.npy");
+  const std::string dir = testing::TempDir();
+  const auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/q.onnx --equalize relu6 --bias-correction" +
+                            " --calibration-data " + Quote(data) + " --json " + dir + "/r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(ReadFileBytes(dir + "/r.json"));
+  std::string hygiene, notes;
+  for (const auto& h : j["hygiene"]) hygiene += h.get<std::string>() + "\n";
+  for (const auto& n : j["notes"]) notes += n.get<std::string>() + "\n";
+  EXPECT_NE(hygiene.find("cross-layer equalization: "), std::string::npos) << hygiene;
+  EXPECT_NE(notes.find("bias correction: "), std::string::npos) << notes;
+  EXPECT_NE(r.out.find("bias correction: "), std::string::npos) << r.out;
 }
 
 TEST(QuantizeCli, DynamicExcludeAndSizes) {
