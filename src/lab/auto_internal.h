@@ -2,12 +2,15 @@
 // can check them on hand-made numbers.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "qbench/lab/auto_quantize.h"
 #include "qbench/lab/op_profile.h"
+#include "qbench/quantization/equalize.h"
 
 namespace qbench::auto_internal {
 
@@ -35,6 +38,23 @@ bool MoreFaithful(const AutoCandidate& a, const AutoCandidate& b);
 /// `ref`). Nodes missing from either profile are left alone. In graph order.
 std::vector<std::string> SlowerInInt8(const QuantizeReport& report, const ReferenceGraph& ref, const NodeTimes& fp32,
                                       const NodeTimes& int8);
+
+/// A cross-layer equalized copy of the prepared model (EqualizeCrossLayer) and what it did.
+struct EqualizedModel {
+  Model model;
+  EqualizeReport report;
+};
+/// True for a Conv whose group attribute is > 1 (depthwise or grouped).
+bool IsGroupedConv(const onnx::NodeProto& node);
+/// The equalized variants worth a candidate: relu when it finds pairs; relu6 when it finds more
+/// pairs than relu (on a model without ReLU6 pairs it is the same model).
+std::map<CrossLayerEqualization, EqualizedModel> EqualizedVariants(const Model& prepared);
+/// `base` with each variant ("+cle-relu", "+cle-relu6"), then `base` with bias correction ("+bias-corr").
+std::vector<AutoCandidate> EqualizationCandidates(const AutoCandidate& base,
+                                                  const std::map<CrossLayerEqualization, EqualizedModel>& variants);
+/// The most faithful equalized candidate without bias correction, with it ("... +bias-corr"); none
+/// when no candidate is equalized.
+std::optional<AutoCandidate> BiasCorrectedBestEqualized(const std::vector<AutoCandidate>& candidates);
 
 /// Sets r->chosen (the fastest timed candidate within the budget whose speedup CI lies above 1, or
 /// -1), each candidate's status and r->decision.

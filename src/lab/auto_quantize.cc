@@ -47,21 +47,9 @@ class Search {
     for (const auto& n : prepared_.proto.graph().node()) {
       has_hard_sigmoid_ = has_hard_sigmoid_ || n.op_type() == "HardSigmoid";
       has_gemm_ = has_gemm_ || n.op_type() == "Gemm" || n.op_type() == "MatMul";
-      has_depthwise_ = has_depthwise_ || (n.op_type() == "Conv" && ConvGroup(n) > 1);
+      has_depthwise_ = has_depthwise_ || auto_internal::IsGroupedConv(n);
     }
-    if (options_.equalization_candidates && has_depthwise_)
-      for (auto e : {CrossLayerEqualization::kRelu, CrossLayerEqualization::kRelu6AsRelu}) {
-        EqualizeOptions eo;
-        eo.relu6_as_relu = e == CrossLayerEqualization::kRelu6AsRelu;
-        EqualizeReport er;
-        Model m = EqualizeCrossLayer(prepared_, eo, &er);
-        // relu6 only when it finds pairs relu does not (a model without ReLU6 gives the same model).
-        if (er.pairs.empty() || (eo.relu6_as_relu && equalized_.count(CrossLayerEqualization::kRelu) &&
-                                 er.pairs.size() == equalize_reports_[CrossLayerEqualization::kRelu].pairs.size()))
-          continue;
-        equalized_[e] = std::move(m);
-        equalize_reports_[e] = er;
-      }
+    if (options_.equalization_candidates && has_depthwise_) equalized_ = auto_internal::EqualizedVariants(prepared_);
   }
 
   double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -146,9 +134,11 @@ class Search {
   }
 
   // The fp32 model a candidate quantizes (as given or cross-layer equalized) and its prepared form.
-  const Model& Source(CrossLayerEqualization e) const { return e == CrossLayerEqualization::kOff ? fp32_ : equalized_.at(e); }
+  const Model& Source(CrossLayerEqualization e) const {
+    return e == CrossLayerEqualization::kOff ? fp32_ : equalized_.at(e).model;
+  }
   const Model& Prepared(CrossLayerEqualization e) const {
-    return e == CrossLayerEqualization::kOff ? prepared_ : equalized_.at(e);
+    return e == CrossLayerEqualization::kOff ? prepared_ : equalized_.at(e).model;  // equalized models are prepared
   }
 
   // Calibrates `tensors` of variant `e` with `which` methods (default: every method) in one pass over
@@ -229,7 +219,7 @@ class Search {
     EnsureRanges(o, c.equalize);
     QuantizeResult q = QuantizeModelWithRanges(Source(c.equalize), o, ranges_.at({c.equalize, c.method}), warnings);
     q.model.path = fp32_.path;
-    if (c.equalize != CrossLayerEqualization::kOff) q.report.hygiene.push_back(equalize_reports_.at(c.equalize).Describe());
+    if (c.equalize != CrossLayerEqualization::kOff) q.report.hygiene.push_back(equalized_.at(c.equalize).report.Describe());
     if (c.bias_correction) {
       if (options_.progress) options_.progress("auto: bias correction of " + c.name + " on the calibration samples");
       BiasCorrectionOptions bo;
@@ -319,34 +309,13 @@ class Search {
     if (options_.equalization_candidates && has_depthwise_) EqualizationAxis(r);
   }
 
-  // Cross-layer equalization and bias correction (Nagel et al., ICCV 2019) on the most faithful
-  // configuration, then bias correction on the most faithful equalized one (docs/auto.md).
+  // Cross-layer equalization and bias correction (docs/auto.md) on the most faithful configuration,
+  // then bias correction on the most faithful equalized one.
   void EqualizationAxis(AutoQuantizeResult* r) {
-    const AutoCandidate base = r->candidates[MostFaithful(*r)];
-    std::vector<AutoCandidate> todo;
-    for (const auto& [e, model] : equalized_) {
-      AutoCandidate c = base;
-      c.equalize = e;
-      c.name = base.name + " +cle-" + CrossLayerEqualizationName(e);
-      todo.push_back(c);
-    }
-    AutoCandidate bc = base;
-    bc.bias_correction = true;
-    bc.name = base.name + " +bias-corr";
-    todo.push_back(bc);
+    const auto todo = auto_internal::EqualizationCandidates(r->candidates[MostFaithful(*r)], equalized_);
     if (!MeasureAll(todo, "equalization and bias correction", r)) return;
-    int best_cle = -1;
-    for (std::size_t i = 0; i < r->candidates.size(); ++i) {
-      const AutoCandidate& c = r->candidates[i];
-      if (c.equalize != CrossLayerEqualization::kOff && !c.bias_correction &&
-          (best_cle < 0 || auto_internal::MoreFaithful(c, r->candidates[best_cle])))
-        best_cle = static_cast<int>(i);
-    }
-    if (best_cle < 0) return;
-    AutoCandidate both = r->candidates[best_cle];
-    both.bias_correction = true;
-    both.name += " +bias-corr";
-    MeasureAll({both}, "equalization and bias correction", r);
+    if (auto both = auto_internal::BiasCorrectedBestEqualized(r->candidates))
+      MeasureAll({*both}, "equalization and bias correction", r);
   }
 
   // Index of the most faithful candidate (within budget first), or -1.
@@ -494,19 +463,12 @@ class Search {
     }
   }
 
-  static std::int64_t ConvGroup(const onnx::NodeProto& n) {
-    for (const auto& a : n.attribute())
-      if (a.name() == "group") return a.i();
-    return 1;
-  }
-
   AutoQuantizeOptions options_;
   AutoTimer& timer_;
   Clock::time_point start_;
   Model fp32_, prepared_;
   bool has_hard_sigmoid_ = false, has_gemm_ = false, has_depthwise_ = false;
-  std::map<CrossLayerEqualization, Model> equalized_;           // prepared and equalized, when CLE finds pairs
-  std::map<CrossLayerEqualization, EqualizeReport> equalize_reports_;
+  std::map<CrossLayerEqualization, auto_internal::EqualizedModel> equalized_;  // when CLE finds pairs
   mutable std::vector<std::vector<HostTensor>> calibration_batches_;
   mutable std::map<std::string, QuantizeResult> corrected_;     // bias-corrected candidates, by name and graph
   CalibrationDataSpec calibration_;
