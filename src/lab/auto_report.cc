@@ -1,6 +1,7 @@
 // `quantize --auto`: the candidate table and the JSON report (see qbench/lab/auto_quantize.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "qbench/lab/auto_quantize.h"
@@ -29,14 +30,16 @@ std::string FormatAutoResult(const AutoQuantizeResult& r) {
                                 "samples: {}); speedup vs fp32 interleaved at batch {}, 95 % CI\n",
                                 r.candidates.size(), r.evaluation_data, r.evaluation_samples, r.calibration_data,
                                 r.batch);
-  out += fmt::format("  {:<58} {:>22} {:>9} {:>22} {:>10}  {}\n", "candidate", "agreement % [95% CI]", "SQNR dB",
+  std::size_t w = 58;  // the name column fits the longest name ("... +cle-relu +bias-corr" with islands)
+  for (const auto& c : r.candidates) w = std::max(w, c.name.size());
+  out += fmt::format("  {:<{}} {:>22} {:>9} {:>22} {:>10}  {}\n", "candidate", w, "agreement % [95% CI]", "SQNR dB",
                      "speedup [95% CI]", "size MB", "status");
   for (const auto& c : r.candidates) {
-    out += fmt::format("  {:<58} {:>22} {:>9} {:>22} {:>10.2f}  {}\n", c.name, Agreement(c),
+    out += fmt::format("  {:<{}} {:>22} {:>9} {:>22} {:>10.2f}  {}\n", c.name, w, Agreement(c),
                        std::isfinite(c.sqnr_db) ? fmt::format("{:.1f}", c.sqnr_db) : "-", Speedup(c),
                        static_cast<double>(c.size_bytes) / 1e6, c.status);
   }
-  out += fmt::format("  {:<58} {:>22} {:>9} {:>22} {:>10.2f}  fp32 median {:.3f} ms{}\n", "fp32 (reference)", "100.0",
+  out += fmt::format("  {:<{}} {:>22} {:>9} {:>22} {:>10.2f}  fp32 median {:.3f} ms{}\n", "fp32 (reference)", w, "100.0",
                      "inf", "1.00x", static_cast<double>(r.fp32_size_bytes) / 1e6, r.fp32_median_ms,
                      std::isfinite(r.fp32_top1) ? fmt::format(", top-1 {} %", Pct(r.fp32_top1)) : "");
   out += "auto: " + r.decision + fmt::format(" [search {:.0f} s]\n", r.elapsed_s);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -312,7 +314,25 @@ TEST(AutoQuantize, DepthwiseNetGetsEqualizationAndBiasCorrectionCandidates) {
   const auto json = AutoResultToJson(r);
   EXPECT_EQ(json["candidates"][4]["equalize"], "relu");
   EXPECT_EQ(json["candidates"][6]["bias_correction"], true);
+  // The table's columns line up whatever the name length: the longest name's SQNR value ends where
+  // the header's "SQNR dB" ends.
   EXPECT_NE(FormatAutoResult(r).find("+cle-relu +bias-corr"), std::string::npos);
+  AutoQuantizeResult longer = r;  // a name as long as a MobileNetV3 one with islands (71+ characters)
+  longer.candidates[6].name = "entropy u8 conv-per-channel hardsigmoid-decompose +cle-relu +bias-corr + 16 fp32 (profile)";
+  const std::string table = FormatAutoResult(longer);
+  const auto header = table.find("  candidate"), row = table.find("  " + longer.candidates[6].name + " ");
+  ASSERT_NE(header, std::string::npos);
+  ASSERT_NE(row, std::string::npos);
+  const std::string hline = table.substr(header, table.find('\n', header) - header);
+  const std::string rline = table.substr(row, table.find('\n', row) - row);
+  const std::size_t end = hline.find("SQNR dB") + 7;
+  char sqnr[32];
+  std::snprintf(sqnr, sizeof sqnr, "%.1f", r.candidates[6].sqnr_db);
+  const std::size_t len = std::strlen(sqnr);
+  ASSERT_GT(rline.size(), end);
+  EXPECT_EQ(rline.substr(end - len, len), sqnr) << table;
+  EXPECT_EQ(rline[end], ' ') << table;
+  EXPECT_EQ(table.find("  fp32 (reference)"), table.rfind("  fp32 (reference)"));
   // The search is the same for the same seed, bias correction included.
   FakeTimer timer2(costs);
   const AutoQuantizeResult again = AutoQuantize(DepthwiseNet(), o, &timer2);
