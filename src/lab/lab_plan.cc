@@ -30,6 +30,24 @@ std::string FormatDuration(double s) {
   return fmt::format("{:.0f} h {:02.0f} min", std::floor(s / 3600), std::fmod(s / 60, 60));
 }
 
+// The baseline in the plan's header, labelled by what the files hold as report.md labels it
+// (VariantLabel: "as given (int8 QOperator)"): "fp32 (baseline)" when every file is fp32; "as given
+// (X) (baseline)" when every model's file holds X; else the fp32 name with the others listed.
+std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
+  if (!FindLabVariant(baseline).IsBaseline()) return baseline + " (baseline)";  // a scheme: not the file as given
+  std::set<std::string> contents;
+  std::string others;
+  for (const auto& m : plan.models) {
+    auto it = plan.baseline_content.find(m.name);
+    const std::string c = it == plan.baseline_content.end() || it->second.empty() ? baseline : it->second;
+    contents.insert(c);
+    if (c != baseline) others += (others.empty() ? "" : ", ") + m.name + ": as given (" + c + ")";
+  }
+  if (others.empty()) return baseline + " (baseline)";
+  if (contents.size() == 1) return "as given (" + *contents.begin() + ") (baseline)";
+  return baseline + " (baseline; " + others + ")";
+}
+
 }  // namespace
 
 double VariantSpeedFactor(const std::string& variant) {
@@ -98,6 +116,11 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
                                              fixed > 0 ? fmt::format("{}x{} pixels", fixed, fixed) : std::string("its own shape"))});
     }
     plan.input_sizes[m.name] = axis.values;
+    try {  // what the file holds: the baseline of an int8 or fp16 file is labelled by it
+      plan.baseline_content[m.name] = backend.ModelContentLabel(m.spec, axis.values.front());
+    } catch (const std::exception&) {
+      plan.baseline_content[m.name] = "";  // unreadable here: the points say what fails
+    }
     for (auto& g : ExpandSweep({m.name}, LabVariantsFor(config, m.name, m.spec), config.threads, axis, config.batches))
       plan.groups.push_back(std::move(g));
   }
@@ -179,9 +202,8 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
                      SweepAxisToString(config.input_sizes), SweepAxisToString(config.threads));
   out += fmt::format("  = {} point(s) to measure in {} interleaved group(s); k = {} repetitions after {} warm-up run(s)\n",
                      plan.points, plan.groups.size(), config.repetitions, config.warmup_runs);
-  out += "  variants: ";
-  for (std::size_t i = 0; i < config.variants.size(); ++i)
-    out += (i ? ", " : "") + config.variants[i] + (i == 0 ? " (baseline)" : "");
+  out += "  variants: " + BaselineText(plan, config.variants.front());
+  for (std::size_t i = 1; i < config.variants.size(); ++i) out += ", " + config.variants[i];
   for (const auto& e : config.external)
     out += fmt::format("\n  external variant: {} of {} = {} (measured as it is)", e.label, e.model, e.path);
   if (config.provider != "cpu") out += "\n  execution provider: " + config.provider;

@@ -9,6 +9,7 @@
 
 #include "qbench/benchmark/bench_report.h"
 #include "qbench/benchmark/environment.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/lab/roofline.h"
 #include "qbench/zoo/zoo.h"
 
@@ -102,6 +103,12 @@ bool OrtLabBackend::ModelMacsComplete(const std::string& spec, std::int64_t inpu
   if (IsZooSpec(spec)) return true;  // built in code from standard ops
   Model m = LoadModel(spec);
   return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs_complete;
+}
+
+std::string OrtLabBackend::ModelContentLabel(const std::string& spec, std::int64_t input_size) {
+  if (IsZooSpec(spec)) return "fp32";  // built in code in fp32
+  Model m = LoadModel(spec);
+  return DescribeModelContent(InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes))).label;
 }
 
 std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {

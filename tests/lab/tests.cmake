@@ -7,6 +7,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/variants_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/honest_numbers_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/honest_plan_test.cc
 )
 qbench_add_test(lab_auto_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/auto_quantize_test.cc
@@ -17,6 +18,7 @@ qbench_add_test(lab_auto_cli_test NEEDS_CLI LIBS qbench_report SOURCES
 qbench_add_test(lab_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_shapes_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_plan_cli_test.cc
 )
 qbench_add_test(lab_shard_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_shard_cli_test.cc

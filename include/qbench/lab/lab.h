@@ -56,6 +56,15 @@ class LabBackend {
     (void)input_size;
     return true;
   }
+  /// What the file of `spec` holds, as DescribeModelContent labels it ("fp32", "int8 QOperator",
+  /// "int8 QDQ", "fp16", …; model_content.h), inspected at `input_size` as ModelMacs: the plan labels
+  /// the baseline by it as report.md does. May throw; "" = unknown (the plan then says "fp32").
+  /// Default: "".
+  virtual std::string ModelContentLabel(const std::string& spec, std::int64_t input_size) {
+    (void)spec;
+    (void)input_size;
+    return "";
+  }
 
   /// The spatial size H = W (pixels) that the model file fixes for its image (rank-4) inputs; 0 when
   /// H and W are dynamic, -1 when they are fixed but H != W or when no input is an image (rank 4;
@@ -106,6 +115,9 @@ struct LabPlan {
   std::map<std::string, std::vector<std::int64_t>> input_sizes;
   /// Models measured at the size their file fixes: model → "fixed by the model file to 32x32".
   std::map<std::string, std::string> input_size_notes;
+  /// What each model's file holds (LabBackend::ModelContentLabel): model → "int8 QOperator", …;
+  /// "" or "fp32" for an fp32 file. The plan labels the baseline of a non-fp32 file "as given (…)".
+  std::map<std::string, std::string> baseline_content;
   std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
   std::int64_t points = 0;
   std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)

@@ -1,0 +1,67 @@
+// `qbench lab --dry-run` end to end (issue 10 §1/§3): the plan labels a model file that is already
+// int8 by what it holds, as report.md does; the roofline peaks cache is used while younger than 30
+// days and --refresh-roofline ignores it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "planted_roofline.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using testing::RunCommand;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(LabPlanCli, AnInt8ModelFileIsLabelledByWhatItHoldsNotAsFp32) {
+  QBENCH_REQUIRE_SHARED(model, "models/imagenet/mobilenetv2-12-int8.onnx");
+  const std::string out = testing::TempDir() + "/int8";
+  const auto r = RunCommand(testing::CliPath() + " lab --models " + model +
+                            " --variants fp32 --batch 1 --threads 1 --no-roofline --dry-run -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  variants: as given (int8 QOperator) (baseline)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("fp32 (baseline)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mobilenetv2-12-int8 (" + model + ")"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(LabPlanCli, TheRooflineCacheIsUsedUnder30DaysAndRefreshRooflineIgnoresIt) {
+  const std::string dir = testing::TempDir(), cache = dir + "/roofline.json";
+  const std::string cmd = testing::CliPath() + " lab --models zoo:resnet18 --variants fp32 --batch 1 --input-size 32 "
+                          "--threads 1 --dry-run --roofline-cache " + cache + " -o " + dir + "/out";
+  const std::string cached = "basis: the cached roofline peaks of this machine (fp32 1.0 GMAC/s, 1 thread(s))";
+  const std::string row = "roofline peaks (measured once, then cached)";
+  testing::PlantRooflineCache(cache, 29);
+  const std::string planted = Slurp(cache);
+  auto r = RunCommand(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(cached), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(row), std::string::npos) << r.out;  // nothing to measure
+  // --refresh-roofline: the cache is not read; the plan counts measuring the peaks again.
+  r = RunCommand(cmd + " --refresh-roofline");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(cached), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("basis: a quick calibration: fp32 MatMul 1024x1024x1024 ran at "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(row), std::string::npos) << r.out;
+  EXPECT_EQ(Slurp(cache), planted);  // a dry run measures no peaks and leaves the cache alone
+  // 31 days old: measured again as if absent.
+  testing::PlantRooflineCache(cache, 31);
+  r = RunCommand(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(cached), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(row), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/out"));  // a dry run writes nothing
+}
+
+}  // namespace
+}  // namespace qbench
