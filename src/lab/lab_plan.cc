@@ -68,23 +68,127 @@ double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sampl
   return total;
 }
 
-double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
-                                 const std::vector<std::string>& evaluate, double macs_per_sample, double fp32_macs_per_s,
-                                 std::size_t calibration_size, double eval_samples) {
-  const double rate = std::max(1e6, fp32_macs_per_s);
-  double s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : kLabModelLoadS;
+double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std::string>& recorded,
+                                  double macs_per_sample, const LabItemCosts& costs) {
+  const double macs = std::max(0.0, macs_per_sample) * static_cast<double>(group.batch);
+  double s = 0;
+  for (const auto& v : recorded)
+    s += costs.memory_probe_s + kLabMemoryProbeRuns * macs / std::max(1e6, VariantSpeedFactor(v) * costs.fp32_macs_per_s);
+  return s;
+}
+
+LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
+                                    const std::vector<std::string>& evaluate, const std::string& baseline,
+                                    double macs_per_sample, const LabItemCosts& costs) {
+  const double rate = std::max(1e6, costs.fp32_macs_per_s);
+  auto run_s = [&](const std::string& v) { return macs_per_sample / (VariantSpeedFactor(v) * rate); };
+  LabSetupEstimate e;
+  e.load_s = prepare.empty() && profile.empty() && evaluate.empty() ? 0.0 : costs.model_load_s;
   for (const auto& v : prepare) {
     const LabVariantInfo* info = LookupLabVariant(v);  // nullptr: an external file, loaded as it is
     const SchemeInfo* scheme = info ? info->scheme : nullptr;
-    s += kLabSessionS;
-    if (scheme) s += kLabQuantizeS;
-    if (scheme && scheme->needs_calibration)
-      s += kLabCalibrationSetupS + kLabCalibrationRunCost * static_cast<double>(calibration_size) * macs_per_sample / rate;
+    e.prepare_s += costs.session_s;
+    if (!scheme) continue;  // the model as given
+    e.prepare_s += costs.quantize_s;
+    const bool calibrated = scheme->needs_calibration;
+    if (calibrated)
+      e.calibration_s += costs.calibration_setup_s +
+                         costs.calibration_samples * (costs.calibration_read_s + kLabCalibrationRunCost * macs_per_sample / rate);
+    if (costs.verification_samples > 0) {
+      // Static variants verify on (at most 16 of) the calibration samples, dynamic ones on generated input.
+      const double n = calibrated && costs.calibration_samples > 0 ? std::min(costs.verification_samples, costs.calibration_samples)
+                                                                   : costs.verification_samples;
+      const double read = calibrated ? costs.calibration_read_s : 0.0;
+      e.verification_s += 2 * costs.session_s + n * (read + run_s(baseline) + run_s(v));
+    }
   }
-  for (const auto& v : profile) s += kLabProfileSessionS + kLabProfileRuns * macs_per_sample / (VariantSpeedFactor(v) * rate);
-  for (const auto& v : evaluate) s += eval_samples * (macs_per_sample / (VariantSpeedFactor(v) * rate) + kLabEvalDecodeS);
-  return s;
+  for (const auto& v : profile) e.profile_s += kLabProfileSessionS + kLabProfileRuns * run_s(v);
+  if (!evaluate.empty() && std::find(evaluate.begin(), evaluate.end(), baseline) == evaluate.end())
+    e.evaluation_s += costs.session_s;  // the baseline's session, for the paired agreement
+  for (const auto& v : evaluate) {
+    const double runs = run_s(v) + (v == baseline ? 0.0 : run_s(baseline));
+    const double per_sample = costs.decode_threads > 0 ? std::max(runs, costs.eval_read_s / costs.decode_threads)
+                                                       : runs + costs.eval_read_s;
+    e.evaluation_s += costs.session_s + costs.eval_samples * per_sample;
+  }
+  return e;
 }
+
+LabDataCost MeasureDataCost(const DatasetSpec& spec, std::size_t probe) {
+  LabDataCost c;
+  try {
+    const auto dataset = OpenDataset(spec);
+    const std::size_t n = dataset->size();
+    std::vector<double> times;
+    for (std::size_t i = 0; i < std::min(probe, n); ++i) {
+      const std::size_t at = i * n / std::max<std::size_t>(1, std::min(probe, n));  // spread over classes
+      const auto t0 = std::chrono::steady_clock::now();
+      (void)dataset->Get(at);
+      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    c.samples = static_cast<std::int64_t>(n);
+    c.read_s = times.empty() ? 0.0 : times[times.size() / 2];
+  } catch (const std::exception& e) {
+    if (CancelRequested()) throw;
+    c = LabDataCost{};
+    c.error = e.what();
+  }
+  return c;
+}
+
+namespace {
+
+// The data parts of the plan's per-item costs: the real sample counts and the measured cost of
+// reading one (LabBackend::MeasureData), with the defaults where the data cannot be read here.
+LabItemCosts PlanItemCosts(const LabConfig& config, const LabPlan& plan, LabBackend& backend) {
+  LabItemCosts c;
+  const std::int64_t size0 = plan.models.empty() ? 0 : plan.input_sizes.at(plan.models.front().name).front();
+  const std::int64_t threads0 = config.threads.values.front();
+  // The evaluator decodes on min(4, CPUs) threads; only cores the runs leave free overlap them.
+  c.decode_threads = static_cast<double>(std::clamp<std::int64_t>(DefaultThreadCount() - threads0, 0, 4));
+  auto measure = [&](const std::string& path, std::size_t limit, DatasetPart part) {
+    DatasetSpec spec;
+    spec.path = path;
+    spec.preprocess = LabPreprocess(config, size0);
+    spec.limit = limit;
+    spec.seed = config.seed;
+    if (config.split) {
+      spec.split_calibration = config.calibration_size;
+      spec.part = part;
+    }
+    try {
+      return backend.MeasureData(spec);
+    } catch (const std::exception& e) {
+      if (CancelRequested()) throw;
+      LabDataCost unknown;
+      unknown.error = e.what();
+      return unknown;
+    }
+  };
+  if (!config.eval_data.empty()) {
+    const LabDataCost e = measure(config.eval_data, config.eval_limit, DatasetPart::kEvaluation);
+    c.eval_measured = e.Known();
+    c.eval_samples = e.Known() ? static_cast<double>(e.samples)
+                               : (config.eval_limit ? static_cast<double>(config.eval_limit) : kLabEvalDefaultSamples);
+    if (e.Known()) c.eval_read_s = e.read_s;
+  }
+  c.calibration_samples = HasCalibratedVariant(config.variants) ? static_cast<double>(config.calibration_size) : 0.0;
+  const std::string calibration_path = config.split ? config.eval_data : config.calibration_data;
+  if (c.calibration_samples > 0 && !calibration_path.empty()) {
+    const LabDataCost k = measure(calibration_path, config.calibration_size, DatasetPart::kCalibration);
+    c.calibration_measured = k.Known();
+    if (k.Known()) {
+      c.calibration_samples = static_cast<double>(k.samples);
+      c.calibration_read_s = k.read_s;
+    } else {
+      c.calibration_read_s = kLabEvalDecodeS;
+    }
+  }
+  return c;
+}
+
+}  // namespace
 
 LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords* previous) {
   ValidateLabConfig(config);
@@ -156,22 +260,28 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     const auto& p = peaks[threads];
     return p.ok && p.fp32_macs_per_s > 0 ? p.fp32_macs_per_s : 20e9;
   };
+  plan.costs = PlanItemCosts(config, plan, backend);
+  LabItemCosts& costs = plan.costs;
   for (const auto& g : plan.groups) {
     SweepGroup todo = g;
     todo.variants.clear();
     for (const auto& p : g.Points())
       if (!done.count(p.Key())) todo.variants.push_back(p.variant);
     plan.points += static_cast<std::int64_t>(todo.variants.size());
+    const std::vector<std::string> recorded = todo.variants;  // each gets a memory probe
     if (!todo.variants.empty() && std::find(todo.variants.begin(), todo.variants.end(), g.variants.front()) == todo.variants.end())
       todo.variants.insert(todo.variants.begin(), g.variants.front());  // the baseline is timed along
     const std::int64_t macs = plan.macs_per_sample[MacsKey(g.model, g.input_size)];
+    LabItemCosts at = costs;
+    at.fp32_macs_per_s = rate_for(g.threads);
+    const double probes = EstimateMemoryProbeSeconds(g, recorded, static_cast<double>(macs), at);
+    plan.probe_seconds[g.GroupKey()] = probes;
     plan.group_seconds[g.GroupKey()] =
-        todo.variants.empty() ? 0 : EstimateGroupSeconds(todo, macs, rate_for(g.threads), config.warmup_runs, config.repetitions);
+        todo.variants.empty() ? 0 : probes + EstimateGroupSeconds(todo, macs, at.fp32_macs_per_s, config.warmup_runs, config.repetitions);
   }
-  // Per-model setup: loading, quantization (+ calibration runs), profile and evaluation of the
-  // variants whose records are not there yet.
-  const double rate = rate_for(config.threads.values.front());
-  const double eval_samples = config.eval_data.empty() ? 0 : (config.eval_limit ? static_cast<double>(config.eval_limit) : 200.0);
+  // Per-model setup: loading, quantization (+ calibration runs, verification), profile and
+  // evaluation of the variants whose records are not there yet.
+  costs.fp32_macs_per_s = rate_for(config.threads.values.front());
   for (const auto& m : plan.models) {
     const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
     std::vector<std::string> prepare, profile, evaluate;
@@ -182,10 +292,10 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
       const std::string key = m.name + "|" + v;
       if (!done_models.count(key)) prepare.push_back(v);
       if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);
-      if (eval_samples > 0 && plan.Extras(m.name) && !done_accuracy.count(key)) evaluate.push_back(v);
+      if (costs.eval_samples > 0 && plan.Extras(m.name) && !done_accuracy.count(key)) evaluate.push_back(v);
     }
-    plan.model_setup_seconds[m.name] =
-        EstimateModelSetupSeconds(prepare, profile, evaluate, macs, rate, config.calibration_size, eval_samples);
+    plan.model_setup[m.name] = EstimateModelSetup(prepare, profile, evaluate, config.variants.front(), macs, costs);
+    plan.model_setup_seconds[m.name] = plan.model_setup[m.name].Total();
   }
   for (const auto& [t, p] : peaks)
     if (config.roofline && !p.from_cache) plan.roofline_seconds += kLabRooflineMeasureS;
@@ -251,7 +361,35 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
                        : plan.macs_complete.count(key) && !plan.macs_complete.at(key) ? fmt::format(">={:.3f} G*", macs / 1e9)
                                                                                         : fmt::format("{:.3f} G", macs / 1e9),
                        pts, FormatDuration(s));
+    // What the model's time is made of, so that a surprising estimate can be traced to its part.
+    double timing = 0, probes = 0;
+    for (const auto& g : plan.groups)
+      if (g.model == m.name) {
+        const std::string k = g.GroupKey();
+        const double p = plan.probe_seconds.count(k) ? plan.probe_seconds.at(k) : 0;
+        probes += p;
+        timing += (plan.group_seconds.count(k) ? plan.group_seconds.at(k) : 0) - p;
+      }
+    if (plan.model_setup.count(m.name)) {
+      const LabSetupEstimate& e = plan.model_setup.at(m.name);
+      std::string parts = fmt::format("timing {}, memory probes {}, loading and quantizing {}", FormatDuration(timing),
+                                      FormatDuration(probes), FormatDuration(e.load_s + e.prepare_s));
+      if (e.calibration_s > 0) parts += ", calibration " + FormatDuration(e.calibration_s);
+      if (e.verification_s > 0) parts += ", verification " + FormatDuration(e.verification_s);
+      if (e.profile_s > 0) parts += ", op profiles " + FormatDuration(e.profile_s);
+      if (e.evaluation_s > 0) parts += ", evaluation " + FormatDuration(e.evaluation_s);
+      out += "    " + parts + "\n";
+    }
   }
+  const LabItemCosts& c = plan.costs;
+  if (c.eval_samples > 0)
+    out += fmt::format("  evaluation data: {:.0f} sample(s) per variant, {:.1f} ms to read and preprocess one ({})\n",
+                       c.eval_samples, 1e3 * c.eval_read_s,
+                       c.eval_measured ? "measured now on a few of them" : "assumed: the data could not be read here");
+  if (c.calibration_read_s > 0)
+    out += fmt::format("  calibration data: {:.0f} sample(s) per static variant, {:.1f} ms to read one ({})\n",
+                       c.calibration_samples, 1e3 * c.calibration_read_s,
+                       c.calibration_measured ? "measured now" : "assumed: the data could not be read here");
   if (plan.roofline_seconds > 0)
     out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", width, "", "", "",
                        FormatDuration(plan.roofline_seconds));

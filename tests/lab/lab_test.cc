@@ -271,7 +271,10 @@ TEST(PlanLab, CountsPointsAndEstimatesFromMacs) {
   const double macs = 4.0 * (32e6 + 10);  // ModelMacs("zoo:tiny_a", 32) = 32e6 + len("zoo:tiny_a")
   const double expected = 7 * (macs / (0.95 * 100e9) + 0.0005) + 7 * (macs / (1.9 * 100e9) + 0.0005);
   EXPECT_NEAR(EstimateGroupSeconds(g, 32000010, 100e9, 3, 3), expected, 1e-12);
-  EXPECT_NEAR(plan.group_seconds.at("tiny_a|b4|s32|t1"), expected, 1e-12);
+  // The group's time also holds a memory probe per point: 0.12 s + 3 runs.
+  const double probes = 2 * 0.12 + 3 * macs / (0.95 * 100e9) + 3 * macs / (1.9 * 100e9);
+  EXPECT_NEAR(plan.probe_seconds.at("tiny_a|b4|s32|t1"), probes, 1e-12);
+  EXPECT_NEAR(plan.group_seconds.at("tiny_a|b4|s32|t1"), expected + probes, 1e-12);
   EXPECT_GT(plan.total_seconds, 0);
   const std::string text = FormatLabPlan(plan, c);
   EXPECT_NE(text.find("8 point(s)"), std::string::npos) << text;

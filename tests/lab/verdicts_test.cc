@@ -326,10 +326,12 @@ TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
   testing::FakeLabBackend backend;
   const LabPlan plan = PlanLab(c, backend);
   const double macs = 224e6 + 5;
-  const double group = 14 * (macs / 95e9 + 0.0005) + 14 * (macs / 190e9 + 0.0005);
+  const double group = 14 * (macs / 95e9 + 0.0005) + 14 * (macs / 190e9 + 0.0005)
+                       + 2 * 0.12 + 3 * macs / 95e9 + 3 * macs / 190e9;  // a memory probe per point
   const double setup = 1.0                                    // load
                        + 2 * 0.25 + 0.5                        // two sessions, one quantized file
-                       + 3.0 + 3.0 * 16 * macs / 100e9         // calibration: 16 samples
+                       + 3.0 + 3.0 * 16 * macs / 100e9         // calibration: 16 random samples
+                       + 2 * 0.25 + 16 * (macs / 95e9 + macs / 190e9)   // verification on them
                        + 2 * 2.5 + 7 * macs / 95e9 + 7 * macs / 190e9;  // op profiles
   EXPECT_NEAR(plan.total_seconds, group + setup, 1e-9);
   EXPECT_EQ(plan.roofline_seconds, 0.0);  // the fake's peaks are cached

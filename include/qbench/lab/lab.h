@@ -11,11 +11,20 @@
 #include <vector>
 
 #include "qbench/core/log.h"
+#include "qbench/eval/dataset.h"
 #include "qbench/lab/config.h"
 #include "qbench/lab/results.h"
 #include "qbench/lab/sweep.h"
 
 namespace qbench {
+
+/// The data one step of a lab reads (evaluation, calibration), as the duration estimate sees it.
+struct LabDataCost {
+  std::int64_t samples = -1;  ///< samples read (after the limit and the split); -1 = unknown
+  double read_s = -1;         ///< seconds to read, decode and preprocess one sample (median of a few); -1 = unknown
+  std::string error;          ///< why unknown, when it is
+  bool Known() const { return samples >= 0 && read_s >= 0; }
+};
 
 /// A model of the lab: its spec as given and its display name (unique within the lab).
 struct LabModel {
@@ -78,6 +87,14 @@ class LabBackend {
   /// Peak rates for the duration estimate: cached roofline peaks, or a quick (< 1 s) calibration.
   virtual RooflinePeaks EstimatePeaks(std::int64_t threads) = 0;
 
+  /// For the duration estimate: how many samples the dataset `spec` yields (after its limit and
+  /// split part) and what reading one costs, measured by reading a few of them. Cheap (well under a
+  /// second). Default: unknown (the plan then uses LabItemCosts' defaults).
+  virtual LabDataCost MeasureData(const DatasetSpec& spec) {
+    (void)spec;
+    return {};
+  }
+
   /// The roofline peaks for `threads` (measured once per machine and cached). May be !ok.
   virtual RooflinePeaks RooflineFor(std::int64_t threads) = 0;
 
@@ -106,40 +123,6 @@ class LabBackend {
   virtual nlohmann::json Environment() = 0;
 };
 
-/// The plan of a lab and its estimated duration.
-struct LabPlan {
-  std::vector<LabModel> models;
-  std::vector<SweepGroup> groups;       ///< in measuring order
-  /// Input sizes each model is measured at (pixels; 0 = the file's own shape): config.input_sizes,
-  /// or the single size its file fixes (LabBackend::FixedInputSize).
-  std::map<std::string, std::vector<std::int64_t>> input_sizes;
-  /// Models measured at the size their file fixes: model → "fixed by the model file to 32x32".
-  std::map<std::string, std::string> input_size_notes;
-  /// What each model's file holds (LabBackend::ModelContentLabel): model → "int8 QOperator", …;
-  /// "" or "fp32" for an fp32 file. The plan labels the baseline of a non-fp32 file "as given (…)".
-  std::map<std::string, std::string> baseline_content;
-  std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
-  std::int64_t points = 0;
-  std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
-  std::map<std::string, bool> macs_complete;             ///< "model|s<input_size>" → false when a lower bound
-  std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds
-  std::map<std::string, double> model_setup_seconds;      ///< model → quantize + calibrate + eval + profile
-  double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
-  double total_seconds = 0;
-  std::string basis;                                      ///< what the estimate rests on
-  /// Shard runs (RestrictPlanToShard, shard.h): every group of the study (`groups` then holds the
-  /// shard's); empty for a whole study.
-  std::vector<SweepGroup> study_groups;
-  /// Shard runs: model → whether this run evaluates its accuracy and
-  /// profiles its ops. Empty = every model (a whole study).
-  std::map<std::string, bool> model_extras;
-  /// Whether this run evaluates accuracy and profiles ops of `model` (model_extras).
-  bool Extras(const std::string& model) const {
-    auto it = model_extras.find(model);
-    return it == model_extras.end() || it->second;
-  }
-};
-
 /// The duration model of the plan (`qbench lab --dry-run`), calibrated on the default study (four
 /// zoo CNNs × fp32/dynamic/static × batch 1–16, 2 threads, ONNX Runtime 1.30, docs/measurement.md
 /// "Duration estimate"): the achieved MAC rate of a whole CNN as a fraction of the fp32 MatMul peak
@@ -156,23 +139,116 @@ constexpr double kLabCalibrationSetupS = 3.0;    ///< the augmented calibration 
 constexpr double kLabCalibrationRunCost = 3.0;   ///< a calibration run costs ~3 fp32 runs (every tensor an output)
 constexpr double kLabProfileSessionS = 2.5;      ///< a profiling session, its optimized graph and JSON trace
 constexpr double kLabProfileRuns = 7.0;          ///< 2 warm-ups + 5 profiled runs
-constexpr double kLabEvalDecodeS = 0.005;        ///< decoding + preprocessing one evaluation image
+constexpr double kLabEvalDecodeS = 0.005;        ///< reading one evaluation image when it cannot be measured
+constexpr double kLabEvalDefaultSamples = 200;   ///< evaluation samples assumed when the data cannot be counted
 constexpr double kLabRooflineMeasureS = 8.0;     ///< measuring the three roofline peaks once
+/// One memory probe (benchmark/memory_probe.h) besides its runs: starting the child process, the
+/// runtime, its warm-up session, loading the file and creating the session (measured 0.10–0.15 s for
+/// MobileNetV2 on 2 threads).
+constexpr double kLabMemoryProbeS = 0.12;
+constexpr double kLabMemoryProbeRuns = 3.0;      ///< the probe's warm-up + 2 runs
+constexpr double kLabVerifySamples = 16;         ///< VerifyOptions::max_samples: batches verification runs
+
+/// The per-item costs the duration estimate multiplies out. PlanLab fills the data parts from
+/// LabBackend::MeasureData (the real sample counts and the measured cost of reading one) and the
+/// rate from the peaks; the rest are the constants above.
+struct LabItemCosts {
+  double fp32_macs_per_s = 20e9;       ///< the fp32 MatMul peak the VariantSpeedFactor shares apply to
+  double session_s = kLabSessionS;
+  double model_load_s = kLabModelLoadS;
+  double quantize_s = kLabQuantizeS;
+  double calibration_setup_s = kLabCalibrationSetupS;
+  double memory_probe_s = kLabMemoryProbeS;
+  double calibration_samples = 0;      ///< samples each static variant is calibrated on
+  double calibration_read_s = 0;       ///< reading one of them (0 for generated random input)
+  double verification_samples = kLabVerifySamples;  ///< per quantized variant; 0 with --no-verify
+  double eval_samples = 0;             ///< evaluated samples per variant (0: no evaluation data)
+  double eval_read_s = kLabEvalDecodeS;  ///< reading + decoding + preprocessing one evaluation sample
+  /// Evaluation decodes on spare cores while the model runs (eval/evaluator.cc): with this many
+  /// decoding threads beside the runs, a sample costs max(runs, read / threads); 0 (no spare core)
+  /// costs runs + read.
+  double decode_threads = 0;
+  bool calibration_measured = false, eval_measured = false;  ///< counts and read costs measured
+};
+
+/// Estimated seconds of one model's work besides the timed groups, by part.
+struct LabSetupEstimate {
+  double load_s = 0;          ///< loading (generating) and inspecting the model
+  double prepare_s = 0;       ///< a session per variant, rewriting and writing each quantized file
+  double calibration_s = 0;   ///< static variants: setup + samples × (read + kLabCalibrationRunCost fp32 runs)
+  double verification_s = 0;  ///< quantized variants: samples × (read + fp32 run + variant run) + 2 sessions
+  double profile_s = 0;       ///< op profiles
+  double evaluation_s = 0;    ///< accuracy: per variant a session and samples × (read + its run [+ baseline run])
+  double Total() const { return load_s + prepare_s + calibration_s + verification_s + profile_s + evaluation_s; }
+};
 
 /// Estimated seconds to measure one group: for each variant, (warm-up + 1 cold + repetitions) runs
 /// of batch × macs_per_sample MACs at VariantSpeedFactor × fp32_macs_per_s, plus kLabRunOverheadS
-/// per run. Pure.
+/// per run. Memory probes are separate (EstimateMemoryProbeSeconds). Pure.
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
                             int warmup_runs, int repetitions);
 
-/// Estimated seconds of one model's work besides the timed groups: kLabModelLoadS (when anything
-/// is to do); per variant to `prepare` a session (kLabSessionS), for a quantized one kLabQuantizeS,
-/// for one whose scheme needs calibration (kLabCalibrationSetupS + kLabCalibrationRunCost × calibration_size
-/// fp32 runs); per variant to `profile` kLabProfileSessionS + kLabProfileRuns runs; per variant to
-/// `evaluate` eval_samples × (one run + kLabEvalDecodeS). Runs at VariantSpeedFactor × fp32 rate. Pure.
-double EstimateModelSetupSeconds(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
-                                 const std::vector<std::string>& evaluate, double macs_per_sample, double fp32_macs_per_s,
-                                 std::size_t calibration_size, double eval_samples);
+/// Estimated seconds of the memory probes of `recorded` variants at `group`'s point: per variant
+/// costs.memory_probe_s + kLabMemoryProbeRuns runs of batch × macs_per_sample at its rate. Pure.
+double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std::string>& recorded,
+                                  double macs_per_sample, const LabItemCosts& costs);
+
+/// Estimated seconds of one model's work besides the timed groups (see LabSetupEstimate's parts):
+/// costs.model_load_s when anything is to do; per variant to `prepare` costs.session_s, for a
+/// quantized one costs.quantize_s and verification (costs.verification_samples × (read + one fp32
+/// and one variant run) + 2 sessions, reading calibration data for static variants), for a static one
+/// calibration (costs.calibration_setup_s + costs.calibration_samples × (costs.calibration_read_s +
+/// kLabCalibrationRunCost fp32 runs)); per variant to `profile` kLabProfileSessionS + kLabProfileRuns
+/// runs; per variant to `evaluate` a session and costs.eval_samples samples, each costing its run
+/// plus, for a variant other than `baseline`, the baseline's run (agreement is paired per sample),
+/// and costs.eval_read_s read (overlapped: see LabItemCosts::decode_threads); the baseline's session
+/// once when it is not evaluated itself. Runs of batch 1 × macs_per_sample at VariantSpeedFactor ×
+/// costs.fp32_macs_per_s. Pure.
+LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
+                                    const std::vector<std::string>& evaluate, const std::string& baseline,
+                                    double macs_per_sample, const LabItemCosts& costs);
+
+/// The plan of a lab and its estimated duration.
+struct LabPlan {
+  std::vector<LabModel> models;
+  std::vector<SweepGroup> groups;       ///< in measuring order
+  /// Input sizes each model is measured at (pixels; 0 = the file's own shape): config.input_sizes,
+  /// or the single size its file fixes (LabBackend::FixedInputSize).
+  std::map<std::string, std::vector<std::int64_t>> input_sizes;
+  /// Models measured at the size their file fixes: model → "fixed by the model file to 32x32".
+  std::map<std::string, std::string> input_size_notes;
+  /// What each model's file holds (LabBackend::ModelContentLabel): model → "int8 QOperator", …;
+  /// "" or "fp32" for an fp32 file. The plan labels the baseline of a non-fp32 file "as given (…)".
+  std::map<std::string, std::string> baseline_content;
+  std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
+  std::int64_t points = 0;
+  std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
+  std::map<std::string, bool> macs_complete;             ///< "model|s<input_size>" → false when a lower bound
+  std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds (memory probes included)
+  std::map<std::string, double> probe_seconds;            ///< GroupKey → of which memory probes
+  std::map<std::string, double> model_setup_seconds;      ///< model → LabSetupEstimate::Total()
+  std::map<std::string, LabSetupEstimate> model_setup;    ///< model → its parts
+  LabItemCosts costs;                                     ///< the per-item costs the estimate multiplied out
+  double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
+  double total_seconds = 0;
+  std::string basis;                                      ///< what the estimate rests on
+  /// Shard runs (RestrictPlanToShard, shard.h): every group of the study (`groups` then holds the
+  /// shard's); empty for a whole study.
+  std::vector<SweepGroup> study_groups;
+  /// Shard runs: model → whether this run evaluates its accuracy and
+  /// profiles its ops. Empty = every model (a whole study).
+  std::map<std::string, bool> model_extras;
+  /// Whether this run evaluates accuracy and profiles ops of `model` (model_extras).
+  bool Extras(const std::string& model) const {
+    auto it = model_extras.find(model);
+    return it == model_extras.end() || it->second;
+  }
+};
+
+/// Opens `spec` (OpenDataset), counts its samples and times reading `probe` of them (Dataset::Get:
+/// read, decode, preprocess), spread over the dataset; read_s is their median. Errors are returned
+/// in LabDataCost::error (never throws, except Cancelled).
+LabDataCost MeasureDataCost(const DatasetSpec& spec, std::size_t probe = 3);
 
 /// Builds the plan of `config` and estimates its duration with `backend` (FixedInputSize, ModelMacs,
 /// EstimatePeaks). Each model is swept over config.input_sizes unless its file fixes H = W, then

@@ -48,6 +48,7 @@ class OrtLabBackend : public LabBackend {
   std::string ModelContentLabel(const std::string& spec, std::int64_t input_size) override;
   RooflinePeaks EstimatePeaks(std::int64_t threads) override;
   RooflinePeaks RooflineFor(std::int64_t threads) override;
+  LabDataCost MeasureData(const DatasetSpec& spec) override { return MeasureDataCost(spec); }
   std::vector<ModelRecord> PrepareModel(const ModelJob& job) override;
   std::vector<PointResult> MeasureGroup(const SweepGroup& group, const std::vector<std::string>& record) override;
   std::vector<OpProfileRecord> ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) override;

@@ -1,0 +1,180 @@
+// The duration estimate of `qbench lab --dry-run`: every part computed from given per-item costs
+// (hand-computed expectations), the data parts taken from what the backend measures, and the
+// measurement of the data itself on a small .npy dataset.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fake_backend.h"
+#include "qbench/core/npy.h"
+#include "qbench/core/tensor.h"
+#include "qbench/lab/lab.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+// Per-item costs with round numbers: 100 GMAC/s fp32 (fp32 95, static 190, dynamic 50 GMAC/s).
+LabItemCosts GivenCosts() {
+  LabItemCosts c;
+  c.fp32_macs_per_s = 100e9;
+  c.session_s = 0.25;
+  c.model_load_s = 1.0;
+  c.quantize_s = 0.5;
+  c.calibration_setup_s = 3.0;
+  c.memory_probe_s = 0.12;
+  c.calibration_samples = 10;
+  c.calibration_read_s = 0.02;
+  c.verification_samples = 16;
+  c.eval_samples = 50;
+  c.eval_read_s = 0.01;
+  c.decode_threads = 0;
+  return c;
+}
+
+TEST(DurationEstimate, EveryPartOfAModelFromTheGivenPerItemCosts) {
+  const LabItemCosts c = GivenCosts();
+  const double macs = 1e9;  // per sample: fp32 run 1/95 s, static 1/190 s, dynamic 1/50 s
+  const std::vector<std::string> all = {"fp32", "dynamic", "static"};
+  const LabSetupEstimate e = EstimateModelSetup(all, all, all, "fp32", macs, c);
+  EXPECT_DOUBLE_EQ(e.load_s, 1.0);
+  EXPECT_NEAR(e.prepare_s, 3 * 0.25 + 2 * 0.5, 1e-12);  // three sessions, two quantized files
+  // Static calibration: setup + 10 samples × (0.02 s read + 3 fp32 runs at 100 GMAC/s).
+  EXPECT_NEAR(e.calibration_s, 3.0 + 10 * (0.02 + 3 * 0.01), 1e-12);
+  // Verification: dynamic on 16 generated samples, static on min(16, 10) calibration samples (read
+  // again), each one fp32 run and one variant run, plus two sessions each.
+  EXPECT_NEAR(e.verification_s, (0.5 + 16 * (1 / 95.0 + 1 / 50.0)) + (0.5 + 10 * (0.02 + 1 / 95.0 + 1 / 190.0)), 1e-12);
+  // Profiles: 2.5 s + 7 runs per variant.
+  EXPECT_NEAR(e.profile_s, 3 * 2.5 + 7 * (1 / 95.0 + 1 / 50.0 + 1 / 190.0), 1e-12);
+  // Evaluation: a session per variant, 50 samples each of read + own run (+ the fp32 run it is paired with).
+  const double eval = (0.25 + 50 * (0.01 + 1 / 95.0)) + (0.25 + 50 * (0.01 + 1 / 50.0 + 1 / 95.0)) +
+                      (0.25 + 50 * (0.01 + 1 / 190.0 + 1 / 95.0));
+  EXPECT_NEAR(e.evaluation_s, eval, 1e-12);
+  EXPECT_NEAR(e.Total(), e.load_s + e.prepare_s + e.calibration_s + e.verification_s + e.profile_s + e.evaluation_s, 1e-12);
+}
+
+TEST(DurationEstimate, DecodingOverlapsTheRunsOnSpareCoresAndTheBaselineSessionIsCounted) {
+  LabItemCosts c = GivenCosts();
+  c.eval_read_s = 0.08;  // slower to read than to run: with 2 decoding threads, 0.04 s per sample
+  c.decode_threads = 2;
+  const double macs = 1e9;
+  // Only static is evaluated (fp32 measured earlier): fp32's session is still made for the pairing.
+  const LabSetupEstimate e = EstimateModelSetup({}, {}, {"static"}, "fp32", macs, c);
+  EXPECT_NEAR(e.evaluation_s, 0.25 + 0.25 + 50 * std::max(1 / 190.0 + 1 / 95.0, 0.04), 1e-12);
+  EXPECT_DOUBLE_EQ(e.load_s, 1.0);
+  EXPECT_DOUBLE_EQ(e.prepare_s + e.calibration_s + e.verification_s + e.profile_s, 0.0);
+  // Without verification (--no-verify) and without anything to do.
+  c.verification_samples = 0;
+  EXPECT_DOUBLE_EQ(EstimateModelSetup({"static"}, {}, {}, "fp32", macs, c).verification_s, 0.0);
+  EXPECT_DOUBLE_EQ(EstimateModelSetup({}, {}, {}, "fp32", macs, c).Total(), 0.0);
+}
+
+TEST(DurationEstimate, MemoryProbesPerRecordedVariant) {
+  const LabItemCosts c = GivenCosts();
+  SweepGroup g{"m", 4, 224, 2, {"fp32", "dynamic", "static"}};
+  // batch 4 × 1 GMAC: a probe's 3 runs take 3 × 4e9 / rate, plus 0.12 s for the child process.
+  EXPECT_NEAR(EstimateMemoryProbeSeconds(g, {"dynamic", "static"}, 1e9, c),
+              2 * 0.12 + 3 * 4e9 / 50e9 + 3 * 4e9 / 190e9, 1e-12);
+  EXPECT_DOUBLE_EQ(EstimateMemoryProbeSeconds(g, {}, 1e9, c), 0.0);
+}
+
+// A backend whose data costs are given, recording the specs it was asked to measure.
+class DataCostBackend : public testing::FakeLabBackend {
+ public:
+  LabDataCost eval, calibration;
+  std::vector<DatasetSpec> asked;
+  LabDataCost MeasureData(const DatasetSpec& spec) override {
+    asked.push_back(spec);
+    return spec.part == DatasetPart::kCalibration ? calibration : eval;
+  }
+};
+
+TEST(DurationEstimate, PlanTakesSampleCountsAndReadCostsFromTheData) {
+  DataCostBackend backend;
+  backend.eval.samples = 37;
+  backend.eval.read_s = 0.02;
+  backend.calibration.samples = 12;
+  backend.calibration.read_s = 0.03;
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:m"};
+  c.variants = {"fp32", "static"};
+  c.batches = ParseSweepAxis("batch", "2");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", std::to_string(DefaultThreadCount()));  // no spare core: reads add up
+  c.eval_data = "eval-data";
+  c.eval_limit = 40;
+  c.split = true;
+  c.calibration_size = 12;
+  c.seed = 5;
+  const LabPlan plan = PlanLab(c, backend);
+  // The backend was asked for the evaluation part (limit 40) and the calibration part of the split.
+  ASSERT_EQ(backend.asked.size(), 2u);
+  EXPECT_EQ(backend.asked[0].path, "eval-data");
+  EXPECT_EQ(backend.asked[0].limit, 40u);
+  EXPECT_EQ(backend.asked[0].part, DatasetPart::kEvaluation);
+  EXPECT_EQ(backend.asked[0].split_calibration, 12u);
+  EXPECT_EQ(backend.asked[0].seed, 5u);
+  EXPECT_EQ(backend.asked[1].part, DatasetPart::kCalibration);
+  EXPECT_DOUBLE_EQ(plan.costs.eval_samples, 37);
+  EXPECT_DOUBLE_EQ(plan.costs.eval_read_s, 0.02);
+  EXPECT_DOUBLE_EQ(plan.costs.calibration_samples, 12);
+  EXPECT_DOUBLE_EQ(plan.costs.calibration_read_s, 0.03);
+  EXPECT_TRUE(plan.costs.eval_measured);
+  EXPECT_DOUBLE_EQ(plan.costs.decode_threads, 0);
+  // The fake's MACs: 224e6 + len("zoo:m"); peaks 100 GMAC/s (cached, so no roofline time).
+  const double macs = 224e6 + 5;
+  const LabSetupEstimate& e = plan.model_setup.at("m");
+  EXPECT_NEAR(e.evaluation_s, (0.25 + 37 * (0.02 + macs / 95e9)) + (0.25 + 37 * (0.02 + macs / 190e9 + macs / 95e9)), 1e-9);
+  EXPECT_NEAR(e.calibration_s, kLabCalibrationSetupS + 12 * (0.03 + 3 * macs / 100e9), 1e-9);
+  EXPECT_NEAR(e.verification_s, 0.5 + 12 * (0.03 + macs / 95e9 + macs / 190e9), 1e-9);
+  // Memory probes of both points, inside the group's time.
+  const double probes = 2 * kLabMemoryProbeS + 3 * 2 * macs / 95e9 + 3 * 2 * macs / 190e9;
+  EXPECT_NEAR(plan.probe_seconds.at("m|b2|s224|t" + std::to_string(DefaultThreadCount())), probes, 1e-9);
+  double total = plan.roofline_seconds;
+  for (const auto& [k, s] : plan.group_seconds) total += s;
+  EXPECT_NEAR(plan.total_seconds, total + e.Total(), 1e-9);
+  // The plan says where the evaluation time comes from.
+  const std::string text = FormatLabPlan(plan, c);
+  EXPECT_NE(text.find("evaluation data: 37 sample(s) per variant, 20.0 ms to read and preprocess one (measured"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("memory probes"), std::string::npos) << text;
+}
+
+TEST(DurationEstimate, UnreadableDataFallsBackToTheLimitOrTheDefaultCount) {
+  DataCostBackend backend;  // returns unknown costs
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:m"};
+  c.variants = {"fp32"};
+  c.batches = ParseSweepAxis("batch", "1");
+  c.eval_data = "eval-data";
+  LabPlan plan = PlanLab(c, backend);
+  EXPECT_DOUBLE_EQ(plan.costs.eval_samples, kLabEvalDefaultSamples);
+  EXPECT_DOUBLE_EQ(plan.costs.eval_read_s, kLabEvalDecodeS);
+  EXPECT_FALSE(plan.costs.eval_measured);
+  c.eval_limit = 30;
+  plan = PlanLab(c, backend);
+  EXPECT_DOUBLE_EQ(plan.costs.eval_samples, 30);
+  EXPECT_NE(FormatLabPlan(plan, c).find("assumed: the data could not be read here"), std::string::npos);
+}
+
+TEST(MeasureDataCost, CountsTheSamplesAfterTheLimitAndTimesReadingThem) {
+  const std::string dir = testing::TempDir() + "/estimate_npy";
+  std::filesystem::create_directories(dir);
+  WriteNpy(dir + "/x.npy", HostTensor::Zeros(DType::kFloat32, {9, 3, 4, 4}));
+  DatasetSpec spec;
+  spec.path = dir + "/x.npy";
+  LabDataCost c = MeasureDataCost(spec);
+  EXPECT_EQ(c.samples, 9);
+  EXPECT_GE(c.read_s, 0.0);
+  EXPECT_LT(c.read_s, 1.0);
+  EXPECT_TRUE(c.Known());
+  spec.limit = 4;
+  EXPECT_EQ(MeasureDataCost(spec).samples, 4);
+  spec.path = dir + "/missing.npy";
+  c = MeasureDataCost(spec);
+  EXPECT_FALSE(c.Known());
+  EXPECT_NE(c.error.find("missing.npy"), std::string::npos) << c.error;
+}
+
+}  // namespace
+}  // namespace qbench
