@@ -150,6 +150,25 @@ std::string Str(const toml::node& node, const std::string& path, const std::stri
   return s->get();
 }
 
+// A list of numbers as the flags take it: "0.485,0.456,0.406", or a TOML array of numbers.
+std::string Numbers(const toml::node& node, const std::string& path, const std::string& key) {
+  if (const auto* s = node.as_string()) return s->get();
+  const auto* arr = node.as_array();
+  if (!arr) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected a list of numbers like [0.485, 0.456, 0.406]");
+  std::string text;
+  for (const auto& el : *arr) {
+    double v = 0;
+    if (const auto* f = el.as_floating_point()) v = f->get();
+    else if (const auto* i = el.as_integer()) v = static_cast<double>(i->get());
+    else throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": every element must be a number");
+    std::ostringstream os;
+    os.precision(9);
+    os << v;
+    text += (text.empty() ? "" : ",") + os.str();
+  }
+  return text;
+}
+
 bool Bool(const toml::node& node, const std::string& path, const std::string& key) {
   const auto* b = node.as_boolean();
   if (!b) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected true or false");
@@ -171,7 +190,8 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   static const std::set<std::string> kKnown = {
       "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
       "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
-      "roofline_cache", "seed", "dim", "shape", "split", "provider", "sysfs_root", "compare_file"};
+      "roofline_cache", "seed", "dim", "shape", "split", "provider", "sysfs_root", "compare_file", "resize", "crop", "pad",
+      "mean", "std", "layout", "channel_order", "channels", "verify", "strict"};
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (!kKnown.count(key)) {
@@ -209,6 +229,18 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
         config->calibration_method = Str(node, path, key);
         ParseCalibrationMethod(config->calibration_method);
       }
+      else if (key == "resize") {
+        config->preprocessing.resize = node.as_integer() ? std::to_string(Int(node, path, key)) : Str(node, path, key);
+      } else if (key == "crop" || key == "pad" || key == "channels") {
+        const auto v = Int(node, path, key);
+        if (v < (key == "channels" ? 1 : 0)) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= " + (key == "channels" ? "1" : "0"));
+        (key == "crop" ? config->preprocessing.crop : key == "pad" ? config->preprocessing.pad : config->preprocessing.channels) = static_cast<int>(v);
+      } else if (key == "mean" || key == "std") {
+        (key == "mean" ? config->preprocessing.mean : config->preprocessing.std_dev) = Numbers(node, path, key);
+      } else if (key == "layout") config->preprocessing.layout = Str(node, path, key);
+      else if (key == "channel_order") config->preprocessing.channel_order = Str(node, path, key);
+      else if (key == "verify") config->verify = Bool(node, path, key);
+      else if (key == "strict") config->strict = Bool(node, path, key);
       else if (key == "roofline") config->roofline = Bool(node, path, key);
       else if (key == "split") config->split = Bool(node, path, key);
       else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
@@ -229,6 +261,11 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       if (std::string(e.what()).find("config file") != std::string::npos) throw;
       throw Error(e.code(), Where(path, key) + ": " + e.what());
     }
+  }
+  try {
+    ApplyPreprocessOverrides(PreprocessOptions{}, config->preprocessing, false);  // a malformed value, named with its key
+  } catch (const Error& e) {
+    throw Error(e.code(), "config file '" + path + "': " + e.what() + " (the key without the dashes)");
   }
   for (const auto& v : config->variants) {
     try {
@@ -267,6 +304,9 @@ void ValidateLabConfig(const LabConfig& c) {
       fail(std::string("--preset: ") + e.what());
     }
   }
+  ApplyPreprocessOverrides(PreprocessOptions{}, c.preprocessing, false);  // names the flag of a malformed value
+  if (c.strict && !c.verify)
+    fail("--strict refuses a variant that verification finds collapsed, but --no-verify skips verification; give one");
   if (c.output_dir.empty()) fail("--output must name a folder");
   LabShapeOverrides(c);  // a malformed --dim/--shape, quoted with the expected form
   if (c.resume && c.force) fail("--resume and --force contradict each other: --resume continues the study in the output "
@@ -311,7 +351,7 @@ PreprocessOptions LabPreprocess(const LabConfig& config, std::int64_t input_size
     p.resize_shorter = static_cast<int>(std::lround(static_cast<double>(input_size) * 256.0 / 224.0));
     p.crop = static_cast<int>(input_size);
   }
-  return p;
+  return ApplyPreprocessOverrides(p, config.preprocessing);
 }
 
 std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_size) {
@@ -326,7 +366,11 @@ std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_si
     s += "no resize";
   if (p.crop > 0) s += ", center crop " + std::to_string(p.crop);
   if (p.pad > 0) s += ", pad " + std::to_string(p.pad);
-  if (preset == "imagenet" && input_size > 0 && input_size != 224) s += " (the preset's 256/224 ratio kept)";
+  if (preset == "imagenet" && input_size > 0 && input_size != 224 && config.preprocessing.resize.empty() &&
+      config.preprocessing.crop < 0)
+    s += " (the preset's 256/224 ratio kept)";
+  const std::string given = DescribePreprocessOverrides(config.preprocessing);
+  if (!given.empty()) s += "; given: " + given;
   return s;
 }
 
@@ -367,7 +411,10 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"shape", c.shapes},
                         {"split", c.split},
                         {"provider", c.provider},
-                        {"external_variants", ExternalVariantsJson(c)}};
+                        {"external_variants", ExternalVariantsJson(c)},
+                        {"preprocessing_given", DescribePreprocessOverrides(c.preprocessing)},
+                        {"verify", c.verify},
+                        {"strict", c.strict}};
 }
 
 }  // namespace qbench

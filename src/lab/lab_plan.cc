@@ -173,6 +173,7 @@ LabItemCosts PlanItemCosts(const LabConfig& config, const LabPlan& plan, LabBack
                                : (config.eval_limit ? static_cast<double>(config.eval_limit) : kLabEvalDefaultSamples);
     if (e.Known()) c.eval_read_s = e.read_s;
   }
+  if (!config.verify) c.verification_samples = 0;
   c.calibration_samples = HasCalibratedVariant(config.variants) ? static_cast<double>(config.calibration_size) : 0.0;
   const std::string calibration_path = config.split ? config.eval_data : config.calibration_data;
   if (c.calibration_samples > 0 && !calibration_path.empty()) {

@@ -72,12 +72,18 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     return QuantizeModel(fp32, again, rd.get(), &scratch);
   };
   VerifyOptions vo;
+  vo.enabled = config.verify;  // --no-verify
+  vo.strict = config.strict;   // --strict: a remaining collapse fails the variant
   vo.session.intra_op_threads = static_cast<int>(threads0);
-  VerifiedQuantization verified = Step("verifying and writing '" + r.file + "'", [&] {
-    CalibrationDataSpec vs = spec;
-    vs.size = vs.path.empty() ? vo.max_samples : std::min(vs.size, vo.max_samples);
-    auto vr = MakeCalibrationDataReader(fp32, vs, &scratch);
-    return VerifyAndSave(fp32, std::move(result), requantize, ReadVerificationData(*vr, vo.max_samples), r.file, vo);
+  VerifiedQuantization verified = Step(std::string(vo.enabled ? "verifying and writing '" : "writing '") + r.file + "'", [&] {
+    VerificationData data;
+    if (vo.enabled) {
+      CalibrationDataSpec vs = spec;
+      vs.size = vs.path.empty() ? vo.max_samples : std::min(vs.size, vo.max_samples);
+      auto vr = MakeCalibrationDataReader(fp32, vs, &scratch);
+      data = ReadVerificationData(*vr, vo.max_samples);
+    }
+    return VerifyAndSave(fp32, std::move(result), requantize, data, r.file, vo);
   });
   result = std::move(verified.result);
   r.verification = VerificationToJson(verified.verification);

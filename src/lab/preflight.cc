@@ -361,7 +361,7 @@ json LabMeasurementSettings(const LabConfig& c) {
       if (x.model == m.spec || x.model == m.name) e["external"][x.label] = PathIdentity(x.path);
     models[m.name] = e;
   }
-  return json{{"repetitions", c.repetitions},
+  json settings{{"repetitions", c.repetitions},
               {"warmup_runs", c.warmup_runs},
               {"seed", c.seed},
               {"baseline_variant", c.variants.empty() ? "" : c.variants.front()},
@@ -374,6 +374,10 @@ json LabMeasurementSettings(const LabConfig& c) {
               {"split", c.split},
               {"provider", c.provider},
               {"models", models}};
+  // Written only when not the default, so that studies made before these settings existed resume.
+  if (c.preprocessing.AnyGiven()) settings["preprocessing"] = DescribePreprocessOverrides(c.preprocessing);
+  if (!c.verify) settings["no_verify"] = true;
+  return settings;
 }
 
 json EffectiveCalibrationMethod(const json& setting) {
@@ -395,7 +399,9 @@ std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
       {"eval_data", "--eval-data"},
       {"eval_limit", "--eval-limit"},
       {"split", "--split"},
-      {"provider", "--provider"}};
+      {"provider", "--provider"},
+      {"preprocessing", "the preprocessing flags (--resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels)"},
+      {"no_verify", "--no-verify"}};
   std::vector<std::string> out;
   const json none;
   auto get = [&none](const json& j, const char* key) -> const json& {

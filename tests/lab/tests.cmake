@@ -2,6 +2,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sweep_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/estimate_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_flags_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/preflight_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/verdicts_test.cc
@@ -26,6 +27,7 @@ qbench_add_test(lab_shard_cli_test NEEDS_CLI LIBS qbench_report SOURCES
 )
 qbench_add_test(lab_run_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_run_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_flags_cli_test.cc
 )
 # Issue 13 (external variants, energy, providers); the MobileNetV2 study takes ~1 min (label lab_slow).
 qbench_add_test(lab_devices_cli_test NEEDS_CLI LABELS lab_slow LIBS qbench_report SOURCES

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "dataset_flags.h"
 #include "flags.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
@@ -66,7 +67,9 @@ struct LabFlags {
   std::string config_file;
   std::string models, variants, batch, input_size, threads;
   int repetitions = 10, warmup_runs = 3;
-  std::string eval_data, preset, output, roofline_cache;
+  std::string eval_data, output, roofline_cache;
+  PreprocessFlags pre;
+  VerifyFlags verify;
   std::size_t eval_limit = 0;
   CalibrationFlags calib;
   std::uint64_t seed = 0;
@@ -138,7 +141,18 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--warmup-runs")) c.warmup_runs = f.warmup_runs;
   if (f.Given("--eval-data")) c.eval_data = f.eval_data;
   if (f.Given("--eval-limit")) c.eval_limit = f.eval_limit;
-  if (f.Given("--preset")) c.preprocess = f.preset;
+  if (f.Given("--preset")) c.preprocess = f.pre.preset;
+  // The other preprocessing flags over the config file's keys, one by one (given ones only).
+  if (f.Given("--resize")) c.preprocessing.resize = f.pre.resize;
+  if (f.Given("--crop")) c.preprocessing.crop = f.pre.crop;
+  if (f.Given("--pad")) c.preprocessing.pad = f.pre.pad;
+  if (f.Given("--mean")) c.preprocessing.mean = f.pre.mean;
+  if (f.Given("--std")) c.preprocessing.std_dev = f.pre.std_dev;
+  if (f.Given("--layout")) c.preprocessing.layout = f.pre.layout;
+  if (f.Given("--channel-order")) c.preprocessing.channel_order = f.pre.channel_order;
+  if (f.Given("--channels")) c.preprocessing.channels = f.pre.channels;
+  if (f.verify.no_verify) c.verify = false;
+  if (f.verify.strict) c.strict = true;
   if (f.Given("--calibration-data")) c.calibration_data = f.calib.data;
   if (f.Given("--calibration-size")) c.calibration_size = f.calib.size;
   if (f.Given("--calibration-method")) c.calibration_method = f.calib.method;
@@ -376,9 +390,10 @@ void RegisterLab(CLI::App& app) {
     f->opts[name.substr(name.rfind(',') == std::string::npos ? 0 : name.rfind(',') + 1)] = cmd->add_option(name, var, help);
   };
   add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
-                                  "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, calibration_data, "
-                                  "calibration_size, calibration_method, roofline, roofline_cache, seed, dim, shape, split, "
-                                  "provider, sysfs_root, compare_file)");
+                                  "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, resize, crop, pad, mean, "
+                                  "std, layout, channel_order, channels, calibration_data, calibration_size, "
+                                  "calibration_method, verify, strict, roofline, roofline_cache, seed, dim, shape, "
+                                  "split, provider, sysfs_root, compare_file)");
   add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
   std::string variant_help = "Comma-separated variants, the first is the baseline:";
   for (const auto& v : LabVariants()) variant_help += std::string(" ") + v.name + " (" + v.description + ");";
@@ -393,11 +408,13 @@ void RegisterLab(CLI::App& app) {
   add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
   f->opts["--eval-limit"] = AddEvalLimitFlag(cmd, &f->eval_limit, "Evaluate at most this many samples, a seeded random subset "
                                                                      "stratified by label (--seed; 0 = all)");
-  auto* preset = cmd->add_option("--preset", f->preset, "Preprocessing preset of eval/calibration images: imagenet or "
-                                                        "fashion-mnist (default: fashion-mnist for .u8 data, imagenet "
-                                                        "otherwise)");
-  f->opts["--preset"] = preset;
-  AddDeprecatedAlias(cmd, preset, "--preprocess");
+  AddPreprocessFlags(cmd, &f->pre, "Evaluation/calibration images (at every input size; without --resize/--crop the "
+                                   "imagenet preset is rescaled to each size)");
+  for (const char* n : {"--preset", "--resize", "--crop", "--pad", "--mean", "--std", "--layout", "--channel-order", "--channels"})
+    f->opts[n] = cmd->get_option(n);
+  AddVerifyFlags(cmd, &f->verify, "A quantized variant whose output still collapses after the automatic fp32 fallback "
+                                  "is not measured (its points fail with the reason) instead of being measured with a "
+                                  "warning");
   AddCalibrationFlags(cmd, &f->calib, true,
                       "Calibration data for the static variants (default: random, warned). Use data disjoint from "
                       "--eval-data: the lab warns when they are the same dataset (calibrating on evaluation images "

@@ -53,7 +53,7 @@ struct QuantizeCliOptions {
   double max_drop = -1.0;
   std::string eval_data;
   bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
-  bool no_verify = false, strict = false;
+  VerifyFlags verify;
   // --auto (quantize_auto.h)
   bool auto_mode = false, keep_best = false, mode_given = false;
   double time_budget = 300;
@@ -146,8 +146,8 @@ void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const Shape
                     const RequantizeFn& requantize, QuantizeResult* result, VerificationReport* verification,
                     WarningList* warnings) {
   VerifyOptions vo;
-  vo.enabled = !o.no_verify;
-  vo.strict = o.strict;
+  vo.enabled = !o.verify.no_verify;
+  vo.strict = o.verify.strict;
   vo.session.intra_op_threads = o.threads;
   if (const char* fault = std::getenv("QBENCH_TEST_INJECT_FAULT"); fault && *fault) vo.inject_fault_node = fault;
   VerificationData data;
@@ -198,7 +198,7 @@ AutoCliRequest AutoRequest(const QuantizeCliOptions& o) {
   r.json_path = o.json_path;
   r.plot_path = o.plot;
   r.keep_best = o.keep_best;
-  r.verify = !o.no_verify;
+  r.verify = !o.verify.no_verify;
   AutoQuantizeOptions& a = r.options;
   if (o.max_drop_given) a.max_drop_points = o.max_drop;
   a.time_budget_s = o.time_budget;
@@ -519,10 +519,7 @@ void RegisterQuantize(CLI::App& app) {
                                     "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
                                     "the calibration data)");
   auto* eval_limit = AddEvalLimitFlag(cmd, &o->eval_limit, "Fallback: evaluation samples (default 100)");
-  cmd->add_flag("--no-verify", o->no_verify,
-                "Write the model without running it in ONNX Runtime and comparing it with fp32 (docs/verification.md)");
-  cmd->add_flag("--strict", o->strict,
-                "Exit 1 (nothing written) when an output still collapses after the automatic fp32 fallback");
+  AddVerifyFlags(cmd, &o->verify, "Exit 1 (nothing written) when an output still collapses after the automatic fp32 fallback");
   cmd->add_flag("--auto", o->auto_mode,
                 "Search static int8 configurations (calibration method, u8/s8 activations, per-channel, HardSigmoid, "
                 "fp32 islands) for the fastest model within --max-drop (default 1 point of top-1 agreement, on "

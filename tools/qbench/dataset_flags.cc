@@ -11,40 +11,6 @@
 #include "qbench/eval/image.h"
 
 namespace qbench::cli {
-namespace {
-
-std::vector<float> ParseFloats(const std::string& text, const char* flag) {
-  std::vector<float> out;
-  for (const auto& item : SplitList(text)) {
-    try {
-      std::size_t pos = 0;
-      out.push_back(std::stof(item, &pos));
-      if (pos != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " '" + text + "': '" + item +
-                                                   "' is not a number; expected e.g. 0.485,0.456,0.406");
-    }
-  }
-  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, std::string(flag) + " is empty; expected 1 or 3 numbers");
-  return out;
-}
-
-// A whole number of pixels >= `min`; `text` is the part being parsed, `whole` the flag's value.
-int ParsePixels(const std::string& text, const std::string& flag, const std::string& whole, int min) {
-  try {
-    std::size_t pos = 0;
-    const int v = std::stoi(text, &pos);
-    if (pos == text.size() && v >= min) return v;
-  } catch (const std::exception&) {
-  }
-  throw Error(ErrorCode::kInvalidArgument,
-              flag + " '" + whole + "': " +
-                  (min > 0 ? "width and height must be whole numbers of pixels >= 1 (e.g. 224x224)"
-                           : "expected a whole number of pixels >= 0 for the shorter side (0 = no resize), or WxH"));
-}
-
-}  // namespace
-
 void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* f, const std::string& what) {
   // "Calibration/evaluation images: center crop ..." or, without `what`, "Center crop ...".
   auto on = [&what](std::string help) {
@@ -98,26 +64,7 @@ PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& f, const std::st
     }
     preset = format == "fashion-mnist" || format == "raw-u8" ? "fashion-mnist" : "imagenet";
   }
-  PreprocessOptions p = PreprocessOptions::FromPreset(preset);
-  if (!f.resize.empty()) {
-    const auto x = f.resize.find('x');
-    if (x == std::string::npos) {
-      p.resize_shorter = ParsePixels(f.resize, "--resize", f.resize, 0);
-      p.resize_width = p.resize_height = 0;
-    } else {  // an exact size: 0x0 would silently mean "no resize"
-      p.resize_width = ParsePixels(f.resize.substr(0, x), "--resize", f.resize, 1);
-      p.resize_height = ParsePixels(f.resize.substr(x + 1), "--resize", f.resize, 1);
-    }
-  }
-  if (f.crop >= 0) p.crop = f.crop;
-  if (f.pad >= 0) p.pad = f.pad;
-  if (f.channels > 0) p.channels = f.channels;
-  if (!f.mean.empty()) p.mean = ParseFloats(f.mean, "--mean");
-  if (!f.std_dev.empty()) p.std = ParseFloats(f.std_dev, "--std");
-  if (!f.layout.empty()) p.layout = f.layout;
-  if (!f.channel_order.empty()) p.channel_order = f.channel_order;
-  ValidatePreprocessOptions(p);
-  return p;
+  return ApplyPreprocessOverrides(PreprocessOptions::FromPreset(preset), f);
 }
 
 DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {

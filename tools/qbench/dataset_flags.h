@@ -7,15 +7,14 @@
 #include <string>
 
 #include "qbench/eval/dataset.h"
+#include "qbench/eval/preprocess_overrides.h"
 
 namespace qbench::cli {
 
 /// Values of the preprocessing flags --preset, --resize, --crop, --pad, --mean, --std, --layout,
-/// --channel-order, --channels as typed (the group used by eval, sensitivity and quantize).
-struct PreprocessFlags {
-  std::string preset, resize, mean, std_dev, layout, channel_order;
-  int crop = -1, pad = -1, channels = 0;
-};
+/// --channel-order, --channels as typed (the group used by eval, sensitivity, quantize and lab);
+/// parsed by the library (eval/preprocess_overrides.h), which the lab's TOML keys share.
+using PreprocessFlags = PreprocessOverrides;
 
 /// Values of --dataset, --format, --class-map, --labels, --seed and the preprocessing flags as typed.
 struct DatasetFlags : PreprocessFlags {

@@ -88,6 +88,13 @@ void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data,
   cmd->add_option("--calibration-method", flags->method, "One of: " + methods + " (default percentile)");
 }
 
+void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict_help) {
+  cmd->add_flag("--no-verify", flags->no_verify,
+                "Use the quantized model without running it in ONNX Runtime and comparing it with fp32 "
+                "(docs/verification.md)");
+  cmd->add_flag("--strict", flags->strict, strict_help);
+}
+
 CLI::Option* AddJsonFlag(CLI::App* cmd, std::string* path, const std::string& what) {
   return cmd->add_option("--json", *path,
                          "Also write " + what + " as JSON to FILE (atomically); - writes the JSON to stdout and the "

@@ -57,6 +57,16 @@ struct CalibrationFlags {
 };
 void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data, const std::string& data_help = "");
 
+// --- verification of quantized models ---------------------------------------------------------
+/// --no-verify and --strict (docs/verification.md): whether a quantized model is run in ONNX Runtime
+/// and compared with fp32 before it is used, and whether a collapse that the automatic fp32 fallback
+/// cannot fix refuses the model.
+struct VerifyFlags {
+  bool no_verify = false, strict = false;
+};
+/// Adds --no-verify and --strict; `strict_help` says what a refused model means in this subcommand.
+void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict_help);
+
 // --- evaluation samples ----------------------------------------------------------------------
 /// --eval-limit N: at most N evaluation samples (a count >= 0), with the deprecated spelling --limit
 /// (eval's and sensitivity's old name) as an alias.

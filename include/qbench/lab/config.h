@@ -10,6 +10,7 @@
 
 #include "qbench/calibration/calibrator.h"
 #include "qbench/eval/dataset.h"
+#include "qbench/eval/preprocess_overrides.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
@@ -73,6 +74,17 @@ struct LabConfig {
   /// Preprocessing preset for eval and calibration images ("imagenet", "fashion-mnist"); "" = by
   /// the data, as `qbench quantize` does (LabPreprocessPreset).
   std::string preprocess;
+  /// --resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels over the preset
+  /// (eval/preprocess_overrides.h; its `preset` is unused here: `preprocess` is the preset). They
+  /// apply as given at every input size (LabPreprocess).
+  PreprocessOverrides preprocessing;
+  /// Verify each quantized variant in ONNX Runtime against fp32 before it is measured, with the
+  /// automatic fp32 fallback of collapsing tensors (docs/verification.md), as `qbench quantize` does;
+  /// false = --no-verify.
+  bool verify = true;
+  /// --strict: a variant whose output still collapses after the fallback is not made (its points
+  /// fail with the reason) instead of being measured with a warning.
+  bool strict = false;
   /// Calibration data for static variants; "" = seeded random input (with a warning).
   std::string calibration_data;
   std::size_t calibration_size = kDefaultCalibrationSize;  ///< calibration samples (as `qbench quantize`)
@@ -139,6 +151,9 @@ LabConfig DefaultLabConfig();
 ///   batch = "1-16*2" | [1, 2, 4]              input_size = [224]          threads = [1, 2]
 ///   repetitions = 10   warmup_runs = 3        output = "qbench-lab"
 ///   eval_data = "..."  eval_limit = 50        preprocess = "imagenet"
+///   resize = 256 | "224x224"  crop = 224  pad = 0  mean = [0.485, 0.456, 0.406] | "0.5"  std = ...
+///   layout = "NCHW"  channel_order = "RGB"  channels = 3   (the preprocessing flags, over `preprocess`)
+///   verify = true      strict = false
 ///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
 ///   roofline = true    roofline_cache = "..." seed = 0   split = false
 ///   dim = ["seq=128"]  shape = ["mask=1x128"]
@@ -165,7 +180,8 @@ std::string LabPreprocessPreset(const LabConfig& config);
 /// `input_size` (pixels, H = W; 0 = the preset's own): the preset (LabPreprocessPreset); for
 /// "imagenet" at a size other than its 224, the crop becomes input_size and the shorter side
 /// round(input_size × 256 / 224), keeping the preset's resize-to-crop ratio (e.g. 160 → resize 183,
-/// crop 160). Other presets are used as they are. Accuracy and calibration use each model's first
+/// crop 160). Other presets are used as they are. Then config.preprocessing's given values, as
+/// given (ApplyPreprocessOverrides; throws as it). Accuracy and calibration use each model's first
 /// input size only.
 PreprocessOptions LabPreprocess(const LabConfig& config, std::int64_t input_size);
 

@@ -1,0 +1,155 @@
+// `qbench lab --no-verify / --strict` and the preprocessing flags, end to end: the same verification
+// as `qbench quantize` (a collapsed variant is measured with a warning, refused with --strict, not
+// verified with --no-verify), and the preprocessing flags reaching the data (a crop that does not
+// match the model's input is refused before measuring).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+using nlohmann::json;
+using testing::RunCommand;
+
+std::string Cli() { return testing::CliPath(); }
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// d = x·B1 − x·B2 with B2 = B1 + 1e-3: int8 weights cannot tell B1 and B2 apart, so the quantized
+// output collapses against fp32 whatever the fallback keeps (verify_cli_test's case).
+std::string Cancellation(const std::string& dir) {
+  GraphBuilder b("cancellation");
+  b.AddInput("x", DType::kFloat32, {"N", 4});
+  b.AddOutput("d", DType::kFloat32, {"N", 8});
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> w1(32), w2;
+  for (auto& v : w1) v = u(gen);
+  w2 = w1;
+  for (auto& v : w2) v += 1e-3f;
+  b.AddInitializer("B1", {4, 8}, w1);
+  b.AddInitializer("B2", {4, 8}, w2);
+  b.AddNode("Gemm", "g1", {"x", "B1"}, {"y1"});
+  b.AddNode("Gemm", "g2", {"x", "B2"}, {"y2"});
+  b.AddNode("Sub", "diff", {"y1", "y2"}, {"d"});
+  SaveModel(b.Build(), dir + "/cancel.onnx");
+  return dir + "/cancel.onnx";
+}
+
+// x [N,3,32,32] (H and W fixed) → GlobalAveragePool → Flatten → Gemm 3→10.
+std::string Fixed32(const std::string& path) {
+  GraphBuilder b("fixed32", 13);
+  b.AddInput("x", DType::kFloat32, {"N", 3, 32, 32});
+  b.AddOutput("logits", DType::kFloat32, {"N", 10});
+  std::vector<float> w(30);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  b.AddInitializer("W", {3, 10}, w);
+  b.AddNode("GlobalAveragePool", "gap", {"x"}, {"p"});
+  b.AddNode("Flatten", "flat", {"p"}, {"f"});
+  b.AddNode("Gemm", "head", {"f", "W"}, {"logits"});
+  SaveModel(b.Build(), path);
+  return path;
+}
+
+const std::string kFast = " --batch 1 --threads 1 --repetitions 2 --warmup-runs 0 --no-roofline --no-plots";
+
+json ModelRecord(const json& results, const std::string& variant) {
+  for (const auto& m : results["models"])
+    if (m["variant"] == variant) return m;
+  ADD_FAILURE() << "no model record for " << variant;
+  return json();
+}
+
+TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
+  const std::string dir = testing::TempDir() + "/lab_verify";
+  std::filesystem::create_directories(dir);
+  const std::string model = Cancellation(dir);
+  const std::string cmd = Cli() + " lab --models " + model + " --variants fp32,static" + kFast;
+  // Default: verified, the collapse kept as a finding, the variant measured.
+  auto r = RunCommand(cmd + " -o " + dir + "/lax");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(Slurp(dir + "/lax/results.json"));
+  json v = ModelRecord(j, "static")["verification"];
+  EXPECT_EQ(v["performed"], true) << j["models"].dump();
+  EXPECT_EQ(v["collapsed"], true) << v.dump();
+  EXPECT_EQ(j["config"]["verify"], true);
+  // --strict: the static variant is not made, its point fails with the reason, exit 1.
+  r = RunCommand(cmd + " --strict -o " + dir + "/strict");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  j = json::parse(Slurp(dir + "/strict/results.json"));
+  EXPECT_EQ(ModelRecord(j, "static")["status"], "failed") << j["models"].dump();
+  EXPECT_NE(ModelRecord(j, "static")["error"].get<std::string>().find("still collapses (--strict)"), std::string::npos)
+      << j["models"].dump();
+  bool fp32_ok = false;
+  for (const auto& p : j["points"])
+    if (p["variant"] == "fp32") fp32_ok = p["status"] == "ok";
+  EXPECT_TRUE(fp32_ok) << j["points"].dump();
+  // --no-verify: written unverified, measured.
+  r = RunCommand(cmd + " --no-verify -o " + dir + "/nv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(Slurp(dir + "/nv/results.json"));
+  EXPECT_EQ(ModelRecord(j, "static")["verification"]["performed"], false) << j["models"].dump();
+  EXPECT_EQ(j["config"]["verify"], false);
+  // Both at once contradict each other: a usage error before anything runs.
+  r = RunCommand(cmd + " --no-verify --strict --dry-run -o " + dir + "/both");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--strict"), std::string::npos) << r.err;
+}
+
+TEST(LabFlagsCli, PreprocessingFlagsReachTheDataAndArePrinted) {
+  const std::string dir = testing::TempDir() + "/lab_pre";
+  std::filesystem::create_directories(dir);
+  // 12 raw Fashion-MNIST-style images (28×28 u8) with labels.
+  std::mt19937 gen(1);
+  std::string pixels(12 * 28 * 28, '\0'), labels(12, '\0');
+  for (auto& p : pixels) p = static_cast<char>(gen() & 0xff);
+  for (int i = 0; i < 12; ++i) labels[static_cast<std::size_t>(i)] = static_cast<char>(i % 10);
+  std::ofstream(dir + "/data.u8", std::ios::binary) << pixels;
+  std::ofstream(dir + "/data.labels.u8", std::ios::binary) << labels;
+  const std::string base = Cli() + " lab --models zoo:mobilenet_v2 --variants fp32 --input-size 32 --eval-data " + dir +
+                           "/data.u8" + kFast + " --dry-run -o " + dir + "/out";
+  auto r = RunCommand(base + " --pad 3 --mean 0.5 --std 0.25");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("preprocessing: fashion-mnist at 32 px: no resize, pad 3; given: --pad 3, --mean 0.5, --std 0.25"),
+            std::string::npos)
+      << r.out;
+  // A malformed value names its flag; the deprecated --preprocess still works.
+  r = RunCommand(base + " --mean 0.5,x");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--mean '0.5,x'"), std::string::npos) << r.err;
+  r = RunCommand(base + " --preprocess fashion-mnist");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--preprocess is deprecated; use --preset"), std::string::npos) << r.err;
+  // Padding by 3 makes 34×34 samples: refused before measuring, as a wrong shape is in `eval`.
+  const std::string fixed = Fixed32(dir + "/fixed32.onnx");
+  r = RunCommand(Cli() + " lab --models " + fixed + " --variants fp32 --eval-data " + dir + "/data.u8" + kFast +
+                 " --pad 3 -o " + dir + "/run");
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("34"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run/results.jsonl")) << r.err;  // refused before measuring
+  // The default padding (2) fits: measured, with accuracy on the 12 samples.
+  r = RunCommand(Cli() + " lab --models " + fixed + " --variants fp32 --eval-data " + dir + "/data.u8" + kFast +
+                 " --pad 2 -o " + dir + "/run2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(Slurp(dir + "/run2/results.json"));
+  ASSERT_EQ(j["accuracy"].size(), 1u);
+  EXPECT_EQ(j["accuracy"][0]["samples"], 12) << j["accuracy"].dump();
+}
+
+}  // namespace
+}  // namespace qbench
