@@ -1,36 +1,47 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up on Debian 12: apt packages, then ONNX Runtime from npm,
-# pinned by version and verified against the npm registry's sha512 integrity checksum.
+# One-time (idempotent) set-up: apt packages for this OS release (scripts/os_packages.sh: Debian 12/13,
+# Ubuntu 24.04+; on Ubuntu 20.04/22.04, the JetPack releases, it stops naming what they lack), then
+# ONNX Runtime from npm, pinned by version and verified against the npm registry's sha512 checksum.
 # Re-running is quick: nothing is installed or downloaded when it is already present.
+#   --tests     also what only the tests need (scripts/test.sh, CI)
+#   --no-plots  without PLplot, for a build with -DQBENCH_PLOTS=OFF (saves ~200 desktop packages)
+#   --ort-only  only the pinned ONNX Runtime (scripts/cross_aarch64.sh)
+#   QBENCH_OS_RELEASE=FILE reads another os-release file (tests)
+#   QBENCH_ORT_ARCH=x64|arm64 and QBENCH_ORT_DIR=DIR: which build of the library, and where
+#   (default: this machine's, in third_party/onnxruntime)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/os_packages.sh"
 
-APT_PACKAGES=(build-essential cmake git ca-certificates openssl pkg-config ccache
-  libonnx-dev libprotobuf-dev protobuf-compiler
-  libcli11-dev nlohmann-json3-dev libfmt-dev libstb-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libplplot-dev plplot-driver-cairo libjpeg62-turbo-dev)
-# `setup.sh --tests` (scripts/test.sh, CI) also installs what only the tests need: chromium renders
-# report.html headless in the `html` test (--no-install-recommends keeps its extras out);
-# libonnx-testdata is ONNX's conformance corpus for tests/corpus (the `corpus` CTest label);
-# slurmctld, slurmd, slurm-client and munge let tests/slurm start a one-node Slurm cluster (label `slurm`).
-if [[ "${1:-}" == "--tests" ]]; then
-  APT_PACKAGES+=(chromium libonnx-testdata slurmctld slurmd slurm-client munge)
+opts=()
+ort_only=0
+for a in "$@"; do
+  case "$a" in
+    --tests|--no-plots) opts+=("$a") ;;
+    --ort-only) ort_only=1 ;;
+    *) echo "[setup] error: unknown option '$a'; expected --tests, --no-plots or --ort-only" >&2; exit 2 ;;
+  esac
+done
+APT_PACKAGES=()
+if ((!ort_only)); then
+  pkgs="$(qbench_os_packages "${QBENCH_OS_RELEASE:-/etc/os-release}" ${opts[@]+"${opts[@]}"})" || exit 1
+  mapfile -t APT_PACKAGES <<<"$pkgs"
 fi
 
 missing=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in ${APT_PACKAGES[@]+"${APT_PACKAGES[@]}"}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 command -v npm >/dev/null 2>&1 || missing+=(npm)   # Node's own npm counts
 if ((${#missing[@]})); then
-  echo "[setup] installing Debian packages: ${missing[*]}" >&2
+  echo "[setup] installing packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 # --- ONNX Runtime, pinned ----------------------------------------------------------------
-ORT_DIR="$root/third_party/onnxruntime"
+ORT_DIR="${QBENCH_ORT_DIR:-$root/third_party/onnxruntime}"
 LIB_PKG="onnxruntime-node@1.30.0"
 LIB_SHA512="twhs1C2C/BFkz1yc5OY0KIU2GUq6DURO7hD4bx5Q2Qy3nAMJwRXW8xU3NVczE29VA9lolLOYepoD8fjTGOfIqw=="
 HDR_PKG="com.github.asus4.onnxruntime@0.4.9"
@@ -38,10 +49,10 @@ HDR_SHA512="BkzxduSZ9IkeDP6Q8lz2TFU2ie7hSSvS7ZIfzMooExoq0CNzJnuuGaUJ7IsojBgqO4ou
 STAMP="$ORT_DIR/.stamp-1.30.0-0.4.9"
 
 if [[ ! -f "$STAMP" ]]; then
-  case "$(uname -m)" in
-    x86_64) arch=x64 ;;
+  case "${QBENCH_ORT_ARCH:-$(uname -m)}" in
+    x86_64|x64) arch=x64 ;;
     aarch64|arm64) arch=arm64 ;;
-    *) echo "[setup] error: no pinned ONNX Runtime for $(uname -m); configure with -DONNXRUNTIME_ROOT=/path/to/your/onnxruntime" >&2; exit 1 ;;
+    *) echo "[setup] error: no pinned ONNX Runtime for ${QBENCH_ORT_ARCH:-$(uname -m)}; configure with -DONNXRUNTIME_ROOT=/path/to/your/onnxruntime" >&2; exit 1 ;;
   esac
   tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
   fetch() { # $1 package@version, $2 expected sha512 (base64)
