@@ -241,10 +241,8 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     }
   }
   if (none) md += "Every planned point was measured exactly once on each device.\n";
-  if (!plots.empty()) {
-    md += "\n## Plots\n\n";
-    for (const auto& p : plots) md += "![" + p.title + "](" + p.path + ")\n\n";
-  }
+  const std::string plot_section = PlotsSection(plots, PlotsBuiltIn());  // one line without PLplot
+  if (!plot_section.empty()) md += "\n" + plot_section;
   md += "\n## Settings\n\nThe settings that define a measurement, equal in every merged study";
   md += merged.mismatches.empty() ? "" : " except as noted above";
   md += ":\n\n```\n" + (merged.settings.is_null() ? std::string("(none recorded)") : merged.settings.dump(2)) + "\n```\n";

@@ -397,11 +397,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
           "compared with the int8 peak; a model whose MACs are incomplete gets no rate or share of peak.\n\n";
   }
 
-  // Plots.
-  if (!plots.empty()) {
-    md += "## Plots\n\n";
-    for (const auto& p : plots) md += fmt::format("![{}]({})\n\n", p.title, p.path);
-  }
+  md += PlotsSection(plots, PlotsBuiltIn());
 
   // Failures and warnings.
   if (study.FailedPoints() > 0) {
@@ -427,6 +423,18 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         "bootstrap over the interleaved rounds. Definitions and sources: docs/statistics.md.\n"
         "- Raw data: `results.jsonl` (one record per line, written as measured; with --resume also earlier runs' records, "
         "settings and warnings), `results.json`, `results.csv`.\n";
+  return md;
+}
+
+bool PlotsBuiltIn() { return QBENCH_PLOTS_ON != 0; }
+
+std::string PlotsSection(const std::vector<PlotFile>& plots, bool built_in) {
+  if (!built_in)
+    return "## Plots\n\nNo plots: this qbench was built without PLplot (-DQBENCH_PLOTS=OFF); every number is in the "
+           "tables above and in results.json / results.csv.\n\n";
+  if (plots.empty()) return "";
+  std::string md = "## Plots\n\n";
+  for (const auto& p : plots) md += fmt::format("![{}]({})\n\n", p.title, p.path);
   return md;
 }
 

@@ -2,6 +2,7 @@
 // profile parsing used by the roofline view.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/plots.h"
 #include "qbench/report/study_report.h"
 #include "test_util.h"
 
@@ -90,6 +92,11 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
   EXPECT_EQ(md.find("MEASUREMENT.md"), std::string::npos);  // no citation of a file outside the repository
   EXPECT_NE(md.find("## Accuracy"), std::string::npos);
   EXPECT_NE(md.find("69.0 %"), std::string::npos);  // static top-1 in the fake
+  if (!PlotsBuiltIn()) {  // -DQBENCH_PLOTS=OFF: no PNG, one line in their place
+    EXPECT_FALSE(std::filesystem::exists(out + "/plots/latency_big.png"));
+    EXPECT_NE(md.find("No plots: this qbench was built without PLplot (-DQBENCH_PLOTS=OFF)"), std::string::npos) << md;
+    return;
+  }
   // Plots: the files the report links exist and are PNGs.
   for (const char* p : {"plots/latency_big.png", "plots/latency_small.png", "plots/size.png", "plots/latency_vs_size.png",
                         "plots/speedup.png", "plots/accuracy_vs_latency.png", "plots/roofline_fp32.png",
@@ -342,6 +349,18 @@ TEST(Analysis, SizeObservationFollowsTheSchemePrecision) {
   all.clear();
   for (const auto& o : GenerateObservations(study)) all += o + "\n";
   EXPECT_NE(all.find("**Size, fp16**: files are 0.60x of the fp32 size (big, small shrank at least 1.33x)."), std::string::npos) << all;
+}
+
+TEST(PlotsSection, ImagesWhenDrawnOneLineWithoutPlplot) {
+  const std::vector<PlotFile> plots = {{"plots/size.png", "file size"}, {"plots/speedup.png", "speedup"}};
+  EXPECT_EQ(PlotsSection(plots, true), "## Plots\n\n![file size](plots/size.png)\n\n![speedup](plots/speedup.png)\n\n");
+  EXPECT_EQ(PlotsSection({}, true), "");  // nothing drawn (e.g. --no-plots): no section
+  // A build with -DQBENCH_PLOTS=OFF: one line instead of the images, pointing to the numbers.
+  const std::string off = PlotsSection({}, false);
+  EXPECT_EQ(off.rfind("## Plots\n\nNo plots: this qbench was built without PLplot (-DQBENCH_PLOTS=OFF)", 0), 0u) << off;
+  EXPECT_NE(off.find("results.csv"), std::string::npos) << off;
+  EXPECT_EQ(std::count(off.begin(), off.end(), '\n'), 4) << off;  // heading, blank, the line, blank
+  EXPECT_EQ(PlotsBuiltIn(), QBENCH_PLOTS_ON != 0);  // the build option reaches the report module
 }
 
 }  // namespace

@@ -337,7 +337,10 @@ void RunLabCommand(const LabFlags& flags) {
               study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");
   std::printf("  report:  %s/report.md, report.html\n", config.output_dir.c_str());
   std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());
-  std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
+  if (PlotsBuiltIn())
+    std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
+  else
+    std::printf("  plots:   none (this qbench was built with -DQBENCH_PLOTS=OFF)\n");
   std::printf("  models:  %s/models/\n", config.output_dir.c_str());
   // A compact summary: median latency, speedup and size ratio at the reference point of each model.
   const std::string base = BaselineVariant(study);

@@ -15,6 +15,7 @@
 #include "qbench/model/model.h"
 #include "qbench/quantization/verify.h"
 #include "qbench/report/auto_plot.h"
+#include "qbench/report/plots.h"
 
 namespace qbench::cli {
 namespace {
@@ -83,7 +84,10 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
     } else {
       WriteFileAtomic(req.output, SerializeModel(fp32));
     }
-    if (WriteAutoParetoPlot(r, plot)) out += "Pareto plot: " + plot + "\n";
+    if (WriteAutoParetoPlot(r, plot))
+      out += "Pareto plot: " + plot + "\n";
+    else if (!PlotsBuiltIn())
+      out += "Pareto plot: none (this qbench was built without PLplot, -DQBENCH_PLOTS=OFF)\n";
   } else {
     out += "auto: interrupted (Ctrl-C): nothing written (--keep-best writes the best model measured so far)\n";
   }

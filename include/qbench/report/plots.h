@@ -43,4 +43,11 @@ struct PlotFile {
 std::vector<PlotFile> WriteStudyPlots(const LabStudy& study, const std::string& output_dir,
                                       const std::function<bool()>& stop = nullptr);
 
+/// False when qbench was built with -DQBENCH_PLOTS=OFF (no PLplot): WriteStudyPlots then draws nothing.
+bool PlotsBuiltIn();
+
+/// The "## Plots" section of report.md: one image line per plot; with `built_in` false one line
+/// saying that this build draws no plots and where the numbers are; "" when there are no plots to show.
+std::string PlotsSection(const std::vector<PlotFile>& plots, bool built_in);
+
 }  // namespace qbench
