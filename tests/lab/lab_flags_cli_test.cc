@@ -7,12 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
+#include "quantization/quant_test_util.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -23,31 +24,10 @@ using testing::RunCommand;
 
 std::string Cli() { return testing::CliPath(); }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// d = x·B1 − x·B2 with B2 = B1 + 1e-3: int8 weights cannot tell B1 and B2 apart, so the quantized
-// output collapses against fp32 whatever the fallback keeps (verify_cli_test's case).
+// d = x·B1 − x·B2 with B2 = B1 + 1e-3 (testing::CancellationModel): int8 weights cannot tell B1 and
+// B2 apart, so the quantized output collapses against fp32 whatever the fallback keeps.
 std::string Cancellation(const std::string& dir) {
-  GraphBuilder b("cancellation");
-  b.AddInput("x", DType::kFloat32, {"N", 4});
-  b.AddOutput("d", DType::kFloat32, {"N", 8});
-  std::mt19937 gen(9);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> w1(32), w2;
-  for (auto& v : w1) v = u(gen);
-  w2 = w1;
-  for (auto& v : w2) v += 1e-3f;
-  b.AddInitializer("B1", {4, 8}, w1);
-  b.AddInitializer("B2", {4, 8}, w2);
-  b.AddNode("Gemm", "g1", {"x", "B1"}, {"y1"});
-  b.AddNode("Gemm", "g2", {"x", "B2"}, {"y2"});
-  b.AddNode("Sub", "diff", {"y1", "y2"}, {"d"});
-  SaveModel(b.Build(), dir + "/cancel.onnx");
+  SaveModel(testing::CancellationModel(), dir + "/cancel.onnx");
   return dir + "/cancel.onnx";
 }
 
@@ -83,7 +63,7 @@ TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
   // Default: verified, the collapse kept as a finding, the variant measured.
   auto r = RunCommand(cmd + " -o " + dir + "/lax");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  json j = json::parse(Slurp(dir + "/lax/results.json"));
+  json j = json::parse(ReadFileBytes(dir + "/lax/results.json"));
   json v = ModelRecord(j, "static")["verification"];
   EXPECT_EQ(v["performed"], true) << j["models"].dump();
   EXPECT_EQ(v["collapsed"], true) << v.dump();
@@ -91,7 +71,7 @@ TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
   // --strict: the static variant is not made, its point fails with the reason, exit 1.
   r = RunCommand(cmd + " --strict -o " + dir + "/strict");
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  j = json::parse(Slurp(dir + "/strict/results.json"));
+  j = json::parse(ReadFileBytes(dir + "/strict/results.json"));
   EXPECT_EQ(ModelRecord(j, "static")["status"], "failed") << j["models"].dump();
   EXPECT_NE(ModelRecord(j, "static")["error"].get<std::string>().find("still collapses (--strict)"), std::string::npos)
       << j["models"].dump();
@@ -102,7 +82,7 @@ TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
   // --no-verify: written unverified, measured.
   r = RunCommand(cmd + " --no-verify -o " + dir + "/nv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  j = json::parse(Slurp(dir + "/nv/results.json"));
+  j = json::parse(ReadFileBytes(dir + "/nv/results.json"));
   EXPECT_EQ(ModelRecord(j, "static")["verification"]["performed"], false) << j["models"].dump();
   EXPECT_EQ(j["config"]["verify"], false);
   // Both at once contradict each other: a usage error before anything runs.
@@ -146,7 +126,7 @@ TEST(LabFlagsCli, PreprocessingFlagsReachTheDataAndArePrinted) {
   r = RunCommand(Cli() + " lab --models " + fixed + " --variants fp32 --eval-data " + dir + "/data.u8" + kFast +
                  " --pad 2 -o " + dir + "/run2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json j = json::parse(Slurp(dir + "/run2/results.json"));
+  const json j = json::parse(ReadFileBytes(dir + "/run2/results.json"));
   ASSERT_EQ(j["accuracy"].size(), 1u);
   EXPECT_EQ(j["accuracy"][0]["samples"], 12) << j["accuracy"].dump();
 }

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
+#include "quant_test_util.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -21,14 +21,6 @@ using testing::RunCommand;
 
 bool Exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
-std::vector<float> Uniform(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
 // x [N,4] → Gemm 'head' (B: columns 0–3 ~ ±50, columns 4–7 ~ ±0.05) → y [N,8] → Flatten → out.
 // Static: y's one per-tensor scale rounds columns 4–7 to zero. Dynamic: B's one per-tensor weight
 // scale (50/127) rounds columns 4–7 of B to zero. Either way a slice of 'out' collapses.
@@ -36,7 +28,7 @@ std::string WideColumns(const std::string& dir) {
   GraphBuilder b("wide_columns");
   b.AddInput("x", DType::kFloat32, {"N", 4});
   b.AddOutput("out", DType::kFloat32, {"N", 8});
-  std::vector<float> w = Uniform(32, 7);
+  std::vector<float> w = testing::RandomValues(32, 7);
   for (int r = 0; r < 4; ++r)
     for (int c = 0; c < 8; ++c) w[static_cast<std::size_t>(r * 8 + c)] *= c < 4 ? 50.0f : 0.05f;
   b.AddInitializer("B", {4, 8}, w);
@@ -48,17 +40,7 @@ std::string WideColumns(const std::string& dir) {
 
 // d = Gemm(x, B1) − Gemm(x, B2), B2 = B1 + 1e-3: cancellation that no single tensor explains.
 std::string Cancellation(const std::string& dir) {
-  GraphBuilder b("cancellation");
-  b.AddInput("x", DType::kFloat32, {"N", 4});
-  b.AddOutput("d", DType::kFloat32, {"N", 8});
-  std::vector<float> w1 = Uniform(32, 9), w2 = w1;
-  for (auto& v : w2) v += 1e-3f;
-  b.AddInitializer("B1", {4, 8}, w1);
-  b.AddInitializer("B2", {4, 8}, w2);
-  b.AddNode("Gemm", "g1", {"x", "B1"}, {"y1"});
-  b.AddNode("Gemm", "g2", {"x", "B2"}, {"y2"});
-  b.AddNode("Sub", "diff", {"y1", "y2"}, {"d"});
-  SaveModel(b.Build(), dir + "/cancel.onnx");
+  SaveModel(testing::CancellationModel(), dir + "/cancel.onnx");
   return dir + "/cancel.onnx";
 }
 
