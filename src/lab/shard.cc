@@ -1,7 +1,5 @@
 #include "qbench/lab/shard.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -9,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "qbench/benchmark/environment.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/lab/preflight.h"
@@ -17,36 +14,6 @@
 namespace qbench {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string DefaultDeviceLabel() {
-  char host[256] = {0};
-  std::string hostname;
-  if (::gethostname(host, sizeof host - 1) == 0) hostname = host;
-  const std::string cpu = CaptureCpu().cpu_model;
-  if (hostname.empty() && cpu.empty()) return "unknown device";
-  if (cpu.empty()) return hostname;
-  if (hostname.empty()) return cpu;
-  return hostname + " (" + cpu + ")";
-}
-
-std::string LabDeviceLabel(const LabConfig& config) { return config.device.empty() ? DefaultDeviceLabel() : config.device; }
-
-std::string DeviceFileName(const std::string& label) {
-  std::string out;
-  for (char c : label) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (keep)
-      out += c;
-    else if (out.empty() || out.back() != '_')
-      out += '_';
-  }
-  while (!out.empty() && out.front() == '_') out.erase(out.begin());
-  while (!out.empty() && out.back() == '_') out.pop_back();
-  if (out.size() > 80) out.resize(80);
-  while (!out.empty() && (out.back() == '_' || out.back() == '.')) out.pop_back();
-  if (out.empty() || out == "." || out == "..") out = "device";
-  return out;
-}
 
 void ParseShardSpec(const std::string& text, int* index, int* count) {
   const std::string form = "give --shard I/N with 0 <= I < N <= 4096, e.g. --shard 0/4 for the first of four shards";
@@ -70,16 +37,6 @@ std::vector<int> AssignShards(std::size_t units, int count) {
   for (std::size_t u = 0; u < units; ++u)
     out[u] = static_cast<int>((static_cast<unsigned long long>(u) * static_cast<unsigned long long>(count)) / units);
   return out;
-}
-
-std::string LabResultsPath(const LabConfig& config) {
-  if (config.shard_count <= 0) return ResultsJsonlPath(config.output_dir);
-  return fmt::format("{}/results.{}.{}.jsonl", config.output_dir, DeviceFileName(LabDeviceLabel(config)), config.shard_index);
-}
-
-std::string LabModelsDir(const LabConfig& config) {
-  if (config.shard_count <= 0) return config.output_dir + "/models";
-  return fmt::format("{}/models/{}.{}", config.output_dir, DeviceFileName(LabDeviceLabel(config)), config.shard_index);
 }
 
 std::string PlanJsonPath(const std::string& output_dir) { return output_dir + "/plan.json"; }

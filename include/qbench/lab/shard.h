@@ -1,6 +1,7 @@
-// qbench/lab/shard.h — a lab split into shards (docs/scale-out.md): the device label of a study, the
-// plan file (plan.json: every point with its stable id, grouped into units that are timed together),
-// the deterministic assignment of units to shards, and where a shard writes its results and models.
+// qbench/lab/shard.h — a lab split into shards (docs/scale-out.md): the plan file (plan.json: every
+// point with its stable id, grouped into units that are timed together) and the deterministic
+// assignment of units to shards. The device label and where a shard writes its results and models
+// are in qbench/lab/device.h.
 //
 // A unit is one interleaved group (model, batch, input size, threads; every variant inside). Units are
 // in the lab's measuring order (model outermost), and shard I of N takes a contiguous run of them, so
@@ -14,20 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/lab/config.h"
+#include "qbench/lab/device.h"
 #include "qbench/lab/lab.h"
 
 namespace qbench {
-
-/// "hostname (CPU model)", e.g. "node17 (AMD EPYC 7763 64-Core Processor)": the default --device.
-/// The hostname alone when the CPU model is unknown, "unknown device" when both are.
-std::string DefaultDeviceLabel();
-
-/// The label `config` names its device with: config.device, or DefaultDeviceLabel() when empty.
-std::string LabDeviceLabel(const LabConfig& config);
-
-/// A device label as a file-name part: letters, digits, '.', '_' and '-' kept, runs of anything
-/// else made one '_', '_' trimmed at both ends, at most 80 characters; "device" when nothing is left.
-std::string DeviceFileName(const std::string& label);
 
 /// Parses --shard "I/N" (0 <= I < N <= 4096). Throws Error(kInvalidArgument) quoting the text and
 /// the expected form.
@@ -37,14 +28,6 @@ void ParseShardSpec(const std::string& text, int* index, int* count);
 /// unit is in exactly one shard, each shard holds a contiguous run, and the runs differ in length by
 /// at most one (shards past U are empty when count > U). Throws Error(kInvalidArgument) for count < 1.
 std::vector<int> AssignShards(std::size_t units, int count);
-
-/// results.jsonl of a run: DIR/results.jsonl, or for shard I (config.shard_count > 0)
-/// DIR/results.<DeviceFileName(device)>.<I>.jsonl.
-std::string LabResultsPath(const LabConfig& config);
-
-/// Where a run writes its model files: DIR/models, or for shard I DIR/models/<device file name>.<I>
-/// (no two shards, nor two devices, write the same file).
-std::string LabModelsDir(const LabConfig& config);
 
 /// DIR/plan.json.
 std::string PlanJsonPath(const std::string& output_dir);
