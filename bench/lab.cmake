@@ -1,9 +1,7 @@
 # bench/lab.cmake — benchmarks of the lab module's searches (built, never run by ctest).
-if(TARGET qbench_lab AND TARGET qbench_zoo)
-  get_filename_component(QBENCH_BENCH_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" ABSOLUTE)
-  # auto_targets: issue 12's targets for `quantize --auto`, ratios measured in one run (bench/auto_targets.cc).
-  add_executable(auto_targets ${CMAKE_CURRENT_LIST_DIR}/auto_targets.cc)
-  target_link_libraries(auto_targets PRIVATE qbench_lab qbench_zoo)
-  target_compile_definitions(auto_targets PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}")
-  target_compile_options(auto_targets PRIVATE -Wall -Wextra)
-endif()
+get_filename_component(QBENCH_BENCH_SHARED_DIR "${CMAKE_SOURCE_DIR}/../shared" ABSOLUTE)
+# auto_targets: issue 12's targets for `quantize --auto`, ratios measured in one run (bench/auto_targets.cc).
+add_executable(auto_targets ${CMAKE_CURRENT_LIST_DIR}/auto_targets.cc)
+target_link_libraries(auto_targets PRIVATE qbench_lab qbench_zoo)
+target_compile_definitions(auto_targets PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}")
+target_compile_options(auto_targets PRIVATE -Wall -Wextra)

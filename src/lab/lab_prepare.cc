@@ -112,10 +112,10 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
   }
-  nlohmann::json report = nlohmann::json::parse(WithoutExternalCitations(QuantizeReportToJson(result.report)), nullptr, false);
+  nlohmann::json report = nlohmann::json::parse(QuantizeReportToJson(result.report), nullptr, false);
   if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
   r.coverage_report = report;
-  for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + WithoutExternalCitations(w.message));
+  for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + w.message);
   r.ok = true;
   variants[v] = std::move(result.model);
   return r;

@@ -62,20 +62,6 @@ double NowMs() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// The quantizer's notes and warnings cite a measurement file that is not part of this repository;
-// the lab's outputs say inline where those numbers come from instead.
-std::string WithoutExternalCitations(std::string text) {
-  static const std::vector<std::pair<std::string, std::string>> kReplace = {
-      {"see MEASUREMENT.md; ", ""},
-      {"(MEASUREMENT.md)", "(measured by qbench's authors with ONNX Runtime 1.30 on a 2-vCPU AMD EPYC Zen 5)"},
-      {"MEASUREMENT.md: ", "measured by qbench's authors with ONNX Runtime 1.30 on a 2-vCPU AMD EPYC Zen 5: "},
-      {"MEASUREMENT.md", "qbench's measurements with ONNX Runtime 1.30"}};
-  for (const auto& [from, to] : kReplace)
-    for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
-      text.replace(pos, from.size(), to);
-  return text;
-}
-
 }  // namespace lab_internal
 
 OrtLabBackend::OrtLabBackend(const LabConfig& config, WarningList* warnings) : impl_(std::make_unique<Impl>()) {

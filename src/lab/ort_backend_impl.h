@@ -38,10 +38,6 @@ void Fill(PointResult* r, const Measurement& m, std::int64_t macs);
 /// source; per sample = per run / `batch`); the ratio only when `against_baseline`.
 PointEnergy ToPointEnergy(const ModelEnergy& e, const std::string& source, std::int64_t batch, bool against_baseline);
 
-// The quantizer's notes and warnings cite a measurement file that is not part of this repository;
-// the lab's outputs say inline where those numbers come from instead.
-std::string WithoutExternalCitations(std::string text);
-
 // Runs `step`, prefixing any error with what was being done ("calibrating: ...").
 template <typename F>
 auto Step(const std::string& what, F&& step) -> decltype(step()) {
@@ -129,10 +125,10 @@ struct OrtLabBackend::Impl {
   // replaces the process-wide peak that Fill recorded, which includes every model loaded before.
   void ProbeMemory(PointResult* r, const SweepGroup& group, const std::string& v);
 
-  // Adds the warnings a module collected in `from` to the lab's list, citations made inline.
+  // Adds the warnings a module collected in `from` to the lab's list.
   void Forward(const WarningList& from) {
     if (!warnings) return;
-    for (const auto& w : from.items()) warnings->Add(w.code, lab_internal::WithoutExternalCitations(w.message));
+    for (const auto& w : from.items()) warnings->Add(w.code, w.message);
   }
 
   // Makes variant `v` (quantized) of the loaded model and writes its file. Errors name the step that

@@ -4,9 +4,6 @@ qbench_add_test(benchmark_statistics_test LIBS qbench_benchmark SOURCES
 qbench_add_test(benchmark_loop_test LIBS qbench_benchmark SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/loop_test.cc
 )
-qbench_add_test(runtime_inputs_test LIBS qbench_runtime SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/inputs_test.cc
-)
 qbench_add_test(bench_cli_test NEEDS_CLI LIBS qbench_benchmark SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/bench_cli_test.cc
 )

@@ -16,7 +16,23 @@ TEST(Fs, WriteAtomicThenRead) {
   WriteFileAtomic(p, "bye");
   EXPECT_EQ(ReadFileBytes(p), "bye");
   EXPECT_EQ(FileSizeBytes(p), 3u);
-  EXPECT_GE(DiskUsageBytes(p), 0u);
+}
+
+// DiskUsageBytes counts allocated 512-byte blocks (st_blocks): a written 64 KiB file holds at least
+// 64 KiB of blocks, a whole number of 512-byte units; a missing path throws naming it.
+TEST(Fs, DiskUsageCountsAllocatedBlocks) {
+  const std::string p = testing::TempDir() + "/dense.bin";
+  WriteFileAtomic(p, std::string(65536, 'x'));
+  const std::uint64_t used = DiskUsageBytes(p);
+  EXPECT_GE(used, 65536u);
+  EXPECT_EQ(used % 512u, 0u);
+  EXPECT_LT(used, 65536u + 1024u * 1024u);  // no file system allocates a megabyte beyond 64 KiB of data
+  try {
+    DiskUsageBytes(testing::TempDir() + "/missing.bin");
+    FAIL() << "a missing file has no disk usage";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.bin"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Fs, FileChecksumIsFnv1a64OfTheBytes) {

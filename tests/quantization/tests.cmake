@@ -48,3 +48,7 @@ qbench_add_test(quantization_fp16_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/fp16_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
+# Accuracy targets of the quantizer on the shared trained models (need ../shared; skip otherwise).
+qbench_add_test(quantization_targets_test LIBS qbench_quantization qbench_calibration qbench_eval SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/targets_test.cc
+)

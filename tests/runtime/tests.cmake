@@ -7,6 +7,9 @@ qbench_add_test(runtime_test LIBS qbench_runtime SOURCES
 qbench_add_test(telemetry_cli_test NEEDS_CLI LIBS qbench_runtime SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/telemetry_cli_test.cc
 )
+qbench_add_test(runtime_inputs_test LIBS qbench_runtime SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/inputs_test.cc
+)
 qbench_add_test(runtime_ort_limits_test LIBS qbench_runtime SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ort_limits_test.cc
 )

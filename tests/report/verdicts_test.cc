@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "fake_backend.h"
+#include "lab/fake_backend.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/model_content.h"
 #include "qbench/lab/ort_backend.h"

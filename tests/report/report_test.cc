@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "fake_backend.h"
+#include "lab/fake_backend.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/graph_builder.h"
