@@ -18,6 +18,7 @@
 
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
+#include "qbench/report/plots.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -371,6 +372,7 @@ std::vector<std::string> Pngs(const std::string& dir) {
 // skips the plots not drawn yet, never the results files (report.md, report.html, results.json,
 // results.csv), and report.md shows exactly the plots on disk.
 TEST(LabRunCli, ASecondCtrlCSkipsThePlotsButNeverTheResultsFiles) {
+  if (!PlotsBuiltIn()) GTEST_SKIP() << "built with -DQBENCH_PLOTS=OFF: no plots to skip";
   const std::string dir = testing::TempDir();
   const std::string model = Classifier(dir + "/m.onnx", 10, 8, 1);
   const std::string args = " lab --models " + model + " --variants fp32 --batch 1-64*2 --input-size 32 --threads 1 "
