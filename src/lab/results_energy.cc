@@ -29,7 +29,7 @@ json ToJson(const PointEnergy& e) {
 PointEnergy PointEnergyFromJson(const json& j) {
   PointEnergy e;
   if (!j.is_object()) {
-    e.reason = "not measured (results written before energy was measured)";
+    e.reason = "these results were written before qbench measured energy";
     return e;
   }
   Get(j, "available", &e.available);
