@@ -27,38 +27,10 @@
 #include "qbench/zoo/zoo.h"
 #include "quantize_auto.h"
 #include "quantize_fallback.h"
+#include "quantize_options.h"
 #include "sensitivity_support.h"
 
 namespace qbench::cli {
-namespace {
-
-struct QuantizeCliOptions {
-  std::string model, output, mode = "static", activation_type;  // "": the scheme's default
-  bool per_channel = false, per_tensor = false, quantize_outputs = false;
-  std::string hard_sigmoid = "decompose";
-  std::string equalize = "off";
-  bool bias_correction = false;
-  std::string weight_range = "auto";
-  std::string json_path;
-  CalibrationFlags calib;
-  PreprocessFlags pre;
-  double percentile = 99.999;
-  int threads = 0;  // calibration, coverage analysis and the fallback's latency comparison
-  std::uint64_t seed = 0;
-  std::vector<std::string> exclude;
-  ShapeFlags shape;
-  std::string batch;
-  // fp32 fallback (the *_given flags say which options were on the command line).
-  long long fallback_top = 0, eval_limit = 100;
-  double max_drop = -1.0;
-  std::string eval_data;
-  bool fallback_top_given = false, max_drop_given = false, eval_flags_given = false;
-  VerifyFlags verify;
-  // --auto (quantize_auto.h)
-  bool auto_mode = false, keep_best = false, mode_given = false;
-  double time_budget = 300;
-  std::string plot;
-};
 
 // --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
 // of the value, since a regular expression may itself hold commas ("conv1,re:^fc{1,2}").
@@ -84,6 +56,10 @@ std::vector<std::string> SplitExcludes(const std::vector<std::string>& values) {
   }
   return out;
 }
+
+namespace {
+
+
 
 // Checks the fallback flags before any work; returns the criteria (both 0/-1: no fallback).
 FallbackCriteria ValidateFallbackFlags(const QuantizeCliOptions& o) {
@@ -181,58 +157,10 @@ void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const Shape
   }
 }
 
-// The --auto request from the flags, validated before any work (ValidateAutoOptions).
-AutoCliRequest AutoRequest(const QuantizeCliOptions& o) {
-  if (o.mode_given && o.mode != "static")
-    throw Error(ErrorCode::kInvalidArgument, "--auto searches static int8 configurations (QDQ, calibrated); --mode " +
-                                                 o.mode + " cannot be combined with it: drop --mode");
-  if (o.fallback_top_given)
-    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --auto exclude each other: --auto keeps layers fp32 "
-                                             "itself within --max-drop; give one");
-  if (o.equalize != "off" || o.bias_correction)
-    throw Error(ErrorCode::kInvalidArgument, "--auto measures cross-layer equalization and bias correction as candidates "
-                                             "itself (on models with depthwise convolutions); drop --equalize/--bias-correction");
-  AutoCliRequest r;
-  r.model = o.model;
-  r.output = o.output;
-  r.json_path = o.json_path;
-  r.plot_path = o.plot;
-  r.keep_best = o.keep_best;
-  r.verify = !o.verify.no_verify;
-  AutoQuantizeOptions& a = r.options;
-  if (o.max_drop_given) a.max_drop_points = o.max_drop;
-  a.time_budget_s = o.time_budget;
-  a.seed = o.seed;
-  a.threads = o.threads;
-  a.eval_limit = o.eval_limit < 1 ? 0 : static_cast<std::size_t>(o.eval_limit);
-  ShapeOverrides overrides = ParseShapeFlags(o.shape);
-  if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
-  a.batch = overrides.batch > 0 ? overrides.batch : 1;
-  overrides.batch = 0;  // calibration and evaluation run one sample per Run
-  a.base.weight_range = ParseWeightRange(o.weight_range);
-  a.base.exclude = SplitExcludes(o.exclude);
-  a.base.quantize_graph_outputs = o.quantize_outputs;
-  a.base.calibration.percentile = o.percentile;
-  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
-  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
-  a.calibration.path = o.calib.data;
-  a.calibration.preprocess = BuildPreprocessOptions(o.pre, o.calib.data);
-  a.calibration.size = o.calib.size;
-  a.calibration.shape_overrides = overrides;
-  if (!o.eval_data.empty()) {
-    DatasetFlags flags;
-    flags.dataset = o.eval_data;
-    static_cast<PreprocessFlags&>(flags) = o.pre;
-    a.evaluation = BuildDatasetSpec(flags);
-  }
-  ValidateAutoOptions(a);
-  return r;
-}
 
 void RunQuantize(const QuantizeCliOptions& o) {
   if (o.auto_mode) {
-    AutoCliRequest request = AutoRequest(o);
+    AutoCliRequest request = AutoRequestFromFlags(o);
     CheckOutputPath("-o", o.output);
     CheckOutputPath("--json", o.json_path);
     const Model model = LoadModelOrZoo(o.model);

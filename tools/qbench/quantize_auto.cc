@@ -8,11 +8,14 @@
 #include <cstdio>
 
 #include "command.h"
+#include "dataset_flags.h"
 #include "flags.h"
 #include "qbench/core/cancel.h"
+#include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
 #include "qbench/quantization/verify.h"
 #include "qbench/report/auto_plot.h"
 #include "qbench/report/plots.h"
@@ -29,6 +32,55 @@ void OnAutoSigint(int) {
 }
 
 }  // namespace
+
+// The --auto request from the flags, validated before any work (ValidateAutoOptions).
+AutoCliRequest AutoRequestFromFlags(const QuantizeCliOptions& o) {
+  if (o.mode_given && o.mode != "static")
+    throw Error(ErrorCode::kInvalidArgument, "--auto searches static int8 configurations (QDQ, calibrated); --mode " +
+                                                 o.mode + " cannot be combined with it: drop --mode");
+  if (o.fallback_top_given)
+    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --auto exclude each other: --auto keeps layers fp32 "
+                                             "itself within --max-drop; give one");
+  if (o.equalize != "off" || o.bias_correction)
+    throw Error(ErrorCode::kInvalidArgument, "--auto measures cross-layer equalization and bias correction as candidates "
+                                             "itself (on models with depthwise convolutions); drop --equalize/--bias-correction");
+  AutoCliRequest r;
+  r.model = o.model;
+  r.output = o.output;
+  r.json_path = o.json_path;
+  r.plot_path = o.plot;
+  r.keep_best = o.keep_best;
+  r.verify = !o.verify.no_verify;
+  AutoQuantizeOptions& a = r.options;
+  if (o.max_drop_given) a.max_drop_points = o.max_drop;
+  a.time_budget_s = o.time_budget;
+  a.seed = o.seed;
+  a.threads = o.threads;
+  a.eval_limit = o.eval_limit < 1 ? 0 : static_cast<std::size_t>(o.eval_limit);
+  ShapeOverrides overrides = ParseShapeFlags(o.shape);
+  if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
+  a.batch = overrides.batch > 0 ? overrides.batch : 1;
+  overrides.batch = 0;  // calibration and evaluation run one sample per Run
+  a.base.weight_range = ParseWeightRange(o.weight_range);
+  a.base.exclude = SplitExcludes(o.exclude);
+  a.base.quantize_graph_outputs = o.quantize_outputs;
+  a.base.calibration.percentile = o.percentile;
+  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
+  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+  a.calibration.path = o.calib.data;
+  a.calibration.preprocess = BuildPreprocessOptions(o.pre, o.calib.data);
+  a.calibration.size = o.calib.size;
+  a.calibration.shape_overrides = overrides;
+  if (!o.eval_data.empty()) {
+    DatasetFlags flags;
+    flags.dataset = o.eval_data;
+    static_cast<PreprocessFlags&>(flags) = o.pre;
+    a.evaluation = BuildDatasetSpec(flags);
+  }
+  ValidateAutoOptions(a);
+  return r;
+}
 
 std::string DefaultParetoPath(const std::string& output) {
   const std::string ext = ".onnx";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "qbench/lab/auto_quantize.h"
+#include "quantize_options.h"
 
 namespace qbench::cli {
 
@@ -17,6 +18,12 @@ struct AutoCliRequest {
   bool verify = true;       ///< false with --no-verify
   AutoQuantizeOptions options;
 };
+
+/// The --auto request from the parsed flags, validated before any work (ValidateAutoOptions).
+/// Throws Error(kInvalidArgument) in one line naming the flag: --mode other than static,
+/// --fallback-top, --equalize/--bias-correction (candidates of the search itself), a --percentile
+/// outside (0, 100], --calibration-size 0, or what ValidateAutoOptions refuses.
+AutoCliRequest AutoRequestFromFlags(const QuantizeCliOptions& o);
 
 /// Runs the search on `fp32` and writes the outputs. Ctrl-C: exit code 130, nothing written unless
 /// --keep-best (then the best candidate measured, by the same rule, or the fp32 model).
