@@ -51,7 +51,9 @@ bool MemoryPlot(const LabStudy& study, const std::string& path, std::string* tit
   plwind(0, n, 0, ymax * 1.18);
   plcol0(1);
   plbox("bc", 0, 0, "bcnstv", 0, 0);
-  for (std::size_t i = 0; i < models.size(); ++i) plptex(i + 0.5, -ymax * 0.06, 1, 0, 0.5, models[i].c_str());
+  // Model names under their groups, placed against the viewport's bottom edge (plptex below y = 0
+  // would fall outside the window and be clipped).
+  for (std::size_t i = 0; i < models.size(); ++i) plmtex("b", 1.6, (static_cast<double>(i) + 0.5) / n, 0.5, models[i].c_str());
   pllab("", "memory (MiB = 2^20 bytes)", title->c_str());
   const double bar_w = 0.8 / static_cast<double>(std::max<std::size_t>(variants.size(), 1));
   plschr(0, 0.65);
