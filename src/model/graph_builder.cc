@@ -27,13 +27,6 @@ Attribute AttrInts(const std::string& name, std::vector<std::int64_t> v) {
   a.ints = std::move(v);
   return a;
 }
-Attribute AttrFloats(const std::string& name, std::vector<float> v) {
-  Attribute a;
-  a.name = name;
-  a.kind = Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
 Attribute AttrString(const std::string& name, const std::string& v) {
   Attribute a;
   a.name = name;
@@ -181,10 +174,6 @@ std::string GraphBuilder::AddNode(const std::string& op_type, const std::string&
       case Attribute::Kind::kInts:
         ap->set_type(onnx::AttributeProto::INTS);
         for (auto v : a.ints) ap->add_ints(v);
-        break;
-      case Attribute::Kind::kFloats:
-        ap->set_type(onnx::AttributeProto::FLOATS);
-        for (auto v : a.floats) ap->add_floats(v);
         break;
       case Attribute::Kind::kString: ap->set_type(onnx::AttributeProto::STRING); ap->set_s(a.s); break;
     }

@@ -280,7 +280,8 @@ std::string DynamicWriter::Conv(const onnx::NodeProto& node, std::string* how) {
 }
 
 // W [dirs, 4H, I] / R [dirs, 4H, H] → int8, transposed to [dirs, I, 4H] / [dirs, H, 4H]; scales
-// [dirs] per-tensor (one per direction) or [dirs, 4H] per-channel (operators/lstm.py).
+// [dirs] per-tensor (one per direction) or [dirs, 4H] per-channel (ONNX Runtime's
+// onnxruntime/python/tools/quantization/operators/lstm.py).
 std::string DynamicWriter::Lstm(const onnx::NodeProto& node, std::string* how) {
   if (!IsFloat(node.input(0))) return "input is not float32";
   if (AttrInt(node, "layout", 0) != 0) return "layout=1 is not supported by DynamicQuantizeLSTM";

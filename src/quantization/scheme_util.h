@@ -81,7 +81,8 @@ StoredWeight StoreQuantizedWeight(onnx::GraphProto* graph, const std::string& da
 /// A constant MatMul B [..., K, N] (rank >= 2) quantized symmetric per column of each matrix: one
 /// scale per (leading index, n). `scale_shape` is [N] for rank 2 and [..., 1, N] above (e.g.
 /// [heads, 1, N] for B [heads, K, N]): the only per-column shapes ONNX Runtime's MatMulInteger and
-/// QLinearMatMul accept for a batched B (matmul_integer_base.h, IsBQuantParamSupported); a 1-D [N]
+/// QLinearMatMul accept for a batched B (ONNX Runtime's onnxruntime/core/providers/cpu/quantization/matmul_integer_base.h,
+/// IsBQuantParamSupported); a 1-D [N]
 /// scale with a 3-D B fails at run time there. params.scales/zero_points are in row-major order of
 /// scale_shape; params.axis is the last axis. Throws what ComputeWeightQuantParams throws.
 struct ColumnQuantizedWeight {

@@ -29,7 +29,7 @@ void RouteOrtLog(void* /*param*/, OrtLoggingLevel severity, const char* /*catego
 
 void DisableOrtTelemetry() {
   // Read by the pinned ORT (1.30, posix telemetry) when an environment is created: with it set, no
-  // uploader, no device id file and no event database (verified by tests/runtime/telemetry_test.cc).
+  // uploader, no device id file and no event database (verified by tests/runtime/telemetry_cli_test.cc).
   // Set unconditionally: "nothing leaves the machine" is qbench's promise, not a default to opt out of.
   ::setenv("ORT_DISABLE_TELEMETRY", "1", 1);
 }

@@ -9,7 +9,7 @@
 
 namespace qbench::cli {
 
-/// Exit codes (STYLE.md): 0 ok, 1 failure, 2 usage.
+/// Exit codes (docs/architecture.md, tools/qbench row): 0 ok, 1 failure, 2 usage.
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -16,11 +16,8 @@ enum class ErrorCode {
   kIo,               ///< reading or writing a file failed
 };
 
-/// Returns "invalid argument", "not found", ... for messages.
-const char* ErrorCodeName(ErrorCode code);
-
 /// The library's only exception. The message says what failed, quotes the value, and names the
-/// choices or the fix (STYLE.md). Thrown by every qbench function documented as "throws Error".
+/// choices or the fix. Thrown by every qbench function documented as "throws Error".
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}

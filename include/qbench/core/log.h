@@ -18,7 +18,7 @@ void Log(LogLevel level, const std::string& message);
 inline void LogInfo(const std::string& m) { Log(LogLevel::kInfo, m); }
 inline void LogDebug(const std::string& m) { Log(LogLevel::kDebug, m); }
 
-/// Warnings are data (STYLE.md): collected during a command, exported in JSON and printed once at
+/// Warnings are data: collected during a command, exported in JSON and printed once at
 /// the end by the CLI. `code` is a stable snake_case key (e.g. "high_cv"), `message` says what to try.
 struct Warning {
   std::string code;

@@ -61,7 +61,7 @@ struct PointResult {
   std::string error;           ///< why the point failed (ok == false)
   LatencySummary latency;
   std::vector<double> samples_ms;          ///< every timed run, in order
-  double throughput_samples_per_s = 0;     ///< batch × 1000 / mean_ms
+  double throughput_samples_per_s = 0;     ///< batch × 1000 / median_ms
   double session_create_ms = 0;            ///< creating the session this point ran in
   double first_run_ms = 0;                 ///< the first (cold) run, excluded from the statistics
   /// Peak resident set size (VmHWM, bytes) of a process that loads and runs only this variant at

@@ -13,17 +13,15 @@ namespace qbench {
 /// One node attribute. Construct with the helpers below: AttrInt("group", 32), AttrInts("pads", {1,1,1,1}).
 struct Attribute {
   std::string name;
-  enum class Kind { kInt, kFloat, kInts, kFloats, kString } kind = Kind::kInt;
+  enum class Kind { kInt, kFloat, kInts, kString } kind = Kind::kInt;
   std::int64_t i = 0;
   float f = 0;
   std::vector<std::int64_t> ints;
-  std::vector<float> floats;
   std::string s;
 };
 Attribute AttrInt(const std::string& name, std::int64_t v);
 Attribute AttrFloat(const std::string& name, float v);
 Attribute AttrInts(const std::string& name, std::vector<std::int64_t> v);
-Attribute AttrFloats(const std::string& name, std::vector<float> v);
 Attribute AttrString(const std::string& name, const std::string& v);
 
 /// Dimension of a graph input/output: a fixed value, or a symbolic name for a dynamic one.
