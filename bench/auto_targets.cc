@@ -19,7 +19,7 @@
 #include <string>
 
 #include "qbench/core/log.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/lab/auto_quantize.h"
 #include "qbench/model/model.h"

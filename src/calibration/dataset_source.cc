@@ -1,6 +1,6 @@
 // Calibration samples from eval's datasets (image folder, labels CSV, class folders, raw uint8).
 #include "qbench/core/error.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "sample_source.h"
 
 namespace qbench::calibration_internal {

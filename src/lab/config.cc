@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -12,10 +13,23 @@
 #include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/zoo/zoo.h"
+#include "qbench/data/dataset.h"
 #include "qbench/quantization/quantizer.h"
 
 namespace qbench {
+
+std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
+  std::vector<LabModel> out;
+  std::map<std::string, int> seen;
+  for (const auto& spec : specs) {
+    std::string name = ModelDisplayName(spec);
+    const int n = ++seen[name];
+    if (n > 1) name += "_" + std::to_string(n);
+    out.push_back(LabModel{spec, name});
+  }
+  return out;
+}
 
 const std::vector<LabVariantInfo>& LabVariants() {
   static const std::vector<LabVariantInfo> k = [] {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "qbench/benchmark/environment.h"
-#include "qbench/lab/lab.h"  // ResultsJsonlPath
+#include "qbench/lab/results.h"  // ResultsJsonlPath
 
 namespace qbench {
 

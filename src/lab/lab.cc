@@ -46,24 +46,6 @@ SweepGroup ProfileGroup(const LabConfig& config, const LabPlan& plan, const std:
   return g;
 }
 
-}  // namespace
-
-std::string ResultsJsonlPath(const std::string& output_dir) { return output_dir + "/results.jsonl"; }
-
-std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
-  std::vector<LabModel> out;
-  std::map<std::string, int> seen;
-  for (const auto& spec : specs) {
-    std::string name = ModelDisplayName(spec);
-    const int n = ++seen[name];
-    if (n > 1) name += "_" + std::to_string(n);
-    out.push_back(LabModel{spec, name});
-  }
-  return out;
-}
-
-namespace {
-
 // Appends one record to results.jsonl, durably.
 void Append(const std::string& path, const nlohmann::json& j) { AppendLineDurable(path, j.dump()); }
 

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <memory>
 
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/runtime/runner.h"
 

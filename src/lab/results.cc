@@ -399,6 +399,8 @@ LabStudy LabStudyFromJson(const json& j) {
 
 json ToJson(const LabWarning& w) { return json{{"record", "warning"}, {"code", w.code}, {"message", w.message}}; }
 
+std::string ResultsJsonlPath(const std::string& output_dir) { return output_dir + "/results.jsonl"; }
+
 JsonlRecords ReadResultsJsonl(const std::string& path) {
   JsonlRecords out;
   std::ifstream in(path);

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 #include "qbench/quantization/verify.h"
 #include "quantization/verify_internal.h"
 

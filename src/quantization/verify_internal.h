@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "qbench/core/tensor.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 #include "qbench/quantization/verify.h"
 
 namespace qbench::quant_internal {

@@ -5,7 +5,7 @@
 
 #include "qbench/core/fs.h"
 #include "qbench/core/npy.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 #include "test_util.h"
 
 namespace qbench {

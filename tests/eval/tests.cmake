@@ -1,8 +1,4 @@
 qbench_add_test(eval_test LIBS qbench_eval SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/image_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/dataset_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/subset_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/evaluator_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/sensitivity_test.cc
 )

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 #include "qbench/lab/lab.h"
 
 namespace qbench::testing {

@@ -7,7 +7,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/npy.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/model/compat.h"
 #include "qbench/model/graph_builder.h"

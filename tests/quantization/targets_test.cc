@@ -11,7 +11,7 @@
 #include <string>
 
 #include "qbench/calibration/calibrator.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/runtime/runner.h"

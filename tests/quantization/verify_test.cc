@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 #include "qbench/model/graph_builder.h"
 #include "quant_test_util.h"
 #include "test_util.h"

@@ -18,7 +18,8 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
+#include "qbench/eval/sensitivity_quantizer.h"
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/runner.h"
 #include "qbench/quantization/bias_correction.h"
@@ -28,7 +29,6 @@
 #include "quantize_auto.h"
 #include "quantize_fallback.h"
 #include "quantize_options.h"
-#include "sensitivity_support.h"
 
 namespace qbench::cli {
 

@@ -18,7 +18,7 @@
 #include "qbench/eval/evaluator.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
-#include "sensitivity_support.h"
+#include "qbench/eval/sensitivity_quantizer.h"
 
 namespace qbench::cli {
 namespace {

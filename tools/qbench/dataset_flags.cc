@@ -8,7 +8,7 @@
 #include "command.h"
 #include "flags.h"
 #include "qbench/core/error.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 
 namespace qbench::cli {
 void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* f, const std::string& what) {

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "qbench/eval/dataset.h"
-#include "qbench/eval/preprocess_overrides.h"
+#include "qbench/data/dataset.h"
+#include "qbench/data/preprocess_overrides.h"
 
 namespace qbench::cli {
 

@@ -9,7 +9,6 @@ set(QBENCH_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cmd_quantize.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_eval.cc
   ${CMAKE_CURRENT_LIST_DIR}/dataset_flags.cc
-  ${CMAKE_CURRENT_LIST_DIR}/sensitivity_support.cc
   ${CMAKE_CURRENT_LIST_DIR}/quantize_fallback.cc
   ${CMAKE_CURRENT_LIST_DIR}/quantize_auto.cc
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sensitivity.cc

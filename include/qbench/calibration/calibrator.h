@@ -13,7 +13,7 @@
 
 #include "qbench/core/log.h"
 #include "qbench/core/tensor.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "qbench/core/log.h"
-#include "qbench/eval/dataset.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/dataset.h"
+#include "qbench/data/metrics.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {

@@ -7,10 +7,10 @@
 // ONNX Runtime's accuracy debugging tools (onnxruntime/python/tools/quantization/qdq_loss_debug.py
 // compares per-tensor errors; here the end-to-end effect of each layer is measured directly).
 //
-// eval does not depend on the quantization module (which depends on calibration → eval): the caller
-// passes a QuantizeFn that builds the quantized model with a given set of layers kept fp32, e.g.
-//   [&](const std::vector<std::string>& keep) { QuantizeOptions o = base; o.exclude = keep;
-//                                               return QuantizeModelWithRanges(fp32, o, ranges, &w).model; }
+// The caller passes a QuantizeFn that builds the quantized model with a given set of layers kept
+// fp32: SensitivityQuantizer::Fn() (qbench/eval/sensitivity_quantizer.h, calibrating each tensor once)
+// or, e.g. in a test, [&](const std::vector<std::string>& keep) { QuantizeOptions o = base;
+// o.exclude = keep; return QuantizeModelWithRanges(fp32, o, ranges, &w).model; }
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/model/model.h"
 #include "qbench/runtime/runner.h"

@@ -34,8 +34,8 @@
 
 #include "qbench/benchmark/benchmark.h"
 #include "qbench/calibration/calibrator.h"
-#include "qbench/eval/dataset.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/dataset.h"
+#include "qbench/data/metrics.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"

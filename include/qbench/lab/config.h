@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/calibration/calibrator.h"
-#include "qbench/eval/dataset.h"
-#include "qbench/eval/preprocess_overrides.h"
+#include "qbench/data/dataset.h"
+#include "qbench/data/preprocess_overrides.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
@@ -68,7 +68,7 @@ struct LabConfig {
   SweepAxis threads{"threads", {}};
   int repetitions = 10;  ///< timed runs per point (k)
   int warmup_runs = 3;   ///< untimed runs before timing, per point
-  /// Evaluation set (labels CSV, image folder, …; see eval/dataset.h); "" = no accuracy measured.
+  /// Evaluation set (labels CSV, image folder, …; see data/dataset.h); "" = no accuracy measured.
   std::string eval_data;
   std::size_t eval_limit = 0;              ///< at most this many evaluation samples (0 = all)
   /// Preprocessing preset for eval and calibration images ("imagenet", "fashion-mnist"); "" = by
@@ -133,6 +133,15 @@ std::vector<std::string> LabVariantsFor(const LabConfig& config, const std::stri
 /// The external variant `label` of the model `name`/`spec`, or nullptr when `label` is not one.
 const ExternalVariant* FindExternalVariant(const LabConfig& config, const std::string& name, const std::string& spec,
                                            const std::string& label);
+
+/// A model of the lab: its spec as given and its display name (unique within the lab).
+struct LabModel {
+  std::string spec;
+  std::string name;
+};
+
+/// Display names for the specs: ModelDisplayName, with "_2", "_3" appended to repeats.
+std::vector<LabModel> LabModels(const std::vector<std::string>& specs);
 
 /// The parsed --dim/--shape flags of `config` (batch unset). Throws Error(kInvalidArgument) quoting
 /// a malformed flag and the expected form (ParseDimFlag, ParseShapeFlag).

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "qbench/core/log.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "qbench/lab/config.h"
 #include "qbench/lab/results.h"
 #include "qbench/lab/sweep.h"
@@ -25,15 +25,6 @@ struct LabDataCost {
   std::string error;          ///< why unknown, when it is
   bool Known() const { return samples >= 0 && read_s >= 0; }
 };
-
-/// A model of the lab: its spec as given and its display name (unique within the lab).
-struct LabModel {
-  std::string spec;
-  std::string name;
-};
-
-/// Display names for the specs: ModelDisplayName, with "_2", "_3" appended to repeats.
-std::vector<LabModel> LabModels(const std::vector<std::string>& specs);
 
 /// What one model variant will be measured with (input to LabBackend::PrepareModel).
 struct ModelJob {
@@ -297,8 +288,5 @@ struct LabRunOptions {
 /// Throws Error(kInvalidArgument) for a bad config or a resume whose settings differ, Error(kIo)
 /// when the output folder cannot be made or written.
 LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOptions& options = {});
-
-/// Path of results.jsonl inside an output folder.
-std::string ResultsJsonlPath(const std::string& output_dir);
 
 }  // namespace qbench

@@ -160,7 +160,7 @@ struct AccuracyRecord {
   std::int64_t labels_out_of_range = 0;  ///< labels >= num_classes (the labels are not this model's)
   /// Paired comparison with the baseline on the same labelled samples (McNemar's design): samples
   /// both got right, only this variant, only the baseline; `labelled` = all labelled samples.
-  /// top1_change = top1 − baseline top1 with Newcombe's paired 95 % interval (eval/metrics.h)
+  /// top1_change = top1 − baseline top1 with Newcombe's paired 95 % interval (data/metrics.h)
   /// and the exact McNemar P-value. has_paired = false for the baseline and older records.
   bool has_paired = false;
   std::int64_t labelled = 0, both_correct = 0, variant_only_correct = 0, baseline_only_correct = 0;
@@ -273,6 +273,9 @@ struct JsonlRecords {
   /// True when the file holds any model, point, accuracy or op-profile record.
   bool HasMeasurements() const { return !models.empty() || !points.empty() || !accuracy.empty() || !op_profiles.empty(); }
 };
+/// Path of results.jsonl inside an output folder.
+std::string ResultsJsonlPath(const std::string& output_dir);
+
 /// Reads results.jsonl. A missing file gives no records. A line that is not valid JSON (e.g. cut
 /// by a crash mid-write) is skipped and counted; a later record with the same key replaces an
 /// earlier one. Throws Error(kIo) when the file exists but cannot be read.

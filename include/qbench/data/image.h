@@ -1,4 +1,4 @@
-// qbench/eval/image.h — decoding images and turning them into model inputs, reproducing the
+// qbench/data/image.h — decoding images and turning them into model inputs, reproducing the
 // reference pipeline PIL + torchvision (Image.open().convert("RGB") → Resize → CenterCrop →
 // ToTensor → Normalize) bit for bit up to the float normalisation.
 #pragma once
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "qbench/core/tensor.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 
 namespace qbench {
 

@@ -1,12 +1,12 @@
 // Preprocessing values given over a preset (preprocess_overrides.h).
-#include "qbench/eval/preprocess_overrides.h"
+#include "qbench/data/preprocess_overrides.h"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 
 namespace qbench {
 namespace {

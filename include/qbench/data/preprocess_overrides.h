@@ -1,11 +1,11 @@
-// qbench/eval/preprocess_overrides.h — the preprocessing settings a user gives on top of a preset
+// qbench/data/preprocess_overrides.h — the preprocessing settings a user gives on top of a preset
 // (the --preset, --resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels flags
 // of eval, quantize, sensitivity and lab, and the same keys of the lab's TOML file), parsed once here.
 #pragma once
 
 #include <string>
 
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 
 namespace qbench {
 

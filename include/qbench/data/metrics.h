@@ -1,4 +1,4 @@
-// qbench/eval/metrics.h — accuracy and fidelity metrics: top-k with Wilson intervals, top-1
+// qbench/data/metrics.h — accuracy and fidelity metrics: top-k with Wilson intervals, top-1
 // agreement, KL divergence of softmax outputs, SQNR and cosine similarity.
 #pragma once
 

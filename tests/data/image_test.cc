@@ -10,7 +10,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 #include "test_util.h"
 
 namespace qbench {

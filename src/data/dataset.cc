@@ -1,5 +1,5 @@
 // Datasets: labels CSV, image folder, class-per-folder tree, raw uint8 arrays, .npy tensors.
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +10,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/npy.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 
 namespace qbench {
 namespace {

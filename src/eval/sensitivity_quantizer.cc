@@ -1,12 +1,12 @@
-// Glue between the quantizer and the sensitivity / fallback search (see sensitivity_support.h).
-#include "sensitivity_support.h"
+// The quantizer behind the sensitivity ranking and the fallback search (see sensitivity_quantizer.h).
+#include "qbench/eval/sensitivity_quantizer.h"
 
 #include <map>
 
 #include "qbench/core/error.h"
 #include "qbench/model/inspect.h"
 
-namespace qbench::cli {
+namespace qbench {
 
 SensitivityQuantizer::SensitivityQuantizer(Model fp32, QuantizeOptions options, CalibrationDataSpec calibration,
                                            WarningList* warnings)
@@ -88,4 +88,4 @@ QuantizeFn SensitivityQuantizer::Fn() {
   return [this](const std::vector<std::string>& keep_float) { return Quantize(keep_float); };
 }
 
-}  // namespace qbench::cli
+}  // namespace qbench

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/metrics.h"
+#include "qbench/data/metrics.h"
 
 namespace qbench {
 namespace {

@@ -6,7 +6,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/npy.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 #include "test_util.h"
 
 namespace qbench {

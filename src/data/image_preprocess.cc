@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 
 namespace qbench {
 namespace {

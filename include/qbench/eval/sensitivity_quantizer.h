@@ -1,7 +1,6 @@
-// tools/qbench/sensitivity_support.h — wires the quantizer into the eval module's sensitivity and
-// fallback search (qbench/eval/sensitivity.h), for `qbench sensitivity` and `qbench quantize
-// --fallback-top K / --max-drop P`. (eval cannot depend on quantization: quantization → calibration
-// → eval; this glue lives above both.)
+// qbench/eval/sensitivity_quantizer.h — the quantizer behind the sensitivity ranking and the fallback
+// search (qbench/eval/sensitivity.h, qbench/eval/fallback.h), used by `qbench sensitivity` and
+// `qbench quantize --fallback-top K / --max-drop P`.
 //
 // Use:
 //   auto q = std::make_shared<SensitivityQuantizer>(fp32, options, calibration_spec, &warnings);
@@ -21,7 +20,7 @@
 #include "qbench/eval/sensitivity.h"
 #include "qbench/quantization/quantizer.h"
 
-namespace qbench::cli {
+namespace qbench {
 
 /// Quantizes `fp32` with `options` plus extra fp32 exclusions, calibrating lazily: the activations a
 /// configuration needs are calibrated the first time they are needed (once each, over the same
@@ -69,4 +68,4 @@ class SensitivityQuantizer {
   std::string calibration_description_;  ///< the reader's Describe() ("" before any calibration)
 };
 
-}  // namespace qbench::cli
+}  // namespace qbench

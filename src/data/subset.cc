@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "qbench/core/error.h"
-#include "qbench/eval/dataset.h"
+#include "qbench/data/dataset.h"
 
 namespace qbench {
 namespace {

@@ -1,5 +1,5 @@
-// qbench/eval/dataset.h — evaluation / calibration datasets and image preprocessing.
-// CONTRACT shared by eval (implements it) and calibration/quantization (use it). Extend, don't break.
+// qbench/data/dataset.h — evaluation / calibration datasets and image preprocessing.
+// CONTRACT shared by eval, calibration, quantization and the lab (they use it). Extend, don't break.
 #pragma once
 
 #include <cstdint>

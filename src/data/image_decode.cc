@@ -15,7 +15,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
-#include "qbench/eval/image.h"
+#include "qbench/data/image.h"
 
 namespace qbench {
 namespace {

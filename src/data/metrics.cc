@@ -1,5 +1,5 @@
-// Accuracy and fidelity metrics (see qbench/eval/metrics.h for the definitions and sources).
-#include "qbench/eval/metrics.h"
+// Accuracy and fidelity metrics (see qbench/data/metrics.h for the definitions and sources).
+#include "qbench/data/metrics.h"
 
 #include <algorithm>
 #include <cmath>
