@@ -37,7 +37,7 @@ qbench_add_test(quantization_verify_test LIBS qbench_quantization SOURCES
 qbench_add_test(quantization_verify_cli_test NEEDS_CLI LIBS qbench_core qbench_model nlohmann_json::nlohmann_json SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/verify_cli_test.cc
 )
-qbench_add_test(quantization_compat_test LIBS qbench_quantization SOURCES
+qbench_add_test(quantization_compat_test LIBS qbench_quantization qbench_eval SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compat_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
