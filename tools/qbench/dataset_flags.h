@@ -13,7 +13,7 @@ namespace qbench::cli {
 
 /// Values of the preprocessing flags --preset, --resize, --crop, --pad, --mean, --std, --layout,
 /// --channel-order, --channels as typed (the group used by eval, sensitivity, quantize and lab);
-/// parsed by the library (eval/preprocess_overrides.h), which the lab's TOML keys share.
+/// parsed by the library (data/preprocess_overrides.h), which the lab's TOML keys share.
 using PreprocessFlags = PreprocessOverrides;
 
 /// Values of --dataset, --format, --class-map, --labels, --seed and the preprocessing flags as typed.

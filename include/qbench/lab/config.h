@@ -75,7 +75,7 @@ struct LabConfig {
   /// the data, as `qbench quantize` does (LabPreprocessPreset).
   std::string preprocess;
   /// --resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels over the preset
-  /// (eval/preprocess_overrides.h; its `preset` is unused here: `preprocess` is the preset). They
+  /// (data/preprocess_overrides.h; its `preset` is unused here: `preprocess` is the preset). They
   /// apply as given at every input size (LabPreprocess).
   PreprocessOverrides preprocessing;
   /// Verify each quantized variant in ONNX Runtime against fp32 before it is measured, with the
