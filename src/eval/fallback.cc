@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "qbench/benchmark/compare.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
 
@@ -53,6 +54,47 @@ FallbackSearch SearchFallback(const Model& fp32, SensitivityQuantizer& quantizer
   }
   for (std::size_t i = 0; i < s.plan.steps[s.chosen].keep_float.size(); ++i) s.kept.push_back(s.ranked[i]);
   return s;
+}
+
+LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
+                                 const ShapeOverrides& shapes, int intra_op_threads) {
+  LatencyComparison c;
+  c.intra_op_threads = intra_op_threads;
+  c.fallback_timed = fallback != nullptr;
+  const std::vector<TensorInfo> inputs = ResolveInputShapes(fp32, shapes);
+  if (!inputs.empty() && !inputs[0].shape.empty()) c.batch_size = inputs[0].shape[0];
+  std::vector<CompareModel> models = {{"fp32", &fp32, inputs, ""}, {"fully quantized", &quantized, inputs, ""}};
+  if (fallback) models.push_back({"with fallback", fallback, inputs, ""});
+  CompareOptions options;  // identical seeded inputs (seed 0); the interleaving policy's default pool
+  options.session.intra_op_threads = intra_op_threads;
+  options.config.warmup_runs = 3;
+  options.config.repetitions = 30;
+  options.config.max_repetitions = 100;
+  options.config.cv_threshold = 0.05;
+  options.config.batch_size = c.batch_size;
+  LogInfo(fmt::format("fallback: timing {} models interleaved at batch {} ({} intra-op threads)", models.size(),
+                      c.batch_size, intra_op_threads));
+  const Comparison r = CompareModels(models, options);
+  for (const auto& w : r.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+  c.rounds = r.rounds;
+  c.fp32 = r.models[0].measurement;
+  c.quantized = r.models[1].measurement;
+  c.quantized_vs_fp32 = r.models[1].speedup;
+  if (fallback) {
+    c.fallback = r.models[2].measurement;
+    c.fallback_vs_fp32 = r.models[2].speedup;
+    // median(fallback) / median(quantized): EstimateSpeedup's baseline / candidate, paired by round.
+    const SpeedupEstimate cost =
+        EstimateSpeedup(c.fallback.latency_ms, c.quantized.latency_ms, true, options.config.seed);
+    c.cost_ratio = cost.speedup;
+    c.cost_ratio_ci_low = cost.ci_low;
+    c.cost_ratio_ci_high = cost.ci_high;
+  } else {
+    c.fallback = c.quantized;
+    c.fallback_vs_fp32 = c.quantized_vs_fp32;
+  }
+  c.cost_ms = c.fallback.statistics.median_ms - c.quantized.statistics.median_ms;
+  return c;
 }
 
 }  // namespace qbench

@@ -5,3 +5,6 @@ qbench_add_test(eval_test LIBS qbench_eval SOURCES
 qbench_add_test(eval_cli_test NEEDS_CLI LIBS qbench_eval SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/eval_cli_test.cc
 )
+qbench_add_test(eval_report_test LIBS qbench_eval SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/eval_report_test.cc
+)

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "dataset_flags.h"
@@ -14,6 +13,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/data/dataset.h"
+#include "qbench/eval/eval_report.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/data/image.h"
 #include "qbench/model/shapes.h"
@@ -49,63 +49,6 @@ std::unique_ptr<OrtRunner> MakeRunner(const std::string& spec, const EvalCliOpti
   config.intra_op_threads = o.threads;
   config.execution_provider = o.provider;
   return OrtRunner::Create(model, config);
-}
-
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-nlohmann::json Ci(const Interval& ci) { return nlohmann::json::array({ci.lo, ci.hi}); }
-
-nlohmann::json ResultJson(const AccuracyResult& r, const EvalCliOptions& o, const std::string& preprocess,
-                          const std::vector<Warning>& warnings) {
-  nlohmann::json j = {
-      {"model", o.model},
-      {"dataset", r.dataset},
-      {"preprocessing", preprocess},
-      {"count", r.count},
-      {"skipped", r.skipped},
-      {"batch_size", r.batch_size},
-      {"classification", r.classification},
-      {"num_classes", r.num_classes},
-      {"labelled", r.labelled},
-      {"top_k", r.top_k},
-      {"top1", Num(r.top1)},
-      {"top5", Num(r.top5)},
-      {"top1_correct", r.top1_correct},
-      {"top5_correct", r.top5_correct},
-      {"top1_ci95", r.labelled ? Ci(r.top1_ci95) : nlohmann::json(nullptr)},
-      {"top5_ci95", r.labelled ? Ci(r.top5_ci95) : nlohmann::json(nullptr)},
-      {"wall_s", r.wall_s},
-      {"images_per_s", r.images_per_s},
-  };
-  nlohmann::json skipped = nlohmann::json::array();
-  for (const auto& s : r.skipped_samples) skipped.push_back({{"index", s.id}, {"reason", s.reason}});
-  j["skipped_samples"] = skipped;
-  if (r.has_reference) {
-    j["reference"] = o.reference;
-    j["reference_top1"] = Num(r.reference_top1);
-    j["reference_top5"] = Num(r.reference_top5);
-    if (r.labelled > 0) {
-      j["top1_change"] = Num(r.top1_change.estimate);
-      j["top1_change_ci95"] = nlohmann::json::array({r.top1_change.lo, r.top1_change.hi});
-      j["top1_change_method"] = "Newcombe (1998) paired hybrid score interval, method 10";
-      j["top1_mcnemar_p"] = Num(r.top1_change_mcnemar_p);
-      j["top1_paired_counts"] = {{"both", r.both_top1_correct}, {"model_only", r.model_only_top1_correct},
-                                 {"reference_only", r.reference_only_top1_correct},
-                                 {"neither", r.labelled - r.both_top1_correct - r.model_only_top1_correct - r.reference_only_top1_correct}};
-    }
-    j["agreement"] = Num(r.top1_agreement);
-    j["agreement_count"] = r.agreement_count;
-    j["agreement_ci95"] = r.classification ? Ci(r.top1_agreement_ci95) : nlohmann::json(nullptr);
-    j["kl"] = Num(r.mean_kl);
-    j["sqnr_db"] = Num(r.sqnr_db);  // null when infinite (identical outputs)
-    j["cosine"] = Num(r.cosine);
-    nlohmann::json outs = nlohmann::json::array();
-    for (const auto& f : r.outputs) outs.push_back({{"name", f.name}, {"sqnr_db", Num(f.sqnr_db)}, {"cosine", Num(f.cosine)}});
-    j["outputs"] = outs;
-  }
-  nlohmann::json w = nlohmann::json::array();
-  for (const auto& x : warnings) w.push_back({{"code", x.code}, {"message", x.message}});
-  j["warnings"] = w;
-  return j;
 }
 
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100.0 * v) : "-"; }
@@ -223,7 +166,7 @@ void RunEval(const EvalCliOptions& o) {
                                      "measured (add labels, or --reference FP32.onnx for agreement/SQNR)");
   }
   const auto items = warnings.items();
-  WriteOutput(o.json_path, ResultJson(r, o, preprocess, items).dump(2) + "\n");
+  WriteOutput(o.json_path, ToJson(EvalReport{o.model, o.reference, preprocess, r, items}).dump(2) + "\n");
   PrintResult(r, o, preprocess, model->outputs());
   for (const auto& w : items) Log(LogLevel::kWarning, w.message);
 }

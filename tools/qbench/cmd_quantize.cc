@@ -19,6 +19,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/data/image.h"
+#include "qbench/eval/eval_report.h"
 #include "qbench/eval/sensitivity_quantizer.h"
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/runner.h"
@@ -372,7 +373,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     nlohmann::json j = nlohmann::json::parse(QuantizeReportToJson(result.report));
     j["model"] = o.model;
     j["files"] = files;
-    if (fallback) j["fallback"] = FallbackJson(search, latency, eval_on_calibration);
+    if (fallback) j["fallback"] = ToJson(FallbackReport{search, latency, eval_on_calibration});
     j["verification"] = VerificationToJson(verification);
     nlohmann::json w = nlohmann::json::array();
     for (const auto& x : unique_warnings) w.push_back({{"code", x.code}, {"message", x.message}});

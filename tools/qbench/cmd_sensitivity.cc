@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "dataset_flags.h"
@@ -15,6 +14,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
+#include "qbench/eval/eval_report.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
@@ -32,19 +32,12 @@ struct SensitivityCliOptions {
   int threads = 0, decode_threads = 0;
 };
 
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 std::string Db(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return std::isfinite(v) ? fmt::format("{:.2f}", v) : "-";
 }
 
 std::string Frac(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100 * v) : "-"; }
-
-nlohmann::json ScoreJson(const LayerSensitivity& s) {
-  return {{"sqnr_db", Num(s.sqnr_db)}, {"agreement", Num(s.agreement)}, {"kl", Num(s.kl)}, {"top1", Num(s.top1)},
-          {"drop_points", Num(s.drop_points)}};
-}
 
 void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
@@ -112,18 +105,14 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   out += "\nranked by SQNR of the logits vs fp32 (lowest = most sensitive); drop = 100 x (1 - top-1 agreement),\n"
          "in percentage points; top-1 (with labels) of the model with only that layer quantized.\n";
 
-  nlohmann::json j = {{"model", o.model}, {"scheme", o.mode}, {"calibration_method", o.calib.method},
-                      {"dataset", dataset->Describe()}, {"samples", o.limit}, {"total_macs", total_macs}};
-  nlohmann::json jl = nlohmann::json::array();
-  for (const auto& s : ranked) {
-    nlohmann::json e = ScoreJson(s);
-    e["name"] = s.layer.name;
-    e["op_type"] = s.layer.op_type;
-    e["macs"] = s.layer.macs;
-    e["mac_share"] = s.mac_share;
-    jl.push_back(e);
-  }
-  j["layers"] = jl;
+  SensitivityReport report;
+  report.model = o.model;
+  report.scheme = o.mode;
+  report.calibration_method = o.calib.method;
+  report.dataset = dataset->Describe();
+  report.samples = o.limit;
+  report.total_macs = total_macs;
+  report.layers = ranked;
 
   if (o.fallback_top > 0 || o.max_drop >= 0) {
     FallbackCriteria criteria;
@@ -133,16 +122,11 @@ void RunSensitivity(const SensitivityCliOptions& o) {
     out += fmt::format("\nfp32 fallback ({}):\n", o.fallback_top > 0 ? fmt::format("--fallback-top {}", o.fallback_top)
                                                                      : fmt::format("--max-drop {} points", o.max_drop));
     out += fmt::format("  {:>10}{:>14}{:>11}{:>12}{:>9}\n", "kept fp32", "fp32 MACs", "SQNR dB", "agreement", "drop");
-    nlohmann::json js = nlohmann::json::array();
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
       const auto& st = plan.steps[i];
       out += fmt::format("{} {:>10}{:>13.1f}%{:>11}{:>12}{:>9.2f}\n", i == plan.chosen ? "*" : " ", st.keep_float.size(),
                          100 * st.float_mac_share, Db(st.result.sqnr_db), Frac(st.result.agreement),
                          st.result.drop_points);
-      nlohmann::json e = ScoreJson(st.result);
-      e["keep_float"] = st.keep_float;
-      e["float_mac_share"] = st.float_mac_share;
-      js.push_back(e);
     }
     const auto& chosen = plan.steps[plan.chosen];
     std::string keep;
@@ -154,12 +138,11 @@ void RunSensitivity(const SensitivityCliOptions& o) {
       for (const auto& k : chosen.keep_float) out += " --exclude " + k;
       out += "\n";
     }
-    j["fallback"] = {{"steps", js}, {"chosen", plan.chosen}, {"target_met", plan.target_met}};
+    report.has_fallback = true;
+    report.fallback = plan;
   }
-  nlohmann::json w = nlohmann::json::array();
-  for (const auto& x : warnings.items()) w.push_back({{"code", x.code}, {"message", x.message}});
-  j["warnings"] = w;
-  WriteOutput(o.json_path, j.dump(2) + "\n");
+  report.warnings = warnings.items();
+  WriteOutput(o.json_path, ToJson(report).dump(2) + "\n");
   std::fwrite(out.data(), 1, out.size(), TableStream(o.json_path));
   for (const auto& x : warnings.items()) Log(LogLevel::kWarning, x.message);
 }

@@ -1,20 +1,13 @@
-// The fp32-fallback search and its latency cost for `qbench quantize` (see quantize_fallback.h).
+// The stdout section of `qbench quantize --fallback-*` (see quantize_fallback.h).
 #include "quantize_fallback.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
-
-#include "qbench/core/error.h"
-#include "qbench/core/log.h"
-#include "qbench/benchmark/compare.h"
 
 namespace qbench::cli {
 namespace {
-
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 std::string Db(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -28,22 +21,6 @@ std::string Fidelity(const LayerSensitivity& s) {
                      s.drop_points);
 }
 
-nlohmann::json ScoreJson(const LayerSensitivity& s) {
-  return {{"sqnr_db", Num(s.sqnr_db)}, {"agreement", Num(s.agreement)}, {"kl", Num(s.kl)}, {"top1", Num(s.top1)},
-          {"drop_points", Num(s.drop_points)}};
-}
-
-nlohmann::json MeasurementJson(const Measurement& m) {
-  const Statistics& s = m.statistics;
-  return {{"median_ms", Num(s.median_ms)}, {"median_ci_low_ms", Num(s.median_ci_low_ms)},
-          {"median_ci_high_ms", Num(s.median_ci_high_ms)}, {"mean_ms", Num(s.mean_ms)}, {"p90_ms", Num(s.p90_ms)},
-          {"cv", Num(s.cv)}, {"runs", s.n}};
-}
-
-nlohmann::json SpeedupJson(const SpeedupEstimate& e) {
-  return {{"speedup", Num(e.speedup)}, {"ci_low", Num(e.ci_low)}, {"ci_high", Num(e.ci_high)}, {"ci_level", e.ci_level}};
-}
-
 std::string Criterion(const FallbackCriteria& c) {
   return c.fallback_top > 0 ? fmt::format("--fallback-top {} (keep the {} most sensitive layer(s) fp32)", c.fallback_top,
                                           c.fallback_top)
@@ -52,47 +29,6 @@ std::string Criterion(const FallbackCriteria& c) {
 }
 
 }  // namespace
-
-LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
-                                 const ShapeOverrides& shapes, int intra_op_threads) {
-  LatencyComparison c;
-  c.intra_op_threads = intra_op_threads;
-  c.fallback_timed = fallback != nullptr;
-  const std::vector<TensorInfo> inputs = ResolveInputShapes(fp32, shapes);
-  if (!inputs.empty() && !inputs[0].shape.empty()) c.batch_size = inputs[0].shape[0];
-  std::vector<CompareModel> models = {{"fp32", &fp32, inputs, ""}, {"fully quantized", &quantized, inputs, ""}};
-  if (fallback) models.push_back({"with fallback", fallback, inputs, ""});
-  CompareOptions options;  // identical seeded inputs (seed 0); the interleaving policy's default pool
-  options.session.intra_op_threads = intra_op_threads;
-  options.config.warmup_runs = 3;
-  options.config.repetitions = 30;
-  options.config.max_repetitions = 100;
-  options.config.cv_threshold = 0.05;
-  options.config.batch_size = c.batch_size;
-  LogInfo(fmt::format("fallback: timing {} models interleaved at batch {} ({} intra-op threads)", models.size(),
-                      c.batch_size, intra_op_threads));
-  const Comparison r = CompareModels(models, options);
-  for (const auto& w : r.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
-  c.rounds = r.rounds;
-  c.fp32 = r.models[0].measurement;
-  c.quantized = r.models[1].measurement;
-  c.quantized_vs_fp32 = r.models[1].speedup;
-  if (fallback) {
-    c.fallback = r.models[2].measurement;
-    c.fallback_vs_fp32 = r.models[2].speedup;
-    // median(fallback) / median(quantized): EstimateSpeedup's baseline / candidate, paired by round.
-    const SpeedupEstimate cost =
-        EstimateSpeedup(c.fallback.latency_ms, c.quantized.latency_ms, true, options.config.seed);
-    c.cost_ratio = cost.speedup;
-    c.cost_ratio_ci_low = cost.ci_low;
-    c.cost_ratio_ci_high = cost.ci_high;
-  } else {
-    c.fallback = c.quantized;
-    c.fallback_vs_fp32 = c.quantized_vs_fp32;
-  }
-  c.cost_ms = c.fallback.statistics.median_ms - c.quantized.statistics.median_ms;
-  return c;
-}
 
 std::string FormatFallback(const FallbackSearch& search, const LatencyComparison& lat, const std::string& eval_note) {
   const FallbackStep& full = search.plan.steps.front();
@@ -165,57 +101,6 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
     if (comma_free) out += "  same model without the search: --exclude '" + list + "'\n";
   }
   return out;
-}
-
-nlohmann::json FallbackJson(const FallbackSearch& search, const LatencyComparison& lat, bool eval_on_calibration_data) {
-  const FallbackStep& chosen = search.plan.steps[search.chosen];
-  nlohmann::json j;
-  j["criterion"] = search.criteria.fallback_top > 0 ? "fallback_top" : "max_drop";
-  j["fallback_top"] = search.criteria.fallback_top > 0 ? nlohmann::json(search.criteria.fallback_top) : nlohmann::json(nullptr);
-  j["max_drop_points"] = search.criteria.fallback_top > 0 ? nlohmann::json(nullptr) : Num(search.criteria.max_drop_points);
-  j["drop_definition"] = "100 x (1 - top-1 agreement with fp32), percentage points";
-  j["eval_data"] = search.dataset;
-  j["eval_samples"] = search.samples;
-  j["eval_on_calibration_data"] = eval_on_calibration_data;
-  j["target_met"] = search.target_met;
-  nlohmann::json kept = nlohmann::json::array();
-  for (const auto& k : search.kept) {
-    kept.push_back({{"name", k.layer.name}, {"op_type", k.layer.op_type}, {"macs", k.layer.macs},
-                    {"mac_share", k.mac_share}, {"alone", ScoreJson(k)}});
-  }
-  j["kept_float"] = kept;
-  j["float_mac_share"] = chosen.float_mac_share;
-  j["fully_quantized"] = ScoreJson(search.plan.steps.front().result);
-  j["written"] = ScoreJson(chosen.result);
-  nlohmann::json steps = nlohmann::json::array();
-  for (const auto& st : search.plan.steps) {
-    nlohmann::json e = ScoreJson(st.result);
-    e["keep_float"] = st.keep_float;
-    e["float_mac_share"] = st.float_mac_share;
-    steps.push_back(e);
-  }
-  j["steps"] = steps;
-  j["chosen_step"] = search.chosen;
-  nlohmann::json ranked = nlohmann::json::array();
-  for (const auto& r : search.ranked) {
-    nlohmann::json e = ScoreJson(r);
-    e["name"] = r.layer.name;
-    e["op_type"] = r.layer.op_type;
-    e["mac_share"] = r.mac_share;
-    ranked.push_back(e);
-  }
-  j["sensitivity"] = ranked;
-  nlohmann::json l = {{"batch_size", lat.batch_size}, {"intra_op_threads", lat.intra_op_threads},
-                      {"interleaved", true}, {"rounds", lat.rounds}, {"fallback_timed", lat.fallback_timed},
-                      {"fp32", MeasurementJson(lat.fp32)}, {"quantized", MeasurementJson(lat.quantized)},
-                      {"fallback", MeasurementJson(lat.fallback)},
-                      {"quantized_speedup_vs_fp32", SpeedupJson(lat.quantized_vs_fp32)},
-                      {"fallback_speedup_vs_fp32", SpeedupJson(lat.fallback_vs_fp32)},
-                      {"fallback_cost_ms", Num(lat.cost_ms)},
-                      {"fallback_cost_ratio", {{"ratio", Num(lat.cost_ratio)}, {"ci_low", Num(lat.cost_ratio_ci_low)},
-                                               {"ci_high", Num(lat.cost_ratio_ci_high)}}}};
-  j["latency"] = l;
-  return j;
 }
 
 }  // namespace qbench::cli

@@ -1,19 +1,23 @@
 // qbench/eval/fallback.h — `--fallback-top K / --max-drop P`: which of the most sensitive layers to
 // keep in fp32, searched with RankLayerSensitivity + PlanFallback (qbench/eval/sensitivity.h) driven
-// through a SensitivityQuantizer (qbench/eval/sensitivity_quantizer.h).
+// through a SensitivityQuantizer (qbench/eval/sensitivity_quantizer.h), and what keeping them costs
+// in latency: fp32, the fully quantized and the fallback model timed interleaved (CompareModels).
 //
 // "Drop" is sensitivity.h's: 100 × (1 − top-1 agreement with the fp32 model) on the evaluation
 // samples, in percentage points — label-free; 0 for a model without class scores.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "qbench/benchmark/benchmark.h"
 #include "qbench/data/dataset.h"
 #include "qbench/eval/sensitivity.h"
 #include "qbench/eval/sensitivity_quantizer.h"
 #include "qbench/model/model.h"
+#include "qbench/model/shapes.h"
 
 namespace qbench {
 
@@ -39,5 +43,27 @@ struct FallbackSearch {
 /// RankLayerSensitivity / PlanFallback throw (Error(kInvalidArgument) for K above the layer count).
 FallbackSearch SearchFallback(const Model& fp32, SensitivityQuantizer& quantizer, const Dataset& data,
                               const FallbackCriteria& criteria, const SensitivityOptions& options);
+
+/// fp32 vs fully quantized vs fallback latency, measured interleaved in one run. Times in ms.
+struct LatencyComparison {
+  std::int64_t batch_size = 1;
+  int intra_op_threads = 0;     ///< ORT intra-op threads of every session (0 = ORT default)
+  int rounds = 0;               ///< timed rounds; each model ran once per round
+  bool fallback_timed = false;  ///< false: no layer kept fp32, the fallback model is the quantized one
+  Measurement fp32, quantized, fallback;  ///< fallback == quantized when !fallback_timed
+  SpeedupEstimate quantized_vs_fp32;      ///< median(fp32) / median(quantized), paired bootstrap CI
+  SpeedupEstimate fallback_vs_fp32;       ///< median(fp32) / median(fallback)
+  /// median(fallback) / median(quantized) (> 1: the fallback is slower), with its paired CI.
+  double cost_ratio = 1.0, cost_ratio_ci_low = 1.0, cost_ratio_ci_high = 1.0;
+  double cost_ms = 0.0;                   ///< median(fallback) − median(quantized)
+};
+
+/// Times the three models (`fallback` null: only fp32 and `quantized`) at the input shapes
+/// ResolveInputShapes(fp32, shapes) gives, with seeded random inputs (GenerateInputs, seed 0)
+/// shared by all, round-robin after 3 warm-up rounds: 30 rounds, extended while a CV > 5 %, at
+/// most 100 (CompareModels, with its default interleaving policy, docs/measurement.md).
+/// Sessions: `intra_op_threads` threads. Throws what CompareModels throws.
+LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
+                                 const ShapeOverrides& shapes, int intra_op_threads);
 
 }  // namespace qbench
