@@ -215,4 +215,32 @@ void AddMeasurementWarnings(const Measurement& m, const std::string& label, doub
                                          "not a tail estimate); use --repetitions 100 or more for p99");
 }
 
+nlohmann::ordered_json EnvironmentToJson(const EnvironmentInfo& e) {
+  using ordered_json = nlohmann::ordered_json;
+  ordered_json j;
+  j["cpu_model"] = e.cpu_model;
+  j["architecture"] = e.architecture;
+  ordered_json isa = ordered_json::object();
+  for (const auto& f : e.isa_flags) isa[f.first] = f.second;
+  j["isa"] = isa;
+  j["logical_cores"] = e.logical_cores;
+  j["cpufreq_governor"] = e.cpufreq_governor.empty() ? ordered_json() : ordered_json(e.cpufreq_governor);
+  j["load_average_1min"] = e.load_average_1min < 0 ? ordered_json() : ordered_json(e.load_average_1min);
+  j["ort_version"] = e.ort_version;
+  j["execution_provider"] = e.execution_provider;
+  if (!e.accelerator_name.empty()) j["accelerator"] = {{"name", e.accelerator_name}, {"driver", e.accelerator_driver}};
+  j["intra_op_threads"] = e.intra_op_threads;
+  j["inter_op_threads"] = e.inter_op_threads;
+  j["graph_optimization"] = e.graph_optimization;
+  j["allow_spinning"] = e.allow_spinning;
+  j["thread_pool"] = e.thread_pool;
+  j["qbench_version"] = e.qbench_version;
+  j["git_commit"] = e.git_commit;
+  j["build_type"] = e.build_type;
+  j["hostname"] = e.hostname;
+  j["os"] = e.os;
+  j["date_utc"] = e.date_utc;
+  return j;
+}
+
 }  // namespace qbench

@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "qbench/benchmark/bench_report.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/lab/model_content.h"
 #include "qbench/lab/roofline.h"
@@ -156,11 +155,7 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
 }
 
 nlohmann::json OrtLabBackend::Environment() {
-  BenchReport r;
-  r.environment = CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false);
-  const auto j = nlohmann::json::parse(BenchReportJson(r), nullptr, false);
-  if (j.is_object() && j.contains("environment")) return j["environment"];
-  return nlohmann::json::object();
+  return EnvironmentToJson(CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false));
 }
 
 

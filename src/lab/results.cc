@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "qbench/benchmark/statistics_report.h"
 #include "qbench/core/error.h"
 #include "results_json.h"
 
@@ -56,13 +57,6 @@ const AccuracyRecord* LabStudy::FindAccuracy(const std::string& model, const std
   return nullptr;
 }
 
-json ToJson(const LatencySummary& s) {
-  return json{{"n", s.n},         {"mean_ms", s.mean_ms},         {"std_ms", s.std_ms},
-              {"median_ms", s.median_ms}, {"min_ms", s.min_ms},   {"max_ms", s.max_ms},
-              {"p90_ms", s.p90_ms},       {"ci95_low_ms", s.ci95_low_ms}, {"ci95_high_ms", s.ci95_high_ms},
-              {"median_ci_level", s.median_ci_level}, {"cv", s.cv}, {"ci_method", s.ci_method}};
-}
-
 json ToJson(const PointResult& r) {
   json j = PointKeyJson(r.point);
   j["record"] = "point";
@@ -70,7 +64,7 @@ json ToJson(const PointResult& r) {
   j["status"] = r.ok ? "ok" : "failed";
   j["error"] = r.error;
   if (r.ok) {
-    j["latency_ms"] = ToJson(r.latency);
+    j["latency_ms"] = StatisticsToJson(r.latency);
     j["samples_ms"] = r.samples_ms;
     j["throughput_samples_per_s"] = r.throughput_samples_per_s;
     j["session_create_ms"] = r.session_create_ms;
@@ -107,21 +101,7 @@ PointResult PointResultFromJson(const json& j) {
   Get(j, "status", &status);
   r.ok = status == "ok";
   Get(j, "error", &r.error);
-  if (j.contains("latency_ms") && j["latency_ms"].is_object()) {
-    const json& l = j["latency_ms"];
-    Get(l, "n", &r.latency.n);
-    Get(l, "mean_ms", &r.latency.mean_ms);
-    Get(l, "std_ms", &r.latency.std_ms);
-    Get(l, "median_ms", &r.latency.median_ms);
-    Get(l, "min_ms", &r.latency.min_ms);
-    Get(l, "max_ms", &r.latency.max_ms);
-    Get(l, "p90_ms", &r.latency.p90_ms);
-    Get(l, "ci95_low_ms", &r.latency.ci95_low_ms);
-    Get(l, "ci95_high_ms", &r.latency.ci95_high_ms);
-    Get(l, "median_ci_level", &r.latency.median_ci_level);
-    Get(l, "cv", &r.latency.cv);
-    Get(l, "ci_method", &r.latency.ci_method);
-  }
+  if (j.contains("latency_ms") && j["latency_ms"].is_object()) r.latency = StatisticsFromJson(j["latency_ms"]);
   Get(j, "samples_ms", &r.samples_ms);
   Get(j, "throughput_samples_per_s", &r.throughput_samples_per_s);
   Get(j, "session_create_ms", &r.session_create_ms);

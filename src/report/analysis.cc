@@ -274,8 +274,8 @@ std::string FormatCiLevel(double level) {
   return std::abs(pct - std::round(pct)) < 0.05 ? fmt::format("{:.0f} %", pct) : fmt::format("{:.1f} %", pct);
 }
 
-std::string FormatMedianCi(const LatencySummary& l) {
-  std::string s = "[" + FormatMs(l.ci95_low_ms) + ", " + FormatMs(l.ci95_high_ms) + "]";
+std::string FormatMedianCi(const Statistics& l) {
+  std::string s = "[" + FormatMs(l.median_ci_low_ms) + ", " + FormatMs(l.median_ci_high_ms) + "]";
   if (!BelowNominalCi(l.median_ci_level)) return s;
   if (l.n <= 1 || l.median_ci_level <= 0) return s + fmt::format(" (no CI: n={})", l.n);
   return s + fmt::format(" ({} CI: n={})", FormatCiLevel(l.median_ci_level), l.n);

@@ -337,21 +337,20 @@ json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) 
 }
 
 std::string MergedCsv(const MergedStudy& merged) {
-  std::string out = "device,shard";
-  for (const auto& c : StudyCsvColumns()) out += "," + c;
-  out += "\n";
-  for (const auto& d : merged.devices)
-    for (const auto& p : d.study.points) {
-      LabStudy one = d.study;  // StudyCsv's row of this point (file size and top-1 from the device's records)
-      one.points = {p};
-      const std::string csv = StudyCsv(one);
-      std::string device = d.device;
-      std::string quoted = "\"";
-      for (char c : device) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      quoted += "\"";
-      out += quoted + "," + (p.shard >= 0 ? std::to_string(p.shard) : std::string()) + "," + csv.substr(csv.find('\n') + 1);
+  Table t;
+  t.columns = {{"device", "", Align::kLeft}, {"shard", "", Align::kRight}};
+  const auto study_columns = StudyTable(LabStudy{}).columns;
+  t.columns.insert(t.columns.end(), study_columns.begin(), study_columns.end());
+  for (const auto& d : merged.devices) {
+    const Table one = StudyTable(d.study);  // file size and top-1 from the device's own records
+    for (std::size_t i = 0; i < one.rows.size(); ++i) {
+      const int shard = d.study.points[i].shard;
+      std::vector<Cell> row = {Cell::Text(d.device), shard >= 0 ? Cell::Integer(shard) : Cell::Empty()};
+      row.insert(row.end(), one.rows[i].begin(), one.rows[i].end());
+      t.AddRow(std::move(row));
     }
-  return out;
+  }
+  return WriteCsv(t);
 }
 
 std::vector<int> MissingShards(const std::string& dir, const std::string& device, int shard_count) {

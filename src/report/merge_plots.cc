@@ -45,8 +45,8 @@ std::vector<Series> DeviceSeries(const MergedStudy& merged, const std::string& m
           s.hi.push_back(p->speedup_ci95_high);
         } else {
           s.y.push_back(L10(p->latency.median_ms));
-          s.lo.push_back(L10(p->latency.ci95_low_ms));
-          s.hi.push_back(L10(p->latency.ci95_high_ms));
+          s.lo.push_back(L10(p->latency.median_ci_low_ms));
+          s.hi.push_back(L10(p->latency.median_ci_high_ms));
         }
       }
       if (!s.x.empty()) out.push_back(std::move(s));

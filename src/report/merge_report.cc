@@ -92,12 +92,6 @@ std::string DemoteHeadings(const std::string& markdown, int levels) {
   return out;
 }
 
-std::string Cell(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c == '\n' ? ' ' : c);
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> CrossDeviceObservations(const MergedStudy& merged) {
@@ -170,8 +164,8 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     const RooflinePeaks* p = PeaksFor(d.study, report_internal::FirstThreads(d.study));
     std::vector<std::string> shards;
     for (int s : d.shards) shards.push_back(std::to_string(s));
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} |\n", Cell(d.device), Cell(env.value("cpu_model", "?")),
-                      env.value("architecture", "?"), env.value("logical_cores", 0), Cell(Int8Instructions(env)),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} |\n", MarkdownCell(d.device), MarkdownCell(env.value("cpu_model", "?")),
+                      env.value("architecture", "?"), env.value("logical_cores", 0), MarkdownCell(Int8Instructions(env)),
                       p ? FormatGiga(p->fp32_macs_per_s) + "MAC/s / " + FormatGiga(p->int8_macs_per_s) + "MAC/s" : std::string("-"),
                       shards.empty() ? std::string("-") : Join(shards, ","), d.study.points.size(), d.planned.size(), d.failed.size(),
                       d.missing.size());
@@ -198,9 +192,9 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     md += "\n### " + d.device + "\n\n| model | variant | batch | input size | threads | shard | median (CI) | speedup (95 % CI) |\n"
           "|---|---|---:|---:|---:|---:|---|---|\n";
     for (const auto& p : d.study.points) {
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", Cell(p.point.model), p.point.variant, p.point.batch,
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", MarkdownCell(p.point.model), p.point.variant, p.point.batch,
                         InputSizeLabel(p.point.input_size, false), p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
-                        p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + Cell(p.error),
+                        p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + MarkdownCell(p.error),
                         p.ok && p.has_speedup ? FormatRatio(p.speedup) + " [" + FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high) + "]"
                                               : std::string("-"));
     }
@@ -211,9 +205,9 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     md += "\n## Accuracy per device\n\n| device | model | variant | samples | top-1 (95 % CI) |\n|---|---|---|---:|---|\n";
     for (const auto& d : merged.devices)
       for (const auto& a : d.study.accuracy)
-        md += fmt::format("| {} | {} | {} | {} | {} |\n", Cell(d.device), Cell(a.model), a.variant, a.samples,
+        md += fmt::format("| {} | {} | {} | {} | {} |\n", MarkdownCell(d.device), MarkdownCell(a.model), a.variant, a.samples,
                           a.ok ? fmt::format("{:.1f} % [{:.1f}, {:.1f}]", 100 * a.top1, 100 * a.top1_ci95_low, 100 * a.top1_ci95_high)
-                               : "failed: " + Cell(a.error));
+                               : "failed: " + MarkdownCell(a.error));
   }
   md += "\n## Missing and failed points\n\n";
   bool none = true;

@@ -65,8 +65,8 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
     auto& s = series[p.point.variant];
     s.x.push_back(std::log2(static_cast<double>(p.point.batch)));
     s.y.push_back(L10(p.latency.median_ms));
-    s.lo.push_back(L10(p.latency.ci95_low_ms));
-    s.hi.push_back(L10(p.latency.ci95_high_ms));
+    s.lo.push_back(L10(p.latency.median_ci_low_ms));
+    s.hi.push_back(L10(p.latency.median_ci_high_ms));
     batches.insert(p.point.batch);
     xr.Add(s.x.back());
     yr.Add(s.lo.back());
@@ -261,8 +261,8 @@ bool ThreadScalingPlot(const LabStudy& study, const std::string& model, const st
     if (!p.ok || p.point.model != model || p.point.input_size != size0 || p.point.batch != batch0) continue;
     series[p.point.variant].push_back(&p);
     xr.Add(std::log2(static_cast<double>(p.point.threads)));
-    yr.Add(L10(p.latency.ci95_low_ms));
-    yr.Add(L10(p.latency.ci95_high_ms));
+    yr.Add(L10(p.latency.median_ci_low_ms));
+    yr.Add(L10(p.latency.median_ci_high_ms));
   }
   if (series.empty()) return false;
   *title = fmt::format("{}: thread scaling, median latency vs intra-op threads (batch {}, {})", model, batch0, InputSizeLabel(size0));
@@ -284,8 +284,8 @@ bool ThreadScalingPlot(const LabStudy& study, const std::string& model, const st
     for (auto* p : pts) {
       xs.push_back(std::log2(static_cast<double>(p->point.threads)));
       ys.push_back(L10(p->latency.median_ms));
-      lo.push_back(L10(p->latency.ci95_low_ms));
-      hi.push_back(L10(p->latency.ci95_high_ms));
+      lo.push_back(L10(p->latency.median_ci_low_ms));
+      hi.push_back(L10(p->latency.median_ci_high_ms));
     }
     const int c = static_cast<int>(vi);
     ErrorBars(xs, lo, hi, Color(c));

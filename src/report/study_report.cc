@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/benchmark/statistics_report.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/report/analysis.h"
@@ -29,18 +30,6 @@ std::string TrafficText() {
   return s;
 }
 
-std::string Num(double v) {
-  if (!std::isfinite(v)) return "";
-  return fmt::format("{}", v);
-}
-
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string Duration(double s) {
   if (s < 60) return fmt::format("{:.1f} s", s);
   return fmt::format("{} min {:02.0f} s", static_cast<long long>(s / 60), std::fmod(s, 60.0));
@@ -50,16 +39,6 @@ std::string EnvString(const nlohmann::json& env, const char* key) {
   if (env.is_object() && env.contains(key) && env[key].is_string()) return env[key].get<std::string>();
   if (env.is_object() && env.contains(key) && env[key].is_number()) return env[key].dump();
   return "";
-}
-
-std::string MdEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
-  }
-  return out;
 }
 
 std::string JoinText(const std::vector<std::string>& v) {
@@ -72,56 +51,53 @@ std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.
 
 }  // namespace
 
-const std::vector<std::string>& StudyCsvColumns() {
-  static const std::vector<std::string> k = {
-      "model", "variant", "batch", "input_size", "threads", "status", "n", "mean_ms", "std_ms", "median_ms", "ci95_low_ms",
-      "ci95_high_ms", "median_ci_level", "min_ms", "max_ms", "p90_ms", "cv", "throughput_samples_per_s", "session_create_ms", "first_run_ms",
-      "peak_rss_bytes", "macs", "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high", "provider",
-      "energy_per_inference_j", "average_power_w", "energy_ratio", "energy_ratio_ci95_low", "energy_ratio_ci95_high", "file_size_bytes",
-      "top1", "error"};
-  return k;
-}
-
-std::string StudyCsv(const LabStudy& study) {
-  std::string out;
-  const auto& cols = StudyCsvColumns();
-  for (std::size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cols[i];
-  out += "\n";
+Table StudyTable(const LabStudy& study) {
+  Table t;
+  for (const char* k : {"model", "variant"}) t.columns.push_back({k, "", Align::kLeft});
+  for (const char* k : {"batch", "input_size", "threads"}) t.columns.push_back({k, "", Align::kRight});
+  t.columns.push_back({"status", "", Align::kLeft});
+  for (auto& c : StatisticsColumns()) t.columns.push_back(c);
+  for (const char* k : {"throughput_samples_per_s", "session_create_ms", "first_run_ms", "peak_rss_bytes", "macs",
+                        "achieved_macs_per_s", "speedup", "speedup_ci95_low", "speedup_ci95_high"})
+    t.columns.push_back({k, "", Align::kRight});
+  t.columns.push_back({"provider", "", Align::kLeft});
+  for (const char* k : {"energy_per_inference_j", "average_power_w", "energy_ratio", "energy_ratio_ci95_low",
+                        "energy_ratio_ci95_high", "file_size_bytes", "top1"})
+    t.columns.push_back({k, "", Align::kRight});
+  t.columns.push_back({"error", "", Align::kLeft});
+  const std::size_t per_ok = StatisticsColumns().size() + 9;  // the cells only a measured point has
+  auto number = [](double v) { return Cell::Number(v, FormatFixed(v, 3)); };
+  auto number_if = [&](bool known, double v) { return known ? number(v) : Cell::Empty(); };
   for (const auto& p : study.points) {
     const auto* rec = study.FindModel(p.point.model, p.point.variant);
     const auto* acc = study.FindAccuracy(p.point.model, p.point.variant);
-    std::vector<std::string> row = {CsvQuote(p.point.model), CsvQuote(p.point.variant), std::to_string(p.point.batch),
-                                    std::to_string(p.point.input_size), std::to_string(p.point.threads), p.ok ? "ok" : "failed"};
+    std::vector<Cell> row = {Cell::Text(p.point.model), Cell::Text(p.point.variant), Cell::Integer(p.point.batch),
+                             Cell::Integer(p.point.input_size), Cell::Integer(p.point.threads), Cell::Text(p.ok ? "ok" : "failed")};
     if (p.ok) {
-      const auto& l = p.latency;
-      for (double v : {static_cast<double>(l.n), l.mean_ms, l.std_ms, l.median_ms, l.ci95_low_ms, l.ci95_high_ms, l.median_ci_level, l.min_ms,
-                       l.max_ms, l.p90_ms, l.cv, p.throughput_samples_per_s, p.session_create_ms, p.first_run_ms,
-                       static_cast<double>(p.peak_rss_bytes), static_cast<double>(p.macs), p.achieved_macs_per_s})
-        row.push_back(Num(v));
-      if (p.has_speedup) {
-        row.push_back(Num(p.speedup));
-        row.push_back(Num(p.speedup_ci95_low));
-        row.push_back(Num(p.speedup_ci95_high));
-      } else {
-        row.insert(row.end(), 3, "");
-      }
+      for (auto& c : StatisticsCells(p.latency)) row.push_back(std::move(c));
+      for (double v : {p.throughput_samples_per_s, p.session_create_ms, p.first_run_ms}) row.push_back(number(v));
+      row.push_back(Cell::Integer(p.peak_rss_bytes));
+      row.push_back(Cell::Integer(p.macs));
+      row.push_back(number(p.achieved_macs_per_s));
+      for (double v : {p.speedup, p.speedup_ci95_low, p.speedup_ci95_high}) row.push_back(number_if(p.has_speedup, v));
     } else {
-      row.insert(row.end(), 20, "");
+      row.resize(row.size() + per_ok);
     }
     // Energy: empty where not measured (the reason is in results.json), never 0.
     const auto& e = p.energy;
-    row.push_back(CsvQuote(p.provider));
-    row.push_back(p.ok && e.available ? Num(e.energy_per_inference_j) : "");
-    row.push_back(p.ok && e.available ? Num(e.average_power_w) : "");
-    for (double v : {e.ratio, e.ratio_ci95_low, e.ratio_ci95_high}) row.push_back(p.ok && e.available && e.has_ratio ? Num(v) : "");
-    row.push_back(rec && rec->ok ? std::to_string(rec->file_size_bytes) : "");
-    row.push_back(acc && acc->ok ? Num(acc->top1) : "");
-    row.push_back(CsvQuote(p.error));
-    for (std::size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + row[i];
-    out += "\n";
+    row.push_back(Cell::Text(p.provider));
+    row.push_back(number_if(p.ok && e.available, e.energy_per_inference_j));
+    row.push_back(number_if(p.ok && e.available, e.average_power_w));
+    for (double v : {e.ratio, e.ratio_ci95_low, e.ratio_ci95_high}) row.push_back(number_if(p.ok && e.available && e.has_ratio, v));
+    row.push_back(rec && rec->ok ? Cell::Integer(rec->file_size_bytes) : Cell::Empty());
+    row.push_back(number_if(acc && acc->ok, acc ? acc->top1 : 0));
+    row.push_back(Cell::Text(p.error));
+    t.AddRow(std::move(row));
   }
-  return out;
+  return t;
 }
+
+std::string StudyCsv(const LabStudy& study) { return WriteCsv(StudyTable(study)); }
 
 std::string ModelsMarkdown(const LabStudy& study) {
   std::string md;
@@ -141,7 +117,7 @@ std::string ModelsMarkdown(const LabStudy& study) {
                       r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                       r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
                       r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
-                      r.ok ? "ok" : "failed: " + MdEscape(r.error));
+                      r.ok ? "ok" : "failed: " + MarkdownCell(r.error));
   }
   md += "\n";
   std::set<std::string> calib;
@@ -269,11 +245,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       if (p.point.model != m) continue;
       if (!p.ok) {
         md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", VariantLabel(study, m, p.point.variant), p.point.batch,
-                          InputSizeLabel(p.point.input_size, false), p.point.threads, MdEscape(Abbreviate(p.error, 200)));
+                          InputSizeLabel(p.point.input_size, false), p.point.threads, MarkdownCell(Abbreviate(p.error, 200)));
         continue;
       }
       md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", VariantLabel(study, m, p.point.variant),
-                        p.point.batch, InputSizeLabel(p.point.input_size, false), p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.std_ms),
+                        p.point.batch, InputSizeLabel(p.point.input_size, false), p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.stddev_ms),
                         FormatMs(p.latency.median_ms), FormatMedianCi(p.latency),
                         p.throughput_samples_per_s,
                         p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
@@ -301,7 +277,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     for (const auto& a : study.accuracy) {
       const std::string label = VariantLabel(study, a.model, a.variant);
       if (!a.ok) {
-        md += fmt::format("| {} | {} | failed: {} | | | | | |\n", a.model, label, MdEscape(Abbreviate(a.error, 200)));
+        md += fmt::format("| {} | {} | failed: {} | | | | | |\n", a.model, label, MarkdownCell(Abbreviate(a.error, 200)));
         continue;
       }
       const auto* p = ReferencePoint(study, a.model, a.variant);
@@ -347,7 +323,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     md += "| threads | fp32 peak | int8 peak | memory bandwidth | ridge fp32 / int8 | source |\n| --- | --- | --- | --- | --- | --- |\n";
     for (const auto& r : study.roofline) {
       if (!r.ok) {
-        md += fmt::format("| {} | failed: {} | | | | |\n", r.threads, MdEscape(r.error));
+        md += fmt::format("| {} | failed: {} | | | | |\n", r.threads, MarkdownCell(r.error));
         continue;
       }
       md += fmt::format("| {} | {}MAC/s | {}MAC/s | {:.1f} GB/s | {:.1f} / {:.1f} MAC/B | {} |\n", r.threads, FormatGiga(r.fp32_macs_per_s),
@@ -403,12 +379,12 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   if (study.FailedPoints() > 0) {
     md += "## Failed points\n\n| point | error |\n| --- | --- |\n";
     for (const auto& p : study.points)
-      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MdEscape(p.error));  // in full here
+      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MarkdownCell(p.error));  // in full here
     md += "\n";
   }
   if (!study.warnings.empty()) {
     md += "## Warnings\n\n";
-    for (const auto& w : study.warnings) md += "- " + MdEscape(w) + "\n";
+    for (const auto& w : study.warnings) md += "- " + MarkdownCell(w) + "\n";
     md += "\n";
   }
   md += "## Method\n\n"

@@ -45,7 +45,8 @@ TEST(BenchReport, CsvHasOneSchemaAndQuotes) {
   const std::string csv = BenchReportCsv(HandReport());
   const std::string header = csv.substr(0, csv.find('\n'));
   std::string expected;
-  for (const auto& c : BenchColumns()) expected += (expected.empty() ? "" : ",") + c;
+  const Table table = BenchTable(HandReport());
+  for (const auto& c : table.columns) expected += (expected.empty() ? "" : ",") + c.key;
   EXPECT_EQ(header, expected);
   // fp32 row: n 3, mean 3, median 3, CI [min, max] = [2, 4] (n < 6) at level 1 − 2/2³ = 0.75.
   EXPECT_NE(csv.find("fp32,2,data=2x3,measured,3,3,1,3,2,4,0.75,2,4,"), std::string::npos) << csv;
@@ -53,8 +54,8 @@ TEST(BenchReport, CsvHasOneSchemaAndQuotes) {
   EXPECT_NE(csv.find("int8,2,data=2x3,measured,1,1,,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",3,2.5,3.5,speedup vs fp32"), std::string::npos) << csv;
   // Skipped: no numbers at all, the reason quoted with doubled quotes.
-  // Every column between status and note is empty: BenchColumns() has model, batch, inputs, status … note.
-  const std::string empties(BenchColumns().size() - 5, ',');
+  // Every column between status and note is empty: BenchTable() has model, batch, inputs, status … note.
+  const std::string empties(table.columns.size() - 5, ',');
   EXPECT_NE(csv.find("fixed,8,,skipped," + empties +
                      "\"input \"\"input\"\" dim 0 is fixed to 1, node flatten_reshape\""),
             std::string::npos)

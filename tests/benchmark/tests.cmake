@@ -9,6 +9,7 @@ qbench_add_test(bench_cli_test NEEDS_CLI LIBS qbench_benchmark SOURCES
 )
 qbench_add_test(benchmark_report_test LIBS qbench_benchmark SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/report_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/statistics_report_test.cc
 )
 qbench_add_test(benchmark_compare_test LIBS qbench_benchmark SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compare_test.cc

@@ -123,12 +123,12 @@ class FakeLabBackend : public LabBackend {
       r.latency.n = 3;
       r.latency.mean_ms = ms;
       r.latency.median_ms = ms;
-      r.latency.std_ms = ms * 0.01;
+      r.latency.stddev_ms = ms * 0.01;
       r.latency.min_ms = ms * 0.99;
       r.latency.max_ms = ms * 1.01;
       r.latency.p90_ms = ms * 1.008;
-      r.latency.ci95_low_ms = ms * 0.99;
-      r.latency.ci95_high_ms = ms * 1.01;
+      r.latency.median_ci_low_ms = ms * 0.99;
+      r.latency.median_ci_high_ms = ms * 1.01;
       r.latency.median_ci_level = 0.75;  // [min, max] of 3 runs: 1 - 2 * 0.5^3
       r.throughput_samples_per_s = static_cast<double>(group.batch) * 1000.0 / ms;
       r.macs = ModelMacs(group.model, group.input_size) * group.batch;

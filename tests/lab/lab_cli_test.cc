@@ -137,7 +137,7 @@ TEST(LabCli, SmallLabEndToEndWithAFailingPointAndResume) {
   const std::string md = Slurp(out + "/report.md");
   for (const auto& p : study.points) {
     if (!p.ok) continue;
-    const std::string cell = FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.std_ms) + " | " + FormatMs(p.latency.median_ms) +
+    const std::string cell = FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms) + " | " + FormatMs(p.latency.median_ms) +
                              " " + FormatMedianCi(p.latency) + " |";
     EXPECT_DOUBLE_EQ(p.latency.median_ci_level, 0.75);  // k = 3: [min, max], 1 − 2·0.5³
     EXPECT_NE(md.find("| " + p.point.variant + " | " + std::to_string(p.point.batch) + " | 8 | 1 | " + cell), std::string::npos) << cell;

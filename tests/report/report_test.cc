@@ -50,7 +50,7 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
   std::getline(csv, line);
   EXPECT_EQ(line.substr(0, 30), "model,variant,batch,input_size");
   // The median's interval comes with its true coverage: 0.75 for the fake's 3 runs.
-  EXPECT_NE(line.find(",ci95_low_ms,ci95_high_ms,median_ci_level,min_ms,"), std::string::npos) << line;
+  EXPECT_NE(line.find(",median_ci_low_ms,median_ci_high_ms,median_ci_level,min_ms,"), std::string::npos) << line;
   const auto ncols = std::count(line.begin(), line.end(), ',');
   int rows = 0;
   while (std::getline(csv, line)) {
@@ -68,9 +68,9 @@ TEST(StudyReport, EveryFileExistsParsesAndAgreesWithTheJson) {
       continue;
     }
     const std::string row = "| " + p.point.variant + " | " + std::to_string(p.point.batch) + " | 224 | 2 | " +
-                            FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.std_ms) + " | " +
-                            FormatMs(p.latency.median_ms) + " [" + FormatMs(p.latency.ci95_low_ms) + ", " +
-                            FormatMs(p.latency.ci95_high_ms) + "] (75 % CI: n=3)";
+                            FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms) + " | " +
+                            FormatMs(p.latency.median_ms) + " [" + FormatMs(p.latency.median_ci_low_ms) + ", " +
+                            FormatMs(p.latency.median_ci_high_ms) + "] (75 % CI: n=3)";
     EXPECT_NE(md.find(row), std::string::npos) << row;
     if (p.has_speedup) {
       const std::string sp = FormatRatio(p.speedup) + " [" + FormatRatio(p.speedup_ci95_low) + ", " + FormatRatio(p.speedup_ci95_high) + "]";
@@ -192,9 +192,9 @@ TEST(Analysis, ReasonsArePunctuatedWithoutAProfile) {
 }
 
 TEST(Analysis, MedianCiStatesItsRealLevel) {
-  LatencySummary l;
-  l.ci95_low_ms = 1.0;
-  l.ci95_high_ms = 2.0;
+  Statistics l;
+  l.median_ci_low_ms = 1.0;
+  l.median_ci_high_ms = 2.0;
   l.n = 10;
   l.median_ci_level = 0.978515625;  // n = 10, j = 2: 1 − 2·P(B ≤ 1) = 1 − 2·11/1024
   EXPECT_EQ(FormatMedianCi(l), "[1.00 ms, 2.00 ms]");

@@ -11,6 +11,7 @@
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/core/log.h"
+#include "qbench/core/table.h"
 #include "qbench/model/model.h"
 
 namespace qbench {
@@ -47,20 +48,17 @@ struct BenchReport {
   std::vector<Warning> warnings;
 };
 
-/// Column keys shared by the table, CSV and Markdown (snake_case, unit suffixes): model, batch, inputs,
-/// status, n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, median_ci_level
-/// (the interval's exact coverage, a fraction; < 0.95 when n < 6), min_ms, max_ms,
-/// p90_ms, p99_ms, cv, outliers, throughput_samples_per_s, session_create_ms, first_run_ms,
+/// Every point as one table (core/table.h), the one schema of the CSV and Markdown files. Columns (keys
+/// snake_case with unit suffixes): model, batch, inputs, status, then StatisticsColumns()
+/// (statistics_report.h: n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms,
+/// median_ci_level — the interval's exact coverage, a fraction, < 0.95 when n < 6 — min_ms, max_ms,
+/// p90_ms, p99_ms, cv, outliers), throughput_samples_per_s, session_create_ms, first_run_ms,
 /// peak_rss_bytes (the model alone when memory_scope is "isolated"), rss_growth_bytes,
-/// weights_memory_bytes, session_memory_bytes, arena_peak_bytes, memory_scope ("isolated" or "process"), speedup_vs_first,
-/// speedup_ci_low, speedup_ci_high, note.
-const std::vector<std::string>& BenchColumns();
-
-/// The row of `point` under BenchColumns(), as text: `full_precision` writes numbers with 9 significant
-/// digits (CSV), otherwise rounded for reading (ms with 3 decimals, CV and CI level in %,
-/// ratios with 3 decimals).
+/// weights_memory_bytes, session_memory_bytes, arena_peak_bytes, memory_scope ("isolated" or
+/// "process"), speedup_vs_first, speedup_ci_low, speedup_ci_high, note. Numbers are shown rounded for
+/// reading (ms with 3 decimals, CV and CI level in %, ratios with 3 decimals) and kept exact for CSV.
 /// A skipped point has status "skipped", empty numbers and the reason in `note`.
-std::vector<std::string> BenchRow(const BenchPoint& point, bool full_precision);
+Table BenchTable(const BenchReport& report);
 
 /// A readable, aligned table of the main columns, then the speedups with their CIs, for stdout.
 /// The median CI column is headed "95% CI ms" when every interval reaches 95 %; otherwise it is
@@ -73,10 +71,10 @@ std::string FormatBenchTable(const BenchReport& report);
 /// "warnings": [{code, message}]}. NaN is written as null.
 std::string BenchReportJson(const BenchReport& report);
 
-/// CSV (RFC 4180 quoting), header = BenchColumns(), one row per point.
+/// WriteCsv(BenchTable(report)): RFC 4180, header = the column keys, numbers exact.
 std::string BenchReportCsv(const BenchReport& report);
 
-/// Markdown: environment summary, the table under BenchColumns(), and the warnings.
+/// Markdown: environment summary, WriteMarkdown(BenchTable(report)), and the warnings.
 std::string BenchReportMarkdown(const BenchReport& report);
 
 /// Where to write; an empty path is skipped.

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "qbench/benchmark/benchmark.h"
 #include "qbench/core/log.h"
 
@@ -66,6 +68,13 @@ EnvironmentInfo CaptureCpu();
 /// arm "Features", with "Hardware" or "CPU part" as the model when there is no "model name").
 /// `architecture` (uname machine) picks the list of ISA features. Used by CaptureEnvironment.
 void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architecture, EnvironmentInfo* env);
+
+/// The environment block of every results file (`bench --json` "environment", the lab's "environment"
+/// record): cpu_model, architecture, isa {flag: bool}, logical_cores, cpufreq_governor (null when
+/// unknown), load_average_1min (null when unknown), ort_version, execution_provider, accelerator
+/// {name, driver} (only with one), intra/inter_op_threads, graph_optimization, allow_spinning,
+/// thread_pool, qbench_version, git_commit, build_type, hostname, os, date_utc.
+nlohmann::ordered_json EnvironmentToJson(const EnvironmentInfo& env);
 
 /// Adds the warnings about the environment to `warnings`: "debug_build" when the build type is not an
 /// optimized one (Release, RelWithDebInfo, MinSizeRel), "frequency_scaling" when the governor is known

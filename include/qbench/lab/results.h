@@ -16,24 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/benchmark/statistics.h"
 #include "qbench/lab/sweep.h"
 
 namespace qbench {
-
-/// Latency statistics of one point, in milliseconds per run (one run = one batch), copied from the
-/// benchmark module's statistics of all timed samples. `ci95_*` is the confidence interval of the
-/// median as the benchmark module computes it (order statistics, docs/statistics.md): it aims at
-/// 95 %, but with n < 6 runs no order-statistic interval reaches 95 % and it is [min, max] with a
-/// smaller true coverage. `median_ci_level` is that true coverage (0–1; e.g. 0.75 for n = 3, 0.9785
-/// for n = 10; 0 for n = 1); `ci_method` names the method.
-struct LatencySummary {
-  std::int64_t n = 0;
-  double mean_ms = 0, std_ms = 0, median_ms = 0, min_ms = 0, max_ms = 0, p90_ms = 0;
-  double ci95_low_ms = 0, ci95_high_ms = 0;
-  double median_ci_level = 0;  ///< exact coverage of [ci95_low_ms, ci95_high_ms] (fraction)
-  double cv = 0;  ///< std / mean (fraction)
-  std::string ci_method;
-};
 
 /// Energy of one point's timed runs (benchmark/energy.h, docs/energy.md). Never a zero for "unknown":
 /// available = false with the reason instead.
@@ -59,7 +45,11 @@ struct PointResult {
   std::string model_spec;      ///< "zoo:resnet18" or a path
   bool ok = false;
   std::string error;           ///< why the point failed (ok == false)
-  LatencySummary latency;
+  /// Latency per run (one run = one batch) of all timed runs: the benchmark module's Statistics
+  /// (benchmark/statistics.h), written as "latency_ms" in the one schema of statistics_report.h. Its
+  /// median interval [median_ci_low_ms, median_ci_high_ms] aims at 95 %, but with n < 6 runs it is
+  /// [min, max] with the smaller exact coverage `median_ci_level` (0.75 for n = 3; docs/statistics.md).
+  Statistics latency;
   std::vector<double> samples_ms;          ///< every timed run, in order
   double throughput_samples_per_s = 0;     ///< batch × 1000 / median_ms
   double session_create_ms = 0;            ///< creating the session this point ran in
@@ -225,7 +215,6 @@ struct LabStudy {
   const AccuracyRecord* FindAccuracy(const std::string& model, const std::string& variant) const;
 };
 
-nlohmann::json ToJson(const LatencySummary& s);
 nlohmann::json ToJson(const PointResult& r);      ///< with "record": "point"
 nlohmann::json ToJson(const PointEnergy& e);      ///< {"available": false, "reason": …} or every field
 PointEnergy PointEnergyFromJson(const nlohmann::json& j);

@@ -172,7 +172,7 @@ std::string FormatCiLevel(double level);
 /// The median's interval as report.md shows it: "[1.20 ms, 1.50 ms]" when its true coverage
 /// (median_ci_level) is at least 95 %; else with that coverage and the run count,
 /// "[1.20 ms, 1.50 ms] (75 % CI: n=3)", or "[1.20 ms, 1.20 ms] (no CI: n=1)" for a single run.
-std::string FormatMedianCi(const LatencySummary& latency);
+std::string FormatMedianCi(const Statistics& latency);
 /// True when `level` (a fraction) is below the 95 % the report's headers promise; a level within
 /// 1e-9 of 0.95 counts as 95 %.
 bool BelowNominalCi(double level);

@@ -65,7 +65,7 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
 /// "duplicates"}], "points", "models", "accuracy", "op_profiles"} — every record with its "device".
 nlohmann::json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc);
 
-/// results.csv: "device", "shard", then StudyCsvColumns(); one row per point, devices in order.
+/// results.csv: "device", "shard", then StudyTable()'s columns; one row per point, devices in order.
 std::string MergedCsv(const MergedStudy& merged);
 
 /// Observations across devices, from the numbers: for each model and quantized variant at each

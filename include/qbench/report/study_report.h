@@ -6,20 +6,25 @@
 #include <string>
 #include <vector>
 
+#include "qbench/core/table.h"
 #include "qbench/lab/results.h"
 #include "qbench/report/plots.h"
 
 namespace qbench {
 
-/// Column keys of results.csv (snake_case, unit suffixes), one row per point: model, variant, batch,
-/// input_size, threads, status, n, mean_ms, std_ms, median_ms, ci95_low_ms, ci95_high_ms,
-/// median_ci_level (the true coverage of that interval: below 0.95 when n < 6), min_ms, max_ms, p90_ms, cv, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
-/// macs, achieved_macs_per_s, speedup, speedup_ci95_low, speedup_ci95_high, file_size_bytes, top1,
-/// error.
-const std::vector<std::string>& StudyCsvColumns();
+/// results.csv as a table (core/table.h), one row per point. Columns (snake_case, unit suffixes):
+/// model, variant, batch, input_size, threads, status, then the latency's StatisticsColumns()
+/// (benchmark/statistics_report.h, the same schema as `bench`: n, mean_ms, stddev_ms, median_ms,
+/// median_ci_low_ms, median_ci_high_ms, median_ci_level — the true coverage of that interval, below
+/// 0.95 when n < 6 — min_ms, max_ms, p90_ms, p99_ms, cv, outliers), throughput_samples_per_s,
+/// session_create_ms, first_run_ms, peak_rss_bytes, macs, achieved_macs_per_s, speedup,
+/// speedup_ci95_low, speedup_ci95_high, provider, energy_per_inference_j, average_power_w,
+/// energy_ratio, energy_ratio_ci95_low, energy_ratio_ci95_high, file_size_bytes, top1, error.
+/// Unknown values (failed points, no energy, no accuracy) are empty cells.
+Table StudyTable(const LabStudy& study);
 
-/// results.csv text: header StudyCsvColumns(), RFC 4180 quoting, numbers in the shortest form that
-/// reads back to the same double; empty cells for unknown values (failed points, no accuracy).
+/// results.csv text: WriteCsv(StudyTable(study)) — RFC 4180 quoting, numbers in the shortest form
+/// that reads back to the same double.
 std::string StudyCsv(const LabStudy& study);
 
 /// The models table of report.md (no heading): per model and variant the original bits, weight and
