@@ -1,6 +1,7 @@
+// Before a lab measures anything: its inputs (models, data paths, the evaluation data against each
+// model) and its output folder (a study there is refused, resumed or moved aside). The settings
+// that define a measurement and the resume check are in preflight_settings.cc.
 #include "qbench/lab/preflight.h"
-
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <ctime>
@@ -30,19 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-// Modification time in nanoseconds since the Unix epoch, -1 when stat fails.
-std::int64_t MtimeNs(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return -1;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-}
-
-std::string Absolute(const std::string& path) {
-  std::error_code ec;
-  fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
-  return ec ? path : p.string();
-}
-
 [[noreturn]] void Rethrow(const Error& e, const std::string& prefix) { throw Error(e.code(), prefix + e.what()); }
 
 void CheckDataPath(const std::string& path, const char* flag, const char* what) {
@@ -50,21 +38,6 @@ void CheckDataPath(const std::string& path, const char* flag, const char* what) 
   if (!fs::exists(path, ec))
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("{} '{}': no such file or folder; give {}", flag, path, what));
-}
-
-// A setting's value as shown in a difference: paths by their path, "" as "(none)".
-std::string Show(const json& v) {
-  if (v.is_null()) return "(not recorded)";
-  if (v.is_object() && v.contains("path")) return "'" + v["path"].get<std::string>() + "'";
-  if (v.is_string()) return v.get<std::string>().empty() ? "(none)" : "'" + v.get<std::string>() + "'";
-  return v.dump();
-}
-
-std::string DescribeChange(const json& before, const json& after) {
-  if (before.is_object() && after.is_object() && before.contains("path") && after.contains("path") &&
-      before["path"] == after["path"])
-    return Show(after) + " changed since the earlier run (size or modification time)";
-  return Show(before) + " earlier, " + Show(after) + " now";
 }
 
 // Every --dim name must be a symbolic dimension, every --shape name an input, of at least one model
@@ -240,7 +213,7 @@ std::string DescribeStudy(const std::string& dir) {
   }
   std::error_code ec;
   const std::string file = fs::exists(ResultsJsonlPath(dir), ec) ? ResultsJsonlPath(dir) : dir + "/results.json";
-  const std::int64_t ns = MtimeNs(file);
+  const std::int64_t ns = PathIdentity(file).value("mtime_ns", std::int64_t{-1});
   if (ns > 0) {
     const std::time_t t = static_cast<std::time_t>(ns / 1000000000LL);
     std::tm tm{};
@@ -314,187 +287,6 @@ std::string MoveStudyAside(const std::string& dir) {
       throw Error(ErrorCode::kIo, "--force: cannot move '" + from.string() + "' to '" + dest + "': " + ec.message());
   }
   return dest;
-}
-
-json PathIdentity(const std::string& path) {
-  json j{{"path", Absolute(path)}};
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    j["missing"] = true;
-    return j;
-  }
-  if (!fs::is_directory(status)) {
-    j["size_bytes"] = static_cast<std::int64_t>(fs::file_size(path, ec));
-    j["mtime_ns"] = MtimeNs(path);
-    return j;
-  }
-  std::int64_t files = 0, bytes = 0, newest = MtimeNs(path);
-  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator() && files < 100000; it.increment(ec)) {
-    std::error_code e2;
-    if (!it->is_regular_file(e2)) continue;
-    ++files;
-    bytes += static_cast<std::int64_t>(it->file_size(e2));
-    newest = std::max(newest, MtimeNs(it->path().string()));
-  }
-  j["files"] = files;
-  j["size_bytes"] = bytes;
-  j["mtime_ns"] = newest;
-  return j;
-}
-
-json LabMeasurementSettings(const LabConfig& c) {
-  json models = json::object();
-  for (const auto& m : LabModels(c.models)) {
-    json e{{"spec", m.spec}};
-    if (!IsZooSpec(m.spec)) {
-      e["file"] = PathIdentity(m.spec);
-      try {
-        e["checksum"] = FileChecksum(m.spec);  // compared by `qbench report` across machines
-      } catch (const std::exception&) {
-        e["checksum"] = "";
-      }
-    }
-    for (const auto& x : c.external)
-      if (x.model == m.spec || x.model == m.name) e["external"][x.label] = PathIdentity(x.path);
-    models[m.name] = e;
-  }
-  json settings{{"repetitions", c.repetitions},
-              {"warmup_runs", c.warmup_runs},
-              {"seed", c.seed},
-              {"baseline_variant", c.variants.empty() ? "" : c.variants.front()},
-              {"preprocess", LabPreprocessPreset(c)},
-              {"calibration_data", c.calibration_data.empty() ? json("") : PathIdentity(c.calibration_data)},
-              {"calibration_size", c.calibration_size},
-              {"calibration_method", c.calibration_method},
-              {"eval_data", c.eval_data.empty() ? json("") : PathIdentity(c.eval_data)},
-              {"eval_limit", c.eval_limit},
-              {"split", c.split},
-              {"provider", c.provider},
-              {"models", models}};
-  // Written only when not the default, so that studies made before these settings existed resume.
-  if (c.preprocessing.AnyGiven()) settings["preprocessing"] = DescribePreprocessOverrides(c.preprocessing);
-  if (!c.verify) settings["no_verify"] = true;
-  return settings;
-}
-
-json EffectiveCalibrationMethod(const json& setting) {
-  if (setting.is_null() || (setting.is_string() && setting.get<std::string>().empty()))
-    return CalibrationMethodName(CalibrationOptions{}.method);
-  return setting;
-}
-
-std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
-  static const std::vector<std::pair<const char*, const char*>> kLabels = {
-      {"repetitions", "--repetitions"},
-      {"warmup_runs", "--warmup-runs"},
-      {"seed", "--seed"},
-      {"baseline_variant", "the baseline variant (first of --variants)"},
-      {"preprocess", "--preset"},
-      {"calibration_data", "--calibration-data"},
-      {"calibration_size", "--calibration-size"},
-      {"calibration_method", "--calibration-method"},
-      {"eval_data", "--eval-data"},
-      {"eval_limit", "--eval-limit"},
-      {"split", "--split"},
-      {"provider", "--provider"},
-      {"preprocessing", "the preprocessing flags (--resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels)"},
-      {"no_verify", "--no-verify"}};
-  std::vector<std::string> out;
-  const json none;
-  auto get = [&none](const json& j, const char* key) -> const json& {
-    return j.is_object() && j.contains(key) ? j[key] : none;
-  };
-  for (const auto& [key, label] : kLabels) {
-    const json& a = get(earlier, key);
-    const json& b = get(now, key);
-    if (a.is_null() && b.is_boolean() && !b.get<bool>()) continue;  // a flag newer than the earlier run, off
-    if (std::string(key) == "calibration_method" && EffectiveCalibrationMethod(a) == EffectiveCalibrationMethod(b)) continue;
-    if (a.is_null() && b == json("cpu")) continue;                  // --provider: older runs used the CPU
-    if (a != b) out.push_back(std::string(label) + " " + DescribeChange(a, b));
-  }
-  const json& ma = get(earlier, "models");
-  const json& mb = get(now, "models");
-  if (ma.is_object() && mb.is_object())
-    for (const auto& [name, b] : mb.items()) {
-      if (!ma.contains(name)) continue;
-      const json& a = ma[name];
-      if (a.value("spec", "") != b.value("spec", ""))
-        out.push_back("model '" + name + "': " + Show(a.value("spec", "")) + " earlier, " + Show(b.value("spec", "")) + " now");
-      else if (a.contains("file") && b.contains("file") && a["file"] != b["file"])
-        out.push_back("model '" + name + "': file " + DescribeChange(a["file"], b["file"]));
-      if (a.contains("external") && b.contains("external"))
-        for (const auto& [label, f] : b["external"].items())
-          if (a["external"].contains(label) && a["external"][label] != f)
-            out.push_back("model '" + name + "': --compare-file " + label + " " + DescribeChange(a["external"][label], f));
-    }
-  return out;
-}
-
-void CheckResumeSettings(const LabConfig& config, const JsonlRecords& previous) {
-  if (!previous.HasMeasurements()) return;
-  const std::string where = ResultsJsonlPath(config.output_dir);
-  const std::string fix = "give a new --output folder, or drop --resume and give --force to move the earlier study "
-                          "to a dated folder and measure afresh";
-  if (previous.settings.is_null())
-    throw Error(ErrorCode::kInvalidArgument, "--resume: " + where + " has no settings record (written by an older qbench), "
-                                             "so whether its measurements were made with these settings cannot be "
-                                             "checked; " + fix);
-  auto diff = DiffLabSettings(previous.settings, LabMeasurementSettings(config));
-  const std::string device = LabDeviceLabel(config);
-  if (!previous.device.empty() && previous.device != device)
-    diff.push_back("--device '" + previous.device + "' earlier, '" + device + "' now");
-  if (diff.empty()) return;
-  std::string list;
-  for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("--resume: the study in {} was measured with other settings ({}); its points cannot be mixed "
-                          "with points measured now: run with the earlier settings, or {}",
-                          where, list, fix));
-}
-
-bool SameDataset(const std::string& a, const std::string& b) {
-  const fs::path ca(Absolute(a)), cb(Absolute(b));
-  if (ca == cb) return true;
-  std::error_code ec;
-  if (fs::is_regular_file(ca, ec) && fs::is_directory(cb, ec) && ca.parent_path() == cb) return true;
-  if (fs::is_regular_file(cb, ec) && fs::is_directory(ca, ec) && cb.parent_path() == ca) return true;
-  return false;
-}
-
-std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
-  std::vector<LabWarning> out;
-  if (c.repetitions >= 1 && c.repetitions < 6) {
-    std::vector<double> ranks(static_cast<std::size_t>(c.repetitions));
-    for (std::size_t i = 0; i < ranks.size(); ++i) ranks[i] = static_cast<double>(i);
-    const double level = MedianConfidenceInterval(ranks, 0.95).level;
-    out.push_back({"median_ci_below_95",
-                   fmt::format("k = {} gives a {:.0f} % interval for the median: with fewer than 6 timed runs the "
-                               "order-statistic interval is the [min, max] of the runs, which holds the true median "
-                               "with probability 1 - 2 x 0.5^k; use --repetitions >= 6 for 95 %",
-                               c.repetitions, 100 * level)});
-  }
-  const bool calibrated = HasCalibratedVariant(c.variants);
-  if (!calibrated && (!c.calibration_data.empty() || !c.calibration_method.empty())) {
-    std::string variants;
-    for (const auto& v : c.variants) variants += (variants.empty() ? "" : ", ") + v;
-    std::string calibrated_variants;  // the scheme table's calibrated rows, as lab variants
-    for (const auto& info : LabVariants())
-      if (info.scheme && info.scheme->needs_calibration) calibrated_variants += (calibrated_variants.empty() ? "" : ", ") + info.name;
-    out.push_back({"calibration_ignored", "--calibration-data and --calibration-method apply only to the static variants "
-                                          "(calibrated activations: " + calibrated_variants + "), and none is among the "
-                                          "variants measured (" + variants + "): ignored"});
-  }
-  if (calibrated && !c.split && !c.calibration_data.empty() && !c.eval_data.empty() &&
-      SameDataset(c.calibration_data, c.eval_data))
-    out.push_back({"calibration_overlaps_eval",
-                   fmt::format("--calibration-data and --eval-data are the same dataset ({}): the static variants are "
-                               "calibrated on up to {} of the images they are evaluated on, which flatters their "
-                               "accuracy; give a calibration set disjoint from the evaluation set, or --split to "
-                               "calibrate and evaluate on disjoint parts of it",
-                               c.eval_data, c.calibration_size)});
-  return out;
 }
 
 }  // namespace qbench
