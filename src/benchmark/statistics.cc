@@ -7,6 +7,7 @@
 #include <string>
 
 #include "qbench/core/error.h"
+#include "qbench/core/random.h"
 
 namespace qbench {
 namespace {
@@ -25,19 +26,6 @@ double MedianInPlace(std::vector<double>& v) {
   return lower + (upper - lower) / 2;
 }
 
-// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
-// tiny, fully specified, so the bootstrap gives the same interval on every platform.
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t Next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform index in [0, n) by Lemire's multiply-shift (bias < n / 2^64, negligible here).
-  size_t Index(size_t n) { return static_cast<size_t>((static_cast<unsigned __int128>(Next()) * n) >> 64); }
-};
 
 }  // namespace
 
@@ -182,13 +170,13 @@ SpeedupEstimate EstimateSpeedup(const std::vector<double>& baseline_ms, const st
   for (int r = 0; r < resamples; ++r) {
     if (paired) {
       for (size_t i = 0; i < na; ++i) {
-        const size_t k = rng.Index(na);  // one round index draws both samples of that round
+        const size_t k = rng.Below(na);  // one round index draws both samples of that round
         a[i] = baseline_ms[k];
         b[i] = candidate_ms[k];
       }
     } else {
-      for (size_t i = 0; i < na; ++i) a[i] = baseline_ms[rng.Index(na)];
-      for (size_t i = 0; i < nb; ++i) b[i] = candidate_ms[rng.Index(nb)];
+      for (size_t i = 0; i < na; ++i) a[i] = baseline_ms[rng.Below(na)];
+      for (size_t i = 0; i < nb; ++i) b[i] = candidate_ms[rng.Below(nb)];
     }
     ratios[static_cast<size_t>(r)] = MedianInPlace(a) / MedianInPlace(b);
   }

@@ -70,6 +70,9 @@ Statistics StatisticsFromJson(const nlohmann::json& j) {
   return s;
 }
 
+void to_json(nlohmann::json& j, const Statistics& s) { j = StatisticsToJson(s); }
+void from_json(const nlohmann::json& j, Statistics& s) { s = StatisticsFromJson(j); }
+
 std::vector<Column> StatisticsColumns() {
   std::vector<Column> cols;
   for (const Field& f : kFields) cols.push_back(Column{f.key, "", Align::kRight});

@@ -1,28 +1,34 @@
-// Energy of a point in results records (qbench/lab/results.h PointEnergy).
+// Energy of a point in results records (qbench/lab/results.h PointEnergy): its field list.
 #include "qbench/lab/results.h"
 
 #include "results_json.h"
 
 namespace qbench {
+namespace {
 
 using nlohmann::json;
-using lab_internal::Get;
+
+// {"available": false, "reason"} or every measured field, with the ratio only against a baseline.
+template <typename F, typename R>
+void EnergyFields(const F& f, R& r) {
+  f("available", r.available);
+  if (!r.available) {
+    f("reason", r.reason);
+    return;
+  }
+  QBENCH_LAB_FIELDS(source, energy_per_inference_j, energy_per_sample_j, average_power_w, runs, sample_period_ms, coarse)
+  f.Has("ratio_to_baseline", &r.has_ratio);
+  if (r.has_ratio) {
+    f("ratio_to_baseline", r.ratio);
+    QBENCH_LAB_FIELDS(ratio_ci95_low, ratio_ci95_high)
+  }
+}
+
+}  // namespace
 
 json ToJson(const PointEnergy& e) {
-  if (!e.available) return json{{"available", false}, {"reason", e.reason}};
-  json j{{"available", true},
-         {"source", e.source},
-         {"energy_per_inference_j", e.energy_per_inference_j},
-         {"energy_per_sample_j", e.energy_per_sample_j},
-         {"average_power_w", e.average_power_w},
-         {"runs", e.runs},
-         {"sample_period_ms", e.sample_period_ms},
-         {"coarse", e.coarse}};
-  if (e.has_ratio) {
-    j["ratio_to_baseline"] = e.ratio;
-    j["ratio_ci95_low"] = e.ratio_ci95_low;
-    j["ratio_ci95_high"] = e.ratio_ci95_high;
-  }
+  json j = json::object();
+  EnergyFields(lab_internal::JsonWriter{j}, e);
   return j;
 }
 
@@ -32,22 +38,11 @@ PointEnergy PointEnergyFromJson(const json& j) {
     e.reason = "these results were written before qbench measured energy";
     return e;
   }
-  Get(j, "available", &e.available);
-  Get(j, "reason", &e.reason);
-  Get(j, "source", &e.source);
-  Get(j, "energy_per_inference_j", &e.energy_per_inference_j);
-  Get(j, "energy_per_sample_j", &e.energy_per_sample_j);
-  Get(j, "average_power_w", &e.average_power_w);
-  Get(j, "runs", &e.runs);
-  Get(j, "sample_period_ms", &e.sample_period_ms);
-  Get(j, "coarse", &e.coarse);
-  if (j.contains("ratio_to_baseline")) {
-    e.has_ratio = true;
-    Get(j, "ratio_to_baseline", &e.ratio);
-    Get(j, "ratio_ci95_low", &e.ratio_ci95_low);
-    Get(j, "ratio_ci95_high", &e.ratio_ci95_high);
-  }
+  EnergyFields(lab_internal::JsonReader{j}, e);
   return e;
 }
+
+void to_json(json& j, const PointEnergy& e) { j = ToJson(e); }
+void from_json(const json& j, PointEnergy& e) { e = PointEnergyFromJson(j); }
 
 }  // namespace qbench

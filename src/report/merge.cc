@@ -107,13 +107,7 @@ JsonlRecords FromStudyJson(const std::string& path) {
   if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::kInvalidInput, "'" + path + "' is not a qbench results.json");
   const LabStudy s = LabStudyFromJson(j);
   JsonlRecords r;
-  r.models = s.models;
-  r.points = s.points;
-  r.accuracy = s.accuracy;
-  r.op_profiles = s.op_profiles;
-  r.settings = s.settings;
-  r.environment = s.environment;
-  r.roofline = s.roofline;
+  static_cast<LabRecords&>(r) = s;
   if (s.config.is_object() && s.config.contains("device") && s.config["device"].is_string()) r.device = s.config["device"];
   return r;
 }

@@ -252,20 +252,14 @@ std::vector<std::string> WriteMergedReport(const MergedStudy& merged, const std:
   fs::create_directories(output_dir, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + output_dir + "': " + ec.message());
   std::vector<std::string> written;
-  WriteFileAtomic(output_dir + "/results.json", MergedJson(merged, generated_at_utc).dump(2) + "\n");
-  written.push_back(output_dir + "/results.json");
-  WriteFileAtomic(output_dir + "/results.csv", MergedCsv(merged));
-  written.push_back(output_dir + "/results.csv");
+  report_internal::WriteOutput(output_dir, "results.json", MergedJson(merged, generated_at_utc).dump(2) + "\n", &written);
+  report_internal::WriteOutput(output_dir, "results.csv", MergedCsv(merged), &written);
   std::vector<PlotFile> plots;
   if (with_plots) {
     plots = WriteMergedPlots(merged, output_dir);
     for (const auto& p : plots) written.push_back(output_dir + "/" + p.path);
   }
-  const std::string md = MergedMarkdown(merged, plots, generated_at_utc);
-  WriteFileAtomic(output_dir + "/report.md", md);
-  written.push_back(output_dir + "/report.md");
-  WriteFileAtomic(output_dir + "/report.html", MarkdownToHtmlPage(md, output_dir, "qbench report"));
-  written.push_back(output_dir + "/report.html");
+  report_internal::WriteReportPages(output_dir, MergedMarkdown(merged, plots, generated_at_utc), "qbench report", &written);
   return written;
 }
 

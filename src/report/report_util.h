@@ -7,12 +7,29 @@
 #include <string>
 #include <vector>
 
+#include "qbench/core/fs.h"
 #include "qbench/lab/results.h"
+#include "qbench/report/html_report.h"
 #include "qbench/quantization/scheme.h"
 
 namespace qbench::report_internal {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Writes `text` to `dir`/`name` atomically (WriteFileAtomic) and appends that path to *written.
+inline void WriteOutput(const std::string& dir, const std::string& name, const std::string& text,
+                        std::vector<std::string>* written) {
+  WriteFileAtomic(dir + "/" + name, text);
+  written->push_back(dir + "/" + name);
+}
+
+/// report.md and the same report as one self-contained page, report.html (plots embedded: to attach
+/// or open offline), each WriteOutput.
+inline void WriteReportPages(const std::string& dir, const std::string& md, const std::string& title,
+                             std::vector<std::string>* written) {
+  WriteOutput(dir, "report.md", md, written);
+  WriteOutput(dir, "report.html", MarkdownToHtmlPage(md, dir, title), written);
+}
 
 /// config[key] as a list of T (empty when absent or not an array).
 template <typename T>

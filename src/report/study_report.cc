@@ -14,6 +14,7 @@
 #include "qbench/report/html_report.h"
 #include "qbench/report/memory_report.h"
 #include "qbench/quantization/scheme.h"
+#include "report/report_util.h"
 
 namespace qbench {
 namespace {
@@ -427,16 +428,9 @@ std::vector<std::string> WriteStudyOutputs(const LabStudy& study, const std::str
       s.warnings.push_back(std::string("plots_failed: ") + e.what());
     }
   }
-  WriteFileAtomic(output_dir + "/results.json", ToJson(s).dump(2) + "\n");
-  written.push_back(output_dir + "/results.json");
-  WriteFileAtomic(output_dir + "/results.csv", StudyCsv(s));
-  written.push_back(output_dir + "/results.csv");
-  const std::string md = StudyMarkdown(s, plots);
-  WriteFileAtomic(output_dir + "/report.md", md);
-  written.push_back(output_dir + "/report.md");
-  // The same report as one self-contained page (plots embedded), to attach or open offline.
-  WriteFileAtomic(output_dir + "/report.html", MarkdownToHtmlPage(md, output_dir, "qbench lab report"));
-  written.push_back(output_dir + "/report.html");
+  report_internal::WriteOutput(output_dir, "results.json", ToJson(s).dump(2) + "\n", &written);
+  report_internal::WriteOutput(output_dir, "results.csv", StudyCsv(s), &written);
+  report_internal::WriteReportPages(output_dir, StudyMarkdown(s, plots), "qbench lab report", &written);
   return written;
 }
 

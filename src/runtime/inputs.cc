@@ -11,27 +11,11 @@
 #include <set>
 
 #include "qbench/core/error.h"
+#include "qbench/core/random.h"
 #include "qbench/model/graph_builder.h"
 
 namespace qbench {
 namespace {
-
-// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): fully specified, so the same seed gives the same data
-// on every platform and standard library (std::normal_distribution is implementation-defined).
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t Next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  // Uniform in [0, span) (span >= 1) by Lemire's multiply-shift.
-  std::uint64_t Below(std::uint64_t span) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(Next()) * span) >> 64);
-  }
-};
 
 std::uint64_t Fnv1a(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;

@@ -26,6 +26,11 @@ nlohmann::ordered_json StatisticsToJson(const Statistics& s);
 /// Throws Error(kInvalidInput) naming the key when a value is not a number.
 Statistics StatisticsFromJson(const nlohmann::json& j);
 
+/// nlohmann's hooks, so a record's field list can hold a Statistics like any member: j = s writes
+/// StatisticsToJson(s), j.get<Statistics>() reads StatisticsFromJson(j).
+void to_json(nlohmann::json& j, const Statistics& s);
+void from_json(const nlohmann::json& j, Statistics& s);
+
 /// The table columns of Statistics, the JSON keys in the same order (all right-aligned).
 std::vector<Column> StatisticsColumns();
 

@@ -190,17 +190,22 @@ struct RooflinePeaks {
   double measured_at_unix_s = 0;
 };
 
-/// A whole lab: the config, environment, every record, and how it went.
-struct LabStudy {
-  nlohmann::json config;        ///< LabConfigToJson
-  nlohmann::json environment;   ///< the benchmark module's environment block (with "device")
-  /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging.
+/// The records a study and its results.jsonl have in common (LabStudy, JsonlRecords).
+struct LabRecords {
+  nlohmann::json environment;   ///< the benchmark module's environment block (with "device"); null when none
+  /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging
+  /// (null when none was recorded).
   nlohmann::json settings;
   std::vector<ModelRecord> models;
   std::vector<PointResult> points;
   std::vector<AccuracyRecord> accuracy;
   std::vector<OpProfileRecord> op_profiles;
   std::vector<RooflinePeaks> roofline;  ///< one per thread count
+};
+
+/// A whole lab: the config, environment, every record, and how it went.
+struct LabStudy : LabRecords {
+  nlohmann::json config;        ///< LabConfigToJson
   std::vector<std::string> warnings;
   double started_at_unix_s = 0;
   double duration_s = 0;        ///< wall time of this run (resumed runs: this run only)
@@ -241,14 +246,9 @@ struct LabWarning {
 };
 nlohmann::json ToJson(const LabWarning& w);  ///< with "record": "warning"
 
-/// Records read back from a results.jsonl file.
-struct JsonlRecords {
-  std::vector<ModelRecord> models;
-  std::vector<PointResult> points;
-  std::vector<AccuracyRecord> accuracy;
-  std::vector<OpProfileRecord> op_profiles;
-  /// The last "settings" record's "settings" object (null when the file has none).
-  nlohmann::json settings;
+/// Records read back from a results.jsonl file: the last "settings" record's "settings" object, the
+/// last "environment" record's block, "roofline" records the last per thread count.
+struct JsonlRecords : LabRecords {
   std::vector<LabWarning> warnings;  ///< every run's warnings, first-seen order, no repeats
   double previous_duration_s = 0;  ///< sum of "run_end" markers' duration_s (earlier runs' wall time)
   std::int64_t skipped_lines = 0;  ///< unparsable lines (a line cut by a crash) ignored
@@ -257,8 +257,6 @@ struct JsonlRecords {
   std::string device;
   int shard_index = -1, shard_count = 0;
   std::vector<std::string> planned;
-  nlohmann::json environment;        ///< the last "environment" record's block (null when none)
-  std::vector<RooflinePeaks> roofline;  ///< "roofline" records, the last per thread count
   /// True when the file holds any model, point, accuracy or op-profile record.
   bool HasMeasurements() const { return !models.empty() || !points.empty() || !accuracy.empty() || !op_profiles.empty(); }
 };
