@@ -12,6 +12,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/quantization/quantizer.h"
+#include "qbench/core/table.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
@@ -240,14 +241,15 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
   s += "activations: " + r.activations + "\n";
   for (const auto& h : r.hygiene) s += "model hygiene: " + h + "\n";
   s += "\n";
-  std::snprintf(line, sizeof line, "%-22s %9s %6s  %s\n", "op type", "quantized", "float", "why kept float");
-  s += line;
+  Table ops;
+  ops.columns = {{"op_type", "op type", Align::kLeft}, {"quantized", "", Align::kRight},
+                 {"kept_float", "float", Align::kRight}, {"why_kept_float", "why kept float", Align::kLeft}};
   for (const auto& c : r.by_op_type) {
     std::string why;
     for (size_t i = 0; i < c.reasons.size(); ++i) why += (i ? "; " : "") + c.reasons[i];
-    std::snprintf(line, sizeof line, "%-22s %9d %6d  ", c.op_type.c_str(), c.quantized, c.kept_float);
-    s += line + why + "\n";
+    ops.AddRow({Cell::Text(c.op_type), Cell::Integer(c.quantized), Cell::Integer(c.kept_float), Cell::Text(why)});
   }
+  s += WriteText(ops);
   s += "\n";
   // The int8 share is the measure of integer schemes only (the scheme table's weight precision).
   bool integer_scheme = true;

@@ -21,7 +21,10 @@ bool MacsComplete(const LabStudy& study, const std::string& model, const std::st
 }
 
 // Peak of a row: the int8 peak for integer work, else the fp32 peak.
+// Rates from the row's MACs, bytes and time first (0 where unknown), then its place under the roofs.
 void Classify(RooflineRow* r, const RooflinePeaks* peaks, bool int8) {
+  if (r->time_ms > 0) r->achieved_macs_per_s = static_cast<double>(r->macs) / (r->time_ms / 1000.0);
+  if (r->bytes > 0) r->intensity_macs_per_byte = static_cast<double>(r->macs) / static_cast<double>(r->bytes);
   if (!peaks) return;
   r->peak_macs_per_s = int8 ? peaks->int8_macs_per_s : peaks->fp32_macs_per_s;
   if (peaks->bytes_per_s > 0) r->ridge_macs_per_byte = r->peak_macs_per_s / peaks->bytes_per_s;
@@ -59,23 +62,16 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
   std::vector<RooflineRow> rows;
   for (const auto& prof : study.op_profiles) {
     if (!prof.ok) continue;
-    RooflineRow r;
-    r.model = prof.model;
-    r.variant = prof.variant;
-    r.macs = prof.macs;
-    if (r.macs == 0)
-      for (const auto& o : prof.op_types) r.macs += o.macs;
-    r.time_ms = prof.total_ms;
+    RooflineRow r{prof.model, prof.variant, "", prof.macs, prof.bytes, prof.total_ms};
+    for (const auto& o : prof.op_types) {  // the profile's totals, else the sums over its op types
+      if (prof.macs == 0) r.macs += o.macs;
+      if (prof.bytes == 0) r.bytes += o.bytes;
+    }
     for (const auto& p : study.points)
       if (p.ok && p.point.model == prof.model && p.point.variant == prof.variant && p.point.batch == prof.batch &&
           p.point.input_size == prof.input_size && p.point.threads == prof.threads)
         r.time_ms = p.latency.median_ms;
     r.macs_complete = MacsComplete(study, prof.model, prof.variant);
-    if (r.time_ms > 0) r.achieved_macs_per_s = static_cast<double>(r.macs) / (r.time_ms / 1000.0);
-    r.bytes = prof.bytes;
-    if (r.bytes == 0)
-      for (const auto& o : prof.op_types) r.bytes += o.bytes;
-    if (r.bytes > 0) r.intensity_macs_per_byte = static_cast<double>(r.macs) / static_cast<double>(r.bytes);
     const auto* rec = study.FindModel(prof.model, prof.variant);
     Classify(&r, PeaksFor(study, prof.threads), rec && rec->weight_precision == "int8");
     rows.push_back(r);
@@ -90,16 +86,8 @@ std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study) {
     const bool complete = MacsComplete(study, prof.model, prof.variant);
     for (const auto& o : prof.op_types) {
       if (o.macs <= 0) continue;
-      RooflineRow r;
-      r.model = prof.model;
-      r.variant = prof.variant;
-      r.op_type = o.op_type;
-      r.macs = o.macs;
-      r.bytes = o.bytes;
-      r.time_ms = o.time_ms;
+      RooflineRow r{prof.model, prof.variant, o.op_type, o.macs, o.bytes, o.time_ms};
       r.macs_complete = complete;
-      if (o.time_ms > 0) r.achieved_macs_per_s = static_cast<double>(o.macs) / (o.time_ms / 1000.0);
-      if (o.bytes > 0) r.intensity_macs_per_byte = static_cast<double>(o.macs) / static_cast<double>(o.bytes);
       Classify(&r, PeaksFor(study, prof.threads), IsIntegerOp(o.op_type));
       rows.push_back(r);
     }

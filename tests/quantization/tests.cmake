@@ -1,6 +1,7 @@
 qbench_add_test(quantization_math_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quant_math_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/weight_range_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/coverage_table_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
 qbench_add_test(quantization_cases_test LIBS qbench_quantization SOURCES

@@ -51,8 +51,6 @@ std::unique_ptr<OrtRunner> MakeRunner(const std::string& spec, const EvalCliOpti
   return OrtRunner::Create(model, config);
 }
 
-std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100.0 * v) : "-"; }
-
 std::string Db(double v) {
   if (std::isinf(v)) return v > 0 ? "inf dB (identical)" : "-inf dB";
   return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "-";
@@ -87,13 +85,13 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
   line("preprocess", preprocess);
   line("samples", fmt::format("{} evaluated, {} skipped (unreadable), batch {}", r.count, r.skipped, r.batch_size));
   if (r.labelled > 0) {
-    line("top-1", fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] % (Wilson)", Pct(r.top1), r.top1_correct,
+    line("top-1", fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] % (Wilson)", FormatFraction(r.top1), r.top1_correct,
                               r.labelled, 100 * r.top1_ci95.lo, 100 * r.top1_ci95.hi));
-    line(fmt::format("top-{}", r.top_k), fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] %", Pct(r.top5),
+    line(fmt::format("top-{}", r.top_k), fmt::format("{}  ({}/{})  95% CI [{:.1f}, {:.1f}] %", FormatFraction(r.top5),
                                                     r.top5_correct, r.labelled, 100 * r.top5_ci95.lo,
                                                     100 * r.top5_ci95.hi));
     if (r.has_reference) {
-      line("ref top-1", fmt::format("{}  ({}/{})", Pct(r.reference_top1), r.reference_top1_correct, r.labelled));
+      line("ref top-1", fmt::format("{}  ({}/{})", FormatFraction(r.reference_top1), r.reference_top1_correct, r.labelled));
       line("top-1 change", FormatPairedChange(r));
     }
   } else if (r.classification) {
@@ -103,7 +101,7 @@ void PrintResult(const AccuracyResult& r, const EvalCliOptions& o, const std::st
   }
   if (r.has_reference && r.classification) {
     line("agreement", fmt::format("{}  ({}/{} same top-1 as the reference)  95% CI [{:.1f}, {:.1f}] %",
-                                  Pct(r.top1_agreement), r.agreement_count, r.count, 100 * r.top1_agreement_ci95.lo,
+                                  FormatFraction(r.top1_agreement), r.agreement_count, r.count, 100 * r.top1_agreement_ci95.lo,
                                   100 * r.top1_agreement_ci95.hi));
     line("KL", fmt::format("{:.6f} nats (mean KL(softmax(ref) || softmax(model)))", r.mean_kl));
     line("SQNR", Db(r.sqnr_db) + " (logits)");

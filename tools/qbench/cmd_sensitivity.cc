@@ -32,13 +32,6 @@ struct SensitivityCliOptions {
   int threads = 0, decode_threads = 0;
 };
 
-std::string Db(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return std::isfinite(v) ? fmt::format("{:.2f}", v) : "-";
-}
-
-std::string Frac(double v) { return std::isfinite(v) ? fmt::format("{:.2f} %", 100 * v) : "-"; }
-
 void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
   if (o.fallback_top > 0 && o.max_drop >= 0) {
@@ -80,7 +73,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   so.session.intra_op_threads = o.threads;
   so.progress = [](std::size_t done, std::size_t total, const LayerSensitivity& s) {
     LogInfo(fmt::format("  {}/{} {}: SQNR {} dB, agreement {}", done, total, s.layer.name.empty() ? "(configuration)" : s.layer.name,
-                        Db(s.sqnr_db), Frac(s.agreement)));
+                        FormatDb(s.sqnr_db), FormatFraction(s.agreement)));
   };
   LogInfo(fmt::format("ranking {} layers on {} ({} samples each)", layers.size(), dataset->Describe(), o.limit));
   // The fp32 side as ORT runs it: an old opset upgraded as the quantizer upgrades it.
@@ -92,16 +85,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
                                 "the rest fp32\n\n",
                                 o.model, o.mode, o.calib.method, o.calib.size, dataset->Describe(),
                                 DescribePreprocess(spec.preprocess), layers.size());
-  std::size_t width = 6;
-  for (const auto& s : ranked) width = std::max(width, s.layer.name.size() + 2);
-  out += fmt::format("{:>4}  {:<{}}{:<14}{:>8}{:>11}{:>12}{:>11}{:>9}{:>9}\n", "rank", "layer", width, "op", "MACs",
-                     "SQNR dB", "agreement", "KL nats", "drop", "top-1");
-  for (std::size_t i = 0; i < ranked.size(); ++i) {
-    const auto& s = ranked[i];
-    out += fmt::format("{:>4}  {:<{}}{:<14}{:>7.1f}%{:>11}{:>12}{:>11.5f}{:>9.2f}{:>9}\n", i + 1, s.layer.name, width,
-                       s.layer.op_type, 100 * s.mac_share, Db(s.sqnr_db), Frac(s.agreement), s.kl, s.drop_points,
-                       Frac(s.top1));
-  }
+  out += WriteText(SensitivityTable(ranked));
   out += "\nranked by SQNR of the logits vs fp32 (lowest = most sensitive); drop = 100 x (1 - top-1 agreement),\n"
          "in percentage points; top-1 (with labels) of the model with only that layer quantized.\n";
 
@@ -121,13 +105,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
     const FallbackPlan plan = PlanFallback(fp32, ranked, total_macs, quantize, *dataset, criteria, so);
     out += fmt::format("\nfp32 fallback ({}):\n", o.fallback_top > 0 ? fmt::format("--fallback-top {}", o.fallback_top)
                                                                      : fmt::format("--max-drop {} points", o.max_drop));
-    out += fmt::format("  {:>10}{:>14}{:>11}{:>12}{:>9}\n", "kept fp32", "fp32 MACs", "SQNR dB", "agreement", "drop");
-    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-      const auto& st = plan.steps[i];
-      out += fmt::format("{} {:>10}{:>13.1f}%{:>11}{:>12}{:>9.2f}\n", i == plan.chosen ? "*" : " ", st.keep_float.size(),
-                         100 * st.float_mac_share, Db(st.result.sqnr_db), Frac(st.result.agreement),
-                         st.result.drop_points);
-    }
+    out += WriteText(FallbackTable(plan));
     const auto& chosen = plan.steps[plan.chosen];
     std::string keep;
     for (const auto& k : chosen.keep_float) keep += (keep.empty() ? "" : ",") + k;

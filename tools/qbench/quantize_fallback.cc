@@ -1,6 +1,8 @@
 // The stdout section of `qbench quantize --fallback-*` (see quantize_fallback.h).
 #include "quantize_fallback.h"
 
+#include "qbench/eval/eval_report.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,15 +11,8 @@
 namespace qbench::cli {
 namespace {
 
-std::string Db(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return std::isfinite(v) ? fmt::format("{:.2f}", v) : "-";
-}
-
-std::string Percent(double fraction) { return std::isfinite(fraction) ? fmt::format("{:.2f} %", 100 * fraction) : "-"; }
-
 std::string Fidelity(const LayerSensitivity& s) {
-  return fmt::format("SQNR {} dB, top-1 agreement {}, drop {:.2f} points", Db(s.sqnr_db), Percent(s.agreement),
+  return fmt::format("SQNR {} dB, top-1 agreement {}, drop {:.2f} points", FormatDb(s.sqnr_db), FormatFraction(s.agreement),
                      s.drop_points);
 }
 
@@ -47,7 +42,7 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
     out += fmt::format("    {:<{}}{:<14}{:>8}{:>16}{:>13}\n", "layer", width, "op", "MACs", "alone: SQNR dB", "drop");
     for (const auto& k : search.kept) {
       out += fmt::format("    {:<{}}{:<14}{:>7.1f}%{:>16}{:>13.2f}\n", k.layer.name, width, k.layer.op_type,
-                         100 * k.mac_share, Db(k.sqnr_db), k.drop_points);
+                         100 * k.mac_share, FormatDb(k.sqnr_db), k.drop_points);
     }
     out += "    (alone: the model with only that layer quantized, every other layer fp32)\n";
   }
@@ -67,8 +62,8 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
     for (std::size_t i = 0; i < search.plan.steps.size(); ++i) {
       const auto& st = search.plan.steps[i];
       out += fmt::format("  {} {:>10}{:>11.1f}%{:>11}{:>12}{:>9.2f}\n", i == search.chosen ? "*" : " ",
-                         st.keep_float.size(), 100 * st.float_mac_share, Db(st.result.sqnr_db),
-                         Percent(st.result.agreement), st.result.drop_points);
+                         st.keep_float.size(), 100 * st.float_mac_share, FormatDb(st.result.sqnr_db),
+                         FormatFraction(st.result.agreement), st.result.drop_points);
     }
   }
   out += fmt::format("  latency, batch {}, {} intra-op threads, medians of {} interleaved rounds:\n", lat.batch_size,

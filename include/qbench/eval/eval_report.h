@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qbench/core/log.h"
+#include "qbench/core/table.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/eval/fallback.h"
 #include "qbench/eval/sensitivity.h"
@@ -83,5 +84,19 @@ struct FallbackReport {
 /// fallback_speedup_vs_fp32: {speedup, ci_low, ci_high, ci_level}, fallback_cost_ms,
 /// fallback_cost_ratio: {ratio, ci_low, ci_high}}}.
 nlohmann::json ToJson(const FallbackReport& report);
+
+/// SQNR in dB with two decimals for tables and logs: "31.25"; "inf" for identical outputs; "-" unknown.
+std::string FormatDb(double db);
+/// A fraction as a percentage with two decimals: "97.50 %"; "-" unknown.
+std::string FormatFraction(double fraction);
+
+/// The ranking of `qbench sensitivity` (most sensitive first) as a table (core/table.h; eval_table.cc):
+/// rank, layer, op_type ("op"), mac_share ("MACs", % of the model's), sqnr_db, agreement, kl_nats,
+/// drop_points ("drop", percentage points), top1 ("top-1", with labels). Unknown values show "-".
+Table SensitivityTable(const std::vector<LayerSensitivity>& ranked);
+
+/// The fallback search's configurations in order: chosen ("*" on plan.chosen), kept_fp32 (layers),
+/// float_mac_share ("fp32 MACs", %), sqnr_db, agreement, drop_points ("drop").
+Table FallbackTable(const FallbackPlan& plan);
 
 }  // namespace qbench
