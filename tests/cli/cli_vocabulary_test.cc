@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -235,6 +236,94 @@ TEST(CliVocabulary, CalibrationSizeHasOneDefaultShownTheSameInLabAndQuantize) {
   const auto q = RunCommand(CliPath() + " quantize " + TinyModel() + " --mode static -o " + dir + "/s.onnx --json " + dir + "/s.json");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_THAT(nlohmann::json::parse(Slurp(dir + "/s.json"))["calibration"].get<std::string>(), HasSubstr("up to 100 samples"));
+}
+
+// §3: every flag group is defined once (flags.h, dataset_flags.h), so each subcommand that has a
+// group spells its flags the same, shows the same help and refuses a bad value with the same words.
+TEST(CliVocabulary, EveryFlagGroupIsTheSameInEverySubcommandThatHasIt) {
+  const std::string m = TinyModel(), dir = testing::TempDir();
+  // The arguments each subcommand needs before a group's flag is parsed.
+  const std::map<std::string, std::string> args = {
+      {"bench", "bench " + m},
+      {"inspect", "inspect " + m},
+      {"eval", "eval " + m + " --dataset x"},
+      {"sensitivity", "sensitivity " + m + " --dataset x"},
+      {"quantize", "quantize " + m + " -o " + dir + "/group.onnx"},
+      {"lab", "lab --models " + m + " --dry-run -o " + dir + "/group_lab"},
+  };
+  struct Group {
+    std::vector<std::string> commands;
+    std::vector<std::string> same_help;  // flags whose help line is identical in each command
+    std::vector<std::pair<std::string, std::string>> help_has;  // flag, text its help holds in each command
+    std::string bad_value;               // a bad value for one of its flags ...
+    std::string error;                   // ... and the words every command refuses it with (exit 2)
+  };
+  const std::vector<Group> groups = {
+      // threads and provider
+      {{"bench", "eval", "sensitivity", "quantize"}, {}, {}, "--threads -1", "--threads: -1 is negative"},
+      {{"bench", "eval", "sensitivity", "quantize"}, {}, {}, "--intra-op-threads -1", "--threads: -1 is negative"},
+      {{"bench", "eval", "lab"}, {"--provider"}, {}, "", ""},
+      {{"eval", "sensitivity"}, {"--decode-threads"}, {}, "--decode-threads -2", "--decode-threads: -2 is negative"},
+      // model shapes
+      {{"bench", "inspect", "quantize", "lab"}, {"--dim"}, {{"--shape", "Input shape NAME=D0xD1x... (repeatable)"}}, "", ""},
+      // quantization scheme
+      {{"quantize", "sensitivity"}, {"--mode", "--activation-type"}, {}, "--mode int3", "--mode: int3 not in {"},
+      // calibration
+      {{"quantize", "sensitivity", "lab"},
+       {"--calibration-size", "--calibration-method"},
+       {},
+       "--calibration-size -1",
+       "--calibration-size: -1 is negative"},
+      // preprocessing (the help names the images it applies to, then says the same)
+      {{"eval", "sensitivity", "quantize", "lab"},
+       {},
+       {{"--channels", "3 (RGB; gray images replicated) or 1 (gray)"}, {"--layout", "NCHW or NHWC"}},
+       "--channels 2",
+       "--channels: 2 not in {1,3}"},
+      {{"eval", "sensitivity", "quantize", "lab"}, {}, {}, "--crop -4", "--crop: -4 is negative"},
+      // evaluation samples
+      {{"eval", "sensitivity", "quantize", "lab"}, {}, {}, "--eval-limit -3", "--eval-limit: -3 is negative"},
+      {{"quantize", "lab"}, {}, {{"--eval-data", ""}}, "", ""},
+      // outputs
+      {{"bench", "inspect", "eval", "sensitivity", "quantize"},
+       {},
+       {{"--json", "- writes the JSON to stdout"}},
+       "--json",
+       "--json: 1 required TEXT missing"},
+  };
+  for (const auto& g : groups) {
+    for (const auto& flag : g.same_help) {
+      const std::string first = HelpLine(g.commands[0], flag);
+      ASSERT_FALSE(first.empty()) << g.commands[0] << " lacks " << flag;
+      for (const auto& c : g.commands) EXPECT_EQ(HelpLine(c, flag), first) << c << " " << flag;
+    }
+    for (const auto& [flag, text] : g.help_has) {
+      for (const auto& c : g.commands) {
+        const std::string line = HelpLine(c, flag);
+        EXPECT_FALSE(line.empty()) << c << " lacks " << flag;
+        EXPECT_THAT(line, HasSubstr(text)) << c << " " << flag;
+      }
+    }
+    if (g.bad_value.empty()) continue;
+    for (const auto& c : g.commands) {
+      const auto r = RunCommand(CliPath() + " " + args.at(c) + " " + g.bad_value);
+      EXPECT_EQ(r.exit_code, 2) << c << " " << g.bad_value << "\n" << r.err;
+      EXPECT_THAT(r.err, HasSubstr(g.error)) << c << " " << g.bad_value;
+      EXPECT_THAT(r.err, HasSubstr("(see `qbench " + c + " --help`)")) << c;
+    }
+  }
+  // The lab's --threads is a sweep, under the same name and alias.
+  const auto lab = RunCommand(CliPath() + " " + args.at("lab") + " --intra-op-threads x");
+  EXPECT_EQ(lab.exit_code, 2) << lab.err;
+  EXPECT_THAT(lab.err, HasSubstr("--intra-op-threads is deprecated; use --threads"));
+  EXPECT_THAT(lab.err, HasSubstr("invalid --threads list 'x'"));
+  // Hidden deprecated spellings stay out of every help.
+  for (const char* c : {"bench", "eval", "sensitivity", "quantize", "lab"}) {
+    EXPECT_EQ(HelpLine(c, "--intra-op-threads"), "") << c;
+    EXPECT_NE(HelpLine(c, "--threads"), "") << c;
+  }
+  EXPECT_EQ(HelpLine("lab", "--preprocess"), "");
+  EXPECT_NE(HelpLine("lab", "--preset"), "");
 }
 
 }  // namespace

@@ -181,7 +181,7 @@ void RegisterEval(CLI::App& app) {
                                     "0 = all)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it when possible)");
   AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
-  AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  AddDecodeThreadsFlag(cmd, &o->decode_threads);
   AddProviderFlag(cmd, &o->provider);
   AddJsonFlag(cmd, &o->json_path, "the metrics");
   cmd->callback([o] { RunEval(*o); });

@@ -408,7 +408,8 @@ void RegisterLab(CLI::App& app) {
   f->opts["--threads"] = AddThreadsSweepFlag(cmd, &f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
   add("--repetitions", f->repetitions, "Timed runs per point (k)");
   add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
-  add("--eval-data", f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
+  f->opts["--eval-data"] =
+      AddEvalDataFlag(cmd, &f->eval_data, "Evaluation set for accuracy (labels CSV, image folder, class folders, .npy, .u8)");
   f->opts["--eval-limit"] = AddEvalLimitFlag(cmd, &f->eval_limit, "Evaluate at most this many samples, a seeded random subset "
                                                                      "stratified by label (--seed; 0 = all)");
   AddPreprocessFlags(cmd, &f->pre, "Evaluation/calibration images (at every input size; without --resize/--crop the "

@@ -384,20 +384,13 @@ void RunQuantize(const QuantizeCliOptions& o) {
 
 void RegisterQuantize(CLI::App& app) {
   auto o = std::make_shared<QuantizeCliOptions>();
-  std::string modes;
-  std::vector<std::string> mode_names;
-  for (const auto& s : QuantizationSchemes()) {
-    modes += fmt::format("\n  {:<9}{}{}", s.name, s.description, s.needs_calibration ? " [calibrated]" : "");
-    mode_names.push_back(s.name);
-  }
   auto* cmd = app.add_subcommand("quantize", "Quantize an fp32 ONNX model by one scheme of --mode and report what "
                                              "ONNX Runtime runs in the scheme's precision");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
   cmd->add_option("-o,--output", o->output, "Quantized ONNX file to write (atomically; never the input)")->required();
-  cmd->add_option("--mode", o->mode, "Quantization scheme:" + modes)->default_str("static")->check(CLI::IsMember(mode_names));
+  auto* mode_opt = AddSchemeFlags(cmd, &o->mode, &o->activation_type);
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
-  cmd->add_option("--activation-type", o->activation_type, "Integer activations: u8 (asymmetric, default) or s8, as the --mode accepts");
   cmd->add_option("--equalize", o->equalize,
                   "Static: cross-layer equalization before calibration (Nagel et al. 2019): off (default), relu (exact: "
                   "Conv pairs joined by nothing/Relu), relu6 (also ReLU6 pairs, whose Clip becomes Relu: changes the model)");
@@ -444,7 +437,7 @@ void RegisterQuantize(CLI::App& app) {
                                "Keep the most sensitive layers fp32, one at a time, until the drop is <= P percentage "
                                "points, drop = 100 x (1 - top-1 agreement with fp32) on --eval-data; if even every "
                                "layer fp32 misses it, the smallest-drop model is written with a warning (exit 0)");
-  auto* eval_data = cmd->add_option("--eval-data", o->eval_data,
+  auto* eval_data = AddEvalDataFlag(cmd, &o->eval_data,
                                     "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
                                     "the calibration data)");
   auto* eval_limit = AddEvalLimitFlag(cmd, &o->eval_limit, "Fallback: evaluation samples (default 100)");
@@ -458,7 +451,6 @@ void RegisterQuantize(CLI::App& app) {
       ->check(NumericValue());
   cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)");
   cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)");
-  auto* mode_opt = cmd->get_option("--mode");
   cmd->callback([o, top, drop, eval_data, eval_limit, mode_opt] {
     o->mode_given = mode_opt->count() > 0;
     o->fallback_top_given = top->count() > 0;

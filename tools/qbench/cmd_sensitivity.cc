@@ -131,15 +131,14 @@ void RegisterSensitivity(CLI::App& app) {
                                                 "quantized (SQNR, top-1 agreement, KL), with each layer's MAC share");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
   AddDatasetFlags(cmd, &o->data, true);
-  cmd->add_option("--mode", o->mode, "Quantization scheme: " + QuantizationSchemeNames() + " (default static)");
+  AddSchemeFlags(cmd, &o->mode, &o->activation_type);
   AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --dataset
-  cmd->add_option("--activation-type", o->activation_type, "Static activations: u8 (default) or s8");
   // AddCountOption: CLI11 would otherwise wrap a negative size_t value to 2^64 - N.
   AddEvalLimitFlag(cmd, &o->limit, "Evaluation samples per candidate (default 100), a seeded random subset stratified "
                                     "by label (--seed)");
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
   AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
-  AddCountOption(cmd, "--decode-threads", o->decode_threads, "Image decoding threads (0 = min(4, cores))");
+  AddDecodeThreadsFlag(cmd, &o->decode_threads);
   AddCountOption(cmd, "--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
   AddCountOption(cmd, "--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
   AddJsonFlag(cmd, &o->json_path, "the ranking");

@@ -1,6 +1,8 @@
 // The CLI's shared flag groups (flags.h): one definition per concept, used by every subcommand.
 #include "flags.h"
 
+#include <fmt/format.h>
+
 #include <mutex>
 #include <set>
 
@@ -9,6 +11,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/lab/sweep.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench::cli {
 
@@ -55,6 +58,10 @@ CLI::Option* AddProviderFlag(CLI::App* cmd, std::string* provider) {
       ->default_str("cpu");
 }
 
+CLI::Option* AddDecodeThreadsFlag(CLI::App* cmd, int* threads) {
+  return AddCountOption(cmd, "--decode-threads", *threads, "Image decoding threads (0 = min(4, cores))");
+}
+
 void AddShapeFlags(CLI::App* cmd, ShapeFlags* flags, const std::string& purpose) {
   // allow_extra_args(false): each flag takes one value, so a model path after it stays a model.
   cmd->add_option("--shape", flags->shapes,
@@ -69,6 +76,19 @@ ShapeOverrides ParseShapeFlags(const ShapeFlags& flags) { return ParseShapeAndDi
 std::vector<std::int64_t> ParseBatchSweep(const std::string& text) {
   SplitListStrict(text, "--batch", "--batch 8, --batch 1,2,4,8 or --batch 1-16*2");  // "" and "1,,2" named as such
   return ParseSweepAxis("--batch", text).values;
+}
+
+CLI::Option* AddSchemeFlags(CLI::App* cmd, std::string* mode, std::string* activation_type) {
+  std::string modes;
+  std::vector<std::string> names;
+  for (const auto& s : QuantizationSchemes()) {
+    modes += fmt::format("\n  {:<9}{}{}", s.name, s.description, s.needs_calibration ? " [calibrated]" : "");
+    names.push_back(s.name);
+  }
+  auto* opt = cmd->add_option("--mode", *mode, "Quantization scheme:" + modes)->default_str("static")->check(CLI::IsMember(names));
+  cmd->add_option("--activation-type", *activation_type,
+                  "Integer activations: u8 (asymmetric, default) or s8, as the --mode accepts");
+  return opt;
 }
 
 CalibrationFlags::CalibrationFlags() : size(kDefaultCalibrationSize) {}
@@ -93,6 +113,10 @@ void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict
                 "Use the quantized model without running it in ONNX Runtime and comparing it with fp32 "
                 "(docs/verification.md)");
   cmd->add_flag("--strict", flags->strict, strict_help);
+}
+
+CLI::Option* AddEvalDataFlag(CLI::App* cmd, std::string* path, const std::string& help) {
+  return cmd->add_option("--eval-data", *path, help);
 }
 
 CLI::Option* AddJsonFlag(CLI::App* cmd, std::string* path, const std::string& what) {

@@ -1,6 +1,6 @@
 // tools/qbench/flags.h — the CLI's one vocabulary: every flag group that several subcommands share is
-// defined once here (threads/provider, model shapes, batch sweeps, calibration, evaluation limit,
-// JSON output), with the deprecated spellings kept as hidden aliases. The dataset and preprocessing
+// defined once here (threads/provider, model shapes, batch sweeps, quantization scheme, calibration,
+// evaluation data and limit, JSON output), with the deprecated spellings kept as hidden aliases. The dataset and preprocessing
 // group is in dataset_flags.h. The vocabulary is documented in README.md ("Flags").
 #pragma once
 
@@ -30,6 +30,8 @@ CLI::Option* AddThreadsFlag(CLI::App* cmd, int* threads, const std::string& help
 CLI::Option* AddThreadsSweepFlag(CLI::App* cmd, std::string* threads, const std::string& help);
 /// --provider NAME: the execution provider (default cpu).
 CLI::Option* AddProviderFlag(CLI::App* cmd, std::string* provider);
+/// --decode-threads N: image decoding threads beside inference (a count >= 0; 0 = min(4, cores)).
+CLI::Option* AddDecodeThreadsFlag(CLI::App* cmd, int* threads);
 
 // --- model shapes ----------------------------------------------------------------------------
 /// --shape NAME=D0xD1x... and --dim NAME=VALUE, both repeatable.
@@ -45,6 +47,12 @@ ShapeOverrides ParseShapeFlags(const ShapeFlags& flags);
 /// The batch sizes of a `--batch` sweep, in the lab's syntax (ParseSweepAxis: "8", "1,2,4,8",
 /// "1-16*2", "1-8+1"); every value >= 1. Throws Error(kInvalidArgument) quoting the value.
 std::vector<std::int64_t> ParseBatchSweep(const std::string& text);
+
+// --- quantization scheme -----------------------------------------------------------------------
+/// --mode NAME: a scheme of the scheme table (scheme.h; help lists each with its description,
+/// anything else is a usage error), default "static"; --activation-type u8|s8 ("" = the scheme's
+/// default). Returns the --mode option (count() says whether it was given).
+CLI::Option* AddSchemeFlags(CLI::App* cmd, std::string* mode, std::string* activation_type);
 
 // --- calibration -------------------------------------------------------------------------------
 /// --calibration-data PATH (when `with_data`), --calibration-size N (default
@@ -68,6 +76,8 @@ struct VerifyFlags {
 void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict_help);
 
 // --- evaluation samples ----------------------------------------------------------------------
+/// --eval-data PATH: the evaluation set (a --dataset of `qbench eval`); `help` says what it is for.
+CLI::Option* AddEvalDataFlag(CLI::App* cmd, std::string* path, const std::string& help);
 /// --eval-limit N: at most N evaluation samples (a count >= 0), with the deprecated spelling --limit
 /// (eval's and sensitivity's old name) as an alias.
 template <typename T>
