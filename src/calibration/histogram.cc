@@ -157,7 +157,7 @@ TensorRange FiniteMinMax(const float* values, std::size_t n, bool* neg_inf, bool
 }
 
 // ---------------------------------------------------------------------------------------------
-AbsHistogram::AbsHistogram(int num_bins, int max_bins) : num_bins_(num_bins), max_bins_(MaxBins(num_bins, max_bins)) {
+AbsHistogram::AbsHistogram(int num_bins, int max_bins) : StreamingHistogram(num_bins, MaxBins(num_bins, max_bins)) {
   if (num_bins < 1)
     throw Error(ErrorCode::kInvalidArgument, "histogram bin count " + std::to_string(num_bins) + " must be >= 1");
 }
@@ -195,7 +195,7 @@ void AbsHistogram::Add(const float* values, std::size_t n) {
 
 // ---------------------------------------------------------------------------------------------
 SymmetricHistogram::SymmetricHistogram(int num_bins, int max_bins)
-    : num_bins_(num_bins + (num_bins % 2)), max_bins_(MaxBins(num_bins + (num_bins % 2), max_bins)) {
+    : StreamingHistogram(num_bins + (num_bins % 2), MaxBins(num_bins + (num_bins % 2), max_bins)) {
   if (num_bins < 2)
     throw Error(ErrorCode::kInvalidArgument, "histogram bin count " + std::to_string(num_bins) + " must be >= 2");
 }

@@ -38,38 +38,38 @@ struct HistogramData {
   double Edge(std::size_t b) const { return lower_edge + bin_width * static_cast<double>(b); }
 };
 
+/// What the streaming histograms below share: the bin count at creation, the cap on bins (see file
+/// comment), the data, and the exact zeros seen before a non-zero value gave the bins a width.
+class StreamingHistogram {
+ public:
+  const HistogramData& data() const { return data_; }
+
+ protected:
+  StreamingHistogram(int num_bins, std::size_t max_bins) : num_bins_(num_bins), max_bins_(max_bins) {}
+  int num_bins_;
+  std::size_t max_bins_;
+  HistogramData data_;
+  std::uint64_t pending_zeros_ = 0;
+};
+
 /// Histogram of |x| over [0, amax] (ORT collect_absolute_value). The first non-zero batch sets
 /// amax and bin_width = amax / num_bins; a later, larger amax appends ceil((amax − upper)/width) bins.
-class AbsHistogram {
+class AbsHistogram : public StreamingHistogram {
  public:
   /// `num_bins` >= 1 bins at creation; at most `max_bins` (>= 2·num_bins) are kept (see file comment).
   explicit AbsHistogram(int num_bins = 2048, int max_bins = 0);
   void Add(const float* values, std::size_t n);
-  const HistogramData& data() const { return data_; }
-
- private:
-  int num_bins_;
-  std::size_t max_bins_;
-  HistogramData data_;
-  std::uint64_t pending_zeros_ = 0;  // exact zeros seen before the histogram had a width
 };
 
 /// Histogram of x over [-T, T] with an even number of bins, so 0 is the edge between bins n/2 − 1
 /// and n/2 (ORT collect_value / merge_histogram). The first non-zero batch sets
 /// T = max(|min|, |max|) and stride 2T/num_bins; a later batch with threshold T' > T adds
 /// h = floor((T' − T)/stride) + 1 bins on each side (T grows by h·stride).
-class SymmetricHistogram {
+class SymmetricHistogram : public StreamingHistogram {
  public:
   /// `num_bins` (rounded up to even) bins at creation; at most `max_bins` (>= 2·num_bins) kept.
   explicit SymmetricHistogram(int num_bins = 2048, int max_bins = 0);
   void Add(const float* values, std::size_t n);
-  const HistogramData& data() const { return data_; }
-
- private:
-  int num_bins_;
-  std::size_t max_bins_;
-  HistogramData data_;
-  std::uint64_t pending_zeros_ = 0;
 };
 
 /// Minimum and maximum of the finite values among `values[0..n)` (NaN and ±Inf skipped); when
