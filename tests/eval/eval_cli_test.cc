@@ -83,7 +83,9 @@ TEST(EvalCli, UsageErrorsBeforeAnyWork) {
       {eval + "--batch ''", "--batch: the value is empty"},
       {eval + "--provider nope", "--provider: execution provider 'nope' is not compiled into this ONNX Runtime"},
       {sens + "--calibration-size -3", "--calibration-size: -3 is negative"},
-      {sens + "--max-drop -1", "--max-drop: -1 is negative"},
+      {sens + "--max-drop -1", "--max-drop -1: expected percentage points of top-1 agreement with fp32 in [0, 100]"},
+      {sens + "--fallback-top 0", "--fallback-top 0: expected a number of layers >= 1"},
+      {sens + "--fallback-top 2 --max-drop 1", "--fallback-top and --max-drop exclude each other"},
       {testing::CliPath() + " eval zoo:resnet19 --dataset " + data, "unknown zoo model 'resnet19'"},
   };
   for (const auto& [cmd, needle] : cases) {

@@ -60,31 +60,9 @@ std::vector<std::string> SplitExcludes(const std::vector<std::string>& values) {
 
 namespace {
 
-
-
 // Checks the fallback flags before any work; returns the criteria (both 0/-1: no fallback).
 FallbackCriteria ValidateFallbackFlags(const QuantizeCliOptions& o) {
-  FallbackCriteria c;
-  if (o.fallback_top_given && o.max_drop_given) {
-    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --max-drop exclude each other: --fallback-top K keeps "
-                                             "exactly the K most sensitive layers fp32, --max-drop P as few as reach "
-                                             "the target; give one");
-  }
-  if (o.fallback_top_given) {
-    if (o.fallback_top < 1) {
-      throw Error(ErrorCode::kInvalidArgument, fmt::format("--fallback-top {}: expected a number of layers >= 1 (the K "
-                                                           "most sensitive layers are kept fp32)", o.fallback_top));
-    }
-    c.fallback_top = static_cast<std::size_t>(o.fallback_top);
-  }
-  if (o.max_drop_given) {
-    if (!(std::isfinite(o.max_drop) && o.max_drop >= 0 && o.max_drop <= 100)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("--max-drop {:g}: expected percentage points of top-1 agreement with fp32 in [0, 100] "
-                              "(e.g. 1 = at most 1 % of the samples may change their top-1 class)", o.max_drop));
-    }
-    c.max_drop_points = o.max_drop;
-  }
+  const FallbackCriteria c = ParseFallbackFlags(o.fallback_top, o.fallback_top_given, o.max_drop, o.max_drop_given);
   if (o.eval_limit < 1) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--eval-limit {}: expected a number of samples >= 1", o.eval_limit));
   }
@@ -430,13 +408,13 @@ void RegisterQuantize(CLI::App& app) {
       ->default_str("decompose");
   cmd->add_flag("--quantize-outputs", o->quantize_outputs,
                 "Static: quantize the graph outputs too (lets ORT fuse a final Conv; adds output quantization error)");
-  auto* top = cmd->add_option("--fallback-top", o->fallback_top,
-                              "Keep the K layers most sensitive to quantization in fp32 (ranked as `qbench sensitivity` "
-                              "does, on --eval-data), and report the fidelity and latency cost");
-  auto* drop = cmd->add_option("--max-drop", o->max_drop,
-                               "Keep the most sensitive layers fp32, one at a time, until the drop is <= P percentage "
-                               "points, drop = 100 x (1 - top-1 agreement with fp32) on --eval-data; if even every "
-                               "layer fp32 misses it, the smallest-drop model is written with a warning (exit 0)");
+  const FallbackFlagOptions fallback = AddFallbackFlags(
+      cmd, &o->fallback_top, &o->max_drop,
+      "Keep the K layers most sensitive to quantization in fp32 (ranked as `qbench sensitivity` does, on --eval-data), "
+      "and report the fidelity and latency cost",
+      "Keep the most sensitive layers fp32, one at a time, until the drop is <= P percentage points, drop = 100 x (1 - "
+      "top-1 agreement with fp32) on --eval-data; if even every layer fp32 misses it, the smallest-drop model is "
+      "written with a warning (exit 0)");
   auto* eval_data = AddEvalDataFlag(cmd, &o->eval_data,
                                     "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
                                     "the calibration data)");
@@ -451,10 +429,10 @@ void RegisterQuantize(CLI::App& app) {
       ->check(NumericValue());
   cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)");
   cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)");
-  cmd->callback([o, top, drop, eval_data, eval_limit, mode_opt] {
+  cmd->callback([o, fallback, eval_data, eval_limit, mode_opt] {
     o->mode_given = mode_opt->count() > 0;
-    o->fallback_top_given = top->count() > 0;
-    o->max_drop_given = drop->count() > 0;
+    o->fallback_top_given = fallback.top->count() > 0;
+    o->max_drop_given = fallback.max_drop->count() > 0;
     o->eval_flags_given = eval_data->count() + eval_limit->count() > 0;
     RunQuantize(*o);
   });

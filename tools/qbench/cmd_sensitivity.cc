@@ -27,16 +27,16 @@ struct SensitivityCliOptions {
   std::string model, json_path, mode = "static", activation_type;
   DatasetFlags data;
   CalibrationFlags calib;
-  std::size_t limit = 100, batch = 1, fallback_top = 0;
+  std::size_t limit = 100, batch = 1;
+  long long fallback_top = 0;  // --fallback-top / --max-drop as typed (ParseFallbackFlags)
   double max_drop = -1.0;
+  bool fallback_top_given = false, max_drop_given = false;
   int threads = 0, decode_threads = 0;
 };
 
 void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
-  if (o.fallback_top > 0 && o.max_drop >= 0) {
-    throw Error(ErrorCode::kInvalidArgument, "give --fallback-top or --max-drop, not both");
-  }
+  const FallbackCriteria criteria = ParseFallbackFlags(o.fallback_top, o.fallback_top_given, o.max_drop, o.max_drop_given);
   CheckOutputPath("--json", o.json_path);  // before minutes of quantizing and ranking
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
@@ -98,13 +98,11 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   report.total_macs = total_macs;
   report.layers = ranked;
 
-  if (o.fallback_top > 0 || o.max_drop >= 0) {
-    FallbackCriteria criteria;
-    criteria.fallback_top = o.fallback_top;
-    criteria.max_drop_points = o.max_drop;
+  if (criteria.fallback_top > 0 || criteria.max_drop_points >= 0) {
     const FallbackPlan plan = PlanFallback(fp32, ranked, total_macs, quantize, *dataset, criteria, so);
-    out += fmt::format("\nfp32 fallback ({}):\n", o.fallback_top > 0 ? fmt::format("--fallback-top {}", o.fallback_top)
-                                                                     : fmt::format("--max-drop {} points", o.max_drop));
+    out += fmt::format("\nfp32 fallback ({}):\n", criteria.fallback_top > 0
+                                                   ? fmt::format("--fallback-top {}", criteria.fallback_top)
+                                                   : fmt::format("--max-drop {} points", criteria.max_drop_points));
     out += WriteText(FallbackTable(plan));
     const auto& chosen = plan.steps[plan.chosen];
     std::string keep;
@@ -139,10 +137,15 @@ void RegisterSensitivity(CLI::App& app) {
   AddCountOption(cmd, "--batch", o->batch, "Samples per run (a fixed-batch model is rewritten to it)");
   AddThreadsFlag(cmd, &o->threads, "ONNX Runtime intra-op threads (0 = ORT default)");
   AddDecodeThreadsFlag(cmd, &o->decode_threads);
-  AddCountOption(cmd, "--fallback-top", o->fallback_top, "Also evaluate keeping the K most sensitive layers fp32");
-  AddCountOption(cmd, "--max-drop", o->max_drop, "Also search the fewest fp32 layers for a drop <= P percentage points");
+  const FallbackFlagOptions fallback =
+      AddFallbackFlags(cmd, &o->fallback_top, &o->max_drop, "Also evaluate keeping the K most sensitive layers fp32",
+                       "Also search the fewest fp32 layers for a drop <= P percentage points");
   AddJsonFlag(cmd, &o->json_path, "the ranking");
-  cmd->callback([o] { RunSensitivity(*o); });
+  cmd->callback([o, fallback] {
+    o->fallback_top_given = fallback.top->count() > 0;
+    o->max_drop_given = fallback.max_drop->count() > 0;
+    RunSensitivity(*o);
+  });
 }
 
 }  // namespace

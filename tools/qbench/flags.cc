@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <mutex>
 #include <set>
 
@@ -117,6 +118,39 @@ void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict
 
 CLI::Option* AddEvalDataFlag(CLI::App* cmd, std::string* path, const std::string& help) {
   return cmd->add_option("--eval-data", *path, help);
+}
+
+FallbackFlagOptions AddFallbackFlags(CLI::App* cmd, long long* top, double* max_drop, const std::string& top_help,
+                                     const std::string& max_drop_help) {
+  FallbackFlagOptions o;
+  o.top = cmd->add_option("--fallback-top", *top, top_help);
+  o.max_drop = cmd->add_option("--max-drop", *max_drop, max_drop_help);
+  return o;
+}
+
+FallbackCriteria ParseFallbackFlags(long long top, bool top_given, double max_drop, bool max_drop_given) {
+  FallbackCriteria c;
+  if (top_given && max_drop_given) {
+    throw Error(ErrorCode::kInvalidArgument, "--fallback-top and --max-drop exclude each other: --fallback-top K keeps "
+                                             "exactly the K most sensitive layers fp32, --max-drop P as few as reach "
+                                             "the target; give one");
+  }
+  if (top_given) {
+    if (top < 1) {
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("--fallback-top {}: expected a number of layers >= 1 (the K "
+                                                           "most sensitive layers are kept fp32)", top));
+    }
+    c.fallback_top = static_cast<std::size_t>(top);
+  }
+  if (max_drop_given) {
+    if (!(std::isfinite(max_drop) && max_drop >= 0 && max_drop <= 100)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("--max-drop {:g}: expected percentage points of top-1 agreement with fp32 in [0, 100] "
+                              "(e.g. 1 = at most 1 % of the samples may change their top-1 class)", max_drop));
+    }
+    c.max_drop_points = max_drop;
+  }
+  return c;
 }
 
 CLI::Option* AddJsonFlag(CLI::App* cmd, std::string* path, const std::string& what) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "command.h"
+#include "qbench/eval/sensitivity.h"
 #include "qbench/model/shapes.h"
 
 namespace qbench::cli {
@@ -82,6 +83,20 @@ CLI::Option* AddEvalDataFlag(CLI::App* cmd, std::string* path, const std::string
 /// (eval's and sensitivity's old name) as an alias.
 template <typename T>
 CLI::Option* AddEvalLimitFlag(CLI::App* cmd, T* limit, const std::string& help);
+
+// --- fp32 fallback ----------------------------------------------------------------------------
+/// --fallback-top K and --max-drop P (docs/eval.md): keep the K most sensitive layers fp32, or as few
+/// as bring the drop, 100 x (1 - top-1 agreement with fp32), to at most P percentage points. Their
+/// values are checked by ParseFallbackFlags, so every subcommand refuses them in the same words.
+struct FallbackFlagOptions {
+  CLI::Option* top = nullptr;       ///< count() > 0: --fallback-top given
+  CLI::Option* max_drop = nullptr;  ///< count() > 0: --max-drop given
+};
+FallbackFlagOptions AddFallbackFlags(CLI::App* cmd, long long* top, double* max_drop, const std::string& top_help,
+                                     const std::string& max_drop_help);
+/// The criteria the flags ask for (neither given: fallback_top 0 and max_drop_points -1, no fallback).
+/// Throws Error(kInvalidArgument) quoting the value for both given, K < 1, or P outside [0, 100].
+FallbackCriteria ParseFallbackFlags(long long top, bool top_given, double max_drop, bool max_drop_given);
 
 // --- outputs ---------------------------------------------------------------------------------
 /// --json FILE: also write the results as JSON to FILE, atomically; "-" writes them to stdout (the
