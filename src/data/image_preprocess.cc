@@ -183,20 +183,26 @@ void ShorterSideSize(int width, int height, int shorter, int* out_width, int* ou
   }
 }
 
-Image PadZero(const Image& image, int pad) {
-  if (pad <= 0) return image;
+namespace {
+
+// `image` with zero borders of `left`, `top`, `right` and `bottom` pixels (each >= 0).
+Image PadZeroSides(const Image& image, int left, int top, int right, int bottom) {
   Image out;
-  out.width = image.width + 2 * pad;
-  out.height = image.height + 2 * pad;
+  out.width = image.width + left + right;
+  out.height = image.height + top + bottom;
   out.channels = image.channels;
   out.pixels.assign(static_cast<std::size_t>(out.width) * out.height * out.channels, 0);
   const std::size_t row = static_cast<std::size_t>(image.width) * image.channels;
   for (int y = 0; y < image.height; ++y) {
     std::copy_n(image.pixels.data() + y * row, row,
-                out.pixels.data() + (static_cast<std::size_t>(y + pad) * out.width + pad) * out.channels);
+                out.pixels.data() + (static_cast<std::size_t>(y + top) * out.width + left) * out.channels);
   }
   return out;
 }
+
+}  // namespace
+
+Image PadZero(const Image& image, int pad) { return pad <= 0 ? image : PadZeroSides(image, pad, pad, pad, pad); }
 
 Image CenterCrop(const Image& image, int crop_width, int crop_height) {
   if (crop_width <= 0 || crop_height <= 0) {
@@ -211,17 +217,7 @@ Image CenterCrop(const Image& image, int crop_width, int crop_height) {
     const int pad_t = crop_height > src.height ? (crop_height - src.height) / 2 : 0;
     const int pad_r = crop_width > src.width ? (crop_width - src.width + 1) / 2 : 0;
     const int pad_b = crop_height > src.height ? (crop_height - src.height + 1) / 2 : 0;
-    Image padded;
-    padded.width = src.width + pad_l + pad_r;
-    padded.height = src.height + pad_t + pad_b;
-    padded.channels = src.channels;
-    padded.pixels.assign(static_cast<std::size_t>(padded.width) * padded.height * padded.channels, 0);
-    const std::size_t row = static_cast<std::size_t>(src.width) * src.channels;
-    for (int y = 0; y < src.height; ++y) {
-      std::copy_n(src.pixels.data() + y * row, row,
-                  padded.pixels.data() + (static_cast<std::size_t>(y + pad_t) * padded.width + pad_l) * padded.channels);
-    }
-    src = std::move(padded);
+    src = PadZeroSides(src, pad_l, pad_t, pad_r, pad_b);
   }
   // int(round(x)) with Python's round-half-to-even: std::nearbyint in the default rounding mode.
   const int top = static_cast<int>(std::nearbyint((src.height - crop_height) / 2.0));

@@ -70,6 +70,11 @@ TEST(Preprocess, CenterCropOffsetsRoundHalfToEven) {
   // A crop larger than the image pads with zeros: 1×1 → 3×3 puts the pixel in the middle.
   Image small = CenterCrop(MakeImage(1, 1, 1, {9}), 3, 3);
   EXPECT_EQ(small.pixels, (std::vector<std::uint8_t>{0, 0, 0, 0, 9, 0, 0, 0, 0}));
+  // Odd padding goes right and bottom: 2×1 → 3×2 pads (left, top, right, bottom) = (0, 0, 1, 1).
+  Image wide = CenterCrop(MakeImage(2, 1, 1, {5, 6}), 3, 2);
+  EXPECT_EQ(wide.pixels, (std::vector<std::uint8_t>{5, 6, 0, 0, 0, 0}));
+  // PadZero: the same border on every side.
+  EXPECT_EQ(PadZero(MakeImage(1, 1, 1, {7}), 1).pixels, (std::vector<std::uint8_t>{0, 0, 0, 0, 7, 0, 0, 0, 0}));
 }
 
 TEST(Preprocess, PresetsAndNormalisation) {
