@@ -48,6 +48,19 @@ std::string JoinText(const std::vector<std::string>& v) {
   return s;
 }
 
+// A report.md table of text cells under `titles`, every column left-aligned ("---").
+Table MarkdownTable(const std::vector<std::string>& titles) {
+  Table t;
+  for (const auto& title : titles) t.columns.push_back({title, title, Align::kLeft});
+  return t;
+}
+
+void AddTextRow(Table* t, const std::vector<std::string>& cells) {
+  std::vector<Cell> row;
+  for (const auto& c : cells) row.push_back(Cell::Text(c));
+  t->AddRow(std::move(row));
+}
+
 std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.1f} %", 100 * f) : "n/a"; }
 
 }  // namespace
@@ -104,22 +117,24 @@ std::string ModelsMarkdown(const LabStudy& study) {
   std::string md;
   const std::string base = BaselineVariant(study);
   const auto models = StudyModels(study);
-  md += "| model | variant | original bits | weights | activations | quantized op types (quantized / kept float) | int8 share of MACs | "
-        "MACs/sample | file size | size vs " + base + " | quantize time | status |\n";
-  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  Table table = MarkdownTable({"model", "variant", "original bits", "weights", "activations",
+                               "quantized op types (quantized / kept float)", "int8 share of MACs", "MACs/sample",
+                               "file size", "size vs " + base, "quantize time", "status"});
   for (const auto& r : study.models) {
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
     const std::string macs = r.macs_per_sample <= 0 ? "?"
                              : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, VariantLabel(study, r.model, r.variant),
-                      r.original_bits, r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
-                      Pct(r.int8_mac_share), macs,
-                      r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
-                      r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
-                      r.quantize_ms <= 0 ? "—" : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms) : fmt::format("{:.1f} s", r.quantize_ms / 1000),
-                      r.ok ? "ok" : "failed: " + MarkdownCell(r.error));
+    AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits),
+                        r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
+                        Pct(r.int8_mac_share), macs, r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
+                        r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
+                        r.quantize_ms <= 0     ? "—"
+                        : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms)
+                                               : fmt::format("{:.1f} s", r.quantize_ms / 1000),
+                        r.ok ? "ok" : "failed: " + r.error});
   }
+  md += WriteMarkdown(table);
   md += "\n";
   std::set<std::string> calib;
   for (const auto& r : study.models)
@@ -239,25 +254,26 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         "identical inputs, are the stable figure.\n\n";
   for (const auto& m : models) {
     md += "### " + m + "\n\n";
-    md += "| variant | batch | input | threads | mean ± std | median [CI] | throughput | speedup vs " + base +
-          " [95 % CI] | session create | peak RSS |\n";
-    md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    Table table = MarkdownTable({"variant", "batch", "input", "threads", "mean ± std", "median [CI]", "throughput",
+                                 "speedup vs " + base + " [95 % CI]", "session create", "peak RSS"});
     for (const auto& p : study.points) {
       if (p.point.model != m) continue;
+      std::vector<std::string> row = {VariantLabel(study, m, p.point.variant), std::to_string(p.point.batch),
+                                      InputSizeLabel(p.point.input_size, false), std::to_string(p.point.threads)};
       if (!p.ok) {
-        md += fmt::format("| {} | {} | {} | {} | failed: {} | | | | | |\n", VariantLabel(study, m, p.point.variant), p.point.batch,
-                          InputSizeLabel(p.point.input_size, false), p.point.threads, MarkdownCell(Abbreviate(p.error, 200)));
-        continue;
+        row.push_back("failed: " + Abbreviate(p.error, 200));
+      } else {
+        const std::string speedup = p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
+                                                                FormatRatio(p.speedup_ci95_high))
+                                                  : (p.point.variant == base ? "(baseline)" : "—");
+        row.insert(row.end(), {FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms),
+                               FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency),
+                               fmt::format("{:.1f} samples/s", p.throughput_samples_per_s), speedup,
+                               FormatMs(p.session_create_ms), fmt::format("{:.0f} MiB", p.peak_rss_bytes / (1024.0 * 1024.0))});
       }
-      md += fmt::format("| {} | {} | {} | {} | {} ± {} | {} {} | {:.1f} samples/s | {} | {} | {:.0f} MiB |\n", VariantLabel(study, m, p.point.variant),
-                        p.point.batch, InputSizeLabel(p.point.input_size, false), p.point.threads, FormatMs(p.latency.mean_ms), FormatMs(p.latency.stddev_ms),
-                        FormatMs(p.latency.median_ms), FormatMedianCi(p.latency),
-                        p.throughput_samples_per_s,
-                        p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
-                                                    FormatRatio(p.speedup_ci95_high))
-                                      : (p.point.variant == base ? "(baseline)" : "—"),
-                        FormatMs(p.session_create_ms), p.peak_rss_bytes / (1024.0 * 1024.0));
+      AddTextRow(&table, row);
     }
+    md += WriteMarkdown(table);
     md += "\n";
   }
 
