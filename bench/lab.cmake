@@ -5,3 +5,9 @@ add_executable(auto_targets ${CMAKE_CURRENT_LIST_DIR}/auto_targets.cc)
 target_link_libraries(auto_targets PRIVATE qbench_lab qbench_zoo)
 target_compile_definitions(auto_targets PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}")
 target_compile_options(auto_targets PRIVATE -Wall -Wextra)
+# lab_estimate: issue 10's `lab --dry-run` estimate vs the real duration of the default zoo study and
+# of the real-model study, with the ratio per part, in one run (bench/lab_estimate.cc).
+add_executable(lab_estimate ${CMAKE_CURRENT_LIST_DIR}/lab_estimate.cc)
+target_link_libraries(lab_estimate PRIVATE qbench_report qbench_lab)
+target_compile_definitions(lab_estimate PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}")
+target_compile_options(lab_estimate PRIVATE -Wall -Wextra)

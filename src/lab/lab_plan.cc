@@ -52,7 +52,7 @@ std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
 
 double VariantSpeedFactor(const std::string& variant) {
   const LabVariantInfo* info = LookupLabVariant(variant);  // nullptr: an external file (content unknown to the plan)
-  return info && info->scheme ? info->scheme->speed_vs_fp32 : 0.95;
+  return info && info->scheme ? info->scheme->speed_vs_fp32 : 1.0;
 }
 
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,
@@ -79,7 +79,7 @@ double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std
 
 LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
                                     const std::vector<std::string>& evaluate, const std::string& baseline,
-                                    double macs_per_sample, const LabItemCosts& costs) {
+                                    double macs_per_sample, const LabItemCosts& costs, double activation_elements) {
   const double rate = std::max(1e6, costs.fp32_macs_per_s);
   auto run_s = [&](const std::string& v) { return macs_per_sample / (VariantSpeedFactor(v) * rate); };
   LabSetupEstimate e;
@@ -93,7 +93,8 @@ LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, con
     const bool calibrated = scheme->needs_calibration;
     if (calibrated)
       e.calibration_s += costs.calibration_setup_s +
-                         costs.calibration_samples * (costs.calibration_read_s + kLabCalibrationRunCost * macs_per_sample / rate);
+                         costs.calibration_samples * (costs.calibration_read_s + run_s(baseline) +
+                                                      kLabCalibrationElementMacs * std::max(0.0, activation_elements) / rate);
     if (costs.verification_samples > 0) {
       // Static variants verify on (at most 16 of) the calibration samples, dynamic ones on generated input.
       const double n = calibrated && costs.calibration_samples > 0 ? std::min(costs.verification_samples, costs.calibration_samples)
@@ -241,7 +242,9 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   std::map<std::int64_t, RooflinePeaks> peaks;
   for (auto t : config.threads.values) peaks[t] = backend.EstimatePeaks(t);
   const RooflinePeaks& first_peaks = peaks.begin()->second;
-  plan.basis = first_peaks.ok ? first_peaks.method : "a default rate of 20 GMAC/s (no machine-speed estimate: " + first_peaks.error + ")";
+  plan.basis = first_peaks.ok ? fmt::format("{}; a model's fp32 runs at {:.2f} of it", first_peaks.method, kLabModelShareOfProbe)
+                              : fmt::format("a default rate of {:.0f} GMAC/s (no machine-speed estimate: {})",
+                                            kLabDefaultMacsPerS / 1e9, first_peaks.error);
   for (const auto& m : plan.models)
     for (auto s : plan.input_sizes[m.name]) {
       std::int64_t macs = 0;
@@ -252,6 +255,11 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
       }
       plan.macs_per_sample[MacsKey(m.name, s)] = macs;
       try {
+        plan.activation_elements[MacsKey(m.name, s)] = backend.ModelActivationElements(m.spec, s);
+      } catch (const std::exception&) {
+        plan.activation_elements[MacsKey(m.name, s)] = 0;
+      }
+      try {
         plan.macs_complete[MacsKey(m.name, s)] = backend.ModelMacsComplete(m.spec, s);
       } catch (const std::exception&) {
         plan.macs_complete[MacsKey(m.name, s)] = false;
@@ -259,7 +267,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     }
   auto rate_for = [&](std::int64_t threads) {
     const auto& p = peaks[threads];
-    return p.ok && p.fp32_macs_per_s > 0 ? p.fp32_macs_per_s : 20e9;
+    return p.ok && p.fp32_macs_per_s > 0 ? kLabModelShareOfProbe * p.fp32_macs_per_s : kLabDefaultMacsPerS;
   };
   plan.costs = PlanItemCosts(config, plan, backend);
   LabItemCosts& costs = plan.costs;
@@ -284,7 +292,8 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   // evaluation of the variants whose records are not there yet.
   costs.fp32_macs_per_s = rate_for(config.threads.values.front());
   for (const auto& m : plan.models) {
-    const double macs = static_cast<double>(plan.macs_per_sample[MacsKey(m.name, plan.input_sizes[m.name].front())]);
+    const std::string key0 = MacsKey(m.name, plan.input_sizes[m.name].front());
+    const double macs = static_cast<double>(plan.macs_per_sample[key0]);
     std::vector<std::string> prepare, profile, evaluate;
     bool has_groups = false;
     for (const auto& g : plan.groups) has_groups = has_groups || g.model == m.name;
@@ -295,7 +304,8 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
       if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);
       if (costs.eval_samples > 0 && plan.Extras(m.name) && !done_accuracy.count(key)) evaluate.push_back(v);
     }
-    plan.model_setup[m.name] = EstimateModelSetup(prepare, profile, evaluate, config.variants.front(), macs, costs);
+    plan.model_setup[m.name] = EstimateModelSetup(prepare, profile, evaluate, config.variants.front(), macs, costs,
+                                                  static_cast<double>(plan.activation_elements[key0]));
     plan.model_setup_seconds[m.name] = plan.model_setup[m.name].Total();
   }
   for (const auto& [t, p] : peaks)

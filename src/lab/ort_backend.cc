@@ -90,6 +90,23 @@ bool OrtLabBackend::ModelMacsComplete(const std::string& spec, std::int64_t inpu
   return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs_complete;
 }
 
+std::int64_t OrtLabBackend::ModelActivationElements(const std::string& spec, std::int64_t input_size) {
+  if (IsZooSpec(spec)) {
+    ZooOptions zo;
+    zo.input_size = static_cast<int>(input_size);
+    return ZooArchitectureStats(spec.substr(4), zo).activation_elements;
+  }
+  Model m = LoadModel(spec);
+  std::int64_t elements = 0;
+  for (const auto& n : InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).nodes) {
+    if (!n.has_mac_formula || n.output_shape.empty()) continue;
+    std::int64_t e = 1;
+    for (auto d : n.output_shape) e = d > 0 ? e * d : 0;
+    elements += e;
+  }
+  return elements;
+}
+
 std::string OrtLabBackend::ModelContentLabel(const std::string& spec, std::int64_t input_size) {
   if (IsZooSpec(spec)) return "fp32";  // built in code in fp32
   Model m = LoadModel(spec);
@@ -119,17 +136,33 @@ std::int64_t OrtLabBackend::FixedInputSize(const std::string& spec) {
 
 RooflinePeaks OrtLabBackend::EstimatePeaks(std::int64_t threads) {
   const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
-  RooflinePeaks p = ReadCachedRoofline(cache, threads);
-  if (p.ok && !impl_->config.refresh_roofline) {
-    p.method = fmt::format("the cached roofline peaks of this machine (fp32 {:.1f} GMAC/s, {} thread(s))", p.fp32_macs_per_s / 1e9, threads);
-    return p;
-  }
-  return QuickSpeedEstimate(threads);
+  // The rate is measured now (achieved, under the load of the moment), never the cached peaks: a
+  // MatMul peak is no model's rate, and one cached under other load was off 10x (docs/measurement.md).
+  RooflinePeaks p = QuickSpeedEstimate(threads);
+  // The run measures the peaks when there are none cached, when asked, or when the cached ones are
+  // stale (RooflineFor): only otherwise is measuring them free.
+  const RooflinePeaks cached = ReadCachedRoofline(cache, threads);
+  p.from_cache = cached.ok && !impl_->config.refresh_roofline && !(impl_->config.roofline && CachedRooflineBelowNow(cached, threads));
+  return p;
 }
 
 RooflinePeaks OrtLabBackend::RooflineFor(std::int64_t threads) {
   const std::string cache = impl_->config.roofline_cache.empty() ? DefaultRooflineCachePath() : impl_->config.roofline_cache;
-  return LoadOrMeasureRoofline(threads, cache, impl_->warnings, impl_->config.refresh_roofline);
+  bool refresh = impl_->config.refresh_roofline;
+  double now = 0;
+  if (!refresh) {
+    const RooflinePeaks cached = ReadCachedRoofline(cache, threads);
+    if (CachedRooflineBelowNow(cached, threads, &now)) {
+      refresh = true;
+      if (impl_->warnings)
+        impl_->warnings->Add("roofline_stale",
+                             fmt::format("the cached roofline peaks ({}) were measured while the machine was busier: a quick "
+                                         "fp32 MatMul runs at {:.1f} GMAC/s now, above their fp32 peak of {:.1f} GMAC/s; "
+                                         "they are measured again and the cache replaced",
+                                         cache, now / 1e9, cached.fp32_macs_per_s / 1e9));
+    }
+  }
+  return LoadOrMeasureRoofline(threads, cache, impl_->warnings, refresh);
 }
 
 void OrtLabBackend::ReleaseModel(const std::string& model) {

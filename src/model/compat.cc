@@ -15,6 +15,7 @@
 #include "model/upgrade_interface.h"
 #include "qbench/core/error.h"
 #include "qbench/model/graph_builder.h"
+#include "qbench/core/text.h"
 
 namespace qbench {
 namespace {
@@ -151,8 +152,7 @@ std::string ShortMessage(std::string m) {
   const auto nl = m.find('\n');
   if (nl != std::string::npos) m = m.substr(0, nl);
   while (!m.empty() && (m.back() == ' ' || m.back() == '.')) m.pop_back();
-  if (m.size() > 160) m = m.substr(0, 157) + "...";
-  return m;
+  return Abbreviate(m, 160);
 }
 
 // Rank of `name` as declared or inferred in `g` (inputs, value_info, outputs); -1 when unknown.

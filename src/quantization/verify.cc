@@ -16,6 +16,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
+#include "qbench/core/text.h"
 #include "quantization/graph_util.h"
 #include "quantization/verify_internal.h"
 
@@ -52,7 +53,7 @@ std::string OrtReason(std::string m) {
   }
   if (const auto nl = m.find('\n'); nl != std::string::npos) m = m.substr(0, nl);
   while (!m.empty() && (m.back() == ' ' || m.back() == '.')) m.pop_back();
-  return m.size() > 240 ? m.substr(0, 237) + "..." : m;
+  return Abbreviate(m, 240);
 }
 
 // Runs `model` on every batch. On failure returns false with `failure` set to one line.

@@ -253,14 +253,6 @@ std::string FormatMs(double ms) {
 
 std::string FormatRatio(double r) { return std::isfinite(r) ? fmt::format("{:.2f}x", r) : "n/a"; }
 
-std::string Abbreviate(const std::string& s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t cut = s.rfind(' ', max);
-  if (cut == std::string::npos || cut < max / 2) cut = max;
-  while (cut > 0 && (s[cut - 1] == ',' || s[cut - 1] == ';' || s[cut - 1] == ':')) --cut;
-  return s.substr(0, cut) + " …";
-}
-
 std::string FormatRatioRange(double lo, double hi) {
   const std::string a = FormatRatio(lo), b = FormatRatio(hi);
   return a == b ? a : a + "–" + b;

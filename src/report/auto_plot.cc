@@ -42,7 +42,7 @@ bool WriteAutoParetoPlot(const AutoQuantizeResult& r, const std::string& path) {
     const Range xp = xr.Padded(0.1), yp = yr.Padded(0.1);
     DrawAxes(xp, yp, false, false, "median latency per run (ms; interleaved with fp32)",
              classes ? "top-1 agreement with fp32 (%; bars: Wilson 95 % CI)" : "SQNR of output 0 (dB)", title, {},
-             RightEdge(labels));
+             labels);
     std::vector<double> x, y, lo, hi;
     for (const auto* c : timed) {
       x.push_back(c->median_ms);

@@ -83,7 +83,7 @@ bool DevicePlot(const MergedStudy& merged, const std::string& model, bool speedu
   if (!(y.hi > y.lo)) y.lo -= 0.5, y.hi += 0.5;
   if (speedup) y.lo = std::max(0.0, y.lo);
   DrawAxes(x, y, false, !speedup, "batch size (samples per run)",
-           speedup ? "speedup vs baseline (same device)" : "latency per run (ms, log)", *title, ticks, RightEdge(labels));
+           speedup ? "speedup vs baseline (same device)" : "latency per run (ms, log)", *title, ticks, labels);
   if (speedup) {
     plcol0(1);
     pllsty(2);

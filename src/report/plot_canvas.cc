@@ -18,23 +18,14 @@ constexpr int kPalette[][3] = {{0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204,
 constexpr int kNumColors = sizeof(kPalette) / sizeof(kPalette[0]);
 const char* const kSymbols[] = {"●", "■", "▲", "◆", "▼", "★", "⬟", "✚"};
 constexpr int kNumSymbols = sizeof(kSymbols) / sizeof(kSymbols[0]);
-// Text metrics of the pngcairo pages these plots use (measured on the PNGs: 1100 px wide pages,
-// default font): a character of the tick-label size (scale 0.8) is ~12 px wide, of the legend size
-// (0.7) ~12.5 px including spacing; one character height of the axis-title size (0.9) is ~16 px.
-constexpr double kTickCharPx = 12.0;
-constexpr double kLegendCharPx = 12.5;
-constexpr double kTitleCharHeightPx = 16.0;
-int g_page_width_px = 1100;
+int g_page_width_px = 1100, g_page_height_px = 650;
+// The last DrawAxes' layout and world window (DrawLegend, PxOfX/PxOfY).
+plot_layout::PlotLayout g_layout;
+Range g_x, g_y;
 
 int ExitHandler(const char* message) {
   Log(LogLevel::kWarning, std::string("PLplot: ") + (message ? message : "error"));
   return 0;  // do not exit the process
-}
-
-std::size_t Longest(const Ticks& ticks) {
-  std::size_t n = 0;
-  for (const auto& t : ticks) n = std::max(n, t.second.size());
-  return n;
 }
 
 }  // namespace
@@ -48,6 +39,7 @@ Page::Page(const std::string& path, int width, int height) {
   plsfnam(path.c_str());
   plsetopt("geometry", fmt::format("{}x{}", width, height).c_str());
   g_page_width_px = width;
+  g_page_height_px = height;
   plscolbg(255, 255, 255);
   plscmap0n(16);
   plscol0(0, 255, 255, 255);
@@ -116,26 +108,25 @@ Ticks LinearTicks(double lo, double hi) {
   return out;
 }
 
-double RightEdge(const std::vector<std::string>& labels, int width) {
-  (void)width;
-  std::size_t longest = 0;
-  for (const auto& l : labels) longest = std::max(longest, l.size());
-  // Gap to the plot (18 px) + symbol and line area (~75 px) + text + box margins (~25 px).
-  const double legend_px = 18.0 + 75.0 + kLegendCharPx * static_cast<double>(longest) + 25.0;
-  return std::clamp(1.0 - legend_px / g_page_width_px, 0.45, 0.9);
-}
-
-void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
-              const std::string& title, Ticks x_ticks, double right) {
+plot_layout::PlotLayout DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel,
+                                 const std::string& ylabel, const std::string& title, Ticks x_ticks,
+                                 const std::vector<std::string>& legend_labels) {
   if (log_x && x_ticks.empty()) x_ticks = LogTicks(x.lo, x.hi);
   if (!log_x && x_ticks.empty()) x_ticks = LinearTicks(x.lo, x.hi);
   const Ticks y_ticks = log_y ? LogTicks(y.lo, y.hi) : LinearTicks(y.lo, y.hi);
-  // Left margin: the widest y tick label, a gap, the y title (one line) and a border.
-  const double tick_px = kTickCharPx * static_cast<double>(Longest(y_ticks));
-  const double title_disp = (11.0 + tick_px + 14.0) / kTitleCharHeightPx;  // title line centre, in title character heights
-  const double left = std::clamp((11.0 + tick_px + 14.0 + 0.5 * kTitleCharHeightPx + 12.0) / g_page_width_px, 0.06, 0.3);
+  plot_layout::LayoutInput in;
+  in.width_px = g_page_width_px;
+  in.height_px = g_page_height_px;
+  for (const auto& t : y_ticks) in.y_tick_labels.push_back(t.second);
+  in.legend_labels = legend_labels;
+  in.has_x_title = !xlabel.empty();
+  const plot_layout::PlotLayout L = plot_layout::ComputePlotLayout(in);
+  g_layout = L;
+  g_x = x;
+  g_y = y;
+  const double left = L.left, right = L.right;
   plschr(0, 0.8);
-  plvpor(left, right, 0.13, 0.88);
+  plvpor(left, right, L.bottom, L.top);
   plwind(x.lo, x.hi, y.lo, y.hi);
   // Grid lines.
   plcol0(15);
@@ -157,11 +148,41 @@ void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std:
   plschr(0, 0.9);
   plmtex("b", 3.4, 0.5, 0.5, xlabel.c_str());
   // The y title sits just outside the widest tick label (disp is in title character heights).
-  plmtex("l", title_disp, 0.5, 0.5, ylabel.c_str());
+  plmtex("l", L.y_title_disp, 0.5, 0.5, ylabel.c_str());
   plschr(0, 1.0);
   // The title is centred on the page (a legend narrows the plot area; centring on it would push a
   // long title off the left edge).
   plmtex("t", 1.8, std::clamp((0.5 - left) / (right - left), 0.0, 1.0), 0.5, title.c_str());
+  plschr(0, 0.8);
+  return L;
+}
+
+double PxOfX(double wx) { return g_layout.plot.x0 + (wx - g_x.lo) / (g_x.hi - g_x.lo) * g_layout.plot.Width(); }
+double PxOfY(double wy) { return g_layout.plot.y1 - (wy - g_y.lo) / (g_y.hi - g_y.lo) * g_layout.plot.Height(); }
+double XOfPx(double px) { return g_x.lo + (px - g_layout.plot.x0) / g_layout.plot.Width() * (g_x.hi - g_x.lo); }
+double YOfPx(double px) { return g_y.lo + (g_layout.plot.y1 - px) / g_layout.plot.Height() * (g_y.hi - g_y.lo); }
+
+void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts) {
+  std::vector<plot_layout::LabelRequest> requests;
+  for (std::size_t i = 0; i < texts.size() && i < x.size() && i < y.size(); ++i)
+    requests.push_back({PxOfX(x[i]), PxOfY(y[i]), plot_layout::kLabelCharPx * static_cast<double>(plot_layout::DisplayLength(texts[i])),
+                        plot_layout::kLabelHeightPx});
+  const auto boxes = plot_layout::PlaceLabels(requests, g_layout.plot);
+  plschr(0, 0.7);
+  plcol0(1);
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const auto& b = boxes[i];
+    const double cy = (b.y0 + b.y1) / 2;
+    // A label not beside its point (moved up or down past the marker) is tied to it by a thin line.
+    if (std::abs(cy - requests[i].y) > plot_layout::kLabelHeightPx) {
+      plcol0(15);
+      const double lx = requests[i].x < b.x0 ? b.x0 : (requests[i].x > b.x1 ? b.x1 : (b.x0 + b.x1) / 2);
+      const double ly = requests[i].y < b.y0 ? b.y0 : b.y1;
+      pljoin(x[i], y[i], XOfPx(lx), YOfPx(ly));
+      plcol0(1);
+    }
+    plptex(XOfPx(b.x0), YOfPx(cy), 1, 0, 0.0, texts[i].c_str());
+  }
   plschr(0, 0.8);
 }
 
@@ -180,8 +201,14 @@ void DrawLegend(const std::vector<LegendItem>& items) {
   }
   PLFLT w = 0, h = 0;
   plschr(0, 0.7);
-  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
-           0.02, 0.0, 0.06, 0, 1, 1, 0, 0, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
+  // Placed on the page (PL_POSITION_SUBPAGE) where the layout left room: right of the plot,
+  // vertically at its centre, or centred below the x title in the layout's columns.
+  const plot_layout::PlotLayout& L = g_layout;
+  const int columns = L.legend_below ? std::max(1, L.legend_columns) : 1;
+  const int rows = (n + columns - 1) / columns;
+  const PLINT position = PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | (L.legend_below ? PL_POSITION_BOTTOM : PL_POSITION_RIGHT);
+  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX | (L.legend_below ? PL_LEGEND_ROW_MAJOR : 0), position,
+           L.legend_x, L.legend_y, 0.06 * 1100.0 / g_page_width_px, 0, 1, 1, rows, columns, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
            nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(), symbol_colors.data(),
            symbol_scales.data(), symbol_numbers.data(), symbols.data());
   plschr(0, 0.8);

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/plot_layout.h"
+
 namespace qbench::plot_internal {
 
 int Color(int i);
@@ -48,17 +50,24 @@ Ticks LogTicks(double lo, double hi);
 /// 1-2-5 labels for a linear axis spanning [lo, hi], 4 to 10 of them.
 Ticks LinearTicks(double lo, double hi);
 
-/// Right edge of the plot area (fraction of the page) that leaves room for a legend of these
-/// labels on a page `width` pixels wide.
-double RightEdge(const std::vector<std::string>& labels, int width = 1100);
-
 /// Axes box with a light grid; log_x / log_y: world coordinates are log10 values. `x_ticks`:
-/// custom labels at the given world x positions. The left margin and the y title's distance
-/// follow the widest y tick label, so they never overlap.
-void DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel, const std::string& ylabel,
-              const std::string& title, Ticks x_ticks = {}, double right = 0.74);
-/// A legend outside the plot area, on the right.
+/// custom labels at the given world x positions. The layout (plot_layout::ComputePlotLayout) is
+/// computed from the y tick labels and the texts of the legend to be drawn (`legend_labels`):
+/// the y title never overlaps the tick labels, the legend fits on the page (right of the plot, or
+/// below it when wide). Returns that layout; DrawLegend places the legend by it.
+plot_layout::PlotLayout DrawAxes(const Range& x, const Range& y, bool log_x, bool log_y, const std::string& xlabel,
+                                 const std::string& ylabel, const std::string& title, Ticks x_ticks = {},
+                                 const std::vector<std::string>& legend_labels = {});
+/// The legend where the last DrawAxes' layout put it (right of the plot or below it, in columns).
 void DrawLegend(const std::vector<LegendItem>& items);
+/// Labels of points at world (x[i], y[i]) in the last DrawAxes' plot, at size 0.7, placed by
+/// plot_layout::PlaceLabels so that no two overlap (a label moved off its point gets a leader line).
+void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts);
+/// World coordinates of the last DrawAxes' plot ↔ page pixels (y from the top).
+double PxOfX(double world_x);
+double PxOfY(double world_y);
+double XOfPx(double px);
+double YOfPx(double px);
 void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line = true);
 /// Vertical error bars from lo to hi at x, in `color`.
 void ErrorBars(const std::vector<double>& x, const std::vector<double>& lo, const std::vector<double>& hi, int color);

@@ -85,7 +85,7 @@ bool LatencyPlot(const LabStudy& study, const std::string& model, const std::str
       : min_level > 0            ? fmt::format("bars: {} CI, k = {}", FormatCiLevel(min_level), min_level_n)
                                  : fmt::format("no CI, k = {}", min_level_n);
   DrawAxes(xr.Padded(0.06), yr.Padded(0.08), false, true, "batch size (samples per run)",
-           "latency per run (ms, log; " + bars + ")", *title, ticks, RightEdge(labels));
+           "latency per run (ms, log; " + bars + ")", *title, ticks, labels);
   std::vector<LegendItem> legend;
   int i = 0;
   for (const auto& v : variants) {
@@ -127,7 +127,7 @@ bool SizePlot(const LabStudy& study, const std::string& path, std::string* title
   Range xr{0, static_cast<double>(models.size())}, yr{0, ymax * 1.15};
   Ticks ticks;
   for (std::size_t i = 0; i < models.size(); ++i) ticks.emplace_back(i + 0.5, models[i]);
-  DrawAxes(xr, yr, false, false, "model", "file size (MB = 10⁶ bytes)", *title, ticks, RightEdge(LegendNames(study)));
+  DrawAxes(xr, yr, false, false, "model", "file size (MB = 10⁶ bytes)", *title, ticks, LegendNames(study));
   const double group_w = 0.8, bar_w = group_w / std::max<std::size_t>(variants.size(), 1);
   std::vector<LegendItem> legend;
   plschr(0, 0.7);
@@ -174,8 +174,10 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
   *title = fmt::format("latency vs model size, every model and variant (batch {})", batch);
   Page page(path, 1100, 650);
   DrawAxes(xr.Padded(0.12), yr.Padded(0.12), true, true, "file size (MB, log scale)", "median latency (ms, log scale)", *title, {},
-           RightEdge(LegendNames(study)));
+           LegendNames(study));
   std::vector<LegendItem> legend;
+  std::vector<double> lx, ly;  // every point's label, placed together so that none overlap
+  std::vector<std::string> texts;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
     if (it == by_variant.end()) continue;
@@ -185,12 +187,14 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
       y.push_back(p.y);
     }
     Polyline(x, y, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
-    plschr(0, 0.7);
-    plcol0(1);
-    for (const auto& p : it->second) plptex(p.x, p.y + (yr.hi - yr.lo + 0.1) * 0.03, 1, 0, 0.5, p.label.c_str());
-    plschr(0, 0.8);
+    for (const auto& p : it->second) {
+      lx.push_back(p.x);
+      ly.push_back(p.y);
+      texts.push_back(p.label);
+    }
     legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }
+  DrawPointLabels(lx, ly, texts);
   DrawLegend(legend);
   return true;
 }
@@ -229,7 +233,7 @@ bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::strin
   std::vector<std::string> keys;
   for (const auto& s : series) keys.push_back(s.key);
   DrawAxes(x, y, false, false, "batch size (samples per run)", fmt::format("speedup vs {} (bars: 95 % CI)", base), *title, ticks,
-           RightEdge(keys));
+           keys);
   plcol0(1);
   pllsty(2);
   pljoin(x.lo, 1.0, x.hi, 1.0);
@@ -273,7 +277,7 @@ bool ThreadScalingPlot(const LabStudy& study, const std::string& model, const st
   std::vector<std::string> labels;
   for (const auto& v : variants) labels.push_back(VariantLabel(study, model, v));
   DrawAxes(xr.Padded(0.08), yr.Padded(0.08), false, true, "intra-op threads", "latency per run (ms, log; bars: CI of median)", *title,
-           ticks, RightEdge(labels));
+           ticks, labels);
   std::vector<LegendItem> legend;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = series.find(variants[vi]);
@@ -317,10 +321,12 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
   *title = "top-1 accuracy vs latency (smallest batch)";
   Page page(path, 1100, 650);
   Range y = yr.Padded(0.10), x = xr.Padded(0.12);
-  x.hi += (x.hi - x.lo) * 0.25;  // room for the labels right of the points
+  x.hi += (x.hi - x.lo) * 0.25;  // room for the labels (right of the points where free)
   DrawAxes(x, y, true, false, "median latency (ms, log scale)", "top-1 accuracy (%; bars: 95 % Wilson CI)", *title, {},
-           RightEdge(LegendNames(study)));
+           LegendNames(study));
   std::vector<LegendItem> legend;
+  std::vector<double> lx, ly;  // every point's label, placed together so that crowded ones do not overlap
+  std::vector<std::string> texts;
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
     if (it == by_variant.end()) continue;
@@ -337,12 +343,14 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
     plcol0(Color(static_cast<int>(vi)));
     plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
     Polyline(x, yy, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
-    plschr(0, 0.7);
-    plcol0(1);
-    for (std::size_t k = 0; k < x.size(); ++k) plptex(x[k], yy[k] + (y.hi - y.lo) * 0.02, 1, 0, -0.1, labels[variants[vi]][k].c_str());
-    plschr(0, 0.8);
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      lx.push_back(x[k]);
+      ly.push_back(yy[k]);
+      texts.push_back(labels[variants[vi]][k]);
+    }
     legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }
+  DrawPointLabels(lx, ly, texts);
   DrawLegend(legend);
   return true;
 }
@@ -387,7 +395,7 @@ bool RooflinePlot(const LabStudy& study, const std::string& variant, const std::
   Page page(path, 1100, 700);
   Range x = xr.Padded(0.08), y = yr.Padded(0.08);
   DrawAxes(x, y, true, true, "arithmetic intensity (MACs per byte moved, log scale)", "achieved GMAC/s (log scale)", *title, {},
-           RightEdge(labels));
+           labels);
   // Roofs: min(peak, bandwidth × intensity).
   const std::pair<const char*, double> roofs[] = {{"fp32 roof", peaks->fp32_macs_per_s}, {"int8 roof", peaks->int8_macs_per_s}};
   int style = 2;

@@ -8,6 +8,7 @@
 
 #include "qbench/runtime/ort_limits.h"
 #include "qbench/runtime/runner.h"
+#include "qbench/core/text.h"
 
 namespace qbench {
 namespace {
@@ -200,8 +201,7 @@ std::string StripOrtDecorations(const std::string& raw) {
   }
   line = Trimmed(line);
   while (!line.empty() && line.back() == '.') line.pop_back();
-  if (line.size() > 300) line = line.substr(0, 297) + "...";
-  return line;
+  return Abbreviate(line, 300);
 }
 
 std::string DescribeOrtError(const std::string& raw, const std::string& file) {

@@ -226,6 +226,7 @@ Value ZooNet::ConvBn(const Value& x, const std::string& path, int cout, int kern
   y.h = WindowOutputSize(x.h, kernel, stride, pad);
   y.w = WindowOutputSize(x.w, kernel, stride, pad);
   stats_.macs += w_count * y.h * y.w;
+  stats_.activation_elements += static_cast<std::int64_t>(cout) * y.h * y.w;
   stats_.torchvision_params += w_count + 2 * cout;  // conv weight + BatchNorm weight and bias
   stats_.initializer_elements += w_count + cout;   // folded: conv weight + bias
   if (with_weights_) {
@@ -246,6 +247,7 @@ Value ZooNet::ConvBias(const Value& x, const std::string& path, int cout, int ke
   y.h = WindowOutputSize(x.h, kernel, stride, pad);
   y.w = WindowOutputSize(x.w, kernel, stride, pad);
   stats_.macs += w_count * y.h * y.w;
+  stats_.activation_elements += static_cast<std::int64_t>(cout) * y.h * y.w;
   stats_.torchvision_params += w_count + cout;
   stats_.initializer_elements += w_count + cout;
   if (with_weights_) {
@@ -265,6 +267,7 @@ Value ZooNet::Gemm(const Value& x, const std::string& path, int out_features) {
   y.c = out_features;
   y.h = y.w = 1;
   stats_.macs += w_count;
+  stats_.activation_elements += out_features;
   stats_.torchvision_params += w_count + out_features;
   stats_.initializer_elements += w_count + out_features;
   if (with_weights_) {

@@ -23,7 +23,7 @@ TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
   }
   const LabVariantInfo& base = FindLabVariant("fp32");
   EXPECT_TRUE(base.IsBaseline());
-  EXPECT_DOUBLE_EQ(VariantSpeedFactor("fp32"), 0.95);
+  EXPECT_DOUBLE_EQ(VariantSpeedFactor("fp32"), 1.0);
   const LabVariantInfo& pt = FindLabVariant("static-per-tensor");
   EXPECT_EQ(pt.scheme, &FindQuantizationScheme("static"));
   EXPECT_EQ(pt.weight_granularity, WeightGranularity::kPerTensor);

@@ -11,3 +11,7 @@ qbench_add_test(html_report_test LABELS html LIBS qbench_report SOURCES
 qbench_add_test(merge_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/merge_test.cc
 )
+# The figures' layout from text extents and the point-label placement (pure; no PLplot).
+qbench_add_test(plot_layout_test LIBS qbench_report SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/plot_layout_test.cc
+)

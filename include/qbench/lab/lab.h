@@ -56,6 +56,15 @@ class LabBackend {
     (void)input_size;
     return true;
   }
+  /// Elements of one sample's activations (batch 1 at `input_size`): the outputs of the MAC-bearing
+  /// nodes (Conv, Gemm, MatMul and their quantized forms), which is what calibration histograms
+  /// (static variants) read per sample. May throw; 0 = unknown (calibration then costs its runs only).
+  /// Default: 0.
+  virtual std::int64_t ModelActivationElements(const std::string& spec, std::int64_t input_size) {
+    (void)spec;
+    (void)input_size;
+    return 0;
+  }
   /// What the file of `spec` holds, as DescribeModelContent labels it ("fp32", "int8 QOperator",
   /// "int8 QDQ", "fp16", …; model_content.h), inspected at `input_size` as ModelMacs: the plan labels
   /// the baseline by it as report.md does. May throw; "" = unknown (the plan then says "fp32").
@@ -75,7 +84,9 @@ class LabBackend {
     return 0;
   }
 
-  /// Peak rates for the duration estimate: cached roofline peaks, or a quick (< 1 s) calibration.
+  /// The rate for the duration estimate: fp32_macs_per_s = the achieved fp32 MAC rate of a small
+  /// CNN measured now (QuickSpeedEstimate, roofline.h; the plan scales it by kLabModelShareOfProbe);
+  /// from_cache = true when the roofline peaks the run needs are cached (measuring them is then free).
   virtual RooflinePeaks EstimatePeaks(std::int64_t threads) = 0;
 
   /// For the duration estimate: how many samples the dataset `spec` yields (after its limit and
@@ -114,21 +125,26 @@ class LabBackend {
   virtual nlohmann::json Environment() = 0;
 };
 
-/// The duration model of the plan (`qbench lab --dry-run`), calibrated on the default study (four
-/// zoo CNNs × fp32/dynamic/static × batch 1–16, 2 threads, ONNX Runtime 1.30, docs/measurement.md
-/// "Duration estimate"): the achieved MAC rate of a whole CNN as a fraction of the fp32 MatMul peak
-/// (RooflinePeaks::fp32_macs_per_s, measured the same way by the quick estimate and the roofline):
-/// the baseline (the model as given) 0.95, a scheme's variant its row's SchemeInfo::speed_vs_fp32
-/// (static int8 fused to QLinearConv 1.9, dynamic int8 0.5 for ConvInteger, …).
+/// The duration model of the plan (`qbench lab --dry-run`; docs/measurement.md "Duration estimate",
+/// where each constant below was measured): a run of a model's variant costs batch × MACs at the
+/// achieved rate `LabItemCosts::fp32_macs_per_s` (the CNN probe's rate measured now × kLabModelShareOfProbe)
+/// × VariantSpeedFactor: the baseline (the model as given) 1, a scheme's variant its row's
+/// SchemeInfo::speed_vs_fp32 (static int8 1.15, dynamic int8 0.5, …; an external file 1).
 double VariantSpeedFactor(const std::string& variant);
 
+/// A whole model's achieved fp32 MAC rate as a fraction of QuickSpeedEstimate's CNN probe measured
+/// just before (the CNN probe and the models of both calibration studies, same machine, same load).
+constexpr double kLabModelShareOfProbe = 1.0;
+constexpr double kLabDefaultMacsPerS = 10e9;      ///< the rate when the probe cannot run
 constexpr double kLabRunOverheadS = 0.0005;      ///< per Run: binding, timing, interleaving
 constexpr double kLabSessionS = 0.25;            ///< creating one variant's session (measured 0.1–0.5 s)
 constexpr double kLabModelLoadS = 1.0;           ///< loading or generating one model, inspecting it
 constexpr double kLabQuantizeS = 0.5;            ///< rewriting and writing one quantized file
-constexpr double kLabCalibrationSetupS = 3.0;    ///< the augmented calibration session and histograms
-constexpr double kLabCalibrationRunCost = 3.0;   ///< a calibration run costs ~3 fp32 runs (every tensor an output)
-constexpr double kLabProfileSessionS = 2.5;      ///< a profiling session, its optimized graph and JSON trace
+constexpr double kLabCalibrationSetupS = 0.1;    ///< the augmented calibration session (measured ≈ 0)
+/// Per calibration sample and activation element (ModelActivationElements), besides the sample's
+/// fp32 run: copying the tensor out and adding it to its histogram, in MACs at the model's rate.
+constexpr double kLabCalibrationElementMacs = 300;
+constexpr double kLabProfileSessionS = 0.1;      ///< a profiling session, its optimized graph and JSON trace
 constexpr double kLabProfileRuns = 7.0;          ///< 2 warm-ups + 5 profiled runs
 constexpr double kLabEvalDecodeS = 0.005;        ///< reading one evaluation image when it cannot be measured
 constexpr double kLabEvalDefaultSamples = 200;   ///< evaluation samples assumed when the data cannot be counted
@@ -144,7 +160,7 @@ constexpr double kLabVerifySamples = 16;         ///< VerifyOptions::max_samples
 /// LabBackend::MeasureData (the real sample counts and the measured cost of reading one) and the
 /// rate from the peaks; the rest are the constants above.
 struct LabItemCosts {
-  double fp32_macs_per_s = 20e9;       ///< the fp32 MatMul peak the VariantSpeedFactor shares apply to
+  double fp32_macs_per_s = kLabDefaultMacsPerS;  ///< a model's achieved fp32 MAC rate (VariantSpeedFactor scales it)
   double session_s = kLabSessionS;
   double model_load_s = kLabModelLoadS;
   double quantize_s = kLabQuantizeS;
@@ -166,7 +182,7 @@ struct LabItemCosts {
 struct LabSetupEstimate {
   double load_s = 0;          ///< loading (generating) and inspecting the model
   double prepare_s = 0;       ///< a session per variant, rewriting and writing each quantized file
-  double calibration_s = 0;   ///< static variants: setup + samples × (read + kLabCalibrationRunCost fp32 runs)
+  double calibration_s = 0;   ///< static variants: setup + samples × (read + a baseline run + histograms)
   double verification_s = 0;  ///< quantized variants: samples × (read + fp32 run + variant run) + 2 sessions
   double profile_s = 0;       ///< op profiles
   double evaluation_s = 0;    ///< accuracy: per variant a session and samples × (read + its run [+ baseline run])
@@ -189,7 +205,8 @@ double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std
 /// quantized one costs.quantize_s and verification (costs.verification_samples × (read + one fp32
 /// and one variant run) + 2 sessions, reading calibration data for static variants), for a static one
 /// calibration (costs.calibration_setup_s + costs.calibration_samples × (costs.calibration_read_s +
-/// kLabCalibrationRunCost fp32 runs)); per variant to `profile` kLabProfileSessionS + kLabProfileRuns
+/// one baseline run + kLabCalibrationElementMacs × activation_elements MACs at the fp32 rate));
+/// per variant to `profile` kLabProfileSessionS + kLabProfileRuns
 /// runs; per variant to `evaluate` a session and costs.eval_samples samples, each costing its run
 /// plus, for a variant other than `baseline`, the baseline's run (agreement is paired per sample),
 /// and costs.eval_read_s read (overlapped: see LabItemCosts::decode_threads); the baseline's session
@@ -197,7 +214,7 @@ double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std
 /// costs.fp32_macs_per_s. Pure.
 LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
                                     const std::vector<std::string>& evaluate, const std::string& baseline,
-                                    double macs_per_sample, const LabItemCosts& costs);
+                                    double macs_per_sample, const LabItemCosts& costs, double activation_elements = 0);
 
 /// The plan of a lab and its estimated duration.
 struct LabPlan {
@@ -215,6 +232,7 @@ struct LabPlan {
   std::int64_t points = 0;
   std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
   std::map<std::string, bool> macs_complete;             ///< "model|s<input_size>" → false when a lower bound
+  std::map<std::string, std::int64_t> activation_elements;  ///< "model|s<input_size>" → ModelActivationElements (0 unknown)
   std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds (memory probes included)
   std::map<std::string, double> probe_seconds;            ///< GroupKey → of which memory probes
   std::map<std::string, double> model_setup_seconds;      ///< model → LabSetupEstimate::Total()

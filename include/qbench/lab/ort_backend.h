@@ -44,6 +44,7 @@ class OrtLabBackend : public LabBackend {
   /// fixed (-1 when they differ), else 0. Cached per spec. Throws as LoadModel.
   std::int64_t FixedInputSize(const std::string& spec) override;
   bool ModelMacsComplete(const std::string& spec, std::int64_t input_size) override;
+  std::int64_t ModelActivationElements(const std::string& spec, std::int64_t input_size) override;
   /// Zoo models: "fp32" (generated in fp32). Files: DescribeModelContent of InspectModel. Throws as LoadModel.
   std::string ModelContentLabel(const std::string& spec, std::int64_t input_size) override;
   RooflinePeaks EstimatePeaks(std::int64_t threads) override;

@@ -52,9 +52,26 @@ RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t thr
 RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh = false,
                                     int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
 
-/// A quick (< 1 s) machine-speed estimate for `qbench lab --dry-run` when no cache exists: the fp32
-/// peak's MatMul (N = 1024), fastest of 4 runs after 1 warm-up, so the plan's speed factors apply to
-/// it as to the cached peak; only fp32_macs_per_s is set. Never throws.
+/// Cached peaks are taken as stale when a quick fp32 MatMul now beats the cached fp32 peak by this factor.
+constexpr double kRooflineStaleFactor = 1.3;
+
+/// Whether `cached` peaks are below what this machine does now, i.e. were measured while it was
+/// busier (a roofline drawn against them puts whole models at several times "the peak"): the fp32
+/// peak's MatMul (N = 1024) timed now, fastest of 4 runs after 1 warm-up (< 1 s), runs faster than
+/// kRooflineStaleFactor × cached.fp32_macs_per_s. `now_macs_per_s` (may be null) receives that rate.
+/// False when `cached` is !ok or the quick measurement fails. Never throws.
+bool CachedRooflineBelowNow(const RooflinePeaks& cached, std::int64_t threads, double* now_macs_per_s = nullptr);
+
+/// MACs of one run of QuickSpeedEstimate's CNN probe: 56² × (32·32·9 + 96·32 + 96·9 + 32·96).
+constexpr std::int64_t kCnnProbeMacs = 56LL * 56 * (32 * 32 * 9 + 96 * 32 + 96 * 9 + 32 * 96);
+
+/// The achieved fp32 CNN throughput now, for `qbench lab --dry-run` (well under a second): a small
+/// CNN built in code (float32 [1,32,56,56] through a 3x3 conv, a 1x1 expansion to 96 channels, a
+/// depthwise 3x3 and a 1x1 projection, kCnnProbeMacs MACs) timed as the lab times models (no
+/// spinning, `threads` intra-op threads), median of 15 runs after 3 warm-ups: a rate the real
+/// models' is a measured fraction of (lab.h kLabModelShareOfProbe), taken under the load of the
+/// moment. Only fp32_macs_per_s (MACs / median time) and method are set. Never throws: a failure
+/// gives ok = false and error.
 RooflinePeaks QuickSpeedEstimate(std::int64_t threads);
 
 }  // namespace qbench

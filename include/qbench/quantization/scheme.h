@@ -76,8 +76,9 @@ struct SchemeInfo {
   /// Accepted --activation-type values (first = default); empty when activations are not integer
   /// (QuantizeOptions::activation_type is then ignored and the CLI refuses the flag).
   std::vector<DType> activation_types;
-  /// Rough MAC rate relative to fp32 in ONNX Runtime's CPU provider, for the lab's time estimate
-  /// (lab.h EstimateGroupSeconds; measured figures in docs/measurement.md and docs/quantization.md).
+  /// Rough speed of a model in this scheme relative to the same model in fp32 in ONNX Runtime's CPU
+  /// provider (2 = twice as fast), for the lab's time estimate (lab.h VariantSpeedFactor; measured
+  /// figures in docs/measurement.md "Duration estimate" and docs/quantization.md).
   double speed_vs_fp32;
   std::function<std::unique_ptr<QuantizationScheme>()> factory;  ///< the implementation
 

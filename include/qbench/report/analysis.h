@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/core/text.h"  // Abbreviate (table cells)
 #include "qbench/lab/results.h"
 
 namespace qbench {
@@ -162,9 +163,6 @@ std::vector<std::string> GenerateObservations(const LabStudy& study);
 std::string FormatMs(double ms);
 /// "2.70x" — speedups and ratios, two decimals.
 std::string FormatRatio(double r);
-/// `s` cut to at most about `max` characters at a word boundary (a trailing ",;:" dropped), with
-/// " …" appended when cut; unchanged when it fits.
-std::string Abbreviate(const std::string& s, std::size_t max);
 /// "0.25x–0.28x", or one ratio ("0.26x") when both ends format the same.
 std::string FormatRatioRange(double lo, double hi);
 /// A confidence level (fraction) as a percentage: "75 %", "93.8 %" (one decimal unless whole).

@@ -44,6 +44,8 @@ struct ZooModelStats {
   std::int64_t initializer_elements = 0;
   /// Conv + Gemm multiply-accumulates for one image of input_size × input_size.
   std::int64_t macs = 0;
+  /// Elements of the Conv and Gemm outputs for one image (the activations calibration reads).
+  std::int64_t activation_elements = 0;
 };
 
 /// Metadata keys (ModelProto.metadata_props) written on every zoo model.

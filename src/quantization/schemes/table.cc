@@ -23,7 +23,7 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
        "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
        "the fast path for CNNs",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
-       quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.9,
+       quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.15,
        quant_internal::MakeStaticQdqScheme},
       {"fp16",
        "float16 weights and activations inside, float32 graph inputs/outputs via Casts; no calibration; about 2x "

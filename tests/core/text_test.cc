@@ -1,0 +1,44 @@
+#include <gtest/gtest.h>
+
+#include "qbench/core/text.h"
+
+namespace qbench {
+namespace {
+
+TEST(Abbreviate, FitsUnchanged) {
+  EXPECT_EQ(Abbreviate("short error", 20), "short error");
+  EXPECT_EQ(Abbreviate("exactly twenty bytes", 20), "exactly twenty bytes");
+}
+
+TEST(Abbreviate, CutsAtTheLastSpaceWithAnEllipsis) {
+  // 17 bytes of room (20 - 3 for "…"): the last space at or before byte 17 is at 15.
+  EXPECT_EQ(Abbreviate("cannot open the model file", 20), "cannot open the\xE2\x80\xA6");
+  // The comma before the cut is dropped as well as the space.
+  EXPECT_EQ(Abbreviate("error: bad input, see the log for more details", 22), "error: bad input\xE2\x80\xA6");
+}
+
+TEST(Abbreviate, CutsAPathAfterASeparator) {
+  EXPECT_EQ(Abbreviate("/work/shared/models/imagenet/mobilenetv2-7-hybrid.onnx", 30), "/work/shared/models/\xE2\x80\xA6");
+}
+
+TEST(Abbreviate, ALongWordIsCutAtACharacterBoundary) {
+  EXPECT_EQ(Abbreviate("abcdefghijklmnopqrstuvwxyz", 10), "abcdefg\xE2\x80\xA6");
+  // "é" is 2 bytes: 7 bytes of room hold 3 of them, never half of the fourth.
+  EXPECT_EQ(Abbreviate("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 10), "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+}
+
+TEST(Abbreviate, NeverLongerThanMax) {
+  const std::string s = "ONNX Runtime: Load model from x.onnx failed: Node (Conv_12) Op (Conv) [ShapeInferenceError] "
+                        "Attribute group has incorrect value; expected the input channels to be divisible by it";
+  for (std::size_t max : {8u, 20u, 60u, 100u, 150u}) {
+    const std::string a = Abbreviate(s, max);
+    EXPECT_LE(a.size(), max) << max;
+    EXPECT_EQ(a.substr(a.size() - 3), "\xE2\x80\xA6") << max;
+    const std::string kept = a.substr(0, a.size() - 3);
+    EXPECT_EQ(s.compare(0, kept.size(), kept), 0) << max;  // a prefix of the text
+    if (max >= 20) EXPECT_TRUE(s[kept.size()] == ' ' || s[kept.size()] == ';') << max << ": '" << a << "' cut mid-word";
+  }
+}
+
+}  // namespace
+}  // namespace qbench
