@@ -10,7 +10,9 @@
 //    calibration / 150 evaluation images, batch 1 and 8, k = 20 (skipped when ../shared is absent).
 // The machine's load (1-minute average) is printed before and after: the estimate measures the
 // achieved rate under the load of the moment, so a load that changes during the study moves the ratio.
-// Usage: lab_estimate [--study zoo|real|both] [--threads N] [--keep DIR]
+// With --share it measures kLabModelShareOfProbe instead: each model's fp32 rate at batch 1 between two
+// runs of the CNN probe (same load), and prints their ratio.
+// Usage: lab_estimate [--study zoo|real|both | --share] [--threads N] [--keep DIR]
 #include <fmt/format.h>
 
 #include <chrono>
@@ -25,6 +27,7 @@
 #include "qbench/core/log.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/ort_backend.h"
+#include "qbench/lab/roofline.h"
 #include "qbench/report/study_report.h"
 
 namespace {
@@ -127,6 +130,38 @@ void RunStudy(const std::string& name, LabConfig config, const std::string& keep
   if (keep.empty()) std::filesystem::remove_all(dir, ec);
 }
 
+// kLabModelShareOfProbe measured: each model's fp32 rate at batch 1 (the lab's own timing, MeasureGroup)
+// between two runs of the CNN probe, so that both see the same load; share = model rate / mean probe rate.
+void MeasureShares(const LabConfig& base, const std::vector<std::string>& specs) {
+  LabConfig config = base;
+  config.models = specs;
+  config.variants = {"fp32"};
+  config.roofline = false;
+  config.output_dir = (std::filesystem::temp_directory_path() / "lab_estimate_share").string();
+  std::filesystem::create_directories(config.output_dir + "/models");
+  OrtLabBackend backend(config, nullptr);
+  const std::int64_t threads = config.threads.values.front();
+  for (const auto& m : LabModels(specs)) {
+    ModelJob job;
+    job.model = m;
+    job.variants = {"fp32"};
+    job.models_dir = config.output_dir + "/models";
+    job.input_size = 224;
+    backend.PrepareModel(job);
+    const double p1 = QuickSpeedEstimate(threads).fp32_macs_per_s;
+    const SweepGroup g{m.name, 1, 224, threads, {"fp32"}};
+    const auto r = backend.MeasureGroup(g, {"fp32"});
+    const double p2 = QuickSpeedEstimate(threads).fp32_macs_per_s;
+    backend.ReleaseModel(m.name);
+    const double macs = static_cast<double>(backend.ModelMacs(m.spec, 224));
+    const double rate = r.empty() || !r[0].ok ? 0 : macs / (r[0].latency.median_ms / 1000);
+    std::printf("   share %-22s fp32 %.1f GMAC/s, probe %.1f / %.1f GMAC/s: %.2f; %.2f M activations; load %.2f\n", m.name.c_str(),
+                rate / 1e9, p1 / 1e9, p2 / 1e9, rate / ((p1 + p2) / 2),
+                static_cast<double>(backend.ModelActivationElements(m.spec, 224)) / 1e6, LoadAverage());
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,19 +171,29 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--study") && i + 1 < argc) which = argv[++i];
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoll(argv[++i]);
     else if (!std::strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
+    else if (!std::strcmp(argv[i], "--share")) which = "share";
     else {
-      std::fprintf(stderr, "usage: lab_estimate [--study zoo|real|both] [--threads N] [--keep DIR]\n");
+      std::fprintf(stderr, "usage: lab_estimate [--study zoo|real|both | --share] [--threads N] [--keep DIR]\n");
       return 2;
     }
   }
   qbench::SetLogLevel(qbench::LogLevel::kWarning);
+  const std::string shared = QBENCH_SHARED_DIR;
+  if (which == "share") {
+    LabConfig c = DefaultLabConfig();
+    c.threads = ParseSweepAxis("threads", std::to_string(threads));
+    std::vector<std::string> specs = c.models;
+    if (std::filesystem::exists(shared + "/models/imagenet/squeezenet1.1.onnx"))
+      for (const char* f : {"squeezenet1.1.onnx", "mobilenetv2-7-hybrid.onnx"}) specs.push_back(shared + "/models/imagenet/" + f);
+    MeasureShares(c, specs);
+    return 0;
+  }
   if (which == "zoo" || which == "both") {
     LabConfig c = DefaultLabConfig();
     c.threads = ParseSweepAxis("threads", std::to_string(threads));
     RunStudy("zoo", c, keep);
   }
   if (which == "real" || which == "both") {
-    const std::string shared = QBENCH_SHARED_DIR;
     const std::string models = shared + "/models/imagenet/", data = shared + "/data/imagenet-sample";
     if (!std::filesystem::exists(models + "squeezenet1.1.onnx") || !std::filesystem::exists(data)) {
       std::printf("== real study skipped: %s or %s is absent\n", models.c_str(), data.c_str());

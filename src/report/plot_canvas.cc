@@ -208,9 +208,9 @@ void DrawLegend(const std::vector<LegendItem>& items) {
   const int rows = (n + columns - 1) / columns;
   const PLINT position = PL_POSITION_SUBPAGE | PL_POSITION_INSIDE | (L.legend_below ? PL_POSITION_BOTTOM : PL_POSITION_RIGHT);
   pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX | (L.legend_below ? PL_LEGEND_ROW_MAJOR : 0), position,
-           L.legend_x, L.legend_y, 0.06 * 1100.0 / g_page_width_px, 0, 1, 1, rows, columns, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(), text.data(), nullptr,
-           nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(), symbol_colors.data(),
-           symbol_scales.data(), symbol_numbers.data(), symbols.data());
+           L.legend_x, L.legend_y, 0.06, 0, 1, 1, rows, columns, n, opt.data(), 0.8, 0.9, 2.0, 0.0, text_colors.data(),
+           text.data(), nullptr, nullptr, nullptr, nullptr, line_colors.data(), line_styles.data(), line_widths.data(),
+           symbol_colors.data(), symbol_scales.data(), symbol_numbers.data(), symbols.data());
   plschr(0, 0.8);
 }
 

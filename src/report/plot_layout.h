@@ -5,8 +5,9 @@
 // Coordinates: page pixels, x from the left edge, y from the TOP edge (as in the PNG). Text extents
 // are estimated from the character count (UTF-8 code points) × a per-size character width measured
 // on the pngcairo PNGs of the report (1100 px wide pages, PLplot's default sans font): digits and
-// lower-case letters of the tick-label size (0.8) are at most 12 px wide, of the legend text 12 px,
-// of point labels (0.7) 9.5 px; a title-size (0.9) line is 16 px high, a legend row 24.5 px.
+// lower-case letters of the tick-label size (0.8) are at most 12 px wide, of the legend text 12 px
+// after a 90 px symbol sample, of point labels (0.7) 9.5 px; a title-size (0.9) line is 16 px high,
+// a legend row 24.5 px.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +19,7 @@ namespace qbench::plot_layout {
 constexpr double kTickCharPx = 12.0;        ///< width of one tick-label character (size 0.8)
 constexpr double kTickHeightPx = 14.0;      ///< height of a tick label
 constexpr double kLegendCharPx = 12.0;      ///< width of one legend-text character
-constexpr double kLegendSymbolPx = 70.0;    ///< a legend entry's symbol and line sample, before its text
+constexpr double kLegendSymbolPx = 90.0;    ///< a legend entry's symbol and line sample, before its text
 constexpr double kLegendMarginPx = 15.0;    ///< the legend box's inner margins, left and right together
 constexpr double kLegendRowPx = 24.5;       ///< one legend row (text spacing 2 character heights)
 constexpr double kTitleCharHeightPx = 16.0; ///< one line of an axis title (size 0.9)

@@ -36,7 +36,8 @@ TEST(Abbreviate, NeverLongerThanMax) {
     EXPECT_EQ(a.substr(a.size() - 3), "\xE2\x80\xA6") << max;
     const std::string kept = a.substr(0, a.size() - 3);
     EXPECT_EQ(s.compare(0, kept.size(), kept), 0) << max;  // a prefix of the text
-    if (max >= 20) EXPECT_TRUE(s[kept.size()] == ' ' || s[kept.size()] == ';') << max << ": '" << a << "' cut mid-word";
+    // Cut at a word boundary: what follows is a space or the punctuation dropped before the "…".
+    if (max >= 20) EXPECT_NE(std::string(" ;:,").find(s[kept.size()]), std::string::npos) << max << ": '" << a << "' cut mid-word";
   }
 }
 

@@ -9,13 +9,14 @@
 #include "qbench/core/npy.h"
 #include "qbench/core/tensor.h"
 #include "qbench/lab/lab.h"
+#include "qbench/lab/roofline.h"
 #include "test_util.h"
 
 namespace qbench {
 namespace {
 
 // Per-item costs with round numbers: a model's fp32 runs at 100 GMAC/s; static and dynamic at their
-// rows' speed factors (1.15 and 0.5: 115 and 50 GMAC/s).
+// rows' speed factors (1.1 and 0.45: 110 and 45 GMAC/s).
 LabItemCosts GivenCosts() {
   LabItemCosts c;
   c.fp32_macs_per_s = 100e9;
@@ -35,30 +36,31 @@ LabItemCosts GivenCosts() {
 
 TEST(DurationEstimate, SpeedFactorsAreRelativeToTheModelInFp32) {
   EXPECT_DOUBLE_EQ(VariantSpeedFactor("fp32"), 1.0);
-  EXPECT_DOUBLE_EQ(VariantSpeedFactor("static"), 1.15);
-  EXPECT_DOUBLE_EQ(VariantSpeedFactor("dynamic"), 0.5);
+  EXPECT_DOUBLE_EQ(VariantSpeedFactor("static"), 1.1);
+  EXPECT_DOUBLE_EQ(VariantSpeedFactor("dynamic"), 0.45);
   EXPECT_DOUBLE_EQ(VariantSpeedFactor("an external file"), 1.0);
 }
 
 TEST(DurationEstimate, EveryPartOfAModelFromTheGivenPerItemCosts) {
   const LabItemCosts c = GivenCosts();
-  const double macs = 1e9;  // per sample: fp32 run 1/100 s, static 1/115 s, dynamic 1/50 s
-  const double activations = 5e6;  // calibration histograms: 5e6 × 300 MAC-equivalents = 1.5 GMAC = 15 ms
+  const double macs = 1e9;  // per sample: fp32 run 1/100 s, static 1/110 s, dynamic 1/45 s
+  const double activations = 4e6;  // calibration histograms: 4e6 × 250 MAC-equivalents = 1 GMAC = 10 ms
   const std::vector<std::string> all = {"fp32", "dynamic", "static"};
   const LabSetupEstimate e = EstimateModelSetup(all, all, all, "fp32", macs, c, activations);
   EXPECT_DOUBLE_EQ(e.load_s, 1.0);
   EXPECT_NEAR(e.prepare_s, 3 * 0.25 + 2 * 0.5, 1e-12);  // three sessions, two quantized files
-  // Static calibration: setup + 10 samples × (0.02 s read + an fp32 run 0.01 s + histograms 0.015 s).
-  EXPECT_NEAR(e.calibration_s, 0.1 + 10 * (0.02 + 0.01 + 0.015), 1e-12);
+  // Static calibration: setup + 10 samples × (0.02 s read + an fp32 run 0.01 s + histograms 0.01 s).
+  EXPECT_DOUBLE_EQ(kLabCalibrationElementMacs, 250);
+  EXPECT_NEAR(e.calibration_s, 0.1 + 10 * (0.02 + 0.01 + 0.01), 1e-12);
   // Without the activation count the histograms are not counted.
   EXPECT_NEAR(EstimateModelSetup({"static"}, {}, {}, "fp32", macs, c).calibration_s, 0.1 + 10 * (0.02 + 0.01), 1e-12);
   // Verification: dynamic on 16 generated samples, static on min(16, 10) calibration samples (read
   // again), each one fp32 run and one variant run, plus two sessions each.
-  EXPECT_NEAR(e.verification_s, (0.5 + 16 * (0.01 + 0.02)) + (0.5 + 10 * (0.02 + 0.01 + 1 / 115.0)), 1e-12);
+  EXPECT_NEAR(e.verification_s, (0.5 + 16 * (0.01 + 1 / 45.0)) + (0.5 + 10 * (0.02 + 0.01 + 1 / 110.0)), 1e-12);
   // Profiles: 0.1 s + 7 runs per variant.
-  EXPECT_NEAR(e.profile_s, 3 * 0.1 + 7 * (0.01 + 0.02 + 1 / 115.0), 1e-12);
+  EXPECT_NEAR(e.profile_s, 3 * 0.1 + 7 * (0.01 + 1 / 45.0 + 1 / 110.0), 1e-12);
   // Evaluation: a session per variant, 50 samples each of read + own run (+ the fp32 run it is paired with).
-  const double eval = (0.25 + 50 * (0.01 + 0.01)) + (0.25 + 50 * (0.01 + 0.02 + 0.01)) + (0.25 + 50 * (0.01 + 1 / 115.0 + 0.01));
+  const double eval = (0.25 + 50 * (0.01 + 0.01)) + (0.25 + 50 * (0.01 + 1 / 45.0 + 0.01)) + (0.25 + 50 * (0.01 + 1 / 110.0 + 0.01));
   EXPECT_NEAR(e.evaluation_s, eval, 1e-12);
   EXPECT_NEAR(e.Total(), e.load_s + e.prepare_s + e.calibration_s + e.verification_s + e.profile_s + e.evaluation_s, 1e-12);
 }
@@ -70,7 +72,7 @@ TEST(DurationEstimate, DecodingOverlapsTheRunsOnSpareCoresAndTheBaselineSessionI
   const double macs = 1e9;
   // Only static is evaluated (fp32 measured earlier): fp32's session is still made for the pairing.
   const LabSetupEstimate e = EstimateModelSetup({}, {}, {"static"}, "fp32", macs, c);
-  EXPECT_NEAR(e.evaluation_s, 0.25 + 0.25 + 50 * std::max(1 / 115.0 + 0.01, 0.04), 1e-12);
+  EXPECT_NEAR(e.evaluation_s, 0.25 + 0.25 + 50 * std::max(1 / 110.0 + 0.01, 0.04), 1e-12);
   EXPECT_DOUBLE_EQ(e.load_s, 1.0);
   EXPECT_DOUBLE_EQ(e.prepare_s + e.calibration_s + e.verification_s + e.profile_s, 0.0);
   // Without verification (--no-verify) and without anything to do.
@@ -84,7 +86,7 @@ TEST(DurationEstimate, MemoryProbesPerRecordedVariant) {
   SweepGroup g{"m", 4, 224, 2, {"fp32", "dynamic", "static"}};
   // batch 4 × 1 GMAC: a probe's 3 runs take 3 × 4e9 / rate, plus 0.12 s for the child process.
   EXPECT_NEAR(EstimateMemoryProbeSeconds(g, {"dynamic", "static"}, 1e9, c),
-              2 * 0.12 + 3 * 4e9 / 50e9 + 3 * 4e9 / 115e9, 1e-12);
+              2 * 0.12 + 3 * 4e9 / 45e9 + 3 * 4e9 / 110e9, 1e-12);
   EXPECT_DOUBLE_EQ(EstimateMemoryProbeSeconds(g, {}, 1e9, c), 0.0);
 }
 
@@ -132,8 +134,8 @@ TEST(DurationEstimate, PlanTakesSampleCountsAndReadCostsFromTheData) {
   EXPECT_TRUE(plan.costs.eval_measured);
   EXPECT_DOUBLE_EQ(plan.costs.decode_threads, 0);
   // The fake's MACs: 224e6 + len("zoo:m"); its probe rate 100 GMAC/s, of which a model's fp32 runs
-  // at kLabModelShareOfProbe, static 1.15 times as fast; peaks cached, so no roofline time.
-  const double macs = 224e6 + 5, fp32 = kLabModelShareOfProbe * 100e9, stat = 1.15 * fp32;
+  // at kLabModelShareOfProbe, static 1.1 times as fast; peaks cached, so no roofline time.
+  const double macs = 224e6 + 5, fp32 = kLabModelShareOfProbe * 100e9, stat = 1.1 * fp32;
   const LabSetupEstimate& e = plan.model_setup.at("m");
   EXPECT_NEAR(e.evaluation_s, (0.25 + 37 * (0.02 + macs / fp32)) + (0.25 + 37 * (0.02 + macs / stat + macs / fp32)), 1e-9);
   EXPECT_NEAR(e.calibration_s, kLabCalibrationSetupS + 12 * (0.03 + macs / fp32), 1e-9);  // the fake counts no activations
@@ -166,6 +168,30 @@ TEST(DurationEstimate, UnreadableDataFallsBackToTheLimitOrTheDefaultCount) {
   plan = PlanLab(c, backend);
   EXPECT_DOUBLE_EQ(plan.costs.eval_samples, 30);
   EXPECT_NE(FormatLabPlan(plan, c).find("assumed: the data could not be read here"), std::string::npos);
+}
+
+TEST(CachedRooflineBelowNow, PeaksAMatMulNowBeatsAreStale) {
+  RooflinePeaks cached;
+  cached.ok = true;
+  cached.fp32_macs_per_s = 1e6;  // 1 GMAC MatMul in 1000 s: any machine beats it
+  double now = 0;
+  EXPECT_TRUE(CachedRooflineBelowNow(cached, 1, &now));
+  EXPECT_GT(now, kRooflineStaleFactor * 1e6);
+  cached.fp32_macs_per_s = 1e15;  // beyond any CPU
+  EXPECT_FALSE(CachedRooflineBelowNow(cached, 1));
+  cached.ok = false;  // nothing cached: nothing stale
+  cached.fp32_macs_per_s = 1e6;
+  EXPECT_FALSE(CachedRooflineBelowNow(cached, 1));
+}
+
+TEST(QuickSpeedEstimate, TheCnnProbeMeasuresAnAchievedRate) {
+  // 56² × (32·32·9 + 96·32 + 96·9 + 32·96) MACs per sample, hand-computed.
+  EXPECT_EQ(kCnnProbeMacs, 3136LL * (9216 + 3072 + 864 + 3072));
+  const RooflinePeaks p = QuickSpeedEstimate(1);
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_GT(p.fp32_macs_per_s, 1e8);
+  EXPECT_LT(p.fp32_macs_per_s, 1e13);
+  EXPECT_NE(p.method.find("a CNN probe measured now"), std::string::npos) << p.method;
 }
 
 TEST(MeasureDataCost, CountsTheSamplesAfterTheLimitAndTimesReadingThem) {

@@ -266,16 +266,16 @@ TEST(PlanLab, CountsPointsAndEstimatesFromMacs) {
   EXPECT_EQ(plan.points, 8);
   EXPECT_EQ(plan.groups.size(), 4u);
   // Hand-computed group estimate: fp32 and static, (3 warm-up + 1 cold + 3 reps) runs of batch × MACs
-  // at factor × 100 GMAC/s (fp32 1, static 1.15), + 0.5 ms per run.
+  // at factor × 100 GMAC/s (fp32 1, static 1.1), + 0.5 ms per run.
   SweepGroup g{"tiny_a", 4, 32, 1, {"fp32", "static"}};
   const double macs = 4.0 * (32e6 + 10);  // ModelMacs("zoo:tiny_a", 32) = 32e6 + len("zoo:tiny_a")
-  const double expected = 7 * (macs / 100e9 + 0.0005) + 7 * (macs / (1.15 * 100e9) + 0.0005);
+  const double expected = 7 * (macs / 100e9 + 0.0005) + 7 * (macs / (1.1 * 100e9) + 0.0005);
   EXPECT_NEAR(EstimateGroupSeconds(g, 32000010, 100e9, 3, 3), expected, 1e-12);
   // The plan's rate: the fake's probe 100 GMAC/s × kLabModelShareOfProbe. The group's time also holds
   // a memory probe per point: 0.12 s + 3 runs.
   const double r = kLabModelShareOfProbe * 100e9;
-  const double group = 7 * (macs / r + 0.0005) + 7 * (macs / (1.15 * r) + 0.0005);
-  const double probes = 2 * 0.12 + 3 * macs / r + 3 * macs / (1.15 * r);
+  const double group = 7 * (macs / r + 0.0005) + 7 * (macs / (1.1 * r) + 0.0005);
+  const double probes = 2 * 0.12 + 3 * macs / r + 3 * macs / (1.1 * r);
   EXPECT_NEAR(plan.probe_seconds.at("tiny_a|b4|s32|t1"), probes, 1e-12);
   EXPECT_NEAR(plan.group_seconds.at("tiny_a|b4|s32|t1"), group + probes, 1e-12);
   EXPECT_GT(plan.total_seconds, 0);

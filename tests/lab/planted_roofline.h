@@ -25,15 +25,16 @@ inline double UnixNowS() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-/// Writes `path`: planted peaks (fp32 1.0, int8 2.0 GMAC/s, 3 GB/s: far below any real machine,
-/// method "planted by the test") for this machine at 1 thread, measured `age_days` ago, and the
-/// same under another machine's key ("Some Other CPU|ort 0.0|threads 1").
-inline void PlantRooflineCache(const std::string& path, double age_days) {
+/// Writes `path`: planted peaks (by default fp32 1.0, int8 2.0 GMAC/s, 3 GB/s: far below any real
+/// machine, method "planted by the test") for this machine at 1 thread, measured `age_days` ago, and
+/// the same under another machine's key ("Some Other CPU|ort 0.0|threads 1"). `fp32_macs_per_s`
+/// (int8 twice it) plants other peaks: 1e15 is beyond any machine (never taken as stale).
+inline void PlantRooflineCache(const std::string& path, double age_days, double fp32_macs_per_s = 1e9) {
   RooflinePeaks planted;
   planted.ok = true;
   planted.threads = 1;
-  planted.fp32_macs_per_s = 1e9;
-  planted.int8_macs_per_s = 2e9;
+  planted.fp32_macs_per_s = fp32_macs_per_s;
+  planted.int8_macs_per_s = 2 * fp32_macs_per_s;
   planted.bytes_per_s = 3e9;
   planted.method = "planted by the test";
   planted.measured_at_unix_s = UnixNowS() - age_days * 86400;

@@ -8,7 +8,7 @@ namespace {
 
 TEST(PlotLayout, DisplayLengthCountsCodePoints) {
   EXPECT_EQ(DisplayLength("10\xE2\x81\xB6 bytes"), 9u);  // "10⁶ bytes"
-  EXPECT_EQ(DisplayLength("vm \xC2\xB7 static"), 10u);    // "vm · static"
+  EXPECT_EQ(DisplayLength("vm \xC2\xB7 static"), 11u);    // "vm · static"
   EXPECT_DOUBLE_EQ(WidestPx({"0.25", "1.125", "\xE2\x81\xB6"}, 12.0), 60.0);
 }
 
@@ -39,10 +39,10 @@ TEST(PlotLayout, NarrowLegendRightOfThePlotInsideThePage) {
   EXPECT_FALSE(L.legend_below);
   EXPECT_EQ(L.legend_columns, 1);
   EXPECT_EQ(L.legend_rows, 3);
-  // Legend 70 + 7 × 12 + 15 = 169 px wide, 10 px from the page edge, 20 px from the plot.
-  EXPECT_DOUBLE_EQ(L.legend.Width(), 169.0);
+  // Legend 90 + 7 × 12 + 15 = 189 px wide, 10 px from the page edge, 20 px from the plot.
+  EXPECT_DOUBLE_EQ(L.legend.Width(), 189.0);
   EXPECT_DOUBLE_EQ(L.legend.x1, 1090.0);
-  EXPECT_DOUBLE_EQ(L.right, (1100.0 - 10 - 169 - 20) / 1100);
+  EXPECT_DOUBLE_EQ(L.right, (1100.0 - 10 - 189 - 20) / 1100);
   EXPECT_DOUBLE_EQ(L.legend.Height(), 3 * 24.5 + 20);
   EXPECT_FALSE(L.legend.Overlaps(L.plot));
   const Box page{0, 0, 1100, 650};
@@ -56,14 +56,14 @@ TEST(PlotLayout, WideLegendGoesBelowInColumns) {
   in.y_tick_labels = {"0.25", "0.50", "0.75", "1.00", "1.25"};
   in.legend_labels = {"mobilenetv2-7-hybrid dynamic", "mobilenetv2-7-hybrid static", "squeezenet1.1 dynamic", "squeezenet1.1 static"};
   const PlotLayout L = ComputePlotLayout(in);
-  // One column would be 70 + 28 × 12 + 15 = 421 px > 30 % of 1100: below, 2 columns of 406 px fit in 92 %.
+  // One column would be 90 + 28 × 12 + 15 = 441 px > 30 % of 1100: below, 2 columns of 426 px fit in 92 %.
   EXPECT_TRUE(L.legend_below);
   EXPECT_EQ(L.legend_columns, 2);
   EXPECT_EQ(L.legend_rows, 2);
-  EXPECT_DOUBLE_EQ(L.legend.Width(), 2 * 406.0 + 15);
+  EXPECT_DOUBLE_EQ(L.legend.Width(), 2 * 426.0 + 15);
   EXPECT_DOUBLE_EQ(L.legend.Height(), 2 * 24.5 + 20);
   EXPECT_DOUBLE_EQ(L.legend.y1, 640.0);
-  EXPECT_DOUBLE_EQ(L.legend.x0, (1100.0 - 827) / 2);
+  EXPECT_DOUBLE_EQ(L.legend.x0, (1100.0 - 867) / 2);
   // The plot keeps the page's width and stands above the x title, which stands above the legend.
   EXPECT_DOUBLE_EQ(L.right, 1080.0 / 1100);
   EXPECT_DOUBLE_EQ(L.bottom, (66.0 + 69 + 20) / 650);
@@ -77,7 +77,7 @@ TEST(PlotLayout, WideLegendGoesBelowInColumns) {
     for (const char* v : {"dynamic", "static"}) in.legend_labels.push_back(std::string(d) + " \xC2\xB7 " + v + " (t2)");
   const PlotLayout M = ComputePlotLayout(in);
   EXPECT_TRUE(M.legend_below);
-  // The longest, "rpi5 (Cortex-A76) · dynamic (t2)", is 32 characters: 70 + 384 = 454 px a column, 2 fit.
+  // The longest, "rpi5 (Cortex-A76) · dynamic (t2)", is 32 characters: 90 + 384 = 474 px a column, 2 fit.
   EXPECT_EQ(M.legend_columns, 2);
   EXPECT_EQ(M.legend_rows, 3);
   EXPECT_TRUE(M.legend.Inside(Box{0, 0, 1100, 650}));
@@ -122,8 +122,10 @@ TEST(PlaceLabels, CrowdedPointsGetLabelsThatDoNotOverlap) {
       EXPECT_FALSE(boxes[i].Overlaps(Box{p.x - 5, p.y - 5, p.x + 5, p.y + 5})) << i;
     EXPECT_LE(std::abs((boxes[i].y0 + boxes[i].y1) / 2 - in[i].y), 8 * 15.0) << i;  // stays near its point
   }
-  // The first takes the free spot right of its point; the lone one too.
-  EXPECT_DOUBLE_EQ(boxes[0].x0, 508.0);
+  // Right of the first point lies the fourth point's marker: its label takes the spot on the left
+  // (ending 5 + 3 px before the point); the lone point's label sits right of it.
+  EXPECT_DOUBLE_EQ(boxes[0].x1, 492.0);
+  EXPECT_DOUBLE_EQ(boxes[0].y0, 293.0);
   EXPECT_DOUBLE_EQ(boxes[4].x0, 808.0);
 }
 

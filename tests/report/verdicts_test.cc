@@ -308,14 +308,16 @@ TEST(Roofline, IncompleteMacsGetNoShareOfPeak) {
 }
 
 TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
-  // One group, fp32 + static at batch 2, 1 GMAC per sample, fp32 peak 100 GMAC/s, 3 warm-ups + 1
-  // cold + 10 timed runs: fp32 14 × (2e9 / 95e9 + 0.0005), static 14 × (2e9 / 190e9 + 0.0005).
+  // One group, fp32 + static at batch 2, 1 GMAC per sample, a model's fp32 rate 100 GMAC/s (static
+  // 1.1 times that), 3 warm-ups + 1 cold + 10 timed runs: fp32 14 × (2e9 / 100e9 + 0.0005), static
+  // 14 × (2e9 / 110e9 + 0.0005).
   SweepGroup g;
   g.model = "m";
   g.batch = 2;
   g.variants = {"fp32", "static"};
-  EXPECT_NEAR(EstimateGroupSeconds(g, 1000000000, 100e9, 3, 10), 14 * (2e9 / 95e9 + 0.0005) + 14 * (2e9 / 190e9 + 0.0005), 1e-12);
-  // The whole plan of a one-model lab on the fake backend (MACs 224e6 + 5, peaks 100 GMAC/s cached).
+  EXPECT_NEAR(EstimateGroupSeconds(g, 1000000000, 100e9, 3, 10), 14 * (2e9 / 100e9 + 0.0005) + 14 * (2e9 / 110e9 + 0.0005), 1e-12);
+  // The whole plan of a one-model lab on the fake backend (MACs 224e6 + 5; its CNN probe 100 GMAC/s,
+  // of which a model's fp32 runs at kLabModelShareOfProbe; peaks cached).
   LabConfig c = DefaultLabConfig();
   c.models = {"zoo:m"};
   c.variants = {"fp32", "static"};
@@ -325,14 +327,14 @@ TEST(DryRun, EstimatorArithmeticOnAFakePlan) {
   c.calibration_size = 16;
   testing::FakeLabBackend backend;
   const LabPlan plan = PlanLab(c, backend);
-  const double macs = 224e6 + 5;
-  const double group = 14 * (macs / 95e9 + 0.0005) + 14 * (macs / 190e9 + 0.0005)
-                       + 2 * 0.12 + 3 * macs / 95e9 + 3 * macs / 190e9;  // a memory probe per point
+  const double macs = 224e6 + 5, fp32 = kLabModelShareOfProbe * 100e9, stat = 1.1 * fp32;
+  const double group = 14 * (macs / fp32 + 0.0005) + 14 * (macs / stat + 0.0005)
+                       + 2 * 0.12 + 3 * macs / fp32 + 3 * macs / stat;  // a memory probe per point
   const double setup = 1.0                                    // load
                        + 2 * 0.25 + 0.5                        // two sessions, one quantized file
-                       + 3.0 + 3.0 * 16 * macs / 100e9         // calibration: 16 random samples
-                       + 2 * 0.25 + 16 * (macs / 95e9 + macs / 190e9)   // verification on them
-                       + 2 * 2.5 + 7 * macs / 95e9 + 7 * macs / 190e9;  // op profiles
+                       + 0.1 + 16 * macs / fp32                // calibration: 16 random samples (no activation count)
+                       + 2 * 0.25 + 16 * (macs / fp32 + macs / stat)   // verification on them
+                       + 2 * 0.1 + 7 * macs / fp32 + 7 * macs / stat;  // op profiles
   EXPECT_NEAR(plan.total_seconds, group + setup, 1e-9);
   EXPECT_EQ(plan.roofline_seconds, 0.0);  // the fake's peaks are cached
 }

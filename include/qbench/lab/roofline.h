@@ -62,16 +62,17 @@ constexpr double kRooflineStaleFactor = 1.3;
 /// False when `cached` is !ok or the quick measurement fails. Never throws.
 bool CachedRooflineBelowNow(const RooflinePeaks& cached, std::int64_t threads, double* now_macs_per_s = nullptr);
 
-/// MACs of one run of QuickSpeedEstimate's CNN probe: 56² × (32·32·9 + 96·32 + 96·9 + 32·96).
+/// MACs of one sample of QuickSpeedEstimate's CNN probe: 56² × (32·32·9 + 96·32 + 96·9 + 32·96).
 constexpr std::int64_t kCnnProbeMacs = 56LL * 56 * (32 * 32 * 9 + 96 * 32 + 96 * 9 + 32 * 96);
+constexpr std::int64_t kCnnProbeBatch = 4;  ///< samples per run of the probe
 
-/// The achieved fp32 CNN throughput now, for `qbench lab --dry-run` (well under a second): a small
-/// CNN built in code (float32 [1,32,56,56] through a 3x3 conv, a 1x1 expansion to 96 channels, a
-/// depthwise 3x3 and a 1x1 projection, kCnnProbeMacs MACs) timed as the lab times models (no
-/// spinning, `threads` intra-op threads), median of 15 runs after 3 warm-ups: a rate the real
-/// models' is a measured fraction of (lab.h kLabModelShareOfProbe), taken under the load of the
-/// moment. Only fp32_macs_per_s (MACs / median time) and method are set. Never throws: a failure
-/// gives ok = false and error.
+/// The achieved fp32 CNN throughput now, for `qbench lab --dry-run` (about half a second): a small
+/// CNN built in code (float32 [4,32,56,56] through a 3x3 conv, a 1x1 expansion to 96 channels, a
+/// depthwise 3x3 and a 1x1 projection, kCnnProbeMacs MACs per sample) run as the lab runs models
+/// (no spinning, `threads` intra-op threads) for at least 0.4 s after 2 warm-ups; rate = MACs /
+/// mean run time, so that on a shared machine it reflects the share of the CPU the study will get.
+/// The real models' rate is a measured fraction of it (lab.h kLabModelShareOfProbe). Only
+/// fp32_macs_per_s and method are set. Never throws: a failure gives ok = false and error.
 RooflinePeaks QuickSpeedEstimate(std::int64_t threads);
 
 }  // namespace qbench

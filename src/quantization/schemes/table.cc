@@ -17,13 +17,13 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
        "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
        "about 4x smaller, slower than fp32 for conv nets in ORT",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/false, Granularity::kPerTensor, {},
-       {"MatMul", "Gemm", "Conv", "LSTM"}, 11, 21, {DType::kUint8}, /*speed_vs_fp32=*/0.5,
+       {"MatMul", "Gemm", "Conv", "LSTM"}, 11, 21, {DType::kUint8}, /*speed_vs_fp32=*/0.45,
        quant_internal::MakeDynamicScheme},
       {"static",
        "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
        "the fast path for CNNs",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
-       quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.15,
+       quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.1,
        quant_internal::MakeStaticQdqScheme},
       {"fp16",
        "float16 weights and activations inside, float32 graph inputs/outputs via Casts; no calibration; about 2x "
