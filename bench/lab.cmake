@@ -9,5 +9,7 @@ target_compile_options(auto_targets PRIVATE -Wall -Wextra)
 # of the real-model study, with the ratio per part, in one run (bench/lab_estimate.cc).
 add_executable(lab_estimate ${CMAKE_CURRENT_LIST_DIR}/lab_estimate.cc)
 target_link_libraries(lab_estimate PRIVATE qbench_report qbench_lab)
-target_compile_definitions(lab_estimate PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}")
+# The lab's memory probes start `qbench __memory-probe` (QBENCH_EXE): the CLI, as in a real study.
+target_compile_definitions(lab_estimate PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}" QBENCH_CLI_PATH="$<TARGET_FILE:qbench>")
+add_dependencies(lab_estimate qbench)
 target_compile_options(lab_estimate PRIVATE -Wall -Wextra)

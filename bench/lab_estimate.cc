@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
     }
   }
   qbench::SetLogLevel(qbench::LogLevel::kWarning);
+  setenv("QBENCH_EXE", QBENCH_CLI_PATH, /*overwrite=*/0);  // memory probes run the qbench CLI's child command
   const std::string shared = QBENCH_SHARED_DIR;
   if (which == "share") {
     LabConfig c = DefaultLabConfig();
