@@ -16,31 +16,13 @@
 #include "qbench/core/log.h"
 #include "qbench/model/model.h"
 #include "qbench/runtime/ort_env.h"
+#include "qbench/runtime/placement.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
 namespace {
 
 Ort::Env& GlobalEnv() { return OrtEnvironment(); }
-
-struct ProviderName {
-  const char* short_name;
-  const char* ort_name;
-};
-constexpr ProviderName kProviders[] = {
-    {"cpu", "CPUExecutionProvider"},         {"cuda", "CUDAExecutionProvider"},
-    {"tensorrt", "TensorrtExecutionProvider"}, {"openvino", "OpenVINOExecutionProvider"},
-    {"xnnpack", "XnnpackExecutionProvider"}, {"dnnl", "DnnlExecutionProvider"},
-    {"coreml", "CoreMLExecutionProvider"},   {"nnapi", "NnapiExecutionProvider"},
-    {"qnn", "QNNExecutionProvider"},         {"webgpu", "WebGpuExecutionProvider"},
-    {"acl", "ACLExecutionProvider"},         {"armnn", "ArmNNExecutionProvider"},
-};
-
-std::string ShortProviderName(const std::string& ort_name) {
-  for (const auto& p : kProviders)
-    if (ort_name == p.ort_name) return p.short_name;
-  return ort_name;
-}
 
 std::string JoinNames(const std::vector<std::string>& v) {
   std::string s;
@@ -141,10 +123,7 @@ void AppendProvider(Ort::SessionOptions& opts, const std::string& short_name) {
   } else if (short_name == "openvino") {
     opts.AppendExecutionProvider_OpenVINO_V2({});
   } else {
-    std::string ort_name = short_name;
-    for (const auto& p : kProviders)
-      if (short_name == p.short_name) ort_name = p.ort_name;
-    opts.AppendExecutionProvider(ort_name, {});
+    opts.AppendExecutionProvider(OrtProviderName(short_name), {});
   }
 }
 

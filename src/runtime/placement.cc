@@ -23,21 +23,37 @@ bool IsComputeOp(const std::string& op) {
 
 }  // namespace
 
+namespace {
+
+// qbench's short provider names and ONNX Runtime's names for them: the one table both directions read.
+struct ProviderName {
+  const char* short_name;
+  const char* ort_name;
+};
+constexpr ProviderName kProviders[] = {
+    {"cpu", "CPUExecutionProvider"},           {"cuda", "CUDAExecutionProvider"},
+    {"tensorrt", "TensorrtExecutionProvider"}, {"openvino", "OpenVINOExecutionProvider"},
+    {"dnnl", "DnnlExecutionProvider"},         {"rocm", "ROCMExecutionProvider"},
+    {"migraphx", "MIGraphXExecutionProvider"}, {"coreml", "CoreMLExecutionProvider"},
+    {"xnnpack", "XnnpackExecutionProvider"},   {"qnn", "QNNExecutionProvider"},
+    {"webgpu", "WebGpuExecutionProvider"},     {"dml", "DmlExecutionProvider"},
+    {"nnapi", "NnapiExecutionProvider"},       {"acl", "ACLExecutionProvider"},
+    {"armnn", "ArmNNExecutionProvider"}};
+
+}  // namespace
+
 std::string OrtProviderName(const std::string& s) {
-  static const std::map<std::string, std::string> kNames = {
-      {"cpu", "CPUExecutionProvider"},         {"cuda", "CUDAExecutionProvider"},
-      {"tensorrt", "TensorrtExecutionProvider"}, {"openvino", "OpenVINOExecutionProvider"},
-      {"dnnl", "DnnlExecutionProvider"},       {"rocm", "ROCMExecutionProvider"},
-      {"migraphx", "MIGraphXExecutionProvider"}, {"coreml", "CoreMLExecutionProvider"},
-      {"xnnpack", "XnnpackExecutionProvider"}, {"qnn", "QNNExecutionProvider"},
-      {"webgpu", "WebGpuExecutionProvider"},   {"dml", "DmlExecutionProvider"},
-      {"nnapi", "NnapiExecutionProvider"},     {"acl", "ACLExecutionProvider"},
-      {"armnn", "ArmNNExecutionProvider"}};
-  auto it = kNames.find(s);
-  if (it != kNames.end()) return it->second;
+  for (const auto& p : kProviders)
+    if (s == p.short_name) return p.ort_name;
   std::string n = s;
   if (!n.empty()) n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
   return n + "ExecutionProvider";
+}
+
+std::string ShortProviderName(const std::string& ort_name) {
+  for (const auto& p : kProviders)
+    if (ort_name == p.ort_name) return p.short_name;
+  return ort_name;
 }
 
 NodePlacement ParseNodePlacement(const std::string& profile_json, const std::string& requested, const std::string& name) {

@@ -42,6 +42,12 @@ TEST(Placement, ProviderNames) {
   EXPECT_EQ(OrtProviderName("cpu"), "CPUExecutionProvider");
   EXPECT_EQ(OrtProviderName("tensorrt"), "TensorrtExecutionProvider");
   EXPECT_EQ(OrtProviderName("foo"), "FooExecutionProvider");
+  EXPECT_EQ(OrtProviderName("rocm"), "ROCMExecutionProvider");
+  // Both directions read one table: every short name comes back from its ORT name.
+  for (const char* s : {"cpu", "cuda", "tensorrt", "openvino", "dnnl", "rocm", "migraphx", "coreml", "xnnpack",
+                        "qnn", "webgpu", "dml", "nnapi", "acl", "armnn"})
+    EXPECT_EQ(ShortProviderName(OrtProviderName(s)), s);
+  EXPECT_EQ(ShortProviderName("SomeNewExecutionProvider"), "SomeNewExecutionProvider");
 }
 
 TEST(Placement, ACpuSessionPlacesEveryNodeOnTheCpu) {

@@ -34,6 +34,11 @@ struct NodePlacement {
 /// capitalising its first letter.
 std::string OrtProviderName(const std::string& short_name);
 
+/// qbench's short name for ORT's provider name, from the same table as OrtProviderName:
+/// "CUDAExecutionProvider" → "cuda", "ROCMExecutionProvider" → "rocm"; a name not in the table is
+/// returned unchanged.
+std::string ShortProviderName(const std::string& ort_name);
+
 /// Reads the node placement from the text of an ORT profile (a JSON array of chrome-tracing events;
 /// node events have "cat": "Node", "name": "<node>_kernel_time", "args": {"op_name", "provider"}).
 /// Each distinct node counts once. Throws Error(kInvalidInput) naming `name` when the text is not a
