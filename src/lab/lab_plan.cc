@@ -48,6 +48,15 @@ std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
   return baseline + " (baseline; " + others + ")";
 }
 
+// A scheme's variant of a model whose file is already quantized (int8 QDQ/QOperator, fp16…): the
+// lab refuses to quantize it again, so its points fail at once and cost nothing.
+bool RefusedVariant(const LabPlan& plan, const std::string& model, const std::string& variant) {
+  const LabVariantInfo* info = LookupLabVariant(variant);
+  if (!info || !info->scheme) return false;
+  auto it = plan.baseline_content.find(model);
+  return it != plan.baseline_content.end() && !it->second.empty() && it->second != "fp32";
+}
+
 }  // namespace
 
 double VariantSpeedFactor(const std::string& variant) {
@@ -277,6 +286,10 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     for (const auto& p : g.Points())
       if (!done.count(p.Key())) todo.variants.push_back(p.variant);
     plan.points += static_cast<std::int64_t>(todo.variants.size());
+    // Variants that cannot be made (quantizing an already quantized file) fail at once: no time.
+    todo.variants.erase(std::remove_if(todo.variants.begin(), todo.variants.end(),
+                                       [&](const std::string& v) { return RefusedVariant(plan, g.model, v); }),
+                        todo.variants.end());
     const std::vector<std::string> recorded = todo.variants;  // each gets a memory probe
     if (!todo.variants.empty() && std::find(todo.variants.begin(), todo.variants.end(), g.variants.front()) == todo.variants.end())
       todo.variants.insert(todo.variants.begin(), g.variants.front());  // the baseline is timed along
@@ -299,6 +312,7 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
     for (const auto& g : plan.groups) has_groups = has_groups || g.model == m.name;
     if (!has_groups && !plan.Extras(m.name)) continue;  // another shard's model
     for (const auto& v : LabVariantsFor(config, m.name, m.spec)) {
+      if (RefusedVariant(plan, m.name, v)) continue;  // refused at once, nothing to prepare, profile or evaluate
       const std::string key = m.name + "|" + v;
       if (!done_models.count(key)) prepare.push_back(v);
       if (config.roofline && plan.Extras(m.name) && !done_profiles.count(key)) profile.push_back(v);

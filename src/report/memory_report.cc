@@ -36,7 +36,9 @@ std::string MemoryMarkdown(const LabStudy& study) {
         ratio = "(baseline)";
       else if (b && b->peak_rss_bytes > 0 && b->memory_method == p->memory_method)
         ratio = FormatRatio(static_cast<double>(p->peak_rss_bytes) / static_cast<double>(b->peak_rss_bytes));
-      rows += fmt::format("| {} | {} | {} | {} | {} | {} | {}{} | {} |\n", m, v, p->point.batch, MiB(p->weights_memory_bytes),
+      // The baseline of a file that is not fp32 is labelled by what it holds ("as given (int8 QOperator)").
+      rows += fmt::format("| {} | {} | {} | {} | {} | {} | {}{} | {} |\n", m, VariantLabel(study, m, v), p->point.batch,
+                          MiB(p->weights_memory_bytes),
                           MiB(p->session_memory_bytes), MiB(p->arena_peak_bytes), MiB(p->peak_rss_bytes), isolated ? "" : " (process)", ratio);
     }
   }

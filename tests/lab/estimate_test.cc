@@ -153,6 +153,30 @@ TEST(DurationEstimate, PlanTakesSampleCountsAndReadCostsFromTheData) {
   EXPECT_NE(text.find("memory probes"), std::string::npos) << text;
 }
 
+TEST(DurationEstimate, QuantizedVariantsOfAnAlreadyQuantizedFileCostNothing) {
+  // "zoo:q8" holds int8 (QOperator): the lab refuses to quantize it again, at once.
+  testing::FakeLabBackend backend;
+  backend.contents["zoo:q8"] = "int8 QOperator";
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:q8"};
+  c.variants = {"fp32", "dynamic", "static"};
+  c.batches = ParseSweepAxis("batch", "1");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", "2");
+  const LabPlan plan = PlanLab(c, backend);
+  EXPECT_EQ(plan.points, 3);  // all three points are planned (two fail, recorded with the reason)
+  // Only the file as given is loaded, timed (7 runs + 0.5 ms each at 100 GMAC/s × the share, k = 10: 14)
+  // and probed; nothing is quantized, calibrated or verified.
+  const double macs = 224e6 + 6, r = kLabModelShareOfProbe * 100e9;
+  const std::string key = "q8|b1|s224|t2";
+  EXPECT_NEAR(plan.group_seconds.at(key), 14 * (macs / r + 0.0005) + 0.12 + 3 * macs / r, 1e-9);
+  const LabSetupEstimate& e = plan.model_setup.at("q8");
+  EXPECT_DOUBLE_EQ(e.prepare_s, kLabSessionS);
+  EXPECT_DOUBLE_EQ(e.calibration_s, 0.0);
+  EXPECT_DOUBLE_EQ(e.verification_s, 0.0);
+  EXPECT_NEAR(e.profile_s, kLabProfileSessionS + 7 * macs / r, 1e-9);
+}
+
 TEST(DurationEstimate, UnreadableDataFallsBackToTheLimitOrTheDefaultCount) {
   DataCostBackend backend;  // returns unknown costs
   LabConfig c = DefaultLabConfig();

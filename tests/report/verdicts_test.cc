@@ -12,6 +12,7 @@
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/inspect.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/memory_report.h"
 #include "qbench/report/plots.h"
 #include "qbench/report/study_report.h"
 #include "test_util.h"
@@ -164,6 +165,16 @@ TEST(Report, AGivenInt8ModelIsLabelledAndNotComparedWithItself) {
   EXPECT_EQ(md.find("100.0 %"), std::string::npos);  // no agreement of a model with itself
   EXPECT_EQ(md.find("Best trade-off: **fp32**"), std::string::npos);
   EXPECT_NE(md.find("big is as given (int8 QOperator)"), std::string::npos);
+  // The memory table labels it the same way (it said "fp32" there).
+  for (auto& p : s.points)
+    if (p.ok) {
+      p.peak_rss_bytes = 64 << 20;
+      p.memory_method = "isolated";
+    }
+  const std::string mem = MemoryMarkdown(s);
+  EXPECT_NE(mem.find("| big | as given (int8 QOperator) | "), std::string::npos) << mem;
+  EXPECT_EQ(mem.find("| big | fp32 |"), std::string::npos) << mem;
+  EXPECT_NE(mem.find("| small | fp32 | "), std::string::npos) << mem;
 }
 
 TEST(Report, ZooModelsGetNoAccuracyVerdictAndTheNoteSaysWhy) {
