@@ -97,6 +97,7 @@ class Search {
   void OpenData(AutoQuantizeResult* r) {
     auto_internal::AutoData data = auto_internal::OpenAutoData(fp32_, options_, &warnings_);
     calibration_ = data.calibration;
+    r->calibration_spec = data.calibration;
     evaluation_ = std::make_unique<CachedDataset>(*data.evaluation, 0);
     r->evaluation_data = evaluation_->Describe();
     r->evaluation_samples = evaluation_->size();

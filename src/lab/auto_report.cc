@@ -39,8 +39,10 @@ std::string FormatAutoResult(const AutoQuantizeResult& r) {
                        std::isfinite(c.sqnr_db) ? fmt::format("{:.1f}", c.sqnr_db) : "-", Speedup(c),
                        static_cast<double>(c.size_bytes) / 1e6, c.status);
   }
-  out += fmt::format("  {:<{}} {:>22} {:>9} {:>22} {:>10.2f}  fp32 median {:.3f} ms{}\n", "fp32 (reference)", w, "100.0",
-                     "inf", "1.00x", static_cast<double>(r.fp32_size_bytes) / 1e6, r.fp32_median_ms,
+  const std::string fp32_time = std::isfinite(r.fp32_median_ms) ? fmt::format("fp32 median {:.3f} ms", r.fp32_median_ms)
+                                                                 : std::string("fp32 not timed");
+  out += fmt::format("  {:<{}} {:>22} {:>9} {:>22} {:>10.2f}  {}{}\n", "fp32 (reference)", w, "100.0",
+                     "inf", "1.00x", static_cast<double>(r.fp32_size_bytes) / 1e6, fp32_time,
                      std::isfinite(r.fp32_top1) ? fmt::format(", top-1 {} %", Pct(r.fp32_top1)) : "");
   out += "auto: " + r.decision + fmt::format(" [search {:.0f} s]\n", r.elapsed_s);
   return out;

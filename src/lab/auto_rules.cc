@@ -152,6 +152,10 @@ void ChooseCandidate(AutoQuantizeResult* r) {
       continue;
     }
     if (best_int8 < 0 || c.speedup.speedup > r->candidates[best_int8].speedup.speedup) best_int8 = static_cast<int>(i);
+    if (c.speedup.ci_high < 1.0) {
+      c.status = "reliably slower than fp32 (speedup CI lies below 1)";
+      continue;
+    }
     if (!(c.speedup.ci_low > 1.0)) {
       c.status = "not reliably faster than fp32 (speedup CI reaches 1)";
       continue;

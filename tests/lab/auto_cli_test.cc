@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/core/npy.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
 #include "qbench/report/plots.h"
@@ -96,6 +98,57 @@ TEST(AutoCli, TinyClassifierEndToEnd) {
   }
   // Every run times at least one candidate here; a build with -DQBENCH_PLOTS=OFF draws none and says so.
   EXPECT_EQ(fs::exists(dir + "/auto.pareto.png"), PlotsBuiltIn());
+}
+
+// Seeded uniform [0, 1) images [n, 3, 32, 32] for TinyClassifier.
+std::string WriteImages(const std::string& path, std::int64_t n, std::uint32_t seed) {
+  HostTensor x = HostTensor::Zeros(DType::kFloat32, {n, 3, 32, 32});
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  float* p = x.data<float>();
+  for (std::int64_t i = 0; i < n * 3 * 32 * 32; ++i) p[i] = u(rng);
+  WriteNpy(path, x);
+  return path;
+}
+
+// The written model is verified on the calibration samples the search read (as plain `quantize`
+// verifies on its calibration data), never on generated input when real samples were given.
+TEST(AutoCli, VerifiesTheWrittenModelOnTheCalibrationSamples) {
+  const std::string dir = testing::TempDir();
+  const std::string model = TinyClassifier(dir), out = dir + "/v.onnx", json = dir + "/v.json";
+  const std::string cal = WriteImages(dir + "/cal.npy", 8, 1), eval = WriteImages(dir + "/eval.npy", 16, 2);
+  bool verified = false;
+  for (int attempt = 0; attempt < 3 && !verified; ++attempt) {  // int8 must time faster than fp32 to be written
+    const auto r = RunCommand(testing::CliPath() + " quantize " + model + " -o " + out + " --auto --max-drop 100 --batch 8" +
+                              " --threads 1 --calibration-data " + cal + " --eval-data " + eval +
+                              " --calibration-size 8 --json " + json);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(json);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    if (j["wrote_fp32_unchanged"].get<bool>()) continue;
+    verified = true;
+    const auto at = r.out.find("verification: ran in ONNX Runtime on 8 batch(es) of");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+    EXPECT_NE(line.find("cal.npy"), std::string::npos) << line;
+    EXPECT_EQ(line.find("random input"), std::string::npos) << line;
+    EXPECT_EQ(r.out.find("COLLAPSED"), std::string::npos) << r.out;
+  }
+  if (!verified) GTEST_SKIP() << "no int8 candidate timed reliably faster than fp32 here: nothing verified";
+}
+
+// Ctrl-C during the search without --keep-best: exit 130, nothing written, and the one decision
+// line says so (not "wrote the fp32 model unchanged" as well).
+TEST(AutoCli, CtrlCSaysNothingWrittenOnce) {
+  const std::string dir = testing::TempDir();
+  const std::string model = TinyClassifier(dir), out = dir + "/int.onnx";
+  const auto r = RunCommand("timeout --preserve-status -s INT 1 " + testing::CliPath() + " quantize " + model + " -o " +
+                            out + " --auto --max-drop 100 --threads 1 --eval-limit 2000 --calibration-size 500");
+  if (r.exit_code == 0) GTEST_SKIP() << "the search finished within 1 s: nothing to interrupt";
+  ASSERT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_NE(r.out.find("auto: interrupted (Ctrl-C): nothing written"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("auto: wrote"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -163,6 +164,15 @@ TEST(AutoQuantize, LayerWhoseInt8KernelIsSlowerComesOutFp32) {
   EXPECT_NE(c.islands_reason.find("slower in int8"), std::string::npos);
   // fp32 3.0 ms; all int8 3.6 ms (slower); with "middle" fp32: 0.3 + 1.0 + 0.3 = 1.6 ms → 1.9x.
   EXPECT_NEAR(c.speedup.speedup, 3.0 / 1.6, 0.1);
+  // The island is its base configuration with one layer fewer quantized, on the same ranges and
+  // samples: its outputs are at least as close to fp32 (the weight and accumulator rounding of
+  // "middle" is gone; its input and output keep the base's Q/DQ).
+  const std::string base_name = c.name.substr(0, c.name.find(" + "));
+  const auto base = std::find_if(r.candidates.begin(), r.candidates.end(),
+                                 [&](const AutoCandidate& x) { return x.name == base_name; });
+  ASSERT_NE(base, r.candidates.end()) << base_name;
+  EXPECT_GE(c.sqnr_db, base->sqnr_db - 0.5) << FormatAutoResult(r);
+  EXPECT_GE(c.agree + 2, base->agree) << FormatAutoResult(r);
 }
 
 TEST(AutoQuantize, LayerThatDestroysAccuracyComesOutFp32) {
@@ -256,6 +266,38 @@ TEST(AutoRules, SlowerInInt8CountsTheQdqAnIslandAdds) {
   q.node_ms = {{"a", 1.3}, {"b", 1.5}, {"c", 9.0}};
   // a: 1.3 <= 1.0 + 0.4 (an island would cost more than it saves); b: 1.5 > 1.4; c is not quantized.
   EXPECT_EQ(auto_internal::SlowerInInt8(report, ref, f, q), std::vector<std::string>{"b"});
+}
+
+// Speedup intervals on both sides of 1 (hand-made): wholly below 1 is "reliably slower", one that
+// contains 1 is "not reliably faster", wholly above 1 is chosen; the fp32 row says when it was not timed.
+TEST(AutoRules, StatusNamesSlowerFasterAndUntimedFp32) {
+  AutoQuantizeResult r;
+  r.max_drop_points = 1;
+  r.batch = 1;
+  auto timed = [](const std::string& name, double s, double lo, double hi) {
+    AutoCandidate c;
+    c.name = name;
+    c.within_budget = true;
+    c.drop_points = 0.5;
+    c.timed = true;
+    c.speedup.speedup = s;
+    c.speedup.ci_low = lo;
+    c.speedup.ci_high = hi;
+    return c;
+  };
+  r.candidates = {timed("slow", 0.92, 0.90, 0.94), timed("even", 1.01, 0.97, 1.05), timed("fast", 1.3, 1.2, 1.4)};
+  auto_internal::ChooseCandidate(&r);
+  EXPECT_EQ(r.candidates[0].status, "reliably slower than fp32 (speedup CI lies below 1)");
+  EXPECT_EQ(r.candidates[1].status, "not reliably faster than fp32 (speedup CI reaches 1)");
+  EXPECT_EQ(r.chosen, 2);
+  EXPECT_EQ(r.candidates[2].status, "chosen");
+  r.fp32_median_ms = std::numeric_limits<double>::quiet_NaN();  // the time budget skipped timing
+  const std::string untimed = FormatAutoResult(r);
+  const std::string fp32_row = untimed.substr(untimed.find("fp32 (reference)"));
+  EXPECT_EQ(fp32_row.substr(0, fp32_row.find('\n')).find("nan"), std::string::npos) << untimed;
+  EXPECT_NE(fp32_row.find("fp32 not timed"), std::string::npos) << untimed;
+  r.fp32_median_ms = 2.5;
+  EXPECT_NE(FormatAutoResult(r).find("fp32 median 2.500 ms"), std::string::npos);
 }
 
 // x [N,4,8,8] → expand 1x1 (8) → Relu → depthwise 3x3 → Relu → project 1x1 (6) → GlobalAveragePool →

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -51,6 +52,7 @@ AutoCliRequest AutoRequestFromFlags(const QuantizeCliOptions& o) {
   r.plot_path = o.plot;
   r.keep_best = o.keep_best;
   r.verify = !o.verify.no_verify;
+  r.strict = o.verify.strict;
   AutoQuantizeOptions& a = r.options;
   if (o.max_drop_given) a.max_drop_points = o.max_drop;
   a.time_budget_s = o.time_budget;
@@ -108,31 +110,49 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
     throw;
   }
   ::sigaction(SIGINT, &old, nullptr);
+  const bool write_model = !r.cancelled || req.keep_best;
+  if (!write_model)  // the decision the search made does not happen: say what does, once
+    r.decision = "interrupted (Ctrl-C): nothing written (--keep-best writes the best model measured so far)";
   std::string out = fmt::format("model: {} -> {}\n", req.model, req.output);
   out += FormatAutoResult(r);
-  const bool write_model = !r.cancelled || req.keep_best;
   if (write_model) {
     if (r.chosen >= 0) {
       // The model written is the one measured: verified (load, run, compare) without a fallback round.
       VerifyOptions vo;
       vo.enabled = req.verify;
       vo.fix = false;
+      vo.strict = req.strict;
       vo.session.intra_op_threads = options.threads;
       QuantizeResult q;
       q.model = r.model;
       q.report = r.report;
-      VerificationData data;  // generated inputs: the candidate's fidelity was measured on real samples already
+      // Verified on the calibration samples the search read, as plain `quantize` verifies on its
+      // calibration data (docs/verification.md); generated inputs only when the search had none:
+      // random input says little about a model tuned to real data and can read as a collapse.
+      VerificationData data;
       if (vo.enabled) {
         WarningList scratch;
-        CalibrationDataSpec spec;
-        spec.seed = options.seed;
-        spec.size = vo.max_samples;
-        spec.shape_overrides = options.calibration.shape_overrides;
+        CalibrationDataSpec spec = r.calibration_spec;
+        if (spec.path.empty()) {
+          spec = CalibrationDataSpec{};
+          spec.seed = options.seed;
+          spec.shape_overrides = options.calibration.shape_overrides;
+        }
+        spec.size = spec.size == 0 ? vo.max_samples : std::min(spec.size, vo.max_samples);
         auto reader = MakeCalibrationDataReader(fp32, spec, &scratch);
-        data = ReadVerificationData(*reader, 4);
+        data = ReadVerificationData(*reader, vo.max_samples);
+        LogInfo("auto: verifying the written model in ONNX Runtime on " + std::to_string(data.feeds.size()) +
+                " batch(es) of " + data.description);
       }
       const VerifiedQuantization v = VerifyAndSave(fp32, std::move(q), {}, data, req.output, vo);
       out += FormatVerification(v.verification);
+      if (v.verification.collapsed) {
+        std::string what;
+        for (const auto& o : v.verification.outputs)
+          if (o.collapsed) what += (what.empty() ? "" : "; ") + ("output '" + o.name + "': " + o.why);
+        r.warnings.push_back({"verification_collapse", "the written model's fidelity collapsed in verification (" + what +
+                                                           "); written anyway (--strict refuses it)"});
+      }
     } else {
       WriteFileAtomic(req.output, SerializeModel(fp32));
     }
@@ -140,8 +160,6 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
       out += "Pareto plot: " + plot + "\n";
     else if (!PlotsBuiltIn())
       out += "Pareto plot: none (this qbench was built without PLplot, -DQBENCH_PLOTS=OFF)\n";
-  } else {
-    out += "auto: interrupted (Ctrl-C): nothing written (--keep-best writes the best model measured so far)\n";
   }
   std::fwrite(out.data(), 1, out.size(), TableStream(req.json_path));
   for (const auto& w : r.warnings)

@@ -16,6 +16,7 @@ struct AutoCliRequest {
   std::string plot_path;    ///< --plot ("" → OUT with .onnx replaced by .pareto.png)
   bool keep_best = false;   ///< --keep-best: after Ctrl-C, write the best model measured so far
   bool verify = true;       ///< false with --no-verify
+  bool strict = false;      ///< --strict: a model whose verification collapses is refused (exit 1)
   AutoQuantizeOptions options;
 };
 

@@ -139,6 +139,9 @@ struct AutoQuantizeResult {
   double fp32_median_ms = std::numeric_limits<double>::quiet_NaN();
   std::uint64_t fp32_size_bytes = 0;
   std::string calibration_data, evaluation_data;  ///< descriptions
+  /// The calibration samples the search read (path empty: generated inputs); `quantize --auto`
+  /// verifies the model it writes on them, as plain `quantize` verifies on its calibration data.
+  CalibrationDataSpec calibration_spec;
   std::size_t evaluation_samples = 0;
   double fp32_top1 = std::numeric_limits<double>::quiet_NaN();
   double elapsed_s = 0;
