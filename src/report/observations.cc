@@ -268,12 +268,18 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
         if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0) continue;
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
-          // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster".
-          std::string s = p->speedup < 1.0
-                              ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
-                                            FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
-                              : fmt::format("{} {}: {} smaller but only {} faster at batch {}", m, v, FormatRatio(size_gain),
-                                            FormatRatio(p->speedup), p->point.batch);
+          // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster": faster or
+          // slower only where the speedup's 95 % CI excludes 1.0 (SpeedWord); else no measurable difference.
+          const std::string word = SpeedWord(*p);
+          std::string s =
+              word == "slower"   ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
+                                               FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
+              : word == "faster" ? fmt::format("{} {}: {} smaller but only {} faster at batch {}", m, v, FormatRatio(size_gain),
+                                               FormatRatio(p->speedup), p->point.batch)
+                                 : fmt::format("{} {}: {} smaller but no measurable speed difference ({}, 95 % CI [{}, {}] "
+                                               "includes 1.0x) at batch {}",
+                                               m, v, FormatRatio(size_gain), FormatRatio(p->speedup),
+                                               FormatRatio(p->speedup_ci95_low), FormatRatio(p->speedup_ci95_high), p->point.batch);
           const auto* prof = ProfileFor(study, m, v);
           if (prof && prof->total_ms > 0) {
             double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_macs = 0, comp_peak = 0;

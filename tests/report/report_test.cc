@@ -179,6 +179,29 @@ TEST(Analysis, ObservationsComeFromTheNumbers) {
   EXPECT_NE(all.find("kept in float: 2 HardSigmoid node(s)"), std::string::npos) << all;
 }
 
+TEST(Analysis, SmallerButSlowerOnlyWhenTheCiExcludesOne) {
+  // The tester's cases: speedup 0.93x with 95 % CI [0.73x, 1.19x], and 0.37x with CI [0.35x, 5.02x], are not
+  // "slower"; 0.50x with CI [0.47x, 0.53x] is.
+  LabStudy study = FakeStudy(testing::TempDir() + "/lab", false, /*roofline=*/false);
+  for (auto& p : study.points) {
+    if (!p.ok || p.point.model != "big") continue;
+    if (p.point.variant == "static") p.speedup = 0.93, p.speedup_ci95_low = 0.73, p.speedup_ci95_high = 1.19;
+    if (p.point.variant == "dynamic") p.speedup = 0.37, p.speedup_ci95_low = 0.35, p.speedup_ci95_high = 5.02;
+  }
+  std::string all;
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_NE(all.find("big static: 3.98x smaller but no measurable speed difference (0.93x, 95 % CI [0.73x, 1.19x] includes "
+                     "1.0x) at batch 1"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("big dynamic: 3.97x smaller but no measurable speed difference (0.37x, 95 % CI [0.35x, 5.02x] includes "
+                     "1.0x) at batch 1"),
+            std::string::npos) << all;
+  EXPECT_EQ(all.find("big static: 3.98x smaller but 1.1x slower"), std::string::npos) << all;
+  EXPECT_EQ(all.find("big dynamic: 3.97x smaller but 2.7x slower"), std::string::npos) << all;
+  // small dynamic keeps the fake's 0.50x [0.475, 0.525]: its CI lies below 1, so it is slower.
+  EXPECT_NE(all.find("small dynamic: 3.96x smaller but 2.0x slower (0.50x the speed) at batch 1"), std::string::npos) << all;
+}
+
 TEST(Analysis, ReasonsArePunctuatedWithoutAProfile) {
   // Without the roofline there is no profile: the reasons end after "… run in int8", no stray ";.".
   LabStudy study = FakeStudy(testing::TempDir() + "/lab", false, /*roofline=*/false);
