@@ -204,6 +204,7 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
     DeviceStudy d;
     d.device = name;
     std::map<std::string, PointResult> points;
+    std::map<std::string, std::string> point_file;  // id → the file whose record is kept
     std::vector<std::string> order;
     std::set<std::string> dirs_of_device, models_seen, acc_seen, prof_seen;
     std::set<int> shards;
@@ -242,9 +243,18 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
         if (it == points.end()) {
           points[id] = p;
           order.push_back(id);
+          point_file[id] = s.path;
         } else {
-          if (std::find(d.duplicates.begin(), d.duplicates.end(), id) == d.duplicates.end()) d.duplicates.push_back(id);
-          if (!it->second.ok && p.ok) it->second = p;
+          if (std::find(d.duplicates.begin(), d.duplicates.end(), id) == d.duplicates.end()) {
+            d.duplicates.push_back(id);
+            d.duplicate_files[id] = {point_file[id]};
+          }
+          d.duplicate_files[id].push_back(s.path);
+          if (!it->second.ok && p.ok) {
+            it->second = p;
+            point_file[id] = s.path;
+          }
+          d.duplicate_kept[id] = point_file[id];
         }
       }
       for (const auto& m : s.records.models)

@@ -228,9 +228,20 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
       none = false;
     }
     if (!d.duplicates.empty()) {
-      std::vector<std::string> ids;
-      for (const auto& id : d.duplicates) ids.push_back("`" + id + "`");
-      md += "- " + d.device + ": recorded by more than one file (the first ok record kept) " + Join(ids) + "\n";
+      // Grouped by which files recorded them and whose values the report shows.
+      std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;  // (kept, others) → ids
+      for (const auto& id : d.duplicates) {
+        std::vector<std::string> others;
+        const std::string kept = d.duplicate_kept.count(id) ? d.duplicate_kept.at(id) : "";
+        if (d.duplicate_files.count(id))
+          for (const auto& f : d.duplicate_files.at(id))
+            if (f != kept && std::find(others.begin(), others.end(), "`" + f + "`") == others.end()) others.push_back("`" + f + "`");
+        groups[{kept, Join(others)}].push_back("`" + id + "`");
+      }
+      for (const auto& [files, ids] : groups)
+        md += fmt::format("- {}: {} point(s) recorded by more than one study (the first ok record kept): the values shown are "
+                          "`{}`'s, those of {} are not shown: {}\n",
+                          d.device, ids.size(), files.first, files.second, Join(ids));
       none = false;
     }
   }

@@ -301,6 +301,30 @@ TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
   EXPECT_NE(md.find("Every planned point was measured exactly once"), std::string::npos);
 }
 
+TEST(MergeReport, TwoStudiesOfOneDeviceListTheirDuplicatesAndWhoseValuesWereKept) {
+  const std::string a = Fresh("dup_a"), b = Fresh("dup_b");
+  FakeLabBackend first, second;
+  first.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  second.base_ms = {{"big", 8.0}, {"small", 2.0}};
+  RunLab(Config(a, "box", "1"), first);
+  RunLab(Config(b, "box", "1"), second);
+  const MergedStudy m = MergeStudies({a, b}, false);
+  ASSERT_EQ(m.devices.size(), 1u);
+  const DeviceStudy& d = m.devices[0];
+  ASSERT_EQ(d.sources, (std::vector<std::string>{a + "/results.jsonl", b + "/results.jsonl"}));
+  EXPECT_EQ(d.duplicates.size(), 8u);  // 2 models x 2 variants x 2 batches, all in both
+  EXPECT_EQ(d.duplicate_kept.at("big|fp32|b1|s224|t1"), a + "/results.jsonl");
+  EXPECT_EQ(d.duplicate_files.at("big|fp32|b1|s224|t1"), d.sources);
+  for (const auto& p : d.study.points)  // A's values: big fp32 at batch 1 is 4 ms, not B's 8 ms
+    if (p.point.Key() == "big|fp32|b1|s224|t1") EXPECT_DOUBLE_EQ(p.latency.median_ms, 4.0);
+  const std::string md = MergedMarkdown(m, {}, "T");
+  EXPECT_NE(md.find("- box: 8 point(s) recorded by more than one study (the first ok record kept): the values shown are `" + a +
+                    "/results.jsonl`'s, those of `" + b + "/results.jsonl` are not shown: `big|fp32|b1|s224|t1`, "),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("Every planned point was measured exactly once"), std::string::npos) << md;
+}
+
 TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
   const std::string dir = Fresh("merge_shards");
   LabConfig c = Config(dir, "cluster", "1");

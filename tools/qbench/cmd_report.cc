@@ -49,6 +49,11 @@ void RunReport(const ReportFlags& f) {
     if (d == out) throw Error(ErrorCode::kInvalidArgument, "-o '" + out + "' is an input folder; give another output folder");
   const MergedStudy merged = MergeStudies(f.dirs, f.allow_mismatch);
   for (const auto& m : merged.mismatches) Log(LogLevel::kWarning, "--allow-mismatch: settings differ: " + m);
+  for (const auto& d : merged.devices)
+    if (!d.duplicates.empty())
+      Log(LogLevel::kWarning, fmt::format("device '{}': {} point(s) recorded by more than one study; report.md shows one record "
+                                          "of each (the first ok) and lists which study's values were kept",
+                                          d.device, d.duplicates.size()));
   WriteMergedReport(merged, out, !f.no_plots, NowUtc());
   std::size_t points = 0, missing = 0, failed = 0;
   for (const auto& d : merged.devices) {

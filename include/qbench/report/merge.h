@@ -30,6 +30,9 @@ struct DeviceStudy {
   std::vector<std::string> missing;  ///< planned ids with no record
   std::vector<std::string> failed;   ///< ids recorded as failed
   std::vector<std::string> duplicates;  ///< ids recorded by more than one file (the first ok one kept)
+  /// duplicated id → every file that recorded it, in reading order, and the one whose record was kept.
+  std::map<std::string, std::vector<std::string>> duplicate_files;
+  std::map<std::string, std::string> duplicate_kept;
   std::map<std::string, int> missing_shard;  ///< missing id → its shard in plan.json's "shards" (when set)
 };
 
