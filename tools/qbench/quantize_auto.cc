@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -136,9 +135,9 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
         if (spec.path.empty()) {
           spec = CalibrationDataSpec{};
           spec.seed = options.seed;
+          spec.size = vo.max_samples;
           spec.shape_overrides = options.calibration.shape_overrides;
-        }
-        spec.size = spec.size == 0 ? vo.max_samples : std::min(spec.size, vo.max_samples);
+        }  // else the search's own samples (its split unchanged), the first max_samples of them read
         auto reader = MakeCalibrationDataReader(fp32, spec, &scratch);
         data = ReadVerificationData(*reader, vo.max_samples);
         LogInfo("auto: verifying the written model in ONNX Runtime on " + std::to_string(data.feeds.size()) +
