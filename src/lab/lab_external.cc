@@ -57,14 +57,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
     }
     // A file relying on u8·s8 kernels that saturate on this CPU (x86 AVX2 without VNNI) loses
     // accuracy here that it would not lose elsewhere: said, as qbench's own files would be.
-    about["u8s8_saturation"] = FileUsesU8S8Kernels(m) && OrtU8S8KernelsSaturate();
-    if (about["u8s8_saturation"].get<bool>()) {
-      const std::string why = "it runs u8 activations against int8 weights beyond [-64, 64], and this CPU's ONNX Runtime "
-                              "u8 x s8 kernels saturate (x86 AVX2 without VNNI adds pairs of products in int16): its "
-                              "accuracy here can be lower than on a CPU with VNNI (docs/quantized_graphs.md)";
-      r.warnings.push_back("u8s8_saturation: " + why);
-      if (warnings) warnings->Add("u8s8_saturation", name + " " + e.label + " (" + e.path + "): " + why);
-    }
+    about["u8s8_saturation"] = NoteU8S8Saturation(m, name + " " + e.label + " (" + e.path + ")", &r);
     r.coverage_report = about;
     variants[e.label] = std::move(m);
     r.ok = true;
@@ -74,6 +67,16 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
     r.error = ex.what();
   }
   return r;
+}
+
+bool OrtLabBackend::Impl::NoteU8S8Saturation(const Model& m, const std::string& who, ModelRecord* r) {
+  if (!(FileUsesU8S8Kernels(m) && OrtU8S8KernelsSaturate())) return false;
+  const std::string why = "it runs u8 activations against int8 weights beyond [-64, 64], and this CPU's ONNX Runtime "
+                          "u8 x s8 kernels saturate (x86 AVX2 without VNNI adds pairs of products in int16): its "
+                          "accuracy here can be lower than on a CPU with VNNI (docs/quantized_graphs.md)";
+  r->warnings.push_back("u8s8_saturation: " + why);
+  if (warnings) warnings->Add("u8s8_saturation", who + ": " + why);
+  return true;
 }
 
 void OrtLabBackend::Impl::RecordPlacement(ModelRecord* r) {

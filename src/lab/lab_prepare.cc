@@ -153,6 +153,8 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.original_bits = content.weight_bits;
     base.weight_precision = content.weight_precision;
     base.activation_precision = content.activation_precision;
+    // An int8 file given with --models: warned like one given with --compare-file.
+    if (content.quantized) I.NoteU8S8Saturation(fp32, job.model.name + " as given (" + job.model.spec + ")", &base);
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     base.warnings.push_back(std::string("inspect: ") + e.what());

@@ -139,6 +139,10 @@ struct OrtLabBackend::Impl {
   // An external variant (--compare-file, lab_external.cc): the file as it is, inspected (what it
   // holds) and its int8 share after ORT's optimization, never rewritten.
   ModelRecord PrepareExternal(const ModelJob& job, const ExternalVariant& e, const ModelRecord& fp32_rec);
+  // True, with warning "u8s8_saturation" on `r` and the lab's list naming `who`, when model file `m`
+  // (an int8 file given with --models or --compare-file) relies on u8·s8 kernels that saturate on this
+  // CPU (FileUsesU8S8Kernels && OrtU8S8KernelsSaturate, kernel_probe.h).
+  bool NoteU8S8Saturation(const Model& m, const std::string& who, ModelRecord* r);
 
   // Where ONNX Runtime places the variant's nodes with the lab's provider (runtime/placement.h), at
   // batch 1 and the model's first input size; a provider's silent CPU fallback is recorded and warned.

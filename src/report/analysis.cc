@@ -198,6 +198,18 @@ std::string VariantLabel(const LabStudy& study, const std::string& model, const 
   return "as given (" + rec->content + ")";
 }
 
+std::string VariantLegend(const LabStudy& study, const std::string& variant) {
+  std::vector<std::string> labels;
+  for (const auto& m : StudyModels(study)) {
+    const std::string l = VariantLabel(study, m, variant);
+    if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+  }
+  if (labels.empty()) return variant;
+  std::string out;
+  for (const auto& l : labels) out += (out.empty() ? "" : " / ") + l;
+  return out;
+}
+
 bool HasRandomWeights(const LabStudy& study, const std::string& model) {
   for (const auto& m : study.models)
     if (m.model == model) return m.model_spec.rfind("zoo:", 0) == 0;

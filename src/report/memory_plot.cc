@@ -82,7 +82,7 @@ bool MemoryPlot(const LabStudy& study, const std::string& path, std::string* tit
     plcol0(2 + static_cast<int>(vi % 6));
     plfill(4, xs, ys);
     plcol0(1);
-    plptex(0.18, y, 1, 0, 0, variants[vi].c_str());
+    plptex(0.18, y, 1, 0, 0, VariantLegend(study, variants[vi]).c_str());
   }
   plend();
   return true;

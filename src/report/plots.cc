@@ -24,12 +24,7 @@ using namespace plot_internal;
 
 // Legend text of a variant in plots that show several models: the baseline says when some model's
 // baseline is not fp32 but the file as given.
-std::string LegendName(const LabStudy& study, const std::string& variant) {
-  if (variant != BaselineVariant(study)) return variant;
-  for (const auto& m : StudyModels(study))
-    if (VariantLabel(study, m, variant) != variant) return variant + " / as given";
-  return variant;
-}
+std::string LegendName(const LabStudy& study, const std::string& variant) { return VariantLegend(study, variant); }
 
 std::vector<std::string> LegendNames(const LabStudy& study) {
   std::vector<std::string> out;

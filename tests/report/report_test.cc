@@ -13,6 +13,7 @@
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/report/analysis.h"
+#include "qbench/report/memory_report.h"
 #include "qbench/report/plots.h"
 #include "qbench/report/study_report.h"
 #include "test_util.h"
@@ -202,6 +203,27 @@ TEST(Analysis, SmallerButSlowerOnlyWhenTheCiExcludesOne) {
   const auto slower = all.find("x smaller but 2.0x slower (0.50x the speed) at batch 1");
   ASSERT_NE(slower, std::string::npos) << all;
   EXPECT_EQ(all.rfind("small dynamic: ", slower), all.rfind('\n', slower) + 1) << all;  // on small dynamic's line
+}
+
+TEST(StudyReport, AnInt8FileGivenWithModelsIsLabelledAsGivenInTheMemoryTableAndLegends) {
+  // `--models int8.onnx,fp32.onnx`: the baseline variant "fp32" of the int8 file is the file as given.
+  LabStudy study = FakeStudy(testing::TempDir() + "/lab_int8_given", false, /*roofline=*/false);
+  for (auto& r : study.models)
+    if (r.model == "big" && r.variant == "fp32") r.content = "int8 QOperator";
+  for (auto& p : study.points) {
+    p.peak_rss_bytes = 60 << 20;  // 60 MiB
+    p.memory_method = "isolated";
+  }
+  const std::string md = MemoryMarkdown(study);
+  EXPECT_NE(md.find("| big | as given (int8 QOperator) | 1 | "), std::string::npos) << md;
+  EXPECT_EQ(md.find("| big | fp32 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| small | fp32 | 1 | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| big | static | 1 | "), std::string::npos) << md;
+  // The legend of plots with several models (memory.png, latency_vs_size.png) names both baselines.
+  EXPECT_EQ(VariantLegend(study, "fp32"), "as given (int8 QOperator) / fp32");
+  EXPECT_EQ(VariantLegend(study, "static"), "static");
+  for (auto& r : study.models) r.content = "";
+  EXPECT_EQ(VariantLegend(study, "fp32"), "fp32");
 }
 
 TEST(Analysis, ReasonsArePunctuatedWithoutAProfile) {

@@ -355,7 +355,7 @@ void RunLabCommand(const LabFlags& flags) {
       if (p->has_speedup) ratios.push_back("speedup " + FormatRatio(p->speedup));
       const double r = SizeRatio(study, m, v);
       if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
-      std::string part = v + " " + FormatMs(p->latency.median_ms);
+      std::string part = VariantLabel(study, m, v) + " " + FormatMs(p->latency.median_ms);
       for (std::size_t i = 0; i < ratios.size(); ++i) part += (i ? ", " : " (") + ratios[i] + (i + 1 == ratios.size() ? ")" : "");
       parts.push_back(part);
     }

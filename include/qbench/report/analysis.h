@@ -44,6 +44,10 @@ const PointResult* ReferencePoint(const LabStudy& study, const std::string& mode
 /// How a variant is shown in the report: its name, except the baseline of a model whose file is
 /// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
 std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant);
+/// The legend text of a variant in a plot that shows several models: its distinct VariantLabel()s
+/// over the study's models, in model order, joined by " / " ("fp32 / as given (int8 QOperator)");
+/// the variant's name when the study has no models.
+std::string VariantLegend(const LabStudy& study, const std::string& variant);
 
 /// True when the model is one of qbench's zoo architectures (spec "zoo:NAME"): their weights are
 /// seeded random numbers, so accuracy on them means nothing.
