@@ -405,6 +405,11 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
       if (e.evaluation_s > 0) parts += ", evaluation " + FormatDuration(e.evaluation_s);
       out += "    " + parts + "\n";
     }
+    for (const auto& v : config.variants)
+      if (RefusedVariant(plan, m.name, v))
+        out += fmt::format("    {}: will be refused: already quantized ({}); not timed, no time counted (quantize the fp32 "
+                           "original instead)\n",
+                           v, plan.baseline_content.at(m.name));
   }
   const LabItemCosts& c = plan.costs;
   if (c.eval_samples > 0)

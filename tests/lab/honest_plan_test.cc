@@ -69,6 +69,37 @@ TEST(PlanLabels, TheBaselineOfANonFp32FileIsLabelledByWhatItHoldsAsInTheReport) 
   EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "variants:"), "variants: dynamic (baseline), fp32");
 }
 
+TEST(DryRun, TheSchemeVariantsOfAnAlreadyQuantizedFileAreMarkedRefusedAndCostNoTime) {
+  FakeLabBackend backend;
+  backend.contents = {{"/m/q.onnx", "int8 QDQ"}, {"/m/f.onnx", "fp32"}};
+  LabConfig c = OneGroupConfig({"/m/q.onnx", "/m/f.onnx"});
+  const LabPlan plan = PlanLab(c, backend);
+  // The refused point is still a point of the run (recorded as failed): 2 models x 2 variants.
+  EXPECT_EQ(plan.points, 4);
+  const LabSetupEstimate& q = plan.model_setup.at("q");
+  const LabSetupEstimate& f = plan.model_setup.at("f");
+  EXPECT_DOUBLE_EQ(q.prepare_s, plan.costs.session_s);  // the file as given only: no quantization
+  EXPECT_EQ(q.calibration_s, 0.0);
+  EXPECT_EQ(q.verification_s, 0.0);
+  EXPECT_DOUBLE_EQ(f.prepare_s, 2 * plan.costs.session_s + plan.costs.quantize_s);  // the fp32 file's static is real work
+  EXPECT_GT(f.calibration_s, 0.0);
+  // q costs exactly what it costs when only its baseline is planned.
+  LabConfig only = c;
+  only.variants = {"fp32"};
+  const LabPlan base = PlanLab(only, backend);
+  for (const auto& g : plan.groups)
+    if (g.model == "q") EXPECT_DOUBLE_EQ(plan.group_seconds.at(g.GroupKey()), base.group_seconds.at(g.GroupKey()));
+  EXPECT_DOUBLE_EQ(plan.model_setup_seconds.at("q"), base.model_setup_seconds.at("q"));
+  const std::string text = FormatLabPlan(plan, c);
+  const std::string line = "    static: will be refused: already quantized (int8 QDQ); not timed, no time counted "
+                           "(quantize the fp32 original instead)\n";
+  const auto at = text.find(line);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.find(line, at + 1), std::string::npos) << text;  // q only, not the fp32 file f
+  EXPECT_LT(text.find("  q (/m/q.onnx)"), at) << text;
+  EXPECT_GT(text.find("  f (/m/f.onnx)"), at) << text;
+}
+
 TEST(DryRun, IncompleteMacsAreMarkedAsALowerBoundOnTheirRowOnly) {
   FakeLabBackend backend;
   backend.incomplete_macs = {"zoo:contrib"};
