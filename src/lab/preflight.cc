@@ -10,6 +10,8 @@
 #include <set>
 #include <system_error>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "qbench/benchmark/statistics.h"
@@ -225,6 +227,22 @@ std::string DescribeStudy(const std::string& dir) {
   return what;
 }
 
+// The output folder can be made and written: the first existing path of `dir` and its parents is
+// a folder this process may write into (models/, plots/ and the results are created below it).
+void CheckOutputFolderWritable(const std::string& dir) {
+  std::error_code ec;
+  fs::path p = dir.empty() ? fs::path(".") : fs::path(dir);
+  while (!p.empty() && !fs::exists(p, ec) && p.has_parent_path() && p.parent_path() != p) p = p.parent_path();
+  if (p.empty() || !fs::exists(p, ec)) p = ".";
+  const std::string at = p.string();
+  if (!fs::is_directory(p, ec))
+    throw Error(ErrorCode::kInvalidArgument,
+                "--output '" + dir + "': '" + at + "' is a file, not a folder; give a folder path (new or existing) with --output");
+  if (::access(at.c_str(), W_OK | X_OK) != 0)
+    throw Error(ErrorCode::kInvalidArgument, "--output '" + dir + "': folder '" + at +
+                                                 "' is not writable by this user; give a folder you can write with --output");
+}
+
 }  // namespace
 
 void CheckOutputFolder(const LabConfig& config) {
@@ -233,6 +251,7 @@ void CheckOutputFolder(const LabConfig& config) {
     throw Error(ErrorCode::kInvalidArgument, "--resume and --force contradict each other: --resume continues the study in '" +
                                                  dir + "', --force moves it aside and starts afresh; give one");
   std::error_code ec;
+  CheckOutputFolderWritable(dir);
   if (config.shard_count > 0) {
     if (config.force)
       throw Error(ErrorCode::kInvalidArgument, "--force does not apply to --shard: a shard writes only its own files; give "

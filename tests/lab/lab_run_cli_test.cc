@@ -126,6 +126,15 @@ TEST(LabRunCli, AFolderWithAStudyIsRefusedForceMovesItResumeNeedsOne) {
   EXPECT_EQ(Slurp(out + "/results.jsonl"), first);
   // Also refused by --dry-run, which would otherwise plan a run that cannot start.
   EXPECT_EQ(RunCommand(cmd + " --dry-run").exit_code, 2);
+  // An output that is a regular file: exit 2 before any work (--dry-run too), one line naming it.
+  std::ofstream(dir + "/afile") << "x";
+  for (const std::string extra : {"", " --dry-run"}) {
+    r = RunCommand(Cli() + " lab --models " + model + " --variants fp32" + kFast + " -o " + dir + "/afile" + extra);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err, "qbench: error: --output '" + dir + "/afile': '" + dir + "/afile' is a file, not a folder; give a "
+                     "folder path (new or existing) with --output\n");
+    EXPECT_EQ(r.out, "");
+  }
   r = RunCommand(cmd + " --force");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string moved;

@@ -193,6 +193,28 @@ TEST(RunLab, AFolderHoldingAStudyIsRefusedWithoutResumeOrForce) {
   EXPECT_FALSE(std::filesystem::exists(ResultsJsonlPath(out) + ".previous"));
 }
 
+TEST(RunLab, AnOutputThatIsAFileIsAUsageErrorBeforeAnyWork) {
+  const std::string file = testing::TempDir() + "/afile";
+  std::ofstream(file) << "not a folder";
+  for (const std::string& out : {file, file + "/sub"}) {
+    FakeLabBackend b;
+    try {
+      RunLab(SmallConfig(out), b);
+      FAIL() << "--output " << out << " under a regular file was not refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);  // exit 2
+      const std::string m = e.what();
+      EXPECT_EQ(m, "--output '" + out + "': '" + file + "' is a file, not a folder; give a folder path (new or existing) "
+                   "with --output");
+    }
+    EXPECT_TRUE(b.measured.empty());
+  }
+  EXPECT_EQ(Slurp(file), "not a folder");  // untouched
+  // A new folder below an existing one is fine.
+  FakeLabBackend ok;
+  EXPECT_NO_THROW(RunLab(SmallConfig(testing::TempDir() + "/new/lab"), ok));
+}
+
 TEST(RunLab, ForceMovesTheOldStudyToADatedFolderTwiceWithoutLosingEither) {
   const std::string dir = testing::TempDir(), out = dir + "/lab";
   FakeLabBackend a;

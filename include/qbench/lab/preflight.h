@@ -35,7 +35,10 @@ bool HoldsStudy(const std::string& dir);
 ///    it, --force to move it to a dated folder and start afresh, or another --output";
 ///  - config.resume into a folder without results.jsonl is refused (Error(kInvalidArgument)): there
 ///    is nothing to resume, and measuring everything would hide a mistyped folder;
-///  - config.resume with config.force is a usage error.
+///  - config.resume with config.force is a usage error;
+///  - an output that cannot be made or written is refused (Error(kInvalidArgument), exit 2) naming
+///    the path: its first existing part (the folder or a parent) is a file, or a folder this user
+///    cannot write.
 void CheckOutputFolder(const LabConfig& config);
 
 /// Moves the study files of `dir` (results.jsonl, results.json, results.csv, report.md,
