@@ -209,5 +209,28 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
   EXPECT_NE(md.find("QLinearConv ×52"), std::string::npos);
 }
 
+// An int8 file given with --models (not --compare-file): labelled "as given (int8 QOperator)" on stdout and
+// in the Memory table, and its u8·s8 saturation warning is given as for --compare-file.
+TEST(LabDevicesCli, AnInt8FileGivenWithModelsIsLabelledAsGivenAndWarnedLikeACompareFile) {
+  QBENCH_REQUIRE_SHARED(int8, "models/imagenet/mobilenetv2-12-int8.onnx");
+  const std::string out = testing::TempDir() + "/lab_int8";
+  const auto r = RunCommand(testing::CliPath() + " lab --models " + int8 + " --variants fp32 --batch 1 --repetitions 3 " +
+                            "--warmup-runs 1 --no-roofline --no-plots --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  mobilenetv2-12-int8 (batch 1, 224 px): as given (int8 QOperator) "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(": fp32 "), std::string::npos) << r.out;
+  const std::string md = ReadFileBytes(out + "/report.md");
+  EXPECT_NE(md.find("| mobilenetv2-12-int8 | as given (int8 QOperator) | 1 | "), std::string::npos) << md;
+  const json study = json::parse(ReadFileBytes(out + "/results.json"));
+  const json* base = FindRecord(study["models"], "fp32");
+  ASSERT_NE(base, nullptr);
+  bool warned = false;
+  for (const auto& w : base->value("warnings", json::array())) warned = warned || w.get<std::string>().rfind("u8s8_saturation: ", 0) == 0;
+  EXPECT_EQ(warned, OrtU8S8KernelsSaturate()) << base->dump();
+  EXPECT_EQ(r.err.find("mobilenetv2-12-int8 as given (" + int8 + "): it runs u8 activations") != std::string::npos,
+            OrtU8S8KernelsSaturate())
+      << r.err;
+}
+
 }  // namespace
 }  // namespace qbench
