@@ -33,6 +33,14 @@ TEST(LabPlanCli, AnInt8ModelFileIsLabelledByWhatItHoldsNotAsFp32) {
   EXPECT_EQ(r.out.find("fp32 (baseline)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mobilenetv2-12-int8 (" + model + ")"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(out));
+  // Its static variant is refused by the run: the plan says so and counts no quantization or calibration.
+  const auto s = RunCommand(testing::CliPath() + " lab --models " + model +
+                            " --variants fp32,static --batch 1 --threads 1 --no-roofline --dry-run -o " + out);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("\n    static: will be refused: already quantized (int8 QOperator); not timed, no time counted"),
+            std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find(", calibration "), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find(", verification "), std::string::npos) << s.out;
 }
 
 TEST(LabPlanCli, TheRooflineCacheIsUsedUnder30DaysUnlessStaleAndRefreshRooflineIgnoresIt) {
