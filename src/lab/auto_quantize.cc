@@ -50,6 +50,9 @@ class Search {
       has_depthwise_ = has_depthwise_ || auto_internal::IsGroupedConv(n);
     }
     if (options_.equalization_candidates && has_depthwise_) equalized_ = auto_internal::EqualizedVariants(prepared_);
+    weight_ranges_ = options_.weight_ranges.empty()
+                         ? AutoWeightRanges(options_.base.weight_range, ResolveWeightRange(WeightRange::kAuto, DType::kUint8))
+                         : options_.weight_ranges;
   }
 
   double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -209,6 +212,7 @@ class Search {
     o.activation_type = c.activation_type;
     o.granularity = c.granularity;
     o.hard_sigmoid = c.hard_sigmoid;
+    o.weight_range = c.weight_range;
     o.exclude.insert(o.exclude.end(), c.keep_float.begin(), c.keep_float.end());
     return o;
   }
@@ -234,11 +238,16 @@ class Search {
     return q;
   }
 
+  // Reduced and full s8 weights run ORT's u8s8 kernels; u8 weights its u8u8 ones.
+  static bool U8Weights(const AutoCandidate& c) {
+    return ResolveWeightRange(c.weight_range, c.activation_type).range == WeightRange::kUnsigned;
+  }
+
   static std::string GraphKey(const AutoCandidate& c) {
     std::vector<std::string> keep = c.keep_float;
     std::sort(keep.begin(), keep.end());
-    std::string key = fmt::format("{}|{}|{}", DTypeName(c.activation_type), GranularityName(c.granularity),
-                                  HardSigmoidPolicyName(c.hard_sigmoid));
+    std::string key = fmt::format("{}|{}|{}|{}", DTypeName(c.activation_type), GranularityName(c.granularity),
+                                  HardSigmoidPolicyName(c.hard_sigmoid), U8Weights(c) ? "u8-weights" : "s8-weights");
     for (const auto& k : keep) key += "|" + k;
     return key;
   }
@@ -264,14 +273,18 @@ class Search {
     r->candidates.push_back(std::move(c));
   }
 
-  AutoCandidate Config(CalibrationMethod m, DType act, WeightGranularity g, HardSigmoidPolicy hs) const {
+  // `weight`: index into weight_ranges_ (u8 activations; s8 activations take base.weight_range).
+  AutoCandidate Config(CalibrationMethod m, DType act, WeightGranularity g, HardSigmoidPolicy hs,
+                       std::size_t weight = 0) const {
     AutoCandidate c;
     c.method = m;
     c.activation_type = act;
     c.granularity = g;
     c.hard_sigmoid = hs;
-    c.name = fmt::format("{} {} {}{}", CalibrationMethodName(m), act == DType::kUint8 ? "u8" : "s8", GranularityName(g),
-                         has_hard_sigmoid_ ? std::string(" hardsigmoid-") + HardSigmoidPolicyName(hs) : "");
+    c.weight_range = act == DType::kUint8 ? weight_ranges_.at(weight) : options_.base.weight_range;
+    c.name = fmt::format("{} {} {}{}{}", CalibrationMethodName(m), act == DType::kUint8 ? "u8" : "s8", GranularityName(g),
+                         has_hard_sigmoid_ ? std::string(" hardsigmoid-") + HardSigmoidPolicyName(hs) : "",
+                         act == DType::kUint8 && weight > 0 ? fmt::format(" {}-weights", WeightRangeName(c.weight_range)) : "");
     return c;
   }
 
@@ -306,6 +319,9 @@ class Search {
     if (has_gemm_) axes.push_back(Config(best, act0, WeightGranularity::kPerChannel, hs0));
     const auto policies = HardSigmoidPolicies();
     for (std::size_t k = 1; k < policies.size(); ++k) axes.push_back(Config(best, act0, WeightGranularity::kDefault, policies[k]));
+    if (act0 == DType::kUint8)
+      for (std::size_t k = 1; k < weight_ranges_.size(); ++k)
+        axes.push_back(Config(best, act0, WeightGranularity::kDefault, hs0, k));
     if (!MeasureAll(axes, "other axes with " + std::string(CalibrationMethodName(best)), r)) return;
     if (options_.equalization_candidates && has_depthwise_) EqualizationAxis(r);
   }
@@ -336,21 +352,33 @@ class Search {
       return;
     }
     const AutoCandidate base = r->candidates[best];
-    WarningList scratch;
-    const QuantizeResult q = Quantize(base, &scratch);
-    // Profile: nodes whose int8 kernel costs more than fp32 plus the Q/DQ keeping them fp32 adds.
+    // Profile: nodes whose int8 kernel costs more than fp32 plus the Q/DQ keeping them fp32 adds; on
+    // the most faithful configuration, and on the most faithful one within the budget whose weights
+    // run the other integer kernels (u8u8 / u8s8), whose slow nodes differ.
+    std::vector<AutoCandidate> bases = {base};
+    int other = -1;
+    for (std::size_t i = 0; i < r->candidates.size(); ++i) {
+      const AutoCandidate& c = r->candidates[i];
+      if (c.within_budget && c.keep_float.empty() && U8Weights(c) != U8Weights(base) &&
+          (other < 0 || auto_internal::MoreFaithful(c, r->candidates[other])))
+        other = static_cast<int>(i);
+    }
+    if (other >= 0) bases.push_back(r->candidates[other]);
     if (options_.progress) options_.progress("auto: profiling fp32 and int8 per node (ONNX Runtime profiler)");
     const NodeTimes f = timer_.Profile(prepared_, prepared_);
-    const NodeTimes q8 = timer_.Profile(q.model, prepared_);
     ShapeOverrides shapes = options_.calibration.shape_overrides;
     shapes.batch = options_.batch;
     const ReferenceGraph ref = BuildReferenceGraph(WithBatchSize(prepared_, options_.batch), shapes);
-    std::vector<std::string> slow = auto_internal::SlowerInInt8(q.report, ref, f, q8);
-    if (!slow.empty()) {
-      AutoCandidate c = base;
+    for (const AutoCandidate& b : bases) {
+      WarningList scratch;
+      const QuantizeResult q = Quantize(b, &scratch);
+      const NodeTimes q8 = timer_.Profile(q.model, prepared_);
+      std::vector<std::string> slow = auto_internal::SlowerInInt8(q.report, ref, f, q8);
+      if (slow.empty()) continue;
+      AutoCandidate c = b;
       c.keep_float = slow;
       c.islands_reason = fmt::format("{} node(s) slower in int8 than fp32 plus their Q/DQ (per-node profile)", slow.size());
-      c.name = base.name + fmt::format(" + {} fp32 (profile)", slow.size());
+      c.name = b.name + fmt::format(" + {} fp32 (profile)", slow.size());
       ThrowIfCancelled("searching quantization candidates");
       Measure(c, r);
       Progress("fidelity of " + r->candidates.back().name, 1, 1);
@@ -435,17 +463,24 @@ class Search {
     WarningList scratch;
     for (int i : timed) models.push_back(Quantize(r->candidates[i], &scratch).model);
     std::vector<const Model*> ptrs = {&fp32_};
-    for (const auto& m : models) ptrs.push_back(&m);
+    std::vector<std::string> labels = {"fp32"};
+    for (std::size_t k = 0; k < timed.size(); ++k) {
+      ptrs.push_back(&models[k]);
+      labels.push_back(r->candidates[timed[k]].name);
+    }
     if (options_.progress)
       options_.progress(fmt::format("auto: timing fp32 and {} candidate graph(s) interleaved (elapsed {:.0f} s)",
                                     timed.size(), Elapsed()));
-    const InterleavedResult t = timer_.Compare(ptrs);
-    r->fp32_median_ms = t.measurements[0].statistics.median_ms;
+    const Comparison t = timer_.Compare(ptrs, labels);
+    for (const auto& w : t.warnings) warnings_.Add(w.code, w.message);
+    r->fp32_median_ms = t.models[0].measurement.statistics.median_ms;
     for (std::size_t k = 0; k < timed.size(); ++k) {
+      const ComparedModel& m = t.models[k + 1];
+      if (!m.ok || !m.has_speedup) continue;  // not timed: never chosen
       AutoCandidate& c = r->candidates[timed[k]];
       c.timed = true;
-      c.median_ms = t.measurements[k + 1].statistics.median_ms;
-      c.speedup = t.speedups[k];
+      c.median_ms = m.measurement.statistics.median_ms;
+      c.speedup = m.speedup;
     }
   }
 
@@ -469,6 +504,7 @@ class Search {
   Clock::time_point start_;
   Model fp32_, prepared_;
   bool has_hard_sigmoid_ = false, has_gemm_ = false, has_depthwise_ = false;
+  std::vector<WeightRange> weight_ranges_;  // for u8 activations, the default first
   std::map<CrossLayerEqualization, auto_internal::EqualizedModel> equalized_;  // when CLE finds pairs
   mutable std::vector<std::vector<HostTensor>> calibration_batches_;
   mutable std::map<std::string, QuantizeResult> corrected_;     // bias-corrected candidates, by name and graph

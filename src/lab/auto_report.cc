@@ -56,6 +56,7 @@ nlohmann::json AutoResultToJson(const AutoQuantizeResult& r) {
                      {"activation_type", c.activation_type == DType::kUint8 ? "u8" : "s8"},
                      {"weight_granularity", c.granularity == WeightGranularity::kPerChannel ? "per-channel" : "conv-per-channel"},
                      {"hard_sigmoid", HardSigmoidPolicyName(c.hard_sigmoid)},
+                     {"weight_range", WeightRangeName(ResolveWeightRange(c.weight_range, c.activation_type).range)},
                      {"equalize", CrossLayerEqualizationName(c.equalize)},
                      {"bias_correction", c.bias_correction},
                      {"keep_fp32", c.keep_float},

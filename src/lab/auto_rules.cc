@@ -50,6 +50,12 @@ constexpr std::uint64_t kEvaluationSeedOffset = 1000003;
 
 }  // namespace
 
+std::vector<WeightRange> AutoWeightRanges(WeightRange requested, const WeightRangeDecision& for_u8) {
+  if (requested != WeightRange::kAuto) return {requested};
+  if (for_u8.range == WeightRange::kUnsigned) return {WeightRange::kUnsigned, WeightRange::kReduced, WeightRange::kFull};
+  return {for_u8.range};
+}
+
 void ValidateAutoOptions(const AutoQuantizeOptions& o) {
   if (!(std::isfinite(o.max_drop_points) && o.max_drop_points >= 0 && o.max_drop_points <= 100))
     throw Error(ErrorCode::kInvalidArgument,

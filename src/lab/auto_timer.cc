@@ -1,11 +1,13 @@
 // The ONNX Runtime timings of `quantize --auto` (see qbench/lab/auto_quantize.h): per-node profiles
-// attributed to the prepared fp32 graph, and interleaved comparisons with fp32.
+// attributed to the prepared fp32 graph, and comparisons with fp32 through the one timing path
+// (CompareModels, qbench/benchmark/compare.h).
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 
+#include "qbench/benchmark/compare.h"
 #include "qbench/core/log.h"
 #include "qbench/lab/auto_quantize.h"
 #include "qbench/lab/op_profile.h"
@@ -70,28 +72,20 @@ class OrtAutoTimer : public AutoTimer {
     return t;
   }
 
-  InterleavedResult Compare(const std::vector<const Model*>& models) override {
-    SessionConfig session;
-    session.intra_op_threads = threads_;
-    session.allow_spinning = false;  // interleaved: an idle session must not spin on a core
-    std::vector<std::unique_ptr<OrtRunner>> runners;
-    std::vector<std::unique_ptr<OrtBenchTarget>> targets;
-    std::vector<BenchTarget*> timed;
-    const ShapeOverrides& shapes = shapes_;
-    InputOptions io;
-    io.seed = seed_;
-    const Model first = WithBatchSize(*models.front(), batch_);
-    const auto generated = GenerateInputs(first, ResolveInputShapes(first, shapes), io);
-    for (const Model* m : models) {
-      runners.push_back(OrtRunner::Create(WithBatchSize(*m, batch_), session));
-      targets.push_back(std::make_unique<OrtBenchTarget>(*runners.back(), FeedsInOrder(generated, runners.back()->inputs())));
-      timed.push_back(targets.back().get());
-    }
-    BenchmarkConfig config = config_;
-    config.batch_size = batch_;
+  Comparison Compare(const std::vector<const Model*>& models, const std::vector<std::string>& labels) override {
+    std::vector<CompareModel> compared;
+    for (std::size_t i = 0; i < models.size(); ++i)
+      compared.push_back({i < labels.size() ? labels[i] : fmt::format("model {}", i), models[i],
+                          ResolveInputShapes(*models[i], shapes_), ""});
+    CompareOptions options;  // identical seeded inputs; the default interleaving policy (global pool)
+    options.config = config_;
+    options.config.batch_size = batch_;
+    options.session.intra_op_threads = threads_;
+    options.input_seed = seed_;
+    options.context = fmt::format("auto batch {}", batch_);
     LogInfo(fmt::format("auto: timing fp32 and {} candidate(s) interleaved at batch {} ({} intra-op threads)",
                         models.size() - 1, batch_, threads_));
-    return RunInterleaved(timed, config);
+    return CompareModels(compared, options);
   }
 
  private:

@@ -58,9 +58,11 @@ Model Mlp(bool destructive) {
 }
 
 // Per-node costs in ms: a Gemm runs at `int8` cost when its weight comes through a
-// DequantizeLinear (the quantized model), else at `fp32` cost; each QuantizeLinear costs 0.01.
+// DequantizeLinear (the quantized model), times `u8_weights` when that weight is stored as uint8
+// (ORT's u8u8 kernels), else at `fp32` cost; each QuantizeLinear costs 0.01.
 struct Costs {
   std::map<std::string, double> fp32, int8;
+  double u8_weights = 1.0;
 };
 
 class FakeTimer : public AutoTimer {
@@ -71,35 +73,45 @@ class FakeTimer : public AutoTimer {
     for (const auto& [name, ms] : NodeCosts(model)) t.node_ms[name] = ms;
     return t;
   }
-  InterleavedResult Compare(const std::vector<const Model*>& models) override {
+  Comparison Compare(const std::vector<const Model*>& models, const std::vector<std::string>& labels) override {
     ++compares;
-    InterleavedResult r;
+    EXPECT_EQ(labels.size(), models.size());
+    EXPECT_EQ(labels.front(), "fp32");
+    Comparison r;
     r.rounds = 30;
+    r.interleaved = true;
     for (const Model* m : models) {
       double total = 0;
       for (const auto& [name, ms] : NodeCosts(*m)) total += ms;
       for (const auto& n : m->proto.graph().node()) total += n.op_type() == "QuantizeLinear" ? 0.01 : 0.0;
-      Measurement meas;
-      for (int k = 0; k < r.rounds; ++k) meas.latency_ms.push_back(total * (1.0 + 0.01 * std::sin(k)));  // same drift for all
-      meas.statistics = ComputeStatistics(meas.latency_ms);
-      r.measurements.push_back(meas);
+      ComparedModel c;
+      c.ok = true;
+      for (int k = 0; k < r.rounds; ++k) c.measurement.latency_ms.push_back(total * (1.0 + 0.01 * std::sin(k)));  // same drift for all
+      c.measurement.statistics = ComputeStatistics(c.measurement.latency_ms);
+      r.models.push_back(c);
     }
-    for (std::size_t i = 1; i < models.size(); ++i)
-      r.speedups.push_back(EstimateSpeedup(r.measurements[0].latency_ms, r.measurements[i].latency_ms, true, 7));
+    for (std::size_t i = 1; i < models.size(); ++i) {
+      r.models[i].has_speedup = true;
+      r.models[i].speedup = EstimateSpeedup(r.models[0].measurement.latency_ms, r.models[i].measurement.latency_ms, true, 7);
+    }
     return r;
   }
   int compares = 0;
 
  private:
   std::map<std::string, double> NodeCosts(const Model& m) const {
-    std::set<std::string> dq_outputs;
+    std::set<std::string> u8_initializers;
+    for (const auto& t : m.proto.graph().initializer())
+      if (t.data_type() == onnx::TensorProto::UINT8) u8_initializers.insert(t.name());
+    std::map<std::string, bool> dq_outputs;  // output → reads a uint8 initializer
     for (const auto& n : m.proto.graph().node())
-      if (n.op_type() == "DequantizeLinear") dq_outputs.insert(n.output(0));
+      if (n.op_type() == "DequantizeLinear") dq_outputs[n.output(0)] = u8_initializers.count(n.input(0)) > 0;
     std::map<std::string, double> out;
     for (const auto& n : m.proto.graph().node()) {
       if (!costs_.fp32.count(n.name())) continue;
-      const bool int8 = n.input_size() > 1 && dq_outputs.count(n.input(1));
-      out[n.name()] = int8 ? costs_.int8.at(n.name()) : costs_.fp32.at(n.name());
+      const auto dq = n.input_size() > 1 ? dq_outputs.find(n.input(1)) : dq_outputs.end();
+      out[n.name()] = dq == dq_outputs.end() ? costs_.fp32.at(n.name())
+                                             : costs_.int8.at(n.name()) * (dq->second ? costs_.u8_weights : 1.0);
     }
     return out;
   }
@@ -116,6 +128,7 @@ AutoQuantizeOptions SmallSearch() {
   o.time_budget_s = 0;
   o.threads = 1;
   o.methods = {CalibrationMethod::kMinMax, CalibrationMethod::kMse};
+  o.weight_ranges = {WeightRange::kAuto};  // the CPU's choice alone: the same candidates on every CPU
   return o;
 }
 
@@ -173,6 +186,51 @@ TEST(AutoQuantize, LayerWhoseInt8KernelIsSlowerComesOutFp32) {
   ASSERT_NE(base, r.candidates.end()) << base_name;
   EXPECT_GE(c.sqnr_db, base->sqnr_db - 0.5) << FormatAutoResult(r);
   EXPECT_GE(c.agree + 2, base->agree) << FormatAutoResult(r);
+}
+
+// ORT's u8u8 kernels (u8 weights, exact) run slower than its u8s8 ones on x86 without VNNI: the
+// weight range is an axis, and the faster s8-weight graph is chosen when it keeps the accuracy.
+TEST(AutoQuantize, FasterWeightRangeIsChosenWhenItKeepsTheAccuracy) {
+  Costs costs = Uniform(1.0, 0.3);
+  costs.u8_weights = 2.0;  // u8 weights: 0.6 ms per Gemm, s8 weights 0.3 ms
+  FakeTimer timer(costs);
+  AutoQuantizeOptions o = SmallSearch();
+  o.weight_ranges = {WeightRange::kUnsigned, WeightRange::kReduced, WeightRange::kFull};
+  o.activation_types = {DType::kUint8};
+  o.islands = false;
+  const AutoQuantizeResult r = AutoQuantize(Mlp(false), o, &timer);
+  // 2 methods with u8 weights, all-per-channel, then reduced and full s8 weights with the better method.
+  ASSERT_EQ(r.candidates.size(), 5u) << FormatAutoResult(r);
+  const std::string method = r.candidates[2].name.substr(0, r.candidates[2].name.find(' '));
+  EXPECT_EQ(r.candidates[3].name, method + " u8 conv-per-channel reduced-weights");
+  EXPECT_EQ(r.candidates[4].name, method + " u8 conv-per-channel full-weights");
+  // Reduced and full run the same kernels: one graph key, different from the u8-weight one.
+  EXPECT_EQ(r.candidates[3].graph_key, r.candidates[4].graph_key);
+  EXPECT_NE(r.candidates[3].graph_key, r.candidates[1].graph_key);
+  const AutoCandidate& c = Chosen(r);
+  EXPECT_NE(c.weight_range, WeightRange::kUnsigned) << FormatAutoResult(r);
+  EXPECT_TRUE(c.within_budget);
+  EXPECT_NEAR(c.speedup.speedup, 3.0 / 0.9, 0.2);  // 3 ms fp32 vs 3 × 0.3 ms + a few Q nodes
+  const auto json = AutoResultToJson(r);
+  EXPECT_EQ(json["candidates"][0]["weight_range"], "u8");
+  EXPECT_EQ(json["candidates"][3]["weight_range"], "reduced");
+  EXPECT_EQ(json["candidates"][4]["weight_range"], "full");
+  // Both kernel families were timed in the one comparison.
+  int timed_u8 = 0, timed_s8 = 0;
+  for (const auto& x : r.candidates)
+    if (x.timed) ++(x.weight_range == WeightRange::kUnsigned ? timed_u8 : timed_s8);
+  EXPECT_GE(timed_u8, 1);
+  EXPECT_EQ(timed_s8, 1);
+  EXPECT_EQ(timer.compares, 1);
+}
+
+TEST(AutoRules, WeightRangesByCpu) {
+  const WeightRangeDecision no_vnni{WeightRange::kUnsigned, "no VNNI"}, vnni{WeightRange::kFull, "VNNI"};
+  EXPECT_EQ(AutoWeightRanges(WeightRange::kAuto, no_vnni),
+            (std::vector<WeightRange>{WeightRange::kUnsigned, WeightRange::kReduced, WeightRange::kFull}));
+  EXPECT_EQ(AutoWeightRanges(WeightRange::kAuto, vnni), std::vector<WeightRange>{WeightRange::kFull});
+  EXPECT_EQ(AutoWeightRanges(WeightRange::kReduced, no_vnni), std::vector<WeightRange>{WeightRange::kReduced});
+  EXPECT_EQ(AutoWeightRanges(WeightRange::kUnsigned, vnni), std::vector<WeightRange>{WeightRange::kUnsigned});
 }
 
 TEST(AutoQuantize, LayerThatDestroysAccuracyComesOutFp32) {

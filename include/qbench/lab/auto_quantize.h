@@ -16,7 +16,7 @@
 //     kept fp32 one at a time (sensitivity ranking, qbench/eval/sensitivity.h) until it does.
 //  4. Latency: one candidate per distinct graph (the calibration method changes scales, not
 //     kernels) is timed interleaved with fp32 on identical inputs at the requested batch, with the
-//     speedup's paired-bootstrap 95 % interval (RunInterleaved).
+//     speedup's paired-bootstrap 95 % interval (CompareModels, the one timing path).
 //  5. Choice: the fastest candidate within the accuracy budget whose speedup interval lies above 1;
 //     none → the fp32 model unchanged.
 #pragma once
@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "qbench/benchmark/benchmark.h"
+#include "qbench/benchmark/compare.h"
 #include "qbench/calibration/calibrator.h"
 #include "qbench/data/dataset.h"
 #include "qbench/data/metrics.h"
@@ -58,14 +59,15 @@ class AutoTimer {
   virtual ~AutoTimer() = default;
   /// Per-node times of `model` (fp32 or quantized), attributed to the nodes of `prepared_fp32`.
   virtual NodeTimes Profile(const Model& model, const Model& prepared_fp32) = 0;
-  /// Times `models` interleaved on identical inputs; measurements[0] is models[0] (fp32), speedups[i]
-  /// is models[i + 1] against it.
-  virtual InterleavedResult Compare(const std::vector<const Model*>& models) = 0;
+  /// Times `models` against models[0] (fp32) on identical inputs, as CompareModels does (its result:
+  /// models[i].measurement, and models[i].speedup against models[0] for i > 0). `labels` name them in
+  /// warnings.
+  virtual Comparison Compare(const std::vector<const Model*>& models, const std::vector<std::string>& labels) = 0;
 };
 
-/// ONNX Runtime timings at `batch` (a fixed batch dim is rewritten, WithBatchSize), `threads`
-/// intra-op threads, spinning off (interleaved sessions), seeded generated inputs at `shapes`
-/// (values of other symbolic dims).
+/// ONNX Runtime timings at `batch`, `threads` intra-op threads, seeded generated inputs at `shapes`
+/// (values of other symbolic dims). Profile: ORT's profiler on a WithBatchSize copy; Compare:
+/// CompareModels (qbench/benchmark/compare.h) with `config`, its default interleaving policy.
 std::unique_ptr<AutoTimer> MakeOrtAutoTimer(std::int64_t batch, int threads, const BenchmarkConfig& config,
                                             std::uint64_t seed, const ShapeOverrides& shapes);
 
@@ -86,6 +88,12 @@ struct AutoQuantizeOptions {
   std::vector<CalibrationMethod> methods = {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile,
                                             CalibrationMethod::kEntropy, CalibrationMethod::kMse};
   std::vector<DType> activation_types = {DType::kUint8, DType::kInt8};
+  /// How int8 weights are stored for u8 activations (qbench/quantization/weight_range.h), the first on
+  /// the default configuration, the others as one axis. Empty: AutoWeightRanges (base.weight_range
+  /// alone when given; on x86 without VNNI, u8 weights (ORT's exact u8u8 kernels) then reduced and
+  /// full s8 weights (its faster u8s8 kernels); elsewhere full). s8 activations always use
+  /// base.weight_range (ORT has no s8·u8 kernel).
+  std::vector<WeightRange> weight_ranges;
   bool islands = true;                 ///< propose fp32 islands from the per-node profile and sensitivity
   /// On models with a depthwise (grouped) Conv: cross-layer equalization (relu; relu6 when it finds
   /// more pairs) and bias correction as candidates on the most faithful configuration (docs/auto.md).
@@ -95,6 +103,14 @@ struct AutoQuantizeOptions {
   /// Called with one line of progress (what, done/total, elapsed and ETA). May be empty.
   std::function<void(const std::string&)> progress;
 };
+
+/// The weight ranges --auto tries when options.weight_ranges is empty: {requested} when it is not
+/// kAuto; else {kUnsigned, kReduced, kFull} when `for_u8` (DecideWeightRange(kAuto, u8) of the CPU)
+/// is kUnsigned — ORT's u8u8 kernels are exact but slower than its u8s8 ones (docs/auto.md measures
+/// both), and whether reduced or full s8 weights keep the accuracy (7-bit precision, or pairs of
+/// u8·s8 products saturating in int16) is a question the fidelity measurement answers; else
+/// {for_u8.range}.
+std::vector<WeightRange> AutoWeightRanges(WeightRange requested, const WeightRangeDecision& for_u8);
 
 /// Throws Error(kInvalidArgument) naming the flag: --max-drop outside [0, 100], a negative or
 /// non-finite --time-budget, --batch < 1, an empty method or activation-type list, base.scheme
@@ -109,6 +125,7 @@ struct AutoCandidate {
   WeightGranularity granularity = WeightGranularity::kDefault;
   HardSigmoidPolicy hard_sigmoid = HardSigmoidPolicy::kDecompose;
   CrossLayerEqualization equalize = CrossLayerEqualization::kOff;  ///< CLE of the fp32 model first
+  WeightRange weight_range = WeightRange::kAuto;  ///< as asked of the quantizer (kAuto: by the CPU)
   bool bias_correction = false;      ///< empirical bias correction on the calibration samples
   std::vector<std::string> keep_float;  ///< nodes kept fp32 (islands)
   std::string islands_reason;          ///< why those nodes ("" without islands)
