@@ -56,6 +56,15 @@ std::vector<AutoCandidate> EqualizationCandidates(const AutoCandidate& base,
 /// when no candidate is equalized.
 std::optional<AutoCandidate> BiasCorrectedBestEqualized(const std::vector<AutoCandidate>& candidates);
 
+/// True when `c`'s weights are stored as u8 (ORT's u8u8 kernels); false for s8 weights (its u8s8
+/// kernels, reduced or full range). The two families run different integer kernels.
+bool U8Weights(const AutoCandidate& c);
+/// Index of the most faithful candidate without islands whose weights run the other kernel family
+/// than `base`'s (U8Weights); within the budget when `within_budget`; without bias correction or
+/// equalization when `plain`; -1 when none.
+int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
+                               bool within_budget, bool plain);
+
 /// Sets r->chosen (the fastest timed candidate within the budget whose speedup CI lies above 1, or
 /// -1), each candidate's status and r->decision.
 void ChooseCandidate(AutoQuantizeResult* r);

@@ -238,16 +238,12 @@ class Search {
     return q;
   }
 
-  // Reduced and full s8 weights run ORT's u8s8 kernels; u8 weights its u8u8 ones.
-  static bool U8Weights(const AutoCandidate& c) {
-    return ResolveWeightRange(c.weight_range, c.activation_type).range == WeightRange::kUnsigned;
-  }
-
   static std::string GraphKey(const AutoCandidate& c) {
     std::vector<std::string> keep = c.keep_float;
     std::sort(keep.begin(), keep.end());
     std::string key = fmt::format("{}|{}|{}|{}", DTypeName(c.activation_type), GranularityName(c.granularity),
-                                  HardSigmoidPolicyName(c.hard_sigmoid), U8Weights(c) ? "u8-weights" : "s8-weights");
+                                  HardSigmoidPolicyName(c.hard_sigmoid),
+                                  auto_internal::U8Weights(c) ? "u8-weights" : "s8-weights");
     for (const auto& k : keep) key += "|" + k;
     return key;
   }
@@ -328,11 +324,20 @@ class Search {
 
   // Cross-layer equalization and bias correction (docs/auto.md) on the most faithful configuration,
   // then bias correction on the most faithful equalized one.
+  // Then bias correction on the most faithful configuration of the other integer kernels (u8 or s8
+  // weights), which may bring the faster kernels within the budget.
   void EqualizationAxis(AutoQuantizeResult* r) {
-    const auto todo = auto_internal::EqualizationCandidates(r->candidates[MostFaithful(*r)], equalized_);
+    const AutoCandidate base = r->candidates[MostFaithful(*r)];
+    const auto todo = auto_internal::EqualizationCandidates(base, equalized_);
     if (!MeasureAll(todo, "equalization and bias correction", r)) return;
     if (auto both = auto_internal::BiasCorrectedBestEqualized(r->candidates))
-      MeasureAll({*both}, "equalization and bias correction", r);
+      if (!MeasureAll({*both}, "equalization and bias correction", r)) return;
+    const int other = auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, false, true);
+    if (other < 0) return;
+    AutoCandidate c = r->candidates[other];
+    c.bias_correction = true;
+    c.name += " +bias-corr";
+    MeasureAll({c}, "bias correction on the other integer kernels", r);
   }
 
   // Index of the most faithful candidate (within budget first), or -1.
@@ -356,13 +361,7 @@ class Search {
     // the most faithful configuration, and on the most faithful one within the budget whose weights
     // run the other integer kernels (u8u8 / u8s8), whose slow nodes differ.
     std::vector<AutoCandidate> bases = {base};
-    int other = -1;
-    for (std::size_t i = 0; i < r->candidates.size(); ++i) {
-      const AutoCandidate& c = r->candidates[i];
-      if (c.within_budget && c.keep_float.empty() && U8Weights(c) != U8Weights(base) &&
-          (other < 0 || auto_internal::MoreFaithful(c, r->candidates[other])))
-        other = static_cast<int>(i);
-    }
+    const int other = auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, true, false);
     if (other >= 0) bases.push_back(r->candidates[other]);
     if (options_.progress) options_.progress("auto: profiling fp32 and int8 per node (ONNX Runtime profiler)");
     const NodeTimes f = timer_.Profile(prepared_, prepared_);

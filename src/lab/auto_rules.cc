@@ -144,6 +144,23 @@ std::vector<std::string> SlowerInInt8(const QuantizeReport& report, const Refere
   return slow;
 }
 
+bool U8Weights(const AutoCandidate& c) {
+  return ResolveWeightRange(c.weight_range, c.activation_type).range == WeightRange::kUnsigned;
+}
+
+int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
+                               bool within_budget, bool plain) {
+  int best = -1;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const AutoCandidate& c = candidates[i];
+    if (U8Weights(c) == U8Weights(base) || !c.keep_float.empty() || (within_budget && !c.within_budget) ||
+        (plain && (c.bias_correction || c.equalize != CrossLayerEqualization::kOff)))
+      continue;
+    if (best < 0 || MoreFaithful(c, candidates[static_cast<std::size_t>(best)])) best = static_cast<int>(i);
+  }
+  return best;
+}
+
 void ChooseCandidate(AutoQuantizeResult* r) {
   r->chosen = -1;
   int best_int8 = -1;  // the fastest timed candidate at all, for the plain sentence

@@ -76,6 +76,12 @@ std::set<std::string> OuterScopeReads(const onnx::NodeProto& node) {
   return out;
 }
 
+bool RunsDepthwiseKernel(const onnx::NodeProto& conv, const std::vector<std::int64_t>& weight_shape) {
+  if (conv.op_type() != "Conv" && conv.op_type() != "QLinearConv") return false;
+  const std::int64_t group = AttrInt(conv, "group", 1);
+  return group > 1 && weight_shape.size() >= 2 && weight_shape[0] == group && weight_shape[1] == 1;
+}
+
 std::int64_t AttrInt(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback) {
   const auto* a = FindAttr(node, name);
   return a ? a->i() : fallback;

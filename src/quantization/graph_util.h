@@ -26,6 +26,13 @@ void SetAttrFloat(onnx::NodeProto* node, const std::string& name, float value);
 void SetAttrInts(onnx::NodeProto* node, const std::string& name, const std::vector<std::int64_t>& values);
 void RemoveAttr(onnx::NodeProto* node, const std::string& name);
 
+/// True when ONNX Runtime runs `conv` (Conv or QLinearConv) whose weight has shape `weight_shape`
+/// with MLAS's depthwise kernel: group > 1 and every group holds one input and one output channel
+/// (W [group, 1, ...]). That kernel widens u8 activations and int8 weights to int16 and keeps the
+/// full 32-bit products (onnxruntime/core/mlas/lib/qdwconv*.cpp): it never saturates, on any CPU, so
+/// full-range s8 weights are exact there (qbench/quantization/weight_range.h).
+bool RunsDepthwiseKernel(const onnx::NodeProto& conv, const std::vector<std::int64_t>& weight_shape);
+
 /// "conv1 (Conv)" or "#12 (Conv)" for an unnamed node: how messages name a node.
 std::string NodeLabel(const onnx::NodeProto& node, int index);
 

@@ -2,6 +2,7 @@
 // and whether a quantized model relies on them (UsesU8S8Kernels).
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -49,8 +50,10 @@ namespace quant_internal {
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
   // Weights may live in an enclosing graph; names are unique across scopes, so one set serves all.
   // Only int8 weights beyond [-64, 64] can saturate: 2·255·64 = 32640 fits in int16 (7-bit
-  // weights, WeightRange::kReduced, are ORT's reduce_range remedy).
-  std::set<std::string> int8, uint8;  // uint8: the zero points that make a QOperator input u8
+  // weights, WeightRange::kReduced, are ORT's reduce_range remedy). A weight read only by depthwise
+  // Convs runs MLAS's depthwise kernel, which never saturates (RunsDepthwiseKernel).
+  std::map<std::string, std::vector<std::int64_t>> int8;  // wide int8 weights → their shapes
+  std::set<std::string> uint8;  // the zero points that make a QOperator input u8
   std::function<void(const onnx::GraphProto&)> collect = [&](const onnx::GraphProto& g) {
     for (const auto& t : g.initializer()) {
       if (t.data_type() == static_cast<int>(DType::kUint8)) uint8.insert(t.name());
@@ -58,7 +61,7 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
       const HostTensor v = TensorFromProto(t);
       for (std::int64_t i = 0; i < v.num_elements(); ++i)
         if (std::abs(int(v.data<std::int8_t>()[i])) > 64) {
-          int8.insert(t.name());
+          int8[t.name()] = v.shape;
           break;
         }
     }
@@ -66,15 +69,27 @@ bool UsesU8S8Kernels(const Model& quantized, DType activation_type) {
       for (const onnx::GraphProto* sub : Subgraphs(n)) collect(*sub);
   };
   std::function<bool(const onnx::GraphProto&)> uses = [&](const onnx::GraphProto& g) {
+    std::map<std::string, std::vector<const onnx::NodeProto*>> readers;
+    for (const auto& n : g.node())
+      for (const auto& in : n.input()) readers[in].push_back(&n);
+    auto depthwise_only = [&](const std::string& dq_output, const std::vector<std::int64_t>& shape) {
+      const auto it = readers.find(dq_output);
+      if (it == readers.end()) return false;
+      for (const onnx::NodeProto* r : it->second)
+        if (!RunsDepthwiseKernel(*r, shape)) return false;
+      return true;
+    };
     for (const auto& n : g.node()) {
       const std::string& op = n.op_type();
       if ((op == "MatMulInteger" || op == "ConvInteger") && n.input_size() > 1 && int8.count(n.input(1))) return true;
       if (op == "DynamicQuantizeLSTM" && n.input_size() > 2 && (int8.count(n.input(1)) || int8.count(n.input(2))))
         return true;  // int8 W/R, u8 activations
-      if (op == "DequantizeLinear" && activation_type == DType::kUint8 && int8.count(n.input(0))) return true;
+      if (op == "DequantizeLinear" && activation_type == DType::kUint8 && int8.count(n.input(0)) &&
+          !depthwise_only(n.output(0), int8.at(n.input(0))))
+        return true;
       // QOperator (a file made elsewhere): input zero point u8 (input 2), weight int8 (input 3).
       if ((op == "QLinearConv" || op == "QLinearMatMul") && n.input_size() > 3 && uint8.count(n.input(2)) &&
-          int8.count(n.input(3)))
+          int8.count(n.input(3)) && !RunsDepthwiseKernel(n, int8.at(n.input(3))))
         return true;
       for (const onnx::GraphProto* sub : Subgraphs(n))
         if (uses(*sub)) return true;

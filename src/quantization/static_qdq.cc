@@ -118,6 +118,7 @@ class QdqWriter {
   std::map<std::int32_t, std::string> shared_zero_points_;  // activation zero point → initializer
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
   std::map<std::string, SharedWeight> weights_;   // weight|axis → its int8 copy (once per model)
+  int depthwise_full_range_ = 0;                  // weights kept at 8 bits under reduce_range (WeightFor)
 };
 
 const QuantParams& QdqWriter::ParamsOf(const std::string& t, int depth) {
@@ -230,11 +231,23 @@ const QdqWriter::SharedWeight& QdqWriter::WeightFor(const std::string& w_name, i
   const std::string key = w_name + "|" + std::to_string(axis);
   if (auto it = weights_.find(key); it != weights_.end()) return it->second;
   const HostTensor w = FloatTensorOf(*idx_.Initializer(w_name));
-  const WeightQuantParams base = ComputeWeightQuantParams(w, axis, DType::kInt8, true, w_name, ReduceWeightRange(options_));
+  const onnx::GraphProto& src = in_.proto.graph();
+  // 7-bit weights (reduce_range) are the remedy for ORT's saturating u8s8 GEMM kernels; a weight read
+  // only by depthwise Convs runs MLAS's depthwise kernel, which never saturates: full 8 bits there.
+  bool reduce = ReduceWeightRange(options_), depthwise_only = true;
+  for (int j = 0; j < src.node_size() && reduce; ++j) {
+    const StaticNodePlan& q = plan_.nodes[static_cast<size_t>(j)];
+    if (!q.quantized || q.folded || q.weight_input < 0 || src.node(j).input(q.weight_input) != w_name) continue;
+    depthwise_only = depthwise_only && RunsDepthwiseKernel(src.node(j), w.shape);
+  }
+  if (reduce && depthwise_only) {
+    reduce = false;
+    ++depthwise_full_range_;
+  }
+  const WeightQuantParams base = ComputeWeightQuantParams(w, axis, DType::kInt8, true, w_name, reduce);
   SharedWeight sw;
   sw.params = base;
   int biased = 0;
-  const onnx::GraphProto& src = in_.proto.graph();
   for (int j = 0; j < src.node_size(); ++j) {
     const StaticNodePlan& q = plan_.nodes[static_cast<size_t>(j)];
     if (!q.quantized || q.folded || q.weight_input < 0 || q.weight_axis != axis || src.node(j).input(q.weight_input) != w_name) continue;
@@ -407,6 +420,10 @@ Model QdqWriter::Run() {
   g_->clear_value_info();  // shapes of renamed tensors would be stale; ORT re-infers them
   RemoveUnusedInitializers(g_);
 
+  if (depthwise_full_range_ > 0)
+    report_->notes.push_back(std::to_string(depthwise_full_range_) + " depthwise Conv weight(s) at full 8-bit range: "
+                             "7-bit weights avoid the saturation of ORT's u8s8 GEMM kernels, and its depthwise kernel "
+                             "multiplies in 32 bits (docs/quantization.md, \"Weight range\")");
   if (plan_.hardsigmoid_nodes > 0) {
     report_->notes.push_back(
         std::to_string(plan_.hardsigmoid_nodes) + " HardSigmoid node(s) run in fp32: ORT has no int8 HardSigmoid. " +

@@ -395,10 +395,16 @@ TEST(AutoQuantize, DepthwiseNetGetsEqualizationAndBiasCorrectionCandidates) {
   FakeTimer timer(costs);
   AutoQuantizeOptions o = SmallSearch();
   o.islands = false;
+  o.weight_ranges = {WeightRange::kUnsigned};  // u8 activations: u8 weights; s8 activations: s8 weights
   const AutoQuantizeResult r = AutoQuantize(DepthwiseNet(), o, &timer);
   // 2 methods, s8, all-per-channel (fc is a Gemm), then +cle-relu and +bias-corr on the most faithful
-  // configuration, then bias correction on the equalized one (no ReLU6 here: no +cle-relu6).
-  ASSERT_EQ(r.candidates.size(), 7u) << FormatAutoResult(r);
+  // configuration, then bias correction on the equalized one (no ReLU6 here: no +cle-relu6), then
+  // bias correction on the most faithful configuration of the other integer kernels (s8 activations,
+  // s8 weights).
+  ASSERT_EQ(r.candidates.size(), 8u) << FormatAutoResult(r);
+  EXPECT_EQ(r.candidates[7].name, r.candidates[2].name + " +bias-corr");
+  EXPECT_EQ(r.candidates[7].activation_type, DType::kInt8);
+  EXPECT_TRUE(r.candidates[7].bias_correction);
   const std::string base = r.candidates[4].name.substr(0, r.candidates[4].name.find(" +"));
   EXPECT_EQ(r.candidates[4].name, base + " +cle-relu");
   EXPECT_EQ(r.candidates[4].equalize, CrossLayerEqualization::kRelu);

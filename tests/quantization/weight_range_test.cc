@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/error.h"
+#include "qbench/runtime/runner.h"
 #include "qbench/model/graph_builder.h"
+#include "qbench/quantization/kernel_probe.h"
 #include "qbench/quantization/quant_math.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/quantization/weight_range.h"
@@ -218,6 +220,82 @@ TEST(WeightRange, StaticPerChannelConvHonoursTheOption) {
   const onnx::NodeProto* udq = testing::ProducerOf(r.model, testing::NodeNamed(r.model, "conv")->input(1));
   ASSERT_EQ(udq->input_size(), 3);
   EXPECT_GE(testing::OutputSqnrDb(m, r.model, feeds), 38.0);
+}
+
+// ORT runs a depthwise QLinearConv (group = C, W [C, 1, kh, kw]) with MLAS's depthwise kernel, which
+// keeps 32-bit products: full-range s8 weights against u8 activations of 255 are exact there, where
+// a kernel adding u8·s8 product pairs in int16 gives far less (255·127 + 255·120 = 62985 > 32767).
+TEST(WeightRange, DepthwiseKernelIsExactAtFullRange) {
+  constexpr int kC = 16;
+  GraphBuilder b("dw_probe", 13);
+  b.AddInput("x", DType::kUint8, {1, kC, 3, 3});
+  b.AddOutput("y", DType::kUint8, {1, kC, 1, 1});
+  HostTensor w = HostTensor::Zeros(DType::kInt8, {kC, 1, 3, 3});
+  for (int i = 0; i < kC * 9; ++i) w.data<std::int8_t>()[i] = static_cast<std::int8_t>(i % 2 ? 120 : 127);
+  auto scalar = [&](const std::string& name, DType dt, double v) {
+    HostTensor t = HostTensor::Zeros(dt, {});
+    if (dt == DType::kFloat32) t.data<float>()[0] = static_cast<float>(v);
+    return b.AddTensorInitializer(name, t);  // integer zero points stay 0
+  };
+  b.AddTensorInitializer("w", w);
+  scalar("x_scale", DType::kFloat32, 1.0);
+  scalar("x_zp", DType::kUint8, 0);
+  scalar("w_scale", DType::kFloat32, 1.0);
+  scalar("w_zp", DType::kInt8, 0);
+  scalar("y_scale", DType::kFloat32, 2000.0);
+  scalar("y_zp", DType::kUint8, 0);
+  b.AddNode("QLinearConv", "dw", {"x", "x_scale", "x_zp", "w", "w_scale", "w_zp", "y_scale", "y_zp"}, {"y"},
+            {AttrInt("group", kC)});
+  HostTensor x = HostTensor::Zeros(DType::kUint8, {1, kC, 3, 3});
+  for (int i = 0; i < kC * 9; ++i) x.data<std::uint8_t>()[i] = 255;
+  SessionConfig c;
+  c.intra_op_threads = 1;
+  const HostTensor y = OrtRunner::Create(b.Build(), c)->Run({x})[0];
+  // Even channels start with 127: 255 · (5·127 + 4·120) = 284325 → round(/ 2000) = 142; odd ones
+  // 255 · (4·127 + 5·120) = 282540 → 141. Int16 pair saturation would give about 81.
+  for (int k = 0; k < kC; ++k) EXPECT_EQ(int(y.data<std::uint8_t>()[k]), k % 2 ? 141 : 142) << "channel " << k;
+}
+
+// Under --weight-range reduced, a weight read only by depthwise Convs keeps the full 8 bits (its
+// kernel never saturates, above); the pointwise Conv's weight gets 7 bits. The file is then not
+// reported as relying on the saturating u8s8 kernels.
+TEST(WeightRange, ReducedKeepsDepthwiseWeightsAtFullRange) {
+  GraphBuilder b("dw_pw");
+  b.AddInput("x", DType::kFloat32, {1, 4, 6, 6});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
+  std::vector<float> dw(4 * 9), pw(16);
+  for (std::size_t i = 0; i < dw.size(); ++i) dw[i] = 0.1f * static_cast<float>(int(i % 7) - 3);
+  for (std::size_t i = 0; i < pw.size(); ++i) pw[i] = 0.2f * static_cast<float>(int(i % 5) - 2);
+  b.AddInitializer("dw_w", {4, 1, 3, 3}, dw);
+  b.AddInitializer("pw_w", {4, 4, 1, 1}, pw);
+  b.AddNode("Conv", "dw", {"x", "dw_w"}, {"h"}, {AttrInt("group", 4), AttrInts("pads", {1, 1, 1, 1})});
+  b.AddNode("Relu", "relu", {"h"}, {"a"});
+  b.AddNode("Conv", "pw", {"a", "pw_w"}, {"y"});
+  const Model m = b.Build();
+  const std::vector<HostTensor> feeds{testing::RandomTensor({1, 4, 6, 6}, 5)};
+  QuantizeOptions o;
+  o.scheme = "static";
+  o.activation_type = DType::kUint8;
+  o.weight_range = WeightRange::kReduced;
+  const QuantizeResult r = QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr);
+  EXPECT_EQ(MaxAbs(Int8WeightOf(r.model, "Conv", 1)), 127);  // the first Conv: dw
+  const onnx::NodeProto* pw_node = testing::NodeNamed(r.model, "pw");
+  ASSERT_NE(pw_node, nullptr);
+  const onnx::NodeProto* pw_dq = testing::ProducerOf(r.model, pw_node->input(1));
+  ASSERT_NE(pw_dq, nullptr);
+  HostTensor pw_q;
+  for (const auto& t : r.model.proto.graph().initializer())
+    if (t.name() == pw_dq->input(0)) pw_q = TensorFromProto(t);
+  EXPECT_EQ(MaxAbs(pw_q), 64);
+  bool noted = false;
+  for (const auto& n : r.report.notes) noted = noted || n.find("1 depthwise Conv weight(s) at full 8-bit range") == 0;
+  EXPECT_TRUE(noted) << FormatQuantizeReport(r.report);
+  EXPECT_FALSE(FileUsesU8S8Kernels(r.model));
+  // Full range everywhere: the pointwise Conv relies on the u8s8 kernels, the depthwise one alone would not.
+  o.weight_range = WeightRange::kFull;
+  EXPECT_TRUE(FileUsesU8S8Kernels(QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr).model));
+  o.exclude = {"pw"};
+  EXPECT_FALSE(FileUsesU8S8Kernels(QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr).model));
 }
 
 }  // namespace
