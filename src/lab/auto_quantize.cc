@@ -86,6 +86,8 @@ class Search {
       Calibrate(&r);
       Fidelity(&r);
       if (options_.islands) Islands(&r);
+      reference_.reset();  // no session of the search stays alive while the candidates are timed
+      fp32_runner_.reset();  // (CompareModels then runs them all on ONNX Runtime's global pool)
       Time(&r);
     } catch (const Cancelled&) {
       r.cancelled = true;

@@ -1,5 +1,6 @@
 #include "qbench/lab/config.h"
 
+#include <fmt/format.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -43,6 +44,11 @@ const std::vector<LabVariantInfo>& LabVariants() {
                      per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kPerChannel,
                      std::string(s.name) + " with " + (per_tensor ? "one scale per weight tensor" : "one scale per output channel")});
       }
+      if (s.lab_auto_search)
+        v.push_back({"auto", &s, s.granularity, WeightGranularity::kDefault,
+                     std::string("quantize --auto's choice: the fastest ") + s.name +
+                         " int8 configuration within --auto-max-drop that beats fp32 here, or the model unchanged",
+                     /*auto_search=*/true});
     }
     return v;
   }();
@@ -304,6 +310,11 @@ void ValidateLabConfig(const LabConfig& c) {
   if (c.repetitions < 1) fail("--repetitions must be >= 1, got " + std::to_string(c.repetitions));
   if (c.warmup_runs < 0) fail("--warmup-runs must be >= 0, got " + std::to_string(c.warmup_runs));
   if (c.calibration_size < 1) fail("--calibration-size must be >= 1");
+  if (!(c.auto_max_drop_points >= 0 && c.auto_max_drop_points <= 100))
+    fail(fmt::format("--auto-max-drop {:g}: expected percentage points of top-1 agreement in [0, 100] (default 1)",
+                     c.auto_max_drop_points));
+  if (!(c.auto_time_budget_s >= 0 && std::isfinite(c.auto_time_budget_s)))
+    fail(fmt::format("--auto-time-budget {:g}: expected seconds >= 0 (0 = none; default 300)", c.auto_time_budget_s));
   if (!c.calibration_method.empty()) {
     try {
       ParseCalibrationMethod(c.calibration_method);
@@ -418,6 +429,8 @@ nlohmann::json LabConfigToJson(const LabConfig& c) {
                         {"calibration_data", c.calibration_data},
                         {"calibration_size", c.calibration_size},
                         {"calibration_method", c.calibration_method},
+                        {"auto_max_drop_points", c.auto_max_drop_points},
+                        {"auto_time_budget_s", c.auto_time_budget_s},
                         {"output", c.output_dir},
                         {"roofline", c.roofline},
                         {"seed", c.seed},

@@ -111,6 +111,16 @@ LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, con
       const double read = calibrated ? costs.calibration_read_s : 0.0;
       e.verification_s += 2 * costs.session_s + n * (read + run_s(baseline) + run_s(v));
     }
+    if (info->auto_search) {
+      const double n = costs.auto_eval_samples;
+      double search = n * (costs.eval_read_s + run_s(baseline)) +
+                      kLabAutoCandidates * (costs.quantize_s + costs.session_s + n * run_s(v)) +
+                      kLabAutoBiasPasses * costs.calibration_samples * run_s(baseline) +
+                      kLabAutoProfiles * (kLabProfileSessionS + kLabProfileRuns * run_s(v)) +
+                      kLabAutoTimedModels * kLabAutoTimingRuns * run_s(v);
+      if (costs.auto_time_budget_s > 0) search = std::min(search, costs.auto_time_budget_s);
+      e.auto_search_s += search;
+    }
   }
   for (const auto& v : profile) e.profile_s += kLabProfileSessionS + kLabProfileRuns * run_s(v);
   if (!evaluate.empty() && std::find(evaluate.begin(), evaluate.end(), baseline) == evaluate.end())
@@ -184,6 +194,9 @@ LabItemCosts PlanItemCosts(const LabConfig& config, const LabPlan& plan, LabBack
     if (e.Known()) c.eval_read_s = e.read_s;
   }
   if (!config.verify) c.verification_samples = 0;
+  c.auto_time_budget_s = config.auto_time_budget_s;
+  c.auto_eval_samples = config.eval_limit > 0 ? static_cast<double>(config.eval_limit) : kLabAutoEvalSamples;
+  if (!config.eval_data.empty()) c.auto_eval_samples = std::min(c.auto_eval_samples, c.eval_samples);
   c.calibration_samples = HasCalibratedVariant(config.variants) ? static_cast<double>(config.calibration_size) : 0.0;
   const std::string calibration_path = config.split ? config.eval_data : config.calibration_data;
   if (c.calibration_samples > 0 && !calibration_path.empty()) {
@@ -403,6 +416,7 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
       if (e.verification_s > 0) parts += ", verification " + FormatDuration(e.verification_s);
       if (e.profile_s > 0) parts += ", op profiles " + FormatDuration(e.profile_s);
       if (e.evaluation_s > 0) parts += ", evaluation " + FormatDuration(e.evaluation_s);
+      if (e.auto_search_s > 0) parts += ", auto search " + FormatDuration(e.auto_search_s);
       out += "    " + parts + "\n";
     }
     for (const auto& v : config.variants)

@@ -10,6 +10,7 @@
 #include "qbench/quantization/verify.h"
 #include "qbench/zoo/zoo.h"
 
+#include "lab_auto.h"
 #include "ort_backend_impl.h"
 
 namespace qbench {
@@ -55,13 +56,28 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     spec.preprocess = LabPreprocess(config, size0);
     spec.size = config.calibration_size;
     spec.batch_size = 1;
-    reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
+    if (!info.auto_search)
+      reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
   }
-  QuantizeResult result = Step(calibrated ? "calibrating and quantizing" : "quantizing",
-                               [&] { return QuantizeModel(fp32, q, reader.get(), &module_warnings); });
+  QuantizeResult result;
+  nlohmann::json auto_summary;  // variant "auto": what the search chose (lab_auto.h)
+  if (info.auto_search) {
+    const AutoQuantizeResult a = Step("searching the int8 configurations (quantize --auto)", [&] {
+      return AutoQuantize(fp32, LabAutoOptions(config, spec, LabPreprocess(config, size0), threads0));
+    });
+    for (const auto& w : a.warnings) module_warnings.Add(w.code, w.message);
+    auto_summary = LabAutoSummary(a);
+    result.model = a.model;
+    result.report = a.report;
+  } else {
+    result = Step(calibrated ? "calibrating and quantizing" : "quantizing",
+                  [&] { return QuantizeModel(fp32, q, reader.get(), &module_warnings); });
+  }
   Forward(module_warnings);
   r.quantize_ms = NowMs() - t0;
   r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
+  if (info.auto_search && auto_summary.value("wrote_fp32_unchanged", false))
+    return AutoKeptFp32(r, fp32, fp32_rec, auto_summary);
   // Verified before it is written (verify.h): the same check and fp32 fallback as `qbench quantize`.
   WarningList scratch;  // re-quantizing repeats warnings already forwarded
   const RequantizeFn requantize = [&](const std::vector<std::string>& keep) {
@@ -73,6 +89,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   };
   VerifyOptions vo;
   vo.enabled = config.verify;  // --no-verify
+  vo.fix = !info.auto_search;  // auto: the file is exactly the candidate the search measured
   vo.strict = config.strict;   // --strict: a remaining collapse fails the variant
   vo.session.intra_op_threads = static_cast<int>(threads0);
   VerifiedQuantization verified = Step(std::string(vo.enabled ? "verifying and writing '" : "writing '") + r.file + "'", [&] {
@@ -83,7 +100,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
       auto vr = MakeCalibrationDataReader(fp32, vs, &scratch);
       data = ReadVerificationData(*vr, vo.max_samples);
     }
-    return VerifyAndSave(fp32, std::move(result), requantize, data, r.file, vo);
+    return VerifyAndSave(fp32, std::move(result), info.auto_search ? RequantizeFn{} : requantize, data, r.file, vo);
   });
   result = std::move(verified.result);
   r.verification = VerificationToJson(verified.verification);
@@ -115,9 +132,27 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   nlohmann::json report = nlohmann::json::parse(QuantizeReportToJson(result.report), nullptr, false);
   if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
   r.coverage_report = report;
+  if (info.auto_search) r.coverage_report["auto"] = auto_summary;
   for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + w.message);
   r.ok = true;
   variants[v] = std::move(result.model);
+  return r;
+}
+
+// Variant "auto" when the search wrote the model unchanged (no int8 configuration within the budget
+// beats fp32 here): the fp32 file, recorded as what it holds (fp32), with the search's summary.
+ModelRecord OrtLabBackend::Impl::AutoKeptFp32(ModelRecord r, const Model& fp32, const ModelRecord& fp32_rec,
+                                              const nlohmann::json& summary) {
+  Step("writing '" + r.file + "'", [&] { WriteFileAtomic(r.file, SerializeModel(fp32)); });
+  r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
+  r.weight_precision = fp32_rec.weight_precision;  // what the file holds: the model as given
+  r.activation_precision = fp32_rec.activation_precision;
+  r.content = fp32_rec.content;
+  r.weight_bytes_by_dtype = fp32_rec.weight_bytes_by_dtype;
+  r.coverage_report = nlohmann::json{{"auto", summary}};
+  r.warnings.push_back("auto: " + summary.value("decision", std::string("the model was written unchanged")));
+  r.ok = true;
+  variants[r.variant] = fp32;
   return r;
 }
 

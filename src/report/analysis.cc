@@ -30,6 +30,16 @@ bool HasCalibratedIntegerActivations(const std::string& variant) {
   return s && s->needs_calibration && IsIntegerPrecision(s->activation_precision);
 }
 
+}  // namespace report_internal
+
+bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const std::string& variant) {
+  const ModelRecord* r = study.FindModel(model, variant);
+  return r && r->ok && r->coverage_report.is_object() && r->coverage_report.contains("auto") &&
+         r->coverage_report["auto"].value("wrote_fp32_unchanged", false);
+}
+
+namespace report_internal {
+
 std::string Percent(double share) { return fmt::format("{:.0f} %", 100.0 * share); }
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {

@@ -184,7 +184,8 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     if (!d.study.models.empty()) md += ModelsMarkdown(d.study);
     md += DemoteHeadings(MemoryMarkdown(d.study), 2);
     // Energy (or why not, once), external variants and the execution provider (device_report.h).
-    md += DemoteHeadings(EnergyMarkdown(d.study) + ExternalVariantsMarkdown(d.study) + ProviderMarkdown(d.study), 2);
+    md += DemoteHeadings(EnergyMarkdown(d.study) + ExternalVariantsMarkdown(d.study) + AutoVariantMarkdown(d.study) +
+                                 ProviderMarkdown(d.study), 2);
   }
   md += "\n## Latency per device\n\nMedian latency per run with the confidence interval of the median; speedup against the "
         "baseline timed interleaved on the same device, with its 95 % CI.\n";

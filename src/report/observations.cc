@@ -47,6 +47,7 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
     std::vector<std::string> shrunk, not_shrunk;
     double lo = 1e9, hi = 0;
     for (const auto& m : models) {
+      if (AutoKeptUnchanged(study, m, v)) continue;  // the model as given, not an int8 file
       const double r = SizeRatio(study, m, v);
       if (!std::isfinite(r)) continue;
       lo = std::min(lo, r);
@@ -84,6 +85,7 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
     if (v == base) continue;
     std::vector<std::string> faster, slower, unclear;
     for (const auto& m : models) {
+      if (AutoKeptUnchanged(study, m, v)) continue;  // fp32 unchanged: no int8 to explain
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();

@@ -280,6 +280,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   md += MemoryMarkdown(study);
   md += EnergyMarkdown(study);
   md += ExternalVariantsMarkdown(study);
+  md += AutoVariantMarkdown(study);
   md += ProviderMarkdown(study);
 
   // Accuracy.

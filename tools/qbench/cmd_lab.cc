@@ -73,6 +73,7 @@ struct LabFlags {
   std::size_t eval_limit = 0;
   CalibrationFlags calib;
   std::uint64_t seed = 0;
+  double auto_max_drop = 1.0, auto_time_budget = 300;
   ShapeFlags shape;
   std::string provider = "cpu", sysfs_root = "/sys";
   std::vector<std::string> compare_files;
@@ -156,6 +157,8 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--calibration-data")) c.calibration_data = f.calib.data;
   if (f.Given("--calibration-size")) c.calibration_size = f.calib.size;
   if (f.Given("--calibration-method")) c.calibration_method = f.calib.method;
+  if (f.Given("--auto-max-drop")) c.auto_max_drop_points = f.auto_max_drop;
+  if (f.Given("--auto-time-budget")) c.auto_time_budget_s = f.auto_time_budget;
   if (f.Given("--output")) c.output_dir = f.output;
   if (f.Given("--roofline-cache")) c.roofline_cache = f.roofline_cache;
   if (f.Given("--seed")) c.seed = f.seed;
@@ -424,6 +427,10 @@ void RegisterLab(CLI::App& app) {
                       "--eval-data: the lab warns when they are the same dataset (calibrating on evaluation images "
                       "flatters accuracy)");
   for (const char* n : {"--calibration-data", "--calibration-size", "--calibration-method"}) f->opts[n] = cmd->get_option(n);
+  add("--auto-max-drop", f->auto_max_drop, "Variant auto: percentage points of top-1 agreement with fp32 its choice may "
+                                           "lose, in [0, 100] (default 1; quantize --auto --max-drop)");
+  add("--auto-time-budget", f->auto_time_budget, "Variant auto: seconds its search may take per model (default 300, "
+                                                 "0 = none; quantize --auto --time-budget)");
   add("-o,--output", f->output, "Output folder (default ./qbench-lab)");
   add("--roofline-cache", f->roofline_cache, "Roofline peaks cache file (default ~/.cache/qbench/roofline.json)");
   add("--seed", f->seed, "Seed of zoo weights, random inputs, random calibration data and of the random subsets "

@@ -26,12 +26,17 @@ struct LabVariantInfo {
   Granularity granularity = Granularity::kNone;  ///< of its weights (the scheme's default or the alternative)
   WeightGranularity weight_granularity = WeightGranularity::kDefault;  ///< QuantizeOptions::granularity to use
   std::string description;
+  /// "auto": the --auto search's choice for each model (qbench/lab/auto_quantize.h, src/lab/lab_auto.cc)
+  /// among `scheme`'s configurations; the file may be the model unchanged (fp32) when no int8
+  /// configuration within LabConfig::auto_max_drop_points beats it here.
+  bool auto_search = false;
   bool IsBaseline() const { return scheme == nullptr; }
 };
 
 /// The variants a lab can measure: "fp32" (the model as given, the baseline), then for each row of
 /// the scheme table its name (e.g. dynamic, static) followed by "<name>-per-tensor" /
-/// "<name>-per-channel" for each of the row's lab_alternatives (e.g. static-per-tensor).
+/// "<name>-per-channel" for each of the row's lab_alternatives (e.g. static-per-tensor), and "auto"
+/// after the row that has lab_auto_search (static).
 const std::vector<LabVariantInfo>& LabVariants();
 
 /// Looks a variant up by name. Throws Error(kInvalidArgument) listing the names when unknown.
@@ -89,6 +94,11 @@ struct LabConfig {
   std::string calibration_data;
   std::size_t calibration_size = kDefaultCalibrationSize;  ///< calibration samples (as `qbench quantize`)
   std::string calibration_method;          ///< "" = the quantizer's default
+  /// Variant "auto" (LabVariantInfo::auto_search): the accuracy budget (percentage points of top-1
+  /// agreement with fp32, AutoQuantizeOptions::max_drop_points) and the search's time budget per
+  /// model in seconds (0 = none), as `quantize --auto --max-drop/--time-budget`.
+  double auto_max_drop_points = 1.0;
+  double auto_time_budget_s = 300;
   std::string output_dir = "qbench-lab";
   bool dry_run = false;
   bool resume = false;

@@ -157,6 +157,17 @@ constexpr double kLabRooflineMeasureS = 8.0;     ///< measuring the three roofli
 constexpr double kLabMemoryProbeS = 0.12;
 constexpr double kLabMemoryProbeRuns = 3.0;      ///< the probe's warm-up + 2 runs
 constexpr double kLabVerifySamples = 16;         ///< VerifyOptions::max_samples: batches verification runs
+/// Variant "auto" (quantize --auto, docs/auto.md): fidelity candidates of one search (4 methods, 2–5
+/// other axes, CLE and bias correction on depthwise nets, islands: 15 on the real MobileNetV2, 8–12
+/// on the zoo CNNs), passes over the calibration samples for bias correction (3 corrected
+/// candidates × 2), per-node profiles (fp32 and 2 int8) and the models of its timing step (fp32 and
+/// up to 3 graphs in practice) × runs each (3 warm-ups + 30–100 rounds).
+constexpr double kLabAutoCandidates = 12;
+constexpr double kLabAutoBiasPasses = 6;
+constexpr double kLabAutoProfiles = 3;
+constexpr double kLabAutoTimedModels = 4;
+constexpr double kLabAutoTimingRuns = 60;
+constexpr double kLabAutoEvalSamples = 200;       ///< AutoQuantizeOptions::eval_limit without --eval-limit
 
 /// The per-item costs the duration estimate multiplies out. PlanLab fills the data parts from
 /// LabBackend::MeasureData (the real sample counts and the measured cost of reading one) and the
@@ -178,6 +189,8 @@ struct LabItemCosts {
   /// costs runs + read.
   double decode_threads = 0;
   bool calibration_measured = false, eval_measured = false;  ///< counts and read costs measured
+  double auto_time_budget_s = 300;     ///< LabConfig::auto_time_budget_s (0 = none)
+  double auto_eval_samples = kLabAutoEvalSamples;  ///< samples the auto search evaluates each candidate on
 };
 
 /// Estimated seconds of one model's work besides the timed groups, by part.
@@ -188,7 +201,10 @@ struct LabSetupEstimate {
   double verification_s = 0;  ///< quantized variants: samples × (read + fp32 run + variant run) + 2 sessions
   double profile_s = 0;       ///< op profiles
   double evaluation_s = 0;    ///< accuracy: per variant a session and samples × (read + its run [+ baseline run])
-  double Total() const { return load_s + prepare_s + calibration_s + verification_s + profile_s + evaluation_s; }
+  double auto_search_s = 0;   ///< variant auto: its search besides the one calibration pass counted above
+  double Total() const {
+    return load_s + prepare_s + calibration_s + verification_s + profile_s + evaluation_s + auto_search_s;
+  }
 };
 
 /// Estimated seconds to measure one group: for each variant, (warm-up + 1 cold + repetitions) runs
@@ -213,7 +229,11 @@ double EstimateMemoryProbeSeconds(const SweepGroup& group, const std::vector<std
 /// plus, for a variant other than `baseline`, the baseline's run (agreement is paired per sample),
 /// and costs.eval_read_s read (overlapped: see LabItemCosts::decode_threads); the baseline's session
 /// once when it is not evaluated itself. Runs of batch 1 × macs_per_sample at VariantSpeedFactor ×
-/// costs.fp32_macs_per_s. Pure.
+/// costs.fp32_macs_per_s. Variant auto (a static variant) also costs its search: the fp32 reference
+/// once (costs.auto_eval_samples × (read + baseline run)), kLabAutoCandidates × (quantize_s +
+/// session_s + auto_eval_samples variant runs), kLabAutoBiasPasses × calibration_samples fp32 runs,
+/// kLabAutoProfiles × (kLabProfileSessionS + kLabProfileRuns runs) and kLabAutoTimedModels ×
+/// kLabAutoTimingRuns runs, at most costs.auto_time_budget_s when it is > 0. Pure.
 LabSetupEstimate EstimateModelSetup(const std::vector<std::string>& prepare, const std::vector<std::string>& profile,
                                     const std::vector<std::string>& evaluate, const std::string& baseline,
                                     double macs_per_sample, const LabItemCosts& costs, double activation_elements = 0);

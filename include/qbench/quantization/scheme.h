@@ -2,7 +2,8 @@
 // typed row each (SchemeInfo), and the interface each row's implementation provides.
 //
 // The table is the only place a scheme lives: the CLI's --mode choices, help and validation, the
-// lab's variants (LabVariants: one per row, plus one per lab_alternatives granularity), the lab's
+// lab's variants (LabVariants: one per row, plus one per lab_alternatives granularity, plus "auto"
+// for the row with lab_auto_search), the lab's
 // time estimate and traffic model, the models table and the report's observations all read it.
 // Adding a scheme = one row in src/quantization/schemes/table.cc + one implementation file in
 // src/quantization/schemes/ (docs/architecture.md, "How to add …").
@@ -81,6 +82,9 @@ struct SchemeInfo {
   /// figures in docs/measurement.md "Duration estimate" and docs/quantization.md).
   double speed_vs_fp32;
   std::function<std::unique_ptr<QuantizationScheme>()> factory;  ///< the implementation
+  /// The lab also measures variant "auto": `qbench quantize --auto`'s choice among this scheme's
+  /// configurations (qbench/lab/auto_quantize.h), which may be the model unchanged. One row at most.
+  bool lab_auto_search = false;
 
   /// Integer activations quantized at run time (not calibrated): the dynamic scheme.
   bool ActivationsQuantizedAtRunTime() const { return IsIntegerPrecision(activation_precision) && !needs_calibration; }

@@ -41,6 +41,11 @@ double SizeRatio(const LabStudy& study, const std::string& model, const std::str
 /// (ModelInputSizes) and the first thread count of the study, or nullptr.
 const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant);
 
+/// True when (model, variant) is the lab variant "auto" whose search kept the model unchanged (its
+/// record's coverage_report.auto.wrote_fp32_unchanged): its file is the baseline's, so the size and
+/// speed observations of an int8 variant do not apply (AutoVariantMarkdown says what happened).
+bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const std::string& variant);
+
 /// How a variant is shown in the report: its name, except the baseline of a model whose file is
 /// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
 std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant);

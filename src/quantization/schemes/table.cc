@@ -24,7 +24,7 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
        "the fast path for CNNs",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
        quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.1,
-       quant_internal::MakeStaticQdqScheme},
+       quant_internal::MakeStaticQdqScheme, /*lab_auto_search=*/true},
       {"fp16",
        "float16 weights and activations inside, float32 graph inputs/outputs via Casts; no calibration; about 2x "
        "smaller; ORT's CPU provider runs few ops in float16 (slower than fp32 here), for GPUs/NPUs with float16 kernels",

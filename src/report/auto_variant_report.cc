@@ -1,0 +1,107 @@
+// Report section: the lab variant "auto" (quantize --auto's choice) against "static"
+// (qbench/report/device_report.h AutoVariantMarkdown).
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "qbench/report/analysis.h"
+#include "qbench/report/device_report.h"
+#include "report_util.h"
+
+namespace qbench {
+namespace {
+
+using report_internal::FirstInputSize;
+using report_internal::FirstThreads;
+
+std::string Pct(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.1f} %", 100 * v.get<double>()) : "—"; }
+
+std::string Ci(const nlohmann::json& pair, double scale, const char* unit) {
+  if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_number()) return "";
+  return fmt::format(" [{:.{}f}{}, {:.{}f}{}]", scale * pair[0].get<double>(), scale == 1 ? 2 : 1, unit,
+                     scale * pair[1].get<double>(), scale == 1 ? 2 : 1, unit);
+}
+
+// What the search chose, in words: "mse calibration, u8 activations, reduced s8 weights (conv-per-channel),
+// 3 nodes kept fp32 (…), bias correction".
+std::string DescribeChoice(const nlohmann::json& c) {
+  std::string s = fmt::format("{} calibration, {} activations, {} weights ({})", c.value("calibration_method", "?"),
+                              c.value("activation_type", "?"), c.value("weight_range", "?"),
+                              c.value("weight_granularity", "?"));
+  if (c.value("equalize", std::string("off")) != "off") s += ", cross-layer equalization (" + c.value("equalize", "") + ")";
+  if (c.value("bias_correction", false)) s += ", bias correction";
+  const auto keep = c.contains("keep_fp32") && c["keep_fp32"].is_array() ? c["keep_fp32"].size() : 0;
+  s += keep ? fmt::format(", {} node(s) kept fp32 ({})", keep, c.value("islands_reason", "")) : ", no fp32 islands";
+  return s;
+}
+
+std::string Speedup(const PointResult* p) {
+  if (!p || !p->ok) return "—";
+  if (!p->has_speedup) return "(baseline)";
+  return fmt::format("{:.2f}× [{:.2f}, {:.2f}]", p->speedup, p->speedup_ci95_low, p->speedup_ci95_high);
+}
+
+std::string Agreement(const AccuracyRecord* a) {
+  if (!a || !a->ok || a->top1_agreement < 0) return "—";
+  return fmt::format("{:.1f} % [{:.1f}, {:.1f}]", 100 * a->top1_agreement, 100 * a->top1_agreement_ci95_low,
+                     100 * a->top1_agreement_ci95_high);
+}
+
+}  // namespace
+
+std::string AutoVariantMarkdown(const LabStudy& study) {
+  std::string md;
+  for (const auto& r : study.models) {
+    if (r.variant != "auto" || r.external) continue;
+    if (md.empty())
+      md = "## Variant auto (quantize --auto) vs static\n\nFor each model, `auto` is the fastest static int8 "
+           "configuration the search found within its accuracy budget that beats fp32 on this machine, or the fp32 "
+           "model unchanged (docs/auto.md); it is then measured like every variant.\n\n";
+    if (!r.ok) {
+      md += fmt::format("- **{}**: the search failed: {}\n", r.model, r.error);
+      continue;
+    }
+    const nlohmann::json a = r.coverage_report.is_object() && r.coverage_report.contains("auto") ? r.coverage_report["auto"]
+                                                                                                  : nlohmann::json::object();
+    if (a.value("wrote_fp32_unchanged", false)) {
+      md += fmt::format("- **{}**: auto kept the **fp32 model unchanged** (its file holds {}; it is not counted as "
+                        "int8): {}", r.model, r.content.empty() ? "fp32" : r.content, a.value("decision", ""));
+      if (a.contains("best_int8"))
+        md += fmt::format(" Best int8 figure found: `{}`, agreement {}, {:.2f}× in the search.", a["best_int8"].value("name", ""),
+                          Pct(a["best_int8"]["agreement"]), a["best_int8"].value("speedup", 0.0));
+      md += "\n";
+    } else if (a.contains("choice")) {
+      const auto& c = a["choice"];
+      md += fmt::format("- **{}**: auto chose `{}`: {}. In the search: agreement {}{} on {} samples, {:.2f}×{} at batch {} "
+                        "({} candidates, {:.0f} s).\n",
+                        r.model, c.value("name", ""), DescribeChoice(c), Pct(c["agreement"]), Ci(c["agreement_ci95"], 100, " %"),
+                        c.value("samples", 0), c.value("speedup", 0.0), Ci(c["speedup_ci95"], 1, "×"), a.value("batch", 1),
+                        a.value("candidates", 0), a.value("elapsed_s", 0.0));
+    } else {
+      md += fmt::format("- **{}**: auto's choice was not recorded.\n", r.model);
+    }
+  }
+  if (md.empty()) return md;
+  // The lab's own measurements of both, at the first input size and thread count.
+  md += "\n| model | batch | static speedup [95% CI] | auto speedup [95% CI] | static agreement | auto agreement |\n"
+        "| --- | --- | --- | --- | --- | --- |\n";
+  const std::int64_t threads = FirstThreads(study);
+  for (const auto& m : StudyModels(study)) {
+    if (!study.FindModel(m, "auto")) continue;
+    const std::int64_t size = FirstInputSize(study, m);
+    const auto st = report_internal::BatchSeries(study, m, "static", size, threads);
+    const auto au = report_internal::BatchSeries(study, m, "auto", size, threads);
+    const AccuracyRecord* sa = study.FindAccuracy(m, "static");
+    const AccuracyRecord* aa = study.FindAccuracy(m, "auto");
+    for (const PointResult* p : au) {
+      const PointResult* s = nullptr;
+      for (const PointResult* q : st)
+        if (q->point.batch == p->point.batch) s = q;
+      md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", m, p->point.batch, Speedup(s), Speedup(p), Agreement(sa),
+                        Agreement(aa));
+    }
+  }
+  return md + "\n";
+}
+
+}  // namespace qbench
