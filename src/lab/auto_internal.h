@@ -2,6 +2,7 @@
 // can check them on hand-made numbers.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,29 @@ bool U8Weights(const AutoCandidate& c);
 /// equalization when `plain`; -1 when none.
 int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
                                bool within_budget, bool plain);
+
+/// "conv-per-channel" (kDefault: Conv weights per channel, Gemm/MatMul per tensor) or "all-per-channel".
+const char* GranularityLabel(WeightGranularity g);
+
+/// The kernels a candidate runs: activation type, weight granularity, HardSigmoid policy, weight
+/// family (U8Weights) and the sorted fp32 nodes. The calibration method, equalization and bias
+/// correction change values, not kernels, so they are not part of it.
+std::string GraphKey(const AutoCandidate& c);
+
+/// The candidates to time (indexes): within the budget, one per graph key (the most faithful),
+/// best fidelity first (MoreFaithful), at most `max_timed`.
+std::vector<int> CandidatesToTime(const std::vector<AutoCandidate>& candidates, std::size_t max_timed);
+
+/// The sensitivity step (docs/auto.md): the layers `full` (the candidate fully quantized) quantizes
+/// that have MACs are ranked by the fidelity lost when each alone is quantized
+/// (RankLayerSensitivity, qbench/eval/sensitivity.h) and kept fp32 one at a time until the drop is
+/// within options.max_drop_points (PlanFallback). `quantize` makes the candidate with those nodes kept
+/// fp32; `progress(done, total)` is called per ranked layer and returns true to stop (out of time).
+/// Returns the nodes to keep fp32 (empty: none helps, or no layer to rank), nullopt when stopped.
+std::optional<std::vector<std::string>> SensitivityIslands(
+    const Model& fp32, const QuantizeReport& full, const Dataset& evaluation, const AutoQuantizeOptions& options,
+    const std::function<Model(const std::vector<std::string>&)>& quantize,
+    const std::function<bool(std::size_t, std::size_t)>& progress);
 
 /// Sets r->chosen (the fastest timed candidate within the budget whose speedup CI lies above 1, or
 /// -1), each candidate's status and r->decision.

@@ -11,8 +11,8 @@
 #include "auto_internal.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
+#include "qbench/eval/sensitivity.h"  // CachedDataset, ReplayRunner
 #include "qbench/eval/evaluator.h"
-#include "qbench/eval/sensitivity.h"
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/inspect.h"
 #include "qbench/quantization/bias_correction.h"
@@ -22,10 +22,6 @@ namespace qbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-const char* GranularityName(WeightGranularity g) {
-  return g == WeightGranularity::kPerChannel ? "all-per-channel" : "conv-per-channel";
-}
 
 // The search's state: data, ranges per method, the fp32 reference and the clock.
 class Search {
@@ -221,7 +217,7 @@ class Search {
 
   QuantizeResult Quantize(const AutoCandidate& c, WarningList* warnings) const {
     const QuantizeOptions o = OptionsOf(c);
-    const std::string key = c.bias_correction ? c.name + "|" + GraphKey(c) : "";
+    const std::string key = c.bias_correction ? c.name + "|" + auto_internal::GraphKey(c) : "";
     if (auto it = corrected_.find(key); !key.empty() && it != corrected_.end()) return it->second;
     EnsureRanges(o, c.equalize);
     QuantizeResult q = QuantizeModelWithRanges(Source(c.equalize), o, ranges_.at({c.equalize, c.method}), warnings);
@@ -240,22 +236,12 @@ class Search {
     return q;
   }
 
-  static std::string GraphKey(const AutoCandidate& c) {
-    std::vector<std::string> keep = c.keep_float;
-    std::sort(keep.begin(), keep.end());
-    std::string key = fmt::format("{}|{}|{}|{}", DTypeName(c.activation_type), GranularityName(c.granularity),
-                                  HardSigmoidPolicyName(c.hard_sigmoid),
-                                  auto_internal::U8Weights(c) ? "u8-weights" : "s8-weights");
-    for (const auto& k : keep) key += "|" + k;
-    return key;
-  }
-
   // Quantizes and evaluates `c` against fp32; appends it to the result.
   void Measure(AutoCandidate c, AutoQuantizeResult* r) {
     WarningList scratch;
     const QuantizeResult q = Quantize(c, &scratch);
     c.size_bytes = q.model.proto.ByteSizeLong();
-    c.graph_key = GraphKey(c);
+    c.graph_key = auto_internal::GraphKey(c);
     SessionConfig session;
     session.intra_op_threads = options_.threads;
     auto runner = OrtRunner::Create(q.model, session);
@@ -280,7 +266,7 @@ class Search {
     c.granularity = g;
     c.hard_sigmoid = hs;
     c.weight_range = act == DType::kUint8 ? weight_ranges_.at(weight) : options_.base.weight_range;
-    c.name = fmt::format("{} {} {}{}{}", CalibrationMethodName(m), act == DType::kUint8 ? "u8" : "s8", GranularityName(g),
+    c.name = fmt::format("{} {} {}{}{}", CalibrationMethodName(m), act == DType::kUint8 ? "u8" : "s8", auto_internal::GranularityLabel(g),
                          has_hard_sigmoid_ ? std::string(" hardsigmoid-") + HardSigmoidPolicyName(hs) : "",
                          act == DType::kUint8 && weight > 0 ? fmt::format(" {}-weights", WeightRangeName(c.weight_range)) : "");
     return c;
@@ -394,70 +380,36 @@ class Search {
   void SensitivityAt(const AutoCandidate& base, AutoQuantizeResult* r) {
     WarningList scratch;
     const QuantizeResult full = Quantize(base, &scratch);
-    const ModelSummary summary = InspectModel(fp32_);
-    std::map<std::string, std::int64_t> macs;
-    for (const auto& n : summary.nodes) macs[n.name] = n.macs;
-    std::vector<LayerInfo> layers;
-    SensitivityOptions so;
-    so.session.intra_op_threads = options_.threads;
-    for (const auto& d : full.report.nodes) {
-      if (!d.quantized || d.name.empty()) continue;
-      auto it = macs.find(d.name);
-      if (it == macs.end() || it->second <= 0) {
-        so.also_float.push_back(d.name);
-        continue;
-      }
-      layers.push_back({d.name, d.op_type, it->second});
-    }
-    if (layers.empty()) return;
-    QuantizeFn fn = [&](const std::vector<std::string>& keep) {
-      AutoCandidate c = base;
-      c.keep_float = keep;
-      c.bias_correction = false;  // the ranking compares layers; one bias correction per try would cost a pass each
-      WarningList w;
-      return Quantize(c, &w).model;
-    };
-    struct OutOfTime {};
-    so.progress = [&](std::size_t done, std::size_t total, const LayerSensitivity&) {
-      ThrowIfCancelled("ranking layer sensitivity");
-      Progress("sensitivity of layer", done, total);
-      if (PastBudget(0.8)) throw OutOfTime{};
-    };
-    std::vector<LayerSensitivity> ranked;
-    FallbackPlan plan;
-    try {
-      ranked = RankLayerSensitivity(fp32_, layers, summary.macs, fn, *evaluation_, so);
-      FallbackCriteria criteria;
-      criteria.max_drop_points = options_.max_drop_points;
-      plan = PlanFallback(fp32_, ranked, summary.macs, fn, *evaluation_, criteria, so);
-    } catch (const OutOfTime&) {
+    const auto keep = auto_internal::SensitivityIslands(
+        fp32_, full.report, *evaluation_, options_,
+        [&](const std::vector<std::string>& k) {
+          AutoCandidate c = base;
+          c.keep_float = k;
+          c.bias_correction = false;  // the ranking compares layers; one bias correction per try would cost a pass each
+          WarningList w;
+          return Quantize(c, &w).model;
+        },
+        [&](std::size_t done, std::size_t total) {
+          ThrowIfCancelled("ranking layer sensitivity");
+          Progress("sensitivity of layer", done, total);
+          return PastBudget(0.8);
+        });
+    if (!keep) {
       r->budget_exhausted = true;
       return;
     }
-    const auto& keep = plan.steps[plan.chosen].keep_float;
-    if (keep.empty()) return;
+    if (keep->empty()) return;
     AutoCandidate c = base;
-    c.keep_float = keep;
+    c.keep_float = *keep;
     c.islands_reason = fmt::format("{} layer(s) whose quantization costs the most agreement (sensitivity ranking)",
-                                   keep.size());
-    c.name = base.name + fmt::format(" + {} fp32 (sensitivity)", keep.size());
+                                   keep->size());
+    c.name = base.name + fmt::format(" + {} fp32 (sensitivity)", keep->size());
     Measure(c, r);
   }
 
   void Time(AutoQuantizeResult* r) {
     ThrowIfCancelled("timing candidates");
-    // One representative per graph (the most faithful), within the budget, best fidelity first.
-    std::vector<int> order;
-    for (std::size_t i = 0; i < r->candidates.size(); ++i)
-      if (r->candidates[i].within_budget) order.push_back(static_cast<int>(i));
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return auto_internal::MoreFaithful(r->candidates[a], r->candidates[b]); });
-    std::set<std::string> keys;
-    std::vector<int> timed;
-    for (int i : order) {
-      if (!keys.insert(r->candidates[i].graph_key).second) continue;
-      if (timed.size() < options_.max_timed) timed.push_back(i);
-    }
+    const std::vector<int> timed = auto_internal::CandidatesToTime(r->candidates, options_.max_timed);
     if (timed.empty()) return;
     std::vector<Model> models;
     models.reserve(timed.size());

@@ -161,6 +161,33 @@ int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, con
   return best;
 }
 
+const char* GranularityLabel(WeightGranularity g) {
+  return g == WeightGranularity::kPerChannel ? "all-per-channel" : "conv-per-channel";
+}
+
+std::string GraphKey(const AutoCandidate& c) {
+  std::vector<std::string> keep = c.keep_float;
+  std::sort(keep.begin(), keep.end());
+  std::string key = fmt::format("{}|{}|{}|{}", DTypeName(c.activation_type), GranularityLabel(c.granularity),
+                                HardSigmoidPolicyName(c.hard_sigmoid), U8Weights(c) ? "u8-weights" : "s8-weights");
+  for (const auto& k : keep) key += "|" + k;
+  return key;
+}
+
+std::vector<int> CandidatesToTime(const std::vector<AutoCandidate>& candidates, std::size_t max_timed) {
+  std::vector<int> order;
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    if (candidates[i].within_budget) order.push_back(static_cast<int>(i));
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return MoreFaithful(candidates[a], candidates[b]); });
+  std::set<std::string> keys;
+  std::vector<int> timed;
+  for (int i : order) {
+    if (!keys.insert(candidates[i].graph_key).second) continue;
+    if (timed.size() < max_timed) timed.push_back(i);
+  }
+  return timed;
+}
+
 void ChooseCandidate(AutoQuantizeResult* r) {
   r->chosen = -1;
   int best_int8 = -1;  // the fastest timed candidate at all, for the plain sentence

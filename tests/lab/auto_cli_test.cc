@@ -1,6 +1,7 @@
 // `qbench quantize --auto` end to end: bad flags are one usage error (exit 2, nothing written); a
 // tiny conv classifier built in code goes through the whole search in ONNX Runtime and the outputs
-// (model, table, --json report, Pareto PNG) say what was chosen.
+// (model, table, --json report, Pareto PNG) say what was chosen; the lab's variant "auto" on the same
+// model records its choice in results.json and the report compares it with "static".
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -169,6 +170,57 @@ TEST(AutoCli, CtrlCSaysNothingWrittenOnce) {
   EXPECT_FALSE(fs::exists(out));
   EXPECT_NE(r.out.find("auto: interrupted (Ctrl-C): nothing written"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("auto: wrote"), std::string::npos) << r.out;
+}
+
+TEST(AutoCli, LabVariantAutoRecordsItsChoiceAndTheReportComparesItWithStatic) {
+  const std::string dir = testing::TempDir();
+  const std::string model = TinyClassifier(dir), out = dir + "/lab";
+  const auto dry = RunCommand(testing::CliPath() + " lab --models " + model +
+                              " --variants fp32,static,auto --batch 1 --input-size 32 --threads 1 --no-roofline"
+                              " --auto-time-budget 40 --dry-run -o " + out);
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find(", auto search "), std::string::npos) << dry.out;  // the estimate counts the search
+  const auto r = RunCommand(testing::CliPath() + " lab --models " + model +
+                            " --variants fp32,static,auto --batch 1 --input-size 32 --threads 1 --repetitions 5"
+                            " --warmup-runs 1 --calibration-size 8 --eval-limit 16 --auto-max-drop 100"
+                            " --auto-time-budget 40 --no-roofline --no-plots -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out + "/results.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["config"]["auto_max_drop_points"], 100.0);
+  const nlohmann::json* rec = nullptr;
+  for (const auto& m : j["models"])
+    if (m["variant"] == "auto") rec = &m;
+  ASSERT_NE(rec, nullptr) << j["models"].dump(1);
+  EXPECT_EQ((*rec)["status"], "ok") << rec->dump(1);
+  const nlohmann::json& a = (*rec)["coverage_report"]["auto"];
+  EXPECT_EQ(a["max_drop_points"], 100.0);
+  EXPECT_EQ(a["evaluation_samples"], 16);  // generated inputs, --eval-limit of them
+  EXPECT_GE(a["candidates"].get<int>(), 6);
+  const Model written = LoadModel(out + "/models/tiny.auto.onnx");
+  bool has_qdq = false;
+  for (const auto& n : written.proto.graph().node()) has_qdq = has_qdq || n.op_type() == "QuantizeLinear";
+  const std::string md = [&] {
+    std::ifstream f(out + "/report.md");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }();
+  EXPECT_NE(md.find("## Variant auto (quantize --auto) vs static"), std::string::npos) << md;
+  EXPECT_NE(md.find("| tiny | 1 | "), std::string::npos) << md;  // the comparison table's row
+  if (a["wrote_fp32_unchanged"].get<bool>()) {
+    EXPECT_FALSE(has_qdq);
+    EXPECT_TRUE(a["chosen"].is_null());
+    EXPECT_EQ((*rec)["weight_precision"], "fp32");
+    EXPECT_NE(md.find("auto kept the **fp32 model unchanged**"), std::string::npos) << md;
+  } else {
+    EXPECT_TRUE(has_qdq);
+    EXPECT_EQ(a["choice"]["name"], a["chosen"]);
+    EXPECT_GT(a["choice"]["speedup_ci95"][0].get<double>(), 1.0);  // reliably faster in the search
+    for (const char* k : {"calibration_method", "activation_type", "weight_range", "keep_fp32"})
+      EXPECT_TRUE(a["choice"].contains(k)) << k;
+    EXPECT_NE(md.find("- **tiny**: auto chose `" + a["chosen"].get<std::string>() + "`"), std::string::npos) << md;
+  }
 }
 
 }  // namespace

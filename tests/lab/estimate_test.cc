@@ -101,6 +101,43 @@ class DataCostBackend : public testing::FakeLabBackend {
   }
 };
 
+// Variant auto: a static variant (session, file, one calibration pass, verification) plus its search:
+// the fp32 reference on its evaluation samples, kLabAutoCandidates candidates, bias-correction passes,
+// profiles and its timing step; capped at its time budget. The dry-run names the part.
+TEST(DurationEstimate, AutoVariantCountsItsSearchWithinItsBudget) {
+  LabItemCosts c = GivenCosts();
+  c.auto_eval_samples = 20;
+  c.auto_time_budget_s = 0;
+  const double macs = 1e9;  // fp32 run 1/95 s, static (auto) 1/190 s
+  const LabSetupEstimate st = EstimateModelSetup({"static"}, {}, {}, "fp32", macs, c);
+  const LabSetupEstimate au = EstimateModelSetup({"auto"}, {}, {}, "fp32", macs, c);
+  EXPECT_DOUBLE_EQ(st.auto_search_s, 0.0);
+  EXPECT_NEAR(au.prepare_s, st.prepare_s, 1e-12);
+  EXPECT_NEAR(au.calibration_s, st.calibration_s, 1e-12);
+  EXPECT_NEAR(au.verification_s, st.verification_s, 1e-12);
+  const double search = 20 * (0.01 + 1 / 95.0) + 12 * (0.5 + 0.25 + 20 / 190.0) + 6 * 10 / 95.0 +
+                        3 * (2.5 + 7 / 190.0) + 4 * 60 / 190.0;
+  EXPECT_NEAR(au.auto_search_s, search, 1e-12);
+  EXPECT_NEAR(au.Total(), st.Total() + search, 1e-12);
+  c.auto_time_budget_s = 5;  // the search stops within its budget
+  EXPECT_DOUBLE_EQ(EstimateModelSetup({"auto"}, {}, {}, "fp32", macs, c).auto_search_s, 5.0);
+  // The plan takes the budget and the evaluation samples from the config, and says the part.
+  DataCostBackend backend;
+  backend.eval.samples = 37;
+  backend.eval.read_s = 0.02;
+  LabConfig lc = DefaultLabConfig();
+  lc.models = {"zoo:m"};
+  lc.variants = {"fp32", "static", "auto"};
+  lc.batches = ParseSweepAxis("batch", "1");
+  lc.eval_data = "eval-data";
+  lc.auto_time_budget_s = 7;
+  const LabPlan plan = PlanLab(lc, backend);
+  EXPECT_DOUBLE_EQ(plan.costs.auto_time_budget_s, 7);
+  EXPECT_DOUBLE_EQ(plan.costs.auto_eval_samples, 37);  // all 37 (no --eval-limit; fewer than 200)
+  EXPECT_DOUBLE_EQ(plan.model_setup.at("m").auto_search_s, 7);
+  EXPECT_NE(FormatLabPlan(plan, lc).find(", auto search 7"), std::string::npos) << FormatLabPlan(plan, lc);
+}
+
 TEST(DurationEstimate, PlanTakesSampleCountsAndReadCostsFromTheData) {
   DataCostBackend backend;
   backend.eval.samples = 37;

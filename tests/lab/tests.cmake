@@ -12,6 +12,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
 )
 qbench_add_test(lab_auto_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/auto_quantize_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_auto_variant_test.cc
 )
 qbench_add_test(lab_auto_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/auto_cli_test.cc

@@ -12,7 +12,7 @@ namespace {
 TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
   std::vector<std::string> names;
   for (const auto& v : LabVariants()) names.push_back(v.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "dynamic", "static", "static-per-tensor", "fp16"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"fp32", "dynamic", "static", "static-per-tensor", "auto", "fp16"}));
   // Every row of the table is a variant of its own name, at its default granularity.
   for (const auto& s : QuantizationSchemes()) {
     const LabVariantInfo& v = FindLabVariant(s.name);
@@ -29,13 +29,21 @@ TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
   EXPECT_EQ(pt.weight_granularity, WeightGranularity::kPerTensor);
   EXPECT_EQ(pt.granularity, Granularity::kPerTensor);
   EXPECT_TRUE(HasCalibratedVariant({"fp32", "static-per-tensor"}));
+  // "auto": quantize --auto's choice among the static configurations (the row with lab_auto_search).
+  const LabVariantInfo& au = FindLabVariant("auto");
+  EXPECT_TRUE(au.auto_search);
+  EXPECT_EQ(au.scheme, &FindQuantizationScheme("static"));
+  EXPECT_TRUE(FindQuantizationScheme("static").lab_auto_search);
+  EXPECT_FALSE(FindQuantizationScheme("dynamic").lab_auto_search);
+  EXPECT_FALSE(pt.auto_search);
+  EXPECT_TRUE(HasCalibratedVariant({"fp32", "auto"}));
   EXPECT_FALSE(HasCalibratedVariant({"fp32", "dynamic"}));
   try {
     FindLabVariant("int4");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("expected one of: fp32, dynamic, static, static-per-tensor, fp16"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected one of: fp32, dynamic, static, static-per-tensor, auto, fp16"), std::string::npos) << e.what();
   }
 }
 
