@@ -60,11 +60,16 @@ std::optional<AutoCandidate> BiasCorrectedBestEqualized(const std::vector<AutoCa
 /// True when `c`'s weights are stored as u8 (ORT's u8u8 kernels); false for s8 weights (its u8s8
 /// kernels, reduced or full range). The two families run different integer kernels.
 bool U8Weights(const AutoCandidate& c);
-/// Index of the most faithful candidate without islands whose weights run the other kernel family
-/// than `base`'s (U8Weights); within the budget when `within_budget`; without bias correction or
-/// equalization when `plain`; -1 when none.
-int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
-                               bool within_budget, bool plain);
+/// The integer kernels a candidate's graph runs in ONNX Runtime, by activation type and weight
+/// storage (U8Weights): "u8 activations, u8 weights" (u8u8 GEMMs), "u8 activations, s8 weights"
+/// (u8s8), "s8 activations, s8 weights" (s8s8: measured 0.85x fp32 on the real MobileNetV2 where
+/// u8s8 ran 1.37x). Their speeds differ by far more than the calibration method's fidelity does.
+std::string KernelFamily(const AutoCandidate& c);
+/// For each kernel family other than `base`'s, the most faithful candidate without islands; within
+/// the budget when `within_budget`; without bias correction or equalization when `plain`. Indexes
+/// in candidate order.
+std::vector<int> MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
+                                            bool within_budget, bool plain);
 
 /// "conv-per-channel" (kDefault: Conv weights per channel, Gemm/MatMul per tensor) or "all-per-channel".
 const char* GranularityLabel(WeightGranularity g);

@@ -11,8 +11,8 @@
 #include "auto_internal.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
-#include "qbench/eval/sensitivity.h"  // CachedDataset, ReplayRunner
 #include "qbench/eval/evaluator.h"
+#include "qbench/eval/sensitivity.h"  // CachedDataset, ReplayRunner
 #include "qbench/lab/op_profile.h"
 #include "qbench/model/inspect.h"
 #include "qbench/quantization/bias_correction.h"
@@ -312,20 +312,21 @@ class Search {
 
   // Cross-layer equalization and bias correction (docs/auto.md) on the most faithful configuration,
   // then bias correction on the most faithful equalized one.
-  // Then bias correction on the most faithful configuration of the other integer kernels (u8 or s8
-  // weights), which may bring the faster kernels within the budget.
+  // Then bias correction on the most faithful configuration of each other integer kernel family
+  // (KernelFamily), which may bring faster kernels within the budget.
   void EqualizationAxis(AutoQuantizeResult* r) {
     const AutoCandidate base = r->candidates[MostFaithful(*r)];
     const auto todo = auto_internal::EqualizationCandidates(base, equalized_);
     if (!MeasureAll(todo, "equalization and bias correction", r)) return;
     if (auto both = auto_internal::BiasCorrectedBestEqualized(r->candidates))
       if (!MeasureAll({*both}, "equalization and bias correction", r)) return;
-    const int other = auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, false, true);
-    if (other < 0) return;
-    AutoCandidate c = r->candidates[other];
-    c.bias_correction = true;
-    c.name += " +bias-corr";
-    MeasureAll({c}, "bias correction on the other integer kernels", r);
+    std::vector<AutoCandidate> others;
+    for (int i : auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, false, true)) {
+      others.push_back(r->candidates[i]);
+      others.back().bias_correction = true;
+      others.back().name += " +bias-corr";
+    }
+    MeasureAll(others, "bias correction on the other integer kernels", r);
   }
 
   // Index of the most faithful candidate (within budget first), or -1.
@@ -346,11 +347,10 @@ class Search {
     }
     const AutoCandidate base = r->candidates[best];
     // Profile: nodes whose int8 kernel costs more than fp32 plus the Q/DQ keeping them fp32 adds; on
-    // the most faithful configuration, and on the most faithful one within the budget whose weights
-    // run the other integer kernels (u8u8 / u8s8), whose slow nodes differ.
+    // the most faithful configuration, and on the most faithful one within the budget of each other
+    // integer kernel family (KernelFamily), whose slow nodes differ.
     std::vector<AutoCandidate> bases = {base};
-    const int other = auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, true, false);
-    if (other >= 0) bases.push_back(r->candidates[other]);
+    for (int i : auto_internal::MostFaithfulOfOtherKernels(r->candidates, base, true, false)) bases.push_back(r->candidates[i]);
     if (options_.progress) options_.progress("auto: profiling fp32 and int8 per node (ONNX Runtime profiler)");
     const NodeTimes f = timer_.Profile(prepared_, prepared_);
     ShapeOverrides shapes = options_.calibration.shape_overrides;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "auto_internal.h"
@@ -148,17 +149,25 @@ bool U8Weights(const AutoCandidate& c) {
   return ResolveWeightRange(c.weight_range, c.activation_type).range == WeightRange::kUnsigned;
 }
 
-int MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
-                               bool within_budget, bool plain) {
-  int best = -1;
+std::string KernelFamily(const AutoCandidate& c) {
+  return fmt::format("{} activations, {} weights", c.activation_type == DType::kUint8 ? "u8" : "s8", U8Weights(c) ? "u8" : "s8");
+}
+
+std::vector<int> MostFaithfulOfOtherKernels(const std::vector<AutoCandidate>& candidates, const AutoCandidate& base,
+                                            bool within_budget, bool plain) {
+  std::map<std::string, int> best;  // family → index
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const AutoCandidate& c = candidates[i];
-    if (U8Weights(c) == U8Weights(base) || !c.keep_float.empty() || (within_budget && !c.within_budget) ||
+    if (KernelFamily(c) == KernelFamily(base) || !c.keep_float.empty() || (within_budget && !c.within_budget) ||
         (plain && (c.bias_correction || c.equalize != CrossLayerEqualization::kOff)))
       continue;
-    if (best < 0 || MoreFaithful(c, candidates[static_cast<std::size_t>(best)])) best = static_cast<int>(i);
+    auto [it, fresh] = best.emplace(KernelFamily(c), static_cast<int>(i));
+    if (!fresh && MoreFaithful(c, candidates[static_cast<std::size_t>(it->second)])) it->second = static_cast<int>(i);
   }
-  return best;
+  std::vector<int> out;
+  for (const auto& [family, i] : best) out.push_back(i);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 const char* GranularityLabel(WeightGranularity g) {

@@ -233,6 +233,35 @@ TEST(AutoRules, WeightRangesByCpu) {
   EXPECT_EQ(AutoWeightRanges(WeightRange::kUnsigned, vnni), std::vector<WeightRange>{WeightRange::kUnsigned});
 }
 
+// Kernel families: u8 activations with u8 weights (u8u8), with s8 weights (u8s8), s8 activations
+// (s8s8). For each family other than the base's, its most faithful candidate without islands.
+TEST(AutoRules, MostFaithfulOfEachOtherKernelFamily) {
+  auto cand = [](DType act, WeightRange w, double agreement, bool within, bool bias = false) {
+    AutoCandidate c;
+    c.activation_type = act;
+    c.weight_range = w;
+    c.agreement = agreement;
+    c.within_budget = within;
+    c.bias_correction = bias;
+    return c;
+  };
+  std::vector<AutoCandidate> cs = {cand(DType::kUint8, WeightRange::kUnsigned, 0.97, true),   // 0: base family
+                                   cand(DType::kUint8, WeightRange::kReduced, 0.94, false),   // 1
+                                   cand(DType::kUint8, WeightRange::kFull, 0.90, false),      // 2: same family as 1
+                                   cand(DType::kInt8, WeightRange::kReduced, 0.95, true),     // 3
+                                   cand(DType::kUint8, WeightRange::kReduced, 0.96, true, true)};  // 4: 1 + bias corr
+  cs[4].keep_float = {};
+  EXPECT_EQ(auto_internal::KernelFamily(cs[0]), "u8 activations, u8 weights");
+  EXPECT_EQ(auto_internal::KernelFamily(cs[2]), "u8 activations, s8 weights");
+  EXPECT_EQ(auto_internal::KernelFamily(cs[3]), "s8 activations, s8 weights");
+  // Plain configurations, any fidelity: 1 (better than 2) and 3.
+  EXPECT_EQ(auto_internal::MostFaithfulOfOtherKernels(cs, cs[0], false, true), (std::vector<int>{1, 3}));
+  // Within the budget, bias correction allowed: 4 and 3.
+  EXPECT_EQ(auto_internal::MostFaithfulOfOtherKernels(cs, cs[0], true, false), (std::vector<int>{3, 4}));
+  cs[4].keep_float = {"conv"};  // islands are never a base
+  EXPECT_EQ(auto_internal::MostFaithfulOfOtherKernels(cs, cs[0], true, false), (std::vector<int>{3}));
+}
+
 TEST(AutoQuantize, LayerThatDestroysAccuracyComesOutFp32) {
   FakeTimer timer(Uniform(1.0, 0.3));
   AutoQuantizeOptions o = SmallSearch();
