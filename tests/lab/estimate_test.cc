@@ -108,15 +108,15 @@ TEST(DurationEstimate, AutoVariantCountsItsSearchWithinItsBudget) {
   LabItemCosts c = GivenCosts();
   c.auto_eval_samples = 20;
   c.auto_time_budget_s = 0;
-  const double macs = 1e9;  // fp32 run 1/95 s, static (auto) 1/190 s
+  const double macs = 1e9;  // fp32 run 1/100 s, static (auto) 1/110 s
   const LabSetupEstimate st = EstimateModelSetup({"static"}, {}, {}, "fp32", macs, c);
   const LabSetupEstimate au = EstimateModelSetup({"auto"}, {}, {}, "fp32", macs, c);
   EXPECT_DOUBLE_EQ(st.auto_search_s, 0.0);
   EXPECT_NEAR(au.prepare_s, st.prepare_s, 1e-12);
   EXPECT_NEAR(au.calibration_s, st.calibration_s, 1e-12);
   EXPECT_NEAR(au.verification_s, st.verification_s, 1e-12);
-  const double search = 20 * (0.01 + 1 / 95.0) + 12 * (0.5 + 0.25 + 20 / 190.0) + 6 * 10 / 95.0 +
-                        3 * (2.5 + 7 / 190.0) + 4 * 60 / 190.0;
+  const double search = 20 * (0.01 + 1 / 100.0) + 12 * (0.5 + 0.25 + 20 / 110.0) + 6 * 10 / 100.0 +
+                        3 * (kLabProfileSessionS + kLabProfileRuns / 110.0) + 4 * 60 / 110.0;
   EXPECT_NEAR(au.auto_search_s, search, 1e-12);
   EXPECT_NEAR(au.Total(), st.Total() + search, 1e-12);
   c.auto_time_budget_s = 5;  // the search stops within its budget
