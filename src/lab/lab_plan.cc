@@ -48,13 +48,15 @@ std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
   return baseline + " (baseline; " + others + ")";
 }
 
-// A scheme's variant of a model whose file is already quantized (int8 QDQ/QOperator, fp16…): the
-// lab refuses to quantize it again, so its points fail at once and cost nothing.
+// A scheme's variant of a model whose file is already quantized (an int8 form of ModelContent:
+// "int8 QDQ", "int8 QOperator", "int8 dynamic", joined ones): the quantizer refuses to quantize it
+// again (CheckQuantizable), so its points fail at once and cost nothing. A float file (fp16, bf16…)
+// is quantized like an fp32 one.
 bool RefusedVariant(const LabPlan& plan, const std::string& model, const std::string& variant) {
   const LabVariantInfo* info = LookupLabVariant(variant);
   if (!info || !info->scheme) return false;
   auto it = plan.baseline_content.find(model);
-  return it != plan.baseline_content.end() && !it->second.empty() && it->second != "fp32";
+  return it != plan.baseline_content.end() && it->second.rfind("int8", 0) == 0;
 }
 
 }  // namespace

@@ -69,6 +69,19 @@ TEST(PlanLabels, TheBaselineOfANonFp32FileIsLabelledByWhatItHoldsAsInTheReport) 
   EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "variants:"), "variants: dynamic (baseline), fp32");
 }
 
+TEST(DryRun, AnFp16FileIsQuantizedLikeAnFp32OneNotMarkedRefused) {
+  FakeLabBackend backend;
+  backend.contents = {{"/m/h.onnx", "fp16"}, {"/m/f.onnx", "fp32"}};
+  LabConfig c = OneGroupConfig({"/m/h.onnx", "/m/f.onnx"});
+  const LabPlan plan = PlanLab(c, backend);
+  const LabSetupEstimate& h = plan.model_setup.at("h");
+  const LabSetupEstimate& f = plan.model_setup.at("f");
+  EXPECT_DOUBLE_EQ(h.prepare_s, f.prepare_s);  // the fp16 file's static is real work, as the fp32 file's
+  EXPECT_DOUBLE_EQ(h.prepare_s, 2 * plan.costs.session_s + plan.costs.quantize_s);
+  EXPECT_GT(h.calibration_s, 0.0);
+  EXPECT_EQ(FormatLabPlan(plan, c).find("will be refused"), std::string::npos);
+}
+
 TEST(DryRun, TheSchemeVariantsOfAnAlreadyQuantizedFileAreMarkedRefusedAndCostNoTime) {
   FakeLabBackend backend;
   backend.contents = {{"/m/q.onnx", "int8 QDQ"}, {"/m/f.onnx", "fp32"}};
