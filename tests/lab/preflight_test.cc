@@ -2,6 +2,9 @@
 // per-model input sizes, and --resume refusing to mix measurements made under other settings.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,6 +57,28 @@ Error Thrown(F&& fn) {
 }
 
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+TEST(ValidateLabConfig, RejectsAutoBudgetsOutOfRangeNamingTheFlag) {
+  LabConfig c = Config(testing::TempDir());
+  for (double bad : {-1.0, 100.5, std::nan("")}) {
+    c.auto_max_drop_points = bad;
+    const Error e = Thrown([&] { ValidateLabConfig(c); });
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(e.what(), "--auto-max-drop ")) << e.what();
+    EXPECT_TRUE(Contains(e.what(), "expected percentage points of top-1 agreement in [0, 100]")) << e.what();
+  }
+  c.auto_max_drop_points = 100;
+  EXPECT_NO_THROW(ValidateLabConfig(c));
+  for (double bad : {-5.0, std::numeric_limits<double>::infinity()}) {
+    c.auto_time_budget_s = bad;
+    const Error e = Thrown([&] { ValidateLabConfig(c); });
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(Contains(e.what(), "--auto-time-budget ")) << e.what();
+    EXPECT_TRUE(Contains(e.what(), "expected seconds >= 0 (0 = none; default 300)")) << e.what();
+  }
+  c.auto_time_budget_s = 0;
+  EXPECT_NO_THROW(ValidateLabConfig(c));
+}
 
 TEST(ValidateLabConfig, RejectsUnknownCalibrationMethodAndPresetNamingTheFlag) {
   LabConfig c = Config(testing::TempDir());
