@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "qbench/core/json_fields.h"
 #include "qbench/lab/auto_quantize.h"
 
 namespace qbench {
 namespace {
-
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 std::string Pct(double fraction) { return std::isfinite(fraction) ? fmt::format("{:.1f}", 100 * fraction) : "-"; }
 
@@ -48,35 +47,42 @@ std::string FormatAutoResult(const AutoQuantizeResult& r) {
   return out;
 }
 
+AutoCandidateRecord DescribeAutoCandidate(const AutoCandidate& c) {
+  AutoCandidateRecord d;
+  d.name = c.name;
+  d.calibration_method = CalibrationMethodName(c.method);
+  d.activation_type = c.activation_type == DType::kUint8 ? "u8" : "s8";
+  d.weight_granularity = c.granularity == WeightGranularity::kPerChannel ? "per-channel" : "conv-per-channel";
+  d.hard_sigmoid = HardSigmoidPolicyName(c.hard_sigmoid);
+  d.weight_range = WeightRangeName(ResolveWeightRange(c.weight_range, c.activation_type).range);
+  d.equalize = CrossLayerEqualizationName(c.equalize);
+  d.bias_correction = c.bias_correction;
+  d.keep_fp32 = c.keep_float;
+  d.islands_reason = c.islands_reason;
+  d.samples = static_cast<std::int64_t>(c.samples);
+  d.agree = static_cast<std::int64_t>(c.agree);
+  d.agreement = c.agreement;
+  d.agreement_ci95_low = c.agreement_ci95.lo;
+  d.agreement_ci95_high = c.agreement_ci95.hi;
+  d.top1 = c.top1;
+  d.sqnr_db = c.sqnr_db;
+  d.drop_points = c.drop_points;
+  d.within_budget = c.within_budget;
+  d.timed = c.timed;
+  d.median_ms = c.median_ms;
+  if (c.timed) {
+    d.speedup = c.speedup.speedup;
+    d.speedup_ci95_low = c.speedup.ci_low;
+    d.speedup_ci95_high = c.speedup.ci_high;
+  }
+  d.size_bytes = c.size_bytes;
+  d.status = c.status;
+  return d;
+}
+
 nlohmann::json AutoResultToJson(const AutoQuantizeResult& r) {
   nlohmann::json cands = nlohmann::json::array();
-  for (const auto& c : r.candidates) {
-    cands.push_back(nlohmann::json{{"name", c.name},
-                     {"calibration_method", CalibrationMethodName(c.method)},
-                     {"activation_type", c.activation_type == DType::kUint8 ? "u8" : "s8"},
-                     {"weight_granularity", c.granularity == WeightGranularity::kPerChannel ? "per-channel" : "conv-per-channel"},
-                     {"hard_sigmoid", HardSigmoidPolicyName(c.hard_sigmoid)},
-                     {"weight_range", WeightRangeName(ResolveWeightRange(c.weight_range, c.activation_type).range)},
-                     {"equalize", CrossLayerEqualizationName(c.equalize)},
-                     {"bias_correction", c.bias_correction},
-                     {"keep_fp32", c.keep_float},
-                     {"islands_reason", c.islands_reason},
-                     {"samples", c.samples},
-                     {"agree", c.agree},
-                     {"agreement", Num(c.agreement)},
-                     {"agreement_ci95", {Num(c.agreement_ci95.lo), Num(c.agreement_ci95.hi)}},
-                     {"top1", Num(c.top1)},
-                     {"sqnr_db", Num(c.sqnr_db)},
-                     {"drop_points", Num(c.drop_points)},
-                     {"within_budget", c.within_budget},
-                     {"timed", c.timed},
-                     {"median_ms", Num(c.median_ms)},
-                     {"speedup", c.timed ? Num(c.speedup.speedup) : nlohmann::json(nullptr)},
-                     {"speedup_ci95", c.timed ? nlohmann::json{Num(c.speedup.ci_low), Num(c.speedup.ci_high)}
-                                              : nlohmann::json(nullptr)},
-                     {"size_bytes", c.size_bytes},
-                     {"status", c.status}});
-  }
+  for (const auto& c : r.candidates) cands.push_back(DescribeAutoCandidate(c));
   nlohmann::json w = nlohmann::json::array();
   for (const auto& x : r.warnings) w.push_back({{"code", x.code}, {"message", x.message}});
   return {{"auto", true},
@@ -86,7 +92,7 @@ nlohmann::json AutoResultToJson(const AutoQuantizeResult& r) {
           {"calibration_data", r.calibration_data},
           {"evaluation_data", r.evaluation_data},
           {"evaluation_samples", r.evaluation_samples},
-          {"fp32", {{"median_ms", Num(r.fp32_median_ms)}, {"top1", Num(r.fp32_top1)}, {"size_bytes", r.fp32_size_bytes}}},
+          {"fp32", {{"median_ms", json_fields::Finite(r.fp32_median_ms)}, {"top1", json_fields::Finite(r.fp32_top1)}, {"size_bytes", r.fp32_size_bytes}}},
           {"candidates", cands},
           {"chosen", r.chosen >= 0 ? nlohmann::json(r.candidates[r.chosen].name) : nlohmann::json(nullptr)},
           {"wrote_fp32_unchanged", r.chosen < 0},

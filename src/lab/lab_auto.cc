@@ -32,15 +32,23 @@ AutoQuantizeOptions LabAutoOptions(const LabConfig& config, const CalibrationDat
   return o;
 }
 
-nlohmann::json LabAutoSummary(const AutoQuantizeResult& r) {
-  nlohmann::json all = AutoResultToJson(r);
-  nlohmann::json s;
-  for (const char* key : {"chosen", "wrote_fp32_unchanged", "decision", "max_drop_points", "batch", "seed",
-                          "calibration_data", "evaluation_data", "evaluation_samples", "elapsed_s", "budget_exhausted"})
-    s[key] = all[key];
-  s["candidates"] = r.candidates.size();
-  s["fp32_median_ms"] = all["fp32"]["median_ms"];
-  if (r.chosen >= 0) s["choice"] = all["candidates"][static_cast<std::size_t>(r.chosen)];
+LabAutoRecord LabAutoSummary(const AutoQuantizeResult& r) {
+  LabAutoRecord s;
+  if (r.chosen >= 0) s.chosen = r.candidates[static_cast<std::size_t>(r.chosen)].name;
+  s.wrote_fp32_unchanged = r.chosen < 0;
+  s.decision = r.decision;
+  s.max_drop_points = r.max_drop_points;
+  s.batch = r.batch;
+  s.seed = r.seed;
+  s.calibration_data = r.calibration_data;
+  s.evaluation_data = r.evaluation_data;
+  s.evaluation_samples = static_cast<std::int64_t>(r.evaluation_samples);
+  s.elapsed_s = r.elapsed_s;
+  s.budget_exhausted = r.budget_exhausted;
+  s.candidates = static_cast<std::int64_t>(r.candidates.size());
+  s.fp32_median_ms = r.fp32_median_ms;
+  s.has_choice = r.chosen >= 0;
+  if (s.has_choice) s.choice = DescribeAutoCandidate(r.candidates[static_cast<std::size_t>(r.chosen)]);
   // The best int8 figure found, for "fp32 unchanged": the fastest timed candidate within the budget.
   int best = -1;
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
@@ -48,7 +56,8 @@ nlohmann::json LabAutoSummary(const AutoQuantizeResult& r) {
     if (c.timed && c.within_budget && (best < 0 || c.speedup.speedup > r.candidates[best].speedup.speedup))
       best = static_cast<int>(i);
   }
-  if (r.chosen < 0 && best >= 0) s["best_int8"] = all["candidates"][static_cast<std::size_t>(best)];
+  s.has_best_int8 = r.chosen < 0 && best >= 0;
+  if (s.has_best_int8) s.best_int8 = DescribeAutoCandidate(r.candidates[static_cast<std::size_t>(best)]);
   return s;
 }
 

@@ -5,9 +5,8 @@
 
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
-
 #include "qbench/lab/auto_quantize.h"
+#include "qbench/lab/auto_record.h"
 #include "qbench/lab/config.h"
 
 namespace qbench::lab_internal {
@@ -22,12 +21,12 @@ namespace qbench::lab_internal {
 AutoQuantizeOptions LabAutoOptions(const LabConfig& config, const CalibrationDataSpec& calibration,
                                    const PreprocessOptions& eval_preprocess, std::int64_t threads);
 
-/// What the model record keeps of the search (ModelRecord::coverage_report["auto"]): "chosen" (the
-/// candidate's name or null), "wrote_fp32_unchanged", "decision", the budget, batch, seed, data,
-/// elapsed time, "candidates" (how many were measured), "fp32_median_ms", "choice" (the chosen
-/// candidate as AutoResultToJson writes it: method, activation type, weight range, islands,
-/// agreement with its CI, speedup with its CI) and, when fp32 was written, "best_int8" (the fastest
-/// timed int8 candidate within the budget, if any).
-nlohmann::json LabAutoSummary(const AutoQuantizeResult& result);
+/// What the model record keeps of the search (ModelRecord::auto_search, written under
+/// "coverage_report"."auto"): the chosen candidate's name ("" when fp32 was written), the decision,
+/// the budget, batch, seed, data, elapsed time, how many candidates were measured, fp32's median,
+/// the chosen candidate (DescribeAutoCandidate: method, activation type, weight range, islands,
+/// agreement with its CI, speedup with its CI) and, when fp32 was written, the fastest timed int8
+/// candidate within the budget (best_int8), if any.
+LabAutoRecord LabAutoSummary(const AutoQuantizeResult& result);
 
 }  // namespace qbench::lab_internal

@@ -24,7 +24,6 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
   try {
     Model m = Step("loading the external file '" + e.path + "'", [&] { return LoadModel(e.path); });
     r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(e.path));
-    nlohmann::json about = nlohmann::json::object();
     try {
       const ModelSummary s = InspectModel(m, LabShapes(m, 1, size0, user_shapes));
       r.params = s.params;
@@ -37,7 +36,8 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       if (CancelRequested()) throw;
       r.warnings.push_back(std::string("inspect: ") + ex.what());
     }
-    about["file_content"] = r.content;
+    ExternalFileCoverage& about = r.file_coverage;
+    about.file_content = r.content;
     const RuntimeCoverage rc =
         AnalyzeRuntimeCoverage(m, LabShapes(m, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
     if (rc.analyzed) {
@@ -45,20 +45,18 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       for (const auto& [op, n] : rc.op_histogram) optimized.op_histogram[op] = n;
       optimized.weight_bytes_by_dtype = r.weight_bytes_by_dtype;
       r.int8_mac_share = rc.int8_mac_share;
-      about["after_ort_optimization"] = {{"content", DescribeModelContent(optimized).label},
-                                         {"graph_optimization", rc.graph_optimization},
-                                         {"int8_ops", IntegerOps(rc.op_histogram)},
-                                         {"int8_mac_share", rc.int8_mac_share},
-                                         {"int8_macs", rc.int8_macs},
-                                         {"float_macs", rc.float_macs},
-                                         {"float_mac_nodes", rc.float_mac_nodes}};
+      about.analyzed = true;
+      about.after_ort_optimization = {DescribeModelContent(optimized).label, rc.graph_optimization,
+                                      IntegerOps(rc.op_histogram),           rc.int8_mac_share,
+                                      rc.int8_macs,                          rc.float_macs,
+                                      rc.float_mac_nodes};
     } else {
       r.warnings.push_back("runtime coverage: " + rc.note);
     }
     // A file relying on u8·s8 kernels that saturate on this CPU (x86 AVX2 without VNNI) loses
     // accuracy here that it would not lose elsewhere: said, as qbench's own files would be.
-    about["u8s8_saturation"] = NoteU8S8Saturation(m, name + " " + e.label + " (" + e.path + ")", &r);
-    r.coverage_report = about;
+    about.u8s8_saturation = NoteU8S8Saturation(m, name + " " + e.label + " (" + e.path + ")", &r);
+    r.has_file_coverage = true;
     variants[e.label] = std::move(m);
     r.ok = true;
   } catch (const std::exception& ex) {

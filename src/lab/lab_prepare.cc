@@ -60,7 +60,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
       reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
   }
   QuantizeResult result;
-  nlohmann::json auto_summary;  // variant "auto": what the search chose (lab_auto.h)
+  LabAutoRecord auto_summary;  // variant "auto": what the search chose (lab_auto.h)
   if (info.auto_search) {
     const AutoQuantizeResult a = Step("searching the int8 configurations (quantize --auto)", [&] {
       return AutoQuantize(fp32, LabAutoOptions(config, spec, LabPreprocess(config, size0), threads0));
@@ -76,7 +76,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   Forward(module_warnings);
   r.quantize_ms = NowMs() - t0;
   r.file = job.models_dir + "/" + job.model.name + "." + v + ".onnx";
-  if (info.auto_search && auto_summary.value("wrote_fp32_unchanged", false))
+  if (info.auto_search && auto_summary.wrote_fp32_unchanged)
     return AutoKeptFp32(r, fp32, fp32_rec, auto_summary);
   // Verified before it is written (verify.h): the same check and fp32 fallback as `qbench quantize`.
   WarningList scratch;  // re-quantizing repeats warnings already forwarded
@@ -129,10 +129,13 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
   }
-  nlohmann::json report = nlohmann::json::parse(QuantizeReportToJson(result.report), nullptr, false);
-  if (report.is_object()) report.erase("nodes");  // per-node decisions: see `qbench quantize --report`
-  r.coverage_report = report;
-  if (info.auto_search) r.coverage_report["auto"] = auto_summary;
+  r.has_coverage_report = true;
+  r.coverage_report = result.report;
+  r.coverage_report.nodes.clear();  // per-node decisions: see `qbench quantize --report`
+  if (info.auto_search) {
+    r.has_auto_search = true;
+    r.auto_search = std::move(auto_summary);
+  }
   for (const auto& w : result.report.warnings) r.warnings.push_back(w.code + ": " + w.message);
   r.ok = true;
   variants[v] = std::move(result.model);
@@ -142,15 +145,16 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
 // Variant "auto" when the search wrote the model unchanged (no int8 configuration within the budget
 // beats fp32 here): the fp32 file, recorded as what it holds (fp32), with the search's summary.
 ModelRecord OrtLabBackend::Impl::AutoKeptFp32(ModelRecord r, const Model& fp32, const ModelRecord& fp32_rec,
-                                              const nlohmann::json& summary) {
+                                              LabAutoRecord summary) {
   Step("writing '" + r.file + "'", [&] { WriteFileAtomic(r.file, SerializeModel(fp32)); });
   r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
   r.weight_precision = fp32_rec.weight_precision;  // what the file holds: the model as given
   r.activation_precision = fp32_rec.activation_precision;
   r.content = fp32_rec.content;
   r.weight_bytes_by_dtype = fp32_rec.weight_bytes_by_dtype;
-  r.coverage_report = nlohmann::json{{"auto", summary}};
-  r.warnings.push_back("auto: " + summary.value("decision", std::string("the model was written unchanged")));
+  r.warnings.push_back("auto: " + (summary.decision.empty() ? std::string("the model was written unchanged") : summary.decision));
+  r.has_auto_search = true;
+  r.auto_search = std::move(summary);
   r.ok = true;
   variants[r.variant] = fp32;
   return r;

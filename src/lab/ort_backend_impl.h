@@ -136,7 +136,7 @@ struct OrtLabBackend::Impl {
   // (inspection, runtime coverage) is a warning on the record, not a failure of the variant.
   ModelRecord PrepareVariant(const ModelJob& job, const std::string& v, const ModelRecord& fp32_rec);
   // Variant "auto" whose search wrote `fp32` unchanged: its file and record (lab_prepare.cc).
-  ModelRecord AutoKeptFp32(ModelRecord r, const Model& fp32, const ModelRecord& fp32_rec, const nlohmann::json& summary);
+  ModelRecord AutoKeptFp32(ModelRecord r, const Model& fp32, const ModelRecord& fp32_rec, LabAutoRecord summary);
 
   // An external variant (--compare-file, lab_external.cc): the file as it is, inspected (what it
   // holds) and its int8 share after ORT's optimization, never rewritten.

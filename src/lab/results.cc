@@ -56,7 +56,32 @@ void Fields(const F& f, R& r, const ModelRecord*) {
   f.Status(r.ok);
   QBENCH_LAB_FIELDS(model, model_spec, variant, error, file, file_size_bytes, params, macs_per_sample, macs_complete,
                     content, weight_bytes_by_dtype, original_bits, weight_precision, activation_precision, op_coverage,
-                    int8_mac_share, quantize_ms, calibration, coverage_report, verification, external, placement, warnings)
+                    int8_mac_share, quantize_ms, calibration, verification, external, placement, warnings)
+  // "coverage_report": the quantizer's report for qbench's variants, the file's facts for an external
+  // one (read after `external`, which says which), null for fp32.
+  if (r.external) f.OrNull("coverage_report", r.file_coverage, r.has_file_coverage);
+  else {
+    // The quantizer's report (its keys, "scheme" always among them) and, for variant "auto", the
+    // search's record under "auto": either may be there without the other.
+    bool any = r.has_coverage_report || r.has_auto_search;
+    f.Object("coverage_report", any, "", [&](const auto& g) {
+      g.Inline("scheme", r.coverage_report, r.has_coverage_report);
+      g.Has("auto", &r.has_auto_search);
+      g.Optional("auto", r.auto_search, r.has_auto_search);
+    });
+  }
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const OptimizedGraphContent*) {
+  QBENCH_LAB_FIELDS(content, graph_optimization, int8_ops, int8_mac_share, int8_macs, float_macs, float_mac_nodes)
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const ExternalFileCoverage*) {
+  QBENCH_LAB_FIELDS(file_content, u8s8_saturation)
+  f.Has("after_ort_optimization", &r.analyzed);
+  f.Optional("after_ort_optimization", r.after_ort_optimization, r.analyzed);
 }
 
 template <typename F, typename R>
@@ -122,6 +147,10 @@ R Read(const json& j, R r = R()) {
 void to_json(json& j, const OpCoverage& c) { j = Write(c, nullptr); }
 void from_json(const json& j, OpCoverage& c) { c = Read<OpCoverage>(j); }
 void to_json(json& j, const OpTypeProfile& p) { j = Write(p, nullptr); }
+void to_json(json& j, const OptimizedGraphContent& c) { j = Write(c, nullptr); }
+void from_json(const json& j, OptimizedGraphContent& c) { c = Read<OptimizedGraphContent>(j); }
+void to_json(json& j, const ExternalFileCoverage& c) { j = Write(c, nullptr); }
+void from_json(const json& j, ExternalFileCoverage& c) { c = Read<ExternalFileCoverage>(j); }
 void from_json(const json& j, OpTypeProfile& p) { p = Read<OpTypeProfile>(j); }
 void to_json(json& j, const ModelRecord& r) { j = ToJson(r); }
 void from_json(const json& j, ModelRecord& r) { r = ModelRecordFromJson(j); }

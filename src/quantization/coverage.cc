@@ -11,6 +11,8 @@
 #include <set>
 
 #include "qbench/core/error.h"
+#include "qbench/core/json_fields.h"
+#include "qbench/quantization/quantize_report_json.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/core/table.h"
 #include "qbench/runtime/runner.h"
@@ -283,40 +285,84 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
   return s;
 }
 
+namespace {
+
+using json_fields::JsonReader;
+using json_fields::JsonWriter;
+
+// The report's field lists (core/json_fields.h), walked by JsonWriter for QuantizeReportToJson and
+// by JsonReader for QuantizeReportFromJson. Keys are the member names unless written out.
+template <typename F, typename R>
+void Fields(const F& f, R& r, const NodeDecision*) {
+  QBENCH_JSON_FIELDS(name, op_type, quantized)
+  f.Optional("how", r.how, r.quantized);
+  f.Optional("reason", r.reason, !r.quantized);
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const OpTypeCoverage*) {
+  QBENCH_JSON_FIELDS(op_type, quantized, kept_float, reasons)
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const RuntimeCoverage*) {
+  QBENCH_JSON_FIELDS(analyzed, note, graph_optimization, op_histogram, int8_macs, float_macs, unknown_mac_nodes,
+                     int8_mac_share, float_mac_nodes)
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const Warning*) {
+  QBENCH_JSON_FIELDS(code, message)
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const QuantizeReport*) {
+  QBENCH_JSON_FIELDS(scheme, weights, weight_range, weight_range_reason, activations, hygiene, calibration,
+                     calibrated_tensors, bias_scale_adjustments, size_before_bytes, size_after_bytes, notes,
+                     by_op_type, runtime, warnings)
+  // Derived, written for readers of the file; the reader reads it into this local and drops it.
+  double size_ratio = r.size_before_bytes ? static_cast<double>(r.size_after_bytes) / r.size_before_bytes : 0.0;
+  f("size_ratio", size_ratio);
+  f.Optional("nodes", r.nodes, !r.nodes.empty());
+}
+
+template <typename R>
+nlohmann::json Write(const R& r) {
+  nlohmann::json j = nlohmann::json::object();
+  Fields(JsonWriter{j}, r, &r);
+  return j;
+}
+
+template <typename R>
+void Read(const nlohmann::json& j, R& r) {
+  if (!j.is_object()) throw Error(ErrorCode::kInvalidInput, "coverage report: expected a JSON object, got " + std::string(j.type_name()));
+  r = R();
+  Fields(JsonReader{j}, r, &r);
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const NodeDecision& d) { j = Write(d); }
+void from_json(const nlohmann::json& j, NodeDecision& d) { Read(j, d); }
+void to_json(nlohmann::json& j, const OpTypeCoverage& c) { j = Write(c); }
+void from_json(const nlohmann::json& j, OpTypeCoverage& c) { Read(j, c); }
+void to_json(nlohmann::json& j, const RuntimeCoverage& c) { j = Write(c); }
+void from_json(const nlohmann::json& j, RuntimeCoverage& c) { Read(j, c); }
+void to_json(nlohmann::json& j, const Warning& w) { j = Write(w); }
+void from_json(const nlohmann::json& j, Warning& w) { Read(j, w); }
+void to_json(nlohmann::json& j, const QuantizeReport& r) { j = Write(r); }
+void from_json(const nlohmann::json& j, QuantizeReport& r) { Read(j, r); }
+
 std::string QuantizeReportToJson(const QuantizeReport& r) {
-  nlohmann::json j;
-  j["scheme"] = r.scheme;
-  j["weights"] = r.weights;
-  j["weight_range"] = r.weight_range;
-  j["weight_range_reason"] = r.weight_range_reason;
-  j["activations"] = r.activations;
-  j["hygiene"] = r.hygiene;
-  j["calibration"] = r.calibration;
-  j["calibrated_tensors"] = r.calibrated_tensors;
-  j["bias_scale_adjustments"] = r.bias_scale_adjustments;
-  j["size_before_bytes"] = r.size_before_bytes;
-  j["size_after_bytes"] = r.size_after_bytes;
-  j["size_ratio"] = r.size_before_bytes ? static_cast<double>(r.size_after_bytes) / r.size_before_bytes : 0.0;
-  j["notes"] = r.notes;
-  auto& ops = j["by_op_type"] = nlohmann::json::array();
-  for (const auto& c : r.by_op_type)
-    ops.push_back({{"op_type", c.op_type}, {"quantized", c.quantized}, {"kept_float", c.kept_float}, {"reasons", c.reasons}});
-  auto& nodes = j["nodes"] = nlohmann::json::array();
-  for (const auto& d : r.nodes) {
-    nlohmann::json n = {{"name", d.name}, {"op_type", d.op_type}, {"quantized", d.quantized}};
-    if (d.quantized) n["how"] = d.how;
-    else n["reason"] = d.reason;
-    nodes.push_back(n);
-  }
-  const RuntimeCoverage& rt = r.runtime;
-  j["runtime"] = {{"analyzed", rt.analyzed},        {"note", rt.note},
-                  {"graph_optimization", rt.graph_optimization}, {"op_histogram", rt.op_histogram},
-                  {"int8_macs", rt.int8_macs},      {"float_macs", rt.float_macs},
-                  {"unknown_mac_nodes", rt.unknown_mac_nodes}, {"int8_mac_share", rt.int8_mac_share},
-                  {"float_mac_nodes", rt.float_mac_nodes}};
-  auto& warnings = j["warnings"] = nlohmann::json::array();
-  for (const auto& w : r.warnings) warnings.push_back({{"code", w.code}, {"message", w.message}});
+  nlohmann::json j = r;
+  if (r.nodes.empty()) j["nodes"] = nlohmann::json::array();  // the CLI's report always lists them
   return j.dump(2);
+}
+
+QuantizeReport QuantizeReportFromJson(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw Error(ErrorCode::kInvalidInput, "coverage report: not JSON text");
+  return j.get<QuantizeReport>();
 }
 
 }  // namespace qbench

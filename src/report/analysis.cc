@@ -34,8 +34,7 @@ bool HasCalibratedIntegerActivations(const std::string& variant) {
 
 bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const std::string& variant) {
   const ModelRecord* r = study.FindModel(model, variant);
-  return r && r->ok && r->coverage_report.is_object() && r->coverage_report.contains("auto") &&
-         r->coverage_report["auto"].value("wrote_fp32_unchanged", false);
+  return r && r->ok && r->has_auto_search && r->auto_search.wrote_fp32_unchanged;
 }
 
 namespace report_internal {

@@ -14,26 +14,29 @@ namespace {
 using report_internal::FirstInputSize;
 using report_internal::FirstThreads;
 
-std::string Pct(const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.1f} %", 100 * v.get<double>()) : "—"; }
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f} %", 100 * v) : "—"; }
 
-std::string Ci(const nlohmann::json& pair, double scale, const char* unit) {
-  if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_number()) return "";
-  return fmt::format(" [{:.{}f}{}, {:.{}f}{}]", scale * pair[0].get<double>(), scale == 1 ? 2 : 1, unit,
-                     scale * pair[1].get<double>(), scale == 1 ? 2 : 1, unit);
+std::string Ci(double low, double high, double scale, const char* unit) {
+  if (!std::isfinite(low) || !std::isfinite(high)) return "";
+  return fmt::format(" [{:.{}f}{}, {:.{}f}{}]", scale * low, scale == 1 ? 2 : 1, unit, scale * high, scale == 1 ? 2 : 1,
+                     unit);
 }
 
 // What the search chose, in words: "mse calibration, u8 activations, reduced s8 weights (conv-per-channel),
 // 3 nodes kept fp32 (…), bias correction".
-std::string DescribeChoice(const nlohmann::json& c) {
-  std::string s = fmt::format("{} calibration, {} activations, {} weights ({})", c.value("calibration_method", "?"),
-                              c.value("activation_type", "?"), c.value("weight_range", "?"),
-                              c.value("weight_granularity", "?"));
-  if (c.value("equalize", std::string("off")) != "off") s += ", cross-layer equalization (" + c.value("equalize", "") + ")";
-  if (c.value("bias_correction", false)) s += ", bias correction";
-  const auto keep = c.contains("keep_fp32") && c["keep_fp32"].is_array() ? c["keep_fp32"].size() : 0;
-  s += keep ? fmt::format(", {} node(s) kept fp32 ({})", keep, c.value("islands_reason", "")) : ", no fp32 islands";
+std::string DescribeChoice(const AutoCandidateRecord& c) {
+  const auto known = [](const std::string& s) { return s.empty() ? std::string("?") : s; };
+  std::string s = fmt::format("{} calibration, {} activations, {} weights ({})", known(c.calibration_method),
+                              known(c.activation_type), known(c.weight_range), known(c.weight_granularity));
+  if (!c.equalize.empty() && c.equalize != "off") s += ", cross-layer equalization (" + c.equalize + ")";
+  if (c.bias_correction) s += ", bias correction";
+  const auto keep = c.keep_fp32.size();
+  s += keep ? fmt::format(", {} node(s) kept fp32 ({})", keep, c.islands_reason) : ", no fp32 islands";
   return s;
 }
+
+// A figure of the search, 0 when it was not measured (as older reports printed it).
+double Figure(double v) { return std::isfinite(v) ? v : 0.0; }
 
 std::string Speedup(const PointResult* p) {
   if (!p || !p->ok) return "—";
@@ -61,22 +64,21 @@ std::string AutoVariantMarkdown(const LabStudy& study) {
       md += fmt::format("- **{}**: the search failed: {}\n", r.model, r.error);
       continue;
     }
-    const nlohmann::json a = r.coverage_report.is_object() && r.coverage_report.contains("auto") ? r.coverage_report["auto"]
-                                                                                                  : nlohmann::json::object();
-    if (a.value("wrote_fp32_unchanged", false)) {
+    const LabAutoRecord& a = r.auto_search;
+    if (r.has_auto_search && a.wrote_fp32_unchanged) {
       md += fmt::format("- **{}**: auto kept the **fp32 model unchanged** (its file holds {}; it is not counted as "
-                        "int8): {}", r.model, r.content.empty() ? "fp32" : r.content, a.value("decision", ""));
-      if (a.contains("best_int8"))
-        md += fmt::format(" Best int8 figure found: `{}`, agreement {}, {:.2f}× in the search.", a["best_int8"].value("name", ""),
-                          Pct(a["best_int8"]["agreement"]), a["best_int8"].value("speedup", 0.0));
+                        "int8): {}", r.model, r.content.empty() ? "fp32" : r.content, a.decision);
+      if (a.has_best_int8)
+        md += fmt::format(" Best int8 figure found: `{}`, agreement {}, {:.2f}× in the search.", a.best_int8.name,
+                          Pct(a.best_int8.agreement), Figure(a.best_int8.speedup));
       md += "\n";
-    } else if (a.contains("choice")) {
-      const auto& c = a["choice"];
+    } else if (r.has_auto_search && a.has_choice) {
+      const AutoCandidateRecord& c = a.choice;
       md += fmt::format("- **{}**: auto chose `{}`: {}. In the search: agreement {}{} on {} samples, {:.2f}×{} at batch {} "
                         "({} candidates, {:.0f} s).\n",
-                        r.model, c.value("name", ""), DescribeChoice(c), Pct(c["agreement"]), Ci(c["agreement_ci95"], 100, " %"),
-                        c.value("samples", 0), c.value("speedup", 0.0), Ci(c["speedup_ci95"], 1, "×"), a.value("batch", 1),
-                        a.value("candidates", 0), a.value("elapsed_s", 0.0));
+                        r.model, c.name, DescribeChoice(c), Pct(c.agreement),
+                        Ci(c.agreement_ci95_low, c.agreement_ci95_high, 100, " %"), c.samples, Figure(c.speedup),
+                        Ci(c.speedup_ci95_low, c.speedup_ci95_high, 1, "×"), a.batch, a.candidates, a.elapsed_s);
     } else {
       md += fmt::format("- **{}**: auto's choice was not recorded.\n", r.model);
     }

@@ -87,18 +87,16 @@ std::string ExternalVariantsMarkdown(const LabStudy& study) {
       continue;
     }
     md += fmt::format(", {:.2f} MiB; the file holds **{}**", static_cast<double>(r.file_size_bytes) / (1024.0 * 1024.0), r.content);
-    const auto& c = r.coverage_report;
-    if (c.is_object() && c.contains("after_ort_optimization")) {
-      const auto& a = c["after_ort_optimization"];
+    const ExternalFileCoverage& c = r.file_coverage;
+    if (r.has_file_coverage && c.analyzed) {
+      const OptimizedGraphContent& a = c.after_ort_optimization;
       std::string ops;
-      if (a.contains("int8_ops"))
-        for (const auto& [op, n] : a["int8_ops"].items()) ops += (ops.empty() ? "" : ", ") + fmt::format("{} ×{}", op, n.get<std::int64_t>());
+      for (const auto& [op, n] : a.int8_ops) ops += (ops.empty() ? "" : ", ") + fmt::format("{} ×{}", op, n);
       md += fmt::format("; after ONNX Runtime's optimization ({}): {}, int8 ops {}, {:.1f} % of MACs in int8",
-                        a.value("graph_optimization", ""), a.value("content", ""), ops.empty() ? "none" : ops,
-                        100 * a.value("int8_mac_share", 0.0));
+                        a.graph_optimization, a.content, ops.empty() ? "none" : ops, 100 * a.int8_mac_share);
     }
     md += ".";
-    if (c.is_object() && c.value("u8s8_saturation", false))
+    if (r.has_file_coverage && c.u8s8_saturation)
       md += " **Its int8 weights go beyond [-64, 64] against u8 activations, and this CPU's ONNX Runtime u8·s8 kernels "
             "saturate (x86 AVX2 without VNNI): its accuracy here can be lower than on a CPU with VNNI "
             "(docs/quantized_graphs.md).**";

@@ -76,20 +76,38 @@ TEST(LabAutoVariant, SummaryKeepsTheChoiceOrTheBestInt8Figure) {
   r.candidates = {b, a};
   r.chosen = 1;
   r.decision = "wrote 'mse u8 conv-per-channel'";
-  nlohmann::json s = LabAutoSummary(r);
-  EXPECT_EQ(s["chosen"], "mse u8 conv-per-channel");
-  EXPECT_EQ(s["wrote_fp32_unchanged"], false);
-  EXPECT_EQ(s["candidates"], 2);
-  EXPECT_EQ(s["choice"]["calibration_method"], "mse");
-  EXPECT_DOUBLE_EQ(s["choice"]["speedup"].get<double>(), 1.3);
-  EXPECT_FALSE(s.contains("best_int8"));
+  LabAutoRecord s = LabAutoSummary(r);
+  EXPECT_EQ(s.chosen, "mse u8 conv-per-channel");
+  EXPECT_FALSE(s.wrote_fp32_unchanged);
+  EXPECT_EQ(s.candidates, 2);
+  ASSERT_TRUE(s.has_choice);
+  EXPECT_EQ(s.choice.calibration_method, "mse");
+  EXPECT_DOUBLE_EQ(s.choice.speedup, 1.3);
+  EXPECT_DOUBLE_EQ(s.choice.speedup_ci95_low, 1.2);
+  EXPECT_FALSE(s.has_best_int8);
+  // Written as results.json keeps it: the same keys as before the record was typed.
+  nlohmann::json j = s;
+  EXPECT_EQ(j["chosen"], "mse u8 conv-per-channel");
+  EXPECT_EQ(j["wrote_fp32_unchanged"], false);
+  EXPECT_EQ(j["candidates"], 2);
+  EXPECT_EQ(j["choice"]["calibration_method"], "mse");
+  EXPECT_DOUBLE_EQ(j["choice"]["speedup"].get<double>(), 1.3);
+  EXPECT_EQ(j["choice"]["speedup_ci95"], nlohmann::json::array({1.2, 1.4}));
+  EXPECT_TRUE(j["choice"]["top1"].is_null());  // not measured: null, read back as NaN
+  EXPECT_FALSE(j.contains("best_int8"));
   // Nothing chosen: the fp32 model; the fastest timed candidate within the budget is the best figure.
   r.chosen = -1;
   s = LabAutoSummary(r);
-  EXPECT_TRUE(s["chosen"].is_null());
-  EXPECT_EQ(s["wrote_fp32_unchanged"], true);
-  EXPECT_FALSE(s.contains("choice"));
-  EXPECT_EQ(s["best_int8"]["name"], "mse u8 conv-per-channel");
+  EXPECT_TRUE(s.chosen.empty());
+  EXPECT_TRUE(s.wrote_fp32_unchanged);
+  EXPECT_FALSE(s.has_choice);
+  ASSERT_TRUE(s.has_best_int8);
+  EXPECT_EQ(s.best_int8.name, "mse u8 conv-per-channel");
+  j = s;
+  EXPECT_TRUE(j["chosen"].is_null());
+  EXPECT_EQ(j["wrote_fp32_unchanged"], true);
+  EXPECT_FALSE(j.contains("choice"));
+  EXPECT_EQ(j["best_int8"]["name"], "mse u8 conv-per-channel");
 }
 
 }  // namespace

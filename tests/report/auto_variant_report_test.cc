@@ -52,7 +52,8 @@ LabStudy Study() {
   s.models.push_back(Record("net", "fp32", 4000, "fp32"));
   s.models.push_back(Record("net", "static", 1000, "int8 QDQ"));
   ModelRecord au = Record("net", "auto", 1100, "int8 QDQ");
-  au.coverage_report["auto"] = {
+  au.has_auto_search = true;  // read from JSON as results.json keeps it
+  au.auto_search = nlohmann::json{
       {"chosen", "mse u8 conv-per-channel reduced-weights +bias-corr + 2 fp32 (profile)"},
       {"wrote_fp32_unchanged", false},
       {"decision", "wrote it"},
@@ -73,18 +74,19 @@ LabStudy Study() {
         {"agreement", 0.97},
         {"agreement_ci95", {0.915, 0.99}},
         {"speedup", 1.62},
-        {"speedup_ci95", {1.5, 1.7}}}}};
+        {"speedup_ci95", {1.5, 1.7}}}}}.get<LabAutoRecord>();
   s.models.push_back(au);
   // "slow": nothing beat fp32; the auto file is the fp32 model.
   s.models.push_back(Record("slow", "fp32", 4000, "fp32"));
   s.models.push_back(Record("slow", "static", 1000, "int8 QDQ"));
   ModelRecord kept = Record("slow", "auto", 4000, "fp32");
   kept.weight_precision = "fp32";
-  kept.coverage_report["auto"] = {
+  kept.has_auto_search = true;
+  kept.auto_search = nlohmann::json{
       {"chosen", nullptr},
       {"wrote_fp32_unchanged", true},
       {"decision", "wrote the fp32 model unchanged: no int8 candidate is reliably faster than fp32 on this machine."},
-      {"best_int8", {{"name", "minmax u8 conv-per-channel"}, {"agreement", 0.99}, {"speedup", 0.91}}}};
+      {"best_int8", {{"name", "minmax u8 conv-per-channel"}, {"agreement", 0.99}, {"speedup", 0.91}}}}.get<LabAutoRecord>();
   s.models.push_back(kept);
   s.points = {Point("net", "fp32", 1, 1, 1),      Point("net", "static", 1.40, 1.30, 1.50),
               Point("net", "auto", 1.60, 1.50, 1.70), Point("slow", "fp32", 1, 1, 1),

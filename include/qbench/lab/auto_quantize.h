@@ -37,6 +37,7 @@
 #include "qbench/calibration/calibrator.h"
 #include "qbench/data/dataset.h"
 #include "qbench/data/metrics.h"
+#include "qbench/lab/auto_record.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
@@ -179,7 +180,10 @@ AutoQuantizeResult AutoQuantize(const Model& fp32, const AutoQuantizeOptions& op
 
 /// The candidate table and the decision, for stdout.
 std::string FormatAutoResult(const AutoQuantizeResult& result);
-/// The `--json` report: options, data, every candidate, the choice.
+/// A candidate as JSON keeps it (auto_record.h): names instead of enums, the resolved weight range,
+/// the speedup only when timed.
+AutoCandidateRecord DescribeAutoCandidate(const AutoCandidate& candidate);
+/// The `--json` report: options, data, every candidate (DescribeAutoCandidate), the choice.
 nlohmann::json AutoResultToJson(const AutoQuantizeResult& result);
 
 }  // namespace qbench

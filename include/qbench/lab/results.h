@@ -17,7 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/benchmark/statistics.h"
+#include "qbench/lab/auto_record.h"
 #include "qbench/lab/sweep.h"
+#include "qbench/quantization/quantize_report_json.h"
 
 namespace qbench {
 
@@ -85,6 +87,28 @@ struct OpCoverage {
   std::int64_t kept_float = 0;
 };
 
+/// What ONNX Runtime runs of an external file: the content of its graph after ORT's optimization
+/// (AnalyzeRuntimeCoverage at the "extended" level, quantizer.h RuntimeCoverage).
+struct OptimizedGraphContent {
+  std::string content;                        ///< DescribeModelContent of the optimized graph ("int8 QOperator", …)
+  std::string graph_optimization;             ///< the ORT level it was optimized at
+  std::map<std::string, std::int64_t> int8_ops;  ///< integer op type → node count (model_content.h IntegerOps)
+  double int8_mac_share = 0;                  ///< int8 MACs / all MACs (0–1)
+  std::int64_t int8_macs = 0, float_macs = 0;   ///< MACs per run at batch 1
+  std::vector<std::string> float_mac_nodes;   ///< "name (op): N MACs" per float MAC-bearing node
+};
+
+/// What qbench found in an external file (--compare-file), kept in results.json under
+/// "coverage_report" where qbench's own variants keep the quantizer's report.
+struct ExternalFileCoverage {
+  std::string file_content;                   ///< ModelRecord::content of the file as given
+  bool analyzed = false;                      ///< after_ort_optimization is known (the runtime coverage ran)
+  OptimizedGraphContent after_ort_optimization;
+  /// The file runs u8 activations against int8 weights and this CPU's u8·s8 kernels saturate
+  /// (quantizer.h OrtU8S8KernelsSaturate).
+  bool u8s8_saturation = false;
+};
+
 /// What one model variant is: its file, size and what was quantized (from the quantizer's coverage
 /// report). For fp32 only the size fields are meaningful.
 struct ModelRecord {
@@ -114,7 +138,18 @@ struct ModelRecord {
   double int8_mac_share = -1;              ///< share of MACs in int8 after ORT's optimisation (0–1); -1 unknown
   double quantize_ms = 0;                  ///< wall time to quantize (calibration included)
   std::string calibration;                 ///< what calibrated a static variant ("random, 16 samples", a path)
-  nlohmann::json coverage_report;          ///< the quantizer's coverage report, verbatim (null for fp32)
+  /// The quantizer's coverage report without its per-node decisions (`nodes` empty: see `qbench
+  /// quantize --report`), for qbench's quantized variants; has_coverage_report = false for fp32 and
+  /// external files. Written to results.json as "coverage_report" (quantizer.h to_json).
+  bool has_coverage_report = false;
+  QuantizeReport coverage_report;
+  /// Variant "auto": what its search chose and why (auto_record.h), written as
+  /// "coverage_report"."auto" beside the quantizer's report (alone when the search kept fp32).
+  bool has_auto_search = false;
+  LabAutoRecord auto_search;
+  /// An external file's facts (has_file_coverage, external files only), written as "coverage_report".
+  bool has_file_coverage = false;
+  ExternalFileCoverage file_coverage;
   /// How the written model was verified against fp32 (qbench/quantization/verify.h
   /// VerificationToJson: per-output SQNR/cosine/agreement, nodes kept fp32); null for fp32.
   nlohmann::json verification;

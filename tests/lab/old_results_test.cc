@@ -1,0 +1,134 @@
+// results.jsonl files written before the lab's records were typed still load (--resume, `qbench
+// report`): tests/lab/data/results_main_aef77c8.jsonl was written by main at aef77c8 (its README).
+// Every model and point record reads into the typed members and is written back with the same keys
+// and values; the variant "auto"'s search record ("coverage_report"."auto") is typed, and the report
+// says what it chose from it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "qbench/lab/results.h"
+#include "qbench/report/analysis.h"
+#include "qbench/report/device_report.h"
+#include "qbench/report/merge.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kOldFile = std::string(QBENCH_SOURCE_DIR) + "/tests/lab/data/results_main_aef77c8.jsonl";
+
+std::vector<json> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(json::parse(line));
+  return out;
+}
+
+json Line(const std::string& record, const std::string& variant) {
+  for (const json& j : Lines(kOldFile))
+    if (j.value("record", "") == record && j.value("variant", "") == variant) return j;
+  ADD_FAILURE() << "no " << record << " line of " << variant << " in " << kOldFile;
+  return json::object();
+}
+
+TEST(OldResults, EveryModelAndPointRecordRoundTripsWithTheSameKeysAndValues) {
+  const std::vector<json> lines = Lines(kOldFile);
+  ASSERT_EQ(lines.size(), 15u);
+  int models = 0, points = 0;
+  for (const json& j : lines) {
+    const std::string kind = j["record"];
+    if (kind == "model") {
+      EXPECT_EQ(ToJson(ModelRecordFromJson(j)), j) << j.dump(1);
+      ++models;
+    } else if (kind == "point") {
+      EXPECT_EQ(ToJson(PointResultFromJson(j)), j) << j.dump(1);
+      ++points;
+    }
+  }
+  EXPECT_EQ(models, 4);
+  EXPECT_EQ(points, 4);
+}
+
+TEST(OldResults, TheAutoVariantsSearchRecordIsTyped) {
+  const ModelRecord r = ModelRecordFromJson(Line("model", "auto"));
+  ASSERT_TRUE(r.has_coverage_report);
+  EXPECT_EQ(r.coverage_report.scheme, "static");
+  EXPECT_EQ(r.coverage_report.weight_range, "reduced");
+  EXPECT_EQ(r.coverage_report.calibrated_tensors, 36);
+  ASSERT_TRUE(r.has_auto_search);
+  const LabAutoRecord& a = r.auto_search;
+  EXPECT_EQ(a.chosen, "mse u8 conv-per-channel reduced-weights");
+  EXPECT_FALSE(a.wrote_fp32_unchanged);
+  EXPECT_EQ(a.candidates, 10);
+  EXPECT_EQ(a.evaluation_samples, 16);
+  EXPECT_DOUBLE_EQ(a.max_drop_points, 100.0);
+  EXPECT_DOUBLE_EQ(a.fp32_median_ms, 0.3248469978570938);
+  ASSERT_TRUE(a.has_choice);
+  EXPECT_FALSE(a.has_best_int8);
+  EXPECT_EQ(a.choice.calibration_method, "mse");
+  EXPECT_EQ(a.choice.weight_range, "reduced");
+  EXPECT_EQ(a.choice.agree, 16);
+  EXPECT_DOUBLE_EQ(a.choice.agreement_ci95_low, 0.8063923194655637);
+  EXPECT_DOUBLE_EQ(a.choice.speedup_ci95_high, 1.182364263766222);
+  EXPECT_TRUE(std::isnan(a.choice.top1));  // null: no labels
+  // The other variants have no search record.
+  EXPECT_FALSE(ModelRecordFromJson(Line("model", "static")).has_auto_search);
+  const ModelRecord given = ModelRecordFromJson(Line("model", "given"));
+  EXPECT_FALSE(given.has_auto_search);
+  EXPECT_TRUE(given.has_file_coverage);
+}
+
+// Variant "auto" whose search kept fp32 (lab_prepare.cc AutoKeptFp32): the coverage report is the
+// search's record alone, {"auto": {…}}, with "chosen": null and "best_int8" instead of "choice".
+TEST(OldResults, AnAutoRecordThatKeptFp32HasNoQuantizerReport) {
+  json j = Line("model", "auto");
+  json a = j["coverage_report"]["auto"];
+  a["chosen"] = nullptr;
+  a["wrote_fp32_unchanged"] = true;
+  a["decision"] = "wrote the fp32 model unchanged: no int8 candidate is reliably faster than fp32 on this machine.";
+  a["best_int8"] = a["choice"];
+  a["best_int8"]["speedup"] = 0.97;
+  a["best_int8"]["speedup_ci95"] = {0.9, 1.04};
+  a.erase("choice");
+  j["coverage_report"] = {{"auto", a}};
+  const ModelRecord r = ModelRecordFromJson(j);
+  EXPECT_FALSE(r.has_coverage_report);
+  ASSERT_TRUE(r.has_auto_search);
+  EXPECT_TRUE(r.auto_search.chosen.empty());
+  EXPECT_TRUE(r.auto_search.wrote_fp32_unchanged);
+  EXPECT_FALSE(r.auto_search.has_choice);
+  ASSERT_TRUE(r.auto_search.has_best_int8);
+  EXPECT_DOUBLE_EQ(r.auto_search.best_int8.speedup, 0.97);
+  EXPECT_EQ(ToJson(r), j);
+}
+
+// `qbench report` on the folder main wrote: the auto section says what the search chose, from the
+// typed record, with the figures of the file.
+TEST(OldResults, TheReportOfAnOldFolderSaysWhatAutoChose) {
+  const std::string dir = testing::TempDir() + "/old_results";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kOldFile, dir + "/results.jsonl");
+  const MergedStudy merged = MergeStudies({dir}, false);
+  ASSERT_EQ(merged.devices.size(), 1u);
+  const LabStudy& s = merged.devices[0].study;
+  EXPECT_FALSE(AutoKeptUnchanged(s, "squeezenet1_1", "auto"));
+  const std::string md = AutoVariantMarkdown(s);
+  EXPECT_NE(md.find("- **squeezenet1_1**: auto chose `mse u8 conv-per-channel reduced-weights`: mse calibration, u8 "
+                    "activations, reduced weights (conv-per-channel), no fp32 islands. In the search: agreement 100.0 % "
+                    "[80.6 %, 100.0 %] on 16 samples, 1.14× [1.07×, 1.18×] at batch 1 (10 candidates, 26 s)."),
+            std::string::npos)
+      << md;
+}
+
+}  // namespace
+}  // namespace qbench
