@@ -219,7 +219,19 @@ std::vector<Attribute> ConvAttributes(int groups, int kernel, int pad, int strid
 
 Value ZooNet::ConvBn(const Value& x, const std::string& path, int cout, int kernel, int stride, int groups, Activation act,
                      double gamma_scale) {
-  const int pad = (kernel - 1) / 2;
+  stats_.torchvision_params += 2 * cout;  // BatchNorm weight and bias (the conv has no bias)
+  const Value y = Conv(x, path, cout, kernel, stride, (kernel - 1) / 2, groups, /*per_tensor=*/false,
+                       /*random_affine=*/true, gamma_scale);
+  return Activate(y, path, act);
+}
+
+Value ZooNet::ConvBias(const Value& x, const std::string& path, int cout, int kernel, int stride, int pad, bool per_tensor) {
+  stats_.torchvision_params += cout;  // the conv's bias
+  return Conv(x, path, cout, kernel, stride, pad, 1, per_tensor, /*random_affine=*/!per_tensor, 1.0);
+}
+
+Value ZooNet::Conv(const Value& x, const std::string& path, int cout, int kernel, int stride, int pad, int groups,
+                   bool per_tensor, bool random_affine, double gamma_scale) {
   const std::int64_t w_count = static_cast<std::int64_t>(cout) * (x.c / groups) * kernel * kernel;
   Value y;
   y.c = cout;
@@ -227,37 +239,16 @@ Value ZooNet::ConvBn(const Value& x, const std::string& path, int cout, int kern
   y.w = WindowOutputSize(x.w, kernel, stride, pad);
   stats_.macs += w_count * y.h * y.w;
   stats_.activation_elements += static_cast<std::int64_t>(cout) * y.h * y.w;
-  stats_.torchvision_params += w_count + 2 * cout;  // conv weight + BatchNorm weight and bias
-  stats_.initializer_elements += w_count + cout;   // folded: conv weight + bias
+  stats_.torchvision_params += w_count;
+  stats_.initializer_elements += w_count + cout;  // conv weight + (folded) bias
   if (with_weights_) {
     std::vector<float> w = HeNormal(path, w_count, w_count / cout), b;
     y.act = Conv2d(x.act, w.data(), cout, kernel, stride, pad, groups);
-    Normalize(path, /*per_tensor=*/false, /*random_affine=*/true, gamma_scale, y.act, w, b);
+    Normalize(path, per_tensor, random_affine, gamma_scale, y.act, w, b);
     AddInitializer(path + ".weight", {cout, x.c / groups, kernel, kernel}, w);
     AddInitializer(path + ".bias", {cout}, b);
   }
   y.name = AddNode("Conv", path, {x.name, path + ".weight", path + ".bias"}, ConvAttributes(groups, kernel, pad, stride));
-  return Activate(y, path, act);
-}
-
-Value ZooNet::ConvBias(const Value& x, const std::string& path, int cout, int kernel, int stride, int pad, bool per_tensor) {
-  const std::int64_t w_count = static_cast<std::int64_t>(cout) * x.c * kernel * kernel;
-  Value y;
-  y.c = cout;
-  y.h = WindowOutputSize(x.h, kernel, stride, pad);
-  y.w = WindowOutputSize(x.w, kernel, stride, pad);
-  stats_.macs += w_count * y.h * y.w;
-  stats_.activation_elements += static_cast<std::int64_t>(cout) * y.h * y.w;
-  stats_.torchvision_params += w_count + cout;
-  stats_.initializer_elements += w_count + cout;
-  if (with_weights_) {
-    std::vector<float> w = HeNormal(path, w_count, w_count / cout), b;
-    y.act = Conv2d(x.act, w.data(), cout, kernel, stride, pad, 1);
-    Normalize(path, per_tensor, /*random_affine=*/!per_tensor, 1.0, y.act, w, b);
-    AddInitializer(path + ".weight", {cout, x.c, kernel, kernel}, w);
-    AddInitializer(path + ".bias", {cout}, b);
-  }
-  y.name = AddNode("Conv", path, {x.name, path + ".weight", path + ".bias"}, ConvAttributes(1, kernel, pad, stride));
   return y;
 }
 

@@ -91,6 +91,13 @@ class ZooNet {
   /// Stores a float32 initializer (little-endian raw_data, as FillTensorProto writes it); Finish
   /// moves them into the model so the weights are copied only once.
   void AddInitializer(const std::string& name, const std::vector<std::int64_t>& dims, const std::vector<float>& values);
+  /// One Conv node of `cout` output channels with a bias (ConvBn's folded BatchNorm or ConvBias's
+  /// own): counts its MACs, output activations, weight parameters and initializers (callers add
+  /// the torchvision parameters beyond the weight) and, with weights, normalises its output
+  /// (Normalize with `per_tensor`, `random_affine`, `gamma_scale`) into weight
+  /// [cout, x.c / groups, kernel, kernel] and bias [cout].
+  Value Conv(const Value& x, const std::string& path, int cout, int kernel, int stride, int pad, int groups,
+             bool per_tensor, bool random_affine, double gamma_scale);
   std::vector<float> HeNormal(const std::string& path, std::int64_t count, std::int64_t fan_in) const;
   /// Normalises `y` (the layer's output without bias) in place, as BatchNorm in training mode with
   /// the calibration batch's statistics, and folds the affine map into `weight` ([cout, ...]
