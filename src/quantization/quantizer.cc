@@ -43,7 +43,7 @@ void ValidateOptions(const QuantizeOptions& options, const SchemeInfo& scheme) {
     throw Error(ErrorCode::kInvalidArgument, "--activation-type " + quant_internal::ShortTypeName(options.activation_type) +
                                                  " is not supported by --mode " + scheme.name + "; expected one of: " +
                                                  Join(accepted, ", "));
-  if ((options.equalize != CrossLayerEqualization::kOff || options.bias_correction) && !scheme.needs_calibration)
+  if (options.RewritesWeights() && !scheme.needs_calibration)
     throw Error(ErrorCode::kInvalidArgument, std::string("--equalize/--bias-correction apply to --mode static, not --mode ") +
                                                  scheme.name);
   quant_internal::ExcludeMatcher check(options.exclude);  // throws on a bad pattern
@@ -116,6 +116,10 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                    const CalibrationTable* given, WarningList* warnings) {
   const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
   ValidateOptions(options, scheme);
+  if (given && options.RewritesWeights())
+    throw Error(ErrorCode::kInvalidArgument, "cross-layer equalization and bias correction need calibration data: ranges "
+                                             "given for the model as it is do not fit the equalized model, and bias "
+                                             "correction measures samples (use QuantizeModel with a reader)");
   CheckQuantizable(model, scheme);
   QuantizeResult result;
   QuantizeReport& report = result.report;
@@ -136,10 +140,6 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     report.weight_range = WeightRangeName(range.range);
     report.weight_range_reason = range.reason;
   }
-  if (given && (options.equalize != CrossLayerEqualization::kOff || options.bias_correction))
-    throw Error(ErrorCode::kInvalidArgument, "cross-layer equalization and bias correction need calibration data: ranges "
-                                             "given for the model as it is do not fit the equalized model, and bias "
-                                             "correction measures samples (use QuantizeModel with a reader)");
   Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
   Model unequalized;
   if (options.equalize != CrossLayerEqualization::kOff) {

@@ -205,7 +205,20 @@ TEST(EqualizeTest, RangesGivenWithEqualizeAreRefused) {
   QuantizeOptions o;
   o.equalize = CrossLayerEqualization::kRelu;
   WarningList w;
+  EXPECT_TRUE(o.RewritesWeights());
   EXPECT_THROW(QuantizeModelWithRanges(TwoChannelPair("Relu"), o, {}, &w), Error);
+  // Bias correction alone is refused too (it measures samples), before any work, naming why.
+  o.equalize = CrossLayerEqualization::kOff;
+  EXPECT_FALSE(o.RewritesWeights());
+  o.bias_correction = true;
+  EXPECT_TRUE(o.RewritesWeights());
+  try {
+    QuantizeModelWithRanges(TwoChannelPair("Relu"), o, {}, &w);
+    ADD_FAILURE() << "bias correction with given ranges was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("do not fit the equalized model"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(ParseCrossLayerEqualization("relu6"), CrossLayerEqualization::kRelu6AsRelu);
   EXPECT_THROW(ParseCrossLayerEqualization("yes"), Error);
 }

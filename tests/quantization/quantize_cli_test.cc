@@ -111,6 +111,18 @@ TEST(QuantizeCli, UsageErrors) {
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --auto --bias-correction");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("drop --equalize/--bias-correction"), std::string::npos) << r.err;
+  r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --max-drop 1 --equalize relu");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("do not combine with --max-drop/--fallback-top"), std::string::npos) << r.err;
+  // The calibration checks plain quantize and --auto share (CheckCalibrationFlags), before any work.
+  for (const std::string mode : {"", " --auto"}) {
+    r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --percentile 0" + mode);
+    EXPECT_EQ(r.exit_code, 2) << mode;
+    EXPECT_NE(r.err.find("--percentile 0 is out of range; expected (0, 100]"), std::string::npos) << mode << r.err;
+    r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --calibration-size 0" + mode);
+    EXPECT_EQ(r.exit_code, 2) << mode;
+    EXPECT_NE(r.err.find("--calibration-size must be >= 1"), std::string::npos) << mode << r.err;
+  }
   r = RunCommand(CliPath() + " quantize --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("dynamic"), std::string::npos);

@@ -33,6 +33,12 @@
 
 namespace qbench::cli {
 
+void CheckCalibrationFlags(const QuantizeCliOptions& o) {
+  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
+  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+}
+
 // --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
 // of the value, since a regular expression may itself hold commas ("conv1,re:^fc{1,2}").
 std::vector<std::string> SplitExcludes(const std::vector<std::string>& values) {
@@ -170,7 +176,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.hard_sigmoid = ParseHardSigmoidPolicy(o.hard_sigmoid);
   options.equalize = ParseCrossLayerEqualization(o.equalize);
   options.bias_correction = o.bias_correction;
-  if (fallback && (options.equalize != CrossLayerEqualization::kOff || options.bias_correction))
+  if (fallback && options.RewritesWeights())
     throw Error(ErrorCode::kInvalidArgument, "--equalize/--bias-correction do not combine with --max-drop/--fallback-top "
                                              "(the fallback re-quantizes from saved ranges); use --auto, which measures them "
                                              "as candidates");
@@ -179,9 +185,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   options.calibration.method = ParseCalibrationMethod(o.calib.method);
   options.calibration.percentile = o.percentile;
   options.intra_op_threads = o.threads;
-  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
-  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+  CheckCalibrationFlags(o);
 
   ShapeOverrides overrides = ParseShapeFlags(o.shape);
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);

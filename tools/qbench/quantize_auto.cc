@@ -66,9 +66,7 @@ AutoCliRequest AutoRequestFromFlags(const QuantizeCliOptions& o) {
   a.base.exclude = SplitExcludes(o.exclude);
   a.base.quantize_graph_outputs = o.quantize_outputs;
   a.base.calibration.percentile = o.percentile;
-  if (!(o.percentile > 0.0 && o.percentile <= 100.0))
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
-  if (o.calib.size == 0) throw Error(ErrorCode::kInvalidArgument, "--calibration-size must be >= 1");
+  CheckCalibrationFlags(o);
   a.calibration.path = o.calib.data;
   a.calibration.preprocess = BuildPreprocessOptions(o.pre, o.calib.data);
   a.calibration.size = o.calib.size;

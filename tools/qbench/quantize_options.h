@@ -39,6 +39,10 @@ struct QuantizeCliOptions {
   std::string plot;
 };
 
+// Refuses, in one line naming the flag (Error kInvalidArgument), a --percentile outside (0, 100] and
+// --calibration-size 0: the calibration checks `quantize` and `quantize --auto` share.
+void CheckCalibrationFlags(const QuantizeCliOptions& o);
+
 // --exclude values split at commas ("conv1,op:Gemm,#12"); an item starting with "re:" runs to the end
 // of the value, since a regular expression may itself hold commas ("conv1,re:^fc{1,2}").
 std::vector<std::string> SplitExcludes(const std::vector<std::string>& values);

@@ -86,6 +86,11 @@ struct QuantizeOptions {
   /// qbench/quantization/bias_correction.h) on the calibration samples. Needs a reader.
   bool bias_correction = false;
   int intra_op_threads = 0;             ///< ORT threads for calibration / coverage sessions (0 = default)
+
+  /// Cross-layer equalization or bias correction is asked for: the weights change around the
+  /// rewrite, so ranges calibrated on the model as given do not fit them (QuantizeModelWithRanges
+  /// and the CLI's fallback refuse it) and a scheme without calibration cannot apply them.
+  bool RewritesWeights() const { return equalize != CrossLayerEqualization::kOff || bias_correction; }
 };
 
 /// What happened to one node of the (prepared) input graph.
