@@ -135,14 +135,22 @@ std::string MethodNames() {
 
 const std::vector<CalibrationMethodInfo>& CalibrationMethods() {
   static const std::vector<CalibrationMethodInfo> k = {
-      {CalibrationMethod::kMinMax, "minmax", "running minimum and maximum of every value seen"},
+      // method, CLI name, description, tried by --auto
+      {CalibrationMethod::kMinMax, "minmax", "running minimum and maximum of every value seen", true},
       {CalibrationMethod::kPercentile, "percentile",
-       "clip |x| at a percentile of its histogram (default 99.999, as ONNX Runtime)"},
+       "clip |x| at a percentile of its histogram (default 99.999, as ONNX Runtime)", true},
       {CalibrationMethod::kEntropy, "entropy",
-       "threshold minimising the KL divergence of the int8 histogram (TensorRT's entropy calibration)"},
-      {CalibrationMethod::kMse, "mse", "threshold minimising the uint8 quantization mean squared error"},
+       "threshold minimising the KL divergence of the int8 histogram (TensorRT's entropy calibration)", true},
+      {CalibrationMethod::kMse, "mse", "threshold minimising the uint8 quantization mean squared error", true},
   };
   return k;
+}
+
+std::vector<CalibrationMethod> AutoSearchCalibrationMethods() {
+  std::vector<CalibrationMethod> out;
+  for (const auto& m : CalibrationMethods())
+    if (m.tried_by_auto) out.push_back(m.method);
+  return out;
 }
 
 CalibrationMethod ParseCalibrationMethod(const std::string& name) {

@@ -315,6 +315,19 @@ TEST(AutoQuantize, TimeBudgetStopsTheSearch) {
   EXPECT_NE(r.decision.find("time budget"), std::string::npos) << r.decision;
 }
 
+// The search's default calibration methods are the calibrator table's rows marked tried_by_auto, in
+// table order: adding a calibrator is one row. Today every row, minmax first (the plain configuration's).
+TEST(AutoQuantize, DefaultMethodsAreTheCalibratorRowsTriedByAuto) {
+  std::vector<CalibrationMethod> flagged;
+  for (const auto& m : CalibrationMethods())
+    if (m.tried_by_auto) flagged.push_back(m.method);
+  EXPECT_EQ(AutoQuantizeOptions{}.methods, flagged);
+  EXPECT_EQ(AutoSearchCalibrationMethods(), flagged);
+  const std::vector<CalibrationMethod> expected{CalibrationMethod::kMinMax, CalibrationMethod::kPercentile,
+                                                CalibrationMethod::kEntropy, CalibrationMethod::kMse};
+  EXPECT_EQ(AutoQuantizeOptions{}.methods, expected);
+}
+
 TEST(AutoQuantize, BadOptionsAreOneClearError) {
   auto message = [](AutoQuantizeOptions o) {
     try {

@@ -22,12 +22,19 @@ namespace qbench {
 enum class CalibrationMethod { kMinMax, kPercentile, kEntropy, kMse };
 
 /// Row of the method table: CLI name ("minmax", "percentile", "entropy", "mse") and description.
+/// Adding a calibrator = one row here (src/calibration/calibrators.cc) + its Calibrator class.
 struct CalibrationMethodInfo {
   CalibrationMethod method;
   const char* name;
   const char* description;
+  /// `qbench quantize --auto` (and the lab's variant "auto") tries this method as a candidate
+  /// (AutoSearchCalibrationMethods; qbench/lab/auto_quantize.h AutoQuantizeOptions::methods).
+  bool tried_by_auto = true;
 };
 const std::vector<CalibrationMethodInfo>& CalibrationMethods();
+/// The methods of the rows with tried_by_auto, in table order: the default of
+/// AutoQuantizeOptions::methods (its first is the method of the search's plain configuration).
+std::vector<CalibrationMethod> AutoSearchCalibrationMethods();
 /// Throws Error(kInvalidArgument): "unknown calibration method 'kl'; expected one of: minmax, percentile, entropy, mse".
 CalibrationMethod ParseCalibrationMethod(const std::string& name);
 /// The CLI name of a method ("minmax", ...); "unknown" for a value outside the table.

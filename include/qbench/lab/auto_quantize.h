@@ -86,8 +86,9 @@ struct AutoQuantizeOptions {
   double time_budget_s = 300;          ///< wall-clock budget of the search; 0 = none
   std::uint64_t seed = 0;              ///< data split, generated inputs, bootstrap
   int threads = 0;                     ///< ORT intra-op threads for every session
-  std::vector<CalibrationMethod> methods = {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile,
-                                            CalibrationMethod::kEntropy, CalibrationMethod::kMse};
+  /// Calibration methods tried, the first on the plain configuration. Default: the calibrator
+  /// table's rows marked tried_by_auto (AutoSearchCalibrationMethods, src/calibration/calibrators.cc).
+  std::vector<CalibrationMethod> methods = AutoSearchCalibrationMethods();
   std::vector<DType> activation_types = {DType::kUint8, DType::kInt8};
   /// How int8 weights are stored for u8 activations (qbench/quantization/weight_range.h), the first on
   /// the default configuration, the others as one axis. Empty: AutoWeightRanges (base.weight_range
