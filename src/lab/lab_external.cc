@@ -32,6 +32,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       r.content = c.label;
       r.weight_precision = c.weight_precision;
       r.activation_precision = c.activation_precision;
+      external_schemes[e.label] = SchemeLikeContent(c);
     } catch (const std::exception& ex) {
       if (CancelRequested()) throw;
       r.warnings.push_back(std::string("inspect: ") + ex.what());

@@ -225,17 +225,11 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
   }
   for (const auto& v : variants) {
     OpProfileRecord r;
-    // Table variants by their scheme; external files by what they hold (ModelRecord::content), with
-    // the static or dynamic scheme's traffic.
+    // Table variants by their scheme; external files by what they hold, as the scheme table's row
+    // their content is like (SchemeLikeContent, set by PrepareExternal).
     const LabVariantInfo* info = LookupLabVariant(v);
     const SchemeInfo* scheme = info ? info->scheme : nullptr;
-    if (!info && I.records.count(v)) {
-      const std::string& c = I.records.at(v).content;
-      const char* like = c.find("QDQ") != std::string::npos || c.find("QOperator") != std::string::npos ? "static"
-                         : c.find("dynamic") != std::string::npos                                      ? "dynamic"
-                                                                                                        : "";
-      if (*like && LookupLabVariant(like)) scheme = LookupLabVariant(like)->scheme;
-    }
+    if (!info && I.external_schemes.count(v)) scheme = I.external_schemes.at(v);
     TrafficModel traffic;  // the baseline: 4 bytes everywhere
     if (scheme) traffic = TrafficModel{scheme->WeightBytes(), scheme->InputBytes(), scheme->OutputBytes()};
     try {

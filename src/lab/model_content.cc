@@ -1,6 +1,7 @@
 #include "qbench/lab/model_content.h"
 
 #include <map>
+#include <optional>
 
 namespace qbench {
 namespace {
@@ -41,15 +42,23 @@ ModelContent DescribeModelContent(const ModelSummary& summary) {
   }
   ModelContent c;
   // The float dtype holding most weight bytes.
-  static const std::map<std::string, std::pair<int, const char*>> kFloat = {
-      {"float32", {32, "fp32"}}, {"float16", {16, "fp16"}}, {"bfloat16", {16, "bf16"}}, {"float64", {64, "fp64"}}};
+  struct FloatType {
+    int bits;
+    const char* label;
+    std::optional<Precision> precision;
+  };
+  static const std::map<std::string, FloatType> kFloat = {{"float32", {32, "fp32", Precision::kFloat32}},
+                                                          {"float16", {16, "fp16", Precision::kFloat16}},
+                                                          {"bfloat16", {16, "bf16", std::nullopt}},
+                                                          {"float64", {64, "fp64", std::nullopt}}};
   std::int64_t most = 0;
   for (const auto& [dtype, bytes] : summary.weight_bytes_by_dtype) {
     auto it = kFloat.find(dtype);
     if (it != kFloat.end() && bytes > most) {
       most = bytes;
-      c.weight_bits = it->second.first;
-      c.label = c.weight_precision = c.activation_precision = it->second.second;
+      c.weight_bits = it->second.bits;
+      c.label = c.weight_precision = c.activation_precision = it->second.label;
+      c.precision = it->second.precision;
     }
   }
   std::string q;
@@ -61,8 +70,20 @@ ModelContent DescribeModelContent(const ModelSummary& summary) {
   c.label = "int8 " + q;
   c.weight_bits = 8;
   c.weight_precision = "int8";
+  c.precision = Precision::kInt8;
+  c.fixed_activation_scales = qop || dq;
   c.activation_precision = (qop || dq) ? (dyn ? "int8 (static and dynamic, in the file)" : "int8 (static, in the file)") : "int8 (dynamic)";
   return c;
+}
+
+const SchemeInfo* SchemeLikeContent(const ModelContent& content) {
+  if (!content.precision) return nullptr;
+  for (const SchemeInfo& s : QuantizationSchemes()) {
+    if (s.weight_precision != *content.precision || s.activation_precision != *content.precision) continue;
+    if (IsIntegerPrecision(s.activation_precision) && s.needs_calibration != content.fixed_activation_scales) continue;
+    return &s;
+  }
+  return nullptr;
 }
 
 }  // namespace qbench

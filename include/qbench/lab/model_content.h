@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "qbench/model/inspect.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench {
 
@@ -21,6 +23,12 @@ struct ModelContent {
   int weight_bits = 32;         ///< 8 when quantized; else the float dtype holding most weight bytes
   std::string weight_precision = "fp32";      ///< "int8" (8-bit integer, s8 or u8), "fp16", "fp32", …
   std::string activation_precision = "fp32";  ///< "int8 (static, in the file)", "int8 (dynamic)", "fp16", …
+  /// The label's facts typed, for the scheme table (SchemeLikeContent): the precision of the
+  /// weights (std::nullopt for bf16 and fp64, which no Precision names) and, for int8 content,
+  /// whether some activations carry scales fixed in the file (QDQ or QOperator ops; false: only
+  /// run-time quantized, "int8 dynamic").
+  std::optional<Precision> precision = Precision::kFloat32;
+  bool fixed_activation_scales = false;
 };
 
 /// Classifies `summary` (op types may be domain-qualified, "com.microsoft.QGemm"). The quantize /
@@ -28,6 +36,13 @@ struct ModelContent {
 /// means DequantizeLinear with no fused integer op. Float precision: the float dtype with most bytes
 /// in weight_bytes_by_dtype (float32 when none).
 ModelContent DescribeModelContent(const ModelSummary& summary);
+
+/// The scheme table's row (qbench/quantization/scheme.h) whose output `content` is like: weights and
+/// activations of content.precision and, for integer precision, activations with fixed scales
+/// (calibrated: "static" today; "int8 QOperator + dynamic" counts as fixed) or quantized at run
+/// time ("dynamic"). "fp16" content → the fp16 row. nullptr when no row matches (fp32, bf16, fp64).
+/// The first matching row in table order.
+const SchemeInfo* SchemeLikeContent(const ModelContent& content);
 
 /// The integer-kernel op types of `op_histogram` (QOperator and dynamic forms: QLinearConv, QGemm,
 /// ConvInteger, …; domains kept as given) with their counts: what runs in int8 when the histogram
