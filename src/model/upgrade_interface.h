@@ -21,7 +21,7 @@ std::string UniqueName(const onnx::GraphProto& g, const std::string& base);
 ///    optional input comes back without its type, and strict shape inference then fails downstream
 ///    (SequenceInsert-11 → 13). The original type is restored.
 ///  - an adapter may drop a leading axis from graph inputs and outputs (Scan-8 has a batch axis,
-///    Scan-9 has none: onnx/version_converter/adapters/scan_8_9.h shortens every size by one). When
+///    Scan-9 has none: ONNX's onnx/version_converter/adapters/scan_8_9.h shortens every size by one). When
 ///    that axis had the fixed size 1, the original shape is kept and Squeeze (inputs) / Unsqueeze
 ///    (outputs) on axis 0 bridge it, so callers feed and read exactly what they did before.
 /// Returns the number of inputs and outputs bridged with Squeeze/Unsqueeze. Throws

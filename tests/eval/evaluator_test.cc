@@ -167,7 +167,7 @@ TEST(Evaluate, CorruptImagesAreSkippedAndCounted) {
 
 // fp32 SqueezeNet 1.1 on the 200 shared images with the imagenet preset (PIL bilinear resize
 // ported from Pillow, torchvision geometry, libjpeg decoding). The reference pipeline (PIL +
-// torchvision) gets top-1 134/200 and top-5 171/200 (models/imagenet/README.md).
+// torchvision) gets top-1 134/200 and top-5 171/200 (../shared/models/imagenet/README.md).
 TEST(Evaluate, SqueezeNetOnTheImagenetSample) {
   QBENCH_REQUIRE_SHARED(data, "data/imagenet-sample/labels.csv");
   QBENCH_REQUIRE_SHARED(model_path, "models/imagenet/squeezenet1.1.onnx");

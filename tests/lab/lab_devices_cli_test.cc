@@ -201,7 +201,7 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
     const json* a = FindRecord(study["accuracy"], v);
     ASSERT_NE(a, nullptr) << v;
     EXPECT_EQ(a->value("samples", 0), 20) << v;
-    EXPECT_GE(a->value("top1", 0.0), 0.6) << v;  // 87 % / 85 % on all 200 images (models/imagenet/README.md)
+    EXPECT_GE(a->value("top1", 0.0), 0.6) << v;  // 87 % / 85 % on all 200 images (../shared/models/imagenet/README.md)
     if (v != "fp32") EXPECT_GE(a->value("top1_agreement", 0.0), 0.8) << v;
   }
   const std::string md = ReadFileBytes(out + "/report.md");
