@@ -79,8 +79,8 @@ FallbackCriteria ValidateFallbackFlags(const QuantizeCliOptions& o) {
 // same preprocessing flags (the preset defaults to what that data implies, as in `qbench eval`).
 std::unique_ptr<Dataset> OpenEvalData(const QuantizeCliOptions& o) {
   DatasetFlags flags;
-  flags.dataset = o.eval_data.empty() ? o.calib.data : o.eval_data;
-  if (flags.dataset.empty()) {
+  flags.spec.path = o.eval_data.empty() ? o.calib.data : o.eval_data;
+  if (flags.spec.path.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "--fallback-top / --max-drop measure fidelity against fp32 on real samples: "
                                              "give --eval-data PATH (or --calibration-data PATH, then used for both)");
   }

@@ -54,10 +54,10 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   qo.intra_op_threads = o.threads;
   WarningList warnings;
   CalibrationDataSpec calib;
-  calib.path = o.data.dataset;
+  calib.path = o.data.spec.path;
   calib.preprocess = spec.preprocess;
   calib.size = o.calib.size;
-  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calib.method + " on " + o.data.dataset + ")");
+  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calib.method + " on " + o.data.spec.path + ")");
   SensitivityQuantizer quantizer(fp32, qo, calib, &warnings);
   std::int64_t total_macs = 0;
   SensitivityOptions so;

@@ -35,17 +35,17 @@ void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* f, const std::string& wh
 }
 
 void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
-  auto* d = cmd->add_option("--dataset", f->dataset,
+  auto* d = cmd->add_option("--dataset", f->spec.path,
                             "labels CSV (file,class_index,...), image folder, class-per-folder tree, raw .u8 "
                             "(Fashion-MNIST) or .npy file/folder");
   if (required) d->required();
   std::string formats;
   for (const auto& x : DatasetFormats()) formats += (formats.empty() ? "" : ", ") + x;
-  cmd->add_option("--format", f->format, "Dataset format: " + formats + " (default auto)");
+  cmd->add_option("--format", f->spec.format, "Dataset format: " + formats + " (default auto)");
   AddPreprocessFlags(cmd, f);
-  cmd->add_option("--class-map", f->class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
-  cmd->add_option("--labels", f->labels, "npy: labels file (.npy integers or raw .u8)");
-  cmd->add_option("--seed", f->seed, "Seed of the random subset drawn by --eval-limit (stratified by label; default 0)")
+  cmd->add_option("--class-map", f->spec.class_map, "class-folders: wnid list (one per line) or CSV with wnid,class_index");
+  cmd->add_option("--labels", f->spec.labels, "npy: labels file (.npy integers or raw .u8)");
+  cmd->add_option("--seed", f->spec.seed, "Seed of the random subset drawn by --eval-limit (stratified by label; default 0)")
       ->check(NumericValue())
       ->check(NonNegativeValue());
 }
@@ -68,15 +68,10 @@ PreprocessOptions BuildPreprocessOptions(const PreprocessFlags& f, const std::st
 }
 
 DatasetSpec BuildDatasetSpec(const DatasetFlags& f) {
-  DatasetSpec spec;
-  spec.path = f.dataset;
-  spec.format = f.format;
-  spec.class_map = f.class_map;
-  spec.labels = f.labels;
-  spec.seed = f.seed;
+  DatasetSpec spec = f.spec;
   // The dataset flag is required where a spec is built: its format is detected (errors propagate).
-  const std::string format = f.format == "auto" ? DetectDatasetFormat(f.dataset) : f.format;
-  spec.preprocess = BuildPreprocessOptions(f, f.dataset, format);
+  const std::string format = spec.format == "auto" ? DetectDatasetFormat(spec.path) : spec.format;
+  spec.preprocess = BuildPreprocessOptions(f, spec.path, format);
   return spec;
 }
 

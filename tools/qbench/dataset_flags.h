@@ -16,11 +16,11 @@ namespace qbench::cli {
 /// parsed by the library (data/preprocess_overrides.h), which the lab's TOML keys share.
 using PreprocessFlags = PreprocessOverrides;
 
-/// Values of --dataset, --format, --class-map, --labels, --seed and the preprocessing flags as typed.
+/// The preprocessing flags as typed, and --dataset, --format, --class-map, --labels and --seed bound
+/// to the DatasetSpec fields they set (path, format, class_map, labels, seed: the random subset
+/// drawn by --eval-limit); BuildDatasetSpec adds the preprocessing.
 struct DatasetFlags : PreprocessFlags {
-  std::string dataset, format = "auto";
-  std::string class_map, labels;
-  std::uint64_t seed = 0;  ///< --seed: the random subset drawn by --eval-limit
+  DatasetSpec spec;
 };
 
 /// Adds the preprocessing flags to `cmd`; `what` names the images they apply to in the help

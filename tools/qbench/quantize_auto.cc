@@ -73,7 +73,7 @@ AutoCliRequest AutoRequestFromFlags(const QuantizeCliOptions& o) {
   a.calibration.shape_overrides = overrides;
   if (!o.eval_data.empty()) {
     DatasetFlags flags;
-    flags.dataset = o.eval_data;
+    flags.spec.path = o.eval_data;
     static_cast<PreprocessFlags&>(flags) = o.pre;
     a.evaluation = BuildDatasetSpec(flags);
   }
