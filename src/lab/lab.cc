@@ -339,8 +339,10 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
                                {"finished_at_unix_s", NowUnixS()}});
 
   // The study in sweep order (records of models or points no longer in the config are dropped).
+  std::set<std::string> kept;  // "model|variant" of this configuration: a profile of another is dropped too
   for (const auto& model : plan.models)
     for (const auto& v : LabVariantsFor(config, model.name, model.spec)) {
+      kept.insert(model.name + "|" + v);
       auto m = models.find(model.name + "|" + v);
       if (m != models.end()) study.models.push_back(m->second);
       auto a = accuracy.find(model.name + "|" + v);
@@ -350,7 +352,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     auto it = points.find(p.Key());
     if (it != points.end()) study.points.push_back(it->second);
   }
-  for (const auto& [k, o] : profiles) study.op_profiles.push_back(o);
+  for (const auto& [k, o] : profiles)
+    if (kept.count(o.model + "|" + o.variant)) study.op_profiles.push_back(o);
   // Warnings of earlier runs of this study first (those this run did not raise again), then this run's.
   for (const auto& w : prev.warnings) {
     bool again = false;

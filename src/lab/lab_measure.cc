@@ -170,6 +170,9 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
   EnergyObserver energy(*I.meter, I.config.seed);  // energy per timed run, on the same loop (energy_observer.h)
   co.observer = &energy;
   ResetPeakRss();
+  // Points of this group with a high CV: listed in the model's high_cv warning only once the group
+  // is returned (recorded); a group cut short by Ctrl-C (a memory probe throws Cancelled) is not.
+  std::vector<std::string> high_cv;
   if (!models.empty()) {
     const Comparison cmp = CompareModels(models, co);
     if (I.warnings)
@@ -196,7 +199,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
         r.speedup_ci95_high = c.speedup.ci_high;
       }
       if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
-        I.high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", v, group.batch, group.input_size, group.threads,
+        high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", v, group.batch, group.input_size, group.threads,
                                         100 * c.measurement.statistics.cv));
     }
   }
@@ -207,6 +210,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
     if (r.ok) I.ProbeMemory(&r, group, v);
     out.push_back(r);
   }
+  I.high_cv.insert(I.high_cv.end(), high_cv.begin(), high_cv.end());
   return out;
 }
 

@@ -284,9 +284,9 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
         plan.activation_elements[MacsKey(m.name, s)] = 0;
       }
       try {
-        plan.macs_complete[MacsKey(m.name, s)] = backend.ModelMacsComplete(m.spec, s);
-      } catch (const std::exception&) {
-        plan.macs_complete[MacsKey(m.name, s)] = false;
+        plan.macs_gap[MacsKey(m.name, s)] = backend.ModelMacsGap(m.spec, s);
+      } catch (const std::exception& e) {
+        plan.macs_gap[MacsKey(m.name, s)] = std::string("the model could not be inspected: ") + e.what();
       }
     }
   auto rate_for = [&](std::int64_t threads) {
@@ -358,16 +358,24 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     out += fmt::format("\n  external variant: {} of {} = {} (measured as it is)", e.label, e.model, e.path);
   if (config.provider != "cpu") out += "\n  execution provider: " + config.provider;
   out += "\n  output: " + config.output_dir + "/ (results.jsonl, results.json, results.csv, report.md, plots/*.png)\n";
+  // How many samples the evaluation reads (MeasureData opened its part: the split's rest, at most
+  // --eval-limit): a limit above what is there takes all of it.
+  const LabItemCosts& costs = plan.costs;
+  const std::string random_limit =
+      fmt::format("a random {} sample(s) (seed {}, stratified by label)", config.eval_limit, config.seed);
+  const std::string how_many =
+      !costs.eval_measured ? (config.eval_limit ? random_limit : std::string())
+      : config.eval_limit && costs.eval_samples < config.eval_limit
+          ? fmt::format("all {:.0f} sample(s) (--eval-limit {} > {:.0f} available)", costs.eval_samples, config.eval_limit,
+                        costs.eval_samples)
+      : config.eval_limit ? random_limit
+                          : fmt::format("{:.0f} sample(s)", costs.eval_samples);
   out += "  evaluation: " + (config.eval_data.empty() ? std::string("none (give --eval-data for accuracy)") : config.eval_data) +
-         (!config.eval_data.empty() && config.eval_limit
-              ? fmt::format(", a random {} sample(s) (seed {}, stratified by label)", config.eval_limit, config.seed)
-              : std::string()) +
-         "\n";
+         (config.eval_data.empty() || config.split || !config.eval_limit ? std::string() : ", " + how_many) + "\n";
   if (config.split)
     out += fmt::format("  split: {} sample(s) of {} drawn for calibration (seed {}, stratified by label), evaluation on "
                        "the others{}\n",
-                       config.calibration_size, config.eval_data, config.seed,
-                       config.eval_limit ? fmt::format(" (a random {} of them)", config.eval_limit) : std::string());
+                       config.calibration_size, config.eval_data, config.seed, how_many.empty() ? "" : ": " + how_many);
   else
     out += "  calibration: " +
            (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
@@ -398,7 +406,7 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     for (auto v : sizes) size_text += (size_text.empty() ? "" : ",") + (v > 0 ? std::to_string(v) : std::string("own"));
     out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", m.name + " (" + m.spec + ")", width, size_text,
                        macs <= 0                                                        ? std::string("?")
-                       : plan.macs_complete.count(key) && !plan.macs_complete.at(key) ? fmt::format(">={:.3f} G*", macs / 1e9)
+                       : plan.macs_gap.count(key) && !plan.macs_gap.at(key).empty() ? fmt::format(">={:.3f} G*", macs / 1e9)
                                                                                         : fmt::format("{:.3f} G", macs / 1e9),
                        pts, FormatDuration(s));
     // What the model's time is made of, so that a surprising estimate can be traced to its part.
@@ -439,12 +447,13 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   if (plan.roofline_seconds > 0)
     out += fmt::format("  {:<{}} {:>10} {:>11}   {:>6}   {:>9}\n", "roofline peaks (measured once, then cached)", width, "", "", "",
                        FormatDuration(plan.roofline_seconds));
-  for (const auto& [key, complete] : plan.macs_complete)
-    if (!complete) {
-      out += "  * MACs incomplete: shape inference could not size some nodes (contrib ops); the count and the time "
-             "estimate are lower bounds\n";
-      break;
-    }
+  // Per model (its first input size with a gap): the cause inspection names.
+  std::set<std::string> said;
+  for (const auto& [key, gap] : plan.macs_gap) {
+    const std::string model = key.substr(0, key.rfind("|s"));
+    if (gap.empty() || !said.insert(model).second) continue;
+    out += "  * MACs incomplete for " + model + ": " + gap + "; the count and the time estimate are lower bounds\n";
+  }
   for (const auto& [m, note] : plan.input_size_notes)
     out += fmt::format("  {}: input size {}; measured at that size whatever --input-size says\n", m, note);
   out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);

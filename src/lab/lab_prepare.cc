@@ -104,7 +104,15 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   });
   result = std::move(verified.result);
   r.verification = VerificationToJson(verified.verification);
-  if (verified.verification.collapsed) r.warnings.push_back("verification: an output collapsed against fp32 (see verification)");
+  if (verified.verification.collapsed) {
+    r.warnings.push_back("verification: an output collapsed against fp32 (see verification)");
+    // As `qbench quantize` warns: the variant is measured, but its outputs are not the model's.
+    if (warnings)
+      warnings->Add("verification_collapse", job.model.name + " " + v + ": the quantized model's fidelity collapsed in verification (" +
+                                                 CollapsedOutputsText(verified.verification) +
+                                                 "); measured anyway, but its speed and size are those of a model whose outputs "
+                                                 "are unusable (--strict refuses it)");
+  }
   for (const auto& k : verified.verification.kept_fp32)
     r.warnings.push_back("verification kept " + k.node + " (" + k.op_type + ") fp32: " + k.reason);
   r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
@@ -185,7 +193,10 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.file_size_bytes = static_cast<std::int64_t>(s.file_size_bytes);
     base.macs_complete = s.macs_complete;
     I.macs_per_sample[I.size0] = s.macs;
-    if (!s.macs_complete) I.macs_incomplete.insert(I.size0);
+    if (!s.macs_complete) {
+      I.macs_incomplete.insert(I.size0);
+      base.warnings.push_back(kMacsIncompleteWarning + MacsGapCause(s));
+    }
     // Labelled by what the file holds (a model given with --models may already be int8 or fp16).
     const ModelContent content = DescribeModelContent(s);
     base.content = content.label;

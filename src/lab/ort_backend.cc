@@ -84,10 +84,10 @@ std::int64_t OrtLabBackend::ModelMacs(const std::string& spec, std::int64_t inpu
   return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs;
 }
 
-bool OrtLabBackend::ModelMacsComplete(const std::string& spec, std::int64_t input_size) {
-  if (IsZooSpec(spec)) return true;  // built in code from standard ops
+std::string OrtLabBackend::ModelMacsGap(const std::string& spec, std::int64_t input_size) {
+  if (IsZooSpec(spec)) return "";  // built in code from standard ops
   Model m = LoadModel(spec);
-  return InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)).macs_complete;
+  return MacsGapCause(InspectModel(m, LabShapes(m, 1, input_size, impl_->user_shapes)));
 }
 
 std::int64_t OrtLabBackend::ModelActivationElements(const std::string& spec, std::int64_t input_size) {

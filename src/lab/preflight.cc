@@ -21,6 +21,7 @@
 #include "qbench/lab/config.h"
 #include "qbench/eval/evaluator.h"
 #include "qbench/lab/device.h"
+#include "qbench/lab/ort_backend.h"
 #include "qbench/core/fs.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
@@ -68,6 +69,59 @@ void CheckLabShapeNames(const LabConfig& config) {
     if (!inputs.count(kv.first))
       throw Error(ErrorCode::kInvalidArgument, "--shape: no model has an input '" + kv.first + "'; the models' inputs: " +
                                                    join(inputs));
+}
+
+// Every input of every model file gets a value for each dynamic dimension at the lab's points: dim 0
+// from the batch, H and W from the input size, the others from --dim/--shape (LabShapes). A missing
+// one would fail every point of that model after the lab started; it is a usage error here, in the
+// words `qbench bench` uses (ResolveInputShapes). Zoo models have fixed image inputs.
+void CheckLabShapesResolve(const LabConfig& config) {
+  const ShapeOverrides user = LabShapeOverrides(config);
+  for (const auto& lm : LabModels(config.models)) {
+    if (IsZooSpec(lm.spec)) continue;
+    const Model model = LoadModel(lm.spec);
+    // The size the lab measures this model at first: the file's own H and W when it fixes them.
+    std::int64_t size = config.input_sizes.values.empty() ? 0 : config.input_sizes.values.front();
+    for (const auto& in : model.Inputs())
+      if (in.has_shape && in.shape.size() == 4 && in.shape[2] > 0 && in.shape[3] > 0) size = 0;
+    ShapeOverrides shapes;
+    try {
+      shapes = LabShapes(model, 1, size, user);
+    } catch (const std::exception&) {
+      continue;  // an input size the file cannot take: said per point, with the --input-size to give
+    }
+    try {
+      ResolveInputShapes(model, shapes);
+    } catch (const Error& e) {
+      Rethrow(e, "--models '" + lm.spec + "': ");
+    }
+  }
+}
+
+// The inputs of a file given with --compare-file for a model: the same names and dtypes, each of the
+// same rank, and equal wherever both files fix a dimension other than dim 0 (the batch, which the lab
+// sets for both). Else its points could not run on the model's inputs, and its size, MACs and
+// roofline rows would be compared with another model's.
+void CheckSameInterface(const Model& model, const Model& file, const std::string& model_name, const std::string& path,
+                        const std::string& flag) {
+  const auto a = model.Inputs(), b = file.Inputs();
+  bool same = a.size() == b.size();
+  for (const auto& x : a) {
+    if (!same) break;
+    auto y = std::find_if(b.begin(), b.end(), [&](const TensorInfo& t) { return t.name == x.name; });
+    same = y != b.end() && y->dtype == x.dtype && y->has_shape == x.has_shape && y->shape.size() == x.shape.size();
+    for (std::size_t d = 1; same && d < x.shape.size(); ++d)
+      same = x.shape[d] < 0 || y->shape[d] < 0 || x.shape[d] == y->shape[d];
+  }
+  if (same) return;
+  auto text = [](const std::vector<TensorInfo>& ins) {
+    std::string s;
+    for (const auto& t : ins) s += (s.empty() ? "" : ", ") + DescribeTensor(t);
+    return s;
+  };
+  throw Error(ErrorCode::kInvalidArgument,
+              flag + fs::path(path).filename().string() + " takes " + text(b) + ", " + model_name + " takes " + text(a) +
+                  ": not the same model's interface; give a file of " + model_name + " (same input names, dtypes and shapes)");
 }
 
 }  // namespace
@@ -152,24 +206,30 @@ void CheckLabInputs(const LabConfig& config) {
     }
   }
   CheckLabShapeNames(config);
+  CheckLabShapesResolve(config);
   const auto models = LabModels(config.models);
   for (const auto& e : config.external) {
     const std::string flag = "--compare-file " + e.model + ":" + e.label + "=" + e.path + ": ";
-    bool found = false;
+    const LabModel* of = nullptr;
     std::string names;
     for (const auto& m : models) {
-      found = found || e.model == m.spec || e.model == m.name;
+      if (!of && (e.model == m.spec || e.model == m.name)) of = &m;
       names += (names.empty() ? "" : ", ") + m.name;
     }
-    if (!found)
+    if (!of)
       throw Error(ErrorCode::kInvalidArgument, flag + "no model '" + e.model + "' in this lab (its models: " + names +
                                                    "); MODEL is a --models entry or its name");
+    Model file;
     try {
-      const Model m = LoadModel(e.path);  // names the file: missing, a folder, empty, not an ONNX model
-      if (m.Inputs().empty()) throw Error(ErrorCode::kInvalidInput, "model '" + e.path + "' has no graph inputs; nothing to feed or time");
+      file = LoadModel(e.path);  // names the file: missing, a folder, empty, not an ONNX model
+      if (file.Inputs().empty()) throw Error(ErrorCode::kInvalidInput, "model '" + e.path + "' has no graph inputs; nothing to feed or time");
     } catch (const Error& err) {
       Rethrow(err, flag);
     }
+    ZooOptions zo;
+    zo.seed = config.seed;
+    zo.input_size = static_cast<int>(std::clamp<std::int64_t>(config.input_sizes.values.front(), 32, 4096));
+    CheckSameInterface(LoadModelOrZoo(of->spec, zo), file, of->name, e.path, flag);
   }
   try {
     CheckExecutionProvider(config.provider);  // compiled in and usable here, or one line listing the usable ones
@@ -184,9 +244,18 @@ void CheckLabInputs(const LabConfig& config) {
       spec.path = config.eval_data;
       spec.preprocess = PreprocessOptions::FromPreset(LabPreprocessPreset(config));
       spec.limit = config.eval_limit;
+      spec.limit = 0;  // all of it: --split draws from the whole set
       const auto dataset = OpenDataset(spec);
       if (dataset->size() == 0)
         throw Error(ErrorCode::kInvalidInput, "holds no samples (" + dataset->Describe() + ")");
+      // --split: the calibration part must leave samples to evaluate on (ApplySubsetSpec refuses it
+      // at run time, after the fp32 baseline was measured).
+      if (config.split && static_cast<std::size_t>(config.calibration_size) >= dataset->size())
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("--split --calibration-size {}: it has only {} sample(s), so no evaluation part would "
+                                "remain; give --calibration-size below {} (or calibrate on other data with "
+                                "--calibration-data instead of --split)",
+                                config.calibration_size, dataset->size(), dataset->size()));
     } catch (const Error& e) {
       Rethrow(e, "--eval-data '" + config.eval_data + "': ");
     }

@@ -491,4 +491,20 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
   return s;
 }
 
+std::string MacsGapCause(const ModelSummary& s) {
+  if (s.macs_complete) return "";
+  std::string first;
+  for (const auto& n : s.nodes)
+    if (n.has_mac_formula && n.macs < 0) {
+      first = n.name + " (" + n.op_type + ")";
+      break;
+    }
+  std::string why = "shape inference could not size " + std::to_string(s.macs_unknown_nodes) + " MAC node(s)" +
+                    (first.empty() ? "" : " (first: " + first + ")");
+  for (const auto& w : s.warnings)
+    if (w.code == "unresolved_input_dims" || w.code == "unknown_ops" || w.code == "shape_inference_failed")
+      why += "; " + w.message;
+  return why;
+}
+
 }  // namespace qbench

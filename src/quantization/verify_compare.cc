@@ -258,6 +258,13 @@ std::string FormatVerification(const VerificationReport& r) {
   return s;
 }
 
+std::string CollapsedOutputsText(const VerificationReport& r) {
+  std::string what;
+  for (const auto& o : r.outputs)
+    if (o.collapsed) what += (what.empty() ? "" : "; ") + ("output '" + o.name + "': " + o.why);
+  return what;
+}
+
 nlohmann::json VerificationToJson(const VerificationReport& r) {
   nlohmann::json j = {{"performed", r.performed}, {"note", r.note}, {"samples", r.samples}, {"batches", r.batches},
                       {"min_sqnr_db", r.min_sqnr_db}, {"slice_gap_db", r.slice_gap_db}, {"collapsed", r.collapsed}};

@@ -12,6 +12,11 @@
 #include "report/report_util.h"
 
 namespace qbench {
+bool VerificationCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {
+  const ModelRecord* r = study.FindModel(model, variant);
+  return r && r->ok && r->verification.is_object() && r->verification.value("collapsed", false);
+}
+
 namespace report_internal {
 
 bool IsIntegerOp(const std::string& op) {
@@ -205,6 +210,17 @@ std::string VariantLabel(const LabStudy& study, const std::string& model, const 
   if (variant != BaselineVariant(study)) return variant;
   if (!rec || !rec->ok || rec->content.empty() || rec->content == variant) return variant;
   return "as given (" + rec->content + ")";
+}
+
+std::string BaselineName(const LabStudy& study) {
+  const std::string base = BaselineVariant(study);
+  std::set<std::string> contents;
+  for (const auto& m : StudyModels(study)) {
+    const auto* rec = study.FindModel(m, base);
+    contents.insert(!rec || !rec->ok || rec->content.empty() ? base : rec->content);
+  }
+  if (contents.empty() || (contents.size() == 1 && *contents.begin() == base)) return base;
+  return contents.size() == 1 ? "baseline (" + *contents.begin() + ")" : "baseline";
 }
 
 std::string VariantLegend(const LabStudy& study, const std::string& variant) {

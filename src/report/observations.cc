@@ -33,23 +33,28 @@ std::string TopOps(const OpProfileRecord& prof, std::size_t n) {
 
 void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
   const std::string base = BaselineVariant(study);
+  const std::string base_name = BaselineName(study);
   const auto variants = StudyVariants(study);
   const auto models = StudyModels(study);
   for (const auto& v : variants) {
     if (v == base) continue;
-    // What the scheme's weight precision should give (int8 0.25x, fp16 0.5x of fp32); "did not
-    // shrink much" is above twice that, at most 0.75x. Bytes still in fp32 explain it (and, for
-    // integer schemes, float16 ones too).
+    // What the scheme's weight precision should give against the baseline file's (int8 0.25x, fp16
+    // 0.5x of fp32; int8 0.5x of an fp16 file); "did not shrink much" is above twice that, at most
+    // 0.75x. Bytes still in fp32 explain it (and, for integer schemes, float16 ones too).
     const SchemeInfo* scheme = VariantScheme(v);
-    const double expected = scheme ? scheme->WeightBytes() / 4.0 : 0.25;
-    const double shrink_bound = std::min(2 * expected, 0.75);
     const bool integer = !scheme || IsIntegerPrecision(scheme->weight_precision);
     std::vector<std::string> shrunk, not_shrunk;
+    std::set<std::string> factors;  // "4x" per shrunk model's bound
     double lo = 1e9, hi = 0;
     for (const auto& m : models) {
       if (AutoKeptUnchanged(study, m, v)) continue;  // the model as given, not an int8 file
+      if (VerificationCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
       const double r = SizeRatio(study, m, v);
       if (!std::isfinite(r)) continue;
+      const ModelRecord* base_rec = study.FindModel(m, base);
+      const double base_bytes = base_rec && base_rec->ok && base_rec->original_bits > 0 ? base_rec->original_bits / 8.0 : 4.0;
+      const double expected = (scheme ? scheme->WeightBytes() : 1.0) / base_bytes;
+      const double shrink_bound = std::min(2 * expected, 0.75);
       lo = std::min(lo, r);
       hi = std::max(hi, r);
       if (r > shrink_bound) {
@@ -62,14 +67,17 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
         std::string why = total > 0 ? fmt::format("; {} of its weight bytes are still {}", Percent(float_bytes / total),
                                                   integer ? "float" : "float32")
                                     : "";
-        not_shrunk.push_back(fmt::format("{} ({} of the {} size{})", m, FormatRatio(r), base, why));
+        not_shrunk.push_back(fmt::format("{} ({} of the {} size{})", m, FormatRatio(r), base_name, why));
       } else {
         shrunk.push_back(m);
+        factors.insert(fmt::format("{:.3g}x", 1 / shrink_bound));
       }
     }
     if (hi == 0) continue;
-    std::string s = fmt::format("**Size, {}**: files are {} of the {} size", v, FormatRatioRange(lo, hi), base);
-    if (!shrunk.empty()) s += fmt::format(" ({} shrank at least {})", Join(shrunk), fmt::format("{:.3g}x", 1 / shrink_bound));
+    std::string s = fmt::format("**Size, {}**: files are {} of the {} size", v, FormatRatioRange(lo, hi), base_name);
+    if (!shrunk.empty())
+      s += fmt::format(" ({} shrank at least {})", Join(shrunk),
+                       Join(std::vector<std::string>(factors.begin(), factors.end()), " or "));
     s += ".";
     if (!not_shrunk.empty()) s += " Did not shrink much: " + Join(not_shrunk) + ".";
     out.push_back(s);
@@ -86,6 +94,7 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
     std::vector<std::string> faster, slower, unclear;
     for (const auto& m : models) {
       if (AutoKeptUnchanged(study, m, v)) continue;  // fp32 unchanged: no int8 to explain
+      if (VerificationCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
@@ -141,6 +150,20 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
     if (!faster.empty()) out.push_back(fmt::format("**Faster with {}** (speedup vs {}, 95 % CI, interleaved): {}.", v, base, Join(faster, "; ")));
     if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, ". ")));
     if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, ". ")));
+  }
+}
+
+// Variants whose output collapsed in verification: measured, but no speed or size finding.
+void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) {
+  for (const auto& v : StudyVariants(study)) {
+    std::vector<std::string> models;
+    for (const auto& m : StudyModels(study))
+      if (VerificationCollapsed(study, m, v)) models.push_back(m);
+    if (!models.empty())
+      out.push_back(fmt::format("**Collapsed, {}**: the output of {} collapsed in verification against the baseline (see Warnings "
+                                "and results.json verification): its speed and size are those of a model that does not compute "
+                                "the same thing, so they are left out of the size and speed findings.",
+                                v, Join(models)));
   }
 }
 
@@ -219,9 +242,13 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
   {
     const auto op_rows = OpTypeRooflineRows(study);
     std::map<RooflineBound, std::vector<std::string>> by_bound;
-    std::set<std::string> incomplete;
+    std::set<std::string> incomplete, causes;  // causes: the records' "macs_incomplete: …" warnings
     for (const auto& r : op_rows) {
       if (!r.macs_complete) incomplete.insert(r.model + " " + VariantLabel(study, r.model, r.variant));
+      if (const ModelRecord* rec = r.macs_complete ? nullptr : study.FindModel(r.model, BaselineVariant(study)))
+        for (const auto& w : rec->warnings)
+          if (w.rfind(kMacsIncompleteWarning, 0) == 0)
+            causes.insert(r.model + ": " + w.substr(std::string(kMacsIncompleteWarning).size()));
       if (r.bound == RooflineBound::kUnknown) continue;
       by_bound[r.bound].push_back(fmt::format("{} {} {} ({:.1f} MAC/B, {} of peak)", r.model, VariantLabel(study, r.model, r.variant),
                                               r.op_type, r.intensity_macs_per_byte, Percent(r.share_of_peak)));
@@ -259,15 +286,17 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
       out.push_back(s);
     }
     if (!incomplete.empty())
-      out.push_back(fmt::format("**MACs incomplete** for {}: shape inference could not size some of its nodes (contrib ops), so "
-                                "its MAC count is a lower bound and no MAC rate or share of peak is computed for it.",
-                                Join(std::vector<std::string>(incomplete.begin(), incomplete.end()))));
+      out.push_back(fmt::format("**MACs incomplete** for {}: {}, so its MAC count is a lower bound and no MAC rate or share of "
+                                "peak is computed for it.",
+                                Join(std::vector<std::string>(incomplete.begin(), incomplete.end())),
+                                causes.empty() ? "shape inference could not size some of its MAC nodes (`qbench inspect` names them)"
+                                               : Join(std::vector<std::string>(causes.begin(), causes.end()), "; ")));
     for (const auto& v : variants) {
       if (v == base) continue;
       for (const auto& m : models) {
         const double r = SizeRatio(study, m, v);
         const auto* p = ReferencePoint(study, m, v);
-        if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0) continue;
+        if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0 || VerificationCollapsed(study, m, v)) continue;
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
           // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster": faster or
@@ -316,6 +345,7 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
 
 std::vector<std::string> GenerateObservations(const LabStudy& study) {
   std::vector<std::string> out;
+  CollapseObservations(study, out);
   SizeObservations(study, out);
   SpeedObservations(study, out);
   CorrelationObservations(study, out);

@@ -119,7 +119,7 @@ std::string ModelsMarkdown(const LabStudy& study) {
   const auto models = StudyModels(study);
   Table table = MarkdownTable({"model", "variant", "original bits", "weights", "activations",
                                "quantized op types (quantized / kept float)", "int8 share of MACs", "MACs/sample",
-                               "file size", "size vs " + base, "quantize time", "status"});
+                               "file size", "size vs " + BaselineName(study), "quantize time", "status"});
   for (const auto& r : study.models) {
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
@@ -132,7 +132,9 @@ std::string ModelsMarkdown(const LabStudy& study) {
                         r.quantize_ms <= 0     ? "—"
                         : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms)
                                                : fmt::format("{:.1f} s", r.quantize_ms / 1000),
-                        r.ok ? "ok" : "failed: " + r.error});
+                        !r.ok                                          ? "failed: " + r.error
+                        : VerificationCollapsed(study, r.model, r.variant) ? kCollapsedStatus
+                                                                         : "ok"});
   }
   md += WriteMarkdown(table);
   md += "\n";
@@ -255,7 +257,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   for (const auto& m : models) {
     md += "### " + m + "\n\n";
     Table table = MarkdownTable({"variant", "batch", "input", "threads", "mean ± std", "median [CI]", "throughput",
-                                 "speedup vs " + base + " [95 % CI]", "session create", "peak RSS"});
+                                 "speedup vs " + BaselineName(study) + " [95 % CI]", "session create", "peak RSS"});
     for (const auto& p : study.points) {
       if (p.point.model != m) continue;
       std::vector<std::string> row = {VariantLabel(study, m, p.point.variant), std::to_string(p.point.batch),
@@ -266,9 +268,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         const std::string speedup = p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
                                                                 FormatRatio(p.speedup_ci95_high))
                                                   : (p.point.variant == base ? "(baseline)" : "—");
+        const bool collapsed = VerificationCollapsed(study, m, p.point.variant);
         row.insert(row.end(), {FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms),
                                FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency),
-                               fmt::format("{:.1f} samples/s", p.throughput_samples_per_s), speedup,
+                               fmt::format("{:.1f} samples/s", p.throughput_samples_per_s),
+                               collapsed ? speedup + " — " + kCollapsedStatus : speedup,
                                FormatMs(p.session_create_ms), fmt::format("{:.0f} MiB", p.peak_rss_bytes / (1024.0 * 1024.0))});
       }
       AddTextRow(&table, row);

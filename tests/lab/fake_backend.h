@@ -30,7 +30,7 @@ class FakeLabBackend : public LabBackend {
   std::map<std::string, std::int64_t> fixed_sizes;
   /// ModelContentLabel by spec (default "": unknown, the plan says fp32).
   std::map<std::string, std::string> contents;
-  /// Specs whose ModelMacs is a lower bound (ModelMacsComplete false).
+  /// Specs whose ModelMacs is a lower bound (ModelMacsGap not empty).
   std::set<std::string> incomplete_macs;
   /// Called after each MeasureGroup (e.g. to request a stop).
   std::function<void(const SweepGroup&)> after_group;
@@ -49,7 +49,9 @@ class FakeLabBackend : public LabBackend {
   std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) override {
     return 1000000 * input_size + static_cast<std::int64_t>(spec.size());
   }
-  bool ModelMacsComplete(const std::string& spec, std::int64_t) override { return !incomplete_macs.count(spec); }
+  std::string ModelMacsGap(const std::string& spec, std::int64_t) override {
+    return incomplete_macs.count(spec) ? "shape inference could not size 1 MAC node(s) (first: fake (Fake))" : "";
+  }
   std::string ModelContentLabel(const std::string& spec, std::int64_t) override {
     auto it = contents.find(spec);
     return it == contents.end() ? "" : it->second;

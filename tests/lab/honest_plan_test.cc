@@ -119,8 +119,8 @@ TEST(DryRun, IncompleteMacsAreMarkedAsALowerBoundOnTheirRowOnly) {
   // ModelMacs = 1e6 × input size + length of the spec: 224 000 011 and 224 000 008.
   LabConfig c = OneGroupConfig({"zoo:contrib", "zoo:std"});
   const LabPlan plan = PlanLab(c, backend);
-  EXPECT_FALSE(plan.macs_complete.at("contrib|s224"));
-  EXPECT_TRUE(plan.macs_complete.at("std|s224"));
+  EXPECT_EQ(plan.macs_gap.at("contrib|s224"), "shape inference could not size 1 MAC node(s) (first: fake (Fake))");
+  EXPECT_EQ(plan.macs_gap.at("std|s224"), "");
   const std::string text = FormatLabPlan(plan, c);
   const std::string contrib = PlanLine(text, "contrib (zoo:contrib)"), std_row = PlanLine(text, "std (zoo:std)");
   EXPECT_NE(contrib.find(" >=0.224 G* "), std::string::npos) << text;
@@ -128,8 +128,8 @@ TEST(DryRun, IncompleteMacsAreMarkedAsALowerBoundOnTheirRowOnly) {
   EXPECT_EQ(std_row.find(">="), std::string::npos) << text;
   EXPECT_EQ(std_row.find('*'), std::string::npos) << text;
   EXPECT_EQ(PlanLine(text, "* MACs incomplete"),
-            "* MACs incomplete: shape inference could not size some nodes (contrib ops); the count and the time "
-            "estimate are lower bounds")
+            "* MACs incomplete for contrib: shape inference could not size 1 MAC node(s) (first: fake (Fake)); the count "
+            "and the time estimate are lower bounds")
       << text;
   // Complete MACs everywhere: no mark and no footnote.
   backend.incomplete_macs.clear();

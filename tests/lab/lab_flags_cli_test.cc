@@ -68,6 +68,30 @@ TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
   EXPECT_EQ(v["performed"], true) << j["models"].dump();
   EXPECT_EQ(v["collapsed"], true) << v.dump();
   EXPECT_EQ(j["config"]["verify"], true);
+  // The collapse is said where a user looks, as `qbench quantize` says it: stderr, report.md's Warnings,
+  // the Models status, the stdout summary; no size or speed finding reads as a usable model.
+  EXPECT_NE(r.err.find("cancel static: the quantized model's fidelity collapsed in verification (output 'd': "),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[verification_collapse]"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("static "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("COLLAPSED in verification (outputs unusable)"), std::string::npos) << r.out;
+  const std::string md = ReadFileBytes(dir + "/lax/report.md");
+  const std::size_t warn = md.find("## Warnings");
+  ASSERT_NE(warn, std::string::npos) << md;
+  EXPECT_NE(md.find("- verification_collapse: cancel static: the quantized model's fidelity collapsed", warn), std::string::npos) << md;
+  // The Models row of static ends with the collapse as its status (the fp32 row stays "ok").
+  const std::size_t models = md.find("## Models");
+  ASSERT_NE(models, std::string::npos) << md;
+  const std::size_t row = md.find("| cancel | static |", models);
+  ASSERT_NE(row, std::string::npos) << md;
+  const std::string line = md.substr(row, md.find('\n', row) - row);
+  EXPECT_NE(line.find("| COLLAPSED in verification: outputs unusable (see Warnings) |"), std::string::npos) << line;
+  const std::size_t fp32_row = md.find("| cancel | fp32 |", models);
+  ASSERT_NE(fp32_row, std::string::npos) << md;
+  EXPECT_EQ(md.substr(fp32_row, md.find('\n', fp32_row) - fp32_row).substr(md.find('\n', fp32_row) - fp32_row - 6), "| ok |");
+  EXPECT_NE(md.find("**Collapsed, static**: the output of cancel collapsed"), std::string::npos) << md;
+  EXPECT_EQ(md.find("**Size, static**"), std::string::npos) << md;
+  EXPECT_EQ(md.find("**Faster with static**"), std::string::npos) << md;
   // --strict: the static variant is not made, its point fails with the reason, exit 1.
   r = RunCommand(cmd + " --strict -o " + dir + "/strict");
   EXPECT_EQ(r.exit_code, 1) << r.err;

@@ -320,7 +320,7 @@ TEST(LabRunCli, SplitCalibratesAndEvaluatesOnDisjointPartsAndSaysHowMany) {
   auto r = RunCommand(cmd + " --dry-run");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("  split: 20 sample(s) of " + data + " drawn for calibration (seed 5, stratified by label), "
-                       "evaluation on the others\n"),
+                       "evaluation on the others: 40 sample(s)\n"),
             std::string::npos)
       << r.out;
   r = RunCommand(cmd);
@@ -344,6 +344,69 @@ TEST(LabRunCli, SplitCalibratesAndEvaluatesOnDisjointPartsAndSaysHowMany) {
   EXPECT_NE(calibration.find("20 sample"), std::string::npos) << calibration;
   EXPECT_NE(calibration.find("the calibration part of a split (seed 5"), std::string::npos) << calibration;
   EXPECT_NE(Slurp(out + "/report.md").find("20 calibration + 40 evaluation sample(s), disjoint"), std::string::npos);
+}
+
+// A split that leaves nothing to evaluate on is a usage error before anything runs (the dataset's
+// size is known when planning); a plan whose --eval-limit exceeds what is there says the real count.
+TEST(LabRunCli, AnImpossibleSplitIsRefusedUpFrontAndThePlanGivesTheRealEvaluationCount) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  const std::string model = Classifier(dir + "/m.onnx", 10, 4, 0);
+  const std::string data = U8Dataset(dir, 20);
+  const std::string cmd = Cli() + " lab --models " + model + " --variants fp32,static --eval-data " + data + kFast + " -o " + out;
+  for (const std::string extra : {" --dry-run", ""}) {
+    const auto r = RunCommand(cmd + " --split --calibration-size 20" + extra);
+    EXPECT_EQ(r.exit_code, 2) << extra << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+    EXPECT_NE(r.err.find("--eval-data '" + data + "': --split --calibration-size 20: it has only 20 sample(s), so no "
+                         "evaluation part would remain; give --calibration-size below 20"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(out + "/results.jsonl"));
+  }
+  // 15 of 20 calibrate: 5 remain, whatever --eval-limit asks for.
+  auto r = RunCommand(cmd + " --split --calibration-size 15 --eval-limit 500 --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation on the others: all 5 sample(s) (--eval-limit 500 > 5 available)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  evaluation data: 5 sample(s) per variant"), std::string::npos) << r.out;
+  r = RunCommand(cmd + " --split --calibration-size 15 --eval-limit 3 --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation on the others: a random 3 sample(s) (seed 0, stratified by label)\n"), std::string::npos)
+      << r.out;
+  // Without --split, the same for the whole set.
+  r = RunCommand(cmd + " --eval-limit 500 --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  evaluation: " + data + ", all 20 sample(s) (--eval-limit 500 > 20 available)\n"), std::string::npos)
+      << r.out;
+}
+
+// A --compare-file whose inputs are not its MODEL's (a user slip: another model's file) is refused
+// before anything runs, naming both interfaces; a file with the same inputs is accepted.
+TEST(LabRunCli, ACompareFileWithAnotherInterfaceIsRefusedNamingBoth) {
+  const std::string dir = testing::TempDir(), out = dir + "/lab";
+  const std::string model = Classifier(dir + "/m.onnx", 10, 4, 0);
+  const std::string deeper = Classifier(dir + "/deeper.onnx", 10, 4, 1);   // x [N,3,32,32]: the same inputs
+  const std::string gray = Classifier(dir + "/gray.onnx", 10, 4, 0, 1);     // x [N,1,32,32]
+  GraphBuilder g("renamed", 13);                                           // data [1,3,32,32]
+  g.AddInput("data", DType::kFloat32, {1, 3, 32, 32});
+  g.AddNode("Relu", "relu", {"data"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {1, 3, 32, 32});
+  SaveModel(g.Build(), dir + "/renamed.onnx");
+  const std::string cmd = Cli() + " lab --models " + model + " --variants fp32" + kFast + " --dry-run -o " + out;
+  auto r = RunCommand(cmd + " --compare-file m:d=" + deeper);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = RunCommand(cmd + " --compare-file m:g=" + gray);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("--compare-file m:g=" + gray + ": gray.onnx takes x float32 [N,1,32,32], m takes x float32 "
+                       "[N,3,32,32]: not the same model's interface; give a file of m"),
+            std::string::npos)
+      << r.err;
+  r = RunCommand(Cli() + " lab --models " + model + " --variants fp32" + kFast + " -o " + out + " --compare-file m:r=" + dir +
+                 "/renamed.onnx");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("renamed.onnx takes data float32 [1,3,32,32], m takes x float32 [N,3,32,32]"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out + "/results.jsonl"));
 }
 
 // Starts `qbench <args>` writing stdout/stderr to dir/out and dir/err, waits for the first point in

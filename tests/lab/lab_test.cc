@@ -172,6 +172,29 @@ TEST(RunLab, ResumeAfterLostLinesRemeasuresThem) {
   EXPECT_NE(codes.find("jsonl_skipped_lines;"), std::string::npos) << codes;
 }
 
+// --resume with a variant left out: every record of it leaves the study, its op profiles (the
+// roofline tables) included, not only its points and model records.
+TEST(RunLab, ResumeWithoutAVariantDropsAllOfItsRecordsProfilesIncluded) {
+  const std::string out = testing::TempDir() + "/lab";
+  LabConfig config = SmallConfig(out);
+  {
+    FakeLabBackend backend;
+    const LabStudy s = RunLab(config, backend);
+    EXPECT_EQ(s.op_profiles.size(), 4u);  // 2 models × fp32, static
+  }
+  FakeLabBackend backend;
+  config.resume = true;
+  config.variants = {"fp32"};
+  const LabStudy s = RunLab(config, backend);
+  EXPECT_TRUE(backend.measured.empty());
+  EXPECT_EQ(s.points.size(), 4u);
+  EXPECT_EQ(s.models.size(), 2u);
+  ASSERT_EQ(s.op_profiles.size(), 2u);
+  for (const auto& o : s.op_profiles) EXPECT_EQ(o.variant, "fp32") << o.model;
+  EXPECT_EQ(s.op_profiles[0].model, "tiny_a");
+  EXPECT_EQ(s.op_profiles[1].model, "tiny_b");
+}
+
 TEST(RunLab, AFolderHoldingAStudyIsRefusedWithoutResumeOrForce) {
   const std::string out = testing::TempDir() + "/lab";
   FakeLabBackend a;

@@ -195,11 +195,20 @@ TEST(InspectModel, CaseModelsPerNodeByHand) {
   EXPECT_EQ(Node(s, "fc1_matmul").macs, -1);
   EXPECT_TRUE(HasWarning(s, "unresolved_input_dims"));
   EXPECT_TRUE(HasWarning(s, "macs_unknown"));
+  // The cause the lab's plan gives: the unsized node and the dimension without a value, not a guess.
+  const std::string gap = MacsGapCause(s);
+  EXPECT_EQ(gap.rfind("shape inference could not size " + std::to_string(s.macs_unknown_nodes) +
+                          " MAC node(s) (first: fc1_matmul (MatMul)); input 'input_ids' dim 1 is symbolic dimension 'seq'",
+                      0),
+            0u)
+      << gap;
+  EXPECT_NE(gap.find("--dim seq=VALUE"), std::string::npos) << gap;
   ShapeOverrides seq;
   seq.dim_values["seq"] = 7;
   seq.batch = 2;
   s = InspectModel(m16, seq);
   EXPECT_TRUE(s.macs_complete);
+  EXPECT_EQ(MacsGapCause(s), "");
   EXPECT_EQ(Node(s, "fc1_matmul").macs, 2 * 7 * 16 * 32);  // [2,7,16]·[16,32]
   EXPECT_EQ(Node(s, "fc2_matmul").macs, 2 * 32 * 4);
   EXPECT_EQ(Node(s, "embedding_gather").params, 100 * 16);

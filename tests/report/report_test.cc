@@ -398,6 +398,40 @@ TEST(Analysis, SizeObservationFollowsTheSchemePrecision) {
   EXPECT_NE(all.find("**Size, fp16**: files are 0.60x of the fp32 size (big, small shrank at least 1.33x)."), std::string::npos) << all;
 }
 
+// Files given in fp16: an int8 variant at 0.53x of them has shrunk as far as int8 against fp16 allows
+// (expected 0.5x), and the size is said against the baseline's precision, not "the fp32 size".
+TEST(Analysis, SizeObservationIsJudgedAgainstTheBaselineFilesPrecision) {
+  LabStudy study = FakeStudy(testing::TempDir() + "/lab", false, /*roofline=*/false);
+  auto observations = [&] {
+    std::string all;
+    for (const auto& o : GenerateObservations(study)) all += o + "\n";
+    return all;
+  };
+  for (auto& m : study.models) {
+    if (m.variant != "dynamic") continue;
+    const auto* base = study.FindModel(m.model, "fp32");
+    m.file_size_bytes = base->file_size_bytes * 53 / 100;
+    m.weight_bytes_by_dtype = {{"float32", 100}, {"int8", 100}};
+  }
+  // fp32 files: 0.53x is not what int8 gives (0.25x).
+  std::string all = observations();
+  EXPECT_NE(all.find("**Size, dynamic**: files are 0.53x of the fp32 size. Did not shrink much: big (0.53x of the fp32 size"),
+            std::string::npos) << all;
+  EXPECT_NE(ModelsMarkdown(study).find("| size vs fp32 |"), std::string::npos);
+  for (auto& m : study.models)
+    if (m.variant == "fp32") m.content = "fp16", m.original_bits = 16;
+  EXPECT_EQ(BaselineName(study), "baseline (fp16)");
+  all = observations();
+  EXPECT_NE(all.find("**Size, dynamic**: files are 0.53x of the baseline (fp16) size (big, small shrank at least 1.33x)."),
+            std::string::npos) << all;
+  EXPECT_EQ(all.find("Did not shrink much"), std::string::npos) << all;
+  EXPECT_EQ(all.find("of the fp32 size"), std::string::npos) << all;
+  EXPECT_NE(ModelsMarkdown(study).find("| size vs baseline (fp16) |"), std::string::npos) << ModelsMarkdown(study);
+  // One file fp16, the other fp32: "the baseline".
+  study.models.front().content = "fp32", study.models.front().original_bits = 32;
+  EXPECT_EQ(BaselineName(study), "baseline");
+}
+
 TEST(PlotsSection, ImagesWhenDrawnOneLineWithoutPlplot) {
   const std::vector<PlotFile> plots = {{"plots/size.png", "file size"}, {"plots/speedup.png", "speedup"}};
   EXPECT_EQ(PlotsSection(plots, true), "## Plots\n\n![file size](plots/size.png)\n\n![speedup](plots/speedup.png)\n\n");

@@ -360,6 +360,7 @@ void RunLabCommand(const LabFlags& flags) {
       if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
       std::string part = VariantLabel(study, m, v) + " " + FormatMs(p->latency.median_ms);
       for (std::size_t i = 0; i < ratios.size(); ++i) part += (i ? ", " : " (") + ratios[i] + (i + 1 == ratios.size() ? ")" : "");
+      if (VerificationCollapsed(study, m, v)) part += " COLLAPSED in verification (outputs unusable)";
       parts.push_back(part);
     }
     std::string line = "  " + m + (where.empty() ? ": nothing measured" : " (" + where + "): ");

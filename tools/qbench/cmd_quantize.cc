@@ -134,10 +134,7 @@ void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const Shape
                                                " node(s) fp32 because an output collapsed: " + nodes);
   }
   if (verification->collapsed) {
-    std::string what;
-    for (const auto& out : verification->outputs)
-      if (out.collapsed) what += (what.empty() ? "" : "; ") + ("output '" + out.name + "': " + out.why);
-    warnings->Add("verification_collapse", "the quantized model's fidelity collapsed (" + what +
+    warnings->Add("verification_collapse", "the quantized model's fidelity collapsed (" + CollapsedOutputsText(*verification) +
                                                "); written anyway (--strict refuses it)");
   }
 }

@@ -144,10 +144,8 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
       const VerifiedQuantization v = VerifyAndSave(fp32, std::move(q), {}, data, req.output, vo);
       out += FormatVerification(v.verification);
       if (v.verification.collapsed) {
-        std::string what;
-        for (const auto& o : v.verification.outputs)
-          if (o.collapsed) what += (what.empty() ? "" : "; ") + ("output '" + o.name + "': " + o.why);
-        r.warnings.push_back({"verification_collapse", "the written model's fidelity collapsed in verification (" + what +
+        r.warnings.push_back({"verification_collapse", "the written model's fidelity collapsed in verification (" +
+                                                           CollapsedOutputsText(v.verification) +
                                                            "); written anyway (--strict refuses it)"});
       }
     } else {

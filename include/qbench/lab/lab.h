@@ -49,12 +49,12 @@ class LabBackend {
   /// MACs of one sample (batch 1) of `spec` at spatial size `input_size`, for the plan and the ETA.
   /// Should be cheap (no session). May throw; the plan then uses a default cost.
   virtual std::int64_t ModelMacs(const std::string& spec, std::int64_t input_size) = 0;
-  /// False when ModelMacs is a lower bound: some MAC-bearing node could not be sized by shape
-  /// inference (contrib ops). Default: true.
-  virtual bool ModelMacsComplete(const std::string& spec, std::int64_t input_size) {
+  /// Why ModelMacs is a lower bound (MacsGapCause, model/inspect.h: the MAC-bearing nodes shape
+  /// inference could not size and why); "" when the count is complete. Default: "".
+  virtual std::string ModelMacsGap(const std::string& spec, std::int64_t input_size) {
     (void)spec;
     (void)input_size;
-    return true;
+    return "";
   }
   /// Elements of one sample's activations (batch 1 at `input_size`): the outputs of the MAC-bearing
   /// nodes (Conv, Gemm, MatMul and their quantized forms), which is what calibration histograms
@@ -253,7 +253,7 @@ struct LabPlan {
   std::vector<LabWarning> warnings;     ///< "input_size_fixed" when --input-size asked for another size
   std::int64_t points = 0;
   std::map<std::string, std::int64_t> macs_per_sample;   ///< "model|s<input_size>" → MACs (0 unknown)
-  std::map<std::string, bool> macs_complete;             ///< "model|s<input_size>" → false when a lower bound
+  std::map<std::string, std::string> macs_gap;           ///< "model|s<input_size>" → ModelMacsGap ("" complete)
   std::map<std::string, std::int64_t> activation_elements;  ///< "model|s<input_size>" → ModelActivationElements (0 unknown)
   std::map<std::string, double> group_seconds;            ///< GroupKey → estimated seconds (memory probes included)
   std::map<std::string, double> probe_seconds;            ///< GroupKey → of which memory probes

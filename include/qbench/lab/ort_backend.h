@@ -43,7 +43,7 @@ class OrtLabBackend : public LabBackend {
   /// Zoo models: 0 (H and W dynamic). Files: H of the first rank-4 input whose H and W are both
   /// fixed (-1 when they differ), else 0. Cached per spec. Throws as LoadModel.
   std::int64_t FixedInputSize(const std::string& spec) override;
-  bool ModelMacsComplete(const std::string& spec, std::int64_t input_size) override;
+  std::string ModelMacsGap(const std::string& spec, std::int64_t input_size) override;
   std::int64_t ModelActivationElements(const std::string& spec, std::int64_t input_size) override;
   /// Zoo models: "fp32" (generated in fp32). Files: DescribeModelContent of InspectModel. Throws as LoadModel.
   std::string ModelContentLabel(const std::string& spec, std::int64_t input_size) override;

@@ -109,6 +109,10 @@ struct ExternalFileCoverage {
   bool u8s8_saturation = false;
 };
 
+/// Prefix of the ModelRecord warning that says why its macs_per_sample is a lower bound (followed by
+/// MacsGapCause, model/inspect.h); the report's "MACs incomplete" observation quotes it.
+inline constexpr const char* kMacsIncompleteWarning = "macs_incomplete: ";
+
 /// What one model variant is: its file, size and what was quantized (from the quantizer's coverage
 /// report). For fp32 only the size fields are meaningful.
 struct ModelRecord {
@@ -123,7 +127,7 @@ struct ModelRecord {
   std::int64_t macs_per_sample = 0;        ///< at the lab's first input size, batch 1
   /// False when some MAC-bearing node had shapes that shape inference could not size (contrib ops
   /// of a quantized file, …): macs_per_sample is then a lower bound and no rate or share of peak
-  /// is computed from it.
+  /// is computed from it; the record's kMacsIncompleteWarning warning says why.
   bool macs_complete = true;
   /// What the file contains, from its op types and weight dtypes (ModelContent in
   /// qbench/lab/model_content.h): "fp32", "fp16", "int8 QDQ", "int8 QOperator", "int8 dynamic",

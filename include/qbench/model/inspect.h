@@ -102,4 +102,10 @@ struct ModelSummary {
 /// missing external-data file.
 ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides = {});
 
+/// Why `summary`'s MAC count is a lower bound, in one line: how many MAC-bearing nodes shape inference
+/// could not size and the first of them, followed by the inspection warnings that explain it (an
+/// input dimension without a value, op types unknown to ONNX, a failed shape inference). "" when
+/// summary.macs_complete.
+std::string MacsGapCause(const ModelSummary& summary);
+
 }  // namespace qbench

@@ -147,6 +147,9 @@ std::string RejectedPath(const std::string& path);
 
 /// Text for stdout: per output SQNR / cosine / agreement and the fallback decisions.
 std::string FormatVerification(const VerificationReport& report);
+/// The outputs that still collapsed, as "output 'NAME': WHY" joined with "; " (empty when none did):
+/// the body of the verification_collapse warning of `quantize`, `quantize --auto` and the lab.
+std::string CollapsedOutputsText(const VerificationReport& report);
 /// The "verification" block of the --report JSON (NaN and ±Inf as null).
 nlohmann::json VerificationToJson(const VerificationReport& report);
 

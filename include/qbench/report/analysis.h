@@ -46,9 +46,20 @@ const PointResult* ReferencePoint(const LabStudy& study, const std::string& mode
 /// speed observations of an int8 variant do not apply (AutoVariantMarkdown says what happened).
 bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const std::string& variant);
 
+/// True when (model, variant) is a quantized variant whose output still collapsed in verification
+/// (its record's verification.collapsed; docs/verification.md): it was measured, but its outputs are
+/// not the model's, so its speedup and size are no result (the report marks it, observations skip it).
+bool VerificationCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
+/// The Models/Latency cell of such a variant.
+inline constexpr const char* kCollapsedStatus = "COLLAPSED in verification: outputs unusable (see Warnings)";
+
 /// How a variant is shown in the report: its name, except the baseline of a model whose file is
 /// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
 std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant);
+/// How the reports name the baseline in "of the X size" and "speedup vs X": the baseline variant's
+/// name ("fp32") when every model's file holds what that name says, else "baseline (fp16)" when all
+/// files hold the same other content (ModelRecord::content), else "baseline".
+std::string BaselineName(const LabStudy& study);
 /// The legend text of a variant in a plot that shows several models: its distinct VariantLabel()s
 /// over the study's models, in model order, joined by " / " ("fp32 / as given (int8 QOperator)");
 /// the variant's name when the study has no models.
