@@ -13,3 +13,7 @@ target_link_libraries(lab_estimate PRIVATE qbench_report qbench_lab)
 target_compile_definitions(lab_estimate PRIVATE QBENCH_SHARED_DIR="${QBENCH_BENCH_SHARED_DIR}" QBENCH_CLI_PATH="$<TARGET_FILE:qbench>")
 add_dependencies(lab_estimate qbench)
 target_compile_options(lab_estimate PRIVATE -Wall -Wextra)
+# int8_profile: where an int8 model's time goes against fp32, per op kind, from ORT's per-node profiler.
+add_executable(int8_profile ${CMAKE_CURRENT_LIST_DIR}/int8_profile.cc)
+target_link_libraries(int8_profile PRIVATE qbench_lab qbench_zoo)
+target_compile_options(int8_profile PRIVATE -Wall -Wextra)

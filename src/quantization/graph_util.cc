@@ -260,6 +260,28 @@ std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph) {
   return removed;
 }
 
+int RemoveUnreadQdqNodes(onnx::GraphProto* graph) {
+  int removed = 0;
+  for (bool again = true; again;) {
+    again = false;
+    const GraphIndex idx(*graph);
+    std::set<int> dead;
+    for (int i = 0; i < graph->node_size(); ++i) {
+      const onnx::NodeProto& n = graph->node(i);
+      if ((n.op_type() != "QuantizeLinear" && n.op_type() != "DequantizeLinear") || !(n.domain().empty() || n.domain() == "ai.onnx") ||
+          n.output_size() != 1)
+        continue;
+      if (idx.UseCount(n.output(0)) == 0) dead.insert(i);
+    }
+    if (dead.empty()) break;
+    auto* nodes = graph->mutable_node();
+    for (auto it = dead.rbegin(); it != dead.rend(); ++it) nodes->DeleteSubrange(*it, 1);
+    removed += static_cast<int>(dead.size());
+    again = true;
+  }
+  return removed;
+}
+
 void RenameReads(onnx::GraphProto* graph, const std::string& from, const std::string& to) {
   auto rename = [&](onnx::GraphProto* g) {
     for (auto& n : *g->mutable_node())

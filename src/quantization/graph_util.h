@@ -93,6 +93,13 @@ void SetVectorInitializer(onnx::GraphProto* graph, const std::string& name, DTyp
 /// inside every subgraph. Returns the removed initializer names.
 std::vector<std::string> RemoveUnusedInitializers(onnx::GraphProto* graph);
 
+/// Removes QuantizeLinear and DequantizeLinear nodes of `graph` (top level) whose output no node
+/// input, no subgraph (outer-scope reads) and no graph output reads, repeatedly (a Q whose only
+/// reader was such a DQ goes too). ORT keeps such nodes and runs them: a DQ left unread when every
+/// consumer of a tensor reads its own DequantizeLinear (an fp32 island) would cost a pass over the
+/// tensor per run. Returns the number of nodes removed.
+int RemoveUnreadQdqNodes(onnx::GraphProto* graph);
+
 /// Replaces every read of tensor `from` by `to`: node inputs and graph outputs, in `graph` and in
 /// every subgraph (names are unique across scopes, so no shadowing is possible).
 void RenameReads(onnx::GraphProto* graph, const std::string& from, const std::string& to);

@@ -417,6 +417,7 @@ Model QdqWriter::Run() {
   }
   g_->clear_node();
   for (auto& n : nodes_) *g_->add_node() = std::move(n);
+  RemoveUnreadQdqNodes(g_);  // e.g. a tensor's shared DQ when its only consumer is an fp32 island with its own
   g_->clear_value_info();  // shapes of renamed tensors would be stale; ORT re-infers them
   RemoveUnusedInitializers(g_);
 

@@ -53,3 +53,8 @@ qbench_add_test(quantization_fp16_test LIBS qbench_quantization SOURCES
 qbench_add_test(quantization_targets_test LIBS qbench_quantization qbench_calibration qbench_eval SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/targets_test.cc
 )
+# What ORT runs of a static int8 MobileNetV2 block (fusions, islands, bias correction of islands).
+qbench_add_test(quantization_runtime_fusion_test LIBS qbench_quantization SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/runtime_fusion_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
+)
