@@ -77,9 +77,13 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
 }
 
 void AppendLineDurable(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(ErrorCode::kIo, "cannot append to '" + path + "': " + std::strerror(errno));
   std::string data = line + "\n";
+  // A crash mid-write leaves a partial last line: end it first, so this line stays a line of its own.
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  char last = '\n';
+  if (size > 0 && ::pread(fd, &last, 1, size - 1) == 1 && last != '\n') data.insert(data.begin(), '\n');
   ssize_t n = ::write(fd, data.data(), data.size());
   int e = errno;
   ::fsync(fd);

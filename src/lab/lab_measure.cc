@@ -59,7 +59,7 @@ void OrtLabBackend::Impl::ProbeMemory(PointResult* r, const SweepGroup& group, c
   if (rec == records.end() || rec->second.file.empty()) return;
   MemoryProbeRequest q;
   q.model = rec->second.file;
-  q.shapes = LabShapes(VariantModel(v), group.batch, group.input_size);
+  q.shapes = LabShapes(VariantModel(v), group.batch, group.input_size, user_shapes);  // --dim/--shape too
   q.batch = group.batch;
   q.intra_op_threads = static_cast<int>(group.threads);
   q.seed = config.seed;

@@ -422,8 +422,9 @@ class DynamicScheme : public QuantizationScheme {
     return writer.Run();
   }
   std::string DescribeWeights(const QuantizeOptions& options) const override {
-    return options.granularity == WeightGranularity::kPerChannel ? kPerChannelWeightsText
-                                                                 : "per-tensor (Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric)";
+    return options.granularity == WeightGranularity::kPerChannel ? PerChannelWeightsText(options)
+                                                                 : "per-tensor (Conv u8 asymmetric, MatMul/Gemm " +
+                                                                       WeightStorageText(options) + ", LSTM s8 symmetric)";
   }
   std::string DescribeActivations(const QuantizeOptions&, const std::string&) const override {
     return "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";

@@ -169,8 +169,10 @@ CrossLayerEqualization ParseCrossLayerEqualization(const std::string& name) {
 
 std::vector<float> EqualizationScales(const std::vector<float>& r1, const std::vector<float>& r2) {
   std::vector<float> s(r1.size(), 1.0f);
+  const float max1 = r1.empty() ? 0.0f : *std::max_element(r1.begin(), r1.end());
+  const float max2 = r2.empty() ? 0.0f : *std::max_element(r2.begin(), r2.end());
   for (size_t c = 0; c < r1.size() && c < r2.size(); ++c)
-    if (r1[c] > 0 && r2[c] > 0)
+    if (r1[c] > 0 && r2[c] > 0 && r1[c] >= kEqualizeDeadChannel * max1 && r2[c] >= kEqualizeDeadChannel * max2)
       s[c] = static_cast<float>(std::sqrt(static_cast<double>(r1[c]) * r2[c]) / static_cast<double>(r2[c]));
   return s;
 }

@@ -10,6 +10,7 @@
 #include "qbench/model/graph_builder.h"
 #include "qbench/quantization/quantizer.h"
 #include "quantization/graph_util.h"
+#include "quantization/scheme_util.h"
 
 namespace qbench {
 namespace {
@@ -163,12 +164,14 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
   quant_internal::ForEachSubgraph(g, [&](onnx::GraphProto* sub) { constants += FoldConstants(sub); });
   if (constants) done.push_back("folded " + Plural(constants, "Constant node") + " into initializers");
 
-  // Cast(float16/float64 initializer → float32) → float32 initializer; Identity(initializer) → the initializer.
-  int casts = 0, identities = 0;
+  // Cast(float16/float64 initializer → float32) → float32 initializer; Identity(initializer) → the
+  // initializer; Transpose of a float32 matrix initializer → the transposed initializer (PyTorch
+  // exports a Linear without bias as MatMul(x, Transpose(W))), so every scheme sees a constant weight.
+  int casts = 0, identities = 0, transposes = 0;
   for (int i = g->node_size() - 1; i >= 0; --i) {
     const onnx::NodeProto node = g->node(i);
     if (node.input_size() < 1 || node.output_size() != 1 || !node.domain().empty()) continue;
-    if (node.op_type() != "Cast" && node.op_type() != "Identity") continue;
+    if (node.op_type() != "Cast" && node.op_type() != "Identity" && node.op_type() != "Transpose") continue;
     GraphIndex idx(*g);
     const onnx::TensorProto* src = idx.Initializer(node.input(0));
     if (!src) continue;
@@ -180,6 +183,13 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
       quant_internal::SetInitializer(g, node.output(0), t);
       g->mutable_node()->DeleteSubrange(i, 1);
       ++casts;
+    } else if (node.op_type() == "Transpose" && src->data_type() == static_cast<int>(DType::kFloat32) &&
+               src->dims_size() == 2 && !is_output) {
+      const std::vector<std::int64_t> perm = quant_internal::AttrInts(node, "perm");
+      if (!perm.empty() && perm != std::vector<std::int64_t>{1, 0}) continue;
+      quant_internal::SetInitializer(g, node.output(0), quant_internal::Transpose2D(FloatTensorOf(*src)));
+      g->mutable_node()->DeleteSubrange(i, 1);
+      ++transposes;
     } else if (node.op_type() == "Identity" && !is_output) {
       quant_internal::RenameReads(g, node.output(0), node.input(0));
       g->mutable_node()->DeleteSubrange(i, 1);
@@ -188,6 +198,7 @@ Model PrepareModelForQuantization(const Model& model, std::vector<std::string>* 
   }
   if (casts) done.push_back("folded " + Plural(casts, "Cast of a constant") + " into float32 initializers");
   if (identities) done.push_back("bypassed " + Plural(identities, "Identity node") + " on initializers");
+  if (transposes) done.push_back("folded " + Plural(transposes, "Transpose of a constant matrix") + " into initializers");
 
   NameScope names(*g);
   const int bn_folds = FoldBatchNorm(g, &names);

@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <set>
 
 #include "qbench/core/error.h"
 #include "qbench/model/compat.h"
 #include "qbench/quantization/bias_correction.h"
+#include "qbench/quantization/equalize.h"
 #include "qbench/runtime/ort_limits.h"
 #include "qbench/runtime/runner.h"
 #include "quantization/graph_util.h"
@@ -95,7 +97,7 @@ class RecordingReader : public CalibrationDataReader {
 // "fp32 output 0 after equalization vs before: SQNR X dB on N calibration batch(es)": how much the
 // equalized fp32 model differs (exact pairs: rounding only; ReLU6 replaced by Relu: the change).
 std::string CompareFp32(const Model& before, const Model& after, const std::vector<std::vector<HostTensor>>& batches,
-                        int threads) {
+                        int threads, double* sqnr_db) {
   SessionConfig config;
   config.intra_op_threads = threads;
   auto a = OrtRunner::Create(before, config), b = OrtRunner::Create(after, config);
@@ -108,7 +110,8 @@ std::string CompareFp32(const Model& before, const Model& after, const std::vect
       noise += (static_cast<double>(x[k]) - y[k]) * (static_cast<double>(x[k]) - y[k]);
     }
   }
-  const std::string db = noise > 0 ? fmt::format("{:.1f} dB", 10 * std::log10(signal / noise)) : "inf dB";
+  *sqnr_db = noise > 0 ? 10 * std::log10(signal / noise) : std::numeric_limits<double>::infinity();
+  const std::string db = noise > 0 ? fmt::format("{:.1f} dB", *sqnr_db) : "inf dB";
   return fmt::format("fp32 output 0 after equalization vs before: SQNR {} on {} calibration batch(es)", db, n);
 }
 
@@ -131,7 +134,6 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                                "statistics would change the model); re-export in inference mode (PyTorch: "
                                "model.eval()) to fold and quantize it"});
   const auto impl = scheme.factory();
-  report.weights = impl->DescribeWeights(options);
   QuantizeOptions resolved = options;
   if (IsIntegerPrecision(scheme.weight_precision)) {
     // kAuto resolved once here, so the scheme and the report see the same choice.
@@ -140,6 +142,7 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     report.weight_range = WeightRangeName(range.range);
     report.weight_range_reason = range.reason;
   }
+  report.weights = impl->DescribeWeights(resolved);
   Model prepared = PrepareModelForQuantization(model, &report.hygiene, scheme.min_opset);
   Model unequalized;
   if (options.equalize != CrossLayerEqualization::kOff) {
@@ -180,8 +183,20 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
     }
   }
   report.activations = impl->DescribeActivations(options, report.calibration);
-  if (options.equalize != CrossLayerEqualization::kOff && recorder && !recorder->batches.empty())
-    report.hygiene.back() += " (" + CompareFp32(unequalized, prepared, recorder->batches, options.intra_op_threads) + ")";
+  if (options.equalize != CrossLayerEqualization::kOff && recorder && !recorder->batches.empty()) {
+    double sqnr = 0;
+    report.hygiene.back() += " (" + CompareFp32(unequalized, prepared, recorder->batches, options.intra_op_threads, &sqnr) + ")";
+    // Exact pairs change only rounding (> 100 dB); ReLU6 → Relu changes the function where
+    // activations exceed 6. Below 30 dB the fp32 model itself is no longer the one given.
+    if (sqnr < kEqualizeMinFp32SqnrDb)
+      report.warnings.push_back({"equalize_changed_model",
+                                 fmt::format("cross-layer equalization changed the fp32 model itself: its output 0 has "
+                                             "SQNR {:.1f} dB against the model given (< {:.0f} dB){}; drop --equalize",
+                                             sqnr, kEqualizeMinFp32SqnrDb,
+                                             options.equalize == CrossLayerEqualization::kRelu6AsRelu
+                                                 ? " (relu6 replaces ReLU6 by Relu, wrong where activations exceed 6)"
+                                                 : "")});
+  }
   result.model = impl->Quantize(prepared, resolved, ranges, &report);
   if (options.bias_correction) {
     std::vector<HostTensor> feeds;

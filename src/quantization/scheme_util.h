@@ -108,9 +108,16 @@ std::string WeightTypeLabel(const QuantizeOptions& options);
 /// 7-bit weights (2·255·64 = 32640) and u8 weights cannot saturate. Subgraphs included.
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
 
+/// How the weights are stored, by the resolved options.weight_range: "s8 symmetric", "s8 7-bit [-64, 64]
+/// symmetric" or "u8 (zero point 128)" — the start of QuantizeReport::weights.
+inline std::string WeightStorageText(const QuantizeOptions& options) {
+  return WeightTypeLabel(options) + (UnsignedWeights(options) ? "" : " symmetric");
+}
+
 /// QuantizeReport::weights of --per-channel, the same for the static and dynamic schemes.
-inline constexpr const char* kPerChannelWeightsText =
-    "s8 symmetric per output channel (Conv axis 0, ConvTranspose axis 1, Gemm/MatMul per column)";
+inline std::string PerChannelWeightsText(const QuantizeOptions& options) {
+  return WeightStorageText(options) + " per output channel (Conv axis 0, ConvTranspose axis 1, Gemm/MatMul per column)";
+}
 
 /// "s8" / "u8" for reports.
 std::string ShortTypeName(DType t);

@@ -196,6 +196,19 @@ StaticPlan BuildStaticPlan(const Model& prepared, const QuantizeOptions& options
         p.reason = kept;
         continue;
       }
+      // Conv, Add/Mul, Concat and pools run in int8 in ORT only as QLinear* ops, which need a
+      // quantized output: one that writes a float graph output would keep its Q/DQ inputs and run
+      // in fp32 anyway (the quantize report would call it quantized). ConvTranspose has no QDQ
+      // fusion on the CPU provider at all and keeps its weight-only QDQ (see below).
+      const bool needs_quantized_output = p.role == StaticRole::kConv || p.role == StaticRole::kBinary ||
+                                          p.role == StaticRole::kConcat || p.role == StaticRole::kPool;
+      if (needs_quantized_output && !options.quantize_graph_outputs && node.output_size() >= 1 &&
+          model_outputs.count(node.output(0))) {
+        p.reason = "writes the graph output '" + node.output(0) +
+                   "', which stays float, so ORT would run it in fp32: --quantize-outputs makes it int8";
+        ++plan.graph_output_nodes_kept_float;
+        continue;
+      }
     }
     bool outputs_float = node.output_size() >= 1 && is_float(node.output(0));
     auto refuse = [&](const std::string& why) { p.reason = why; };

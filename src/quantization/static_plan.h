@@ -51,6 +51,9 @@ struct StaticPlan {
   std::map<std::string, std::string> share;  ///< tensor → tensor whose scale/zero point it reuses
   int hardsigmoid_nodes = 0;
   int hardsigmoid_muls_kept_float = 0;
+  /// Conv/Add/Mul/Concat/pool nodes kept float because they write a graph output that stays float
+  /// (no --quantize-outputs): ORT's QLinear* kernels need a quantized output.
+  int graph_output_nodes_kept_float = 0;
 };
 
 /// A tensor the static scheme creates whose range follows from a calibrated one:

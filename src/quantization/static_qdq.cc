@@ -68,11 +68,11 @@ class StaticQdqScheme : public QuantizationScheme {
 
   std::string DescribeWeights(const QuantizeOptions& options) const override {
     switch (options.granularity) {
-      case WeightGranularity::kPerChannel: return kPerChannelWeightsText;
-      case WeightGranularity::kPerTensor: return "s8 symmetric per-tensor";
+      case WeightGranularity::kPerChannel: return PerChannelWeightsText(options);
+      case WeightGranularity::kPerTensor: return WeightStorageText(options) + " per-tensor";
       case WeightGranularity::kDefault: break;
     }
-    return "s8 symmetric; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
+    return WeightStorageText(options) + "; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
   }
   std::string DescribeActivations(const QuantizeOptions& options, const std::string& calibration) const override {
     return ShortTypeName(options.activation_type) + " asymmetric per-tensor, calibrated (" + calibration + ")";
@@ -425,6 +425,11 @@ Model QdqWriter::Run() {
     report_->notes.push_back(std::to_string(depthwise_full_range_) + " depthwise Conv weight(s) at full 8-bit range: "
                              "7-bit weights avoid the saturation of ORT's u8s8 GEMM kernels, and its depthwise kernel "
                              "multiplies in 32 bits (docs/quantization.md, \"Weight range\")");
+  if (plan_.graph_output_nodes_kept_float > 0 && !options_.quantize_graph_outputs)
+    report_->notes.push_back(std::to_string(plan_.graph_output_nodes_kept_float) +
+                             " Conv/Add/Mul/Concat/pool node(s) write a graph output and stay fp32: ORT runs them in "
+                             "int8 only with a quantized output; --quantize-outputs quantizes graph outputs (adds "
+                             "output quantization error)");
   if (plan_.hardsigmoid_nodes > 0) {
     report_->notes.push_back(
         std::to_string(plan_.hardsigmoid_nodes) + " HardSigmoid node(s) run in fp32: ORT has no int8 HardSigmoid. " +

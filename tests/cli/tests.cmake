@@ -7,3 +7,6 @@ qbench_add_test(cli_suggest_test LIBS qbench_core SOURCES
   ${CMAKE_SOURCE_DIR}/tools/qbench/suggest.cc
 )
 target_include_directories(cli_suggest_test PRIVATE ${CMAKE_SOURCE_DIR}/tools/qbench)
+qbench_add_test(cli_outputs_test NEEDS_CLI LIBS qbench_model SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/inputs_never_overwritten_test.cc
+)

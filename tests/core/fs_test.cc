@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -78,6 +79,10 @@ TEST(Fs, AppendLineDurable) {
   AppendLineDurable(p, "{\"a\":1}");
   AppendLineDurable(p, "{\"a\":2}");
   EXPECT_EQ(ReadFileBytes(p), "{\"a\":1}\n{\"a\":2}\n");
+  // A crash left a partial line: the next line is not glued onto it.
+  { std::ofstream(p, std::ios::app) << "{\"a\":"; }
+  AppendLineDurable(p, "{\"a\":3}");
+  EXPECT_EQ(ReadFileBytes(p), "{\"a\":1}\n{\"a\":2}\n{\"a\":\n{\"a\":3}\n");
 }
 
 }  // namespace

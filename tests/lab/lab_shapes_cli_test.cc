@@ -51,6 +51,9 @@ TEST(LabShapes, DimAndShapeFlagsReachTheModel) {
   auto j = nlohmann::json::parse(Slurp(dir + "/lab_dim/results.json"));
   EXPECT_EQ(j["measured_points"], 4);
   EXPECT_EQ(j["config"]["dim"], nlohmann::json::array({"seq=7"}));
+  // The memory probe (a child process per variant) gets the same shapes as the timing.
+  for (const auto& p : j["points"]) EXPECT_EQ(p["memory_method"], "isolated") << p.dump();
+  EXPECT_EQ(r.err.find("memory_not_isolated"), std::string::npos) << r.err;
 
   // --shape: dim 0 follows the batch axis (1 and 2), the sequence is 5.
   r = testing::RunCommand(base + " --shape ids=1x5 -o " + dir + "/lab_shape");

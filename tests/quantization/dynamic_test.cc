@@ -236,6 +236,31 @@ TEST(QuantHygiene, ConstantsIdentityCastAndGemmFactors) {
   EXPECT_GE(Sqnr(m, p, feeds), 120.0);  // same function
 }
 
+// PyTorch exports a Linear without bias as MatMul(x, Transpose(W)): the Transpose of the constant
+// folds into the weight, so the dynamic scheme quantizes the MatMul (it needs a constant B).
+TEST(QuantHygiene, TransposeOfAConstantMatrixFoldsAndDynamicQuantizesTheMatMul) {
+  GraphBuilder b("linear_no_bias");
+  b.AddInput("x", DType::kFloat32, {2, 4});
+  b.AddOutput("y", DType::kFloat32, {2, 3});
+  b.AddInitializer("w", {3, 4}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  b.AddNode("Transpose", "t", {"w"}, {"wt"}, {AttrInts("perm", {1, 0})});
+  b.AddNode("MatMul", "mm", {"x", "wt"}, {"y"});
+  const Model m = b.Build();
+  std::vector<std::string> actions;
+  const Model p = PrepareModelForQuantization(m, &actions);
+  EXPECT_EQ(OpCounts(p)["Transpose"], 0);
+  const HostTensor wt = testing::InitializerTensor(p, "wt");
+  ASSERT_EQ(wt.shape, (std::vector<std::int64_t>{4, 3}));
+  EXPECT_EQ(wt.ToFloatVector(), (std::vector<float>{1, 5, 9, 2, 6, 10, 3, 7, 11, 4, 8, 12}));
+  bool said = false;
+  for (const auto& a : actions) said |= a == "folded 1 Transpose of a constant matrix into initializers";
+  EXPECT_TRUE(said);
+  const QuantizeResult r = Dynamic(m);
+  EXPECT_TRUE(DecisionFor(r.report, "mm").quantized) << DecisionFor(r.report, "mm").reason;
+  EXPECT_EQ(OpCounts(r.model)["MatMulInteger"], 1);
+  EXPECT_GE(Sqnr(m, r.model, {testing::RandomTensor({2, 4}, 32)}), 30.0);
+}
+
 TEST(QuantHygiene, BatchNormFoldsIntoConv) {
   GraphBuilder b("conv_bn");
   b.AddInput("x", DType::kFloat32, {1, 3, 6, 6});

@@ -57,6 +57,13 @@ TEST(EqualizeTest, ScalesAreHandComputed) {
   EXPECT_NEAR(s[0], std::sqrt(2.0), 1e-6);
   EXPECT_NEAR(s[1], std::sqrt(2.0) / 4, 1e-6);
   EXPECT_EQ(s[2], 1.0f);
+  // A near-dead channel (range 1e-5 of its layer's largest: its output is its bias) keeps 1, as
+  // does one the next layer nearly ignores; the others are equalized as before.
+  const auto dead = EqualizationScales({2.0f, 2e-5f, 0.5f}, {1.0f, 1.0f, 4.0f});
+  EXPECT_NEAR(dead[0], std::sqrt(2.0), 1e-6);
+  EXPECT_EQ(dead[1], 1.0f);
+  EXPECT_NEAR(dead[2], std::sqrt(2.0) / 4, 1e-6);
+  EXPECT_EQ(EqualizationScales({2.0f, 1.0f}, {1.0f, 1e-4f})[1], 1.0f);
 }
 
 TEST(EqualizeTest, TwoChannelPairIsEqualizedExactly) {
@@ -266,6 +273,7 @@ TEST(BiasCorrectionTest, WeightRoundingShiftIsRemovedFromInt32Bias) {
     data.push_back({x});
   }
   QuantizeOptions o;
+  o.quantize_graph_outputs = true;  // the Conv writes the graph output: QLinearConv only with it quantized
   o.calibration.method = CalibrationMethod::kMinMax;
   o.intra_op_threads = 1;
   WarningList w;
@@ -297,6 +305,42 @@ TEST(BiasCorrectionTest, WeightRoundingShiftIsRemovedFromInt32Bias) {
   bool noted = false;
   for (const auto& n : corrected.report.notes) noted = noted || n.find("bias correction: 1 layer(s) corrected") == 0;
   EXPECT_TRUE(noted);
+}
+
+// --equalize relu6 replaces ReLU6 by Relu: where activations exceed 6 the fp32 model itself changes,
+// and QuantizeModel says so (equalize_changed_model); an exact Relu pair changes only rounding.
+TEST(EqualizeTest, Relu6AsReluThatChangesTheFp32ModelIsWarned) {
+  auto build = [](bool relu6) {
+    GraphBuilder b("pair6");
+    b.AddInput("x", DType::kFloat32, {"N", 2, 4, 4});
+    b.AddOutput("y", DType::kFloat32, {"N", 2, 4, 4});
+    b.AddInitializer("w1", {2, 2, 1, 1}, {1.0f, 0.5f, 0.02f, 0.01f});
+    b.AddInitializer("w2", {2, 2, 1, 1}, {0.3f, 2.0f, -0.4f, 1.5f});
+    b.AddInitializer("lo", {}, {0.0f});
+    b.AddInitializer("hi", {}, {6.0f});
+    b.AddNode("Conv", "c1", {"x", "w1"}, {"h"});
+    if (relu6) b.AddNode("Clip", "act", {"h", "lo", "hi"}, {"a"});
+    else b.AddNode("Relu", "act", {"h"}, {"a"});
+    b.AddNode("Conv", "c2", {"a", "w2"}, {"y"});
+    return b.Build();
+  };
+  std::vector<std::vector<HostTensor>> data;
+  for (int i = 0; i < 3; ++i) data.push_back({RandomTensor({1, 2, 4, 4}, 90 + i, 0.0f, 10.0f)});  // c1 up to 15
+  auto warned = [&](const Model& m, CrossLayerEqualization mode) {
+    QuantizeOptions o;
+    o.calibration.method = CalibrationMethod::kMinMax;
+    o.intra_op_threads = 1;
+    o.equalize = mode;
+    testing::VectorReader r(data);
+    WarningList w;
+    const QuantizeResult q = QuantizeModel(m, o, &r, &w);
+    for (const auto& x : q.report.warnings)
+      if (x.code == "equalize_changed_model") return x.message;
+    return std::string();
+  };
+  const std::string relu6 = warned(build(true), CrossLayerEqualization::kRelu6AsRelu);
+  EXPECT_NE(relu6.find("relu6 replaces ReLU6 by Relu"), std::string::npos) << relu6;
+  EXPECT_EQ(warned(build(false), CrossLayerEqualization::kRelu), "");
 }
 
 }  // namespace

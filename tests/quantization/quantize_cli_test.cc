@@ -86,7 +86,7 @@ TEST(QuantizeCli, UsageErrors) {
   const std::string dir = testing::TempDir();
   auto r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + Quote(model) + " --mode dynamic");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("is the input model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is also the input model"), std::string::npos) << r.err;
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode int4");
   EXPECT_EQ(r.exit_code, 2);
   r = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/x.onnx --mode dynamic --exclude 're:('");
@@ -158,6 +158,14 @@ TEST(QuantizeCli, DynamicExcludeAndSizes) {
   }
   EXPECT_GT(j["runtime"]["float_macs"].get<std::int64_t>(), 0);
   EXPECT_GT(j["runtime"]["int8_macs"].get<std::int64_t>(), 0);
+  EXPECT_EQ(r.err.find("auto_flags_ignored"), std::string::npos) << r.err;
+
+  // Flags only --auto reads are not silently dropped without it.
+  const auto ignored = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/d2.onnx --mode dynamic" +
+                                  " --time-budget 5 --keep-best");
+  ASSERT_EQ(ignored.exit_code, 0) << ignored.err;
+  EXPECT_NE(ignored.err.find("--time-budget, --keep-best are used only with --auto; ignored [auto_flags_ignored]"),
+            std::string::npos) << ignored.err;
 }
 
 // A model ONNX Runtime cannot load: refused in one line (file, node, fix) before any progress line,

@@ -192,7 +192,10 @@ TEST(StaticQdq, HardSigmoidPolicies) {
   const QuantizeResult fl = QuantizeWith(m, o, Batches({1, 3, 8, 8}, 2, 50));
   EXPECT_FALSE(DecisionFor(fl.report, "hs").quantized);
   EXPECT_FALSE(DecisionFor(fl.report, "hswish").quantized);
-  EXPECT_EQ(OpCounts(fl.model)["QuantizeLinear"], 3);  // x, c1, m
+  // x, c1; conv2 reads the float Mul and writes the float graph output y, so it stays float (ORT
+  // would run it in fp32 anyway) and m gets no Q.
+  EXPECT_EQ(OpCounts(fl.model)["QuantizeLinear"], 2);
+  EXPECT_FALSE(DecisionFor(fl.report, "conv2").quantized);
   EXPECT_GE(OutputSqnr(m, fl.model, x), 30.0);
   EXPECT_EQ(ParseHardSigmoidPolicy("qdq"), HardSigmoidPolicy::kQdqAround);
   EXPECT_THROW(ParseHardSigmoidPolicy("naive"), Error);
@@ -241,6 +244,50 @@ TEST(StaticQdq, MatMulOfTwoActivationsAndWeights) {
   EXPECT_DOUBLE_EQ(cov.int8_mac_share, 1.0);
   const auto ref = testing::RunModel(m, data[0])[0].ToFloatVector();
   EXPECT_GE(SqnrDb(ref, testing::RunModel(r.model, data[0])[0].ToFloatVector()), 30.0);
+}
+
+// A Conv (and an Add) writing a graph output that stays float would keep its Q/DQ inputs and run in
+// fp32 in ORT (QLinearConv needs a quantized output): the report says it is float and why, the file
+// has no Q/DQ for it, and --quantize-outputs makes it QLinearConv.
+TEST(StaticQdq, ConvWritingAFloatGraphOutputIsKeptFloatAndSaysWhy) {
+  GraphBuilder b("conv_out");
+  b.AddInput("x", DType::kFloat32, {1, 4, 6, 6});
+  b.AddOutput("y", DType::kFloat32, {1, 8, 6, 6});
+  b.AddOutput("z", DType::kFloat32, {1, 8, 6, 6});
+  b.AddInitializer("w1", {8, 4, 1, 1}, RandomValues(32, 81, -0.5f, 0.5f));
+  b.AddInitializer("w2", {8, 8, 1, 1}, RandomValues(64, 82, -0.5f, 0.5f));
+  b.AddNode("Conv", "conv1", {"x", "w1"}, {"c1"});
+  b.AddNode("Conv", "conv2", {"c1", "w2"}, {"y"});
+  b.AddNode("Add", "add", {"c1", "y"}, {"z"});
+  const Model m = b.Build();
+  const auto data = Batches({1, 4, 6, 6}, 4, 83);
+  const QuantizeResult r = QuantizeWith(m, QuantizeOptions{}, data);
+  EXPECT_TRUE(DecisionFor(r.report, "conv1").quantized);
+  for (const char* name : {"conv2", "add"}) {
+    const NodeDecision& d = DecisionFor(r.report, name);
+    EXPECT_FALSE(d.quantized) << name;
+    EXPECT_NE(d.reason.find("--quantize-outputs"), std::string::npos) << d.reason;
+  }
+  // x and c1 get one Q each (conv1's input and output); DQ: x's, one of c1 per consumer (conv2 and
+  // add, as ORT's QDQ format wants), conv1's weight; conv2's weight stays float: 2 Q, 4 DQ.
+  EXPECT_EQ(OpCounts(r.model)["QuantizeLinear"], 2);
+  EXPECT_EQ(OpCounts(r.model)["DequantizeLinear"], 4);
+  bool noted = false;
+  for (const auto& n : r.report.notes) noted |= n.find("2 Conv/Add/Mul/Concat/pool node(s) write a graph output") == 0;
+  EXPECT_TRUE(noted);
+  const RuntimeCoverage cov = AnalyzeRuntimeCoverage(r.model);
+  EXPECT_EQ(cov.op_histogram.at("QLinearConv"), 1);
+  EXPECT_EQ(cov.float_macs, 8 * 8 * 36);  // conv2: 8 outputs x 8 inputs x 36 pixels
+
+  QuantizeOptions outputs;
+  outputs.quantize_graph_outputs = true;
+  const QuantizeResult q = QuantizeWith(m, outputs, data);
+  EXPECT_TRUE(DecisionFor(q.report, "conv2").quantized);
+  EXPECT_TRUE(DecisionFor(q.report, "add").quantized);
+  const RuntimeCoverage all = AnalyzeRuntimeCoverage(q.model);
+  EXPECT_EQ(all.op_histogram.at("QLinearConv"), 2);
+  EXPECT_DOUBLE_EQ(all.int8_mac_share, 1.0);
+  EXPECT_GE(OutputSqnr(m, r.model, testing::RandomTensor({1, 4, 6, 6}, 84)), 30.0);
 }
 
 }  // namespace

@@ -323,9 +323,11 @@ TEST(ShapeInputs, RangeLimitAndCastToIntegerReadTheFp32Tensor) {
   t["n"] = {0.0f, 7.3f};
   t["m"] = {0.0f, 7.4f};
   t["p"] = {0.0f, 60.0f};
-  const QuantizeResult q = QuantizeModelWithRanges(model, QuantizeOptions{}, t, nullptr);
+  QuantizeOptions o;
+  o.quantize_graph_outputs = true;  // p: the Mul runs as QLinearMul only with a quantized output
+  const QuantizeResult q = QuantizeModelWithRanges(model, o, t, nullptr);
   EXPECT_TRUE(DecisionFor(q.report, "mul").quantized);
-  EXPECT_EQ(OpCounts(q.model).at("QuantizeLinear"), 2) << "n and m are quantized for the Mul";
+  EXPECT_EQ(OpCounts(q.model).at("QuantizeLinear"), 3) << "n and m are quantized for the Mul, p as a graph output";
   EXPECT_EQ(OnlyNode(q.model, "Range").input(1), "n");
   EXPECT_EQ(OnlyNode(q.model, "Cast").input(0), "m");
   EXPECT_EQ(FullCheckError(q.model), "");

@@ -169,6 +169,31 @@ TEST(Verify, CompareOutputsNumbers) {
   EXPECT_NE(nan_outs[0].why.find("NaN"), std::string::npos);
 }
 
+// A classifier judged by its decisions: logits [20, 10] with the right class at 10 and noise of
+// ±3 on every other logit: SQNR 10·log10(20·100 / (20·9·9)) = 0.92 dB, far below 15 dB, yet every
+// top-1 decision is kept: not a collapse. Flip the top of 3 rows (85 % kept): a collapse.
+TEST(Verify, ClassifierKeepingItsDecisionsHasNotCollapsed) {
+  HostTensor ref = HostTensor::Zeros(DType::kFloat32, {20, 10}), q = ref;
+  for (int row = 0; row < 20; ++row) {
+    ref.data<float>()[row * 10 + row % 10] = 10.0f;
+    q.data<float>()[row * 10 + row % 10] = 10.0f;
+    for (int c = 0; c < 10; ++c)
+      if (c != row % 10) q.data<float>()[row * 10 + c] = (c % 2 ? 3.0f : -3.0f);
+  }
+  VerifyOptions vo;
+  vo.slice_gap_db = 1000;  // judge the whole output only
+  const std::vector<TensorInfo> info = {TensorInfo{"logits", DType::kFloat32, {20, 10}}};
+  auto outs = CompareOutputs(info, {{ref}}, {{q}}, vo);
+  EXPECT_NEAR(outs[0].sqnr_db, 10 * std::log10(100.0 / 81.0), 1e-4);
+  EXPECT_DOUBLE_EQ(outs[0].top1_agreement, 1.0);
+  EXPECT_FALSE(outs[0].collapsed) << outs[0].why;
+  for (int row = 0; row < 3; ++row) q.data<float>()[row * 10 + (row % 10 + 1)] = 12.0f;
+  outs = CompareOutputs(info, {{ref}}, {{q}}, vo);
+  EXPECT_DOUBLE_EQ(outs[0].top1_agreement, 17.0 / 20.0);
+  EXPECT_TRUE(outs[0].collapsed);
+  EXPECT_NE(outs[0].why.find("dB <"), std::string::npos) << outs[0].why;
+}
+
 TEST(Verify, ModelOrtCannotLoadIsRejectedWithNothingAtTheDestination) {
   auto f = MakeFixture(WideColumnsModel());
   const std::string dir = testing::TempDir();

@@ -192,6 +192,7 @@ TEST(WeightRange, StaticPerChannelConvHonoursTheOption) {
   const Model m = b.Build();
   const std::vector<HostTensor> feeds{testing::RandomTensor({1, 2, 4, 4}, 7)};
   QuantizeOptions o;
+  o.quantize_graph_outputs = true;  // the Conv writes the graph output: QLinearConv only with it quantized
   o.scheme = "static";
   o.granularity = WeightGranularity::kPerChannel;
   o.weight_range = WeightRange::kReduced;
@@ -274,6 +275,7 @@ TEST(WeightRange, ReducedKeepsDepthwiseWeightsAtFullRange) {
   const Model m = b.Build();
   const std::vector<HostTensor> feeds{testing::RandomTensor({1, 4, 6, 6}, 5)};
   QuantizeOptions o;
+  o.quantize_graph_outputs = true;  // the Conv writes the graph output: QLinearConv only with it quantized
   o.scheme = "static";
   o.activation_type = DType::kUint8;
   o.weight_range = WeightRange::kReduced;

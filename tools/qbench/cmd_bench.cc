@@ -86,9 +86,9 @@ void RunBench(const BenchOptions& o) {
   }
   ValidateBenchmarkConfig(o.config);
   // The folder of an output file must exist before minutes of timing, not after.
-  CheckOutputPath("--json", o.outputs.json_path);
-  CheckOutputPath("--csv", o.outputs.csv_path);
-  CheckOutputPath("--md", o.outputs.md_path);
+  std::vector<PathFlag> inputs;
+  for (const auto& m : o.models) inputs.push_back({"the model '" + m + "'", m});
+  CheckOutputs({{"--json", o.outputs.json_path}, {"--csv", o.outputs.csv_path}, {"--md", o.outputs.md_path}}, inputs);
   // --json -: the JSON goes to stdout once, at the end; the files are rewritten after every point.
   BenchOutputs files = o.outputs;
   if (IsStdout(files.json_path)) files.json_path.clear();

@@ -121,7 +121,8 @@ void RunEval(const EvalCliOptions& o) {
   // Usage errors first, before any decoding or inference (a missing --json folder found at the end
   // would waste the whole run).
   if (o.batch == 0) throw Error(ErrorCode::kInvalidArgument, "--batch must be >= 1");
-  CheckOutputPath("--json", o.json_path);
+  CheckOutputs({{"--json", o.json_path}},
+               {{"the model", o.model}, {"--reference", o.reference}, {"--dataset", o.data.dataset}, {"--labels", o.data.labels}});
   try {
     CheckExecutionProvider(o.provider);
   } catch (const Error& e) {
@@ -129,8 +130,9 @@ void RunEval(const EvalCliOptions& o) {
   }
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
-  const std::string preprocess = DescribePreprocess(spec.preprocess);
   std::unique_ptr<Dataset> dataset = OpenDataset(spec);
+  const std::string preprocess =
+      dataset->FedAsStored() ? std::string("none (.npy samples fed as stored)") : DescribePreprocess(spec.preprocess);
   WarningList warnings;
   auto model = MakeRunner(o.model, o, &warnings);
   std::unique_ptr<OrtRunner> reference;

@@ -197,7 +197,7 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node, s
 void RunInspect(const InspectOptions& o) {
   ShapeOverrides overrides = ParseShapeFlags(o.shape);
   if (o.batch_given) ParseBatchFlag(o.batch, &overrides);
-  CheckOutputPath("--json", o.json_path);  // before the model is read and counted
+  CheckOutputs({{"--json", o.json_path}}, {{"the model", o.model}});  // before the model is read and counted
   Model model = LoadModelOrZoo(o.model);
   // A zoo model's H and W are dynamic; unless told otherwise, count it at its nominal input size.
   for (const auto& kv : ZooDefaultDims(model)) {

@@ -140,18 +140,20 @@ void VerifyAndWrite(const Model& model, const QuantizeCliOptions& o, const Shape
 }
 
 
+// -o, --json (and --auto's --plot) are files of their own, none of them an input.
+void CheckQuantizeOutputs(const QuantizeCliOptions& o) {
+  CheckOutputs({{"-o", o.output}, {"--json", o.json_path}, {"--plot", o.auto_mode ? o.plot : ""}},
+               {{"the input model", o.model}, {"--calibration-data", o.calib.data}, {"--eval-data", o.eval_data}});
+}
+
 void RunQuantize(const QuantizeCliOptions& o) {
   if (o.auto_mode) {
     AutoCliRequest request = AutoRequestFromFlags(o);
-    CheckOutputPath("-o", o.output);
-    CheckOutputPath("--json", o.json_path);
+    CheckQuantizeOutputs(o);
     const Model model = LoadModelOrZoo(o.model);
     CheckQuantizable(model, FindQuantizationScheme("static"));
     // zoo:NAME: H = W = its nominal size unless given
     request.options.calibration.shape_overrides = WithZooDefaultDims(model, request.options.calibration.shape_overrides);
-    if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
-      throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
-                                               "(the input is never modified)");
     RunQuantizeAuto(model, request);
     return;
   }
@@ -188,8 +190,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
   if (!o.batch.empty()) ParseBatchFlag(o.batch, &overrides);
 
   // Output folders are checked before any work, so a typo does not cost a whole calibration.
-  CheckOutputPath("-o", o.output);
-  CheckOutputPath("--json", o.json_path);
+  CheckQuantizeOutputs(o);
   const Model model = LoadModelOrZoo(o.model);
   // Already quantized, opset out of range, an old opset upgraded (ORT has no kernels for many ops
   // below opset 7), then ORT's version limits: said first, before any calibration data is opened
@@ -197,9 +198,6 @@ void RunQuantize(const QuantizeCliOptions& o) {
   // runs next to the quantized one; QuantizeModel gets the original (its node names by index).
   const Model reference = UpgradeForQuantization(model, scheme);
   overrides = WithZooDefaultDims(model, overrides);  // zoo:NAME: H = W = its nominal size unless given
-  if (!model.path.empty() && (o.output == model.path || SameFile(o.output, model.path)))
-    throw Error(ErrorCode::kInvalidArgument, "-o '" + o.output + "' is the input model; choose another output path "
-                                             "(the input is never modified)");
 
   // ONNX Runtime must load the input (calibration, verification and the output all need it): its
   // refusal is the error, in one line, before any progress line.
@@ -213,6 +211,12 @@ void RunQuantize(const QuantizeCliOptions& o) {
   WarningList warnings;
   if (const std::string note = DescribeBatchPolicy(model.Inputs(), overrides.batch); !note.empty())
     warnings.Add("batch_not_applied", note);
+  if (!o.auto_only_flags_given.empty()) {
+    std::string names;
+    for (const auto& f : o.auto_only_flags_given) names += (names.empty() ? "" : ", ") + f;
+    warnings.Add("auto_flags_ignored", names + (o.auto_only_flags_given.size() == 1 ? " is" : " are") +
+                                           " used only with --auto; ignored");
+  }
   if (!fallback && o.eval_flags_given) {
     warnings.Add("eval_flags_ignored", "--eval-data and --eval-limit are used only with --fallback-top or --max-drop; "
                                        "ignored");
@@ -426,11 +430,14 @@ void RegisterQuantize(CLI::App& app) {
                 "fp32 islands) for the fastest model within --max-drop (default 1 point of top-1 agreement, on "
                 "--eval-data or the calibration data's other samples) whose speedup CI over fp32 lies above 1 at "
                 "--batch; none: the fp32 model is written unchanged (docs/auto.md)");
-  cmd->add_option("--time-budget", o->time_budget, "--auto: seconds the search may take (default 300; 0 = no limit)")
-      ->check(NumericValue());
-  cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)");
-  cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)");
-  cmd->callback([o, fallback, eval_data, eval_limit, mode_opt] {
+  const std::vector<CLI::Option*> auto_only = {
+      cmd->add_option("--time-budget", o->time_budget, "--auto: seconds the search may take (default 300; 0 = no limit)")
+          ->check(NumericValue()),
+      cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)"),
+      cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)")};
+  cmd->callback([o, fallback, eval_data, eval_limit, mode_opt, auto_only] {
+    for (const CLI::Option* a : auto_only)
+      if (a->count() > 0) o->auto_only_flags_given.push_back(a->get_name());
     o->mode_given = mode_opt->count() > 0;
     o->fallback_top_given = fallback.top->count() > 0;
     o->max_drop_given = fallback.max_drop->count() > 0;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "command.h"
 #include "qbench/core/error.h"
@@ -43,6 +44,35 @@ void CheckOutputPath(const std::string& flag, const std::string& path) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw Error(ErrorCode::kInvalidArgument,
                 flag + " '" + path + "': folder '" + dir + "' is not writable; choose another path");
+}
+
+namespace {
+
+bool SamePath(const std::string& a, const std::string& b) {
+  if (SameFile(a, b)) return true;
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(a, ea), cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+}  // namespace
+
+void CheckOutputs(const std::vector<PathFlag>& outputs, const std::vector<PathFlag>& inputs) {
+  auto skip = [](const std::string& p) { return p.empty() || p == "-"; };
+  for (const auto& o : outputs)
+    if (!skip(o.path)) CheckOutputPath(o.flag, o.path);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const PathFlag& o = outputs[i];
+    if (skip(o.path)) continue;
+    for (const auto& in : inputs)
+      if (!skip(in.path) && SamePath(o.path, in.path))
+        throw Error(ErrorCode::kInvalidArgument, o.flag + " '" + o.path + "' is also " + in.flag +
+                                                     ": choose another path (qbench never overwrites its inputs)");
+    for (std::size_t j = 0; j < i; ++j)
+      if (!skip(outputs[j].path) && SamePath(o.path, outputs[j].path))
+        throw Error(ErrorCode::kInvalidArgument, o.flag + " '" + o.path + "' is also the path of " + outputs[j].flag +
+                                                     ": give each output its own path");
+  }
 }
 
 const CLI::Validator& NumericValue() {

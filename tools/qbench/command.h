@@ -43,6 +43,18 @@ void CheckOutputPath(const std::string& flag, const std::string& path);
 /// a number at all ("abc") with "'abc' is not a number". (tools/qbench/command.cc)
 const CLI::Validator& NumericValue();
 
+/// A command-line file: the flag that names it ("-o", "--json", "the model") and its path.
+struct PathFlag {
+  std::string flag, path;
+};
+
+/// Checks every output with CheckOutputPath, then that no output is the same file as another
+/// output or as an input (the same path after normalization, or the same inode when both exist):
+/// "--json 'm.onnx' is also the model: choose another path (qbench never overwrites its inputs)".
+/// Empty paths and "-" (stdout) are skipped. Throws Error(kInvalidArgument) (exit 2) before any
+/// work. (tools/qbench/command.cc)
+void CheckOutputs(const std::vector<PathFlag>& outputs, const std::vector<PathFlag>& inputs);
+
 /// A CLI11 check: the number is >= 0 ("-1 is negative; expected 0 or more"). For unsigned options,
 /// which CLI11 would otherwise wrap (-1 → 18446744073709551615), and counts. (tools/qbench/command.cc)
 const CLI::Validator& NonNegativeValue();

@@ -155,6 +155,8 @@ void RunQuantizeAuto(const Model& fp32, const AutoCliRequest& req) {
       out += "Pareto plot: " + plot + "\n";
     else if (!PlotsBuiltIn())
       out += "Pareto plot: none (this qbench was built without PLplot, -DQBENCH_PLOTS=OFF)\n";
+    else
+      out += "Pareto plot: none (no candidate was timed, so there is no latency to plot)\n";
   }
   std::fwrite(out.data(), 1, out.size(), TableStream(req.json_path));
   for (const auto& w : r.warnings)

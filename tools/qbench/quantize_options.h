@@ -36,6 +36,7 @@ struct QuantizeCliOptions {
   // --auto (quantize_auto.h)
   bool auto_mode = false, keep_best = false, mode_given = false;
   double time_budget = 300;
+  std::vector<std::string> auto_only_flags_given;  ///< --time-budget/--keep-best/--plot given (used only by --auto)
   std::string plot;
 };
 

@@ -16,7 +16,8 @@ std::string ReadFileBytes(const std::string& path);
 void WriteFileAtomic(const std::string& path, const std::string& bytes);
 
 /// Appends one line (a '\n' is added) and flushes it to disk, so a crash keeps what was written.
-/// Throws Error(kIo).
+/// When the file ends in a partial line (a crash mid-write), that line is ended first, so the new
+/// line is never glued onto it (readers skip the partial one). Throws Error(kIo).
 void AppendLineDurable(const std::string& path, const std::string& line);
 
 /// Size in bytes (st_size). Throws Error(kNotFound).

@@ -58,8 +58,17 @@ struct EqualizeReport {
   std::string Describe() const;
 };
 
-/// s_i = sqrt(r1_i · r2_i) / r2_i per channel (1 where r1_i or r2_i is 0). r1, r2: per-channel
-/// max |weight| of the first layer's outputs and the second layer's inputs, same length.
+/// s_i = sqrt(r1_i · r2_i) / r2_i per channel (Nagel et al. 2019, "Data-Free Quantization"). r1, r2:
+/// per-channel max |weight| of the first layer's outputs and the second layer's inputs, same
+/// length. s_i = 1 where r1_i or r2_i is below kEqualizeDeadChannel × its layer's largest range (0
+/// included): a near-dead channel's output is its bias, which 1/s_i would blow up by orders of
+/// magnitude and with it the shared activation range of every other channel.
+constexpr float kEqualizeDeadChannel = 1e-3f;
+
+/// QuantizeModel warns (equalize_changed_model) when the equalized fp32 model's output 0 has an SQNR
+/// below this (dB) against the model given: exact equalization changes only rounding (> 100 dB);
+/// --equalize relu6 (ReLU6 → Relu) changes the function where activations exceed 6.
+constexpr double kEqualizeMinFp32SqnrDb = 30.0;
 std::vector<float> EqualizationScales(const std::vector<float>& r1, const std::vector<float>& r2);
 
 /// The equalized copy of `model` (the input is never modified): PrepareModelForQuantization first

@@ -36,6 +36,11 @@ constexpr double kVerifySliceScaleGapDb = 30.0;
 /// Class-score outputs ([N, C] or [N, C, 1, 1]) with at least this many classes are not judged per
 /// class column (most logits are small and never compete for the top; top-1 agreement is reported).
 constexpr std::int64_t kVerifyClassAxisUnjudged = 100;
+/// A class-score output whose whole-output SQNR is below min_sqnr_db has not collapsed when at least
+/// this share of its top-1 decisions (over at least kVerifyAgreementMinRows rows) matches fp32: a
+/// classifier is judged by its decisions, and ordinary int8 MobileNets sit near 15 dB with > 95 %.
+constexpr double kVerifyKeptAgreement = 0.9;
+constexpr std::size_t kVerifyAgreementMinRows = 10;
 /// A fallback round is kept only when it removes a collapsed output or raises the worst collapsed
 /// output's SQNR by at least this much (dB); otherwise its exclusions are reverted.
 constexpr double kVerifyMinGainDb = 1.0;

@@ -1,0 +1,64 @@
+// No output flag may name an input or another output: refused (exit 2, one line naming both flags)
+// before any work, with every input byte-for-byte unchanged — the project's "never overwrite an
+// input" rule for every subcommand, not only quantize's -o.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "qbench/core/fs.h"
+#include "qbench/model/graph_builder.h"
+#include "qbench/model/model.h"
+#include "test_util.h"
+
+namespace qbench {
+namespace {
+
+std::string Tiny(const std::string& dir) {
+  GraphBuilder b("tiny");
+  b.AddInput("x", DType::kFloat32, {"N", 4});
+  const auto w = b.AddInitializer("w", {4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1});
+  b.AddNode("MatMul", "mm", {"x", w}, {"y"});
+  b.AddOutput("y", DType::kFloat32, {"N", 3});
+  const std::string p = dir + "/tiny.onnx";
+  SaveModel(b.Build(), p);
+  return p;
+}
+
+void ExpectRefused(const std::string& args, const std::string& line) {
+  const auto r = testing::RunCommand(testing::CliPath() + " " + args);
+  EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+  EXPECT_EQ(r.err, "qbench: error: " + line + "\n") << args;
+}
+
+TEST(InputsNeverOverwritten, OutputFlagsNamingAnInputOrEachOtherAreRefusedBeforeAnyWork) {
+  const std::string dir = testing::TempDir() + "/never_overwritten";
+  std::filesystem::create_directories(dir);
+  const std::string model = Tiny(dir);
+  const std::string before = ReadFileBytes(model);
+  const std::string data = dir + "/calib.npy";
+  { std::ofstream(data) << "not really npy"; }
+
+  ExpectRefused("inspect " + model + " --json " + model,
+                "--json '" + model + "' is also the model: choose another path (qbench never overwrites its inputs)");
+  ExpectRefused("bench " + model + " --repetitions 3 --json " + dir + "/../never_overwritten/tiny.onnx",
+                "--json '" + dir + "/../never_overwritten/tiny.onnx' is also the model '" + model +
+                    "': choose another path (qbench never overwrites its inputs)");
+  ExpectRefused("bench " + model + " --repetitions 3 --csv " + dir + "/same.out --md " + dir + "/same.out",
+                "--md '" + dir + "/same.out' is also the path of --csv: give each output its own path");
+  ExpectRefused("quantize " + model + " -o " + dir + "/q.onnx --mode dynamic --json " + dir + "/q.onnx",
+                "--json '" + dir + "/q.onnx' is also the path of -o: give each output its own path");
+  ExpectRefused("quantize " + model + " -o " + data + " --mode static --calibration-data " + data,
+                "-o '" + data + "' is also --calibration-data: choose another path (qbench never overwrites its inputs)");
+  ExpectRefused("eval " + model + " --dataset " + data + " --json " + data,
+                "--json '" + data + "' is also --dataset: choose another path (qbench never overwrites its inputs)");
+
+  EXPECT_EQ(ReadFileBytes(model), before);
+  EXPECT_EQ(ReadFileBytes(data), "not really npy");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/q.onnx"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/same.out"));
+}
+
+}  // namespace
+}  // namespace qbench
