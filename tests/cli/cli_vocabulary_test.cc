@@ -76,6 +76,11 @@ TEST(CliVocabulary, UnknownFlagsAndCommandsGetDidYouMeanAndTheSubcommandsHelp) {
   // Nothing close: no guess, still the help to read.
   ExpectUsageLine(RunCommand(q + " inspect " + TinyModel() + " --frobnicate"),
                   "unknown option '--frobnicate' for `qbench inspect` (see `qbench inspect --help`)");
+  // The global flags are accepted after the subcommand too (not "did you mean '--verbose'").
+  const auto verbose = RunCommand(q + " inspect " + TinyModel() + " --verbose");
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
+  EXPECT_THAT(verbose.out, HasSubstr("MatMul"));
+  EXPECT_EQ(RunCommand(q + " inspect " + TinyModel() + " -q").exit_code, 0);
   // Other usage errors point to the subcommand's help too.
   const auto r = RunCommand(q + " bench " + TinyModel() + " --repetitions abc");
   EXPECT_EQ(r.exit_code, 2);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
                "(size, latency, memory, accuracy).\nResults go to stdout, progress and logs to stderr."};
   app.set_version_flag("--version", std::string("qbench ") + QbenchVersion() + " (" + QbenchGitCommit() + ")");
   app.require_subcommand(1);
+  app.fallthrough();  // the global -q/-v also after the subcommand: `qbench inspect m.onnx -v`
   bool quiet = false, verbose = false;
   app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
   app.add_flag("-v,--verbose", verbose, "Debug logging on stderr");
