@@ -122,7 +122,7 @@ void RunEval(const EvalCliOptions& o) {
   // would waste the whole run).
   if (o.batch == 0) throw Error(ErrorCode::kInvalidArgument, "--batch must be >= 1");
   CheckOutputs({{"--json", o.json_path}},
-               {{"the model", o.model}, {"--reference", o.reference}, {"--dataset", o.data.dataset}, {"--labels", o.data.labels}});
+               {{"the model", o.model}, {"--reference", o.reference}, {"--dataset", o.data.spec.path}, {"--labels", o.data.spec.labels}});
   try {
     CheckExecutionProvider(o.provider);
   } catch (const Error& e) {

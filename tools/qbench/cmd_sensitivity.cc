@@ -37,7 +37,7 @@ struct SensitivityCliOptions {
 void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
   const FallbackCriteria criteria = ParseFallbackFlags(o.fallback_top, o.fallback_top_given, o.max_drop, o.max_drop_given);
-  CheckOutputs({{"--json", o.json_path}}, {{"the model", o.model}, {"--dataset", o.data.dataset}, {"--labels", o.data.labels}});  // before minutes of quantizing and ranking
+  CheckOutputs({{"--json", o.json_path}}, {{"the model", o.model}, {"--dataset", o.data.spec.path}, {"--labels", o.data.spec.labels}});  // before minutes of quantizing and ranking
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
   auto dataset = OpenDataset(spec);
