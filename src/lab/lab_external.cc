@@ -21,6 +21,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
   r.file = e.path;
   r.original_bits = fp32_rec.original_bits;
   r.macs_per_sample = fp32_rec.macs_per_sample;  // the same network's work, counted on the fp32 graph
+  r.macs_complete = fp32_rec.macs_complete;
   try {
     Model m = Step("loading the external file '" + e.path + "'", [&] { return LoadModel(e.path); });
     r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(e.path));
@@ -45,12 +46,14 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       ModelSummary optimized;  // what ORT runs: the content of its optimized graph
       for (const auto& [op, n] : rc.op_histogram) optimized.op_histogram[op] = n;
       optimized.weight_bytes_by_dtype = r.weight_bytes_by_dtype;
-      r.int8_mac_share = rc.int8_mac_share;
+      if (rc.macs_complete) r.int8_mac_share = rc.int8_mac_share;  // else unknown: a share of counted MACs only
+      else r.warnings.push_back("runtime coverage: the int8 share of MACs is unknown: " + rc.note);
       about.analyzed = true;
       about.after_ort_optimization = {DescribeModelContent(optimized).label, rc.graph_optimization,
                                       IntegerOps(rc.op_histogram),           rc.int8_mac_share,
                                       rc.int8_macs,                          rc.float_macs,
-                                      rc.float_mac_nodes};
+                                      rc.float_mac_nodes,                    rc.macs_complete,
+                                      rc.unknown_mac_nodes};
     } else {
       r.warnings.push_back("runtime coverage: " + rc.note);
     }

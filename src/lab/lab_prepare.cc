@@ -131,8 +131,11 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   try {
     result.report.runtime =
         AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
-    if (result.report.runtime.analyzed && IsIntegerPrecision(scheme.weight_precision))
-      r.int8_mac_share = result.report.runtime.int8_mac_share;
+    const RuntimeCoverage& rc = result.report.runtime;
+    if (rc.analyzed && IsIntegerPrecision(scheme.weight_precision)) {
+      if (rc.macs_complete) r.int8_mac_share = rc.int8_mac_share;  // else unknown: a share of counted MACs only
+      else r.warnings.push_back("runtime coverage: the int8 share of MACs is unknown: " + rc.note);
+    }
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());

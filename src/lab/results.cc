@@ -75,6 +75,8 @@ void Fields(const F& f, R& r, const ModelRecord*) {
 template <typename F, typename R>
 void Fields(const F& f, R& r, const OptimizedGraphContent*) {
   QBENCH_LAB_FIELDS(content, graph_optimization, int8_ops, int8_mac_share, int8_macs, float_macs, float_mac_nodes)
+  f.Optional("macs_complete", r.macs_complete, !r.macs_complete);  // written when false (older files: complete)
+  f.Optional("unknown_mac_nodes", r.unknown_mac_nodes, r.unknown_mac_nodes > 0);
 }
 
 template <typename F, typename R>

@@ -1,5 +1,7 @@
 #include "model/guarded_inference.h"
 
+#include "model/contrib_shapes.h"
+
 #include <onnx/defs/schema.h>
 #include <onnx/defs/shape_inference.h>
 #include <onnx/shape_inference/implementation.h>
@@ -99,26 +101,43 @@ const std::map<std::string, Check>& Checks() {
   return kChecks;
 }
 
-// Hands out the stock schemas, except for the checked ops: a copy whose inference function runs the
-// check first. Copies are cached per (op, since_version, domain) for the life of the process.
+// Hands out the stock schemas and ORT's com.microsoft quantized ops (contrib_shapes.h), except for the
+// checked ops (a copy whose inference function runs the check first), the old versions of ops that
+// carry shape values (a copy with ShapeValuePropagator) and Reshape (ReshapeFromShapeValues after its
+// own inference). Copies are cached per (op, since_version, domain) for the life of the process.
 class GuardedRegistry : public onnx::ISchemaRegistry {
  public:
   const onnx::OpSchema* GetSchema(const std::string& key, const int max_version,
                                   const std::string& domain) const override {
     const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_version, domain);
-    if (!schema || !(domain.empty() || domain == "ai.onnx")) return schema;
+    if (!schema) return ContribSchema(key, max_version, domain);  // ORT's com.microsoft quantized ops
+    if (!(domain.empty() || domain == "ai.onnx")) return schema;
     auto check = Checks().find(key);
-    if (check == Checks().end() || !schema->has_type_and_shape_inference_function()) return schema;
+    const bool checked = check != Checks().end() && schema->has_type_and_shape_inference_function();
+    const bool reshape = key == "Reshape" && schema->has_type_and_shape_inference_function();
+    onnx::DataPropagationFunction values;
+    if (!schema->has_data_propagation_function()) values = ShapeValuePropagator(key);
+    if (!checked && !reshape && !values) return schema;
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = cache_[{key, schema->SinceVersion(), domain}];
     if (!slot) {
       slot = std::make_unique<onnx::OpSchema>(*schema);
-      auto inner = schema->GetTypeAndShapeInferenceFunction();
-      const Check fn = check->second;
-      slot->TypeAndShapeInferenceFunction([inner, fn](InferenceContext& ctx) {
-        fn(ctx);
-        inner(ctx);
-      });
+      if (checked) {
+        auto inner = schema->GetTypeAndShapeInferenceFunction();
+        const Check fn = check->second;
+        slot->TypeAndShapeInferenceFunction([inner, fn](InferenceContext& ctx) {
+          fn(ctx);
+          inner(ctx);
+        });
+      }
+      if (reshape) {
+        auto inner = schema->GetTypeAndShapeInferenceFunction();
+        slot->TypeAndShapeInferenceFunction([inner](InferenceContext& ctx) {
+          inner(ctx);
+          ReshapeFromShapeValues(ctx);
+        });
+      }
+      if (values) slot->PartialDataPropagationFunction(values);
     }
     return slot.get();
   }

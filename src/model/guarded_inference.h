@@ -9,7 +9,8 @@
 namespace qbench::internal {
 
 /// Runs onnx::shape_inference::InferShapes (libonnx 1.12; error_mode 0, data propagation on) on
-/// `model` in place, through a schema registry whose inference functions first check what the
+/// `model` in place, through a schema registry that also knows ORT's com.microsoft quantized ops
+/// (ContribSchema, contrib_shapes.h) and whose inference functions first check what the
 /// upstream ones assume without checking. Found by fuzzing (tests/model/model_fuzz_test.cc): the
 /// Conv/ConvTranspose/pooling inference indexes `dilations`/`strides`/input dims by the weight's rank
 /// and divides by the strides, so a weight rank that differs from the input rank, a zero stride or

@@ -7,41 +7,22 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "model/contrib_shapes.h"
 #include "model/guarded_inference.h"
+#include "model/safe_math.h"
 #include "model/shapes_internal.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/model/compat.h"
+#include "qbench/model/macs.h"
 
 namespace qbench {
 namespace {
 
-constexpr std::int64_t kMaxElements = std::int64_t{1} << 50;  // beyond any real tensor; guards overflow
+using internal::SafeMul;
+using internal::SafeProduct;
+using internal::SatAdd;
 
-// Product of `dims` when every dim is >= 0 and the product stays <= kMaxElements; else -1.
-std::int64_t SafeProduct(const std::vector<std::int64_t>& dims, size_t from = 0) {
-  std::int64_t n = 1;
-  for (size_t i = from; i < dims.size(); ++i) {
-    if (dims[i] < 0) return -1;
-    if (dims[i] != 0 && n > kMaxElements / dims[i]) return -1;
-    n *= dims[i];
-  }
-  return n;
-}
-
-// a·b (both >= 0) or -1 on overflow past INT64_MAX / 2.
-std::int64_t SafeMul(std::int64_t a, std::int64_t b) {
-  if (a < 0 || b < 0) return -1;
-  std::int64_t r = 0;
-  if (__builtin_mul_overflow(a, b, &r) || r > INT64_MAX / 2) return -1;
-  return r;
-}
-
-// a += b for counts >= 0, saturating at INT64_MAX / 2 instead of overflowing (crafted files).
-void SatAdd(std::int64_t& a, std::int64_t b) {
-  if (b <= 0) return;
-  a = a > INT64_MAX / 2 - b ? INT64_MAX / 2 : a + b;
-}
 
 std::string OpKey(const onnx::NodeProto& n) {
   if (n.domain().empty() || n.domain() == "ai.onnx") return n.op_type();
@@ -50,12 +31,6 @@ std::string OpKey(const onnx::NodeProto& n) {
 
 std::string NodeName(const onnx::NodeProto& n, int index) {
   return n.name().empty() ? "#" + std::to_string(index) : n.name();
-}
-
-std::int64_t AttrInt(const onnx::NodeProto& n, const std::string& name, std::int64_t def) {
-  for (const auto& a : n.attribute())
-    if (a.name() == name && a.type() == onnx::AttributeProto::INT) return a.i();
-  return def;
 }
 
 // A constant tensor: an initializer or the value of a Constant node.
@@ -205,94 +180,6 @@ class Analyzer {
   std::unordered_map<std::string, int> producer_;
 };
 
-// name → inferred shape (-1 for unknown dims); absent when even the rank is unknown.
-using ShapeMap = std::unordered_map<std::string, std::vector<std::int64_t>>;
-
-void AddShape(const onnx::ValueInfoProto& v, ShapeMap* shapes) {
-  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
-  std::vector<std::int64_t> dims;
-  for (const auto& d : v.type().tensor_type().shape().dim())
-    dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
-  (*shapes)[v.name()] = dims;
-}
-
-// Shape of `name` with every dim known, or nullptr.
-const std::vector<std::int64_t>* Known(const ShapeMap& shapes, const onnx::NodeProto& n, int input) {
-  if (input >= n.input_size() || n.input(input).empty()) return nullptr;
-  auto it = shapes.find(n.input(input));
-  if (it == shapes.end() || SafeProduct(it->second) < 0) return nullptr;
-  return &it->second;
-}
-
-const std::vector<std::int64_t>* KnownOutput(const ShapeMap& shapes, const onnx::NodeProto& n) {
-  if (n.output_size() < 1) return nullptr;
-  auto it = shapes.find(n.output(0));
-  if (it == shapes.end() || SafeProduct(it->second) < 0) return nullptr;
-  return &it->second;
-}
-
-// numpy matmul: A [..., M, K] · B [..., K, N]; -1 when unknown or inconsistent.
-std::int64_t MatMulMacs(const std::vector<std::int64_t>* a_in, const std::vector<std::int64_t>* b_in) {
-  if (!a_in || !b_in || a_in->empty() || b_in->empty()) return -1;
-  std::vector<std::int64_t> a = *a_in, b = *b_in;
-  if (a.size() == 1) a.insert(a.begin(), 1);
-  if (b.size() == 1) b.push_back(1);
-  const std::int64_t m = a[a.size() - 2], k = a.back(), k2 = b[b.size() - 2], n = b.back();
-  if (k != k2) return -1;
-  std::int64_t batch = 1;
-  const size_t ra = a.size() - 2, rb = b.size() - 2, r = std::max(ra, rb);
-  for (size_t i = 0; i < r; ++i) {
-    const std::int64_t da = i < r - ra ? 1 : a[i - (r - ra)], db = i < r - rb ? 1 : b[i - (r - rb)];
-    if (da != db && da != 1 && db != 1) return -1;
-    batch = SafeMul(batch, std::max(da, db));
-  }
-  return SafeMul(SafeMul(SafeMul(batch, m), n), k);
-}
-
-// MACs of one node; has_formula says whether the op has one. -1 = unknown shapes.
-std::int64_t NodeMacs(const onnx::NodeProto& n, const std::string& key, const ShapeMap& s, bool* has_formula) {
-  *has_formula = true;
-  auto conv = [&](int w_index) -> std::int64_t {
-    const auto* y = KnownOutput(s, n);
-    const auto* w = Known(s, n, w_index);
-    if (!y || !w || w->size() < 2 || (*w)[0] <= 0) return -1;
-    return SafeMul(SafeProduct(*y), SafeProduct(*w, 1));
-  };
-  auto gemm = [&](int a_index, int b_index) -> std::int64_t {
-    const auto* a = Known(s, n, a_index);
-    const auto* b = Known(s, n, b_index);
-    if (!a || !b || a->size() != 2 || b->size() != 2) return -1;
-    const bool ta = AttrInt(n, "transA", 0) != 0, tb = AttrInt(n, "transB", 0) != 0;
-    const std::int64_t m = ta ? (*a)[1] : (*a)[0], k = ta ? (*a)[0] : (*a)[1], nn = tb ? (*b)[0] : (*b)[1];
-    return SafeMul(SafeMul(m, nn), k);
-  };
-  if (key == "Conv" || key == "ConvInteger") return conv(1);
-  if (key == "QLinearConv") return conv(3);
-  if (key == "ConvTranspose") {
-    const auto* x = Known(s, n, 0);
-    const auto* w = Known(s, n, 1);
-    if (!x || !w || w->size() < 2 || (*w)[0] <= 0) return -1;
-    return SafeMul(SafeProduct(*x), SafeProduct(*w, 1));
-  }
-  if (key == "Gemm") return gemm(0, 1);
-  if (key == "com.microsoft.QGemm") return gemm(0, 3);
-  if (key == "MatMul" || key == "MatMulInteger" || key == "com.microsoft.DynamicQuantizeMatMul" ||
-      key == "com.microsoft.MatMulIntegerToFloat")
-    return MatMulMacs(Known(s, n, 0), Known(s, n, 1));
-  if (key == "QLinearMatMul") return MatMulMacs(Known(s, n, 0), Known(s, n, 3));
-  if (key == "LSTM" || key == "GRU" || key == "RNN") {
-    const auto* x = Known(s, n, 0);
-    const auto* w = Known(s, n, 1);
-    const auto* r = Known(s, n, 2);
-    if (!x || !w || !r || x->size() != 3) return -1;
-    const std::int64_t steps = SafeMul((*x)[0], (*x)[1]);  // seq·batch in either layout
-    const std::int64_t per_step = SafeProduct(*w) + SafeProduct(*r);
-    return SafeMul(steps, per_step);
-  }
-  *has_formula = false;
-  return 0;
-}
-
 void AddFileSizes(const Model& model, ModelSummary* s) {
   if (model.path.empty()) return;
   s->file_size_bytes = FileSizeBytes(model.path);
@@ -381,47 +268,28 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
   s.resolved_inputs = internal::ResolveInputShapesImpl(model, overrides, &unresolved);
   for (const auto& u : unresolved)
     s.warnings.push_back({"unresolved_input_dims", u + "; MACs that depend on it are reported unknown"});
-  onnx::ModelProto work = model.proto;
+  Model rewritten;
+  const Model* shaped = &model;
   for (size_t i = 0; i < s.inputs.size(); ++i) {
     const auto& file = s.inputs[i];
     const auto& res = s.resolved_inputs[i];
     if (file.has_shape && !file.shape.empty() && file.shape[0] >= 0 && res.has_shape && !res.shape.empty() &&
         res.shape[0] > 0 && res.shape[0] != file.shape[0]) {
-      work = WithBatchSize(model, res.shape[0]).proto;
+      rewritten = WithBatchSize(model, res.shape[0]);
+      shaped = &rewritten;
       break;
     }
   }
-  auto* wg = work.mutable_graph();
-  wg->clear_value_info();
-  for (auto& o : *wg->mutable_output())
-    if (o.type().has_tensor_type()) o.mutable_type()->mutable_tensor_type()->clear_shape();
-  for (auto& in : *wg->mutable_input()) {
-    for (const auto& r : s.resolved_inputs) {
-      if (r.name != in.name() || !in.type().has_tensor_type()) continue;
-      auto* tt = in.mutable_type()->mutable_tensor_type();
-      if (!r.has_shape) {
-        tt->clear_shape();
-        continue;
-      }
-      auto* shape = tt->mutable_shape();
-      shape->clear_dim();
-      for (size_t d = 0; d < r.shape.size(); ++d) {
-        auto* dim = shape->add_dim();
-        if (r.shape[d] >= 0)
-          dim->set_dim_value(r.shape[d]);
-        else if (d < r.dim_names.size() && !r.dim_names[d].empty())
-          dim->set_dim_param(r.dim_names[d]);
-      }
-    }
-  }
 
-  // Ops ONNX does not know have no shape inference: their outputs (and what follows) stay unknown.
+  // Ops neither ONNX nor ContribSchema (ORT's quantized com.microsoft ops) knows have no shape
+  // inference: their outputs (and what follows) stay unknown.
   std::set<std::string> unknown_ops;
   for (const auto& n : g.node()) {
     const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
     auto it = s.opset_imports.find(domain);
     const int version = it == s.opset_imports.end() ? INT_MAX : static_cast<int>(std::min<std::int64_t>(it->second, INT_MAX));
-    if (!onnx::OpSchemaRegistry::Schema(n.op_type(), version, domain)) unknown_ops.insert(OpKey(n));
+    if (!onnx::OpSchemaRegistry::Schema(n.op_type(), version, domain) && !internal::ContribSchema(n.op_type(), version, domain))
+      unknown_ops.insert(OpKey(n));
   }
   if (!unknown_ops.empty()) {
     std::string list;
@@ -436,19 +304,11 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
                                                      "batch); `qbench quantize` keeps it fp32 and unfolded: re-export "
                                                      "in inference mode (PyTorch: model.eval())"});
 
-  ShapeMap shapes;
   std::string failure;
-  if (!internal::InferShapesIsolated(work, &failure))
+  const ValueShapes shapes = InferValueShapes(*shaped, s.resolved_inputs, &failure);
+  if (!failure.empty())
     s.warnings.push_back({"shape_inference_failed", "ONNX shape inference failed on this graph (" + failure +
                                                         "); MACs of nodes whose shapes stay unknown are reported unknown"});
-  for (const auto& v : work.graph().input()) AddShape(v, &shapes);
-  for (const auto& v : work.graph().value_info()) AddShape(v, &shapes);
-  for (const auto& v : work.graph().output()) AddShape(v, &shapes);
-  for (const auto& t : g.initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
-  for (const auto& n : g.node())
-    if (n.op_type() == "Constant" && n.output_size() > 0)
-      for (const auto& a : n.attribute())
-        if (a.name() == "value" && a.has_t()) shapes[n.output(0)] = {a.t().dims().begin(), a.t().dims().end()};
   for (const auto& o : s.outputs) {
     TensorInfo t = o;
     auto it = shapes.find(o.name);
@@ -465,7 +325,9 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
     NodeCost c;
     c.name = NodeName(n, i);
     c.op_type = OpKey(n);
-    c.macs = NodeMacs(n, c.op_type, shapes, &c.has_mac_formula);
+    const NodeMacCount count = CountNodeMacs(n, shapes);
+    c.macs = count.macs;
+    c.has_mac_formula = count.has_formula;
     for (const auto& w : node_weights[i]) SatAdd(c.params, an.consts().at(w).elements);
     if (n.output_size() > 0) {
       auto it = shapes.find(n.output(0));

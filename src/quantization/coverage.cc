@@ -1,6 +1,5 @@
 // Runtime coverage: what ONNX Runtime actually runs in int8 after its graph optimizations, and
 // the coverage report as text and JSON.
-#include <onnx/shape_inference/implementation.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,135 +14,12 @@
 #include "qbench/quantization/quantize_report_json.h"
 #include "qbench/quantization/quantizer.h"
 #include "qbench/core/table.h"
+#include "qbench/model/macs.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
 namespace {
 
-using Shape = std::vector<std::int64_t>;
-
-std::int64_t Elements(const Shape& s) {
-  std::int64_t n = 1;
-  for (auto d : s) {
-    if (d < 0) return -1;
-    n *= d;
-  }
-  return n;
-}
-
-// Shapes of every tensor of `model` at the given concrete input shapes (ONNX shape inference).
-std::map<std::string, Shape> InferAllShapes(const Model& model, const std::vector<TensorInfo>& inputs) {
-  onnx::ModelProto copy = model.proto;
-  auto* g = copy.mutable_graph();
-  for (auto& vi : *g->mutable_input()) {
-    for (const auto& info : inputs) {
-      if (info.name != vi.name()) continue;
-      auto* shape = vi.mutable_type()->mutable_tensor_type()->mutable_shape();
-      shape->clear_dim();
-      for (auto d : info.shape) shape->add_dim()->set_dim_value(d);
-    }
-  }
-  for (auto& vo : *g->mutable_output())
-    if (vo.type().has_tensor_type()) vo.mutable_type()->mutable_tensor_type()->clear_shape();
-  try {
-    onnx::ShapeInferenceOptions options(false, 0, true);
-    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (...) {
-  }
-  std::map<std::string, Shape> shapes;
-  auto add = [&](const onnx::ValueInfoProto& v) {
-    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
-    Shape s;
-    for (const auto& d : v.type().tensor_type().shape().dim()) s.push_back(d.has_dim_value() ? d.dim_value() : -1);
-    shapes[v.name()] = s;
-  };
-  for (const auto& v : copy.graph().input()) add(v);
-  for (const auto& v : copy.graph().value_info()) add(v);
-  for (const auto& v : copy.graph().output()) add(v);
-  for (const auto& t : copy.graph().initializer()) shapes[t.name()] = Shape(t.dims().begin(), t.dims().end());
-  return shapes;
-}
-
-enum class MacKind { kNone, kConv, kConvTranspose, kMatMul, kGemm, kRecurrent };
-
-struct MacOp {
-  MacKind kind;
-  bool integer;
-  int x, w;  // input indices of the activation and the weight
-};
-
-// MAC-bearing op types that ORT's optimized CPU graphs contain (ONNX and com.microsoft domains).
-MacOp Lookup(const std::string& op) {
-  static const std::map<std::string, MacOp> k = {
-      {"Conv", {MacKind::kConv, false, 0, 1}},
-      {"FusedConv", {MacKind::kConv, false, 0, 1}},
-      {"QLinearConv", {MacKind::kConv, true, 0, 3}},
-      {"NhwcQLinearConv", {MacKind::kConv, true, 0, 3}},
-      {"ConvInteger", {MacKind::kConv, true, 0, 1}},
-      {"ConvTranspose", {MacKind::kConvTranspose, false, 0, 1}},
-      {"QLinearConvTranspose", {MacKind::kConvTranspose, true, 0, 3}},
-      {"MatMul", {MacKind::kMatMul, false, 0, 1}},
-      {"FusedMatMul", {MacKind::kMatMul, false, 0, 1}},
-      {"MatMulInteger", {MacKind::kMatMul, true, 0, 1}},
-      {"QLinearMatMul", {MacKind::kMatMul, true, 0, 3}},
-      {"DynamicQuantizeMatMul", {MacKind::kMatMul, true, 0, 1}},
-      {"MatMulIntegerToFloat", {MacKind::kMatMul, true, 0, 1}},
-      {"Gemm", {MacKind::kGemm, false, 0, 1}},
-      {"FusedGemm", {MacKind::kGemm, false, 0, 1}},
-      {"QGemm", {MacKind::kGemm, true, 0, 3}},
-      {"LSTM", {MacKind::kRecurrent, false, 0, 1}},
-      {"GRU", {MacKind::kRecurrent, false, 0, 1}},
-      {"RNN", {MacKind::kRecurrent, false, 0, 1}},
-      {"DynamicQuantizeLSTM", {MacKind::kRecurrent, true, 0, 1}},
-  };
-  auto it = k.find(op);
-  return it == k.end() ? MacOp{MacKind::kNone, false, 0, 0} : it->second;
-}
-
-// MACs of one optimized-graph node (rules of qbench/model/inspect.h); -1 when shapes are unknown.
-std::int64_t NodeMacs(const onnx::NodeProto& n, const MacOp& m, const std::map<std::string, Shape>& shapes) {
-  auto shape_of = [&](int index) -> Shape {
-    if (index >= n.input_size()) return {};
-    auto it = shapes.find(n.input(index));
-    return it == shapes.end() ? Shape{} : it->second;
-  };
-  auto out = [&]() -> Shape {
-    auto it = shapes.find(n.output(0));
-    return it == shapes.end() ? Shape{} : it->second;
-  };
-  const Shape w = shape_of(m.w), x = shape_of(m.x), y = out();
-  switch (m.kind) {
-    case MacKind::kConv: {
-      if (w.empty() || y.empty() || w[0] <= 0 || Elements(y) < 0) return -1;
-      return Elements(y) * (Elements(w) / w[0]);
-    }
-    case MacKind::kConvTranspose: {
-      if (w.empty() || x.empty() || w[0] <= 0 || Elements(x) < 0) return -1;
-      return Elements(x) * (Elements(w) / w[0]);
-    }
-    case MacKind::kMatMul: {
-      if (y.empty() || Elements(y) < 0) return -1;
-      std::int64_t k = -1;
-      if (w.size() >= 2) k = w[w.size() - 2];
-      else if (!x.empty()) k = x.back();
-      return k < 0 ? -1 : Elements(y) * k;
-    }
-    case MacKind::kGemm: {
-      if (y.empty() || w.size() != 2 || Elements(y) < 0) return -1;
-      bool trans_b = false;
-      for (const auto& a : n.attribute())
-        if (a.name() == "transB") trans_b = a.i() != 0;
-      return Elements(y) * (trans_b ? w[1] : w[0]);
-    }
-    case MacKind::kRecurrent: {  // seq · batch · (elements(W) + elements(R)) = seq·batch·dirs·G·H·(I+H)
-      const Shape r = shape_of(2);
-      if (x.size() != 3 || Elements(x) < 0 || Elements(w) < 0 || Elements(r) < 0 || w.empty()) return -1;
-      return x[0] * x[1] * (Elements(w) + Elements(r));
-    }
-    case MacKind::kNone: break;
-  }
-  return 0;
-}
 
 std::string TempModelPath() {
   static std::atomic<int> counter{0};
@@ -194,7 +70,10 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
                  (nominal > 0 ? std::to_string(nominal) + " (H, W: the zoo model's nominal size) or 1" : "1") + " (" +
                  e.what() + ")";
     }
-    const auto shapes = InferAllShapes(quantized, inputs);
+    // One shape inference and one MAC formula with `inspect` (qbench/model/macs.h): the shapes of the
+    // given graph (ORT keeps the names of the values it fuses over), plus the optimized graph's own
+    // initializers (weights ORT folded or rewrote).
+    ValueShapes shapes = InferValueShapes(quantized, inputs);
     SessionConfig config;
     config.graph_optimization = graph_optimization;
     config.intra_op_threads = intra_op_threads;
@@ -202,12 +81,12 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     { auto runner = OrtRunner::Create(quantized, config); }
     const Model opt = LoadModel(tmp);
     std::filesystem::remove(tmp);
+    for (const auto& t : opt.proto.graph().initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
     for (const auto& n : opt.proto.graph().node()) {
-      const bool ms = n.domain() == "com.microsoft" || n.domain() == "com.microsoft.nchwc";
       cov.op_histogram[(n.domain().empty() || n.domain() == "ai.onnx") ? n.op_type() : n.domain() + "." + n.op_type()]++;
-      const MacOp m = (n.domain().empty() || n.domain() == "ai.onnx" || ms) ? Lookup(n.op_type()) : MacOp{MacKind::kNone, false, 0, 0};
-      if (m.kind == MacKind::kNone) continue;
-      const std::int64_t macs = NodeMacs(n, m, shapes);
+      const NodeMacCount m = CountNodeMacs(n, shapes);
+      if (!m.has_formula) continue;
+      const std::int64_t macs = m.macs;
       if (macs < 0) {
         ++cov.unknown_mac_nodes;
         continue;
@@ -223,6 +102,7 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     const std::int64_t total = cov.int8_macs + cov.float_macs;
     cov.int8_mac_share = total > 0 ? static_cast<double>(cov.int8_macs) / static_cast<double>(total) : 0.0;
     cov.analyzed = true;
+    cov.macs_complete = cov.unknown_mac_nodes == 0;
     if (cov.unknown_mac_nodes > 0)
       cov.note += (cov.note.empty() ? "" : "; ") + std::to_string(cov.unknown_mac_nodes) +
                   " MAC-bearing node(s) with unknown shapes were not counted";
@@ -230,6 +110,7 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
     cov.analyzed = false;
+    cov.macs_complete = false;
     cov.note = std::string("ORT graph analysis failed: ") + e.what();
   }
   return cov;
@@ -260,9 +141,10 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
   if (integer_scheme && r.runtime.analyzed && r.runtime.int8_macs + r.runtime.float_macs == 0) {
     s += "int8 share of MACs after ORT optimization (" + r.runtime.graph_optimization + "): n/a (no MAC-bearing node counted)\n";
   } else if (integer_scheme && r.runtime.analyzed) {
-    std::snprintf(line, sizeof line, "int8 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs)\n",
+    std::snprintf(line, sizeof line, "int8 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs%s)\n",
                   r.runtime.graph_optimization.c_str(), 100.0 * r.runtime.int8_mac_share, HumanMacs(r.runtime.int8_macs).c_str(),
-                  HumanMacs(r.runtime.int8_macs + r.runtime.float_macs).c_str());
+                  HumanMacs(r.runtime.int8_macs + r.runtime.float_macs).c_str(),
+                  r.runtime.macs_complete ? "" : "; INCOMPLETE: the nodes with unknown shapes are not counted");
     s += line;
   }
   if (r.runtime.analyzed) {
@@ -308,6 +190,7 @@ template <typename F, typename R>
 void Fields(const F& f, R& r, const RuntimeCoverage*) {
   QBENCH_JSON_FIELDS(analyzed, note, graph_optimization, op_histogram, int8_macs, float_macs, unknown_mac_nodes,
                      int8_mac_share, float_mac_nodes)
+  f.Optional("macs_complete", r.macs_complete, !r.macs_complete);  // written when false (older files: complete)
 }
 
 template <typename F, typename R>

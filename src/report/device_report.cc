@@ -92,8 +92,11 @@ std::string ExternalVariantsMarkdown(const LabStudy& study) {
       const OptimizedGraphContent& a = c.after_ort_optimization;
       std::string ops;
       for (const auto& [op, n] : a.int8_ops) ops += (ops.empty() ? "" : ", ") + fmt::format("{} ×{}", op, n);
-      md += fmt::format("; after ONNX Runtime's optimization ({}): {}, int8 ops {}, {:.1f} % of MACs in int8",
-                        a.graph_optimization, a.content, ops.empty() ? "none" : ops, 100 * a.int8_mac_share);
+      md += fmt::format("; after ONNX Runtime's optimization ({}): {}, int8 ops {}, ", a.graph_optimization, a.content,
+                        ops.empty() ? "none" : ops);
+      md += a.macs_complete ? fmt::format("{:.1f} % of MACs in int8", 100 * a.int8_mac_share)
+                            : fmt::format("int8 share of MACs unknown ({} MAC-bearing node(s) with unknown shapes)",
+                                          a.unknown_mac_nodes);
     }
     md += ".";
     if (r.has_file_coverage && c.u8s8_saturation)

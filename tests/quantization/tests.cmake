@@ -58,3 +58,6 @@ qbench_add_test(quantization_runtime_fusion_test LIBS qbench_quantization SOURCE
   ${CMAKE_CURRENT_LIST_DIR}/runtime_fusion_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
+qbench_add_test(quantization_contrib_macs_test LIBS qbench_quantization SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/contrib_macs_test.cc
+)

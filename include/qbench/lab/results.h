@@ -96,6 +96,10 @@ struct OptimizedGraphContent {
   double int8_mac_share = 0;                  ///< int8 MACs / all MACs (0–1)
   std::int64_t int8_macs = 0, float_macs = 0;   ///< MACs per run at batch 1
   std::vector<std::string> float_mac_nodes;   ///< "name (op): N MACs" per float MAC-bearing node
+  /// RuntimeCoverage::macs_complete: no MAC-bearing node had unknown shapes (else the share counts only
+  /// the others and is not the model's).
+  bool macs_complete = true;
+  std::int64_t unknown_mac_nodes = 0;
 };
 
 /// What qbench found in an external file (--compare-file), kept in results.json under

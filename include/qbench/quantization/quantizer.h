@@ -111,8 +111,8 @@ struct OpTypeCoverage {
 };
 
 /// What ONNX Runtime actually runs: the graph it optimized (SessionConfig::optimized_model_path).
-/// MAC rules as in qbench/model/inspect.h: Conv-like elements(Y)·elements(W)/C_out, ConvTranspose
-/// elements(X)·elements(W)/C_in, MatMul/Gemm M·N·K, LSTM/GRU seq·batch·dirs·G·H·(I+H).
+/// Shapes and MACs as `inspect` counts them (qbench/model/macs.h: InferValueShapes on the given graph,
+/// CountNodeMacs on each node of the optimized one).
 struct RuntimeCoverage {
   bool analyzed = false;
   std::string note;                   ///< why it was not analyzed, or caveats
@@ -121,6 +121,7 @@ struct RuntimeCoverage {
   std::int64_t int8_macs = 0;         ///< MACs of integer kernels (QLinearConv, ConvInteger, MatMulInteger, QGemm, ...)
   std::int64_t float_macs = 0;        ///< MACs of float Conv/ConvTranspose/Gemm/MatMul/FusedConv/LSTM/...
   int unknown_mac_nodes = 0;          ///< MAC-bearing nodes whose shapes were unknown (not counted)
+  bool macs_complete = true;          ///< analyzed and unknown_mac_nodes == 0: int8_mac_share is the model's
   double int8_mac_share = 0.0;        ///< int8_macs / (int8_macs + float_macs), 0 when both are 0
   std::vector<std::string> float_mac_nodes;  ///< "name (op): N MACs" for each float MAC-bearing node
 };
