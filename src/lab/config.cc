@@ -89,17 +89,22 @@ ExternalVariant ParseCompareFile(const std::string& text) {
   return e;
 }
 
+bool ExternalVariantOf(const ExternalVariant& e, const std::string& name, const std::string& spec) {
+  const auto slash = spec.find_last_of('/');
+  return e.model == spec || e.model == name || (slash != std::string::npos && e.model == spec.substr(slash + 1));
+}
+
 std::vector<std::string> LabVariantsFor(const LabConfig& config, const std::string& name, const std::string& spec) {
   std::vector<std::string> v = config.variants;
   for (const auto& e : config.external)
-    if (e.model == spec || e.model == name) v.push_back(e.label);
+    if (ExternalVariantOf(e, name, spec)) v.push_back(e.label);
   return v;
 }
 
 const ExternalVariant* FindExternalVariant(const LabConfig& config, const std::string& name, const std::string& spec,
                                            const std::string& label) {
   for (const auto& e : config.external)
-    if ((e.model == spec || e.model == name) && e.label == label) return &e;
+    if (ExternalVariantOf(e, name, spec) && e.label == label) return &e;
   return nullptr;
 }
 

@@ -13,6 +13,7 @@
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/lab/preflight.h"
 #include "qbench/lab/shard.h"
 #include "qbench/zoo/zoo.h"
@@ -193,6 +194,16 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         records.push_back(r);
       }
     }
+    // A scheme variant of a file that is already int8 is refused by the quantizer: not applicable, no failure.
+    std::string content;
+    for (const auto& r : records)
+      if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline()) content = r.content;
+    for (auto& r : records) {
+      const std::string why = r.ok ? "" : VariantNotApplicable(content, r.variant);
+      if (why.empty()) continue;
+      r.not_applicable = true;
+      r.error = "not applicable: " + why;
+    }
     std::map<std::string, ModelRecord> by_variant;
     for (auto& r : records) {
       const std::string key = model.name + "|" + r.variant;
@@ -222,6 +233,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           const LabVariantInfo* info = LookupLabVariant(p.variant);
           if (rec == by_variant.end())
             failed.error = "no " + p.variant + " model was prepared (internal error)";
+          else if (rec->second.not_applicable)
+            failed.error = rec->second.error, failed.not_applicable = true;
           else if (!info)
             failed.error = "the external " + p.variant + " file could not be loaded: " + rec->second.error;
           else if ((original && !original->ok) || info->IsBaseline())
@@ -234,7 +247,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           Append(jsonl, ToJson(failed));
           points[p.Key()] = failed;
           ++progress.done;
-          ++progress.failed;
+          if (!failed.not_applicable) ++progress.failed;
           continue;
         }
         to_measure.push_back(p.variant);
@@ -304,7 +317,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     if (extras && !config.eval_data.empty() && !stop()) {
       std::vector<std::string> todo;
       for (const auto& v : variants)
-        if (!accuracy.count(model.name + "|" + v)) todo.push_back(v);
+        if (!accuracy.count(model.name + "|" + v) && !(by_variant.count(v) && by_variant[v].not_applicable)) todo.push_back(v);
       if (!todo.empty()) {
         report(model.name + ": evaluating accuracy");
         std::vector<AccuracyRecord> recs;

@@ -31,6 +31,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
       const ModelContent c = DescribeModelContent(s);
       r.content = c.label;
+      r.original_bits = c.weight_bits;  // made elsewhere: the file as given is its own original (8 for int8)
       r.weight_precision = c.weight_precision;
       r.activation_precision = c.activation_precision;
       external_schemes[e.label] = SchemeLikeContent(c);
@@ -72,10 +73,8 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
 }
 
 bool OrtLabBackend::Impl::NoteU8S8Saturation(const Model& m, const std::string& who, ModelRecord* r) {
-  if (!(FileUsesU8S8Kernels(m) && OrtU8S8KernelsSaturate())) return false;
-  const std::string why = "it runs u8 activations against int8 weights beyond [-64, 64], and this CPU's ONNX Runtime "
-                          "u8 x s8 kernels saturate (x86 AVX2 without VNNI adds pairs of products in int16): its "
-                          "accuracy here can be lower than on a CPU with VNNI (docs/quantized_graphs.md)";
+  const std::string why = U8S8SaturationNote(m);
+  if (why.empty()) return false;
   r->warnings.push_back("u8s8_saturation: " + why);
   if (warnings) warnings->Add("u8s8_saturation", who + ": " + why);
   return true;

@@ -6,6 +6,7 @@
 #include "qbench/benchmark/energy_observer.h"
 #include "qbench/benchmark/memory.h"
 #include "qbench/benchmark/memory_probe.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/lab/op_profile.h"
 #include "qbench/runtime/inputs.h"
 
@@ -199,8 +200,9 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
         r.speedup_ci95_high = c.speedup.ci_high;
       }
       if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
-        high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)", v, group.batch, group.input_size, group.threads,
-                                        100 * c.measurement.statistics.cv));
+        high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)",
+                                      v == I.Baseline() && I.records.count(v) ? BaselineLabel(I.records.at(v).content, v) : v,
+                                      group.batch, group.input_size, group.threads, 100 * c.measurement.statistics.cv));
     }
   }
   std::vector<PointResult> out;

@@ -14,6 +14,7 @@
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/lab/preflight.h"
 #include "qbench/lab/shard.h"
 #include "qbench/zoo/zoo.h"
@@ -41,10 +42,10 @@ std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
     auto it = plan.baseline_content.find(m.name);
     const std::string c = it == plan.baseline_content.end() || it->second.empty() ? baseline : it->second;
     contents.insert(c);
-    if (c != baseline) others += (others.empty() ? "" : ", ") + m.name + ": as given (" + c + ")";
+    if (c != baseline) others += (others.empty() ? "" : ", ") + m.name + ": " + BaselineLabel(c, baseline);
   }
   if (others.empty()) return baseline + " (baseline)";
-  if (contents.size() == 1) return "as given (" + *contents.begin() + ") (baseline)";
+  if (contents.size() == 1) return BaselineLabel(*contents.begin(), baseline) + " (baseline)";
   return baseline + " (baseline; " + others + ")";
 }
 
@@ -53,10 +54,8 @@ std::string BaselineText(const LabPlan& plan, const std::string& baseline) {
 // again (CheckQuantizable), so its points fail at once and cost nothing. A float file (fp16, bf16…)
 // is quantized like an fp32 one.
 bool RefusedVariant(const LabPlan& plan, const std::string& model, const std::string& variant) {
-  const LabVariantInfo* info = LookupLabVariant(variant);
-  if (!info || !info->scheme) return false;
   auto it = plan.baseline_content.find(model);
-  return it != plan.baseline_content.end() && it->second.rfind("int8", 0) == 0;
+  return it != plan.baseline_content.end() && !VariantNotApplicable(it->second, variant).empty();
 }
 
 }  // namespace
@@ -431,9 +430,8 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     }
     for (const auto& v : config.variants)
       if (RefusedVariant(plan, m.name, v))
-        out += fmt::format("    {}: will be refused: already quantized ({}); not timed, no time counted (quantize the fp32 "
-                           "original instead)\n",
-                           v, plan.baseline_content.at(m.name));
+        out += fmt::format("    {}: not applicable: {}; not timed, no time counted (quantize the fp32 original instead)\n", v,
+                           VariantNotApplicable(plan.baseline_content.at(m.name), v));
   }
   const LabItemCosts& c = plan.costs;
   if (c.eval_samples > 0)

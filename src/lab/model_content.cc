@@ -1,5 +1,7 @@
 #include "qbench/lab/model_content.h"
 
+#include "qbench/lab/config.h"
+
 #include <map>
 #include <optional>
 
@@ -84,6 +86,17 @@ const SchemeInfo* SchemeLikeContent(const ModelContent& content) {
     return &s;
   }
   return nullptr;
+}
+
+std::string BaselineLabel(const std::string& content, const std::string& variant) {
+  return content.empty() || content == variant ? variant : "as given (" + content + ")";
+}
+
+std::string VariantNotApplicable(const std::string& content, const std::string& variant) {
+  const LabVariantInfo* info = LookupLabVariant(variant);
+  if (!info || !info->scheme || content.rfind("int8", 0) != 0) return "";
+  const std::string form = content.size() > 5 ? content.substr(5) : "";
+  return "already int8" + (form.empty() ? std::string() : " (" + form + ")");
 }
 
 }  // namespace qbench

@@ -213,12 +213,12 @@ void CheckLabInputs(const LabConfig& config) {
     const LabModel* of = nullptr;
     std::string names;
     for (const auto& m : models) {
-      if (!of && (e.model == m.spec || e.model == m.name)) of = &m;
+      if (!of && ExternalVariantOf(e, m.name, m.spec)) of = &m;
       names += (names.empty() ? "" : ", ") + m.name;
     }
     if (!of)
       throw Error(ErrorCode::kInvalidArgument, flag + "no model '" + e.model + "' in this lab (its models: " + names +
-                                                   "); MODEL is a --models entry or its name");
+                                                   "); MODEL is a --models entry, its name or its file name");
     Model file;
     try {
       file = LoadModel(e.path);  // names the file: missing, a folder, empty, not an ONNX model

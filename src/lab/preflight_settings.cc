@@ -96,7 +96,7 @@ json LabMeasurementSettings(const LabConfig& c) {
       }
     }
     for (const auto& x : c.external)
-      if (x.model == m.spec || x.model == m.name) e["external"][x.label] = PathIdentity(x.path);
+      if (ExternalVariantOf(x, m.name, m.spec)) e["external"][x.label] = PathIdentity(x.path);
     models[m.name] = e;
   }
   json settings{{"repetitions", c.repetitions},

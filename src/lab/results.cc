@@ -34,7 +34,7 @@ void Fields(const F& f, R& r, const PointResult*) {
   f("model", r.point.model), f("variant", r.point.variant), f("batch", r.point.batch);
   f("input_size", r.point.input_size), f("threads", r.point.threads);
   QBENCH_LAB_FIELDS(model_spec, error)
-  f.Status(r.ok);
+  f.Status(r.ok, r.not_applicable);
   if (r.ok) {
     f("latency_ms", r.latency);
     QBENCH_LAB_FIELDS(samples_ms, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
@@ -53,7 +53,7 @@ void Fields(const F& f, R& r, const PointResult*) {
 
 template <typename F, typename R>
 void Fields(const F& f, R& r, const ModelRecord*) {
-  f.Status(r.ok);
+  f.Status(r.ok, r.not_applicable);
   QBENCH_LAB_FIELDS(model, model_spec, variant, error, file, file_size_bytes, params, macs_per_sample, macs_complete,
                     content, weight_bytes_by_dtype, original_bits, weight_precision, activation_precision, op_coverage,
                     int8_mac_share, quantize_ms, calibration, verification, external, placement, warnings)
@@ -167,7 +167,13 @@ void from_json(const json& j, RooflinePeaks& r) { r = RooflinePeaksFromJson(j); 
 
 std::int64_t LabStudy::FailedPoints() const {
   std::int64_t n = 0;
-  for (const auto& p : points) n += p.ok ? 0 : 1;
+  for (const auto& p : points) n += p.ok || p.not_applicable ? 0 : 1;
+  return n;
+}
+
+std::int64_t LabStudy::NotApplicablePoints() const {
+  std::int64_t n = 0;
+  for (const auto& p : points) n += p.not_applicable ? 1 : 0;
   return n;
 }
 
@@ -216,6 +222,7 @@ json ToJson(const LabStudy& s) {
   j["qbench_lab_version"] = 1;
   j["measured_points"] = static_cast<std::int64_t>(s.points.size());
   j["failed_points"] = s.FailedPoints();
+  j["not_applicable_points"] = s.NotApplicablePoints();
   return j;
 }
 

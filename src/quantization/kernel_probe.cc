@@ -112,4 +112,11 @@ bool FileUsesU8S8Kernels(const Model& model) {
   return quant_internal::UsesU8S8Kernels(model, activations);
 }
 
+std::string U8S8SaturationNote(const Model& model) {
+  if (!(FileUsesU8S8Kernels(model) && OrtU8S8KernelsSaturate())) return "";
+  return "it runs u8 activations against int8 weights beyond [-64, 64], and this CPU's ONNX Runtime u8 x s8 kernels "
+         "saturate (x86 AVX2 without VNNI adds pairs of products in int16): its accuracy here can be lower than on a "
+         "CPU with VNNI (docs/quantized_graphs.md)";
+}
+
 }  // namespace qbench

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "qbench/lab/config.h"
+#include "qbench/lab/model_content.h"
 #include "report/report_util.h"
 
 namespace qbench {
@@ -208,8 +209,7 @@ std::string VariantLabel(const LabStudy& study, const std::string& model, const 
   const auto* rec = study.FindModel(model, variant);
   if (rec && rec->external) return variant + " (external" + (rec->ok ? ", " + rec->content : std::string()) + ")";
   if (variant != BaselineVariant(study)) return variant;
-  if (!rec || !rec->ok || rec->content.empty() || rec->content == variant) return variant;
-  return "as given (" + rec->content + ")";
+  return rec && rec->ok ? BaselineLabel(rec->content, variant) : variant;
 }
 
 std::string BaselineName(const LabStudy& study) {

@@ -280,7 +280,7 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
     for (const auto& id : order)
       if (!planned_set.count(id)) d.study.points.push_back(points[id]);
     for (const auto& p : d.study.points)
-      if (!p.ok) d.failed.push_back(p.point.Key());
+      if (!p.ok && !p.not_applicable) d.failed.push_back(p.point.Key());
     if (d.study.environment.is_null()) d.study.environment = json::object();
     d.study.settings = merged.settings;
     d.study.planned_points = static_cast<std::int64_t>(std::max(d.planned.size(), d.study.points.size()));

@@ -358,7 +358,17 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   // Failures, grouped by error (cut at a word boundary).
   std::map<std::string, std::vector<std::string>> failures;
   for (const auto& p : study.points)
-    if (!p.ok) failures[Abbreviate(p.error, 200)].push_back(p.point.Key());
+    if (!p.ok && !p.not_applicable) failures[Abbreviate(p.error, 200)].push_back(p.point.Key());
+  // Variants that do not apply (a scheme variant of a file already int8): said once per model and reason.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> not_applicable;
+  for (const auto& p : study.points)
+    if (p.not_applicable) not_applicable[{p.point.model, p.error}].insert(p.point.variant);
+  for (const auto& [key, variants] : not_applicable) {
+    std::string list;
+    for (const auto& v : variants) list += (list.empty() ? "" : ", ") + v;
+    out.push_back(fmt::format("{} {}: {} (the file is measured as given; quantize its fp32 original to compare schemes)",
+                              key.first, list, key.second));
+  }
   for (const auto& [e, keys] : failures)
     out.push_back(fmt::format("**{} point(s) failed** ({}{}): {}", keys.size(), keys.front(), keys.size() > 1 ? ", …" : "", e));
   return out;

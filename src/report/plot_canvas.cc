@@ -171,17 +171,14 @@ void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y,
   plschr(0, 0.7);
   plcol0(1);
   for (std::size_t i = 0; i < boxes.size(); ++i) {
-    const auto& b = boxes[i];
-    const double cy = (b.y0 + b.y1) / 2;
-    // A label not beside its point (moved up or down past the marker) is tied to it by a thin line.
-    if (std::abs(cy - requests[i].y) > plot_layout::kLabelHeightPx) {
+    // A label not beside its point (pushed up, down or sideways) is tied to it by a thin line.
+    const plot_layout::LabelDrawing d = plot_layout::DrawingOf(requests[i], boxes[i]);
+    if (d.leader) {
       plcol0(15);
-      const double lx = requests[i].x < b.x0 ? b.x0 : (requests[i].x > b.x1 ? b.x1 : (b.x0 + b.x1) / 2);
-      const double ly = requests[i].y < b.y0 ? b.y0 : b.y1;
-      pljoin(x[i], y[i], XOfPx(lx), YOfPx(ly));
+      pljoin(x[i], y[i], XOfPx(d.leader_x), YOfPx(d.leader_y));
       plcol0(1);
     }
-    plptex(XOfPx(b.x0), YOfPx(cy), 1, 0, 0.0, texts[i].c_str());
+    plptex(XOfPx(d.text_x), YOfPx(d.text_y), 1, 0, d.just, texts[i].c_str());
   }
   plschr(0, 0.8);
 }

@@ -142,4 +142,21 @@ std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box&
   return placed;
 }
 
+LabelDrawing DrawingOf(const LabelRequest& l, const Box& b, double marker_px) {
+  LabelDrawing d;
+  d.text_y = (b.y0 + b.y1) / 2;
+  if (b.x1 <= l.x) {
+    d.text_x = b.x1, d.just = 1.0;
+  } else if (b.x0 >= l.x) {
+    d.text_x = b.x0, d.just = 0.0;
+  } else {
+    d.text_x = (b.x0 + b.x1) / 2, d.just = 0.5;
+  }
+  d.leader_x = std::clamp(l.x, b.x0, b.x1);
+  d.leader_y = std::clamp(l.y, b.y0, b.y1);
+  const double dx = d.leader_x - l.x, dy = d.leader_y - l.y;
+  d.leader = std::sqrt(dx * dx + dy * dy) > marker_px / 2 + 3 + 2;
+  return d;
+}
+
 }  // namespace qbench::plot_layout

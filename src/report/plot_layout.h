@@ -89,4 +89,18 @@ struct LabelRequest {
 /// it when the box does not touch the point's marker).
 std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box& bounds, double marker_px = 10);
 
+/// How a placed label is drawn. The text is justified toward its point: a box left of the point is
+/// drawn right-justified at its right edge, one right of it left-justified at its left edge, one above
+/// or below centred — so a text narrower than its estimated box still ends next to its point. A leader
+/// line runs from the point to the box's nearest edge point whenever the box is farther from the point
+/// than the adjacent spots PlaceLabels tries first (marker_px / 2 + 3 px, with 2 px of slack), whichever
+/// way it was pushed (up, down or sideways).
+struct LabelDrawing {
+  double text_x = 0, text_y = 0;  ///< where the text is anchored (page pixels; y the box's middle)
+  double just = 0;                ///< PLplot justification: 0 left, 0.5 centre, 1 right
+  bool leader = false;
+  double leader_x = 0, leader_y = 0;  ///< the leader's end on the box (from the point)
+};
+LabelDrawing DrawingOf(const LabelRequest& label, const Box& box, double marker_px = 10);
+
 }  // namespace qbench::plot_layout

@@ -79,14 +79,25 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
   return rows;
 }
 
+double ProfileTimeScale(const LabStudy& study, const OpProfileRecord& prof) {
+  for (const auto& p : study.points)
+    if (p.ok && p.point.model == prof.model && p.point.variant == prof.variant && p.point.batch == prof.batch &&
+        p.point.input_size == prof.input_size && p.point.threads == prof.threads && p.latency.median_ms > 0 &&
+        prof.total_ms > p.latency.median_ms)
+      return p.latency.median_ms / prof.total_ms;
+  return 1.0;
+}
+
 std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study) {
   std::vector<RooflineRow> rows;
   for (const auto& prof : study.op_profiles) {
     if (!prof.ok) continue;
     const bool complete = MacsComplete(study, prof.model, prof.variant);
+    const double scale = ProfileTimeScale(study, prof);
     for (const auto& o : prof.op_types) {
       if (o.macs <= 0) continue;
-      RooflineRow r{prof.model, prof.variant, o.op_type, o.macs, o.bytes, o.time_ms};
+      RooflineRow r{prof.model, prof.variant, o.op_type, o.macs, o.bytes, o.time_ms * scale};
+      r.time_scale = scale;
       r.macs_complete = complete;
       Classify(&r, PeaksFor(study, prof.threads), IsIntegerOp(o.op_type));
       rows.push_back(r);

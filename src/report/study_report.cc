@@ -21,6 +21,16 @@ namespace {
 
 // The bytes per element each variant's MAC nodes move (the scheme table's traffic model):
 // "fp32: 4 bytes each; dynamic: 1-byte weights, 1-byte inputs, 4-byte outputs; …".
+// " (here ×0.65 for mobilenetv2 fp32, ×0.83 for squeezenet static)": the profiles whose op times were scaled.
+std::string ScaleNote(const std::vector<RooflineRow>& rows) {
+  std::map<std::string, double> scaled;
+  for (const auto& r : rows)
+    if (r.time_scale < 1) scaled[r.model + " " + r.variant] = r.time_scale;
+  std::string list;
+  for (const auto& [who, s] : scaled) list += (list.empty() ? "" : ", ") + fmt::format("×{:.2f} for {}", s, who);
+  return list.empty() ? "" : " (here " + list + ")";
+}
+
 std::string TrafficText() {
   std::string s = "fp32: 4 bytes each";
   for (const auto& sc : QuantizationSchemes()) {
@@ -86,7 +96,7 @@ Table StudyTable(const LabStudy& study) {
     const auto* rec = study.FindModel(p.point.model, p.point.variant);
     const auto* acc = study.FindAccuracy(p.point.model, p.point.variant);
     std::vector<Cell> row = {Cell::Text(p.point.model), Cell::Text(p.point.variant), Cell::Integer(p.point.batch),
-                             Cell::Integer(p.point.input_size), Cell::Integer(p.point.threads), Cell::Text(p.ok ? "ok" : "failed")};
+                             Cell::Integer(p.point.input_size), Cell::Integer(p.point.threads), Cell::Text(p.ok ? "ok" : p.not_applicable ? "not applicable" : "failed")};
     if (p.ok) {
       for (auto& c : StatisticsCells(p.latency)) row.push_back(std::move(c));
       for (double v : {p.throughput_samples_per_s, p.session_create_ms, p.first_run_ms}) row.push_back(number(v));
@@ -132,7 +142,8 @@ std::string ModelsMarkdown(const LabStudy& study) {
                         r.quantize_ms <= 0     ? "—"
                         : r.quantize_ms < 1000 ? fmt::format("{:.0f} ms", r.quantize_ms)
                                                : fmt::format("{:.1f} s", r.quantize_ms / 1000),
-                        !r.ok                                          ? "failed: " + r.error
+                        r.not_applicable ? "not applicable"
+                        : !r.ok          ? "failed: " + r.error
                         : VerificationCollapsed(study, r.model, r.variant) ? kCollapsedStatus
                                                                          : "ok"});
   }
@@ -145,14 +156,18 @@ std::string ModelsMarkdown(const LabStudy& study) {
   if (!calib.empty()) md += "\n";
   // What the models are: a file that is not fp32 is measured as given; zoo weights are random.
   std::vector<std::string> given, random;
+  bool not_applicable = false;
   for (const auto& m : models) {
     const std::string label = VariantLabel(study, m, base);
     if (label != base) given.push_back(m + " is " + label);
     if (HasRandomWeights(study, m)) random.push_back(m);
   }
+  for (const auto& r : study.models) not_applicable = not_applicable || r.not_applicable;
   if (!given.empty())
     md += "Models not in fp32 are measured as given (the baseline column shows what the file holds): " + JoinText(given) +
-          ". Quantizing an already quantized file is refused, so its other variants fail.\n\n";
+          (not_applicable ? ". An already quantized file is not quantized again: its scheme variants are not applicable (see Observations)"
+                          : "") +
+          ".\n\n";
   if (!random.empty())
     md += "**" + JoinText(random) + ": qbench zoo architectures with seeded random weights.** Their timings are real, but "
           "accuracy on them means nothing, and no trade-off verdict is drawn from it; give trained models (`--models FILE.onnx`) "
@@ -262,7 +277,9 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       if (p.point.model != m) continue;
       std::vector<std::string> row = {VariantLabel(study, m, p.point.variant), std::to_string(p.point.batch),
                                       InputSizeLabel(p.point.input_size, false), std::to_string(p.point.threads)};
-      if (!p.ok) {
+      if (p.not_applicable) {
+        row.push_back("not applicable");
+      } else if (!p.ok) {
         row.push_back("failed: " + Abbreviate(p.error, 200));
       } else {
         const std::string speedup = p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
@@ -383,7 +400,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     }
     md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed "
           "to a Conv/Gemm/MatMul of the fp32 graph by name (unnamed nodes: by execution order and output size); time is the profiler's per-node time (mean of 5 "
-          "runs after 2 warm-ups), MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
+          "runs after 2 warm-ups), scaled down where the per-node times sum to more than the timed median of the run (the profiler's own cost per node)" +
+          ScaleNote(op_rows) + ", MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
           "bytes moved, where bytes = weights + the node's input activation + its output, each counted once per run in the "
           "variant's precision (" + TrafficText() + "): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
           "intensity where a tensor is re-read. Ops without MACs (quantize/dequantize, pooling, activations, layout "
@@ -401,7 +419,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   if (study.FailedPoints() > 0) {
     md += "## Failed points\n\n| point | error |\n| --- | --- |\n";
     for (const auto& p : study.points)
-      if (!p.ok) md += fmt::format("| {} | {} |\n", p.point.Key(), MarkdownCell(p.error));  // in full here
+      if (!p.ok && !p.not_applicable) md += fmt::format("| {} | {} |\n", p.point.Key(), MarkdownCell(p.error));  // in full here
     md += "\n";
   }
   if (!study.warnings.empty()) {

@@ -216,10 +216,16 @@ void CheckExecutionProvider(const std::string& provider) {
                                                  "' is not compiled into this ONNX Runtime (" + OrtVersion() +
                                                  "); usable: " + usable + " (compiled in: " + JoinNames(available) + ")");
   const auto failure = probe.failures.find(provider);
+  // "Failed to load shared library": ORT lists the provider, but its library is not installed with it
+  // (the pinned onnxruntime-node build lists cuda and tensorrt without shipping them).
+  const bool no_library = failure != probe.failures.end() && failure->second.find("load shared library") != std::string::npos;
   if (failure != probe.failures.end())
-    throw Error(ErrorCode::kInvalidArgument, "execution provider '" + provider +
-                                                 "' is compiled into this ONNX Runtime but cannot be enabled here (" +
-                                                 failure->second + "); usable: " + usable);
+    throw Error(ErrorCode::kInvalidArgument,
+                "execution provider '" + provider + "' is compiled into this ONNX Runtime but cannot be enabled here (" +
+                    failure->second + "); usable: " + usable +
+                    (no_library ? "; its provider library is not installed with this ONNX Runtime (the pinned one is "
+                                  "CPU-only): build qbench against one that ships it (cmake -DONNXRUNTIME_ROOT=...)"
+                                : ""));
 }
 
 std::string OrtVersion() { return Ort::GetVersionString(); }

@@ -81,6 +81,13 @@ TEST(CliVocabulary, UnknownFlagsAndCommandsGetDidYouMeanAndTheSubcommandsHelp) {
   EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
   EXPECT_THAT(verbose.out, HasSubstr("MatMul"));
   EXPECT_EQ(RunCommand(q + " inspect " + TinyModel() + " -q").exit_code, 0);
+  // A mistyped value of a flag with a fixed set of values (the scheme table's names) gets the nearest one.
+  ExpectUsageLine(RunCommand(q + " quantize " + TinyModel() + " -o /tmp/x.onnx --mode dynamc"),
+                  "--mode: unknown value 'dynamc'; did you mean 'dynamic'? (one of: dynamic, static, fp16) (see "
+                  "`qbench quantize --help`)");
+  // A flag given twice: one line naming it, not CLI11's "At Most 1 required but received 2".
+  ExpectUsageLine(RunCommand(q + " quantize " + TinyModel() + " -o /tmp/x.onnx --mode static --mode dynamic"),
+                  "'--mode' was given 2 times; give it once (see `qbench quantize --help`)");
   // Other usage errors point to the subcommand's help too.
   const auto r = RunCommand(q + " bench " + TinyModel() + " --repetitions abc");
   EXPECT_EQ(r.exit_code, 2);
@@ -273,7 +280,7 @@ TEST(CliVocabulary, EveryFlagGroupIsTheSameInEverySubcommandThatHasIt) {
       // model shapes
       {{"bench", "inspect", "quantize", "lab"}, {"--dim"}, {{"--shape", "Input shape NAME=D0xD1x... (repeatable)"}}, "", ""},
       // quantization scheme
-      {{"quantize", "sensitivity"}, {"--mode", "--activation-type"}, {}, "--mode int3", "--mode: int3 not in {"},
+      {{"quantize", "sensitivity"}, {"--mode", "--activation-type"}, {}, "--mode int3", "--mode: unknown value 'int3' (one of: "},
       // calibration
       {{"quantize", "sensitivity", "lab"},
        {"--calibration-size", "--calibration-method"},

@@ -6,6 +6,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/core/npy.h"
 #include "qbench/data/metrics.h"
+#include "qbench/quantization/quantizer.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -189,6 +190,36 @@ TEST(EvalCli, PairedTop1ChangeAgainstAReference) {
   EXPECT_LT(d.lo, d.estimate);
   EXPECT_GT(d.hi, d.estimate);
   EXPECT_NEAR(j["top1_mcnemar_p"].get<double>(), McNemarExactPValue(model_only, ref_only), 1e-12);
+}
+
+// The zoo's int8 MobileNetV2 runs u8 activations against full-range s8 weights: where this CPU's u8·s8
+// kernels saturate, `eval` says so as the lab does (the u8s8_saturation warning, on stderr and in the JSON).
+TEST(EvalCli, AnInt8FileOnSaturatingKernelsIsWarnedAsInTheLab) {
+  QBENCH_REQUIRE_SHARED(model, "models/imagenet/mobilenetv2-12-int8.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/imagenet-sample/labels.csv");
+  const std::string json_path = testing::TempDir() + "/eval_int8.json";
+  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+                               " --preset imagenet --eval-limit 4 --threads 2 --json " + json_path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(ReadFileBytes(json_path));
+  bool warned = false;
+  for (const auto& w : j["warnings"]) warned = warned || w.value("code", "") == "u8s8_saturation";
+  EXPECT_EQ(warned, OrtU8S8KernelsSaturate()) << j["warnings"].dump();
+  EXPECT_EQ(r.err.find(model + ": it runs u8 activations against int8 weights beyond [-64, 64]") != std::string::npos,
+            OrtU8S8KernelsSaturate())
+      << r.err;
+}
+
+// A zoo architecture carries seeded random weights: `eval` says its accuracy means nothing, as the lab's report does.
+TEST(EvalCli, AZooModelIsWarnedToHaveRandomWeights) {
+  QBENCH_REQUIRE_SHARED(data, "data/imagenet-sample/labels.csv");
+  auto r = testing::RunCommand(testing::CliPath() + " eval zoo:squeezenet1_1 --dataset " + data +
+                               " --preset imagenet --eval-limit 2 --threads 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[qbench] warning: zoo:squeezenet1_1 is a qbench zoo architecture with seeded random weights: its "
+                       "accuracy means nothing"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "fake_backend.h"
 #include "qbench/lab/lab.h"
+#include "qbench/lab/model_content.h"
 #include "qbench/report/analysis.h"
 #include "test_util.h"
 
@@ -69,6 +70,21 @@ TEST(PlanLabels, TheBaselineOfANonFp32FileIsLabelledByWhatItHoldsAsInTheReport) 
   EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "variants:"), "variants: dynamic (baseline), fp32");
 }
 
+// One naming of the baseline (plan, report, the high-CV warning) and one rule for variants that do not apply.
+TEST(PlanLabels, BaselineLabelAndNotApplicableVariants) {
+  EXPECT_EQ(BaselineLabel("int8 QOperator", "fp32"), "as given (int8 QOperator)");
+  EXPECT_EQ(BaselineLabel("fp16", "fp32"), "as given (fp16)");
+  EXPECT_EQ(BaselineLabel("fp32", "fp32"), "fp32");
+  EXPECT_EQ(BaselineLabel("", "fp32"), "fp32");
+  EXPECT_EQ(VariantNotApplicable("int8 QOperator", "static"), "already int8 (QOperator)");
+  EXPECT_EQ(VariantNotApplicable("int8 QDQ + QOperator", "dynamic"), "already int8 (QDQ + QOperator)");
+  EXPECT_EQ(VariantNotApplicable("int8 QOperator", "auto"), "already int8 (QOperator)");
+  EXPECT_EQ(VariantNotApplicable("int8 QOperator", "fp32"), "");    // the baseline: the file as given
+  EXPECT_EQ(VariantNotApplicable("int8 QOperator", "zoo-int8"), "");  // an external file
+  EXPECT_EQ(VariantNotApplicable("fp16", "static"), "");            // a float file is quantized
+  EXPECT_EQ(VariantNotApplicable("fp32", "dynamic"), "");
+}
+
 TEST(DryRun, AnFp16FileIsQuantizedLikeAnFp32OneNotMarkedRefused) {
   FakeLabBackend backend;
   backend.contents = {{"/m/h.onnx", "fp16"}, {"/m/f.onnx", "fp32"}};
@@ -79,7 +95,7 @@ TEST(DryRun, AnFp16FileIsQuantizedLikeAnFp32OneNotMarkedRefused) {
   EXPECT_DOUBLE_EQ(h.prepare_s, f.prepare_s);  // the fp16 file's static is real work, as the fp32 file's
   EXPECT_DOUBLE_EQ(h.prepare_s, 2 * plan.costs.session_s + plan.costs.quantize_s);
   EXPECT_GT(h.calibration_s, 0.0);
-  EXPECT_EQ(FormatLabPlan(plan, c).find("will be refused"), std::string::npos);
+  EXPECT_EQ(FormatLabPlan(plan, c).find("not applicable"), std::string::npos);
 }
 
 TEST(DryRun, TheSchemeVariantsOfAnAlreadyQuantizedFileAreMarkedRefusedAndCostNoTime) {
@@ -87,7 +103,7 @@ TEST(DryRun, TheSchemeVariantsOfAnAlreadyQuantizedFileAreMarkedRefusedAndCostNoT
   backend.contents = {{"/m/q.onnx", "int8 QDQ"}, {"/m/f.onnx", "fp32"}};
   LabConfig c = OneGroupConfig({"/m/q.onnx", "/m/f.onnx"});
   const LabPlan plan = PlanLab(c, backend);
-  // The refused point is still a point of the run (recorded as failed): 2 models x 2 variants.
+  // The refused point is still a point of the run (recorded as not applicable): 2 models x 2 variants.
   EXPECT_EQ(plan.points, 4);
   const LabSetupEstimate& q = plan.model_setup.at("q");
   const LabSetupEstimate& f = plan.model_setup.at("f");
@@ -104,7 +120,7 @@ TEST(DryRun, TheSchemeVariantsOfAnAlreadyQuantizedFileAreMarkedRefusedAndCostNoT
     if (g.model == "q") EXPECT_DOUBLE_EQ(plan.group_seconds.at(g.GroupKey()), base.group_seconds.at(g.GroupKey()));
   EXPECT_DOUBLE_EQ(plan.model_setup_seconds.at("q"), base.model_setup_seconds.at("q"));
   const std::string text = FormatLabPlan(plan, c);
-  const std::string line = "    static: will be refused: already quantized (int8 QDQ); not timed, no time counted "
+  const std::string line = "    static: not applicable: already int8 (QDQ); not timed, no time counted "
                            "(quantize the fp32 original instead)\n";
   const auto at = text.find(line);
   ASSERT_NE(at, std::string::npos) << text;

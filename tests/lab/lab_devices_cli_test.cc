@@ -180,6 +180,8 @@ TEST(LabDevicesCli, MobileNetV2WithTheZooInt8FileAsExternalVariant) {
   EXPECT_TRUE(zoo->value("external", false));
   EXPECT_EQ(zoo->value("content", ""), "int8 QOperator");
   EXPECT_EQ(zoo->value("file_size_bytes", 0), 3655033);
+  EXPECT_EQ(zoo->value("original_bits", 0), 8);  // the file as given holds int8 weights, not the fp32 model's 32
+  EXPECT_TRUE(zoo->value("macs_complete", false));
   const json& after = (*zoo)["coverage_report"]["after_ort_optimization"];
   EXPECT_EQ(after["int8_ops"].value("QLinearConv", 0), 52);
   EXPECT_EQ(after.value("content", ""), "int8 QOperator");

@@ -37,7 +37,7 @@ TEST(LabPlanCli, AnInt8ModelFileIsLabelledByWhatItHoldsNotAsFp32) {
   const auto s = RunCommand(testing::CliPath() + " lab --models " + model +
                             " --variants fp32,static --batch 1 --threads 1 --no-roofline --dry-run -o " + out);
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  EXPECT_NE(s.out.find("\n    static: will be refused: already quantized (int8 QOperator); not timed, no time counted"),
+  EXPECT_NE(s.out.find("\n    static: not applicable: already int8 (QOperator); not timed, no time counted"),
             std::string::npos) << s.out;
   EXPECT_EQ(s.out.find(", calibration "), std::string::npos) << s.out;
   EXPECT_EQ(s.out.find(", verification "), std::string::npos) << s.out;

@@ -24,6 +24,7 @@ qbench_add_test(lab_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_shapes_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_plan_cli_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lab_int8_cli_test.cc
 )
 qbench_add_test(lab_shard_cli_test NEEDS_CLI LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lab_shard_cli_test.cc

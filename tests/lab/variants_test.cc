@@ -47,6 +47,22 @@ TEST(LabVariants, OneVariantPerSchemeRowPlusItsGranularityAlternatives) {
   }
 }
 
+// --compare-file's MODEL: the --models entry, its display name, or its file name (as the README writes it).
+TEST(LabVariants, ExternalVariantsByEntryNameOrFileName) {
+  LabConfig c = DefaultLabConfig();
+  c.variants = {"fp32", "static"};
+  c.external = {ParseCompareFile("mobilenetv2-7-hybrid.onnx:zoo-int8=/m/mobilenetv2-12-int8.onnx"),
+                ParseCompareFile("squeezenet1.1:sq=/m/other.onnx"), ParseCompareFile("/m/resnet.onnx:r=/m/r8.onnx")};
+  const std::string spec = "/work/shared/models/imagenet/mobilenetv2-7-hybrid.onnx";
+  EXPECT_EQ(LabVariantsFor(c, "mobilenetv2-7-hybrid", spec), (std::vector<std::string>{"fp32", "static", "zoo-int8"}));
+  EXPECT_EQ(LabVariantsFor(c, "squeezenet1.1", "/x/squeezenet1.1.onnx"), (std::vector<std::string>{"fp32", "static", "sq"}));
+  EXPECT_EQ(LabVariantsFor(c, "resnet", "/m/resnet.onnx"), (std::vector<std::string>{"fp32", "static", "r"}));
+  EXPECT_EQ(LabVariantsFor(c, "other", "/m/mobilenetv2-7-hybrid.onnx.bak"), (std::vector<std::string>{"fp32", "static"}));
+  ASSERT_NE(FindExternalVariant(c, "mobilenetv2-7-hybrid", spec, "zoo-int8"), nullptr);
+  EXPECT_EQ(FindExternalVariant(c, "mobilenetv2-7-hybrid", spec, "zoo-int8")->path, "/m/mobilenetv2-12-int8.onnx");
+  EXPECT_FALSE(ExternalVariantOf(c.external[0], "mobilenetv2", "/m/hybrid/mobilenetv2-7.onnx"));
+}
+
 TEST(SchemeTable, TypedFieldsOfTheInt8Rows) {
   const SchemeInfo& d = FindQuantizationScheme("dynamic");
   EXPECT_EQ(d.weight_precision, Precision::kInt8);

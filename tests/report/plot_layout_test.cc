@@ -136,5 +136,35 @@ TEST(PlaceLabels, ManyPointsOnOneSpotStillApart) {
   EXPECT_FALSE(AnyOverlap(boxes));
 }
 
+// Labels are justified toward their point, and one pushed off its point (sideways too) gets a leader line.
+TEST(DrawingOf, JustifiedTowardThePointWithALeaderWhenPushedAway) {
+  const LabelRequest p{500, 300, 190, 14};
+  // Right of the point (the first spot): left-justified at 508, no leader (8 px away = the adjacent gap).
+  LabelDrawing d = DrawingOf(p, Box{508, 293, 698, 307});
+  EXPECT_DOUBLE_EQ(d.text_x, 508.0);
+  EXPECT_DOUBLE_EQ(d.just, 0.0);
+  EXPECT_FALSE(d.leader);
+  // Left of the point: right-justified at its right edge 492, so a narrower text still ends by the point.
+  d = DrawingOf(p, Box{302, 293, 492, 307});
+  EXPECT_DOUBLE_EQ(d.text_x, 492.0);
+  EXPECT_DOUBLE_EQ(d.just, 1.0);
+  EXPECT_FALSE(d.leader);
+  // Above, centred: no leader.
+  d = DrawingOf(p, Box{405, 278, 595, 292});
+  EXPECT_DOUBLE_EQ(d.text_x, 500.0);
+  EXPECT_DOUBLE_EQ(d.just, 0.5);
+  EXPECT_FALSE(d.leader);
+  // Pushed sideways 60 px to the right on the point's row: a leader from the point to (560, 300).
+  d = DrawingOf(p, Box{560, 293, 750, 307});
+  EXPECT_TRUE(d.leader);
+  EXPECT_DOUBLE_EQ(d.leader_x, 560.0);
+  EXPECT_DOUBLE_EQ(d.leader_y, 300.0);
+  // Moved up by one label height right of the point: a leader to the box's corner (508, 292).
+  d = DrawingOf(p, Box{508, 278, 698, 292});
+  EXPECT_TRUE(d.leader);
+  EXPECT_DOUBLE_EQ(d.leader_x, 508.0);
+  EXPECT_DOUBLE_EQ(d.leader_y, 292.0);
+}
+
 }  // namespace
 }  // namespace qbench::plot_layout

@@ -180,6 +180,35 @@ TEST(Roofline, ThreeCasesOfHandMadePoints) {
   EXPECT_EQ(RooflineBoundName(RooflineBound::kKernel), "below both roofs (kernel-limited)");
 }
 
+// ORT's profiler inflates per-node times: a profile of 10 ms against a timed median of 6.70 ms is scaled by
+// 0.67, so the Conv that the profiler timed at 7.00 ms takes 4.69 ms (57.1 GMAC/s for 268 M MACs), never
+// longer than the whole run; a profile shorter than the run is left as it is.
+TEST(Roofline, ProfilerTimesAreScaledToTheTimedMedian) {
+  LabStudy s;
+  for (const char* v : {"fp32", "static"}) {
+    PointResult p;
+    p.point = SweepPoint{"m", v, 1, 224, 1};
+    p.ok = true;
+    p.latency.median_ms = 6.70;
+    s.points.push_back(p);
+    OpProfileRecord prof;
+    prof.model = "m", prof.variant = v, prof.batch = 1, prof.input_size = 224, prof.threads = 1, prof.ok = true;
+    prof.total_ms = std::string(v) == "fp32" ? 10.0 : 5.0;
+    prof.op_types = {OpTypeProfile{"Conv", 10, std::string(v) == "fp32" ? 7.0 : 3.0, 268000000, 1000000}};
+    s.op_profiles.push_back(prof);
+  }
+  EXPECT_NEAR(ProfileTimeScale(s, s.op_profiles[0]), 0.67, 1e-12);
+  EXPECT_DOUBLE_EQ(ProfileTimeScale(s, s.op_profiles[1]), 1.0);
+  const auto rows = OpTypeRooflineRows(s);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NEAR(rows[0].time_ms, 4.69, 1e-9);
+  EXPECT_NEAR(rows[0].time_scale, 0.67, 1e-12);
+  EXPECT_NEAR(rows[0].achieved_macs_per_s, 268e6 / 4.69e-3, 1);
+  EXPECT_LE(rows[0].time_ms, s.points[0].latency.median_ms);
+  EXPECT_DOUBLE_EQ(rows[1].time_ms, 3.0);  // 5 ms profile, 6.70 ms run: not scaled
+  EXPECT_DOUBLE_EQ(rows[1].time_scale, 1.0);
+}
+
 TEST(Roofline, IncompleteMacsGetNoShareOfPeak) {
   LabStudy s = FakeStudy(testing::TempDir() + "/incomplete");
   for (auto& m : s.models)

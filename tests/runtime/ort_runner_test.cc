@@ -97,6 +97,9 @@ TEST(OrtRunner, CompiledInButUnusableProviderIsAUsageError) {
         EXPECT_EQ(m.find("onnxruntime_src"), std::string::npos) << m;  // no source location
         EXPECT_EQ(m.find('\n'), std::string::npos) << m;
         EXPECT_LT(m.size(), 400u) << m;
+        // A provider whose library is not installed: the fix is another ONNX Runtime, not installing CUDA.
+        if (m.find("Failed to load shared library") != std::string::npos)
+          EXPECT_NE(m.find("build qbench against one that ships it (cmake -DONNXRUNTIME_ROOT=...)"), std::string::npos) << m;
       }
     }
   }

@@ -17,6 +17,7 @@
 #include "qbench/eval/evaluator.h"
 #include "qbench/data/image.h"
 #include "qbench/model/shapes.h"
+#include "qbench/quantization/kernel_probe.h"
 #include "qbench/runtime/runner.h"
 #include "qbench/zoo/zoo.h"
 
@@ -34,6 +35,13 @@ struct EvalCliOptions {
 // Loads a model; with --batch N > 1 and a fixed dim 0, rewrites it for batch N when possible.
 std::unique_ptr<OrtRunner> MakeRunner(const std::string& spec, const EvalCliOptions& o, WarningList* warnings) {
   Model model = LoadModelOrZoo(spec);
+  // A quantized file whose u8·s8 kernels saturate on this CPU: said as the lab says it.
+  const std::string saturation = U8S8SaturationNote(model);
+  if (!saturation.empty()) warnings->Add("u8s8_saturation", spec + ": " + saturation);
+  // As the lab's report says of zoo models: their accuracy means nothing.
+  if (IsZooSpec(spec))
+    warnings->Add("random_weights", spec + " is a qbench zoo architecture with seeded random weights: its accuracy means "
+                                           "nothing (give a trained model file for accuracy)");
   const auto inputs = model.Inputs();
   if (o.batch > 1 && !inputs.empty() && !inputs[0].shape.empty() && inputs[0].shape[0] > 0 &&
       static_cast<std::size_t>(inputs[0].shape[0]) != o.batch) {

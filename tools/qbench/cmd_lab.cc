@@ -335,8 +335,9 @@ void RunLabCommand(const LabFlags& flags) {
 
   std::int64_t plots = 0;
   for (const auto& w : written) plots += w.find("/plots/") != std::string::npos ? 1 : 0;
-  std::printf("qbench lab: %zu point(s) recorded, %lld failed, %s in %.1f s%s\n", study.points.size(),
-              static_cast<long long>(study.FailedPoints()), study.interrupted ? "INTERRUPTED" : "done", study.duration_s,
+  std::printf("qbench lab: %zu point(s) recorded, %lld failed%s, %s in %.1f s%s\n", study.points.size(),
+              static_cast<long long>(study.FailedPoints()),
+              study.NotApplicablePoints() ? fmt::format(", {} not applicable", study.NotApplicablePoints()).c_str() : "", study.interrupted ? "INTERRUPTED" : "done", study.duration_s,
               study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");
   std::printf("  report:  %s/report.md, report.html\n", config.output_dir.c_str());
   std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());

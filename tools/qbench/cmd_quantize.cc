@@ -14,6 +14,7 @@
 #include "command.h"
 #include "dataset_flags.h"
 #include "flags.h"
+#include "suggest.h"
 #include "qbench/calibration/calibrator.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -384,7 +385,7 @@ void RegisterQuantize(CLI::App& app) {
                   "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "
                   "whose u8s8 kernel saturates; full elsewhere; see docs/quantization.md)")
       ->default_str("auto")
-      ->check(CLI::IsMember({"auto", "full", "reduced", "u8"}));
+      ->check(cli::OneOf({"auto", "full", "reduced", "u8"}));
   cmd->add_option("--exclude", o->exclude,
                   "Keep nodes fp32: NAME, #INDEX (an unnamed node, its index in the input graph as inspect and "
                   "sensitivity show it), op:TYPE or re:REGEX; repeatable and comma-separated (conv1,op:Gemm; a re: "

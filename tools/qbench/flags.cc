@@ -13,6 +13,7 @@
 #include "qbench/core/log.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/quantization/scheme.h"
+#include "suggest.h"
 
 namespace qbench::cli {
 
@@ -86,7 +87,7 @@ CLI::Option* AddSchemeFlags(CLI::App* cmd, std::string* mode, std::string* activ
     modes += fmt::format("\n  {:<9}{}{}", s.name, s.description, s.needs_calibration ? " [calibrated]" : "");
     names.push_back(s.name);
   }
-  auto* opt = cmd->add_option("--mode", *mode, "Quantization scheme:" + modes)->default_str("static")->check(CLI::IsMember(names));
+  auto* opt = cmd->add_option("--mode", *mode, "Quantization scheme:" + modes)->default_str("static")->check(cli::OneOf(names));
   cmd->add_option("--activation-type", *activation_type,
                   "Integer activations: u8 (asymmetric, default) or s8, as the --mode accepts");
   return opt;

@@ -88,9 +88,33 @@ std::vector<std::string> SubcommandNames(const CLI::App* cmd) {
 
 }  // namespace
 
+CLI::Validator OneOf(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return CLI::Validator(
+      [names, list](std::string& value) -> std::string {
+        if (std::find(names.begin(), names.end(), value) != names.end()) return "";
+        const std::string match = ClosestMatch(value, names);
+        return "unknown value '" + value + "'" + (match.empty() ? "" : "; did you mean '" + match + "'?") + " (one of: " +
+               list + ")";
+      },
+      "{" + list + "}");
+}
+
 std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error) {
   CLI::App* cmd = SelectedCommand(app);
   const std::string help = " (see `" + CommandPath(cmd) + " --help`)";
+  // CLI11's "--mode: At Most 1 required but received 2": a flag repeated.
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    const std::string what = error.what(), marker = ": At Most ";
+    const auto at = what.find(marker), received = what.find(" required but received ");
+    if (at != std::string::npos && received != std::string::npos) {
+      const std::string flag = what.substr(0, at), most = what.substr(at + marker.size(), received - at - marker.size());
+      const std::string times = what.substr(received + std::string(" required but received ").size());
+      return "'" + flag + "' was given " + times + " times; give it " + (most == "1" ? "once" : "at most " + most + " times") +
+             help;
+    }
+  }
   const bool unknown = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
                        dynamic_cast<const CLI::RequiredError*>(&error) != nullptr;
   if (unknown) {

@@ -18,6 +18,10 @@ std::size_t EditDistance(const std::string& a, const std::string& b);
 /// Ties go to the first candidate. "" when none.
 std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates);
 
+/// A CLI11 check that a flag's value is one of `names`; otherwise the message "unknown value 'dynamc'; did
+/// you mean 'dynamic'? (one of: dynamic, static, fp16)" (ClosestMatch), which CLI11 prefixes with the flag.
+CLI::Validator OneOf(const std::vector<std::string>& names);
+
 /// The deepest subcommand the parsed command line selected (`app` itself when none).
 CLI::App* SelectedCommand(CLI::App* app);
 
@@ -26,7 +30,8 @@ std::string CommandPath(const CLI::App* cmd);
 
 /// The one-line message for a parse error of the command line: for an unknown flag or subcommand,
 /// "unknown option '--thread' for `qbench lab`; did you mean '--threads'? (see `qbench lab --help`)";
-/// for any other CLI11 error, its text and "(see `qbench SUB --help`)". `app` is the root app
+/// for a flag given more times than it takes, "'--mode' was given 2 times; give it once"; for any other
+/// CLI11 error, its text; each with "(see `qbench SUB --help`)". `app` is the root app
 /// after a failed parse (CLI11 keeps what it parsed: the selected subcommands, the unparsed words).
 std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error);
 

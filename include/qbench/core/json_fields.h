@@ -55,6 +55,8 @@ struct JsonWriter {
   }
   /// "status": "ok" | "failed".
   void Status(bool ok) const { j["status"] = ok ? "ok" : "failed"; }
+  /// "status": "ok" | "not_applicable" | "failed".
+  void Status(bool ok, bool not_applicable) const { j["status"] = ok ? "ok" : not_applicable ? "not_applicable" : "failed"; }
   /// Reading sets *has to whether `key` is there; writing leaves it to the record.
   void Has(const char*, const bool*) const {}
   /// A nested object written by `fields` when `present` (plus "method": `method` when not empty), else null.
@@ -112,6 +114,12 @@ struct JsonReader {
     std::string s;
     Get(j, "status", &s);
     ok = s == "ok";
+  }
+  void Status(bool& ok, bool& not_applicable) const {
+    std::string s;
+    Get(j, "status", &s);
+    ok = s == "ok";
+    not_applicable = s == "not_applicable";
   }
   void Has(const char* key, bool* has) const { *has = j.contains(key); }
   template <typename Fn>

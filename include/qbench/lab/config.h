@@ -140,6 +140,11 @@ struct LabConfig {
 /// the external variants whose model is that spec or that name.
 std::vector<std::string> LabVariantsFor(const LabConfig& config, const std::string& name, const std::string& spec);
 
+/// Whether --compare-file's MODEL names the lab model with display `name` and --models entry `spec`:
+/// the entry as given, the display name, or the entry's file name ("mobilenetv2-7-hybrid.onnx" for
+/// "/models/mobilenetv2-7-hybrid.onnx").
+bool ExternalVariantOf(const ExternalVariant& e, const std::string& name, const std::string& spec);
+
 /// The external variant `label` of the model `name`/`spec`, or nullptr when `label` is not one.
 const ExternalVariant* FindExternalVariant(const LabConfig& config, const std::string& name, const std::string& spec,
                                            const std::string& label);

@@ -46,7 +46,10 @@ struct PointResult {
   SweepPoint point;
   std::string model_spec;      ///< "zoo:resnet18" or a path
   bool ok = false;
-  std::string error;           ///< why the point failed (ok == false)
+  /// Not measured because the variant does not apply to the model (VariantNotApplicable: a scheme
+  /// variant of a file that is already int8); ok is false, and it is no failure. Status "not_applicable".
+  bool not_applicable = false;
+  std::string error;           ///< why the point failed (ok == false); "not applicable: …" when not_applicable
   /// Latency per run (one run = one batch) of all timed runs: the benchmark module's Statistics
   /// (benchmark/statistics.h), written as "latency_ms" in the one schema of statistics_report.h. Its
   /// median interval [median_ci_low_ms, median_ci_high_ms] aims at 95 %, but with n < 6 runs it is
@@ -124,6 +127,7 @@ struct ModelRecord {
   std::string model_spec;
   std::string variant;
   bool ok = false;
+  bool not_applicable = false;  ///< as PointResult::not_applicable: this variant is not made for this model
   std::string error;
   std::string file;             ///< the ONNX file measured (in the output folder for zoo/quantized models)
   std::int64_t file_size_bytes = 0;
@@ -256,7 +260,8 @@ struct LabStudy : LabRecords {
   bool interrupted = false;     ///< stopped by Ctrl-C before every point was measured
   std::int64_t planned_points = 0;
 
-  std::int64_t FailedPoints() const;
+  std::int64_t FailedPoints() const;         ///< points neither ok nor not applicable
+  std::int64_t NotApplicablePoints() const;  ///< PointResult::not_applicable
   /// The point record with this key, or nullptr.
   const PointResult* FindPoint(const std::string& key) const;
   const ModelRecord* FindModel(const std::string& model, const std::string& variant) const;

@@ -3,6 +3,8 @@
 // quantizer.h probes this CPU; docs/quantized_graphs.md).
 #pragma once
 
+#include <string>
+
 #include "qbench/model/model.h"
 
 namespace qbench {
@@ -14,5 +16,11 @@ namespace qbench {
 /// QuantizeLinear nodes write u8. Top-level initializers decide the activation type; subgraphs are
 /// searched for the ops. Never throws for a loaded model.
 bool FileUsesU8S8Kernels(const Model& model);
+
+/// What `eval` and the lab say about a quantized file that loses accuracy on this CPU only: when
+/// FileUsesU8S8Kernels(model) and OrtU8S8KernelsSaturate(), "it runs u8 activations against int8 weights
+/// beyond [-64, 64], and this CPU's ONNX Runtime u8 x s8 kernels saturate (…): its accuracy here can be
+/// lower than on a CPU with VNNI (docs/quantized_graphs.md)"; else "". Probes the CPU once per process.
+std::string U8S8SaturationNote(const Model& model);
 
 }  // namespace qbench
