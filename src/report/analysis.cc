@@ -226,6 +226,10 @@ std::string BaselineName(const LabStudy& study) {
 std::string VariantLegend(const LabStudy& study, const std::string& variant) {
   std::vector<std::string> labels;
   for (const auto& m : StudyModels(study)) {
+    // Only the models that have this variant (an external file belongs to one model).
+    bool has = study.FindModel(m, variant) != nullptr;
+    for (const auto& p : study.points) has = has || (p.point.model == m && p.point.variant == variant);
+    if (!has) continue;
     const std::string l = VariantLabel(study, m, variant);
     if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
   }

@@ -9,6 +9,7 @@
 
 #include "qbench/report/analysis.h"
 #include "qbench/report/memory_report.h"
+#include "report/plot_layout.h"
 
 namespace qbench {
 namespace {
@@ -46,7 +47,11 @@ bool MemoryPlot(const LabStudy& study, const std::string& path, std::string* tit
   plinit();
   pladv(0);
   plschr(0, 0.8);
-  plvpor(0.10, 0.80, 0.16, 0.88);
+  // The plot ends where the legend's longest label still fits before the page's right edge.
+  std::vector<std::string> legend;
+  for (const auto& v : variants) legend.push_back(VariantLegend(study, v));
+  const double right = plot_layout::PlotRightBeforeLegend(legend, plot_layout::kLabelCharPx, 1100, 0.80);
+  plvpor(0.10, right, 0.16, 0.88);
   const double n = static_cast<double>(std::max<std::size_t>(models.size(), 1));
   plwind(0, n, 0, ymax * 1.18);
   plcol0(1);
@@ -73,16 +78,17 @@ bool MemoryPlot(const LabStudy& study, const std::string& path, std::string* tit
       plptex((x0 + x1) / 2, h + ymax * 0.03, 1, 0, 0.5, fmt::format("{:.0f}", h).c_str());
     }
   }
-  // Legend: one line per variant, right of the plot.
-  plvpor(0.82, 0.99, 0.16, 0.88);
-  plwind(0, 1, 0, 1);
+  // Legend: one line per variant, right of the plot, in page pixels from the plot's edge.
+  const double legend_x0 = right + 0.01;
+  plvpor(legend_x0, 1.0, 0.16, 0.88);
+  plwind(0, (1.0 - legend_x0) * 1100, 0, 1);
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     const double y = 0.95 - 0.07 * static_cast<double>(vi);
-    PLFLT xs[4] = {0.02, 0.02, 0.14, 0.14}, ys[4] = {y - 0.02, y + 0.02, y + 0.02, y - 0.02};
+    PLFLT xs[4] = {2, 2, plot_layout::kSwatchPx, plot_layout::kSwatchPx}, ys[4] = {y - 0.02, y + 0.02, y + 0.02, y - 0.02};
     plcol0(2 + static_cast<int>(vi % 6));
     plfill(4, xs, ys);
     plcol0(1);
-    plptex(0.18, y, 1, 0, 0, VariantLegend(study, variants[vi]).c_str());
+    plptex(plot_layout::kSwatchPx + 8, y, 1, 0, 0, legend[vi].c_str());
   }
   plend();
   return true;

@@ -142,6 +142,11 @@ std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box&
   return placed;
 }
 
+double PlotRightBeforeLegend(const std::vector<std::string>& labels, double char_px, int width_px, double max_right) {
+  const double legend_px = kSwatchPx + 8.0 + WidestPx(labels, char_px) + 2 * kPageBorderPx + 10.0;
+  return std::clamp(1.0 - legend_px / width_px, 0.5, max_right);
+}
+
 LabelDrawing DrawingOf(const LabelRequest& l, const Box& b, double marker_px) {
   LabelDrawing d;
   d.text_y = (b.y0 + b.y1) / 2;

@@ -73,6 +73,13 @@ struct PlotLayout {
 /// (rows = ⌈entries / columns⌉), the plot's bottom raised over it. Every box lies inside the page.
 PlotLayout ComputePlotLayout(const LayoutInput& in);
 
+/// A legend column right of a plot: a colour swatch of kSwatchPx, a gap, then each label at `char_px` per
+/// character. The plot's right edge (a fraction of the page, for plvpor) that leaves the widest label
+/// room before the page border: 1 − (swatch + gap + widest label + border) / width, at most
+/// `max_right`, at least 0.5 (the plot keeps half the page; a longer label runs to the edge).
+constexpr double kSwatchPx = 30.0;
+double PlotRightBeforeLegend(const std::vector<std::string>& labels, double char_px, int width_px, double max_right);
+
 /// A point with a label to place: the point (page pixels) and the label's size.
 struct LabelRequest {
   double x = 0, y = 0;

@@ -9,25 +9,15 @@
 #include "qbench/core/error.h"
 #include "qbench/model/graph_builder.h"
 #include "test_util.h"
+#include "model/summary_test_util.h"
 
 namespace qbench {
 namespace {
 
 using ::testing::HasSubstr;
 
-const NodeCost& Node(const ModelSummary& s, const std::string& name) {
-  for (const auto& n : s.nodes)
-    if (n.name == name) return n;
-  ADD_FAILURE() << "no node " << name;
-  static NodeCost none;
-  return none;
-}
-
-bool HasWarning(const ModelSummary& s, const std::string& code) {
-  for (const auto& w : s.warnings)
-    if (w.code == code) return true;
-  return false;
-}
+const NodeCost& Node(const ModelSummary& s, const std::string& name) { return testing::SummaryNode(s, name); }
+bool HasWarning(const ModelSummary& s, const std::string& code) { return testing::HasSummaryWarning(s, code); }
 
 std::vector<float> Zeros(std::int64_t n) { return std::vector<float>(static_cast<size_t>(n), 0.0f); }
 

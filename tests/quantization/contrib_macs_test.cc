@@ -10,23 +10,13 @@
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
 #include "test_util.h"
+#include "model/summary_test_util.h"
 
 namespace qbench {
 namespace {
 
-const NodeCost& Node(const ModelSummary& s, const std::string& name) {
-  for (const auto& n : s.nodes)
-    if (n.name == name) return n;
-  ADD_FAILURE() << "no node " << name;
-  static NodeCost none;
-  return none;
-}
-
-bool HasWarning(const ModelSummary& s, const std::string& code) {
-  for (const auto& w : s.warnings)
-    if (w.code == code) return true;
-  return false;
-}
+const NodeCost& Node(const ModelSummary& s, const std::string& name) { return testing::SummaryNode(s, name); }
+bool HasWarning(const ModelSummary& s, const std::string& code) { return testing::HasSummaryWarning(s, code); }
 
 // u8 x [1,2,4,4] → QLinearConv 3x3 pad 1 (4 out) → QLinearAdd (with itself) → QLinearLeakyRelu, QLinearSigmoid
 // → QLinearConcat on channels [1,8,4,4] → QLinearConv 1x1 (3 out) → QLinearGlobalAveragePool [1,3,1,1] → Flatten

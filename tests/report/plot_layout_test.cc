@@ -136,6 +136,18 @@ TEST(PlaceLabels, ManyPointsOnOneSpotStillApart) {
   EXPECT_FALSE(AnyOverlap(boxes));
 }
 
+// The memory plot's legend column: the plot ends where the longest label still fits inside the page.
+TEST(PlotRightBeforeLegend, TheLongestLabelFitsInsideThePage) {
+  const std::vector<std::string> labels = {"fp32", "static", "zoo-int8 (external, int8 QOperator)"};  // 35 characters
+  const double right = PlotRightBeforeLegend(labels, kLabelCharPx, 1100, 0.80);
+  // 30 + 8 + 35 × 9.5 + 2 × 10 + 10 = 400.5 px → 1 − 400.5 / 1100
+  EXPECT_NEAR(right, 1.0 - 400.5 / 1100.0, 1e-12);
+  // The text, drawn from the swatch after the plot's edge (+ 1 % gap), ends before the page border.
+  EXPECT_LE((right + 0.01) * 1100 + kSwatchPx + 8 + 35 * kLabelCharPx, 1100 - 10.0);
+  EXPECT_DOUBLE_EQ(PlotRightBeforeLegend({"fp32", "static"}, kLabelCharPx, 1100, 0.80), 0.80);
+  EXPECT_DOUBLE_EQ(PlotRightBeforeLegend({std::string(120, 'x')}, kLabelCharPx, 1100, 0.80), 0.5);
+}
+
 // Labels are justified toward their point, and one pushed off its point (sideways too) gets a leader line.
 TEST(DrawingOf, JustifiedTowardThePointWithALeaderWhenPushedAway) {
   const LabelRequest p{500, 300, 190, 14};

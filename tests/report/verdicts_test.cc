@@ -209,6 +209,22 @@ TEST(Roofline, ProfilerTimesAreScaledToTheTimedMedian) {
   EXPECT_DOUBLE_EQ(rows[1].time_scale, 1.0);
 }
 
+// A legend names a variant by the labels of the models that have it: an external file of one model is not
+// listed again under its bare name for the models without it.
+TEST(Labels, LegendOfAnExternalVariantOfOneModel) {
+  LabStudy s;
+  for (const char* m : {"a", "b"}) {
+    ModelRecord r;
+    r.model = m, r.variant = "fp32", r.ok = true;
+    s.models.push_back(r);
+  }
+  ModelRecord e;
+  e.model = "a", e.variant = "zoo-int8", e.ok = true, e.external = true, e.content = "int8 QOperator";
+  s.models.push_back(e);
+  EXPECT_EQ(VariantLegend(s, "zoo-int8"), "zoo-int8 (external, int8 QOperator)");
+  EXPECT_EQ(VariantLegend(s, "fp32"), "fp32");
+}
+
 TEST(Roofline, IncompleteMacsGetNoShareOfPeak) {
   LabStudy s = FakeStudy(testing::TempDir() + "/incomplete");
   for (auto& m : s.models)

@@ -61,7 +61,8 @@ std::string VariantLabel(const LabStudy& study, const std::string& model, const 
 /// files hold the same other content (ModelRecord::content), else "baseline".
 std::string BaselineName(const LabStudy& study);
 /// The legend text of a variant in a plot that shows several models: its distinct VariantLabel()s
-/// over the study's models, in model order, joined by " / " ("fp32 / as given (int8 QOperator)");
+/// over the study's models that have it (a record or a point), in model order, joined by " / "
+/// ("fp32 / as given (int8 QOperator)");
 /// the variant's name when the study has no models.
 std::string VariantLegend(const LabStudy& study, const std::string& variant);
 
