@@ -196,13 +196,16 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     }
     // A scheme variant of a file that is already int8 is refused by the quantizer: not applicable, no failure.
     std::string content;
+    int original_bits = 32;
     for (const auto& r : records)
-      if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline()) content = r.content;
+      if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline())
+        content = r.content, original_bits = r.original_bits;
     for (auto& r : records) {
       const std::string why = r.ok ? "" : VariantNotApplicable(content, r.variant);
       if (why.empty()) continue;
       r.not_applicable = true;
       r.error = "not applicable: " + why;
+      r.original_bits = original_bits;  // the file it would have been made from
     }
     std::map<std::string, ModelRecord> by_variant;
     for (auto& r : records) {

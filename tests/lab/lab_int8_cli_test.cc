@@ -77,8 +77,10 @@ TEST(LabInt8Cli, SchemeVariantsOfAnInt8FileAreNotApplicableNotFailures) {
   EXPECT_EQ(status["static"], "not_applicable");
   EXPECT_EQ(status["dynamic"], "not_applicable");
   EXPECT_EQ(error["static"], "not applicable: already int8 (QDQ)");
-  for (const auto& m : j["models"])
+  for (const auto& m : j["models"]) {
     if (m["variant"] != "fp32") EXPECT_EQ(m["status"], "not_applicable") << m.dump();
+    EXPECT_EQ(m["original_bits"], 8) << m.dump();  // the file given holds int8 weights, whatever the row
+  }
   for (const auto& a : j.value("accuracy", json::array())) EXPECT_EQ(a["variant"], "fp32") << a.dump();
 
   const std::string csv = Read(out + "/results.csv");
