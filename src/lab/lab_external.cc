@@ -89,9 +89,9 @@ void OrtLabBackend::Impl::RecordPlacement(ModelRecord* r) {
     sc.intra_op_threads = static_cast<int>(threads0);
     sc.execution_provider = config.provider;
     sc.allow_spinning = false;
-    const NodePlacement p = MeasureNodePlacement(m, sc, feeds, config.output_dir);
-    r->placement = PlacementToJson(p);
-    if (p.fallback && warnings)
+    r->placement = MeasureNodePlacement(m, sc, feeds, config.output_dir);
+    r->has_placement = true;
+    if (r->placement.fallback && warnings)
       warnings->Add("provider_fallback", name + " " + r->variant + ": " + DescribePlacement(r->placement));
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;

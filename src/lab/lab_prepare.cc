@@ -103,7 +103,8 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     return VerifyAndSave(fp32, std::move(result), info.auto_search ? RequantizeFn{} : requantize, data, r.file, vo);
   });
   result = std::move(verified.result);
-  r.verification = VerificationToJson(verified.verification);
+  r.has_verification = true;
+  r.verification = verified.verification;
   if (verified.verification.collapsed) {
     r.warnings.push_back("verification: an output collapsed against fp32 (see verification)");
     // As `qbench quantize` warns: the variant is measured, but its outputs are not the model's.

@@ -56,7 +56,9 @@ void Fields(const F& f, R& r, const ModelRecord*) {
   f.Status(r.ok, r.not_applicable);
   QBENCH_LAB_FIELDS(model, model_spec, variant, error, file, file_size_bytes, params, macs_per_sample, macs_complete,
                     content, weight_bytes_by_dtype, original_bits, weight_precision, activation_precision, op_coverage,
-                    int8_mac_share, quantize_ms, calibration, verification, external, placement, warnings)
+                    int8_mac_share, quantize_ms, calibration, external, warnings)
+  f.OrNull("verification", r.verification, r.has_verification);
+  f.OrNull("placement", r.placement, r.has_placement);
   // "coverage_report": the quantizer's report for qbench's variants, the file's facts for an external
   // one (read after `external`, which says which), null for fp32.
   if (r.external) f.OrNull("coverage_report", r.file_coverage, r.has_file_coverage);

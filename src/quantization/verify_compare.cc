@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "qbench/core/error.h"
+#include "qbench/core/json_fields.h"
 #include "qbench/data/metrics.h"
 #include "qbench/quantization/verify.h"
 #include "quantization/verify_internal.h"
@@ -151,12 +152,6 @@ bool ClassScoreShape(const std::vector<std::int64_t>& s) {
   return false;
 }
 
-nlohmann::json Number(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
-
 }  // namespace
 
 std::vector<OutputVerification> CompareOutputs(const std::vector<TensorInfo>& infos,
@@ -266,27 +261,59 @@ std::string CollapsedOutputsText(const VerificationReport& r) {
   return what;
 }
 
-nlohmann::json VerificationToJson(const VerificationReport& r) {
-  nlohmann::json j = {{"performed", r.performed}, {"note", r.note}, {"samples", r.samples}, {"batches", r.batches},
-                      {"min_sqnr_db", r.min_sqnr_db}, {"slice_gap_db", r.slice_gap_db}, {"collapsed", r.collapsed}};
-  nlohmann::json outs = nlohmann::json::array();
-  for (const auto& o : r.outputs) {
-    nlohmann::json x = {{"name", o.name}, {"dtype", o.dtype}, {"shape", o.shape}, {"compared", o.compared},
-                        {"sqnr_db", Number(o.sqnr_db)}, {"cosine", Number(o.cosine)},
-                        {"top1_agreement", Number(o.top1_agreement)}, {"exact_match", Number(o.exact_match)},
-                        {"non_finite", o.non_finite}, {"collapsed", o.collapsed}, {"why", o.why}};
-    if (o.slice.axis >= 0)
-      x["worst_slice"] = {{"axis", o.slice.axis}, {"first", o.slice.first}, {"last", o.slice.last},
-                          {"extent", o.slice.extent}, {"collapsed", o.slice.collapsed}, {"sqnr_db", Number(o.slice.sqnr_db)}};
-    outs.push_back(x);
-  }
-  j["outputs"] = outs;
-  nlohmann::json kept = nlohmann::json::array();
-  for (const auto& k : r.kept_fp32)
-    kept.push_back({{"node", k.node}, {"op_type", k.op_type}, {"tensor", k.tensor}, {"reason", k.reason}, {"round", k.round}});
-  j["kept_fp32"] = kept;
-  j["rounds"] = r.rounds;
-  return j;
+namespace {
+
+// The report's field lists (core/json_fields.h), walked by to_json and from_json. Figures that were
+// not measured are null, ±inf "inf" / "-inf" (f.Unbounded).
+template <typename F, typename R>
+void Fields(const F& f, R& r, const SliceCollapse*) {
+  QBENCH_JSON_FIELDS(axis, first, last, extent, collapsed)
+  f.Unbounded("sqnr_db", r.sqnr_db);
 }
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const OutputVerification*) {
+  QBENCH_JSON_FIELDS(name, dtype, shape, compared, non_finite, collapsed, why)
+  f.Unbounded("sqnr_db", r.sqnr_db);
+  f.Unbounded("cosine", r.cosine);
+  f.Unbounded("top1_agreement", r.top1_agreement);
+  f.Unbounded("exact_match", r.exact_match);
+  f.Optional("worst_slice", r.slice, r.slice.axis >= 0);  // axis -1: no slice collapsed
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const KeptFp32*) {
+  QBENCH_JSON_FIELDS(node, op_type, tensor, reason, round)
+}
+
+template <typename F, typename R>
+void Fields(const F& f, R& r, const VerificationReport*) {
+  QBENCH_JSON_FIELDS(performed, note, samples, batches, min_sqnr_db, slice_gap_db, collapsed, outputs, kept_fp32, rounds)
+}
+
+template <typename R>
+void Write(nlohmann::json& j, const R& r) {
+  j = nlohmann::json::object();
+  Fields(json_fields::JsonWriter{j}, r, &r);
+}
+
+template <typename R>
+void Read(const nlohmann::json& j, R& r) {
+  r = R();
+  if (j.is_object()) Fields(json_fields::JsonReader{j}, r, &r);
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const SliceCollapse& s) { Write(j, s); }
+void from_json(const nlohmann::json& j, SliceCollapse& s) { Read(j, s); }
+void to_json(nlohmann::json& j, const OutputVerification& o) { Write(j, o); }
+void from_json(const nlohmann::json& j, OutputVerification& o) { Read(j, o); }
+void to_json(nlohmann::json& j, const KeptFp32& k) { Write(j, k); }
+void from_json(const nlohmann::json& j, KeptFp32& k) { Read(j, k); }
+void to_json(nlohmann::json& j, const VerificationReport& r) { Write(j, r); }
+void from_json(const nlohmann::json& j, VerificationReport& r) { Read(j, r); }
+
+nlohmann::json VerificationToJson(const VerificationReport& r) { return r; }
 
 }  // namespace qbench

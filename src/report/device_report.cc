@@ -112,7 +112,7 @@ std::string ProviderMarkdown(const LabStudy& study) {
   std::set<std::string> providers;
   for (const auto& p : study.points) providers.insert(p.provider);
   bool fallback = false;
-  for (const auto& r : study.models) fallback = fallback || (r.placement.is_object() && r.placement.value("fallback", false));
+  for (const auto& r : study.models) fallback = fallback || (r.has_placement && r.placement.fallback);
   if (!fallback && (providers.empty() || (providers.size() == 1 && *providers.begin() == "cpu"))) return "";
   std::string list;
   for (const auto& p : providers) list += (list.empty() ? "" : ", ") + p;
@@ -120,7 +120,7 @@ std::string ProviderMarkdown(const LabStudy& study) {
                    " provider. Where ONNX Runtime placed each variant's nodes (its profiler, one run at batch 1):\n\n";
   for (int pass = 0; pass < 2; ++pass)  // fallbacks first
     for (const auto& r : study.models) {
-      if (!r.placement.is_object() || r.placement.value("fallback", false) != (pass == 0)) continue;
+      if (!r.has_placement || r.placement.fallback != (pass == 0)) continue;
       md += fmt::format("- {} {}: {}\n", r.model, VariantLabel(study, r.model, r.variant), DescribePlacement(r.placement));
     }
   return md + "\n";

@@ -1,13 +1,16 @@
 // Node placement from ONNX Runtime's profiler (qbench/runtime/placement.h).
 #include "qbench/runtime/placement.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <set>
+#include <type_traits>
 
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/core/json_fields.h"
 
 namespace qbench {
 namespace {
@@ -80,6 +83,7 @@ NodePlacement ParseNodePlacement(const std::string& profile_json, const std::str
     if (requested != "cpu" && provider == cpu && IsComputeOp(op)) p.cpu_compute_nodes.push_back(node + " (" + op + ")");
   }
   p.fallback = !p.cpu_compute_nodes.empty();
+  p.cpu_compute_node_count = static_cast<int>(p.cpu_compute_nodes.size());
   return p;
 }
 
@@ -94,32 +98,42 @@ NodePlacement MeasureNodePlacement(const Model& model, SessionConfig config, con
   return ParseNodePlacement(text, config.execution_provider, path);
 }
 
-nlohmann::json PlacementToJson(const NodePlacement& p) {
-  nlohmann::json j{{"requested", p.requested},
-                   {"nodes_by_provider", p.nodes_by_provider},
-                   {"total_nodes", p.total_nodes},
-                   {"fallback", p.fallback},
-                   {"cpu_compute_node_count", p.cpu_compute_nodes.size()}};
-  std::vector<std::string> first(p.cpu_compute_nodes.begin(),
-                                 p.cpu_compute_nodes.begin() + std::min<std::size_t>(20, p.cpu_compute_nodes.size()));
-  j["cpu_compute_nodes"] = first;
-  return j;
+namespace {
+
+// The field list (core/json_fields.h), walked by to_json and from_json. "cpu_compute_nodes" keeps
+// the first kPlacementNodesKept names; "cpu_compute_node_count" counts them all.
+template <typename F, typename R>
+void Fields(const F& f, R& r, const NodePlacement*) {
+  QBENCH_JSON_FIELDS(requested, nodes_by_provider, total_nodes, fallback, cpu_compute_node_count)
+  std::vector<std::string> first(r.cpu_compute_nodes.begin(),
+                                 r.cpu_compute_nodes.begin() + std::min(kPlacementNodesKept, r.cpu_compute_nodes.size()));
+  f("cpu_compute_nodes", first);
+  if constexpr (!std::is_const_v<R>) r.cpu_compute_nodes = std::move(first);
 }
 
-std::string DescribePlacement(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("nodes_by_provider")) return "";
-  const int total = j.value("total_nodes", 0);
-  const std::string want = OrtProviderName(j.value("requested", "cpu"));
-  const auto& by = j["nodes_by_provider"];
-  if (by.size() == 1 && by.contains(want)) return "all " + std::to_string(total) + " nodes on " + want;
+}  // namespace
+
+void to_json(nlohmann::json& j, const NodePlacement& p) {
+  j = nlohmann::json::object();
+  Fields(json_fields::JsonWriter{j}, p, &p);
+}
+
+void from_json(const nlohmann::json& j, NodePlacement& p) {
+  p = NodePlacement();
+  if (j.is_object()) Fields(json_fields::JsonReader{j}, p, &p);
+}
+
+std::string DescribePlacement(const NodePlacement& p) {
+  const std::string want = OrtProviderName(p.requested.empty() ? "cpu" : p.requested);
+  const std::string total = std::to_string(p.total_nodes);
+  if (p.nodes_by_provider.size() == 1 && p.nodes_by_provider.count(want)) return "all " + total + " nodes on " + want;
   std::string parts;
-  for (const auto& [provider, n] : by.items())
-    parts += (parts.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " of " + std::to_string(total) + " nodes on " + provider;
-  if (!j.value("fallback", false)) return parts;
-  const auto& nodes = j["cpu_compute_nodes"];
-  std::string first = nodes.empty() ? std::string() : nodes[0].get<std::string>();
-  return parts + "; " + std::to_string(j.value("cpu_compute_node_count", 0)) + " compute node(s) left on the CPU (first: " +
-         first + "): ONNX Runtime fell back to the CPU for them, so this variant measures the CPU as much as " + want;
+  for (const auto& [provider, n] : p.nodes_by_provider)
+    parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " of " + total + " nodes on " + provider;
+  if (!p.fallback) return parts;
+  const std::string first = p.cpu_compute_nodes.empty() ? std::string() : p.cpu_compute_nodes[0];
+  return parts + "; " + std::to_string(p.cpu_compute_node_count) + " compute node(s) left on the CPU (first: " + first +
+         "): ONNX Runtime fell back to the CPU for them, so this variant measures the CPU as much as " + want;
 }
 
 }  // namespace qbench

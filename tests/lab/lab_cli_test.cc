@@ -315,12 +315,13 @@ TEST(LabCli, FixedSizeModelDynamicVariantAndResumeSettings) {
   // The quantized variant was verified before it was written (docs/verification.md), with real numbers.
   const auto* dyn = s.FindModel("tiny_dynamic", "dynamic");
   ASSERT_TRUE(dyn);
-  EXPECT_TRUE(dyn->verification["performed"].get<bool>()) << dyn->verification.dump();
-  ASSERT_EQ(dyn->verification["outputs"].size(), 1u);
-  EXPECT_EQ(dyn->verification["outputs"][0]["name"], "y");
-  EXPECT_GT(dyn->verification["outputs"][0]["sqnr_db"].get<double>(), 15.0);
-  EXPECT_GT(dyn->verification["outputs"][0]["cosine"].get<double>(), 0.9);
-  EXPECT_TRUE(s.FindModel("tiny_dynamic", "fp32")->verification.is_null());
+  ASSERT_TRUE(dyn->has_verification);
+  EXPECT_TRUE(dyn->verification.performed) << VerificationToJson(dyn->verification).dump();
+  ASSERT_EQ(dyn->verification.outputs.size(), 1u);
+  EXPECT_EQ(dyn->verification.outputs[0].name, "y");
+  EXPECT_GT(dyn->verification.outputs[0].sqnr_db, 15.0);
+  EXPECT_GT(dyn->verification.outputs[0].cosine, 0.9);
+  EXPECT_FALSE(s.FindModel("tiny_dynamic", "fp32")->has_verification);
   EXPECT_NE(md.find("input size tiny_dynamic at 8 px (fixed by its model file)"), std::string::npos) << md;
   EXPECT_NE(md.find(" (75 % CI: n=3) |"), std::string::npos) << md;
   // The dynamic quantizer's notes cite a file outside the repository; the lab's outputs explain inline.

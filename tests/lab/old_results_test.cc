@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,84 @@ TEST(OldResults, TheAutoVariantsSearchRecordIsTyped) {
   const ModelRecord given = ModelRecordFromJson(Line("model", "given"));
   EXPECT_FALSE(given.has_auto_search);
   EXPECT_TRUE(given.has_file_coverage);
+}
+
+TEST(OldResults, VerificationAndPlacementAreTyped) {
+  const ModelRecord r = ModelRecordFromJson(Line("model", "auto"));
+  ASSERT_TRUE(r.has_verification);
+  const VerificationReport& v = r.verification;
+  EXPECT_TRUE(v.performed);
+  EXPECT_FALSE(v.collapsed);
+  EXPECT_EQ(v.batches, 16u);
+  EXPECT_DOUBLE_EQ(v.min_sqnr_db, 15.0);
+  EXPECT_EQ(v.rounds, std::vector<std::string>{"pass 1: no output collapsed"});
+  ASSERT_EQ(v.outputs.size(), 1u);
+  EXPECT_EQ(v.outputs[0].name, "logits");
+  EXPECT_EQ(v.outputs[0].shape, (std::vector<std::int64_t>{1, 10}));
+  EXPECT_DOUBLE_EQ(v.outputs[0].sqnr_db, 28.157945904741407);
+  EXPECT_DOUBLE_EQ(v.outputs[0].top1_agreement, 0.875);
+  EXPECT_TRUE(std::isnan(v.outputs[0].exact_match));  // null: a float output
+  EXPECT_EQ(v.outputs[0].slice.axis, -1);              // no "worst_slice"
+  ASSERT_TRUE(r.has_placement);
+  EXPECT_EQ(r.placement.requested, "cpu");
+  EXPECT_EQ(r.placement.total_nodes, 43);
+  EXPECT_EQ(r.placement.nodes_by_provider.at("CPUExecutionProvider"), 43);
+  EXPECT_FALSE(r.placement.fallback);
+  EXPECT_EQ(DescribePlacement(r.placement), "all 43 nodes on CPUExecutionProvider");
+  // fp32 has neither: null in the file, absent in the record.
+  const json fp32 = Line("model", "fp32");
+  EXPECT_TRUE(fp32["verification"].is_null());
+  EXPECT_FALSE(ModelRecordFromJson(fp32).has_verification);
+}
+
+// What main's file does not hold: an infinite SQNR ("inf"), a collapsed slice, nodes kept fp32, and a
+// provider that left 25 compute nodes on the CPU (JSON names the first 20 and counts all 25).
+TEST(OldResults, EveryVerificationAndPlacementFieldRoundTrips) {
+  ModelRecord r;
+  r.ok = true;
+  r.has_verification = true;
+  VerificationReport& v = r.verification;
+  v.performed = true;
+  v.collapsed = true;
+  v.batches = 4;
+  OutputVerification o;
+  o.name = "y";
+  o.dtype = "float32";
+  o.compared = true;
+  o.sqnr_db = std::numeric_limits<double>::infinity();
+  o.cosine = 1;
+  o.slice.axis = 1;
+  o.slice.first = 2;
+  o.slice.last = 3;
+  o.slice.extent = 8;
+  o.slice.collapsed = 2;
+  o.slice.sqnr_db = -std::numeric_limits<double>::infinity();
+  v.outputs = {o};
+  v.kept_fp32 = {KeptFp32{"conv3", "Conv", "t3", "SQNR 2 dB", 1}};
+  r.has_placement = true;
+  r.placement.requested = "cuda";
+  r.placement.nodes_by_provider = {{"CUDAExecutionProvider", 10}, {"CPUExecutionProvider", 25}};
+  r.placement.total_nodes = 35;
+  for (int i = 0; i < 25; ++i) r.placement.cpu_compute_nodes.push_back("n" + std::to_string(i) + " (QLinearConv)");
+  r.placement.cpu_compute_node_count = 25;
+  r.placement.fallback = true;
+  const json j = ToJson(r);
+  EXPECT_EQ(j["verification"]["outputs"][0]["sqnr_db"], "inf");
+  EXPECT_EQ(j["verification"]["outputs"][0]["worst_slice"]["sqnr_db"], "-inf");
+  EXPECT_TRUE(j["verification"]["outputs"][0]["top1_agreement"].is_null());
+  EXPECT_EQ(j["placement"]["cpu_compute_nodes"].size(), kPlacementNodesKept);
+  EXPECT_EQ(j["placement"]["cpu_compute_node_count"], 25);
+  const ModelRecord back = ModelRecordFromJson(json::parse(j.dump()));
+  EXPECT_EQ(ToJson(back), j);
+  ASSERT_EQ(back.verification.outputs.size(), 1u);
+  EXPECT_EQ(back.verification.outputs[0].sqnr_db, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(back.verification.outputs[0].slice.sqnr_db, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(back.verification.outputs[0].slice.last, 3);
+  EXPECT_EQ(back.verification.kept_fp32[0].reason, "SQNR 2 dB");
+  EXPECT_EQ(back.placement.cpu_compute_nodes.size(), kPlacementNodesKept);
+  EXPECT_EQ(DescribePlacement(back.placement), DescribePlacement(r.placement));
+  EXPECT_NE(DescribePlacement(back.placement).find("25 compute node(s) left on the CPU (first: n0 (QLinearConv))"),
+            std::string::npos);
 }
 
 // Variant "auto" whose search kept fp32 (lab_prepare.cc AutoKeptFp32): the coverage report is the

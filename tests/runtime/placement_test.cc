@@ -30,7 +30,7 @@ TEST(Placement, ACudaProfileWithQLinearConvOnTheCpuIsAFallback) {
   ASSERT_EQ(p.cpu_compute_nodes.size(), 1u);  // QuantizeLinear is not a compute node
   EXPECT_EQ(p.cpu_compute_nodes[0], "Conv_1_quant (QLinearConv)");
   EXPECT_TRUE(p.fallback);
-  const std::string text = DescribePlacement(PlacementToJson(p));
+  const std::string text = DescribePlacement(p);
   EXPECT_NE(text.find("2 of 4 nodes on CPUExecutionProvider"), std::string::npos) << text;
   EXPECT_NE(text.find("1 compute node(s) left on the CPU (first: Conv_1_quant (QLinearConv))"), std::string::npos) << text;
   // The same nodes asked of the CPU provider: no fallback.
@@ -65,7 +65,7 @@ TEST(Placement, ACpuSessionPlacesEveryNodeOnTheCpu) {
   EXPECT_EQ(p.nodes_by_provider.size(), 1u);
   EXPECT_EQ(p.nodes_by_provider.at("CPUExecutionProvider"), 2);
   EXPECT_FALSE(p.fallback);
-  EXPECT_EQ(DescribePlacement(PlacementToJson(p)), "all 2 nodes on CPUExecutionProvider");
+  EXPECT_EQ(DescribePlacement(p), "all 2 nodes on CPUExecutionProvider");
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ inline nlohmann::json Finite(double v) { return std::isfinite(v) ? nlohmann::jso
 inline double NumberFrom(const nlohmann::json& v) {
   return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
+// The verification report's convention: NaN as null, ±inf as "inf" / "-inf", and back.
+inline nlohmann::json UnboundedJson(double v) {
+  if (std::isnan(v)) return nullptr;
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+inline double UnboundedFrom(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>() == "-inf" ? -std::numeric_limits<double>::infinity()
+                                                            : std::numeric_limits<double>::infinity();
+  return NumberFrom(v);
+}
 
 struct JsonWriter {
   nlohmann::json& j;
@@ -91,6 +102,8 @@ struct JsonWriter {
   }
   /// A figure that may be unmeasured: a non-finite value is written as null, null read back as NaN.
   void Number(const char* key, double v) const { j[key] = Finite(v); }
+  /// A figure that may be unmeasured or infinite: NaN as null, ±inf as "inf" / "-inf".
+  void Unbounded(const char* key, double v) const { j[key] = UnboundedJson(v); }
   /// [low, high] (each as Number) when `present`, else null; read back as NaN when null.
   void NumberPair(const char* key, double low, double high, bool present) const {
     if (present) j[key] = nlohmann::json::array({Finite(low), Finite(high)});
@@ -144,6 +157,10 @@ struct JsonReader {
   void Number(const char* key, double& v) const {
     auto it = j.find(key);
     if (it != j.end()) v = NumberFrom(*it);
+  }
+  void Unbounded(const char* key, double& v) const {
+    auto it = j.find(key);
+    if (it != j.end()) v = UnboundedFrom(*it);
   }
   void NumberPair(const char* key, double& low, double& high, bool) const {
     auto it = j.find(key);

@@ -20,6 +20,8 @@
 #include "qbench/lab/auto_record.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/quantization/quantize_report_json.h"
+#include "qbench/quantization/verify.h"
+#include "qbench/runtime/placement.h"
 
 namespace qbench {
 
@@ -162,15 +164,18 @@ struct ModelRecord {
   /// An external file's facts (has_file_coverage, external files only), written as "coverage_report".
   bool has_file_coverage = false;
   ExternalFileCoverage file_coverage;
-  /// How the written model was verified against fp32 (qbench/quantization/verify.h
-  /// VerificationToJson: per-output SQNR/cosine/agreement, nodes kept fp32); null for fp32.
-  nlohmann::json verification;
+  /// How the written model was verified against fp32 (qbench/quantization/verify.h: per-output
+  /// SQNR/cosine/agreement, nodes kept fp32); has_verification = false (null in JSON) for fp32 and
+  /// external files.
+  bool has_verification = false;
+  VerificationReport verification;
   /// An external variant (--compare-file): a file made elsewhere, measured as it is.
   bool external = false;
-  /// Where ONNX Runtime placed the nodes of this variant's optimized graph (runtime/placement.h
-  /// PlacementToJson: nodes per provider, the compute nodes left on the CPU, "fallback"); null when
-  /// not measured.
-  nlohmann::json placement;
+  /// Where ONNX Runtime placed the nodes of this variant's optimized graph (runtime/placement.h:
+  /// nodes per provider, the compute nodes left on the CPU, fallback); has_placement = false (null in
+  /// JSON) when not measured.
+  bool has_placement = false;
+  NodePlacement placement;
   std::vector<std::string> warnings;
 };
 

@@ -155,7 +155,19 @@ std::string FormatVerification(const VerificationReport& report);
 /// The outputs that still collapsed, as "output 'NAME': WHY" joined with "; " (empty when none did):
 /// the body of the verification_collapse warning of `quantize`, `quantize --auto` and the lab.
 std::string CollapsedOutputsText(const VerificationReport& report);
-/// The "verification" block of the --report JSON (NaN and ±Inf as null).
+/// The "verification" block of the --report JSON and of the lab's model records: every field of the
+/// report, figures not measured as null, ±inf as "inf" / "-inf", "worst_slice" only for an output
+/// with a collapsed slice. One field list (verify_compare.cc) for both directions.
 nlohmann::json VerificationToJson(const VerificationReport& report);
+/// nlohmann's hooks (the same JSON); readers keep defaults for missing keys and throw
+/// Error(kInvalidInput) naming a key of the wrong type.
+void to_json(nlohmann::json& j, const VerificationReport& r);
+void from_json(const nlohmann::json& j, VerificationReport& r);
+void to_json(nlohmann::json& j, const OutputVerification& o);
+void from_json(const nlohmann::json& j, OutputVerification& o);
+void to_json(nlohmann::json& j, const SliceCollapse& s);
+void from_json(const nlohmann::json& j, SliceCollapse& s);
+void to_json(nlohmann::json& j, const KeptFp32& k);
+void from_json(const nlohmann::json& j, KeptFp32& k);
 
 }  // namespace qbench

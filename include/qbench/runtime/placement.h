@@ -3,6 +3,7 @@
 // args.provider), so that a provider that silently leaves work on the CPU is said.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct NodePlacement {
   /// Compute nodes (Conv, Gemm, MatMul and their fused, integer and quantized forms, Attention, LSTM,
   /// GRU) run by CPUExecutionProvider although another provider was requested: "name (op)".
   std::vector<std::string> cpu_compute_nodes;
+  /// How many compute nodes ran on the CPU: all of them, where JSON keeps the first
+  /// kPlacementNodesKept names in cpu_compute_nodes.
+  int cpu_compute_node_count = 0;
   int total_nodes = 0;
   /// True when another provider than the CPU was requested and compute nodes ran on the CPU (ORT's
   /// silent fallback: the provider has no kernel for them, e.g. int8 ops without a GPU kernel).
@@ -51,11 +55,17 @@ NodePlacement ParseNodePlacement(const std::string& profile_json, const std::str
 NodePlacement MeasureNodePlacement(const Model& model, SessionConfig config, const std::vector<HostTensor>& feeds,
                                    const std::string& scratch_dir);
 
-/// {"requested", "nodes_by_provider", "total_nodes", "cpu_compute_nodes" (at most 20), "fallback"}.
-nlohmann::json PlacementToJson(const NodePlacement& p);
+/// Compute nodes named in JSON ("cpu_compute_nodes"); "cpu_compute_node_count" counts them all.
+constexpr std::size_t kPlacementNodesKept = 20;
+
+/// {"requested", "nodes_by_provider", "total_nodes", "fallback", "cpu_compute_node_count",
+/// "cpu_compute_nodes" (the first kPlacementNodesKept)}, from one field list (placement.cc); the
+/// reader keeps defaults for missing keys.
+void to_json(nlohmann::json& j, const NodePlacement& p);
+void from_json(const nlohmann::json& j, NodePlacement& p);
 
 /// One sentence for the report: "all 64 nodes on CUDAExecutionProvider", or "12 of 64 nodes on
 /// CPUExecutionProvider, 8 of them compute nodes (QLinearConv …): ORT fell back to the CPU for them".
-std::string DescribePlacement(const nlohmann::json& placement);
+std::string DescribePlacement(const NodePlacement& placement);
 
 }  // namespace qbench
