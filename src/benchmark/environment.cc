@@ -10,11 +10,14 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "qbench/core/build_info.h"
+#include "qbench/core/json_fields.h"
 #include "qbench/runtime/runner.h"
 
 namespace qbench {
@@ -215,32 +218,42 @@ void AddMeasurementWarnings(const Measurement& m, const std::string& label, doub
                                          "not a tail estimate); use --repetitions 100 or more for p99");
 }
 
+namespace {
+
+// The environment block's field list (core/json_fields.h), in the order bench --json writes it.
+template <typename F, typename R>
+void Fields(const F& f, R& r, const EnvironmentInfo*) {
+  QBENCH_JSON_FIELDS(cpu_model, architecture)
+  f.Flags("isa", r.isa_flags);
+  f("logical_cores", r.logical_cores);
+  f.Nullable("cpufreq_governor", r.cpufreq_governor, !r.cpufreq_governor.empty());  // null: unknown
+  f.Nullable("load_average_1min", r.load_average_1min, r.load_average_1min >= 0);    // null: unknown
+  QBENCH_JSON_FIELDS(ort_version, execution_provider)
+  // "accelerator": {"name", "driver"}, only with one (a non-CPU provider).
+  std::map<std::string, std::string> accelerator;
+  if (!r.accelerator_name.empty()) accelerator = {{"name", r.accelerator_name}, {"driver", r.accelerator_driver}};
+  f.Optional("accelerator", accelerator, !accelerator.empty());
+  if constexpr (!std::is_const_v<R>) r.accelerator_name = accelerator["name"], r.accelerator_driver = accelerator["driver"];
+  QBENCH_JSON_FIELDS(intra_op_threads, inter_op_threads, graph_optimization, allow_spinning, thread_pool, qbench_version,
+                     git_commit, build_type, hostname, os, date_utc)
+}
+
+}  // namespace
+
 nlohmann::ordered_json EnvironmentToJson(const EnvironmentInfo& e) {
-  using ordered_json = nlohmann::ordered_json;
-  ordered_json j;
-  j["cpu_model"] = e.cpu_model;
-  j["architecture"] = e.architecture;
-  ordered_json isa = ordered_json::object();
-  for (const auto& f : e.isa_flags) isa[f.first] = f.second;
-  j["isa"] = isa;
-  j["logical_cores"] = e.logical_cores;
-  j["cpufreq_governor"] = e.cpufreq_governor.empty() ? ordered_json() : ordered_json(e.cpufreq_governor);
-  j["load_average_1min"] = e.load_average_1min < 0 ? ordered_json() : ordered_json(e.load_average_1min);
-  j["ort_version"] = e.ort_version;
-  j["execution_provider"] = e.execution_provider;
-  if (!e.accelerator_name.empty()) j["accelerator"] = {{"name", e.accelerator_name}, {"driver", e.accelerator_driver}};
-  j["intra_op_threads"] = e.intra_op_threads;
-  j["inter_op_threads"] = e.inter_op_threads;
-  j["graph_optimization"] = e.graph_optimization;
-  j["allow_spinning"] = e.allow_spinning;
-  j["thread_pool"] = e.thread_pool;
-  j["qbench_version"] = e.qbench_version;
-  j["git_commit"] = e.git_commit;
-  j["build_type"] = e.build_type;
-  j["hostname"] = e.hostname;
-  j["os"] = e.os;
-  j["date_utc"] = e.date_utc;
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  Fields(json_fields::BasicJsonWriter<nlohmann::ordered_json>{j}, e, &e);
   return j;
+}
+
+void to_json(nlohmann::json& j, const EnvironmentInfo& e) {
+  j = nlohmann::json::object();
+  Fields(json_fields::JsonWriter{j}, e, &e);
+}
+
+void from_json(const nlohmann::json& j, EnvironmentInfo& e) {
+  e = EnvironmentInfo();
+  if (j.is_object()) Fields(json_fields::JsonReader{j}, e, &e);
 }
 
 }  // namespace qbench

@@ -122,8 +122,9 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     if (estimate_done > 0 && t > 0) progress.eta_s = std::max(0.0, (estimate_total - estimate_done) * t / estimate_done);
   };
 
-  study.environment = backend.Environment();
-  study.environment["device"] = device;
+  static_cast<EnvironmentInfo&>(study.environment) = backend.Environment();
+  study.environment.device = device;
+  study.has_environment = true;
   Append(jsonl, nlohmann::json{{"record", "environment"}, {"environment", study.environment}});
 
   // Index what exists already.

@@ -188,8 +188,8 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
   I.name.clear();
 }
 
-nlohmann::json OrtLabBackend::Environment() {
-  return EnvironmentToJson(CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false));
+EnvironmentInfo OrtLabBackend::Environment() {
+  return CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false);
 }
 
 

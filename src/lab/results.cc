@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <type_traits>
 
 #include "qbench/benchmark/statistics_report.h"
 #include "qbench/core/error.h"
@@ -121,13 +122,23 @@ void Fields(const F& f, R& r, const RooflinePeaks*) {
 }
 
 template <typename F, typename R>
+void Fields(const F& f, R& r, const LabEnvironment*) {
+  // The benchmark module's block ("cpu_model" always among its keys) and "device" beside its keys.
+  using Base = std::conditional_t<std::is_const_v<R>, const EnvironmentInfo, EnvironmentInfo>;
+  bool machine = true;
+  f.Inline("cpu_model", static_cast<Base&>(r), machine);
+  f("device", r.device);
+}
+
+template <typename F, typename R>
 void Fields(const F& f, R& r, const LabWarning*) {
   QBENCH_LAB_FIELDS(code, message)
 }
 
 template <typename F, typename R>
 void Fields(const F& f, R& r, const LabStudy*) {
-  QBENCH_LAB_FIELDS(config, environment, settings, started_at_unix_s, duration_s, total_duration_s, interrupted,
+  f.OrNull("environment", r.environment, r.has_environment);
+  QBENCH_LAB_FIELDS(config, settings, started_at_unix_s, duration_s, total_duration_s, interrupted,
                     planned_points, warnings, models, points, accuracy, op_profiles, roofline)
 }
 
@@ -166,6 +177,8 @@ void to_json(json& j, const OpProfileRecord& r) { j = ToJson(r); }
 void from_json(const json& j, OpProfileRecord& r) { r = OpProfileRecordFromJson(j); }
 void to_json(json& j, const RooflinePeaks& r) { j = ToJson(r); }
 void from_json(const json& j, RooflinePeaks& r) { r = RooflinePeaksFromJson(j); }
+void to_json(json& j, const LabEnvironment& e) { j = Write(e, nullptr); }
+void from_json(const json& j, LabEnvironment& e) { e = Read<LabEnvironment>(j); }
 
 std::int64_t LabStudy::FailedPoints() const {
   std::int64_t n = 0;
@@ -281,7 +294,8 @@ JsonlRecords ReadResultsJsonl(const std::string& path) {
         Get(j, "shard_count", &out.shard_count);
         Get(j, "planned", &out.planned);
       } else if (kind == "environment") {
-        if (j.contains("environment")) out.environment = j["environment"];
+        out.has_environment = j.contains("environment") && j["environment"].is_object();
+        if (out.has_environment) Get(j, "environment", &out.environment);
       } else if (kind == "roofline") {
         auto r = RooflinePeaksFromJson(j);
         bool replaced = false;

@@ -114,8 +114,7 @@ JsonlRecords FromStudyJson(const std::string& path) {
 
 std::string DeviceOf(const Source& s) {
   if (!s.records.device.empty()) return s.records.device;
-  if (s.records.environment.is_object() && s.records.environment.contains("device") && s.records.environment["device"].is_string())
-    return s.records.environment["device"];
+  if (s.records.has_environment && !s.records.environment.device.empty()) return s.records.environment.device;
   for (const auto& p : s.records.points)
     if (!p.device.empty()) return p.device;
   std::string base = fs::path(s.dir).lexically_normal().filename().string();
@@ -229,7 +228,10 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
       d.sources.push_back(s.path);
       if (s.records.shard_index >= 0) shards.insert(s.records.shard_index);
       for (const auto& id : s.records.planned) plan_id(id);
-      if (d.study.environment.is_null() && !s.records.environment.is_null()) d.study.environment = s.records.environment;
+      if (!d.study.has_environment && s.records.has_environment) {
+        d.study.has_environment = true;
+        d.study.environment = s.records.environment;
+      }
       for (const auto& r : s.records.roofline) {
         bool have = false;
         for (const auto& e : d.study.roofline) have = have || e.threads == r.threads;
@@ -281,7 +283,6 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
       if (!planned_set.count(id)) d.study.points.push_back(points[id]);
     for (const auto& p : d.study.points)
       if (!p.ok && !p.not_applicable) d.failed.push_back(p.point.Key());
-    if (d.study.environment.is_null()) d.study.environment = json::object();
     d.study.settings = merged.settings;
     d.study.planned_points = static_cast<std::int64_t>(std::max(d.planned.size(), d.study.points.size()));
     d.study.config = SynthesizedConfig(d.study, merged.settings.is_object() ? merged.settings.value("baseline_variant", "") : "");
@@ -305,7 +306,7 @@ json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) 
       missing.push_back(it == d.missing_shard.end() ? json{{"id", id}} : json{{"id", id}, {"shard", it->second}});
     }
     devices.push_back(json{{"device", d.device},
-                           {"environment", d.study.environment},
+                           {"environment", d.study.has_environment ? json(d.study.environment) : json::object()},
                            {"roofline", roofline},
                            {"shards", d.shards},
                            {"sources", d.sources},

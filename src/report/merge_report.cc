@@ -26,18 +26,22 @@ using report_internal::PeaksFor;
 namespace {
 
 // The int8 instructions a device's CPU has (environment "isa"), in words.
-std::string Int8Instructions(const json& env) {
+std::string Int8Instructions(const EnvironmentInfo& env) {
   static const std::vector<std::pair<const char*, const char*>> kInt8 = {
       {"amx_int8", "AMX int8 tiles"},     {"avx512_vnni", "AVX-512 VNNI"}, {"avx_vnni", "AVX-VNNI"},
       {"i8mm", "i8mm int8 matrix multiply"}, {"asimddp", "NEON dot product (sdot/udot)"}};
-  if (!env.is_object() || !env.contains("isa") || !env["isa"].is_object()) return "";
+  if (env.isa_flags.empty()) return "";
+  const auto has = [&](const std::string& flag) {
+    for (const auto& [name, on] : env.isa_flags)
+      if (name == flag) return on;
+    return false;
+  };
   std::vector<std::string> have;
   for (const auto& [flag, words] : kInt8)
-    if (env["isa"].value(flag, false)) have.push_back(words);
+    if (has(flag)) have.push_back(words);
   if (!have.empty()) return Join(have);
-  const std::string arch = env.value("architecture", "");
-  if (arch == "aarch64" || arch == "arm64") return "no int8 dot-product instructions (plain NEON)";
-  return env["isa"].value("avx2", false) ? "no VNNI or AMX (int8 through AVX2 VPMADDUBSW, about as fast as fp32 FMA)"
+  if (env.architecture == "aarch64" || env.architecture == "arm64") return "no int8 dot-product instructions (plain NEON)";
+  return has("avx2") ? "no VNNI or AMX (int8 through AVX2 VPMADDUBSW, about as fast as fp32 FMA)"
                                          : "no int8 dot-product instructions";
 }
 
@@ -160,12 +164,12 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
   md += "## Devices\n\n| device | CPU | architecture | logical cores | int8 instructions | fp32 / int8 MatMul peak | shards | "
         "points (recorded / planned) | failed | missing |\n|---|---|---|---:|---|---|---|---:|---:|---:|\n";
   for (const auto& d : merged.devices) {
-    const json& env = d.study.environment;
+    const LabEnvironment& env = d.study.environment;
     const RooflinePeaks* p = PeaksFor(d.study, report_internal::FirstThreads(d.study));
     std::vector<std::string> shards;
     for (int s : d.shards) shards.push_back(std::to_string(s));
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} |\n", MarkdownCell(d.device), MarkdownCell(env.value("cpu_model", "?")),
-                      env.value("architecture", "?"), env.value("logical_cores", 0), MarkdownCell(Int8Instructions(env)),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} |\n", MarkdownCell(d.device), MarkdownCell(env.cpu_model.empty() ? "?" : env.cpu_model),
+                      env.architecture.empty() ? "?" : env.architecture, env.logical_cores, MarkdownCell(Int8Instructions(env)),
                       p ? FormatGiga(p->fp32_macs_per_s) + "MAC/s / " + FormatGiga(p->int8_macs_per_s) + "MAC/s" : std::string("-"),
                       shards.empty() ? std::string("-") : Join(shards, ","), d.study.points.size(), d.planned.size(), d.failed.size(),
                       d.missing.size());

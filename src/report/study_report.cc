@@ -46,12 +46,6 @@ std::string Duration(double s) {
   return fmt::format("{} min {:02.0f} s", static_cast<long long>(s / 60), std::fmod(s, 60.0));
 }
 
-std::string EnvString(const nlohmann::json& env, const char* key) {
-  if (env.is_object() && env.contains(key) && env[key].is_string()) return env[key].get<std::string>();
-  if (env.is_object() && env.contains(key) && env[key].is_number()) return env[key].dump();
-  return "";
-}
-
 std::string JoinText(const std::vector<std::string>& v) {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
@@ -185,20 +179,19 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   const auto& cfg = study.config;
 
   md += "# qbench lab report\n\n";
-  if (!EnvString(env, "device").empty())
-    md += "Device: **" + EnvString(env, "device") + "** (`--device`; `qbench report DIR1 DIR2 -o OUT` merges the studies of "
+  if (!env.device.empty())
+    md += "Device: **" + env.device + "** (`--device`; `qbench report DIR1 DIR2 -o OUT` merges the studies of "
           "several devices into one report).\n\n";
   std::string isa;
-  if (env.is_object() && env.contains("isa") && env["isa"].is_object())
-    for (const auto& [k, v] : env["isa"].items())
-      if (v.is_boolean() && v.get<bool>()) isa += (isa.empty() ? "" : ", ") + k;
+  for (const auto& [flag, on] : env.isa_flags)
+    if (on) isa += (isa.empty() ? "" : ", ") + flag;
   md += fmt::format("Measured on **{}** ({} logical cores{}), ONNX Runtime {} ({} provider), qbench {} ({}, {} build), {}.\n\n",
-                    EnvString(env, "cpu_model").empty() ? "an unknown CPU" : EnvString(env, "cpu_model"),
-                    EnvString(env, "logical_cores"), isa.empty() ? "" : "; " + isa, EnvString(env, "ort_version"),
-                    EnvString(env, "execution_provider"), EnvString(env, "qbench_version"), EnvString(env, "git_commit"),
-                    EnvString(env, "build_type"), EnvString(env, "date_utc"));
-  if (env.is_object() && env.contains("accelerator") && env["accelerator"].is_object())
-    md += fmt::format("Accelerator: **{}** (driver {}).\n\n", env["accelerator"].value("name", "?"), env["accelerator"].value("driver", "?"));
+                    env.cpu_model.empty() ? "an unknown CPU" : env.cpu_model,
+                    env.logical_cores > 0 ? std::to_string(env.logical_cores) : "", isa.empty() ? "" : "; " + isa,
+                    env.ort_version, env.execution_provider, env.qbench_version, env.git_commit, env.build_type, env.date_utc);
+  if (!env.accelerator_name.empty())
+    md += fmt::format("Accelerator: **{}** (driver {}).\n\n", env.accelerator_name,
+                      env.accelerator_driver.empty() ? "?" : env.accelerator_driver);
   const std::int64_t measured = static_cast<std::int64_t>(study.points.size());
   md += fmt::format("**The study took {}**", Duration(study.duration_s));
   if (study.total_duration_s > study.duration_s + 0.05)

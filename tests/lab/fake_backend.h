@@ -208,8 +208,13 @@ class FakeLabBackend : public LabBackend {
     return out;
   }
   void ReleaseModel(const std::string&) override {}
-  nlohmann::json Environment() override {
-    return nlohmann::json{{"cpu_model", "Fake CPU"}, {"logical_cores", 2}, {"ort_version", "0.0"}, {"execution_provider", "cpu"}};
+  EnvironmentInfo Environment() override {
+    EnvironmentInfo e;
+    e.cpu_model = "Fake CPU";
+    e.logical_cores = 2;
+    e.ort_version = "0.0";
+    e.execution_provider = "cpu";
+    return e;
   }
 };
 

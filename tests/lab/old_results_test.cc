@@ -166,6 +166,44 @@ TEST(OldResults, EveryVerificationAndPlacementFieldRoundTrips) {
             std::string::npos);
 }
 
+TEST(OldResults, TheEnvironmentIsTypedAndWrittenBackWithTheSameKeys) {
+  json line;
+  for (const json& j : Lines(kOldFile))
+    if (j.value("record", "") == "environment") line = j["environment"];
+  ASSERT_TRUE(line.is_object());
+  const JsonlRecords rec = ReadResultsJsonl(kOldFile);
+  ASSERT_TRUE(rec.has_environment);
+  const LabEnvironment& e = rec.environment;
+  EXPECT_EQ(e.device, "vm (AMD EPYC)");
+  EXPECT_EQ(e.cpu_model, "AMD EPYC");
+  EXPECT_EQ(e.architecture, "x86_64");
+  EXPECT_EQ(e.logical_cores, 2);
+  EXPECT_TRUE(e.cpufreq_governor.empty());  // null: unknown
+  EXPECT_DOUBLE_EQ(e.load_average_1min, 4.11);
+  EXPECT_FALSE(e.allow_spinning);
+  EXPECT_EQ(e.intra_op_threads, 1);
+  EXPECT_EQ(e.thread_pool, "per-session");
+  ASSERT_EQ(e.isa_flags.size(), 10u);
+  int on = 0;
+  for (const auto& [flag, has] : e.isa_flags) on += has ? 1 : 0;
+  EXPECT_EQ(on, 2);  // avx2, fma
+  EXPECT_EQ(json(e), line);
+  // A block without the optional facts: no accelerator key, null governor and load read back as unknown.
+  EnvironmentInfo bare;
+  bare.cpu_model = "c";
+  const nlohmann::ordered_json b = EnvironmentToJson(bare);
+  EXPECT_FALSE(b.contains("accelerator"));
+  EXPECT_TRUE(b["load_average_1min"].is_null());
+  EXPECT_EQ(b.begin().key(), "cpu_model");  // bench --json keeps the field list's order
+  const EnvironmentInfo back = json(b).get<EnvironmentInfo>();
+  EXPECT_DOUBLE_EQ(back.load_average_1min, -1);
+  EXPECT_TRUE(back.accelerator_name.empty());
+  bare.accelerator_name = "NVIDIA H100";
+  bare.accelerator_driver = "NVIDIA 550.54.15";
+  EXPECT_EQ(json(bare)["accelerator"], (json{{"name", "NVIDIA H100"}, {"driver", "NVIDIA 550.54.15"}}));
+  EXPECT_EQ(json(bare).get<EnvironmentInfo>().accelerator_driver, "NVIDIA 550.54.15");
+}
+
 // Variant "auto" whose search kept fp32 (lab_prepare.cc AutoKeptFp32): the coverage report is the
 // search's record alone, {"auto": {…}}, with "chosen": null and "best_int8" instead of "choice".
 TEST(OldResults, AnAutoRecordThatKeptFp32HasNoQuantizerReport) {

@@ -169,7 +169,7 @@ TEST(ShardRun, WritesItsOwnFileAndModelsAndRecordsDeviceAndShard) {
     EXPECT_EQ(p.device, "test-device");
     EXPECT_EQ(p.shard, 1);
   }
-  EXPECT_EQ(rec.environment["device"], "test-device");
+  EXPECT_EQ(rec.environment.device, "test-device");
   for (const auto& m : rec.models) EXPECT_EQ(m.file.rfind(out + "/models/test-device.1/", 0), 0u) << m.file;
   // The same shard again without --resume is refused; --force does not apply to shards.
   FakeLabBackend again;

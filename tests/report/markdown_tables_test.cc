@@ -19,7 +19,7 @@ int CellCount(const std::string& line) {
 TEST(StudyMarkdownTables, EscapedCellsKeepEveryRowsShape) {
   LabStudy study;
   study.config = nlohmann::json::object();
-  study.environment = nlohmann::json::object();
+  study.has_environment = true;
   ModelRecord m;
   m.model = "net", m.variant = "static", m.ok = false, m.error = "bad | input\nsecond line";
   study.models = {m};

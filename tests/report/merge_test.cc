@@ -28,11 +28,13 @@ using testing::FakeLabBackend;
 class DeviceBackend : public FakeLabBackend {
  public:
   explicit DeviceBackend(bool vnni) : vnni_(vnni) {}
-  json Environment() override {
-    return json{{"cpu_model", vnni_ ? "Fake Xeon with VNNI" : "Fake Atom"},
-                {"architecture", "x86_64"},
-                {"logical_cores", vnni_ ? 16 : 4},
-                {"isa", {{"avx2", true}, {"avx512f", vnni_}, {"avx512_vnni", vnni_}, {"avx_vnni", false}, {"amx_int8", false}}}};
+  EnvironmentInfo Environment() override {
+    EnvironmentInfo e;
+    e.cpu_model = vnni_ ? "Fake Xeon with VNNI" : "Fake Atom";
+    e.architecture = "x86_64";
+    e.logical_cores = vnni_ ? 16 : 4;
+    e.isa_flags = {{"avx2", true}, {"avx512f", vnni_}, {"avx512_vnni", vnni_}, {"avx_vnni", false}, {"amx_int8", false}};
+    return e;
   }
   RooflinePeaks RooflineFor(std::int64_t threads) override {
     RooflinePeaks p = FakeLabBackend::RooflineFor(threads);

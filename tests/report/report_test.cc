@@ -121,7 +121,7 @@ TEST(StudyReport, NamesTheDeviceTheLabWasGiven) {
   std::filesystem::remove_all(c.output_dir);
   testing::FakeLabBackend backend;
   const LabStudy s = RunLab(c, backend);
-  EXPECT_EQ(s.environment["device"], "bench-box 7");
+  EXPECT_EQ(s.environment.device, "bench-box 7");
   EXPECT_EQ(s.config["device"], "bench-box 7");
   ASSERT_EQ(s.points.size(), 2u);
   EXPECT_EQ(s.points[1].device, "bench-box 7");

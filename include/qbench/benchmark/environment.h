@@ -74,7 +74,12 @@ void ParseCpuInfo(const std::string& cpuinfo_text, const std::string& architectu
 /// unknown), load_average_1min (null when unknown), ort_version, execution_provider, accelerator
 /// {name, driver} (only with one), intra/inter_op_threads, graph_optimization, allow_spinning,
 /// thread_pool, qbench_version, git_commit, build_type, hostname, os, date_utc.
+/// One field list (environment.cc) writes it, in this order, and reads it back.
 nlohmann::ordered_json EnvironmentToJson(const EnvironmentInfo& env);
+/// nlohmann's hooks: the same block (keys sorted); the reader keeps defaults for missing keys and
+/// null ones, and throws Error(kInvalidInput) naming a key of the wrong type.
+void to_json(nlohmann::json& j, const EnvironmentInfo& env);
+void from_json(const nlohmann::json& j, EnvironmentInfo& env);
 
 /// Adds the warnings about the environment to `warnings`: "debug_build" when the build type is not an
 /// optimized one (Release, RelWithDebInfo, MinSizeRel), "frequency_scaling" when the governor is known

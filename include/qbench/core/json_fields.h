@@ -12,6 +12,8 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -55,8 +57,11 @@ inline double UnboundedFrom(const nlohmann::json& v) {
   return NumberFrom(v);
 }
 
-struct JsonWriter {
-  nlohmann::json& j;
+/// Writes into `J`: nlohmann::json, or nlohmann::ordered_json where the order of the keys is the
+/// field list's (bench --json's environment block).
+template <typename J>
+struct BasicJsonWriter {
+  J& j;
   template <typename T>
   void operator()(const char* key, const T& v) const { j[key] = v; }
   /// Written only when `present`; read whenever it is there.
@@ -77,8 +82,8 @@ struct JsonWriter {
       j[key] = nullptr;
       return;
     }
-    nlohmann::json o = nlohmann::json::object();
-    fields(JsonWriter{o});
+    J o = J::object();
+    fields(BasicJsonWriter<J>{o});
     if (method && *method) o["method"] = method;
     j[key] = o;
   }
@@ -98,7 +103,7 @@ struct JsonWriter {
   /// whether `marker` (a key `v` always writes) is there and then reads `v` from this object.
   template <typename T>
   void Inline(const char*, const T& v, bool present) const {
-    if (present) j.update(nlohmann::json(v));
+    if (present) j.update(J(v));
   }
   /// A figure that may be unmeasured: a non-finite value is written as null, null read back as NaN.
   void Number(const char* key, double v) const { j[key] = Finite(v); }
@@ -111,11 +116,18 @@ struct JsonWriter {
   }
   void Decibel(const char* key, double v) const { j[key] = Decibels(v); }
   void DecibelMap(const char* key, const std::map<std::string, double>& m) const {
-    nlohmann::json o = nlohmann::json::object();
+    J o = J::object();
     for (const auto& [name, v] : m) o[name] = Decibels(v);
     j[key] = o;
   }
+  /// Named flags in their order, written as one object {"name": true|false, …}.
+  void Flags(const char* key, const std::vector<std::pair<std::string, bool>>& flags) const {
+    J o = J::object();
+    for (const auto& [name, on] : flags) o[name] = on;
+    j[key] = o;
+  }
 };
+using JsonWriter = BasicJsonWriter<nlohmann::json>;
 
 struct JsonReader {
   const nlohmann::json& j;
@@ -176,6 +188,13 @@ struct JsonReader {
     auto it = j.find(key);
     if (it == j.end() || !it->is_object()) return;
     for (const auto& [name, v] : it->items()) m[name] = DecibelsFrom(v);
+  }
+  void Flags(const char* key, std::vector<std::pair<std::string, bool>>& flags) const {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_object()) return;
+    flags.clear();
+    for (const auto& [name, v] : it->items())
+      if (v.is_boolean()) flags.emplace_back(name, v.get<bool>());
   }
 };
 

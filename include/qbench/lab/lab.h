@@ -122,7 +122,7 @@ class LabBackend {
   virtual void ReleaseModel(const std::string& model) = 0;
 
   /// The environment block for results.json (from the benchmark module's CaptureEnvironment).
-  virtual nlohmann::json Environment() = 0;
+  virtual EnvironmentInfo Environment() = 0;
 };
 
 /// The duration model of the plan (`qbench lab --dry-run`; docs/measurement.md "Duration estimate",

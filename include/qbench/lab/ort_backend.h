@@ -55,7 +55,7 @@ class OrtLabBackend : public LabBackend {
   std::vector<OpProfileRecord> ProfileOps(const SweepGroup& group, const std::vector<std::string>& variants) override;
   std::vector<AccuracyRecord> Evaluate(const std::string& model, const std::vector<std::string>& variants) override;
   void ReleaseModel(const std::string& model) override;
-  nlohmann::json Environment() override;
+  EnvironmentInfo Environment() override;
 
  private:
   struct Impl;

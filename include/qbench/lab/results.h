@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/lab/auto_record.h"
 #include "qbench/lab/sweep.h"
@@ -242,9 +243,19 @@ struct RooflinePeaks {
   double measured_at_unix_s = 0;
 };
 
+/// The machine a lab ran on: the benchmark module's environment block (CaptureEnvironment) and the
+/// lab's device label (--device), written as one object (results.jsonl "environment" record).
+struct LabEnvironment : EnvironmentInfo {
+  std::string device;
+};
+void to_json(nlohmann::json& j, const LabEnvironment& e);
+void from_json(const nlohmann::json& j, LabEnvironment& e);
+
 /// The records a study and its results.jsonl have in common (LabStudy, JsonlRecords).
 struct LabRecords {
-  nlohmann::json environment;   ///< the benchmark module's environment block (with "device"); null when none
+  /// Where it ran; has_environment = false (null in JSON) when no environment was recorded.
+  bool has_environment = false;
+  LabEnvironment environment;
   /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging
   /// (null when none was recorded).
   nlohmann::json settings;
