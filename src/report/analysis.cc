@@ -15,7 +15,7 @@
 namespace qbench {
 bool VerificationCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {
   const ModelRecord* r = study.FindModel(model, variant);
-  return r && r->ok && r->verification.is_object() && r->verification.value("collapsed", false);
+  return r && r->ok && r->has_verification && r->verification.collapsed;
 }
 
 namespace report_internal {
