@@ -40,6 +40,7 @@ qbench_add_test(quantization_verify_cli_test NEEDS_CLI LIBS qbench_core qbench_m
 )
 qbench_add_test(quantization_compat_test LIBS qbench_quantization qbench_eval SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/compat_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/compat_content_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
 qbench_add_test(quantization_compat_cli_test NEEDS_CLI LIBS qbench_runtime qbench_model SOURCES
