@@ -412,41 +412,35 @@ bool HasCalibratedVariant(const std::vector<std::string>& variants) {
   return false;
 }
 
-namespace {
-nlohmann::json ExternalVariantsJson(const LabConfig& c) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& e : c.external) a.push_back({{"model", e.model}, {"label", e.label}, {"path", e.path}});
-  return a;
-}
-}  // namespace
-
-nlohmann::json LabConfigToJson(const LabConfig& c) {
-  return nlohmann::json{{"models", c.models},
-                        {"variants", c.variants},
-                        {"batch", c.batches.values},
-                        {"input_size", c.input_sizes.values},
-                        {"threads", c.threads.values},
-                        {"repetitions", c.repetitions},
-                        {"warmup_runs", c.warmup_runs},
-                        {"eval_data", c.eval_data},
-                        {"eval_limit", c.eval_limit},
-                        {"preprocess", LabPreprocessPreset(c)},
-                        {"calibration_data", c.calibration_data},
-                        {"calibration_size", c.calibration_size},
-                        {"calibration_method", c.calibration_method},
-                        {"auto_max_drop_points", c.auto_max_drop_points},
-                        {"auto_time_budget_s", c.auto_time_budget_s},
-                        {"output", c.output_dir},
-                        {"roofline", c.roofline},
-                        {"seed", c.seed},
-                        {"dim", c.dims},
-                        {"shape", c.shapes},
-                        {"split", c.split},
-                        {"provider", c.provider},
-                        {"external_variants", ExternalVariantsJson(c)},
-                        {"preprocessing_given", DescribePreprocessOverrides(c.preprocessing)},
-                        {"verify", c.verify},
-                        {"strict", c.strict}};
+LabConfigRecord MakeLabConfigRecord(const LabConfig& c) {
+  LabConfigRecord r;
+  r.models = c.models;
+  r.variants = c.variants;
+  r.batch = c.batches.values;
+  r.input_size = c.input_sizes.values;
+  r.threads = c.threads.values;
+  r.repetitions = c.repetitions;
+  r.warmup_runs = c.warmup_runs;
+  r.eval_data = c.eval_data;
+  r.eval_limit = c.eval_limit;
+  r.preprocess = LabPreprocessPreset(c);
+  r.calibration_data = c.calibration_data;
+  r.calibration_size = c.calibration_size;
+  r.calibration_method = c.calibration_method;
+  r.auto_max_drop_points = c.auto_max_drop_points;
+  r.auto_time_budget_s = c.auto_time_budget_s;
+  r.output = c.output_dir;
+  r.roofline = c.roofline;
+  r.seed = c.seed;
+  r.dim = c.dims;
+  r.shape = c.shapes;
+  r.split = c.split;
+  r.provider = c.provider;
+  r.external_variants = c.external;
+  r.preprocessing_given = DescribePreprocessOverrides(c.preprocessing);
+  r.verify = c.verify;
+  r.strict = c.strict;
+  return r;
 }
 
 }  // namespace qbench

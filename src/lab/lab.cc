@@ -58,7 +58,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   LabStudy study;
   study.started_at_unix_s = NowUnixS();
-  study.config = LabConfigToJson(config);
+  study.config = MakeLabConfigRecord(config);
   WarningList local_warnings;
   WarningList& warnings = options.warnings ? *options.warnings : local_warnings;
 
@@ -67,7 +67,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   const std::string jsonl = LabResultsPath(config);
   const std::string device = LabDeviceLabel(config);
   const int shard = config.shard_count > 0 ? config.shard_index : -1;
-  study.config["device"] = device;
+  study.config.device = device;
+  study.has_settings = true;
   study.settings = LabMeasurementSettings(config);
   JsonlRecords prev;
   CheckOutputFolder(config);  // a study there needs --resume or --force; --resume needs a study
@@ -86,7 +87,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   if (config.shard_count > 0) CheckShardPlan(config, plan);  // before anything is written
   if (config.force) {
     const std::string moved = MoveStudyAside(config.output_dir);
-    if (!moved.empty()) study.config["earlier_study_moved_to"] = moved;
+    study.config.earlier_study_moved_to = moved;
   }
   fs::create_directories(models_dir, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + models_dir + "': " + ec.message());
@@ -105,12 +106,10 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   auto stop = [&] { return CancelRequested() || (options.should_stop && options.should_stop()); };
 
   for (const auto& w : plan.warnings) warnings.Add(w.code, w.message);
-  study.config["model_input_sizes"] = plan.input_sizes;
+  study.config.model_input_sizes = plan.input_sizes;
   if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
-    nlohmann::json pre = nlohmann::json::object();  // the images of each model, at its first input size
-    for (const auto& [m, v] : plan.input_sizes)
-      if (!v.empty()) pre[m] = DescribeLabPreprocess(config, v.front());
-    study.config["preprocessing"] = pre;
+    for (const auto& [m, v] : plan.input_sizes)  // the images of each model, at its first input size
+      if (!v.empty()) study.config.preprocessing[m] = DescribeLabPreprocess(config, v.front());
   }
   study.planned_points = static_cast<std::int64_t>(FlattenSweep(plan.groups).size());
   progress.total = plan.points;

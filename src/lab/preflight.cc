@@ -284,7 +284,7 @@ std::string DescribeStudy(const std::string& dir) {
   }
   std::error_code ec;
   const std::string file = fs::exists(ResultsJsonlPath(dir), ec) ? ResultsJsonlPath(dir) : dir + "/results.json";
-  const std::int64_t ns = PathIdentity(file).value("mtime_ns", std::int64_t{-1});
+  const std::int64_t ns = PathIdentity(file).mtime_ns;  // 0 when missing
   if (ns > 0) {
     const std::time_t t = static_cast<std::time_t>(ns / 1000000000LL);
     std::tm tm{};

@@ -39,34 +39,42 @@ std::string Absolute(const std::string& path) {
 }
 
 // A setting's value as shown in a difference: paths by their path, "" as "(none)".
-std::string Show(const json& v) {
-  if (v.is_null()) return "(not recorded)";
-  if (v.is_object() && v.contains("path")) return "'" + v["path"].get<std::string>() + "'";
-  if (v.is_string()) return v.get<std::string>().empty() ? "(none)" : "'" + v.get<std::string>() + "'";
-  return v.dump();
+std::string Show(const std::string& v) { return v.empty() ? "(none)" : "'" + v + "'"; }
+std::string Show(const FileIdentity& v) { return "'" + v.path + "'"; }
+std::string Show(const DataIdentity& v) { return v.given ? Show(v.identity) : "(none)"; }
+template <typename T>
+std::string Show(const T& v) {
+  return json(v).dump();
 }
 
-std::string DescribeChange(const json& before, const json& after) {
-  if (before.is_object() && after.is_object() && before.contains("path") && after.contains("path") &&
-      before["path"] == after["path"])
-    return Show(after) + " changed since the earlier run (size or modification time)";
+template <typename T>
+std::string DescribeChange(const T& before, const T& after) {
+  return Show(before) + " earlier, " + Show(after) + " now";
+}
+std::string DescribeChange(const FileIdentity& before, const FileIdentity& after) {
+  if (before.path == after.path) return Show(after) + " changed since the earlier run (size or modification time)";
+  return Show(before) + " earlier, " + Show(after) + " now";
+}
+std::string DescribeChange(const DataIdentity& before, const DataIdentity& after) {
+  if (before.given && after.given) return DescribeChange(before.identity, after.identity);
   return Show(before) + " earlier, " + Show(after) + " now";
 }
 
 }  // namespace
 
-json PathIdentity(const std::string& path) {
-  json j{{"path", Absolute(path)}};
+FileIdentity PathIdentity(const std::string& path) {
+  FileIdentity id;
+  id.path = Absolute(path);
   std::error_code ec;
   const auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) {
-    j["missing"] = true;
-    return j;
+    id.missing = true;
+    return id;
   }
   if (!fs::is_directory(status)) {
-    j["size_bytes"] = static_cast<std::int64_t>(fs::file_size(path, ec));
-    j["mtime_ns"] = MtimeNs(path);
-    return j;
+    id.size_bytes = static_cast<std::int64_t>(fs::file_size(path, ec));
+    id.mtime_ns = MtimeNs(path);
+    return id;
   }
   std::int64_t files = 0, bytes = 0, newest = MtimeNs(path);
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
@@ -77,97 +85,71 @@ json PathIdentity(const std::string& path) {
     bytes += static_cast<std::int64_t>(it->file_size(e2));
     newest = std::max(newest, MtimeNs(it->path().string()));
   }
-  j["files"] = files;
-  j["size_bytes"] = bytes;
-  j["mtime_ns"] = newest;
-  return j;
+  id.folder = true;
+  id.files = files;
+  id.size_bytes = bytes;
+  id.mtime_ns = newest;
+  return id;
 }
 
-json LabMeasurementSettings(const LabConfig& c) {
-  json models = json::object();
+LabSettings LabMeasurementSettings(const LabConfig& c) {
+  LabSettings s;
   for (const auto& m : LabModels(c.models)) {
-    json e{{"spec", m.spec}};
+    LabModelSettings& e = s.models[m.name];
+    e.spec = m.spec;
     if (!IsZooSpec(m.spec)) {
-      e["file"] = PathIdentity(m.spec);
+      e.has_file = true;
+      e.file = PathIdentity(m.spec);
       try {
-        e["checksum"] = FileChecksum(m.spec);  // compared by `qbench report` across machines
+        e.checksum = FileChecksum(m.spec);  // compared by `qbench report` across machines
       } catch (const std::exception&) {
-        e["checksum"] = "";
+        e.checksum = "";
       }
     }
     for (const auto& x : c.external)
-      if (ExternalVariantOf(x, m.name, m.spec)) e["external"][x.label] = PathIdentity(x.path);
-    models[m.name] = e;
+      if (ExternalVariantOf(x, m.name, m.spec)) e.external[x.label] = PathIdentity(x.path);
   }
-  json settings{{"repetitions", c.repetitions},
-              {"warmup_runs", c.warmup_runs},
-              {"seed", c.seed},
-              {"baseline_variant", c.variants.empty() ? "" : c.variants.front()},
-              {"preprocess", LabPreprocessPreset(c)},
-              {"calibration_data", c.calibration_data.empty() ? json("") : PathIdentity(c.calibration_data)},
-              {"calibration_size", c.calibration_size},
-              {"calibration_method", c.calibration_method},
-              {"eval_data", c.eval_data.empty() ? json("") : PathIdentity(c.eval_data)},
-              {"eval_limit", c.eval_limit},
-              {"split", c.split},
-              {"provider", c.provider},
-              {"models", models}};
+  s.repetitions = c.repetitions;
+  s.warmup_runs = c.warmup_runs;
+  s.seed = c.seed;
+  s.baseline_variant = c.variants.empty() ? "" : c.variants.front();
+  s.preprocess = LabPreprocessPreset(c);
+  s.calibration_data = c.calibration_data.empty() ? DataIdentity{} : DataIdentity{true, PathIdentity(c.calibration_data)};
+  s.calibration_size = c.calibration_size;
+  s.calibration_method = c.calibration_method;
+  s.eval_data = c.eval_data.empty() ? DataIdentity{} : DataIdentity{true, PathIdentity(c.eval_data)};
+  s.eval_limit = c.eval_limit;
+  s.split = c.split;
+  s.provider = c.provider;
   // Written only when not the default, so that studies made before these settings existed resume.
-  if (c.preprocessing.AnyGiven()) settings["preprocessing"] = DescribePreprocessOverrides(c.preprocessing);
-  if (!c.verify) settings["no_verify"] = true;
-  return settings;
+  if (c.preprocessing.AnyGiven()) s.preprocessing = DescribePreprocessOverrides(c.preprocessing);
+  s.no_verify = !c.verify;
+  return s;
 }
 
-json EffectiveCalibrationMethod(const json& setting) {
-  if (setting.is_null() || (setting.is_string() && setting.get<std::string>().empty()))
-    return CalibrationMethodName(CalibrationOptions{}.method);
-  return setting;
+std::string EffectiveCalibrationMethod(const std::string& setting) {
+  return setting.empty() ? CalibrationMethodName(CalibrationOptions{}.method) : setting;
 }
 
-std::vector<std::string> DiffLabSettings(const json& earlier, const json& now) {
-  static const std::vector<std::pair<const char*, const char*>> kLabels = {
-      {"repetitions", "--repetitions"},
-      {"warmup_runs", "--warmup-runs"},
-      {"seed", "--seed"},
-      {"baseline_variant", "the baseline variant (first of --variants)"},
-      {"preprocess", "--preset"},
-      {"calibration_data", "--calibration-data"},
-      {"calibration_size", "--calibration-size"},
-      {"calibration_method", "--calibration-method"},
-      {"eval_data", "--eval-data"},
-      {"eval_limit", "--eval-limit"},
-      {"split", "--split"},
-      {"provider", "--provider"},
-      {"preprocessing", "the preprocessing flags (--resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels)"},
-      {"no_verify", "--no-verify"}};
+std::vector<std::string> DiffLabSettings(const LabSettings& a, const LabSettings& b) {
   std::vector<std::string> out;
-  const json none;
-  auto get = [&none](const json& j, const char* key) -> const json& {
-    return j.is_object() && j.contains(key) ? j[key] : none;
-  };
-  for (const auto& [key, label] : kLabels) {
-    const json& a = get(earlier, key);
-    const json& b = get(now, key);
-    if (a.is_null() && b.is_boolean() && !b.get<bool>()) continue;  // a flag newer than the earlier run, off
-    if (std::string(key) == "calibration_method" && EffectiveCalibrationMethod(a) == EffectiveCalibrationMethod(b)) continue;
-    if (a.is_null() && b == json("cpu")) continue;                  // --provider: older runs used the CPU
-    if (a != b) out.push_back(std::string(label) + " " + DescribeChange(a, b));
-  }
-  const json& ma = get(earlier, "models");
-  const json& mb = get(now, "models");
-  if (ma.is_object() && mb.is_object())
-    for (const auto& [name, b] : mb.items()) {
-      if (!ma.contains(name)) continue;
-      const json& a = ma[name];
-      if (a.value("spec", "") != b.value("spec", ""))
-        out.push_back("model '" + name + "': " + Show(a.value("spec", "")) + " earlier, " + Show(b.value("spec", "")) + " now");
-      else if (a.contains("file") && b.contains("file") && a["file"] != b["file"])
-        out.push_back("model '" + name + "': file " + DescribeChange(a["file"], b["file"]));
-      if (a.contains("external") && b.contains("external"))
-        for (const auto& [label, f] : b["external"].items())
-          if (a["external"].contains(label) && a["external"][label] != f)
-            out.push_back("model '" + name + "': --compare-file " + label + " " + DescribeChange(a["external"][label], f));
+  ForEachSetting(a, b, [&out](const char*, const char* flag, const auto& x, const auto& y) {
+    if (x != y) out.push_back(std::string(flag) + " " + DescribeChange(x, y));
+  });
+  for (const auto& [name, y] : b.models) {
+    auto it = a.models.find(name);
+    if (it == a.models.end()) continue;
+    const LabModelSettings& x = it->second;
+    if (x.spec != y.spec)
+      out.push_back("model '" + name + "': " + DescribeChange(x.spec, y.spec));
+    else if (x.has_file && y.has_file && x.file != y.file)
+      out.push_back("model '" + name + "': file " + DescribeChange(x.file, y.file));
+    for (const auto& [label, f] : y.external) {
+      auto e = x.external.find(label);
+      if (e != x.external.end() && e->second != f)
+        out.push_back("model '" + name + "': --compare-file " + label + " " + DescribeChange(e->second, f));
     }
+  }
   return out;
 }
 
@@ -176,7 +158,7 @@ void CheckResumeSettings(const LabConfig& config, const JsonlRecords& previous) 
   const std::string where = ResultsJsonlPath(config.output_dir);
   const std::string fix = "give a new --output folder, or drop --resume and give --force to move the earlier study "
                           "to a dated folder and measure afresh";
-  if (previous.settings.is_null())
+  if (!previous.has_settings)
     throw Error(ErrorCode::kInvalidArgument, "--resume: " + where + " has no settings record (written by an older qbench), "
                                              "so whether its measurements were made with these settings cannot be "
                                              "checked; " + fix);

@@ -138,7 +138,8 @@ void Fields(const F& f, R& r, const LabWarning*) {
 template <typename F, typename R>
 void Fields(const F& f, R& r, const LabStudy*) {
   f.OrNull("environment", r.environment, r.has_environment);
-  QBENCH_LAB_FIELDS(config, settings, started_at_unix_s, duration_s, total_duration_s, interrupted,
+  f.OrNull("settings", r.settings, r.has_settings);
+  QBENCH_LAB_FIELDS(config, started_at_unix_s, duration_s, total_duration_s, interrupted,
                     planned_points, warnings, models, points, accuracy, op_profiles, roofline)
 }
 
@@ -269,7 +270,8 @@ JsonlRecords ReadResultsJsonl(const std::string& path) {
       continue;
     }
     try {
-      const std::string kind = j["record"].get<std::string>();
+      std::string kind;
+      Get(j, "record", &kind);
       if (kind == "point") {
         auto r = PointResultFromJson(j);
         const std::string key = r.point.Key();
@@ -288,14 +290,13 @@ JsonlRecords ReadResultsJsonl(const std::string& path) {
                                 std::to_string(r.input_size) + "|t" + std::to_string(r.threads);
         upsert(out.op_profiles, prof_idx, key, std::move(r));
       } else if (kind == "settings") {
-        if (j.contains("settings") && j["settings"].is_object()) out.settings = j["settings"];
+        JsonReader{j}.OrNull("settings", out.settings, out.has_settings);
         Get(j, "device", &out.device);
         Get(j, "shard_index", &out.shard_index);
         Get(j, "shard_count", &out.shard_count);
         Get(j, "planned", &out.planned);
       } else if (kind == "environment") {
-        out.has_environment = j.contains("environment") && j["environment"].is_object();
-        if (out.has_environment) Get(j, "environment", &out.environment);
+        JsonReader{j}.OrNull("environment", out.environment, out.has_environment);
       } else if (kind == "roofline") {
         auto r = RooflinePeaksFromJson(j);
         bool replaced = false;

@@ -54,97 +54,95 @@ std::string ExtrasGroupKey(const LabConfig& config, const LabPlan& plan, const s
   return g.GroupKey();
 }
 
-template <typename T>
-T Field(const json& j, const char* key, const std::string& where) {
-  if (!j.contains(key)) throw Error(ErrorCode::kInvalidInput, where + ": key '" + key + "' is missing");
-  try {
-    return j.at(key).get<T>();
-  } catch (const json::exception&) {
-    throw Error(ErrorCode::kInvalidInput, where + ": key '" + key + "' has the wrong type");
-  }
-}
-
 }  // namespace
 
-json LabPlanJson(const LabConfig& config, const LabPlan& plan, int shards) {
-  json cfg = LabConfigToJson(config);
-  cfg["input_size_given"] = config.input_size_given;
-  cfg.erase("output");  // the plan's folder is where it lies
-  cfg.erase("device");
+LabPlanFile MakeLabPlanFile(const LabConfig& config, const LabPlan& plan, int shards) {
+  LabPlanFile f;
+  f.qbench_plan_version = 1;
+  f.has_config = f.has_settings = true;
+  f.config = MakeLabConfigRecord(config);
+  f.config.has_input_size_given = true;
+  f.config.input_size_given = config.input_size_given;
+  f.config.output.clear();  // the plan's folder is where it lies
+  // The settings minus what differs between machines of one study (absolute paths and modification
+  // times stay: a shared filesystem shows every shard the same files).
+  f.settings = LabMeasurementSettings(config);
+  f.shards = shards;
   const std::vector<SweepGroup>& groups = plan.study_groups.empty() ? plan.groups : plan.study_groups;
   const std::vector<int> shard_of = shards > 0 ? AssignShards(groups.size(), shards) : std::vector<int>{};
   std::set<std::string> extras;
   for (const auto& m : plan.models) extras.insert(ExtrasGroupKey(config, plan, m.name));
-  json units = json::array();
-  std::int64_t points = 0;
   for (std::size_t u = 0; u < groups.size(); ++u) {
     const SweepGroup& g = groups[u];
-    json ids = json::array();
-    for (const auto& p : g.Points()) ids.push_back(p.Key());
-    points += static_cast<std::int64_t>(ids.size());
-    json unit{{"unit", u},          {"model", g.model},       {"batch", g.batch}, {"input_size", g.input_size},
-              {"threads", g.threads}, {"variants", g.variants}, {"points", ids},   {"extras", extras.count(g.GroupKey()) > 0}};
-    if (shards > 0) unit["shard"] = shard_of[u];
-    units.push_back(unit);
+    PlanUnit unit;
+    unit.unit = static_cast<std::int64_t>(u);
+    unit.model = g.model;
+    unit.batch = g.batch;
+    unit.input_size = g.input_size;
+    unit.threads = g.threads;
+    unit.variants = g.variants;
+    for (const auto& p : g.Points()) unit.points.push_back(p.Key());
+    unit.extras = extras.count(g.GroupKey()) > 0;
+    if (shards > 0) unit.shard = shard_of[u];
+    f.points += static_cast<std::int64_t>(unit.points.size());
+    f.units.push_back(std::move(unit));
   }
-  json models = json::array();
-  for (const auto& m : plan.models) models.push_back(json{{"name", m.name}, {"spec", m.spec}, {"input_sizes", plan.input_sizes.at(m.name)}});
-  // The settings minus what differs between machines of one study (absolute paths and modification
-  // times stay: a shared filesystem shows every shard the same files).
-  return json{{"qbench_plan_version", 1}, {"config", cfg},     {"settings", LabMeasurementSettings(config)},
-              {"shards", shards},         {"points", points},  {"models", models},
-              {"units", units}};
+  for (const auto& m : plan.models) f.models.push_back(PlanModel{m.name, m.spec, plan.input_sizes.at(m.name)});
+  return f;
 }
 
-LabConfig LabConfigFromPlanJson(const json& plan, const std::string& plan_path) {
-  const std::string where = "plan file '" + plan_path + "'";
-  if (!plan.contains("config") || !plan["config"].is_object())
-    throw Error(ErrorCode::kInvalidInput, where + " has no \"config\" object; make it with `qbench lab --plan -o DIR`");
-  const json& c = plan["config"];
+LabConfig LabConfigFromPlan(const LabPlanFile& plan, const std::string& plan_path) {
+  if (!plan.has_config)
+    throw Error(ErrorCode::kInvalidInput, "plan file '" + plan_path + "' has no \"config\" object; make it with `qbench lab --plan -o DIR`");
+  const LabConfigRecord& c = plan.config;
   LabConfig config = DefaultLabConfig();
-  config.models = Field<std::vector<std::string>>(c, "models", where);
-  config.variants = Field<std::vector<std::string>>(c, "variants", where);
-  config.batches.values = Field<std::vector<std::int64_t>>(c, "batch", where);
-  config.input_sizes.values = Field<std::vector<std::int64_t>>(c, "input_size", where);
-  config.threads.values = Field<std::vector<std::int64_t>>(c, "threads", where);
-  config.repetitions = Field<int>(c, "repetitions", where);
-  config.warmup_runs = Field<int>(c, "warmup_runs", where);
-  config.eval_data = Field<std::string>(c, "eval_data", where);
-  config.eval_limit = Field<std::size_t>(c, "eval_limit", where);
-  config.preprocess = Field<std::string>(c, "preprocess", where);
-  config.calibration_data = Field<std::string>(c, "calibration_data", where);
-  config.calibration_size = Field<std::size_t>(c, "calibration_size", where);
-  config.calibration_method = Field<std::string>(c, "calibration_method", where);
-  config.roofline = Field<bool>(c, "roofline", where);
-  config.seed = Field<std::uint64_t>(c, "seed", where);
-  config.dims = Field<std::vector<std::string>>(c, "dim", where);
-  config.shapes = Field<std::vector<std::string>>(c, "shape", where);
-  config.split = Field<bool>(c, "split", where);
-  if (c.contains("input_size_given")) config.input_size_given = Field<bool>(c, "input_size_given", where);
-  if (c.contains("provider")) config.provider = Field<std::string>(c, "provider", where);
-  if (c.contains("external_variants") && c["external_variants"].is_array())  // --compare-file
-    for (const auto& e : c["external_variants"])
-      config.external.push_back(ExternalVariant{e.value("model", ""), e.value("label", ""), e.value("path", "")});
+  config.models = c.models;
+  config.variants = c.variants;
+  config.batches.values = c.batch;
+  config.input_sizes.values = c.input_size;
+  config.threads.values = c.threads;
+  config.repetitions = c.repetitions;
+  config.warmup_runs = c.warmup_runs;
+  config.eval_data = c.eval_data;
+  config.eval_limit = c.eval_limit;
+  config.preprocess = c.preprocess;
+  config.calibration_data = c.calibration_data;
+  config.calibration_size = c.calibration_size;
+  config.calibration_method = c.calibration_method;
+  config.roofline = c.roofline;
+  config.seed = c.seed;
+  config.dims = c.dim;
+  config.shapes = c.shape;
+  config.split = c.split;
+  config.auto_max_drop_points = c.auto_max_drop_points;
+  config.auto_time_budget_s = c.auto_time_budget_s;
+  config.verify = c.verify;
+  config.strict = c.strict;
+  if (c.has_input_size_given) config.input_size_given = c.input_size_given;
+  config.provider = c.provider;
+  config.external = c.external_variants;  // --compare-file
   config.output_dir = DirName(plan_path);
   return config;
 }
 
-json ReadPlanJson(const std::string& path) {
+LabPlanFile ReadPlanFile(const std::string& path) {
   const std::string text = ReadFileBytes(path);
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || !j.contains("qbench_plan_version") || !j.contains("units"))
     throw Error(ErrorCode::kInvalidInput, "'" + path + "' is not a qbench plan file (no qbench_plan_version/units); make one "
                                           "with `qbench lab --plan -o DIR`");
-  return j;
+  try {
+    return j.get<LabPlanFile>();
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kInvalidInput, "plan file '" + path + "': " + e.what());
+  }
 }
 
-std::vector<std::string> DiffPlan(const json& plan_file, const json& now) {
-  std::vector<std::string> out = DiffLabSettings(plan_file.value("settings", json::object()), now.value("settings", json::object()));
+std::vector<std::string> DiffPlan(const LabPlanFile& plan_file, const LabPlanFile& now) {
+  std::vector<std::string> out = DiffLabSettings(plan_file.settings, now.settings);
   std::vector<std::string> a, b;
-  for (const auto& u : plan_file.value("units", json::array()))
-    for (const auto& id : u.value("points", json::array())) a.push_back(id.get<std::string>());
-  for (const auto& u : now.value("units", json::array()))
-    for (const auto& id : u.value("points", json::array())) b.push_back(id.get<std::string>());
+  for (const auto& u : plan_file.units) a.insert(a.end(), u.points.begin(), u.points.end());
+  for (const auto& u : now.units) b.insert(b.end(), u.points.begin(), u.points.end());
   if (a != b) {
     std::string first;
     const std::set<std::string> sa(a.begin(), a.end()), sb(b.begin(), b.end());
@@ -182,9 +180,9 @@ void CheckShardPlan(const LabConfig& config, const LabPlan& full_plan) {
     if (!config.plan_file.empty()) throw Error(ErrorCode::kNotFound, "--plan-file '" + path + "' does not exist");
     return;
   }
-  const json plan = ReadPlanJson(path);
-  std::vector<std::string> diff = DiffPlan(plan, LabPlanJson(config, full_plan, 0));
-  const int shards = plan.value("shards", 0);
+  const LabPlanFile plan = ReadPlanFile(path);
+  std::vector<std::string> diff = DiffPlan(plan, MakeLabPlanFile(config, full_plan, 0));
+  const int shards = plan.shards;
   if (shards > 0 && config.shard_count > 0 && shards != config.shard_count)
     diff.push_back(fmt::format("the plan was made for {} shard(s), --shard asks for {}", shards, config.shard_count));
   if (diff.empty()) return;

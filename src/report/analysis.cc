@@ -87,7 +87,7 @@ double TimeShare(const OpProfileRecord& prof, const std::function<bool(const std
 }
 
 std::int64_t FirstThreads(const LabStudy& study) {
-  const auto t = JsonList<std::int64_t>(study.config, "threads");
+  const auto& t = study.config.threads;
   return t.empty() ? 1 : t.front();
 }
 
@@ -106,14 +106,11 @@ std::string BaselineVariant(const LabStudy& study) {
 }
 
 std::vector<std::string> StudyVariants(const LabStudy& study) {
-  auto v = JsonList<std::string>(study.config, "variants");
+  auto v = study.config.variants;
   if (!v.empty()) {
     // External variants (--compare-file) after qbench's own, each once.
-    if (study.config.is_object() && study.config.contains("external_variants") && study.config["external_variants"].is_array())
-      for (const auto& e : study.config["external_variants"]) {
-        const std::string label = e.value("label", "");
-        if (!label.empty() && std::find(v.begin(), v.end(), label) == v.end()) v.push_back(label);
-      }
+    for (const auto& e : study.config.external_variants)
+      if (!e.label.empty() && std::find(v.begin(), v.end(), e.label) == v.end()) v.push_back(e.label);
     return v;
   }
   std::vector<std::string> out;
@@ -172,16 +169,14 @@ std::string InputSizeLabel(std::int64_t input_size, bool unit) {
 }
 
 std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model) {
-  const auto& c = study.config;
-  if (c.is_object() && c.contains("model_input_sizes") && c["model_input_sizes"].is_object() &&
-      c["model_input_sizes"].contains(model) && c["model_input_sizes"][model].is_array() && !c["model_input_sizes"][model].empty())
-    return c["model_input_sizes"][model].get<std::vector<std::int64_t>>();
-  return JsonList<std::int64_t>(c, "input_size");
+  const auto it = study.config.model_input_sizes.find(model);
+  if (it != study.config.model_input_sizes.end() && !it->second.empty()) return it->second;
+  return study.config.input_size;
 }
 
 const PointResult* ReferencePoint(const LabStudy& study, const std::string& model, const std::string& variant) {
   const auto sizes = ModelInputSizes(study, model);
-  const auto threads = JsonList<std::int64_t>(study.config, "threads");
+  const auto& threads = study.config.threads;
   const PointResult* best = nullptr;
   for (const auto& p : study.points) {
     if (!p.ok || p.point.model != model || p.point.variant != variant) continue;

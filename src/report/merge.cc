@@ -33,14 +33,19 @@ std::string Show(const json& v) {
   return v.dump();
 }
 
-// What identifies a data path across machines: its content size and file count (PathIdentity
-// without the path and the modification time).
-json DataContent(const json& v) {
-  if (!v.is_object()) return v;
-  json out = json::object();
-  for (const char* k : {"size_bytes", "files", "missing"})
-    if (v.contains(k)) out[k] = v[k];
+// What identifies a setting across machines: a data path by its content size and file count
+// (PathIdentity without the path and the modification time; "" when none was given), any other by
+// its value.
+json DataContent(const DataIdentity& d) {
+  if (!d.given) return "";
+  json out = d.identity;
+  out.erase("path");
+  out.erase("mtime_ns");
   return out;
+}
+template <typename T>
+json DataContent(const T& v) {
+  return v;
 }
 
 // One results file read: its device, shard, settings and records.
@@ -53,36 +58,27 @@ struct Source {
 
 }  // namespace
 
-std::vector<std::string> DiffMergeSettings(const json& a, const std::string& a_name, const json& b, const std::string& b_name) {
+std::vector<std::string> DiffMergeSettings(const LabSettings& a, const std::string& a_name, const LabSettings& b,
+                                           const std::string& b_name) {
   std::vector<std::string> out;
   auto item = [&](const std::string& key, const json& x, const json& y) {
     out.push_back(fmt::format("{} ({} in '{}', {} in '{}')", key, Show(x), a_name, Show(y), b_name));
   };
-  const json none;
-  auto get = [&none](const json& j, const char* k) -> const json& { return j.is_object() && j.contains(k) ? j[k] : none; };
-  for (const char* k : {"repetitions", "warmup_runs", "seed", "baseline_variant", "preprocess", "calibration_size",
-                        "eval_limit", "split"})
-    if (get(a, k) != get(b, k)) item(k, get(a, k), get(b, k));
-  const json ca = EffectiveCalibrationMethod(get(a, "calibration_method"));
-  const json cb = EffectiveCalibrationMethod(get(b, "calibration_method"));
-  if (ca != cb) item("calibration_method", ca, cb);
-  for (const char* k : {"calibration_data", "eval_data"}) {
-    const json x = DataContent(get(a, k)), y = DataContent(get(b, k));
-    if (x != y) item(k, x, y);
-  }
-  const json& ma = get(a, "models");
-  const json& mb = get(b, "models");
-  if (ma.is_object() && mb.is_object())
-    for (const auto& [name, y] : mb.items()) {
-      if (!ma.contains(name)) continue;
-      const json& x = ma[name];
-      const std::string cx = x.value("checksum", ""), cy = y.value("checksum", "");
-      if (!cx.empty() || !cy.empty()) {
-        if (cx != cy) item("model '" + name + "' checksum", cx, cy);
-      } else if (x.value("spec", "") != y.value("spec", "")) {
-        item("model '" + name + "'", x.value("spec", ""), y.value("spec", ""));
-      }
+  ForEachSetting(a, b, [&](const char* key, const char*, const auto& x, const auto& y) {
+    if (std::string(key) == "provider") return;  // a study may compare providers across devices
+    const json cx = DataContent(x), cy = DataContent(y);
+    if (cx != cy) item(key, cx, cy);
+  });
+  for (const auto& [name, y] : b.models) {
+    auto it = a.models.find(name);
+    if (it == a.models.end()) continue;
+    const LabModelSettings& x = it->second;
+    if (!x.checksum.empty() || !y.checksum.empty()) {
+      if (x.checksum != y.checksum) item("model '" + name + "' checksum", x.checksum, y.checksum);
+    } else if (x.spec != y.spec) {
+      item("model '" + name + "'", x.spec, y.spec);
     }
+  }
   return out;
 }
 
@@ -108,7 +104,7 @@ JsonlRecords FromStudyJson(const std::string& path) {
   const LabStudy s = LabStudyFromJson(j);
   JsonlRecords r;
   static_cast<LabRecords&>(r) = s;
-  if (s.config.is_object() && s.config.contains("device") && s.config["device"].is_string()) r.device = s.config["device"];
+  r.device = s.config.device;
   return r;
 }
 
@@ -123,7 +119,7 @@ std::string DeviceOf(const Source& s) {
 }
 
 // The config the report helpers read, synthesized from a device's points.
-json SynthesizedConfig(const LabStudy& s, const std::string& baseline) {
+LabConfigRecord SynthesizedConfig(const LabStudy& s, const std::string& baseline) {
   std::vector<std::string> variants;
   if (!baseline.empty()) variants.push_back(baseline);
   std::set<std::int64_t> batches;
@@ -138,16 +134,18 @@ json SynthesizedConfig(const LabStudy& s, const std::string& baseline) {
     auto& v = sizes[p.point.model];
     if (std::find(v.begin(), v.end(), p.point.input_size) == v.end()) v.push_back(p.point.input_size);
   }
-  json specs = json::array();
+  LabConfigRecord c;
   for (const auto& m : models)
     for (const auto& p : s.points)
       if (p.point.model == m) {
-        specs.push_back(p.model_spec);
+        c.models.push_back(p.model_spec);
         break;
       }
-  return json{{"variants", variants}, {"batch", std::vector<std::int64_t>(batches.begin(), batches.end())},
-              {"threads", threads},   {"models", specs},
-              {"model_input_sizes", sizes}};
+  c.variants = variants;
+  c.batch.assign(batches.begin(), batches.end());
+  c.threads = threads;
+  c.model_input_sizes = sizes;
+  return c;
 }
 
 }  // namespace
@@ -158,11 +156,11 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
   merged.allow_mismatch = allow_mismatch;
   if (dirs.empty()) throw Error(ErrorCode::kInvalidArgument, "qbench report: give at least one study folder");
   std::vector<Source> sources;
-  std::map<std::string, json> plans;  // dir → plan.json
+  std::map<std::string, LabPlanFile> plans;  // dir → plan.json
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw Error(ErrorCode::kNotFound, "qbench report: '" + dir + "' is not a folder");
-    if (fs::exists(PlanJsonPath(dir), ec)) plans[dir] = ReadPlanJson(PlanJsonPath(dir));
+    if (fs::exists(PlanJsonPath(dir), ec)) plans[dir] = ReadPlanFile(PlanJsonPath(dir));
     const auto files = ResultFiles(dir);
     for (const auto& f : files) sources.push_back(Source{f, dir, ReadResultsJsonl(f), ""});
     if (files.empty() && fs::exists(dir + "/results.json", ec))
@@ -175,18 +173,22 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
 
   // Settings: every file (and plan) must agree with the first.
   std::string first_name;
-  for (const auto& [dir, plan] : plans)
-    if (merged.settings.is_null()) merged.settings = plan.value("settings", json()), first_name = PlanJsonPath(dir);
-  for (const auto& s : sources)
-    if (merged.settings.is_null() && !s.records.settings.is_null()) merged.settings = s.records.settings, first_name = s.path;
+  auto first = [&](bool has, const LabSettings& settings, const std::string& name) {
+    if (merged.has_settings || !has) return;
+    merged.has_settings = true;
+    merged.settings = settings;
+    first_name = name;
+  };
+  for (const auto& [dir, plan] : plans) first(plan.has_settings, plan.settings, PlanJsonPath(dir));
+  for (const auto& s : sources) first(s.records.has_settings, s.records.settings, s.path);
   std::vector<std::string> diff;
-  auto check = [&](const json& settings, const std::string& name) {
-    if (settings.is_null() || name == first_name) return;
+  auto check = [&](bool has, const LabSettings& settings, const std::string& name) {
+    if (!has || name == first_name) return;
     for (const auto& d : DiffMergeSettings(merged.settings, first_name, settings, name))
       if (std::find(diff.begin(), diff.end(), d) == diff.end()) diff.push_back(d);
   };
-  for (const auto& [dir, plan] : plans) check(plan.value("settings", json()), PlanJsonPath(dir));
-  for (const auto& s : sources) check(s.records.settings, s.path);
+  for (const auto& [dir, plan] : plans) check(plan.has_settings, plan.settings, PlanJsonPath(dir));
+  for (const auto& s : sources) check(s.records.has_settings, s.records.settings, s.path);
   if (!diff.empty() && !allow_mismatch) {
     std::string list;
     for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
@@ -216,11 +218,11 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
     for (const auto& dir : dirs_of_device) {
       auto it = plans.find(dir);
       if (it == plans.end()) continue;
-      const int plan_shards = it->second.value("shards", 0);
-      for (const auto& u : it->second["units"])
-        for (const auto& id : u.value("points", json::array())) {
-          plan_id(id.get<std::string>());
-          if (plan_shards > 0) d.missing_shard[id.get<std::string>()] = u.value("shard", 0);
+      const int plan_shards = it->second.shards;
+      for (const auto& u : it->second.units)
+        for (const auto& id : u.points) {
+          plan_id(id);
+          if (plan_shards > 0) d.missing_shard[id] = std::max(u.shard, 0);
         }
     }
     for (const auto& s : sources) {
@@ -283,9 +285,10 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
       if (!planned_set.count(id)) d.study.points.push_back(points[id]);
     for (const auto& p : d.study.points)
       if (!p.ok && !p.not_applicable) d.failed.push_back(p.point.Key());
+    d.study.has_settings = merged.has_settings;
     d.study.settings = merged.settings;
     d.study.planned_points = static_cast<std::int64_t>(std::max(d.planned.size(), d.study.points.size()));
-    d.study.config = SynthesizedConfig(d.study, merged.settings.is_object() ? merged.settings.value("baseline_variant", "") : "");
+    d.study.config = SynthesizedConfig(d.study, merged.has_settings ? merged.settings.baseline_variant : "");
     merged.devices.push_back(std::move(d));
   }
   // A plan folder whose shards have not run yet has no device: it says nothing to merge.
@@ -334,7 +337,7 @@ json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) 
     }
   }
   return json{{"qbench_report_version", 1}, {"generated_at_utc", generated_at_utc},
-              {"inputs", merged.inputs},    {"settings", merged.settings},
+              {"inputs", merged.inputs},    {"settings", merged.has_settings ? json(merged.settings) : json()},
               {"allow_mismatch", merged.allow_mismatch}, {"settings_mismatch", merged.mismatches},
               {"devices", devices},         {"points", points},
               {"models", models},           {"accuracy", accuracy},
@@ -344,7 +347,8 @@ json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) 
 std::string MergedCsv(const MergedStudy& merged) {
   Table t;
   t.columns = {{"device", "", Align::kLeft}, {"shard", "", Align::kRight}};
-  const auto study_columns = StudyTable(LabStudy{}).columns;
+  const LabStudy no_study;
+  const auto study_columns = StudyTable(no_study).columns;
   t.columns.insert(t.columns.end(), study_columns.begin(), study_columns.end());
   for (const auto& d : merged.devices) {
     const Table one = StudyTable(d.study);  // file size and top-1 from the device's own records
@@ -362,10 +366,10 @@ std::vector<int> MissingShards(const std::string& dir, const std::string& device
   std::error_code ec;
   if (!fs::exists(PlanJsonPath(dir), ec))
     throw Error(ErrorCode::kNotFound, "'" + dir + "' has no plan.json; make one with `qbench lab --plan -o " + dir + "`");
-  const json plan = ReadPlanJson(PlanJsonPath(dir));
-  const int n = plan.value("shards", 0) > 0 ? plan.value("shards", 0) : shard_count;
+  const LabPlanFile plan = ReadPlanFile(PlanJsonPath(dir));
+  const int n = plan.shards > 0 ? plan.shards : shard_count;
   if (n < 1) throw Error(ErrorCode::kInvalidArgument, "the plan in '" + dir + "' records no shard count; give --shards N");
-  const auto& units = plan["units"];
+  const auto& units = plan.units;
   const std::vector<int> shard_of = AssignShards(units.size(), n);
   std::set<std::string> done;
   for (const auto& f : ResultFiles(dir)) {
@@ -375,8 +379,8 @@ std::vector<int> MissingShards(const std::string& dir, const std::string& device
   }
   std::set<int> out;
   for (std::size_t u = 0; u < units.size(); ++u)
-    for (const auto& id : units[u].value("points", json::array()))
-      if (!done.count(id.get<std::string>())) out.insert(shard_of[u]);
+    for (const auto& id : units[u].points)
+      if (!done.count(id)) out.insert(shard_of[u]);
   return {out.begin(), out.end()};
 }
 

@@ -255,7 +255,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
   if (!plot_section.empty()) md += "\n" + plot_section;
   md += "\n## Settings\n\nThe settings that define a measurement, equal in every merged study";
   md += merged.mismatches.empty() ? "" : " except as noted above";
-  md += ":\n\n```\n" + (merged.settings.is_null() ? std::string("(none recorded)") : merged.settings.dump(2)) + "\n```\n";
+  md += ":\n\n```\n" + (merged.has_settings ? nlohmann::json(merged.settings).dump(2) : std::string("(none recorded)")) + "\n```\n";
   md += "\nSources:\n\n";
   for (const auto& d : merged.devices)
     for (const auto& s : d.sources) md += "- " + d.device + ": `" + s + "`\n";

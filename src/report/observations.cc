@@ -208,7 +208,7 @@ void CorrelationObservations(const LabStudy& study, std::vector<std::string>& ou
 void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
   const std::string base = BaselineVariant(study);
   const std::int64_t threads0 = FirstThreads(study);
-  const auto threads = JsonList<std::int64_t>(study.config, "threads");
+  const auto& threads = study.config.threads;
   for (const auto& v : StudyVariants(study)) {
     if (v == base) continue;
     for (const auto& m : StudyModels(study)) {

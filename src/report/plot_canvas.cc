@@ -234,9 +234,4 @@ std::string SafeName(const std::string& s) {
   return out;
 }
 
-std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t def) {
-  if (config.is_object() && config.contains(key) && config[key].is_array() && !config[key].empty()) return config[key][0].get<std::int64_t>();
-  return def;
-}
-
 }  // namespace qbench::plot_internal

@@ -72,6 +72,5 @@ void Polyline(const std::vector<double>& x, const std::vector<double>& y, int co
 /// Vertical error bars from lo to hi at x, in `color`.
 void ErrorBars(const std::vector<double>& x, const std::vector<double>& lo, const std::vector<double>& hi, int color);
 std::string SafeName(const std::string& s);
-std::int64_t FirstOf(const nlohmann::json& config, const char* key, std::int64_t def);
 
 }  // namespace qbench::plot_internal

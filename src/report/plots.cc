@@ -15,6 +15,7 @@
 #include "qbench/core/error.h"
 #include "qbench/report/analysis.h"
 #include "report/plot_canvas.h"
+#include "report/report_util.h"
 #include "qbench/report/memory_report.h"
 
 namespace qbench {
@@ -42,7 +43,7 @@ std::vector<std::int64_t> report_threads(const LabStudy& study) {
 bool LatencyPlot(const LabStudy& study, const std::string& model, const std::string& path, std::string* title) {
   const auto variants = StudyVariants(study);
   const auto model_sizes = ModelInputSizes(study, model);
-  const std::int64_t size0 = model_sizes.empty() ? 0 : model_sizes.front(), threads0 = FirstOf(study.config, "threads", 1);
+  const std::int64_t size0 = model_sizes.empty() ? 0 : model_sizes.front(), threads0 = report_internal::FirstThreads(study);
   struct S {
     std::vector<double> x, y, lo, hi;
   };

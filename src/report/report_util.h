@@ -31,15 +31,6 @@ inline void WriteReportPages(const std::string& dir, const std::string& md, cons
   WriteOutput(dir, "report.html", MarkdownToHtmlPage(md, dir, title), written);
 }
 
-/// config[key] as a list of T (empty when absent or not an array).
-template <typename T>
-std::vector<T> JsonList(const nlohmann::json& config, const char* key) {
-  std::vector<T> out;
-  if (config.is_object() && config.contains(key) && config[key].is_array())
-    for (const auto& v : config[key]) out.push_back(v.get<T>());
-  return out;
-}
-
 /// Integer op types (QLinear*, *Integer*, QGemm, DynamicQuantizeMatMul, QAttention): compared with the int8 peak.
 bool IsIntegerOp(const std::string& op);
 /// The scheme-table row behind a lab variant name (qbench/lab/config.h LabVariants); nullptr for

@@ -199,19 +199,16 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   md += fmt::format(": {} of {} planned point(s) recorded, {} failed.", measured, study.planned_points, study.FailedPoints());
   if (study.interrupted) md += " **The run was interrupted (Ctrl-C): these results are partial; `qbench lab --resume` measures the rest.**";
   md += "\n\n";
-  auto list = [&](const char* key) {
+  auto list = [](const auto& values) {
     std::string s;
-    if (cfg.is_object() && cfg.contains(key) && cfg[key].is_array())
-      for (const auto& v : cfg[key]) s += (s.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& v : values) s += (s.empty() ? "" : ", ") + fmt::format("{}", v);
     return s;
   };
   // Input sizes: the configured ones, and each model measured at another size (its file fixes it).
-  std::string sizes = list("input_size") + " px";
+  std::string sizes = list(cfg.input_size) + " px";
   std::vector<std::string> own;
   bool any_configured = false;  // some model was swept over the configured sizes
-  const auto configured = cfg.is_object() && cfg.contains("input_size") && cfg["input_size"].is_array()
-                              ? cfg["input_size"].get<std::vector<std::int64_t>>()
-                              : std::vector<std::int64_t>{};
+  const auto& configured = cfg.input_size;
   for (const auto& m : models) {
     const auto used = ModelInputSizes(study, m);
     if (used == configured || used.empty()) {
@@ -230,8 +227,8 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   md += fmt::format("Sweep: models {}; variants {} (baseline: {}); batch {}; input size {}; threads {}. "
                     "Each point: {} warm-up run(s), then k = {} timed runs; the variants of a point are timed interleaved "
                     "(one run of each in turn) on identical inputs.\n\n",
-                    list("models"), list("variants"), base, list("batch"), sizes, list("threads"),
-                    cfg.value("warmup_runs", 0), cfg.value("repetitions", 0));
+                    list(cfg.models), list(cfg.variants), base, list(cfg.batch), sizes, list(cfg.threads),
+                    cfg.warmup_runs, cfg.repetitions);
 
   // Observations.
   md += "## Observations\n\n";

@@ -45,7 +45,7 @@ TEST(PlanLabels, TheBaselineOfANonFp32FileIsLabelledByWhatItHoldsAsInTheReport) 
 
   // report.md labels the same baseline the same way (VariantLabel of a record with that content).
   LabStudy study;
-  study.config = {{"variants", {"fp32", "static"}}};
+  study.config.variants = {"fp32", "static"};
   ModelRecord rec;
   rec.model = "mobilenetv2-12-int8";
   rec.variant = "fp32";

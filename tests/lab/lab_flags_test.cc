@@ -64,7 +64,7 @@ TEST(LabPreprocessing, ConfigKeysOverThePresetAtEveryInputSize) {
   EXPECT_EQ(q.pad, 1);
   EXPECT_EQ(q.channels, 1);
   // The results say what was given, and that verification was off.
-  const auto j = LabConfigToJson(c);
+  const nlohmann::json j = MakeLabConfigRecord(c);
   EXPECT_EQ(j["verify"], false);
   EXPECT_EQ(j["preprocessing_given"], "--crop 200, --mean 0.5,0.25,0.125, --std 0.5, --layout NHWC, --channel-order BGR");
 }
@@ -97,8 +97,9 @@ TEST(LabPreprocessing, MalformedValuesNameTheFileAndTheFlag) {
 TEST(LabPreprocessing, ResumeRefusesOtherPreprocessingOrVerificationButKeepsOlderStudiesResumable) {
   LabConfig c = DefaultLabConfig();
   const auto plain = LabMeasurementSettings(c);
-  EXPECT_FALSE(plain.contains("preprocessing"));  // a study made before these settings existed matches
-  EXPECT_FALSE(plain.contains("no_verify"));
+  const nlohmann::json written = plain;
+  EXPECT_FALSE(written.contains("preprocessing"));  // a study made before these settings existed matches
+  EXPECT_FALSE(written.contains("no_verify"));
   LabConfig given = c;
   given.preprocessing.crop = 200;
   given.verify = false;

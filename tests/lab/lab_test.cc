@@ -250,8 +250,8 @@ TEST(RunLab, ForceMovesTheOldStudyToADatedFolderTwiceWithoutLosingEither) {
     FakeLabBackend b;
     LabStudy s = RunLab(c, b);
     EXPECT_EQ(b.measured.size(), 8u);
-    ASSERT_TRUE(s.config.contains("earlier_study_moved_to"));
-    moved.push_back(s.config["earlier_study_moved_to"].get<std::string>());
+    ASSERT_FALSE(s.config.earlier_study_moved_to.empty());
+    moved.push_back(s.config.earlier_study_moved_to);
   }
   ASSERT_NE(moved[0], moved[1]);  // two reruns within a second keep two studies
   for (const auto& m : moved) {

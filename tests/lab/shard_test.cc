@@ -47,8 +47,8 @@ std::string Fresh(const std::string& name) {
 TEST(ShardPlan, SameFlagsGiveTheSameBytesAndStableIds) {
   FakeLabBackend b1, b2;
   const LabConfig c = ShardConfig("/tmp/x");
-  const auto a = LabPlanJson(c, PlanLab(c, b1), 4).dump(2);
-  const auto b = LabPlanJson(c, PlanLab(c, b2), 4).dump(2);
+  const auto a = nlohmann::json(MakeLabPlanFile(c, PlanLab(c, b1), 4)).dump(2);
+  const auto b = nlohmann::json(MakeLabPlanFile(c, PlanLab(c, b2), 4)).dump(2);
   EXPECT_EQ(a, b);
   const auto j = nlohmann::json::parse(a);
   EXPECT_EQ(j["points"], 24);
@@ -66,7 +66,7 @@ TEST(ShardPlan, SameFlagsGiveTheSameBytesAndStableIds) {
   EXPECT_FALSE(j["units"][1]["extras"].get<bool>());
   EXPECT_EQ(j["settings"]["repetitions"], 3);
   // The config round-trips.
-  const LabConfig back = LabConfigFromPlanJson(j, "/plans/plan.json");
+  const LabConfig back = LabConfigFromPlan(j.get<LabPlanFile>(), "/plans/plan.json");
   EXPECT_EQ(back.models, c.models);
   EXPECT_EQ(back.threads.values, c.threads.values);
   EXPECT_EQ(back.repetitions, 3);
@@ -79,14 +79,14 @@ TEST(ShardPlan, ProviderAndExternalVariantsRoundTrip) {
   LabConfig c = ShardConfig("/tmp/x");
   c.provider = "cuda";
   c.external = {ExternalVariant{"zoo:big", "zoo-int8", "/m/big-int8.onnx"}};
-  const nlohmann::json j = LabPlanJson(c, PlanLab(c, backend), 2);
+  const nlohmann::json j = MakeLabPlanFile(c, PlanLab(c, backend), 2);
   std::set<std::string> ids;
   for (const auto& u : j["units"])
     for (const auto& p : u["points"]) ids.insert(p.get<std::string>());
   EXPECT_EQ(ids.size(), 30u);  // big: 3 variants, small: 2; × 3 batches × 2 threads
   EXPECT_TRUE(ids.count("big|zoo-int8|b4|s224|t2"));
   EXPECT_FALSE(ids.count("small|zoo-int8|b1|s224|t1"));
-  const LabConfig back = LabConfigFromPlanJson(j, "/plans/plan.json");
+  const LabConfig back = LabConfigFromPlan(j.get<LabPlanFile>(), "/plans/plan.json");
   EXPECT_EQ(back.provider, "cuda");
   ASSERT_EQ(back.external.size(), 1u);
   EXPECT_EQ(back.external[0].model, "zoo:big");
@@ -220,7 +220,7 @@ TEST(ShardRun, APlanWithOtherSettingsIsRefusedInOneLine) {
   const std::string out = Fresh("shard_mismatch");
   LabConfig c = ShardConfig(out);
   FakeLabBackend backend;
-  WriteFileAtomic(PlanJsonPath(out), LabPlanJson(c, PlanLab(c, backend), 0).dump(2));
+  WriteFileAtomic(PlanJsonPath(out), nlohmann::json(MakeLabPlanFile(c, PlanLab(c, backend), 0)).dump(2));
   c.repetitions = 5;
   c.shard_index = 0;
   c.shard_count = 2;

@@ -47,7 +47,10 @@ AccuracyRecord Agreement(const std::string& model, const std::string& variant, d
 
 LabStudy Study() {
   LabStudy s;
-  s.config = {{"variants", {"fp32", "static", "auto"}}, {"threads", {2}}, {"input_size", {224}}, {"batch", {1}}};
+  s.config.variants = {"fp32", "static", "auto"};
+  s.config.threads = {2};
+  s.config.input_size = {224};
+  s.config.batch = {1};
   // "net": the search chose reduced s8 weights with bias correction and 2 fp32 islands.
   s.models.push_back(Record("net", "fp32", 4000, "fp32"));
   s.models.push_back(Record("net", "static", 1000, "int8 QDQ"));

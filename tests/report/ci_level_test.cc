@@ -22,7 +22,6 @@ std::vector<std::string> Split(const std::string& line) {
 
 TEST(CiLevel, JsonCsvAndReportSayTheIntervalsLevel) {
   LabStudy study;
-  study.config = nlohmann::json::object();
   study.has_environment = true;
   const std::vector<std::vector<double>> samples = {{4, 2, 3}, {5, 1, 4, 2, 3}, {6, 1, 5, 2, 4, 3}};
   for (std::size_t i = 0; i < samples.size(); ++i) {

@@ -18,7 +18,6 @@ int CellCount(const std::string& line) {
 
 TEST(StudyMarkdownTables, EscapedCellsKeepEveryRowsShape) {
   LabStudy study;
-  study.config = nlohmann::json::object();
   study.has_environment = true;
   ModelRecord m;
   m.model = "net", m.variant = "static", m.ok = false, m.error = "bad | input\nsecond line";

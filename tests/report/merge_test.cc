@@ -190,7 +190,8 @@ TEST(MergeReport, AStudyWithOnlyResultsJsonIsReadToo) {
   EXPECT_EQ(m.devices[0].device, "old box");
   EXPECT_EQ(m.devices[0].study.points.size(), 8u);
   EXPECT_EQ(m.devices[0].sources, (std::vector<std::string>{dir + "/results.json"}));
-  EXPECT_EQ(m.settings["repetitions"], 3);
+  EXPECT_TRUE(m.has_settings);
+  EXPECT_EQ(m.settings.repetitions, 3);
   // A folder without results is refused, naming it.
   const std::string empty = Fresh("merge_empty");
   fs::create_directories(empty);
@@ -244,17 +245,17 @@ TEST(MergeReport, DifferentSettingsAreRefusedInOneLineUnlessAllowed) {
 TEST(MergeReport, ModelFilesAreComparedByChecksum) {
   json a{{"repetitions", 3}, {"models", {{"m", {{"spec", "/x/m.onnx"}, {"checksum", "fnv1a64:0000000000000001"}}}}}};
   json b{{"repetitions", 3}, {"models", {{"m", {{"spec", "/y/m.onnx"}, {"checksum", "fnv1a64:0000000000000001"}}}}}};
-  EXPECT_TRUE(DiffMergeSettings(a, "A", b, "B").empty());  // other paths, same bytes
+  EXPECT_TRUE(DiffMergeSettings(a.get<LabSettings>(), "A", b.get<LabSettings>(), "B").empty());  // other paths, same bytes
   b["models"]["m"]["checksum"] = "fnv1a64:0000000000000002";
-  const auto d = DiffMergeSettings(a, "A", b, "B");
+  const auto d = DiffMergeSettings(a.get<LabSettings>(), "A", b.get<LabSettings>(), "B");
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0], "model 'm' checksum ('fnv1a64:0000000000000001' in 'A', 'fnv1a64:0000000000000002' in 'B')");
   // Evaluation data by content: another path with the same files and bytes is the same data.
   json ea{{"eval_data", {{"path", "/a/val"}, {"files", 10}, {"size_bytes", 1000}, {"mtime_ns", 1}}}};
   json eb{{"eval_data", {{"path", "/b/val"}, {"files", 10}, {"size_bytes", 1000}, {"mtime_ns", 2}}}};
-  EXPECT_TRUE(DiffMergeSettings(ea, "A", eb, "B").empty());
+  EXPECT_TRUE(DiffMergeSettings(ea.get<LabSettings>(), "A", eb.get<LabSettings>(), "B").empty());
   eb["eval_data"]["files"] = 9;
-  EXPECT_EQ(DiffMergeSettings(ea, "A", eb, "B").size(), 1u);
+  EXPECT_EQ(DiffMergeSettings(ea.get<LabSettings>(), "A", eb.get<LabSettings>(), "B").size(), 1u);
 }
 
 TEST(MergeReport, TheDefaultCalibrationMethodEqualsItsName) {
@@ -262,14 +263,17 @@ TEST(MergeReport, TheDefaultCalibrationMethodEqualsItsName) {
   // percentile: the same calibration, so they merge; another method is still a difference.
   json a{{"calibration_method", ""}};
   json b{{"calibration_method", "percentile"}};
-  EXPECT_TRUE(DiffMergeSettings(a, "A", b, "B").empty());
+  EXPECT_TRUE(DiffMergeSettings(a.get<LabSettings>(), "A", b.get<LabSettings>(), "B").empty());
   b["calibration_method"] = "minmax";
-  const auto d = DiffMergeSettings(a, "A", b, "B");
+  const auto d = DiffMergeSettings(a.get<LabSettings>(), "A", b.get<LabSettings>(), "B");
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0], "calibration_method ('percentile' in 'A', 'minmax' in 'B')");
   // The same rule for --resume.
-  EXPECT_TRUE(DiffLabSettings(json{{"calibration_method", ""}}, json{{"calibration_method", "percentile"}}).empty());
-  EXPECT_EQ(DiffLabSettings(json{{"calibration_method", ""}}, json{{"calibration_method", "minmax"}}).size(), 1u);
+  LabSettings given_default, given_percentile, given_minmax;
+  given_percentile.calibration_method = "percentile";
+  given_minmax.calibration_method = "minmax";
+  EXPECT_TRUE(DiffLabSettings(given_default, given_percentile).empty());
+  EXPECT_EQ(DiffLabSettings(given_default, given_minmax).size(), 1u);
 }
 
 TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
@@ -334,7 +338,7 @@ TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
   {
     FakeLabBackend b;
     fs::create_directories(dir);
-    WriteFileAtomic(PlanJsonPath(dir), LabPlanJson(c, PlanLab(c, b), 4).dump(2));
+    WriteFileAtomic(PlanJsonPath(dir), nlohmann::json(MakeLabPlanFile(c, PlanLab(c, b), 4)).dump(2));
   }
   for (int i : {0, 1, 3}) {  // shard 2 never ran
     LabConfig s = c;

@@ -122,7 +122,7 @@ TEST(StudyReport, NamesTheDeviceTheLabWasGiven) {
   testing::FakeLabBackend backend;
   const LabStudy s = RunLab(c, backend);
   EXPECT_EQ(s.environment.device, "bench-box 7");
-  EXPECT_EQ(s.config["device"], "bench-box 7");
+  EXPECT_EQ(s.config.device, "bench-box 7");
   ASSERT_EQ(s.points.size(), 2u);
   EXPECT_EQ(s.points[1].device, "bench-box 7");
   EXPECT_EQ(s.points[1].shard, -1);  // not sharded
@@ -392,7 +392,7 @@ TEST(Analysis, SizeObservationFollowsTheSchemePrecision) {
     if (m.variant == "dynamic") m.variant = "fp16";
   for (auto& p : study.points)
     if (p.point.variant == "dynamic") p.point.variant = "fp16";
-  study.config["variants"] = {"fp32", "fp16", "static"};
+  study.config.variants = {"fp32", "fp16", "static"};
   all.clear();
   for (const auto& o : GenerateObservations(study)) all += o + "\n";
   EXPECT_NE(all.find("**Size, fp16**: files are 0.60x of the fp32 size (big, small shrank at least 1.33x)."), std::string::npos) << all;

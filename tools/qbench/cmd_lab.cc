@@ -128,7 +128,7 @@ class ProgressBar {
 
 LabConfig BuildConfig(const LabFlags& f) {
   // --plan-file: the plan's own settings are the defaults (flags given along must agree: CheckShardPlan).
-  LabConfig c = f.plan_file.empty() ? DefaultLabConfig() : LabConfigFromPlanJson(ReadPlanJson(f.plan_file), f.plan_file);
+  LabConfig c = f.plan_file.empty() ? DefaultLabConfig() : LabConfigFromPlan(ReadPlanFile(f.plan_file), f.plan_file);
   if (!f.config_file.empty()) ApplyLabConfigFile(f.config_file, &c);
   if (f.Given("--models")) c.models = SplitListStrict(f.models, "--models", "--models zoo:resnet18,model.onnx");
   if (f.Given("--variants")) c.variants = SplitListStrict(f.variants, "--variants", "--variants fp32,static");
@@ -201,14 +201,13 @@ void WritePlanCommand(const LabConfig& config, int shards) {
   CheckLabInputs(config);
   OrtLabBackend backend(config, nullptr);
   const LabPlan plan = PlanLab(config, backend);
-  const nlohmann::json j = LabPlanJson(config, plan, shards);
+  const LabPlanFile j = MakeLabPlanFile(config, plan, shards);
   const std::string path = PlanJsonPath(config.output_dir);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
-    const nlohmann::json old = ReadPlanJson(path);
+    const LabPlanFile old = ReadPlanFile(path);
     std::vector<std::string> diff = DiffPlan(old, j);
-    if (old.value("shards", 0) != shards)
-      diff.push_back(fmt::format("--shards {} earlier, {} now", old.value("shards", 0), shards));
+    if (old.shards != shards) diff.push_back(fmt::format("--shards {} earlier, {} now", old.shards, shards));
     if (!diff.empty()) {
       std::string list;
       for (const auto& d : diff) list += (list.empty() ? "" : "; ") + d;
@@ -218,9 +217,9 @@ void WritePlanCommand(const LabConfig& config, int shards) {
   }
   std::filesystem::create_directories(config.output_dir, ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create output folder '" + config.output_dir + "': " + ec.message());
-  WriteFileAtomic(path, j.dump(2) + "\n");
+  WriteFileAtomic(path, nlohmann::json(j).dump(2) + "\n");
   std::printf("qbench lab --plan: %lld point(s) in %zu unit(s) of %zu model(s) -> %s\n",
-              static_cast<long long>(j["points"].get<std::int64_t>()), plan.groups.size(), plan.models.size(), path.c_str());
+              static_cast<long long>(j.points), plan.groups.size(), plan.models.size(), path.c_str());
   if (shards > 0) {
     const auto shard_of = AssignShards(plan.groups.size(), shards);
     for (int s = 0; s < shards; ++s) {
@@ -321,9 +320,9 @@ void RunLabCommand(const LabFlags& flags) {
     ReportShard(config, study, warnings);
     return;
   }
-  if (study.config.contains("earlier_study_moved_to"))
+  if (!study.config.earlier_study_moved_to.empty())
     LogInfo("--force: the earlier study in '" + config.output_dir + "' was moved to '" +
-            study.config["earlier_study_moved_to"].get<std::string>() + "'");
+            study.config.earlier_study_moved_to + "'");
   // Results files are written even after Ctrl-C, from what was measured; a second Ctrl-C skips the
   // plots, also the rest of them when it comes while they are drawn.
   if (study.interrupted)

@@ -11,6 +11,7 @@
 #include "qbench/calibration/calibrator.h"
 #include "qbench/data/dataset.h"
 #include "qbench/data/preprocess_overrides.h"
+#include "qbench/lab/lab_records.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/model/shapes.h"
 #include "qbench/quantization/quantizer.h"
@@ -43,14 +44,6 @@ const std::vector<LabVariantInfo>& LabVariants();
 const LabVariantInfo& FindLabVariant(const std::string& name);
 /// The row of a table variant, or nullptr (an external variant's label).
 const LabVariantInfo* LookupLabVariant(const std::string& name);
-
-/// A model made elsewhere (a QAT export, another quantizer's output, a model zoo's int8 file) measured
-/// as a variant of one of the lab's models: `--compare-file MODEL:LABEL=PATH`.
-struct ExternalVariant {
-  std::string model;  ///< a model spec as given to --models, or its display name
-  std::string label;  ///< the variant name in results and the report
-  std::string path;   ///< the ONNX file
-};
 
 /// Parses "MODEL:LABEL=PATH" (the model is what precedes the last ':' before the first '=', so a
 /// "zoo:NAME" model works). LABEL: letters, digits, '.', '_', '-', and not a table variant's name.
@@ -216,7 +209,9 @@ std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_si
 /// True when `variants` holds a variant that is calibrated (static int8).
 bool HasCalibratedVariant(const std::vector<std::string>& variants);
 
-/// The config as JSON (written into results.json so a study says how it was made).
-nlohmann::json LabConfigToJson(const LabConfig& config);
+/// The config as its record (written into results.json so a study says how it was made, and into
+/// plan.json): every field of LabConfigRecord that a LabConfig holds, "preprocess" as
+/// LabPreprocessPreset; what a run adds (device, model_input_sizes, …) left empty.
+LabConfigRecord MakeLabConfigRecord(const LabConfig& config);
 
 }  // namespace qbench

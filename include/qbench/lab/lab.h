@@ -317,13 +317,13 @@ struct LabRunOptions {
 /// the whole study (earlier records included when resuming). The output folder follows
 /// CheckOutputFolder (preflight.h): a folder holding a study is refused unless config.resume (continue
 /// it) or config.force (its files are first moved to a dated folder, MoveStudyAside, whose path is
-/// study.config["earlier_study_moved_to"]); config.resume into a folder without a study is refused.
+/// study.config.earlier_study_moved_to); config.resume into a folder without a study is refused.
 /// With config.resume the earlier
 /// settings must match (CheckResumeSettings) and points, model records, accuracies and profiles
 /// already in results.jsonl are not measured again. Failing points are recorded with their error and
 /// the lab goes on. The run's warnings (options.warnings, plus LabConfigWarnings and the plan's) are
 /// appended to results.jsonl at the end; study.warnings holds them after those of earlier runs of
-/// the same study. study.config is LabConfigToJson plus "model_input_sizes" (model → sizes used).
+/// the same study. study.config is MakeLabConfigRecord plus the device and model_input_sizes (model → sizes used).
 /// Writes no other output file (see report/study_report.h).
 /// Throws Error(kInvalidArgument) for a bad config or a resume whose settings differ, Error(kIo)
 /// when the output folder cannot be made or written.

@@ -61,32 +61,58 @@ std::int64_t ClassCount(const Model& model, std::string* output);
 /// classes"), not a warning next to a meaningless accuracy.
 void CheckEvalDataFitsModels(const LabConfig& config);
 
-/// What identifies a file or folder between runs, as JSON: {"path": absolute path, "size_bytes",
-/// "mtime_ns"} for a file (size and modification time, from stat); for a folder "files" (regular
-/// files below it, recursively, at most 100,000 counted), their total "size_bytes" and the newest
-/// "mtime_ns"; {"path", "missing": true} when absent. Never throws.
-nlohmann::json PathIdentity(const std::string& path);
+/// What identifies a file or folder between runs: its absolute path and, for a file, its size and
+/// modification time (from stat); for a folder the regular files below it (recursively, at most
+/// 100,000 counted), their total size and the newest modification time; `missing` when absent.
+/// Never throws.
+FileIdentity PathIdentity(const std::string& path);
 
 /// The settings that define what a lab's points, model files and accuracies mean, written as the
-/// "settings" record of results.jsonl: repetitions, warmup_runs, seed (zoo weights, inputs, random
-/// calibration), baseline_variant (the first of --variants: every speedup is against it),
-/// preprocess (LabPreprocessPreset), calibration_data (PathIdentity, or "" for random data),
-/// calibration_size, calibration_method, eval_data (PathIdentity or ""), eval_limit, and "models":
-/// {display name: {"spec", and "file": PathIdentity for a model file}}. Sweep values (batch, input
-/// size, threads, variants) are not settings: they are part of each point's key.
-nlohmann::json LabMeasurementSettings(const LabConfig& config);
+/// "settings" record of results.jsonl (LabSettings, lab_records.h): repetitions, warmup_runs, seed
+/// (zoo weights, inputs, random calibration), baseline_variant (the first of --variants: every
+/// speedup is against it), preprocess (LabPreprocessPreset), calibration_data (PathIdentity, or none
+/// for random data), calibration_size, calibration_method, eval_data (PathIdentity or none),
+/// eval_limit, split, provider, the models (spec, and for a model file its PathIdentity and checksum;
+/// the files of its --compare-file variants), the preprocessing flags given and --no-verify. Sweep
+/// values (batch, input size, threads, variants) are not settings: they are part of each point's key.
+LabSettings LabMeasurementSettings(const LabConfig& config);
 
 /// The calibration method a "calibration_method" setting means: "" (not given: the quantizer's
-/// default, CalibrationOptions::method) and a null value map to that method's name ("percentile"),
-/// so a study run with the default and one given `--calibration-method percentile` compare equal
-/// (DiffLabSettings, and `qbench report`'s DiffMergeSettings). Any other value is returned as given.
-nlohmann::json EffectiveCalibrationMethod(const nlohmann::json& setting);
+/// default, CalibrationOptions::method) maps to that method's name ("percentile"), so a study run
+/// with the default and one given `--calibration-method percentile` compare equal (DiffLabSettings,
+/// and `qbench report`'s DiffMergeSettings). Any other value is returned as given.
+std::string EffectiveCalibrationMethod(const std::string& setting);
+
+/// Calls fn(key, flag, a's value, b's value) for each setting of LabSettings but the models, in the
+/// field list's order: `key` as written in JSON ("repetitions"), `flag` as the command line gives it
+/// ("--repetitions"); calibration_method as EffectiveCalibrationMethod. The one list that --resume's
+/// DiffLabSettings and `qbench report`'s DiffMergeSettings compare.
+template <typename Fn>
+void ForEachSetting(const LabSettings& a, const LabSettings& b, Fn&& fn) {
+  fn("repetitions", "--repetitions", a.repetitions, b.repetitions);
+  fn("warmup_runs", "--warmup-runs", a.warmup_runs, b.warmup_runs);
+  fn("seed", "--seed", a.seed, b.seed);
+  fn("baseline_variant", "the baseline variant (first of --variants)", a.baseline_variant, b.baseline_variant);
+  fn("preprocess", "--preset", a.preprocess, b.preprocess);
+  fn("calibration_data", "--calibration-data", a.calibration_data, b.calibration_data);
+  fn("calibration_size", "--calibration-size", a.calibration_size, b.calibration_size);
+  fn("calibration_method", "--calibration-method", EffectiveCalibrationMethod(a.calibration_method),
+     EffectiveCalibrationMethod(b.calibration_method));
+  fn("eval_data", "--eval-data", a.eval_data, b.eval_data);
+  fn("eval_limit", "--eval-limit", a.eval_limit, b.eval_limit);
+  fn("split", "--split", a.split, b.split);
+  fn("provider", "--provider", a.provider, b.provider);
+  fn("preprocessing", "the preprocessing flags (--resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels)",
+     a.preprocessing, b.preprocessing);
+  fn("no_verify", "--no-verify", a.no_verify, b.no_verify);
+}
 
 /// Differences between the settings of an earlier run and this one, one human-readable item each,
 /// e.g. "--repetitions 3 earlier, 5 now", "model 'x': file 'a/x.onnx' changed since the earlier run
 /// (size or modification time)". Models present in only one of them are no difference (a study may
-/// grow by models). Empty when they match.
-std::vector<std::string> DiffLabSettings(const nlohmann::json& earlier, const nlohmann::json& now);
+/// grow by models). A setting newer than the earlier run's qbench reads as its default there (split
+/// off, provider "cpu", verification on, no preprocessing flags). Empty when they match.
+std::vector<std::string> DiffLabSettings(const LabSettings& earlier, const LabSettings& now);
 
 /// For --resume (and --dry-run --resume): refuses to mix measurements made under other settings.
 /// Returns when `previous` holds no measurements or its settings match LabMeasurementSettings(config).

@@ -19,6 +19,7 @@
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/lab/auto_record.h"
+#include "qbench/lab/lab_records.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/quantization/quantize_report_json.h"
 #include "qbench/quantization/verify.h"
@@ -256,9 +257,10 @@ struct LabRecords {
   /// Where it ran; has_environment = false (null in JSON) when no environment was recorded.
   bool has_environment = false;
   LabEnvironment environment;
-  /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging
-  /// (null when none was recorded).
-  nlohmann::json settings;
+  /// LabMeasurementSettings of the run (preflight.h): what `qbench report` compares before merging;
+  /// has_settings = false (null in JSON) when none was recorded.
+  bool has_settings = false;
+  LabSettings settings;
   std::vector<ModelRecord> models;
   std::vector<PointResult> points;
   std::vector<AccuracyRecord> accuracy;
@@ -268,7 +270,7 @@ struct LabRecords {
 
 /// A whole lab: the config, environment, every record, and how it went.
 struct LabStudy : LabRecords {
-  nlohmann::json config;        ///< LabConfigToJson
+  LabConfigRecord config;       ///< MakeLabConfigRecord plus what the run adds (device, model_input_sizes, …)
   std::vector<std::string> warnings;
   double started_at_unix_s = 0;
   double duration_s = 0;        ///< wall time of this run (resumed runs: this run only)

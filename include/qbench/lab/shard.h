@@ -32,27 +32,28 @@ std::vector<int> AssignShards(std::size_t units, int count);
 /// DIR/plan.json.
 std::string PlanJsonPath(const std::string& output_dir);
 
-/// The plan file of `config`'s study (`qbench lab --plan`): {"qbench_plan_version": 1, "config":
-/// LabConfigToJson (+ "input_size_given"), "settings": LabMeasurementSettings, "shards": the count
-/// given with --shards (0 = chosen by each --shard I/N), "points": total, "units": [{"unit", "model",
-/// "batch", "input_size", "threads", "variants", "points": [ids], "extras": whether this unit's shard
-/// also evaluates accuracy and profiles ops of its model, "shard" (when "shards" > 0)}]}. Point ids
-/// are SweepPoint::Key(). Deterministic: the same flags give the same bytes (no clock, no machine).
-nlohmann::json LabPlanJson(const LabConfig& config, const LabPlan& plan, int shards);
+/// The plan file of `config`'s study (`qbench lab --plan`, LabPlanFile in lab_records.h): its config
+/// (MakeLabConfigRecord with input_size_given, without output and device), its settings
+/// (LabMeasurementSettings), the --shards count (0 = chosen by each --shard I/N), the total of points,
+/// the models and the units (model, batch, input size, threads, variants, point ids; `extras`:
+/// whether this unit's shard also evaluates accuracy and profiles ops of its model; `shard` when
+/// shards > 0). Point ids are SweepPoint::Key(). Deterministic: the same flags give the same bytes
+/// (no clock, no machine).
+LabPlanFile MakeLabPlanFile(const LabConfig& config, const LabPlan& plan, int shards);
 
-/// Rebuilds the LabConfig a plan file was made with (its "config"): the inverse of LabConfigToJson
-/// for the keys that define the study. Throws Error(kInvalidInput) naming the plan file and key for
-/// a missing or mistyped key.
-LabConfig LabConfigFromPlanJson(const nlohmann::json& plan, const std::string& plan_path);
+/// Rebuilds the LabConfig a plan file was made with (its config): the inverse of MakeLabConfigRecord
+/// for the fields that define the study; the output folder is the plan's. Throws Error(kInvalidInput)
+/// naming the plan file when it has no config object.
+LabConfig LabConfigFromPlan(const LabPlanFile& plan, const std::string& plan_path);
 
 /// Reads and parses a plan file. Throws Error(kNotFound) when absent, Error(kInvalidInput) naming the
-/// file when it is not a qbench plan.
-nlohmann::json ReadPlanJson(const std::string& path);
+/// file when it is not a qbench plan (no qbench_plan_version or units) or a key has the wrong type.
+LabPlanFile ReadPlanFile(const std::string& path);
 
 /// Differences between a plan file and the plan these flags make, one item each (settings as
 /// DiffLabSettings words them; then the point ids: "the plan has 8 points, these flags 12", "point
-/// 'x' is in the plan only"; a different --shards count). Empty when they agree.
-std::vector<std::string> DiffPlan(const nlohmann::json& plan_file, const nlohmann::json& now);
+/// 'x' is in the plan only"). Empty when they agree.
+std::vector<std::string> DiffPlan(const LabPlanFile& plan_file, const LabPlanFile& now);
 
 /// Restricts `plan` to shard config.shard_index of config.shard_count (no-op when shard_count is 0;
 /// called by PlanLab before it estimates): moves every group to plan.study_groups, keeps that shard's

@@ -38,20 +38,21 @@ struct DeviceStudy {
 
 struct MergedStudy {
   std::vector<std::string> inputs;       ///< the folders given
-  nlohmann::json settings;               ///< LabMeasurementSettings of the first file read
+  bool has_settings = false;             ///< any file or plan recorded its settings
+  LabSettings settings;                  ///< LabMeasurementSettings of the first file read
   std::vector<std::string> mismatches;   ///< differing settings (only with allow_mismatch)
   bool allow_mismatch = false;
   std::vector<DeviceStudy> devices;      ///< sorted by label
   const DeviceStudy* Find(const std::string& device) const;
 };
 
-/// The settings keys that must agree between merged studies, one item per difference naming the
-/// key and both values, e.g. "repetitions (3 in 'a/results.jsonl', 5 in 'b/results.jsonl')":
-/// repetitions, warmup_runs, seed, baseline_variant, preprocess, calibration_size,
-/// calibration_method, eval_limit, split; calibration_data and eval_data by content (file count and
-/// bytes: paths and modification times differ between machines); each model both name by spec or,
-/// for files, by checksum (FileChecksum). Models in only one of them are no difference.
-std::vector<std::string> DiffMergeSettings(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
+/// The settings that must agree between merged studies, one item per difference naming the key and
+/// both values, e.g. "repetitions (3 in 'a/results.jsonl', 5 in 'b/results.jsonl')": every setting of
+/// ForEachSetting (preflight.h) but the provider (a study may compare providers across devices);
+/// calibration_data and eval_data by content (file count and bytes: paths and modification times
+/// differ between machines); each model both name by spec or, for files, by checksum (FileChecksum).
+/// Models in only one of them are no difference.
+std::vector<std::string> DiffMergeSettings(const LabSettings& a, const std::string& a_name, const LabSettings& b,
                                            const std::string& b_name);
 
 /// Reads every input folder: DIR/plan.json (optional), DIR/results.jsonl and DIR/results.*.jsonl
