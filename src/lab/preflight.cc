@@ -36,10 +36,12 @@ namespace {
 
 [[noreturn]] void Rethrow(const Error& e, const std::string& prefix) { throw Error(e.code(), prefix + e.what()); }
 
+// A missing data file is an input failure (exit 1), as in `qbench eval` and `qbench quantize` (README
+// "Exit codes"), not a usage error.
 void CheckDataPath(const std::string& path, const char* flag, const char* what) {
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw Error(ErrorCode::kInvalidArgument,
+    throw Error(ErrorCode::kNotFound,
                 fmt::format("{} '{}': no such file or folder; give {}", flag, path, what));
 }
 
@@ -137,25 +139,61 @@ std::int64_t ClassCount(const Model& model, std::string* output) {
   return o.shape[1] > 0 ? o.shape[1] : 0;
 }
 
+namespace {
+
+// Loads lab model `spec` as the lab feeds it data (zoo models at the first --input-size) and the size
+// its data is preprocessed to: the file's own H = W, else the first --input-size. False when the
+// model does not load (CheckLabInputs names unreadable models).
+bool LoadAtDataSize(const LabConfig& config, const std::string& spec, Model* model, std::int64_t* size) {
+  try {
+    ZooOptions zo;
+    zo.seed = config.seed;
+    zo.input_size = static_cast<int>(std::clamp<std::int64_t>(config.input_sizes.values.front(), 32, 4096));
+    *model = LoadModelOrZoo(spec, zo);
+  } catch (const std::exception&) {
+    return false;
+  }
+  *size = config.input_sizes.values.front();
+  for (const auto& in : model->Inputs())
+    if (in.has_shape && in.shape.size() == 4 && in.shape[2] > 0 && in.shape[2] == in.shape[3]) {
+      *size = in.shape[2];
+      break;
+    }
+  return true;
+}
+
+}  // namespace
+
+void CheckCalibrationDataFitsModels(const LabConfig& config) {
+  if (config.calibration_data.empty() || config.split || !HasCalibratedVariant(config.variants)) return;
+  for (const auto& lm : LabModels(config.models)) {
+    Model model;
+    std::int64_t size = 0;
+    if (!LoadAtDataSize(config, lm.spec, &model, &size)) continue;
+    // The reader `qbench quantize` and the lab's static variants calibrate with (MakeCalibrationDataReader,
+    // as PrepareVariant opens it), and its first batch: .npy sets are checked when opened, dataset
+    // samples when read (CheckSampleShape: dtype and shape against the model input).
+    CalibrationDataSpec spec;
+    spec.path = config.calibration_data;
+    spec.preprocess = LabPreprocess(config, size);
+    spec.size = config.calibration_size;
+    spec.seed = config.seed;
+    spec.batch_size = 1;
+    try {
+      std::vector<HostTensor> feeds;
+      MakeCalibrationDataReader(model, spec, nullptr)->Next(&feeds);
+    } catch (const Error& e) {
+      Rethrow(e, "--calibration-data '" + config.calibration_data + "' and model '" + lm.name + "': ");
+    }
+  }
+}
+
 void CheckEvalDataFitsModels(const LabConfig& config) {
   if (config.eval_data.empty()) return;
   for (const auto& lm : LabModels(config.models)) {
     Model model;
-    try {
-      ZooOptions zo;
-      zo.seed = config.seed;
-      zo.input_size = static_cast<int>(std::clamp<std::int64_t>(config.input_sizes.values.front(), 32, 4096));
-      model = LoadModelOrZoo(lm.spec, zo);
-    } catch (const std::exception&) {
-      continue;  // CheckLabInputs names unreadable models
-    }
-    // The size the lab evaluates this model at: the file's own H = W, else the first --input-size.
-    std::int64_t size = config.input_sizes.values.front();
-    for (const auto& in : model.Inputs())
-      if (in.has_shape && in.shape.size() == 4 && in.shape[2] > 0 && in.shape[2] == in.shape[3]) {
-        size = in.shape[2];
-        break;
-      }
+    std::int64_t size = 0;
+    if (!LoadAtDataSize(config, lm.spec, &model, &size)) continue;
     DatasetSpec ds;
     ds.path = config.eval_data;
     ds.preprocess = LabPreprocess(config, size);
@@ -264,6 +302,7 @@ void CheckLabInputs(const LabConfig& config) {
   if (!config.calibration_data.empty())
     CheckDataPath(config.calibration_data, "--calibration-data",
                   "images, a labels CSV, .npy tensors or a Fashion-MNIST .u8 file (or leave it out for random data)");
+  CheckCalibrationDataFitsModels(config);
 }
 
 bool HoldsStudy(const std::string& dir) {

@@ -272,8 +272,8 @@ TEST(LabCli, EveryOptionAndInputIsCheckedBeforeMeasuring) {
   std::ofstream(dir + "/empty.onnx");
   for (const char* dry : {" --dry-run", ""}) {
     const std::string m = std::string(" --models zoo:squeezenet1_1 --batch 1") + dry;
-    ExpectRefused(m + " --eval-data /nonexistent", 2, "--eval-data '/nonexistent': no such file or folder", out);
-    ExpectRefused(m + " --calibration-data /nonexistent", 2, "--calibration-data '/nonexistent': no such file or folder", out);
+    ExpectRefused(m + " --eval-data /nonexistent", 1, "--eval-data '/nonexistent': no such file or folder", out);
+    ExpectRefused(m + " --calibration-data /nonexistent", 1, "--calibration-data '/nonexistent': no such file or folder", out);
     ExpectRefused(m + " --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
     ExpectRefused(m + " --variants fp32,dynamic --calibration-method kl", 2, "--calibration-method: unknown calibration method 'kl'", out);
     ExpectRefused(m + " --preset foo", 2, "--preset: unknown preprocessing preset 'foo'", out);

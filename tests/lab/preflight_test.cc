@@ -98,20 +98,22 @@ TEST(ValidateLabConfig, RejectsUnknownCalibrationMethodAndPresetNamingTheFlag) {
   EXPECT_NO_THROW(ValidateLabConfig(c));
 }
 
-TEST(CheckLabInputs, MissingDataPathsAreUsageErrorsNamingFlagAndPath) {
+TEST(CheckLabInputs, MissingDataPathsAreInputFailuresNamingFlagAndPath) {
   const std::string dir = testing::TempDir();
   LabConfig c = Config(dir + "/out", {"zoo:resnet18"});
   c.eval_data = dir + "/nonexistent";
   Error e = Thrown([&] { CheckLabInputs(c); });
-  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);  // exit 1: a missing data file, as eval and quantize (README)
   EXPECT_TRUE(Contains(e.what(), "--eval-data '" + dir + "/nonexistent': no such file or folder")) << e.what();
   c.eval_data.clear();
   c.calibration_data = dir + "/calib";
   e = Thrown([&] { CheckLabInputs(c); });
-  EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   EXPECT_TRUE(Contains(e.what(), "--calibration-data '" + dir + "/calib': no such file or folder")) << e.what();
+  // A folder holding no data is refused too, as the static variants' calibration would fail on it.
   std::filesystem::create_directories(dir + "/calib");
-  EXPECT_NO_THROW(CheckLabInputs(c));
+  e = Thrown([&] { CheckLabInputs(c); });
+  EXPECT_TRUE(Contains(e.what(), "--calibration-data '" + dir + "/calib' and model 'resnet18': found no dataset in folder")) << e.what();
   // An eval folder without any sample is refused too, naming the flag.
   c.eval_data = dir + "/calib";
   e = Thrown([&] { CheckLabInputs(c); });

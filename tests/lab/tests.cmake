@@ -8,6 +8,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/estimate_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_flags_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/preflight_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/preflight_data_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/variants_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/honest_numbers_test.cc

@@ -19,9 +19,9 @@ namespace qbench {
 ///  - each model spec: "zoo:NAME" must name a zoo model; a path must load and parse as an ONNX
 ///    model (LoadModel: a missing file, a folder, an empty file or bytes that are no ModelProto fail);
 ///  - --eval-data must exist and open as a dataset (OpenDataset) with at least one sample;
-///  - --calibration-data must exist (its format is checked against the model when calibrating);
+///  - --calibration-data must exist and fit each model (CheckCalibrationDataFitsModels);
 ///  - the evaluation data fits each model (CheckEvalDataFitsModels).
-/// Throws Error(kInvalidArgument) naming the flag and the path for a data path that does not exist;
+/// Throws Error(kNotFound) naming the flag and the path for a data path that does not exist (exit 1);
 /// the loader's Error (kNotFound, kInvalidInput, …) with "--models: " / "--eval-data 'PATH': " in
 /// front for a model or dataset that cannot be read.
 void CheckLabInputs(const LabConfig& config);
@@ -60,6 +60,14 @@ std::int64_t ClassCount(const Model& model, std::string* output);
 /// ClassCount is Error(kInvalidArgument) ("the labels go up to 999 ... but the model scores 10
 /// classes"), not a warning next to a meaningless accuracy.
 void CheckEvalDataFitsModels(const LabConfig& config);
+
+/// With --calibration-data (without --split) and a calibrated variant, for each model, before anything
+/// is measured (called by CheckLabInputs): the calibration reader the static variants use
+/// (MakeCalibrationDataReader, images preprocessed as LabPreprocess at the model's size) opens and
+/// gives its first batch, so a sample whose shape or dtype does not fit the model input fails here
+/// with the reader's Error and code (kInvalidArgument for preprocessed images, kInvalidInput for .npy
+/// files), prefixed "--calibration-data 'PATH' and model 'NAME': ", instead of failing every static point.
+void CheckCalibrationDataFitsModels(const LabConfig& config);
 
 /// What identifies a file or folder between runs: its absolute path and, for a file, its size and
 /// modification time (from stat); for a folder the regular files below it (recursively, at most
