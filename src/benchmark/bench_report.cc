@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qbench/benchmark/statistics_report.h"
+#include "qbench/core/json_fields.h"
 #include "qbench/core/fs.h"
 
 namespace qbench {
@@ -61,18 +62,30 @@ std::string SpeedupText(const BenchPoint& p) {
 
 }  // namespace
 
+TimedPoint TimedPointOf(const BenchPoint& p) {
+  TimedPoint t;
+  if (!p.measured) {
+    t.error = p.skip_reason;
+    return t;
+  }
+  ApplyMeasurement(p.measurement, &t);
+  ApplyMemoryProbe(p.memory, &t);
+  if (p.has_speedup) ApplySpeedup(p.speedup_baseline, p.speedup, &t);
+  return t;
+}
+
 Table BenchTable(const BenchReport& r) {
   Table t;
   t.columns = {{"model", "", Align::kLeft}, {"batch", "", Align::kLeft}, {"inputs", "", Align::kLeft}, {"status", "", Align::kLeft}};
   for (auto& c : StatisticsColumns()) t.columns.push_back(c);
   for (const char* k : {"throughput_samples_per_s", "session_create_ms", "first_run_ms", "peak_rss_bytes", "rss_growth_bytes",
-                        "weights_memory_bytes", "session_memory_bytes", "arena_peak_bytes", "memory_scope", "speedup_vs_first",
-                        "speedup_ci_low", "speedup_ci_high"})
+                        "weights_memory_bytes", "session_memory_bytes", "arena_peak_bytes", "memory_method", "speedup",
+                        "speedup_ci95_low", "speedup_ci95_high"})
     t.columns.push_back({k, "", Align::kRight});
   t.columns.push_back({"note", "", Align::kLeft});
   for (const BenchPoint& p : r.points) {
     std::vector<Cell> row = {Cell::Text(p.model), Cell::Integer(p.batch_size), Cell::Text(InputsText(p)),
-                             Cell::Text(p.measured ? "measured" : "skipped")};
+                             Cell::Text(p.measured ? "ok" : "failed")};
     if (!p.measured) {
       row.resize(t.columns.size());
       row.back() = Cell::Text(p.skip_reason);
@@ -178,7 +191,7 @@ std::string FormatBenchTable(const BenchReport& r) {
 
 std::string BenchReportJson(const BenchReport& r) {
   ordered_json j;
-  j["schema"] = "qbench.bench/1";
+  j["schema"] = "qbench.bench/2";
   j["environment"] = EnvironmentToJson(r.environment);
   ordered_json settings;
   settings["warmup_runs"] = r.config.warmup_runs;
@@ -207,56 +220,22 @@ std::string BenchReportJson(const BenchReport& r) {
       inputs.push_back(in);
     }
     e["inputs"] = inputs;
-    e["status"] = p.measured ? "measured" : "skipped";
-    if (!p.measured) {
-      e["skip_reason"] = p.skip_reason;
-      results.push_back(e);
-      continue;
+    const TimedPoint timed = TimedPointOf(p);
+    TimedPointFields(json_fields::BasicJsonWriter<ordered_json>{e}, timed);  // the lab's point keys too
+    if (p.measured) {  // bench's own figures beside them
+      const Measurement& m = p.measurement;
+      e["warmup_samples_ms"] = m.warmup_latency_ms;
+      e["timed_total_s"] = m.timed_total_s;
+      e["extended"] = m.extended;
+      e["hit_cap"] = m.hit_cap;
+      // The process-wide memory (memory.h), beside the model-alone figures when memory_method is "isolated".
+      e["process_peak_rss_bytes"] = m.peak_rss_bytes;
+      e["rss_before_bytes"] = m.rss_before_bytes;
+      e["rss_after_bytes"] = m.rss_after_bytes;
+      e["rss_growth_bytes"] = m.rss_before_bytes < 0 ? ordered_json() : ordered_json(m.rss_growth_bytes);
+      if (p.memory.ok) e["baseline_rss_bytes"] = p.memory.baseline_rss_bytes;
     }
-    const Measurement& m = p.measurement;
-    e["statistics"] = StatisticsToJson(m.statistics);
-    e["throughput_samples_per_s"] = m.throughput_samples_per_s;
-    e["session_create_ms"] = m.session_create_ms;
-    e["first_run_ms"] = m.first_run_ms;
-    e["timed_total_s"] = m.timed_total_s;
-    e["extended"] = m.extended;
-    e["hit_cap"] = m.hit_cap;
-    auto known = [](std::int64_t v) { return v < 0 ? ordered_json() : ordered_json(v); };  // -1 = unknown → null
-    ordered_json mem;
-    mem["peak_rss_bytes"] = known(m.peak_rss_bytes);
-    mem["rss_before_bytes"] = known(m.rss_before_bytes);
-    mem["rss_after_bytes"] = known(m.rss_after_bytes);
-    mem["rss_growth_bytes"] = m.rss_before_bytes < 0 ? ordered_json() : ordered_json(m.rss_growth_bytes);
-    mem["scope"] = "process";
-    if (p.memory.ok) {  // this model alone (memory_probe.h); the process figures above stay for comparison
-      mem["scope"] = "isolated";
-      mem["process_peak_rss_bytes"] = mem["peak_rss_bytes"];
-      mem["peak_rss_bytes"] = p.memory.peak_rss_bytes;
-      mem["weights_bytes"] = known(p.memory.weights_bytes);
-      mem["session_bytes"] = known(p.memory.session_bytes);
-      mem["arena_peak_bytes"] = known(p.memory.arena_peak_bytes);
-      mem["baseline_rss_bytes"] = p.memory.baseline_rss_bytes;
-    } else if (!p.memory.error.empty()) {
-      mem["isolated_error"] = p.memory.error;
-    }
-    e["memory"] = mem;
     if (!p.speedup_unavailable.empty()) e["speedup_unavailable"] = p.speedup_unavailable;
-    if (p.has_speedup) {
-      ordered_json sp;
-      sp["baseline"] = p.speedup_baseline;
-      sp["value"] = p.speedup.speedup;
-      sp["ci_low"] = p.speedup.ci_low;
-      sp["ci_high"] = p.speedup.ci_high;
-      sp["ci_level"] = p.speedup.ci_level;
-      sp["method"] = std::string(p.speedup.paired ? "paired" : "independent") +
-                     " percentile bootstrap of median(baseline)/median(this), " + std::to_string(p.speedup.resamples) +
-                     " resamples";
-      e["speedup_vs_first"] = sp;
-    } else {
-      e["speedup_vs_first"] = nullptr;
-    }
-    e["latency_ms"] = m.latency_ms;
-    e["warmup_latency_ms"] = m.warmup_latency_ms;
     results.push_back(e);
   }
   j["results"] = results;

@@ -72,6 +72,7 @@ Statistics StatisticsFromJson(const nlohmann::json& j) {
 
 void to_json(nlohmann::json& j, const Statistics& s) { j = StatisticsToJson(s); }
 void from_json(const nlohmann::json& j, Statistics& s) { s = StatisticsFromJson(j); }
+void to_json(nlohmann::ordered_json& j, const Statistics& s) { j = StatisticsToJson(s); }
 
 std::vector<Column> StatisticsColumns() {
   std::vector<Column> cols;

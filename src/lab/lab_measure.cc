@@ -17,14 +17,7 @@ using namespace lab_internal;  // NOLINT(build/namespaces)
 
 void lab_internal::Fill(PointResult* r, const Measurement& m, std::int64_t macs) {
   const Statistics& s = m.statistics;
-  r->ok = true;
-  r->error.clear();
-  r->latency = s;
-  r->samples_ms = m.latency_ms;
-  r->throughput_samples_per_s = m.throughput_samples_per_s;
-  r->session_create_ms = m.session_create_ms;
-  r->first_run_ms = m.first_run_ms;
-  r->peak_rss_bytes = m.peak_rss_bytes;
+  ApplyMeasurement(m, r);
   r->macs = macs;
   r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
 }
@@ -65,16 +58,8 @@ void OrtLabBackend::Impl::ProbeMemory(PointResult* r, const SweepGroup& group, c
   q.intra_op_threads = static_cast<int>(group.threads);
   q.seed = config.seed;
   const MemoryProbeResult m = ProbeMemoryIsolated(q);
-  if (m.ok) {
-    r->peak_rss_bytes = m.peak_rss_bytes;
-    r->weights_memory_bytes = m.weights_bytes;
-    r->session_memory_bytes = m.session_bytes;
-    r->arena_peak_bytes = m.arena_peak_bytes;
-    r->memory_method = "isolated";
-    r->memory_error.clear();
-  } else {
-    r->memory_method = "process";
-    r->memory_error = m.error;
+  ApplyMemoryProbe(m, r);
+  if (!m.ok) {
     if (warnings)
       warnings->Add("memory_not_isolated", fmt::format("{} {} b{}: memory could not be measured in a separate process "
                                                        "({}); its peak RSS is the lab process's, which includes the "
@@ -192,13 +177,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       r.energy = ToPointEnergy(energy.Result(i), I.meter->discovery().source, group.batch, i > 0 && models[0].label == base);
       if (I.macs_incomplete.count(group.input_size)) r.achieved_macs_per_s = 0;  // no rate from a lower bound
       r.timing = c.timing;
-      if (i > 0 && models[0].label == base && c.has_speedup) {
-        r.has_speedup = std::isfinite(c.speedup.speedup);
-        r.baseline_variant = base;
-        r.speedup = c.speedup.speedup;
-        r.speedup_ci95_low = c.speedup.ci_low;
-        r.speedup_ci95_high = c.speedup.ci_high;
-      }
+      if (i > 0 && models[0].label == base && c.has_speedup) ApplySpeedup(base, c.speedup, &r);
       if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
         high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)",
                                       v == I.Baseline() && I.records.count(v) ? BaselineLabel(I.records.at(v).content, v) : v,

@@ -34,18 +34,11 @@ template <typename F, typename R>
 void Fields(const F& f, R& r, const PointResult*) {
   f("model", r.point.model), f("variant", r.point.variant), f("batch", r.point.batch);
   f("input_size", r.point.input_size), f("threads", r.point.threads);
-  QBENCH_LAB_FIELDS(model_spec, error)
-  f.Status(r.ok, r.not_applicable);
+  f("model_spec", r.model_spec);
+  using Timed = std::conditional_t<std::is_const_v<R>, const TimedPoint, TimedPoint>;
+  TimedPointFields(f, static_cast<Timed&>(r));  // status, error, latency, memory, speedup: bench's keys too
   if (r.ok) {
-    f("latency_ms", r.latency);
-    QBENCH_LAB_FIELDS(samples_ms, throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes,
-                      weights_memory_bytes, session_memory_bytes, arena_peak_bytes, memory_method, macs,
-                      achieved_macs_per_s, timing, energy)
-    f.Optional("memory_error", r.memory_error, !r.memory_error.empty());
-    f.Has("speedup", &r.has_speedup);
-    if (r.has_speedup) {
-      QBENCH_LAB_FIELDS(baseline_variant, speedup, speedup_ci95_low, speedup_ci95_high)
-    }
+    QBENCH_LAB_FIELDS(macs, achieved_macs_per_s, timing, energy)
   }
   QBENCH_LAB_FIELDS(provider, finished_at_unix_s)
   f.Optional("device", r.device, !r.device.empty());

@@ -49,14 +49,14 @@ TEST(BenchReport, CsvHasOneSchemaAndQuotes) {
   for (const auto& c : table.columns) expected += (expected.empty() ? "" : ",") + c.key;
   EXPECT_EQ(header, expected);
   // fp32 row: n 3, mean 3, median 3, CI [min, max] = [2, 4] (n < 6) at level 1 − 2/2³ = 0.75.
-  EXPECT_NE(csv.find("fp32,2,data=2x3,measured,3,3,1,3,2,4,0.75,2,4,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("fp32,2,data=2x3,ok,3,3,1,3,2,4,0.75,2,4,"), std::string::npos) << csv;
   // int8 row: stddev and CV empty (NaN), speedup 3 [2.5, 3.5].
-  EXPECT_NE(csv.find("int8,2,data=2x3,measured,1,1,,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("int8,2,data=2x3,ok,1,1,,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",3,2.5,3.5,speedup vs fp32"), std::string::npos) << csv;
   // Skipped: no numbers at all, the reason quoted with doubled quotes.
   // Every column between status and note is empty: BenchTable() has model, batch, inputs, status … note.
   const std::string empties(table.columns.size() - 5, ',');
-  EXPECT_NE(csv.find("fixed,8,,skipped," + empties +
+  EXPECT_NE(csv.find("fixed,8,,failed," + empties +
                      "\"input \"\"input\"\" dim 0 is fixed to 1, node flatten_reshape\""),
             std::string::npos)
       << csv;
@@ -64,22 +64,25 @@ TEST(BenchReport, CsvHasOneSchemaAndQuotes) {
 
 TEST(BenchReport, JsonWritesNanAsNullAndKeepsSamples) {
   const auto j = nlohmann::json::parse(BenchReportJson(HandReport()));
-  EXPECT_EQ(j["schema"], "qbench.bench/1");
-  EXPECT_EQ(j["results"][0]["latency_ms"], nlohmann::json({4, 2, 3}));
-  EXPECT_EQ(j["results"][0]["statistics"]["median_ms"], 3);
-  EXPECT_TRUE(j["results"][1]["statistics"]["stddev_ms"].is_null());
-  EXPECT_EQ(j["results"][1]["speedup_vs_first"]["value"], 3.0);
-  EXPECT_EQ(j["results"][1]["speedup_vs_first"]["baseline"], "fp32");
-  EXPECT_EQ(j["results"][2]["status"], "skipped");
-  EXPECT_FALSE(j["results"][2].contains("statistics"));
+  EXPECT_EQ(j["schema"], "qbench.bench/2");
+  EXPECT_EQ(j["results"][0]["samples_ms"], nlohmann::json({4, 2, 3}));
+  EXPECT_EQ(j["results"][0]["latency_ms"]["median_ms"], 3);
+  EXPECT_TRUE(j["results"][1]["latency_ms"]["stddev_ms"].is_null());
+  EXPECT_EQ(j["results"][1]["speedup"], 3.0);
+  EXPECT_EQ(j["results"][1]["speedup_ci95_low"], 2.5);
+  EXPECT_EQ(j["results"][1]["baseline_variant"], "fp32");
+  EXPECT_FALSE(j["results"][0].contains("speedup"));  // the baseline
+  EXPECT_EQ(j["results"][2]["status"], "failed");
+  EXPECT_EQ(j["results"][2]["error"], "input \"input\" dim 0 is fixed to 1, node flatten_reshape");
+  EXPECT_FALSE(j["results"][2].contains("latency_ms"));
   EXPECT_EQ(j["warnings"][0]["code"], "high_cv");
 }
 
 TEST(BenchReport, MarkdownAndTableShowTheSameRows) {
   const BenchReport r = HandReport();
   const std::string md = BenchReportMarkdown(r);
-  EXPECT_NE(md.find("| fp32 | 2 | data=2x3 | measured | 3 | 3.000 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| fixed | 8 |  | skipped |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| fp32 | 2 | data=2x3 | ok | 3 | 3.000 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| fixed | 8 |  | failed |"), std::string::npos) << md;
   EXPECT_NE(md.find("`high_cv`: noisy"), std::string::npos) << md;
   const std::string table = FormatBenchTable(r);
   EXPECT_NE(table.find("3.000x [2.500, 3.500]"), std::string::npos) << table;
@@ -102,7 +105,7 @@ TEST(BenchReport, MedianCiLevelShownWhenBelow95) {
   EXPECT_NE(md.find(" median_ci_level |"), std::string::npos) << md;
   EXPECT_NE(md.find("| 2.000 | 4.000 | 75.0% | 2.000 |"), std::string::npos) << md;
   const auto j = nlohmann::json::parse(BenchReportJson(r));
-  EXPECT_DOUBLE_EQ(j["results"][0]["statistics"]["median_ci_level"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j["results"][0]["latency_ms"]["median_ci_level"].get<double>(), 0.75);
 
   BenchReport ten = r;
   ten.points.resize(1);
@@ -125,7 +128,7 @@ TEST(BenchReport, NoSpeedupWhenInputsDiffer) {
   EXPECT_NE(table.find("n/a (inputs differ)"), std::string::npos) << table;
   EXPECT_EQ(table.find("3.000x"), std::string::npos) << table;
   const auto j = nlohmann::json::parse(BenchReportJson(r));
-  EXPECT_TRUE(j["results"][1]["speedup_vs_first"].is_null());
+  EXPECT_FALSE(j["results"][1].contains("speedup"));
   EXPECT_EQ(j["results"][1]["speedup_unavailable"], "inputs differ");
   EXPECT_FALSE(j["results"][0].contains("speedup_unavailable"));
   const std::string csv = BenchReportCsv(r);

@@ -147,7 +147,7 @@ TEST(CliVocabulary, JsonDashWritesOneJsonDocumentToStdoutAndProgressToStderr) {
                       " --batch 1-4*2 --warmup-runs 1 --repetitions 3 --cv-threshold 0 --threads 1 --json -");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema"], "qbench.bench/1");
+  EXPECT_EQ(j["schema"], "qbench.bench/2");
   ASSERT_EQ(j["results"].size(), 3u);
   EXPECT_EQ(j["results"][0]["batch"], 1);
   EXPECT_EQ(j["results"][1]["batch"], 2);

@@ -5,6 +5,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/coverage_record_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/old_results_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/old_settings_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/one_schema_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/estimate_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_flags_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/preflight_test.cc

@@ -10,6 +10,7 @@
 #include "qbench/benchmark/memory_probe.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
+#include "qbench/benchmark/timed_point.h"
 #include "qbench/core/log.h"
 #include "qbench/core/table.h"
 #include "qbench/model/model.h"
@@ -49,15 +50,16 @@ struct BenchReport {
 };
 
 /// Every point as one table (core/table.h), the one schema of the CSV and Markdown files. Columns (keys
-/// snake_case with unit suffixes): model, batch, inputs, status, then StatisticsColumns()
-/// (statistics_report.h: n, mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms,
-/// median_ci_level — the interval's exact coverage, a fraction, < 0.95 when n < 6 — min_ms, max_ms,
-/// p90_ms, p99_ms, cv, outliers), throughput_samples_per_s, session_create_ms, first_run_ms,
-/// peak_rss_bytes (the model alone when memory_scope is "isolated"), rss_growth_bytes,
-/// weights_memory_bytes, session_memory_bytes, arena_peak_bytes, memory_scope ("isolated" or
-/// "process"), speedup_vs_first, speedup_ci_low, speedup_ci_high, note. Numbers are shown rounded for
+/// snake_case with unit suffixes, the lab's results.csv names where both have the figure): model,
+/// batch, inputs, status ("ok" or "failed"), then StatisticsColumns() (statistics_report.h: n,
+/// mean_ms, stddev_ms, median_ms, median_ci_low_ms, median_ci_high_ms, median_ci_level — the
+/// interval's exact coverage, a fraction, < 0.95 when n < 6 — min_ms, max_ms, p90_ms, p99_ms, cv,
+/// outliers), throughput_samples_per_s, session_create_ms, first_run_ms, peak_rss_bytes (the model
+/// alone when memory_method is "isolated"), rss_growth_bytes, weights_memory_bytes,
+/// session_memory_bytes, arena_peak_bytes, memory_method ("isolated" or "process"), speedup,
+/// speedup_ci95_low, speedup_ci95_high (against the first model), note. Numbers are shown rounded for
 /// reading (ms with 3 decimals, CV and CI level in %, ratios with 3 decimals) and kept exact for CSV.
-/// A skipped point has status "skipped", empty numbers and the reason in `note`.
+/// A point that could not be measured has status "failed", empty numbers and the reason in `note`.
 Table BenchTable(const BenchReport& report);
 
 /// A readable, aligned table of the main columns, then the speedups with their CIs, for stdout.
@@ -65,9 +67,19 @@ Table BenchTable(const BenchReport& report);
 /// headed "median CI ms, level" and each cell gives its level ("[2.000, 4.000] 75%").
 std::string FormatBenchTable(const BenchReport& report);
 
-/// JSON (schema "qbench.bench/1"): {"schema", "environment", "settings", "results": [{model, batch,
-/// inputs, status, statistics, latency_ms: every sample, warmup_latency_ms, memory, speedup_vs_first,
-/// speedup_unavailable (only when set)}],
+/// The figures of a point in the shape every results file shares (timed_point.h): not measured →
+/// status "failed" with the reason as `error`; else its Measurement, the memory of the model alone
+/// (ApplyMemoryProbe) and, for a candidate, the speedup against the first model (baseline_variant).
+TimedPoint TimedPointOf(const BenchPoint& point);
+
+/// JSON (schema "qbench.bench/2"): {"schema", "environment", "settings", "results": [{model,
+/// model_spec, batch, inputs, then TimedPointFields (timed_point.h; the keys of the lab's point
+/// records): status, error, latency_ms (the statistics), samples_ms, throughput_samples_per_s,
+/// session_create_ms, first_run_ms, peak_rss_bytes, weights_memory_bytes, session_memory_bytes,
+/// arena_peak_bytes (-1 = unknown), memory_method, memory_error, baseline_variant, speedup,
+/// speedup_ci95_low, speedup_ci95_high; then bench's own: warmup_samples_ms, timed_total_s, extended,
+/// hit_cap, process_peak_rss_bytes, rss_before_bytes, rss_after_bytes, rss_growth_bytes,
+/// baseline_rss_bytes (isolated only), speedup_unavailable (only when set)}],
 /// "warnings": [{code, message}]}. NaN is written as null.
 std::string BenchReportJson(const BenchReport& report);
 

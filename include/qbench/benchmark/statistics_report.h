@@ -30,6 +30,8 @@ Statistics StatisticsFromJson(const nlohmann::json& j);
 /// StatisticsToJson(s), j.get<Statistics>() reads StatisticsFromJson(j).
 void to_json(nlohmann::json& j, const Statistics& s);
 void from_json(const nlohmann::json& j, Statistics& s);
+/// The same for an ordered document (`bench --json`).
+void to_json(nlohmann::ordered_json& j, const Statistics& s);
 
 /// The table columns of Statistics, the JSON keys in the same order (all right-aligned).
 std::vector<Column> StatisticsColumns();

@@ -18,6 +18,7 @@
 
 #include "qbench/benchmark/environment.h"
 #include "qbench/benchmark/statistics.h"
+#include "qbench/benchmark/timed_point.h"
 #include "qbench/lab/auto_record.h"
 #include "qbench/lab/lab_records.h"
 #include "qbench/lab/sweep.h"
@@ -45,41 +46,16 @@ struct PointEnergy {
   double ratio = 0, ratio_ci95_low = 0, ratio_ci95_high = 0;
 };
 
-/// One measured (or failed) point of the sweep.
-struct PointResult {
+/// One measured (or failed) point of the sweep: what was timed (TimedPoint, benchmark/timed_point.h:
+/// status, latency statistics, samples, memory and the speedup against the lab's baseline variant,
+/// in the keys `bench --json` writes too) and the lab's own figures. not_applicable: not measured
+/// because the variant does not apply to the model (VariantNotApplicable: a scheme variant of a file
+/// that is already int8); no failure, its error says "not applicable: …".
+struct PointResult : TimedPoint {
   SweepPoint point;
   std::string model_spec;      ///< "zoo:resnet18" or a path
-  bool ok = false;
-  /// Not measured because the variant does not apply to the model (VariantNotApplicable: a scheme
-  /// variant of a file that is already int8); ok is false, and it is no failure. Status "not_applicable".
-  bool not_applicable = false;
-  std::string error;           ///< why the point failed (ok == false); "not applicable: …" when not_applicable
-  /// Latency per run (one run = one batch) of all timed runs: the benchmark module's Statistics
-  /// (benchmark/statistics.h), written as "latency_ms" in the one schema of statistics_report.h. Its
-  /// median interval [median_ci_low_ms, median_ci_high_ms] aims at 95 %, but with n < 6 runs it is
-  /// [min, max] with the smaller exact coverage `median_ci_level` (0.75 for n = 3; docs/statistics.md).
-  Statistics latency;
-  std::vector<double> samples_ms;          ///< every timed run, in order
-  double throughput_samples_per_s = 0;     ///< batch × 1000 / median_ms
-  double session_create_ms = 0;            ///< creating the session this point ran in
-  double first_run_ms = 0;                 ///< the first (cold) run, excluded from the statistics
-  /// Peak resident set size (VmHWM, bytes) of a process that loads and runs only this variant at
-  /// this point (memory_method "isolated": a child process, benchmark/memory_probe.h); with
-  /// memory_method "process" (the probe failed, or an older results file) the measuring process's
-  /// peak, which includes every model loaded before.
-  std::int64_t peak_rss_bytes = 0;
-  std::int64_t weights_memory_bytes = -1;  ///< initializer bytes of the variant's file (-1 unknown)
-  std::int64_t session_memory_bytes = -1;  ///< RSS growth over session creation in the child (-1 unknown)
-  std::int64_t arena_peak_bytes = -1;      ///< ONNX Runtime CPU arena peak in use over the runs (-1 unknown)
-  std::string memory_method = "process";   ///< "isolated" or "process"
-  std::string memory_error;                ///< why the isolated probe failed (memory_method "process")
   std::int64_t macs = 0;                   ///< multiply-accumulates of one run (whole batch); 0 = unknown
   double achieved_macs_per_s = 0;          ///< macs / median latency
-  /// Comparison with the lab's baseline variant timed interleaved with this one on identical inputs:
-  /// speedup = baseline latency / this latency (> 1 = faster) with its 95 % confidence interval.
-  bool has_speedup = false;
-  std::string baseline_variant;
-  double speedup = 0, speedup_ci95_low = 0, speedup_ci95_high = 0;
   std::string timing = "interleaved";      ///< "interleaved" (ABAB… with the others of its group) or "alone"
   std::string provider = "cpu";            ///< the execution provider the point's session asked for
   PointEnergy energy;
