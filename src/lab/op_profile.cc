@@ -10,6 +10,7 @@
 
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
+#include "qbench/core/json_fields.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
 #include "qbench/model/inspect.h"
@@ -66,6 +67,31 @@ std::string MacProducer(const ReferenceGraph& ref, const std::string& tensor, in
   return "";
 }
 
+// One event of ONNX Runtime's profile (Chrome trace format) as far as the op profile reads it: a
+// node's kernel time is {"cat": "Node", "name": "<node>_kernel_time", "dur": µs, "args": {"op_name",
+// "output_type_shape": [{"<dtype>": [dims]}, …]}}.
+struct OrtEventArgs {
+  std::string op_name;
+  json output_type_shape;
+};
+struct OrtEvent {
+  std::string cat, name;
+  double dur = 0;
+  OrtEventArgs args;
+};
+void from_json(const json& j, OrtEventArgs& a) {
+  json_fields::JsonReader f{j};
+  f("op_name", a.op_name);
+  f("output_type_shape", a.output_type_shape);
+}
+void from_json(const json& j, OrtEvent& e) {
+  json_fields::JsonReader f{j};
+  f("cat", e.cat);
+  f("name", e.name);
+  f("dur", e.dur);
+  f("args", e.args);
+}
+
 }  // namespace
 
 std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const std::string& name) {
@@ -74,24 +100,28 @@ std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const st
     throw Error(ErrorCode::kInvalidInput, "ONNX Runtime profile '" + name + "' is not a JSON array of events");
   std::vector<ProfiledNode> out;
   static const std::string kSuffix = "_kernel_time";
-  for (const auto& e : j) {
-    if (!e.is_object() || e.value("cat", "") != "Node") continue;
-    const std::string ev = e.value("name", "");
+  for (const auto& j_event : j) {
+    if (!j_event.is_object()) continue;
+    OrtEvent e;
+    try {
+      e = j_event.get<OrtEvent>();
+    } catch (const Error&) {
+      continue;  // not a well-formed node event (a key of another type): not a kernel time
+    }
+    const std::string& ev = e.name;
+    if (e.cat != "Node") continue;
     if (ev.size() <= kSuffix.size() || ev.compare(ev.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) continue;
     ProfiledNode n;
     n.node = ev.substr(0, ev.size() - kSuffix.size());
-    n.duration_us = e.contains("dur") && e["dur"].is_number() ? e["dur"].get<double>() : 0;
-    if (e.contains("args") && e["args"].is_object()) {
-      const json& a = e["args"];
-      n.op_type = a.value("op_name", "");
-      auto it = a.find("output_type_shape");
-      if (it != a.end() && it->is_array() && !it->empty() && (*it)[0].is_object() && !(*it)[0].empty()) {
-        const json& dims = (*it)[0].begin().value();
-        std::vector<std::int64_t> shape;
-        if (dims.is_array())
-          for (const auto& d : dims) shape.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
-        n.output_elements = Elements(shape);
-      }
+    n.duration_us = e.dur;
+    n.op_type = e.args.op_name;
+    const json& outs = e.args.output_type_shape;  // [{"float": [1, 64, 56, 56]}]: the first output's dims
+    if (outs.is_array() && !outs.empty() && outs.front().is_object() && !outs.front().empty()) {
+      const json& dims = outs.front().begin().value();
+      std::vector<std::int64_t> shape;
+      if (dims.is_array())
+        for (const auto& d : dims) shape.push_back(d.is_number_integer() ? d.get<std::int64_t>() : -1);
+      n.output_elements = Elements(shape);
     }
     out.push_back(std::move(n));
   }

@@ -320,21 +320,14 @@ json MergedJson(const MergedStudy& merged, const std::string& generated_at_utc) 
                            {"failed", d.failed},
                            {"duplicates", d.duplicates}});
     for (const auto& p : d.study.points) points.push_back(ToJson(p));
-    for (const auto& m : d.study.models) {
-      json j = ToJson(m);
+    // Each record with its "device" (a point has it already).
+    auto on_device = [&d](json j) {
       j["device"] = d.device;
-      models.push_back(j);
-    }
-    for (const auto& a : d.study.accuracy) {
-      json j = ToJson(a);
-      j["device"] = d.device;
-      accuracy.push_back(j);
-    }
-    for (const auto& o : d.study.op_profiles) {
-      json j = ToJson(o);
-      j["device"] = d.device;
-      profiles.push_back(j);
-    }
+      return j;
+    };
+    for (const auto& m : d.study.models) models.push_back(on_device(ToJson(m)));
+    for (const auto& a : d.study.accuracy) accuracy.push_back(on_device(ToJson(a)));
+    for (const auto& o : d.study.op_profiles) profiles.push_back(on_device(ToJson(o)));
   }
   return json{{"qbench_report_version", 1}, {"generated_at_utc", generated_at_utc},
               {"inputs", merged.inputs},    {"settings", merged.has_settings ? json(merged.settings) : json()},
