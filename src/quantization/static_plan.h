@@ -18,7 +18,7 @@ namespace qbench::quant_internal {
 enum class StaticRole {
   kNone,         ///< no int8 kernel in this scheme: stays float
   kConv,         ///< Conv: weight per output channel (axis 0), int32 bias
-  kConvTranspose,///< ConvTranspose: weight [C_in, C_out/g, k...], per-channel axis 1 (group 1)
+  kConvTranspose,///< ConvTranspose: no int8 kernel in ORT's CPU provider (no QDQ fusion): stays float
   kGemm,         ///< Gemm: B per-tensor (or per output column), int32 C
   kMatMul,       ///< MatMul: constant B as weight, or two activations
   kBinary,       ///< Add, Mul → QLinearAdd / QLinearMul

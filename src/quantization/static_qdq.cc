@@ -72,7 +72,7 @@ class StaticQdqScheme : public QuantizationScheme {
       case WeightGranularity::kPerTensor: return WeightStorageText(options) + " per-tensor";
       case WeightGranularity::kDefault: break;
     }
-    return WeightStorageText(options) + "; Conv/ConvTranspose per output channel, Gemm/MatMul per-tensor";
+    return WeightStorageText(options) + "; Conv per output channel, Gemm/MatMul per-tensor";
   }
   std::string DescribeActivations(const QuantizeOptions& options, const std::string& calibration) const override {
     return ShortTypeName(options.activation_type) + " asymmetric per-tensor, calibrated (" + calibration + ")";

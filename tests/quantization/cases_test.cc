@@ -113,22 +113,18 @@ TEST(QuantCases, C02DepthwiseBiasOverflowStaticPerChannel) {
            c.Sim("static_per_channel_bias_exact_worst_channel"));
 }
 
-TEST(QuantCases, C03ConvTransposeAxis1StaticAndDynamic) {
+TEST(QuantCases, C03ConvTransposeStaysFloatStaticAndDynamic) {
   LOAD_CASE(c, "c03_convtranspose_perchannel");
-  const QuantizeResult r = Quantize(c, "static", WeightGranularity::kPerChannel);
-  const auto& w_dq = DqFeeding(r.model, "conv_transpose", 1);
-  EXPECT_EQ(testing::InitializerTensor(r.model, w_dq.input(1)).num_elements(), 8);  // C_out scales, axis 1
-  bool axis1 = false;
-  for (const auto& a : w_dq.attribute()) axis1 = axis1 || (a.name() == "axis" && a.i() == 1);
-  EXPECT_TRUE(axis1);
-  const auto& b_dq = DqFeeding(r.model, "conv_transpose", 2);
-  EXPECT_EQ(testing::InitializerTensor(r.model, b_dq.input(0)).dtype, DType::kInt32);
-  EXPECT_EQ(testing::InitializerTensor(r.model, b_dq.input(1)).num_elements(), 8);
-  const auto out = FirstOutput(r.model, c.input);
   const auto ref = c.expected.ToFloatVector();
-  ExpectDb("c03 static per-channel (axis 1)", SqnrDb(ref, out), c.Sim("static_per_channel_axis1_correct"));
-  ExpectDb("c03 static per-channel, worst output channel", Worst(PerChannelSqnrDb(ref, out, c.expected.shape, 1)),
-           c.Sim("static_per_channel_axis1_correct_worst_channel"));
+  // Static: ORT's CPU provider fuses no QDQ ConvTranspose, so it stays float (its axis-1 per-channel
+  // pitfall never arises) and the file computes the fp32 result.
+  const QuantizeResult r = Quantize(c, "static", WeightGranularity::kPerChannel);
+  const NodeDecision* st = Decision(r.report, "conv_transpose");
+  ASSERT_NE(st, nullptr);
+  EXPECT_FALSE(st->quantized);
+  EXPECT_NE(st->reason.find("ORT has no int8 ConvTranspose kernel"), std::string::npos) << st->reason;
+  EXPECT_EQ(testing::OpCounts(r.model)["ConvTranspose"], 1);
+  EXPECT_GE(SqnrDb(ref, FirstOutput(r.model, c.input)), 100.0);
 
   const QuantizeResult d = Quantize(c, "dynamic", WeightGranularity::kDefault);
   const NodeDecision* ct = Decision(d.report, "conv_transpose");

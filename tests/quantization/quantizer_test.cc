@@ -292,3 +292,87 @@ TEST(StaticQdq, ConvWritingAFloatGraphOutputIsKeptFloatAndSaysWhy) {
 
 }  // namespace
 }  // namespace qbench
+
+namespace qbench {
+namespace {
+
+// x [N,4,8,8] → conv1 (3x3, 8) → Relu → ct (ConvTranspose 2x2 stride 2, 8 → 4, bias) → conv2 (1x1, 4)
+// → GlobalAveragePool → Flatten → fc (Gemm, 3): a decoder-like upsampling between int8 Convs.
+Model UpsamplingNet() {
+  GraphBuilder b("upsampling");
+  b.AddInput("x", DType::kFloat32, {"N", 4, 8, 8});
+  b.AddOutput("logits", DType::kFloat32, {"N", 3});
+  b.AddInitializer("w1", {8, 4, 3, 3}, RandomValues(8 * 4 * 9, 21, -0.3f, 0.3f));
+  b.AddInitializer("b1", {8}, RandomValues(8, 22, -0.1f, 0.1f));
+  b.AddInitializer("wt", {8, 4, 2, 2}, RandomValues(8 * 4 * 4, 23, -0.4f, 0.4f));  // [C_in, C_out, kH, kW]
+  b.AddInitializer("bt", {4}, RandomValues(4, 24, -0.1f, 0.1f));
+  b.AddInitializer("w2", {4, 4, 1, 1}, RandomValues(16, 25, -0.5f, 0.5f));
+  b.AddInitializer("fc_w", {3, 4}, RandomValues(12, 26, -0.5f, 0.5f));
+  b.AddNode("Conv", "conv1", {"x", "w1", "b1"}, {"c1"}, {AttrInts("pads", {1, 1, 1, 1}), AttrInts("kernel_shape", {3, 3})});
+  b.AddNode("Relu", "relu1", {"c1"}, {"r1"});
+  b.AddNode("ConvTranspose", "ct", {"r1", "wt", "bt"}, {"u"}, {AttrInts("kernel_shape", {2, 2}), AttrInts("strides", {2, 2})});
+  b.AddNode("Conv", "conv2", {"u", "w2"}, {"c2"}, {AttrInts("kernel_shape", {1, 1})});
+  b.AddNode("GlobalAveragePool", "gap", {"c2"}, {"g"});
+  b.AddNode("Flatten", "flatten", {"g"}, {"f"});
+  b.AddNode("Gemm", "fc", {"f", "fc_w"}, {"logits"}, {AttrInt("transB", 1)});
+  return b.Build();
+}
+
+// ORT's CPU provider fuses no QDQ ConvTranspose (0.0 % int8 MACs in its optimized graph, tester G7):
+// the static scheme keeps it float with that reason, its weight and bias stay float32 initializers,
+// and the Convs around it are still int8.
+TEST(StaticQdq, ConvTransposeStaysFloatWithItsReason) {
+  const Model m = UpsamplingNet();
+  for (const auto g : {WeightGranularity::kDefault, WeightGranularity::kPerChannel, WeightGranularity::kPerTensor}) {
+    QuantizeOptions o;
+    o.scheme = "static";
+    o.granularity = g;
+    const QuantizeResult r = QuantizeWith(m, o, Batches({2, 4, 8, 8}, 4, 30));
+    const NodeDecision& ct = DecisionFor(r.report, "ct");
+    EXPECT_FALSE(ct.quantized);
+    EXPECT_EQ(ct.reason, "ORT has no int8 ConvTranspose kernel (it fuses no QDQ ConvTranspose): kept float");
+    EXPECT_TRUE(DecisionFor(r.report, "conv1").quantized);
+    EXPECT_TRUE(DecisionFor(r.report, "conv2").quantized);
+    const OpTypeCoverage* row = nullptr;
+    for (const auto& c : r.report.by_op_type)
+      if (c.op_type == "ConvTranspose") row = &c;
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(row->quantized, 0);
+    EXPECT_EQ(row->kept_float, 1);
+    ASSERT_EQ(row->reasons.size(), 1u);
+    EXPECT_EQ(row->reasons[0], ct.reason);
+    const onnx::NodeProto* node = testing::NodeNamed(r.model, "ct");
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->input(1), "wt");  // the fp32 weight, no DequantizeLinear in front
+    EXPECT_EQ(node->input(2), "bt");
+    EXPECT_EQ(testing::InitializerTensor(r.model, "wt").dtype, DType::kFloat32);
+    EXPECT_EQ(OpCounts(r.model)["ConvTranspose"], 1);
+    // conv1, conv2 and fc weights (3) and the activations conv1/ct/gap feed (x, r1, u, f ...) are QDQ;
+    // the file runs in ORT, close to fp32.
+    EXPECT_GE(OpCounts(r.model)["QuantizeLinear"], 3);
+    EXPECT_GE(OutputSqnr(m, r.model, testing::RandomTensor({1, 4, 8, 8}, 99)), 25.0);
+  }
+}
+
+// A model that is only a ConvTranspose: nothing to quantize, the file is the fp32 graph (no Q/DQ at all).
+TEST(StaticQdq, LoneConvTransposeGetsNoQdq) {
+  GraphBuilder b("lone_ct");
+  b.AddInput("x", DType::kFloat32, {"N", 2, 4, 4});
+  b.AddOutput("y", DType::kFloat32, {"N", 3, 8, 8});
+  b.AddInitializer("w", {2, 3, 2, 2}, RandomValues(24, 40, -1.0f, 1.0f));
+  b.AddNode("ConvTranspose", "ct", {"x", "w"}, {"y"}, {AttrInts("kernel_shape", {2, 2}), AttrInts("strides", {2, 2})});
+  const Model m = b.Build();
+  QuantizeOptions o;
+  o.scheme = "static";
+  const QuantizeResult r = QuantizeWith(m, o, Batches({1, 2, 4, 4}, 2, 41));
+  EXPECT_FALSE(DecisionFor(r.report, "ct").quantized);
+  auto ops = OpCounts(r.model);
+  EXPECT_EQ(ops["QuantizeLinear"], 0);
+  EXPECT_EQ(ops["DequantizeLinear"], 0);
+  EXPECT_EQ(ops["ConvTranspose"], 1);
+  const HostTensor x = testing::RandomTensor({1, 2, 4, 4}, 42);
+  EXPECT_EQ(testing::RunModel(m, {x})[0].ToFloatVector(), testing::RunModel(r.model, {x})[0].ToFloatVector());
+}
+
+}  // namespace
+}  // namespace qbench

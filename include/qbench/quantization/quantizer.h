@@ -29,8 +29,8 @@
 
 namespace qbench {
 
-/// Per-tensor vs per-channel weights. kDefault: the scheme's default (static: per-channel for
-/// Conv/ConvTranspose, per-tensor for Gemm/MatMul, the fully fused recipe; dynamic: per-tensor).
+/// Per-tensor vs per-channel weights. kDefault: the scheme's default (static: per-channel for Conv,
+/// per-tensor for Gemm/MatMul, the fully fused recipe; ConvTranspose stays float; dynamic: per-tensor).
 /// kPerChannel: every weight per output channel. kPerTensor: every weight per tensor.
 enum class WeightGranularity { kDefault, kPerChannel, kPerTensor };
 

@@ -50,7 +50,7 @@ class QuantizationScheme {
   /// report->nodes, notes and bias_scale_adjustments. `ranges` holds the calibrated ranges.
   virtual Model Quantize(const Model& prepared, const QuantizeOptions& options, const CalibrationTable& ranges,
                          QuantizeReport* report) const = 0;
-  /// QuantizeReport::weights for these options, e.g. "s8 symmetric; Conv/ConvTranspose per output channel, …".
+  /// QuantizeReport::weights for these options, e.g. "s8 symmetric; Conv per output channel, …".
   virtual std::string DescribeWeights(const QuantizeOptions& options) const = 0;
   /// QuantizeReport::activations; `calibration` is QuantizeReport::calibration ("" when not calibrated).
   virtual std::string DescribeActivations(const QuantizeOptions& options, const std::string& calibration) const = 0;
