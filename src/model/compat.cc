@@ -321,21 +321,23 @@ Model UpcastFloat16(const Model& model, std::string* note) {
   return m;
 }
 
+bool IsTrainingModeBatchNorm(const onnx::NodeProto& n) {
+  if (n.op_type() != "BatchNormalization" || !(n.domain().empty() || n.domain() == "ai.onnx")) return false;
+  int outputs = 0;
+  for (const auto& o : n.output()) outputs += o.empty() ? 0 : 1;
+  bool training = outputs > 1;
+  for (const auto& a : n.attribute()) {
+    if (a.name() == "training_mode" && a.i() != 0) training = true;
+    if (a.name() == "is_test" && a.i() == 0) training = true;
+  }
+  return training;
+}
+
 std::vector<std::string> TrainingModeBatchNorms(const Model& model) {
   std::vector<std::string> out;
   const auto& g = model.proto.graph();
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto& n = g.node(i);
-    if (n.op_type() != "BatchNormalization" || !(n.domain().empty() || n.domain() == "ai.onnx")) continue;
-    int outputs = 0;
-    for (const auto& o : n.output()) outputs += o.empty() ? 0 : 1;
-    bool training = outputs > 1;
-    for (const auto& a : n.attribute()) {
-      if (a.name() == "training_mode" && a.i() != 0) training = true;
-      if (a.name() == "is_test" && a.i() == 0) training = true;
-    }
-    if (training) out.push_back(Label(n, i));
-  }
+  for (int i = 0; i < g.node_size(); ++i)
+    if (IsTrainingModeBatchNorm(g.node(i))) out.push_back(Label(g.node(i), i));
   return out;
 }
 

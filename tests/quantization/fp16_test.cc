@@ -221,5 +221,45 @@ TEST(QuantFp16, TableRow) {
   EXPECT_EQ(s.OutputBytes(), 2);
 }
 
+// x [2,3,4,4] → bn (BatchNormalization, training_mode = 1, opset 15: y, running_mean, running_var)
+// → y → relu → out. The training-mode node normalizes with the batch's statistics and accumulates
+// them into its running outputs: fp16 keeps it fp32, as the training_mode_batchnorm warning says
+// (tester G6: the table converted it and running_var lost 13 dB).
+TEST(QuantFp16, TrainingModeBatchNormStaysFp32AsTheWarningSays) {
+  GraphBuilder b("bn_train", 15);
+  b.AddInput("x", DType::kFloat32, {2, 3, 4, 4});
+  b.AddOutput("out", DType::kFloat32, {2, 3, 4, 4});
+  b.AddOutput("running_mean", DType::kFloat32, {3});
+  b.AddOutput("running_var", DType::kFloat32, {3});
+  b.AddInitializer("scale", {3}, {1.5f, 0.5f, 2.0f});
+  b.AddInitializer("bias", {3}, {0.1f, -0.2f, 0.3f});
+  b.AddInitializer("mean", {3}, {0.01f, 0.02f, -0.03f});
+  b.AddInitializer("var", {3}, {1.0f, 0.9f, 1.1f});
+  b.AddNode("BatchNormalization", "bn", {"x", "scale", "bias", "mean", "var"}, {"y", "running_mean", "running_var"},
+            {AttrInt("training_mode", 1), AttrFloat("momentum", 0.9f)});
+  b.AddNode("Relu", "relu", {"y"}, {"out"});
+  const Model m = b.Build();
+  const QuantizeResult r = Fp16(m);
+  ASSERT_EQ(r.report.warnings.size(), 1u);
+  EXPECT_EQ(r.report.warnings[0].code, "training_mode_batchnorm");
+  const NodeDecision& bn = DecisionFor(r.report, "bn");
+  EXPECT_FALSE(bn.quantized);
+  EXPECT_EQ(bn.reason, "training-mode BatchNormalization: batch statistics and running-statistics outputs stay fp32 "
+                       "(warning training_mode_batchnorm)");
+  EXPECT_TRUE(DecisionFor(r.report, "relu").quantized);
+  EXPECT_EQ(testing::InitializerTensor(r.model, "var").dtype, DType::kFloat32);
+  // In ONNX Runtime: the running statistics equal fp32's bit for bit (BN reads x itself, in fp32);
+  // the Relu's float16 output is within float16 rounding (2^-11 relative) of fp32.
+  const HostTensor x = testing::RandomTensor({2, 3, 4, 4}, 7, -2.0f, 2.0f);
+  const auto ref = testing::RunModel(m, {x});
+  const auto got = testing::RunModel(r.model, {x});
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].ToFloatVector(), ref[1].ToFloatVector());
+  EXPECT_EQ(got[2].ToFloatVector(), ref[2].ToFloatVector());
+  const auto a = ref[0].ToFloatVector(), c = got[0].ToFloatVector();
+  ASSERT_EQ(a.size(), c.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(c[i], a[i], 1e-3f * (1.0f + std::fabs(a[i]))) << i;
+}
+
 }  // namespace
 }  // namespace qbench

@@ -56,6 +56,9 @@ Model UpcastFloat16(const Model& model, std::string* note);
 /// Such a node normalizes with the batch's own statistics; folding it with its running mean and
 /// variance would change what the model computes. Returns "'name' (BatchNormalization)" labels.
 std::vector<std::string> TrainingModeBatchNorms(const Model& model);
+/// The rule TrainingModeBatchNorms applies to one node: an ai.onnx BatchNormalization with
+/// training_mode = 1, more than one output, or is_test = 0.
+bool IsTrainingModeBatchNorm(const onnx::NodeProto& node);
 
 /// Upgrades the ai.onnx opset of `model` to `target_opset` with ONNX's C++ version converter
 /// (libonnx 1.12, onnx::version_conversion::ConvertVersion, as onnx.version_converter in Python:

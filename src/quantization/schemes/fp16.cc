@@ -12,9 +12,12 @@
 //     generators), and ops whose result depends on exact values that float16's 11 significant bits
 //     round (Range, CumSum, TopK, NonMaxSuppression, RoiAlign, Min, Max) — the list ONNX Runtime's
 //     own float16 converter keeps (docs/quantization.md);
-//  4. it reads an initializer holding a finite value beyond float16's range (|x| > 65504, the
+//  4. it is a training-mode BatchNormalization (IsTrainingModeBatchNorm): it normalizes with the
+//     batch's own statistics and its running mean/variance outputs accumulate them, so it stays fp32
+//     as the quantizer's training_mode_batchnorm warning says;
+//  5. it reads an initializer holding a finite value beyond float16's range (|x| > 65504, the
 //     static scheme's sentinel threshold): float16 would turn it into ±inf;
-//  5. it has no float32 input or output (nothing to convert).
+//  6. it has no float32 input or output (nothing to convert).
 // Every other node reads and writes float16: its float32 initializers are stored as float16 copies,
 // its other float32 inputs pass through one shared Cast(to=FLOAT16) each, and a float16 output that
 // anything fp32 still reads (a kept node, a subgraph, a graph output) gets one Cast(to=FLOAT) back
@@ -29,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/model/compat.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/quantization/quantizer.h"
 #include "quantization/graph_util.h"
@@ -156,6 +160,9 @@ class Fp16Writer {
     if (KeptFp32Ops().count(node.op_type()))
       return node.op_type() + " stays fp32 (an input fixed to float32, an output type from an attribute, or exact "
                               "values float16 would round: the fp16 kept-fp32 rule)";
+    if (IsTrainingModeBatchNorm(node))
+      return "training-mode BatchNormalization: batch statistics and running-statistics outputs stay fp32 "
+             "(warning training_mode_batchnorm)";
     bool any_float = false;
     for (const auto& o : node.output()) any_float = any_float || IsFloat32(o);
     for (const auto& x : node.input()) {
