@@ -211,7 +211,7 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
       SameDataset(c.calibration_data, c.eval_data))
     out.push_back({"calibration_overlaps_eval",
                    fmt::format("--calibration-data and --eval-data are the same dataset ({}): the static variants are "
-                               "calibrated on up to {} of the images they are evaluated on, which flatters their "
+                               "calibrated on up to {} of the samples they are evaluated on, which flatters their "
                                "accuracy; give a calibration set disjoint from the evaluation set, or --split to "
                                "calibrate and evaluate on disjoint parts of it",
                                c.eval_data, c.calibration_size)});

@@ -47,6 +47,11 @@ namespace report_internal {
 
 std::string Percent(double share) { return fmt::format("{:.0f} %", 100.0 * share); }
 
+std::string FidelityText(const AccuracyRecord& a) {
+  return (std::isfinite(a.sqnr_db) ? fmt::format("SQNR {:.1f} dB", a.sqnr_db) : std::string("identical outputs")) +
+         fmt::format(", cosine {:.4f}", a.cosine);
+}
+
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];

@@ -41,6 +41,9 @@ const SchemeInfo* VariantScheme(const std::string& variant);
 bool HasCalibratedIntegerActivations(const std::string& variant);
 /// "42 %".
 std::string Percent(double share);
+/// A variant's label-free fidelity against its baseline (AccuracyRecord::metric "fidelity"):
+/// "SQNR 35.6 dB, cosine 0.9999", or "identical outputs, cosine 1.0000" for an infinite SQNR.
+std::string FidelityText(const AccuracyRecord& a);
 std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");
 /// The roofline peaks measured with `threads` threads, else any ok ones, else nullptr.
 const RooflinePeaks* PeaksFor(const LabStudy& study, std::int64_t threads);

@@ -313,10 +313,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       if (a.metric == "fidelity") {  // no class scores: label-free fidelity against the baseline instead
         md += fmt::format("| {} | {} | {} | — (first output is not class scores) | — | {} | — | {} |\n", a.model, label,
                           a.samples,
-                          a.variant == base ? std::string("(reference)")
-                                            : (std::isfinite(a.sqnr_db) ? fmt::format("SQNR {:.1f} dB", a.sqnr_db)
-                                                                        : std::string("identical outputs")) +
-                                                  fmt::format(", cosine {:.4f}", a.cosine),
+                          a.variant == base ? std::string("(reference)") : report_internal::FidelityText(a),
                           p && p->has_speedup ? FormatRatio(p->speedup) : "—");
         continue;
       }

@@ -68,6 +68,14 @@ std::string AccuracyObservation(const LabStudy& study, const std::string& model)
   if (!a0 || !a0->ok) return "";
   const std::string base_label = VariantLabel(study, model, base);
   std::vector<std::string> parts;
+  if (a0->metric == "fidelity") {  // no class scores, so no top-1: the label-free fidelity instead
+    for (const auto& v : StudyVariants(study)) {
+      const auto* a = study.FindAccuracy(model, v);
+      if (v != base && a && a->ok) parts.push_back(VariantLabel(study, model, v) + " " + FidelityText(*a));
+    }
+    return fmt::format("**Accuracy, {}** (no top-1: its first output is not class scores; fidelity vs {} on {} sample(s)): {}.",
+                       model, base_label, a0->samples, parts.empty() ? std::string("no quantized variant evaluated") : Join(parts, "; "));
+  }
   struct Candidate {
     std::string variant;
     double speedup;

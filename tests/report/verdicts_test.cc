@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "lab/fake_backend.h"
 #include "qbench/lab/lab.h"
@@ -62,6 +63,35 @@ TEST(Report, ZooModelsGetNoAccuracyVerdictAndTheNoteSaysWhy) {
   const std::string md = StudyMarkdown(s, {});
   EXPECT_NE(md.find("qbench zoo architectures with seeded random weights"), std::string::npos);
   EXPECT_NE(md.find("Absolute milliseconds move from one run to the next"), std::string::npos);
+}
+
+// A model whose first output is not class scores is evaluated label-free against its baseline
+// (metric "fidelity"): the observation gives each variant's SQNR and cosine, as the Accuracy table
+// does, never a "top-1 0.0 %" that does not exist (tester G19).
+TEST(Report, FidelityModelsGetSqnrNotTopOneInTheObservation) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/fidelity");
+  AsFiles(&s);
+  int quantized = 0;
+  for (auto& a : s.accuracy) {
+    if (a.model != "big") continue;
+    a.metric = "fidelity";
+    a.top1 = a.top1_ci95_low = a.top1_ci95_high = a.top5 = 0;
+    a.has_paired = false;
+    a.top1_agreement = -1;
+    if (a.variant == "static") a.sqnr_db = 35.6, a.cosine = 0.99991;
+    else if (a.variant != "fp32") a.sqnr_db = INFINITY, a.cosine = 1.0, ++quantized;
+  }
+  const std::string obs = AccuracyObservation(s, "big");
+  EXPECT_EQ(obs.rfind("**Accuracy, big** (no top-1: its first output is not class scores; fidelity vs fp32 on 100 sample(s)): ", 0), 0u)
+      << obs;
+  EXPECT_NE(obs.find("static SQNR 35.6 dB, cosine 0.9999"), std::string::npos) << obs;
+  if (quantized > 0) EXPECT_NE(obs.find("identical outputs, cosine 1.0000"), std::string::npos) << obs;
+  EXPECT_EQ(obs.find("top-1 on"), std::string::npos) << obs;
+  EXPECT_EQ(obs.find(" %"), std::string::npos) << obs;  // no percentage: there is no top-1
+  EXPECT_EQ(obs.find("Best trade-off"), std::string::npos) << obs;
+  const std::string md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("| big | static | 100 | — (first output is not class scores) | — | SQNR 35.6 dB, cosine 0.9999 |"),
+            std::string::npos) << md;
 }
 
 TEST(Report, BestTradeOffRestsOnThePairedInterval) {

@@ -175,7 +175,8 @@ std::string AccuracyMeaningless(const LabStudy& study, const std::string& model)
 /// change vs the baseline with its interval and its agreement with the baseline, and the verdict —
 /// "Best trade-off: v" for the fastest variant (speedup CI above 1) whose change is within
 /// kAccuracyMargin, or why none is named (accuracy meaningless, undecided at this sample count,
-/// significant drops). "" when the baseline has no accuracy.
+/// significant drops). "" when the baseline has no accuracy. A model whose first output is not class
+/// scores (metric "fidelity") gets each quantized variant's SQNR and cosine vs the baseline instead.
 std::string AccuracyObservation(const LabStudy& study, const std::string& model);
 
 /// Observations in plain language, each generated from the study's numbers (no fixed claims):
