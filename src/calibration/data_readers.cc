@@ -129,7 +129,7 @@ class RandomSource : public SampleSource {
     return true;
   }
   std::string Describe() const override {
-    return "random input (seed " + std::to_string(seed_) + (distribution_.empty() ? "" : "; " + distribution_) + ")";
+    return std::string(kRandomInputSource) + " (seed " + std::to_string(seed_) + (distribution_.empty() ? "" : "; " + distribution_) + ")";
   }
 
  private:

@@ -22,6 +22,7 @@
 #include "qbench/eval/evaluator.h"
 #include "qbench/lab/device.h"
 #include "qbench/lab/ort_backend.h"
+#include "qbench/lab/roofline.h"
 #include "qbench/core/fs.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
@@ -245,6 +246,7 @@ void CheckLabInputs(const LabConfig& config) {
   }
   CheckLabShapeNames(config);
   CheckLabShapesResolve(config);
+  if (config.roofline) CheckRooflineCachePath(config.roofline_cache);
   const auto models = LabModels(config.models);
   for (const auto& e : config.external) {
     const std::string flag = "--compare-file " + e.model + ":" + e.label + "=" + e.path + ": ";

@@ -207,6 +207,13 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
                                           "(calibrated activations: " + calibrated_variants + "), and none is among the "
                                           "variants measured (" + variants + "): ignored"});
   }
+  if (calibrated && !c.split && c.calibration_data.empty() && !c.eval_data.empty())
+    out.push_back({"random_calibration",
+                   fmt::format("the static variants are calibrated on {} samples of random input although --eval-data "
+                               "is given: random activation ranges are not the data's, and their accuracy can collapse; "
+                               "add --split to calibrate on a disjoint random part of --eval-data ({}), or give "
+                               "--calibration-data",
+                               c.calibration_size, c.eval_data)});
   if (calibrated && !c.split && !c.calibration_data.empty() && !c.eval_data.empty() &&
       SameDataset(c.calibration_data, c.eval_data))
     out.push_back({"calibration_overlaps_eval",

@@ -159,6 +159,26 @@ RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int n, std::int64_t vec
   return p;
 }
 
+void CheckRooflineCachePath(const std::string& path, const std::string& flag) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) return;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' is a folder; give the path of a JSON file (e.g. " +
+                                                 path + "/roofline.json)");
+  const std::string bytes = ReadFileBytes(path);
+  bool cache = bytes.find_first_not_of(" \t\r\n") == std::string::npos;  // empty: nothing to lose
+  if (!cache) {
+    try {
+      cache = nlohmann::json::parse(bytes).is_object();
+    } catch (const std::exception&) {
+    }
+  }
+  if (!cache)
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' exists and is not a roofline cache (a JSON object of "
+                                                 "peaks): writing the peaks would replace it; give another path "
+                                                 "(qbench never overwrites other files)");
+}
+
 RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads, double max_age_s) {
   RooflinePeaks none;
   none.threads = threads;
@@ -189,6 +209,7 @@ RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cac
   RooflinePeaks p = MeasureRooflinePeaks(threads, matrix_size, vector_elements);
   if (!p.ok || cache_path.empty()) return p;
   try {
+    CheckRooflineCachePath(cache_path);  // never replace a file that is not a roofline cache
     nlohmann::json j = nlohmann::json::object();
     try {
       j = nlohmann::json::parse(ReadFileBytes(cache_path));

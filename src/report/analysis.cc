@@ -18,6 +18,23 @@ bool VerificationCollapsed(const LabStudy& study, const std::string& model, cons
   return r && r->ok && r->has_verification && r->verification.collapsed;
 }
 
+bool AccuracyCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {
+  const AccuracyRecord* a = study.FindAccuracy(model, variant);
+  return a && a->ok && a->metric == "top1" && a->top1_agreement >= 0 && a->samples >= kAccuracyCollapseMinSamples &&
+         a->top1_agreement_ci95_high < kAccuracyCollapseAgreement;
+}
+
+bool OutputCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {
+  return VerificationCollapsed(study, model, variant) || AccuracyCollapsed(study, model, variant);
+}
+
+std::string CollapsedStatus(const LabStudy& study, const std::string& model, const std::string& variant) {
+  if (VerificationCollapsed(study, model, variant)) return "COLLAPSED in verification: outputs unusable (see Warnings)";
+  if (!AccuracyCollapsed(study, model, variant)) return "";
+  return fmt::format("COLLAPSED in accuracy: top-1 agreement with {} {:.1f} % (see Observations)",
+                     BaselineName(study), 100 * study.FindAccuracy(model, variant)->top1_agreement);
+}
+
 namespace report_internal {
 
 bool IsIntegerOp(const std::string& op) {

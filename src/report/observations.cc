@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/calibration/calibrator.h"
 #include "qbench/report/analysis.h"
 #include "report/report_util.h"
 
@@ -48,7 +49,7 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
     double lo = 1e9, hi = 0;
     for (const auto& m : models) {
       if (AutoKeptUnchanged(study, m, v)) continue;  // the model as given, not an int8 file
-      if (VerificationCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
+      if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
       const double r = SizeRatio(study, m, v);
       if (!std::isfinite(r)) continue;
       const ModelRecord* base_rec = study.FindModel(m, base);
@@ -94,7 +95,7 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
     std::vector<std::string> faster, slower, unclear;
     for (const auto& m : models) {
       if (AutoKeptUnchanged(study, m, v)) continue;  // fp32 unchanged: no int8 to explain
-      if (VerificationCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
+      if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
@@ -153,8 +154,10 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
   }
 }
 
-// Variants whose output collapsed in verification: measured, but no speed or size finding.
+// Variants whose output collapsed, in verification or in accuracy (OutputCollapsed): measured, but no
+// speed or size finding.
 void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineName(study);
   for (const auto& v : StudyVariants(study)) {
     std::vector<std::string> models;
     for (const auto& m : StudyModels(study))
@@ -164,6 +167,25 @@ void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) 
                                 "and results.json verification): its speed and size are those of a model that does not compute "
                                 "the same thing, so they are left out of the size and speed findings.",
                                 v, Join(models)));
+    for (const auto& m : StudyModels(study)) {
+      if (VerificationCollapsed(study, m, v) || !AccuracyCollapsed(study, m, v)) continue;
+      const AccuracyRecord& a = *study.FindAccuracy(m, v);
+      const AccuracyRecord* b = study.FindAccuracy(m, BaselineVariant(study));
+      const ModelRecord* rec = study.FindModel(m, v);
+      std::string cause;
+      if (rec && rec->calibration.rfind(kRandomInputSource) != std::string::npos)
+        cause = " It was calibrated on random input, whose activation ranges are not the data's: calibrate on real samples "
+                "(--calibration-data, or --split to calibrate on a disjoint part of --eval-data).";
+      else if (report_internal::HasCalibratedIntegerActivations(v))
+        cause = " Check that the calibration data is the data the model is meant for, and find the nodes that cause the "
+                "loss with `qbench sensitivity` (`qbench quantize --exclude` keeps them in float).";
+      out.push_back(fmt::format("**Collapsed in accuracy, {} {}**: its top-1 agrees with {} on {:.1f} % [{:.1f}, {:.1f}] of {} "
+                                "samples (top-1 {:.1f} %{}): it does not predict what the model predicts, so its speed and size "
+                                "are left out of the size and speed findings.{}",
+                                m, v, base, 100 * a.top1_agreement, 100 * a.top1_agreement_ci95_low,
+                                100 * a.top1_agreement_ci95_high, a.samples, 100 * a.top1,
+                                b && b->ok ? fmt::format(" vs {:.1f} %", 100 * b->top1) : std::string(), cause));
+    }
   }
 }
 
@@ -296,7 +318,7 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
       for (const auto& m : models) {
         const double r = SizeRatio(study, m, v);
         const auto* p = ReferencePoint(study, m, v);
-        if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0 || VerificationCollapsed(study, m, v)) continue;
+        if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0 || OutputCollapsed(study, m, v)) continue;
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
           // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster": faster or
@@ -313,15 +335,20 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
                                                FormatRatio(p->speedup_ci95_low), FormatRatio(p->speedup_ci95_high), p->point.batch);
           const auto* prof = ProfileFor(study, m, v);
           if (prof && prof->total_ms > 0) {
-            double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_macs = 0, comp_peak = 0;
+            // Shares of the run on one basis: the profiler's own times (prof->total_ms and op_types), so an op
+            // row's time, scaled down to the timed median (RooflineRow::time_scale), is unscaled first; the
+            // compute-bound ops' MAC rate uses the scaled time, as the roofline table does.
+            double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_scaled_time = 0, comp_macs = 0, comp_peak = 0;
             for (const auto& o : prof->op_types)
               if (o.macs == 0) zero_mac_time += o.time_ms;
             for (const auto& row : op_rows) {
               if (row.model != m || row.variant != v) continue;
+              const double profiled_ms = row.time_scale > 0 ? row.time_ms / row.time_scale : row.time_ms;
               if (row.bound != RooflineBound::kCompute) {
-                mem_time += row.time_ms;
+                mem_time += profiled_ms;
               } else {
-                comp_time += row.time_ms;
+                comp_time += profiled_ms;
+                comp_scaled_time += row.time_ms;
                 comp_macs += static_cast<double>(row.macs);
                 comp_peak = row.peak_macs_per_s;
               }
@@ -332,7 +359,7 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
                              Percent(mem_time / prof->total_ms), Percent(zero_mac_time / prof->total_ms));
             if (comp_time > 0 && comp_peak > 0)
               s += fmt::format(" and {} compute-bound MAC ops, which reach {} of the peak", Percent(comp_time / prof->total_ms),
-                               Percent(comp_macs / (comp_time / 1000.0) / comp_peak));
+                               Percent(comp_macs / (comp_scaled_time / 1000.0) / comp_peak));
           }
           out.push_back(s + ".");
         }

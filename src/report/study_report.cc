@@ -138,8 +138,8 @@ std::string ModelsMarkdown(const LabStudy& study) {
                                                : fmt::format("{:.1f} s", r.quantize_ms / 1000),
                         r.not_applicable ? "not applicable"
                         : !r.ok          ? "failed: " + r.error
-                        : VerificationCollapsed(study, r.model, r.variant) ? kCollapsedStatus
-                                                                         : "ok"});
+                        : OutputCollapsed(study, r.model, r.variant) ? CollapsedStatus(study, r.model, r.variant)
+                                                                   : "ok"});
   }
   md += WriteMarkdown(table);
   md += "\n";
@@ -275,11 +275,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
         const std::string speedup = p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
                                                                 FormatRatio(p.speedup_ci95_high))
                                                   : (p.point.variant == base ? "(baseline)" : "—");
-        const bool collapsed = VerificationCollapsed(study, m, p.point.variant);
+        const std::string collapsed = CollapsedStatus(study, m, p.point.variant);
         row.insert(row.end(), {FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms),
                                FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency),
                                fmt::format("{:.1f} samples/s", p.throughput_samples_per_s),
-                               collapsed ? speedup + " — " + kCollapsedStatus : speedup,
+                               collapsed.empty() ? speedup : speedup + " — " + collapsed,
                                FormatMs(p.session_create_ms), fmt::format("{:.0f} MiB", p.peak_rss_bytes / (1024.0 * 1024.0))});
       }
       AddTextRow(&table, row);

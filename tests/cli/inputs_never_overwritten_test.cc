@@ -53,6 +53,13 @@ TEST(InputsNeverOverwritten, OutputFlagsNamingAnInputOrEachOtherAreRefusedBefore
                 "-o '" + data + "' is also --calibration-data: choose another path (qbench never overwrites its inputs)");
   ExpectRefused("eval " + model + " --dataset " + data + " --json " + data,
                 "--json '" + data + "' is also --dataset: choose another path (qbench never overwrites its inputs)");
+  // The lab's roofline cache is read and written: a file that is not one (here the model) is refused,
+  // in the dry run too.
+  for (const std::string dry : {" --dry-run", ""})
+    ExpectRefused("lab --models " + model + " --variants fp32 --batch 1 --repetitions 3 --dim N=1 -o " + dir + "/lab" +
+                      dry + " --roofline-cache " + model,
+                  "--roofline-cache '" + model + "' exists and is not a roofline cache (a JSON object of peaks): writing "
+                  "the peaks would replace it; give another path (qbench never overwrites other files)");
 
   EXPECT_EQ(ReadFileBytes(model), before);
   EXPECT_EQ(ReadFileBytes(data), "not really npy");

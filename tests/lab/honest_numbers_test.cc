@@ -14,6 +14,8 @@
 
 #include "fake_backend.h"
 #include "planted_roofline.h"
+#include "qbench/core/error.h"
+#include "qbench/core/fs.h"
 #include "qbench/lab/roofline.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/plots.h"
@@ -177,6 +179,38 @@ TEST(RooflineCache, PeaksOlderThan30DaysAreMeasuredAgainAndRefreshIgnoresTheCach
   j = ReadJson(path);
   EXPECT_EQ(j[key]["fp32_macs_per_s"].get<double>(), p.fp32_macs_per_s);
   EXPECT_EQ(j[key]["method"].get<std::string>().find("planted"), std::string::npos);
+}
+
+// --roofline-cache pointed at a file that is not a roofline cache (a model, a report) is refused before
+// anything is measured, and the writer never replaces such a file (the tester's ONNX model became JSON).
+TEST(RooflineCache, AFileThatIsNotACacheIsRefusedAndNeverOverwritten) {
+  const std::string dir = ::qbench::testing::TempDir();
+  const std::string victim = dir + "/model.onnx";
+  { std::ofstream(victim, std::ios::binary) << std::string("\x08\x07\x12\x07pytorch", 11); }
+  try {
+    CheckRooflineCachePath(victim);
+    FAIL() << "a non-JSON file was accepted as a roofline cache";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(std::string(e.what()), "--roofline-cache '" + victim + "' exists and is not a roofline cache (a JSON object of "
+                                     "peaks): writing the peaks would replace it; give another path (qbench never "
+                                     "overwrites other files)");
+  }
+  { std::ofstream(dir + "/list.json") << "[1, 2]\n"; }
+  EXPECT_THROW(CheckRooflineCachePath(dir + "/list.json"), Error);  // JSON, but not an object of peaks
+  EXPECT_THROW(CheckRooflineCachePath(dir), Error);                 // a folder
+  CheckRooflineCachePath(dir + "/absent.json");                      // created when the peaks are measured
+  { std::ofstream(dir + "/empty.json"); }
+  CheckRooflineCachePath(dir + "/empty.json");
+  testing::PlantRooflineCache(dir + "/cache.json", 1);
+  CheckRooflineCachePath(dir + "/cache.json");
+  // The writer: peaks measured, the cache not written, a warning, the file unchanged byte for byte.
+  WarningList warnings;
+  const RooflinePeaks p = LoadOrMeasureRoofline(1, victim, &warnings, /*refresh=*/true, 64, 1 << 16);
+  EXPECT_TRUE(p.ok) << p.error;
+  ASSERT_EQ(warnings.items().size(), 1u);
+  EXPECT_EQ(warnings.items()[0].code, "roofline_cache");
+  EXPECT_EQ(ReadFileBytes(victim), std::string("\x08\x07\x12\x07pytorch", 11));
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ TEST(LabFlagsCli, VerificationAsQuantizeDoesItStrictRefusesNoVerifySkips) {
             std::string::npos) << r.err;
   EXPECT_NE(r.err.find("[verification_collapse]"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("static "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("COLLAPSED in verification (outputs unusable)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("COLLAPSED in verification: outputs unusable (see Warnings)"), std::string::npos) << r.out;
   const std::string md = ReadFileBytes(dir + "/lax/report.md");
   const std::size_t warn = md.find("## Warnings");
   ASSERT_NE(warn, std::string::npos) << md;

@@ -177,6 +177,19 @@ TEST(LabConfigWarnings, CiLevelCalibrationIgnoredAndOverlap) {
   EXPECT_FALSE(SameDataset(dir + "/other", dir + "/data/labels.csv"));
   c.eval_data = dir + "/other";
   EXPECT_EQ(codes(LabConfigWarnings(c)), "");
+  // Evaluation data but static variants calibrated on random input: warned, naming the fix.
+  c.calibration_data.clear();
+  c.calibration_size = 100;
+  ws = LabConfigWarnings(c);
+  ASSERT_EQ(codes(ws), "random_calibration;");
+  EXPECT_TRUE(Contains(ws[0].message, "calibrated on 100 samples of random input although --eval-data is given"))
+      << ws[0].message;
+  EXPECT_TRUE(Contains(ws[0].message, "add --split")) << ws[0].message;
+  c.split = true;  // calibrated on a disjoint part of the evaluation data
+  EXPECT_EQ(codes(LabConfigWarnings(c)), "");
+  c.split = false;
+  c.eval_data.clear();  // nothing better to calibrate on: no warning (the lab says it on stderr)
+  EXPECT_EQ(codes(LabConfigWarnings(c)), "");
 }
 
 TEST(PlanLab, AModelWithFixedInputSizeIsMeasuredAtItsOwnSize) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 #include "lab/fake_backend.h"
 #include "qbench/lab/lab.h"
@@ -53,6 +54,80 @@ TEST(Report, AGivenInt8ModelIsLabelledAndNotComparedWithItself) {
   EXPECT_NE(mem.find("| big | as given (int8 QOperator) | "), std::string::npos) << mem;
   EXPECT_EQ(mem.find("| big | fp32 |"), std::string::npos) << mem;
   EXPECT_NE(mem.find("| small | fp32 | "), std::string::npos) << mem;
+}
+
+// A static variant calibrated on random input whose predictions collapsed on real data (SqueezeNet 1.1:
+// top-1 0.5 % vs 67 %): its status is not "ok", its speed is no finding, and the report names the cause.
+TEST(Report, AVariantWhoseAccuracyCollapsedIsMarkedAndLeftOutOfTheFindings) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/acc_collapse");
+  AsFiles(&s);
+  auto accuracy = [&s](const std::string& m, const std::string& v) -> AccuracyRecord& {
+    for (auto& a : s.accuracy)
+      if (a.model == m && a.variant == v) return a;
+    throw std::runtime_error("no accuracy record " + m + " " + v);
+  };
+  AccuracyRecord& a = accuracy("big", "static");
+  a.samples = 200;
+  a.top1 = 0.005;
+  a.top1_agreement = 0.005;
+  a.top1_agreement_ci95_low = 0.001;
+  a.top1_agreement_ci95_high = 0.028;
+  for (auto& m : s.models)
+    if (m.model == "big" && m.variant == "static") m.calibration = "percentile over random input (seed 0), up to 100 samples";
+  EXPECT_TRUE(AccuracyCollapsed(s, "big", "static"));
+  EXPECT_FALSE(AccuracyCollapsed(s, "big", "dynamic"));   // 90 % agreement [82.6, 94.5]
+  EXPECT_FALSE(AccuracyCollapsed(s, "big", "fp32"));      // the baseline: no agreement with itself
+  EXPECT_EQ(CollapsedStatus(s, "big", "static"), "COLLAPSED in accuracy: top-1 agreement with fp32 0.5 % (see Observations)");
+  EXPECT_EQ(CollapsedStatus(s, "small", "static"), "");
+  std::string obs;
+  for (const auto& o : GenerateObservations(s)) obs += o + "\n";
+  EXPECT_NE(obs.find("**Collapsed in accuracy, big static**: its top-1 agrees with fp32 on 0.5 % [0.1, 2.8] of 200 samples "
+                     "(top-1 0.5 % vs 70.0 %)"),
+            std::string::npos) << obs;
+  EXPECT_NE(obs.find("It was calibrated on random input"), std::string::npos) << obs;
+  for (const auto& o : GenerateObservations(s))
+    if (o.rfind("**Faster with static**", 0) == 0 || o.rfind("**Slower with static**", 0) == 0 ||
+        o.rfind("**No clear speedup with static**", 0) == 0 || o.rfind("**Size, static**", 0) == 0)
+      EXPECT_EQ(o.find("big "), std::string::npos) << o;
+  const std::string md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("COLLAPSED in accuracy: top-1 agreement with fp32 0.5 % (see Observations) |"), std::string::npos) << md;
+  // The boundary: an upper bound of exactly one half is not a collapse; under 10 samples prove nothing.
+  a.top1_agreement_ci95_high = 0.5;
+  EXPECT_FALSE(AccuracyCollapsed(s, "big", "static"));
+  a.top1_agreement_ci95_high = 0.49;
+  EXPECT_TRUE(AccuracyCollapsed(s, "big", "static"));
+  a.samples = 9;
+  EXPECT_FALSE(AccuracyCollapsed(s, "big", "static"));
+  // Not calibrated on random input: the hint points to the calibration data and `qbench sensitivity`.
+  a.samples = 200;
+  for (auto& m : s.models)
+    if (m.model == "big" && m.variant == "static") m.calibration = "percentile over /data (200 images)";
+  obs.clear();
+  for (const auto& o : GenerateObservations(s)) obs += o + "\n";
+  EXPECT_EQ(obs.find("calibrated on random input"), std::string::npos) << obs;
+  EXPECT_NE(obs.find("`qbench sensitivity`"), std::string::npos) << obs;
+}
+
+// "Of its profiled run, X % is MAC ops ..." splits the run on one basis. The fake profile: MAC op types
+// 3.0 + 1.0 ms, HardSigmoid 0.5 ms, total 4.5 ms; big static's timed median is 2 ms, so its op rows are
+// scaled by 2 / 4.5. The MAC-op shares must still be (3 + 1) / 4.5 = 89 % and the rest 0.5 / 4.5 = 11 %
+// (they read 39 % + 11 % when scaled times were divided by the unscaled total).
+TEST(Report, ProfiledRunSharesAddUpWhenOpTimesAreScaledToTheMedian) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/shares");
+  AsFiles(&s);
+  std::string line;
+  for (const auto& o : GenerateObservations(s))
+    if (o.rfind("big static:", 0) == 0 && o.find("Of its profiled run") != std::string::npos) line = o;
+  ASSERT_FALSE(line.empty());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(Of its profiled run, (\d+) % is MAC ops.*?, (\d+) % ops without MACs)")))
+      << line;
+  int mac = std::stoi(m[1]);
+  const int zero = std::stoi(m[2]);
+  std::smatch c;
+  if (std::regex_search(line, c, std::regex(R"(and (\d+) % compute-bound MAC ops)"))) mac += std::stoi(c[1]);
+  EXPECT_EQ(zero, 11) << line;
+  EXPECT_NEAR(mac, 89, 1) << line;  // rounded parts
 }
 
 TEST(Report, ZooModelsGetNoAccuracyVerdictAndTheNoteSaysWhy) {

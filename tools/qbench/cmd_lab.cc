@@ -290,7 +290,8 @@ void RunLabCommand(const LabFlags& flags) {
   }
   WarningList warnings;
   OrtLabBackend backend(config, &warnings);
-  if (HasCalibratedVariant(config.variants) && config.calibration_data.empty() && !config.split)
+  if (HasCalibratedVariant(config.variants) && config.calibration_data.empty() && !config.split &&
+      config.eval_data.empty())  // with --eval-data: the random_calibration warning (LabConfigWarnings)
     LogInfo(fmt::format("static variants are calibrated on {} random samples (give --calibration-data for "
                         "representative ranges)", config.calibration_size));
   g_sigints = 0;
@@ -360,7 +361,7 @@ void RunLabCommand(const LabFlags& flags) {
       if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
       std::string part = VariantLabel(study, m, v) + " " + FormatMs(p->latency.median_ms);
       for (std::size_t i = 0; i < ratios.size(); ++i) part += (i ? ", " : " (") + ratios[i] + (i + 1 == ratios.size() ? ")" : "");
-      if (VerificationCollapsed(study, m, v)) part += " COLLAPSED in verification (outputs unusable)";
+      if (OutputCollapsed(study, m, v)) part += " " + CollapsedStatus(study, m, v);
       parts.push_back(part);
     }
     std::string line = "  " + m + (where.empty() ? ": nothing measured" : " (" + where + "): ");

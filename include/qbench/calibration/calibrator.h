@@ -104,6 +104,9 @@ class CalibrationDataReader {
   virtual bool Next(std::vector<HostTensor>* feeds) = 0;
   virtual std::string Describe() const = 0;
 };
+/// How the seeded random-input reader's Describe() begins ("random input (seed 0)"); reports look for it
+/// to name random calibration as the likely cause of a collapsed static variant.
+inline constexpr const char* kRandomInputSource = "random input";
 
 /// Where calibration data comes from (`path`):
 ///  - empty: seeded random input (GenerateInputs: float ~ N(0,1), integers over the range the graph

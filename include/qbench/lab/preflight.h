@@ -138,6 +138,8 @@ bool SameDataset(const std::string& a, const std::string& b);
 ///    [min, max] of the runs, with a true coverage below 95 % (MedianConfidenceInterval's level,
 ///    e.g. 75 % for k = 3);
 ///  - "calibration_ignored": calibration data or method given, but no static variant to calibrate;
+///  - "random_calibration": static variants calibrated on random input although --eval-data is given
+///    (no --calibration-data, no --split): their accuracy can collapse (the report then says why);
 ///  - "calibration_overlaps_eval": static variants calibrated on the evaluation set (SameDataset),
 ///    which flatters their accuracy. The lab warns rather than splitting the data.
 std::vector<LabWarning> LabConfigWarnings(const LabConfig& config);

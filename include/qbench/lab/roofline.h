@@ -28,6 +28,11 @@ namespace qbench {
 /// HOME nor XDG_CACHE_HOME is set).
 std::string DefaultRooflineCachePath();
 
+/// Refuses a cache path that holds something other than a roofline cache, since writing the peaks would
+/// replace it (a model, a report): throws Error(kInvalidArgument) naming `flag` and the path when the
+/// file exists, is not empty and is not a JSON object, or is a folder. An absent or empty file passes.
+void CheckRooflineCachePath(const std::string& path, const std::string& flag = "--roofline-cache");
+
 /// The cache key: "<cpu model>|ort <version>|threads <n>".
 std::string RooflineCacheKey(const std::string& cpu_model, const std::string& ort_version, std::int64_t threads);
 

@@ -50,8 +50,21 @@ bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const st
 /// (its record's verification.collapsed; docs/verification.md): it was measured, but its outputs are
 /// not the model's, so its speedup and size are no result (the report marks it, observations skip it).
 bool VerificationCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
-/// The Models/Latency cell of such a variant.
-inline constexpr const char* kCollapsedStatus = "COLLAPSED in verification: outputs unusable (see Warnings)";
+/// A variant's top-1 agreement with the baseline below which its predictions are no result: under one
+/// half at the 95 % Wilson upper bound (AccuracyRecord::top1_agreement_ci95_high), i.e. most evaluated
+/// predictions changed, on at least kAccuracyCollapseMinSamples samples.
+inline constexpr double kAccuracyCollapseAgreement = 0.5;
+inline constexpr std::int64_t kAccuracyCollapseMinSamples = 10;
+/// True when (model, variant) is a quantized variant whose top-1 agreement with the baseline collapsed on
+/// the evaluation data (kAccuracyCollapseAgreement): it ran, but it does not predict what the model predicts
+/// (e.g. a static variant calibrated on random input), so, like a verification collapse, its speed and size
+/// are no result.
+bool AccuracyCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
+/// VerificationCollapsed or AccuracyCollapsed: the variant's outputs are unusable.
+bool OutputCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
+/// The Models/Latency cell of such a variant ("COLLAPSED in verification: …" or "COLLAPSED in accuracy:
+/// top-1 agreement with fp32 0.5 %"), or "" when its output did not collapse.
+std::string CollapsedStatus(const LabStudy& study, const std::string& model, const std::string& variant);
 
 /// How a variant is shown in the report: its name, except the baseline of a model whose file is
 /// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
