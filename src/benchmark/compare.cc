@@ -1,6 +1,8 @@
 // CompareModels: sessions, shared inputs, interleaved timing and speedups (compare.h).
 #include "qbench/benchmark/compare.h"
 
+#include "qbench/benchmark/environment.h"
+
 #include <memory>
 #include <optional>
 
@@ -82,6 +84,12 @@ SessionConfig InterleavedSession(const CompareOptions& o, Comparison* out) {
 }
 
 }  // namespace
+
+void RecordTimingPool(EnvironmentInfo* env, bool interleaved, InterleavePolicy policy, bool alone_spinning) {
+  const bool global = interleaved && policy == InterleavePolicy::kGlobalThreadPool;
+  env->thread_pool = global ? "global" : "per-session";
+  env->allow_spinning = global || (!interleaved && alone_spinning);
+}
 
 const char* InterleavePolicyName(InterleavePolicy policy) {
   return policy == InterleavePolicy::kGlobalThreadPool ? "global-pool" : "no-spinning";

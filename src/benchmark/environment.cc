@@ -142,11 +142,7 @@ EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int in
   EnvironmentInfo env = CaptureCpu();
   env.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
   env.cpufreq_governor = ReadFirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
-  {
-    const std::string load = ReadFirstLine("/proc/loadavg");
-    double v = 0;
-    if (std::sscanf(load.c_str(), "%lf", &v) == 1) env.load_average_1min = v;
-  }
+  env.load_average_1min = ReadLoadAverage1Min();
   env.ort_version = OrtVersion();
   env.execution_provider = execution_provider;
   CaptureAccelerator(execution_provider, "/", &env);
@@ -169,6 +165,25 @@ EnvironmentInfo CaptureEnvironment(const std::string& execution_provider, int in
   return env;
 }
 
+double ReadLoadAverage1Min() {
+  const std::string load = ReadFirstLine("/proc/loadavg");
+  double v = 0;
+  return std::sscanf(load.c_str(), "%lf", &v) == 1 ? v : -1;
+}
+
+std::string BusyMachine(double load_average_1min, int logical_cores) {
+  if (load_average_1min < 0 || logical_cores <= 0 || load_average_1min <= logical_cores) return "";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "1-minute load average %.1f exceeds the %d logical cores", load_average_1min, logical_cores);
+  return buf;
+}
+
+void AddBusyMachineWarning(double load_average_1min, int logical_cores, WarningList* warnings) {
+  if (const std::string busy = BusyMachine(load_average_1min, logical_cores); !busy.empty())
+    warnings->Add("busy_machine", busy + ": other programs compete for the CPUs and timings can swing "
+                                         "several-fold; stop them, or trust only interleaved ratios");
+}
+
 void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings) {
   if (env.build_type != "Release" && env.build_type != "RelWithDebInfo" && env.build_type != "MinSizeRel")
     warnings->Add("debug_build", "qbench was built as '" + env.build_type +
@@ -178,13 +193,7 @@ void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings) {
     warnings->Add("frequency_scaling", "CPU frequency governor is '" + env.cpufreq_governor +
                                            "', so clock speed varies with load; for stable timings set it to "
                                            "'performance' (cpupower frequency-set -g performance)");
-  if (env.load_average_1min >= 0 && env.logical_cores > 0 && env.load_average_1min > env.logical_cores) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "1-minute load average %.1f exceeds the %d logical cores: ", env.load_average_1min,
-                  env.logical_cores);
-    warnings->Add("busy_machine", std::string(buf) + "other programs compete for the CPUs and timings can swing "
-                                                     "several-fold; stop them, or trust only interleaved ratios");
-  }
+  AddBusyMachineWarning(env.load_average_1min, env.logical_cores, warnings);
 }
 
 void AddMeasurementWarnings(const Measurement& m, const std::string& label, double cv_threshold,

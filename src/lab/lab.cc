@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/benchmark/environment.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -125,6 +126,14 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   study.environment.device = device;
   study.has_environment = true;
   Append(jsonl, nlohmann::json{{"record", "environment"}, {"environment", study.environment}});
+  {  // bench's busy-machine check: said now on stderr (before the first timing), and in report.md
+    WarningList busy;
+    AddBusyMachineWarning(study.environment.load_average_1min, study.environment.logical_cores, &busy);
+    for (const auto& w : busy.items()) {
+      Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
+      warnings.Add(w.code, w.message);
+    }
+  }
 
   // Index what exists already.
   std::map<std::string, PointResult> points;
@@ -172,7 +181,13 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     report(model.name + ": loading and quantizing");
     ModelJob job;
     job.model = model;
-    job.variants = variants;
+    // Variants that do not apply to what the file holds (VariantNotApplicable: the plan read it) are
+    // not made: an fp16 file's fp16 variant would be the same model again.
+    const auto planned = plan.baseline_content.find(model.name);
+    const std::string planned_content = planned == plan.baseline_content.end() ? "" : planned->second;
+    std::vector<std::string> skipped;
+    for (const auto& v : variants)
+      (VariantNotApplicable(planned_content, v).empty() ? job.variants : skipped).push_back(v);
     job.models_dir = models_dir;
     job.input_size = plan.input_sizes.at(model.name).front();
     for (const auto& v : variants) {
@@ -185,7 +200,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     } catch (const std::exception& e) {
       if (stop()) break;
       records.clear();
-      for (const auto& v : variants) {
+      for (const auto& v : job.variants) {
         ModelRecord r;
         r.model = model.name;
         r.model_spec = model.spec;
@@ -194,15 +209,27 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         records.push_back(r);
       }
     }
-    // A scheme variant of a file that is already int8 is refused by the quantizer: not applicable, no failure.
-    std::string content;
+    for (const auto& v : skipped) {
+      ModelRecord r;
+      r.model = model.name;
+      r.model_spec = model.spec;
+      r.variant = v;
+      r.error = "not applicable: " + VariantNotApplicable(planned_content, v);
+      records.push_back(r);
+    }
+    // A scheme variant of a file that is already int8 (refused by the quantizer) or already in the
+    // scheme's float precision: not applicable, no failure.
+    std::string content = planned_content;
     int original_bits = 32;
     for (const auto& r : records)
-      if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline())
-        content = r.content, original_bits = r.original_bits;
+      if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline()) {
+        if (!r.content.empty()) content = r.content;
+        original_bits = r.original_bits;
+      }
     for (auto& r : records) {
-      const std::string why = r.ok ? "" : VariantNotApplicable(content, r.variant);
+      const std::string why = VariantNotApplicable(content, r.variant);
       if (why.empty()) continue;
+      r.ok = false;
       r.not_applicable = true;
       r.error = "not applicable: " + why;
       r.original_bits = original_bits;  // the file it would have been made from
@@ -336,7 +363,8 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
             recs.push_back(r);
           }
         }
-        for (const auto& r : recs) {
+        for (auto& r : recs) {
+          r.input_size = job.input_size;  // the backend evaluates at the model's first input size
           Append(jsonl, ToJson(r));
           accuracy[r.model + "|" + r.variant] = r;
         }

@@ -89,14 +89,22 @@ const SchemeInfo* SchemeLikeContent(const ModelContent& content) {
 }
 
 std::string BaselineLabel(const std::string& content, const std::string& variant) {
+  const LabVariantInfo* info = LookupLabVariant(variant);
+  if (info && !info->IsBaseline()) return variant;  // a scheme's variant: a file qbench made, not the file as given
   return content.empty() || content == variant ? variant : "as given (" + content + ")";
 }
 
 std::string VariantNotApplicable(const std::string& content, const std::string& variant) {
   const LabVariantInfo* info = LookupLabVariant(variant);
-  if (!info || !info->scheme || content.rfind("int8", 0) != 0) return "";
-  const std::string form = content.size() > 5 ? content.substr(5) : "";
-  return "already int8" + (form.empty() ? std::string() : " (" + form + ")");
+  if (!info || !info->scheme) return "";
+  if (content.rfind("int8", 0) == 0) {
+    const std::string form = content.size() > 5 ? content.substr(5) : "";
+    return "already int8" + (form.empty() ? std::string() : " (" + form + ")");
+  }
+  // A float scheme (fp16) of a file already in its precision would make the same model again.
+  const SchemeInfo& s = *info->scheme;
+  if (!IsIntegerPrecision(s.weight_precision) && content == PrecisionName(s.weight_precision)) return "already " + content;
+  return "";
 }
 
 }  // namespace qbench

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "qbench/benchmark/compare.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/lab/model_content.h"
 #include "qbench/lab/roofline.h"
@@ -189,7 +190,12 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
 }
 
 EnvironmentInfo OrtLabBackend::Environment() {
-  return CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false);
+  EnvironmentInfo env = CaptureEnvironment(impl_->config.provider, static_cast<int>(impl_->threads0), 0, "all", false);
+  // MeasureGroup times a group's variants with CompareModels under its default policy (the global
+  // pool), a variant alone without spinning.
+  const bool interleaved = impl_->config.variants.size() > 1 || !impl_->config.external.empty();
+  RecordTimingPool(&env, interleaved, CompareOptions{}.policy, /*alone_spinning=*/false);
+  return env;
 }
 
 

@@ -85,6 +85,7 @@ void Fields(const F& f, R& r, const ExternalFileCoverage*) {
 template <typename F, typename R>
 void Fields(const F& f, R& r, const AccuracyRecord*) {
   f.Status(r.ok);
+  f.Optional("input_size", r.input_size, r.input_size > 0);  // written when known (older studies: absent)
   QBENCH_LAB_FIELDS(model, variant, error, dataset, samples, top1, top1_ci95_low, top1_ci95_high, top5, top1_agreement,
                     top1_agreement_ci95_low, top1_agreement_ci95_high, num_classes, labels_out_of_range)
   f.Object("paired", r.has_paired, "Newcombe (1998) paired score interval, method 10; exact McNemar test", [&](const auto& g) {
@@ -112,6 +113,10 @@ void Fields(const F& f, R& r, const RooflinePeaks*) {
   f.Status(r.ok);
   QBENCH_LAB_FIELDS(error, cpu_model, ort_version, threads, fp32_macs_per_s, int8_macs_per_s, bytes_per_s, method,
                     from_cache, measured_at_unix_s)
+  // Written when known (caches and studies from before they were recorded lack them).
+  f.Optional("load_average_1min", r.load_average_1min, r.load_average_1min >= 0);
+  f.Optional("logical_cores", r.logical_cores, r.logical_cores > 0);
+  f.Optional("not_cached", r.not_cached, !r.not_cached.empty());
 }
 
 template <typename F, typename R>

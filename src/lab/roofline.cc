@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -114,7 +116,61 @@ double NowUnixS() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The cache's ok peaks under the keys of `cpu_model` and `ort_version` (RooflineCacheKey) at thread
+// counts other than `threads`, by key; each entry's threads are its key's.
+std::map<std::string, RooflinePeaks> OtherThreadCounts(const nlohmann::json& cache, const std::string& cpu_model,
+                                                       const std::string& ort_version, std::int64_t threads) {
+  std::map<std::string, RooflinePeaks> out;
+  if (!cache.is_object()) return out;
+  std::string prefix = RooflineCacheKey(cpu_model, ort_version, 0);
+  prefix.pop_back();  // "<cpu>|ort <version>|threads "
+  for (const auto& [key, entry] : cache.items()) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    try {
+      const std::int64_t t = std::stoll(key.substr(prefix.size()));
+      RooflinePeaks p = RooflinePeaksFromJson(entry);
+      p.threads = t;
+      if (p.ok && t != threads && t >= 1) out[key] = p;
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+const RooflinePeaks* ImplausibleRooflinePeaks(const RooflinePeaks& a, const RooflinePeaks& b, std::string* why) {
+  if (a.threads == b.threads || a.threads < 1 || b.threads < 1) return nullptr;
+  const RooflinePeaks& lo = a.threads < b.threads ? a : b;
+  const RooflinePeaks& hi = a.threads < b.threads ? b : a;
+  const double ratio = static_cast<double>(hi.threads) / static_cast<double>(lo.threads);
+  struct Rate {
+    const char* name;
+    double RooflinePeaks::*field;
+    double scale;
+    const char* unit;
+  };
+  for (const Rate& r : {Rate{"fp32", &RooflinePeaks::fp32_macs_per_s, 1e9, "GMAC/s"}, Rate{"int8", &RooflinePeaks::int8_macs_per_s, 1e9, "GMAC/s"},
+                        Rate{"bandwidth", &RooflinePeaks::bytes_per_s, 1e9, "GB/s"}}) {
+    const double l = lo.*r.field, h = hi.*r.field;
+    if (l <= 0 || h <= 0) continue;
+    const RooflinePeaks* low = nullptr;
+    std::string text;
+    if (h < kRooflineMinThreadScaling * l) {
+      low = &hi;
+      text = fmt::format("{} with {} threads {:.1f} {} is below {:.1f} {} with {} (more threads slower)", r.name, hi.threads, h / r.scale,
+                         r.unit, l / r.scale, r.unit, lo.threads);
+    } else if (h > kRooflineMaxThreadScaling * ratio * l) {
+      low = &lo;
+      text = fmt::format("{} with {} threads {:.1f} {} is {:.1f}x the {:.1f} {} with {} ({:.3g}x the threads)", r.name, hi.threads,
+                         h / r.scale, r.unit, h / l, l / r.scale, r.unit, lo.threads, ratio);
+    }
+    if (!low) continue;
+    if (why) *why = text;
+    return low;
+  }
+  return nullptr;
+}
 
 std::string DefaultRooflineCachePath() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/qbench/roofline.json";
@@ -132,6 +188,8 @@ RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int n, std::int64_t vec
   p.cpu_model = CpuModel();
   p.ort_version = OrtVersion();
   p.measured_at_unix_s = NowUnixS();
+  p.load_average_1min = ReadLoadAverage1Min();
+  p.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
   try {
     const double macs = static_cast<double>(n) * n * n;
     const double fp32_ms = TimeModel(MatMulModel(n, false), {Filled(DType::kFloat32, {n, n}, 1)}, threads, 3, 20);
@@ -194,20 +252,45 @@ RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t thr
       none.error = fmt::format("the cached peaks are {:.0f} days old (older than {:.0f})", age_s / 86400, max_age_s / 86400);
       return none;
     }
-    return p.ok ? p : none;
+    if (!p.ok) return none;
+    p.threads = threads;
+    for (const auto& [other_key, other] : OtherThreadCounts(j, CpuModel(), OrtVersion(), threads)) {
+      std::string why;
+      if (ImplausibleRooflinePeaks(p, other, &why) == &p) {
+        none.error = "the cached peaks are implausibly low next to the cached " + std::to_string(other.threads) +
+                     "-thread ones (" + why + "): measured while the machine was busy";
+        return none;
+      }
+    }
+    return p;
   } catch (const std::exception&) {
     return none;
   }
 }
 
 RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh,
-                                    int matrix_size, std::int64_t vector_elements) {
+                                    int matrix_size, std::int64_t vector_elements, const RooflineLoad& load) {
   if (!refresh) {
     RooflinePeaks cached = ReadCachedRoofline(cache_path, threads);
     if (cached.ok) return cached;
   }
+  const double load_now = load.load_average_1min < -1 ? ReadLoadAverage1Min() : load.load_average_1min;
+  const int cores = load.logical_cores > 0 ? load.logical_cores : static_cast<int>(std::thread::hardware_concurrency());
   RooflinePeaks p = MeasureRooflinePeaks(threads, matrix_size, vector_elements);
+  p.load_average_1min = load_now;
+  p.logical_cores = cores;
   if (!p.ok || cache_path.empty()) return p;
+  auto warn = [&](const char* code, const std::string& m) {
+    if (warnings) warnings->Add(code, m);
+  };
+  if (const std::string busy = BusyMachine(load_now, cores); !busy.empty()) {
+    p.not_cached = "measured on a busy machine (" + busy + ")";
+    warn("roofline_busy", fmt::format("the roofline peaks ({} thread(s)) were measured on a busy machine ({}): the shares of "
+                                      "peak and the memory/compute verdicts rest on peaks that are likely too low; they are "
+                                      "not cached (measured again next time; on a quiet machine, --refresh-roofline)",
+                                      threads, busy));
+    return p;
+  }
   try {
     CheckRooflineCachePath(cache_path);  // never replace a file that is not a roofline cache
     nlohmann::json j = nlohmann::json::object();
@@ -215,6 +298,21 @@ RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cac
       j = nlohmann::json::parse(ReadFileBytes(cache_path));
       if (!j.is_object()) j = nlohmann::json::object();
     } catch (const std::exception&) {
+    }
+    for (const auto& [other_key, other] : OtherThreadCounts(j, p.cpu_model, p.ort_version, threads)) {
+      std::string why;
+      const RooflinePeaks* low = ImplausibleRooflinePeaks(p, other, &why);
+      if (low == &p) {
+        p.not_cached = fmt::format("implausibly low next to the cached {}-thread peaks ({})", other.threads, why);
+        warn("roofline_implausible", fmt::format("the roofline peaks measured now ({} thread(s)) are {}: the machine was "
+                                                 "likely busy; they are not cached", threads, p.not_cached));
+        return p;
+      }
+      if (low) {
+        j.erase(other_key);
+        warn("roofline_implausible", fmt::format("the cached {}-thread roofline peaks were implausibly low next to those "
+                                                 "measured now ({}): removed from {}", other.threads, why, cache_path));
+      }
     }
     j[RooflineCacheKey(p.cpu_model, p.ort_version, threads)] = ToJson(p);
     std::error_code ec;

@@ -231,6 +231,7 @@ std::string VariantLabel(const LabStudy& study, const std::string& model, const 
 
 std::string BaselineName(const LabStudy& study) {
   const std::string base = BaselineVariant(study);
+  if (VariantScheme(base)) return base;  // a scheme's variant as the baseline: a file qbench made, named by its variant
   std::set<std::string> contents;
   for (const auto& m : StudyModels(study)) {
     const auto* rec = study.FindModel(m, base);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "qbench/calibration/calibrator.h"
+#include "qbench/lab/config.h"
 #include "qbench/report/analysis.h"
 #include "report/report_util.h"
 
@@ -39,10 +40,15 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
   const auto models = StudyModels(study);
   for (const auto& v : variants) {
     if (v == base) continue;
-    // What the scheme's weight precision should give against the baseline file's (int8 0.25x, fp16
-    // 0.5x of fp32; int8 0.5x of an fp16 file); "did not shrink much" is above twice that, at most
-    // 0.75x. Bytes still in fp32 explain it (and, for integer schemes, float16 ones too).
+    // What the scheme's weight precision should give against the baseline's (int8 0.25x, fp16
+    // 0.5x of fp32; int8 0.5x of an fp16 file; the baseline's bytes per weight: its scheme's when it
+    // is a scheme's variant, else the file's original bits); "did not shrink much" is above twice
+    // that, at most 0.75x. Bytes still in fp32 explain it (and, for integer schemes, float16 ones
+    // too). A variant whose weights are not narrower than the baseline's (the file as given against a
+    // scheme's baseline: `--variants dynamic,fp32`) is no compression of it: its ratio, no verdict.
     const SchemeInfo* scheme = VariantScheme(v);
+    const SchemeInfo* base_scheme = VariantScheme(base);
+    const bool as_given = !scheme && LookupLabVariant(v) != nullptr;  // the file as given (fp32), not an external one
     const bool integer = !scheme || IsIntegerPrecision(scheme->weight_precision);
     std::vector<std::string> shrunk, not_shrunk;
     std::set<std::string> factors;  // "4x" per shrunk model's bound
@@ -53,11 +59,13 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
       const double r = SizeRatio(study, m, v);
       if (!std::isfinite(r)) continue;
       const ModelRecord* base_rec = study.FindModel(m, base);
-      const double base_bytes = base_rec && base_rec->ok && base_rec->original_bits > 0 ? base_rec->original_bits / 8.0 : 4.0;
-      const double expected = (scheme ? scheme->WeightBytes() : 1.0) / base_bytes;
+      const double file_bytes = base_rec && base_rec->ok && base_rec->original_bits > 0 ? base_rec->original_bits / 8.0 : 4.0;
+      const double base_bytes = base_scheme ? base_scheme->WeightBytes() : file_bytes;
+      const double expected = (scheme ? scheme->WeightBytes() : as_given ? file_bytes : 1.0) / base_bytes;
       const double shrink_bound = std::min(2 * expected, 0.75);
       lo = std::min(lo, r);
       hi = std::max(hi, r);
+      if (expected >= 1) continue;  // not a compression of the baseline: the ratio only
       if (r > shrink_bound) {
         const auto* rec = study.FindModel(m, v);
         double float_bytes = 0, total = 0;

@@ -2,7 +2,11 @@
 // intensity under the machine's fp32/int8 peaks and bandwidth, classified in three cases.
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
+#include <fmt/format.h>
+
+#include "qbench/benchmark/environment.h"
 #include "qbench/report/analysis.h"
 #include "report/report_util.h"
 
@@ -56,6 +60,28 @@ std::string RooflineBoundName(RooflineBound bound) {
     case RooflineBound::kUnknown: break;
   }
   return "?";
+}
+
+std::string RooflineSource(const RooflinePeaks& r) {
+  const std::string busy = BusyMachine(r.load_average_1min, r.logical_cores);
+  const std::string load = r.load_average_1min >= 0 && r.logical_cores > 0
+                               ? fmt::format("load {:.1f} on {} cores", r.load_average_1min, r.logical_cores)
+                               : "";
+  if (!r.from_cache) {
+    if (!busy.empty()) return "measured now on a busy machine: " + busy + "; not cached";
+    if (!r.not_cached.empty()) return "measured now, " + r.not_cached + "; not cached";
+    return load.empty() ? "measured now" : "measured now (" + load + ")";
+  }
+  std::string when;
+  if (r.measured_at_unix_s > 0) {
+    const std::time_t t = static_cast<std::time_t>(r.measured_at_unix_s);
+    std::tm tm{};
+    char day[16];
+    if (::gmtime_r(&t, &tm) && std::strftime(day, sizeof day, "%Y-%m-%d", &tm)) when = std::string("measured ") + day;
+  }
+  if (!busy.empty()) when += (when.empty() ? "" : ", ") + std::string("on a busy machine: ") + busy;
+  else if (!load.empty()) when += (when.empty() ? "" : ", ") + load;
+  return when.empty() ? "cache" : "cache (" + when + ")";
 }
 
 std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {

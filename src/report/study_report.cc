@@ -67,6 +67,15 @@ void AddTextRow(Table* t, const std::vector<std::string>& cells) {
 
 std::string Pct(double f) { return std::isfinite(f) && f >= 0 ? fmt::format("{:.1f} %", 100 * f) : "n/a"; }
 
+// How the timed sessions shared the CPU, from the environment block (RecordTimingPool): the results
+// files and this sentence say the same.
+std::string TimingPoolSentence(const LabStudy& study) {
+  if (!study.has_environment) return "How the sessions shared the CPU was not recorded";
+  if (study.environment.thread_pool == "global")
+    return "Interleaved sessions share ONNX Runtime's one global thread pool, so no idle pool steals a core";
+  return "Each session owns its intra-op thread pool with spin-waiting off, so an idle pool sleeps instead of stealing a core";
+}
+
 }  // namespace
 
 Table StudyTable(const LabStudy& study) {
@@ -159,7 +168,8 @@ std::string ModelsMarkdown(const LabStudy& study) {
   for (const auto& r : study.models) not_applicable = not_applicable || r.not_applicable;
   if (!given.empty())
     md += "Models not in fp32 are measured as given (the baseline column shows what the file holds): " + JoinText(given) +
-          (not_applicable ? ". An already quantized file is not quantized again: its scheme variants are not applicable (see Observations)"
+          (not_applicable ? ". A file is not converted into what it already holds (an int8 file's scheme variants, an fp16 file's fp16 variant): "
+                                            "those variants are not applicable (see Observations)"
                           : "") +
           ".\n\n";
   if (!random.empty())
@@ -300,6 +310,13 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     md += "Each quantized variant is compared with its model's baseline on the same samples: top-1 agreement (share of samples "
           "with the same top-1 class, 95 % Wilson CI) and the paired top-1 change with its 95 % interval (Newcombe's paired score "
           "interval, McNemar's design; docs/statistics.md). The baseline is not compared with itself.\n\n";
+    std::vector<std::string> at;  // models timed at several input sizes: accuracy is measured at one
+    for (const auto& m : models) {
+      const auto sizes = ModelInputSizes(study, m);
+      const auto* a = study.FindAccuracy(m, base);
+      if (sizes.size() > 1) at.push_back(fmt::format("{} at {}", m, InputSizeLabel(a && a->input_size > 0 ? a->input_size : sizes.front(), true)));
+    }
+    if (!at.empty()) md += "Accuracy is measured at one input size per model, its first (the others are timed only): " + JoinText(at) + ".\n\n";
     md += "| model | variant | samples | top-1 [95 % Wilson CI] | top-5 | top-1 agreement with baseline [95 % CI] | top-1 change "
           "[paired 95 % CI] | speedup at the smallest batch |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
@@ -354,7 +371,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       }
       md += fmt::format("| {} | {}MAC/s | {}MAC/s | {:.1f} GB/s | {:.1f} / {:.1f} MAC/B | {} |\n", r.threads, FormatGiga(r.fp32_macs_per_s),
                         FormatGiga(r.int8_macs_per_s), r.bytes_per_s / 1e9, r.fp32_macs_per_s / std::max(r.bytes_per_s, 1.0),
-                        r.int8_macs_per_s / std::max(r.bytes_per_s, 1.0), r.from_cache ? "cache" : "measured now");
+                        r.int8_macs_per_s / std::max(r.bytes_per_s, 1.0), MarkdownCell(RooflineSource(r)));
     }
     if (!study.roofline.empty() && study.roofline.front().ok) md += "\nMethod: " + study.roofline.front().method + "\n";
     md += "\n";
@@ -417,8 +434,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
   md += "## Method\n\n"
         "- Latency: ONNX Runtime CPU sessions with inputs bound once; only `Run` is timed. Interleaved timing keeps machine "
         "drift out of the ratios but lets the models evict each other from the caches, so the speedups are the conservative "
-        "figure. Interleaved sessions share ONNX Runtime's one global thread pool, so no idle pool steals a core "
-        "(docs/measurement.md).\n"
+        "figure. " + TimingPoolSentence(study) + " (docs/measurement.md).\n"
         "- Inputs: seeded random data (normal(0,1) for float inputs), the same bytes for every variant of a point.\n"
         "- MACs: multiply-accumulates of Conv/Gemm/MatMul from ONNX shape inference (see `qbench inspect`).\n"
         "- Statistics: median by linear interpolation between closest ranks; its interval from order statistics (Conover "

@@ -93,6 +93,7 @@ class FakeLabBackend : public LabBackend {
         r.int8_mac_share = 0.9;
       }
       r.weight_bytes_by_dtype = {{v == "fp32" ? "float32" : "int8", r.file_size_bytes}};
+      if (v == "fp32" && contents.count(job.model.spec)) r.content = contents.at(job.model.spec);  // as the plan read it
       auto f = fail_variants.find(job.model.name + "|" + v);
       if (f != fail_variants.end()) {
         r.ok = false;

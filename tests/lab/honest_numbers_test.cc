@@ -132,6 +132,7 @@ nlohmann::json ReadJson(const std::string& path) {
 TEST(RooflineCache, PeaksOlderThan30DaysAreMeasuredAgainAndRefreshIgnoresTheCache) {
   constexpr int kMatrix = 256;                 // 16.8 M MACs per MatMul run: measured in well under a second
   constexpr std::int64_t kVector = 1 << 20;    // 12 MiB moved per Add run
+  const RooflineLoad kQuiet{0.0, 2};           // measured as on a quiet machine, whatever the load now: cached
   const std::string path = ::qbench::testing::TempDir() + "/roofline.json";
   const std::string key = testing::ThisMachineRooflineKey();
   // 29 days old: used as cached, nothing measured.
@@ -142,7 +143,7 @@ TEST(RooflineCache, PeaksOlderThan30DaysAreMeasuredAgainAndRefreshIgnoresTheCach
   EXPECT_EQ(p.fp32_macs_per_s, 1e9);
   EXPECT_EQ(p.int8_macs_per_s, 2e9);
   EXPECT_EQ(p.bytes_per_s, 3e9);
-  p = LoadOrMeasureRoofline(1, path, nullptr, false, kMatrix, kVector);
+  p = LoadOrMeasureRoofline(1, path, nullptr, false, kMatrix, kVector, kQuiet);
   EXPECT_TRUE(p.from_cache);
   EXPECT_EQ(p.fp32_macs_per_s, 1e9);
 
@@ -154,7 +155,7 @@ TEST(RooflineCache, PeaksOlderThan30DaysAreMeasuredAgainAndRefreshIgnoresTheCach
   EXPECT_TRUE(ReadCachedRoofline(path, 1, 40.0 * 86400).ok);  // the age limit is the one given
   const double before = testing::UnixNowS();
   WarningList warnings;
-  p = LoadOrMeasureRoofline(1, path, &warnings, false, kMatrix, kVector);
+  p = LoadOrMeasureRoofline(1, path, &warnings, false, kMatrix, kVector, kQuiet);
   ASSERT_TRUE(p.ok) << p.error;
   EXPECT_FALSE(p.from_cache);
   EXPECT_NE(p.fp32_macs_per_s, 1e9);  // a real MatMul, not the planted 1 GMAC/s
@@ -170,7 +171,7 @@ TEST(RooflineCache, PeaksOlderThan30DaysAreMeasuredAgainAndRefreshIgnoresTheCach
   // A fresh cache (1 day) with refresh (--refresh-roofline): not read, measured now, entry replaced.
   testing::PlantRooflineCache(path, 1);
   const double before_refresh = testing::UnixNowS();
-  p = LoadOrMeasureRoofline(1, path, nullptr, /*refresh=*/true, kMatrix, kVector);
+  p = LoadOrMeasureRoofline(1, path, nullptr, /*refresh=*/true, kMatrix, kVector, kQuiet);
   ASSERT_TRUE(p.ok) << p.error;
   EXPECT_FALSE(p.from_cache);
   EXPECT_NE(p.fp32_macs_per_s, 1e9);

@@ -83,6 +83,39 @@ TEST(PlanLabels, BaselineLabelAndNotApplicableVariants) {
   EXPECT_EQ(VariantNotApplicable("int8 QOperator", "zoo-int8"), "");  // an external file
   EXPECT_EQ(VariantNotApplicable("fp16", "static"), "");            // a float file is quantized
   EXPECT_EQ(VariantNotApplicable("fp32", "dynamic"), "");
+  EXPECT_EQ(VariantNotApplicable("fp16", "fp16"), "already fp16");  // the same model again
+  EXPECT_EQ(VariantNotApplicable("fp32", "fp16"), "");
+  EXPECT_EQ(VariantNotApplicable("fp16", "fp32"), "");              // the baseline: the file as given
+}
+
+// An fp16 file (`qbench quantize --mode fp16` output) given with --models: its fp16 variant is the same
+// model again, so it is not made, not timed against itself, and not counted as a failure; static is.
+TEST(RunLab, AnFp16FilesFp16VariantIsNotApplicable) {
+  FakeLabBackend backend;
+  backend.contents = {{"/m/h.onnx", "fp16"}};
+  LabConfig c = OneGroupConfig({"/m/h.onnx"});
+  c.variants = {"fp32", "fp16", "static"};
+  c.roofline = false;
+  c.output_dir = testing::TempDir() + "/lab_fp16_file";
+  EXPECT_EQ(PlanLine(FormatLabPlan(PlanLab(c, backend), c), "fp16: not applicable"),
+            "fp16: not applicable: already fp16; not timed, no time counted (quantize the fp32 original instead)");
+  const LabStudy study = RunLab(c, backend);
+  EXPECT_EQ(backend.measured, (std::vector<std::string>{"h|fp32|b1|s224|t1", "h|static|b1|s224|t1"}));
+  const ModelRecord* rec = study.FindModel("h", "fp16");
+  ASSERT_NE(rec, nullptr);
+  EXPECT_FALSE(rec->ok);
+  EXPECT_TRUE(rec->not_applicable);
+  EXPECT_EQ(rec->error, "not applicable: already fp16");
+  int not_applicable = 0, failed = 0;
+  for (const auto& p : study.points) {
+    not_applicable += p.not_applicable;
+    failed += !p.ok && !p.not_applicable;
+    if (p.point.variant == "fp16") EXPECT_FALSE(p.has_speedup);
+  }
+  EXPECT_EQ(not_applicable, 1);
+  EXPECT_EQ(failed, 0);
+  ASSERT_NE(study.FindModel("h", "static"), nullptr);
+  EXPECT_TRUE(study.FindModel("h", "static")->ok);
 }
 
 TEST(DryRun, AnFp16FileIsQuantizedLikeAnFp32OneNotMarkedRefused) {

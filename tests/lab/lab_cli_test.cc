@@ -376,10 +376,12 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   EXPECT_EQ(a32->top1_agreement, -1);  // the baseline is not compared with itself
   EXPECT_TRUE(a8->has_paired);
   EXPECT_EQ(a8->both_correct + a8->variant_only_correct, std::llround(a8->top1 * 24));
-  // The roofline ran and its cache was written; the report has the accuracy and roofline sections.
-  EXPECT_TRUE(std::filesystem::exists(dir + "/roofline.json"));
+  // The roofline ran and its cache was written, unless the machine was busy (then the peaks say why
+  // not, as report.md does); the report has the accuracy and roofline sections.
   ASSERT_EQ(s.roofline.size(), 1u);
   EXPECT_TRUE(s.roofline[0].ok) << s.roofline[0].error;
+  if (s.roofline[0].not_cached.empty()) EXPECT_TRUE(std::filesystem::exists(dir + "/roofline.json"));
+  else EXPECT_NE(Slurp(out + "/report.md").find("; not cached |"), std::string::npos);
   const std::string md = Slurp(out + "/report.md");
   EXPECT_NE(md.find("## Accuracy"), std::string::npos);
   EXPECT_NE(md.find("## Roofline"), std::string::npos);

@@ -15,6 +15,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/honest_numbers_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/honest_plan_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/model_content_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/busy_machine_test.cc
 )
 qbench_add_test(lab_auto_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/auto_quantize_test.cc

@@ -124,9 +124,8 @@ void RunBench(const BenchOptions& o) {
   // docs/measurement.md: an idle session's spinning workers steal a core from the one being timed;
   // interleaved sessions share ORT's global pool (which spins) or run with spinning off.
   const bool global_pool = interleaved && compare.policy == InterleavePolicy::kGlobalThreadPool;
-  report.environment = CaptureEnvironment(o.provider, o.threads, o.inter_op_threads, o.graph_optimization,
-                                          !interleaved || global_pool);
-  if (global_pool) report.environment.thread_pool = "global";
+  report.environment = CaptureEnvironment(o.provider, o.threads, o.inter_op_threads, o.graph_optimization, true);
+  RecordTimingPool(&report.environment, interleaved, compare.policy, /*alone_spinning=*/true);
   report.config = o.config;
   report.config.seed = o.seed;
   report.input_seed = o.seed;

@@ -18,6 +18,7 @@
 #include "command.h"
 #include "dataset_flags.h"
 #include "flags.h"
+#include "qbench/benchmark/environment.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -284,6 +285,10 @@ void RunLabCommand(const LabFlags& flags) {
     std::fflush(stdout);
     for (const auto& w : LabConfigWarnings(config)) PrintWarning(w.code, w.message);
     for (const auto& w : plan.warnings) PrintWarning(w.code, w.message);
+    WarningList busy;  // the run says it again, and in report.md
+    const EnvironmentInfo env = backend.Environment();
+    AddBusyMachineWarning(env.load_average_1min, env.logical_cores, &busy);
+    for (const auto& w : busy.items()) PrintWarning(w.code, w.message);
     if (config.force && HoldsStudy(config.output_dir))
       LogInfo("--force: the study in '" + config.output_dir + "' would be moved to a dated folder beside it");
     return;

@@ -41,6 +41,15 @@ const char* InterleavePolicyName(InterleavePolicy policy);
 /// and the two choices otherwise.
 InterleavePolicy ParseInterleavePolicy(const std::string& name);
 
+struct EnvironmentInfo;  // qbench/benchmark/environment.h
+
+/// Records in `env` (its allow_spinning and thread_pool) how the timed sessions shared the CPU, so
+/// that results files and report text say what was used: models timed `interleaved` under
+/// kGlobalThreadPool → thread_pool "global" and allow_spinning true (the global pool spins); under
+/// kNoSpinning → "per-session", false; a model timed alone → "per-session" with `alone_spinning`
+/// (the caller's SessionConfig::allow_spinning). `bench` and the lab call it.
+void RecordTimingPool(EnvironmentInfo* env, bool interleaved, InterleavePolicy policy, bool alone_spinning);
+
 /// One model of a comparison.
 struct CompareModel {
   std::string label;                 ///< names it in warnings and errors (e.g. "resnet18.int8")

@@ -81,6 +81,19 @@ nlohmann::ordered_json EnvironmentToJson(const EnvironmentInfo& env);
 void to_json(nlohmann::json& j, const EnvironmentInfo& env);
 void from_json(const nlohmann::json& j, EnvironmentInfo& env);
 
+/// The first field of /proc/loadavg (the 1-minute load average) now; -1 when unreadable. Never throws.
+double ReadLoadAverage1Min();
+
+/// The one busy-machine check (`bench`, the lab, the lab's roofline peaks): "" when the machine is
+/// not busy, else what makes it busy, "1-minute load average 9.1 exceeds the 2 logical cores".
+/// Busy: `load_average_1min` (from /proc/loadavg; < 0 unknown) above `logical_cores` (> 0; <= 0
+/// unknown): more runnable threads than CPUs, so ORT's pool threads get descheduled.
+std::string BusyMachine(double load_average_1min, int logical_cores);
+
+/// Adds the "busy_machine" warning (BusyMachine, and what it does to timings) to `warnings` when the
+/// machine is busy; `bench` (AddEnvironmentWarnings) and the lab (stderr and report.md) say the same.
+void AddBusyMachineWarning(double load_average_1min, int logical_cores, WarningList* warnings);
+
 /// Adds the warnings about the environment to `warnings`: "debug_build" when the build type is not an
 /// optimized one (Release, RelWithDebInfo, MinSizeRel), "frequency_scaling" when the governor is known
 /// and not "performance", "busy_machine" when the 1-minute load average exceeds the logical cores (other

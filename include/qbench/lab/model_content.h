@@ -47,14 +47,18 @@ const SchemeInfo* SchemeLikeContent(const ModelContent& content);
 /// How the lab and its report name the baseline `variant` of a model whose file holds `content`
 /// (ModelContent::label): the variant's own name when the file is what it says ("fp32" for "fp32", or
 /// `content` empty), else "as given (int8 QOperator)", "as given (fp16)", … (never assumed fp32).
+/// A scheme's variant chosen as the baseline (`--variants dynamic,fp32`: "dynamic") is a file qbench
+/// made from the one given, never "as given": its own name whatever it holds.
 std::string BaselineLabel(const std::string& content, const std::string& variant);
 
 /// Why the lab's `variant` does not apply to a model whose file holds `content` (ModelContent::label
 /// of the baseline as given), or "" when it applies: a variant made by a quantization scheme (static,
 /// dynamic, auto, …: LabVariantInfo::scheme) of a file that is already int8 (any int8 form) is
 /// "already int8 (QOperator)" (the form in parentheses) — the quantizer refuses it (CheckQuantizable),
-/// and the lab records it as not applicable, not as a failure. A float file (fp16, bf16) is quantized
-/// like fp32 and the baseline and external variants always apply.
+/// and the lab records it as not applicable, not as a failure. A float scheme's variant (fp16) of a
+/// file already in that precision is "already fp16": it would be the same model again, timed against
+/// itself. Otherwise a float file (fp16, bf16) is quantized like fp32, and the baseline and external
+/// variants always apply.
 std::string VariantNotApplicable(const std::string& content, const std::string& variant);
 
 /// The integer-kernel op types of `op_histogram` (QOperator and dynamic forms: QLinearConv, QGemm,

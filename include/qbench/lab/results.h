@@ -164,6 +164,9 @@ struct AccuracyRecord {
   std::string error;
   std::string dataset;          ///< description of the evaluation data
   std::int64_t samples = 0;
+  /// H = W the images were preprocessed to: the model's first input size (one accuracy per variant,
+  /// whatever --input-size sweeps); 0 = the model's own shape, or not recorded (older studies).
+  std::int64_t input_size = 0;
   /// "top1": accuracy against labels (the fields below). "fidelity": the model's first output is not
   /// class scores, so each variant is compared with the baseline on the same samples instead, with no
   /// labels (as `qbench eval --reference`): sqnr_db and cosine of the first output, output_sqnr_db of
@@ -218,6 +221,14 @@ struct RooflinePeaks {
   std::string method;           ///< how each number was measured
   bool from_cache = false;
   double measured_at_unix_s = 0;
+  /// The 1-minute load average just before the peaks were measured (-1 unknown: a cache written
+  /// before qbench recorded it) and the logical cores then (0 unknown); busy when BusyMachine
+  /// (qbench/benchmark/environment.h) says so.
+  double load_average_1min = -1;
+  int logical_cores = 0;
+  /// Why peaks measured now were not written to the cache ("" when they were, or came from it):
+  /// measured on a busy machine, or implausible next to the cache's peaks at another thread count.
+  std::string not_cached;
 };
 
 /// The machine a lab ran on: the benchmark module's environment block (CaptureEnvironment) and the

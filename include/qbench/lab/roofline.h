@@ -40,22 +40,52 @@ std::string RooflineCacheKey(const std::string& cpu_model, const std::string& or
 /// the values above (tests pass smaller ones). Never throws: a failure gives ok = false and error.
 RooflinePeaks MeasureRooflinePeaks(std::int64_t threads, int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
 
+/// Peaks of one CPU and ORT at two thread counts are plausible together when, for each of fp32,
+/// int8 and bandwidth, the rate with more threads is at least kRooflineMinThreadScaling × the rate
+/// with fewer (more threads are not slower) and at most kRooflineMaxThreadScaling × the thread ratio
+/// × it (no more than linear scaling, with a margin for caches). A pair outside is one measured
+/// under load: the 1-thread 13.4 and 2-thread 77.6 GMAC/s of one cache (5.8x for 2x the threads).
+constexpr double kRooflineMinThreadScaling = 0.8;
+constexpr double kRooflineMaxThreadScaling = 1.25;
+
+/// Which of `a` and `b` (peaks of the same CPU and ORT at different thread counts, both ok) is too
+/// low to be right next to the other: nullptr when the pair is plausible (above), else the one
+/// whose rates are below what the other's allow (the one with more threads when it is slower, the
+/// one with fewer when the other scales beyond linear). `why` (may be null) receives the reason, e.g.
+/// "fp32 2 threads 12.8 GMAC/s < 0.8 x 1 thread 16.2 GMAC/s". Pure.
+const RooflinePeaks* ImplausibleRooflinePeaks(const RooflinePeaks& a, const RooflinePeaks& b, std::string* why = nullptr);
+
+/// What LoadOrMeasureRoofline judges measured peaks by before it caches them.
+struct RooflineLoad {
+  /// The 1-minute load average; < -1 (default): read /proc/loadavg just before measuring
+  /// (ReadLoadAverage1Min). Tests give one.
+  double load_average_1min = -2;
+  int logical_cores = 0;  ///< 0: std::thread::hardware_concurrency()
+};
+
 /// Cached peaks older than this are measured again (30 days: a machine's speed changes with its
 /// firmware, kernel, ORT build and neighbours; `qbench lab --refresh-roofline` measures them now).
 constexpr double kRooflineCacheMaxAgeS = 30.0 * 24 * 3600;
 
 /// The cached peaks for this machine (CPU model from /proc/cpuinfo, ORT version, `threads`) from
-/// `cache_path`, or {ok = false} when absent or older than `max_age_s` (error then says how old).
-/// Never throws.
+/// `cache_path`, or {ok = false} when absent, older than `max_age_s` (error then says how old), or
+/// implausibly low next to the cache's peaks of another thread count (ImplausibleRooflinePeaks;
+/// error says why). Never throws.
 RooflinePeaks ReadCachedRoofline(const std::string& cache_path, std::int64_t threads, double max_age_s = kRooflineCacheMaxAgeS);
 
-/// Cached peaks when present and younger than kRooflineCacheMaxAgeS (from_cache = true), else MeasureRooflinePeaks and store them in the
-/// cache file (created with its folder; other keys kept; written atomically). A cache that cannot be
-/// written adds a warning ("roofline_cache") and the measured peaks are still returned.
+/// Cached peaks when present, younger than kRooflineCacheMaxAgeS and plausible (ReadCachedRoofline;
+/// from_cache = true), else MeasureRooflinePeaks and store them in the cache file (created with its
+/// folder; other keys kept; written atomically). A cache that cannot be written adds a warning
+/// ("roofline_cache") and the measured peaks are still returned.
+/// Peaks measured now are not cached (RooflinePeaks::not_cached says why, and a warning is added)
+/// when the machine was busy (BusyMachine of `load`: warning "roofline_busy") or when they are
+/// implausibly low next to the cache's peaks at another thread count (ImplausibleRooflinePeaks:
+/// "roofline_implausible"); a cached entry that is implausibly low next to them is removed instead.
 /// With `refresh`, the cache is not read: the peaks are measured and the cache entry replaced.
 /// `matrix_size` and `vector_elements` are passed to MeasureRooflinePeaks (tests pass smaller ones).
 RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cache_path, WarningList* warnings, bool refresh = false,
-                                    int matrix_size = 1024, std::int64_t vector_elements = 16 << 20);
+                                    int matrix_size = 1024, std::int64_t vector_elements = 16 << 20,
+                                    const RooflineLoad& load = {});
 
 /// Cached peaks are taken as stale when a quick fp32 MatMul now beats the cached fp32 peak by this factor.
 constexpr double kRooflineStaleFactor = 1.3;

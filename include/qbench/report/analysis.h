@@ -68,10 +68,12 @@ std::string CollapsedStatus(const LabStudy& study, const std::string& model, con
 
 /// How a variant is shown in the report: its name, except the baseline of a model whose file is
 /// not fp32 (ModelRecord::content), which reads "as given (int8 QOperator)", "as given (fp16)", …
+/// (BaselineLabel: a scheme's variant as the baseline keeps its name).
 std::string VariantLabel(const LabStudy& study, const std::string& model, const std::string& variant);
 /// How the reports name the baseline in "of the X size" and "speedup vs X": the baseline variant's
 /// name ("fp32") when every model's file holds what that name says, else "baseline (fp16)" when all
-/// files hold the same other content (ModelRecord::content), else "baseline".
+/// files hold the same other content (ModelRecord::content), else "baseline". A scheme's variant as
+/// the baseline (`--variants dynamic,fp32`) is named by its variant ("dynamic").
 std::string BaselineName(const LabStudy& study);
 /// The legend text of a variant in a plot that shows several models: its distinct VariantLabel()s
 /// over the study's models that have it (a record or a point), in model order, joined by " / "
@@ -121,6 +123,12 @@ struct RooflineRow {
   bool macs_complete = true;
   RooflineBound bound = RooflineBound::kUnknown;  ///< ClassifyRoofline
 };
+
+/// The "source" cell of one thread count's roofline peaks in report.md: "cache (measured 2026-12-06,
+/// load 0.4 on 2 cores)" (the load part only when recorded), "measured now (load 0.4 on 2 cores)", and,
+/// when BusyMachine (benchmark/environment.h) says the load was too high or the peaks were not cached,
+/// "measured now on a busy machine: 1-minute load average 12.8 exceeds the 2 logical cores; not cached".
+std::string RooflineSource(const RooflinePeaks& peaks);
 
 /// One row per profiled (model, variant): MACs and time of the whole run at the profiled point
 /// (time = the timed median latency of that point when measured, else the profile's total).
