@@ -89,7 +89,7 @@ TEST(QuantFp16, FloatSixteenInsideFloat32AtTheEdges) {
   for (const auto& t : g.initializer()) EXPECT_EQ(t.data_type(), kFloat16) << t.name();
   EXPECT_EQ(r.report.scheme, "fp16");
   EXPECT_TRUE(r.report.weight_range.empty());  // no integer weights, no weight range
-  EXPECT_EQ(r.report.notes.front(), "7 of 7 node(s) run in float16; 1 Cast(s) to float16 and 1 back to float32 at the fp32 boundaries");
+  EXPECT_EQ(r.report.notes.front(), "7 of 7 node(s) are float16 in the file; 1 Cast(s) to float16 and 1 back to float32 at the fp32 boundaries");
 }
 
 TEST(QuantFp16, OutputsWithinFloat16ToleranceInOrt) {

@@ -138,7 +138,7 @@ class Fp16Writer {
     TopologicalSort(g);
     const long converted = std::count(half.begin(), half.end(), true);
     report_->notes.push_back(std::to_string(converted) + " of " + std::to_string(src.node_size()) +
-                             " node(s) run in float16; " + std::to_string(to_half) + " Cast(s) to float16 and " +
+                             " node(s) are float16 in the file; " + std::to_string(to_half) + " Cast(s) to float16 and " +
                              std::to_string(to_float) + " back to float32 at the fp32 boundaries");
     report_->notes.push_back("ONNX Runtime's CPU provider has float16 kernels for few ops: at load time it runs the others "
                              "in float32 behind Casts it inserts, so on CPU fp16 halves the file but is usually slower "
