@@ -283,16 +283,16 @@ RooflinePeaks LoadOrMeasureRoofline(std::int64_t threads, const std::string& cac
   auto warn = [&](const char* code, const std::string& m) {
     if (warnings) warnings->Add(code, m);
   };
-  if (const std::string busy = BusyMachine(load_now, cores); !busy.empty()) {
-    p.not_cached = "measured on a busy machine (" + busy + ")";
-    warn("roofline_busy", fmt::format("the roofline peaks ({} thread(s)) were measured on a busy machine ({}): the shares of "
-                                      "peak and the memory/compute verdicts rest on peaks that are likely too low; they are "
-                                      "not cached (measured again next time; on a quiet machine, --refresh-roofline)",
-                                      threads, busy));
-    return p;
-  }
   try {
     CheckRooflineCachePath(cache_path);  // never replace a file that is not a roofline cache
+    if (const std::string busy = BusyMachine(load_now, cores); !busy.empty()) {
+      p.not_cached = "measured on a busy machine (" + busy + ")";
+      warn("roofline_busy", fmt::format("the roofline peaks ({} thread(s)) were measured on a busy machine ({}): the shares of "
+                                        "peak and the memory/compute verdicts rest on peaks that are likely too low; they are "
+                                        "not cached (measured again next time; on a quiet machine, --refresh-roofline)",
+                                        threads, busy));
+      return p;
+    }
     nlohmann::json j = nlohmann::json::object();
     try {
       j = nlohmann::json::parse(ReadFileBytes(cache_path));
