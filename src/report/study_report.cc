@@ -41,9 +41,11 @@ std::string TrafficText() {
   return s;
 }
 
+// "12.3 s" under a minute, else whole seconds: "2 min 00 s" (rounded first: 119.6 s read "1 min 60 s").
 std::string Duration(double s) {
-  if (s < 60) return fmt::format("{:.1f} s", s);
-  return fmt::format("{} min {:02.0f} s", static_cast<long long>(s / 60), std::fmod(s, 60.0));
+  if (s < 59.95) return fmt::format("{:.1f} s", s);
+  const long long whole = std::llround(s);
+  return fmt::format("{} min {:02d} s", whole / 60, whole % 60);
 }
 
 std::string JoinText(const std::vector<std::string>& v) {

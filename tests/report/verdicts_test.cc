@@ -130,6 +130,18 @@ TEST(Report, ProfiledRunSharesAddUpWhenOpTimesAreScaledToTheMedian) {
   EXPECT_NEAR(mac, 89, 1) << line;  // rounded parts
 }
 
+// The study's duration in report.md: rounded to whole seconds before minutes are split off.
+TEST(Report, StudyDurationRoundsBeforeSplittingMinutes) {
+  LabStudy s = FakeStudy(testing::TempDir() + "/duration");
+  const std::vector<std::pair<double, std::string>> cases = {
+      {119.6, "2 min 00 s"}, {119.4, "1 min 59 s"}, {59.96, "1 min 00 s"}, {42.25, "42.2 s"}, {3725.0, "62 min 05 s"}};
+  for (const auto& [seconds, text] : cases) {
+    s.duration_s = seconds;
+    const std::string md = StudyMarkdown(s, {});
+    EXPECT_NE(md.find("**The study took " + text + "**"), std::string::npos) << seconds << "\n" << md.substr(0, 600);
+  }
+}
+
 TEST(Report, ZooModelsGetNoAccuracyVerdictAndTheNoteSaysWhy) {
   LabStudy s = FakeStudy(testing::TempDir() + "/zoo");
   const std::string obs = AccuracyObservation(s, "big");
