@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
 #include "test_util.h"
@@ -110,7 +111,12 @@ TEST(Telemetry, BenchQuantizeAndLabWriteNothingUnderHomeButQbenchsCache) {
                           "--warmup-runs 1 --no-plots -o " + dir + "/lab");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(ForeignFiles(home), std::vector<std::string>{}) << "after lab";
-  EXPECT_TRUE(fs::exists(home + "/.cache/qbench")) << "the lab keeps its roofline peaks in qbench's own cache";
+  // The peaks are cached only when measured on a quiet machine; on a busy one (CI) the lab must say why not.
+  if (!fs::exists(home + "/.cache/qbench")) {
+    const std::string said = r.err + ReadFileBytes(dir + "/lab/results.json");
+    EXPECT_TRUE(said.find("not cached") != std::string::npos)
+        << "the lab neither kept its roofline peaks in qbench's own cache nor said why not:\n" << r.err;
+  }
 }
 
 }  // namespace
