@@ -12,6 +12,7 @@ qbench_add_test(quantization_static_test LIBS qbench_quantization SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/quantizer_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/exclude_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/range_rules_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/range_rules_heads_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/equalize_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/quant_test_util.cc
 )
