@@ -163,14 +163,23 @@ bool LoadAtDataSize(const LabConfig& config, const std::string& spec, Model* mod
   return true;
 }
 
-}  // namespace
-
-void CheckCalibrationDataFitsModels(const LabConfig& config) {
-  if (config.calibration_data.empty() || config.split || !HasCalibratedVariant(config.variants)) return;
+// Calls fn(lab model, model at its data size, that size in pixels or 0) for each --models entry
+// LoadAtDataSize can load; stops early when fn returns false.
+template <typename Fn>
+void ForEachModelAtDataSize(const LabConfig& config, Fn fn) {
   for (const auto& lm : LabModels(config.models)) {
     Model model;
     std::int64_t size = 0;
     if (!LoadAtDataSize(config, lm.spec, &model, &size)) continue;
+    if (!fn(lm, model, size)) return;
+  }
+}
+
+}  // namespace
+
+void CheckCalibrationDataFitsModels(const LabConfig& config) {
+  if (config.calibration_data.empty() || config.split || !HasCalibratedVariant(config.variants)) return;
+  ForEachModelAtDataSize(config, [&](const auto& lm, const Model& model, std::int64_t size) {
     // The reader `qbench quantize` and the lab's static variants calibrate with (MakeCalibrationDataReader,
     // as PrepareVariant opens it), and its first batch: .npy sets are checked when opened, dataset
     // samples when read (CheckSampleShape: dtype and shape against the model input).
@@ -186,15 +195,13 @@ void CheckCalibrationDataFitsModels(const LabConfig& config) {
     } catch (const Error& e) {
       Rethrow(e, "--calibration-data '" + config.calibration_data + "' and model '" + lm.name + "': ");
     }
-  }
+    return true;
+  });
 }
 
 void CheckEvalDataFitsModels(const LabConfig& config) {
   if (config.eval_data.empty()) return;
-  for (const auto& lm : LabModels(config.models)) {
-    Model model;
-    std::int64_t size = 0;
-    if (!LoadAtDataSize(config, lm.spec, &model, &size)) continue;
+  ForEachModelAtDataSize(config, [&](const auto& lm, const Model& model, std::int64_t size) {
     DatasetSpec ds;
     ds.path = config.eval_data;
     ds.preprocess = LabPreprocess(config, size);
@@ -202,7 +209,7 @@ void CheckEvalDataFitsModels(const LabConfig& config) {
     try {
       dataset = OpenDataset(ds);
     } catch (const std::exception&) {
-      return;  // CheckLabInputs names the dataset's problem
+      return false;  // CheckLabInputs names the dataset's problem
     }
     const std::string where = "--eval-data '" + config.eval_data + "' and model '" + lm.name + "'";
     try {
@@ -220,7 +227,8 @@ void CheckEvalDataFitsModels(const LabConfig& config) {
                               "(first output {}); its accuracy on these labels would mean nothing. Give evaluation "
                               "data labelled with this model's classes, or leave out --eval-data",
                               where, max_label, max_label + 1, classes, output));
-  }
+    return true;
+  });
 }
 
 void CheckLabInputs(const LabConfig& config) {
