@@ -18,13 +18,6 @@ using namespace report_internal;
 
 namespace {
 
-std::string SpeedWord(const PointResult& p) {
-  if (!p.has_speedup) return "unknown";
-  if (p.speedup_ci95_low > 1.0) return "faster";
-  if (p.speedup_ci95_high < 1.0) return "slower";
-  return "not clearly different";
-}
-
 // The op types of a profile that take the largest share of time, as "ConvInteger 78 %, DynamicQuantizeLinear 9 %".
 std::string TopOps(const OpProfileRecord& prof, std::size_t n) {
   std::vector<std::string> parts;
@@ -107,9 +100,8 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
-      const std::string desc = fmt::format("{} {} [{}, {}] at batch {}", m, FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
-                                           FormatRatio(p.speedup_ci95_high), p.point.batch);
-      const std::string word = SpeedWord(p);
+      const std::string desc = fmt::format("{} {} at batch {}", m, FormatSpeedupCi(p), p.point.batch);
+      const std::string word = SpeedupWord(p);
       if (word == "faster") {
         faster.push_back(desc);
         continue;
@@ -160,6 +152,34 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
     if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, ". ")));
     if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, ". ")));
   }
+}
+
+// Speedup intervals too wide to bound the speedup (SpeedupCiUninformative): one bullet that names them
+// and says why a small k lets one outlier round set an end (docs/statistics.md).
+void UninformativeIntervalObservations(const LabStudy& study, std::vector<std::string>& out) {
+  std::vector<std::string> wide;
+  std::int64_t total = 0, n = 0, k = 0;
+  for (const auto& p : study.points) {
+    if (!p.ok || !p.has_speedup) continue;
+    ++total;
+    if (!SpeedupCiUninformative(p)) continue;
+    ++n;
+    if (wide.size() < 3) wide.push_back(fmt::format("{} {} batch {} {}", p.point.model, p.point.variant, p.point.batch, FormatSpeedupCi(p)));
+    const auto rounds = static_cast<std::int64_t>(p.latency.n);
+    k = k ? std::min(k, rounds) : rounds;
+  }
+  if (wide.empty()) return;
+  const double chance = OutlierRoundResampleChance(k);
+  std::string why = chance > 0.025
+      ? fmt::format("with k = {} interleaved rounds a bootstrap resample holds one given round {} times or more in {:.1f} % of "
+                    "resamples, more than the interval's 2.5 % tail, so one outlier round (a load spike) alone sets an end",
+                    k, (k + 1) / 2, 100 * chance)
+      : fmt::format("at k = {} rounds, several outlier rounds (load spikes) set an end", k);
+  out.push_back(fmt::format("**Uninformative speedup intervals** ({} of {} speedups, e.g. {}): each 95 % CI spans more than a "
+                            "factor of {:.0f} (upper / lower end), so it does not bound the size of the speedup: {}. Faster or "
+                            "slower still holds where the whole interval lies on one side of 1.00x; for the size, rerun on a "
+                            "quiet machine or with more --repetitions (docs/statistics.md).",
+                            n, total, Join(wide, "; "), kUninformativeSpeedupCiRatio, why));
 }
 
 // Variants whose output collapsed, in verification or in accuracy (OutputCollapsed): measured, but no
@@ -330,8 +350,8 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
           // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster": faster or
-          // slower only where the speedup's 95 % CI excludes 1.0 (SpeedWord); else no measurable difference.
-          const std::string word = SpeedWord(*p);
+          // slower only where the speedup's 95 % CI excludes 1.0 (SpeedupWord); else no measurable difference.
+          const std::string word = SpeedupWord(*p);
           std::string s =
               word == "slower"   ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
                                                FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
@@ -383,6 +403,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   CollapseObservations(study, out);
   SizeObservations(study, out);
   SpeedObservations(study, out);
+  UninformativeIntervalObservations(study, out);
   CorrelationObservations(study, out);
   TrendObservations(study, out);
   RooflineObservations(study, out);

@@ -284,9 +284,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
       } else if (!p.ok) {
         row.push_back("failed: " + Abbreviate(p.error, 200));
       } else {
-        const std::string speedup = p.has_speedup ? fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low),
-                                                                FormatRatio(p.speedup_ci95_high))
-                                                  : (p.point.variant == base ? "(baseline)" : "—");
+        const std::string speedup = p.has_speedup ? FormatSpeedupCi(p) : (p.point.variant == base ? "(baseline)" : "—");
         const std::string collapsed = CollapsedStatus(study, m, p.point.variant);
         row.insert(row.end(), {FormatMs(p.latency.mean_ms) + " ± " + FormatMs(p.latency.stddev_ms),
                                FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency),

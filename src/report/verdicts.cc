@@ -12,6 +12,70 @@ namespace qbench {
 
 using namespace report_internal;
 
+std::string SpeedupWord(const PointResult& p) {
+  if (!p.has_speedup) return "unknown";
+  if (p.speedup_ci95_low > 1.0) return "faster";
+  if (p.speedup_ci95_high < 1.0) return "slower";
+  return "not clearly different";
+}
+
+bool SpeedupCiUninformative(const PointResult& p) {
+  if (!p.has_speedup) return false;
+  const double lo = p.speedup_ci95_low, hi = p.speedup_ci95_high;
+  return !(lo > 0 && std::isfinite(lo) && std::isfinite(hi)) || hi / lo > kUninformativeSpeedupCiRatio;
+}
+
+double OutlierRoundResampleChance(std::int64_t k) {
+  if (k < 1) return 0;
+  const double q = 1.0 / static_cast<double>(k);
+  double below = 0, term = std::pow(1 - q, static_cast<double>(k));  // P(X = 0)
+  for (std::int64_t j = 0; j < (k + 1) / 2; ++j) {
+    below += term;
+    term *= static_cast<double>(k - j) / static_cast<double>(j + 1) * q / (1 - q);  // P(X = j + 1)
+  }
+  return std::max(0.0, 1 - below);
+}
+
+std::string FormatSpeedupCi(const PointResult& p) {
+  if (!p.has_speedup) return "n/a";
+  std::string s = fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low), FormatRatio(p.speedup_ci95_high));
+  if (SpeedupCiUninformative(p))
+    s += p.speedup_ci95_low > 0 ? fmt::format(" (CI uninformative: spans {:.1f}x)", p.speedup_ci95_high / p.speedup_ci95_low)
+                                : std::string(" (CI uninformative)");
+  return s;
+}
+
+std::string SpeedupWithVerdict(const PointResult& p) {
+  const std::string word = SpeedupWord(p);
+  if (word == "slower") return FormatSpeedupCi(p) + ": slower, the CI lies below 1.00x";
+  if (word == "not clearly different") return FormatSpeedupCi(p) + ": no clear speedup, the CI includes 1.00x";
+  return FormatSpeedupCi(p);
+}
+
+std::vector<std::string> StudySummaryLines(const LabStudy& study) {
+  std::vector<std::string> lines;
+  const std::string base = BaselineVariant(study);
+  for (const auto& m : StudyModels(study)) {
+    std::vector<std::string> parts;
+    std::string where;
+    for (const auto& v : StudyVariants(study)) {
+      const PointResult* p = ReferencePoint(study, m, v);
+      if (!p) continue;
+      where = fmt::format("batch {}, {}", p->point.batch, InputSizeLabel(p->point.input_size));
+      std::vector<std::string> ratios;  // "; "-separated: a verdict holds a comma
+      if (p->has_speedup) ratios.push_back("speedup " + SpeedupWithVerdict(*p));
+      const double r = SizeRatio(study, m, v);
+      if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
+      std::string part = VariantLabel(study, m, v) + " " + FormatMs(p->latency.median_ms);
+      if (!ratios.empty()) part += " (" + Join(ratios, "; ") + ")";
+      if (OutputCollapsed(study, m, v)) part += " " + CollapsedStatus(study, m, v);
+      parts.push_back(part);
+    }
+    lines.push_back("  " + m + (where.empty() ? ": nothing measured" : " (" + where + "): " + Join(parts, "; ")));
+  }
+  return lines;
+}
+
 bool SpeedupsSeparate(const PointResult& a, const PointResult& b) {
   if (!a.has_speedup || !b.has_speedup) return false;
   return a.speedup_ci95_low > b.speedup_ci95_high || b.speedup_ci95_low > a.speedup_ci95_high;

@@ -351,28 +351,9 @@ void RunLabCommand(const LabFlags& flags) {
   else
     std::printf("  plots:   none (this qbench was built with -DQBENCH_PLOTS=OFF)\n");
   std::printf("  models:  %s/models/\n", config.output_dir.c_str());
-  // A compact summary: median latency, speedup and size ratio at the reference point of each model.
-  const std::string base = BaselineVariant(study);
-  for (const auto& m : StudyModels(study)) {
-    std::vector<std::string> parts;
-    std::string where;
-    for (const auto& v : StudyVariants(study)) {
-      const PointResult* p = ReferencePoint(study, m, v);
-      if (!p) continue;
-      where = fmt::format("batch {}, {}", p->point.batch, InputSizeLabel(p->point.input_size));
-      std::vector<std::string> ratios;
-      if (p->has_speedup) ratios.push_back("speedup " + FormatRatio(p->speedup));
-      const double r = SizeRatio(study, m, v);
-      if (v != base && std::isfinite(r)) ratios.push_back("size " + FormatRatio(r));
-      std::string part = VariantLabel(study, m, v) + " " + FormatMs(p->latency.median_ms);
-      for (std::size_t i = 0; i < ratios.size(); ++i) part += (i ? ", " : " (") + ratios[i] + (i + 1 == ratios.size() ? ")" : "");
-      if (OutputCollapsed(study, m, v)) part += " " + CollapsedStatus(study, m, v);
-      parts.push_back(part);
-    }
-    std::string line = "  " + m + (where.empty() ? ": nothing measured" : " (" + where + "): ");
-    for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? "; " : "") + parts[i];
-    std::printf("%s\n", line.c_str());
-  }
+  // A compact summary: median latency, speedup with its CI and verdict, and size ratio at the reference
+  // point of each model (StudySummaryLines).
+  for (const auto& line : StudySummaryLines(study)) std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   for (const auto& w : warnings.items()) PrintWarning(w.code, w.message);
   const std::size_t earlier = study.warnings.size() > warnings.items().size() ? study.warnings.size() - warnings.items().size() : 0;

@@ -162,6 +162,39 @@ struct PlotSeries {
 /// speedup_ci95_high]. Pure (no drawing): plots.cc draws exactly these.
 std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_index);
 
+/// How the report reads one speedup's 95 % CI: "faster" (lower end above 1), "slower" (upper end
+/// below 1), "not clearly different" (the CI includes 1.00x), "unknown" (no speedup).
+std::string SpeedupWord(const PointResult& p);
+
+/// Widest speedup interval, as upper end / lower end, that the report still treats as an estimate:
+/// one spanning more than a factor of 4 (± 2x around its geometric middle) says nothing about the
+/// speedup's size. With k interleaved rounds the paired bootstrap draws one outlier round k/2 times or
+/// more with a probability above the 2.5 % tail (k = 6: 6.2 %), so that round alone sets an end
+/// (docs/statistics.md "Uninformative speedup intervals").
+inline constexpr double kUninformativeSpeedupCiRatio = 4.0;
+/// The chance that one resample of k interleaved rounds (drawn with replacement) holds one given round
+/// ceil(k/2) times or more, enough for that round to move the resample's median: P(Binomial(k, 1/k) ≥
+/// ceil(k/2)). k = 6: 2906/46656 = 0.0623; k = 10: 0.0016. Above 0.025 one outlier round alone sets the
+/// end of a 95 % percentile-bootstrap interval. 0 for k < 1.
+double OutlierRoundResampleChance(std::int64_t k);
+/// True when p has a speedup whose 95 % CI spans more than kUninformativeSpeedupCiRatio
+/// (speedup_ci95_high / speedup_ci95_low; also when the lower end is 0 or not finite).
+bool SpeedupCiUninformative(const PointResult& p);
+/// The speedup with its 95 % CI as the report and the lab's stdout show it: "1.38x [1.12x, 1.70x]";
+/// an uninformative CI (SpeedupCiUninformative) gets " (CI uninformative: spans 30.9x)"; "n/a" without
+/// a speedup.
+std::string FormatSpeedupCi(const PointResult& p);
+/// FormatSpeedupCi plus the verdict of SpeedupWord when it is not "faster":
+/// "0.97x [0.71x, 1.31x]: no clear speedup, the CI includes 1.00x", "0.50x [0.45x, 0.55x]: slower, the
+/// CI lies below 1.00x" — the words of report.md's Observations.
+std::string SpeedupWithVerdict(const PointResult& p);
+
+/// The lab's one-line stdout summary of each model: at its ReferencePoint, each variant's median,
+/// SpeedupWithVerdict and size ratio vs the baseline, and CollapsedStatus where its output collapsed:
+/// "  m (batch 1, 32 px): fp32 9.71 ms; static 1.37 ms (speedup 7.08x [0.35x, 10.42x]: no clear
+/// speedup, the CI includes 1.00x; size 0.25x)". One string per model, in StudyModels order.
+std::vector<std::string> StudySummaryLines(const LabStudy& study);
+
 /// True when the 95 % CIs of two speedups do not overlap (a difference the data support).
 bool SpeedupsSeparate(const PointResult& a, const PointResult& b);
 

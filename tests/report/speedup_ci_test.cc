@@ -1,0 +1,156 @@
+// How a speedup and its 95 % CI are shown: the lab's stdout summary with the report's own verdict
+// (G14), and intervals too wide to bound the speedup flagged by one documented rule (F16/G17).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "qbench/benchmark/statistics.h"
+#include "qbench/report/analysis.h"
+#include "qbench/report/study_report.h"
+
+namespace qbench {
+namespace {
+
+PointResult Point(const std::string& model, const std::string& variant, double median_ms, double speedup = 0,
+                  double lo = 0, double hi = 0) {
+  PointResult p;
+  p.point = {model, variant, 1, 32, 2};
+  p.ok = true;
+  p.latency.n = 6;
+  p.latency.median_ms = median_ms;
+  if (speedup > 0) {
+    p.has_speedup = true;
+    p.baseline_variant = "fp32";
+    p.speedup = speedup;
+    p.speedup_ci95_low = lo;
+    p.speedup_ci95_high = hi;
+  }
+  return p;
+}
+
+ModelRecord Record(const std::string& model, const std::string& variant, std::int64_t bytes) {
+  ModelRecord r;
+  r.model = model;
+  r.variant = variant;
+  r.ok = true;
+  r.file_size_bytes = bytes;
+  r.content = variant == "fp32" ? "fp32" : variant == "fp16" ? "fp16" : "int8 QDQ";
+  return r;
+}
+
+// resnet18 at batch 1, 32 px, as the s20 tester's lfm run (load ~6): static 7.08x [0.35x, 10.42x],
+// fp16 4.12x [0.30x, 6.19x]; dynamic clearly faster, 1.50x [1.30x, 1.70x].
+LabStudy HandBuiltStudy() {
+  LabStudy s;
+  s.config.models = {"resnet18.onnx"};
+  s.config.variants = {"fp32", "dynamic", "static", "fp16"};
+  s.config.batch = {1};
+  s.config.input_size = {32};
+  s.config.threads = {2};
+  s.models = {Record("resnet18", "fp32", 44'700'000), Record("resnet18", "dynamic", 11'300'000),
+              Record("resnet18", "static", 11'175'000), Record("resnet18", "fp16", 22'350'000)};
+  s.points = {Point("resnet18", "fp32", 9.71), Point("resnet18", "dynamic", 6.47, 1.50, 1.30, 1.70),
+              Point("resnet18", "static", 1.37, 7.08, 0.35, 10.42), Point("resnet18", "fp16", 2.36, 4.12, 0.30, 6.19)};
+  return s;
+}
+
+TEST(SpeedupCi, StdoutSummaryGivesEachSpeedupItsCiAndTheReportsVerdict) {
+  const auto lines = StudySummaryLines(HandBuiltStudy());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "  resnet18 (batch 1, 32 px): fp32 9.71 ms; dynamic 6.47 ms (speedup 1.50x [1.30x, 1.70x]; size 0.25x); "
+            "static 1.37 ms (speedup 7.08x [0.35x, 10.42x] (CI uninformative: spans 29.8x): no clear speedup, the CI "
+            "includes 1.00x; size 0.25x); fp16 2.36 ms (speedup 4.12x [0.30x, 6.19x] (CI uninformative: spans 20.6x): "
+            "no clear speedup, the CI includes 1.00x; size 0.50x)");
+}
+
+TEST(SpeedupCi, VerdictWordsAreTheObservations) {
+  const PointResult slower = Point("m", "dynamic", 2.0, 0.50, 0.45, 0.55);
+  EXPECT_EQ(SpeedupWord(slower), "slower");
+  EXPECT_EQ(SpeedupWithVerdict(slower), "0.50x [0.45x, 0.55x]: slower, the CI lies below 1.00x");
+  const PointResult unclear = Point("m", "dynamic", 1.0, 1.03, 0.90, 1.20);
+  EXPECT_EQ(SpeedupWord(unclear), "not clearly different");
+  EXPECT_EQ(SpeedupWithVerdict(unclear), "1.03x [0.90x, 1.20x]: no clear speedup, the CI includes 1.00x");
+  EXPECT_EQ(SpeedupWithVerdict(Point("m", "fp32", 1.0)), "n/a");
+  EXPECT_EQ(SpeedupWord(Point("m", "fp32", 1.0)), "unknown");
+  // The report's Observations use the same words: "No clear speedup with static (the CI includes 1.00x)".
+  std::string all;
+  for (const auto& o : GenerateObservations(HandBuiltStudy())) all += o + "\n";
+  EXPECT_NE(all.find("**No clear speedup with static** (the CI includes 1.00x): resnet18 7.08x [0.35x, 10.42x] (CI "
+                     "uninformative: spans 29.8x) at batch 1"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("**Faster with dynamic** (speedup vs fp32, 95 % CI, interleaved): resnet18 1.50x [1.30x, 1.70x] at batch 1."),
+            std::string::npos)
+      << all;
+}
+
+// The s19 run (lab8, squeezenet1_1 fmnist, k = 6): fp32 samples 0.274, 0.217, 0.214, 20.535, 0.332, 0.276 ms,
+// round 4 an outlier. The candidate here runs each round 1.21x faster except round 4 (0.190 ms).
+TEST(SpeedupCi, OneOutlierRoundAtK6MakesTheIntervalUninformative) {
+  const std::vector<double> fp32 = {0.274, 0.217, 0.214, 20.535, 0.332, 0.276};
+  std::vector<double> cand;
+  for (double x : fp32) cand.push_back(x > 1 ? 0.190 : x / 1.21);
+  const SpeedupEstimate e = EstimateSpeedup(fp32, cand, /*paired=*/true, /*seed=*/0);
+  // Medians by hand: fp32 (0.274 + 0.276) / 2 = 0.275; candidate sorted 0.17686, 0.17934, 0.190, 0.22645,
+  // 0.22810, 0.27438 → (0.190 + 0.22645) / 2 = 0.208223; ratio 1.3207.
+  EXPECT_NEAR(e.speedup, 0.275 / ((0.190 + 0.274 / 1.21) / 2), 1e-9);
+  // Resamples holding round 4 three times or more (6.2 % > 2.5 %) have fp32 medians near 10 ms: the upper
+  // end is the outlier's, not the speedup's.
+  EXPECT_GT(e.ci_high, 10.0);
+  EXPECT_GT(e.ci_high / e.ci_low, kUninformativeSpeedupCiRatio);
+  PointResult p = Point("squeezenet1_1", "auto", 0.208, e.speedup, e.ci_low, e.ci_high);
+  EXPECT_TRUE(SpeedupCiUninformative(p));
+  EXPECT_NE(FormatSpeedupCi(p).find("(CI uninformative: spans "), std::string::npos) << FormatSpeedupCi(p);
+
+  // Without the outlier round (fp32 0.270 there) the same rule keeps the interval.
+  std::vector<double> quiet = fp32;
+  quiet[3] = 0.270;
+  cand[3] = 0.270 / 1.21;
+  const SpeedupEstimate q = EstimateSpeedup(quiet, cand, true, 0);
+  EXPECT_NEAR(q.speedup, 1.21, 1e-9);
+  p = Point("squeezenet1_1", "auto", 0.22, q.speedup, q.ci_low, q.ci_high);
+  EXPECT_FALSE(SpeedupCiUninformative(p));
+  EXPECT_EQ(FormatSpeedupCi(p), "1.21x [1.21x, 1.21x]");
+}
+
+TEST(SpeedupCi, TheRuleIsAFactorOfFourBetweenTheEnds) {
+  EXPECT_FALSE(SpeedupCiUninformative(Point("m", "v", 1, 1.38, 0.83, 1.97)));  // bench's example: 2.4x wide
+  EXPECT_FALSE(SpeedupCiUninformative(Point("m", "v", 1, 2.0, 1.0, 4.0)));     // exactly 4x: kept
+  EXPECT_TRUE(SpeedupCiUninformative(Point("m", "v", 1, 2.0, 1.0, 4.01)));
+  EXPECT_TRUE(SpeedupCiUninformative(Point("m", "v", 1, 1.0, 0.0, 3.0)));      // lower end 0: unbounded ratio
+  EXPECT_EQ(FormatSpeedupCi(Point("m", "v", 1, 1.0, 0.0, 3.0)), "1.00x [0.00x, 3.00x] (CI uninformative)");
+  EXPECT_FALSE(SpeedupCiUninformative(Point("m", "fp32", 1)));                 // no speedup, nothing to flag
+}
+
+TEST(SpeedupCi, OutlierRoundChanceByHand) {
+  // P(Binomial(6, 1/6) >= 3) = 1 - (15625 + 18750 + 9375) / 46656 = 2906 / 46656.
+  EXPECT_NEAR(OutlierRoundResampleChance(6), 2906.0 / 46656.0, 1e-12);
+  // k = 10: P(Binomial(10, 0.1) >= 5) = 0.0016349374.
+  EXPECT_NEAR(OutlierRoundResampleChance(10), 0.0016349374, 1e-9);
+  EXPECT_NEAR(OutlierRoundResampleChance(1), 1.0, 1e-12);
+  EXPECT_EQ(OutlierRoundResampleChance(0), 0.0);
+}
+
+TEST(SpeedupCi, ObservationsNameTheUninformativeIntervalsOnce) {
+  std::string all;
+  for (const auto& o : GenerateObservations(HandBuiltStudy())) all += o + "\n";
+  EXPECT_NE(all.find("**Uninformative speedup intervals** (2 of 3 speedups, e.g. resnet18 static batch 1 7.08x [0.35x, "
+                     "10.42x] (CI uninformative: spans 29.8x); resnet18 fp16 batch 1 4.12x [0.30x, 6.19x] (CI "
+                     "uninformative: spans 20.6x)): each 95 % CI spans more than a factor of 4"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("with k = 6 interleaved rounds a bootstrap resample holds one given round 3 times or more in 6.2 % "
+                     "of resamples"),
+            std::string::npos)
+      << all;
+  // A study whose intervals are all narrow gets no such bullet.
+  LabStudy narrow = HandBuiltStudy();
+  for (auto& p : narrow.points)
+    if (p.has_speedup) p.speedup_ci95_low = p.speedup * 0.9, p.speedup_ci95_high = p.speedup * 1.1;
+  for (const auto& o : GenerateObservations(narrow)) EXPECT_EQ(o.find("Uninformative"), std::string::npos) << o;
+}
+
+}  // namespace
+}  // namespace qbench
