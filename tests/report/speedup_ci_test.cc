@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qbench/benchmark/statistics.h"
+#include "qbench/report/accuracy_report.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/study_report.h"
 
@@ -150,6 +151,46 @@ TEST(SpeedupCi, ObservationsNameTheUninformativeIntervalsOnce) {
   for (auto& p : narrow.points)
     if (p.has_speedup) p.speedup_ci95_low = p.speedup * 0.9, p.speedup_ci95_high = p.speedup * 1.1;
   for (const auto& o : GenerateObservations(narrow)) EXPECT_EQ(o.find("Uninformative"), std::string::npos) << o;
+}
+
+// G5: Ctrl-C during the accuracy evaluation. The report says which variants were not evaluated and that
+// --resume evaluates them, whether none or some were.
+TEST(InterruptedStudy, ReportSaysAccuracyWasNotEvaluated) {
+  LabStudy s = HandBuiltStudy();
+  s.config.eval_data = "/data/fashion-mnist/test-1000.u8";
+  s.interrupted = true;
+  const std::string gap = "accuracy: not evaluated (interrupted) for resnet18 fp32, resnet18 dynamic, resnet18 static, "
+                          "resnet18 fp16; `qbench lab --resume` evaluates it.";
+  std::string md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("## Accuracy\n\n" + gap), std::string::npos) << md;
+
+  // fp32 and dynamic evaluated before the interrupt: the table holds them, the line names the other two.
+  AccuracyRecord a;
+  a.model = "resnet18";
+  a.ok = true;
+  a.samples = 50;
+  a.top1 = 0.9;
+  a.variant = "fp32";
+  s.accuracy.push_back(a);
+  a.variant = "dynamic";
+  s.accuracy.push_back(a);
+  EXPECT_EQ(AccuracyNotEvaluated(s), (std::vector<std::string>{"resnet18 static", "resnet18 fp16"}));
+  md = StudyMarkdown(s, {});
+  EXPECT_NE(md.find("| resnet18 | dynamic | 50 | 90.0 % "), std::string::npos) << md;
+  EXPECT_NE(md.find("accuracy: not evaluated (interrupted) for resnet18 static, resnet18 fp16; `qbench lab --resume` evaluates it."),
+            std::string::npos) << md;
+
+  // A variant that does not apply is no gap; a finished run or one without --eval-data has none.
+  for (auto& r : s.models)
+    if (r.variant == "fp16") r.not_applicable = true;
+  EXPECT_EQ(AccuracyNotEvaluated(s), (std::vector<std::string>{"resnet18 static"}));
+  s.interrupted = false;
+  EXPECT_TRUE(AccuracyNotEvaluated(s).empty());
+  EXPECT_EQ(StudyMarkdown(s, {}).find("not evaluated"), std::string::npos);
+  s.interrupted = true;
+  s.config.eval_data.clear();
+  s.accuracy.clear();
+  EXPECT_EQ(AccuracyMarkdown(s), "");
 }
 
 }  // namespace
