@@ -375,6 +375,8 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     out += fmt::format("  split: {} sample(s) of {} drawn for calibration (seed {}, stratified by label), evaluation on "
                        "the others{}\n",
                        config.calibration_size, config.eval_data, config.seed, how_many.empty() ? "" : ": " + how_many);
+  else if (!HasCalibratedVariant(config.variants))
+    out += "  calibration: none (no variant here is calibrated; only the static ones are)\n";
   else
     out += "  calibration: " +
            (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +

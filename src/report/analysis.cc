@@ -281,7 +281,9 @@ std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_in
   std::map<std::string, std::vector<const PointResult*>> by_key;
   for (const auto& p : study.points)
     if (shown(p))
-      by_key[p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "")].push_back(&p);
+      by_key[p.point.model + " " + p.point.variant + (threads.size() > 1 ? fmt::format(" t{}", p.point.threads) : "") +
+             (OutputCollapsed(study, p.point.model, p.point.variant) ? " (collapsed)" : "")]
+          .push_back(&p);
   const double n = static_cast<double>(by_key.size());
   const double shift = by_key.size() > 1 ? 0.12 / (n - 1) : 0.0;
   std::vector<PlotSeries> out;
@@ -289,6 +291,8 @@ std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_in
     std::sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->point.batch < b->point.batch; });
     PlotSeries s;
     s.key = key;
+    s.model = pts.front()->point.model;
+    s.variant = pts.front()->point.variant;
     s.points = pts;
     const double offset = (static_cast<double>(out.size()) - (n - 1) / 2) * shift;
     for (auto* p : pts) {
@@ -300,6 +304,15 @@ std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_in
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::size_t VariantStyleIndex(const LabStudy& study, const std::string& variant) {
+  const auto v = StudyVariants(study);
+  return static_cast<std::size_t>(std::find(v.begin(), v.end(), variant) - v.begin());
+}
+
+std::string PlotPointLabel(const LabStudy& study, const std::string& model, const std::string& variant) {
+  return OutputCollapsed(study, model, variant) ? model + " (collapsed)" : model;
 }
 
 std::string FormatMs(double ms) {

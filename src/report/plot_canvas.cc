@@ -192,6 +192,7 @@ void DrawLegend(const std::vector<LegendItem>& items) {
   for (int i = 0; i < n; ++i) {
     opt[i] = PL_LEGEND_SYMBOL | (items[i].line ? PL_LEGEND_LINE : 0);
     line_colors[i] = items[i].color;
+    line_styles[i] = items[i].line_style;
     symbol_colors[i] = items[i].color;
     text[i] = items[i].text.c_str();
     symbols[i] = items[i].symbol;
@@ -211,12 +212,15 @@ void DrawLegend(const std::vector<LegendItem>& items) {
   plschr(0, 0.8);
 }
 
-void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line) {
+void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line,
+              int line_style) {
   if (x.empty()) return;
   plcol0(color);
   if (line && x.size() > 1) {
     plwidth(2.0);
+    pllsty(line_style);
     plline(static_cast<PLINT>(x.size()), x.data(), y.data());
+    pllsty(1);
     plwidth(1.0);
   }
   plstring(static_cast<PLINT>(x.size()), x.data(), y.data(), symbol);

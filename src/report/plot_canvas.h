@@ -41,6 +41,7 @@ struct LegendItem {
   int color = 1;
   const char* symbol = "●";
   bool line = true;
+  int line_style = 1;  ///< PLplot pllsty 1–8 (1 solid, 2 short dashes, …)
 };
 
 using Ticks = std::vector<std::pair<double, std::string>>;
@@ -68,7 +69,9 @@ double PxOfX(double world_x);
 double PxOfY(double world_y);
 double XOfPx(double px);
 double YOfPx(double px);
-void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line = true);
+/// The points (symbol) and, with `line`, the line through them in PLplot line style `line_style` (1–8).
+void Polyline(const std::vector<double>& x, const std::vector<double>& y, int color, const char* symbol, bool line = true,
+              int line_style = 1);
 /// Vertical error bars from lo to hi at x, in `color`.
 void ErrorBars(const std::vector<double>& x, const std::vector<double>& lo, const std::vector<double>& hi, int color);
 std::string SafeName(const std::string& s);

@@ -162,7 +162,7 @@ bool LatencyVsSizePlot(const LabStudy& study, const std::string& path, std::stri
       const auto* p = ReferencePoint(study, m, v);
       if (!rec || !rec->ok || !p || rec->file_size_bytes <= 0) continue;
       batch = p->point.batch;
-      by_variant[v].push_back({L10(rec->file_size_bytes / 1e6), L10(p->latency.median_ms), m});
+      by_variant[v].push_back({L10(rec->file_size_bytes / 1e6), L10(p->latency.median_ms), PlotPointLabel(study, m, v)});
       xr.Add(by_variant[v].back().x);
       yr.Add(by_variant[v].back().y);
     }
@@ -234,12 +234,16 @@ bool SpeedupPlot(const LabStudy& study, std::size_t size_index, const std::strin
   pllsty(2);
   pljoin(x.lo, 1.0, x.hi, 1.0);
   pllsty(1);
+  // Colour and marker say the variant, as in every other plot of the study (VariantStyleIndex); the line
+  // style says the model (solid for the first, dashed for the second, …).
+  const auto models = StudyModels(study);
   std::vector<LegendItem> legend;
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const int c = static_cast<int>(i);
-    ErrorBars(series[i].x, series[i].lo, series[i].hi, Color(c));
-    Polyline(series[i].x, series[i].y, Color(c), Symbol(c));
-    legend.push_back({series[i].key, Color(c), Symbol(c), true});
+  for (const auto& s : series) {
+    const int c = static_cast<int>(VariantStyleIndex(study, s.variant));
+    const int style = 1 + static_cast<int>(std::find(models.begin(), models.end(), s.model) - models.begin()) % 8;
+    ErrorBars(s.x, s.lo, s.hi, Color(c));
+    Polyline(s.x, s.y, Color(c), Symbol(c), true, style);
+    legend.push_back({s.key, Color(c), Symbol(c), true, style});
   }
   DrawLegend(legend);
   return true;
@@ -308,7 +312,7 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
     if (!p) continue;
     by_variant[a.variant].push_back({L10(p->latency.median_ms), 100 * a.top1});
     ci[a.variant].push_back({100 * a.top1_ci95_low, 100 * a.top1_ci95_high});
-    labels[a.variant].push_back(a.model);
+    labels[a.variant].push_back(PlotPointLabel(study, a.model, a.variant));
     xr.Add(by_variant[a.variant].back().first);
     yr.Add(100 * a.top1_ci95_low);
     yr.Add(100 * a.top1_ci95_high);

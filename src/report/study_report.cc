@@ -139,7 +139,9 @@ std::string ModelsMarkdown(const LabStudy& study) {
   for (const auto& r : study.models) {
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
-    const std::string macs = r.macs_per_sample <= 0 ? "?"
+    // A variant that does not apply made no file: no MACs of its own ("—", as its other columns), not unknown ("?").
+    const std::string macs = r.not_applicable ? "—"
+                             : r.macs_per_sample <= 0 ? "?"
                              : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
     AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits),
                         r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,

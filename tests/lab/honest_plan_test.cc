@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "fake_backend.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/model_content.h"
@@ -68,6 +70,20 @@ TEST(PlanLabels, TheBaselineOfANonFp32FileIsLabelledByWhatItHoldsAsInTheReport) 
   c.variants = {"dynamic", "fp32"};
   plan = PlanLab(c, backend);
   EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "variants:"), "variants: dynamic (baseline), fp32");
+}
+
+// F37: a plan without a calibrated variant says no calibration happens (it said "random data (warned)").
+TEST(PlanLabels, CalibrationLineOnlyWhenAVariantIsCalibrated) {
+  FakeLabBackend backend;
+  LabConfig c = OneGroupConfig({"zoo:small"});
+  c.variants = {"fp32", "dynamic", "fp16"};
+  LabPlan plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "calibration:"),
+            "calibration: none (no variant here is calibrated; only the static ones are)");
+  c.variants = {"fp32", "static"};
+  plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "calibration:"),
+            fmt::format("calibration: random data (warned), {} sample(s) drawn at random (seed 0)", c.calibration_size));
 }
 
 // One naming of the baseline (plan, report, the high-CV warning) and one rule for variants that do not apply.

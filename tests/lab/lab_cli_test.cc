@@ -303,6 +303,9 @@ TEST(LabCli, FixedSizeModelDynamicVariantAndResumeSettings) {
   ASSERT_NE(r.err.find(ci_warning), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(ci_warning, r.err.find(ci_warning) + 1), std::string::npos) << "warned once: " << r.err;
   EXPECT_NE(r.out.find("tiny_dynamic (batch 1, 8 px): fp32 "), std::string::npos) << r.out;
+  // --no-plots: no plots folder, and stdout says so instead of pointing at it (F39).
+  EXPECT_NE(r.out.find("  plots:   off (--no-plots)\n"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out + "/plots")) << r.out;
   const json j = json::parse(Slurp(out + "/results.json"));
   EXPECT_EQ(j["config"]["model_input_sizes"]["tiny_dynamic"], json::array({8}));
   const LabStudy s = LabStudyFromJson(j);

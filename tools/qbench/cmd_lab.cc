@@ -346,7 +346,11 @@ void RunLabCommand(const LabFlags& flags) {
               study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");
   std::printf("  report:  %s/report.md, report.html\n", config.output_dir.c_str());
   std::printf("  results: %s/results.json, results.csv, results.jsonl\n", config.output_dir.c_str());
-  if (PlotsBuiltIn())
+  if (flags.no_plots)
+    std::printf("  plots:   off (--no-plots)\n");
+  else if (PlotsBuiltIn() && plots == 0 && g_sigints >= 2)
+    std::printf("  plots:   skipped (second Ctrl-C)\n");
+  else if (PlotsBuiltIn())
     std::printf("  plots:   %s/plots/ (%lld PNG files)\n", config.output_dir.c_str(), static_cast<long long>(plots));
   else
     std::printf("  plots:   none (this qbench was built with -DQBENCH_PLOTS=OFF)\n");

@@ -149,6 +149,7 @@ double ProfileTimeScale(const LabStudy& study, const OpProfileRecord& profile);
 /// to hi (the same units as y).
 struct PlotSeries {
   std::string key;                         ///< legend text
+  std::string model, variant;              ///< what the line shows (plots style it by VariantStyleIndex)
   std::vector<const PointResult*> points;  ///< the points drawn, in x order
   std::vector<double> x, y, lo, hi;
 };
@@ -156,11 +157,20 @@ struct PlotSeries {
 /// The lines of speedup.png (`size_index` 0: each model's first input size) or speedup_size<N>.png
 /// (size_index N − 1: each model's N-th input size; models swept over fewer sizes are left out):
 /// one per model × variant other than the baseline (key "model variant", + " t<threads>" when the
-/// shown points have several thread counts), in key order, over the ok points with a speedup.
+/// shown points have several thread counts, + " (collapsed)" when OutputCollapsed), in key order, over
+/// the ok points with a speedup.
 /// x = log2(batch) shifted sideways by (i − (n − 1) / 2) × 0.12 / (n − 1) for line i of n so that
 /// bars of one batch stay apart; y = the speedup; the bar = its 95 % CI [speedup_ci95_low,
 /// speedup_ci95_high]. Pure (no drawing): plots.cc draws exactly these.
 std::vector<PlotSeries> SpeedupSeries(const LabStudy& study, std::size_t size_index);
+
+/// The colour and marker index of a variant in every plot of one study: its position in
+/// StudyVariants (so "static" is the same colour and symbol in latency, size, speedup, accuracy and
+/// thread plots); StudyVariants().size() for a name the study does not hold.
+std::size_t VariantStyleIndex(const LabStudy& study, const std::string& variant);
+/// How a plot labels the point of (model, variant): the model's name, + " (collapsed)" when its output
+/// collapsed (OutputCollapsed): it is drawn, but it is no result (report.md leaves it out of the findings).
+std::string PlotPointLabel(const LabStudy& study, const std::string& model, const std::string& variant);
 
 /// How the report reads one speedup's 95 % CI: "faster" (lower end above 1), "slower" (upper end
 /// below 1), "not clearly different" (the CI includes 1.00x), "unknown" (no speedup).

@@ -1,5 +1,6 @@
-// How a speedup and its 95 % CI are shown: the lab's stdout summary with the report's own verdict
-// (G14), and intervals too wide to bound the speedup flagged by one documented rule (F16/G17).
+// Report wording checked on a study built by hand: how a speedup and its 95 % CI are shown (the lab's
+// stdout summary with the report's own verdict, G14; intervals too wide to bound the speedup, F16/G17),
+// what an interrupted study did not evaluate (G5), and the Models table of a variant that does not apply.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -191,6 +192,53 @@ TEST(InterruptedStudy, ReportSaysAccuracyWasNotEvaluated) {
   s.config.eval_data.clear();
   s.accuracy.clear();
   EXPECT_EQ(AccuracyMarkdown(s), "");
+}
+
+// A variant that does not apply made no file: its MACs/sample is "—" like its other columns, not "?".
+TEST(HandBuiltStudy, NotApplicableRowHasNoMacsOfItsOwn) {
+  LabStudy s = HandBuiltStudy();
+  for (auto& r : s.models) {
+    r.macs_per_sample = 1'820'000'000;
+    if (r.variant == "fp16") {
+      r.ok = false;
+      r.not_applicable = true;
+      r.macs_per_sample = 0;
+      r.error = "not applicable: already fp16";
+    }
+  }
+  const std::string md = StudyMarkdown(s, {});
+  const auto row = md.find("| resnet18 | fp16 |");
+  ASSERT_NE(row, std::string::npos) << md;
+  const std::string line = md.substr(row, md.find('\n', row) - row);
+  EXPECT_NE(line.find("| — | — | — | — | not applicable |"), std::string::npos) << line;
+  EXPECT_EQ(line.find("?"), std::string::npos) << line;
+  EXPECT_NE(md.find("| 1.82 G |"), std::string::npos) << md;  // the other rows keep their MACs
+}
+
+// G18: a collapsed variant is labelled as such in the plots, and a variant keeps one colour and marker
+// (its StudyVariants index) in every plot, the speedup plot's model × variant lines included.
+TEST(HandBuiltStudy, PlotsMarkACollapsedVariantAndStyleEachVariantOneWay) {
+  LabStudy s = HandBuiltStudy();
+  for (auto& r : s.models)
+    if (r.variant == "static") {
+      r.has_verification = true;
+      r.verification.collapsed = true;
+    }
+  EXPECT_EQ(PlotPointLabel(s, "resnet18", "static"), "resnet18 (collapsed)");
+  EXPECT_EQ(PlotPointLabel(s, "resnet18", "dynamic"), "resnet18");
+  EXPECT_EQ(VariantStyleIndex(s, "fp32"), 0u);
+  EXPECT_EQ(VariantStyleIndex(s, "static"), 2u);
+  EXPECT_EQ(VariantStyleIndex(s, "fp16"), 3u);
+  EXPECT_EQ(VariantStyleIndex(s, "nope"), 4u);
+  // A second model with only fp16 measured: its series still has fp16's style index, not its position.
+  s.points.push_back(Point("vgg", "fp16", 3.0, 1.1, 1.0, 1.2));
+  const auto series = SpeedupSeries(s, 0);
+  std::vector<std::string> keys, variants;
+  for (const auto& x : series) keys.push_back(x.key), variants.push_back(x.variant);
+  EXPECT_EQ(keys, (std::vector<std::string>{"resnet18 dynamic", "resnet18 fp16", "resnet18 static (collapsed)", "vgg fp16"}));
+  EXPECT_EQ(variants, (std::vector<std::string>{"dynamic", "fp16", "static", "fp16"}));
+  EXPECT_EQ(series[3].model, "vgg");
+  EXPECT_EQ(VariantStyleIndex(s, series[1].variant), VariantStyleIndex(s, series[3].variant));
 }
 
 }  // namespace
