@@ -8,9 +8,11 @@
 #include <map>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "qbench/benchmark/environment.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
@@ -265,6 +267,8 @@ LabPlan PlanLab(const LabConfig& config, LabBackend& backend, const JsonlRecords
   std::map<std::int64_t, RooflinePeaks> peaks;
   for (auto t : config.threads.values) peaks[t] = backend.EstimatePeaks(t);
   const RooflinePeaks& first_peaks = peaks.begin()->second;
+  plan.load_average_1min = ReadLoadAverage1Min();
+  plan.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
   plan.basis = first_peaks.ok ? fmt::format("{}; a model's fp32 runs at {:.2f} of it", first_peaks.method, kLabModelShareOfProbe)
                               : fmt::format("a default rate of {:.0f} GMAC/s (no machine-speed estimate: {})",
                                             kLabDefaultMacsPerS / 1e9, first_peaks.error);
@@ -455,8 +459,13 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     out += "  * MACs incomplete for " + model + ": " + gap + "; the count and the time estimate are lower bounds\n";
   }
   for (const auto& [m, note] : plan.input_size_notes)
-    out += fmt::format("  {}: input size {}; measured at that size whatever --input-size says\n", m, note);
+    out += fmt::format("  {}: input size {}; measured at that size{}\n", m, note,
+                       config.input_size_given ? " whatever --input-size says" : "");
   out += fmt::format("\n  estimated duration: {} (basis: {})\n", FormatDuration(plan.total_seconds), plan.basis);
+  // The basis was measured under the load of the moment, which comes and goes (the s20 study: 44 s
+  // estimated at load 6, 1 min 45 s taken): the shared busy-machine check says when not to trust it.
+  if (const std::string busy = BusyMachine(plan.load_average_1min, plan.logical_cores); !busy.empty())
+    out += "  machine busy (" + busy + "): the estimate can be off several-fold either way\n";
   return out;
 }
 

@@ -86,6 +86,37 @@ TEST(PlanLabels, CalibrationLineOnlyWhenAVariantIsCalibrated) {
             fmt::format("calibration: random data (warned), {} sample(s) drawn at random (seed 0)", c.calibration_size));
 }
 
+// G13: on a busy machine (the shared BusyMachine check) the plan says its estimate can be off several-fold;
+// a fake load figure stands in for /proc/loadavg.
+TEST(PlanLabels, BusyMachineEstimateSaysItCanBeOffSeveralFold) {
+  FakeLabBackend backend;
+  LabConfig c = OneGroupConfig({"zoo:small"});
+  LabPlan plan = PlanLab(c, backend);
+  plan.logical_cores = 2;
+  plan.load_average_1min = 6.3;
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "machine busy"),
+            "machine busy (1-minute load average 6.3 exceeds the 2 logical cores): the estimate can be off several-fold "
+            "either way");
+  plan.load_average_1min = 1.5;  // below the cores: no such line
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "machine busy"), "");
+  plan.load_average_1min = -1;  // unknown: no claim
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "machine busy"), "");
+}
+
+// F37/G18: a model whose file fixes its size is "measured at that size"; "whatever --input-size says" only
+// when --input-size was given.
+TEST(PlanLabels, FixedSizeNoteMentionsInputSizeOnlyWhenGiven) {
+  FakeLabBackend backend;
+  backend.fixed_sizes["zoo:small"] = 32;
+  LabConfig c = OneGroupConfig({"zoo:small"});
+  c.input_size_given = false;
+  EXPECT_EQ(PlanLine(FormatLabPlan(PlanLab(c, backend), c), "small:"),
+            "small: input size fixed by the model file to 32x32 pixels; measured at that size");
+  c.input_size_given = true;
+  EXPECT_EQ(PlanLine(FormatLabPlan(PlanLab(c, backend), c), "small:"),
+            "small: input size fixed by the model file to 32x32 pixels; measured at that size whatever --input-size says");
+}
+
 // One naming of the baseline (plan, report, the high-CV warning) and one rule for variants that do not apply.
 TEST(PlanLabels, BaselineLabelAndNotApplicableVariants) {
   EXPECT_EQ(BaselineLabel("int8 QOperator", "fp32"), "as given (int8 QOperator)");

@@ -263,6 +263,10 @@ struct LabPlan {
   double roofline_seconds = 0;                            ///< measuring peaks (0 when cached)
   double total_seconds = 0;
   std::string basis;                                      ///< what the estimate rests on
+  /// The machine's 1-minute load average (ReadLoadAverage1Min; < 0 unknown) and logical cores when
+  /// planned: on a busy machine (BusyMachine) FormatLabPlan says the estimate can be off several-fold.
+  double load_average_1min = -1;
+  int logical_cores = 0;
   /// Shard runs (RestrictPlanToShard, shard.h): every group of the study (`groups` then holds the
   /// shard's); empty for a whole study.
   std::vector<SweepGroup> study_groups;
