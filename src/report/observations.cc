@@ -333,6 +333,9 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
         s += fmt::format(" Note: {} ran at {} of the measured peak, so the peaks were measured while the machine was "
                          "busier than during the profile; run with --refresh-roofline to measure them again.",
                          over, Percent(max_share));
+      if (const std::string busy = RooflineBusyNote(study); !busy.empty())
+        s += " These verdicts are not to be trusted: " + busy + ", so they can be the load's, not the kernels'; rerun on a "
+             "quiet machine.";
       out.push_back(s);
     }
     if (!incomplete.empty())

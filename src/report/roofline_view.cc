@@ -84,6 +84,15 @@ std::string RooflineSource(const RooflinePeaks& r) {
   return when.empty() ? "cache" : "cache (" + when + ")";
 }
 
+std::string RooflineBusyNote(const LabStudy& study) {
+  if (const std::string busy = BusyMachine(study.environment.load_average_1min, study.environment.logical_cores); !busy.empty())
+    return "the timings and op profiles were measured on a busy machine (" + busy + ")";
+  for (const auto& r : study.roofline)
+    if (const std::string busy = BusyMachine(r.load_average_1min, r.logical_cores); r.ok && !busy.empty())
+      return "the roofline peaks were measured on a busy machine (" + busy + ")";
+  return "";
+}
+
 std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
   std::vector<RooflineRow> rows;
   for (const auto& prof : study.op_profiles) {

@@ -325,6 +325,10 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     }
     if (!study.roofline.empty() && study.roofline.front().ok) md += "\nMethod: " + study.roofline.front().method + "\n";
     md += "\n";
+    if (const std::string busy = RooflineBusyNote(study); !busy.empty())
+      md += "**Not to be trusted: " + busy + ".** Other processes stretch the op times and pull measured peaks down, so the "
+            "shares of peak and the bounds below can be the load's, not the kernels' (\"below both roofs\" especially). "
+            "Rerun on a quiet machine (and `--refresh-roofline`) before reading them.\n\n";
     if (!model_rows.empty()) {
       md += "Whole models at the profiled point (batch " +
             (study.op_profiles.empty() ? std::string("?") : std::to_string(study.op_profiles.front().batch)) + "):\n\n";

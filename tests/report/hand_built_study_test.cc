@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "lab/fake_backend.h"
 #include "qbench/benchmark/statistics.h"
 #include "qbench/report/accuracy_report.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/study_report.h"
+#include "test_util.h"
 
 namespace qbench {
 namespace {
@@ -239,6 +241,38 @@ TEST(HandBuiltStudy, PlotsMarkACollapsedVariantAndStyleEachVariantOneWay) {
   EXPECT_EQ(variants, (std::vector<std::string>{"dynamic", "fp16", "static", "fp16"}));
   EXPECT_EQ(series[3].model, "vgg");
   EXPECT_EQ(VariantStyleIndex(s, series[1].variant), VariantStyleIndex(s, series[3].variant));
+}
+
+// G2: roofline verdicts from timings on a busy machine (or against peaks measured on one) are flagged
+// above the roofline tables and in the Roofline observation; a quiet study gets no such words.
+TEST(HandBuiltStudy, RooflineVerdictsOnABusyMachineAreFlagged) {
+  LabStudy s = testing::RunFakeStudy(testing::TempDir() + "/busy_roofline");
+  ASSERT_FALSE(s.roofline.empty());
+  s.environment.logical_cores = 2;
+  s.environment.load_average_1min = 1.2;
+  EXPECT_EQ(RooflineBusyNote(s), "");
+  EXPECT_EQ(StudyMarkdown(s, {}).find("Not to be trusted"), std::string::npos);
+
+  s.environment.load_average_1min = 6.3;
+  const std::string note = "the timings and op profiles were measured on a busy machine (1-minute load average 6.3 exceeds "
+                           "the 2 logical cores)";
+  EXPECT_EQ(RooflineBusyNote(s), note);
+  const std::string md = StudyMarkdown(s, {});
+  const auto flag = md.find("**Not to be trusted: " + note + ".**");
+  ASSERT_NE(flag, std::string::npos) << md;
+  EXPECT_LT(flag, md.find("Whole models at the profiled point")) << md;  // above the verdicts it qualifies
+  std::string roofline_bullet;
+  for (const auto& o : GenerateObservations(s))
+    if (o.rfind("**Roofline**", 0) == 0) roofline_bullet = o;
+  ASSERT_FALSE(roofline_bullet.empty());
+  EXPECT_NE(roofline_bullet.find("These verdicts are not to be trusted: " + note), std::string::npos) << roofline_bullet;
+
+  // A quiet run against peaks measured under load: the peaks are named as the cause.
+  s.environment.load_average_1min = 0.5;
+  s.roofline.front().load_average_1min = 5.0;
+  s.roofline.front().logical_cores = 2;
+  EXPECT_EQ(RooflineBusyNote(s), "the roofline peaks were measured on a busy machine (1-minute load average 5.0 exceeds the 2 "
+                                 "logical cores)");
 }
 
 }  // namespace

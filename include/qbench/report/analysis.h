@@ -130,6 +130,13 @@ struct RooflineRow {
 /// "measured now on a busy machine: 1-minute load average 12.8 exceeds the 2 logical cores; not cached".
 std::string RooflineSource(const RooflinePeaks& peaks);
 
+/// Why the roofline verdicts of a study may be the load's, not the kernels': "" on a quiet machine,
+/// else "the timings and op profiles were measured on a busy machine (1-minute load average 6.3
+/// exceeds the 2 logical cores)" when BusyMachine says so of the study's environment (its load when
+/// the run started), or "the roofline peaks were measured on a busy machine (…)" when only the peaks
+/// were. Report.md puts it above the roofline tables and after the Roofline observation.
+std::string RooflineBusyNote(const LabStudy& study);
+
 /// One row per profiled (model, variant): MACs and time of the whole run at the profiled point
 /// (time = the timed median latency of that point when measured, else the profile's total).
 std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study);
