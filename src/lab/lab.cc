@@ -148,7 +148,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   if (config.roofline) {
     for (auto t : config.threads.values) {
       if (stop()) break;
-      report(fmt::format("measuring roofline peaks ({} thread(s))", t));
+      report(fmt::format("roofline peaks ({} thread(s)): from the cache, or measured when it has none", t));
       study.roofline.push_back(backend.RooflineFor(t));
       nlohmann::json r = ToJson(study.roofline.back());
       r["record"] = "roofline";

@@ -42,7 +42,7 @@ std::string AccuracyMarkdown(const LabStudy& study) {
   }
   if (!at.empty()) md += "Accuracy is measured at one input size per model, its first (the others are timed only): " + Join(at, "; ") + ".\n\n";
   md += "| model | variant | samples | top-1 [95 % Wilson CI] | top-5 | top-1 agreement with baseline [95 % CI] | top-1 change "
-        "[paired 95 % CI] | speedup at the smallest batch |\n";
+        "[paired 95 % CI] | speedup at the smallest batch [95 % CI] |\n";
   md += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& a : study.accuracy) {
     const std::string label = VariantLabel(study, a.model, a.variant);
@@ -55,7 +55,7 @@ std::string AccuracyMarkdown(const LabStudy& study) {
       md += fmt::format("| {} | {} | {} | — (first output is not class scores) | — | {} | — | {} |\n", a.model, label,
                         a.samples,
                         a.variant == base ? std::string("(reference)") : FidelityText(a),
-                        p && p->has_speedup ? FormatRatio(p->speedup) : "—");
+                        p && p->has_speedup ? FormatSpeedupCi(*p) : "—");
       continue;
     }
     const bool is_base = a.variant == base;
@@ -70,7 +70,7 @@ std::string AccuracyMarkdown(const LabStudy& study) {
                       : a.has_paired ? fmt::format("{:+.1f} points [{:+.1f}, {:+.1f}]", 100 * a.top1_change, 100 * a.top1_change_ci95_low,
                                                    100 * a.top1_change_ci95_high)
                                      : "—",
-                      p && p->has_speedup ? FormatRatio(p->speedup) : "—");
+                      p && p->has_speedup ? FormatSpeedupCi(*p) : "—");
   }
   std::string ds;
   for (const auto& a : study.accuracy)

@@ -162,12 +162,18 @@ double PxOfY(double wy) { return g_layout.plot.y1 - (wy - g_y.lo) / (g_y.hi - g_
 double XOfPx(double px) { return g_x.lo + (px - g_layout.plot.x0) / g_layout.plot.Width() * (g_x.hi - g_x.lo); }
 double YOfPx(double px) { return g_y.lo + (g_layout.plot.y1 - px) / g_layout.plot.Height() * (g_y.hi - g_y.lo); }
 
-void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts) {
+void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts,
+                     const std::vector<ErrorBar>& bars) {
   std::vector<plot_layout::LabelRequest> requests;
   for (std::size_t i = 0; i < texts.size() && i < x.size() && i < y.size(); ++i)
     requests.push_back({PxOfX(x[i]), PxOfY(y[i]), plot_layout::kLabelCharPx * static_cast<double>(plot_layout::DisplayLength(texts[i])),
                         plot_layout::kLabelHeightPx});
-  const auto boxes = plot_layout::PlaceLabels(requests, g_layout.plot);
+  std::vector<plot_layout::Box> obstacles;  // each bar with its caps (a few px each side)
+  for (const auto& b : bars) {
+    const double px = PxOfX(b.x), top = PxOfY(b.hi), bottom = PxOfY(b.lo);
+    obstacles.push_back({px - 4, std::min(top, bottom), px + 4, std::max(top, bottom)});
+  }
+  const auto boxes = plot_layout::PlaceLabels(requests, g_layout.plot, 10, obstacles);
   plschr(0, 0.7);
   plcol0(1);
   for (std::size_t i = 0; i < boxes.size(); ++i) {

@@ -63,7 +63,12 @@ plot_layout::PlotLayout DrawAxes(const Range& x, const Range& y, bool log_x, boo
 void DrawLegend(const std::vector<LegendItem>& items);
 /// Labels of points at world (x[i], y[i]) in the last DrawAxes' plot, at size 0.7, placed by
 /// plot_layout::PlaceLabels so that no two overlap (a label moved off its point gets a leader line).
-void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts);
+/// `bars`: vertical error bars (world x, lo, hi) the labels keep off.
+struct ErrorBar {
+  double x = 0, lo = 0, hi = 0;
+};
+void DrawPointLabels(const std::vector<double>& x, const std::vector<double>& y, const std::vector<std::string>& texts,
+                     const std::vector<ErrorBar>& bars = {});
 /// World coordinates of the last DrawAxes' plot ↔ page pixels (y from the top).
 double PxOfX(double world_x);
 double PxOfY(double world_y);

@@ -94,9 +94,10 @@ PlotLayout ComputePlotLayout(const LayoutInput& in) {
   return L;
 }
 
-std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box& bounds, double marker_px) {
+std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box& bounds, double marker_px,
+                             const std::vector<Box>& obstacles) {
   std::vector<Box> placed;
-  std::vector<Box> markers;
+  std::vector<Box> markers = obstacles;
   for (const auto& l : labels)
     markers.push_back({l.x - marker_px / 2, l.y - marker_px / 2, l.x + marker_px / 2, l.y + marker_px / 2});
   auto overlap_area = [](const Box& a, const Box& b) {

@@ -93,8 +93,10 @@ struct LabelRequest {
 /// among right, left, above and below its point, then the same spots moved up and down by one label
 /// height at a time (up to 8), keeping the one nearest the point; when none is free, the spot with
 /// the least overlap. A label moved off its point is linked to it by a leader line (the caller draws
-/// it when the box does not touch the point's marker).
-std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box& bounds, double marker_px = 10);
+/// it when the box does not touch the point's marker). `obstacles` (page pixels) are avoided as the
+/// markers are: the points' error bars, so that no label sits on another point's CI bar.
+std::vector<Box> PlaceLabels(const std::vector<LabelRequest>& labels, const Box& bounds, double marker_px = 10,
+                             const std::vector<Box>& obstacles = {});
 
 /// How a placed label is drawn. The text is justified toward its point: a box left of the point is
 /// drawn right-justified at its right edge, one right of it left-justified at its left edge, one above

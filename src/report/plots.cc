@@ -327,6 +327,7 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
   std::vector<LegendItem> legend;
   std::vector<double> lx, ly;  // every point's label, placed together so that crowded ones do not overlap
   std::vector<std::string> texts;
+  std::vector<ErrorBar> bars;  // and off every point's CI bar
   for (std::size_t vi = 0; vi < variants.size(); ++vi) {
     auto it = by_variant.find(variants[vi]);
     if (it == by_variant.end()) continue;
@@ -340,6 +341,7 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
       lo.push_back(l);
       hi.push_back(h);
     }
+    for (std::size_t k = 0; k < x.size() && k < lo.size(); ++k) bars.push_back({x[k], lo[k], hi[k]});
     plcol0(Color(static_cast<int>(vi)));
     plerry(static_cast<PLINT>(x.size()), x.data(), lo.data(), hi.data());
     Polyline(x, yy, Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false);
@@ -350,7 +352,7 @@ bool AccuracyPlot(const LabStudy& study, const std::string& path, std::string* t
     }
     legend.push_back({LegendName(study, variants[vi]), Color(static_cast<int>(vi)), Symbol(static_cast<int>(vi)), false});
   }
-  DrawPointLabels(lx, ly, texts);
+  DrawPointLabels(lx, ly, texts, bars);
   DrawLegend(legend);
   return true;
 }

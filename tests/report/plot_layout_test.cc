@@ -107,6 +107,18 @@ TEST(PlaceLabels, AtTheRightEdgeTheLabelGoesLeft) {
   EXPECT_DOUBLE_EQ(boxes[0].x0, 792.0);
 }
 
+// G18: accuracy_vs_latency.png put a label on another point's CI bar. A bar right of the point (another
+// variant's, x 596-604 px, y 250-350) sends the label to the left; the point's own bar (through its
+// marker, above and below it) does not move it off the right.
+TEST(PlaceLabels, ALabelKeepsOffAnotherPointsErrorBar) {
+  const Box bounds{100, 50, 1000, 600};
+  auto boxes = PlaceLabels({{500, 300, 190, 14}}, bounds, 10, {Box{596, 250, 604, 350}});
+  EXPECT_DOUBLE_EQ(boxes[0].x1, 492.0);
+  EXPECT_DOUBLE_EQ(boxes[0].y0, 293.0);
+  boxes = PlaceLabels({{500, 300, 190, 14}}, bounds, 10, {Box{496, 250, 504, 350}});
+  EXPECT_DOUBLE_EQ(boxes[0].x0, 508.0);
+}
+
 TEST(PlaceLabels, CrowdedPointsGetLabelsThatDoNotOverlap) {
   // Three variants of one model at nearly the same latency and accuracy (the real study's
   // mobilenetv2 fp32/static and the zoo int8 file), a fourth close by, and one alone.
