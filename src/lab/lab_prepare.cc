@@ -47,15 +47,18 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   const double t0 = NowMs();
   WarningList module_warnings;
   std::unique_ptr<CalibrationDataReader> reader;
-  CalibrationDataSpec spec;  // uncalibrated variants: empty path, so verification uses generated inputs
+  // The calibration data (the calibration part of --eval-data with --split). Every variant is verified
+  // on it, calibrated or not, so that fp16 and dynamic are checked on the data static is (generated
+  // inputs only when there is none).
+  CalibrationDataSpec spec;
   spec.seed = config.seed;
   spec.shape_overrides = LabShapes(fp32, 1, size0, user_shapes);
+  spec.path = config.split ? config.eval_data : config.calibration_data;
+  spec.split_part = config.split;  // the calibration part; Evaluate uses the rest
+  spec.preprocess = LabPreprocess(config, size0);
+  spec.size = config.calibration_size;
+  spec.batch_size = 1;
   if (calibrated) {
-    spec.path = config.split ? config.eval_data : config.calibration_data;
-    spec.split_part = config.split;  // the calibration part; Evaluate uses the rest
-    spec.preprocess = LabPreprocess(config, size0);
-    spec.size = config.calibration_size;
-    spec.batch_size = 1;
     if (!info.auto_search)
       reader = Step("opening the calibration data", [&] { return MakeCalibrationDataReader(fp32, spec, &module_warnings); });
   }

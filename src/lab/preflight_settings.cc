@@ -205,7 +205,8 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
       if (info.scheme && info.scheme->needs_calibration) calibrated_variants += (calibrated_variants.empty() ? "" : ", ") + info.name;
     out.push_back({"calibration_ignored", "--calibration-data and --calibration-method apply only to the static variants "
                                           "(calibrated activations: " + calibrated_variants + "), and none is among the "
-                                          "variants measured (" + variants + "): ignored"});
+                                          "variants measured (" + variants + "): nothing is calibrated (the data only feeds the "
+                                          "verification of the quantized variants)"});
   }
   if (calibrated && !c.split && c.calibration_data.empty() && !c.eval_data.empty())
     out.push_back({"random_calibration",

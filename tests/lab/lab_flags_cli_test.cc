@@ -155,5 +155,26 @@ TEST(LabFlagsCli, PreprocessingFlagsReachTheDataAndArePrinted) {
   EXPECT_EQ(j["accuracy"][0]["samples"], 12) << j["accuracy"].dump();
 }
 
+// F39: a variant that is not calibrated (dynamic) is verified on the study's data, as static is, not on
+// generated inputs; --calibration-data without a static variant says it only feeds verification.
+TEST(LabFlagsCli, UncalibratedVariantsAreVerifiedOnTheStudysData) {
+  const std::string dir = testing::TempDir() + "/lab_verify_data";
+  std::filesystem::create_directories(dir);
+  std::mt19937 gen(2);
+  std::string pixels(12 * 28 * 28, '\0');
+  for (auto& p : pixels) p = static_cast<char>(gen() & 0xff);
+  std::ofstream(dir + "/data.u8", std::ios::binary) << pixels;
+  const std::string fixed = Fixed32(dir + "/fixed32.onnx");
+  const auto r = RunCommand(Cli() + " lab --models " + fixed + " --variants fp32,dynamic --calibration-data " + dir +
+                            "/data.u8 --calibration-size 4 --pad 2" + kFast + " -o " + dir + "/run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("nothing is calibrated (the data only feeds the verification of the quantized variants)"),
+            std::string::npos) << r.err;
+  const json j = json::parse(ReadFileBytes(dir + "/run/results.json"));
+  const std::string samples = ModelRecord(j, "dynamic")["verification"]["samples"].get<std::string>();
+  EXPECT_EQ(samples.find("random input"), std::string::npos) << samples;
+  EXPECT_NE(samples.find("data.u8"), std::string::npos) << samples;
+}
+
 }  // namespace
 }  // namespace qbench
