@@ -41,7 +41,7 @@ double Figure(double v) { return std::isfinite(v) ? v : 0.0; }
 std::string Speedup(const PointResult* p) {
   if (!p || !p->ok) return "—";
   if (!p->has_speedup) return "(baseline)";
-  return fmt::format("{:.2f}× [{:.2f}, {:.2f}]", p->speedup, p->speedup_ci95_low, p->speedup_ci95_high);
+  return FormatSpeedupCi(*p);
 }
 
 std::string Agreement(const AccuracyRecord* a) {

@@ -62,8 +62,7 @@ std::string Hardware(const DeviceStudy& d, std::int64_t threads) {
 }
 
 std::string SpeedupText(const PointResult& p) {
-  return fmt::format("{} [{}] at batch {}, {} thread(s)", FormatRatio(p.speedup), FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high),
-                     p.point.batch, p.point.threads);
+  return fmt::format("{} at batch {}, {} thread(s)", FormatSpeedupCi(p), p.point.batch, p.point.threads);
 }
 
 std::vector<std::string> AllModels(const MergedStudy& m) {
@@ -200,8 +199,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
       md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", MarkdownCell(p.point.model), p.point.variant, p.point.batch,
                         InputSizeLabel(p.point.input_size, false), p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
                         p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + MarkdownCell(p.error),
-                        p.ok && p.has_speedup ? FormatRatio(p.speedup) + " [" + FormatRatioRange(p.speedup_ci95_low, p.speedup_ci95_high) + "]"
-                                              : std::string("-"));
+                        p.ok && p.has_speedup ? FormatSpeedupCi(p) : std::string("-"));
     }
   }
   bool any_acc = false;

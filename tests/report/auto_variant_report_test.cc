@@ -109,10 +109,10 @@ TEST(AutoVariantReport, SaysWhatAutoChoseAndComparesItWithStatic) {
             std::string::npos)
       << md;
   // The lab's own measurements, side by side.
-  EXPECT_NE(md.find("| net | 1 | 1.40× [1.30, 1.50] | 1.60× [1.50, 1.70] | 95.0 % [89.0, 98.0] | 97.0 % [91.5, 99.0] |"),
+  EXPECT_NE(md.find("| net | 1 | 1.40x [1.30x, 1.50x] | 1.60x [1.50x, 1.70x] | 95.0 % [89.0, 98.0] | 97.0 % [91.5, 99.0] |"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("| slow | 1 | 0.80× [0.75, 0.85] | 1.00× [0.97, 1.03] | — | — |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| slow | 1 | 0.80x [0.75x, 0.85x] | 1.00x [0.97x, 1.03x] | — | — |"), std::string::npos) << md;
 }
 
 TEST(AutoVariantReport, Fp32KeptUnchangedIsSaidAndNotCountedAsInt8) {

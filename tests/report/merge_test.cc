@@ -212,8 +212,8 @@ TEST(MergeReport, ObservationSaysWhereInt8PaidAndTheHardwareReason) {
     if (o.rfind("big static:", 0) == 0) found = o;
   ASSERT_FALSE(found.empty());
   // server: speedup 2.0 [1.9, 2.1] paid; board: 0.8 [0.76, 0.84] did not.
-  EXPECT_NE(found.find("int8 paid on server 2.00x"), std::string::npos) << found;
-  EXPECT_NE(found.find("but not on board 0.80x"), std::string::npos) << found;
+  EXPECT_NE(found.find("int8 paid on server 2.00x [1.90x, 2.10x] at batch"), std::string::npos) << found;  // FormatSpeedupCi
+  EXPECT_NE(found.find("but not on board 0.80x [0.76x, 0.84x] at batch"), std::string::npos) << found;
   EXPECT_NE(found.find("AVX-512 VNNI; int8:fp32 MatMul peak 4.00x"), std::string::npos) << found;
   EXPECT_NE(found.find("no VNNI or AMX"), std::string::npos) << found;
   EXPECT_NE(found.find("int8:fp32 MatMul peak 1.10x"), std::string::npos) << found;
