@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "qbench/core/error.h"
 #include "qbench/data/metrics.h"
@@ -192,6 +193,56 @@ TEST(Verify, ClassifierKeepingItsDecisionsHasNotCollapsed) {
   EXPECT_DOUBLE_EQ(outs[0].top1_agreement, 17.0 / 20.0);
   EXPECT_TRUE(outs[0].collapsed);
   EXPECT_NE(outs[0].why.find("dB <"), std::string::npos) << outs[0].why;
+}
+
+// The header states the rule CompareOutputs applies (G4): both come from SqnrCollapsed's constants.
+// Read the numbers back out of the header and check the decision on either side of each.
+TEST(Verify, HeaderStatesTheCollapseRuleThatIsApplied) {
+  VerificationReport rep;
+  rep.performed = true;
+  rep.batches = 4;
+  rep.samples = "random input (seed 0)";
+  rep.min_sqnr_db = 15.0;
+  rep.slice_gap_db = 10.0;
+  const std::string header = FormatVerification(rep);
+  EXPECT_EQ(header,
+            "verification: ran in ONNX Runtime on 4 batch(es) of random input (seed 0); collapse: SQNR < 15.0 dB unless "
+            "top-1 agreement >= 90 % (class scores, >= 10 samples); a slice: also 10.0 dB below its output\n");
+  double db = 0, pct = 0;
+  std::size_t rows = 0;
+  ASSERT_EQ(std::sscanf(header.substr(header.find("SQNR < ")).c_str(), "SQNR < %lf dB unless top-1 agreement >= %lf %% "
+                                                                         "(class scores, >= %zu samples)",
+                        &db, &pct, &rows),
+            3);
+  // The tester's case: 14.9 dB with 93.8 % agreement over 16 samples is kept, as the header says.
+  EXPECT_FALSE(SqnrCollapsed(14.9, db, 16, 0.938));
+  EXPECT_TRUE(SqnrCollapsed(db - 0.1, db, rows, pct / 100.0 - 0.001));
+  EXPECT_FALSE(SqnrCollapsed(db - 0.1, db, rows, pct / 100.0));
+  EXPECT_TRUE(SqnrCollapsed(db - 0.1, db, rows - 1, 1.0));  // too few samples to judge by decisions
+  EXPECT_FALSE(SqnrCollapsed(db, db, 0, std::nan("")));     // at the threshold: kept
+  EXPECT_TRUE(SqnrCollapsed(db - 0.1, db, 0, std::nan("")));  // not class scores: SQNR alone
+}
+
+// The cosine is a mean per sample (axis 0), whatever the batch (F38): two samples, one exact (cosine
+// 1) and one [1,0] vs [1,1] (cosine 1/sqrt 2): mean 0.85355, in one batch of 2 or two batches of 1.
+// (Over the whole [2,2] tensor it would be 2/sqrt 6 = 0.8165.)
+TEST(Verify, CosineIsPerSampleWhateverTheBatch) {
+  HostTensor ref = HostTensor::Zeros(DType::kFloat32, {2, 2}), q = ref;
+  const float r[] = {1, 0, 1, 0}, x[] = {1, 0, 1, 1};
+  std::copy(r, r + 4, ref.data<float>());
+  std::copy(x, x + 4, q.data<float>());
+  VerifyOptions vo;
+  const double expected = (1.0 + 1.0 / std::sqrt(2.0)) / 2.0;
+  const auto one = CompareOutputs({TensorInfo{"y", DType::kFloat32, {-1, 2}}}, {{ref}}, {{q}}, vo);
+  EXPECT_NEAR(one[0].cosine, expected, 1e-6);
+  HostTensor r0 = HostTensor::Zeros(DType::kFloat32, {1, 2}), r1 = r0, q0 = r0, q1 = r0;
+  std::copy(r, r + 2, r0.data<float>());
+  std::copy(r + 2, r + 4, r1.data<float>());
+  std::copy(x, x + 2, q0.data<float>());
+  std::copy(x + 2, x + 4, q1.data<float>());
+  const auto two = CompareOutputs({TensorInfo{"y", DType::kFloat32, {-1, 2}}}, {{r0}, {r1}}, {{q0}, {q1}}, vo);
+  EXPECT_NEAR(two[0].cosine, expected, 1e-6);
+  EXPECT_NEAR(one[0].sqnr_db, two[0].sqnr_db, 1e-9);
 }
 
 TEST(Verify, ModelOrtCannotLoadIsRejectedWithNothingAtTheDestination) {

@@ -116,8 +116,19 @@ struct VerificationData {
 /// Reads at most `max_batches` batches from `reader`. Throws what the reader throws.
 VerificationData ReadVerificationData(CalibrationDataReader& reader, std::size_t max_batches);
 
+/// The collapse rule on a compared float32 output's whole-output SQNR: true when sqnr_db < min_sqnr_db,
+/// unless the output holds class scores whose top-1 agreement with fp32 is >= kVerifyKeptAgreement
+/// over >= kVerifyAgreementMinRows rows (`rows` = 0 or a NaN agreement: not class scores). The one
+/// place this rule lives: CompareOutputs applies it and CollapseRuleText states it.
+bool SqnrCollapsed(double sqnr_db, double min_sqnr_db, std::size_t rows, double top1_agreement);
+
+/// The collapse rule in words, for the verification header, from the same constants as SqnrCollapsed:
+/// "collapse: SQNR < 15.0 dB unless top-1 agreement >= 90 % (class scores, >= 10 samples); a slice:
+/// also 10.0 dB below its output".
+std::string CollapseRuleText(double min_sqnr_db, double slice_gap_db);
+
 /// Compares every output of `quantized` with `fp32_outputs` (per batch, in the same order) and
-/// judges collapse: SQNR < min_sqnr_db, non-finite values, or a slice (an index along the last axis,
+/// judges collapse: SqnrCollapsed, non-finite values, or a slice (an index along the last axis,
 /// or along axis 1 of rank ≥ 3) with SQNR < min_sqnr_db and ≤ the whole output's SQNR − slice_gap_db
 /// whose values are kVerifySliceScaleGapDb smaller in mean power than the output's or whose noise is
 /// slice_gap_db above the output's mean noise power.
