@@ -37,6 +37,21 @@ std::string ReadFileBytes(const std::string& path) {
   return ss.str();
 }
 
+bool CanCreateFileIn(const std::string& dir, std::string* why) {
+  const std::string trial =
+      (dir.empty() ? std::string(".") : dir) + "/.qbench-write-check." + std::to_string(static_cast<long>(::getpid()));
+  const int fd = ::open(trial.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EEXIST) return true;  // a leftover of this process id: files can be made there
+    if (why != nullptr) *why = std::strerror(err);
+    return false;
+  }
+  ::close(fd);
+  ::unlink(trial.c_str());
+  return true;
+}
+
 std::string DirName(const std::string& path) {
   auto pos = path.find_last_of('/');
   if (pos == std::string::npos) return ".";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -118,6 +119,22 @@ std::int64_t DefaultThreadCount() {
   return 1;
 }
 
+SweepAxis ParseThreadsAxis(const std::string& name, const std::string& text) {
+  std::string mapped;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const auto first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (first != std::string::npos && item.substr(first, last - first + 1) == "0") item = std::to_string(DefaultThreadCount());
+    mapped += (start == 0 ? "" : ",") + item;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  SweepAxis axis = ParseSweepAxis(name, mapped);
+  return axis;
+}
+
 LabConfig DefaultLabConfig() {
   LabConfig c;
   c.threads.values = {DefaultThreadCount()};
@@ -148,8 +165,11 @@ std::vector<std::string> StringList(const toml::node& node, const std::string& p
 }
 
 SweepAxis Axis(const toml::node& node, const std::string& path, const std::string& key, const std::string& axis_name) {
-  if (const auto* s = node.as_string()) return ParseSweepAxis(axis_name, s->get());
-  if (const auto* i = node.as_integer()) return ParseSweepAxis(axis_name, std::to_string(i->get()));
+  const auto parse = [&](const std::string& text) {
+    return axis_name == "threads" ? ParseThreadsAxis(axis_name, text) : ParseSweepAxis(axis_name, text);
+  };
+  if (const auto* s = node.as_string()) return parse(s->get());
+  if (const auto* i = node.as_integer()) return parse(std::to_string(i->get()));
   const auto* arr = node.as_array();
   if (!arr) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": expected a list like [1, 2, 4] or a string like \"1-16*2\"");
   std::string text;
@@ -160,7 +180,7 @@ SweepAxis Axis(const toml::node& node, const std::string& path, const std::strin
     else throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": elements must be integers or range strings");
     text += (text.empty() ? "" : ",") + item;
   }
-  return ParseSweepAxis(axis_name, text);
+  return parse(text);
 }
 
 std::int64_t Int(const toml::node& node, const std::string& path, const std::string& key) {
@@ -200,6 +220,13 @@ bool Bool(const toml::node& node, const std::string& path, const std::string& ke
   return b->get();
 }
 
+// A path written in the config file, resolved against the file's folder (not the current folder):
+// "net.onnx" in cfg/lab.toml is cfg/net.onnx. Absolute paths, "zoo:NAME" and "" are kept as written.
+std::string FromConfigFolder(const std::string& config_path, const std::string& value) {
+  if (value.empty() || value.rfind("zoo:", 0) == 0 || value[0] == '/') return value;
+  return (std::filesystem::path(DirName(config_path)) / value).lexically_normal().string();
+}
+
 }  // namespace
 
 void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
@@ -225,7 +252,11 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       throw Error(ErrorCode::kInvalidArgument, "config file '" + path + "': unknown key '" + key + "'; known keys: " + known);
     }
     try {
-      if (key == "models") config->models = StringList(node, path, key);
+      const auto rel = [&](const std::string& v) { return FromConfigFolder(path, v); };
+      if (key == "models") {
+        config->models = StringList(node, path, key);
+        for (auto& m : config->models) m = rel(m);
+      }
       else if (key == "variants") config->variants = StringList(node, path, key);
       else if (key == "batch") config->batches = Axis(node, path, key, "batch");
       else if (key == "input_size") {
@@ -235,8 +266,8 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       else if (key == "threads") config->threads = Axis(node, path, key, "threads");
       else if (key == "repetitions") config->repetitions = static_cast<int>(Int(node, path, key));
       else if (key == "warmup_runs") config->warmup_runs = static_cast<int>(Int(node, path, key));
-      else if (key == "output") config->output_dir = Str(node, path, key);
-      else if (key == "eval_data") config->eval_data = Str(node, path, key);
+      else if (key == "output") config->output_dir = rel(Str(node, path, key));
+      else if (key == "eval_data") config->eval_data = rel(Str(node, path, key));
       else if (key == "eval_limit") {
         const auto v = Int(node, path, key);
         if (v < 0) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 0");
@@ -245,7 +276,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
         config->preprocess = Str(node, path, key);
         PreprocessOptions::FromPreset(config->preprocess);  // an unknown preset names the file and key
       }
-      else if (key == "calibration_data") config->calibration_data = Str(node, path, key);
+      else if (key == "calibration_data") config->calibration_data = rel(Str(node, path, key));
       else if (key == "calibration_size") {
         const auto v = Int(node, path, key);
         if (v < 1) throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": must be >= 1");
@@ -268,14 +299,17 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       else if (key == "strict") config->strict = Bool(node, path, key);
       else if (key == "roofline") config->roofline = Bool(node, path, key);
       else if (key == "split") config->split = Bool(node, path, key);
-      else if (key == "roofline_cache") config->roofline_cache = Str(node, path, key);
+      else if (key == "roofline_cache") config->roofline_cache = rel(Str(node, path, key));
       else if (key == "dim") config->dims = StringList(node, path, key);
       else if (key == "shape") config->shapes = StringList(node, path, key);
       else if (key == "provider") config->provider = Str(node, path, key);
-      else if (key == "sysfs_root") config->sysfs_root = Str(node, path, key);
+      else if (key == "sysfs_root") config->sysfs_root = rel(Str(node, path, key));
       else if (key == "compare_file") {
         config->external.clear();
-        for (const auto& item : StringList(node, path, key)) config->external.push_back(ParseCompareFile(item));
+        for (const auto& item : StringList(node, path, key)) {
+          config->external.push_back(ParseCompareFile(item));
+          config->external.back().path = rel(config->external.back().path);
+        }
       }
       else if (key == "seed") {
         const auto v = Int(node, path, key);

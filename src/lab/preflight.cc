@@ -359,6 +359,10 @@ void CheckOutputFolderWritable(const std::string& dir) {
   if (::access(at.c_str(), W_OK | X_OK) != 0)
     throw Error(ErrorCode::kInvalidArgument, "--output '" + dir + "': folder '" + at +
                                                  "' is not writable by this user; give a folder you can write with --output");
+  std::string why;
+  if (!CanCreateFileIn(at, &why))
+    throw Error(ErrorCode::kInvalidArgument, "--output '" + dir + "': cannot create files in folder '" + at + "' (" + why +
+                                                 "); give a folder you can write with --output");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "qbench/benchmark/statistics.h"
@@ -196,6 +198,16 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
                                "with probability 1 - 2 x 0.5^k; use --repetitions >= 6 for 95 %",
                                c.repetitions, 100 * level)});
   }
+  const auto cores = static_cast<std::int64_t>(std::thread::hardware_concurrency());
+  for (const std::int64_t t : c.threads.values)
+    if (cores > 0 && t > cores) {
+      out.push_back({"threads_oversubscribed",
+                     fmt::format("--threads {} exceeds the {} logical core(s) of this machine: the intra-op threads "
+                                 "share cores and time each other out; the points at {} thread(s) measure contention, "
+                                 "not scaling",
+                                 t, cores, t)});
+      break;
+    }
   const bool calibrated = HasCalibratedVariant(c.variants);
   if (!calibrated && (!c.calibration_data.empty() || !c.calibration_method.empty())) {
     std::string variants;

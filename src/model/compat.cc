@@ -248,6 +248,7 @@ Float16Content DetectFloat16(const Model& model) {
   for (const auto& t : g.initializer()) {
     inits.insert(t.name());
     if (t.data_type() == kFloat16) ++c.constants;
+    if (t.data_type() == onnx::TensorProto::FLOAT) ++c.float32_constants;
   }
   for (const auto& v : g.input())
     if (!inits.count(v.name()) && IsFloat16Tensor(v)) ++c.inputs;
@@ -255,7 +256,10 @@ Float16Content DetectFloat16(const Model& model) {
     if (IsFloat16Tensor(v)) ++c.outputs;
   for (const auto& n : g.node())
     for (const auto& a : n.attribute())
-      if (a.has_t() && a.t().data_type() == kFloat16) ++c.constants;
+      if (a.has_t()) {
+        if (a.t().data_type() == kFloat16) ++c.constants;
+        if (a.t().data_type() == onnx::TensorProto::FLOAT) ++c.float32_constants;
+      }
   return c;
 }
 

@@ -295,6 +295,13 @@ void CheckQuantizable(const Model& model, const SchemeInfo& scheme) {
     throw Error(ErrorCode::kInvalidInput, "model " + name + " is already quantized (" + quantized.Describe() +
                                               "); quantizing it again would add a second rounding error to the "
                                               "first: quantize the fp32 original instead, or bench/eval this file as it is");
+  // Converting a float16 file to float16 again changes nothing but the Casts (G15).
+  if (const Float16Content half = DetectFloat16(model); scheme.weight_precision == Precision::kFloat16 && half.mostly_float16())
+    throw Error(ErrorCode::kInvalidInput,
+                "model " + name + " is already float16 (" + std::to_string(half.constants) + " of " +
+                    std::to_string(half.constants + half.float32_constants) +
+                    " float constants are float16): --mode " + scheme.name +
+                    " has nothing to convert; convert the fp32 original instead, or bench/eval this file as it is");
   const std::int64_t opset = model.OpsetVersion();
   if (opset > scheme.max_opset)
     throw Error(ErrorCode::kUnsupported, "model " + name + " uses ai.onnx opset " + std::to_string(opset) + "; --mode " +

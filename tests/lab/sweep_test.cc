@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "qbench/core/error.h"
@@ -90,7 +91,7 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
 
 TEST(LabConfigFile, OverridesDefaults) {
   LabConfig c = DefaultLabConfig();
-  ApplyLabConfigFile(WriteTemp("lab.toml", R"(
+  const std::string file = WriteTemp("lab.toml", R"(
 models = ["zoo:resnet18", "m.onnx"]
 variants = ["fp32", "static"]
 batch = "1-8*2"
@@ -103,17 +104,19 @@ eval_data = "data/labels.csv"
 eval_limit = 20
 calibration_size = 8
 roofline = false
-)"),
-                     &c);
-  EXPECT_EQ(c.models, (std::vector<std::string>{"zoo:resnet18", "m.onnx"}));
+)");
+  ApplyLabConfigFile(file, &c);
+  // Relative paths are read from the config file's folder (F36); zoo names stay as written.
+  const std::string dir = std::filesystem::path(file).parent_path().lexically_normal().string();
+  EXPECT_EQ(c.models, (std::vector<std::string>{"zoo:resnet18", dir + "/m.onnx"}));
   EXPECT_EQ(c.variants, (std::vector<std::string>{"fp32", "static"}));
   EXPECT_EQ(c.batches.values, (V{1, 2, 4, 8}));
   EXPECT_EQ(c.input_sizes.values, (V{160, 224}));
   EXPECT_EQ(c.threads.values, (V{1}));
   EXPECT_EQ(c.repetitions, 5);
   EXPECT_EQ(c.warmup_runs, 1);
-  EXPECT_EQ(c.output_dir, "out");
-  EXPECT_EQ(c.eval_data, "data/labels.csv");
+  EXPECT_EQ(c.output_dir, dir + "/out");
+  EXPECT_EQ(c.eval_data, dir + "/data/labels.csv");
   EXPECT_EQ(c.eval_limit, 20u);
   EXPECT_EQ(c.calibration_size, 8u);
   EXPECT_FALSE(c.roofline);
@@ -123,20 +126,20 @@ roofline = false
 // Issue 13's keys: provider, sysfs_root and compare_file (each "MODEL:LABEL=PATH", a zoo model too).
 TEST(LabConfigFile, ProviderSysfsRootAndExternalVariants) {
   LabConfig c = DefaultLabConfig();
-  ApplyLabConfigFile(WriteTemp("devices.toml", R"(
+  const std::string file = WriteTemp("devices.toml", R"(
 models = ["mnv2.onnx", "zoo:resnet18"]
 variants = ["fp32", "static"]
 provider = "cuda"
 sysfs_root = "/tmp/fake-sys"
 compare_file = ["mnv2.onnx:zoo-int8=int8/mnv2-12-int8.onnx", "zoo:resnet18:qat=r18-qat.onnx"]
-)"),
-                     &c);
+)");
+  ApplyLabConfigFile(file, &c);
   EXPECT_EQ(c.provider, "cuda");
   EXPECT_EQ(c.sysfs_root, "/tmp/fake-sys");
   ASSERT_EQ(c.external.size(), 2u);
   EXPECT_EQ(c.external[0].model, "mnv2.onnx");
   EXPECT_EQ(c.external[0].label, "zoo-int8");
-  EXPECT_EQ(c.external[0].path, "int8/mnv2-12-int8.onnx");
+  EXPECT_EQ(c.external[0].path, std::filesystem::path(file).parent_path().lexically_normal().string() + "/int8/mnv2-12-int8.onnx");
   EXPECT_EQ(c.external[1].model, "zoo:resnet18");  // split at the last ':' before the '='
   EXPECT_EQ(c.external[1].label, "qat");
   // The variants of each model: the table's, then its external files' labels.
@@ -144,6 +147,18 @@ compare_file = ["mnv2.onnx:zoo-int8=int8/mnv2-12-int8.onnx", "zoo:resnet18:qat=r
   EXPECT_EQ(LabVariantsFor(c, "resnet18", "zoo:resnet18"), (std::vector<std::string>{"fp32", "static", "qat"}));
   ASSERT_NE(FindExternalVariant(c, "resnet18", "zoo:resnet18", "qat"), nullptr);
   EXPECT_EQ(FindExternalVariant(c, "resnet18", "zoo:resnet18", "zoo-int8"), nullptr);
+}
+
+// --threads 0 is ONNX Runtime's default, for the lab the CPUs available (README "Flags", F28).
+TEST(LabConfigFile, ThreadsZeroIsTheCpusAvailable) {
+  const std::int64_t cpus = DefaultThreadCount();
+  EXPECT_EQ(ParseThreadsAxis("--threads", "0").values, (V{cpus}));
+  EXPECT_EQ(ParseThreadsAxis("--threads", "1,0").values, (cpus == 1 ? V{1} : V{1, cpus}));
+  EXPECT_EQ(ParseThreadsAxis("--threads", "1-4*2").values, (V{1, 2, 4}));
+  EXPECT_THROW(ParseThreadsAxis("--threads", "-1"), Error);
+  LabConfig c = DefaultLabConfig();
+  ApplyLabConfigFile(WriteTemp("threads0.toml", "threads = 0\n"), &c);
+  EXPECT_EQ(c.threads.values, (V{cpus}));
 }
 
 TEST(LabConfigFile, Defaults) {

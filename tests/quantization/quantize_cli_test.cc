@@ -158,14 +158,13 @@ TEST(QuantizeCli, DynamicExcludeAndSizes) {
   }
   EXPECT_GT(j["runtime"]["float_macs"].get<std::int64_t>(), 0);
   EXPECT_GT(j["runtime"]["int8_macs"].get<std::int64_t>(), 0);
-  EXPECT_EQ(r.err.find("auto_flags_ignored"), std::string::npos) << r.err;
 
-  // Flags only --auto reads are not silently dropped without it.
+  // Flags only --auto reads are refused without it (F12), before any work: nothing written.
   const auto ignored = RunCommand(CliPath() + " quantize " + Quote(model) + " -o " + dir + "/d2.onnx --mode dynamic" +
                                   " --time-budget 5 --keep-best");
-  ASSERT_EQ(ignored.exit_code, 0) << ignored.err;
-  EXPECT_NE(ignored.err.find("--time-budget, --keep-best are used only with --auto; ignored [auto_flags_ignored]"),
-            std::string::npos) << ignored.err;
+  EXPECT_EQ(ignored.exit_code, 2) << ignored.err;
+  EXPECT_EQ(ignored.err, "qbench: error: --time-budget, --keep-best are used only with --auto; add --auto or drop them\n");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/d2.onnx"));
 }
 
 // A model ONNX Runtime cannot load: refused in one line (file, node, fix) before any progress line,

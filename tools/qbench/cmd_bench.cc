@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "command.h"
 #include "flags.h"
 #include "qbench/benchmark/bench_report.h"
@@ -17,6 +19,7 @@
 #include "qbench/benchmark/memory_probe.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
+#include "qbench/core/tensor.h"
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/inputs.h"
 #include "qbench/runtime/runner.h"
@@ -152,6 +155,15 @@ void RunBench(const BenchOptions& o) {
       point.model_spec = o.models[i];
       // A usage error (unknown input in --shape, missing --dim) aborts the whole run: exit 2.
       const std::vector<TensorInfo> shapes = ResolveInputShapes(models[i], WithZooDefaultDims(models[i], overrides));
+      // A 0-sized dim (as the file declares it, or as --shape sets it) leaves nothing to run: say which
+      // input, not "--batch 0 is out of range" about a flag the user never gave.
+      for (const TensorInfo& in : shapes)
+        for (std::size_t d = 0; d < in.shape.size(); ++d)
+          if (in.shape[d] == 0)
+            throw Error(ErrorCode::kInvalidArgument,
+                        fmt::format("{}: input '{}' has a 0-sized dim {} (shape {}): a run would compute nothing; give "
+                                    "it a size with --shape {}=D0xD1...",
+                                    o.models[i], in.name, d, ShapeToString(in.shape), in.name));
       point.batch_size = BatchOf(models[i].Inputs(), shapes);
       if (const std::string note = DescribeBatchPolicy(models[i].Inputs(), batch); !note.empty())
         warnings.Add("batch_not_applied", point.model + ": " + note);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "command.h"
+#include "suggest.h"
 #include "dataset_flags.h"
 #include "flags.h"
 #include "qbench/core/error.h"
@@ -184,6 +185,7 @@ void RegisterEval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Accuracy on real data: top-1/top-5 with 95% Wilson intervals; with "
                                          "--reference, top-1 agreement, KL, SQNR and cosine vs the fp32 model");
   cmd->add_option("model", o->model, "ONNX file, or zoo:NAME")->required();
+  SetPositionalHint(cmd, "give the data with --dataset");
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
   // AddCountOption: CLI11 would otherwise wrap a negative --limit/--batch (size_t) to 2^64 - N.

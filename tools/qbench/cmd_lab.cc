@@ -18,6 +18,7 @@
 #include "command.h"
 #include "dataset_flags.h"
 #include "flags.h"
+#include "suggest.h"
 #include "qbench/benchmark/environment.h"
 #include "qbench/core/cancel.h"
 #include "qbench/core/error.h"
@@ -138,7 +139,7 @@ LabConfig BuildConfig(const LabFlags& f) {
     c.input_sizes = ParseSweepAxis("--input-size", f.input_size);
     c.input_size_given = true;
   }
-  if (f.Given("--threads")) c.threads = ParseSweepAxis("--threads", f.threads);
+  if (f.Given("--threads")) c.threads = ParseThreadsAxis("--threads", f.threads);
   if (f.Given("--repetitions")) c.repetitions = f.repetitions;
   if (f.Given("--warmup-runs")) c.warmup_runs = f.warmup_runs;
   if (f.Given("--eval-data")) c.eval_data = f.eval_data;
@@ -384,6 +385,7 @@ void RegisterLab(CLI::App& app) {
       "(arithmetic). Flags override the --config file.\nExit status: 0 all points measured, 1 some failed (recorded), "
       "2 usage error (also: an output folder holding a study without --resume/--force), 130 interrupted (Ctrl-C; "
       "partial results written, --resume continues).");
+  SetPositionalHint(cmd, "give models with --models (e.g. --models a.onnx,b.onnx)");
   auto add = [&](const std::string& name, auto& var, const std::string& help) {
     f->opts[name.substr(name.rfind(',') == std::string::npos ? 0 : name.rfind(',') + 1)] = cmd->add_option(name, var, help);
   };

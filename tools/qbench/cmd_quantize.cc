@@ -34,6 +34,35 @@
 
 namespace qbench::cli {
 
+const std::vector<ModeOnlyFlag>& ModeOnlyFlags() {
+  static const std::vector<ModeOnlyFlag> flags = {
+      {"--weight-range", [](const SchemeInfo& s) { return IsIntegerPrecision(s.weight_precision); }},
+      {"--hardsigmoid", [](const SchemeInfo& s) { return s.needs_calibration; }},
+      {"--quantize-outputs", [](const SchemeInfo& s) { return s.needs_calibration; }},
+  };
+  return flags;
+}
+
+void CheckModeFlags(const QuantizeCliOptions& o, const SchemeInfo& scheme) {
+  for (const std::string& given : o.mode_flags_given) {
+    for (const ModeOnlyFlag& f : ModeOnlyFlags()) {
+      if (given != f.name || f.applies(scheme)) continue;
+      std::string modes;
+      for (const SchemeInfo& s : QuantizationSchemes())
+        if (f.applies(s)) modes += (modes.empty() ? "" : ", ") + std::string(s.name);
+      throw Error(ErrorCode::kInvalidArgument, given + " applies to --mode " + modes + ", not --mode " + scheme.name +
+                                                   "; drop it");
+    }
+  }
+  if (!o.auto_only_flags_given.empty()) {
+    std::string names;
+    for (const auto& f : o.auto_only_flags_given) names += (names.empty() ? "" : ", ") + f;
+    throw Error(ErrorCode::kInvalidArgument, names + (o.auto_only_flags_given.size() == 1 ? " is" : " are") +
+                                                 " used only with --auto; add --auto or drop " +
+                                                 (o.auto_only_flags_given.size() == 1 ? "it" : "them"));
+  }
+}
+
 void CheckCalibrationFlags(const QuantizeCliOptions& o) {
   if (!(o.percentile > 0.0 && o.percentile <= 100.0))
     throw Error(ErrorCode::kInvalidArgument, fmt::format("--percentile {} is out of range; expected (0, 100], e.g. 99.999", o.percentile));
@@ -159,6 +188,7 @@ void RunQuantize(const QuantizeCliOptions& o) {
     return;
   }
   const SchemeInfo& scheme = FindQuantizationScheme(o.mode);
+  CheckModeFlags(o, scheme);
   if (o.per_channel && o.per_tensor)
     throw Error(ErrorCode::kInvalidArgument, "--per-channel and --per-tensor exclude each other; give one");
   const FallbackCriteria criteria = ValidateFallbackFlags(o);
@@ -212,12 +242,6 @@ void RunQuantize(const QuantizeCliOptions& o) {
   WarningList warnings;
   if (const std::string note = DescribeBatchPolicy(model.Inputs(), overrides.batch); !note.empty())
     warnings.Add("batch_not_applied", note);
-  if (!o.auto_only_flags_given.empty()) {
-    std::string names;
-    for (const auto& f : o.auto_only_flags_given) names += (names.empty() ? "" : ", ") + f;
-    warnings.Add("auto_flags_ignored", names + (o.auto_only_flags_given.size() == 1 ? " is" : " are") +
-                                           " used only with --auto; ignored");
-  }
   if (!fallback && o.eval_flags_given) {
     warnings.Add("eval_flags_ignored", "--eval-data and --eval-limit are used only with --fallback-top or --max-drop; "
                                        "ignored");
@@ -372,6 +396,7 @@ void RegisterQuantize(CLI::App& app) {
                                              "ONNX Runtime runs in the scheme's precision");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
   cmd->add_option("-o,--output", o->output, "Quantized ONNX file to write (atomically; never the input)")->required();
+  SetPositionalHint(cmd, "give the output with -o (e.g. -o OUT.onnx)");
   auto* mode_opt = AddSchemeFlags(cmd, &o->mode, &o->activation_type);
   cmd->add_flag("--per-channel", o->per_channel, "Every weight per output channel (static default: Conv only)");
   cmd->add_flag("--per-tensor", o->per_tensor, "Every weight per tensor");
@@ -436,9 +461,11 @@ void RegisterQuantize(CLI::App& app) {
           ->check(NumericValue()),
       cmd->add_flag("--keep-best", o->keep_best, "--auto: after Ctrl-C, write the best model measured so far (default: nothing)"),
       cmd->add_option("--plot", o->plot, "--auto: the Pareto PNG (accuracy vs latency; default OUT.pareto.png)")};
-  cmd->callback([o, fallback, eval_data, eval_limit, mode_opt, auto_only] {
+  cmd->callback([o, fallback, eval_data, eval_limit, mode_opt, auto_only, cmd] {
     for (const CLI::Option* a : auto_only)
       if (a->count() > 0) o->auto_only_flags_given.push_back(a->get_name());
+    for (const ModeOnlyFlag& f : ModeOnlyFlags())
+      if (cmd->get_option(f.name)->count() > 0) o->mode_flags_given.push_back(f.name);
     o->mode_given = mode_opt->count() > 0;
     o->fallback_top_given = fallback.top->count() > 0;
     o->max_drop_given = fallback.max_drop->count() > 0;

@@ -44,6 +44,10 @@ void CheckOutputPath(const std::string& flag, const std::string& path) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw Error(ErrorCode::kInvalidArgument,
                 flag + " '" + path + "': folder '" + dir + "' is not writable; choose another path");
+  std::string why;
+  if (!CanCreateFileIn(dir, &why))
+    throw Error(ErrorCode::kInvalidArgument,
+                flag + " '" + path + "': cannot create files in folder '" + dir + "' (" + why + "); choose another path");
 }
 
 namespace {

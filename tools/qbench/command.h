@@ -34,9 +34,10 @@ std::vector<std::string> SplitListStrict(const std::string& value, const std::st
 
 /// Checks, before any work, that `path` (the value of output flag `flag`, e.g. "--json") can be
 /// written: it is not a directory, its folder exists and is writable. An empty path is not
-/// requested and passes, as does "--json -" (stdout). Throws Error(kInvalidArgument) naming the flag, the path and the folder.
+/// requested and passes, as does "--json -" (stdout). A trial file is created and removed in the folder (CanCreateFileIn). Throws Error(kInvalidArgument) naming the flag, the path and the folder.
 /// (tools/qbench/command.cc)
 void CheckOutputPath(const std::string& flag, const std::string& path);
+
 
 /// A CLI11 check for numeric options: refuses an empty value ("--repetitions ''"), which CLI11
 /// would otherwise read as 0, with "the value is empty; expected a number", and a value that is not

@@ -8,6 +8,7 @@
 
 #include "dataset_flags.h"
 #include "flags.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench::cli {
 
@@ -37,8 +38,26 @@ struct QuantizeCliOptions {
   bool auto_mode = false, keep_best = false, mode_given = false;
   double time_budget = 300;
   std::vector<std::string> auto_only_flags_given;  ///< --time-budget/--keep-best/--plot given (used only by --auto)
+  std::vector<std::string> mode_flags_given;       ///< flags of ModeOnlyFlags() given on the command line
   std::string plot;
 };
+
+// A flag that only some schemes of --mode read (the others would ignore it silently): `applies` says
+// which, from the scheme table's fields.
+struct ModeOnlyFlag {
+  const char* name;
+  bool (*applies)(const SchemeInfo& scheme);
+};
+
+// --weight-range (integer weights: dynamic, static), --hardsigmoid and --quantize-outputs (calibrated
+// activations: static). (--per-channel/--per-tensor, --activation-type, --equalize/--bias-correction are
+// refused by QuantizeModel's own checks.)
+const std::vector<ModeOnlyFlag>& ModeOnlyFlags();
+
+// Refuses (Error kInvalidArgument, exit 2) a flag of ModeOnlyFlags() in `given` that `scheme` does not
+// read: "--weight-range applies to --mode dynamic, static, not --mode fp16; drop it"; and the --auto-only
+// flags without --auto: "--time-budget is used only with --auto; add --auto or drop it".
+void CheckModeFlags(const QuantizeCliOptions& o, const SchemeInfo& scheme);
 
 // Refuses, in one line naming the flag (Error kInvalidArgument), a --percentile outside (0, 100] and
 // --calibration-size 0: the calibration checks `quantize` and `quantize --auto` share.

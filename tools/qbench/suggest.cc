@@ -2,6 +2,7 @@
 #include "suggest.h"
 
 #include <algorithm>
+#include <map>
 
 namespace qbench::cli {
 
@@ -79,6 +80,26 @@ std::vector<std::pair<std::string, std::string>> OptionNames(const CLI::App* cmd
   return names;
 }
 
+// The long flags of `cmd` alone (its own options, no aliases, no positionals), as "--name".
+std::vector<std::string> OwnLongFlags(const CLI::App* cmd) {
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : cmd->get_options()) {
+    if (opt->get_positional() || opt->get_group().empty()) continue;
+    for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+  }
+  return names;
+}
+
+bool HasFlag(const std::vector<std::string>& flags, const std::string& f) {
+  return std::find(flags.begin(), flags.end(), f) != flags.end();
+}
+
+// Whether `a` spells `b` with a longer prefix: "--auto-max-drop" of "--max-drop".
+bool PrefixedSpelling(const std::string& a, const std::string& b) {
+  const std::string tail = "-" + b.substr(2);
+  return a.size() > tail.size() + 2 && a.compare(a.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 std::vector<std::string> SubcommandNames(const CLI::App* cmd) {
   std::vector<std::string> names;
   for (const CLI::App* s : cmd->get_subcommands([](const CLI::App*) { return true; }))
@@ -86,7 +107,31 @@ std::vector<std::string> SubcommandNames(const CLI::App* cmd) {
   return names;
 }
 
+std::map<const CLI::App*, std::string>& PositionalHints() {
+  static std::map<const CLI::App*, std::string> hints;
+  return hints;
+}
+
 }  // namespace
+
+void SetPositionalHint(const CLI::App* cmd, const std::string& hint) { PositionalHints()[cmd] = hint; }
+
+std::string OtherCommandsSpelling(const CLI::App* cmd, const std::string& flag) {
+  const CLI::App* parent = cmd->get_parent();
+  if (parent == nullptr || flag.size() < 3 || flag.compare(0, 2, "--") != 0) return "";
+  const auto own = OwnLongFlags(cmd);
+  if (HasFlag(own, flag)) return "";
+  for (const CLI::App* other : parent->get_subcommands([](const CLI::App*) { return true; })) {
+    if (other == cmd || !HasFlag(OwnLongFlags(other), flag)) continue;
+    for (const auto& mine : own) {
+      if (!PrefixedSpelling(mine, flag) && !PrefixedSpelling(flag, mine)) continue;
+      return "; did you mean '" + mine + "'? (" + other->get_name() + "'s " + flag + " is " + cmd->get_name() + "'s " +
+             mine + ")";
+    }
+    return "; '" + flag + "' is an option of `" + CommandPath(other) + "`, not of `" + CommandPath(cmd) + "`";
+  }
+  return "";
+}
 
 CLI::Validator OneOf(const std::vector<std::string>& names) {
   std::string list;
@@ -117,6 +162,20 @@ std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error) {
   }
   const bool unknown = dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
                        dynamic_cast<const CLI::RequiredError*>(&error) != nullptr;
+  const auto hint = PositionalHints().find(cmd);
+  if (unknown && hint != PositionalHints().end()) {
+    // A word where the subcommand takes no more positionals: the value of a flag the user left out.
+    // An unknown flag left over comes first (its value is left over too: "--max-drop 1").
+    bool flag_left = false;
+    std::string word_left;
+    for (CLI::App* a = cmd; a != nullptr; a = a->get_parent())  // with fallthrough it may reach the root
+      for (const auto& word : a->remaining()) {
+        if (word.size() > 1 && word[0] == '-') flag_left = true;
+        else if (!word.empty() && word_left.empty()) word_left = word;
+      }
+    if (!flag_left && !word_left.empty())
+      return "unexpected argument '" + word_left + "' for `" + CommandPath(cmd) + "`: " + hint->second + help;
+  }
   if (unknown) {
     // The first word nobody took: a flag (typo of an option) or a word (typo of a subcommand).
     for (CLI::App* a = cmd; a != nullptr; a = a->get_parent()) {
@@ -129,8 +188,10 @@ std::string ParseErrorMessage(CLI::App* app, const CLI::ParseError& error) {
           std::string match = ClosestMatch(flag, spellings);
           for (const auto& n : names)
             if (n.first == match) match = n.second;
+          // A flag of a sibling subcommand (quantize's --max-drop typed to the lab) before a typo guess.
+          const std::string other = OtherCommandsSpelling(cmd, flag);
           return "unknown option '" + flag + "' for `" + CommandPath(cmd) + "`" +
-                 (match.empty() ? "" : "; did you mean '" + match + "'?") + help;
+                 (!other.empty() ? other : match.empty() ? "" : "; did you mean '" + match + "'?") + help;
         }
         const auto subs = SubcommandNames(cmd);
         if (!subs.empty()) {

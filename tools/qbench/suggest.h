@@ -28,6 +28,17 @@ CLI::App* SelectedCommand(CLI::App* app);
 /// "qbench zoo export" for that subcommand.
 std::string CommandPath(const CLI::App* cmd);
 
+/// For a long flag that `cmd` lacks but a sibling subcommand has: when `cmd` has the same flag under a
+/// longer or shorter prefix (lab's --auto-max-drop for quantize's --max-drop, and back), "; did you mean
+/// '--auto-max-drop'? (quantize's --max-drop is lab's --auto-max-drop)"; otherwise "; '--labels' is an
+/// option of `qbench eval`, not of `qbench lab`". "" when no sibling has it. Built from the option tables.
+std::string OtherCommandsSpelling(const CLI::App* cmd, const std::string& flag);
+
+/// Registers what a word left over after `cmd`'s positionals most likely was, said in its parse error:
+/// `qbench quantize m.onnx out.onnx` → "unexpected argument 'out.onnx' for `qbench quantize`: give the
+/// output with -o (see ...)", where CLI11 would say "--output is required".
+void SetPositionalHint(const CLI::App* cmd, const std::string& hint);
+
 /// The one-line message for a parse error of the command line: for an unknown flag or subcommand,
 /// "unknown option '--thread' for `qbench lab`; did you mean '--threads'? (see `qbench lab --help`)";
 /// for a flag given more times than it takes, "'--mode' was given 2 times; give it once"; for any other

@@ -32,6 +32,11 @@ bool SameFile(const std::string& a, const std::string& b);
 /// Directory part of a path ("." when none).
 std::string DirName(const std::string& path);
 
+/// Whether this process can create a file in folder `dir`: creates a trial file there (exclusively)
+/// and removes it at once. Permission bits do not tell: root passes access() in /proc or on a
+/// read-only mount. On false, `why` (when not null) gets the reason (strerror of the create).
+bool CanCreateFileIn(const std::string& dir, std::string* why);
+
 /// Content checksum of a file: "fnv1a64:" and 16 hex digits of the 64-bit FNV-1a hash of its bytes
 /// (Fowler, Noll, Vo; offset basis 0xcbf29ce484222325, prime 0x100000001b3), streamed in 1 MiB
 /// blocks. Identifies a file across machines (paths and modification times differ there); not a

@@ -159,6 +159,11 @@ ShapeOverrides LabShapeOverrides(const LabConfig& config);
 /// (at least 1).
 std::int64_t DefaultThreadCount();
 
+/// The --threads list (or the config's `threads`): ParseSweepAxis, where an item 0 means ONNX Runtime's
+/// default, which for the lab is DefaultThreadCount() (README "Flags": "0 = ONNX Runtime's default (lab:
+/// the CPUs available)"); "0" on a 2-CPU machine gives [2], "0,1" gives [2,1]. Throws as ParseSweepAxis.
+SweepAxis ParseThreadsAxis(const std::string& name, const std::string& text);
+
 /// A LabConfig with every default filled in (threads = DefaultThreadCount()).
 LabConfig DefaultLabConfig();
 
@@ -175,7 +180,8 @@ LabConfig DefaultLabConfig();
 ///   roofline = true    roofline_cache = "..." seed = 0   split = false
 ///   dim = ["seq=128"]  shape = ["mask=1x128"]
 ///   provider = "cpu"   sysfs_root = "/sys"   compare_file = ["MODEL:LABEL=PATH"]
-/// Relative paths in the file are taken relative to the working directory (as flags are).
+/// Relative paths in the file (models, output, eval_data, calibration_data, roofline_cache, sysfs_root,
+/// the PATH of compare_file) are read from the config file's folder; "zoo:NAME" and absolute paths as written.
 /// Throws Error(kNotFound) for a missing file, Error(kInvalidInput) naming the file, line and column
 /// for a TOML syntax error, Error(kInvalidArgument) naming the file and key for an unknown key, a
 /// wrong type or an invalid value (an unknown variant, a bad axis, repetitions < 1, ...).

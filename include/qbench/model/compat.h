@@ -35,7 +35,11 @@ QuantizedContent DetectQuantizedContent(const Model& model);
 /// Float16 tensors in a model: graph inputs, outputs and constants (initializers, Constant nodes).
 struct Float16Content {
   int inputs = 0, outputs = 0, constants = 0;
+  int float32_constants = 0;  ///< float32 initializers and Constant values, for comparison
   bool any() const { return inputs + outputs + constants > 0; }
+  /// A float16 model (as `quantize --mode fp16` writes, or exported in half precision): float16
+  /// constants, and at least as many as float32 ones (kept-fp32 islands leave a few float32 weights).
+  bool mostly_float16() const { return constants > 0 && constants >= float32_constants; }
 };
 /// Counts float16 graph inputs/outputs and constant tensors (top-level graph). Never throws.
 Float16Content DetectFloat16(const Model& model);

@@ -157,6 +157,8 @@ constexpr std::int64_t kQuantizeUpgradeOpset = 13;
 ///  - already quantized (DetectQuantizedContent: QDQ, QOperator, integer ops, weight-only):
 ///    Error(kInvalidInput) naming the format, the count and the first node — quantizing int8 again
 ///    would stack a second quantization error on the first, and the fp32 original is the input;
+///  - a float16 scheme (fp16) given a float16 file (Float16Content::mostly_float16): Error(kInvalidInput)
+///    "is already float16 (N of M float constants are float16)" — there is nothing to convert;
 ///  - an ai.onnx opset above `scheme.max_opset`: Error(kUnsupported) naming the range (opsets below
 ///    min_opset pass: PrepareModelForQuantization upgrades them).
 /// ONNX Runtime's own version limits (CheckOrtCanLoad) are checked after the opset upgrade, by
