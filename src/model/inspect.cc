@@ -116,7 +116,8 @@ std::vector<int> WeightInputs(const std::string& key) {
 }
 
 bool ProducesLinearOutput(const std::string& key) {
-  return key == "MatMul" || key == "Gemm" || key == "Conv" || key == "MatMulInteger" || key == "QLinearMatMul" ||
+  return key == "MatMul" || key == "Gemm" || key == "Conv" || key == "MatMulInteger" || key == "ConvInteger" ||
+         key == "QLinearMatMul" ||
          key == "com.microsoft.DynamicQuantizeMatMul" || key == "com.microsoft.MatMulIntegerToFloat";
 }
 
@@ -180,6 +181,22 @@ class Analyzer {
   std::unordered_map<std::string, int> producer_;
 };
 
+// Whether tensor `name` is the output of a linear op (ProducesLinearOutput), directly or through the
+// Cast and Mul ops that rescale an integer op's output to float (ConvInteger -> Cast -> Mul(scales)):
+// at most 4 such steps.
+bool FromLinearOp(const Analyzer& an, const onnx::GraphProto& g, const std::string& name, int depth) {
+  const int p = an.Producer(name);
+  if (p < 0) return false;
+  const auto& n = g.node(p);
+  const std::string key = OpKey(n);
+  if (ProducesLinearOutput(key)) return true;
+  if (depth >= 4) return false;
+  if (key == "Cast" && n.input_size() >= 1) return FromLinearOp(an, g, n.input(0), depth + 1);
+  if (key == "Mul" && n.input_size() == 2)
+    return FromLinearOp(an, g, n.input(0), depth + 1) || FromLinearOp(an, g, n.input(1), depth + 1);
+  return false;
+}
+
 void AddFileSizes(const Model& model, ModelSummary* s) {
   if (model.path.empty()) return;
   s->file_size_bytes = FileSizeBytes(model.path);
@@ -241,8 +258,9 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
     std::vector<int> idx = WeightInputs(key);
     if (key == "Add" && n.input_size() == 2) {  // bias of MatMul + Add
       for (int k = 0; k < 2; ++k) {
-        const int p = an.Producer(n.input(1 - k));
-        if (p >= 0 && ProducesLinearOutput(OpKey(g.node(p)))) idx.push_back(k);
+        // Through the rescaling a dynamic int8 layer puts between its integer op and its fp32 bias
+        // (ConvInteger -> Cast -> Mul(scales) -> Add(bias)): the bias is a parameter in every scheme.
+        if (FromLinearOp(an, g, n.input(1 - k), 0)) idx.push_back(k);
       }
     }
     for (int k : idx) {

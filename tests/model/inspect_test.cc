@@ -287,6 +287,29 @@ TEST(InspectModel, QuantizedOpsAndUnknownOps) {
   EXPECT_TRUE(s.macs_complete);
 }
 
+// A dynamic int8 Conv as ORT's and qbench's dynamic scheme write it: DynamicQuantizeLinear ->
+// ConvInteger -> Cast -> Mul(scales) -> Add(bias). The fp32 bias is a parameter, as in the fp32 and
+// QDQ files (F22): params = 4·2·3·3 uint8 weights + 4 float32 biases.
+TEST(InspectModel, DynamicInt8ConvCountsItsFloatBias) {
+  GraphBuilder b("dyn", 13);
+  b.AddInput("x", DType::kFloat32, {1, 2, 5, 5});
+  b.AddOutput("y", DType::kFloat32, {});
+  b.AddNode("DynamicQuantizeLinear", "dql", {"x"}, {"xq", "xs", "xzp"});
+  b.AddTensorInitializer("w", HostTensor::Zeros(DType::kUint8, {4, 2, 3, 3}));
+  b.AddTensorInitializer("wzp", HostTensor::Zeros(DType::kUint8, {}));
+  b.AddInitializer("ws", {}, {0.1f});
+  b.AddInitializer("bias", {4, 1, 1}, {1, 2, 3, 4});
+  b.AddNode("ConvInteger", "conv", {"xq", "w", "xzp", "wzp"}, {"acc"});
+  b.AddNode("Cast", "cast", {"acc"}, {"accf"}, {AttrInt("to", 1)});
+  b.AddNode("Mul", "scales", {"xs", "ws"}, {"s"});
+  b.AddNode("Mul", "rescale", {"accf", "s"}, {"yf"});
+  b.AddNode("Add", "bias_add", {"yf", "bias"}, {"y"});
+  ModelSummary s = InspectModel(b.Build(), {});
+  EXPECT_EQ(s.params, 72 + 4);
+  EXPECT_EQ(s.params_by_dtype.at("uint8"), 72);
+  EXPECT_EQ(s.params_by_dtype.at("float32"), 4);
+}
+
 // A custom op hides the shapes after it: the Conv behind it has unknown MACs, with a warning.
 TEST(InspectModel, UnknownOpMakesDownstreamMacsUnknownNotAnError) {
   GraphBuilder b("custom");

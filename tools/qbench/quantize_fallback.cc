@@ -9,6 +9,17 @@
 #include <cmath>
 
 namespace qbench::cli {
+
+std::string FallbackCostLine(const LatencyComparison& lat) {
+  const std::string ci = fmt::format("95 % CI {:+.1f} % to {:+.1f} %", 100 * (lat.cost_ratio_ci_low - 1),
+                                     100 * (lat.cost_ratio_ci_high - 1));
+  // A negative cost reads as a riddle: a faster fallback is said as such.
+  if (lat.cost_ms < 0)
+    return fmt::format("  the fallback is {:.1f} % faster than fully quantized ({:.3f} ms less; cost {})\n",
+                       100 * (1 - lat.cost_ratio), -lat.cost_ms, ci);
+  return fmt::format("  latency cost of the fallback: {:+.3f} ms, {:+.1f} % vs fully quantized ({})\n", lat.cost_ms,
+                     100 * (lat.cost_ratio - 1), ci);
+}
 namespace {
 
 std::string Fidelity(const LayerSensitivity& s) {
@@ -79,9 +90,7 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
   out += row("fully quantized", lat.quantized, &lat.quantized_vs_fp32);
   if (lat.fallback_timed) {
     out += row("with fallback", lat.fallback, &lat.fallback_vs_fp32);
-    out += fmt::format("  latency cost of the fallback: {:+.3f} ms, {:+.1f} % vs fully quantized (95 % CI {:+.1f} % to "
-                       "{:+.1f} %)\n", lat.cost_ms, 100 * (lat.cost_ratio - 1), 100 * (lat.cost_ratio_ci_low - 1),
-                       100 * (lat.cost_ratio_ci_high - 1));
+    out += FallbackCostLine(lat);
   } else {
     out += "    with fallback    = fully quantized (no layer kept fp32): no latency cost\n";
   }
