@@ -79,6 +79,9 @@ TEST(CliSlips, APositionalWhereAFlagWasMeantIsNamed) {
   ExpectUsageLine(RunCommand(q + " eval " + m + " " + dir + "/data.u8"),
                   "unexpected argument '" + dir + "/data.u8' for `qbench eval`: give the data with --dataset (see "
                   "`qbench eval --help`)");
+  ExpectUsageLine(RunCommand(q + " sensitivity " + m + " " + dir + "/data.u8"),
+                  "unexpected argument '" + dir + "/data.u8' for `qbench sensitivity`: give the data with --dataset (see "
+                  "`qbench sensitivity --help`)");
   // Still the plain "required" line when nothing is left over.
   const auto r = RunCommand(q + " quantize " + m);
   EXPECT_EQ(r.exit_code, 2);

@@ -119,8 +119,10 @@ TEST(QuantizeFallbackCli, FallbackTopKeepsTheTwoMostSensitiveLayersAndTimesThem)
   EXPECT_NEAR(lat["fallback_cost_ratio"]["ratio"].get<double>(), fb_ms / q_ms, 1e-9);
   EXPECT_NEAR(lat["quantized_speedup_vs_fp32"]["speedup"].get<double>(), fp32_ms / q_ms, 1e-9);
   EXPECT_NEAR(lat["fallback_speedup_vs_fp32"]["speedup"].get<double>(), fp32_ms / fb_ms, 1e-9);
-  EXPECT_NE(r.out.find("latency cost of the fallback"), std::string::npos) << r.out;
+  // The cost line, or when the fallback measured faster "the fallback is N % faster" (FallbackCostLine).
+  EXPECT_NE(r.out.find(fb_ms >= q_ms ? "latency cost of the fallback" : "the fallback is "), std::string::npos) << r.out;
   EXPECT_EQ(r.err.find("latency cost"), std::string::npos);  // results on stdout only
+  EXPECT_EQ(r.err.find("the fallback is "), std::string::npos);
 
   // The fidelity reported is the written model's: `qbench eval --reference` on the same samples agrees.
   const auto ev = RunCommand(CliPath() + " eval " + dir + "/fb.onnx --dataset " + Quote(f.data) +

@@ -11,6 +11,7 @@
 #include "command.h"
 #include "dataset_flags.h"
 #include "flags.h"
+#include "suggest.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
@@ -128,6 +129,7 @@ void RegisterSensitivity(CLI::App& app) {
   auto* cmd = app.add_subcommand("sensitivity", "Rank quantizable layers by the fidelity lost when only that layer is "
                                                 "quantized (SQNR, top-1 agreement, KL), with each layer's MAC share");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
+  SetPositionalHint(cmd, "give the data with --dataset");
   AddDatasetFlags(cmd, &o->data, true);
   AddSchemeFlags(cmd, &o->mode, &o->activation_type);
   AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --dataset
