@@ -402,7 +402,8 @@ void RegisterLab(CLI::App& app) {
   add("--input-size", f->input_size, "Spatial input sizes H = W in pixels, e.g. 224 or 128,160,224 (default 224); "
                                      "applies to models with dynamic H/W: a model whose file fixes H = W is "
                                      "measured at its own size");
-  f->opts["--threads"] = AddThreadsSweepFlag(cmd, &f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default: the CPUs available)");
+  f->opts["--threads"] = AddThreadsSweepFlag(cmd, &f->threads, "Intra-op thread counts, e.g. 2 or 1,2 (default and 0: the "
+                                                                "CPUs available; more than the logical cores is warned)");
   add("--repetitions", f->repetitions, "Timed runs per point (k)");
   add("--warmup-runs", f->warmup_runs, "Untimed runs per point before timing");
   f->opts["--eval-data"] =
