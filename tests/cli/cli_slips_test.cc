@@ -14,6 +14,7 @@
 
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -37,11 +38,7 @@ std::string Tiny(const std::string& dir) {
   return p;
 }
 
-void ExpectUsageLine(const CommandResult& r, const std::string& line) {
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, "qbench: error: " + line + "\n");
-  EXPECT_TRUE(r.out.empty()) << r.out;
-}
+using ::qbench::testing::ExpectUsageLine;
 
 // G11: quantize and lab name the auto-search settings differently; the error says the other spelling,
 // found from the two option tables.

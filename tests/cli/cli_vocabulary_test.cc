@@ -12,6 +12,7 @@
 #include "qbench/calibration/calibrator.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/model.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -50,12 +51,7 @@ std::string TinyModel() {
   return path;
 }
 
-// Exit 2 and exactly one line on stderr, starting "qbench: error: ", nothing on stdout.
-void ExpectUsageLine(const CommandResult& r, const std::string& line) {
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, "qbench: error: " + line + "\n");
-  EXPECT_TRUE(r.out.empty()) << r.out;
-}
+using ::qbench::testing::ExpectUsageLine;
 
 TEST(CliVocabulary, UnknownFlagsAndCommandsGetDidYouMeanAndTheSubcommandsHelp) {
   const std::string q = CliPath();
