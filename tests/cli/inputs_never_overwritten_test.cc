@@ -39,6 +39,7 @@ TEST(InputsNeverOverwritten, OutputFlagsNamingAnInputOrEachOtherAreRefusedBefore
   const std::string before = ReadFileBytes(model);
   const std::string data = dir + "/calib.npy";
   { std::ofstream(data) << "not really npy"; }
+  { std::ofstream(dir + "/notes.md") << "# notes\n"; }
 
   ExpectRefused("inspect " + model + " --json " + model,
                 "--json '" + model + "' is also the model: choose another path (qbench never overwrites its inputs)");
@@ -60,6 +61,26 @@ TEST(InputsNeverOverwritten, OutputFlagsNamingAnInputOrEachOtherAreRefusedBefore
                       dry + " --roofline-cache " + model,
                   "--roofline-cache '" + model + "' exists and is not a roofline cache (a JSON object of peaks): writing "
                   "the peaks would replace it; give another path (qbench never overwrites other files)");
+
+  // An output flag naming an existing file of another kind (an unrelated model, a Markdown file for
+  // --json) is refused too; a file of the flag's own kind (an earlier --json) is replaced.
+  const std::string other = dir + "/other.onnx";
+  std::filesystem::copy_file(model, other, std::filesystem::copy_options::overwrite_existing);
+  ExpectRefused("bench " + model + " --repetitions 3 --json " + other,
+                "--json '" + other + "' exists and is not a JSON file (it holds binary data): writing would replace "
+                "it; give another path (qbench never overwrites other files)");
+  ExpectRefused("inspect " + model + " --json " + dir + "/notes.md",
+                "--json '" + dir + "/notes.md' exists and is not a JSON file: writing would replace it; give another "
+                "path (qbench never overwrites other files)");
+  ExpectRefused("bench " + model + " --repetitions 3 --csv " + other,
+                "--csv '" + other + "' exists and is not a text file (it holds binary data): writing would replace "
+                "it; give another path (qbench never overwrites other files)");
+  const auto earlier = testing::RunCommand(testing::CliPath() + " inspect " + model + " --json " + dir + "/earlier.json");
+  ASSERT_EQ(earlier.exit_code, 0) << earlier.err;
+  const auto again = testing::RunCommand(testing::CliPath() + " inspect " + model + " --json " + dir + "/earlier.json");
+  EXPECT_EQ(again.exit_code, 0) << "an earlier --json file is replaced: " << again.err;
+  EXPECT_EQ(ReadFileBytes(other), before);
+  EXPECT_EQ(ReadFileBytes(dir + "/notes.md"), "# notes\n");
 
   EXPECT_EQ(ReadFileBytes(model), before);
   EXPECT_EQ(ReadFileBytes(data), "not really npy");

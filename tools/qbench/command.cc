@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "qbench/core/error.h"
@@ -48,6 +51,33 @@ void CheckOutputPath(const std::string& flag, const std::string& path) {
   if (!CanCreateFileIn(dir, &why))
     throw Error(ErrorCode::kInvalidArgument,
                 flag + " '" + path + "': cannot create files in folder '" + dir + "' (" + why + "); choose another path");
+  const std::string kind = ExistingFileOfAnotherKind(flag, path);
+  if (!kind.empty())
+    throw Error(ErrorCode::kInvalidArgument, flag + " '" + path + "' exists and is " + kind +
+                                                 ": writing would replace it; give another path (qbench never "
+                                                 "overwrites other files)");
+}
+
+std::string ExistingFileOfAnotherKind(const std::string& flag, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return "";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";  // unreadable: the write itself will say why
+  std::string head(65536, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (flag == "--plot") return head.rfind("\x89PNG\r\n\x1a\n", 0) == 0 ? "" : "not a PNG image";
+  const bool binary = head.find('\0') != std::string::npos;  // models, .npy, images; never JSON, CSV or Markdown
+  if (flag == "--json") {
+    if (binary) return "not a JSON file (it holds binary data)";
+    try {
+      return nlohmann::json::accept(ReadFileBytes(path)) ? "" : "not a JSON file";
+    } catch (const std::exception&) {
+      return "";
+    }
+  }
+  if (flag == "--csv" || flag == "--md") return binary ? "not a text file (it holds binary data)" : "";
+  return "";  // -o and --output write models: replacing an earlier model is what they are for
 }
 
 namespace {
@@ -63,8 +93,6 @@ bool SamePath(const std::string& a, const std::string& b) {
 
 void CheckOutputs(const std::vector<PathFlag>& outputs, const std::vector<PathFlag>& inputs) {
   auto skip = [](const std::string& p) { return p.empty() || p == "-"; };
-  for (const auto& o : outputs)
-    if (!skip(o.path)) CheckOutputPath(o.flag, o.path);
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const PathFlag& o = outputs[i];
     if (skip(o.path)) continue;
@@ -77,6 +105,8 @@ void CheckOutputs(const std::vector<PathFlag>& outputs, const std::vector<PathFl
         throw Error(ErrorCode::kInvalidArgument, o.flag + " '" + o.path + "' is also the path of " + outputs[j].flag +
                                                      ": give each output its own path");
   }
+  for (const auto& o : outputs)  // after the checks that name an input or another output: they say more
+    if (!skip(o.path)) CheckOutputPath(o.flag, o.path);
 }
 
 const CLI::Validator& NumericValue() {

@@ -34,9 +34,18 @@ std::vector<std::string> SplitListStrict(const std::string& value, const std::st
 
 /// Checks, before any work, that `path` (the value of output flag `flag`, e.g. "--json") can be
 /// written: it is not a directory, its folder exists and is writable. An empty path is not
-/// requested and passes, as does "--json -" (stdout). A trial file is created and removed in the folder (CanCreateFileIn). Throws Error(kInvalidArgument) naming the flag, the path and the folder.
-/// (tools/qbench/command.cc)
+/// requested and passes, as does "--json -" (stdout). A trial file is created and removed in the
+/// folder (CanCreateFileIn). An existing file is replaced only when it is of the flag's kind
+/// (ExistingFileOfAnotherKind). Throws Error(kInvalidArgument) naming the flag, the path and the
+/// folder or the kind. (tools/qbench/command.cc)
 void CheckOutputPath(const std::string& flag, const std::string& path);
+
+/// What the existing regular file at `path` is, when it is not what output flag `flag` writes, so
+/// writing would destroy another file (a model given to --json by a slip): "not a JSON file" for
+/// --json (it must parse as JSON), "not a text file (it holds binary data)" for --csv/--md (a NUL
+/// byte in the first 64 KiB), "not a PNG image" for --plot (PNG signature). "" when the file does
+/// not exist, is empty or unreadable, is of the flag's kind, or the flag writes models (-o, --output).
+std::string ExistingFileOfAnotherKind(const std::string& flag, const std::string& path);
 
 
 /// A CLI11 check for numeric options: refuses an empty value ("--repetitions ''"), which CLI11
