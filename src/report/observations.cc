@@ -262,6 +262,7 @@ void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
   for (const auto& v : StudyVariants(study)) {
     if (v == base) continue;
     for (const auto& m : StudyModels(study)) {
+      if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
       for (auto t : threads.empty() ? std::vector<std::int64_t>{threads0} : threads) {
         std::vector<const PointResult*> s;
         for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))

@@ -89,6 +89,13 @@ TEST(Report, AVariantWhoseAccuracyCollapsedIsMarkedAndLeftOutOfTheFindings) {
     if (o.rfind("**Faster with static**", 0) == 0 || o.rfind("**Slower with static**", 0) == 0 ||
         o.rfind("**No clear speedup with static**", 0) == 0 || o.rfind("**Size, static**", 0) == 0)
       EXPECT_EQ(o.find("big "), std::string::npos) << o;
+  // Nor a trend over the batch (N3: "big static: speedup ... at batch 1 -> ... at batch 2").
+  bool trend_before = false;
+  for (const auto& o : GenerateObservations(s)) {
+    EXPECT_NE(o.rfind("big static", 0), 0u) << o;
+    trend_before = trend_before || o.rfind("big dynamic", 0) == 0;
+  }
+  EXPECT_TRUE(trend_before) << "the same study states a trend for a variant that did not collapse";
   const std::string md = StudyMarkdown(s, {});
   EXPECT_NE(md.find("COLLAPSED in accuracy: top-1 agreement with fp32 0.5 % (see Observations) |"), std::string::npos) << md;
   // The boundary: an upper bound of exactly one half is not a collapse; under 10 samples prove nothing.
