@@ -81,6 +81,28 @@ std::vector<std::string> AllVariants(const MergedStudy& m) {
   return out;
 }
 
+// " — COLLAPSED ..." after a latency row's speedup where the point's variant collapsed (CollapsedStatus), as
+// in each study's own report.
+std::string CollapsedMark(const LabStudy& s, const PointResult& p) {
+  const std::string status = CollapsedStatus(s, p.point.model, p.point.variant);
+  return status.empty() ? "" : " — " + MarkdownCell(status);
+}
+
+// Each device's warnings (busy machine, high variation, collapse, ...) from every study and shard merged,
+// each once: the merged report is read instead of theirs, so it must not lose them.
+std::string WarningsPerDevice(const MergedStudy& merged) {
+  std::string md;
+  for (const auto& d : merged.devices) {
+    std::vector<std::string> seen;
+    for (const auto& w : d.study.warnings)
+      if (std::find(seen.begin(), seen.end(), w) == seen.end()) seen.push_back(w);
+    if (seen.empty()) continue;
+    md += "\n### " + d.device + "\n\n";
+    for (const auto& w : seen) md += "- " + MarkdownCell(w) + "\n";
+  }
+  return md.empty() ? "" : "\n## Warnings\n" + md;
+}
+
 // `markdown` with every heading `levels` deeper ("## Memory" → "#### Memory"), to nest a section.
 std::string DemoteHeadings(const std::string& markdown, int levels) {
   std::string out;
@@ -199,7 +221,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
       md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", MarkdownCell(p.point.model), p.point.variant, p.point.batch,
                         InputSizeLabel(p.point.input_size, false), p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
                         p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + MarkdownCell(p.error),
-                        p.ok && p.has_speedup ? FormatSpeedupCi(p) : std::string("-"));
+                        (p.ok && p.has_speedup ? FormatSpeedupCi(p) : std::string("-")) + CollapsedMark(d.study, p));
     }
   }
   bool any_acc = false;
@@ -249,6 +271,7 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
     }
   }
   if (none) md += "Every planned point was measured exactly once on each device.\n";
+  md += WarningsPerDevice(merged);
   const std::string plot_section = PlotsSection(plots, PlotsBuiltIn());  // one line without PLplot
   if (!plot_section.empty()) md += "\n" + plot_section;
   md += "\n## Settings\n\nThe settings that define a measurement, equal in every merged study";

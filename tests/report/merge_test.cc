@@ -107,6 +107,45 @@ TEST(MergeReport, TwoDevicesMergedHoldEveryPointOfBoth) {
   EXPECT_NE(csv.find("board,,big,fp32,2,224,1,ok,3,24,"), std::string::npos) << csv.substr(0, 400);
 }
 
+// N12: the merged report is read instead of each study's: it keeps every study's warnings (once each, under
+// its device) and the COLLAPSED mark of a variant's latency rows.
+TEST(MergeReport, WarningsAndCollapsedMarksOfEachStudyComeThrough) {
+  const auto [a, b] = TwoDevices("merge_warnings");
+  MergedStudy m = MergeStudies({a, b}, false);
+  ASSERT_EQ(m.devices.size(), 2u);
+  ASSERT_EQ(m.devices[0].device, "board");
+  m.devices[0].study.warnings.push_back("busy_machine: load 6.1 on 4 cores");
+  m.devices[0].study.warnings.push_back("busy_machine: load 6.1 on 4 cores");  // two shards said it
+  for (auto& r : m.devices[0].study.models)
+    if (r.model == "big" && r.variant == "static") {
+      r.ok = r.has_verification = r.verification.collapsed = true;
+    }
+  const std::string md = MergedMarkdown(m, {}, "T");
+  const auto warnings = md.find("\n## Warnings\n");
+  ASSERT_NE(warnings, std::string::npos) << md;
+  const std::string section = md.substr(warnings, md.find("\n## ", warnings + 1) - warnings);
+  const auto board = section.find("\n### board\n");
+  ASSERT_NE(board, std::string::npos) << section;
+  const std::string on_board = section.substr(board, section.find("\n### server\n") - board);
+  EXPECT_EQ(on_board.find("busy_machine: load 6.1 on 4 cores"), on_board.rfind("busy_machine: load 6.1 on 4 cores"))
+      << "said once: " << on_board;
+  EXPECT_NE(on_board.find("busy_machine: load 6.1 on 4 cores"), std::string::npos) << on_board;
+  // The studies' own warnings come through: both timed k = 3 runs per point.
+  EXPECT_NE(on_board.find("median_ci_below_95: k = 3"), std::string::npos) << on_board;
+  EXPECT_NE(section.find("\n### server\n"), std::string::npos) << section;
+  EXPECT_EQ(section.find("busy_machine", section.find("\n### server\n")), std::string::npos) << section;
+  // The board's big static latency rows carry the collapse; the server's do not.
+  const auto latency = md.find("\n## Latency per device\n");
+  ASSERT_NE(latency, std::string::npos);
+  const std::string rows = md.substr(latency, md.find("\n## ", latency + 1) - latency);
+  std::size_t collapsed_rows = 0;
+  for (std::size_t at = rows.find("| big | static |"); at != std::string::npos; at = rows.find("| big | static |", at + 1)) {
+    const std::string row = rows.substr(at, rows.find('\n', at) - at);
+    if (row.find("COLLAPSED") != std::string::npos) ++collapsed_rows;
+  }
+  EXPECT_EQ(collapsed_rows, 2u) << rows;  // board, batch 1 and 2
+}
+
 // A device measured with another provider and a power sensor: 10 W during every run, so J per run =
 // 10 W × its median latency; int8 uses half the baseline's energy per run.
 class PoweredBackend : public DeviceBackend {
