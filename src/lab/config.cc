@@ -241,7 +241,7 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
   }
   static const std::set<std::string> kKnown = {
       "models", "variants", "batch", "input_size", "threads", "repetitions", "warmup_runs", "output", "eval_data",
-      "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "roofline",
+      "eval_limit", "preprocess", "calibration_data", "calibration_size", "calibration_method", "weight_range", "roofline",
       "roofline_cache", "seed", "dim", "shape", "split", "provider", "sysfs_root", "compare_file", "resize", "crop", "pad",
       "mean", "std", "layout", "channel_order", "channels", "verify", "strict"};
   for (const auto& [k, node] : table) {
@@ -284,6 +284,12 @@ void ApplyLabConfigFile(const std::string& path, LabConfig* config) {
       } else if (key == "calibration_method") {
         config->calibration_method = Str(node, path, key);
         ParseCalibrationMethod(config->calibration_method);
+      } else if (key == "weight_range") {
+        try {
+          config->weight_range = ParseWeightRange(Str(node, path, key));
+        } catch (const Error& e) {
+          throw Error(ErrorCode::kInvalidArgument, Where(path, key) + ": " + e.what());
+        }
       }
       else if (key == "resize") {
         config->preprocessing.resize = node.as_integer() ? std::to_string(Int(node, path, key)) : Str(node, path, key);
@@ -446,6 +452,18 @@ bool HasCalibratedVariant(const std::vector<std::string>& variants) {
   return false;
 }
 
+std::string LabWeightRangeLine(const LabConfig& config) {
+  bool int8 = false;
+  for (const auto& v : config.variants) {
+    const LabVariantInfo* info = LookupLabVariant(v);
+    int8 = int8 || (info && info->scheme && IsIntegerPrecision(info->scheme->weight_precision));
+  }
+  if (!int8) return "";
+  const WeightRangeDecision d = ResolveWeightRange(config.weight_range, DType::kUint8);
+  return std::string(WeightRangeName(d.range)) + " (" + d.reason + ")" +
+         (config.weight_range == WeightRange::kAuto ? "; --weight-range full, reduced or u8 chooses another" : "");
+}
+
 LabConfigRecord MakeLabConfigRecord(const LabConfig& c) {
   LabConfigRecord r;
   r.models = c.models;
@@ -461,6 +479,7 @@ LabConfigRecord MakeLabConfigRecord(const LabConfig& c) {
   r.calibration_data = c.calibration_data;
   r.calibration_size = c.calibration_size;
   r.calibration_method = c.calibration_method;
+  if (c.weight_range != WeightRange::kAuto) r.weight_range = WeightRangeName(c.weight_range);
   r.auto_max_drop_points = c.auto_max_drop_points;
   r.auto_time_budget_s = c.auto_time_budget_s;
   r.output = c.output_dir;

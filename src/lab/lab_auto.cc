@@ -12,6 +12,7 @@ AutoQuantizeOptions LabAutoOptions(const LabConfig& config, const CalibrationDat
                                    const PreprocessOptions& eval_preprocess, std::int64_t threads) {
   AutoQuantizeOptions o;
   o.max_drop_points = config.auto_max_drop_points;
+  o.base.weight_range = config.weight_range;  // auto: the search tries each range (AutoWeightRanges)
   o.time_budget_s = config.auto_time_budget_s;
   o.seed = config.seed;
   o.threads = static_cast<int>(threads);

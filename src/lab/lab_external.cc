@@ -33,6 +33,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       r.content = c.label;
       r.original_bits = c.weight_bits;  // made elsewhere: the file as given is its own original (8 for int8)
       r.weight_precision = c.weight_precision;
+      r.weight_storage = c.weight_storage;
       r.activation_precision = c.activation_precision;
       external_schemes[e.label] = SchemeLikeContent(c);
     } catch (const std::exception& ex) {

@@ -385,6 +385,8 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
     out += "  calibration: " +
            (config.calibration_data.empty() ? std::string("random data (warned)") : config.calibration_data) +
            fmt::format(", {} sample(s) drawn at random (seed {})\n", config.calibration_size, config.seed);
+  const std::string weight_range = LabWeightRangeLine(config);
+  if (!weight_range.empty()) out += "  weight range: " + weight_range + "\n";
   if (!config.eval_data.empty() || !config.calibration_data.empty() || config.split) {
     // How images are preprocessed at each model's size (accuracy and calibration use its first size).
     std::set<std::int64_t> sizes;

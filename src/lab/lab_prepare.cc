@@ -43,6 +43,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   const bool calibrated = scheme.needs_calibration;
   // Calibration settings concern calibrated variants only: the other schemes ignore them.
   if (calibrated && !config.calibration_method.empty()) q.calibration.method = ParseCalibrationMethod(config.calibration_method);
+  if (IsIntegerPrecision(scheme.weight_precision)) q.weight_range = config.weight_range;  // int8 schemes only
   q.intra_op_threads = static_cast<int>(threads0);
   const double t0 = NowMs();
   WarningList module_warnings;
@@ -127,7 +128,9 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
   try {
     const ModelSummary s = InspectModel(result.model, LabShapes(result.model, 1, size0, user_shapes));
     r.weight_bytes_by_dtype = s.weight_bytes_by_dtype;
-    r.content = DescribeModelContent(s).label;  // what the written file holds, as for a given file
+    const ModelContent written = DescribeModelContent(s);  // what the written file holds, as for a given file
+    r.content = written.label;
+    r.weight_storage = written.weight_storage;  // read back: u8 (zero point 128) or s8, not the scheme's "int8"
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
@@ -164,6 +167,7 @@ ModelRecord OrtLabBackend::Impl::AutoKeptFp32(ModelRecord r, const Model& fp32, 
   Step("writing '" + r.file + "'", [&] { WriteFileAtomic(r.file, SerializeModel(fp32)); });
   r.file_size_bytes = static_cast<std::int64_t>(FileSizeBytes(r.file));
   r.weight_precision = fp32_rec.weight_precision;  // what the file holds: the model as given
+  r.weight_storage = fp32_rec.weight_storage;
   r.activation_precision = fp32_rec.activation_precision;
   r.content = fp32_rec.content;
   r.weight_bytes_by_dtype = fp32_rec.weight_bytes_by_dtype;
@@ -209,6 +213,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.content = content.label;
     base.original_bits = content.weight_bits;
     base.weight_precision = content.weight_precision;
+    base.weight_storage = content.weight_storage;
     base.activation_precision = content.activation_precision;
     // An int8 file given with --models: warned like one given with --compare-file.
     if (content.quantized) I.NoteU8S8Saturation(fp32, job.model.name + " as given (" + job.model.spec + ")", &base);

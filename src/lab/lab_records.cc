@@ -38,6 +38,7 @@ void Fields(const F& f, R& r, const LabSettings*) {
                      calibration_method, eval_data, eval_limit, split, provider, models)
   f.Optional("preprocessing", r.preprocessing, !r.preprocessing.empty());
   f.Optional("no_verify", r.no_verify, r.no_verify);
+  f.Optional("weight_range", r.weight_range, !r.weight_range.empty());
 }
 
 template <typename F, typename R>
@@ -54,6 +55,7 @@ void Fields(const F& f, R& r, const LabConfigRecord*) {
   f.Optional("output", r.output, !r.output.empty());
   f.Optional("device", r.device, !r.device.empty());
   f.Optional("earlier_study_moved_to", r.earlier_study_moved_to, !r.earlier_study_moved_to.empty());
+  f.Optional("weight_range", r.weight_range, !r.weight_range.empty());
   f.Optional("model_input_sizes", r.model_input_sizes, !r.model_input_sizes.empty());
   f.Optional("preprocessing", r.preprocessing, !r.preprocessing.empty());
   f.Has("input_size_given", &r.has_input_size_given);

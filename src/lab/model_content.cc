@@ -72,9 +72,13 @@ ModelContent DescribeModelContent(const ModelSummary& summary) {
   c.label = "int8 " + q;
   c.weight_bits = 8;
   c.weight_precision = "int8";
+  c.weight_storage = summary.int8_storage.WeightsLabel();
   c.precision = Precision::kInt8;
   c.fixed_activation_scales = qop || dq;
-  c.activation_precision = (qop || dq) ? (dyn ? "int8 (static and dynamic, in the file)" : "int8 (static, in the file)") : "int8 (dynamic)";
+  // The dtype read from the file's quantizing ops (QuantizeLinear, QLinearConv, … zero points).
+  c.activation_precision = summary.int8_storage.ActivationsLabel();
+  if (c.activation_precision.empty())
+    c.activation_precision = (qop || dq) ? (dyn ? "int8 (static and dynamic, in the file)" : "int8 (static, in the file)") : "int8 (dynamic)";
   return c;
 }
 

@@ -119,6 +119,7 @@ LabSettings LabMeasurementSettings(const LabConfig& c) {
   s.calibration_data = c.calibration_data.empty() ? DataIdentity{} : DataIdentity{true, PathIdentity(c.calibration_data)};
   s.calibration_size = c.calibration_size;
   s.calibration_method = c.calibration_method;
+  if (c.weight_range != WeightRange::kAuto) s.weight_range = WeightRangeName(c.weight_range);
   s.eval_data = c.eval_data.empty() ? DataIdentity{} : DataIdentity{true, PathIdentity(c.eval_data)};
   s.eval_limit = c.eval_limit;
   s.split = c.split;

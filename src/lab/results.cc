@@ -51,6 +51,7 @@ void Fields(const F& f, R& r, const ModelRecord*) {
   QBENCH_LAB_FIELDS(model, model_spec, variant, error, file, file_size_bytes, params, macs_per_sample, macs_complete,
                     content, weight_bytes_by_dtype, original_bits, weight_precision, activation_precision, op_coverage,
                     int8_mac_share, quantize_ms, calibration, external, warnings)
+  f.Optional("weight_storage", r.weight_storage, !r.weight_storage.empty());
   f.OrNull("verification", r.verification, r.has_verification);
   f.OrNull("placement", r.placement, r.has_placement);
   // "coverage_report": the quantizer's report for qbench's variants, the file's facts for an external

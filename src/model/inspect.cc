@@ -239,6 +239,7 @@ ModelSummary InspectModel(const Model& model, const ShapeOverrides& overrides) {
   s.initializer_count = g.initializer_size();
   s.serialized_size_bytes = model.proto.ByteSizeLong();
   AddFileSizes(model, &s);
+  s.int8_storage = ReadInt8Storage(g);
 
   Analyzer an(g);
   for (const auto& kv : an.consts()) {

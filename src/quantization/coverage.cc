@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "qbench/core/error.h"
 #include "qbench/core/json_fields.h"
@@ -42,6 +43,47 @@ std::string HumanMacs(std::int64_t m) {
   else if (m >= 1000) std::snprintf(buf, sizeof buf, "%.1f k", m / 1e3);
   else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(m));
   return buf;
+}
+
+// Shapes across the Casts ONNX Runtime inserts (float16 ↔ float32 around ops its provider has no
+// float16 kernel for): a Cast keeps its input's shape, so a value on one side of it known gives the
+// other. Its new values have no shape in the saved graph; without this the MAC-bearing node between
+// two Casts is "unknown". Repeated until nothing changes (chains of Casts).
+void ShapesAcrossCasts(const onnx::GraphProto& g, ValueShapes* shapes) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& n : g.node()) {
+      if (n.op_type() != "Cast" || n.input_size() < 1 || n.output_size() < 1) continue;
+      const bool in = shapes->count(n.input(0)) > 0, out = shapes->count(n.output(0)) > 0;
+      if (in && !out) (*shapes)[n.output(0)] = shapes->at(n.input(0)), changed = true;
+      else if (out && !in) (*shapes)[n.input(0)] = shapes->at(n.output(0)), changed = true;
+    }
+  }
+}
+
+// Element types of the optimized graph's values: inputs, outputs, value_info, initializers and the
+// `to` of each Cast (ONNX TensorProto data types).
+std::unordered_map<std::string, int> ValueTypes(const onnx::GraphProto& g) {
+  std::unordered_map<std::string, int> t;
+  for (const auto* list : {&g.input(), &g.output(), &g.value_info()})
+    for (const auto& v : *list)
+      if (v.type().has_tensor_type()) t[v.name()] = v.type().tensor_type().elem_type();
+  for (const auto& i : g.initializer()) t[i.name()] = i.data_type();
+  for (const auto& n : g.node())
+    if (n.op_type() == "Cast" && n.output_size() > 0)
+      for (const auto& a : n.attribute())
+        if (a.name() == "to") t[n.output(0)] = static_cast<int>(a.i());
+  return t;
+}
+
+// A float MAC node runs in float16 when its first input or first output is float16 in ORT's graph.
+bool RunsInFloat16(const onnx::NodeProto& n, const std::unordered_map<std::string, int>& types) {
+  for (const std::string* v : {n.input_size() ? &n.input(0) : nullptr, n.output_size() ? &n.output(0) : nullptr}) {
+    if (!v) continue;
+    auto it = types.find(*v);
+    if (it != types.end() && it->second == onnx::TensorProto::FLOAT16) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -82,11 +124,21 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
     const Model opt = LoadModel(tmp);
     std::filesystem::remove(tmp);
     for (const auto& t : opt.proto.graph().initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
+    ShapesAcrossCasts(opt.proto.graph(), &shapes);
+    // The given graph's MACs by node name: ORT keeps the name of a node it wraps in Casts or fuses
+    // (FusedConv keeps the Conv's), the fallback when the optimized node's shapes stay unknown.
+    std::unordered_map<std::string, std::int64_t> given_macs;
+    for (const auto& n : quantized.proto.graph().node()) {
+      const NodeMacCount m = CountNodeMacs(n, shapes);
+      if (m.has_formula && m.macs >= 0 && !n.name().empty()) given_macs[n.name()] = m.macs;
+    }
+    const auto types = ValueTypes(opt.proto.graph());
     for (const auto& n : opt.proto.graph().node()) {
       cov.op_histogram[(n.domain().empty() || n.domain() == "ai.onnx") ? n.op_type() : n.domain() + "." + n.op_type()]++;
       const NodeMacCount m = CountNodeMacs(n, shapes);
       if (!m.has_formula) continue;
-      const std::int64_t macs = m.macs;
+      std::int64_t macs = m.macs;
+      if (macs < 0 && given_macs.count(n.name())) macs = given_macs.at(n.name());
       if (macs < 0) {
         ++cov.unknown_mac_nodes;
         continue;
@@ -95,6 +147,7 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
         cov.int8_macs += macs;
       } else {
         cov.float_macs += macs;
+        if (RunsInFloat16(n, types)) cov.float16_macs += macs;
         cov.float_mac_nodes.push_back((n.name().empty() ? n.output(0) : n.name()) + " (" + n.op_type() + "): " +
                                       std::to_string(macs) + " MACs");
       }
@@ -147,6 +200,20 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
                   r.runtime.macs_complete ? "" : "; INCOMPLETE: the nodes with unknown shapes are not counted");
     s += line;
   }
+  // A float16 file: the share of MACs ONNX Runtime runs in float16 (the others run in float32 behind
+  // the Casts it inserts), from the same optimized graph.
+  bool float16_scheme = false;
+  for (const auto& sc : QuantizationSchemes())
+    if (r.scheme == sc.name) float16_scheme = sc.weight_precision == Precision::kFloat16;
+  if (float16_scheme && r.runtime.analyzed) {
+    const std::int64_t total = r.runtime.int8_macs + r.runtime.float_macs;
+    std::snprintf(line, sizeof line, "float16 share of MACs after ORT optimization (%s): %.1f %% (%s of %s MACs%s)%s\n",
+                  r.runtime.graph_optimization.c_str(), total > 0 ? 100.0 * r.runtime.float16_macs / total : 0.0,
+                  HumanMacs(r.runtime.float16_macs).c_str(), HumanMacs(total).c_str(),
+                  r.runtime.macs_complete ? "" : "; INCOMPLETE: the nodes with unknown shapes are not counted",
+                  r.runtime.float16_macs < total ? "; the others run in float32 behind the Casts ONNX Runtime inserts" : "");
+    s += line;
+  }
   if (r.runtime.analyzed) {
     std::string ops;
     for (const auto& [op, n] : r.runtime.op_histogram) ops += (ops.empty() ? "" : ", ") + op + " " + std::to_string(n);
@@ -190,6 +257,7 @@ template <typename F, typename R>
 void Fields(const F& f, R& r, const RuntimeCoverage*) {
   QBENCH_JSON_FIELDS(analyzed, note, graph_optimization, op_histogram, int8_macs, float_macs, unknown_mac_nodes,
                      int8_mac_share, float_mac_nodes)
+  f.Optional("float16_macs", r.float16_macs, r.float16_macs > 0);  // written when some (older files: none)
   f.Optional("macs_complete", r.macs_complete, !r.macs_complete);  // written when false (older files: complete)
 }
 

@@ -424,7 +424,8 @@ class DynamicScheme : public QuantizationScheme {
   std::string DescribeWeights(const QuantizeOptions& options) const override {
     return options.granularity == WeightGranularity::kPerChannel ? PerChannelWeightsText(options)
                                                                  : "per-tensor (Conv u8 asymmetric, MatMul/Gemm " +
-                                                                       WeightStorageText(options) + ", LSTM s8 symmetric)";
+                                                                       WeightStorageText(options) + ", LSTM " +
+                                                                       (UnsignedWeights(options) ? kWeightsS8Reduced : WeightStorageText(options)) + ")";
   }
   std::string DescribeActivations(const QuantizeOptions&, const std::string&) const override {
     return "u8 asymmetric per-tensor, quantized at run time (DynamicQuantizeLinear)";

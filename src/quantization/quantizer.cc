@@ -115,6 +115,16 @@ std::string CompareFp32(const Model& before, const Model& after, const std::vect
   return fmt::format("fp32 output 0 after equalization vs before: SQNR {} on {} calibration batch(es)", db, n);
 }
 
+// QuantizeReport::weights checked against the written file (ReadInt8Storage): `planned` (the
+// scheme's DescribeWeights) when it names every weight form the file holds; else the forms read back
+// come first, so the line never describes a file that was not written (e.g. s8 where it holds u8).
+std::string WeightsAsWritten(const std::string& planned, const Int8Storage& stored) {
+  if (stored.weight_elements.empty()) return "none stored as int8 (no weight was quantized)";
+  for (const auto& [form, elements] : stored.weight_elements)
+    if (planned.find(form) == std::string::npos) return stored.WeightsLabel() + " in the file (planned: " + planned + ")";
+  return planned;
+}
+
 QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,
                    const CalibrationTable* given, WarningList* warnings) {
   const SchemeInfo& scheme = FindQuantizationScheme(options.scheme);
@@ -215,6 +225,8 @@ QuantizeResult Run(const Model& model, const QuantizeOptions& options, Calibrati
                             "products in int16): layers with int8 weights can lose 20-30 dB of SQNR here "
                             "(docs/quantized_graphs.md); --weight-range auto (the default), u8 or reduced avoids it"});
   quant_internal::RemoveUnusedInitializers(result.model.proto.mutable_graph());
+  if (IsIntegerPrecision(scheme.weight_precision))
+    report.weights = WeightsAsWritten(report.weights, ReadInt8Storage(result.model.proto.graph()));
   CheckOrtCanLoad(result.model, "the quantized model");  // never hand back a file ORT cannot load
   result.model.path = model.path;
   report.size_after_bytes = result.model.proto.ByteSizeLong();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/model/int8_storage.h"
 #include "qbench/model/model.h"
 #include "qbench/quantization/quant_math.h"
 #include "qbench/quantization/quantizer.h"
@@ -108,10 +109,12 @@ std::string WeightTypeLabel(const QuantizeOptions& options);
 /// 7-bit weights (2·255·64 = 32640) and u8 weights cannot saturate. Subgraphs included.
 bool UsesU8S8Kernels(const Model& quantized, DType activation_type);
 
-/// How the weights are stored, by the resolved options.weight_range: "s8 symmetric", "s8 7-bit [-64, 64]
-/// symmetric" or "u8 (zero point 128)" — the start of QuantizeReport::weights.
+/// How the weights are stored, by the resolved options.weight_range, in ReadInt8Storage's words
+/// (qbench/model/int8_storage.h): "s8 symmetric", "s8 7-bit (reduced range)" or "u8 (zero point
+/// 128)" — the start of QuantizeReport::weights, which the quantizer then checks against the file.
 inline std::string WeightStorageText(const QuantizeOptions& options) {
-  return WeightTypeLabel(options) + (UnsignedWeights(options) ? "" : " symmetric");
+  if (UnsignedWeights(options)) return kWeightsU8ZeroPoint128;
+  return ReduceWeightRange(options) ? kWeightsS8Reduced : kWeightsS8Symmetric;
 }
 
 /// QuantizeReport::weights of --per-channel, the same for the static and dynamic schemes.

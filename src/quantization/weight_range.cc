@@ -15,11 +15,28 @@ const char* WeightRangeName(WeightRange range) {
   return "auto";
 }
 
+namespace {
+constexpr WeightRange kAllRanges[] = {WeightRange::kAuto, WeightRange::kFull, WeightRange::kReduced, WeightRange::kUnsigned};
+}  // namespace
+
+std::vector<std::string> WeightRangeNames() {
+  std::vector<std::string> out;
+  for (WeightRange r : kAllRanges) out.push_back(WeightRangeName(r));
+  return out;
+}
+
 WeightRange ParseWeightRange(const std::string& name) {
-  for (WeightRange r : {WeightRange::kAuto, WeightRange::kFull, WeightRange::kReduced, WeightRange::kUnsigned})
+  for (WeightRange r : kAllRanges)
     if (name == WeightRangeName(r)) return r;
-  throw Error(ErrorCode::kInvalidArgument,
-              "unknown --weight-range '" + name + "'; expected one of: auto, full, reduced, u8");
+  std::string choices;
+  for (const auto& n : WeightRangeNames()) choices += (choices.empty() ? "" : ", ") + n;
+  throw Error(ErrorCode::kInvalidArgument, "unknown --weight-range '" + name + "'; expected one of: " + choices);
+}
+
+const char* WeightRangeHelp() {
+  return "int8 weights: full (s8 [-127, 127]), reduced (s8 7-bit [-64, 64], ORT's reduce_range), u8 (8-bit, "
+         "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "
+         "whose u8s8 kernel saturates; full elsewhere; see docs/quantization.md)";
 }
 
 WeightRangeDecision DecideWeightRange(WeightRange requested, DType activation_type, const std::string& architecture,

@@ -9,6 +9,7 @@
 
 #include "qbench/calibration/calibrator.h"
 #include "qbench/lab/config.h"
+#include "qbench/model/int8_storage.h"
 #include "qbench/report/analysis.h"
 #include "report/report_util.h"
 
@@ -180,6 +181,47 @@ void UninformativeIntervalObservations(const LabStudy& study, std::vector<std::s
                             "slower still holds where the whole interval lies on one side of 1.00x; for the size, rerun on a "
                             "quiet machine or with more --repetitions (docs/statistics.md).",
                             n, total, Join(wide, "; "), kUninformativeSpeedupCiRatio, why));
+}
+
+// A qbench int8 variant whose file holds u8 weights (zero point 128: --weight-range auto on x86 without
+// VNNI) that is slower than an s8 int8 file of the same model (--compare-file, or an int8 --models file
+// as the baseline): the likely reason is the kernel, ORT's u8u8 GEMM (int16 products, VPMADDWD) against
+// its u8s8 one; docs/quantization.md measured u8 1.17x vs full 1.50x on MobileNetV2.
+void WeightStorageObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const std::int64_t threads0 = FirstThreads(study);
+  auto first = [&](const std::string& m, const std::string& v) -> const PointResult* {
+    auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
+    return series.empty() || !series.front()->has_speedup ? nullptr : series.front();
+  };
+  auto ci = [](const PointResult& p) {
+    return fmt::format("{} [{}, {}]", FormatRatio(p.speedup), FormatRatio(p.speedup_ci95_low), FormatRatio(p.speedup_ci95_high));
+  };
+  for (const auto& u8 : study.models) {
+    if (!u8.ok || u8.external || u8.variant == base || u8.weight_storage.rfind(kWeightsU8ZeroPoint128, 0) != 0) continue;
+    const PointResult* pu = first(u8.model, u8.variant);
+    if (!pu) continue;
+    for (const auto& s8 : study.models) {
+      const bool given = s8.variant == base;  // an int8 file given with --models is the baseline
+      if (s8.model != u8.model || !s8.ok || !(s8.external || given) || s8.weight_storage.rfind("s8", 0) != 0) continue;
+      std::string faster;
+      if (given) {
+        if (pu->speedup_ci95_high >= 1.0) continue;  // not clearly slower than the s8 file
+        faster = fmt::format("runs {} against {} as given, whose weights are {}", ci(*pu), base, s8.weight_storage);
+      } else {
+        const PointResult* ps = first(s8.model, s8.variant);
+        if (!ps || ps->speedup <= pu->speedup) continue;
+        faster = fmt::format("runs {} while {}, whose weights are {}, runs {}", ci(*pu), s8.variant, s8.weight_storage, ci(*ps));
+      }
+      out.push_back(fmt::format(
+          "**u8 weights, {} {}**: its file stores u8 weights with zero point 128 and {} (vs {}, batch {}). The likely "
+          "reason is the kernel: ONNX Runtime runs u8 weights with its u8u8 kernels (int16 products), slower than the "
+          "u8s8 kernels an s8 file uses (docs/quantization.md measured u8 1.17x vs full 1.50x on MobileNetV2). Try "
+          "--weight-range reduced (7-bit s8: the u8s8 kernel without saturation) or full (8-bit s8: it can saturate on "
+          "x86 without VNNI; check the verification).",
+          u8.model, u8.variant, faster, base, pu->point.batch));
+    }
+  }
 }
 
 // Variants whose output collapsed, in verification or in accuracy (OutputCollapsed): measured, but no
@@ -408,6 +450,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   SizeObservations(study, out);
   SpeedObservations(study, out);
   UninformativeIntervalObservations(study, out);
+  WeightStorageObservations(study, out);
   CorrelationObservations(study, out);
   TrendObservations(study, out);
   RooflineObservations(study, out);

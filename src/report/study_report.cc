@@ -144,7 +144,7 @@ std::string ModelsMarkdown(const LabStudy& study) {
                              : r.macs_per_sample <= 0 ? "?"
                              : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
     AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits),
-                        r.ok ? r.weight_precision : "—", r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
+                        !r.ok ? "—" : r.weight_storage.empty() ? r.weight_precision : r.weight_storage, r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
                         Pct(r.int8_mac_share), macs, r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                         r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
                         r.quantize_ms <= 0     ? "—"

@@ -111,5 +111,45 @@ TEST(LabPreprocessing, ResumeRefusesOtherPreprocessingOrVerificationButKeepsOlde
   EXPECT_TRUE(DiffLabSettings(LabMeasurementSettings(given), LabMeasurementSettings(given)).empty());
 }
 
+// --weight-range is a measurement setting: --resume refuses a change (auto is what a study made
+// before the flag existed used, so it still resumes), and the plan states the choice.
+TEST(LabWeightRange, ResumeRefusesAnotherWeightRangeAndThePlanStatesIt) {
+  LabConfig c = DefaultLabConfig();
+  const auto plain = LabMeasurementSettings(c);
+  EXPECT_FALSE(nlohmann::json(plain).contains("weight_range"));  // auto: not written
+  LabConfig full = c;
+  full.weight_range = WeightRange::kFull;
+  const auto written = LabMeasurementSettings(full);
+  EXPECT_EQ(nlohmann::json(written)["weight_range"], "full");
+  const auto diff = DiffLabSettings(plain, written);
+  ASSERT_EQ(diff.size(), 1u);
+  EXPECT_NE(diff[0].find("--weight-range"), std::string::npos) << diff[0];
+  EXPECT_NE(diff[0].find("auto"), std::string::npos) << diff[0];
+  EXPECT_NE(diff[0].find("full"), std::string::npos) << diff[0];
+  // Read back from results.jsonl's settings record: the same value, no difference.
+  LabSettings back = nlohmann::json(written).get<LabSettings>();
+  EXPECT_TRUE(DiffLabSettings(back, written).empty());
+  // The plan's line: the choice and why; none without an int8 variant.
+  EXPECT_EQ(LabWeightRangeLine(full), "full (s8 weights, 8 bits (--weight-range full))");
+  LabConfig u8 = c;
+  u8.weight_range = WeightRange::kUnsigned;
+  EXPECT_EQ(LabWeightRangeLine(u8), "u8 (u8 weights, zero point 128 (--weight-range u8))");
+  const std::string automatic = LabWeightRangeLine(c);
+  EXPECT_NE(automatic.find("--weight-range full, reduced or u8 chooses another"), std::string::npos) << automatic;
+  LabConfig fp16 = full;
+  fp16.variants = {"fp32", "fp16"};
+  EXPECT_EQ(LabWeightRangeLine(fp16), "");
+  // The config file key.
+  const std::string path = testing::TempDir() + "/weight_range.toml";
+  WriteFileAtomic(path, "weight_range = \"reduced\"\n");
+  LabConfig f = DefaultLabConfig();
+  ApplyLabConfigFile(path, &f);
+  EXPECT_EQ(f.weight_range, WeightRange::kReduced);
+  WriteFileAtomic(path, "weight_range = \"s8\"\n");
+  const std::string m = Message([&] { ApplyLabConfigFile(path, &f); });
+  EXPECT_NE(m.find("weight_range"), std::string::npos) << m;
+  EXPECT_NE(m.find("expected one of: auto, full, reduced, u8"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace qbench

@@ -43,6 +43,27 @@ TEST(LabPlanCli, AnInt8ModelFileIsLabelledByWhatItHoldsNotAsFp32) {
   EXPECT_EQ(s.out.find(", verification "), std::string::npos) << s.out;
 }
 
+// G1: --weight-range (quantize's flag, one definition) reaches the lab's plan; an unknown value is a
+// usage error naming the choices; without an int8 variant the plan says nothing about it.
+TEST(LabPlanCli, WeightRangeIsAFlagAndThePlanStatesTheChoice) {
+  const std::string out = testing::TempDir() + "/weight_range_plan";
+  const std::string cmd = testing::CliPath() + " lab --models zoo:squeezenet1_1 --input-size 32 --batch 1 --threads 1 "
+                          "--no-roofline --dry-run -o " + out;
+  auto r = RunCommand(cmd + " --variants fp32,static --weight-range full");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  weight range: full (s8 weights, 8 bits (--weight-range full))\n"), std::string::npos) << r.out;
+  r = RunCommand(cmd + " --variants fp32,static");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("; --weight-range full, reduced or u8 chooses another\n"), std::string::npos) << r.out;
+  r = RunCommand(cmd + " --variants fp32,fp16 --weight-range u8");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("weight range:"), std::string::npos) << r.out;
+  r = RunCommand(cmd + " --variants fp32,static --weight-range s8");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--weight-range"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST(LabPlanCli, TheRooflineCacheIsUsedUnder30DaysUnlessStaleAndRefreshRooflineIgnoresIt) {
   const std::string dir = testing::TempDir(), cache = dir + "/roofline.json";
   const std::string cmd = testing::CliPath() + " lab --models zoo:resnet18 --variants fp32 --batch 1 --input-size 32 "

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <tuple>
 #include <string>
 
 #include "qbench/lab/lab.h"
@@ -48,6 +50,10 @@ TEST(ModelContent, LabelsAModelByWhatItHolds) {
   EXPECT_TRUE(qdq.quantized);
   EXPECT_EQ(qdq.weight_bits, 8);
   EXPECT_EQ(qdq.weight_precision, "int8");
+  // Read back from the file: s8 weights, zero point 0, |values| <= 3 (<= 64: the 7-bit range), and
+  // the QuantizeLinear's u8 zero point.
+  EXPECT_EQ(qdq.weight_storage, "s8 7-bit (reduced range)");
+  EXPECT_EQ(qdq.activation_precision, "u8 (static, in the file)");
   // QOperator: a QuantizeLinear at the input and a DequantizeLinear at the output stay QOperator.
   {
     GraphBuilder g("tiny_qop", 13);
@@ -74,7 +80,8 @@ TEST(ModelContent, LabelsAModelByWhatItHolds) {
     g.AddOutput("y", DType::kFloat32, {1, 4, 6, 6});
     const ModelContent c = ContentOf(g.Build());
     EXPECT_EQ(c.label, "int8 dynamic");
-    EXPECT_EQ(c.activation_precision, "int8 (dynamic)");
+    EXPECT_EQ(c.activation_precision, "u8 (dynamic)");
+    EXPECT_EQ(c.weight_storage, "u8 asymmetric");  // all-zero u8 weights, no zero point given (0)
   }
   // fp16 weights behind a Cast (a common fp16 export) and a plain fp32 Conv.
   {
@@ -105,6 +112,10 @@ TEST(ModelContent, TheZoosInt8MobileNetIsQOperator) {
   const ModelContent c = ContentOf(m);
   EXPECT_EQ(c.label, "int8 QOperator");
   EXPECT_EQ(c.weight_bits, 8);
+  // F22: its QLinearConvs take u8 inputs (x_zero_point uint8) against s8 weights: the Models table
+  // says u8 activations, as the u8s8 saturation warning does.
+  EXPECT_EQ(c.activation_precision, "u8 (static, in the file)");
+  EXPECT_EQ(c.weight_storage.substr(0, 2), "s8") << c.weight_storage;
   // com.microsoft.QLinearAdd & co. are sized as ORT sizes them (qbench/model/macs.h): the MACs are complete
   // and those of its fp32 twin (models/imagenet/README.md: 300.8 M).
   const ModelSummary s = InspectModel(m);
@@ -134,8 +145,73 @@ TEST(ModelContent, TheLabRecordsAGivenQdqModelAsSuch) {
   EXPECT_EQ(recs[0].content, "int8 QDQ");
   EXPECT_EQ(recs[0].weight_precision, "int8");
   EXPECT_EQ(recs[0].original_bits, 8);
+  EXPECT_EQ(recs[0].weight_storage, "s8 7-bit (reduced range)");
+  EXPECT_EQ(recs[0].activation_precision, "u8 (static, in the file)");
   EXPECT_FALSE(recs[1].ok);  // an already quantized file is not quantized again
   backend.ReleaseModel(job.model.name);
+}
+
+// x [1,3,8,8] → Conv(W [4,3,3,3]) → Relu → y: fp32, for the lab's static variant.
+Model TinyFp32Conv() {
+  GraphBuilder g("tiny_conv", 13);
+  g.AddInput("x", DType::kFloat32, {1, 3, 8, 8});
+  std::vector<float> w(108);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(static_cast<int>(i % 11) - 5);
+  g.AddInitializer("W", {4, 3, 3, 3}, w);
+  g.AddNode("Conv", "conv", {"x", "W"}, {"c"}, {AttrInts("pads", {1, 1, 1, 1})});
+  g.AddNode("Relu", "relu", {"c"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {1, 4, 8, 8});
+  return g.Build();
+}
+
+// The dtype of the constant weight that a DequantizeLinear feeding the Conv reads, in `file`.
+std::string WeightDtypeIn(const std::string& file) {
+  const Model m = LoadModel(file);
+  std::set<std::string> consts;
+  for (const auto& t : m.proto.graph().initializer()) consts.insert(t.name());
+  for (const auto& n : m.proto.graph().node())
+    if (n.op_type() == "DequantizeLinear" && consts.count(n.input(0)))
+      for (const auto& t : m.proto.graph().initializer())
+        if (t.name() == n.input(0) && t.data_type() != onnx::TensorProto::INT32) return DTypeName(static_cast<DType>(t.data_type()));
+  return "none";
+}
+
+// LabConfig::weight_range (lab --weight-range) reaches the quantizer: the static file holds u8
+// weights with zero point 128 for u8, s8 for full, s8 within [-64, 64] for reduced, and the record
+// says what the file holds.
+TEST(ModelContent, TheLabsWeightRangeReachesTheStaticFile) {
+  const std::string dir = testing::TempDir() + "/weight_range";
+  std::filesystem::create_directories(dir);
+  SaveModel(TinyFp32Conv(), dir + "/tiny_conv.onnx");
+  const std::vector<std::tuple<WeightRange, std::string, std::string>> cases = {
+      {WeightRange::kUnsigned, "uint8", "u8 (zero point 128)"},
+      {WeightRange::kFull, "int8", "s8 symmetric"},
+      {WeightRange::kReduced, "int8", "s8 7-bit (reduced range)"}};
+  for (const auto& [range, dtype, label] : cases) {
+    const std::string out = dir + "/" + WeightRangeName(range);
+    std::filesystem::create_directories(out + "/models");
+    LabConfig c = DefaultLabConfig();
+    c.models = {dir + "/tiny_conv.onnx"};
+    c.variants = {"fp32", "static"};
+    c.output_dir = out;
+    c.calibration_size = 4;
+    c.threads = ParseSweepAxis("threads", "1");
+    c.weight_range = range;
+    OrtLabBackend backend(c, nullptr);
+    ModelJob job;
+    job.model = LabModels(c.models).front();
+    job.variants = c.variants;
+    job.models_dir = out + "/models";
+    job.input_size = 0;
+    const auto recs = backend.PrepareModel(job);
+    ASSERT_EQ(recs.size(), 2u);
+    ASSERT_TRUE(recs[1].ok) << recs[1].error;
+    EXPECT_EQ(WeightDtypeIn(recs[1].file), dtype) << WeightRangeName(range);
+    EXPECT_EQ(recs[1].weight_storage, label) << WeightRangeName(range);
+    EXPECT_EQ(recs[1].coverage_report.weight_range, WeightRangeName(range));
+    EXPECT_EQ(recs[1].coverage_report.weights.rfind(label, 0), 0u) << recs[1].coverage_report.weights;
+    backend.ReleaseModel(job.model.name);
+  }
 }
 
 

@@ -81,5 +81,52 @@ TEST(AccuracySize, SeveralInputSizesSayWhichOneAccuracyIsMeasuredAt) {
   EXPECT_EQ(StudyMarkdown(RunLab(c, one), {}).find("Accuracy is measured at one input size"), std::string::npos);
 }
 
+// G1: qbench's static variant with u8 weights (zero point 128) against an s8 int8 file of the same
+// model: the Models table says what each file holds, and an observation names the u8u8 kernel and
+// --weight-range when the s8 file runs faster.
+TEST(WeightStorage, ModelsTableSaysU8AndTheSlowerU8VariantIsExplained) {
+  LabConfig c = DefaultLabConfig();
+  c.models = {"zoo:big"};
+  c.variants = {"fp32", "static", "dynamic"};
+  c.batches = ParseSweepAxis("batch", "1");
+  c.input_sizes = ParseSweepAxis("input-size", "224");
+  c.threads = ParseSweepAxis("threads", "2");
+  c.output_dir = testing::TempDir() + "/lab_weight_storage";
+  c.roofline = false;
+  testing::FakeLabBackend backend;
+  LabStudy study = RunLab(c, backend);
+  // "dynamic" stands for a --compare-file of the zoo's int8 file (s8 weights, QOperator).
+  for (auto& r : study.models) {
+    if (r.variant == "static") r.weight_storage = "u8 (zero point 128)", r.weight_precision = "int8";
+    if (r.variant == "dynamic") {
+      r.external = true;
+      r.weight_storage = "s8 symmetric";
+      r.activation_precision = "u8 (static, in the file)";
+    }
+  }
+  auto set = [&](const std::string& v, double s, double lo, double hi) {
+    for (auto& p : study.points)
+      if (p.point.variant == v) p.has_speedup = true, p.speedup = s, p.speedup_ci95_low = lo, p.speedup_ci95_high = hi;
+  };
+  set("static", 1.08, 0.85, 1.49);
+  set("dynamic", 1.50, 1.02, 2.00);
+  std::string all;
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_NE(all.find("**u8 weights, big static**: its file stores u8 weights with zero point 128 and runs 1.08x [0.85x, "
+                     "1.49x] while dynamic, whose weights are s8 symmetric, runs 1.50x [1.02x, 2.00x] (vs fp32, batch 1). "
+                     "The likely reason is the kernel: ONNX Runtime runs u8 weights with its u8u8 kernels"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("Try --weight-range reduced"), std::string::npos) << all;
+  const std::string md = StudyMarkdown(study, {});
+  const std::size_t row = md.find("| big | static | 32 | u8 (zero point 128) |");
+  EXPECT_NE(row, std::string::npos) << md;
+  EXPECT_NE(md.find("| s8 symmetric | u8 (static, in the file) |"), std::string::npos) << md;
+  // The s8 file no faster: no such observation.
+  set("dynamic", 1.05, 0.90, 1.20);
+  all.clear();
+  for (const auto& o : GenerateObservations(study)) all += o + "\n";
+  EXPECT_EQ(all.find("**u8 weights"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace qbench

@@ -76,6 +76,7 @@ struct LabFlags {
   CalibrationFlags calib;
   std::uint64_t seed = 0;
   double auto_max_drop = 1.0, auto_time_budget = 300;
+  std::string weight_range = "auto";
   ShapeFlags shape;
   std::string provider = "cpu", sysfs_root = "/sys";
   std::vector<std::string> compare_files;
@@ -159,6 +160,7 @@ LabConfig BuildConfig(const LabFlags& f) {
   if (f.Given("--calibration-data")) c.calibration_data = f.calib.data;
   if (f.Given("--calibration-size")) c.calibration_size = f.calib.size;
   if (f.Given("--calibration-method")) c.calibration_method = f.calib.method;
+  if (f.Given("--weight-range")) c.weight_range = ParseWeightRange(f.weight_range);
   if (f.Given("--auto-max-drop")) c.auto_max_drop_points = f.auto_max_drop;
   if (f.Given("--auto-time-budget")) c.auto_time_budget_s = f.auto_time_budget;
   if (f.Given("--output")) c.output_dir = f.output;
@@ -392,7 +394,7 @@ void RegisterLab(CLI::App& app) {
   add("--config", f->config_file, "TOML file with the settings below (keys: models, variants, batch, input_size, threads, "
                                   "repetitions, warmup_runs, output, eval_data, eval_limit, preprocess, resize, crop, pad, mean, "
                                   "std, layout, channel_order, channels, calibration_data, calibration_size, "
-                                  "calibration_method, verify, strict, roofline, roofline_cache, seed, dim, shape, "
+                                  "calibration_method, weight_range, verify, strict, roofline, roofline_cache, seed, dim, shape, "
                                   "split, provider, sysfs_root, compare_file)");
   add("--models", f->models, "Comma-separated ONNX files or zoo:NAME");
   std::string variant_help = "Comma-separated variants, the first is the baseline:";
@@ -422,6 +424,8 @@ void RegisterLab(CLI::App& app) {
                       "--eval-data: the lab warns when they are the same dataset (calibrating on evaluation images "
                       "flatters accuracy)");
   for (const char* n : {"--calibration-data", "--calibration-size", "--calibration-method"}) f->opts[n] = cmd->get_option(n);
+  f->opts["--weight-range"] = AddWeightRangeFlag(cmd, &f->weight_range, "; for the int8 variants (static, dynamic, auto: "
+                                                                         "auto also tries the others), as quantize --weight-range");
   add("--auto-max-drop", f->auto_max_drop, "Variant auto: percentage points of top-1 agreement with fp32 its choice may "
                                            "lose, in [0, 100] (default 1; quantize --auto --max-drop)");
   add("--auto-time-budget", f->auto_time_budget, "Variant auto: seconds its search may take per model (default 300, "

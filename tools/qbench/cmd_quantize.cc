@@ -405,12 +405,7 @@ void RegisterQuantize(CLI::App& app) {
                   "Conv pairs joined by nothing/Relu), relu6 (also ReLU6 pairs, whose Clip becomes Relu: changes the model)");
   cmd->add_flag("--bias-correction", o->bias_correction,
                 "Static: shift each quantized Conv/Gemm bias by the mean output error measured on the calibration samples");
-  cmd->add_option("--weight-range", o->weight_range,
-                  "int8 weights: full (s8 [-127, 127]), reduced (s8 7-bit [-64, 64], ORT's reduce_range), u8 (8-bit, "
-                  "zero point 128, ORT's U8U8) or auto (u8, or reduced with s8 activations, on x86 CPUs without VNNI, "
-                  "whose u8s8 kernel saturates; full elsewhere; see docs/quantization.md)")
-      ->default_str("auto")
-      ->check(cli::OneOf({"auto", "full", "reduced", "u8"}));
+  AddWeightRangeFlag(cmd, &o->weight_range, "");
   cmd->add_option("--exclude", o->exclude,
                   "Keep nodes fp32: NAME, #INDEX (an unnamed node, its index in the input graph as inspect and "
                   "sensitivity show it), op:TYPE or re:REGEX; repeatable and comma-separated (conv1,op:Gemm; a re: "

@@ -13,6 +13,7 @@
 #include "qbench/core/log.h"
 #include "qbench/lab/sweep.h"
 #include "qbench/quantization/scheme.h"
+#include "qbench/quantization/weight_range.h"
 #include "suggest.h"
 
 namespace qbench::cli {
@@ -108,6 +109,12 @@ void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data,
                  "Calibration samples (default " + std::to_string(kDefaultCalibrationSize) +
                      "), a seeded random subset of the calibration data (stratified by label where it has labels)");
   cmd->add_option("--calibration-method", flags->method, "One of: " + methods + " (default percentile)");
+}
+
+CLI::Option* AddWeightRangeFlag(CLI::App* cmd, std::string* weight_range, const std::string& help_suffix) {
+  return cmd->add_option("--weight-range", *weight_range, std::string(WeightRangeHelp()) + help_suffix)
+      ->default_str(WeightRangeName(WeightRange::kAuto))
+      ->check(cli::OneOf(WeightRangeNames()));
 }
 
 void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict_help) {

@@ -66,6 +66,10 @@ struct CalibrationFlags {
 };
 void AddCalibrationFlags(CLI::App* cmd, CalibrationFlags* flags, bool with_data, const std::string& data_help = "");
 
+/// --weight-range auto|full|reduced|u8 (WeightRangeNames, WeightRangeHelp: qbench/quantization/weight_range.h),
+/// default "auto"; `help_suffix` is appended to the shared help (what it applies to in this subcommand).
+CLI::Option* AddWeightRangeFlag(CLI::App* cmd, std::string* weight_range, const std::string& help_suffix);
+
 // --- verification of quantized models ---------------------------------------------------------
 /// --no-verify and --strict (docs/verification.md): whether a quantized model is run in ONNX Runtime
 /// and compared with fp32 before it is used, and whether a collapse that the automatic fp32 fallback

@@ -87,6 +87,9 @@ struct LabConfig {
   std::string calibration_data;
   std::size_t calibration_size = kDefaultCalibrationSize;  ///< calibration samples (as `qbench quantize`)
   std::string calibration_method;          ///< "" = the quantizer's default
+  /// How the int8 variants store their weights (--weight-range, as `qbench quantize`): kAuto = by this
+  /// CPU (ResolveWeightRange: u8 with zero point 128 on x86 without VNNI, else s8).
+  WeightRange weight_range = WeightRange::kAuto;
   /// Variant "auto" (LabVariantInfo::auto_search): the accuracy budget (percentage points of top-1
   /// agreement with fp32, AutoQuantizeOptions::max_drop_points) and the search's time budget per
   /// model in seconds (0 = none), as `quantize --auto --max-drop/--time-budget`.
@@ -177,6 +180,7 @@ LabConfig DefaultLabConfig();
 ///   layout = "NCHW"  channel_order = "RGB"  channels = 3   (the preprocessing flags, over `preprocess`)
 ///   verify = true      strict = false
 ///   calibration_data = "..."  calibration_size = 16  calibration_method = "minmax"
+///   weight_range = "auto" | "full" | "reduced" | "u8"
 ///   roofline = true    roofline_cache = "..." seed = 0   split = false
 ///   dim = ["seq=128"]  shape = ["mask=1x128"]
 ///   provider = "cpu"   sysfs_root = "/sys"   compare_file = ["MODEL:LABEL=PATH"]
@@ -214,6 +218,12 @@ std::string DescribeLabPreprocess(const LabConfig& config, std::int64_t input_si
 
 /// True when `variants` holds a variant that is calibrated (static int8).
 bool HasCalibratedVariant(const std::vector<std::string>& variants);
+
+/// The plan's "weight range:" line when config.variants holds an int8 variant (its scheme's weights
+/// are integer), "" otherwise: config.weight_range resolved on this CPU for u8 activations (the lab's
+/// int8 variants; ResolveWeightRange) as `qbench quantize` prints it, "u8 (u8 weights (zero point
+/// 128): this CPU has no VNNI, ...)", followed by how to choose another when it was not given.
+std::string LabWeightRangeLine(const LabConfig& config);
 
 /// The config as its record (written into results.json so a study says how it was made, and into
 /// plan.json): every field of LabConfigRecord that a LabConfig holds, "preprocess" as

@@ -66,6 +66,8 @@ struct LabSettings {
   DataIdentity calibration_data;
   std::size_t calibration_size = 0;
   std::string calibration_method;  ///< "" = the quantizer's default (EffectiveCalibrationMethod)
+  /// --weight-range (WeightRangeName); "" = auto, and written only when given (older studies resume).
+  std::string weight_range;
   DataIdentity eval_data;
   std::size_t eval_limit = 0;
   bool split = false;
@@ -102,6 +104,7 @@ struct LabConfigRecord {
   std::string calibration_data;
   std::size_t calibration_size = 0;
   std::string calibration_method;
+  std::string weight_range;  ///< --weight-range when given (not auto); "" otherwise
   double auto_max_drop_points = 1.0, auto_time_budget_s = 300;  ///< LabConfig's defaults
   std::string output;              ///< --output; written when not empty (a plan's config has none)
   bool roofline = true;

@@ -22,7 +22,13 @@ struct ModelContent {
   bool quantized = false;       ///< one of the int8 forms
   int weight_bits = 32;         ///< 8 when quantized; else the float dtype holding most weight bytes
   std::string weight_precision = "fp32";      ///< "int8" (8-bit integer, s8 or u8), "fp16", "fp32", …
-  std::string activation_precision = "fp32";  ///< "int8 (static, in the file)", "int8 (dynamic)", "fp16", …
+  /// For int8 content, how the file stores its int8 weights (Int8Storage::WeightsLabel: "u8 (zero
+  /// point 128)", "s8 symmetric", "s8 7-bit (reduced range)", …); "" for float content.
+  std::string weight_storage;
+  /// The activations' dtype as the file's quantizing ops fix it (Int8Storage::ActivationsLabel: "u8
+  /// (static, in the file)", "s8 (static, in the file)", "u8 (dynamic)", …; "int8 (…)" when no
+  /// quantizing op says), or the float label ("fp16", "fp32", …).
+  std::string activation_precision = "fp32";
   /// The label's facts typed, for the scheme table (SchemeLikeContent): the precision of the
   /// weights (std::nullopt for bf16 and fp64, which no Precision names) and, for int8 content,
   /// whether some activations carry scales fixed in the file (QDQ or QOperator ops; false: only

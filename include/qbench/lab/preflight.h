@@ -113,6 +113,8 @@ void ForEachSetting(const LabSettings& a, const LabSettings& b, Fn&& fn) {
   fn("preprocessing", "the preprocessing flags (--resize, --crop, --pad, --mean, --std, --layout, --channel-order, --channels)",
      a.preprocessing, b.preprocessing);
   fn("no_verify", "--no-verify", a.no_verify, b.no_verify);
+  fn("weight_range", "--weight-range", a.weight_range.empty() ? std::string("auto") : a.weight_range,
+     b.weight_range.empty() ? std::string("auto") : b.weight_range);
 }
 
 /// Differences between the settings of an earlier run and this one, one human-readable item each,

@@ -125,6 +125,10 @@ struct ModelRecord {
   std::map<std::string, std::int64_t> weight_bytes_by_dtype;  ///< "float32" → bytes, "int8" → bytes, …
   int original_bits = 32;                  ///< bit width of the original weights
   std::string weight_precision = "fp32";   ///< "fp32" or "int8"
+  /// How the written or given file stores its int8 weights, read back from it (ModelContent::weight_storage:
+  /// "u8 (zero point 128)", "s8 symmetric", "s8 7-bit (reduced range)", …); "" for float files and
+  /// studies recorded before it existed. The report's Models table shows it instead of "int8".
+  std::string weight_storage;
   std::string activation_precision = "fp32";  ///< "fp32", "int8 (dynamic)", "uint8 (static)", …
   std::map<std::string, OpCoverage> op_coverage;  ///< per op type; empty for fp32
   double int8_mac_share = -1;              ///< share of MACs in int8 after ORT's optimisation (0–1); -1 unknown

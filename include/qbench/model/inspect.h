@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "qbench/core/log.h"
+#include "qbench/model/int8_storage.h"
 #include "qbench/model/model.h"
 #include "qbench/model/shapes.h"
 
@@ -74,6 +75,8 @@ struct ModelSummary {
   /// elements × dtype size, keyed by dtype name ("float32", "float16", "int8", "int64", ...).
   std::map<std::string, std::int64_t> weight_bytes_by_dtype;
   std::int64_t weight_bytes = 0;  ///< sum of weight_bytes_by_dtype
+  /// How the file stores its int8 weights and activations (ReadInt8Storage; empty for a float file).
+  Int8Storage int8_storage;
 
   std::uint64_t file_size_bytes = 0;    ///< st_size of the model file + its external-data files
   std::uint64_t disk_usage_bytes = 0;   ///< st_blocks × 512 of the same files (as `du`)

@@ -120,6 +120,9 @@ struct RuntimeCoverage {
   std::map<std::string, int> op_histogram;  ///< optimized graph: "QLinearConv" / "com.microsoft.QGemm" → count
   std::int64_t int8_macs = 0;         ///< MACs of integer kernels (QLinearConv, ConvInteger, MatMulInteger, QGemm, ...)
   std::int64_t float_macs = 0;        ///< MACs of float Conv/ConvTranspose/Gemm/MatMul/FusedConv/LSTM/...
+  /// The part of float_macs whose node runs in float16 in the optimized graph (its first input or output
+  /// is float16): what ORT's provider computes in float16; the rest of float_macs runs in float32.
+  std::int64_t float16_macs = 0;
   int unknown_mac_nodes = 0;          ///< MAC-bearing nodes whose shapes were unknown (not counted)
   bool macs_complete = true;          ///< analyzed and unknown_mac_nodes == 0: int8_mac_share is the model's
   double int8_mac_share = 0.0;        ///< int8_macs / (int8_macs + float_macs), 0 when both are 0

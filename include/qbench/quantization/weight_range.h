@@ -31,6 +31,10 @@ enum class WeightRange { kAuto, kFull, kReduced, kUnsigned };
 /// "auto", "full", "reduced", "u8" ↔ the value. Parse throws Error(kInvalidArgument) naming the text and the choices.
 const char* WeightRangeName(WeightRange range);
 WeightRange ParseWeightRange(const std::string& name);
+/// The names in table order ("auto", "full", "reduced", "u8"): the choices of --weight-range.
+std::vector<std::string> WeightRangeNames();
+/// What each choice stores, one sentence for --help (`quantize --weight-range` and `lab --weight-range`).
+const char* WeightRangeHelp();
 
 /// The resolved choice (never kAuto) and one sentence saying why.
 struct WeightRangeDecision {

@@ -20,7 +20,8 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
        {"MatMul", "Gemm", "Conv", "LSTM"}, 11, 21, {DType::kUint8}, /*speed_vs_fp32=*/0.45,
        quant_internal::MakeDynamicScheme},
       {"static",
-       "QDQ int8 (s8 weights, int32 bias, calibrated u8/s8 activations) that ORT fuses into integer kernels; "
+       "QDQ int8 (8-bit weights by --weight-range: s8, or u8 with zero point 128 on x86 CPUs without VNNI; int32 "
+       "bias; calibrated u8/s8 activations) that ORT fuses into integer kernels; "
        "the fast path for CNNs",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
        quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.1,
