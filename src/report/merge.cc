@@ -273,6 +273,7 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
       for (const auto& w : s.records.warnings) d.study.warnings.push_back(w.code + ": " + w.message);
     }
     d.shards.assign(shards.begin(), shards.end());
+    d.point_source = point_file;
     for (const auto& id : d.planned) {
       auto it = points.find(id);
       if (it == points.end()) {

@@ -213,13 +213,23 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
                                  ProviderMarkdown(d.study), 2);
   }
   md += "\n## Latency per device\n\nMedian latency per run with the confidence interval of the median; speedup against the "
-        "baseline timed interleaved on the same device, with its 95 % CI.\n";
+        "baseline timed interleaved on the same device in the same run, with its 95 % CI.\n";
   for (const auto& d : merged.devices) {
-    md += "\n### " + d.device + "\n\n| model | variant | batch | input size | threads | shard | median (CI) | speedup (95 % CI) |\n"
-          "|---|---|---:|---:|---:|---:|---|---|\n";
+    // Several unsharded studies of one device: each row says which run it is from, since its speedup is
+    // against that run's baseline, not the baseline row shown from another run.
+    const bool several_runs = d.shards.empty() && d.sources.size() > 1;
+    md += "\n### " + d.device + "\n\n";
+    if (several_runs)
+      md += "Rows come from " + std::to_string(d.sources.size()) + " studies of this device (column \"run\"): a speedup is "
+            "against the baseline of its own run, so it need not equal the ratio of two medians from different runs.\n\n";
+    md += std::string("| model | variant | batch | input size | threads | ") + (several_runs ? "run" : "shard") +
+          " | median (CI) | speedup (95 % CI) |\n|---|---|---:|---:|---:|---:|---|---|\n";
     for (const auto& p : d.study.points) {
+      const auto src = d.point_source.find(p.point.Key());
+      const std::string run = src == d.point_source.end() ? "-" : "`" + std::filesystem::path(DirName(src->second)).filename().string() + "`";
       md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", MarkdownCell(p.point.model), p.point.variant, p.point.batch,
-                        InputSizeLabel(p.point.input_size, false), p.point.threads, p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
+                        InputSizeLabel(p.point.input_size, false), p.point.threads,
+                        several_runs ? run : p.shard >= 0 ? std::to_string(p.shard) : std::string("-"),
                         p.ok ? FormatMs(p.latency.median_ms) + " " + FormatMedianCi(p.latency) : "failed: " + MarkdownCell(p.error),
                         (p.ok && p.has_speedup ? FormatSpeedupCi(p) : std::string("-")) + CollapsedMark(d.study, p));
     }

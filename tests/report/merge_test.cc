@@ -346,6 +346,30 @@ TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
   EXPECT_NE(md.find("Every planned point was measured exactly once"), std::string::npos);
 }
 
+// N9: two unsharded studies of one device, timed at different speeds: each latency row names its run,
+// whose baseline its speedup was measured against.
+TEST(MergeReport, RowsFromSeveralStudiesOfOneDeviceNameTheirRun) {
+  const std::string a = Fresh("runs_a"), b = Fresh("runs_b");
+  FakeLabBackend first, second;
+  first.base_ms = {{"big", 4.0}, {"small", 1.0}};
+  second.base_ms = {{"big", 8.0}, {"small", 2.0}};
+  LabConfig ca = Config(a, "box", "1"), cb = Config(b, "box", "1");
+  cb.variants = {"fp32", "dynamic"};
+  RunLab(ca, first);
+  RunLab(cb, second);
+  const MergedStudy m = MergeStudies({a, b}, true);
+  ASSERT_EQ(m.devices.size(), 1u);
+  const std::string md = MergedMarkdown(m, {}, "T");
+  const auto latency = md.find("\n## Latency per device\n");
+  ASSERT_NE(latency, std::string::npos) << md;
+  const std::string rows = md.substr(latency, md.find("\n## ", latency + 1) - latency);
+  EXPECT_NE(rows.find("Rows come from 2 studies of this device (column \"run\")"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("| model | variant | batch | input size | threads | run | median (CI) |"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("| big | fp32 | 1 | 224 | 1 | `runs_a` | 4.00 ms"), std::string::npos) << rows;  // the first run's baseline kept
+  EXPECT_NE(rows.find("| big | dynamic | 1 | 224 | 1 | `runs_b` | "), std::string::npos) << rows;
+  EXPECT_NE(rows.find("| big | static | 1 | 224 | 1 | `runs_a` | "), std::string::npos) << rows;
+}
+
 TEST(MergeReport, TwoStudiesOfOneDeviceListTheirDuplicatesAndWhoseValuesWereKept) {
   const std::string a = Fresh("dup_a"), b = Fresh("dup_b");
   FakeLabBackend first, second;

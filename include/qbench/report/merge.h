@@ -34,6 +34,8 @@ struct DeviceStudy {
   std::map<std::string, std::vector<std::string>> duplicate_files;
   std::map<std::string, std::string> duplicate_kept;
   std::map<std::string, int> missing_shard;  ///< missing id → its shard in plan.json's "shards" (when set)
+  /// point id → the file whose record is shown (a speedup is against the baseline timed in that run).
+  std::map<std::string, std::string> point_source;
 };
 
 struct MergedStudy {
