@@ -231,6 +231,43 @@ void CheckEvalDataFitsModels(const LabConfig& config) {
   });
 }
 
+void RefuseRepeatedModelFiles(const std::vector<std::string>& specs) {
+  namespace fs = std::filesystem;
+  struct Seen {
+    std::string spec;
+    fs::path canonical;
+    std::uintmax_t size;
+    std::string checksum;  // filled only when another file has the same size
+  };
+  std::vector<Seen> seen;
+  auto refuse = [](const std::string& a, const std::string& b, const char* how) {
+    throw Error(ErrorCode::kInvalidArgument, "--models lists the same model twice: '" + a + "' and '" + b + "' (" +
+                                                 how + "); give each model once");
+  };
+  for (const auto& spec : specs) {
+    if (IsZooSpec(spec)) {
+      for (const auto& s : seen)
+        if (s.spec == spec) refuse(s.spec, spec, "the same zoo model");
+      seen.push_back({spec, {}, 0, ""});
+      continue;
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(spec, ec)) continue;  // a missing file is reported where the model is loaded
+    Seen now{spec, fs::weakly_canonical(spec, ec), fs::file_size(spec, ec), ""};
+    if (ec) continue;
+    for (auto& s : seen) {
+      if (s.canonical.empty()) continue;
+      if (s.canonical == now.canonical || fs::equivalent(s.canonical, now.canonical, ec))
+        refuse(s.spec, spec, "one file");
+      if (s.size != now.size) continue;
+      if (s.checksum.empty()) s.checksum = FileChecksum(s.spec);
+      if (now.checksum.empty()) now.checksum = FileChecksum(spec);
+      if (s.checksum == now.checksum) refuse(s.spec, spec, "two copies with identical bytes");
+    }
+    seen.push_back(std::move(now));
+  }
+}
+
 void CheckLabInputs(const LabConfig& config) {
   for (const auto& spec : config.models) {
     if (IsZooSpec(spec)) {
@@ -252,6 +289,7 @@ void CheckLabInputs(const LabConfig& config) {
       Rethrow(e, "--models: ");
     }
   }
+  RefuseRepeatedModelFiles(config.models);
   CheckLabShapeNames(config);
   CheckLabShapesResolve(config);
   if (config.roofline) CheckRooflineCachePath(config.roofline_cache);

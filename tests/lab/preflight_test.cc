@@ -121,6 +121,44 @@ TEST(CheckLabInputs, MissingDataPathsAreInputFailuresNamingFlagAndPath) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/out"));  // nothing written
 }
 
+// N16: one model listed twice would be measured twice ("x", "x_2"); a repeated variant is refused too.
+TEST(CheckLabInputs, RefusesTheSameModelListedTwice) {
+  namespace fs = std::filesystem;
+  const std::string dir = testing::TempDir() + "/repeat";
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/a");
+  fs::create_directories(dir + "/b");
+  GraphBuilder g("ok", 13);
+  g.AddInput("x", DType::kFloat32, {"N", 4});
+  g.AddNode("Relu", "relu", {"x"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {"N", 4});
+  SaveModel(g.Build(), dir + "/a/m.onnx");
+  fs::copy_file(dir + "/a/m.onnx", dir + "/b/copy.onnx");
+  fs::create_symlink(dir + "/a/m.onnx", dir + "/b/link.onnx");
+  GraphBuilder h("other", 13);
+  h.AddInput("x", DType::kFloat32, {"N", 4});
+  h.AddNode("Sigmoid", "sig", {"x"}, {"y"});
+  h.AddOutput("y", DType::kFloat32, {"N", 4});
+  SaveModel(h.Build(), dir + "/b/m.onnx");  // same basename, other content: two models
+  const std::string a = dir + "/a/m.onnx";
+  const std::vector<std::pair<std::string, std::string>> repeats = {
+      {a, "one file"},
+      {dir + "/b/../a/./m.onnx", "one file"},
+      {dir + "/b/link.onnx", "one file"},
+      {dir + "/b/copy.onnx", "two copies with identical bytes"}};
+  for (const auto& [second, how] : repeats) {
+    const Error e = Thrown([&] { CheckLabInputs(Config(dir + "/out", {a, "zoo:resnet18", second})); });
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << second;  // a usage error: exit 2
+    EXPECT_EQ(std::string(e.what()), "--models lists the same model twice: '" + a + "' and '" + second + "' (" + how +
+                                         "); give each model once");
+  }
+  const Error e = Thrown([&] { CheckLabInputs(Config(dir + "/out", {"zoo:resnet18", "zoo:resnet18"})); });
+  EXPECT_TRUE(Contains(e.what(), "'zoo:resnet18' and 'zoo:resnet18' (the same zoo model)")) << e.what();
+  EXPECT_NO_THROW(CheckLabInputs(Config(dir + "/out", {a, dir + "/b/m.onnx", "zoo:resnet18", "zoo:squeezenet1_1"})));
+  const auto models = LabModels({a, dir + "/b/m.onnx"});
+  EXPECT_EQ(models[1].name, "m_2");  // the basename clash still gets its suffix
+}
+
 TEST(CheckLabInputs, ModelsMustLoadBeforeTheStudy) {
   const std::string dir = testing::TempDir();
   std::ofstream(dir + "/garbage.onnx") << "this is not a protobuf\n";

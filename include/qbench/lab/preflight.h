@@ -26,6 +26,14 @@ namespace qbench {
 /// front for a model or dataset that cannot be read.
 void CheckLabInputs(const LabConfig& config);
 
+/// Refuses a model listed twice in --models, which would be measured twice under two names
+/// ("x" and "x_2"): the same "zoo:NAME", the same file (equal paths after std::filesystem::
+/// weakly_canonical, or std::filesystem::equivalent: symlinks and hard links), or two files of equal
+/// size whose FileChecksum (FNV-1a, core/fs.h) is equal. Files that do not exist are skipped (the
+/// loader names them). Two different files sharing a basename are fine ("a/x.onnx", "b/x.onnx").
+/// Throws Error(kInvalidArgument) "--models lists the same model twice: 'A' and 'B' (...)".
+void RefuseRepeatedModelFiles(const std::vector<std::string>& specs);
+
 /// True when `dir` holds a lab study: its results.jsonl or results.json exists.
 bool HoldsStudy(const std::string& dir);
 
