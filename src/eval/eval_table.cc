@@ -5,8 +5,15 @@
 #include <fmt/format.h>
 
 #include "qbench/eval/eval_report.h"
+#include "qbench/quantization/scheme.h"
 
 namespace qbench {
+
+std::string SensitivityCalibrationText(const std::string& scheme, const std::string& method, std::size_t samples) {
+  const SchemeInfo& info = FindQuantizationScheme(scheme);
+  if (info.needs_calibration) return fmt::format("calibration {}, {} samples", method, samples);
+  return info.ActivationsQuantizedAtRunTime() ? "no calibration: activations quantized at run time" : "no calibration";
+}
 
 std::string FormatDb(double db) {
   if (std::isinf(db)) return db > 0 ? "inf" : "-inf";

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "qbench/core/error.h"
 #include "qbench/eval/eval_report.h"
 
 namespace qbench {
@@ -54,6 +55,14 @@ TEST(EvalTables, FallbackStepsMarkTheChosenOne) {
             "*          1      12.5%      inf   100.00 %  0.00\n");
   EXPECT_EQ(FormatDb(-std::numeric_limits<double>::infinity()), "-inf");
   EXPECT_EQ(FormatFraction(std::numeric_limits<double>::quiet_NaN()), "-");
+}
+
+// N10: the sensitivity header states a calibration only for a scheme that has one.
+TEST(EvalTables, SensitivityHeaderNamesCalibrationOnlyForCalibratedSchemes) {
+  EXPECT_EQ(SensitivityCalibrationText("static", "percentile", 50), "calibration percentile, 50 samples");
+  EXPECT_EQ(SensitivityCalibrationText("dynamic", "percentile", 50), "no calibration: activations quantized at run time");
+  EXPECT_EQ(SensitivityCalibrationText("fp16", "percentile", 50), "no calibration");
+  EXPECT_THROW(SensitivityCalibrationText("int4", "minmax", 1), Error);
 }
 
 }  // namespace

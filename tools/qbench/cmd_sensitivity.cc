@@ -58,7 +58,9 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   calib.path = o.data.spec.path;
   calib.preprocess = spec.preprocess;
   calib.size = o.calib.size;
-  LogInfo("quantizing " + o.model + " (" + o.mode + ", calibration " + o.calib.method + " on " + o.data.spec.path + ")");
+  const bool calibrated = FindQuantizationScheme(o.mode).needs_calibration;
+  LogInfo("quantizing " + o.model + " (" + o.mode +
+          (calibrated ? ", calibration " + o.calib.method + " on " + o.data.spec.path : ", no calibration") + ")");
   SensitivityQuantizer quantizer(fp32, qo, calib, &warnings);
   std::int64_t total_macs = 0;
   SensitivityOptions so;
@@ -81,10 +83,11 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   const Model reference = UpgradeForQuantization(fp32, FindQuantizationScheme(o.mode));
   const auto ranked = RankLayerSensitivity(reference, layers, total_macs, quantize, *dataset, so);
 
-  std::string out = fmt::format("model        {}\nscheme       {} (calibration {}, {} samples)\ndataset      {}\n"
+  std::string out = fmt::format("model        {}\nscheme       {} ({})\ndataset      {}\n"
                                 "preprocess   {}\nlayers       {} quantizable MAC-bearing layers; each quantized ALONE, "
                                 "the rest fp32\n\n",
-                                o.model, o.mode, o.calib.method, o.calib.size, dataset->Describe(),
+                                o.model, o.mode, SensitivityCalibrationText(o.mode, o.calib.method, o.calib.size),
+                                dataset->Describe(),
                                 DescribePreprocess(spec.preprocess), layers.size());
   out += WriteText(SensitivityTable(ranked));
   out += "\nranked by SQNR of the logits vs fp32 (lowest = most sensitive); drop = 100 x (1 - top-1 agreement),\n"
@@ -93,7 +96,7 @@ void RunSensitivity(const SensitivityCliOptions& o) {
   SensitivityReport report;
   report.model = o.model;
   report.scheme = o.mode;
-  report.calibration_method = o.calib.method;
+  report.calibration_method = calibrated ? o.calib.method : "";
   report.dataset = dataset->Describe();
   report.samples = o.limit;
   report.total_macs = total_macs;

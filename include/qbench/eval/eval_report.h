@@ -53,7 +53,7 @@ nlohmann::json ToJson(const FallbackPlan& plan);
 struct SensitivityReport {
   std::string model;               ///< as given
   std::string scheme;              ///< --mode
-  std::string calibration_method;  ///< --calibration-method
+  std::string calibration_method;  ///< --calibration-method; "" for a scheme without calibration (dynamic, fp16)
   std::string dataset;             ///< Dataset::Describe()
   std::size_t samples = 0;         ///< evaluation samples per candidate (--eval-limit)
   std::int64_t total_macs = 0;     ///< MACs of the whole model (mac_share's denominator)
@@ -84,6 +84,12 @@ struct FallbackReport {
 /// fallback_speedup_vs_fp32: {speedup, ci_low, ci_high, ci_level}, fallback_cost_ms,
 /// fallback_cost_ratio: {ratio, ci_low, ci_high}}}.
 nlohmann::json ToJson(const FallbackReport& report);
+
+/// How `qbench sensitivity`'s scheme was calibrated, for its header "scheme  NAME (...)": a scheme
+/// that needs calibration (SchemeInfo::needs_calibration, static) gives "calibration METHOD, N
+/// samples"; dynamic "no calibration: activations quantized at run time"; any other (fp16) "no
+/// calibration". Throws Error(kInvalidArgument) for an unknown scheme (FindQuantizationScheme).
+std::string SensitivityCalibrationText(const std::string& scheme, const std::string& method, std::size_t samples);
 
 /// SQNR in dB with two decimals for tables and logs: "31.25"; "inf" for identical outputs; "-" unknown.
 std::string FormatDb(double db);
