@@ -44,7 +44,7 @@ std::string MemoryMarkdown(const LabStudy& study) {
   }
   if (rows.empty()) return "";
   std::string md = "## Memory per variant\n\n";
-  md += "| model | variant | batch | weights (MiB) | session (MiB) | arena peak (MiB) | peak RSS (MiB) | peak RSS vs " + base +
+  md += "| model | variant | batch | weights (MiB) | session (MiB) | arena peak (MiB) | peak RSS (MiB) | peak RSS vs " + BaselineName(study) +
         " |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n" + rows + "\n";
   if (any_isolated)
     md += "Each variant was measured alone, at every point, in a child process that loads only that model file, creates "

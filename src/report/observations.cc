@@ -89,6 +89,9 @@ void SizeObservations(const LabStudy& study, std::vector<std::string>& out) {
 
 void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
   const std::string base = BaselineVariant(study);
+  // The baseline as the reports name it: "fp32", or "baseline (fp16)" for an fp16 --models file (N1).
+  const std::string base_name = BaselineName(study);
+  const std::string than = base_name.rfind("baseline", 0) == 0 ? "the " + base_name : base_name;
   const auto variants = StudyVariants(study);
   const auto models = StudyModels(study);
   const std::int64_t threads0 = FirstThreads(study);
@@ -149,8 +152,8 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
       (word == "slower" ? slower : unclear).push_back(desc + (why.empty() ? "" : " — " + Join(why, "; ")));
     }
     // Entries carry "; "-separated reasons: separate the models by sentences.
-    if (!faster.empty()) out.push_back(fmt::format("**Faster with {}** (speedup vs {}, 95 % CI, interleaved): {}.", v, base, Join(faster, "; ")));
-    if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, base, Join(slower, ". ")));
+    if (!faster.empty()) out.push_back(fmt::format("**Faster with {}** (speedup vs {}, 95 % CI, interleaved): {}.", v, base_name, Join(faster, "; ")));
+    if (!slower.empty()) out.push_back(fmt::format("**Slower with {}** than {}: {}.", v, than, Join(slower, ". ")));
     if (!unclear.empty()) out.push_back(fmt::format("**No clear speedup with {}** (the CI includes 1.00x): {}.", v, Join(unclear, ". ")));
   }
 }

@@ -81,6 +81,22 @@ bool SpeedupsSeparate(const PointResult& a, const PointResult& b) {
   return a.speedup_ci95_low > b.speedup_ci95_high || b.speedup_ci95_low > a.speedup_ci95_high;
 }
 
+namespace {
+
+// How a speedup moved from `from` to `to`, worded by where each lies relative to 1.00x: a gain
+// (speedup > 1) grows or shrinks, a slowdown (speedup < 1) deepens or narrows, and crossing 1.00x
+// turns one into the other.
+std::string SpeedupChange(double from, double to) {
+  if (to < from) {
+    if (from <= 1.0) return "it got slower relative to the baseline (the slowdown grew)";
+    return to < 1.0 ? "the gain turned into a slowdown" : "the gain shrank";
+  }
+  if (from >= 1.0) return "the gain grew";
+  return to > 1.0 ? "the slowdown turned into a gain" : "the slowdown narrowed";
+}
+
+}  // namespace
+
 std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& s, const std::string& axis) {
   if (s.size() < 2) return "";
   auto at = [&axis](const PointResult* p) {
@@ -105,7 +121,7 @@ std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& s, const
   const bool all_slower = std::all_of(s.begin(), s.end(), [](auto* p) { return p->speedup_ci95_high < 1.0; });
   if (stop) txt += fmt::format("; int8 stopped paying off from {} (95 % CIs above, then below 1.00x)", at(stop));
   else if (all_slower) txt += fmt::format("; slower than the baseline at every {} (every 95 % CI below 1.00x)", axis == "px" ? "size" : axis);
-  else if (SpeedupsSeparate(*first, *last)) txt += last->speedup < first->speedup ? "; the gain shrank" : "; the gain grew";
+  else if (SpeedupsSeparate(*first, *last)) txt += "; " + SpeedupChange(first->speedup, last->speedup);
   else if (!peak) txt += "; no clear trend (the 95 % CIs overlap)";
   return txt;
 }

@@ -427,6 +427,14 @@ TEST(Analysis, SizeObservationIsJudgedAgainstTheBaselineFilesPrecision) {
   EXPECT_EQ(all.find("Did not shrink much"), std::string::npos) << all;
   EXPECT_EQ(all.find("of the fp32 size"), std::string::npos) << all;
   EXPECT_NE(ModelsMarkdown(study).find("| size vs baseline (fp16) |"), std::string::npos) << ModelsMarkdown(study);
+  // N1: the speed findings and the memory table name the baseline the same way, not "fp32".
+  EXPECT_NE(all.find("**Slower with dynamic** than the baseline (fp16): big 0.50x [0.47x, 0.53x] at batch 1"), std::string::npos) << all;
+  EXPECT_EQ(all.find("than fp32"), std::string::npos) << all;
+  for (auto& p : study.points) p.peak_rss_bytes = 60 << 20, p.memory_method = "isolated";
+  const std::string mem = MemoryMarkdown(study);
+  EXPECT_NE(mem.find("| peak RSS (MiB) | peak RSS vs baseline (fp16) |"), std::string::npos) << mem;
+  EXPECT_NE(mem.find("| big | as given (fp16) | 1 | "), std::string::npos) << mem;
+  EXPECT_NE(mem.find(" | 60.0 | 1.00x |"), std::string::npos) << mem;  // dynamic's 60 MiB against the baseline's 60 MiB
   // One file fp16, the other fp32: "the baseline".
   study.models.front().content = "fp32", study.models.front().original_bits = 32;
   EXPECT_EQ(BaselineName(study), "baseline");

@@ -275,6 +275,19 @@ TEST(Trend, StatedOnlyWhereTheCisSeparate) {
   std::vector<PointResult> d = {Speedup(1, 1.1, 0.9, 1.3), Speedup(8, 0.95, 0.8, 1.1)};
   t = DescribeSpeedupTrend({&d[0], &d[1]}, "batch");
   EXPECT_EQ(t.find("stopped"), std::string::npos) << t;
+  // N11: a slowdown that deepens is no "gain shrank": 0.87x [0.80x, 1.11x] → 0.71x [0.61x, 0.75x].
+  std::vector<PointResult> e = {Speedup(1, 0.87, 0.80, 1.11), Speedup(2, 0.71, 0.61, 0.75)};
+  t = DescribeSpeedupTrend({&e[0], &e[1]}, "batch");
+  EXPECT_EQ(t, "speedup 0.87x at batch 1 → 0.71x at batch 2; it got slower relative to the baseline (the slowdown grew)");
+  // Its reverse narrows the slowdown; crossing 1.00x turns one into the other.
+  t = DescribeSpeedupTrend({&e[1], &e[0]}, "batch");
+  EXPECT_EQ(t, "speedup 0.71x at batch 2 → 0.87x at batch 1; the slowdown narrowed");
+  std::vector<PointResult> f = {Speedup(1, 0.8, 0.75, 0.95), Speedup(4, 1.3, 1.2, 1.4)};
+  t = DescribeSpeedupTrend({&f[0], &f[1]}, "batch");
+  EXPECT_EQ(t, "speedup 0.80x at batch 1 → 1.30x at batch 4; the slowdown turned into a gain");
+  std::vector<PointResult> g = {Speedup(1, 1.3, 0.95, 1.4), Speedup(4, 0.8, 0.7, 0.9)};
+  t = DescribeSpeedupTrend({&g[0], &g[1]}, "batch");
+  EXPECT_EQ(t, "speedup 1.30x at batch 1 → 0.80x at batch 4; the gain turned into a slowdown");
 }
 
 TEST(Trend, CorrelationOverFewModelsIsNoFinding) {
