@@ -346,8 +346,11 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
           if (w.rfind(kMacsIncompleteWarning, 0) == 0)
             causes.insert(r.model + ": " + w.substr(std::string(kMacsIncompleteWarning).size()));
       if (r.bound == RooflineBound::kUnknown) continue;
-      by_bound[r.bound].push_back(fmt::format("{} {} {} ({:.1f} MAC/B, {} of peak)", r.model, VariantLabel(study, r.model, r.variant),
-                                              r.op_type, r.intensity_macs_per_byte, Percent(r.share_of_peak)));
+      by_bound[r.bound].push_back(fmt::format("{} {} {} ({:.1f} MAC/B, {})", r.model, VariantLabel(study, r.model, r.variant),
+                                              r.op_type, r.intensity_macs_per_byte,
+                                              r.bound == RooflineBound::kAboveRoof
+                                                  ? fmt::format("{:.2f}x its roof", r.achieved_macs_per_s / r.attainable_macs_per_s)
+                                                  : Percent(r.share_of_peak) + " of peak"));
     }
     const RooflinePeaks* peaks = study.roofline.empty() ? nullptr : PeaksFor(study, threads0);
     if (peaks && !by_bound.empty()) {
@@ -361,6 +364,12 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
                        "limit, e.g. ONNX Runtime's ConvInteger im2col path).",
                        by_bound[RooflineBound::kMemory].size(), by_bound[RooflineBound::kCompute].size(),
                        by_bound[RooflineBound::kKernel].size(), Percent(kKernelBoundShare));
+      if (const auto& above = by_bound[RooflineBound::kAboveRoof]; !above.empty())
+        s += fmt::format(" {} op type(s) ran above the roof that should bound them, e.g. {}: no bound is claimed for them; "
+                         "above the memory roof their data came from cache (the bytes are the compulsory traffic, the "
+                         "bandwidth a streaming one), above the MAC peak the peaks were measured too low (under load: "
+                         "--refresh-roofline on a quiet machine).",
+                         above.size(), Join(std::vector<std::string>(above.begin(), above.begin() + std::min<std::size_t>(above.size(), 3)), "; "));
       for (auto b : {RooflineBound::kMemory, RooflineBound::kCompute, RooflineBound::kKernel}) {
         const auto& items = by_bound[b];
         std::vector<std::string> examples(items.begin(), items.begin() + std::min<std::size_t>(items.size(), 3));
@@ -415,13 +424,15 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
             // Shares of the run on one basis: the profiler's own times (prof->total_ms and op_types), so an op
             // row's time, scaled down to the timed median (RooflineRow::time_scale), is unscaled first; the
             // compute-bound ops' MAC rate uses the scaled time, as the roofline table does.
-            double mem_time = 0, zero_mac_time = 0, comp_time = 0, comp_scaled_time = 0, comp_macs = 0, comp_peak = 0;
+            double mem_time = 0, zero_mac_time = 0, above_time = 0, comp_time = 0, comp_scaled_time = 0, comp_macs = 0, comp_peak = 0;
             for (const auto& o : prof->op_types)
               if (o.macs == 0) zero_mac_time += o.time_ms;
             for (const auto& row : op_rows) {
               if (row.model != m || row.variant != v) continue;
               const double profiled_ms = row.time_scale > 0 ? row.time_ms / row.time_scale : row.time_ms;
-              if (row.bound != RooflineBound::kCompute) {
+              if (row.bound == RooflineBound::kAboveRoof) {
+                above_time += profiled_ms;
+              } else if (row.bound != RooflineBound::kCompute) {
                 mem_time += profiled_ms;
               } else {
                 comp_time += profiled_ms;
@@ -434,6 +445,7 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
                              "the bandwidth they wait on nor their kernel's rate), {} ops without MACs (quantize/dequantize, layout, pooling, "
                              "activations: int8 weights do not shorten them)",
                              Percent(mem_time / prof->total_ms), Percent(zero_mac_time / prof->total_ms));
+            if (above_time > 0) s += fmt::format(", {} MAC ops above their roof (no bound claimed)", Percent(above_time / prof->total_ms));
             if (comp_time > 0 && comp_peak > 0)
               s += fmt::format(" and {} compute-bound MAC ops, which reach {} of the peak", Percent(comp_time / prof->total_ms),
                                Percent(comp_macs / (comp_scaled_time / 1000.0) / comp_peak));

@@ -1,5 +1,5 @@
 // The roofline view of a study: per model and per op type, achieved MAC rate vs arithmetic
-// intensity under the machine's fp32/int8 peaks and bandwidth, classified in three cases.
+// intensity under the machine's fp32/int8 peaks and bandwidth, classified in four cases (memory-bound, compute-bound, below both roofs, above its roof).
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -49,6 +49,7 @@ RooflineBound ClassifyRoofline(double intensity, double achieved, double peak, d
   if (!(intensity > 0) || !(achieved > 0) || !(peak > 0) || !(bytes_per_s > 0)) return RooflineBound::kUnknown;
   const double attainable = std::min(peak, bytes_per_s * intensity);
   if (achieved < kKernelBoundShare * attainable) return RooflineBound::kKernel;
+  if (achieved > attainable) return RooflineBound::kAboveRoof;  // no roof can be binding above it
   return intensity < peak / bytes_per_s ? RooflineBound::kMemory : RooflineBound::kCompute;
 }
 
@@ -57,6 +58,7 @@ std::string RooflineBoundName(RooflineBound bound) {
     case RooflineBound::kMemory: return "memory-bound";
     case RooflineBound::kCompute: return "compute-bound";
     case RooflineBound::kKernel: return "below both roofs (kernel-limited)";
+    case RooflineBound::kAboveRoof: return "above its roof (peaks too low)";
     case RooflineBound::kUnknown: break;
   }
   return "?";

@@ -367,7 +367,9 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
           "(peak / bandwidth) cannot reach the peak MAC rate whatever its precision: making its weights 4x smaller does "
           "not make it 4x faster. Three cases: memory-bound (below the ridge), compute-bound (above it), and below both roofs: "
           "an op that reaches less than " + fmt::format("{:.0f} %", 100 * kKernelBoundShare) + " of the rate its roofline allows is limited "
-          "by its kernel (e.g. ConvInteger's im2col path), not by bandwidth or the MAC peak. Integer ops and int8 models are "
+          "by its kernel (e.g. ConvInteger's im2col path), not by bandwidth or the MAC peak. An op faster than its roof "
+          "allows is \"above its roof (peaks too low)\": its data came from cache, or the peaks were measured under load; "
+          "no bound is claimed for it. Integer ops and int8 models are "
           "compared with the int8 peak; a model whose MACs are incomplete gets no rate or share of peak.\n\n";
   }
 

@@ -315,6 +315,47 @@ TEST(Roofline, ThreeCasesOfHandMadePoints) {
   EXPECT_EQ(ClassifyRoofline(1.0, 4e9, 100e9, 20e9), RooflineBound::kKernel);
   EXPECT_EQ(ClassifyRoofline(0.0, 4e9, 100e9, 20e9), RooflineBound::kUnknown);
   EXPECT_EQ(RooflineBoundName(RooflineBound::kKernel), "below both roofs (kernel-limited)");
+  // G10: above a roof no bound holds. 1 MAC/B at 27.2 GMAC/s under a 16.4 GB/s memory roof (attainable 16.4)
+  // and 50 MAC/B at 120 GMAC/s above the 100 GMAC/s peak are both "above its roof".
+  EXPECT_EQ(ClassifyRoofline(1.0, 27.2e9, 100e9, 16.4e9), RooflineBound::kAboveRoof);
+  EXPECT_EQ(ClassifyRoofline(50.0, 120e9, 100e9, 20e9), RooflineBound::kAboveRoof);
+  EXPECT_EQ(ClassifyRoofline(1.0, 16.4e9, 100e9, 16.4e9), RooflineBound::kMemory);  // at the roof: bound by it
+  EXPECT_EQ(RooflineBoundName(RooflineBound::kAboveRoof), "above its roof (peaks too low)");
+}
+
+// G10: the study's rows and Observations: a Gemm at 27.2 GMAC/s and 1.0 MAC/B under a 16.4 GB/s roof is
+// not "memory-bound"; a Conv at 1.0 MAC/B and 10 GMAC/s (61 % of the attainable 16.4) still is.
+TEST(Roofline, AnOpAboveItsMemoryRoofIsNotCalledMemoryBound) {
+  LabStudy s;
+  PointResult p;
+  p.point = SweepPoint{"m", "fp32", 1, 32, 1};
+  p.ok = true;
+  p.latency.median_ms = 0.5;
+  s.points.push_back(p);
+  ModelRecord rec;
+  rec.model = "m", rec.variant = "fp32", rec.ok = true;
+  s.models.push_back(rec);
+  OpProfileRecord prof;
+  prof.model = "m", prof.variant = "fp32", prof.batch = 1, prof.input_size = 32, prof.threads = 1, prof.ok = true;
+  prof.total_ms = 0.4;
+  // Gemm: 598400 MACs in 0.022 ms = 27.2 GMAC/s over 598400 bytes; Conv: 1e6 MACs in 0.1 ms = 10 GMAC/s over 1e6 bytes.
+  prof.op_types = {OpTypeProfile{"Gemm", 1, 0.022, 598400, 598400}, OpTypeProfile{"Conv", 1, 0.1, 1000000, 1000000}};
+  s.op_profiles.push_back(prof);
+  RooflinePeaks peaks;
+  peaks.ok = true, peaks.threads = 1, peaks.fp32_macs_per_s = 100e9, peaks.int8_macs_per_s = 200e9, peaks.bytes_per_s = 16.4e9;
+  s.roofline.push_back(peaks);
+  const auto rows = OpTypeRooflineRows(s);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NEAR(rows[0].achieved_macs_per_s, 27.2e9, 1e3);
+  EXPECT_NEAR(rows[0].attainable_macs_per_s, 16.4e9, 1e3);
+  EXPECT_EQ(rows[0].bound, RooflineBound::kAboveRoof);
+  EXPECT_EQ(rows[1].bound, RooflineBound::kMemory);
+  std::string all;
+  for (const auto& o : GenerateObservations(s)) all += o + "\n";
+  EXPECT_NE(all.find("1 op type(s) are memory-bound"), std::string::npos) << all;
+  EXPECT_NE(all.find("1 op type(s) ran above the roof that should bound them, e.g. m fp32 Gemm (1.0 MAC/B, 1.66x its roof)"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("Memory-bound, e.g.: m fp32 Conv (1.0 MAC/B, 10 % of peak)."), std::string::npos) << all;
 }
 
 // ORT's profiler inflates per-node times: a profile of 10 ms against a timed median of 6.70 ms is scaled by

@@ -92,14 +92,19 @@ bool HasRandomWeights(const LabStudy& study, const std::string& model);
 ///  - kCompute: intensity at or above the ridge, achieved ≥ kKernelBoundShare of the peak;
 ///  - kKernel: below both roofs — achieved < kKernelBoundShare × attainable: neither bandwidth nor
 ///    the MAC peak is the limit but the kernel itself (e.g. ORT's ConvInteger im2col path);
+///  - kAboveRoof: achieved above the attainable rate — above the memory roof (bandwidth × intensity:
+///    its data came from cache, which the compulsory-traffic bytes and the streaming bandwidth leave out)
+///    or above the MAC peak: the roof is not what limits it, and the peaks are too low for it
+///    (measured under load, or a cache-resident working set); no bound is claimed;
 ///  - kUnknown: MACs incomplete, no bytes, or no peaks.
-enum class RooflineBound { kUnknown, kMemory, kCompute, kKernel };
+enum class RooflineBound { kUnknown, kMemory, kCompute, kKernel, kAboveRoof };
 /// Achieved rate below this share of the attainable rate = "below both roofs" (kernel-limited).
 constexpr double kKernelBoundShare = 0.25;
 /// Classifies one point: intensity (MAC/B), achieved and peak (MAC/s), bandwidth (B/s).
 RooflineBound ClassifyRoofline(double intensity_macs_per_byte, double achieved_macs_per_s, double peak_macs_per_s,
                                double bytes_per_s);
-/// "memory-bound", "compute-bound", "below both roofs (kernel-limited)", "?".
+/// "memory-bound", "compute-bound", "below both roofs (kernel-limited)", "above its roof (peaks too
+/// low)", "?".
 std::string RooflineBoundName(RooflineBound bound);
 
 /// Roofline numbers of one model variant or one op type of it.
