@@ -139,9 +139,10 @@ std::string ModelsMarkdown(const LabStudy& study) {
   for (const auto& r : study.models) {
     std::string ops;
     for (const auto& [op, c] : r.op_coverage) ops += (ops.empty() ? "" : ", ") + fmt::format("{} {}/{}", op, c.quantized, c.kept_float);
-    // A variant that does not apply made no file: no MACs of its own ("—", as its other columns), not unknown ("?").
+    // A variant that does not apply, or failed before its file was counted, has no MACs of its own ("—", as
+    // its other columns), not unknown ("?"): "?" is left for a model file whose MACs could not be counted.
     const std::string macs = r.not_applicable ? "—"
-                             : r.macs_per_sample <= 0 ? "?"
+                             : r.macs_per_sample <= 0 ? (r.ok ? "?" : "—")
                              : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
     AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits),
                         !r.ok ? "—" : r.weight_storage.empty() ? r.weight_precision : r.weight_storage, r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,

@@ -215,6 +215,21 @@ TEST(HandBuiltStudy, NotApplicableRowHasNoMacsOfItsOwn) {
   EXPECT_NE(line.find("| — | — | — | — | not applicable |"), std::string::npos) << line;
   EXPECT_EQ(line.find("?"), std::string::npos) << line;
   EXPECT_NE(md.find("| 1.82 G |"), std::string::npos) << md;  // the other rows keep their MACs
+  // N13: a failed variant (--strict refusing it, a quantization error) made no file either: "—", not "?".
+  for (auto& r : s.models)
+    if (r.variant == "fp16") r.not_applicable = false, r.error = "quantization failed";
+  const std::string failed = ModelsMarkdown(s);
+  const auto frow = failed.find("| resnet18 | fp16 |");
+  ASSERT_NE(frow, std::string::npos) << failed;
+  const std::string fline = failed.substr(frow, failed.find('\n', frow) - frow);
+  EXPECT_NE(fline.find("| — | — | — | — | failed: quantization failed |"), std::string::npos) << fline;
+  EXPECT_EQ(fline.find("?"), std::string::npos) << fline;
+  // A model that ran but whose MACs could not be counted stays "?" (unknown).
+  for (auto& r : s.models)
+    if (r.variant == "fp32") r.macs_per_sample = 0;
+  const std::string unknown = ModelsMarkdown(s);
+  const auto urow = unknown.find("| resnet18 | fp32 |");
+  EXPECT_NE(unknown.substr(urow, unknown.find('\n', urow) - urow).find("| ? |"), std::string::npos) << unknown;
 }
 
 // G18: a collapsed variant is labelled as such in the plots, and a variant keeps one colour and marker
