@@ -1,5 +1,6 @@
 #include "qbench/report/study_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -129,6 +130,29 @@ Table StudyTable(const LabStudy& study) {
 
 std::string StudyCsv(const LabStudy& study) { return WriteCsv(StudyTable(study)); }
 
+namespace {
+
+std::string CalibrationLines(const LabStudy& study) {
+  // Each distinct calibration once, with the variants it was used for (N6: static and auto may calibrate
+  // differently): a variant whose every model shares the line is named alone, else "model variant".
+  std::map<std::string, std::vector<const ModelRecord*>> by_text;
+  std::map<std::string, std::set<std::string>> texts_of_variant;
+  for (const auto& r : study.models)
+    if (!r.calibration.empty()) by_text[r.calibration].push_back(&r), texts_of_variant[r.variant].insert(r.calibration);
+  std::string md;
+  for (const auto& [text, recs] : by_text) {
+    std::vector<std::string> who;
+    for (const auto* r : recs) {
+      const std::string w = texts_of_variant[r->variant].size() == 1 ? r->variant : r->model + " " + r->variant;
+      if (std::find(who.begin(), who.end(), w) == who.end()) who.push_back(w);
+    }
+    md += "Calibration (" + report_internal::Join(who) + "): " + text + ".\n";
+  }
+  return md.empty() ? md : md + "\n";
+}
+
+}  // namespace
+
 std::string ModelsMarkdown(const LabStudy& study) {
   std::string md;
   const std::string base = BaselineVariant(study);
@@ -158,11 +182,7 @@ std::string ModelsMarkdown(const LabStudy& study) {
   }
   md += WriteMarkdown(table);
   md += "\n";
-  std::set<std::string> calib;
-  for (const auto& r : study.models)
-    if (!r.calibration.empty()) calib.insert(r.calibration);
-  for (const auto& c : calib) md += "Calibration: " + c + ".\n";
-  if (!calib.empty()) md += "\n";
+  md += CalibrationLines(study);
   // What the models are: a file that is not fp32 is measured as given; zoo weights are random.
   std::vector<std::string> given, random;
   bool not_applicable = false;

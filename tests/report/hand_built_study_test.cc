@@ -292,3 +292,24 @@ TEST(HandBuiltStudy, RooflineVerdictsOnABusyMachineAreFlagged) {
 
 }  // namespace
 }  // namespace qbench
+
+// N6: each calibration line under the Models table names the variants it was used for — static and auto
+// calibrated differently — and a variant whose models calibrated differently is named per model.
+TEST(HandBuiltStudy, CalibrationLinesNameTheirVariants) {
+  LabStudy s = HandBuiltStudy();
+  s.models.push_back(Record("resnet18", "auto", 11'175'000));
+  s.models.push_back(Record("mobilenet_v2", "static", 3'500'000));
+  for (auto& r : s.models) {
+    if (r.variant == "static") r.calibration = "percentile over fashion-mnist (50 images)";
+    if (r.variant == "auto") r.calibration = "mse over fashion-mnist (50 images)";
+  }
+  std::string md = ModelsMarkdown(s);
+  EXPECT_NE(md.find("Calibration (auto): mse over fashion-mnist (50 images).\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("Calibration (static): percentile over fashion-mnist (50 images).\n"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Calibration:"), std::string::npos) << md;
+  // mobilenet_v2's static calibrated with mse too: the line names it per model.
+  s.models.back().calibration = "mse over fashion-mnist (50 images)";
+  md = ModelsMarkdown(s);
+  EXPECT_NE(md.find("Calibration (auto, mobilenet_v2 static): mse over fashion-mnist (50 images).\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("Calibration (resnet18 static): percentile over fashion-mnist (50 images).\n"), std::string::npos) << md;
+}
