@@ -113,6 +113,12 @@ std::int64_t FirstThreads(const LabStudy& study) {
   return t.empty() ? 1 : t.front();
 }
 
+std::string ThreadsText(std::int64_t threads) { return fmt::format("{} thread{}", threads, threads == 1 ? "" : "s"); }
+
+std::string PointWhere(const LabStudy& study, const PointResult& p) {
+  return fmt::format("batch {}", p.point.batch) + (study.config.threads.size() > 1 ? ", " + ThreadsText(p.point.threads) : "");
+}
+
 std::int64_t FirstInputSize(const LabStudy& study, const std::string& model) {
   const auto s = ModelInputSizes(study, model);
   return s.empty() ? 0 : s.front();

@@ -104,7 +104,7 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
-      const std::string desc = fmt::format("{} {} at batch {}", m, FormatSpeedupCi(p), p.point.batch);
+      const std::string desc = fmt::format("{} {} at {}", m, FormatSpeedupCi(p), PointWhere(study, p));
       const std::string word = SpeedupWord(p);
       if (word == "faster") {
         faster.push_back(desc);
@@ -168,7 +168,7 @@ void UninformativeIntervalObservations(const LabStudy& study, std::vector<std::s
     ++total;
     if (!SpeedupCiUninformative(p)) continue;
     ++n;
-    if (wide.size() < 3) wide.push_back(fmt::format("{} {} batch {} {}", p.point.model, p.point.variant, p.point.batch, FormatSpeedupCi(p)));
+    if (wide.size() < 3) wide.push_back(fmt::format("{} {} {} {}", p.point.model, p.point.variant, PointWhere(study, p), FormatSpeedupCi(p)));
     const auto rounds = static_cast<std::int64_t>(p.latency.n);
     k = k ? std::min(k, rounds) : rounds;
   }
@@ -313,7 +313,7 @@ void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
         for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))
           if (p->has_speedup) s.push_back(p);
         const std::string txt = DescribeSpeedupTrend(s, "batch");
-        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? fmt::format(" ({} threads)", t) : "", txt));
+        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? " (" + ThreadsText(t) + ")" : "", txt));
       }
       const auto sizes = ModelInputSizes(study, m);
       if (sizes.size() < 2) continue;
@@ -411,14 +411,14 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
           // slower only where the speedup's 95 % CI excludes 1.0 (SpeedupWord); else no measurable difference.
           const std::string word = SpeedupWord(*p);
           std::string s =
-              word == "slower"   ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at batch {}", m, v,
-                                               FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), p->point.batch)
-              : word == "faster" ? fmt::format("{} {}: {} smaller but only {} faster at batch {}", m, v, FormatRatio(size_gain),
-                                               FormatRatio(p->speedup), p->point.batch)
+              word == "slower"   ? fmt::format("{} {}: {} smaller but {:.1f}x slower ({} the speed) at {}", m, v,
+                                               FormatRatio(size_gain), 1.0 / p->speedup, FormatRatio(p->speedup), PointWhere(study, *p))
+              : word == "faster" ? fmt::format("{} {}: {} smaller but only {} faster at {}", m, v, FormatRatio(size_gain),
+                                               FormatRatio(p->speedup), PointWhere(study, *p))
                                  : fmt::format("{} {}: {} smaller but no measurable speed difference ({}, 95 % CI [{}, {}] "
-                                               "includes 1.0x) at batch {}",
+                                               "includes 1.0x) at {}",
                                                m, v, FormatRatio(size_gain), FormatRatio(p->speedup),
-                                               FormatRatio(p->speedup_ci95_low), FormatRatio(p->speedup_ci95_high), p->point.batch);
+                                               FormatRatio(p->speedup_ci95_low), FormatRatio(p->speedup_ci95_high), PointWhere(study, *p));
           const auto* prof = ProfileFor(study, m, v);
           if (prof && prof->total_ms > 0) {
             // Shares of the run on one basis: the profiler's own times (prof->total_ms and op_types), so an op

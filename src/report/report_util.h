@@ -56,6 +56,11 @@ std::vector<const PointResult*> BatchSeries(const LabStudy& study, const std::st
 double TimeShare(const OpProfileRecord& prof, const std::function<bool(const std::string&)>& pred);
 /// The first thread count of the study (1 when unknown) and a model's first input size (0 when unknown).
 std::int64_t FirstThreads(const LabStudy& study);
+/// "1 thread", "4 threads".
+std::string ThreadsText(std::int64_t threads);
+/// Where a point was measured, as the findings name it: "batch 1", and "batch 1, 2 threads" when the
+/// study sweeps more than one thread count (two points of one batch differ only by it).
+std::string PointWhere(const LabStudy& study, const PointResult& p);
 std::int64_t FirstInputSize(const LabStudy& study, const std::string& model);
 
 }  // namespace qbench::report_internal

@@ -61,7 +61,7 @@ std::vector<std::string> StudySummaryLines(const LabStudy& study) {
     for (const auto& v : StudyVariants(study)) {
       const PointResult* p = ReferencePoint(study, m, v);
       if (!p) continue;
-      where = fmt::format("batch {}, {}", p->point.batch, InputSizeLabel(p->point.input_size));
+      where = PointWhere(study, *p) + ", " + InputSizeLabel(p->point.input_size);
       std::vector<std::string> ratios;  // "; "-separated: a verdict holds a comma
       if (p->has_speedup) ratios.push_back("speedup " + SpeedupWithVerdict(*p));
       const double r = SizeRatio(study, m, v);

@@ -313,3 +313,22 @@ TEST(HandBuiltStudy, CalibrationLinesNameTheirVariants) {
   EXPECT_NE(md.find("Calibration (auto, mobilenet_v2 static): mse over fashion-mnist (50 images).\n"), std::string::npos) << md;
   EXPECT_NE(md.find("Calibration (resnet18 static): percentile over fashion-mnist (50 images).\n"), std::string::npos) << md;
 }
+
+// N14: a study over --threads 1,2 has two points at batch 1; the stdout summary and the Observations name
+// the thread count with the batch, so "static batch 1 7.08x" and "static batch 1 0.90x" are not read as one.
+TEST(HandBuiltStudy, ThreadSweepNamesTheThreadCountWithTheBatch) {
+  LabStudy s = HandBuiltStudy();
+  s.config.threads = {1, 2};
+  for (auto& p : s.points) p.point.threads = 1;
+  for (auto p : {Point("resnet18", "fp32", 5.0), Point("resnet18", "static", 5.5, 0.90, 0.20, 4.00)}) s.points.push_back(p);
+  const auto lines = StudySummaryLines(s);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("  resnet18 (batch 1, 1 thread, 32 px): fp32 9.71 ms; dynamic 6.47 ms", 0), 0u) << lines[0];
+  std::string all;
+  for (const auto& o : GenerateObservations(s)) all += o + "\n";
+  EXPECT_NE(all.find("resnet18 1.50x [1.30x, 1.70x] at batch 1, 1 thread."), std::string::npos) << all;
+  EXPECT_NE(all.find("resnet18 static batch 1, 1 thread 7.08x [0.35x, 10.42x]"), std::string::npos) << all;
+  EXPECT_NE(all.find("resnet18 static batch 1, 2 threads 0.90x [0.20x, 4.00x]"), std::string::npos) << all;
+  // One thread count: no thread count in the text (as before).
+  EXPECT_EQ(StudySummaryLines(HandBuiltStudy())[0].rfind("  resnet18 (batch 1, 32 px): ", 0), 0u);
+}
