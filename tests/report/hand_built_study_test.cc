@@ -290,8 +290,6 @@ TEST(HandBuiltStudy, RooflineVerdictsOnABusyMachineAreFlagged) {
                                  "logical cores)");
 }
 
-}  // namespace
-}  // namespace qbench
 
 // N6: each calibration line under the Models table names the variants it was used for — static and auto
 // calibrated differently — and a variant whose models calibrated differently is named per model.
@@ -332,3 +330,6 @@ TEST(HandBuiltStudy, ThreadSweepNamesTheThreadCountWithTheBatch) {
   // One thread count: no thread count in the text (as before).
   EXPECT_EQ(StudySummaryLines(HandBuiltStudy())[0].rfind("  resnet18 (batch 1, 32 px): ", 0), 0u);
 }
+
+}  // namespace
+}  // namespace qbench

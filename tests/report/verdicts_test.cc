@@ -133,6 +133,8 @@ TEST(Report, ProfiledRunSharesAddUpWhenOpTimesAreScaledToTheMedian) {
   const int zero = std::stoi(m[2]);
   std::smatch c;
   if (std::regex_search(line, c, std::regex(R"(and (\d+) % compute-bound MAC ops)"))) mac += std::stoi(c[1]);
+  // The fake's peaks are low: its MAC ops run above their roof (G10), a part of their own.
+  if (std::regex_search(line, c, std::regex(R"(, (\d+) % MAC ops above their roof)"))) mac += std::stoi(c[1]);
   EXPECT_EQ(zero, 11) << line;
   EXPECT_NEAR(mac, 89, 1) << line;  // rounded parts
 }
