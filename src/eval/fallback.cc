@@ -8,6 +8,7 @@
 #include "qbench/benchmark/compare.h"
 #include "qbench/core/error.h"
 #include "qbench/core/log.h"
+#include "qbench/runtime/ort_env.h"
 
 namespace qbench {
 
@@ -56,6 +57,15 @@ FallbackSearch SearchFallback(const Model& fp32, SensitivityQuantizer& quantizer
   return s;
 }
 
+std::string FallbackLatencyNoisyMessage(const LatencyComparison& c) {
+  std::string cvs = fmt::format("CV fp32 {:.0f} %, fully quantized {:.0f} %", 100 * c.fp32.statistics.cv,
+                                100 * c.quantized.statistics.cv);
+  if (c.fallback_timed) cvs += fmt::format(", with fallback {:.0f} %", 100 * c.fallback.statistics.cv);
+  return fmt::format("fallback latency: the timings stayed noisy over {} interleaved rounds ({}); the medians and "
+                     "their intervals still hold, but for steadier numbers time the models with `qbench bench` on a "
+                     "quiet machine", c.rounds, cvs);
+}
+
 LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, const Model* fallback,
                                  const ShapeOverrides& shapes, int intra_op_threads) {
   LatencyComparison c;
@@ -72,8 +82,8 @@ LatencyComparison CompareLatency(const Model& fp32, const Model& quantized, cons
   options.config.max_repetitions = 100;
   options.config.cv_threshold = 0.05;
   options.config.batch_size = c.batch_size;
-  LogInfo(fmt::format("fallback: timing {} models interleaved at batch {} ({} intra-op threads)", models.size(),
-                      c.batch_size, intra_op_threads));
+  LogInfo(fmt::format("fallback: timing {} models interleaved at batch {} with {}", models.size(), c.batch_size,
+                      IntraOpThreadsText(intra_op_threads)));
   const Comparison r = CompareModels(models, options);
   for (const auto& w : r.warnings) Log(LogLevel::kWarning, w.message + " [" + w.code + "]");
   c.rounds = r.rounds;

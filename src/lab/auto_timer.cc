@@ -14,6 +14,7 @@
 #include "qbench/model/shapes.h"
 #include "qbench/runtime/inputs.h"
 #include "qbench/runtime/runner.h"
+#include "qbench/runtime/ort_env.h"
 
 namespace qbench {
 namespace {
@@ -83,8 +84,8 @@ class OrtAutoTimer : public AutoTimer {
     options.session.intra_op_threads = threads_;
     options.input_seed = seed_;
     options.context = fmt::format("auto batch {}", batch_);
-    LogInfo(fmt::format("auto: timing fp32 and {} candidate(s) interleaved at batch {} ({} intra-op threads)",
-                        models.size() - 1, batch_, threads_));
+    LogInfo(fmt::format("auto: timing fp32 and {} candidate(s) interleaved at batch {} with {}", models.size() - 1,
+                        batch_, IntraOpThreadsText(threads_)));
     return CompareModels(compared, options);
   }
 

@@ -98,4 +98,9 @@ namespace internal {
 void CountOrtSession(int delta) { State().live_sessions += delta; }
 }  // namespace internal
 
+std::string IntraOpThreadsText(int intra_op_threads) {
+  if (intra_op_threads <= 0) return "ONNX Runtime's default intra-op threads (one per physical core)";
+  return std::to_string(intra_op_threads) + (intra_op_threads == 1 ? " intra-op thread" : " intra-op threads");
+}
+
 }  // namespace qbench

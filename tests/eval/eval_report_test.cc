@@ -2,6 +2,8 @@
 // and `quantize --fallback-*` write, built from hand-filled structs and compared key by key with the
 // documents the CLI wrote before the serialization moved into the library (same keys, same values).
 #include "qbench/eval/eval_report.h"
+#include "qbench/eval/fallback.h"
+#include "qbench/runtime/ort_env.h"
 
 #include <gtest/gtest.h>
 
@@ -227,6 +229,30 @@ TEST(EvalReport, FallbackJsonHoldsTheSearchAndItsLatencyCost) {
   EXPECT_EQ(m["criterion"], "max_drop");
   EXPECT_TRUE(m["fallback_top"].is_null());
   EXPECT_EQ(m["max_drop_points"], 1.5);
+}
+
+// N15: the noisy-timing warning gives the CV of each model timed, not of a "with fallback" that is
+// the quantized model again; a thread count of 0 is said as what it means.
+TEST(EvalReport, FallbackNoisyWarningListsOnlyTheModelsTimed) {
+  LatencyComparison c;
+  c.rounds = 100;
+  c.fp32.statistics.cv = 0.28;
+  c.quantized.statistics.cv = 0.30;
+  c.fallback = c.quantized;
+  const std::string tail =
+      "; the medians and their intervals still hold, but for steadier numbers time the models with `qbench bench` "
+      "on a quiet machine";
+  EXPECT_EQ(FallbackLatencyNoisyMessage(c),
+            "fallback latency: the timings stayed noisy over 100 interleaved rounds (CV fp32 28 %, fully quantized "
+            "30 %)" + tail);
+  c.fallback_timed = true;
+  c.fallback.statistics.cv = 0.126;
+  EXPECT_EQ(FallbackLatencyNoisyMessage(c),
+            "fallback latency: the timings stayed noisy over 100 interleaved rounds (CV fp32 28 %, fully quantized "
+            "30 %, with fallback 13 %)" + tail);
+  EXPECT_EQ(IntraOpThreadsText(0), "ONNX Runtime's default intra-op threads (one per physical core)");
+  EXPECT_EQ(IntraOpThreadsText(1), "1 intra-op thread");
+  EXPECT_EQ(IntraOpThreadsText(4), "4 intra-op threads");
 }
 
 }  // namespace

@@ -308,14 +308,8 @@ void RunQuantize(const QuantizeCliOptions& o) {
       const Model full = quantizer.Quantize({});
       latency = CompareLatency(reference, full, &result.model, latency_shapes, o.threads);
     }
-    if (latency.fp32.hit_cap || latency.quantized.hit_cap || latency.fallback.hit_cap) {
-      warnings.Add("fallback_latency_noisy",
-                   fmt::format("fallback latency: the timings stayed noisy over {} interleaved rounds (CV fp32 {:.0f} %, "
-                               "fully quantized {:.0f} %, with fallback {:.0f} %); the medians and their intervals "
-                               "still hold, but for steadier numbers time the models with `qbench bench` on a quiet "
-                               "machine", latency.rounds, 100 * latency.fp32.statistics.cv,
-                               100 * latency.quantized.statistics.cv, 100 * latency.fallback.statistics.cv));
-    }
+    if (latency.fp32.hit_cap || latency.quantized.hit_cap || latency.fallback.hit_cap)
+      warnings.Add("fallback_latency_noisy", FallbackLatencyNoisyMessage(latency));
   } else {
     std::unique_ptr<CalibrationDataReader> reader;
     if (scheme.needs_calibration) {

@@ -2,6 +2,7 @@
 #include "quantize_fallback.h"
 
 #include "qbench/eval/eval_report.h"
+#include "qbench/runtime/ort_env.h"
 
 #include <fmt/format.h>
 
@@ -77,8 +78,8 @@ std::string FormatFallback(const FallbackSearch& search, const LatencyComparison
                          FormatFraction(st.result.agreement), st.result.drop_points);
     }
   }
-  out += fmt::format("  latency, batch {}, {} intra-op threads, medians of {} interleaved rounds:\n", lat.batch_size,
-                     lat.intra_op_threads > 0 ? std::to_string(lat.intra_op_threads) : "ORT default", lat.rounds);
+  out += fmt::format("  latency, batch {} with {}, medians of {} interleaved rounds:\n", lat.batch_size,
+                     IntraOpThreadsText(lat.intra_op_threads), lat.rounds);
   auto row = [&](const char* label, const Measurement& m, const SpeedupEstimate* vs_fp32) {
     std::string r = fmt::format("    {:<17}{:>10.3f} ms", label, m.statistics.median_ms);
     if (vs_fp32) {

@@ -58,6 +58,11 @@ struct LatencyComparison {
   double cost_ms = 0.0;                   ///< median(fallback) − median(quantized)
 };
 
+/// The warning when the timings of `c` stayed noisy (a model hit the round cap): the rounds and the
+/// CV of each model timed: fp32 and fully quantized, and "with fallback" only when it was timed
+/// (c.fallback_timed; else it is the quantized model and has no CV of its own). Percent, no decimals.
+std::string FallbackLatencyNoisyMessage(const LatencyComparison& c);
+
 /// Times the three models (`fallback` null: only fp32 and `quantized`) at the input shapes
 /// ResolveInputShapes(fp32, shapes) gives, with seeded random inputs (GenerateInputs, seed 0)
 /// shared by all, round-robin after 3 warm-up rounds: 30 rounds, extended while a CV > 5 %, at

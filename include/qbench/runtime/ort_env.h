@@ -32,6 +32,11 @@ bool UseGlobalThreadPool(int intra_op_threads);
 /// it has none (the default, and before the environment exists).
 int GlobalThreadPoolThreads();
 
+/// An intra-op thread count in words, for logs and results ("with 2 intra-op threads"): "1 intra-op
+/// thread", "N intra-op threads"; 0 (not set) is what it means, "ONNX Runtime's default intra-op
+/// threads (one per physical core)". Negative counts are refused earlier (SessionConfig).
+std::string IntraOpThreadsText(int intra_op_threads);
+
 /// OrtRunner sessions alive in this process.
 int LiveOrtSessions();
 
