@@ -231,7 +231,8 @@ std::vector<OutputVerification> CompareOutputs(const std::vector<TensorInfo>& in
       v.collapsed = true;
       v.why = fmt::format("SQNR {} dB < {} dB", Db(v.sqnr_db), Db(options.min_sqnr_db));
       if (rows >= kVerifyAgreementMinRows)
-        v.why += fmt::format(", top-1 agreement {:.1f} % < {:g} %", 100.0 * v.top1_agreement, 100.0 * kVerifyKeptAgreement);
+        v.why += fmt::format(", top-1 agreement {:.1f} % (95 % upper bound {:.1f} % < {:g} %)", 100.0 * v.top1_agreement,
+                             100.0 * AgreementUpperBound(rows, v.top1_agreement), 100.0 * kVerifyKeptAgreement);
     } else if (v.compared && v.slice.axis >= 0) {
       v.collapsed = true;
       v.why = fmt::format("{}: SQNR {} dB, while the whole output has {} dB", quant_internal::DescribeSlice(v.slice, v.shape.size()),
@@ -242,15 +243,21 @@ std::vector<OutputVerification> CompareOutputs(const std::vector<TensorInfo>& in
   return out;
 }
 
+double AgreementUpperBound(std::size_t rows, double top1_agreement) {
+  if (rows == 0 || !std::isfinite(top1_agreement)) return std::nan("");
+  const auto agree = static_cast<std::size_t>(std::llround(top1_agreement * static_cast<double>(rows)));
+  return WilsonInterval(std::min(agree, rows), rows).hi;
+}
+
 bool SqnrCollapsed(double sqnr_db, double min_sqnr_db, std::size_t rows, double top1_agreement) {
   if (!(sqnr_db < min_sqnr_db)) return false;
-  const bool decisions_kept = rows >= kVerifyAgreementMinRows && top1_agreement >= kVerifyKeptAgreement;
+  const bool decisions_kept = rows >= kVerifyAgreementMinRows && AgreementUpperBound(rows, top1_agreement) >= kVerifyKeptAgreement;
   return !decisions_kept;
 }
 
 std::string CollapseRuleText(double min_sqnr_db, double slice_gap_db) {
-  return fmt::format("collapse: SQNR < {} dB unless top-1 agreement >= {:g} % (class scores, >= {} samples); a slice: "
-                     "also {} dB below its output",
+  return fmt::format("collapse: SQNR < {} dB unless top-1 agreement could be >= {:g} % (95 % Wilson upper bound; class "
+                     "scores, >= {} samples); a slice: also {} dB below its output",
                      Db(min_sqnr_db), 100.0 * kVerifyKeptAgreement, kVerifyAgreementMinRows, Db(slice_gap_db));
 }
 

@@ -36,9 +36,11 @@ constexpr double kVerifySliceScaleGapDb = 30.0;
 /// Class-score outputs ([N, C] or [N, C, 1, 1]) with at least this many classes are not judged per
 /// class column (most logits are small and never compete for the top; top-1 agreement is reported).
 constexpr std::int64_t kVerifyClassAxisUnjudged = 100;
-/// A class-score output whose whole-output SQNR is below min_sqnr_db has not collapsed when at least
-/// this share of its top-1 decisions (over at least kVerifyAgreementMinRows rows) matches fp32: a
-/// classifier is judged by its decisions, and ordinary int8 MobileNets sit near 15 dB with > 95 %.
+/// A class-score output whose whole-output SQNR is below min_sqnr_db has not collapsed when this
+/// share of its top-1 decisions could match fp32: the 95 % Wilson upper bound of its top-1 agreement
+/// (over at least kVerifyAgreementMinRows rows) reaches it. A classifier is judged by its decisions
+/// (ordinary int8 MobileNets sit near 15 dB with > 95 %), and 14 of 16 (87.5 %, bound 96.5 %) is no
+/// evidence of a collapse, while 1 of 16 (bound 28.3 %) is.
 constexpr double kVerifyKeptAgreement = 0.9;
 constexpr std::size_t kVerifyAgreementMinRows = 10;
 /// A fallback round is kept only when it removes a collapsed output or raises the worst collapsed
@@ -117,10 +119,15 @@ struct VerificationData {
 VerificationData ReadVerificationData(CalibrationDataReader& reader, std::size_t max_batches);
 
 /// The collapse rule on a compared float32 output's whole-output SQNR: true when sqnr_db < min_sqnr_db,
-/// unless the output holds class scores whose top-1 agreement with fp32 is >= kVerifyKeptAgreement
-/// over >= kVerifyAgreementMinRows rows (`rows` = 0 or a NaN agreement: not class scores). The one
+/// unless the output holds class scores whose top-1 agreement with fp32 could be >= kVerifyKeptAgreement
+/// (AgreementUpperBound) over >= kVerifyAgreementMinRows rows (`rows` = 0 or a NaN agreement: not
+/// class scores). The one
 /// place this rule lives: CompareOutputs applies it and CollapseRuleText states it.
 bool SqnrCollapsed(double sqnr_db, double min_sqnr_db, std::size_t rows, double top1_agreement);
+
+/// The 95 % Wilson upper bound (WilsonInterval, data/metrics.h) of a top-1 agreement share measured
+/// over `rows` samples (the count is rounded from the share); NaN for 0 rows or a NaN share.
+double AgreementUpperBound(std::size_t rows, double top1_agreement);
 
 /// The collapse rule in words, for the verification header, from the same constants as SqnrCollapsed:
 /// "collapse: SQNR < 15.0 dB unless top-1 agreement >= 90 % (class scores, >= 10 samples); a slice:
