@@ -179,9 +179,11 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       r.timing = c.timing;
       if (i > 0 && models[0].label == base && c.has_speedup) ApplySpeedup(base, c.speedup, &r);
       if (std::isfinite(c.measurement.statistics.cv) && c.measurement.statistics.cv > kHighCv)
-        high_cv.push_back(fmt::format("{} b{} s{} t{} ({:.0f} %)",
-                                      v == I.Baseline() && I.records.count(v) ? BaselineLabel(I.records.at(v).content, v) : v,
-                                      group.batch, group.input_size, group.threads, 100 * c.measurement.statistics.cv));
+        high_cv.push_back(fmt::format(
+            "{} ({:.0f} %)",
+            SweepPoint{group.model, v, group.batch, group.input_size, group.threads}.Label(
+                v == I.Baseline() && I.records.count(v) ? BaselineLabel(I.records.at(v).content, v) : v),
+            100 * c.measurement.statistics.cv));
     }
   }
   std::vector<PointResult> out;

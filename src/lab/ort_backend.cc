@@ -171,8 +171,8 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
   if (model != I.name) return;
   if (I.warnings && !I.high_cv.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < I.high_cv.size() && i < 8; ++i) list += (i ? ", " : "") + I.high_cv[i];
-    if (I.high_cv.size() > 8) list += fmt::format(", and {} more", I.high_cv.size() - 8);
+    for (std::size_t i = 0; i < I.high_cv.size() && i < 8; ++i) list += (i ? "; " : "") + I.high_cv[i];
+    if (I.high_cv.size() > 8) list += fmt::format("; and {} more", I.high_cv.size() - 8);
     I.warnings->Add("high_cv", fmt::format("{}: {} point(s) with a coefficient of variation above {:.0f} % ({}); the machine "
                                            "was busy or the runs are short: close other programs, pin the process "
                                            "(taskset) or raise --repetitions; the medians and CIs in the report account "

@@ -100,6 +100,15 @@ std::string SweepPoint::GroupKey() const {
   return model + "|b" + std::to_string(batch) + "|s" + std::to_string(input_size) + "|t" + std::to_string(threads);
 }
 
+std::string InputSizeLabel(std::int64_t input_size, bool unit) {
+  return input_size > 0 ? std::to_string(input_size) + (unit ? " px" : "") : std::string("its own shape");
+}
+
+std::string SweepPoint::Label(const std::string& variant_label) const {
+  return (variant_label.empty() ? variant : variant_label) + " at batch " + std::to_string(batch) + ", " +
+         InputSizeLabel(input_size) + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
+
 std::string SweepGroup::GroupKey() const { return SweepPoint{model, "", batch, input_size, threads}.GroupKey(); }
 
 std::vector<SweepPoint> SweepGroup::Points() const {

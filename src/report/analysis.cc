@@ -192,10 +192,6 @@ double SizeRatio(const LabStudy& study, const std::string& model, const std::str
   return static_cast<double>(a->file_size_bytes) / static_cast<double>(b->file_size_bytes);
 }
 
-std::string InputSizeLabel(std::int64_t input_size, bool unit) {
-  return input_size > 0 ? std::to_string(input_size) + (unit ? " px" : "") : std::string("its own shape");
-}
-
 std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model) {
   const auto it = study.config.model_input_sizes.find(model);
   if (it != study.config.model_input_sizes.end() && !it->second.empty()) return it->second;

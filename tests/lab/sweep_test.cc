@@ -75,6 +75,18 @@ TEST(ExpandSweep, OrdersModelsOutermostAndVariantsInnermost) {
   EXPECT_EQ(groups[0].GroupKey(), points[0].GroupKey());
 }
 
+// F37: warnings name a point in the report's words; a model measured at its own shape (input size
+// 0, e.g. token ids) is not "s0". The key in results files keeps its format (--resume reads it).
+TEST(SweepPoint, LabelSaysThePointInTheReportsWords) {
+  const SweepPoint token{"bert_tiny", "fp32", 1, 0, 2};
+  EXPECT_EQ(token.Label(), "fp32 at batch 1, its own shape, 2 threads");
+  EXPECT_EQ(token.Key(), "bert_tiny|fp32|b1|s0|t2");
+  const SweepPoint image{"resnet18", "static", 8, 224, 1};
+  EXPECT_EQ(image.Label(), "static at batch 8, 224 px, 1 thread");
+  EXPECT_EQ(image.Label("fp16 file"), "fp16 file at batch 8, 224 px, 1 thread");
+  EXPECT_EQ(image.Key(), "resnet18|static|b8|s224|t1");
+}
+
 TEST(ExpandSweep, RejectsDuplicatesAndEmptyLists) {
   const auto one = ParseSweepAxis("batch", "1");
   EXPECT_THROW(ExpandSweep({"a", "a"}, {"fp32"}, one, one, one), Error);

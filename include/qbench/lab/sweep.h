@@ -31,6 +31,11 @@ SweepAxis ParseSweepAxis(const std::string& name, const std::string& text);
 /// Text of an axis in the compact list form, e.g. "1,2,4,8,16".
 std::string SweepAxisToString(const SweepAxis& axis);
 
+/// How the lab and its reports name an input size: "224 px" (H = W in pixels; "224" with unit =
+/// false, for table cells under an "input" header), or "its own shape" for 0 (a model measured at its
+/// file's shape: a non-square fixed image, or no image input such as token ids).
+std::string InputSizeLabel(std::int64_t input_size, bool unit = true);
+
 /// One measured configuration. `variant` is a lab variant name ("fp32", "dynamic", "static", …).
 struct SweepPoint {
   std::string model;        ///< display name (ModelDisplayName of the spec), unique within a lab
@@ -45,6 +50,11 @@ struct SweepPoint {
   /// Key of the comparison group this point belongs to (Key() without the variant): the variants of
   /// one group are timed interleaved on identical inputs.
   std::string GroupKey() const;
+  /// The point in words for warnings and logs (Key() stays the identifier in files):
+  /// "VARIANT at batch B, SIZE, T thread(s)" with SIZE from InputSizeLabel, e.g.
+  /// "static at batch 8, 224 px, 2 threads" or "fp32 at batch 1, its own shape, 1 thread".
+  /// `variant_label` replaces the variant's name when not empty (a baseline's content label).
+  std::string Label(const std::string& variant_label = "") const;
 };
 
 /// A group of points timed together (interleaved): one model, threads, input size and batch, and

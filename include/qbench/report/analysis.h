@@ -29,11 +29,6 @@ double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<d
 /// only), else config.input_size. Empty when the config says neither.
 std::vector<std::int64_t> ModelInputSizes(const LabStudy& study, const std::string& model);
 
-/// How reports name an input size: "224 px" (H = W in pixels; "224" with unit = false, for table
-/// cells under an "input" header), or "its own shape" for 0 (a model measured at its file's shape:
-/// a non-square fixed image, or no image input such as token ids).
-std::string InputSizeLabel(std::int64_t input_size, bool unit = true);
-
 /// file size of (model, variant) / file size of (model, baseline); NaN when either is missing.
 double SizeRatio(const LabStudy& study, const std::string& model, const std::string& variant);
 
