@@ -53,6 +53,18 @@ bool HasCalibratedIntegerActivations(const std::string& variant) {
   return s && s->needs_calibration && IsIntegerPrecision(s->activation_precision);
 }
 
+std::string PerTensorRemedy(const std::string& variant) {
+  const LabVariantInfo* info = LookupLabVariant(variant);
+  if (!info || !info->scheme || info->granularity != Granularity::kPerTensor) return "";
+  const std::string scheme = info->scheme->name;
+  const std::string why = " Its weights are per-tensor (one scale for a whole weight tensor), which a layer whose channels "
+                          "have very different ranges does not survive: ";
+  if (info->scheme->granularity == Granularity::kPerChannel)
+    return why + "the `" + scheme + "` variant quantizes them per channel.";
+  return why + "per-channel weights often keep it (`qbench quantize MODEL --mode " + scheme +
+         " --per-channel -o FILE.onnx`, then `--compare-file MODEL:LABEL=FILE.onnx` measures that file in this study).";
+}
+
 }  // namespace report_internal
 
 bool AutoKeptUnchanged(const LabStudy& study, const std::string& model, const std::string& variant) {
