@@ -189,4 +189,14 @@ void GraphBuilder::AddOpsetImport(const std::string& domain, std::int64_t versio
 
 Model GraphBuilder::Build() const { return model_; }
 
+std::map<std::string, const onnx::TensorProto*> ConstantTensors(const onnx::GraphProto& g) {
+  std::map<std::string, const onnx::TensorProto*> out;
+  for (const auto& t : g.initializer()) out[t.name()] = &t;
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1)
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t()) out[n.output(0)] = &a.t();
+  return out;
+}
+
 }  // namespace qbench

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <unordered_map>
 #include <vector>
 
 #include "qbench/core/tensor.h"
@@ -13,18 +12,6 @@ namespace {
 
 bool DefaultOrMs(const onnx::NodeProto& n) {
   return n.domain().empty() || n.domain() == "ai.onnx" || n.domain() == "com.microsoft";
-}
-
-// Constant tensors by name: initializers and Constant-node values.
-std::unordered_map<std::string, const onnx::TensorProto*> Constants(const onnx::GraphProto& g) {
-  std::unordered_map<std::string, const onnx::TensorProto*> out;
-  for (const auto& t : g.initializer()) out[t.name()] = &t;
-  for (const auto& n : g.node()) {
-    if (n.op_type() != "Constant" || n.output_size() < 1) continue;
-    for (const auto& a : n.attribute())
-      if (a.name() == "value" && a.has_t()) out[n.output(0)] = &a.t();
-  }
-  return out;
 }
 
 // The integer values of an int8/uint8 tensor; empty when they cannot be read.
@@ -78,7 +65,7 @@ bool IsDynamicActivationOp(const std::string& op) {
 
 Int8Storage ReadInt8Storage(const onnx::GraphProto& graph) {
   Int8Storage s;
-  const auto consts = Constants(graph);
+  const auto consts = ConstantTensors(graph);
   auto find = [&](const onnx::NodeProto& n, int i) -> const onnx::TensorProto* {
     if (i < 0 || i >= n.input_size() || n.input(i).empty()) return nullptr;
     auto it = consts.find(n.input(i));

@@ -57,17 +57,6 @@ std::string NodeLabel(const onnx::NodeProto& node) {
   return node.op_type() + " '" + (node.name().empty() ? node.output_size() ? node.output(0) : "?" : node.name()) + "'";
 }
 
-// Constant tensors of the main graph: initializers and Constant nodes' `value`.
-std::map<std::string, const onnx::TensorProto*> ConstantTensors(const onnx::GraphProto& g) {
-  std::map<std::string, const onnx::TensorProto*> out;
-  for (const auto& t : g.initializer()) out[t.name()] = &t;
-  for (const auto& n : g.node())
-    if (n.op_type() == "Constant" && n.output_size() == 1)
-      for (const auto& a : n.attribute())
-        if (a.name() == "value" && a.has_t()) out[n.output(0)] = &a.t();
-  return out;
-}
-
 // Ops whose output holds (a rearrangement or subset of) the values of the tracked input, so an index
 // range carries through; the integer is the input index that carries the values (-1: any input).
 // Values an integer size input (Pad's pads, Tile's repeats, ConstantOfShape's shape) takes: [0, 3].

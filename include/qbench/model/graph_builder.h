@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -69,5 +70,9 @@ void FillTensorProto(const std::string& name, const HostTensor& tensor, onnx::Te
 /// into a HostTensor. Throws Error(kUnsupported) for external data that was not inlined or a
 /// dtype it cannot read, naming the tensor.
 HostTensor TensorFromProto(const onnx::TensorProto& proto);
+
+/// The constant tensors of graph `g` (not its subgraphs) by name: its initializers and the `value`
+/// of its Constant nodes. The pointers live as long as `g`.
+std::map<std::string, const onnx::TensorProto*> ConstantTensors(const onnx::GraphProto& g);
 
 }  // namespace qbench
