@@ -17,3 +17,9 @@ target_compile_options(lab_estimate PRIVATE -Wall -Wextra)
 add_executable(int8_profile ${CMAKE_CURRENT_LIST_DIR}/int8_profile.cc)
 target_link_libraries(int8_profile PRIVATE qbench_lab qbench_zoo)
 target_compile_options(int8_profile PRIVATE -Wall -Wextra)
+# speedup_repeatability: the same fp32-vs-int8 point compared R times as separate lab runs would (the lab's
+# LabCompareOptions, fresh sessions): each run's speedup and 95 % CI, their spread and how many CIs cover
+# the median of all R (docs/measurement.md, "Run-to-run repeatability of speedups").
+add_executable(speedup_repeatability ${CMAKE_CURRENT_LIST_DIR}/speedup_repeatability.cc)
+target_link_libraries(speedup_repeatability PRIVATE qbench_lab qbench_zoo)
+target_compile_options(speedup_repeatability PRIVATE -Wall -Wextra)

@@ -22,6 +22,22 @@ void lab_internal::Fill(PointResult* r, const Measurement& m, std::int64_t macs)
   r->achieved_macs_per_s = macs > 0 && s.median_ms > 0 ? static_cast<double>(macs) / (s.median_ms / 1000.0) : 0;
 }
 
+CompareOptions LabCompareOptions(const LabConfig& config, std::int64_t batch, std::int64_t threads) {
+  CompareOptions co;
+  co.config.warmup_runs = config.warmup_runs;
+  co.config.repetitions = config.repetitions;
+  co.config.max_repetitions = config.repetitions;
+  co.config.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
+  co.config.batch_size = batch;
+  co.config.seed = config.seed;
+  co.session.intra_op_threads = static_cast<int>(threads);
+  co.session.allow_spinning = false;  // a variant alone: as before, no spinning pool left idle between groups
+  co.session.graph_optimization = "all";
+  co.session.execution_provider = config.provider;
+  co.input_seed = config.seed;
+  return co;
+}
+
 PointEnergy lab_internal::ToPointEnergy(const ModelEnergy& e, const std::string& source, std::int64_t batch,
                                        bool against_baseline) {
   PointEnergy pe;
@@ -136,18 +152,7 @@ std::vector<PointResult> OrtLabBackend::MeasureGroup(const SweepGroup& group, co
       if (results.count(v)) results[v].error = e.what();
     }
   }
-  CompareOptions co;
-  co.config.warmup_runs = I.config.warmup_runs;
-  co.config.repetitions = I.config.repetitions;
-  co.config.max_repetitions = I.config.repetitions;
-  co.config.cv_threshold = 0;  // exactly k runs: the lab's duration stays predictable; the CI shows the noise
-  co.config.batch_size = group.batch;
-  co.config.seed = I.config.seed;
-  co.session.intra_op_threads = static_cast<int>(group.threads);
-  co.session.allow_spinning = false;  // a variant alone: as before, no spinning pool left idle between groups
-  co.session.graph_optimization = "all";
-  co.session.execution_provider = I.config.provider;
-  co.input_seed = I.config.seed;
+  CompareOptions co = LabCompareOptions(I.config, group.batch, group.threads);
   co.keep_going = true;
   co.usage_errors_propagate = false;  // a variant that cannot run is recorded, the others are measured
   co.time_alone_if_interleaving_fails = true;

@@ -1,7 +1,8 @@
 // A busy machine in the lab: bench's busy-machine check warns on stderr and in report.md (F30); roofline
 // peaks measured under load or implausible next to another thread count's are never cached, and the
 // report says where its peaks came from (F18); results.json's environment says which thread pool the
-// timed sessions used, as report.md's Method does (F40).
+// timed sessions used, as report.md's Method does (F40); the timing settings of a lab point, which
+// bench/speedup_repeatability measures with (N5).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -211,6 +212,33 @@ TEST(RooflineCache, ImplausiblePeaksAreNotCachedAndAnImplausibleCachedEntryIsRem
   EXPECT_FALSE(j.contains(key2));
   ASSERT_EQ(removed.items().size(), 1u);
   EXPECT_EQ(removed.items()[0].code, "roofline_implausible");
+}
+
+// LabCompareOptions: what MeasureGroup times a point with (and bench/speedup_repeatability repeats):
+// the config's warm-ups, exactly its repetitions (no extension), its seed for bootstrap and inputs,
+// the point's batch and threads, no spinning alone, optimization "all", the global pool; the lab's
+// own failure handling, cache and observer are not in it.
+TEST(LabTiming, LabCompareOptionsAreThePointsSettings) {
+  LabConfig config = DefaultLabConfig();
+  config.repetitions = 7;
+  config.warmup_runs = 2;
+  config.seed = 5;
+  const CompareOptions co = LabCompareOptions(config, 4, 3);
+  EXPECT_EQ(co.config.warmup_runs, 2);
+  EXPECT_EQ(co.config.repetitions, 7);
+  EXPECT_EQ(co.config.max_repetitions, 7);
+  EXPECT_EQ(co.config.cv_threshold, 0.0);
+  EXPECT_EQ(co.config.batch_size, 4);
+  EXPECT_EQ(co.config.seed, 5u);
+  EXPECT_EQ(co.input_seed, 5u);
+  EXPECT_EQ(co.session.intra_op_threads, 3);
+  EXPECT_FALSE(co.session.allow_spinning);
+  EXPECT_EQ(co.session.graph_optimization, "all");
+  EXPECT_EQ(co.session.execution_provider, "cpu");
+  EXPECT_EQ(co.policy, InterleavePolicy::kGlobalThreadPool);
+  EXPECT_FALSE(co.keep_going);
+  EXPECT_EQ(co.cache, nullptr);
+  EXPECT_EQ(co.observer, nullptr);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "qbench/benchmark/compare.h"
 #include "qbench/core/log.h"
 #include "qbench/lab/lab.h"
 #include "qbench/model/shapes.h"
@@ -23,6 +24,14 @@ namespace qbench {
 /// than input_size (the point cannot run at that size).
 ShapeOverrides LabShapes(const Model& model, std::int64_t batch, std::int64_t input_size,
                          const ShapeOverrides& user = {});
+
+/// How the lab times the variants of one point (OrtLabBackend::MeasureGroup; bench/speedup_repeatability
+/// measures with it too): `config.warmup_runs` warm-up rounds, then exactly `config.repetitions`
+/// interleaved rounds (no automatic extension), bootstrap and input seed `config.seed`, `batch`,
+/// `threads` intra-op threads, graph optimization "all", `config.provider`, no spin-waiting for a
+/// variant alone, and CompareOptions' default interleaving policy (the global pool). The lab adds its
+/// failure handling, session cache, energy observer and context.
+CompareOptions LabCompareOptions(const LabConfig& config, std::int64_t batch, std::int64_t threads);
 
 /// Measures with ONNX Runtime. One model is kept loaded at a time (RunLab's order loads each once);
 /// sessions are reused across batch sizes and input sizes of a dynamic-shape model and created per
