@@ -35,7 +35,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       r.weight_precision = c.weight_precision;
       r.weight_storage = c.weight_storage;
       r.activation_precision = c.activation_precision;
-      external_schemes[e.label] = SchemeLikeContent(c);
+      file_schemes[e.label] = SchemeLikeContent(c);
     } catch (const std::exception& ex) {
       if (CancelRequested()) throw;
       r.warnings.push_back(std::string("inspect: ") + ex.what());

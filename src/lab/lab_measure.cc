@@ -217,12 +217,13 @@ std::vector<OpProfileRecord> OrtLabBackend::ProfileOps(const SweepGroup& group, 
   }
   for (const auto& v : variants) {
     OpProfileRecord r;
-    // Table variants by their scheme; external files by what they hold, as the scheme table's row
-    // their content is like (SchemeLikeContent, set by PrepareExternal).
+    // Table variants by their scheme; files measured as given (the baseline of a file given with
+    // --models, external files) by what they hold, as the scheme table's row their content is like
+    // (SchemeLikeContent, set when the file was inspected): an int8 QOperator file moves 1-byte tensors.
     const LabVariantInfo* info = LookupLabVariant(v);
     const SchemeInfo* scheme = info ? info->scheme : nullptr;
-    if (!info && I.external_schemes.count(v)) scheme = I.external_schemes.at(v);
-    TrafficModel traffic;  // the baseline: 4 bytes everywhere
+    if (!scheme && I.file_schemes.count(v)) scheme = I.file_schemes.at(v);
+    TrafficModel traffic;  // float32: 4 bytes everywhere
     if (scheme) traffic = TrafficModel{scheme->WeightBytes(), scheme->InputBytes(), scheme->OutputBytes()};
     try {
       if (!ref_error.empty()) throw Error(ErrorCode::kRuntime, "cannot analyse the fp32 graph: " + ref_error);

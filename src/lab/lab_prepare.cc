@@ -215,6 +215,7 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.weight_precision = content.weight_precision;
     base.weight_storage = content.weight_storage;
     base.activation_precision = content.activation_precision;
+    I.file_schemes["fp32"] = SchemeLikeContent(content);  // its op profile's traffic, as for an external file
     // An int8 file given with --models: warned like one given with --compare-file.
     if (content.quantized) I.NoteU8S8Saturation(fp32, job.model.name + " as given (" + job.model.spec + ")", &base);
   } catch (const std::exception& e) {

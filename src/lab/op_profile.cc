@@ -44,6 +44,18 @@ bool IsFormOf(const std::string& profiled, const std::string& ref) {
   return false;
 }
 
+// The float op a reference node computes: a reference graph read from a file that is already
+// quantized (an int8 QOperator or dynamic file given with --models) holds QLinearConv, ConvInteger,
+// QGemm, MatMulInteger, …, attributed like the Conv / Gemm / MatMul they compute.
+std::string FloatForm(const std::string& op) {
+  if (IsFormOf(op, "Conv")) return "Conv";
+  if (IsFormOf(op, "Gemm")) return op.find("MatMul") != std::string::npos ? "MatMul" : "Gemm";
+  return op;
+}
+
+// Input index of a convolution's weight: QLinearConv(x, x_scale, x_zero_point, w, …); else (x, w, …).
+int ConvWeightInput(const std::string& op) { return op == "QLinearConv" ? 3 : 1; }
+
 bool IsFusableActivation(const std::string& op) {
   return op == "Relu" || op == "Clip" || op == "HardSigmoid" || op == "HardSwish" || op == "Sigmoid" || op == "LeakyRelu" ||
          op == "Add";
@@ -141,7 +153,7 @@ ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& sha
     const auto& node = g.node(i);
     const NodeCost& cost = s.nodes[static_cast<std::size_t>(i)];
     NodeWork w;
-    w.op_type = node.op_type();
+    w.op_type = FloatForm(node.op_type());
     w.macs = std::max<std::int64_t>(cost.macs, 0);
     w.weight_elements = cost.params;
     w.output_elements = Elements(cost.output_shape);
@@ -149,8 +161,8 @@ ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& sha
       auto it = tensor_shape.find(node.input(0));
       if (it != tensor_shape.end()) w.input_elements = Elements(it->second);
     }
-    if (w.op_type == "Conv" && node.input_size() > 1) {
-      auto wd = initializer_dims.find(node.input(1));
+    if (const int wi = ConvWeightInput(node.op_type()); w.op_type == "Conv" && node.input_size() > wi) {
+      auto wd = initializer_dims.find(node.input(wi));
       std::int64_t group = 1;
       for (const auto& a : node.attribute())
         if (a.name() == "group") group = a.i();

@@ -183,7 +183,7 @@ void OrtLabBackend::ReleaseModel(const std::string& model) {
   I.sessions.Clear();
   I.variants.clear();
   I.records.clear();
-  I.external_schemes.clear();
+  I.file_schemes.clear();
   I.macs_per_sample.clear();
   I.macs_incomplete.clear();
   I.name.clear();

@@ -73,9 +73,10 @@ struct OrtLabBackend::Impl {
   LabModel model;
   std::map<std::string, Model> variants;        // variant → model (as in its file)
   std::map<std::string, ModelRecord> records;
-  /// External variant → the scheme row its file's content is like (SchemeLikeContent; nullptr: none),
-  /// for the traffic model of its operator profile.
-  std::map<std::string, const SchemeInfo*> external_schemes;
+  /// A variant measured as its file is (the baseline "fp32" of a file given with --models, an external
+  /// variant) → the scheme row the file's content is like (SchemeLikeContent; nullptr: float32), for
+  /// the traffic model of its operator profile: an int8 file given with --models moves int8 bytes.
+  std::map<std::string, const SchemeInfo*> file_schemes;
   std::map<std::int64_t, std::int64_t> macs_per_sample;  // input size → MACs of one sample
   std::set<std::int64_t> macs_incomplete;                // input sizes whose MACs are a lower bound
   SessionCache sessions;  // "variant|t<threads>|b<rewritten batch or *>"

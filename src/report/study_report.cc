@@ -380,9 +380,11 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
     md += "How these numbers are made: each node ONNX Runtime ran (after its fusions and layout rewrites) is attributed "
           "to a Conv/Gemm/MatMul of the fp32 graph by name (unnamed nodes: by execution order and output size); time is the profiler's per-node time (mean of 5 "
           "runs after 2 warm-ups), scaled down where the per-node times sum to more than the timed median of the run (the profiler's own cost per node)" +
-          ScaleNote(op_rows) + ", MACs come from ONNX shape inference of the fp32 graph. Arithmetic intensity = MACs / "
+          ScaleNote(op_rows) + ", MACs come from ONNX shape inference of the fp32 graph (a file given already quantized: "
+          "its own graph, QLinearConv as the Conv it computes). Arithmetic intensity = MACs / "
           "bytes moved, where bytes = weights + the node's input activation + its output, each counted once per run in the "
-          "variant's precision (" + TrafficText() + "): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
+          "variant's precision (" + TrafficText() + "; a file measured as given, with --models or --compare-file, in "
+          "what it holds: int8 QOperator or QDQ 1 byte each): caches are ignored, so this is the compulsory traffic, an approximation that overstates "
           "intensity where a tensor is re-read. Ops without MACs (quantize/dequantize, pooling, activations, layout "
           "reorders) are not in this table; their time is in the whole-model rows. An op type below the ridge point "
           "(peak / bandwidth) cannot reach the peak MAC rate whatever its precision: making its weights 4x smaller does "

@@ -1,6 +1,7 @@
 # Analysis, verdicts and report.md of lab studies run with the lab's fake backend (tests/lab/fake_backend.h).
 qbench_add_test(report_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/report_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/op_profile_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/verdicts_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/ci_level_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/markdown_tables_test.cc

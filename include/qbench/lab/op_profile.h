@@ -35,7 +35,8 @@ std::vector<ProfiledNode> ParseOrtProfile(const std::string& json_text, const st
 
 /// Work of one node of the reference graph at the profiled input shapes.
 struct NodeWork {
-  std::string op_type;          ///< "Conv", "Gemm", …
+  std::string op_type;          ///< "Conv", "Gemm", "MatMul", …; an integer form in the file (QLinearConv,
+                                ///< ConvInteger, QGemm, MatMulInteger, …) as the float op it computes
   std::string kind;             ///< Conv: "depthwise 3x3", "1x1", "3x3", …; "" otherwise
   std::int64_t macs = 0;        ///< InspectModel's MACs
   std::int64_t weight_elements = 0;  ///< constant weight and bias elements (NodeCost::params)
@@ -51,7 +52,9 @@ struct ReferenceGraph {
   std::vector<std::string> order;                 ///< node names in graph order
 };
 
-/// Builds the reference graph of `model` (normally the fp32 model) at `shapes` with InspectModel.
+/// Builds the reference graph of `model` (normally the fp32 model; a file given already quantized is
+/// its own reference, its QLinearConv / ConvInteger / QGemm / … nodes taken as Conv / Gemm / MatMul)
+/// at `shapes` with InspectModel.
 /// Throws as InspectModel.
 ReferenceGraph BuildReferenceGraph(const Model& model, const ShapeOverrides& shapes);
 
