@@ -220,19 +220,28 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     // A scheme variant of a file that is already int8 (refused by the quantizer) or already in the
     // scheme's float precision: not applicable, no failure.
     std::string content = planned_content;
-    int original_bits = 32;
+    const ModelRecord* given = nullptr;  // the file as given (the baseline record)
     for (const auto& r : records)
       if (r.ok && LookupLabVariant(r.variant) && LookupLabVariant(r.variant)->IsBaseline()) {
         if (!r.content.empty()) content = r.content;
-        original_bits = r.original_bits;
+        given = &r;
       }
+    const ModelRecord as_given = given ? *given : ModelRecord{};
     for (auto& r : records) {
       const std::string why = VariantNotApplicable(content, r.variant);
       if (why.empty()) continue;
       r.ok = false;
       r.not_applicable = true;
       r.error = "not applicable: " + why;
-      r.original_bits = original_bits;  // the file it would have been made from
+      // No file is made: the record says what the file it would have been made from holds (an int8
+      // file's "int8 QOperator", never an assumed "fp32"), as the report's "already int8 (QOperator)".
+      r.content = content;
+      r.original_bits = given ? as_given.original_bits : 32;
+      if (given) {
+        r.weight_precision = as_given.weight_precision;
+        r.weight_storage = as_given.weight_storage;
+        r.activation_precision = as_given.activation_precision;
+      }
     }
     std::map<std::string, ModelRecord> by_variant;
     for (auto& r : records) {

@@ -87,8 +87,17 @@ template <typename F, typename R>
 void Fields(const F& f, R& r, const AccuracyRecord*) {
   f.Status(r.ok);
   f.Optional("input_size", r.input_size, r.input_size > 0);  // written when known (older studies: absent)
-  QBENCH_LAB_FIELDS(model, variant, error, dataset, samples, top1, top1_ci95_low, top1_ci95_high, top5, top1_agreement,
-                    top1_agreement_ci95_low, top1_agreement_ci95_high, num_classes, labels_out_of_range)
+  QBENCH_LAB_FIELDS(model, variant, error, dataset, samples)
+  // Null where there is no figure, never a number a script would read as one: no top-1 when the
+  // first output is not class scores (metric "fidelity") or nothing was evaluated; no agreement for
+  // the baseline itself (-1 in memory). Read back: null leaves the defaults (0, -1).
+  const bool top1 = r.ok && r.metric == "top1", agreement = r.top1_agreement >= 0;
+  f.Nullable("top1", r.top1, top1), f.Nullable("top1_ci95_low", r.top1_ci95_low, top1);
+  f.Nullable("top1_ci95_high", r.top1_ci95_high, top1), f.Nullable("top5", r.top5, top1);
+  f.Nullable("top1_agreement", r.top1_agreement, agreement);
+  f.Nullable("top1_agreement_ci95_low", r.top1_agreement_ci95_low, agreement);
+  f.Nullable("top1_agreement_ci95_high", r.top1_agreement_ci95_high, agreement);
+  QBENCH_LAB_FIELDS(num_classes, labels_out_of_range)
   f.Object("paired", r.has_paired, "Newcombe (1998) paired score interval, method 10; exact McNemar test", [&](const auto& g) {
     g("labelled", r.labelled), g("both_correct", r.both_correct), g("variant_only_correct", r.variant_only_correct);
     g("baseline_only_correct", r.baseline_only_correct), g("top1_change", r.top1_change);

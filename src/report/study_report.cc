@@ -95,6 +95,7 @@ Table StudyTable(const LabStudy& study) {
   for (const char* k : {"energy_per_inference_j", "average_power_w", "energy_ratio", "energy_ratio_ci95_low",
                         "energy_ratio_ci95_high", "file_size_bytes", "top1"})
     t.columns.push_back({k, "", Align::kRight});
+  t.columns.push_back({"content", "", Align::kLeft});  // what the variant's file holds (ModelRecord::content)
   t.columns.push_back({"error", "", Align::kLeft});
   const std::size_t per_ok = StatisticsColumns().size() + 9;  // the cells only a measured point has
   auto number = [](double v) { return Cell::Number(v, FormatFixed(v, 3)); };
@@ -121,7 +122,8 @@ Table StudyTable(const LabStudy& study) {
     row.push_back(number_if(p.ok && e.available, e.average_power_w));
     for (double v : {e.ratio, e.ratio_ci95_low, e.ratio_ci95_high}) row.push_back(number_if(p.ok && e.available && e.has_ratio, v));
     row.push_back(rec && rec->ok ? Cell::Integer(rec->file_size_bytes) : Cell::Empty());
-    row.push_back(number_if(acc && acc->ok, acc ? acc->top1 : 0));
+    row.push_back(number_if(acc && acc->ok && acc->metric == "top1", acc ? acc->top1 : 0));  // empty: no top-1
+    row.push_back(Cell::Text(rec ? rec->content : ""));
     row.push_back(Cell::Text(p.error));
     t.AddRow(std::move(row));
   }

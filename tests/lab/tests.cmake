@@ -2,6 +2,7 @@ qbench_add_test(lab_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sweep_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lab_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/results_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/results_content_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/coverage_record_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/old_results_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/old_settings_test.cc
