@@ -36,20 +36,22 @@ std::vector<LabModel> LabModels(const std::vector<std::string>& specs) {
 const std::vector<LabVariantInfo>& LabVariants() {
   static const std::vector<LabVariantInfo> k = [] {
     std::vector<LabVariantInfo> v;
-    v.push_back({"fp32", nullptr, Granularity::kNone, WeightGranularity::kDefault, "the model as given (fp32 baseline)"});
+    v.push_back({"fp32", nullptr, Granularity::kNone, WeightGranularity::kDefault, "the model as given (fp32 baseline)", 1.0});
     for (const auto& s : QuantizationSchemes()) {
-      v.push_back({s.name, &s, s.granularity, WeightGranularity::kDefault, s.description});
-      for (Granularity g : s.lab_alternatives) {
-        const bool per_tensor = g == Granularity::kPerTensor;
-        v.push_back({std::string(s.name) + "-" + GranularityName(g), &s, g,
+      v.push_back({s.name, &s, s.granularity, WeightGranularity::kDefault, s.description, s.speed_vs_fp32});
+      for (const LabAlternative& a : s.lab_alternatives) {
+        const bool per_tensor = a.granularity == Granularity::kPerTensor;
+        v.push_back({std::string(s.name) + "-" + GranularityName(a.granularity), &s, a.granularity,
                      per_tensor ? WeightGranularity::kPerTensor : WeightGranularity::kPerChannel,
-                     std::string(s.name) + " with " + (per_tensor ? "one scale per weight tensor" : "one scale per output channel")});
+                     std::string(s.name) + " with " + (per_tensor ? "one scale per weight tensor" : "one scale per output channel") +
+                         " (quantize --mode " + s.name + (per_tensor ? " --per-tensor)" : " --per-channel)"),
+                     a.speed_vs_fp32});
       }
       if (s.lab_auto_search)
         v.push_back({"auto", &s, s.granularity, WeightGranularity::kDefault,
                      std::string("quantize --auto's choice: the fastest ") + s.name +
                          " int8 configuration within --auto-max-drop that beats fp32 here, or the model unchanged",
-                     /*auto_search=*/true});
+                     s.speed_vs_fp32, /*auto_search=*/true});
     }
     return v;
   }();

@@ -64,7 +64,7 @@ bool RefusedVariant(const LabPlan& plan, const std::string& model, const std::st
 
 double VariantSpeedFactor(const std::string& variant) {
   const LabVariantInfo* info = LookupLabVariant(variant);  // nullptr: an external file (content unknown to the plan)
-  return info && info->scheme ? info->scheme->speed_vs_fp32 : 1.0;
+  return info ? info->speed_vs_fp32 : 1.0;
 }
 
 double EstimateGroupSeconds(const SweepGroup& group, std::int64_t macs_per_sample, double fp32_macs_per_s,

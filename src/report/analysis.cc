@@ -53,16 +53,21 @@ bool HasCalibratedIntegerActivations(const std::string& variant) {
   return s && s->needs_calibration && IsIntegerPrecision(s->activation_precision);
 }
 
-std::string PerTensorRemedy(const std::string& variant) {
+std::string PerTensorRemedy(const LabStudy& study, const std::string& variant) {
   const LabVariantInfo* info = LookupLabVariant(variant);
   if (!info || !info->scheme || info->granularity != Granularity::kPerTensor) return "";
-  const std::string scheme = info->scheme->name;
+  const LabVariantInfo* per_channel = nullptr;  // the same scheme with per-channel weights (not "auto": its choice varies)
+  for (const auto& v : LabVariants())
+    if (!per_channel && v.scheme == info->scheme && !v.auto_search && v.granularity == Granularity::kPerChannel) per_channel = &v;
+  if (!per_channel) return "";
   const std::string why = " Its weights are per-tensor (one scale for a whole weight tensor), which a layer whose channels "
-                          "have very different ranges does not survive: ";
-  if (info->scheme->granularity == Granularity::kPerChannel)
-    return why + "the `" + scheme + "` variant quantizes them per channel.";
-  return why + "per-channel weights often keep it (`qbench quantize MODEL --mode " + scheme +
-         " --per-channel -o FILE.onnx`, then `--compare-file MODEL:LABEL=FILE.onnx` measures that file in this study).";
+                          "have very different ranges does not survive: per-channel weights often keep it";
+  const auto measured = StudyVariants(study);
+  if (std::find(measured.begin(), measured.end(), per_channel->name) != measured.end())
+    return why + ", as the `" + per_channel->name + "` variant of this study has them: compare its rows.";
+  const bool flag = per_channel->weight_granularity == WeightGranularity::kPerChannel;
+  return why + ": add the `" + per_channel->name + "` variant to --variants (the file `qbench quantize MODEL --mode " +
+         info->scheme->name + (flag ? " --per-channel" : "") + "` writes).";
 }
 
 }  // namespace report_internal

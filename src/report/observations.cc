@@ -239,7 +239,7 @@ void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) 
       out.push_back(fmt::format("**Collapsed, {}**: the output of {} collapsed in verification against the baseline (see Warnings "
                                 "and results.json verification): its speed and size are those of a model that does not compute "
                                 "the same thing, so they are left out of the size and speed findings.{}",
-                                v, Join(models), report_internal::PerTensorRemedy(v)));
+                                v, Join(models), report_internal::PerTensorRemedy(study, v)));
     for (const auto& m : StudyModels(study)) {
       if (VerificationCollapsed(study, m, v) || !AccuracyCollapsed(study, m, v)) continue;
       const AccuracyRecord& a = *study.FindAccuracy(m, v);
@@ -249,7 +249,7 @@ void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) 
       if (rec && rec->calibration.rfind(kRandomInputSource) != std::string::npos)
         cause = " It was calibrated on random input, whose activation ranges are not the data's: calibrate on real samples "
                 "(--calibration-data, or --split to calibrate on a disjoint part of --eval-data).";
-      else if (const std::string remedy = report_internal::PerTensorRemedy(v); !remedy.empty())
+      else if (const std::string remedy = report_internal::PerTensorRemedy(study, v); !remedy.empty())
         cause = remedy;
       else if (report_internal::HasCalibratedIntegerActivations(v))
         cause = " Check that the calibration data is the data the model is meant for, and find the nodes that cause the "

@@ -39,10 +39,11 @@ const SchemeInfo* VariantScheme(const std::string& variant);
 /// True when the variant's activations are integers with calibrated (fixed) scales, so every op
 /// kept float costs a DequantizeLinear/QuantizeLinear round trip.
 bool HasCalibratedIntegerActivations(const std::string& variant);
-/// For a lab variant with per-tensor weights (e.g. dynamic, static-per-tensor): one sentence naming
-/// per-channel weights as the remedy of a collapse, and how to get them (the scheme's own variant, or
-/// `qbench quantize --per-channel` and --compare-file); "" for any other variant.
-std::string PerTensorRemedy(const std::string& variant);
+/// For a lab variant with per-tensor weights (dynamic, static-per-tensor): one sentence naming
+/// per-channel weights as the remedy of a collapse and the lab variant of the same scheme that has
+/// them (static, dynamic-per-channel): its rows when `study` measured it, else how to add it (and the
+/// `qbench quantize` flags that write the same file); "" for any other variant.
+std::string PerTensorRemedy(const LabStudy& study, const std::string& variant);
 /// "42 %".
 std::string Percent(double share);
 /// A variant's label-free fidelity against its baseline (AccuracyRecord::metric "fidelity"):

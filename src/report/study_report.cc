@@ -10,6 +10,7 @@
 #include "qbench/benchmark/statistics_report.h"
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
+#include "qbench/lab/config.h"
 #include "qbench/report/accuracy_report.h"
 #include "qbench/report/analysis.h"
 #include "qbench/report/device_report.h"
@@ -21,8 +22,6 @@
 namespace qbench {
 namespace {
 
-// The bytes per element each variant's MAC nodes move (the scheme table's traffic model):
-// "fp32: 4 bytes each; dynamic: 1-byte weights, 1-byte inputs, 4-byte outputs; …".
 // " (here ×0.65 for mobilenetv2 fp32, ×0.83 for squeezenet static)": the profiles whose op times were scaled.
 std::string ScaleNote(const std::vector<RooflineRow>& rows) {
   std::map<std::string, double> scaled;
@@ -33,12 +32,18 @@ std::string ScaleNote(const std::vector<RooflineRow>& rows) {
   return list.empty() ? "" : " (here " + list + ")";
 }
 
+// The bytes per element each variant's MAC nodes move (the scheme table's traffic model; a scheme's
+// lab variants share it): "fp32: 4 bytes each; dynamic, dynamic-per-channel: 1-byte weights, 1-byte
+// inputs, 4-byte outputs; static, static-per-tensor, auto: 1 byte each; fp16: 2 bytes each".
 std::string TrafficText() {
   std::string s = "fp32: 4 bytes each";
   for (const auto& sc : QuantizationSchemes()) {
+    std::string names;
+    for (const auto& v : LabVariants())
+      if (v.scheme == &sc) names += (names.empty() ? "" : ", ") + v.name;
     const int w = sc.WeightBytes(), in = sc.InputBytes(), out = sc.OutputBytes();
-    s += w == in && in == out ? fmt::format("; {}: {} byte{} each", sc.name, w, w == 1 ? "" : "s")
-                              : fmt::format("; {}: {}-byte weights, {}-byte inputs, {}-byte outputs", sc.name, w, in, out);
+    s += w == in && in == out ? fmt::format("; {}: {} byte{} each", names, w, w == 1 ? "" : "s")
+                              : fmt::format("; {}: {}-byte weights, {}-byte inputs, {}-byte outputs", names, w, in, out);
   }
   return s;
 }

@@ -14,6 +14,7 @@
 #include "qbench/lab/ort_backend.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/inspect.h"
+#include "model_job.h"
 #include "test_util.h"
 
 namespace qbench {
@@ -134,11 +135,7 @@ TEST(ModelContent, TheLabRecordsAGivenQdqModelAsSuch) {
   c.output_dir = dir;
   c.threads = ParseSweepAxis("threads", "1");
   OrtLabBackend backend(c, nullptr);
-  ModelJob job;
-  job.model = LabModels(c.models).front();
-  job.variants = c.variants;
-  job.models_dir = dir + "/models";
-  job.input_size = 0;
+  const ModelJob job = testing::FirstModelJob(c, dir + "/models", 0);
   const auto recs = backend.PrepareModel(job);
   ASSERT_EQ(recs.size(), 2u);
   EXPECT_TRUE(recs[0].ok) << recs[0].error;
@@ -198,11 +195,7 @@ TEST(ModelContent, TheLabsWeightRangeReachesTheStaticFile) {
     c.threads = ParseSweepAxis("threads", "1");
     c.weight_range = range;
     OrtLabBackend backend(c, nullptr);
-    ModelJob job;
-    job.model = LabModels(c.models).front();
-    job.variants = c.variants;
-    job.models_dir = out + "/models";
-    job.input_size = 0;
+    const ModelJob job = testing::FirstModelJob(c, out + "/models", 0);
     const auto recs = backend.PrepareModel(job);
     ASSERT_EQ(recs.size(), 2u);
     ASSERT_TRUE(recs[1].ok) << recs[1].error;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "fake_backend.h"
+#include "model_job.h"
 #include "qbench/core/error.h"
 #include "qbench/lab/lab.h"
 #include "qbench/lab/ort_backend.h"
@@ -416,12 +417,7 @@ TEST(OrtLabBackend, CalibrationSettingsNeverFailTheDynamicVariant) {
   EXPECT_EQ(backend.FixedInputSize(dir + "/conv.onnx"), 8);
   EXPECT_EQ(backend.FixedInputSize("zoo:resnet18"), 0);
   std::filesystem::create_directories(dir + "/out/models");
-  ModelJob job;
-  job.model = LabModels(c.models).front();
-  job.variants = c.variants;
-  job.models_dir = dir + "/out/models";
-  job.input_size = 8;
-  const auto records = backend.PrepareModel(job);
+  const auto records = backend.PrepareModel(testing::FirstModelJob(c, dir + "/out/models", 8));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_TRUE(records[0].ok) << records[0].error;
   EXPECT_TRUE(records[1].ok) << records[1].error;  // dynamic: no calibration, so no calibration error

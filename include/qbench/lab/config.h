@@ -22,11 +22,14 @@ namespace qbench {
 /// table (qbench/quantization/scheme.h) at its default weight granularity or at one of its
 /// lab_alternatives. Built from that table only (LabVariants).
 struct LabVariantInfo {
-  std::string name;                       ///< --variants / results name: "fp32", "<scheme>", "<scheme>-per-tensor"
+  std::string name;  ///< --variants / results name: "fp32", "<scheme>", "<scheme>-per-tensor", "<scheme>-per-channel"
   const SchemeInfo* scheme = nullptr;     ///< nullptr: the model as given (no quantization)
   Granularity granularity = Granularity::kNone;  ///< of its weights (the scheme's default or the alternative)
   WeightGranularity weight_granularity = WeightGranularity::kDefault;  ///< QuantizeOptions::granularity to use
   std::string description;
+  /// Rough speed relative to the model in fp32 (the row's SchemeInfo::speed_vs_fp32, or the
+  /// alternative's LabAlternative::speed_vs_fp32; 1 for the baseline), for the lab's time estimate.
+  double speed_vs_fp32 = 1.0;
   /// "auto": the --auto search's choice for each model (qbench/lab/auto_quantize.h, src/lab/lab_auto.cc)
   /// among `scheme`'s configurations; the file may be the model unchanged (fp32) when no int8
   /// configuration within LabConfig::auto_max_drop_points beats it here.
@@ -36,7 +39,7 @@ struct LabVariantInfo {
 
 /// The variants a lab can measure: "fp32" (the model as given, the baseline), then for each row of
 /// the scheme table its name (e.g. dynamic, static) followed by "<name>-per-tensor" /
-/// "<name>-per-channel" for each of the row's lab_alternatives (e.g. static-per-tensor), and "auto"
+/// "<name>-per-channel" for each of the row's lab_alternatives (dynamic-per-channel, static-per-tensor), and "auto"
 /// after the row that has lab_auto_search (static).
 const std::vector<LabVariantInfo>& LabVariants();
 

@@ -129,7 +129,9 @@ class LabBackend {
 /// where each constant below was measured): a run of a model's variant costs batch × MACs at the
 /// achieved rate `LabItemCosts::fp32_macs_per_s` (the CNN probe's rate measured now × kLabModelShareOfProbe)
 /// × VariantSpeedFactor: the baseline (the model as given) 1, a scheme's variant its row's
-/// SchemeInfo::speed_vs_fp32 (static int8 1.1, dynamic int8 0.45, …; an external file 1).
+/// SchemeInfo::speed_vs_fp32 (static int8 1.1, dynamic int8 0.45, …), a granularity alternative its
+/// LabAlternative::speed_vs_fp32 (dynamic-per-channel 0.2, static-per-tensor 1.1), an external file 1
+/// (LabVariantInfo::speed_vs_fp32).
 double VariantSpeedFactor(const std::string& variant);
 
 /// A whole model's achieved fp32 MAC rate as a fraction of QuickSpeedEstimate's CNN probe, measured

@@ -56,6 +56,15 @@ class QuantizationScheme {
   virtual std::string DescribeActivations(const QuantizeOptions& options, const std::string& calibration) const = 0;
 };
 
+/// A weight granularity other than a row's default that the lab also measures, as variant
+/// "<name>-per-tensor" / "<name>-per-channel", with its own speed: ORT runs some granularities on
+/// other kernels (dynamic per-channel s8 ConvInteger: 0.14x on ResNet18, per-tensor u8: 0.61x;
+/// docs/measurement.md).
+struct LabAlternative {
+  Granularity granularity;
+  double speed_vs_fp32;  ///< as SchemeInfo::speed_vs_fp32, for this granularity
+};
+
 /// One row of the scheme table.
 struct SchemeInfo {
   const char* name;               ///< CLI name (--mode) and lab variant name
@@ -68,7 +77,7 @@ struct SchemeInfo {
   bool needs_calibration;
   Granularity granularity;        ///< of the weights with the default options
   /// Other weight granularities the lab measures as variants "<name>-per-tensor" / "<name>-per-channel".
-  std::vector<Granularity> lab_alternatives;
+  std::vector<LabAlternative> lab_alternatives;
   /// Op types the scheme converts. Empty: every default-domain op with float tensors, except those
   /// its implementation's documented kept-fp32 rule names (fp16).
   std::vector<std::string> op_types;

@@ -16,14 +16,15 @@ const std::vector<SchemeInfo>& QuantizationSchemes() {
       {"dynamic",
        "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
        "about 4x smaller, slower than fp32 for conv nets in ORT",
-       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/false, Granularity::kPerTensor, {},
+       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/false, Granularity::kPerTensor,
+       {{Granularity::kPerChannel, /*speed_vs_fp32=*/0.2}},
        {"MatMul", "Gemm", "Conv", "LSTM"}, 11, 21, {DType::kUint8}, /*speed_vs_fp32=*/0.45,
        quant_internal::MakeDynamicScheme},
       {"static",
        "QDQ int8 (8-bit weights by --weight-range: s8, or u8 with zero point 128 on x86 CPUs without VNNI; int32 "
        "bias; calibrated u8/s8 activations) that ORT fuses into integer kernels; "
        "the fast path for CNNs",
-       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {Granularity::kPerTensor},
+       Precision::kInt8, Precision::kInt8, /*needs_calibration=*/true, Granularity::kPerChannel, {{Granularity::kPerTensor, /*speed_vs_fp32=*/1.1}},
        quant_internal::StaticQdqOpTypes(), kQuantizeUpgradeOpset, 21, {DType::kUint8, DType::kInt8}, /*speed_vs_fp32=*/1.1,
        quant_internal::MakeStaticQdqScheme, /*lab_auto_search=*/true},
       {"fp16",
