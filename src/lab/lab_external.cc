@@ -48,8 +48,7 @@ ModelRecord OrtLabBackend::Impl::PrepareExternal(const ModelJob& job, const Exte
       ModelSummary optimized;  // what ORT runs: the content of its optimized graph
       for (const auto& [op, n] : rc.op_histogram) optimized.op_histogram[op] = n;
       optimized.weight_bytes_by_dtype = r.weight_bytes_by_dtype;
-      if (rc.macs_complete) r.int8_mac_share = rc.int8_mac_share;  // else unknown: a share of counted MACs only
-      else r.warnings.push_back("runtime coverage: the int8 share of MACs is unknown: " + rc.note);
+      RecordInt8MacShare(rc, &r);
       about.analyzed = true;
       about.after_ort_optimization = {DescribeModelContent(optimized).label, rc.graph_optimization,
                                       IntegerOps(rc.op_histogram),           rc.int8_mac_share,

@@ -131,6 +131,12 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     const ModelContent written = DescribeModelContent(s);  // what the written file holds, as for a given file
     r.content = written.label;
     r.weight_storage = written.weight_storage;  // read back: u8 (zero point 128) or s8, not the scheme's "int8"
+    // An integer scheme that quantized nothing (every MAC op kept float: custom-domain ops, non-float
+    // inputs, …) wrote a float file: its precisions are the file's, not the scheme's.
+    if (IsIntegerPrecision(scheme.weight_precision) && !written.quantized) {
+      r.weight_precision = written.weight_precision;
+      r.activation_precision = written.activation_precision;
+    }
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("inspect: weight bytes by dtype unknown: ") + e.what());
@@ -139,10 +145,7 @@ ModelRecord OrtLabBackend::Impl::PrepareVariant(const ModelJob& job, const std::
     result.report.runtime =
         AnalyzeRuntimeCoverage(result.model, LabShapes(result.model, 1, size0, user_shapes), "extended", static_cast<int>(threads0));
     const RuntimeCoverage& rc = result.report.runtime;
-    if (rc.analyzed && IsIntegerPrecision(scheme.weight_precision)) {
-      if (rc.macs_complete) r.int8_mac_share = rc.int8_mac_share;  // else unknown: a share of counted MACs only
-      else r.warnings.push_back("runtime coverage: the int8 share of MACs is unknown: " + rc.note);
-    }
+    if (rc.analyzed && IsIntegerPrecision(scheme.weight_precision)) RecordInt8MacShare(rc, &r);
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     r.warnings.push_back(std::string("runtime coverage: the int8 share of MACs is unknown: ") + e.what());
@@ -216,8 +219,15 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     base.weight_storage = content.weight_storage;
     base.activation_precision = content.activation_precision;
     I.file_schemes["fp32"] = SchemeLikeContent(content);  // its op profile's traffic, as for an external file
-    // An int8 file given with --models: warned like one given with --compare-file.
-    if (content.quantized) I.NoteU8S8Saturation(fp32, job.model.name + " as given (" + job.model.spec + ")", &base);
+    // An int8 file given with --models: warned, and its int8 share of MACs found, as one given with
+    // --compare-file.
+    if (content.quantized) {
+      I.NoteU8S8Saturation(fp32, job.model.name + " as given (" + job.model.spec + ")", &base);
+      const RuntimeCoverage rc =
+          AnalyzeRuntimeCoverage(fp32, LabShapes(fp32, 1, I.size0, I.user_shapes), "extended", static_cast<int>(I.threads0));
+      if (rc.analyzed) Impl::RecordInt8MacShare(rc, &base);
+      else base.warnings.push_back("runtime coverage: " + rc.note);
+    }
   } catch (const std::exception& e) {
     if (CancelRequested()) throw;
     base.warnings.push_back(std::string("inspect: ") + e.what());
@@ -266,6 +276,11 @@ std::vector<ModelRecord> OrtLabBackend::PrepareModel(const ModelJob& job) {
     I.records[r.variant] = r;
   }
   return out;
+}
+
+void OrtLabBackend::Impl::RecordInt8MacShare(const RuntimeCoverage& rc, ModelRecord* r) {
+  if (rc.macs_complete) r->int8_mac_share = rc.int8_mac_share;  // else unknown: a share of counted MACs only
+  else r->warnings.push_back("runtime coverage: the int8 share of MACs is unknown: " + rc.note);
 }
 
 }  // namespace qbench

@@ -58,6 +58,8 @@ auto Step(const std::string& what, F&& step) -> decltype(step()) {
 // Coefficient of variation above which a point is listed in the model's "high_cv" warning.
 constexpr double kHighCv = 0.10;
 
+struct RuntimeCoverage;  // qbench/quantization/quantizer.h
+
 struct OrtLabBackend::Impl {
   LabConfig config;
   std::vector<std::string> high_cv;  // points of the loaded model with CV > kHighCv
@@ -149,6 +151,10 @@ struct OrtLabBackend::Impl {
   // (an int8 file given with --models or --compare-file) relies on u8·s8 kernels that saturate on this
   // CPU (FileUsesU8S8Kernels && OrtU8S8KernelsSaturate, kernel_probe.h).
   bool NoteU8S8Saturation(const Model& m, const std::string& who, ModelRecord* r);
+  // The int8 share of MACs of `rc` (ORT's optimized graph) on `r`, or a warning saying why it is
+  // unknown: one rule for qbench's variants, a file given with --models and an external file, so the
+  // same int8 file shows the same share in every role (lab_prepare.cc).
+  static void RecordInt8MacShare(const RuntimeCoverage& rc, ModelRecord* r);
 
   // Where ONNX Runtime places the variant's nodes with the lab's provider (runtime/placement.h), at
   // batch 1 and the model's first input size; a provider's silent CPU fallback is recorded and warned.

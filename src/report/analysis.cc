@@ -276,6 +276,19 @@ std::string VariantLegend(const LabStudy& study, const std::string& variant) {
   return out;
 }
 
+std::string NothingQuantizedReason(const ModelRecord& r) {
+  if (!r.ok || r.external || !r.has_coverage_report || r.op_coverage.empty()) return "";
+  for (const auto& [op, c] : r.op_coverage)
+    if (c.quantized > 0) return "";
+  std::vector<std::string> why;
+  for (const auto& c : r.coverage_report.by_op_type) {
+    const bool mac = c.op_type.find("Conv") != std::string::npos || c.op_type.find("Gemm") != std::string::npos ||
+                     c.op_type.find("MatMul") != std::string::npos || c.op_type.find("LSTM") != std::string::npos;
+    if (mac && c.kept_float > 0 && !c.reasons.empty()) why.push_back(c.op_type + ": " + Join(c.reasons, "; "));
+  }
+  return why.empty() ? "no op could be quantized" : Join(why, "; ");
+}
+
 bool HasRandomWeights(const LabStudy& study, const std::string& model) {
   for (const auto& m : study.models)
     if (m.model == model) return m.model_spec.rfind("zoo:", 0) == 0;

@@ -175,8 +175,15 @@ std::string ModelsMarkdown(const LabStudy& study) {
     const std::string macs = r.not_applicable ? "—"
                              : r.macs_per_sample <= 0 ? (r.ok ? "?" : "—")
                              : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
-    AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits),
-                        !r.ok ? "—" : r.weight_storage.empty() ? r.weight_precision : r.weight_storage, r.ok ? r.activation_precision : "—", ops.empty() ? "—" : ops,
+    // A scheme that quantized nothing wrote a float file: said so, with why, never its scheme's "int8".
+    const std::string unquantized = NothingQuantizedReason(r);
+    const std::string weights = !r.ok                 ? "—"
+                                : !unquantized.empty() ? r.content + " (nothing quantized: " + unquantized + ")"
+                                : r.weight_storage.empty() ? r.weight_precision
+                                                           : r.weight_storage;
+    const std::string activations = !r.ok ? "—" : !unquantized.empty() ? r.content : r.activation_precision;
+    AddTextRow(&table, {r.model, VariantLabel(study, r.model, r.variant), std::to_string(r.original_bits), weights,
+                        activations, ops.empty() ? "—" : ops,
                         Pct(r.int8_mac_share), macs, r.ok ? FormatBytes(static_cast<double>(r.file_size_bytes)) : "—",
                         r.ok ? FormatRatio(SizeRatio(study, r.model, r.variant)) : "—",
                         r.quantize_ms <= 0     ? "—"

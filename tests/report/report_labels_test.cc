@@ -128,5 +128,32 @@ TEST(WeightStorage, ModelsTableSaysU8AndTheSlowerU8VariantIsExplained) {
   EXPECT_EQ(all.find("**u8 weights"), std::string::npos) << all;
 }
 
+// A scheme that quantized nothing (contrib ops, non-float inputs: every op kept float, the file 1.00x)
+// wrote an fp32 file: the Models table says so and why, not the scheme's "int8" (issue 10 R9).
+TEST(ModelsTable, AVariantInWhichNothingWasQuantizedSaysFp32AndWhy) {
+  LabStudy study = SchemeBaselineStudy(testing::TempDir() + "/nothing_quantized");
+  for (auto& r : study.models) {
+    if (r.model != "big" || r.variant != "static") continue;
+    r.content = "fp32", r.weight_precision = "int8", r.weight_storage = "", r.activation_precision = "uint8 (static)";
+    r.op_coverage = {{"Conv", {0, 1}}, {"FusedConv", {0, 1}}, {"Flatten", {0, 1}}};
+    r.has_coverage_report = true;
+    r.coverage_report.by_op_type = {{"FusedConv", 0, 1, {"custom-domain op (com.microsoft)"}},
+                                    {"Conv", 0, 1, {"input or output is not float32"}},
+                                    {"Flatten", 0, 1, {"input or output is not float32"}}};
+    EXPECT_EQ(NothingQuantizedReason(r), "FusedConv: custom-domain op (com.microsoft); Conv: input or output is not float32");
+  }
+  const std::string md = ModelsMarkdown(study);
+  EXPECT_NE(md.find("| big | static | 32 | fp32 (nothing quantized: FusedConv: custom-domain op (com.microsoft); Conv: "
+                    "input or output is not float32) | fp32 | Conv 0/1, Flatten 0/1, FusedConv 0/1 |"),
+            std::string::npos) << md;
+  // One quantized op type is enough for the scheme's own precision to stand.
+  for (auto& r : study.models)
+    if (r.model == "big" && r.variant == "static") {
+      r.op_coverage["Conv"] = {1, 0};
+      EXPECT_EQ(NothingQuantizedReason(r), "");
+    }
+  EXPECT_EQ(ModelsMarkdown(study).find("nothing quantized"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qbench

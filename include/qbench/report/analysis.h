@@ -80,6 +80,13 @@ std::string VariantLegend(const LabStudy& study, const std::string& variant);
 /// seeded random numbers, so accuracy on them means nothing.
 bool HasRandomWeights(const LabStudy& study, const std::string& model);
 
+/// For a variant qbench quantized in which no op was quantized (every op type of its coverage kept
+/// float: custom-domain ops, non-float inputs, …): why, from the coverage report's reasons for the
+/// MAC-bearing op types (Conv, Gemm, MatMul, LSTM forms) — "FusedConv: custom-domain op (com.microsoft);
+/// Conv: input is not float32" — or "no op could be quantized" without one. "" when something was
+/// quantized, and for the baseline, external files and failed or not-applicable variants.
+std::string NothingQuantizedReason(const ModelRecord& r);
+
 /// Where an op or a model sits on the roofline (Williams, Waterman & Patterson, "Roofline: an
 /// insightful visual performance model for multicore architectures", CACM 52(4), 2009):
 ///  - kMemory: intensity below the ridge (peak / bandwidth) and achieved ≥ kKernelBoundShare of the
