@@ -104,8 +104,10 @@ void SpeedObservations(const LabStudy& study, std::vector<std::string>& out) {
       auto series = BatchSeries(study, m, v, FirstInputSize(study, m), threads0);
       if (series.empty() || !series.front()->has_speedup) continue;
       const PointResult& p = *series.front();
-      const std::string desc = fmt::format("{} {} at {}", m, FormatSpeedupCi(p), PointWhere(study, p));
       const std::string word = SpeedupWord(p);
+      // An uninformative interval gives no size (R2): "faster, size unknown (95 % CI [2.57x, 11.54x] spans 4.5x)".
+      const std::string desc = fmt::format("{} {}{} at {}", m, word == "faster" && SpeedupCiUninformative(p) ? "faster, " : "",
+                                           SpeedupSize(p), PointWhere(study, p));
       if (word == "faster") {
         faster.push_back(desc);
         continue;
@@ -168,7 +170,9 @@ void UninformativeIntervalObservations(const LabStudy& study, std::vector<std::s
     ++total;
     if (!SpeedupCiUninformative(p)) continue;
     ++n;
-    if (wide.size() < 3) wide.push_back(fmt::format("{} {} {} {}", p.point.model, p.point.variant, PointWhere(study, p), FormatSpeedupCi(p)));
+    if (wide.size() < 3)  // the interval only: its point estimate is no finding (R2)
+      wide.push_back(fmt::format("{} {} {}: [{}, {}]", p.point.model, p.point.variant, PointWhere(study, p),
+                                 FormatRatio(p.speedup_ci95_low), FormatRatio(p.speedup_ci95_high)));
     const auto rounds = static_cast<std::int64_t>(p.latency.n);
     k = k ? std::min(k, rounds) : rounds;
   }
@@ -264,74 +268,6 @@ void CollapseObservations(const LabStudy& study, std::vector<std::string>& out) 
   }
 }
 
-// Did latency track model size (and MACs)? A correlation over fewer than kMinModelsForCorrelation
-// models is given with its interval and not called a finding.
-void CorrelationObservations(const LabStudy& study, std::vector<std::string>& out) {
-  const std::string base = BaselineVariant(study);
-  const auto models = StudyModels(study);
-  std::vector<double> size, lat, macs, macs_lat;
-  bool macs_ok = true;
-  for (const auto& m : models) {
-    const auto* rec = study.FindModel(m, base);
-    const auto* p = ReferencePoint(study, m, base);
-    if (!rec || !rec->ok || !p) continue;
-    size.push_back(static_cast<double>(rec->file_size_bytes));
-    lat.push_back(p->latency.median_ms);
-    macs_ok = macs_ok && rec->macs_complete && p->macs > 0;
-    macs.push_back(static_cast<double>(p->macs));
-    macs_lat.push_back(p->latency.median_ms);
-  }
-  const RankCorrelation rs = SpearmanWithInterval(size, lat);
-  if (!std::isfinite(rs.rho)) return;
-  auto with_ci = [](const RankCorrelation& r) {
-    return std::isfinite(r.lo) ? fmt::format("ρ = {:.2f} (95 % CI [{:.2f}, {:.2f}])", r.rho, r.lo, r.hi) : fmt::format("ρ = {:.2f} (no interval: n = {})", r.rho, r.n);
-  };
-  std::string s = fmt::format("**Latency vs model size** ({}, {} models): Spearman {} between file size and median latency", base,
-                              rs.n, with_ci(rs));
-  if (macs_ok) {
-    const RankCorrelation rm = SpearmanWithInterval(macs, macs_lat);
-    if (std::isfinite(rm.rho)) s += ", " + with_ci(rm) + " between MACs and latency";
-  }
-  if (rs.n < kMinModelsForCorrelation)
-    s += fmt::format("; {} models are too few to call this a finding (at least {} are needed)", rs.n, kMinModelsForCorrelation);
-  else if (rs.lo > 0)
-    s += "; latency tracked size";
-  else
-    s += "; latency did not track size reliably (the interval includes 0)";
-  out.push_back(s + ".");
-}
-
-// Trends over the batch, input size and thread axes, stated only where the CIs separate.
-void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
-  const std::string base = BaselineVariant(study);
-  const std::int64_t threads0 = FirstThreads(study);
-  const auto& threads = study.config.threads;
-  for (const auto& v : StudyVariants(study)) {
-    if (v == base) continue;
-    for (const auto& m : StudyModels(study)) {
-      if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
-      for (auto t : threads.empty() ? std::vector<std::int64_t>{threads0} : threads) {
-        std::vector<const PointResult*> s;
-        for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))
-          if (p->has_speedup) s.push_back(p);
-        const std::string txt = DescribeSpeedupTrend(s, "batch");
-        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? " (" + ThreadsText(t) + ")" : "", txt));
-      }
-      const auto sizes = ModelInputSizes(study, m);
-      if (sizes.size() < 2) continue;
-      const auto* ref = ReferencePoint(study, m, v);
-      std::vector<const PointResult*> s;
-      for (auto size : sizes)
-        for (const auto& p : study.points)
-          if (p.ok && p.has_speedup && p.point.model == m && p.point.variant == v && p.point.input_size == size &&
-              p.point.threads == threads0 && p.point.batch == (ref ? ref->point.batch : 1))
-            s.push_back(&p);
-      const std::string txt = DescribeSpeedupTrend(s, "px");
-      if (!txt.empty()) out.push_back(fmt::format("{} {} over input size: {}.", m, v, txt));
-    }
-  }
-}
-
 void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) {
   const std::string base = BaselineVariant(study);
   const auto variants = StudyVariants(study);
@@ -407,6 +343,8 @@ void RooflineObservations(const LabStudy& study, std::vector<std::string>& out) 
         const double r = SizeRatio(study, m, v);
         const auto* p = ReferencePoint(study, m, v);
         if (!std::isfinite(r) || !p || !p->has_speedup || r <= 0 || OutputCollapsed(study, m, v)) continue;
+        // An uninformative interval gives no size to set against the size gain ("only 2.00x faster", "3.6x slower").
+        if (SpeedupCiUninformative(*p) && SpeedupWord(*p) != "not clearly different") continue;
         const double size_gain = 1.0 / r;
         if (size_gain > 2.0 && p->speedup < 0.75 * size_gain) {
           // "3.85x smaller but 3.6x slower (0.28x the speed)" / "3.85x smaller but only 1.61x faster": faster or

@@ -68,4 +68,10 @@ std::string ThreadsText(std::int64_t threads);
 std::string PointWhere(const LabStudy& study, const PointResult& p);
 std::int64_t FirstInputSize(const LabStudy& study, const std::string& model);
 
+/// GenerateObservations' trend and correlation bullets (trend_observations.cc), appended to `out`:
+/// whether latency tracked file size and MACs across models (Spearman ρ), and each speedup trend over
+/// the batch and the input size where the 95 % CIs separate.
+void CorrelationObservations(const LabStudy& study, std::vector<std::string>& out);
+void TrendObservations(const LabStudy& study, std::vector<std::string>& out);
+
 }  // namespace qbench::report_internal

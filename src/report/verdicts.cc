@@ -45,11 +45,21 @@ std::string FormatSpeedupCi(const PointResult& p) {
   return s;
 }
 
+std::string SpeedupSize(const PointResult& p) {
+  if (!SpeedupCiUninformative(p)) return FormatSpeedupCi(p);
+  const std::string ci = fmt::format("95 % CI [{}, {}]", FormatRatio(p.speedup_ci95_low), FormatRatio(p.speedup_ci95_high));
+  return p.speedup_ci95_low > 0 && std::isfinite(p.speedup_ci95_high)
+             ? fmt::format("size unknown ({} spans {:.1f}x)", ci, p.speedup_ci95_high / p.speedup_ci95_low)
+             : fmt::format("size unknown ({} is unbounded)", ci);
+}
+
 std::string SpeedupWithVerdict(const PointResult& p) {
   const std::string word = SpeedupWord(p);
-  if (word == "slower") return FormatSpeedupCi(p) + ": slower, the CI lies below 1.00x";
-  if (word == "not clearly different") return FormatSpeedupCi(p) + ": no clear speedup, the CI includes 1.00x";
-  return FormatSpeedupCi(p);
+  const std::string size = SpeedupSize(p);
+  if (word == "slower") return size + ": slower, the CI lies below 1.00x";
+  if (word == "not clearly different") return size + ": no clear speedup, the CI includes 1.00x";
+  if (word == "faster" && SpeedupCiUninformative(p)) return size + ": faster, the CI lies above 1.00x";
+  return size;
 }
 
 std::vector<std::string> StudySummaryLines(const LabStudy& study) {
@@ -97,11 +107,25 @@ std::string SpeedupChange(double from, double to) {
 
 }  // namespace
 
-std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& s, const std::string& axis) {
-  if (s.size() < 2) return "";
+std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& series, const std::string& axis) {
+  if (series.size() < 2) return "";
   auto at = [&axis](const PointResult* p) {
     return axis == "px" ? fmt::format("{} px", p->point.input_size) : fmt::format("{} {}", axis, p->point.batch);
   };
+  // A point whose interval is uninformative says nothing about the speedup's size: it is no end, peak
+  // or step of a trend (R2: a load artefact "11.24x [2.57x, 11.54x]" made "the gain shrank").
+  std::vector<const PointResult*> s;
+  std::vector<std::string> left_out;
+  for (const auto* p : series) {
+    if (SpeedupCiUninformative(*p)) left_out.push_back(at(p));
+    else s.push_back(p);
+  }
+  const std::string note =
+      left_out.empty() ? ""
+                       : fmt::format("{} left out: {} 95 % CI{} span{} more than {:.0f}x, uninformative", Join(left_out),
+                                     left_out.size() == 1 ? "its" : "their", left_out.size() == 1 ? "" : "s",
+                                     left_out.size() == 1 ? "s" : "", kUninformativeSpeedupCiRatio);
+  if (s.size() < 2) return "no trend stated (" + note + ")";
   const PointResult* first = s.front();
   const PointResult* last = s.back();
   std::string txt = fmt::format("speedup {} at {} → {} at {}", FormatRatio(first->speedup), at(first), FormatRatio(last->speedup), at(last));
@@ -123,7 +147,7 @@ std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& s, const
   else if (all_slower) txt += fmt::format("; slower than the baseline at every {} (every 95 % CI below 1.00x)", axis == "px" ? "size" : axis);
   else if (SpeedupsSeparate(*first, *last)) txt += "; " + SpeedupChange(first->speedup, last->speedup);
   else if (!peak) txt += "; no clear trend (the 95 % CIs overlap)";
-  return txt;
+  return note.empty() ? txt : txt + "; " + note;
 }
 
 std::string AccuracyMeaningless(const LabStudy& study, const std::string& model) {
@@ -161,6 +185,8 @@ std::string AccuracyObservation(const LabStudy& study, const std::string& model)
     double speedup;
     bool faster, within, drop;
     const AccuracyRecord* acc;
+    bool size_unknown;  // its speedup's CI is uninformative: "faster, size unknown", never "11.24x faster"
+    std::string Faster() const { return size_unknown ? "faster, size unknown" : FormatRatio(speedup) + " faster"; }
   };
   std::vector<Candidate> cands;
   for (const auto& v : StudyVariants(study)) {
@@ -173,7 +199,7 @@ std::string AccuracyObservation(const LabStudy& study, const std::string& model)
                           100 * a->top1_agreement, 100 * a->top1_agreement_ci95_low, 100 * a->top1_agreement_ci95_high);
       const auto* p = ReferencePoint(study, model, v);
       cands.push_back({v, p && p->has_speedup ? p->speedup : 0.0, p && p->has_speedup && p->speedup_ci95_low > 1.0,
-                       a->top1_change_ci95_low >= -kAccuracyMargin, a->top1_change_ci95_high < 0, a});
+                       a->top1_change_ci95_low >= -kAccuracyMargin, a->top1_change_ci95_high < 0, a, p && SpeedupCiUninformative(*p)});
     }
     parts.push_back(part);
   }
@@ -185,16 +211,16 @@ std::string AccuracyObservation(const LabStudy& study, const std::string& model)
   for (const auto& c : cands)
     if (c.faster && c.within && (!best || c.speedup > best->speedup)) best = &c;
   if (best)
-    return s + fmt::format(" Best trade-off: **{}** ({} faster; its top-1 change's paired 95 % CI [{:+.1f}, {:+.1f}] points rules out "
+    return s + fmt::format(" Best trade-off: **{}** ({}; its top-1 change's paired 95 % CI [{:+.1f}, {:+.1f}] points rules out "
                            "a drop of more than {:.0f} point vs {}).",
-                           best->variant, FormatRatio(best->speedup), 100 * best->acc->top1_change_ci95_low,
+                           best->variant, best->Faster(), 100 * best->acc->top1_change_ci95_low,
                            100 * best->acc->top1_change_ci95_high, 100 * kAccuracyMargin, base_label);
   std::vector<std::string> undecided, dropped;
   for (const auto& c : cands) {
     if (c.drop) dropped.push_back(fmt::format("{} ({:+.1f} points, McNemar p = {:.2g})", c.variant, 100 * c.acc->top1_change, c.acc->mcnemar_p));
     else if (c.faster && !c.within)
-      undecided.push_back(fmt::format("{} ({} faster, but its interval allows a drop of up to {:.1f} points)", c.variant,
-                                      FormatRatio(c.speedup), -100 * c.acc->top1_change_ci95_low));
+      undecided.push_back(fmt::format("{} ({}, but its interval allows a drop of up to {:.1f} points)", c.variant, c.Faster(),
+                                      -100 * c.acc->top1_change_ci95_low));
   }
   s += " No best trade-off named:";
   if (!dropped.empty()) s += " significant top-1 drop for " + Join(dropped) + ";";

@@ -208,15 +208,21 @@ bool SpeedupCiUninformative(const PointResult& p);
 /// an uninformative CI (SpeedupCiUninformative) gets " (CI uninformative: spans 30.9x)"; "n/a" without
 /// a speedup.
 std::string FormatSpeedupCi(const PointResult& p);
-/// FormatSpeedupCi plus the verdict of SpeedupWord when it is not "faster":
-/// "0.97x [0.71x, 1.31x]: no clear speedup, the CI includes 1.00x", "0.50x [0.45x, 0.55x]: slower, the
-/// CI lies below 1.00x" — the words of report.md's Observations.
+/// The speedup as a finding states it: FormatSpeedupCi when its CI is informative, else no size at all,
+/// "size unknown (95 % CI [2.57x, 11.54x] spans 4.5x)" ("… is unbounded)" for a lower end of 0): the
+/// Observations and the stdout summary never give an uninformative point estimate as the speedup. (Tables
+/// keep the measured figure with FormatSpeedupCi's mark.)
+std::string SpeedupSize(const PointResult& p);
+/// SpeedupSize plus the verdict of SpeedupWord when it is not "faster", or when it is "faster" but
+/// the size is unknown: "0.97x [0.71x, 1.31x]: no clear speedup, the CI includes 1.00x", "0.50x [0.45x,
+/// 0.55x]: slower, the CI lies below 1.00x", "size unknown (95 % CI [2.57x, 11.54x] spans 4.5x): faster,
+/// the CI lies above 1.00x" — the words of report.md's Observations.
 std::string SpeedupWithVerdict(const PointResult& p);
 
 /// The lab's one-line stdout summary of each model: at its ReferencePoint, each variant's median,
 /// SpeedupWithVerdict and size ratio vs the baseline, and CollapsedStatus where its output collapsed:
-/// "  m (batch 1, 32 px): fp32 9.71 ms; static 1.37 ms (speedup 7.08x [0.35x, 10.42x]: no clear
-/// speedup, the CI includes 1.00x; size 0.25x)". One string per model, in StudyModels order.
+/// "  m (batch 1, 32 px): fp32 9.71 ms; static 1.37 ms (speedup size unknown (95 % CI [0.35x, 10.42x]
+/// spans 29.8x): no clear speedup, the CI includes 1.00x; size 0.25x)". One string per model, in StudyModels order.
 std::vector<std::string> StudySummaryLines(const LabStudy& study);
 
 /// True when the 95 % CIs of two speedups do not overlap (a difference the data support).
@@ -227,7 +233,10 @@ bool SpeedupsSeparate(const PointResult& a, const PointResult& b);
 /// `axis` names the axis value ("batch", "px"). Only differences whose 95 % CIs separate are
 /// called a trend: a peak must separate from both ends, "stopped paying off from X" needs a point
 /// significantly faster (CI above 1) followed by one significantly slower (CI below 1), grew/shrank
-/// needs the ends to separate; otherwise "no clear trend (the 95 % CIs overlap)".
+/// needs the ends to separate; otherwise "no clear trend (the 95 % CIs overlap)". Points whose CI is
+/// uninformative (SpeedupCiUninformative) are no end, peak or step: they are left out and named
+/// ("; batch 1 left out: its 95 % CI spans more than 4x, uninformative"); with fewer than two left,
+/// "no trend stated (batch 1 left out: …)".
 std::string DescribeSpeedupTrend(const std::vector<const PointResult*>& series, const std::string& axis);
 
 /// Spearman's ρ with an approximate 95 % interval by Fisher's z with the variance 1.06/(n − 3) of

@@ -1,0 +1,81 @@
+// The trend and correlation findings of a study: speedup trends over the batch, input size and thread
+// axes where the 95 % CIs separate, and rank correlations over the models (docs/statistics.md).
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "qbench/report/analysis.h"
+#include "report/report_util.h"
+
+namespace qbench::report_internal {
+
+// Did latency track model size (and MACs)? A correlation over fewer than kMinModelsForCorrelation
+// models is given with its interval and not called a finding.
+void CorrelationObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const auto models = StudyModels(study);
+  std::vector<double> size, lat, macs, macs_lat;
+  bool macs_ok = true;
+  for (const auto& m : models) {
+    const auto* rec = study.FindModel(m, base);
+    const auto* p = ReferencePoint(study, m, base);
+    if (!rec || !rec->ok || !p) continue;
+    size.push_back(static_cast<double>(rec->file_size_bytes));
+    lat.push_back(p->latency.median_ms);
+    macs_ok = macs_ok && rec->macs_complete && p->macs > 0;
+    macs.push_back(static_cast<double>(p->macs));
+    macs_lat.push_back(p->latency.median_ms);
+  }
+  const RankCorrelation rs = SpearmanWithInterval(size, lat);
+  if (!std::isfinite(rs.rho)) return;
+  auto with_ci = [](const RankCorrelation& r) {
+    return std::isfinite(r.lo) ? fmt::format("ρ = {:.2f} (95 % CI [{:.2f}, {:.2f}])", r.rho, r.lo, r.hi) : fmt::format("ρ = {:.2f} (no interval: n = {})", r.rho, r.n);
+  };
+  std::string s = fmt::format("**Latency vs model size** ({}, {} models): Spearman {} between file size and median latency", base,
+                              rs.n, with_ci(rs));
+  if (macs_ok) {
+    const RankCorrelation rm = SpearmanWithInterval(macs, macs_lat);
+    if (std::isfinite(rm.rho)) s += ", " + with_ci(rm) + " between MACs and latency";
+  }
+  if (rs.n < kMinModelsForCorrelation)
+    s += fmt::format("; {} models are too few to call this a finding (at least {} are needed)", rs.n, kMinModelsForCorrelation);
+  else if (rs.lo > 0)
+    s += "; latency tracked size";
+  else
+    s += "; latency did not track size reliably (the interval includes 0)";
+  out.push_back(s + ".");
+}
+
+// Trends over the batch, input size and thread axes, stated only where the CIs separate.
+void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
+  const std::string base = BaselineVariant(study);
+  const std::int64_t threads0 = FirstThreads(study);
+  const auto& threads = study.config.threads;
+  for (const auto& v : StudyVariants(study)) {
+    if (v == base) continue;
+    for (const auto& m : StudyModels(study)) {
+      if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
+      for (auto t : threads.empty() ? std::vector<std::int64_t>{threads0} : threads) {
+        std::vector<const PointResult*> s;
+        for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))
+          if (p->has_speedup) s.push_back(p);
+        const std::string txt = DescribeSpeedupTrend(s, "batch");
+        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? " (" + ThreadsText(t) + ")" : "", txt));
+      }
+      const auto sizes = ModelInputSizes(study, m);
+      if (sizes.size() < 2) continue;
+      const auto* ref = ReferencePoint(study, m, v);
+      std::vector<const PointResult*> s;
+      for (auto size : sizes)
+        for (const auto& p : study.points)
+          if (p.ok && p.has_speedup && p.point.model == m && p.point.variant == v && p.point.input_size == size &&
+              p.point.threads == threads0 && p.point.batch == (ref ? ref->point.batch : 1))
+            s.push_back(&p);
+      const std::string txt = DescribeSpeedupTrend(s, "px");
+      if (!txt.empty()) out.push_back(fmt::format("{} {} over input size: {}.", m, v, txt));
+    }
+  }
+}
+
+}  // namespace qbench::report_internal
