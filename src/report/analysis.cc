@@ -173,24 +173,28 @@ std::vector<std::string> StudyModels(const LabStudy& study) {
   return out;
 }
 
-double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<double>& y) {
-  const std::size_t n = x.size();
-  if (n < 3 || y.size() != n) return kNaN;
-  auto ranks = [n](const std::vector<double>& v) {
-    std::vector<std::size_t> idx(n);
-    std::iota(idx.begin(), idx.end(), 0);
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(n);
-    for (std::size_t i = 0; i < n;) {
-      std::size_t j = i;
-      while (j + 1 < n && v[idx[j + 1]] == v[idx[i]]) ++j;
-      const double avg = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;  // 1-based average rank
-      for (std::size_t k = i; k <= j; ++k) r[idx[k]] = avg;
-      i = j + 1;
-    }
-    return r;
-  };
-  const auto rx = ranks(x), ry = ranks(y);
+namespace {
+
+// Ranks 1..n of v, ties given their average rank.
+std::vector<double> AverageRanks(const std::vector<double>& v) {
+  const std::size_t n = v.size();
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(n);
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && v[idx[j + 1]] == v[idx[i]]) ++j;
+    const double avg = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;  // 1-based average rank
+    for (std::size_t k = i; k <= j; ++k) r[idx[k]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+// Pearson's correlation of two rank vectors; NaN when either is constant.
+double RankPearson(const std::vector<double>& rx, const std::vector<double>& ry) {
+  const std::size_t n = rx.size();
   const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / n, my = std::accumulate(ry.begin(), ry.end(), 0.0) / n;
   double sxy = 0, sxx = 0, syy = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -200,6 +204,14 @@ double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<d
   }
   if (sxx == 0 || syy == 0) return kNaN;
   return sxy / std::sqrt(sxx * syy);
+}
+
+}  // namespace
+
+double SpearmanRankCorrelation(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = x.size();
+  if (n < 3 || y.size() != n) return kNaN;
+  return RankPearson(AverageRanks(x), AverageRanks(y));
 }
 
 double SizeRatio(const LabStudy& study, const std::string& model, const std::string& variant) {
@@ -232,12 +244,27 @@ RankCorrelation SpearmanWithInterval(const std::vector<double>& x, const std::ve
   RankCorrelation r;
   r.n = x.size();
   r.rho = SpearmanRankCorrelation(x, y);
-  r.lo = r.hi = kNaN;
-  if (!std::isfinite(r.rho) || r.n < 4) return r;
-  const double rho = std::clamp(r.rho, -0.999999, 0.999999);
+  r.lo = r.hi = r.p_exact = kNaN;
+  if (!std::isfinite(r.rho)) return r;
+  if (r.n <= kMaxExactPermutationModels) {
+    // Every pairing of y's ranks with x's is equally likely when the two are unrelated: count the n! orders of
+    // y's ranks whose |ρ| reaches the observed one (two-sided).
+    const auto rx = AverageRanks(x), ry = AverageRanks(y);
+    std::vector<std::size_t> order(r.n);
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<double> permuted(r.n);
+    do {
+      for (std::size_t i = 0; i < r.n; ++i) permuted[i] = ry[order[i]];
+      ++r.orders;
+      if (std::abs(RankPearson(rx, permuted)) >= std::abs(r.rho) - 1e-9) ++r.extreme;
+    } while (std::next_permutation(order.begin(), order.end()));
+    r.p_exact = static_cast<double>(r.extreme) / static_cast<double>(r.orders);
+  }
+  // Fisher's z is infinite at |ρ| = 1 and its normal approximation means nothing over a handful of models.
+  if (r.n < kMinModelsForCorrelation || std::abs(r.rho) >= 1.0) return r;
   const double se = std::sqrt(1.06 / static_cast<double>(r.n - 3));
-  r.lo = std::tanh(std::atanh(rho) - 1.959963984540054 * se);
-  r.hi = std::tanh(std::atanh(rho) + 1.959963984540054 * se);
+  r.lo = std::tanh(std::atanh(r.rho) - 1.959963984540054 * se);
+  r.hi = std::tanh(std::atanh(r.rho) + 1.959963984540054 * se);
   return r;
 }
 

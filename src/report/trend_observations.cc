@@ -29,21 +29,21 @@ void CorrelationObservations(const LabStudy& study, std::vector<std::string>& ou
   }
   const RankCorrelation rs = SpearmanWithInterval(size, lat);
   if (!std::isfinite(rs.rho)) return;
-  auto with_ci = [](const RankCorrelation& r) {
-    return std::isfinite(r.lo) ? fmt::format("ρ = {:.2f} (95 % CI [{:.2f}, {:.2f}])", r.rho, r.lo, r.hi) : fmt::format("ρ = {:.2f} (no interval: n = {})", r.rho, r.n);
-  };
   std::string s = fmt::format("**Latency vs model size** ({}, {} models): Spearman {} between file size and median latency", base,
-                              rs.n, with_ci(rs));
+                              rs.n, FormatRankCorrelation(rs));
   if (macs_ok) {
     const RankCorrelation rm = SpearmanWithInterval(macs, macs_lat);
-    if (std::isfinite(rm.rho)) s += ", " + with_ci(rm) + " between MACs and latency";
+    if (std::isfinite(rm.rho)) s += ", " + FormatRankCorrelation(rm) + " between MACs and latency";
   }
+  // At |ρ| = 1 there is no interval: the exact p-value decides.
+  const bool tracked = std::isfinite(rs.lo) ? rs.lo > 0 : rs.rho > 0 && std::isfinite(rs.p_exact) && rs.p_exact < 0.05;
   if (rs.n < kMinModelsForCorrelation)
     s += fmt::format("; {} models are too few to call this a finding (at least {} are needed)", rs.n, kMinModelsForCorrelation);
-  else if (rs.lo > 0)
+  else if (tracked)
     s += "; latency tracked size";
   else
-    s += "; latency did not track size reliably (the interval includes 0)";
+    s += std::isfinite(rs.lo) ? "; latency did not track size reliably (the interval includes 0)"
+                              : "; latency did not track size reliably";
   out.push_back(s + ".");
 }
 
@@ -79,3 +79,17 @@ void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
 }
 
 }  // namespace qbench::report_internal
+
+namespace qbench {
+
+std::string FormatRankCorrelation(const RankCorrelation& r) {
+  std::string s = fmt::format("ρ = {:.2f} (", r.rho);
+  if (std::isfinite(r.lo)) s += fmt::format("95 % CI [{:.2f}, {:.2f}]", r.lo, r.hi);
+  else if (r.n < kMinModelsForCorrelation) s += fmt::format("no interval: n = {}", r.n);
+  else s += "no interval at |ρ| = 1";
+  if (std::isfinite(r.p_exact))
+    s += fmt::format("; exact permutation p = {:.2g}, two-sided: {} of the {} orders as extreme", r.p_exact, r.extreme, r.orders);
+  return s + ")";
+}
+
+}  // namespace qbench

@@ -337,19 +337,6 @@ TEST(Trend, StatedOnlyWhereTheCisSeparate) {
   EXPECT_EQ(t, "speedup 1.30x at batch 1 → 0.80x at batch 4; the gain turned into a slowdown");
 }
 
-TEST(Trend, CorrelationOverFewModelsIsNoFinding) {
-  // 4 models, ρ = 0.8: Fisher z = atanh(0.8) = 1.0986, se = sqrt(1.06/1) = 1.0296 →
-  // [tanh(1.0986 − 2.0180), tanh(1.0986 + 2.0180)] = [−0.7254, 0.9961].
-  const RankCorrelation r = SpearmanWithInterval({1, 2, 3, 4}, {2, 1, 3, 4});
-  EXPECT_NEAR(r.rho, 0.8, 1e-12);
-  EXPECT_NEAR(r.lo, -0.7254, 1e-3);
-  EXPECT_NEAR(r.hi, 0.9961, 1e-3);
-  LabStudy s = FakeStudy(testing::TempDir() + "/corr");
-  std::string all;
-  for (const auto& o : GenerateObservations(s)) all += o + "\n";
-  EXPECT_EQ(all.find("latency tracked size"), std::string::npos) << all;
-}
-
 TEST(Roofline, ThreeCasesOfHandMadePoints) {
   // Peak 100 GMAC/s, bandwidth 20 GB/s → ridge 5 MAC/B.
   // 1 MAC/B at 15 GMAC/s: attainable min(100, 20) = 20, reached 75 % → memory-bound.
