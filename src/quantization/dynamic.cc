@@ -1,6 +1,10 @@
-// The dynamic scheme: int8 weights offline, activations quantized at run time by
+// The dynamic scheme: 8-bit weights stored in the file, activations quantized to u8 at run time by
 // DynamicQuantizeLinear, as ONNX Runtime's IntegerOps quantizer
-// (onnxruntime/python/tools/quantization/operators/{matmul,conv,lstm}.py):
+// (onnxruntime/python/tools/quantization/operators/{matmul,conv,lstm}.py). The weights, per tensor by
+// default: Conv u8 asymmetric (ORT's u8u8 ConvInteger, the faster path, docs/measurement.md), whatever
+// --weight-range says; MatMul/Gemm s8 symmetric (full or 7-bit) or u8 with zero point 128, by
+// --weight-range; LSTM s8 symmetric (7-bit where --weight-range asks for u8). --per-channel: Conv and
+// MatMul/Gemm s8 symmetric (or u8 with zero point 128) per output channel, LSTM per gate row.
 //   MatMul/Gemm: DynamicQuantizeLinear(A) → MatMulInteger(A_q, B_q, A_zp, B_zp) → Cast → Mul(A_scale·B_scale) [→ Add C]
 //                (ORT fuses this chain into DynamicQuantizeMatMul / MatMulIntegerToFloat)
 //   Conv:        DynamicQuantizeLinear(X) → ConvInteger → Cast → Mul(X_scale·W_scale) [→ Add bias]

@@ -8,6 +8,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/model/graph_builder.h"
 #include "qbench/model/inspect.h"
+#include "qbench/model/int8_storage.h"
 #include "qbench/quantization/quantizer.h"
 #include "quant_test_util.h"
 #include "test_util.h"
@@ -146,6 +147,43 @@ TEST(QuantDynamic, LstmUsesDynamicQuantizeLstmAndGruStaysFloat) {
     EXPECT_EQ(cov.int8_macs, 5 * 2 * (2 * 64 * 8 + 2 * 64 * 16));
     EXPECT_EQ(cov.float_macs, 5 * 2 * (96 + 48));
   }
+}
+
+// The dynamic row's help text says what its files store, read back from them (ReadInt8Storage): per
+// tensor, Conv u8 asymmetric and MatMul/Gemm s8 symmetric; --per-channel, s8 symmetric for both; and
+// --weight-range u8 turns the MatMul/Gemm weights into u8 with zero point 128, never the Conv's.
+TEST(QuantDynamic, TheRowSaysWhatTheFileStores) {
+  const std::string& help = FindQuantizationScheme("dynamic").description;
+  EXPECT_NE(help.find("per tensor: Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric"), std::string::npos) << help;
+  EXPECT_NE(help.find("--per-channel: s8 symmetric (or u8 with zero point 128) per output channel"), std::string::npos) << help;
+  EXPECT_EQ(help.find("int8 weights"), std::string::npos) << help;
+  auto stored = [](const Model& m, WeightGranularity g, WeightRange range) {
+    QuantizeOptions o;
+    o.scheme = "dynamic";
+    o.granularity = g;
+    o.weight_range = range;
+    std::vector<std::string> forms;
+    for (const auto& [form, elements] : ReadInt8Storage(QuantizeModel(m, o, nullptr, nullptr).model.proto.graph()).weight_elements)
+      forms.push_back(form + " " + std::to_string(elements));
+    return forms;
+  };
+  using V = std::vector<std::string>;
+  // A Conv weight [6,3,3,3] (162 elements) in [-0.2, 0.6]: per tensor its u8 zero point is near 64, far from 128.
+  GraphBuilder b("conv");
+  b.AddInput("x", DType::kFloat32, {1, 3, 10, 10});
+  b.AddOutput("y", DType::kFloat32, {1, 6, 10, 10});
+  b.AddInitializer("w", {6, 3, 3, 3}, RandomValues(162, 11, -0.2f, 0.6f));
+  b.AddNode("Conv", "conv", {"x", "w"}, {"y"}, {AttrInts("pads", {1, 1, 1, 1})});
+  const Model conv = b.Build();
+  EXPECT_EQ(stored(conv, WeightGranularity::kDefault, WeightRange::kFull), (V{"u8 asymmetric 162"}));
+  EXPECT_EQ(stored(conv, WeightGranularity::kDefault, WeightRange::kUnsigned), (V{"u8 asymmetric 162"}));
+  EXPECT_EQ(stored(conv, WeightGranularity::kPerChannel, WeightRange::kFull), (V{"s8 symmetric 162"}));
+  EXPECT_EQ(stored(conv, WeightGranularity::kPerChannel, WeightRange::kUnsigned), (V{"u8 (zero point 128) 162"}));
+  // Mlp's MatMul/Gemm weights: 256 + 128 + 128.
+  EXPECT_EQ(stored(Mlp(), WeightGranularity::kDefault, WeightRange::kFull), (V{"s8 symmetric 512"}));
+  EXPECT_EQ(stored(Mlp(), WeightGranularity::kDefault, WeightRange::kReduced), (V{"s8 7-bit (reduced range) 512"}));
+  EXPECT_EQ(stored(Mlp(), WeightGranularity::kDefault, WeightRange::kUnsigned), (V{"u8 (zero point 128) 512"}));
+  EXPECT_EQ(stored(Mlp(), WeightGranularity::kPerChannel, WeightRange::kFull), (V{"s8 symmetric 512"}));
 }
 
 TEST(QuantSchemes, OneTableDrivesNamesAndValidation) {

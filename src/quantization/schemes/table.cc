@@ -14,7 +14,9 @@ std::unique_ptr<QuantizationScheme> MakeFp16Scheme();       // schemes/fp16.cc
 const std::vector<SchemeInfo>& QuantizationSchemes() {
   static const std::vector<SchemeInfo> k = {
       {"dynamic",
-       "int8 weights offline, activations quantized at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
+       "8-bit weights stored in the file, per tensor: Conv u8 asymmetric, MatMul/Gemm/LSTM s8 symmetric (7-bit, or "
+       "MatMul/Gemm u8 with zero point 128, by --weight-range); --per-channel: s8 symmetric (or u8 with zero point 128) "
+       "per output channel; activations quantized to u8 at run time (MatMul/Gemm/Conv/LSTM); no calibration; "
        "about 4x smaller, slower than fp32 for conv nets in ORT",
        Precision::kInt8, Precision::kInt8, /*needs_calibration=*/false, Granularity::kPerTensor,
        {{Granularity::kPerChannel, /*speed_vs_fp32=*/0.2}},
