@@ -33,8 +33,9 @@ std::int64_t Elements(const onnx::TensorProto& t) {
   return n;
 }
 
-// The weight form of `w` with zero point `zp` (nullptr: none given, 0).
-const char* WeightForm(const onnx::TensorProto& w, const onnx::TensorProto* zp) {
+}  // namespace
+
+const char* Int8WeightForm(const onnx::TensorProto& w, const onnx::TensorProto* zp) {
   const bool u8 = w.data_type() == onnx::TensorProto::UINT8;
   std::vector<int> zps = zp ? IntValues(*zp) : std::vector<int>{};
   if (zps.empty()) zps.push_back(0);
@@ -44,6 +45,8 @@ const char* WeightForm(const onnx::TensorProto& w, const onnx::TensorProto* zp) 
   for (int v : IntValues(w)) largest = std::max(largest, std::abs(v));
   return largest > 0 && largest <= 64 ? kWeightsS8Reduced : kWeightsS8Symmetric;
 }
+
+namespace {
 
 // (weight input, its zero-point input) of the ops that read a quantized weight directly.
 std::vector<std::pair<int, int>> WeightInputs(const std::string& op) {
@@ -77,7 +80,7 @@ Int8Storage ReadInt8Storage(const onnx::GraphProto& graph) {
     for (const auto& [wi, zi] : WeightInputs(op)) {
       const onnx::TensorProto* w = find(n, wi);
       if (!w || (w->data_type() != onnx::TensorProto::INT8 && w->data_type() != onnx::TensorProto::UINT8)) continue;
-      s.weight_elements[WeightForm(*w, find(n, zi))] += Elements(*w);
+      s.weight_elements[Int8WeightForm(*w, find(n, zi))] += Elements(*w);
     }
     if (IsDynamicActivationOp(op)) ++s.dynamic_activation_ops;
     int zp_input = -1;

@@ -115,14 +115,16 @@ std::string CompareFp32(const Model& before, const Model& after, const std::vect
   return fmt::format("fp32 output 0 after equalization vs before: SQNR {} on {} calibration batch(es)", db, n);
 }
 
-// QuantizeReport::weights checked against the written file (ReadInt8Storage): `planned` (the
-// scheme's DescribeWeights) when it names every weight form the file holds; else the forms read back
-// come first, so the line never describes a file that was not written (e.g. s8 where it holds u8).
+// QuantizeReport::weights checked against the written file (ReadInt8Storage): `planned` is the
+// scheme's DescribeWeights plus what its writer stored otherwise, each with why (e.g. the static
+// scheme's depthwise weights at 8 bits under --weight-range reduced). A form the file holds that it
+// does not name is added from the file, so the line never leaves out what was written.
 std::string WeightsAsWritten(const std::string& planned, const Int8Storage& stored) {
   if (stored.weight_elements.empty()) return "none stored as int8 (no weight was quantized)";
+  std::string unplanned;
   for (const auto& [form, elements] : stored.weight_elements)
-    if (planned.find(form) == std::string::npos) return stored.WeightsLabel() + " in the file (planned: " + planned + ")";
-  return planned;
+    if (planned.find(form) == std::string::npos) unplanned += fmt::format("{}{} ({} elements)", unplanned.empty() ? "" : ", ", form, elements);
+  return unplanned.empty() ? planned : planned + "; the file also holds " + unplanned + ", which this description does not name";
 }
 
 QuantizeResult Run(const Model& model, const QuantizeOptions& options, CalibrationDataReader* reader,

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "qbench/core/error.h"
@@ -119,6 +120,7 @@ class QdqWriter {
   std::string bias_out_;                          // set by EmitWeight: the bias DQ output ("" if none)
   std::map<std::string, SharedWeight> weights_;   // weight|axis → its int8 copy (once per model)
   int depthwise_full_range_ = 0;                  // weights kept at 8 bits under reduce_range (WeightFor)
+  std::map<std::string, int> const_inputs_;       // constant inputs quantized as activations, by form (EmitConstInput)
 };
 
 const QuantParams& QdqWriter::ParamsOf(const std::string& t, int depth) {
@@ -218,6 +220,8 @@ std::string QdqWriter::EmitConstInput(const std::string& name) {
   const WeightQuantParams wp = ComputeWeightQuantParams(v, -1, options_.activation_type, false, name);
   const StoredWeight s = StoreQuantizedWeight(g_, names_.Unique(name + "_q"), names_.Unique(name + "_scale"),
                                               names_.Unique(name + "_zp"), QuantizeWeight(v, wp), wp, {});
+  const int n = g_->initializer_size();  // data, scale, zero point: the last three
+  ++const_inputs_[Int8WeightForm(g_->initializer(n - 3), &g_->initializer(n - 1))];
   const std::string out = names_.Unique(name + "_dq");
   nodes_.push_back(MakeNode("DequantizeLinear", names_.Unique(name + "_DQ"), {s.data, s.scale, s.zero_point}, {out}));
   return out;
@@ -421,10 +425,15 @@ Model QdqWriter::Run() {
   g_->clear_value_info();  // shapes of renamed tensors would be stale; ORT re-infers them
   RemoveUnusedInitializers(g_);
 
+  // What the file holds besides the planned weights (DescribeWeights), each with why: the quantizer
+  // checks report->weights against the file (WeightsAsWritten).
   if (depthwise_full_range_ > 0)
-    report_->notes.push_back(std::to_string(depthwise_full_range_) + " depthwise Conv weight(s) at full 8-bit range: "
-                             "7-bit weights avoid the saturation of ORT's u8s8 GEMM kernels, and its depthwise kernel "
-                             "multiplies in 32 bits (docs/quantization.md, \"Weight range\")");
+    report_->weights += "; " + std::to_string(depthwise_full_range_) + " depthwise Conv weight(s) " + kWeightsS8Symmetric +
+                        " [-127, 127] (full 8 bits: 7 bits avoid the saturation of ORT's u8s8 GEMM kernels, and its "
+                        "depthwise kernel multiplies in 32 bits; docs/quantization.md, \"Weight range\")";
+  for (const auto& [form, count] : const_inputs_)
+    report_->weights += "; " + std::to_string(count) + " constant input(s) of Add/Mul/Concat " + form +
+                        " per-tensor (quantized as activations, " + ShortTypeName(options_.activation_type) + ")";
   if (plan_.graph_output_nodes_kept_float > 0 && !options_.quantize_graph_outputs)
     report_->notes.push_back(std::to_string(plan_.graph_output_nodes_kept_float) +
                              " Conv/Add/Mul/Concat/pool node(s) write a graph output and stay fp32: ORT runs them in "

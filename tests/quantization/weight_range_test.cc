@@ -289,15 +289,42 @@ TEST(WeightRange, ReducedKeepsDepthwiseWeightsAtFullRange) {
   for (const auto& t : r.model.proto.graph().initializer())
     if (t.name() == pw_dq->input(0)) pw_q = TensorFromProto(t);
   EXPECT_EQ(MaxAbs(pw_q), 64);
-  bool noted = false;
-  for (const auto& n : r.report.notes) noted = noted || n.find("1 depthwise Conv weight(s) at full 8-bit range") == 0;
-  EXPECT_TRUE(noted) << FormatQuantizeReport(r.report);
+  // One phrase says what the file holds, and the weight it holds otherwise with why.
+  EXPECT_EQ(r.report.weights, "s8 7-bit (reduced range); Conv per output channel, Gemm/MatMul per-tensor; 1 depthwise Conv "
+                              "weight(s) s8 symmetric [-127, 127] (full 8 bits: 7 bits avoid the saturation of ORT's u8s8 "
+                              "GEMM kernels, and its depthwise kernel multiplies in 32 bits; docs/quantization.md, "
+                              "\"Weight range\")");
   EXPECT_FALSE(FileUsesU8S8Kernels(r.model));
   // Full range everywhere: the pointwise Conv relies on the u8s8 kernels, the depthwise one alone would not.
   o.weight_range = WeightRange::kFull;
-  EXPECT_TRUE(FileUsesU8S8Kernels(QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr).model));
+  const QuantizeResult full = QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr);
+  EXPECT_EQ(full.report.weights, "s8 symmetric; Conv per output channel, Gemm/MatMul per-tensor");  // as planned
+  EXPECT_TRUE(FileUsesU8S8Kernels(full.model));
   o.exclude = {"pw"};
   EXPECT_FALSE(FileUsesU8S8Kernels(QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, feeds), nullptr).model));
+}
+
+// A constant input of Add/Mul/Concat is quantized as an activation (u8 asymmetric here): the weights
+// line names it with the form the file holds, not "in the file (planned: …)".
+TEST(WeightRange, ConstantInputsQuantizedAsActivationsAreNamedInTheWeightsLine) {
+  GraphBuilder b("conv_mul");
+  b.AddInput("x", DType::kFloat32, {1, 4, 3, 3});
+  b.AddOutput("y", DType::kFloat32, {1, 4, 3, 3});
+  std::vector<float> w(16);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.2f * static_cast<float>(int(i % 5) - 2);
+  b.AddInitializer("w", {4, 4, 1, 1}, w);
+  b.AddInitializer("c", {1, 4, 1, 1}, {0.1f, 0.2f, 0.3f, 0.4f});  // all positive: u8 zero point 0
+  b.AddNode("Conv", "conv", {"x", "w"}, {"h"});
+  b.AddNode("Mul", "mul", {"h", "c"}, {"y"});
+  const Model m = b.Build();
+  QuantizeOptions o;
+  o.quantize_graph_outputs = true;
+  o.scheme = "static";
+  o.activation_type = DType::kUint8;
+  o.weight_range = WeightRange::kFull;
+  const QuantizeResult r = QuantizeModelWithRanges(m, o, testing::MinMaxTable(m, {testing::RandomTensor({1, 4, 3, 3}, 7)}), nullptr);
+  EXPECT_EQ(r.report.weights, "s8 symmetric; Conv per output channel, Gemm/MatMul per-tensor; 1 constant input(s) of "
+                              "Add/Mul/Concat u8 asymmetric per-tensor (quantized as activations, u8)");
 }
 
 }  // namespace

@@ -51,6 +51,10 @@ struct Int8Storage {
   std::string ActivationsLabel() const;
 };
 
+/// The form (one of the k* labels above) of the int8/uint8 tensor `w` with zero point `zp` (nullptr:
+/// none given, 0), by the rules of Int8Storage::weight_elements.
+const char* Int8WeightForm(const onnx::TensorProto& w, const onnx::TensorProto* zp);
+
 /// Reads `graph` (top level; subgraphs of If/Loop are not visited). Never throws for a valid graph:
 /// values that cannot be read (external data not loaded) fall back to the zero points (see above).
 Int8Storage ReadInt8Storage(const onnx::GraphProto& graph);
