@@ -231,41 +231,33 @@ void CheckEvalDataFitsModels(const LabConfig& config) {
   });
 }
 
-void RefuseRepeatedModelFiles(const std::vector<std::string>& specs) {
+namespace {
+
+// How model files `a` and `b` are the same: "one file" (the same path or a link to it), "two copies
+// with identical bytes" (same size and checksum), or "" (different files, or one is not a file: a
+// missing file is reported where the model is loaded).
+std::string SameModelFile(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
-  struct Seen {
-    std::string spec;
-    fs::path canonical;
-    std::uintmax_t size;
-    std::string checksum;  // filled only when another file has the same size
-  };
-  std::vector<Seen> seen;
-  auto refuse = [](const std::string& a, const std::string& b, const char* how) {
-    throw Error(ErrorCode::kInvalidArgument, "--models lists the same model twice: '" + a + "' and '" + b + "' (" +
-                                                 how + "); give each model once");
-  };
-  for (const auto& spec : specs) {
-    if (IsZooSpec(spec)) {
-      for (const auto& s : seen)
-        if (s.spec == spec) refuse(s.spec, spec, "the same zoo model");
-      seen.push_back({spec, {}, 0, ""});
-      continue;
+  std::error_code ec;
+  if (!fs::is_regular_file(a, ec) || !fs::is_regular_file(b, ec)) return "";
+  if (fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec) || fs::equivalent(a, b, ec)) return "one file";
+  const auto size_a = fs::file_size(a, ec), size_b = fs::file_size(b, ec);
+  if (ec || size_a != size_b) return "";
+  return FileChecksum(a) == FileChecksum(b) ? "two copies with identical bytes" : "";
+}
+
+}  // namespace
+
+void RefuseRepeatedModelFiles(const std::vector<std::string>& specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      const std::string how = IsZooSpec(specs[i]) || IsZooSpec(specs[j])
+                                  ? (specs[i] == specs[j] ? "the same zoo model" : "")
+                                  : SameModelFile(specs[j], specs[i]);
+      if (!how.empty())
+        throw Error(ErrorCode::kInvalidArgument, "--models lists the same model twice: '" + specs[j] + "' and '" +
+                                                     specs[i] + "' (" + how + "); give each model once");
     }
-    std::error_code ec;
-    if (!fs::is_regular_file(spec, ec)) continue;  // a missing file is reported where the model is loaded
-    Seen now{spec, fs::weakly_canonical(spec, ec), fs::file_size(spec, ec), ""};
-    if (ec) continue;
-    for (auto& s : seen) {
-      if (s.canonical.empty()) continue;
-      if (s.canonical == now.canonical || fs::equivalent(s.canonical, now.canonical, ec))
-        refuse(s.spec, spec, "one file");
-      if (s.size != now.size) continue;
-      if (s.checksum.empty()) s.checksum = FileChecksum(s.spec);
-      if (now.checksum.empty()) now.checksum = FileChecksum(spec);
-      if (s.checksum == now.checksum) refuse(s.spec, spec, "two copies with identical bytes");
-    }
-    seen.push_back(std::move(now));
-  }
 }
 
 void CheckLabInputs(const LabConfig& config) {
@@ -305,6 +297,12 @@ void CheckLabInputs(const LabConfig& config) {
     if (!of)
       throw Error(ErrorCode::kInvalidArgument, flag + "no model '" + e.model + "' in this lab (its models: " + names +
                                                    "); MODEL is a --models entry, its name or its file name");
+    // The model's own file again: it would be timed and evaluated against itself (100 % agreement, 1.00x).
+    if (const std::string how = IsZooSpec(of->spec) ? "" : SameModelFile(of->spec, e.path); !how.empty())
+      throw Error(ErrorCode::kInvalidArgument, flag + "'" + e.path + "' is the baseline file of model '" + of->name +
+                                                   "' itself ('" + of->spec + "', " + how +
+                                                   "); it would be compared with itself: give a file made from it "
+                                                   "elsewhere, or leave this --compare-file out");
     Model file;
     try {
       file = LoadModel(e.path);  // names the file: missing, a folder, empty, not an ONNX model

@@ -1,5 +1,6 @@
 // The lab's preflight checks its data against each model before measuring: --calibration-data is
-// opened and read as the static variants will calibrate with it (issue 10, tester G12).
+// opened and read as the static variants will calibrate with it (issue 10, tester G12); a
+// --compare-file that is the model's own file is refused (issue 10 R12).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -94,6 +95,42 @@ TEST(CheckCalibrationDataFitsModels, PreprocessedImagesOfTheWrongShapeAreAUsageE
     EXPECT_TRUE(Contains(m, "gives samples of shape [3x32x32]")) << m;
   }
   c.models = {dir + "/m32.onnx"};
+  EXPECT_NO_THROW(CheckLabInputs(c));
+}
+
+// --compare-file naming the baseline's own file (the same path, a link, a byte-identical copy) would
+// compare the model with itself (100 % agreement, 1.00x): refused before measuring, a usage error.
+TEST(CheckLabInputs, ACompareFileThatIsTheBaselineFileItselfIsRefused) {
+  namespace fs = std::filesystem;
+  const std::string dir = testing::TempDir() + "/compare_self";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string model = SaveTinyModel(dir);
+  fs::copy_file(model, dir + "/copy.onnx");
+  fs::create_symlink(model, dir + "/link.onnx");
+  for (const auto& [path, how] : std::vector<std::pair<std::string, std::string>>{
+           {model, "one file"}, {dir + "/link.onnx", "one file"}, {dir + "/copy.onnx", "two copies with identical bytes"}}) {
+    LabConfig c = Config(dir, model);
+    c.external = {{"tiny4", "same", path}};
+    try {
+      CheckLabInputs(c);
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << path;  // a usage error: exit 2
+      EXPECT_EQ(std::string(e.what()), "--compare-file tiny4:same=" + path + ": '" + path +
+                                           "' is the baseline file of model 'tiny4' itself ('" + model + "', " + how +
+                                           "); it would be compared with itself: give a file made from it elsewhere, "
+                                           "or leave this --compare-file out");
+    }
+  }
+  // Another file with the same interface is measured.
+  GraphBuilder g("other", 13);
+  g.AddInput("x", DType::kFloat32, {"N", 4});
+  g.AddNode("Sigmoid", "sig", {"x"}, {"y"});
+  g.AddOutput("y", DType::kFloat32, {"N", 4});
+  SaveModel(g.Build(), dir + "/other.onnx");
+  LabConfig c = Config(dir, model);
+  c.external = {{"tiny4", "other", dir + "/other.onnx"}};
   EXPECT_NO_THROW(CheckLabInputs(c));
 }
 
