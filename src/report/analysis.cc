@@ -20,8 +20,9 @@ bool VerificationCollapsed(const LabStudy& study, const std::string& model, cons
 
 bool AccuracyCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {
   const AccuracyRecord* a = study.FindAccuracy(model, variant);
+  // Random weights: agreement on data whose accuracy means nothing is no test (R10); verification judges them.
   return a && a->ok && a->metric == "top1" && a->top1_agreement >= 0 && a->samples >= kAccuracyCollapseMinSamples &&
-         a->top1_agreement_ci95_high < kAccuracyCollapseAgreement;
+         a->top1_agreement_ci95_high < kAccuracyCollapseAgreement && !HasRandomWeights(study, model);
 }
 
 bool OutputCollapsed(const LabStudy& study, const std::string& model, const std::string& variant) {

@@ -154,7 +154,8 @@ std::string AccuracyMeaningless(const LabStudy& study, const std::string& model)
   const std::string base = BaselineVariant(study);
   const auto* a0 = study.FindAccuracy(model, base);
   if (HasRandomWeights(study, model))
-    return "its weights are seeded random numbers (a qbench zoo architecture), so its accuracy means nothing";
+    return "its weights are seeded random numbers (a qbench zoo architecture), so its accuracy and top-1 agreement mean "
+           "nothing: its fidelity is judged by the verification's SQNR and cosine against " + BaselineName(study) + " only";
   if (!a0 || !a0->ok) return "";
   if (a0->labels_out_of_range > 0)
     return fmt::format("{} label(s) are outside the model's {} classes: the evaluation labels are not this model's", a0->labels_out_of_range,
@@ -164,6 +165,28 @@ std::string AccuracyMeaningless(const LabStudy& study, const std::string& model)
                        VariantLabel(study, model, base), 100 * a0->top1, 100 * a0->top1_ci95_low, a0->num_classes,
                        100.0 / static_cast<double>(a0->num_classes));
   return "";
+}
+
+std::string VerificationFidelity(const LabStudy& study, const std::string& model) {
+  if (!HasRandomWeights(study, model)) return "";
+  std::vector<std::string> parts;
+  std::string samples;
+  bool collapsed = false;
+  for (const auto& v : StudyVariants(study)) {
+    const ModelRecord* r = study.FindModel(model, v);
+    if (v == BaselineVariant(study) || !r || !r->ok || !r->has_verification || !r->verification.performed) continue;
+    for (const auto& o : r->verification.outputs) {
+      if (!o.compared) continue;
+      parts.push_back(fmt::format("{} {}, cosine {:.4f}", v,
+                                  std::isfinite(o.sqnr_db) ? fmt::format("SQNR {:.1f} dB", o.sqnr_db) : "identical outputs", o.cosine));
+      break;  // the first compared output, as the fidelity of a model without class scores
+    }
+    samples = r->verification.samples;
+    collapsed = collapsed || r->verification.collapsed;
+  }
+  if (parts.empty()) return " No variant was verified, so its fidelity is unknown.";
+  return fmt::format(" Verification against {} ({}): {}; {}.", BaselineName(study), samples, Join(parts, "; "),
+                     collapsed ? "see Collapsed for the variants that collapsed" : "no output collapsed");
 }
 
 std::string AccuracyObservation(const LabStudy& study, const std::string& model) {
@@ -205,7 +228,7 @@ std::string AccuracyObservation(const LabStudy& study, const std::string& model)
   }
   std::string s = fmt::format("**Accuracy, {}** (top-1 on {} samples): {}.", model, a0->samples, Join(parts, "; "));
   const std::string why_not = AccuracyMeaningless(study, model);
-  if (!why_not.empty()) return s + " No trade-off verdict: " + why_not + ".";
+  if (!why_not.empty()) return s + " No trade-off verdict: " + why_not + "." + VerificationFidelity(study, model);
   if (cands.empty()) return s;
   const Candidate* best = nullptr;
   for (const auto& c : cands)

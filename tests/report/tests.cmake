@@ -9,6 +9,7 @@ qbench_add_test(report_test LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/report_labels_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/hand_built_study_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/correlation_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/findings_test.cc
 )
 qbench_add_test(html_report_test LABELS html LIBS qbench_report SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/html_report_test.cc

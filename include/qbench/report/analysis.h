@@ -53,7 +53,8 @@ inline constexpr std::int64_t kAccuracyCollapseMinSamples = 10;
 /// True when (model, variant) is a quantized variant whose top-1 agreement with the baseline collapsed on
 /// the evaluation data (kAccuracyCollapseAgreement): it ran, but it does not predict what the model predicts
 /// (e.g. a static variant calibrated on random input), so, like a verification collapse, its speed and size
-/// are no result.
+/// are no result. Never for a model with random weights (HasRandomWeights): its top-1 on any data means
+/// nothing, so its agreement proves no collapse; its verification (VerificationCollapsed) judges it.
 bool AccuracyCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
 /// VerificationCollapsed or AccuracyCollapsed: the variant's outputs are unusable.
 bool OutputCollapsed(const LabStudy& study, const std::string& model, const std::string& variant);
@@ -265,8 +266,14 @@ constexpr double kAccuracyMargin = 0.01;
 
 /// Why accuracy of `model` cannot support a verdict, or "" when it can: the labels are not the
 /// model's (labels ≥ its class count), the baseline is near chance (its top-1 Wilson lower bound is
-/// below twice 1/classes), or the model has random weights (HasRandomWeights).
+/// below twice 1/classes), or the model has random weights (HasRandomWeights; then its top-1 agreement
+/// is no collapse test either, AccuracyCollapsed, and the verification's SQNR and cosine judge it).
 std::string AccuracyMeaningless(const LabStudy& study, const std::string& model);
+/// For a model with random weights, the fidelity that judges its quantized variants instead of top-1
+/// agreement: " Verification against fp32 (random input (seed 0), up to 16 samples, batch 1): dynamic
+/// SQNR 22.8 dB, cosine 0.9974; static SQNR 21.7 dB, cosine 0.9978; no output collapsed." (each
+/// variant's first compared output); "" for any other model.
+std::string VerificationFidelity(const LabStudy& study, const std::string& model);
 
 /// The accuracy observation of one model: top-1 per variant, each quantized variant's paired
 /// change vs the baseline with its interval and its agreement with the baseline, and the verdict —
