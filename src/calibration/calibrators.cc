@@ -6,6 +6,7 @@
 #include "qbench/calibration/calibrator.h"
 #include "qbench/calibration/histogram.h"
 #include "qbench/core/error.h"
+#include "qbench/core/text.h"
 
 namespace qbench {
 namespace {
@@ -125,9 +126,15 @@ class MseCalibrator : public SymmetricHistogramCalibrator {
   }
 };
 
+std::vector<std::string> MethodNameList() {
+  std::vector<std::string> names;
+  for (const auto& m : CalibrationMethods()) names.push_back(m.name);
+  return names;
+}
+
 std::string MethodNames() {
   std::string s;
-  for (const auto& m : CalibrationMethods()) s += (s.empty() ? "" : ", ") + std::string(m.name);
+  for (const auto& n : MethodNameList()) s += (s.empty() ? "" : ", ") + n;
   return s;
 }
 
@@ -156,8 +163,7 @@ std::vector<CalibrationMethod> AutoSearchCalibrationMethods() {
 CalibrationMethod ParseCalibrationMethod(const std::string& name) {
   for (const auto& m : CalibrationMethods())
     if (name == m.name) return m.method;
-  throw Error(ErrorCode::kInvalidArgument,
-              "unknown calibration method '" + name + "'; expected one of: " + MethodNames());
+  throw Error(ErrorCode::kInvalidArgument, UnknownChoice("calibration method", name, MethodNameList()));
 }
 
 const char* CalibrationMethodName(CalibrationMethod method) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace qbench {
 
@@ -29,6 +30,52 @@ std::string Abbreviate(const std::string& s, std::size_t max) {
   }
   while (cut > 0 && std::strchr(" ,;:", s[cut - 1]) != nullptr) --cut;
   return s.substr(0, cut) + kEllipsis;
+}
+
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  // Optimal string alignment: Levenshtein's dynamic programme (Wagner–Fischer) plus Damerau's swap
+  // of two adjacent characters as one edit ("lba" → "lab").
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates) {
+  if (word.empty()) return "";
+  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
+  std::string best;
+  std::size_t best_d = limit + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = EditDistance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  if (!best.empty()) return best;
+  std::string prefixed;
+  for (const auto& c : candidates) {
+    if (c.size() > word.size() && c.compare(0, word.size(), word) == 0) {
+      if (!prefixed.empty()) return "";  // ambiguous
+      prefixed = c;
+    }
+  }
+  return prefixed;
+}
+
+std::string UnknownChoice(const std::string& what, const std::string& value, const std::vector<std::string>& choices) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  const std::string match = ClosestMatch(value, choices);
+  return "unknown " + what + " '" + value + "'; " + (match.empty() ? "" : "did you mean '" + match + "'? ") +
+         "expected one of: " + list;
 }
 
 }  // namespace qbench

@@ -1,5 +1,6 @@
 // Datasets: the format of a path, and OpenDataset over the readers of each format (labels CSV,
 // image folder, class-per-folder tree: dataset_images.cc; raw uint8, .npy: dataset_arrays.cc).
+#include "qbench/core/text.h"
 #include "qbench/data/dataset.h"
 
 #include <algorithm>
@@ -101,13 +102,11 @@ namespace {
 
 // The whole dataset `spec` names (spec.limit and the split are applied by OpenDataset).
 std::unique_ptr<Dataset> OpenWholeDataset(const DatasetSpec& spec) {
-  if (spec.path.empty()) throw Error(ErrorCode::kInvalidArgument, "no dataset path given (--dataset PATH)");
+  if (spec.path.empty()) throw Error(ErrorCode::kInvalidArgument, "no dataset path given (--eval-data PATH)");
   if (!fs::exists(spec.path)) throw Error(ErrorCode::kNotFound, "dataset not found: '" + spec.path + "'");
   const auto& formats = DatasetFormats();
   if (std::find(formats.begin(), formats.end(), spec.format) == formats.end()) {
-    std::string list;
-    for (const auto& f : formats) list += (list.empty() ? "" : ", ") + f;
-    throw Error(ErrorCode::kInvalidArgument, "unknown dataset format '" + spec.format + "'; expected one of: " + list);
+    throw Error(ErrorCode::kInvalidArgument, UnknownChoice("dataset format", spec.format, formats));
   }
   ValidatePreprocessOptions(spec.preprocess);
   std::string path = spec.path;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "qbench/core/text.h"
 #include "qbench/core/error.h"
 #include "qbench/data/image.h"
 
@@ -252,9 +253,7 @@ PreprocessOptions PreprocessOptions::FromPreset(const std::string& name) {
     o.channels = 3;
     return o;
   }
-  std::string list;
-  for (const auto& n : PreprocessPresetNames()) list += (list.empty() ? "" : ", ") + n;
-  throw Error(ErrorCode::kInvalidArgument, "unknown preprocessing preset '" + name + "'; expected one of: " + list);
+  throw Error(ErrorCode::kInvalidArgument, UnknownChoice("preprocessing preset", name, PreprocessPresetNames()));
 }
 
 void ValidatePreprocessOptions(const PreprocessOptions& o) {

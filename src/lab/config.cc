@@ -1,3 +1,4 @@
+#include "qbench/core/text.h"
 #include "qbench/lab/config.h"
 
 #include <fmt/format.h>
@@ -59,12 +60,12 @@ const std::vector<LabVariantInfo>& LabVariants() {
 }
 
 const LabVariantInfo& FindLabVariant(const std::string& name) {
-  std::string names;
+  std::vector<std::string> names;
   for (const auto& v : LabVariants()) {
     if (name == v.name) return v;
-    names += (names.empty() ? "" : ", ") + std::string(v.name);
+    names.push_back(v.name);
   }
-  throw Error(ErrorCode::kInvalidArgument, "unknown variant '" + name + "'; expected one of: " + names);
+  throw Error(ErrorCode::kInvalidArgument, UnknownChoice("variant", name, names));
 }
 
 const LabVariantInfo* LookupLabVariant(const std::string& name) {

@@ -141,6 +141,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
   std::map<std::string, AccuracyRecord> accuracy;
   std::map<std::string, OpProfileRecord> profiles;
   for (const auto& p : prev.points) points[p.point.Key()] = p;
+  std::set<std::string> measured_now;  // point keys this run recorded (the rest of `points` are an earlier run's)
   for (const auto& m : prev.models) models[m.model + "|" + m.variant] = m;
   for (const auto& a : prev.accuracy) accuracy[a.model + "|" + a.variant] = a;
   for (const auto& o : prev.op_profiles) profiles[ProfileKey(o.model, o.variant, o.batch, o.input_size, o.threads)] = o;
@@ -285,6 +286,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           failed.shard = shard;
           Append(jsonl, ToJson(failed));
           points[p.Key()] = failed;
+          measured_now.insert(p.Key());
           ++progress.done;
           if (!failed.not_applicable) ++progress.failed;
           continue;
@@ -315,6 +317,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
         r.shard = shard;
         Append(jsonl, ToJson(r));
         points[r.point.Key()] = r;
+        measured_now.insert(r.point.Key());
         ++progress.done;
         if (!r.ok) ++progress.failed;
       }
@@ -376,6 +379,7 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
           r.input_size = job.input_size;  // the backend evaluates at the model's first input size
           Append(jsonl, ToJson(r));
           accuracy[r.model + "|" + r.variant] = r;
+          ++study.accuracy_evaluated;
         }
       }
     }
@@ -403,7 +407,10 @@ LabStudy RunLab(const LabConfig& config, LabBackend& backend, const LabRunOption
     }
   for (const auto& p : FlattenSweep(plan.groups)) {
     auto it = points.find(p.Key());
-    if (it != points.end()) study.points.push_back(it->second);
+    if (it != points.end()) {
+      study.points.push_back(it->second);
+      if (!measured_now.count(p.Key())) ++study.resumed_points;
+    }
   }
   for (const auto& [k, o] : profiles)
     if (kept.count(o.model + "|" + o.variant)) study.op_profiles.push_back(o);

@@ -221,6 +221,11 @@ std::vector<LabWarning> LabConfigWarnings(const LabConfig& c) {
                                           "variants measured (" + variants + "): nothing is calibrated (the data only feeds the "
                                           "verification of the quantized variants)"});
   }
+  if (c.eval_limit > 0 && c.eval_data.empty())
+    out.push_back({"eval_limit_ignored",
+                   fmt::format("--eval-limit {} has no effect without --eval-data: no accuracy is measured; give the "
+                               "evaluation set with --eval-data, or leave out --eval-limit",
+                               c.eval_limit)});
   if (calibrated && !c.split && c.calibration_data.empty() && !c.eval_data.empty())
     out.push_back({"random_calibration",
                    fmt::format("the static variants are calibrated on {} samples of random input although --eval-data "

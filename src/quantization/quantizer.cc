@@ -1,4 +1,5 @@
 // Scheme table look-ups (the rows: schemes/table.cc) and the quantization pipeline (checks → hygiene → calibration → rewrite).
+#include "qbench/core/text.h"
 #include "qbench/quantization/quantizer.h"
 
 #include <fmt/format.h>
@@ -291,9 +292,12 @@ std::string QuantizationSchemeNames() {
 }
 
 const SchemeInfo& FindQuantizationScheme(const std::string& name) {
-  for (const auto& s : QuantizationSchemes())
+  std::vector<std::string> names;
+  for (const auto& s : QuantizationSchemes()) {
     if (name == s.name) return s;
-  throw Error(ErrorCode::kInvalidArgument, "unknown quantization mode '" + name + "'; expected one of: " + QuantizationSchemeNames());
+    names.push_back(s.name);
+  }
+  throw Error(ErrorCode::kInvalidArgument, UnknownChoice("quantization mode", name, names));
 }
 
 DType ParseActivationType(const std::string& text) {

@@ -1,3 +1,4 @@
+#include "qbench/core/text.h"
 #include "qbench/quantization/weight_range.h"
 
 #include "qbench/benchmark/environment.h"
@@ -28,9 +29,7 @@ std::vector<std::string> WeightRangeNames() {
 WeightRange ParseWeightRange(const std::string& name) {
   for (WeightRange r : kAllRanges)
     if (name == WeightRangeName(r)) return r;
-  std::string choices;
-  for (const auto& n : WeightRangeNames()) choices += (choices.empty() ? "" : ", ") + n;
-  throw Error(ErrorCode::kInvalidArgument, "unknown --weight-range '" + name + "'; expected one of: " + choices);
+  throw Error(ErrorCode::kInvalidArgument, UnknownChoice("--weight-range", name, WeightRangeNames()));
 }
 
 const char* WeightRangeHelp() {

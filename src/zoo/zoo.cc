@@ -1,6 +1,7 @@
 // The zoo's table of architectures: one row per model, which drives listing, validation and building.
 #include <functional>
 
+#include "qbench/core/text.h"
 #include "qbench/core/error.h"
 #include "qbench/zoo/zoo.h"
 #include "zoo/zoo_net.h"
@@ -41,12 +42,12 @@ const std::vector<ZooEntry>& Entries() {
 }
 
 const ZooEntry& FindEntry(const std::string& name) {
-  std::string names;
+  std::vector<std::string> names;
   for (const auto& e : Entries()) {
     if (e.info.name == name) return e;
-    names += (names.empty() ? "" : ", ") + e.info.name;
+    names.push_back(e.info.name);
   }
-  throw Error(ErrorCode::kNotFound, "unknown zoo model '" + name + "'; expected one of: " + names);
+  throw Error(ErrorCode::kNotFound, UnknownChoice("zoo model", name, names));
 }
 
 void CheckOptions(const ZooOptions& options) {

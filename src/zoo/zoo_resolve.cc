@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "qbench/core/text.h"
 #include "qbench/core/error.h"
 #include "qbench/zoo/zoo.h"
 
@@ -87,16 +88,15 @@ std::vector<std::string> UniqueDisplayNames(const std::vector<std::string>& spec
 Model LoadModelOrZoo(const std::string& spec, const ZooOptions& options) {
   if (IsZooSpec(spec)) {
     const std::string name = spec.substr(4);
-    std::string names;
+    std::vector<std::string> names;
     bool known = false;
     for (const auto& m : ZooModels()) {
       known |= m.name == name;
-      names += (names.empty() ? "" : ", ") + m.name;
+      names.push_back(m.name);
     }
     // A bad value for a model argument: a usage error, as in `qbench zoo export NAME`.
     if (!known)
-      throw Error(ErrorCode::kInvalidArgument, "unknown zoo model '" + name + "' in '" + spec +
-                                                   "'; expected one of: " + names + " (see `qbench zoo list`)");
+      throw Error(ErrorCode::kInvalidArgument, UnknownChoice("zoo model", name, names) + " (see `qbench zoo list`; in '" + spec + "')");
     return BuildZooModel(name, options);
   }
   return LoadModel(spec);

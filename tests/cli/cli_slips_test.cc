@@ -74,10 +74,10 @@ TEST(CliSlips, APositionalWhereAFlagWasMeantIsNamed) {
                   "OUT.onnx) (see `qbench quantize --help`)");
   EXPECT_FALSE(std::filesystem::exists(dir + "/out.onnx"));
   ExpectUsageLine(RunCommand(q + " eval " + m + " " + dir + "/data.u8"),
-                  "unexpected argument '" + dir + "/data.u8' for `qbench eval`: give the data with --dataset (see "
+                  "unexpected argument '" + dir + "/data.u8' for `qbench eval`: give the data with --eval-data (see "
                   "`qbench eval --help`)");
   ExpectUsageLine(RunCommand(q + " sensitivity " + m + " " + dir + "/data.u8"),
-                  "unexpected argument '" + dir + "/data.u8' for `qbench sensitivity`: give the data with --dataset (see "
+                  "unexpected argument '" + dir + "/data.u8' for `qbench sensitivity`: give the data with --eval-data (see "
                   "`qbench sensitivity --help`)");
   // Still the plain "required" line when nothing is left over.
   const auto r = RunCommand(q + " quantize " + m);

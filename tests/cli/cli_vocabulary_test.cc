@@ -64,7 +64,7 @@ TEST(CliVocabulary, UnknownFlagsAndCommandsGetDidYouMeanAndTheSubcommandsHelp) {
                   "unknown option '--calibraton-size' for `qbench quantize`; did you mean '--calibration-size'? (see "
                   "`qbench quantize --help`)");
   // A typo of a deprecated spelling suggests the canonical name, never the hidden alias.
-  ExpectUsageLine(RunCommand(q + " eval " + TinyModel() + " --dataset x --limt 3"),
+  ExpectUsageLine(RunCommand(q + " eval " + TinyModel() + " --eval-data x --limt 3"),
                   "unknown option '--limt' for `qbench eval`; did you mean '--eval-limit'? (see `qbench eval --help`)");
   ExpectUsageLine(RunCommand(q + " lba"), "unknown command 'lba' for `qbench`; did you mean 'lab'? (see `qbench --help`)");
   ExpectUsageLine(RunCommand(q + " zoo exprot resnet18"),
@@ -128,13 +128,45 @@ TEST(CliVocabulary, EvalLimitIsOneFlagWithLimitAsDeprecatedAlias) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist/test-1000.u8");
   for (const char* flag : {"--eval-limit", "--limit"}) {
-    const auto r = RunCommand(CliPath() + " eval " + model + " --dataset " + data + " " + flag + " 7 --json -");
+    const auto r = RunCommand(CliPath() + " eval " + model + " --eval-data " + data + " " + flag + " 7 --json -");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);  // stdout is the JSON document alone
     EXPECT_EQ(j["count"], 7) << flag;
     EXPECT_EQ(Count(r.err, "--limit is deprecated; use --eval-limit"), std::string(flag) == "--limit" ? 1 : 0);
     EXPECT_THAT(r.err, HasSubstr("top-1"));  // the table went to stderr
   }
+}
+
+// R16: evaluation data is --eval-data in every subcommand; eval's and sensitivity's old --dataset still
+// works (it satisfies the required flag) and warns once.
+TEST(CliVocabulary, EvalDataIsOneFlagWithDatasetAsDeprecatedAlias) {
+  QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
+  QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist/test-1000.u8");
+  for (const char* flag : {"--eval-data", "--dataset"}) {
+    const auto r = RunCommand(CliPath() + " eval " + model + " " + flag + " " + data + " --eval-limit 5 --json -");
+    ASSERT_EQ(r.exit_code, 0) << flag << ": " << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["count"], 5) << flag;
+    EXPECT_EQ(Count(r.err, "--dataset is deprecated; use --eval-data"), std::string(flag) == "--dataset" ? 1 : 0) << r.err;
+  }
+  // Neither given: the required flag is named by its one spelling.
+  const auto r = RunCommand(CliPath() + " sensitivity " + model);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--eval-data"));
+  EXPECT_EQ(r.err.find("--dataset"), std::string::npos) << r.err;
+}
+
+// R17: a mistyped value from a fixed list gets the nearest choice, as a mistyped flag does.
+TEST(CliVocabulary, MistypedValuesGetDidYouMean) {
+  const std::string q = CliPath();
+  auto r = RunCommand(q + " lab --variants fp32,dynamc --dry-run -o " + testing::TempDir() + "/vocab_lab");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown variant 'dynamc'; did you mean 'dynamic'? expected one of: fp32, dynamic,"));
+  r = RunCommand(q + " inspect zoo:resnet19");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("unknown zoo model 'resnet19'; did you mean 'resnet18'?"));
+  r = RunCommand(q + " quantize " + TinyModel() + " -o " + testing::TempDir() + "/vocab_q.onnx --mode static --calibration-method entropi");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("did you mean 'entropy'?"));
 }
 
 TEST(CliVocabulary, JsonDashWritesOneJsonDocumentToStdoutAndProgressToStderr) {
@@ -254,8 +286,8 @@ TEST(CliVocabulary, EveryFlagGroupIsTheSameInEverySubcommandThatHasIt) {
   const std::map<std::string, std::string> args = {
       {"bench", "bench " + m},
       {"inspect", "inspect " + m},
-      {"eval", "eval " + m + " --dataset x"},
-      {"sensitivity", "sensitivity " + m + " --dataset x"},
+      {"eval", "eval " + m + " --eval-data x"},
+      {"sensitivity", "sensitivity " + m + " --eval-data x"},
       {"quantize", "quantize " + m + " -o " + dir + "/group.onnx"},
       {"lab", "lab --models " + m + " --dry-run -o " + dir + "/group_lab"},
   };

@@ -52,8 +52,8 @@ TEST(InputsNeverOverwritten, OutputFlagsNamingAnInputOrEachOtherAreRefusedBefore
                 "--json '" + dir + "/q.onnx' is also the path of -o: give each output its own path");
   ExpectRefused("quantize " + model + " -o " + data + " --mode static --calibration-data " + data,
                 "-o '" + data + "' is also --calibration-data: choose another path (qbench never overwrites its inputs)");
-  ExpectRefused("eval " + model + " --dataset " + data + " --json " + data,
-                "--json '" + data + "' is also --dataset: choose another path (qbench never overwrites its inputs)");
+  ExpectRefused("eval " + model + " --eval-data " + data + " --json " + data,
+                "--json '" + data + "' is also --eval-data: choose another path (qbench never overwrites its inputs)");
   // The lab's roofline cache is read and written: a file that is not one (here the model) is refused,
   // in the dry run too.
   for (const std::string dry : {" --dry-run", ""})

@@ -43,3 +43,20 @@ TEST(Abbreviate, NeverLongerThanMax) {
 
 }  // namespace
 }  // namespace qbench
+
+namespace qbench {
+namespace {
+// The library's "unknown value" messages (variants, modes, presets, zoo models, calibration methods).
+TEST(Text, UnknownChoiceNamesTheNearestChoiceOnlyForATypo) {
+  const std::vector<std::string> variants = {"fp32", "dynamic", "static", "static-per-tensor"};
+  EXPECT_EQ(UnknownChoice("variant", "dynamc", variants),
+            "unknown variant 'dynamc'; did you mean 'dynamic'? expected one of: fp32, dynamic, static, static-per-tensor");
+  EXPECT_EQ(UnknownChoice("variant", "statci", variants),  // a swap is one edit
+            "unknown variant 'statci'; did you mean 'static'? expected one of: fp32, dynamic, static, static-per-tensor");
+  EXPECT_EQ(UnknownChoice("variant", "int4", variants),  // 4 edits from fp32: no guess
+            "unknown variant 'int4'; expected one of: fp32, dynamic, static, static-per-tensor");
+  EXPECT_EQ(UnknownChoice("calibration method", "kl", {"minmax", "entropy"}),
+            "unknown calibration method 'kl'; expected one of: minmax, entropy");
+}
+}  // namespace
+}  // namespace qbench

@@ -1,6 +1,8 @@
 // `qbench eval` end to end: JSON keys and values, exit codes.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/fs.h"
@@ -19,7 +21,7 @@ TEST(EvalCli, FashionMnistJson) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
   const std::string json_path = testing::TempDir() + "/eval.json";
-  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data +
                                " --eval-limit 100 --batch 25 --threads 2 --reference " + model + " --json " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
@@ -48,17 +50,27 @@ TEST(EvalCli, FashionMnistJson) {
 TEST(EvalCli, ExitCodes) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
-  auto bad_preset = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data + " --preset coco");
+  auto bad_preset = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data + " --preset coco");
   EXPECT_EQ(bad_preset.exit_code, 2);
   EXPECT_NE(bad_preset.err.find("imagenet, fashion-mnist"), std::string::npos) << bad_preset.err;
-  auto missing = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset /nonexistent/data");
+  auto missing = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data /nonexistent/data");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("/nonexistent/data"), std::string::npos) << missing.err;
   // The imagenet preset on a 32×32 model: a shape mismatch naming both shapes → usage error.
-  auto mismatch = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+  auto mismatch = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data +
                                       " --preset imagenet --eval-limit 2");
   EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_NE(mismatch.err.find("[3,224,224]"), std::string::npos) << mismatch.err;
+  // README's rule: a file fine in itself but of no format qbench can tell → 2 (the fix is --format or
+  // another file); a file that claims a format and is malformed → 1.
+  const std::string dir = testing::TempDir();
+  std::ofstream(dir + "/notes.txt") << "not a dataset\n";
+  auto unknown = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + dir + "/notes.txt");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  EXPECT_NE(unknown.err.find("pass --format"), std::string::npos) << unknown.err;
+  std::ofstream(dir + "/broken.npy") << "not npy";
+  auto broken = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + dir + "/broken.npy");
+  EXPECT_EQ(broken.exit_code, 1) << broken.err;
 }
 
 // Usage errors of eval and sensitivity: exit 2, one line naming the flag, before any work. The
@@ -66,10 +78,10 @@ TEST(EvalCli, ExitCodes) {
 TEST(EvalCli, UsageErrorsBeforeAnyWork) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
-  const std::string eval = testing::CliPath() + " eval " + model + " --dataset " + data + " --eval-limit 4 ";
-  const std::string sens = testing::CliPath() + " sensitivity " + model + " --dataset " + data + " --eval-limit 4 ";
+  const std::string eval = testing::CliPath() + " eval " + model + " --eval-data " + data + " --eval-limit 4 ";
+  const std::string sens = testing::CliPath() + " sensitivity " + model + " --eval-data " + data + " --eval-limit 4 ";
   const std::pair<std::string, std::string> cases[] = {
-      {testing::CliPath() + " eval " + model + " --dataset /nonexistent/data --json /nonexistent_qbench/e.json",
+      {testing::CliPath() + " eval " + model + " --eval-data /nonexistent/data --json /nonexistent_qbench/e.json",
        "--json '/nonexistent_qbench/e.json': folder '/nonexistent_qbench' does not exist"},
       {eval + "--json " + testing::TempDir(), "is a directory"},
       {sens + "--json /nonexistent_qbench/s.json", "--json '/nonexistent_qbench/s.json'"},
@@ -87,7 +99,7 @@ TEST(EvalCli, UsageErrorsBeforeAnyWork) {
       {sens + "--max-drop -1", "--max-drop -1: expected percentage points of top-1 agreement with fp32 in [0, 100]"},
       {sens + "--fallback-top 0", "--fallback-top 0: expected a number of layers >= 1"},
       {sens + "--fallback-top 2 --max-drop 1", "--fallback-top and --max-drop exclude each other"},
-      {testing::CliPath() + " eval zoo:resnet19 --dataset " + data, "unknown zoo model 'resnet19'"},
+      {testing::CliPath() + " eval zoo:resnet19 --eval-data " + data, "unknown zoo model 'resnet19'"},
   };
   for (const auto& [cmd, needle] : cases) {
     const auto r = testing::RunCommand(cmd);
@@ -123,7 +135,7 @@ TEST(EvalCli, BadNpyDatasetsExit1Everywhere) {
     const std::string extra = cmd == "sensitivity" ? " --calibration-size 4" : "";
     for (const auto& [args, needle] : datasets) {
       const auto r = testing::RunCommand(testing::CliPath() + " " + cmd + " " + model + " --eval-limit 4" + extra +
-                                         " --dataset " + dir + "/" + args);
+                                         " --eval-data " + dir + "/" + args);
       EXPECT_EQ(r.exit_code, 1) << cmd << " " << args << "\n" << r.err;
       EXPECT_NE(r.err.find(needle), std::string::npos) << cmd << " " << args << "\n" << r.err;
       EXPECT_TRUE(r.out.empty()) << cmd << " " << args << "\n" << r.out;
@@ -138,7 +150,7 @@ TEST(SensitivityCli, RanksEveryConvOfSqueezeNet) {
   QBENCH_REQUIRE_SHARED(model, "models/fmnist/squeezenet1_1.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
   const std::string json_path = testing::TempDir() + "/sens.json";
-  auto r = testing::RunCommand(testing::CliPath() + " sensitivity " + model + " --dataset " + data +
+  auto r = testing::RunCommand(testing::CliPath() + " sensitivity " + model + " --eval-data " + data +
                                " --eval-limit 16 --batch 16 --calibration-size 16 --threads 2 --fallback-top 2 --json " +
                                json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -173,7 +185,7 @@ TEST(EvalCli, PairedTop1ChangeAgainstAReference) {
   QBENCH_REQUIRE_SHARED(reference, "models/fmnist/mobilenet_v2.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/fashion-mnist");
   const std::string json_path = testing::TempDir() + "/eval_paired.json";
-  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data +
                                " --limit 200 --batch 25 --threads 2 --reference " + reference + " --json " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("top-1 change"), std::string::npos) << r.out;
@@ -198,7 +210,7 @@ TEST(EvalCli, AnInt8FileOnSaturatingKernelsIsWarnedAsInTheLab) {
   QBENCH_REQUIRE_SHARED(model, "models/imagenet/mobilenetv2-12-int8.onnx");
   QBENCH_REQUIRE_SHARED(data, "data/imagenet-sample/labels.csv");
   const std::string json_path = testing::TempDir() + "/eval_int8.json";
-  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --dataset " + data +
+  auto r = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data +
                                " --preset imagenet --eval-limit 4 --threads 2 --json " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(ReadFileBytes(json_path));
@@ -213,7 +225,7 @@ TEST(EvalCli, AnInt8FileOnSaturatingKernelsIsWarnedAsInTheLab) {
 // A zoo architecture carries seeded random weights: `eval` says its accuracy means nothing, as the lab's report does.
 TEST(EvalCli, AZooModelIsWarnedToHaveRandomWeights) {
   QBENCH_REQUIRE_SHARED(data, "data/imagenet-sample/labels.csv");
-  auto r = testing::RunCommand(testing::CliPath() + " eval zoo:squeezenet1_1 --dataset " + data +
+  auto r = testing::RunCommand(testing::CliPath() + " eval zoo:squeezenet1_1 --eval-data " + data +
                                " --preset imagenet --eval-limit 2 --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("[qbench] warning: zoo:squeezenet1_1 is a qbench zoo architecture with seeded random weights: its "

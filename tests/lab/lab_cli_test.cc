@@ -178,6 +178,8 @@ TEST(LabCli, SmallLabEndToEndWithAFailingPointAndResume) {
   ASSERT_EQ(after.size(), before + 2);
   std::set<std::string> remeasured = {after[after.size() - 2]["key"], after[after.size() - 1]["key"]};
   EXPECT_EQ(remeasured, std::set<std::string>(lost.begin(), lost.end()));
+  // The summary counts this run's points, not the earlier run's as its own (R14).
+  EXPECT_NE(r.out.find("qbench lab: 2 new point(s) recorded (8 in the study with earlier runs), "), std::string::npos) << r.out;
   const json j2 = json::parse(Slurp(out + "/results.json"));
   EXPECT_EQ(j2["measured_points"], 8);
   EXPECT_GT(j2["total_duration_s"].get<double>(), j2["duration_s"].get<double>());
@@ -343,6 +345,7 @@ TEST(LabCli, FixedSizeModelDynamicVariantAndResumeSettings) {
   // The same settings: nothing left to measure.
   r = RunCommand(cmd + " --resume");
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("qbench lab: 0 new point(s) recorded (2 in the study with earlier runs), 0 failed"), std::string::npos) << r.out;
   EXPECT_EQ(Records(out + "/results.jsonl", "point").size(), 2u);
 }
 
@@ -371,7 +374,7 @@ TEST(LabCli, RealSqueezeNetWithImageNetSample) {
   ASSERT_TRUE(a32->ok) << a32->error;
   ASSERT_TRUE(a8->ok) << a8->error;
   EXPECT_EQ(a32->samples, 24);
-  auto e = RunCommand(Cli() + " eval " + model + " --dataset " + data + " --preset imagenet --eval-limit 24 --json " + dir + "/eval.json");
+  auto e = RunCommand(Cli() + " eval " + model + " --eval-data " + data + " --preset imagenet --eval-limit 24 --json " + dir + "/eval.json");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const json ej = json::parse(Slurp(dir + "/eval.json"));
   EXPECT_DOUBLE_EQ(a32->top1, ej["top1"].get<double>());

@@ -186,7 +186,7 @@ TEST(LabRunCli, AModelWithoutClassScoresGetsLabelFreeFidelityAndEvalSaysWhy) {
   EXPECT_TRUE(dyn["output_sqnr_db"].contains("y"));
   EXPECT_NE(Slurp(out + "/report.md").find("first output is not class scores"), std::string::npos);
   // eval says what is wrong: the output, not the labels.
-  r = RunCommand(Cli() + " eval " + model + " --dataset " + data + " --limit 4");
+  r = RunCommand(Cli() + " eval " + model + " --eval-data " + data + " --limit 4");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("the model's first output 'y' [?,4,32,32] is not class scores"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("the dataset has no labels"), std::string::npos) << r.out;

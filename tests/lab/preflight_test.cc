@@ -203,6 +203,14 @@ TEST(LabConfigWarnings, CiLevelCalibrationIgnoredAndOverlap) {
   c.variants = {"fp32", "dynamic"};
   c.calibration_method = "minmax";
   EXPECT_EQ(codes(LabConfigWarnings(c)), "calibration_ignored;");
+  // --eval-limit without --eval-data measures no accuracy: said, not ignored silently (R16).
+  c.calibration_method.clear();
+  c.eval_limit = 10;
+  ws = LabConfigWarnings(c);
+  ASSERT_EQ(codes(ws), "eval_limit_ignored;");
+  EXPECT_EQ(ws[0].message, "--eval-limit 10 has no effect without --eval-data: no accuracy is measured; give the "
+                           "evaluation set with --eval-data, or leave out --eval-limit");
+  c.eval_limit = 0;
   // Calibrating on the evaluation set: the same folder, or a folder and its labels file.
   std::filesystem::create_directories(dir + "/data");
   std::ofstream(dir + "/data/labels.csv") << "file,class_index\n";

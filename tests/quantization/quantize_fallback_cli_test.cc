@@ -125,7 +125,7 @@ TEST(QuantizeFallbackCli, FallbackTopKeepsTheTwoMostSensitiveLayersAndTimesThem)
   EXPECT_EQ(r.err.find("the fallback is "), std::string::npos);
 
   // The fidelity reported is the written model's: `qbench eval --reference` on the same samples agrees.
-  const auto ev = RunCommand(CliPath() + " eval " + dir + "/fb.onnx --dataset " + Quote(f.data) +
+  const auto ev = RunCommand(CliPath() + " eval " + dir + "/fb.onnx --eval-data " + Quote(f.data) +
                              " --eval-limit 64 --reference " + Quote(f.model) + " --json " + dir + "/ev.json");
   ASSERT_EQ(ev.exit_code, 0) << ev.err;
   const auto e = nlohmann::json::parse(ReadFileBytes(dir + "/ev.json"));

@@ -1,4 +1,4 @@
-// qbench eval MODEL --dataset PATH: accuracy on real data (top-1/top-5 with Wilson intervals) and,
+// qbench eval MODEL --eval-data PATH: accuracy on real data (top-1/top-5 with Wilson intervals) and,
 // with --reference, fidelity to the fp32 model (top-1 agreement, KL, SQNR, cosine).
 #include <fmt/format.h>
 
@@ -131,7 +131,7 @@ void RunEval(const EvalCliOptions& o) {
   // would waste the whole run).
   if (o.batch == 0) throw Error(ErrorCode::kInvalidArgument, "--batch must be >= 1");
   CheckOutputs({{"--json", o.json_path}},
-               {{"the model", o.model}, {"--reference", o.reference}, {"--dataset", o.data.spec.path}, {"--labels", o.data.spec.labels}});
+               {{"the model", o.model}, {"--reference", o.reference}, {"--eval-data", o.data.spec.path}, {"--labels", o.data.spec.labels}});
   try {
     CheckExecutionProvider(o.provider);
   } catch (const Error& e) {
@@ -185,7 +185,7 @@ void RegisterEval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Accuracy on real data: top-1/top-5 with 95% Wilson intervals; with "
                                          "--reference, top-1 agreement, KL, SQNR and cosine vs the fp32 model");
   cmd->add_option("model", o->model, "ONNX file, or zoo:NAME")->required();
-  SetPositionalHint(cmd, "give the data with --dataset");
+  SetPositionalHint(cmd, "give the data with --eval-data");
   AddDatasetFlags(cmd, &o->data, true);
   cmd->add_option("--reference", o->reference, "fp32 reference model (ONNX or zoo:NAME) for agreement/KL/SQNR/cosine");
   // AddCountOption: CLI11 would otherwise wrap a negative --limit/--batch (size_t) to 2^64 - N.

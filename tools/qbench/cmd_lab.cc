@@ -343,7 +343,14 @@ void RunLabCommand(const LabFlags& flags) {
 
   std::int64_t plots = 0;
   for (const auto& w : written) plots += w.find("/plots/") != std::string::npos ? 1 : 0;
-  std::printf("qbench lab: %zu point(s) recorded, %lld failed%s, %s in %.1f s%s\n", study.points.size(),
+  // --resume: the points this run measured, and the study's (R14: not the earlier runs' as this run's).
+  const std::string recorded =
+      study.resumed_points > 0
+          ? fmt::format("{} new point(s) recorded ({} in the study with earlier runs){}",
+                        static_cast<std::int64_t>(study.points.size()) - study.resumed_points, study.points.size(),
+                        study.accuracy_evaluated > 0 ? fmt::format(", accuracy evaluated for {} variant(s)", study.accuracy_evaluated) : "")
+          : fmt::format("{} point(s) recorded", study.points.size());
+  std::printf("qbench lab: %s, %lld failed%s, %s in %.1f s%s\n", recorded.c_str(),
               static_cast<long long>(study.FailedPoints()),
               study.NotApplicablePoints() ? fmt::format(", {} not applicable", study.NotApplicablePoints()).c_str() : "", study.interrupted ? "INTERRUPTED" : "done", study.duration_s,
               study.total_duration_s > study.duration_s + 0.05 ? fmt::format(" ({:.1f} s in total with earlier runs)", study.total_duration_s).c_str() : "");

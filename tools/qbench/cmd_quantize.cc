@@ -436,7 +436,7 @@ void RegisterQuantize(CLI::App& app) {
       "top-1 agreement with fp32) on --eval-data; if even every layer fp32 misses it, the smallest-drop model is "
       "written with a warning (exit 0)");
   auto* eval_data = AddEvalDataFlag(cmd, &o->eval_data,
-                                    "Fallback: samples to measure fidelity on (a --dataset of `qbench eval`; default: "
+                                    "Fallback: samples to measure fidelity on (as in `qbench eval`; default: "
                                     "the calibration data)");
   auto* eval_limit = AddEvalLimitFlag(cmd, &o->eval_limit, "Fallback: evaluation samples (default 100)");
   AddVerifyFlags(cmd, &o->verify, "Exit 1 (nothing written) when an output still collapses after the automatic fp32 fallback");

@@ -1,4 +1,4 @@
-// qbench sensitivity FP32.onnx --dataset PATH: ranks the quantizable layers by the fidelity lost
+// qbench sensitivity FP32.onnx --eval-data PATH: ranks the quantizable layers by the fidelity lost
 // when only that layer is quantized, with each layer's MAC share; optionally searches the fp32
 // fallback (--fallback-top K / --max-drop P).
 #include <fmt/format.h>
@@ -38,7 +38,7 @@ struct SensitivityCliOptions {
 void RunSensitivity(const SensitivityCliOptions& o) {
   if (o.limit == 0) throw Error(ErrorCode::kInvalidArgument, "--eval-limit must be >= 1 (samples per evaluation)");
   const FallbackCriteria criteria = ParseFallbackFlags(o.fallback_top, o.fallback_top_given, o.max_drop, o.max_drop_given);
-  CheckOutputs({{"--json", o.json_path}}, {{"the model", o.model}, {"--dataset", o.data.spec.path}, {"--labels", o.data.spec.labels}});  // before minutes of quantizing and ranking
+  CheckOutputs({{"--json", o.json_path}}, {{"the model", o.model}, {"--eval-data", o.data.spec.path}, {"--labels", o.data.spec.labels}});  // before minutes of quantizing and ranking
   DatasetSpec spec = BuildDatasetSpec(o.data);
   spec.limit = o.limit;
   auto dataset = OpenDataset(spec);
@@ -132,10 +132,10 @@ void RegisterSensitivity(CLI::App& app) {
   auto* cmd = app.add_subcommand("sensitivity", "Rank quantizable layers by the fidelity lost when only that layer is "
                                                 "quantized (SQNR, top-1 agreement, KL), with each layer's MAC share");
   cmd->add_option("model", o->model, "fp32 ONNX file, or zoo:NAME")->required();
-  SetPositionalHint(cmd, "give the data with --dataset");
+  SetPositionalHint(cmd, "give the data with --eval-data");
   AddDatasetFlags(cmd, &o->data, true);
   AddSchemeFlags(cmd, &o->mode, &o->activation_type);
-  AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --dataset
+  AddCalibrationFlags(cmd, &o->calib, false);  // calibrated on --eval-data
   // AddCountOption: CLI11 would otherwise wrap a negative size_t value to 2^64 - N.
   AddEvalLimitFlag(cmd, &o->limit, "Evaluation samples per candidate (default 100), a seeded random subset stratified "
                                     "by label (--seed)");

@@ -35,9 +35,11 @@ void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* f, const std::string& wh
 }
 
 void AddDatasetFlags(CLI::App* cmd, DatasetFlags* f, bool required) {
-  auto* d = cmd->add_option("--dataset", f->spec.path,
+  // --eval-data, as in quantize and lab (one vocabulary); --dataset is the old spelling of eval and sensitivity.
+  auto* d = AddEvalDataFlag(cmd, &f->spec.path,
                             "labels CSV (file,class_index,...), image folder, class-per-folder tree, raw .u8 "
                             "(Fashion-MNIST) or .npy file/folder");
+  AddDeprecatedAlias(cmd, d, "--dataset");
   if (required) d->required();
   std::string formats;
   for (const auto& x : DatasetFormats()) formats += (formats.empty() ? "" : ", ") + x;

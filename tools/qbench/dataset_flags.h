@@ -16,7 +16,7 @@ namespace qbench::cli {
 /// parsed by the library (data/preprocess_overrides.h), which the lab's TOML keys share.
 using PreprocessFlags = PreprocessOverrides;
 
-/// The preprocessing flags as typed, and --dataset, --format, --class-map, --labels and --seed bound
+/// The preprocessing flags as typed, and --eval-data (old spelling --dataset), --format, --class-map, --labels and --seed bound
 /// to the DatasetSpec fields they set (path, format, class_map, labels, seed: the random subset
 /// drawn by --eval-limit); BuildDatasetSpec adds the preprocessing.
 struct DatasetFlags : PreprocessFlags {
@@ -27,7 +27,7 @@ struct DatasetFlags : PreprocessFlags {
 /// (e.g. "calibration/evaluation images").
 void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* flags, const std::string& what = "");
 
-/// Adds the dataset flags and the preprocessing flags to `cmd`; `required` makes --dataset required.
+/// Adds the dataset flags and the preprocessing flags to `cmd`; `required` makes --eval-data required.
 void AddDatasetFlags(CLI::App* cmd, DatasetFlags* flags, bool required);
 
 /// The PreprocessOptions the flags describe for data at `data_path`: the preset (without --preset:

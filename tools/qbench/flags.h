@@ -81,7 +81,7 @@ struct VerifyFlags {
 void AddVerifyFlags(CLI::App* cmd, VerifyFlags* flags, const std::string& strict_help);
 
 // --- evaluation samples ----------------------------------------------------------------------
-/// --eval-data PATH: the evaluation set (a --dataset of `qbench eval`); `help` says what it is for.
+/// --eval-data PATH: the evaluation set (as in `qbench eval`); `help` says what it is for.
 CLI::Option* AddEvalDataFlag(CLI::App* cmd, std::string* path, const std::string& help);
 /// --eval-limit N: at most N evaluation samples (a count >= 0), with the deprecated spelling --limit
 /// (eval's and sensitivity's old name) as an alias.

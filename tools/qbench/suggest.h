@@ -6,17 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "qbench/core/text.h"
+
 namespace qbench::cli {
 
-/// Edit distance between `a` and `b`: insertions, deletions, substitutions and swaps of two adjacent
-/// characters, each cost 1 (optimal string alignment, Damerau–Levenshtein without repeated edits).
-std::size_t EditDistance(const std::string& a, const std::string& b);
-
-/// The candidate closest to `word` by EditDistance, when it is close enough to be a typo: at most
-/// max(1, min(3, |word| / 3)) edits (so "--thread" → "--threads", "lba" → "lab", but "--x" → none),
-/// or `word` is a prefix of exactly one candidate ("--calibration-d" → "--calibration-data").
-/// Ties go to the first candidate. "" when none.
-std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates);
+// EditDistance and ClosestMatch: qbench/core/text.h (the library's "unknown value" messages use them too).
+using qbench::ClosestMatch;
+using qbench::EditDistance;
 
 /// A CLI11 check that a flag's value is one of `names`; otherwise the message "unknown value 'dynamc'; did
 /// you mean 'dynamic'? (one of: dynamic, static, fp16)" (ClosestMatch), which CLI11 prefixes with the flag.

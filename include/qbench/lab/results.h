@@ -268,6 +268,11 @@ struct LabStudy : LabRecords {
   double total_duration_s = 0;  ///< including earlier interrupted runs of the same study
   bool interrupted = false;     ///< stopped by Ctrl-C before every point was measured
   std::int64_t planned_points = 0;
+  /// Of `points`, those an earlier run recorded (--resume) and this run did not measure again; 0 for
+  /// a study run in one go. Not written to the results files (a property of this run).
+  std::int64_t resumed_points = 0;
+  /// Accuracy records (model × variant) this run evaluated (--resume: the others are an earlier run's).
+  std::int64_t accuracy_evaluated = 0;
 
   std::int64_t FailedPoints() const;         ///< points neither ok nor not applicable
   std::int64_t NotApplicablePoints() const;  ///< PointResult::not_applicable
