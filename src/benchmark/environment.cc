@@ -181,7 +181,8 @@ std::string BusyMachine(double load_average_1min, int logical_cores) {
 void AddBusyMachineWarning(double load_average_1min, int logical_cores, WarningList* warnings) {
   if (const std::string busy = BusyMachine(load_average_1min, logical_cores); !busy.empty())
     warnings->Add("busy_machine", busy + ": other programs compete for the CPUs and timings can swing "
-                                         "several-fold; stop them, or trust only interleaved ratios");
+                                         "several-fold, interleaved speedups included (docs/measurement.md, "
+                                         "\"Run-to-run repeatability of speedups\"); stop them and rerun");
 }
 
 void AddEnvironmentWarnings(const EnvironmentInfo& env, WarningList* warnings) {

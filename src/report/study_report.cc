@@ -305,10 +305,7 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
                       "probability, shown in the cell** (here as low as {} with n = {}: use --repetitions >= 6 for 95 %)",
                       min_level > 0 ? FormatCiLevel(min_level) : std::string("0 %"), min_level_n);
   md += "; speedup = median(" + base + ") / median(variant) from the same interleaved rounds, with a paired bootstrap 95 % CI. "
-        "Peak RSS: each variant alone (see Memory per variant).\n\n"
-        "**Absolute milliseconds move from one run to the next on a shared machine** (other processes, frequency, how many cores "
-        "the scheduler grants): compare them only within one study. The interleaved speedups, measured in the same rounds on "
-        "identical inputs, are the stable figure.\n\n";
+        "Peak RSS: each variant alone (see Memory per variant).\n\n" + RunToRunNote(study) + "\n\n";
   for (const auto& m : models) {
     md += "### " + m + "\n\n";
     Table table = MarkdownTable({"variant", "batch", "input", "threads", "mean ± std", "median [CI]", "throughput",

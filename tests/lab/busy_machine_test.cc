@@ -48,6 +48,11 @@ TEST(BusyMachine, OneCheckForBenchAndLab) {
   EXPECT_EQ(w.items()[0].code, "busy_machine");
   EXPECT_EQ(w.items()[0].message.rfind("1-minute load average 13.8 exceeds the 2 logical cores: other programs compete", 0), 0u)
       << w.items()[0].message;
+  // Interleaved speedups are no refuge under load (docs/measurement.md, bench/speedup_repeatability).
+  EXPECT_NE(w.items()[0].message.find("timings can swing several-fold, interleaved speedups included (docs/measurement.md, "
+                                      "\"Run-to-run repeatability of speedups\"); stop them and rerun"),
+            std::string::npos)
+      << w.items()[0].message;
 }
 
 // The fake backend with the environment block of a machine at load 13.75 on 2 cores.

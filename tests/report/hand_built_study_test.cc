@@ -334,6 +334,43 @@ TEST(HandBuiltStudy, RooflineVerdictsOnABusyMachineAreFlagged) {
                                  "logical cores)");
 }
 
+// N5: report.md says what moves from run to run by the study's load. Busy (load above the cores): even
+// the speedups move beyond their CIs, with bench/speedup_repeatability's figures and a rerun asked for;
+// quiet: no "stable figure" claim, as no quiet measurement backs one yet. Both keep the sentence on
+// absolute milliseconds.
+TEST(HandBuiltStudy, RunToRunNoteFollowsTheStudysLoad) {
+  LabStudy s = testing::RunFakeStudy(testing::TempDir() + "/run_to_run");
+  s.environment.logical_cores = 2;
+  s.environment.load_average_1min = 6.3;
+  const std::string ms = "**Absolute milliseconds move from one run to the next on a shared machine** (other processes, "
+                         "frequency, how many cores the scheduler grants): compare them only within one study. ";
+  const std::string busy =
+      ms + "**This study ran on a busy machine (1-minute load average 6.3 exceeds the 2 logical cores): there even the "
+           "interleaved speedups move from one run to the next, beyond their 95 % CIs.** Measured (docs/measurement.md, "
+           "\"Run-to-run repeatability of speedups\"): SqueezeNet 1.1 static int8 against fp32, compared 24 times back to "
+           "back as the lab measures a point at a 1-minute load average of 6.7 to 6.9 on 2 cores, gave speedups from 1.20x "
+           "to 12.8x, and 4 of the 24 CIs missed the median of all 24 (2.24x). Rerun on a quiet machine before comparing "
+           "speedups that lie close together.";
+  EXPECT_EQ(RunToRunNote(s), busy);
+  const std::string md = StudyMarkdown(s, {});
+  const auto at = md.find(busy);
+  ASSERT_NE(at, std::string::npos) << md;
+  const auto latency = md.find("## Latency");
+  EXPECT_GT(at, latency) << md;
+  EXPECT_LT(at, md.find("### ", latency)) << md;  // above the latency tables it qualifies
+  EXPECT_EQ(md.find("are the stable figure"), std::string::npos);
+
+  s.environment.load_average_1min = 2.0;  // as many runnable threads as cores: not busy
+  const std::string quiet =
+      ms + "The interleaved speedups, measured in the same rounds on identical inputs, are the figure to compare between "
+           "studies, but how far they move from run to run has been measured only on a busy machine, where they moved "
+           "beyond their CIs (docs/measurement.md, \"Run-to-run repeatability of speedups\"): rerun before relying on a "
+           "difference between close speedups of two studies.";
+  EXPECT_EQ(RunToRunNote(s), quiet);
+  EXPECT_NE(StudyMarkdown(s, {}).find(quiet), std::string::npos);
+  EXPECT_EQ(StudyMarkdown(s, {}).find("This study ran on a busy machine"), std::string::npos);
+  EXPECT_EQ(StudyMarkdown(s, {}).find("are the stable figure"), std::string::npos);
+}
 
 // N6: each calibration line under the Models table names the variants it was used for — static and auto
 // calibrated differently — and a variant whose models calibrated differently is named per model.

@@ -145,6 +145,16 @@ std::string RooflineSource(const RooflinePeaks& peaks);
 /// were. Report.md puts it above the roofline tables and after the Roofline observation.
 std::string RooflineBusyNote(const LabStudy& study);
 
+/// report.md's paragraph above the latency tables on what moves from one run to the next: absolute
+/// milliseconds always; on a busy study (BusyMachine of study.environment's load and cores,
+/// benchmark/environment.h) also the interleaved speedups, beyond their CIs, quoting
+/// bench/speedup_repeatability's busy measurement (docs/measurement.md, "Run-to-run repeatability of
+/// speedups") and asking for a rerun on a quiet machine before close ratios are compared; on a study
+/// that was not busy, that the speedups are the figure to compare but their repeatability has been
+/// measured only under load (no quiet measurement yet), with a rerun asked for before close speedups
+/// of two studies are compared.
+std::string RunToRunNote(const LabStudy& study);
+
 /// One row per profiled (model, variant): MACs and time of the whole run at the profiled point
 /// (time = the timed median latency of that point when measured, else the profile's total).
 std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study);
