@@ -158,6 +158,25 @@ std::string CalibrationLines(const LabStudy& study) {
   return md.empty() ? md : md + "\n";
 }
 
+// The MACs/sample cell of a model record: "0.349 G", or, for a model swept over several input sizes, each
+// size's from its points (MACs of a run / batch; the record's own figure is the first size's): "0.171 G at
+// 160 px, 0.349 G at 224 px" (R11: "0.171 G" alone was the first size's, unlabelled).
+std::string MacsPerSampleCell(const LabStudy& study, const ModelRecord& r) {
+  const std::string incomplete = r.macs_complete ? "" : " (incomplete: ≥)";
+  const auto sizes = ModelInputSizes(study, r.model);
+  if (sizes.size() < 2) return FormatGiga(static_cast<double>(r.macs_per_sample)) + incomplete;
+  std::vector<std::string> cells;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    double macs = i == 0 ? static_cast<double>(r.macs_per_sample) : 0;
+    for (const auto& p : study.points)
+      if (macs <= 0 && p.ok && p.point.model == r.model && p.point.variant == r.variant && p.point.input_size == sizes[i] &&
+          p.macs > 0 && p.point.batch > 0)
+        macs = static_cast<double>(p.macs) / static_cast<double>(p.point.batch);
+    cells.push_back((macs > 0 ? FormatGiga(macs) : std::string("?")) + " at " + InputSizeLabel(sizes[i]));
+  }
+  return report_internal::Join(cells) + incomplete;
+}
+
 }  // namespace
 
 std::string ModelsMarkdown(const LabStudy& study) {
@@ -174,7 +193,7 @@ std::string ModelsMarkdown(const LabStudy& study) {
     // its other columns), not unknown ("?"): "?" is left for a model file whose MACs could not be counted.
     const std::string macs = r.not_applicable ? "—"
                              : r.macs_per_sample <= 0 ? (r.ok ? "?" : "—")
-                             : FormatGiga(static_cast<double>(r.macs_per_sample)) + (r.macs_complete ? "" : " (incomplete: ≥)");
+                             : MacsPerSampleCell(study, r);
     // A scheme that quantized nothing wrote a float file: said so, with why, never its scheme's "int8".
     const std::string unquantized = NothingQuantizedReason(r);
     const std::string weights = !r.ok                 ? "—"

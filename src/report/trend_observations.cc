@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "qbench/lab/sweep.h"
 #include "qbench/report/analysis.h"
 #include "report/report_util.h"
 
@@ -47,33 +48,43 @@ void CorrelationObservations(const LabStudy& study, std::vector<std::string>& ou
   out.push_back(s + ".");
 }
 
-// Trends over the batch, input size and thread axes, stated only where the CIs separate.
+// Trends over the batch, input size and thread axes, stated only where the CIs separate: one over the batch
+// per (input size, thread count), naming each that has more than one value; one over the input size per
+// thread count at the smallest batch, naming both (R11).
 void TrendObservations(const LabStudy& study, std::vector<std::string>& out) {
   const std::string base = BaselineVariant(study);
   const std::int64_t threads0 = FirstThreads(study);
-  const auto& threads = study.config.threads;
+  const auto threads = study.config.threads.empty() ? std::vector<std::int64_t>{threads0} : study.config.threads;
   for (const auto& v : StudyVariants(study)) {
     if (v == base) continue;
     for (const auto& m : StudyModels(study)) {
       if (OutputCollapsed(study, m, v)) continue;  // not a usable model: CollapseObservations
-      for (auto t : threads.empty() ? std::vector<std::int64_t>{threads0} : threads) {
-        std::vector<const PointResult*> s;
-        for (auto* p : BatchSeries(study, m, v, FirstInputSize(study, m), t))
-          if (p->has_speedup) s.push_back(p);
-        const std::string txt = DescribeSpeedupTrend(s, "batch");
-        if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, threads.size() > 1 ? " (" + ThreadsText(t) + ")" : "", txt));
-      }
-      const auto sizes = ModelInputSizes(study, m);
+      const auto model_sizes = ModelInputSizes(study, m);
+      const auto sizes = model_sizes.empty() ? std::vector<std::int64_t>{FirstInputSize(study, m)} : model_sizes;
+      for (auto size : sizes)
+        for (auto t : threads) {
+          std::vector<const PointResult*> s;
+          for (auto* p : BatchSeries(study, m, v, size, t))
+            if (p->has_speedup) s.push_back(p);
+          const std::string txt = DescribeSpeedupTrend(s, "batch");
+          std::vector<std::string> where;
+          if (sizes.size() > 1) where.push_back(InputSizeLabel(size));
+          if (threads.size() > 1) where.push_back(ThreadsText(t));
+          if (!txt.empty()) out.push_back(fmt::format("{} {}{}: {}.", m, v, where.empty() ? "" : " (" + Join(where) + ")", txt));
+        }
       if (sizes.size() < 2) continue;
       const auto* ref = ReferencePoint(study, m, v);
-      std::vector<const PointResult*> s;
-      for (auto size : sizes)
-        for (const auto& p : study.points)
-          if (p.ok && p.has_speedup && p.point.model == m && p.point.variant == v && p.point.input_size == size &&
-              p.point.threads == threads0 && p.point.batch == (ref ? ref->point.batch : 1))
-            s.push_back(&p);
-      const std::string txt = DescribeSpeedupTrend(s, "px");
-      if (!txt.empty()) out.push_back(fmt::format("{} {} over input size: {}.", m, v, txt));
+      const std::int64_t batch = ref ? ref->point.batch : 1;
+      for (auto t : threads) {
+        std::vector<const PointResult*> s;
+        for (auto size : sizes)
+          for (const auto& p : study.points)
+            if (p.ok && p.has_speedup && p.point.model == m && p.point.variant == v && p.point.input_size == size &&
+                p.point.threads == t && p.point.batch == batch)
+              s.push_back(&p);
+        const std::string txt = DescribeSpeedupTrend(s, "px");
+        if (!txt.empty()) out.push_back(fmt::format("{} {} over input size (batch {}, {}): {}.", m, v, batch, ThreadsText(t), txt));
+      }
     }
   }
 }
