@@ -174,7 +174,10 @@ double ReadLoadAverage1Min() {
 std::string BusyMachine(double load_average_1min, int logical_cores) {
   if (load_average_1min < 0 || logical_cores <= 0 || load_average_1min <= logical_cores) return "";
   char buf[160];
-  std::snprintf(buf, sizeof buf, "1-minute load average %.1f exceeds the %d logical cores", load_average_1min, logical_cores);
+  // One decimal, or two where one would round down to the core count ("2.0 exceeds the 2" reads false).
+  const int decimals = std::round(load_average_1min * 10) / 10 <= logical_cores ? 2 : 1;
+  std::snprintf(buf, sizeof buf, "1-minute load average %.*f exceeds the %d logical cores", decimals, load_average_1min,
+                logical_cores);
   return buf;
 }
 

@@ -418,6 +418,9 @@ std::string FormatBytes(double b) {
 std::string FormatGiga(double v) {
   const double g = v / 1e9;
   if (!std::isfinite(g)) return "n/a";
+  // Below a million, "0.000 G" would hide the value (a tiny or an incompletely sized model): k or units.
+  if (std::fabs(v) < 1e3) return fmt::format("{:.0f} ", v);
+  if (std::fabs(v) < 1e6) return fmt::format("{:.1f} k", v / 1e3);
   if (g < 1) return fmt::format("{:.3f} G", g);
   if (g < 10) return fmt::format("{:.2f} G", g);
   if (g < 100) return fmt::format("{:.1f} G", g);

@@ -39,6 +39,9 @@ RooflinePeaks Peaks(std::int64_t threads, double fp32_g, double int8_g, double g
 TEST(BusyMachine, OneCheckForBenchAndLab) {
   EXPECT_EQ(BusyMachine(9.1, 2), "1-minute load average 9.1 exceeds the 2 logical cores");
   EXPECT_EQ(BusyMachine(2.0, 2), "");   // as many runnable threads as CPUs: not busy
+  // Just above: two decimals, never "2.0 exceeds the 2" (R20).
+  EXPECT_EQ(BusyMachine(2.03, 2), "1-minute load average 2.03 exceeds the 2 logical cores");
+  EXPECT_EQ(BusyMachine(2.06, 2), "1-minute load average 2.1 exceeds the 2 logical cores");
   EXPECT_EQ(BusyMachine(-1, 2), "");    // load unknown
   EXPECT_EQ(BusyMachine(12.0, 0), "");  // cores unknown
   WarningList w;

@@ -265,6 +265,10 @@ TEST(Analysis, Formatting) {
   EXPECT_EQ(FormatRatio(2.704), "2.70x");
   EXPECT_EQ(FormatBytes(44717045), "44.7 MB");
   EXPECT_EQ(FormatBytes(4947297), "4.95 MB");
+  EXPECT_EQ(FormatGiga(349e6), "0.349 G");
+  EXPECT_EQ(FormatGiga(1.81e9), "1.81 G");
+  EXPECT_EQ(FormatGiga(45200), "45.2 k");  // never "0.000 G" (R20)
+  EXPECT_EQ(FormatGiga(0), "0 ");
   EXPECT_EQ(FormatBytes(512000), "512.0 kB");
 }
 

@@ -321,7 +321,8 @@ std::string FormatMedianCi(const Statistics& latency);
 bool BelowNominalCi(double level);
 /// "44.7 MB" (decimal megabytes, three significant digits; kB below 1 MB).
 std::string FormatBytes(double bytes);
-/// "1.81 G" MACs, "35.2 GMAC/s" style: value / 1e9 with three significant digits.
+/// "1.81 G" MACs, "35.2 GMAC/s" style: value / 1e9 with three significant digits; below 1e6 in
+/// thousands ("45.2 k") and below 1e3 as is ("0 ", "512 "), never "0.000 G".
 std::string FormatGiga(double v);
 
 }  // namespace qbench
