@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "qbench/core/fs.h"
@@ -42,9 +43,26 @@ TEST(EvalCli, FashionMnistJson) {
   EXPECT_DOUBLE_EQ(j["kl"].get<double>(), 0.0);
   EXPECT_TRUE(j["sqnr_db"].is_null());
   EXPECT_NEAR(j["cosine"].get<double>(), 1.0, 1e-12);
-  // 100 labelled samples: the small_eval_set warning, with the one prefix of src/core/log.cc.
-  EXPECT_NE(r.err.find("[qbench] warning: top-1 rests on 100 labelled samples"), std::string::npos) << r.err;
+  // 100 labelled samples: the small_eval_set warning, with the one prefix of src/core/log.cc. It says how precise the
+  // estimate is (half the Wilson interval of correct/100) and, with --reference, that the paired change decides;
+  // never the unpaired "differences smaller than that are not significant" (R4).
+  const Interval ci = WilsonInterval(static_cast<std::size_t>(correct), 100);
+  EXPECT_NE(r.err.find(fmt::format("[qbench] warning: top-1 rests on 100 labelled samples: the top-1 estimate is ±{:.1f} "
+                                   "points (its 95 % interval spans {:.1f}); against the reference the paired interval of "
+                                   "the top-1 change (stdout) decides, not the two intervals",
+                                   50 * (ci.hi - ci.lo), 100 * (ci.hi - ci.lo))),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("top-1 change"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("not significant"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("qbench: warning:"), std::string::npos) << r.err;
+  // Without --reference: the precision only.
+  auto alone = testing::RunCommand(testing::CliPath() + " eval " + model + " --eval-data " + data +
+                                   " --eval-limit 100 --batch 25 --threads 2");
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_NE(alone.err.find(fmt::format("top-1 rests on 100 labelled samples: the top-1 estimate is ±{:.1f} points (its 95 % "
+                                       "interval spans {:.1f})\n", 50 * (ci.hi - ci.lo), 100 * (ci.hi - ci.lo))),
+            std::string::npos) << alone.err;
+  EXPECT_EQ(alone.err.find("not significant"), std::string::npos) << alone.err;
 }
 
 TEST(EvalCli, ExitCodes) {
