@@ -55,8 +55,13 @@ TEST(CliSlips, AnotherSubcommandsSpellingIsNamed) {
                   "--auto-max-drop is quantize's --max-drop) (see `qbench quantize --help`)");
   // A flag only another subcommand has, with no counterpart here: named as that subcommand's.
   ExpectUsageLine(RunCommand(q + " lab --models " + m + " --labels l.csv --dry-run"),
-                  "unknown option '--labels' for `qbench lab`; '--labels' is an option of `qbench eval`, not of "
-                  "`qbench lab` (see `qbench lab --help`)");
+                  "unknown option '--labels' for `qbench lab`; '--labels' is an option of `qbench eval` and `qbench "
+                  "sensitivity`, not of `qbench lab` (see `qbench lab --help`)");
+  // Every subcommand that has it is named, not only the first (R20).
+  ExpectUsageLine(RunCommand(q + " lab --models " + m + " --json - --dry-run"),
+                  "unknown option '--json' for `qbench lab`; '--json' is an option of `qbench inspect`, `qbench bench`, "
+                  "`qbench quantize`, `qbench eval` and `qbench sensitivity`, not of `qbench lab` (see `qbench lab "
+                  "--help`)");
   // A plain typo still gets the nearest flag of this subcommand.
   ExpectUsageLine(RunCommand(q + " lab --models " + m + " --auto-max-drp 1 --dry-run"),
                   "unknown option '--auto-max-drp' for `qbench lab`; did you mean '--auto-max-drop'? (see `qbench lab "

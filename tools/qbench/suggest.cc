@@ -83,6 +83,7 @@ std::string OtherCommandsSpelling(const CLI::App* cmd, const std::string& flag) 
   if (parent == nullptr || flag.size() < 3 || flag.compare(0, 2, "--") != 0) return "";
   const auto own = OwnLongFlags(cmd);
   if (HasFlag(own, flag)) return "";
+  std::vector<std::string> others;  // every sibling that has the flag, in registration order
   for (const CLI::App* other : parent->get_subcommands([](const CLI::App*) { return true; })) {
     if (other == cmd || !HasFlag(OwnLongFlags(other), flag)) continue;
     for (const auto& mine : own) {
@@ -90,9 +91,13 @@ std::string OtherCommandsSpelling(const CLI::App* cmd, const std::string& flag) 
       return "; did you mean '" + mine + "'? (" + other->get_name() + "'s " + flag + " is " + cmd->get_name() + "'s " +
              mine + ")";
     }
-    return "; '" + flag + "' is an option of `" + CommandPath(other) + "`, not of `" + CommandPath(cmd) + "`";
+    others.push_back("`" + CommandPath(other) + "`");
   }
-  return "";
+  if (others.empty()) return "";
+  std::string list;
+  for (size_t i = 0; i < others.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == others.size() ? " and " : ", ") + others[i];
+  return "; '" + flag + "' is an option of " + list + ", not of `" + CommandPath(cmd) + "`";
 }
 
 CLI::Validator OneOf(const std::vector<std::string>& names) {
