@@ -116,6 +116,8 @@ template <typename F, typename R>
 void Fields(const F& f, R& r, const OpProfileRecord*) {
   f.Status(r.ok);
   QBENCH_LAB_FIELDS(model, variant, batch, input_size, threads, error, total_ms, macs, bytes, op_types)
+  f.Has("peaks", &r.has_peaks);
+  f.Optional("peaks", r.peaks, r.has_peaks);
 }
 
 template <typename F, typename R>

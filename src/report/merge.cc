@@ -3,6 +3,7 @@
 #include "qbench/report/merge.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -148,6 +149,19 @@ LabConfigRecord SynthesizedConfig(const LabStudy& s, const std::string& baseline
   return c;
 }
 
+// Peaks measured apart differ by noise; more than 5 % in any rate is another measurement to keep.
+bool PeaksDiffer(const RooflinePeaks& a, const RooflinePeaks& b) {
+  auto apart = [](double x, double y) { return std::abs(x - y) > 0.05 * std::max(std::abs(x), std::abs(y)); };
+  return apart(a.fp32_macs_per_s, b.fp32_macs_per_s) || apart(a.int8_macs_per_s, b.int8_macs_per_s) ||
+         apart(a.bytes_per_s, b.bytes_per_s);
+}
+
+// "fp32 44.9 / int8 163 GMAC/s, 37.3 GB/s"
+std::string PeaksText(const RooflinePeaks& p) {
+  return fmt::format("fp32 {:.3g} / int8 {:.3g} GMAC/s, {:.3g} GB/s", p.fp32_macs_per_s / 1e9, p.int8_macs_per_s / 1e9,
+                     p.bytes_per_s / 1e9);
+}
+
 }  // namespace
 
 MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismatch) {
@@ -210,6 +224,7 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
     std::set<std::string> dirs_of_device, models_seen, acc_seen, prof_seen;
     std::set<int> shards;
     std::set<std::string> planned_set;
+    std::map<std::int64_t, std::string> peaks_from;  // thread count → the file whose peaks the device keeps
     auto plan_id = [&](const std::string& id) {
       if (planned_set.insert(id).second) d.planned.push_back(id);
     };
@@ -234,10 +249,22 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
         d.study.has_environment = true;
         d.study.environment = s.records.environment;
       }
+      // One set of peaks per thread count for the device; a study whose own peaks differ from it keeps
+      // them with its op profiles (OpProfileRecord::peaks), so its rows are graded as its own report
+      // grades them, and the report says both sets.
+      std::map<std::int64_t, RooflinePeaks> own_peaks;
       for (const auto& r : s.records.roofline) {
-        bool have = false;
-        for (const auto& e : d.study.roofline) have = have || e.threads == r.threads;
-        if (!have) d.study.roofline.push_back(r);
+        const RooflinePeaks* have = nullptr;
+        for (const auto& e : d.study.roofline)
+          if (e.threads == r.threads) have = &e;
+        if (!have) d.study.roofline.push_back(r), peaks_from[r.threads] = s.path;
+        else if (r.ok && have->ok && PeaksDiffer(*have, r)) {
+          own_peaks[r.threads] = r;
+          d.study.warnings.push_back(fmt::format(
+              "roofline_peaks: the merged studies of this device measured different roofline peaks at {} thread(s): {} in "
+              "'{}', {} in '{}'; each study's roofline rows are graded by its own peaks",
+              r.threads, PeaksText(*have), peaks_from[r.threads], PeaksText(r), s.path));
+        }
       }
       for (auto p : s.records.points) {
         const std::string id = p.point.Key();
@@ -265,11 +292,13 @@ MergedStudy MergeStudies(const std::vector<std::string>& dirs, bool allow_mismat
         if (models_seen.insert(m.model + "|" + m.variant).second) d.study.models.push_back(m);
       for (const auto& a : s.records.accuracy)
         if (acc_seen.insert(a.model + "|" + a.variant).second) d.study.accuracy.push_back(a);
-      for (const auto& o : s.records.op_profiles)
+      for (auto o : s.records.op_profiles)
         if (prof_seen.insert(o.model + "|" + o.variant + "|" + std::to_string(o.batch) + "|" + std::to_string(o.input_size) + "|" +
                              std::to_string(o.threads))
-                .second)
+                .second) {
+          if (auto own = own_peaks.find(o.threads); own != own_peaks.end() && !o.has_peaks) o.has_peaks = true, o.peaks = own->second;
           d.study.op_profiles.push_back(o);
+        }
       for (const auto& w : s.records.warnings) d.study.warnings.push_back(w.code + ": " + w.message);
     }
     d.shards.assign(shards.begin(), shards.end());

@@ -110,7 +110,7 @@ std::vector<RooflineRow> ModelRooflineRows(const LabStudy& study) {
         r.time_ms = p.latency.median_ms;
     r.macs_complete = MacsComplete(study, prof.model, prof.variant);
     const auto* rec = study.FindModel(prof.model, prof.variant);
-    Classify(&r, PeaksFor(study, prof.threads), rec && rec->weight_precision == "int8");
+    Classify(&r, prof.has_peaks ? &prof.peaks : PeaksFor(study, prof.threads), rec && rec->weight_precision == "int8");
     rows.push_back(r);
   }
   return rows;
@@ -136,7 +136,7 @@ std::vector<RooflineRow> OpTypeRooflineRows(const LabStudy& study) {
       RooflineRow r{prof.model, prof.variant, o.op_type, o.macs, o.bytes, o.time_ms * scale};
       r.time_scale = scale;
       r.macs_complete = complete;
-      Classify(&r, PeaksFor(study, prof.threads), IsIntegerOp(o.op_type));
+      Classify(&r, prof.has_peaks ? &prof.peaks : PeaksFor(study, prof.threads), IsIntegerOp(o.op_type));
       rows.push_back(r);
     }
   }

@@ -12,6 +12,7 @@
 #include "qbench/core/fs.h"
 #include "qbench/lab/preflight.h"
 #include "qbench/lab/shard.h"
+#include "qbench/report/analysis.h"
 #include "qbench/report/merge.h"
 #include "qbench/report/plots.h"
 #include "qbench/report/study_report.h"
@@ -346,6 +347,15 @@ TEST(MergeReport, RerunGivesTheSameBytesApartFromTheTimestamp) {
   EXPECT_NE(md.find("Every planned point was measured exactly once"), std::string::npos);
 }
 
+// Two unsharded studies of device "box" at 1 thread, fp32 and static then fp32 and dynamic, merged.
+MergedStudy TwoRunsOfOneDevice(const std::string& a, const std::string& b, FakeLabBackend& first, FakeLabBackend& second) {
+  LabConfig ca = Config(a, "box", "1"), cb = Config(b, "box", "1");
+  cb.variants = {"fp32", "dynamic"};
+  RunLab(ca, first);
+  RunLab(cb, second);
+  return MergeStudies({a, b}, true);
+}
+
 // N9: two unsharded studies of one device, timed at different speeds: each latency row names its run,
 // whose baseline its speedup was measured against.
 TEST(MergeReport, RowsFromSeveralStudiesOfOneDeviceNameTheirRun) {
@@ -353,11 +363,7 @@ TEST(MergeReport, RowsFromSeveralStudiesOfOneDeviceNameTheirRun) {
   FakeLabBackend first, second;
   first.base_ms = {{"big", 4.0}, {"small", 1.0}};
   second.base_ms = {{"big", 8.0}, {"small", 2.0}};
-  LabConfig ca = Config(a, "box", "1"), cb = Config(b, "box", "1");
-  cb.variants = {"fp32", "dynamic"};
-  RunLab(ca, first);
-  RunLab(cb, second);
-  const MergedStudy m = MergeStudies({a, b}, true);
+  const MergedStudy m = TwoRunsOfOneDevice(a, b, first, second);
   ASSERT_EQ(m.devices.size(), 1u);
   const std::string md = MergedMarkdown(m, {}, "T");
   const auto latency = md.find("\n## Latency per device\n");
@@ -427,6 +433,63 @@ TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
   const json j = MergedJson(m, "T");
   for (const auto& p : j["points"]) shards.insert(p["shard"].get<int>());
   EXPECT_EQ(shards, (std::set<int>{0, 1, 3}));
+}
+
+// R8: two studies of one device whose roofline peaks differ: the merge keeps one set per device, but
+// the second study's op profiles keep its own peaks, so each study's rows are graded as its own
+// report grades them, and the report names both sets.
+class PeaksBackend : public FakeLabBackend {
+ public:
+  explicit PeaksBackend(double scale) : scale_(scale) {}
+  RooflinePeaks RooflineFor(std::int64_t threads) override {
+    RooflinePeaks p = FakeLabBackend::RooflineFor(threads);  // 100 / 400 GMAC/s, 20 GB/s
+    p.fp32_macs_per_s *= scale_, p.int8_macs_per_s *= scale_;
+    return p;
+  }
+
+ private:
+  double scale_;
+};
+
+TEST(MergeReport, StudiesOfOneDeviceWithDifferentPeaksAreEachGradedByTheirOwn) {
+  const std::string a = Fresh("peaks_a"), b = Fresh("peaks_b");
+  PeaksBackend first(1.0), second(0.5);  // the second study measured half the peaks: 50 / 200 GMAC/s
+  const MergedStudy m = TwoRunsOfOneDevice(a, b, first, second);
+  ASSERT_EQ(m.devices.size(), 1u);
+  const LabStudy& s = m.devices[0].study;
+  ASSERT_EQ(s.roofline.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.roofline[0].int8_macs_per_s, 400e9);  // the device's set: the first study's
+  int graded_a = 0, graded_b = 0;
+  for (const auto& r : OpTypeRooflineRows(s)) {
+    if (r.op_type.rfind("QLinearConv", 0) != 0) continue;
+    // The fake's QLinearConv: 3e9 MACs in 3.0 ms (scaled to the point's median), under the int8 peak.
+    const double peak = r.variant == "dynamic" ? 200e9 : 400e9;
+    EXPECT_DOUBLE_EQ(r.peak_macs_per_s, peak) << r.model << " " << r.variant << " " << r.op_type;
+    EXPECT_NEAR(r.share_of_peak, r.achieved_macs_per_s / peak, 1e-12) << r.model << " " << r.variant;
+    ++(r.variant == "dynamic" ? graded_b : graded_a);
+  }
+  EXPECT_EQ(graded_a, 4);  // static: 2 models (profiled at the first batch) × 2 QLinearConv rows
+  EXPECT_EQ(graded_b, 4);  // dynamic, only in the second study
+  // The second study's big dynamic depthwise row at batch 1: its share of its own 200 GMAC/s int8 peak,
+  // twice what the first study's 400 would say.
+  for (const auto& r : OpTypeRooflineRows(s))
+    if (r.model == "big" && r.variant == "dynamic" && r.op_type == "QLinearConv (depthwise)")
+      EXPECT_NEAR(r.share_of_peak, r.achieved_macs_per_s / 200e9, 1e-12);
+  // The peaks are written with the profiles (merged results.json) and read back.
+  const json j = MergedJson(m, "T");
+  int with_peaks = 0;
+  for (const auto& o : j["op_profiles"])
+    if (o.contains("peaks")) {
+      EXPECT_EQ(o["variant"], "dynamic");
+      EXPECT_DOUBLE_EQ(o["peaks"]["int8_macs_per_s"].get<double>(), 200e9);
+      ++with_peaks;
+    }
+  EXPECT_EQ(with_peaks, 2);  // the second study's dynamic profiles (its fp32 ones are the first's duplicates)
+  const std::string md = MergedMarkdown(m, {}, "T");
+  EXPECT_NE(md.find("roofline_peaks: the merged studies of this device measured different roofline peaks at 1 thread(s): "
+                    "fp32 100 / int8 400 GMAC/s, 20 GB/s in '" + a + "/results.jsonl', fp32 50 / int8 200 GMAC/s, 20 GB/s in '" +
+                    b + "/results.jsonl'; each study's roofline rows are graded by its own peaks"),
+            std::string::npos) << md;
 }
 
 }  // namespace

@@ -202,17 +202,6 @@ struct OpTypeProfile {
   std::int64_t macs = 0;        ///< per run
   std::int64_t bytes = 0;       ///< weights + activations read and written per run (op_profile.h)
 };
-struct OpProfileRecord {
-  std::string model, variant;
-  std::int64_t batch = 1, input_size = 0, threads = 1;
-  bool ok = false;
-  std::string error;
-  double total_ms = 0;          ///< sum of all nodes' time per run
-  std::int64_t macs = 0;        ///< the whole model's MACs per run (reference graph)
-  std::int64_t bytes = 0;       ///< the whole model's MAC-node traffic per run (op_profile.h TrafficModel)
-  std::vector<OpTypeProfile> op_types;  ///< sorted by time, largest first
-};
-
 /// Peak rates of this machine, measured once and cached (roofline.h).
 struct RooflinePeaks {
   bool ok = false;
@@ -233,6 +222,22 @@ struct RooflinePeaks {
   /// Why peaks measured now were not written to the cache ("" when they were, or came from it):
   /// measured on a busy machine, or implausible next to the cache's peaks at another thread count.
   std::string not_cached;
+};
+
+struct OpProfileRecord {
+  std::string model, variant;
+  std::int64_t batch = 1, input_size = 0, threads = 1;
+  bool ok = false;
+  std::string error;
+  double total_ms = 0;          ///< sum of all nodes' time per run
+  std::int64_t macs = 0;        ///< the whole model's MACs per run (reference graph)
+  std::int64_t bytes = 0;       ///< the whole model's MAC-node traffic per run (op_profile.h TrafficModel)
+  std::vector<OpTypeProfile> op_types;  ///< sorted by time, largest first
+  /// The peaks its rows are graded by when they are not the study's (PeaksFor): `qbench report`
+  /// merging studies of one device whose roofline peaks differ keeps each study's own with its
+  /// profiles (merge.cc); results.json "peaks", absent otherwise.
+  bool has_peaks = false;
+  RooflinePeaks peaks;
 };
 
 /// The machine a lab ran on: the benchmark module's environment block (CaptureEnvironment) and the
