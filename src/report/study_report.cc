@@ -382,8 +382,10 @@ std::string StudyMarkdown(const LabStudy& study, const std::vector<PlotFile>& pl
             "Rerun on a quiet machine (and `--refresh-roofline`) before reading them.\n\n";
     if (!model_rows.empty()) {
       md += "Whole models at the profiled point (batch " +
-            (study.op_profiles.empty() ? std::string("?") : std::to_string(study.op_profiles.front().batch)) + "):\n\n";
-      md += "| model | variant | MACs | median latency | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
+            (study.op_profiles.empty() ? std::string("?") : std::to_string(study.op_profiles.front().batch)) +
+            "; the rate is the MACs over the interleaved timed median, which includes the non-MAC ops and the "
+            "interleaving with the other variants, so it sits below the per-op rows, timed in the profiler's own run):\n\n";
+      md += "| model | variant | MACs | median latency (interleaved, all ops) | achieved MAC/s | share of peak | intensity (MAC/B) | bound |\n"
             "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
       for (const auto& r : model_rows)
         md += r.macs_complete
