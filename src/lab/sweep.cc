@@ -96,6 +96,32 @@ std::string SweepPoint::Key() const {
          std::to_string(threads);
 }
 
+std::optional<SweepPoint> SweepPoint::FromKey(const std::string& key) {
+  // "MODEL|VARIANT|bB|sS|tT": split the four last fields off the end.
+  std::vector<std::string> tail;
+  std::size_t end = key.size();
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t bar = key.rfind('|', end - 1);
+    if (bar == std::string::npos || bar == 0) return std::nullopt;
+    tail.push_back(key.substr(bar + 1, end - bar - 1));
+    end = bar;
+  }
+  auto number = [](const std::string& field, char prefix, std::int64_t min, std::int64_t* out) {
+    if (field.size() < 2 || field[0] != prefix || field.size() > 11) return false;
+    for (std::size_t i = 1; i < field.size(); ++i)
+      if (!std::isdigit(static_cast<unsigned char>(field[i]))) return false;
+    *out = std::stoll(field.substr(1));
+    return *out >= min;
+  };
+  SweepPoint p;
+  p.model = key.substr(0, end);
+  p.variant = tail[3];
+  if (p.variant.empty() || !number(tail[2], 'b', 1, &p.batch) || !number(tail[1], 's', 0, &p.input_size) ||
+      !number(tail[0], 't', 1, &p.threads))
+    return std::nullopt;
+  return p;
+}
+
 std::string SweepPoint::GroupKey() const {
   return model + "|b" + std::to_string(batch) + "|s" + std::to_string(input_size) + "|t" + std::to_string(threads);
 }

@@ -94,6 +94,13 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
+std::string PointWords(const SweepPoint& p) { return p.model + ": " + p.Label(); }
+
+std::string PointWords(const std::string& id) {
+  const auto p = SweepPoint::FromKey(id);
+  return p ? PointWords(*p) : "`" + id + "`";
+}
+
 const RooflinePeaks* PeaksFor(const LabStudy& study, std::int64_t threads) {
   for (const auto& r : study.roofline)
     if (r.ok && r.threads == threads) return &r;

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using report_internal::Join;
 using report_internal::PeaksFor;
+using report_internal::PointWords;
 
 namespace {
 
@@ -247,36 +248,37 @@ std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile
   md += "\n## Missing and failed points\n\n";
   bool none = true;
   for (const auto& d : merged.devices) {
+    // Points are separated by "; " since their words hold commas.
     if (!d.missing.empty()) {
-      std::vector<std::string> ids;
+      std::vector<std::string> points;
       for (const auto& id : d.missing) {
         auto it = d.missing_shard.find(id);
-        ids.push_back("`" + id + "`" + (it != d.missing_shard.end() ? fmt::format(" (shard {})", it->second) : std::string()));
+        points.push_back(PointWords(id) + (it != d.missing_shard.end() ? fmt::format(" (shard {})", it->second) : std::string()));
       }
-      md += "- " + d.device + ": missing " + Join(ids) + "\n";
+      md += "- " + d.device + ": missing " + Join(points, "; ") + "\n";
       none = false;
     }
     if (!d.failed.empty()) {
-      std::vector<std::string> ids;
-      for (const auto& id : d.failed) ids.push_back("`" + id + "`");
-      md += "- " + d.device + ": failed " + Join(ids) + "\n";
+      std::vector<std::string> points;
+      for (const auto& id : d.failed) points.push_back(PointWords(id));
+      md += "- " + d.device + ": failed " + Join(points, "; ") + "\n";
       none = false;
     }
     if (!d.duplicates.empty()) {
       // Grouped by which files recorded them and whose values the report shows.
-      std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;  // (kept, others) → ids
+      std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;  // (kept, others) → points
       for (const auto& id : d.duplicates) {
         std::vector<std::string> others;
         const std::string kept = d.duplicate_kept.count(id) ? d.duplicate_kept.at(id) : "";
         if (d.duplicate_files.count(id))
           for (const auto& f : d.duplicate_files.at(id))
             if (f != kept && std::find(others.begin(), others.end(), "`" + f + "`") == others.end()) others.push_back("`" + f + "`");
-        groups[{kept, Join(others)}].push_back("`" + id + "`");
+        groups[{kept, Join(others)}].push_back(PointWords(id));
       }
-      for (const auto& [files, ids] : groups)
+      for (const auto& [files, points] : groups)
         md += fmt::format("- {}: {} point(s) recorded by more than one study (the first ok record kept): the values shown are "
                           "`{}`'s, those of {} are not shown: {}\n",
-                          d.device, ids.size(), files.first, files.second, Join(ids));
+                          d.device, points.size(), files.first, files.second, Join(points, "; "));
       none = false;
     }
   }

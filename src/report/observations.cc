@@ -416,7 +416,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
   // Failures, grouped by error (cut at a word boundary).
   std::map<std::string, std::vector<std::string>> failures;
   for (const auto& p : study.points)
-    if (!p.ok && !p.not_applicable) failures[Abbreviate(p.error, 200)].push_back(p.point.Key());
+    if (!p.ok && !p.not_applicable) failures[Abbreviate(p.error, 200)].push_back(PointWords(p.point));
   // Variants that do not apply (a scheme variant of a file already int8): said once per model and reason.
   std::map<std::pair<std::string, std::string>, std::set<std::string>> not_applicable;
   for (const auto& p : study.points)
@@ -428,7 +428,7 @@ std::vector<std::string> GenerateObservations(const LabStudy& study) {
                               key.first, list, key.second));
   }
   for (const auto& [e, keys] : failures)
-    out.push_back(fmt::format("**{} point(s) failed** ({}{}): {}", keys.size(), keys.front(), keys.size() > 1 ? ", …" : "", e));
+    out.push_back(fmt::format("**{} point(s) failed** ({}{}): {}", keys.size(), keys.front(), keys.size() > 1 ? "; …" : "", e));
   return out;
 }
 

@@ -50,6 +50,10 @@ std::string Percent(double share);
 /// "SQNR 35.6 dB, cosine 0.9999", or "identical outputs, cosine 1.0000" for an infinite SQNR.
 std::string FidelityText(const AccuracyRecord& a);
 std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");
+/// A point in the report's words, "small: fp32 at batch 1, 224 px, 1 thread" (SweepPoint::Label);
+/// from an id (SweepPoint::Key), the id itself in backticks when it is not one.
+std::string PointWords(const SweepPoint& p);
+std::string PointWords(const std::string& id);
 /// The roofline peaks measured with `threads` threads, else any ok ones, else nullptr.
 const RooflinePeaks* PeaksFor(const LabStudy& study, std::int64_t threads);
 /// The ok op profile of (model, variant), or nullptr.

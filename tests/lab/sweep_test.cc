@@ -87,6 +87,24 @@ TEST(SweepPoint, LabelSaysThePointInTheReportsWords) {
   EXPECT_EQ(image.Key(), "resnet18|static|b8|s224|t1");
 }
 
+TEST(SweepPoint, FromKeyReadsAKeyBack) {
+  const auto p = SweepPoint::FromKey("resnet18|static|b8|s224|t2");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->model, "resnet18");
+  EXPECT_EQ(p->variant, "static");
+  EXPECT_EQ(p->batch, 8);
+  EXPECT_EQ(p->input_size, 224);
+  EXPECT_EQ(p->threads, 2);
+  const auto own = SweepPoint::FromKey("my|model|fp32|b1|s0|t16");  // a '|' in the model name: the last four fields are read
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(own->model, "my|model");
+  EXPECT_EQ(own->Label(), "fp32 at batch 1, its own shape, 16 threads");
+  EXPECT_EQ(own->Key(), "my|model|fp32|b1|s0|t16");
+  for (const char* bad : {"", "resnet18", "resnet18|static|b8|s224", "|static|b8|s224|t2", "m||b8|s224|t2", "m|v|b0|s224|t1",
+                          "m|v|b1|s224|t0", "m|v|b1|x224|t1", "m|v|b1|s|t1", "m|v|b1|s-1|t1", "m|v|b1|s224|t1x"})
+    EXPECT_FALSE(SweepPoint::FromKey(bad).has_value()) << bad;
+}
+
 TEST(ExpandSweep, RejectsDuplicatesAndEmptyLists) {
   const auto one = ParseSweepAxis("batch", "1");
   EXPECT_THROW(ExpandSweep({"a", "a"}, {"fp32"}, one, one, one), Error);

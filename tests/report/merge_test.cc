@@ -394,13 +394,13 @@ TEST(MergeReport, TwoStudiesOfOneDeviceListTheirDuplicatesAndWhoseValuesWereKept
     if (p.point.Key() == "big|fp32|b1|s224|t1") EXPECT_DOUBLE_EQ(p.latency.median_ms, 4.0);
   const std::string md = MergedMarkdown(m, {}, "T");
   EXPECT_NE(md.find("- box: 8 point(s) recorded by more than one study (the first ok record kept): the values shown are `" + a +
-                    "/results.jsonl`'s, those of `" + b + "/results.jsonl` are not shown: `big|fp32|b1|s224|t1`, "),
+                    "/results.jsonl`'s, those of `" + b + "/results.jsonl` are not shown: big: fp32 at batch 1, 224 px, 1 thread; "),
             std::string::npos)
       << md;
   EXPECT_EQ(md.find("Every planned point was measured exactly once"), std::string::npos) << md;
 }
 
-TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
+TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedInTheReportsWords) {
   const std::string dir = Fresh("merge_shards");
   LabConfig c = Config(dir, "cluster", "1");
   c.roofline = false;
@@ -414,6 +414,7 @@ TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
     s.shard_index = i;
     s.shard_count = 4;
     FakeLabBackend b;
+    b.fail_points["big|static|b1|s224|t1"] = "injected";
     RunLab(s, b);
   }
   const MergedStudy m = MergeStudies({dir}, false);
@@ -427,7 +428,14 @@ TEST(MergeReport, ShardsMergeOnceEachAndMissingPointsAreListedById) {
   EXPECT_EQ(MissingShards(dir, "cluster", 0), (std::vector<int>{2}));
   EXPECT_EQ(MissingShards(dir, "another", 0), (std::vector<int>{0, 1, 2, 3}));
   const std::string md = MergedMarkdown(m, {}, "T");
-  EXPECT_NE(md.find("cluster: missing `small|fp32|b1|s224|t1` (shard 2), `small|static|b1|s224|t1` (shard 2)"), std::string::npos) << md;
+  // In the report's words (SweepPoint::Label), not as ids; "; " between points since their words hold commas.
+  EXPECT_NE(md.find("- cluster: missing small: fp32 at batch 1, 224 px, 1 thread (shard 2); "
+                    "small: static at batch 1, 224 px, 1 thread (shard 2)\n"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(d.failed, (std::vector<std::string>{"big|static|b1|s224|t1"}));
+  EXPECT_NE(md.find("- cluster: failed big: static at batch 1, 224 px, 1 thread\n"), std::string::npos) << md;
+  EXPECT_EQ(md.find("|b1|s224|t1"), std::string::npos) << md;  // no raw id anywhere in report.md
   // Each point's shard is in the merged JSON.
   std::set<int> shards;
   const json j = MergedJson(m, "T");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct SweepPoint {
   /// Stable identifier used by results.jsonl and --resume:
   /// "MODEL|VARIANT|b<batch>|s<input_size>|t<threads>", e.g. "resnet18|static|b8|s224|t2".
   std::string Key() const;
+  /// The point a Key() names (the model may itself hold '|': the last four fields are read), or
+  /// nullopt when `key` is not of that form (e.g. an id written by a newer qbench).
+  static std::optional<SweepPoint> FromKey(const std::string& key);
   /// Key of the comparison group this point belongs to (Key() without the variant): the variants of
   /// one group are timed interleaved on identical inputs.
   std::string GroupKey() const;

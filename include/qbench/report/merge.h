@@ -82,7 +82,7 @@ std::string MergedCsv(const MergedStudy& merged);
 std::vector<std::string> CrossDeviceObservations(const MergedStudy& merged);
 
 /// report.md: devices table, observations, per-device latency tables, accuracy per device, missing
-/// and failed points by id, plots, the settings (and a mismatch notice when allowed).
+/// and failed points in words (SweepPoint::Label), plots, the settings (and a mismatch notice when allowed).
 std::string MergedMarkdown(const MergedStudy& merged, const std::vector<PlotFile>& plots, const std::string& generated_at_utc);
 
 /// plots/latency_<model>.png (median latency vs batch, one line per device and variant, CI bars) and
