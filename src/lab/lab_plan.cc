@@ -60,6 +60,31 @@ bool RefusedVariant(const LabPlan& plan, const std::string& model, const std::st
   return it != plan.baseline_content.end() && !VariantNotApplicable(it->second, variant).empty();
 }
 
+// The header's input sizes: the --input-size sweep as given; without one, the sizes the models are
+// measured at (N7): the default for models whose H and W are dynamic and each fixed model's own,
+// e.g. "each model's own: 28,32", "224 for dynamic H/W, each fixed model's own: 32" or, for
+// non-square images or no image input only, "each model's own shape".
+std::string InputSizesText(const LabPlan& plan, const LabConfig& config) {
+  const std::string sweep = SweepAxisToString(config.input_sizes);
+  if (config.input_size_given) return sweep;
+  bool dynamic = false;
+  std::vector<std::string> own;
+  for (const auto& m : plan.models) {
+    auto sizes = plan.input_sizes.find(m.name);
+    if (!plan.input_size_notes.count(m.name) || sizes == plan.input_sizes.end() || sizes->second.empty()) {
+      dynamic = true;
+      continue;
+    }
+    const std::string text = InputSizeLabel(sizes->second.front(), false);
+    if (std::find(own.begin(), own.end(), text) == own.end()) own.push_back(text);
+  }
+  if (own.empty()) return sweep;
+  std::string list;
+  for (const auto& t : own) list += (list.empty() ? "" : ",") + t;
+  if (!dynamic && list == InputSizeLabel(0, false)) return "each model's own shape";
+  return (dynamic ? sweep + " for dynamic H/W, each fixed model's own: " : "each model's own: ") + list;
+}
+
 }  // namespace
 
 double VariantSpeedFactor(const std::string& variant) {
@@ -352,7 +377,7 @@ std::string FormatLabPlan(const LabPlan& plan, const LabConfig& config) {
   std::string out;
   out += fmt::format("qbench lab plan: {} model(s) x {} variant(s) x batch [{}] x input size [{}] x threads [{}]\n",
                      plan.models.size(), config.variants.size(), SweepAxisToString(config.batches),
-                     SweepAxisToString(config.input_sizes), SweepAxisToString(config.threads));
+                     InputSizesText(plan, config), SweepAxisToString(config.threads));
   out += fmt::format("  = {} point(s) to measure in {} interleaved group(s); k = {} repetitions after {} warm-up run(s)\n",
                      plan.points, plan.groups.size(), config.repetitions, config.warmup_runs);
   out += "  variants: " + BaselineText(plan, config.variants.front());

@@ -234,5 +234,42 @@ TEST(DryRun, IncompleteMacsAreMarkedAsALowerBoundOnTheirRowOnly) {
   EXPECT_EQ(clean.find("MACs incomplete"), std::string::npos) << clean;
 }
 
+// N7: without --input-size the header names the sizes the models are measured at, not the default
+// sweep [224] that no fixed-size model (the 28 and 32 px Fashion-MNIST seeds) is measured at.
+TEST(PlanLabels, WithoutInputSizeTheHeaderSaysTheModelsOwnSizes) {
+  FakeLabBackend backend;
+  backend.fixed_sizes = {{"/m/fmnist_a.onnx", 28}, {"/m/fmnist_b.onnx", 32}, {"/m/tokens.onnx", -1}};
+  LabConfig c = OneGroupConfig({"/m/fmnist_a.onnx", "/m/fmnist_b.onnx"});
+  c.input_size_given = false;  // input_sizes keeps the default [224]
+  LabPlan plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "qbench lab plan:"),
+            "qbench lab plan: 2 model(s) x 2 variant(s) x batch [1] x input size [each model's own: 28,32] x threads [1]");
+  // A dynamic model beside a fixed one: the default for the dynamic one, the fixed one's own size.
+  c.models = {"zoo:small", "/m/fmnist_b.onnx"};
+  plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "qbench lab plan:"),
+            "qbench lab plan: 2 model(s) x 2 variant(s) x batch [1] x input size [224 for dynamic H/W, each fixed model's "
+            "own: 32] x threads [1]");
+  // Only models at their own shape (no image input): no pixel count.
+  c.models = {"/m/tokens.onnx"};
+  plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "qbench lab plan:"),
+            "qbench lab plan: 1 model(s) x 2 variant(s) x batch [1] x input size [each model's own shape] x threads [1]");
+  // Dynamic models only: the sweep they are measured at.
+  c.models = {"zoo:small"};
+  plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "qbench lab plan:"),
+            "qbench lab plan: 1 model(s) x 2 variant(s) x batch [1] x input size [224] x threads [1]");
+  // --input-size given: the sweep as given (the fixed model's warning says it does not apply to it).
+  c.models = {"/m/fmnist_a.onnx"};
+  c.input_sizes = ParseSweepAxis("input-size", "160,224");
+  c.input_size_given = true;
+  plan = PlanLab(c, backend);
+  EXPECT_EQ(PlanLine(FormatLabPlan(plan, c), "qbench lab plan:"),
+            "qbench lab plan: 1 model(s) x 2 variant(s) x batch [1] x input size [160,224] x threads [1]");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0].code, "input_size_fixed");
+}
+
 }  // namespace
 }  // namespace qbench
