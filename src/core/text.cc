@@ -6,11 +6,32 @@
 
 namespace qbench {
 
-std::string Abbreviate(const std::string& s, std::size_t max) {
+std::string Abbreviate(const std::string& s, std::size_t max, TextKeep keep) {
   if (s.size() <= max) return s;
   static const std::string kEllipsis = "\xE2\x80\xA6";  // "…", 3 bytes
   const std::size_t room = std::max<std::size_t>(max, 8) - kEllipsis.size();  // bytes of text kept at most
   auto starts_char = [&](std::size_t i) { return i >= s.size() || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80; };
+  if (keep == TextKeep::kEnd) {  // the mirror image: keep s[start, end) of at most `room` bytes
+    const std::size_t first = s.size() - room;  // the earliest start that fits
+    std::size_t start = std::string::npos;
+    for (std::size_t i = first; i <= first + room / 2 && i < s.size(); ++i)
+      if (s[i - 1] == ' ') {  // whole words after it
+        start = i;
+        break;
+      }
+    if (start == std::string::npos)  // a path or identifier: from a separator
+      for (std::size_t i = first; i <= first + room / 2 && i < s.size(); ++i)
+        if (std::strchr("/-_.,;:", s[i]) != nullptr) {
+          start = i;
+          break;
+        }
+    if (start == std::string::npos) {  // one long word: cut it, at a character boundary
+      start = first;
+      while (start < s.size() && !starts_char(start)) ++start;
+    }
+    while (start < s.size() && s[start] == ' ') ++start;
+    return kEllipsis + s.substr(start);
+  }
   std::size_t cut = std::string::npos;
   // A space at `room` or before (the text up to it is whole words).
   for (std::size_t i = room; i >= room / 2 && i > 0; --i)

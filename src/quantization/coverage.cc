@@ -2,6 +2,7 @@
 // the coverage report as text and JSON.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstdio>
@@ -147,9 +148,13 @@ RuntimeCoverage AnalyzeRuntimeCoverage(const Model& quantized, const ShapeOverri
         cov.int8_macs += macs;
       } else {
         cov.float_macs += macs;
-        if (RunsInFloat16(n, types)) cov.float16_macs += macs;
-        cov.float_mac_nodes.push_back((n.name().empty() ? n.output(0) : n.name()) + " (" + n.op_type() + "): " +
-                                      std::to_string(macs) + " MACs");
+        const std::string entry =
+            (n.name().empty() ? n.output(0) : n.name()) + " (" + n.op_type() + "): " + std::to_string(macs) + " MACs";
+        cov.float_mac_nodes.push_back(entry);
+        if (RunsInFloat16(n, types)) {
+          cov.float16_macs += macs;
+          cov.float16_mac_nodes.push_back(entry);
+        }
       }
     }
     const std::int64_t total = cov.int8_macs + cov.float_macs;
@@ -218,10 +223,26 @@ std::string FormatQuantizeReport(const QuantizeReport& r) {
     std::string ops;
     for (const auto& [op, n] : r.runtime.op_histogram) ops += (ops.empty() ? "" : ", ") + op + " " + std::to_string(n);
     s += "ORT optimized graph: " + ops + "\n";
+    // A float16 file's float MAC nodes say which precision ORT runs each in (float16_mac_nodes); a file
+    // written before that was recorded says it does not know rather than calling them all fp32.
+    const auto& fp16_nodes = r.runtime.float16_mac_nodes;
+    const bool mark = float16_scheme && (r.runtime.float16_macs == 0 || !fp16_nodes.empty());
+    const auto in_fp16 = [&](const std::string& e) { return std::find(fp16_nodes.begin(), fp16_nodes.end(), e) != fp16_nodes.end(); };
+    if (float16_scheme && !mark)
+      s += "  (which float MAC nodes run in float16 is not recorded in this report: written by an older qbench)\n";
     const size_t shown = std::min<size_t>(r.runtime.float_mac_nodes.size(), 10);
-    for (size_t i = 0; i < shown; ++i) s += "  float MACs: " + r.runtime.float_mac_nodes[i] + "\n";
-    if (r.runtime.float_mac_nodes.size() > shown)
-      s += "  ... and " + std::to_string(r.runtime.float_mac_nodes.size() - shown) + " more float MAC nodes\n";
+    for (size_t i = 0; i < shown; ++i) {
+      const std::string& e = r.runtime.float_mac_nodes[i];
+      s += std::string("  float MACs") + (mark ? in_fp16(e) ? " (fp16)" : " (fp32)" : "") + ": " + e + "\n";
+    }
+    if (r.runtime.float_mac_nodes.size() > shown) {
+      const auto more = r.runtime.float_mac_nodes.size() - shown;
+      const auto more16 = std::count_if(r.runtime.float_mac_nodes.begin() + static_cast<std::ptrdiff_t>(shown),
+                                        r.runtime.float_mac_nodes.end(), in_fp16);
+      s += "  ... and " + std::to_string(more) + " more float MAC nodes" +
+           (mark ? " (" + std::to_string(more16) + " fp16, " + std::to_string(static_cast<std::int64_t>(more) - more16) + " fp32)"
+                 : std::string()) + "\n";
+    }
   }
   if (!r.runtime.note.empty()) s += "runtime coverage: " + r.runtime.note + "\n";
   if (r.bias_scale_adjustments > 0)
@@ -258,6 +279,7 @@ void Fields(const F& f, R& r, const RuntimeCoverage*) {
   QBENCH_JSON_FIELDS(analyzed, note, graph_optimization, op_histogram, int8_macs, float_macs, unknown_mac_nodes,
                      int8_mac_share, float_mac_nodes)
   f.Optional("float16_macs", r.float16_macs, r.float16_macs > 0);  // written when some (older files: none)
+  f.Optional("float16_mac_nodes", r.float16_mac_nodes, !r.float16_mac_nodes.empty());
   f.Optional("macs_complete", r.macs_complete, !r.macs_complete);  // written when false (older files: complete)
 }
 

@@ -19,3 +19,6 @@ qbench_add_test(cli_fallback_line_test LIBS qbench_eval SOURCES
   ${CMAKE_SOURCE_DIR}/tools/qbench/quantize_fallback.cc
 )
 target_include_directories(cli_fallback_line_test PRIVATE ${CMAKE_SOURCE_DIR}/tools/qbench)
+qbench_add_test(cli_inspect_columns_test NEEDS_CLI LIBS qbench_model SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/inspect_columns_test.cc
+)

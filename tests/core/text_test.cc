@@ -41,6 +41,26 @@ TEST(Abbreviate, NeverLongerThanMax) {
   }
 }
 
+// TextKeep::kEnd keeps the end, the part that tells PyTorch's node names apart.
+TEST(Abbreviate, KeepingTheEnd) {
+  // 21 bytes of room: the kept text starts at byte 12 at the earliest; the first '/' from there is at 13.
+  EXPECT_EQ(Abbreviate("/model/layer4/layer4.1/conv2/Conv", 24, TextKeep::kEnd), "\xE2\x80\xA6/layer4.1/conv2/Conv");
+  EXPECT_EQ(Abbreviate("/model/layer4/layer4.1/conv2/Conv", 33, TextKeep::kEnd), "/model/layer4/layer4.1/conv2/Conv");  // fits
+  // Words: whole words after the first space in the first half of what must go.
+  EXPECT_EQ(Abbreviate("cannot open the model file", 20, TextKeep::kEnd), "\xE2\x80\xA6the model file");
+  // One long word: cut at a character boundary ("é" is 2 bytes; 7 bytes of room start at byte 11, inside the sixth).
+  EXPECT_EQ(Abbreviate("abcdefghijklmnopqrstuvwxyz", 10, TextKeep::kEnd), "\xE2\x80\xA6tuvwxyz");
+  EXPECT_EQ(Abbreviate("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 10, TextKeep::kEnd),
+            "\xE2\x80\xA6\xC3\xA9\xC3\xA9\xC3\xA9");
+  const std::string name = "/model/backbone/encoder/layers.11/attention/output_projection/dense/MatMul_1";
+  for (std::size_t max : {8u, 20u, 33u, 60u}) {
+    const std::string a = Abbreviate(name, max, TextKeep::kEnd);
+    EXPECT_LE(a.size(), max) << max;
+    EXPECT_EQ(a.substr(0, 3), "\xE2\x80\xA6") << max;
+    EXPECT_EQ(name.compare(name.size() - (a.size() - 3), a.size() - 3, a.substr(3)), 0) << max;  // a suffix of the name
+  }
+}
+
 }  // namespace
 }  // namespace qbench
 

@@ -8,6 +8,7 @@
 
 #include "qbench/core/error.h"
 #include "qbench/model/graph_builder.h"
+#include "qbench/quantization/quantize_report_json.h"
 #include "qbench/quantization/quantizer.h"
 #include "quant_test_util.h"
 #include "test_util.h"
@@ -134,7 +135,51 @@ TEST(QuantFp16, RuntimeShareOfFloat16MacsFromOrtsOptimizedGraph) {
             std::string::npos) << text;
   EXPECT_EQ(text.find("int8 share"), std::string::npos) << text;
   EXPECT_EQ(text.find("unknown shapes"), std::string::npos) << text;
+  // Each float MAC node says the precision ORT runs it in: here both in float32.
+  EXPECT_TRUE(rc.float16_mac_nodes.empty());
+  ASSERT_EQ(rc.float_mac_nodes.size(), 2u) << ops;
+  EXPECT_EQ(rc.float_mac_nodes[0].rfind("conv (", 0), 0u) << rc.float_mac_nodes[0];
+  EXPECT_EQ(rc.float_mac_nodes[1].rfind("fc (", 0), 0u) << rc.float_mac_nodes[1];
+  for (const auto& e : rc.float_mac_nodes) EXPECT_NE(text.find("  float MACs (fp32): " + e + "\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("(fp16)"), std::string::npos) << text;
 #endif
+}
+
+// The marks follow RuntimeCoverage::float16_mac_nodes: the same graph's coverage as a provider with a
+// float16 Conv kernel but no float16 MatMul would give it (conv's 6,912 MACs in float16, fc's 2,560 in
+// float32); a report written before the nodes were recorded says so rather than marking them all fp32;
+// the JSON keeps the list.
+TEST(QuantFp16, FloatMacNodesAreMarkedWithThePrecisionOrtRunsThemIn) {
+  QuantizeReport r;
+  r.scheme = "fp16";
+  r.runtime.analyzed = true;
+  r.runtime.graph_optimization = "extended";
+  r.runtime.float_macs = 9472;
+  r.runtime.float16_macs = 6912;
+  r.runtime.float_mac_nodes = {"conv (Conv): 6912 MACs", "fc (MatMul): 2560 MACs"};
+  r.runtime.float16_mac_nodes = {"conv (Conv): 6912 MACs"};
+  std::string text = FormatQuantizeReport(r);
+  EXPECT_NE(text.find("float16 share of MACs after ORT optimization (extended): 73.0 % (6.9 k of 9.5 k MACs)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  float MACs (fp16): conv (Conv): 6912 MACs\n  float MACs (fp32): fc (MatMul): 2560 MACs\n"), std::string::npos) << text;
+  // Through the report's JSON (quantize --report, the lab's coverage_report) and back.
+  const QuantizeReport back = QuantizeReportFromJson(QuantizeReportToJson(r));
+  EXPECT_EQ(back.runtime.float16_mac_nodes, r.runtime.float16_mac_nodes);
+  EXPECT_EQ(FormatQuantizeReport(back), text);
+  // More than 10 nodes: the rest counted by precision.
+  for (int i = 0; i < 11; ++i) r.runtime.float_mac_nodes.push_back("n" + std::to_string(i) + " (Gemm): 1 MACs");
+  r.runtime.float16_mac_nodes.push_back("n10 (Gemm): 1 MACs");
+  text = FormatQuantizeReport(r);
+  EXPECT_NE(text.find("  float MACs (fp32): n7 (Gemm): 1 MACs\n  ... and 3 more float MAC nodes (1 fp16, 2 fp32)\n"), std::string::npos) << text;
+  // An older report: float16 MACs without the list of their nodes.
+  r.runtime.float16_mac_nodes.clear();
+  text = FormatQuantizeReport(r);
+  EXPECT_NE(text.find("  (which float MAC nodes run in float16 is not recorded in this report: written by an older qbench)\n"
+                      "  float MACs: conv (Conv): 6912 MACs\n"),
+            std::string::npos) << text;
+  EXPECT_EQ(text.find("(fp32)"), std::string::npos) << text;
+  // Another scheme's report is not marked.
+  r.scheme = "dynamic";
+  EXPECT_NE(FormatQuantizeReport(r).find("  float MACs: conv (Conv): 6912 MACs\n"), std::string::npos);
 }
 
 TEST(QuantFp16, OutputsWithinFloat16ToleranceInOrt) {

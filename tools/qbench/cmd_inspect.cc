@@ -12,6 +12,7 @@
 #include "qbench/core/error.h"
 #include "qbench/core/fs.h"
 #include "qbench/core/log.h"
+#include "qbench/core/text.h"
 #include "qbench/model/inspect.h"
 #include "qbench/model/shapes.h"
 #include "qbench/zoo/zoo.h"
@@ -183,10 +184,13 @@ void PrintTable(const ModelSummary& s, const std::string& spec, bool per_node, s
                            s.macs_complete ? "" : fmt::format("  INCOMPLETE: {} node(s) unknown", s.macs_unknown_nodes)));
   for (const auto& kv : s.macs_by_op_type) line("", fmt::format("{:<22}{:>18}", kv.first, Grouped(kv.second)));
   if (per_node) {
+    // Columns stay aligned: a longer name keeps its end (PyTorch's "/model/layer4/layer4.1/conv2/Conv"
+    // differ there) and a space before the next column; --json keeps the full names.
     out += fmt::format("\n{:<5}{:<34}{:<20}{:<20}{:>16}{:>12}\n", "#", "node", "op", "output", "MACs", "params");
     for (size_t i = 0; i < s.nodes.size(); ++i) {
       const auto& n = s.nodes[i];
-      out += fmt::format("{:<5}{:<34}{:<20}{:<20}{:>16}{:>12}\n", i, n.name, n.op_type,
+      out += fmt::format("{:<5}{:<34}{:<20}{:<20}{:>16}{:>12}\n", i, Abbreviate(n.name, 33, TextKeep::kEnd),
+                         Abbreviate(n.op_type, 19, TextKeep::kEnd),
                          Dims(n.output_shape, !n.output_shape.empty()),
                          n.has_mac_formula ? Grouped(n.macs) : "-", n.params ? Grouped(n.params) : "-");
     }

@@ -14,7 +14,13 @@ namespace qbench {
 /// inside a word, and then never inside a UTF-8 character. Trailing spaces and ",;:" before the cut
 /// are dropped, and "…" (U+2026) marks it. Unchanged when it fits. Pure; never throws.
 /// Example: Abbreviate("cannot open the model file", 20) == "cannot open the…".
-std::string Abbreviate(const std::string& s, std::size_t max);
+/// With `keep` = kEnd the end is kept instead (names whose distinguishing part is their end, such as
+/// PyTorch's node names "/model/layer4/layer4.1/conv2/Conv"): "…" then the text from the first space
+/// (after it), else the first '/', '-', '_', '.', ',', ';' or ':' (at it) in the first half of what
+/// must go, else from a character boundary; leading spaces dropped.
+/// Example: Abbreviate("/model/layer4/layer4.1/conv2/Conv", 24, TextKeep::kEnd) == "…/layer4.1/conv2/Conv".
+enum class TextKeep { kStart, kEnd };
+std::string Abbreviate(const std::string& s, std::size_t max, TextKeep keep = TextKeep::kStart);
 
 /// Edit distance between `a` and `b`: insertions, deletions, substitutions and swaps of two adjacent
 /// characters, each cost 1 (optimal string alignment, Damerau–Levenshtein without repeated edits).

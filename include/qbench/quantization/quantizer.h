@@ -127,6 +127,9 @@ struct RuntimeCoverage {
   bool macs_complete = true;          ///< analyzed and unknown_mac_nodes == 0: int8_mac_share is the model's
   double int8_mac_share = 0.0;        ///< int8_macs / (int8_macs + float_macs), 0 when both are 0
   std::vector<std::string> float_mac_nodes;  ///< "name (op): N MACs" for each float MAC-bearing node
+  /// The entries of float_mac_nodes whose node runs in float16 (as float16_macs counts them); the
+  /// others run in float32. Empty in files written before it was recorded while float16_macs > 0.
+  std::vector<std::string> float16_mac_nodes;
 };
 
 /// The coverage report `qbench quantize` prints and saves (--report FILE.json).
