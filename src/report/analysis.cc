@@ -83,10 +83,12 @@ namespace report_internal {
 
 std::string Percent(double share) { return fmt::format("{:.0f} %", 100.0 * share); }
 
-std::string FidelityText(const AccuracyRecord& a) {
-  return (std::isfinite(a.sqnr_db) ? fmt::format("SQNR {:.1f} dB", a.sqnr_db) : std::string("identical outputs")) +
-         fmt::format(", cosine {:.4f}", a.cosine);
+std::string FidelityText(double sqnr_db, double cosine) {
+  return (std::isfinite(sqnr_db) ? fmt::format("SQNR {:.1f} dB", sqnr_db) : std::string("identical outputs")) +
+         fmt::format(", cosine {:.4f}", cosine);
 }
+
+std::string FidelityText(const AccuracyRecord& a) { return FidelityText(a.sqnr_db, a.cosine); }
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string s;

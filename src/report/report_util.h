@@ -49,6 +49,8 @@ std::string Percent(double share);
 /// A variant's label-free fidelity against its baseline (AccuracyRecord::metric "fidelity"):
 /// "SQNR 35.6 dB, cosine 0.9999", or "identical outputs, cosine 1.0000" for an infinite SQNR.
 std::string FidelityText(const AccuracyRecord& a);
+/// The same from an SQNR (dB; infinite: identical outputs) and a cosine similarity.
+std::string FidelityText(double sqnr_db, double cosine);
 std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ");
 /// A point in the report's words, "small: fp32 at batch 1, 224 px, 1 thread" (SweepPoint::Label);
 /// from an id (SweepPoint::Key), the id itself in backticks when it is not one.

@@ -177,8 +177,7 @@ std::string VerificationFidelity(const LabStudy& study, const std::string& model
     if (v == BaselineVariant(study) || !r || !r->ok || !r->has_verification || !r->verification.performed) continue;
     for (const auto& o : r->verification.outputs) {
       if (!o.compared) continue;
-      parts.push_back(fmt::format("{} {}, cosine {:.4f}", v,
-                                  std::isfinite(o.sqnr_db) ? fmt::format("SQNR {:.1f} dB", o.sqnr_db) : "identical outputs", o.cosine));
+      parts.push_back(v + " " + FidelityText(o.sqnr_db, o.cosine));
       break;  // the first compared output, as the fidelity of a model without class scores
     }
     samples = r->verification.samples;
